@@ -1,0 +1,228 @@
+//! The one place diagnostics become text: human (annotated source) or JSON lines.
+
+use std::ops::Range;
+
+use annotate_snippets::{AnnotationKind, Group, Level, Renderer, Snippet};
+use serde::Serialize;
+
+use super::{Diagnostic, Severity};
+use crate::source::{Position, Source};
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    /// Annotated source for people, with or without ANSI colour.
+    Human {
+        /// Whether to emit ANSI colour codes.
+        color: bool,
+    },
+    /// One JSON object per line, for tools.
+    Json,
+}
+
+/// Renders `diagnostics` about `source` in `style`; each ends with a newline.
+pub fn render(source: &Source, diagnostics: &[Diagnostic], style: Style) -> String {
+    match style {
+        Style::Human { color } => {
+            let renderer = if color {
+                Renderer::styled()
+            } else {
+                Renderer::plain()
+            };
+            diagnostics
+                .iter()
+                .map(|d| format!("{}\n\n", human(source, d, &renderer)))
+                .collect()
+        }
+        Style::Json => diagnostics
+            .iter()
+            .map(|d| format!("{}\n", json(source, d)))
+            .collect(),
+    }
+}
+
+/// The closing line of a human report: how many errors and warnings.
+pub fn summary(diagnostics: &[Diagnostic]) -> Option<String> {
+    let errors = diagnostics
+        .iter()
+        .filter(|d| d.severity() == Severity::Error)
+        .count();
+    let warnings = diagnostics.len() - errors;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    match (errors, warnings) {
+        (0, 0) => None,
+        (0, w) => Some(format!("{} emitted", plural(w, "warning"))),
+        (e, 0) => Some(format!("profile refused: {}", plural(e, "error"))),
+        (e, w) => Some(format!(
+            "profile refused: {}, {}",
+            plural(e, "error"),
+            plural(w, "warning")
+        )),
+    }
+}
+
+fn human(source: &Source, diagnostic: &Diagnostic, renderer: &Renderer) -> String {
+    let level = match diagnostic.severity() {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+    };
+    let spans: Vec<Range<usize>> = std::iter::once(&diagnostic.span)
+        .chain(diagnostic.secondary.iter().map(|l| &l.span))
+        .map(|span| source.clamp(span))
+        .collect();
+    let window = Window::around(source, &spans);
+    let mut primary = AnnotationKind::Primary.span(window.shift(&spans[0]));
+    if let Some(label) = &diagnostic.label {
+        primary = primary.label(label.as_str());
+    }
+    let mut snippet = Snippet::source(window.text)
+        .line_start(window.first_line)
+        .path(source.name())
+        .fold(true)
+        .annotation(primary);
+    for (label, span) in diagnostic.secondary.iter().zip(&spans[1..]) {
+        snippet = snippet.annotation(
+            AnnotationKind::Context
+                .span(window.shift(span))
+                .label(label.message.as_str()),
+        );
+    }
+    let mut group = Group::with_title(
+        level
+            .primary_title(diagnostic.message.as_str())
+            .id(diagnostic.code.as_str()),
+    )
+    .element(snippet);
+    if let Some(help) = &diagnostic.help {
+        group = group.element(Level::HELP.message(help.as_str()));
+    }
+    renderer.render(&[group])
+}
+
+/// The lines of a source that hold a set of spans, so that a diagnostic about a 20 MB profile
+/// does not hand the whole text to the renderer.
+struct Window<'a> {
+    text: &'a str,
+    offset: usize,
+    first_line: usize,
+}
+
+impl<'a> Window<'a> {
+    fn around(source: &'a Source, spans: &[Range<usize>]) -> Self {
+        let text = source.text();
+        let lo = spans.iter().map(|s| s.start).min().unwrap_or(0);
+        let hi = spans.iter().map(|s| s.end).max().unwrap_or(0);
+        let start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+        Self {
+            text: &text[start..end],
+            offset: start,
+            first_line: source.position(start).line,
+        }
+    }
+
+    fn shift(&self, span: &Range<usize>) -> Range<usize> {
+        span.start - self.offset..span.end - self.offset
+    }
+}
+
+#[derive(Serialize)]
+struct JsonDiagnostic<'a> {
+    severity: Severity,
+    code: &'a str,
+    message: &'a str,
+    file: &'a str,
+    line: usize,
+    column: usize,
+    end_line: usize,
+    end_column: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    label: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    help: Option<&'a str>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    related: Vec<JsonRelated<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonRelated<'a> {
+    line: usize,
+    column: usize,
+    message: &'a str,
+}
+
+fn json(source: &Source, diagnostic: &Diagnostic) -> String {
+    let span = source.clamp(&diagnostic.span);
+    let Position { line, column } = source.position(span.start);
+    let end = source.position(span.end);
+    let record = JsonDiagnostic {
+        severity: diagnostic.severity(),
+        code: diagnostic.code.as_str(),
+        message: &diagnostic.message,
+        file: source.name(),
+        line,
+        column,
+        end_line: end.line,
+        end_column: end.column,
+        label: diagnostic.label.as_deref(),
+        help: diagnostic.help.as_deref(),
+        related: diagnostic
+            .secondary
+            .iter()
+            .map(|l| {
+                let Position { line, column } = source.position(l.span.start);
+                JsonRelated {
+                    line,
+                    column,
+                    message: &l.message,
+                }
+            })
+            .collect(),
+    };
+    // Serialising plain strings and numbers cannot fail; fall back to a minimal record anyway.
+    serde_json::to_string(&record).unwrap_or_else(|_| {
+        format!(
+            "{{\"severity\":\"error\",\"code\":\"{}\"}}",
+            diagnostic.code.as_str()
+        )
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+
+    fn sample() -> (Source, Diagnostic) {
+        let source = Source::new("p.toml", "[mesh]\nnamespase = \"demo\"\n");
+        let diagnostic = Diagnostic::new(Code::UnknownKey, 7..16, "unknown key `namespase`")
+            .label("not a key of [mesh]")
+            .help("did you mean `namespace`?");
+        (source, diagnostic)
+    }
+
+    #[test]
+    fn human_names_file_line_column_code_and_help() {
+        let (source, diagnostic) = sample();
+        let text = render(&source, &[diagnostic], Style::Human { color: false });
+        assert!(
+            text.contains("error[unknown-key]: unknown key `namespase`"),
+            "{text}"
+        );
+        assert!(text.contains("p.toml:2:1"), "{text}");
+        assert!(text.contains("did you mean `namespace`?"), "{text}");
+        assert!(!text.contains('\u{1b}'), "plain output has no escape codes");
+    }
+
+    #[test]
+    fn json_is_one_object_per_line() {
+        let (source, diagnostic) = sample();
+        let text = render(&source, &[diagnostic], Style::Json);
+        let value: serde_json::Value = serde_json::from_str(text.trim_end()).unwrap();
+        assert_eq!(value["code"], "unknown-key");
+        assert_eq!(value["line"], 2);
+        assert_eq!(value["column"], 1);
+        assert_eq!(value["end_column"], 10);
+        assert_eq!(value["help"], "did you mean `namespace`?");
+    }
+}

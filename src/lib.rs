@@ -1,0 +1,82 @@
+//! meshc: a typed compiler from one TOML mesh profile to Istio manifests.
+//!
+//! The stages run in one direction, each in its own module:
+//! [`profile`] (TOML to raw structs with spans) → [`validate`] (rules, diagnostics, the typed
+//! [`model`]) → [`plan`] (the Istio resources) → [`render`] (templates to YAML) → [`verify`]
+//! (the YAML read back and checked) → [`emit`] (stdout or a folder).
+
+pub mod cli;
+pub mod diagnostic;
+pub mod emit;
+pub mod limits;
+pub mod model;
+pub mod plan;
+pub mod profile;
+pub mod render;
+pub mod source;
+pub mod validate;
+pub mod verify;
+
+use diagnostic::Diagnostics;
+use plan::Plan;
+use render::File;
+use source::Source;
+use validate::Checked;
+
+/// A compiled profile: its files, its plan and the warnings on the way.
+#[derive(Debug)]
+pub struct Compiled {
+    /// The rendered files, in output order.
+    pub files: Vec<File>,
+    /// The resources the files hold.
+    pub plan: Plan,
+    /// Warnings about the profile.
+    pub warnings: Diagnostics,
+}
+
+/// Why a profile did not compile.
+#[derive(Debug)]
+pub enum Failure {
+    /// The profile is invalid; the diagnostics say why.
+    Invalid(Diagnostics),
+    /// meshc produced output it cannot vouch for: a bug in meshc.
+    Internal(Vec<String>),
+}
+
+/// Parses and validates a profile.
+pub fn check(source: &Source) -> Result<Checked, Diagnostics> {
+    let raw = profile::load(source)?;
+    validate::check(&raw)
+}
+
+/// Runs every stage but emitting.
+pub fn compile(source: &Source) -> Result<Compiled, Failure> {
+    let checked = check(source).map_err(Failure::Invalid)?;
+    let plan = plan::build(&checked.profile);
+    let files = render::render(&plan, &header(source.name()))
+        .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?;
+    verify::check(&files).map_err(|findings| {
+        Failure::Internal(findings.iter().map(ToString::to_string).collect())
+    })?;
+    Ok(Compiled {
+        files,
+        plan,
+        warnings: checked.warnings,
+    })
+}
+
+/// The comment that opens every file: where it came from and that it is generated. It holds no
+/// time, version or absolute path, so the same profile always gives the same bytes.
+fn header(profile: &str) -> String {
+    let path = std::path::Path::new(profile);
+    let shown = if path.is_absolute() {
+        path.file_name()
+            .map_or_else(|| profile.to_string(), |n| n.to_string_lossy().into_owned())
+    } else {
+        profile.to_string()
+    };
+    format!(
+        "{} from {shown}. Do not edit: change the profile,\nthen run `meshc render {shown} --out <folder>` again.",
+        emit::HEADER_MARK.trim_start_matches("# ")
+    )
+}

@@ -1,0 +1,300 @@
+//! HTTP vocabulary: header names and values, paths, methods, retry conditions, URLs.
+
+use super::Invalid;
+use super::names::string_newtype;
+
+string_newtype!(
+    /// A lower-case HTTP header name (an RFC 7230 token). Envoy lower-cases header names, so a
+    /// mixed-case name in a match or a CEL lookup would never be found.
+    HeaderName
+);
+string_newtype!(
+    /// A header value to match exactly: printable ASCII without `%` (Envoy's variable syntax).
+    HeaderValue
+);
+string_newtype!(
+    /// An absolute request path (`/v1/intent`): printable ASCII without spaces, `?`, `#`, `*`,
+    /// quotes, braces or backslashes, and no `.`/`..` segments.
+    HttpPath
+);
+string_newtype!(
+    /// An upper-case HTTP method from the standard set.
+    Method
+);
+string_newtype!(
+    /// One Envoy `retry_on` condition (`5xx`, `connect-failure`, or a status code).
+    RetryOn
+);
+string_newtype!(
+    /// An `https://` URL.
+    HttpsUrl
+);
+
+impl HeaderName {
+    /// Checks a header name.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let token =
+            |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit() || b"!#$%&'*+-.^_`|~".contains(&b);
+        if text.is_empty() || text.len() > 256 {
+            return Err(Invalid::new(format!(
+                "`{text}` is not a header name: it must be 1 to 256 characters"
+            )));
+        }
+        if text.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Err(Invalid::new(format!(
+                "`{text}` is not a lower-case header name; write `{}` (Envoy lower-cases names)",
+                text.to_ascii_lowercase()
+            )));
+        }
+        if !text.bytes().all(token) {
+            return Err(Invalid::new(format!(
+                "`{text}` is not a header name: only letters, digits and !#$%&'*+-.^_`|~ are \
+                 allowed"
+            )));
+        }
+        Ok(Self(text.to_string()))
+    }
+}
+
+impl HeaderValue {
+    /// Checks a header value for an exact match.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if text.is_empty() || text.len() > 1024 {
+            return Err(Invalid::new(
+                "a header value must be 1 to 1024 characters".to_string(),
+            ));
+        }
+        if let Some(c) = text.chars().find(|c| !(' '..='~').contains(c) || *c == '%') {
+            return Err(Invalid::new(format!(
+                "the header value {text:?} holds {c:?}; use printable ASCII without `%`"
+            )));
+        }
+        if text.starts_with(' ') || text.ends_with(' ') {
+            return Err(Invalid::new(format!(
+                "the header value {text:?} has leading or trailing spaces, which HTTP strips"
+            )));
+        }
+        Ok(Self(text.to_string()))
+    }
+}
+
+impl HttpPath {
+    /// Checks a path or path prefix.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let bad = |why: &str| Err(Invalid::new(format!("`{text}` is not a path: {why}")));
+        if !text.starts_with('/') {
+            return bad("it must start with `/`");
+        }
+        if text.len() > 1024 {
+            return bad("it is longer than 1024 characters");
+        }
+        if let Some(c) = text
+            .chars()
+            .find(|c| !('!'..='~').contains(c) || "?#*\"'{}\\`<>^|[]".contains(*c))
+        {
+            return bad(&format!(
+                "it holds {c:?}; paths may hold printable ASCII except ?#*\"'{{}}\\`<>^|[] and spaces"
+            ));
+        }
+        if text.contains("//") {
+            return bad("it holds an empty segment (`//`)");
+        }
+        if text.split('/').any(|s| s == "." || s == "..") {
+            return bad("it holds a `.` or `..` segment");
+        }
+        Ok(Self(text.to_string()))
+    }
+
+    /// The root path `/`.
+    pub fn root() -> Self {
+        Self("/".to_string())
+    }
+
+    /// Whether the path ends with `/` (a prefix that only covers what is below it).
+    pub fn ends_with_slash(&self) -> bool {
+        self.0.ends_with('/')
+    }
+
+    /// Whether every path under `self` (as a segment prefix) is also under `other`.
+    pub fn is_within(&self, other: &HttpPath) -> bool {
+        let outer = other.0.trim_end_matches('/');
+        let inner = &self.0;
+        inner == &other.0
+            || inner.as_str() == outer
+            || inner
+                .strip_prefix(outer)
+                .is_some_and(|rest| rest.starts_with('/'))
+    }
+}
+
+/// The methods Istio's CORS validation and common HTTP use accept.
+pub const METHODS: &[&str] = &[
+    "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+];
+
+impl Method {
+    /// Checks a method (case-sensitive, as Envoy compares them).
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if METHODS.contains(&text) {
+            Ok(Self(text.to_string()))
+        } else {
+            let hint = if METHODS.contains(&text.to_ascii_uppercase().as_str()) {
+                format!("; write `{}`", text.to_ascii_uppercase())
+            } else {
+                String::new()
+            };
+            Err(Invalid::new(format!(
+                "`{text}` is not an HTTP method (one of {}){hint}",
+                METHODS.join(", ")
+            )))
+        }
+    }
+}
+
+/// The conditions Istio accepts in `retryOn` besides status codes.
+pub(super) const RETRY_ON: &[&str] = &[
+    "5xx",
+    "gateway-error",
+    "reset",
+    "reset-before-request",
+    "connect-failure",
+    "retriable-4xx",
+    "refused-stream",
+    "retriable-status-codes",
+    "retriable-headers",
+    "envoy-ratelimited",
+    "http3-post-connect-failure",
+    "cancelled",
+    "deadline-exceeded",
+    "internal",
+    "resource-exhausted",
+    "unavailable",
+];
+
+/// Istio's own default `retryOn`, used when a budget names none.
+pub(super) const DEFAULT_RETRY_ON: &[&str] = &[
+    "connect-failure",
+    "refused-stream",
+    "unavailable",
+    "cancelled",
+    "retriable-status-codes",
+];
+
+impl RetryOn {
+    /// Checks one condition.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let status = text.len() == 3
+            && text.bytes().all(|b| b.is_ascii_digit())
+            && (100..=599).contains(&text.parse::<u16>().unwrap_or(0));
+        if RETRY_ON.contains(&text) || status {
+            Ok(Self(text.to_string()))
+        } else {
+            Err(Invalid::new(format!(
+                "`{text}` is not a retry condition: use an HTTP status code or one of {}",
+                RETRY_ON.join(", ")
+            )))
+        }
+    }
+
+    /// Istio's default conditions.
+    pub fn defaults() -> Vec<Self> {
+        DEFAULT_RETRY_ON
+            .iter()
+            .map(|c| Self((*c).to_string()))
+            .collect()
+    }
+}
+
+impl HttpsUrl {
+    /// Checks an `https://host[:port]/path` URL.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        let Some(rest) = text.strip_prefix("https://") else {
+            return Err(Invalid::new(format!(
+                "`{text}` is not an https:// URL; tokens and keys must come over TLS"
+            )));
+        };
+        let authority = rest.split('/').next().unwrap_or("");
+        let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
+            if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
+                h
+            } else {
+                authority
+            }
+        });
+        let path_ok = rest[authority.len()..]
+            .chars()
+            .all(|c| ('!'..='~').contains(&c) && !"\"'\\<>`{}|^".contains(c));
+        if super::Host::parse(host).is_err() || !path_ok {
+            return Err(Invalid::new(format!(
+                "`{text}` is not a URL: expected https://host/path with a DNS host"
+            )));
+        }
+        Ok(Self(text.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_are_lower_case_tokens() {
+        assert!(HeaderName::parse("x-tenant-id").is_ok());
+        for bad in ["X-Tenant", "x tenant", "", "x:y", "x\ny", "ä"] {
+            assert!(HeaderName::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn header_values_are_printable() {
+        assert!(HeaderValue::parse("high").is_ok());
+        assert!(HeaderValue::parse("a: b").is_ok());
+        for bad in ["", "50%", "a\nb", " x", "ü"] {
+            assert!(HeaderValue::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn paths() {
+        assert!(HttpPath::parse("/v1/intent").is_ok());
+        assert!(HttpPath::parse("/").is_ok());
+        for bad in [
+            "v1", "/a b", "/a/../b", "/a//b", "/a*", "/a?x", "/{x}", "/a'b",
+        ] {
+            assert!(HttpPath::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn path_containment_respects_segments() {
+        let p = |t| HttpPath::parse(t).unwrap();
+        assert!(p("/v1/intent/x").is_within(&p("/v1/intent")));
+        assert!(p("/v1/intent").is_within(&p("/v1/intent/")));
+        assert!(p("/v1/intent").is_within(&p("/")));
+        assert!(!p("/v1/intentional").is_within(&p("/v1/intent")));
+        assert!(!p("/v1").is_within(&p("/v1/intent")));
+    }
+
+    #[test]
+    fn methods_and_retry_conditions() {
+        assert!(Method::parse("GET").is_ok());
+        assert!(Method::parse("get").is_err());
+        assert!(RetryOn::parse("503").is_ok());
+        assert!(RetryOn::parse("5xx").is_ok());
+        assert!(RetryOn::parse("5xx,reset").is_err());
+    }
+
+    #[test]
+    fn https_urls() {
+        assert!(HttpsUrl::parse("https://auth.example.com/.well-known/jwks.json").is_ok());
+        assert!(HttpsUrl::parse("https://auth.example.com:8443").is_ok());
+        for bad in [
+            "http://a.com",
+            "https://",
+            "https://a b",
+            "https://a.com/\"x",
+        ] {
+            assert!(HttpsUrl::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

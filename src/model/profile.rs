@@ -1,0 +1,680 @@
+//! The checked profile: what the user asked for, with defaults applied and references resolved.
+//! `validate` is the only producer; `plan` the only consumer.
+
+use std::collections::BTreeMap;
+
+use super::{
+    Duration, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, IstioVersion, LabelKey,
+    LabelValue, Method, Name, Percent, Port, Quantity, RetryOn, TagName, Weight,
+};
+
+pub use crate::profile::raw::{
+    InsecureOptIn, LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType,
+    TlsVersion,
+};
+
+/// Region subsets are named `region-<region>`.
+pub const REGION_SUBSET_PREFIX: &str = "region-";
+
+/// The longest region name, so that `region-<region>` stays a DNS label.
+pub const MAX_REGION_NAME: usize = 63 - REGION_SUBSET_PREFIX.len();
+
+/// The subset of a region's endpoints.
+pub fn region_subset(region: &Name) -> Name {
+    Name::joined(&["region", region.as_str()])
+}
+
+/// Pod labels or a label selector.
+pub type Labels = BTreeMap<LabelKey, LabelValue>;
+
+/// The whole checked profile.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Mesh identity and namespaces.
+    pub mesh: Mesh,
+    /// Control-plane deployments.
+    pub control_plane: ControlPlane,
+    /// Regions, by name.
+    pub regions: Vec<Region>,
+    /// Services, by name.
+    pub services: Vec<Service>,
+    /// External services, by name.
+    pub external_services: Vec<ExternalService>,
+    /// The ingress gateway, if any.
+    pub gateway: Option<Gateway>,
+    /// Security settings.
+    pub security: Security,
+    /// Tenant isolation, if any tenant is declared.
+    pub tenancy: Option<Tenancy>,
+    /// Telemetry.
+    pub telemetry: Telemetry,
+}
+
+/// `[mesh]`
+#[derive(Debug, Clone)]
+pub struct Mesh {
+    /// Mesh ID, if set.
+    pub id: Option<LabelValue>,
+    /// Cluster name, if set.
+    pub cluster: Option<LabelValue>,
+    /// Network, if set.
+    pub network: Option<LabelValue>,
+    /// Whether the mesh spans networks (then `network` is set).
+    pub multi_network: bool,
+    /// Trust domain.
+    pub trust_domain: Host,
+    /// Workload namespace.
+    pub namespace: Name,
+    /// Istio root namespace.
+    pub root_namespace: Name,
+    /// Targeted Istio release.
+    pub istio_version: IstioVersion,
+    /// Header that pins a request to a region.
+    pub region_header: HeaderName,
+}
+
+/// `[control-plane]`
+#[derive(Debug, Clone)]
+pub struct ControlPlane {
+    /// istiod.
+    pub istiod: Deployment,
+    /// Sidecars.
+    pub proxy: Proxy,
+    /// The ingress gateway.
+    pub ingress_gateway: IngressGateway,
+    /// Whether to install the egress gateway.
+    pub egress_gateway: bool,
+    /// Path normalisation.
+    pub path_normalization: PathNormalization,
+}
+
+/// How many pods a deployment runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scaling {
+    /// Istio's default.
+    Default,
+    /// A fixed count.
+    Replicas(u32),
+    /// A horizontal pod autoscaler.
+    Autoscale {
+        /// Minimum replicas.
+        min: u32,
+        /// Maximum replicas.
+        max: u32,
+        /// Target CPU utilisation, percent.
+        cpu_percent: u32,
+    },
+}
+
+/// Replicas and resources of a deployment.
+#[derive(Debug, Clone)]
+pub struct Deployment {
+    /// Replica policy.
+    pub scaling: Scaling,
+    /// Resources.
+    pub resources: Resources,
+}
+
+/// Requests and limits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Resources {
+    /// Requests.
+    pub requests: Compute,
+    /// Limits.
+    pub limits: Compute,
+}
+
+impl Resources {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.requests.is_empty() && self.limits.is_empty()
+    }
+}
+
+/// CPU and memory.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Compute {
+    /// CPU.
+    pub cpu: Option<Quantity>,
+    /// Memory.
+    pub memory: Option<Quantity>,
+}
+
+impl Compute {
+    /// Whether nothing is set.
+    pub fn is_empty(&self) -> bool {
+        self.cpu.is_none() && self.memory.is_none()
+    }
+}
+
+/// Sidecar settings.
+#[derive(Debug, Clone)]
+pub struct Proxy {
+    /// Resources of every sidecar.
+    pub resources: Resources,
+    /// Envoy log level.
+    pub log_level: LogLevel,
+    /// Worker threads.
+    pub concurrency: u32,
+    /// Hold the application until the proxy is ready.
+    pub hold_application: bool,
+}
+
+/// The ingress gateway deployment and Service.
+#[derive(Debug, Clone)]
+pub struct IngressGateway {
+    /// Replicas and resources.
+    pub deployment: Deployment,
+    /// Service type.
+    pub service_type: ServiceType,
+    /// Service ports.
+    pub ports: Vec<ServicePort>,
+}
+
+/// A gateway Service port.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServicePort {
+    /// Name.
+    pub name: Name,
+    /// Service port.
+    pub port: Port,
+    /// Container port (at least 1024).
+    pub target_port: Port,
+}
+
+/// A region.
+#[derive(Debug, Clone)]
+pub struct Region {
+    /// The `topology.kubernetes.io/region` value.
+    pub name: Name,
+    /// Traffic share, percent.
+    pub weight: Weight,
+    /// First region to fail over to.
+    pub failover: Option<Name>,
+}
+
+/// Retries of a route, from a retry budget.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Retries {
+    /// The budget's name.
+    pub budget: Name,
+    /// Retries after the first try.
+    pub attempts: u32,
+    /// Timeout of each try.
+    pub per_try_timeout: Duration,
+    /// Conditions.
+    pub retry_on: Vec<RetryOn>,
+}
+
+/// A service of the mesh.
+#[derive(Debug, Clone)]
+pub struct Service {
+    /// Service name.
+    pub name: Name,
+    /// Service port.
+    pub port: Port,
+    /// Container port.
+    pub target_port: Port,
+    /// Service account of its pods.
+    pub service_account: Name,
+    /// Labels that select its pods.
+    pub labels: Labels,
+    /// Load balancer (`None`: Istio's default).
+    pub load_balancer: Option<LoadBalancer>,
+    /// Connection pool.
+    pub connection_pool: Option<ConnectionPool>,
+    /// Outlier detection.
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Subsets, by name.
+    pub subsets: Vec<Subset>,
+    /// Subset of the final route when there is no canary.
+    pub default_subset: Option<Name>,
+    /// Routes in order.
+    pub routes: Vec<Route>,
+    /// Canary release.
+    pub canary: Option<Canary>,
+    /// Priority routing.
+    pub priority: Option<Priority>,
+    /// Region subsets and pin-header routes.
+    pub region_routing: bool,
+    /// Locality load balancing.
+    pub locality: Locality,
+    /// Retries of the header routes and the final route.
+    pub retries: Option<Retries>,
+    /// Timeout of the header routes and the final route.
+    pub timeout: Option<Duration>,
+    /// Trace sampling override.
+    pub sampling: Option<Percent>,
+    /// Who may call it.
+    pub callers: Vec<Caller>,
+}
+
+/// Load-balancing algorithm.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoadBalancer {
+    /// Round robin.
+    RoundRobin,
+    /// Least request.
+    LeastRequest,
+    /// Random.
+    Random,
+    /// Consistent hash on a header.
+    HashHeader(HeaderName),
+    /// Consistent hash on a query parameter.
+    HashQueryParameter(String),
+    /// Consistent hash on a cookie.
+    HashCookie {
+        /// Cookie name.
+        name: String,
+        /// Lifetime of a generated cookie.
+        ttl: Option<Duration>,
+    },
+    /// Consistent hash on the source IP.
+    HashSourceIp,
+}
+
+/// Connection limits; every key optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ConnectionPool {
+    /// `tcp.maxConnections`.
+    pub max_connections: Option<u32>,
+    /// `tcp.connectTimeout`.
+    pub connect_timeout: Option<Duration>,
+    /// `http.http1MaxPendingRequests`.
+    pub max_pending_requests: Option<u32>,
+    /// `http.http2MaxRequests`.
+    pub max_requests: Option<u32>,
+    /// `http.maxRequestsPerConnection`.
+    pub max_requests_per_connection: Option<u32>,
+    /// `http.maxRetries`.
+    pub max_retries: Option<u32>,
+    /// `http.idleTimeout`.
+    pub idle_timeout: Option<Duration>,
+}
+
+impl ConnectionPool {
+    /// `self` with every key that `over` sets replaced by `over`'s value.
+    #[must_use]
+    pub fn overlaid(&self, over: &ConnectionPool) -> ConnectionPool {
+        ConnectionPool {
+            max_connections: over.max_connections.or(self.max_connections),
+            connect_timeout: over.connect_timeout.or(self.connect_timeout),
+            max_pending_requests: over.max_pending_requests.or(self.max_pending_requests),
+            max_requests: over.max_requests.or(self.max_requests),
+            max_requests_per_connection: over
+                .max_requests_per_connection
+                .or(self.max_requests_per_connection),
+            max_retries: over.max_retries.or(self.max_retries),
+            idle_timeout: over.idle_timeout.or(self.idle_timeout),
+        }
+    }
+}
+
+/// Outlier detection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CircuitBreaker {
+    /// `consecutive5xxErrors`.
+    pub consecutive_5xx_errors: u32,
+    /// `interval`.
+    pub interval: Duration,
+    /// `baseEjectionTime`.
+    pub base_ejection_time: Duration,
+    /// `maxEjectionPercent`.
+    pub max_ejection_percent: Option<Weight>,
+}
+
+/// A subset.
+#[derive(Debug, Clone)]
+pub struct Subset {
+    /// Name.
+    pub name: Name,
+    /// Pod labels.
+    pub labels: Labels,
+    /// The subset's own connection-pool keys, if any.
+    pub connection_pool: Option<ConnectionPool>,
+}
+
+/// A route of a service.
+#[derive(Debug, Clone)]
+pub struct Route {
+    /// Name.
+    pub name: Name,
+    /// Path condition.
+    pub path: Option<PathMatch>,
+    /// Method condition.
+    pub method: Option<Method>,
+    /// Header conditions.
+    pub headers: BTreeMap<HeaderName, HeaderValue>,
+    /// Where matching requests go.
+    pub target: Target,
+    /// Retries.
+    pub retries: Option<Retries>,
+    /// Timeout.
+    pub timeout: Option<Duration>,
+}
+
+/// A path condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathMatch {
+    /// The path and everything below it.
+    Prefix(HttpPath),
+    /// Exactly the path.
+    Exact(HttpPath),
+}
+
+impl PathMatch {
+    /// Whether every path this condition matches, `other` matches too (`None`: any path).
+    pub fn within(&self, other: Option<&PathMatch>) -> bool {
+        match (other, self) {
+            (None, _) => true,
+            (
+                Some(PathMatch::Prefix(outer)),
+                PathMatch::Prefix(inner) | PathMatch::Exact(inner),
+            ) => inner.is_within(outer),
+            (Some(PathMatch::Exact(a)), PathMatch::Exact(b)) => a == b,
+            (Some(PathMatch::Exact(_)), PathMatch::Prefix(_)) => false,
+        }
+    }
+}
+
+/// Where a route sends requests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// One subset.
+    Subset(Name),
+    /// Subsets by weight (adding up to 100).
+    Split(Vec<(Name, Weight)>),
+}
+
+/// A canary release.
+#[derive(Debug, Clone)]
+pub struct Canary {
+    /// Stable subset.
+    pub stable: Name,
+    /// Canary subset.
+    pub canary: Name,
+    /// Percent to the canary.
+    pub weight: Weight,
+    /// Override header.
+    pub header: HeaderName,
+    /// Override header value.
+    pub header_value: HeaderValue,
+}
+
+/// Priority routing.
+#[derive(Debug, Clone)]
+pub struct Priority {
+    /// Header.
+    pub header: HeaderName,
+    /// Value → subset, in value order.
+    pub subsets: Vec<(HeaderValue, Name)>,
+}
+
+/// Locality load balancing of a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Locality {
+    /// Failover in region order.
+    Failover,
+    /// Weighted distribution.
+    Distribute,
+    /// None.
+    Off,
+}
+
+/// One caller rule.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    /// Mesh services (by their service accounts).
+    pub services: Vec<Name>,
+    /// Namespaces.
+    pub namespaces: Vec<Name>,
+    /// `namespace/service-account` pairs.
+    pub service_accounts: Vec<(Name, Name)>,
+    /// Methods (empty: any).
+    pub methods: Vec<Method>,
+    /// Path prefixes (empty: any).
+    pub paths: Vec<HttpPath>,
+}
+
+/// An external service.
+#[derive(Debug, Clone)]
+pub struct ExternalService {
+    /// Name.
+    pub name: Name,
+    /// DNS name.
+    pub host: Host,
+    /// TLS port.
+    pub port: Port,
+    /// TLS origination, if the application speaks plain HTTP.
+    pub origination: Option<TlsOrigination>,
+}
+
+/// TLS origination for an external service.
+#[derive(Debug, Clone)]
+pub struct TlsOrigination {
+    /// The plain-HTTP port the application calls.
+    pub http_port: Port,
+    /// CA bundle path.
+    pub ca_certificates: Option<String>,
+    /// Retries.
+    pub retries: Option<Retries>,
+    /// Timeout.
+    pub timeout: Option<Duration>,
+}
+
+/// The ingress gateway.
+#[derive(Debug, Clone)]
+pub struct Gateway {
+    /// Resource name.
+    pub name: Name,
+    /// Hosts.
+    pub hosts: Vec<Host>,
+    /// TLS Secret name.
+    pub credential: Name,
+    /// Minimum TLS version.
+    pub min_tls: TlsVersion,
+    /// Redirect HTTP to HTTPS.
+    pub https_redirect: bool,
+    /// HTTPS Service port and its target port.
+    pub https_port: (Port, Port),
+    /// HTTP Service port and its target port.
+    pub http_port: (Port, Port),
+    /// CORS.
+    pub cors: Option<Cors>,
+    /// Routes, longest prefix first.
+    pub routes: Vec<GatewayRoute>,
+}
+
+/// CORS settings.
+#[derive(Debug, Clone)]
+pub struct Cors {
+    /// Exact origins.
+    pub origins: Vec<String>,
+    /// Regex origins.
+    pub origin_regexes: Vec<String>,
+    /// Methods.
+    pub methods: Vec<Method>,
+    /// Allowed headers.
+    pub allow_headers: Vec<HeaderName>,
+    /// Exposed headers.
+    pub expose_headers: Vec<HeaderName>,
+    /// Preflight cache.
+    pub max_age: Option<Duration>,
+    /// Credentials.
+    pub allow_credentials: bool,
+}
+
+/// A gateway route.
+#[derive(Debug, Clone)]
+pub struct GatewayRoute {
+    /// Name.
+    pub name: Name,
+    /// Path prefix.
+    pub prefix: HttpPath,
+    /// Target service.
+    pub service: Name,
+    /// Local rate limit.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A token bucket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests per interval.
+    pub requests: u32,
+    /// Interval.
+    pub per: Duration,
+}
+
+/// Security settings.
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// mTLS mode.
+    pub mtls: MtlsMode,
+    /// mTLS scope.
+    pub mtls_scope: MtlsScope,
+    /// Default deny.
+    pub default_deny: bool,
+    /// Outbound traffic policy.
+    pub outbound_traffic: OutboundTraffic,
+    /// JWT.
+    pub jwt: Option<Jwt>,
+}
+
+/// JWT settings.
+#[derive(Debug, Clone)]
+pub struct Jwt {
+    /// Issuer.
+    pub issuer: HttpsUrl,
+    /// JWKS URI.
+    pub jwks_uri: HttpsUrl,
+    /// Audiences.
+    pub audiences: Vec<String>,
+    /// Require a token at the gateway.
+    pub require_token: bool,
+}
+
+/// Tenant isolation.
+#[derive(Debug, Clone)]
+pub struct Tenancy {
+    /// Claim.
+    pub claim: String,
+    /// Header.
+    pub header: HeaderName,
+    /// Tenants by id.
+    pub tenants: Vec<Tenant>,
+}
+
+/// A tenant.
+#[derive(Debug, Clone)]
+pub struct Tenant {
+    /// Id (the claim value).
+    pub id: Name,
+    /// Services it reaches.
+    pub services: Vec<Name>,
+    /// Path prefixes.
+    pub paths: Vec<HttpPath>,
+    /// Methods (empty: any).
+    pub methods: Vec<Method>,
+}
+
+/// Telemetry.
+#[derive(Debug, Clone, Default)]
+pub struct Telemetry {
+    /// Providers declared in the mesh config.
+    pub providers: Vec<Provider>,
+    /// Tracing.
+    pub tracing: Option<Tracing>,
+    /// Metric tags.
+    pub metric_tags: Vec<HeaderTag>,
+    /// Request classification.
+    pub classify: Option<Classify>,
+    /// Access log.
+    pub access_log: Option<AccessLog>,
+}
+
+/// A mesh-config extension provider.
+#[derive(Debug, Clone)]
+pub struct Provider {
+    /// Name.
+    pub name: Name,
+    /// Kind and address.
+    pub kind: ProviderKind,
+}
+
+/// What a provider is and where it sends.
+#[derive(Debug, Clone)]
+pub enum ProviderKind {
+    /// OTLP traces.
+    Opentelemetry {
+        /// Collector host.
+        service: Host,
+        /// Collector port.
+        port: Port,
+    },
+    /// Zipkin traces.
+    Zipkin {
+        /// Collector host.
+        service: Host,
+        /// Collector port.
+        port: Port,
+    },
+    /// OTLP access logs.
+    OtelAccessLog {
+        /// Collector host.
+        service: Host,
+        /// Collector port.
+        port: Port,
+    },
+    /// File access logs.
+    FileAccessLog {
+        /// File path.
+        path: String,
+    },
+}
+
+/// Tracing settings.
+#[derive(Debug, Clone)]
+pub struct Tracing {
+    /// Provider name.
+    pub provider: Name,
+    /// Default sampling.
+    pub sampling: Percent,
+    /// Custom tags.
+    pub tags: Vec<HeaderTag>,
+}
+
+/// A tag read from a header.
+#[derive(Debug, Clone)]
+pub struct HeaderTag {
+    /// Tag name.
+    pub name: TagName,
+    /// Header.
+    pub header: HeaderName,
+    /// Default value.
+    pub default: String,
+}
+
+/// Request classification.
+#[derive(Debug, Clone)]
+pub struct Classify {
+    /// Tag name.
+    pub tag: TagName,
+    /// Default class.
+    pub default: String,
+    /// Classes in order.
+    pub classes: Vec<(String, HttpPath)>,
+}
+
+/// Access logging.
+#[derive(Debug, Clone)]
+pub struct AccessLog {
+    /// Provider name (`None`: Istio's built-in `envoy`).
+    pub provider: Option<Name>,
+    /// Log failures.
+    pub errors: bool,
+    /// Log slow requests.
+    pub slower_than: Option<Duration>,
+    /// Log requests with this header.
+    pub debug_header: Option<HeaderName>,
+}

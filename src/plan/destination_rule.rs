@@ -1,0 +1,344 @@
+//! DestinationRules: exactly one per host, with load balancing, connection pools, outlier
+//! detection, subsets (region subsets included) and locality failover or distribution.
+
+use serde::Serialize;
+
+use super::{Context, Label, Meta, label, labels};
+use crate::model::{
+    CircuitBreaker, ConnectionPool, Duration, ExternalService, Host, LoadBalancer, Locality, Name,
+    Port, Service, Weight, region_subset,
+};
+
+/// A DestinationRule.
+#[derive(Debug, Clone, Serialize)]
+pub struct DestinationRule {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `spec.host`.
+    pub host: Host,
+    /// `spec.trafficPolicy`.
+    pub traffic_policy: Option<TrafficPolicy>,
+    /// `spec.subsets`.
+    pub subsets: Vec<SubsetPolicy>,
+}
+
+/// `trafficPolicy` (never empty: Istio refuses an empty one).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct TrafficPolicy {
+    /// `loadBalancer`.
+    pub load_balancer: Option<LoadBalancerPolicy>,
+    /// `connectionPool`.
+    pub connection_pool: Option<Pool>,
+    /// `outlierDetection`.
+    pub outlier_detection: Option<Outlier>,
+    /// `portLevelSettings` that originate TLS.
+    pub port_tls: Vec<PortTls>,
+}
+
+/// `loadBalancer`.
+#[derive(Debug, Clone, Serialize)]
+pub struct LoadBalancerPolicy {
+    /// `simple`.
+    pub simple: Option<&'static str>,
+    /// `consistentHash`.
+    pub hash: Option<Hash>,
+    /// `localityLbSetting`.
+    pub locality: Option<LocalityPolicy>,
+}
+
+/// `consistentHash`: exactly one field is set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Hash {
+    /// `httpHeaderName`.
+    pub header: Option<String>,
+    /// `httpQueryParameterName`.
+    pub query_parameter: Option<String>,
+    /// `httpCookie.name`.
+    pub cookie: Option<String>,
+    /// `httpCookie.ttl`.
+    pub cookie_ttl: Option<Duration>,
+    /// `useSourceIp`.
+    pub source_ip: bool,
+}
+
+/// `localityLbSetting`: failover or distribute, never both.
+#[derive(Debug, Clone, Serialize)]
+pub struct LocalityPolicy {
+    /// `failover`.
+    pub failover: Vec<Failover>,
+    /// `distribute[0].to`, from every locality.
+    pub distribute: Vec<Share>,
+}
+
+/// One `failover` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Failover {
+    /// `from`.
+    pub from: Name,
+    /// `to`.
+    pub to: Name,
+}
+
+/// One `distribute.to` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct Share {
+    /// Locality, `region/*`.
+    pub locality: String,
+    /// Percent.
+    pub weight: u32,
+}
+
+/// `connectionPool`.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Pool {
+    /// `tcp.maxConnections`.
+    pub max_connections: Option<u32>,
+    /// `tcp.connectTimeout`.
+    pub connect_timeout: Option<Duration>,
+    /// `http.http1MaxPendingRequests`.
+    pub max_pending_requests: Option<u32>,
+    /// `http.http2MaxRequests`.
+    pub max_requests: Option<u32>,
+    /// `http.maxRequestsPerConnection`.
+    pub max_requests_per_connection: Option<u32>,
+    /// `http.maxRetries`.
+    pub max_retries: Option<u32>,
+    /// `http.idleTimeout`.
+    pub idle_timeout: Option<Duration>,
+    /// Whether any `tcp` key is set.
+    pub has_tcp: bool,
+    /// Whether any `http` key is set.
+    pub has_http: bool,
+}
+
+impl Pool {
+    fn new(pool: &ConnectionPool) -> Self {
+        Self {
+            max_connections: pool.max_connections,
+            connect_timeout: pool.connect_timeout,
+            max_pending_requests: pool.max_pending_requests,
+            max_requests: pool.max_requests,
+            max_requests_per_connection: pool.max_requests_per_connection,
+            max_retries: pool.max_retries,
+            idle_timeout: pool.idle_timeout,
+            has_tcp: pool.max_connections.is_some() || pool.connect_timeout.is_some(),
+            has_http: pool.max_pending_requests.is_some()
+                || pool.max_requests.is_some()
+                || pool.max_requests_per_connection.is_some()
+                || pool.max_retries.is_some()
+                || pool.idle_timeout.is_some(),
+        }
+    }
+}
+
+/// `outlierDetection`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Outlier {
+    /// `consecutive5xxErrors`.
+    pub consecutive_5xx_errors: u32,
+    /// `interval`.
+    pub interval: Duration,
+    /// `baseEjectionTime`.
+    pub base_ejection_time: Duration,
+    /// `maxEjectionPercent`.
+    pub max_ejection_percent: Option<u32>,
+}
+
+impl Outlier {
+    fn new(breaker: &CircuitBreaker) -> Self {
+        Self {
+            consecutive_5xx_errors: breaker.consecutive_5xx_errors,
+            interval: breaker.interval,
+            base_ejection_time: breaker.base_ejection_time,
+            max_ejection_percent: breaker.max_ejection_percent.map(Weight::get),
+        }
+    }
+}
+
+/// A port whose plain HTTP the sidecar wraps in TLS.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortTls {
+    /// `port.number`.
+    pub port: Port,
+    /// `tls.sni`.
+    pub sni: Host,
+    /// `tls.caCertificates`.
+    pub ca_certificates: Option<String>,
+}
+
+/// One subset.
+#[derive(Debug, Clone, Serialize)]
+pub struct SubsetPolicy {
+    /// `name`.
+    pub name: Name,
+    /// `labels`.
+    pub labels: Vec<Label>,
+    /// `trafficPolicy`.
+    pub traffic_policy: Option<TrafficPolicy>,
+}
+
+/// One DestinationRule per service that needs one, then one per TLS-originating external service.
+pub(super) fn build(context: &Context<'_>) -> Vec<DestinationRule> {
+    let profile = context.profile;
+    profile
+        .services
+        .iter()
+        .filter_map(|service| service_rule(context, service))
+        .chain(
+            profile
+                .external_services
+                .iter()
+                .filter_map(|external| external_rule(context, external)),
+        )
+        .collect()
+}
+
+fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationRule> {
+    let pool = service.connection_pool.as_ref();
+    let mut subsets: Vec<SubsetPolicy> = service
+        .subsets
+        .iter()
+        .map(|subset| SubsetPolicy {
+            name: subset.name.clone(),
+            labels: labels(&subset.labels),
+            // A subset's connectionPool replaces the service's whole pool (Istio merges traffic
+            // policies field by field), so the subset gets the service's keys with its own on top.
+            traffic_policy: subset.connection_pool.as_ref().map(|own| TrafficPolicy {
+                connection_pool: Some(Pool::new(
+                    &pool.map_or_else(|| own.clone(), |service_pool| service_pool.overlaid(own)),
+                )),
+                ..TrafficPolicy::default()
+            }),
+        })
+        .collect();
+    if service.region_routing {
+        subsets.extend(context.profile.regions.iter().map(|region| SubsetPolicy {
+            name: region_subset(&region.name),
+            labels: vec![label("topology.kubernetes.io/region", region.name.as_str())],
+            traffic_policy: None,
+        }));
+    }
+    let locality = locality(context, service.locality);
+    let load_balancer = match (&service.load_balancer, locality) {
+        (None, None) => None,
+        (balancer, locality) => Some(LoadBalancerPolicy {
+            simple: match balancer {
+                Some(LoadBalancer::RoundRobin) => Some("ROUND_ROBIN"),
+                Some(LoadBalancer::LeastRequest) => Some("LEAST_REQUEST"),
+                Some(LoadBalancer::Random) => Some("RANDOM"),
+                _ => None,
+            },
+            hash: balancer.as_ref().and_then(hash),
+            locality,
+        }),
+    };
+    let policy = TrafficPolicy {
+        load_balancer,
+        connection_pool: pool.map(Pool::new),
+        outlier_detection: service.circuit_breaker.as_ref().map(Outlier::new),
+        port_tls: Vec::new(),
+    };
+    let has_policy = policy.load_balancer.is_some()
+        || policy.connection_pool.is_some()
+        || policy.outlier_detection.is_some();
+    if !has_policy && subsets.is_empty() {
+        return None;
+    }
+    Some(DestinationRule {
+        meta: Meta::new(
+            service.name.as_str(),
+            context.namespace(),
+            format!("Traffic policy and subsets of {}.", service.name),
+        ),
+        host: super::virtual_service::host_of(context, &service.name),
+        traffic_policy: has_policy.then_some(policy),
+        subsets,
+    })
+}
+
+fn hash(balancer: &LoadBalancer) -> Option<Hash> {
+    let empty = Hash {
+        header: None,
+        query_parameter: None,
+        cookie: None,
+        cookie_ttl: None,
+        source_ip: false,
+    };
+    match balancer {
+        LoadBalancer::HashHeader(header) => Some(Hash {
+            header: Some(header.to_string()),
+            ..empty
+        }),
+        LoadBalancer::HashQueryParameter(parameter) => Some(Hash {
+            query_parameter: Some(parameter.clone()),
+            ..empty
+        }),
+        LoadBalancer::HashCookie { name, ttl } => Some(Hash {
+            cookie: Some(name.clone()),
+            cookie_ttl: *ttl,
+            ..empty
+        }),
+        LoadBalancer::HashSourceIp => Some(Hash {
+            source_ip: true,
+            ..empty
+        }),
+        LoadBalancer::RoundRobin | LoadBalancer::LeastRequest | LoadBalancer::Random => None,
+    }
+}
+
+/// Locality settings; validation guarantees two or more regions and outlier detection.
+fn locality(context: &Context<'_>, mode: Locality) -> Option<LocalityPolicy> {
+    let regions = &context.profile.regions;
+    match mode {
+        Locality::Off => None,
+        Locality::Failover => Some(LocalityPolicy {
+            failover: regions
+                .iter()
+                .filter_map(|region| {
+                    Some(Failover {
+                        from: region.name.clone(),
+                        to: region.failover.clone()?,
+                    })
+                })
+                .collect(),
+            distribute: Vec::new(),
+        }),
+        Locality::Distribute => Some(LocalityPolicy {
+            failover: Vec::new(),
+            // Istio refuses a weight of 0 in `distribute`; a drained region is left out.
+            distribute: regions
+                .iter()
+                .filter(|region| region.weight.get() > 0)
+                .map(|region| Share {
+                    locality: format!("{}/*", region.name),
+                    weight: region.weight.get(),
+                })
+                .collect(),
+        }),
+    }
+}
+
+/// TLS origination for an external service: SIMPLE TLS on the plain-HTTP port (§4.3).
+fn external_rule(context: &Context<'_>, external: &ExternalService) -> Option<DestinationRule> {
+    let origination = external.origination.as_ref()?;
+    Some(DestinationRule {
+        meta: Meta::new(
+            external.name.as_str(),
+            context.namespace(),
+            format!(
+                "Originates TLS to {} for requests the application sends to port {}.",
+                external.host, origination.http_port
+            ),
+        ),
+        host: external.host.clone(),
+        traffic_policy: Some(TrafficPolicy {
+            port_tls: vec![PortTls {
+                port: origination.http_port,
+                sni: external.host.clone(),
+                ca_certificates: origination.ca_certificates.clone(),
+            }],
+            ..TrafficPolicy::default()
+        }),
+        subsets: Vec::new(),
+    })
+}

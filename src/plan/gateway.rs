@@ -1,0 +1,257 @@
+//! The edge: the ingress Gateway (HTTPS only, HTTP redirects), its VirtualService that keeps
+//! each service's subset and canary routing (IST0140), the admin rate limit (§4.4), and the
+//! east-west Gateway of a multi-network mesh (§4.1).
+
+use serde::Serialize;
+
+use super::virtual_service::{CorsPolicy, OriginMatch, Rule, VirtualService, service_rules};
+use super::{Context, Label, Meta, label};
+use crate::model::{Duration, Gateway, Host, Name, Port, TlsVersion};
+
+/// Every gateway resource.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct GatewayPlan {
+    /// Gateways.
+    pub gateways: Vec<GatewayResource>,
+    /// Gateway-bound VirtualServices.
+    pub virtual_services: Vec<VirtualService>,
+    /// Rate-limit EnvoyFilters.
+    pub rate_limits: Vec<RateLimitFilter>,
+}
+
+/// A Gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct GatewayResource {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `selector`.
+    pub selector: Vec<Label>,
+    /// `servers`.
+    pub servers: Vec<Server>,
+}
+
+/// A Gateway server.
+#[derive(Debug, Clone, Serialize)]
+pub struct Server {
+    /// `port.number`.
+    pub port: Port,
+    /// `port.name`.
+    pub name: &'static str,
+    /// `port.protocol`.
+    pub protocol: &'static str,
+    /// `hosts`.
+    pub hosts: Vec<String>,
+    /// `tls`.
+    pub tls: ServerTls,
+}
+
+/// Server `tls` settings.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServerTls {
+    /// `httpsRedirect` (the only setting of a plain-HTTP server).
+    pub https_redirect: bool,
+    /// `mode`.
+    pub mode: Option<&'static str>,
+    /// `credentialName`.
+    pub credential: Option<Name>,
+    /// `minProtocolVersion`.
+    pub min_version: Option<&'static str>,
+}
+
+/// A local rate limit on some routes of a gateway.
+#[derive(Debug, Clone, Serialize)]
+pub struct RateLimitFilter {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `workloadSelector.labels`.
+    pub selector: Vec<Label>,
+    /// The limited routes.
+    pub routes: Vec<RouteLimit>,
+}
+
+/// The token bucket of one HTTP route.
+#[derive(Debug, Clone, Serialize)]
+pub struct RouteLimit {
+    /// The VirtualService route name.
+    pub route: String,
+    /// `token_bucket.max_tokens` and `tokens_per_fill`.
+    pub requests: u32,
+    /// `token_bucket.fill_interval`.
+    pub interval: Duration,
+    /// `stat_prefix`.
+    pub stat_prefix: String,
+}
+
+pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
+    let mut plan = GatewayPlan::default();
+    if let Some(gateway) = &context.profile.gateway {
+        plan.gateways.push(ingress(context, gateway));
+        let (routes, limits) = routes(context, gateway);
+        if !routes.http.is_empty() {
+            plan.virtual_services.push(routes);
+        }
+        if !limits.is_empty() {
+            plan.rate_limits.push(RateLimitFilter {
+                meta: Meta::new(
+                    format!("{}-rate-limit", gateway.name),
+                    context.root(),
+                    "Local rate limits of gateway routes (per gateway replica).",
+                ),
+                selector: vec![label("istio", "ingressgateway")],
+                routes: limits,
+            });
+        }
+    }
+    if context.profile.mesh.multi_network {
+        plan.gateways.push(GatewayResource {
+            meta: Meta::new(
+                "cross-network-gateway",
+                context.root(),
+                "Exposes this network's services to the other networks of the mesh, mTLS end to end.",
+            ),
+            selector: vec![label("istio", "eastwestgateway")],
+            servers: vec![Server {
+                port: EAST_WEST_TLS_PORT,
+                name: "tls",
+                protocol: "TLS",
+                hosts: vec!["*.local".to_string()],
+                tls: ServerTls {
+                    https_redirect: false,
+                    mode: Some("AUTO_PASSTHROUGH"),
+                    credential: None,
+                    min_version: None,
+                },
+            }],
+        });
+    }
+    plan
+}
+
+/// The port that carries cross-network mTLS.
+pub(super) const EAST_WEST_TLS_PORT: Port = Port::known(15443);
+
+fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
+    let hosts: Vec<String> = gateway.hosts.iter().map(Host::to_string).collect();
+    let mut servers = Vec::new();
+    if gateway.https_redirect {
+        servers.push(Server {
+            port: gateway.http_port.0,
+            name: "http",
+            protocol: "HTTP",
+            hosts: hosts.clone(),
+            tls: ServerTls {
+                https_redirect: true,
+                mode: None,
+                credential: None,
+                min_version: None,
+            },
+        });
+    }
+    servers.push(Server {
+        port: gateway.https_port.0,
+        name: "https",
+        protocol: "HTTPS",
+        hosts,
+        tls: ServerTls {
+            https_redirect: false,
+            mode: Some("SIMPLE"),
+            credential: Some(gateway.credential.clone()),
+            min_version: Some(match gateway.min_tls {
+                TlsVersion::V1_2 => "TLSV1_2",
+                TlsVersion::V1_3 => "TLSV1_3",
+            }),
+        },
+    });
+    GatewayResource {
+        meta: Meta::new(
+            gateway.name.as_str(),
+            context.root(),
+            if gateway.https_redirect {
+                "HTTPS ingress; plain HTTP only redirects to HTTPS."
+            } else {
+                "HTTPS ingress; no plain-HTTP server."
+            },
+        ),
+        selector: vec![label("istio", "ingressgateway")],
+        servers,
+    }
+}
+
+/// The gateway's VirtualService and the rate limits of its routes. Each gateway route carries
+/// the target service's own rules narrowed to the route's prefix, so that priority, canary and
+/// region routing apply to ingress traffic too (a gateway VirtualService does not chain into the
+/// mesh one).
+fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<RouteLimit>) {
+    let cors = gateway.cors.as_ref().map(|cors| CorsPolicy {
+        origins: cors
+            .origins
+            .iter()
+            .map(|o| OriginMatch::Exact(o.clone()))
+            .chain(
+                cors.origin_regexes
+                    .iter()
+                    .map(|r| OriginMatch::Regex(r.clone())),
+            )
+            .collect(),
+        methods: cors.methods.clone(),
+        allow_headers: cors.allow_headers.clone(),
+        expose_headers: cors.expose_headers.clone(),
+        max_age: cors.max_age,
+        allow_credentials: cors.allow_credentials,
+    });
+    let mut rules: Vec<Rule> = Vec::new();
+    let mut limits = Vec::new();
+    for route in &gateway.routes {
+        let Some(service) = context
+            .profile
+            .services
+            .iter()
+            .find(|s| s.name == route.service)
+        else {
+            continue;
+        };
+        for rule in service_rules(context, service) {
+            let Some(narrowed) = rule.within(&route.prefix, &route.name) else {
+                continue;
+            };
+            // Narrowing can make a service's final route repeat one of its routes exactly
+            // (a gateway prefix equal to a route's prefix); Envoy would never reach the copy.
+            if rules.iter().any(|earlier| earlier.covers(&narrowed)) {
+                continue;
+            }
+            if let Some(limit) = route.rate_limit {
+                limits.push(RouteLimit {
+                    route: narrowed.name.clone(),
+                    requests: limit.requests,
+                    interval: limit.per,
+                    stat_prefix: format!("{}_rate_limit", route.name.as_str().replace('-', "_")),
+                });
+            }
+            rules.push(narrowed);
+        }
+    }
+    let http = rules
+        .into_iter()
+        .map(|rule| rule.into_route(cors.clone()))
+        .collect();
+    let gateway_ref = format!("{}/{}", context.root(), gateway.name);
+    let summary = gateway
+        .routes
+        .iter()
+        .map(|r| format!("{} → {}", r.prefix, r.service))
+        .collect::<Vec<_>>()
+        .join(", ");
+    (
+        VirtualService {
+            meta: Meta::new(
+                format!("{}-routes", gateway.name),
+                context.root(),
+                format!("Ingress routes: {summary}."),
+            ),
+            hosts: gateway.hosts.iter().map(Host::to_string).collect(),
+            gateways: vec![gateway_ref],
+            http,
+        },
+        limits,
+    )
+}

@@ -1,0 +1,189 @@
+//! Stage 3: the checked profile to the Istio resources it implies — the only input templates see.
+//!
+//! Every decision about Istio lives here: names, order, which fields appear, how a profile
+//! choice maps to Istio semantics. The result is plain data shaped like the YAML, so that the
+//! templates only lay it out. Lists are in a stable order (profile order for routes, name order
+//! for everything else), so the same profile always gives the same plan.
+
+mod cel;
+mod destination_rule;
+mod gateway;
+mod operator;
+mod security;
+mod telemetry;
+mod virtual_service;
+
+use serde::Serialize;
+
+use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile};
+
+pub use destination_rule::DestinationRule;
+pub use gateway::GatewayPlan;
+pub use operator::IstioOperator;
+pub use security::SecurityPlan;
+pub use telemetry::Telemetry;
+pub use virtual_service::{HttpRoute, RouteDestination, VirtualService};
+
+/// Every resource meshc emits for a profile.
+#[derive(Debug, Clone, Serialize)]
+pub struct Plan {
+    /// apiVersion per kind, chosen by the target Istio release.
+    pub api: Api,
+    /// The IstioOperator.
+    pub operator: IstioOperator,
+    /// Mesh-internal routing, one per service and external service.
+    pub virtual_services: Vec<VirtualService>,
+    /// Traffic policies, one per host.
+    pub destination_rules: Vec<DestinationRule>,
+    /// mTLS, authorization, JWT, egress registry.
+    pub security: SecurityPlan,
+    /// Ingress and east-west gateways.
+    pub gateway: GatewayPlan,
+    /// Telemetry resources.
+    pub telemetry: Vec<Telemetry>,
+}
+
+/// The apiVersion of each kind for the target release (istio-rules.md §3.1).
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Api {
+    /// VirtualService, DestinationRule, Gateway, ServiceEntry.
+    pub networking: &'static str,
+    /// AuthorizationPolicy, RequestAuthentication.
+    pub security: &'static str,
+    /// PeerAuthentication.
+    pub peer_authentication: &'static str,
+    /// Telemetry.
+    pub telemetry: &'static str,
+    /// EnvoyFilter.
+    pub envoy_filter: &'static str,
+}
+
+impl Api {
+    /// The versions for a release: `v1` everywhere from 1.22, the older mix for 1.17–1.21.
+    pub fn for_release(version: IstioVersion) -> Self {
+        let v1 = version
+            >= IstioVersion {
+                major: 1,
+                minor: 22,
+            };
+        Self {
+            networking: if v1 {
+                "networking.istio.io/v1"
+            } else {
+                "networking.istio.io/v1beta1"
+            },
+            security: "security.istio.io/v1",
+            peer_authentication: if v1 {
+                "security.istio.io/v1"
+            } else {
+                "security.istio.io/v1beta1"
+            },
+            telemetry: if v1 {
+                "telemetry.istio.io/v1"
+            } else {
+                "telemetry.istio.io/v1alpha1"
+            },
+            envoy_filter: "networking.istio.io/v1alpha3",
+        }
+    }
+}
+
+/// Name, namespace and the one-line comment above a resource.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Meta {
+    /// `metadata.name`.
+    pub name: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// What the resource is for, in words; written as a YAML comment.
+    pub comment: String,
+}
+
+impl Meta {
+    fn new(name: impl Into<String>, namespace: &Name, comment: impl Into<String>) -> Self {
+        Self {
+            name: name.into(),
+            namespace: namespace.to_string(),
+            comment: comment.into(),
+        }
+    }
+}
+
+/// A label or selector entry.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct Label {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: String,
+}
+
+fn labels(labels: &Labels) -> Vec<Label> {
+    labels
+        .iter()
+        .map(|(key, value)| Label {
+            key: key.to_string(),
+            value: value.to_string(),
+        })
+        .collect()
+}
+
+fn label(key: &'static str, value: &str) -> Label {
+    Label {
+        key: LabelKey::known(key).to_string(),
+        value: value.to_string(),
+    }
+}
+
+/// Derives every resource of a checked profile.
+pub fn build(profile: &Profile) -> Plan {
+    let context = Context::new(profile);
+    Plan {
+        api: Api::for_release(profile.mesh.istio_version),
+        operator: operator::build(&context),
+        virtual_services: virtual_service::build(&context),
+        destination_rules: destination_rule::build(&context),
+        security: security::build(&context),
+        gateway: gateway::build(&context),
+        telemetry: telemetry::build(&context),
+    }
+}
+
+/// The profile plus the facts several builders derive from it.
+struct Context<'a> {
+    profile: &'a Profile,
+    /// `<trust-domain>/ns/<root>/sa/istio-ingressgateway-service-account`.
+    gateway_principal: String,
+}
+
+impl<'a> Context<'a> {
+    fn new(profile: &'a Profile) -> Self {
+        Self {
+            profile,
+            gateway_principal: principal(
+                profile,
+                &profile.mesh.root_namespace,
+                INGRESS_SERVICE_ACCOUNT,
+            ),
+        }
+    }
+
+    fn namespace(&self) -> &Name {
+        &self.profile.mesh.namespace
+    }
+
+    fn root(&self) -> &Name {
+        &self.profile.mesh.root_namespace
+    }
+}
+
+/// The service account istioctl gives the default ingress gateway.
+const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
+
+/// The SPIFFE-style principal of a service account, as AuthorizationPolicy matches it.
+fn principal(profile: &Profile, namespace: &Name, service_account: &str) -> String {
+    format!(
+        "{}/ns/{namespace}/sa/{service_account}",
+        profile.mesh.trust_domain
+    )
+}

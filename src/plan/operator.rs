@@ -1,0 +1,290 @@
+//! The IstioOperator for `istioctl install -f`: mesh identity, istiod, gateways, mesh config
+//! and extension providers, with no deprecated value (istio-rules.md §3.2–§3.3, §4.1, §4.8).
+
+use serde::Serialize;
+
+use super::gateway::EAST_WEST_TLS_PORT;
+use super::{Context, Label, Meta, label};
+use crate::model::{
+    Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, Resources,
+    Scaling, ServicePort, ServiceType,
+};
+
+/// The IstioOperator.
+#[derive(Debug, Clone, Serialize)]
+pub struct IstioOperator {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `values.global.meshID`.
+    pub mesh_id: Option<String>,
+    /// `values.global.multiCluster.clusterName`.
+    pub cluster: Option<String>,
+    /// `values.global.network`.
+    pub network: Option<String>,
+    /// `meshConfig.trustDomain`.
+    pub trust_domain: String,
+    /// `meshConfig.enableTracing`.
+    pub tracing: bool,
+    /// `meshConfig.defaultConfig.holdApplicationUntilProxyStarts`.
+    pub hold_application: bool,
+    /// `meshConfig.defaultConfig.concurrency`.
+    pub concurrency: u32,
+    /// `meshConfig.pathNormalization.normalization`.
+    pub path_normalization: &'static str,
+    /// `meshConfig.outboundTrafficPolicy.mode`.
+    pub outbound_traffic: &'static str,
+    /// `meshConfig.extensionProviders`.
+    pub providers: Vec<ExtensionProvider>,
+    /// `values.global.proxy.logLevel`.
+    pub proxy_log_level: &'static str,
+    /// Sidecar resources, through a custom injection template.
+    pub proxy_resources: Option<ResourceSpec>,
+    /// `components.pilot.k8s`.
+    pub pilot: Component,
+    /// `components.ingressGateways[0]`.
+    pub ingress: Component,
+    /// The east-west gateway, when the mesh spans networks.
+    pub east_west: Option<Component>,
+    /// `components.egressGateways[0].enabled`.
+    pub egress: bool,
+}
+
+/// `extensionProviders` entry; exactly one of the kinds is set.
+#[derive(Debug, Clone, Serialize)]
+pub struct ExtensionProvider {
+    /// `name`.
+    pub name: String,
+    /// `opentelemetry`, `zipkin`, `envoyOtelAls` or `envoyFileAccessLog`.
+    pub kind: &'static str,
+    /// `service`.
+    pub service: Option<String>,
+    /// `port`.
+    pub port: Option<Port>,
+    /// `path`.
+    pub path: Option<String>,
+}
+
+/// A component's `k8s` settings (and gateway settings).
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Component {
+    /// `name` (gateways).
+    pub name: String,
+    /// `label` (gateways).
+    pub labels: Vec<Label>,
+    /// `k8s.replicaCount`.
+    pub replicas: Option<u32>,
+    /// `k8s.hpaSpec`.
+    pub autoscale: Option<Autoscale>,
+    /// `k8s.resources`.
+    pub resources: Option<ResourceSpec>,
+    /// `k8s.env`.
+    pub env: Vec<Label>,
+    /// `k8s.service.type`.
+    pub service_type: Option<&'static str>,
+    /// `k8s.service.ports`.
+    pub ports: Vec<PortSpec>,
+    /// `values.<component>.autoscaleEnabled`.
+    pub autoscale_enabled: Option<bool>,
+}
+
+/// `hpaSpec`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Autoscale {
+    /// `minReplicas`.
+    pub min: u32,
+    /// `maxReplicas`.
+    pub max: u32,
+    /// Target CPU utilisation.
+    pub cpu_percent: u32,
+}
+
+/// `resources`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceSpec {
+    /// `requests.cpu`.
+    pub requests_cpu: Option<String>,
+    /// `requests.memory`.
+    pub requests_memory: Option<String>,
+    /// `limits.cpu`.
+    pub limits_cpu: Option<String>,
+    /// `limits.memory`.
+    pub limits_memory: Option<String>,
+}
+
+/// A Service port.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortSpec {
+    /// `name`.
+    pub name: String,
+    /// `port`.
+    pub port: Port,
+    /// `targetPort`.
+    pub target_port: Port,
+}
+
+pub(super) fn build(context: &Context<'_>) -> IstioOperator {
+    let profile = context.profile;
+    let control_plane = &profile.control_plane;
+    let mesh = &profile.mesh;
+    let ingress = &control_plane.ingress_gateway;
+    let gateway_component = |name: &str, labels: Vec<Label>, ports: Vec<PortSpec>| Component {
+        name: name.to_string(),
+        labels,
+        service_type: Some(match ingress.service_type {
+            ServiceType::LoadBalancer => "LoadBalancer",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::ClusterIP => "ClusterIP",
+        }),
+        ports,
+        ..component(&ingress.deployment)
+    };
+    let east_west = mesh
+        .multi_network
+        .then_some(mesh.network.as_ref())
+        .flatten()
+        .map(|network| {
+            let ports = [
+                ("status-port", Port::known(15021)),
+                ("tls", EAST_WEST_TLS_PORT),
+                ("tls-istiod", Port::known(15012)),
+                ("tls-webhook", Port::known(15017)),
+            ]
+            .into_iter()
+            .map(|(name, port)| PortSpec {
+                name: name.to_string(),
+                port,
+                target_port: port,
+            })
+            .collect();
+            Component {
+                env: vec![Label {
+                    key: "ISTIO_META_REQUESTED_NETWORK_VIEW".to_string(),
+                    value: network.to_string(),
+                }],
+                ..gateway_component(
+                    "istio-eastwestgateway",
+                    vec![
+                        label("istio", "eastwestgateway"),
+                        label("app", "istio-eastwestgateway"),
+                        label("topology.istio.io/network", network.as_str()),
+                    ],
+                    ports,
+                )
+            }
+        });
+    IstioOperator {
+        meta: Meta::new(
+            "control-plane",
+            context.root(),
+            "Install with `istioctl install -f` (the in-cluster operator is gone since Istio 1.24).",
+        ),
+        mesh_id: mesh.id.as_ref().map(ToString::to_string),
+        cluster: mesh.cluster.as_ref().map(ToString::to_string),
+        network: mesh.network.as_ref().map(ToString::to_string),
+        trust_domain: mesh.trust_domain.to_string(),
+        tracing: profile.telemetry.tracing.is_some(),
+        hold_application: control_plane.proxy.hold_application,
+        concurrency: control_plane.proxy.concurrency,
+        path_normalization: match control_plane.path_normalization {
+            PathNormalization::None => "NONE",
+            PathNormalization::Base => "BASE",
+            PathNormalization::MergeSlashes => "MERGE_SLASHES",
+            PathNormalization::DecodeAndMergeSlashes => "DECODE_AND_MERGE_SLASHES",
+        },
+        outbound_traffic: match profile.security.outbound_traffic {
+            OutboundTraffic::RegistryOnly => "REGISTRY_ONLY",
+            OutboundTraffic::AllowAny => "ALLOW_ANY",
+        },
+        providers: profile
+            .telemetry
+            .providers
+            .iter()
+            .map(|provider| {
+                let (kind, service, port, path) = match &provider.kind {
+                    ProviderKind::Opentelemetry { service, port } => {
+                        ("opentelemetry", Some(service), Some(*port), None)
+                    }
+                    ProviderKind::Zipkin { service, port } => {
+                        ("zipkin", Some(service), Some(*port), None)
+                    }
+                    ProviderKind::OtelAccessLog { service, port } => {
+                        ("envoyOtelAls", Some(service), Some(*port), None)
+                    }
+                    ProviderKind::FileAccessLog { path } => {
+                        ("envoyFileAccessLog", None, None, Some(path.clone()))
+                    }
+                };
+                ExtensionProvider {
+                    name: provider.name.to_string(),
+                    kind,
+                    service: service.map(ToString::to_string),
+                    port,
+                    path,
+                }
+            })
+            .collect(),
+        proxy_log_level: match control_plane.proxy.log_level {
+            LogLevel::Trace => "trace",
+            LogLevel::Debug => "debug",
+            LogLevel::Info => "info",
+            LogLevel::Warning => "warning",
+            LogLevel::Error => "error",
+            LogLevel::Critical => "critical",
+            LogLevel::Off => "off",
+        },
+        proxy_resources: resources(&control_plane.proxy.resources),
+        pilot: component(&control_plane.istiod),
+        ingress: gateway_component(
+            "istio-ingressgateway",
+            Vec::new(),
+            ingress.ports.iter().map(port_spec).collect(),
+        ),
+        east_west,
+        egress: control_plane.egress_gateway,
+    }
+}
+
+fn component(deployment: &Deployment) -> Component {
+    let (replicas, autoscale, autoscale_enabled) = match deployment.scaling {
+        Scaling::Default => (None, None, None),
+        Scaling::Replicas(n) => (Some(n), None, Some(false)),
+        Scaling::Autoscale {
+            min,
+            max,
+            cpu_percent,
+        } => (
+            None,
+            Some(Autoscale {
+                min,
+                max,
+                cpu_percent,
+            }),
+            Some(true),
+        ),
+    };
+    Component {
+        replicas,
+        autoscale,
+        autoscale_enabled,
+        resources: resources(&deployment.resources),
+        ..Component::default()
+    }
+}
+
+fn resources(resources: &Resources) -> Option<ResourceSpec> {
+    let text = |q: &Option<crate::model::Quantity>| q.as_ref().map(ToString::to_string);
+    (!resources.is_empty()).then(|| ResourceSpec {
+        requests_cpu: text(&resources.requests.cpu),
+        requests_memory: text(&resources.requests.memory),
+        limits_cpu: text(&resources.limits.cpu),
+        limits_memory: text(&resources.limits.memory),
+    })
+}
+
+fn port_spec(port: &ServicePort) -> PortSpec {
+    PortSpec {
+        name: port.name.to_string(),
+        port: port.port,
+        target_port: port.target_port,
+    }
+}

@@ -1,0 +1,587 @@
+//! mTLS, default deny and explicit allows, JWT at the edge and on workloads, tenant isolation
+//! (istio-rules.md §4.6–§4.7), and the ServiceEntries that admit external services.
+//!
+//! Every ALLOW rule uses positive matches only and every DENY rule negative ones, so that a
+//! mismatch can only ever cause an unexpected 403, never an unexpected allow.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use super::{Context, Label, Meta, label, labels, principal};
+use crate::model::{
+    ExternalService, HttpPath, Jwt, Method, MtlsMode, MtlsScope, Name, Port, Service, Tenancy,
+};
+
+/// Every security resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityPlan {
+    /// PeerAuthentication.
+    pub peer_authentications: Vec<PeerAuthentication>,
+    /// RequestAuthentications (edge, then workloads).
+    pub request_authentications: Vec<RequestAuthentication>,
+    /// AuthorizationPolicies.
+    pub authorization_policies: Vec<AuthorizationPolicy>,
+    /// ServiceEntries of external services.
+    pub service_entries: Vec<ServiceEntry>,
+}
+
+/// A PeerAuthentication.
+#[derive(Debug, Clone, Serialize)]
+pub struct PeerAuthentication {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `mtls.mode`.
+    pub mode: &'static str,
+}
+
+/// A RequestAuthentication with one JWT rule.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestAuthentication {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `selector.matchLabels` (empty: the namespace).
+    pub selector: Vec<Label>,
+    /// `jwtRules[0].issuer`.
+    pub issuer: String,
+    /// `jwtRules[0].jwksUri`.
+    pub jwks_uri: String,
+    /// `jwtRules[0].audiences`.
+    pub audiences: Vec<String>,
+    /// `jwtRules[0].outputClaimToHeaders`.
+    pub claim_headers: Vec<ClaimHeader>,
+}
+
+/// One `outputClaimToHeaders` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimHeader {
+    /// `header`.
+    pub header: String,
+    /// `claim`.
+    pub claim: String,
+}
+
+/// An AuthorizationPolicy; with no selector, action or rules it is `spec: {}` (allow nothing).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuthorizationPolicy {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `selector.matchLabels`.
+    pub selector: Vec<Label>,
+    /// `action`.
+    pub action: Option<&'static str>,
+    /// `rules`.
+    pub rules: Vec<Rule>,
+}
+
+/// One rule: `from` entries ORed, `to` entries ORed, `when` conditions ANDed.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Rule {
+    /// `from[].source`.
+    pub from: Vec<Source>,
+    /// `to[].operation`.
+    pub to: Vec<Operation>,
+    /// `when`.
+    pub when: Vec<Condition>,
+}
+
+/// `source`: fields ANDed.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Source {
+    /// `principals`.
+    pub principals: Vec<String>,
+    /// `requestPrincipals`.
+    pub request_principals: Vec<String>,
+    /// `notRequestPrincipals`.
+    pub not_request_principals: Vec<String>,
+    /// `namespaces`.
+    pub namespaces: Vec<String>,
+}
+
+/// `operation`: fields ANDed.
+#[derive(Debug, Clone, Serialize, Default)]
+pub struct Operation {
+    /// `hosts`.
+    pub hosts: Vec<String>,
+    /// `ports`.
+    pub ports: Vec<String>,
+    /// `methods`.
+    pub methods: Vec<String>,
+    /// `notMethods`.
+    pub not_methods: Vec<String>,
+    /// `paths`.
+    pub paths: Vec<String>,
+    /// `notPaths`.
+    pub not_paths: Vec<String>,
+}
+
+/// A `when` condition.
+#[derive(Debug, Clone, Serialize)]
+pub struct Condition {
+    /// `key`.
+    pub key: String,
+    /// `values`.
+    pub values: Vec<String>,
+    /// `notValues`.
+    pub not_values: Vec<String>,
+}
+
+/// A ServiceEntry.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceEntry {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `hosts`.
+    pub hosts: Vec<String>,
+    /// `ports`.
+    pub ports: Vec<ServiceEntryPort>,
+}
+
+/// A ServiceEntry port.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceEntryPort {
+    /// `number`.
+    pub number: Port,
+    /// `name`.
+    pub name: &'static str,
+    /// `protocol`.
+    pub protocol: &'static str,
+    /// `targetPort`.
+    pub target_port: Option<Port>,
+}
+
+pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
+    let profile = context.profile;
+    SecurityPlan {
+        peer_authentications: vec![peer_authentication(context)],
+        request_authentications: profile
+            .security
+            .jwt
+            .as_ref()
+            .map(|jwt| request_authentications(context, jwt))
+            .unwrap_or_default(),
+        authorization_policies: authorization_policies(context),
+        service_entries: profile
+            .external_services
+            .iter()
+            .map(|external| service_entry(context, external))
+            .collect(),
+    }
+}
+
+fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
+    let security = &context.profile.security;
+    let (namespace, scope) = match security.mtls_scope {
+        MtlsScope::Mesh => (context.root(), "the whole mesh"),
+        MtlsScope::Namespace => (context.namespace(), "this namespace"),
+    };
+    let mode = match security.mtls {
+        MtlsMode::Strict => "STRICT",
+        MtlsMode::Permissive => "PERMISSIVE",
+        MtlsMode::Disable => "DISABLE",
+    };
+    PeerAuthentication {
+        meta: Meta::new(
+            "default",
+            namespace,
+            format!("mTLS mode {mode} for {scope}."),
+        ),
+        mode,
+    }
+}
+
+fn jwt_fields(jwt: &Jwt) -> (String, String, Vec<String>) {
+    (
+        jwt.issuer.to_string(),
+        jwt.jwks_uri.to_string(),
+        jwt.audiences.clone(),
+    )
+}
+
+fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthentication> {
+    let (issuer, jwks_uri, audiences) = jwt_fields(jwt);
+    let mut authentications = Vec::new();
+    if context.profile.gateway.is_some() {
+        // At the edge the token's tenant claim overwrites any tenant header the client sent.
+        let claim_headers = context
+            .profile
+            .tenancy
+            .iter()
+            .map(|tenancy| ClaimHeader {
+                header: tenancy.header.to_string(),
+                claim: tenancy.claim.clone(),
+            })
+            .collect();
+        authentications.push(RequestAuthentication {
+            meta: Meta::new(
+                "edge-jwt",
+                context.root(),
+                "Validates tokens at the ingress gateway and forwards them to workloads.",
+            ),
+            selector: vec![label("istio", "ingressgateway")],
+            issuer: issuer.clone(),
+            jwks_uri: jwks_uri.clone(),
+            audiences: audiences.clone(),
+            claim_headers,
+        });
+    }
+    authentications.push(RequestAuthentication {
+        meta: Meta::new(
+            "jwt",
+            context.namespace(),
+            "Validates forwarded tokens on every workload, so policies can use their claims.",
+        ),
+        selector: Vec::new(),
+        issuer,
+        jwks_uri,
+        audiences,
+        claim_headers: Vec::new(),
+    });
+    authentications
+}
+
+fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
+    let profile = context.profile;
+    let mut policies = Vec::new();
+    if let (Some(gateway), Some(jwt)) = (&profile.gateway, &profile.security.jwt)
+        && jwt.require_token
+    {
+        policies.push(AuthorizationPolicy {
+            meta: Meta::new(
+                "edge-require-jwt",
+                context.root(),
+                "Denies requests without a valid token at the ingress gateway.",
+            ),
+            selector: vec![label("istio", "ingressgateway")],
+            action: Some("DENY"),
+            rules: vec![Rule {
+                from: vec![Source {
+                    not_request_principals: vec!["*".to_string()],
+                    ..Source::default()
+                }],
+                to: vec![Operation {
+                    hosts: gateway.hosts.iter().map(ToString::to_string).collect(),
+                    ports: vec![gateway.https_port.1.to_string()],
+                    // Browsers send CORS preflights without credentials.
+                    not_methods: if gateway.cors.is_some() {
+                        vec!["OPTIONS".to_string()]
+                    } else {
+                        Vec::new()
+                    },
+                    ..Operation::default()
+                }],
+                when: Vec::new(),
+            }],
+        });
+    }
+    if profile.security.default_deny {
+        policies.push(AuthorizationPolicy {
+            meta: Meta::new(
+                "allow-nothing",
+                context.namespace(),
+                "Default deny: a request no ALLOW policy matches is refused.",
+            ),
+            selector: Vec::new(),
+            action: None,
+            rules: Vec::new(),
+        });
+    }
+    let routed = gateway_paths(context);
+    for service in &profile.services {
+        if let Some(policy) = allow_policy(context, service, routed.get(&service.name)) {
+            policies.push(policy);
+        }
+        if let Some(tenancy) = &profile.tenancy {
+            policies.extend(tenant_policies(context, tenancy, service));
+        }
+    }
+    policies
+}
+
+/// The path prefixes the gateway routes to each service.
+fn gateway_paths<'a>(context: &Context<'a>) -> BTreeMap<&'a Name, Vec<&'a HttpPath>> {
+    let mut paths: BTreeMap<&Name, Vec<&HttpPath>> = BTreeMap::new();
+    for route in context.profile.gateway.iter().flat_map(|g| &g.routes) {
+        paths.entry(&route.service).or_default().push(&route.prefix);
+    }
+    paths
+}
+
+/// The request principal pattern of every token the issuer signs.
+fn token_principal(context: &Context<'_>) -> Option<String> {
+    let jwt = context.profile.security.jwt.as_ref()?;
+    Some(format!("{}/*", jwt.issuer))
+}
+
+fn allow_policy(
+    context: &Context<'_>,
+    service: &Service,
+    routed: Option<&Vec<&HttpPath>>,
+) -> Option<AuthorizationPolicy> {
+    let mut rules: Vec<Rule> = service
+        .callers
+        .iter()
+        .map(|caller| {
+            let mut from = Vec::new();
+            let mut principals: Vec<String> = caller
+                .services
+                .iter()
+                .map(|name| {
+                    let account = context
+                        .profile
+                        .services
+                        .iter()
+                        .find(|s| &s.name == name)
+                        .map_or(name, |s| &s.service_account);
+                    principal(context.profile, context.namespace(), account.as_str())
+                })
+                .collect();
+            principals.extend(
+                caller
+                    .service_accounts
+                    .iter()
+                    .map(|(ns, sa)| principal(context.profile, ns, sa.as_str())),
+            );
+            if !principals.is_empty() {
+                from.push(Source {
+                    principals,
+                    ..Source::default()
+                });
+            }
+            if !caller.namespaces.is_empty() {
+                from.push(Source {
+                    namespaces: caller.namespaces.iter().map(ToString::to_string).collect(),
+                    ..Source::default()
+                });
+            }
+            Rule {
+                from,
+                to: operation(&caller.methods, &caller.paths, &[]),
+                when: Vec::new(),
+            }
+        })
+        .collect();
+    if let Some(prefixes) = routed {
+        let require_token = context
+            .profile
+            .security
+            .jwt
+            .as_ref()
+            .is_some_and(|jwt| jwt.require_token);
+        let prefixes: Vec<HttpPath> = prefixes.iter().map(|p| (*p).clone()).collect();
+        rules.push(Rule {
+            from: vec![Source {
+                principals: vec![context.gateway_principal.clone()],
+                request_principals: if require_token {
+                    token_principal(context).into_iter().collect()
+                } else {
+                    Vec::new()
+                },
+                ..Source::default()
+            }],
+            to: operation(&[], &prefixes, &[]),
+            when: Vec::new(),
+        });
+    }
+    if rules.is_empty() {
+        return None;
+    }
+    Some(AuthorizationPolicy {
+        meta: Meta::new(
+            service.name.as_str(),
+            context.namespace(),
+            format!(
+                "Who may call {}: its callers and the routes of the gateway.",
+                service.name
+            ),
+        ),
+        selector: labels(&service.labels),
+        action: Some("ALLOW"),
+        rules,
+    })
+}
+
+/// A `to` list for methods and path prefixes; empty when neither restricts anything.
+fn operation(methods: &[Method], paths: &[HttpPath], ports: &[String]) -> Vec<Operation> {
+    let operation = Operation {
+        methods: methods.iter().map(ToString::to_string).collect(),
+        paths: authz_paths(paths),
+        ports: ports.to_vec(),
+        ..Operation::default()
+    };
+    if operation.methods.is_empty() && operation.paths.is_empty() && operation.ports.is_empty() {
+        Vec::new()
+    } else {
+        vec![operation]
+    }
+}
+
+/// Path prefixes as AuthorizationPolicy paths: `/a` becomes `/a` and `/a/*`, `/a/` becomes
+/// `/a/*`, and `/` (everything) adds no condition.
+fn authz_paths(prefixes: &[HttpPath]) -> Vec<String> {
+    if prefixes.iter().any(|p| p.as_str() == "/") {
+        return Vec::new();
+    }
+    let mut paths = Vec::new();
+    for prefix in prefixes {
+        if prefix.ends_with_slash() {
+            paths.push(format!("{prefix}*"));
+        } else {
+            paths.push(prefix.to_string());
+            paths.push(format!("{prefix}/*"));
+        }
+    }
+    paths.sort();
+    paths.dedup();
+    paths
+}
+
+/// §4.7: an ALLOW per tenant that reaches the service (claim and header must name it), and a
+/// DENY that keeps every tenant to its own paths and header.
+fn tenant_policies(
+    context: &Context<'_>,
+    tenancy: &Tenancy,
+    service: &Service,
+) -> Vec<AuthorizationPolicy> {
+    let claim_key = format!("request.auth.claims[{}]", tenancy.claim);
+    let header_key = format!("request.headers[{}]", tenancy.header);
+    let condition = |key: &str, values: Vec<String>, not_values: Vec<String>| Condition {
+        key: key.to_string(),
+        values,
+        not_values,
+    };
+    let ports = vec![service.target_port.to_string()];
+    let mut allow = Vec::new();
+    let mut deny = Vec::new();
+    for tenant in &tenancy.tenants {
+        let id = tenant.id.to_string();
+        let reaches = tenant.services.contains(&service.name);
+        if reaches {
+            allow.push(Rule {
+                from: vec![Source {
+                    principals: vec![context.gateway_principal.clone()],
+                    request_principals: token_principal(context).into_iter().collect(),
+                    ..Source::default()
+                }],
+                to: operation(&tenant.methods, &tenant.paths, &[]),
+                when: vec![
+                    condition(&claim_key, vec![id.clone()], Vec::new()),
+                    condition(&header_key, vec![id.clone()], Vec::new()),
+                ],
+            });
+            let own_paths = authz_paths(&tenant.paths);
+            // A tenant that may reach every path (`/`) has no paths to be kept out of.
+            if !own_paths.is_empty() {
+                deny.push(Rule {
+                    from: Vec::new(),
+                    to: vec![Operation {
+                        ports: ports.clone(),
+                        not_paths: own_paths,
+                        ..Operation::default()
+                    }],
+                    when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
+                });
+            }
+        } else {
+            deny.push(Rule {
+                from: Vec::new(),
+                to: vec![Operation {
+                    ports: ports.clone(),
+                    ..Operation::default()
+                }],
+                when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
+            });
+        }
+        deny.push(Rule {
+            from: Vec::new(),
+            to: vec![Operation {
+                ports: ports.clone(),
+                ..Operation::default()
+            }],
+            when: vec![
+                condition(&claim_key, vec![id.clone()], Vec::new()),
+                condition(&header_key, Vec::new(), vec![id]),
+            ],
+        });
+    }
+    deny.push(Rule {
+        from: vec![Source {
+            not_request_principals: vec!["*".to_string()],
+            ..Source::default()
+        }],
+        to: vec![Operation {
+            ports,
+            ..Operation::default()
+        }],
+        when: vec![condition(&header_key, vec!["*".to_string()], Vec::new())],
+    });
+    let mut policies = Vec::new();
+    if !allow.is_empty() {
+        policies.push(AuthorizationPolicy {
+            meta: Meta::new(
+                format!("{}-tenants", service.name),
+                context.namespace(),
+                format!(
+                    "Tenants that may reach {}, each on its own paths.",
+                    service.name
+                ),
+            ),
+            selector: labels(&service.labels),
+            action: Some("ALLOW"),
+            rules: allow,
+        });
+    }
+    policies.push(AuthorizationPolicy {
+        meta: Meta::new(
+            format!("{}-tenant-guard", service.name),
+            context.namespace(),
+            format!(
+                "Keeps each tenant to its own paths on {}, and refuses tenant headers that differ \
+                 from the token or come without one.",
+                service.name
+            ),
+        ),
+        selector: labels(&service.labels),
+        action: Some("DENY"),
+        rules: deny,
+    });
+    policies
+}
+
+fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEntry {
+    let tls_port = ServiceEntryPort {
+        number: external.port,
+        name: "https",
+        protocol: "HTTPS",
+        target_port: None,
+    };
+    let (ports, comment) = match &external.origination {
+        Some(origination) => (
+            vec![
+                ServiceEntryPort {
+                    number: origination.http_port,
+                    name: "http-tls-origination",
+                    protocol: "HTTP",
+                    target_port: Some(external.port),
+                },
+                tls_port,
+            ],
+            format!(
+                "Registers {}: plain HTTP on {} (TLS originated by the sidecar), TLS on {}.",
+                external.host, origination.http_port, external.port
+            ),
+        ),
+        None => (
+            vec![tls_port],
+            format!(
+                "Registers {} (TLS from the application on {}).",
+                external.host, external.port
+            ),
+        ),
+    };
+    ServiceEntry {
+        meta: Meta::new(external.name.as_str(), context.namespace(), comment),
+        hosts: vec![external.host.to_string()],
+        ports,
+    }
+}

@@ -1,0 +1,205 @@
+//! Telemetry: one selector-less Telemetry for the namespace (tracing, metric tags, access log)
+//! and one per service whose sampling differs (istio-rules.md §4.8).
+
+use serde::Serialize;
+
+use super::{Context, Label, Meta, cel, labels};
+use crate::model::{Name, Percent, Service};
+
+/// A Telemetry resource.
+#[derive(Debug, Clone, Serialize)]
+pub struct Telemetry {
+    /// Name, namespace, comment.
+    pub meta: Meta,
+    /// `selector.matchLabels` (empty: the namespace).
+    pub selector: Vec<Label>,
+    /// `tracing[0]`.
+    pub tracing: Option<TracingPolicy>,
+    /// `metrics[0].overrides`.
+    pub metrics: Vec<MetricOverride>,
+    /// `accessLogging[0]`.
+    pub access_log: Option<AccessLogPolicy>,
+}
+
+/// `tracing[0]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TracingPolicy {
+    /// `providers[0].name`.
+    pub provider: Name,
+    /// `randomSamplingPercentage`.
+    pub sampling: f64,
+    /// `customTags`.
+    pub tags: Vec<TraceTag>,
+}
+
+/// A custom tag from a header.
+#[derive(Debug, Clone, Serialize)]
+pub struct TraceTag {
+    /// Tag name.
+    pub name: String,
+    /// `header.name`.
+    pub header: String,
+    /// `header.defaultValue`.
+    pub default: String,
+}
+
+/// One metrics override.
+#[derive(Debug, Clone, Serialize)]
+pub struct MetricOverride {
+    /// `match.metric`.
+    pub metric: &'static str,
+    /// `tagOverrides`, all `UPSERT` with a CEL value.
+    pub tags: Vec<TagOverride>,
+}
+
+/// A tag override.
+#[derive(Debug, Clone, Serialize)]
+pub struct TagOverride {
+    /// Tag name.
+    pub name: String,
+    /// CEL expression.
+    pub value: String,
+}
+
+/// `accessLogging[0]`.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessLogPolicy {
+    /// `providers[0].name`.
+    pub provider: String,
+    /// `filter.expression` (CEL).
+    pub filter: String,
+}
+
+/// The metrics whose series get the extra dimensions: requests and their latency. TCP metrics
+/// have no request headers, and size metrics would multiply series for little insight.
+const TAGGED_METRICS: [&str; 2] = ["REQUEST_COUNT", "REQUEST_DURATION"];
+
+pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
+    let telemetry = &context.profile.telemetry;
+    let tracing = telemetry.tracing.as_ref().map(|tracing| TracingPolicy {
+        provider: tracing.provider.clone(),
+        sampling: tracing.sampling.get(),
+        tags: tracing
+            .tags
+            .iter()
+            .map(|tag| TraceTag {
+                name: tag.name.to_string(),
+                header: tag.header.to_string(),
+                default: tag.default.clone(),
+            })
+            .collect(),
+    });
+    let mut tags: Vec<TagOverride> = telemetry
+        .metric_tags
+        .iter()
+        .map(|tag| TagOverride {
+            name: tag.name.to_string(),
+            value: cel::header_or(&tag.header, &tag.default),
+        })
+        .collect();
+    if let Some(classify) = &telemetry.classify {
+        let value = classify.classes.iter().rev().fold(
+            cel::string(&classify.default),
+            |otherwise, (class, prefix)| {
+                format!(
+                    "{} ? {} : {otherwise}",
+                    cel::path_under(prefix),
+                    cel::string(class)
+                )
+            },
+        );
+        tags.push(TagOverride {
+            name: classify.tag.to_string(),
+            value,
+        });
+    }
+    let metrics = if tags.is_empty() {
+        Vec::new()
+    } else {
+        TAGGED_METRICS
+            .iter()
+            .map(|metric| MetricOverride {
+                metric,
+                tags: tags.clone(),
+            })
+            .collect()
+    };
+    let access_log = telemetry.access_log.as_ref().map(|log| {
+        let mut conditions = Vec::new();
+        if log.errors {
+            // `response.code` is absent when the upstream never answered (a reset, a timeout).
+            conditions.push("!has(response.code) || response.code >= 400".to_string());
+        }
+        if let Some(slow) = log.slower_than {
+            conditions.push(format!(
+                "request.duration > duration({})",
+                cel::string(&slow.to_string())
+            ));
+        }
+        if let Some(header) = &log.debug_header {
+            conditions.push(format!(
+                "{} in request.headers",
+                cel::string(header.as_str())
+            ));
+        }
+        AccessLogPolicy {
+            provider: log
+                .provider
+                .as_ref()
+                .map_or_else(|| "envoy".to_string(), ToString::to_string),
+            filter: conditions.join(" || "),
+        }
+    });
+    let mut resources = Vec::new();
+    if tracing.is_some() || !metrics.is_empty() || access_log.is_some() {
+        resources.push(Telemetry {
+            meta: Meta::new(
+                "default",
+                context.namespace(),
+                "Namespace telemetry: the one Telemetry without a selector here.",
+            ),
+            selector: Vec::new(),
+            tracing: tracing.clone(),
+            metrics,
+            access_log,
+        });
+    }
+    if let Some(tracing) = &tracing {
+        resources.extend(
+            context
+                .profile
+                .services
+                .iter()
+                .filter_map(|service| Some((service, service.sampling?)))
+                .map(|(service, sampling)| sampling_override(context, service, sampling, tracing)),
+        );
+    }
+    resources
+}
+
+/// A service's own sampling; the tags repeat, since a workload's tracing replaces the namespace's.
+fn sampling_override(
+    context: &Context<'_>,
+    service: &Service,
+    sampling: Percent,
+    tracing: &TracingPolicy,
+) -> Telemetry {
+    Telemetry {
+        meta: Meta::new(
+            service.name.as_str(),
+            context.namespace(),
+            format!(
+                "Traces {} % of the requests to {}.",
+                sampling.get(),
+                service.name
+            ),
+        ),
+        selector: labels(&service.labels),
+        tracing: Some(TracingPolicy {
+            sampling: sampling.get(),
+            ..tracing.clone()
+        }),
+        metrics: Vec::new(),
+        access_log: None,
+    }
+}

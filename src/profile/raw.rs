@@ -1,0 +1,785 @@
+//! The profile exactly as written: one struct per TOML table, every value with its span.
+//!
+//! ## Style
+//! These types mirror the file and nothing else: optional keys are `Option`, names stay
+//! strings, numbers stay `i64`. `validate` turns them into checked newtypes, so that every
+//! rule can point at the value it is about. No `flatten`, no untagged or internally tagged
+//! enums: they lose spans. Doc comments here are the profile reference (`meshc schema`).
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::spanned::Sp;
+
+/// A name-keyed table such as `[services.<name>]`; keys keep their spans.
+pub type Named<T> = BTreeMap<Sp<String>, T>;
+
+/// A meshc profile: one mesh, described once.
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(title = "meshc profile")]
+pub struct RawProfile {
+    /// Mesh identity and where workloads live.
+    #[serde(default)]
+    pub mesh: RawMesh,
+    /// Istiod, sidecar proxies and gateway deployments.
+    #[serde(default)]
+    pub control_plane: RawControlPlane,
+    /// Regions (the `topology.kubernetes.io/region` values), by name.
+    #[serde(default)]
+    pub regions: Named<RawRegion>,
+    /// Named retry budgets that routes share.
+    #[serde(default)]
+    pub retry_budgets: Named<RawRetryBudget>,
+    /// The mesh's services, by name (the Kubernetes Service name).
+    #[serde(default)]
+    pub services: Named<RawService>,
+    /// Services outside the mesh that workloads call, by name.
+    #[serde(default)]
+    pub external_services: Named<RawExternalService>,
+    /// The ingress gateway: hosts, TLS, CORS and routes.
+    pub gateway: Option<Sp<RawGateway>>,
+    /// mTLS, default deny, outbound policy and JWT.
+    #[serde(default)]
+    pub security: RawSecurity,
+    /// How tenants are recognised in requests.
+    #[serde(default)]
+    pub tenancy: RawTenancy,
+    /// Tenants, by id, and what each may reach.
+    #[serde(default)]
+    pub tenants: Named<RawTenant>,
+    /// Tracing, metrics and access logging.
+    #[serde(default)]
+    pub telemetry: RawTelemetry,
+}
+
+/// `[mesh]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMesh {
+    /// Mesh ID (`values.global.meshID`). Default: Istio's (the trust domain).
+    pub id: Option<Sp<String>>,
+    /// Cluster name (`values.global.multiCluster.clusterName`). Default: Istio's.
+    pub cluster: Option<Sp<String>>,
+    /// Network of this cluster (`values.global.network`).
+    pub network: Option<Sp<String>>,
+    /// Whether the mesh spans networks: adds the east-west gateway. Default: false.
+    pub multi_network: Option<Sp<bool>>,
+    /// Trust domain of workload identities. Default: `cluster.local`.
+    pub trust_domain: Option<Sp<String>>,
+    /// Namespace of the mesh's workloads. Default: `default`.
+    pub namespace: Option<Sp<String>>,
+    /// Istio's root namespace (istiod, gateways, mesh-wide policies). Default: `istio-system`.
+    pub root_namespace: Option<Sp<String>>,
+    /// Istio release the output targets, `MAJOR.MINOR`. Default: `1.30`.
+    pub istio_version: Option<Sp<String>>,
+    /// Header that pins a request to a region. Default: `x-region`.
+    pub region_header: Option<Sp<String>>,
+}
+
+/// `[control-plane]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawControlPlane {
+    /// The istiod deployment.
+    #[serde(default)]
+    pub istiod: RawDeployment,
+    /// Sidecar proxies.
+    #[serde(default)]
+    pub proxy: RawProxy,
+    /// The ingress gateway deployment and its Service (the east-west gateway, when the mesh
+    /// spans networks, runs with the same replicas and resources).
+    #[serde(default)]
+    pub ingress_gateway: RawIngressGateway,
+    /// Whether to install the egress gateway. Default: false.
+    pub egress_gateway: Option<Sp<bool>>,
+    /// How proxies normalise request paths before routing and authorization.
+    /// Default: `decode-and-merge-slashes` (recommended when policies match paths).
+    pub path_normalization: Option<Sp<PathNormalization>>,
+}
+
+/// Replicas, autoscaling and resources of a control-plane deployment.
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawDeployment {
+    /// Fixed replica count (excludes `autoscale`).
+    pub replicas: Option<Sp<i64>>,
+    /// Horizontal pod autoscaling (excludes `replicas`).
+    pub autoscale: Option<Sp<RawAutoscale>>,
+    /// CPU and memory requests and limits.
+    pub resources: Option<RawResources>,
+}
+
+/// `[control-plane.ingress-gateway]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawIngressGateway {
+    /// Fixed replica count (excludes `autoscale`).
+    pub replicas: Option<Sp<i64>>,
+    /// Horizontal pod autoscaling (excludes `replicas`).
+    pub autoscale: Option<Sp<RawAutoscale>>,
+    /// CPU and memory requests and limits.
+    pub resources: Option<RawResources>,
+    /// Kubernetes Service type. Default: `LoadBalancer`.
+    pub service_type: Option<Sp<ServiceType>>,
+    /// Service ports. Default: status-port 15021, http2 80→8080, https 443→8443.
+    pub ports: Option<Sp<Vec<RawServicePort>>>,
+}
+
+/// One port of a gateway Service.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawServicePort {
+    /// Port name (DNS-1123 label).
+    pub name: Sp<String>,
+    /// Port the Service exposes.
+    pub port: Sp<i64>,
+    /// Container port; at least 1024, since gateways do not run as root.
+    pub target_port: Sp<i64>,
+}
+
+/// Kubernetes Service types a gateway may use.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum ServiceType {
+    /// An external load balancer.
+    LoadBalancer,
+    /// A port on every node.
+    NodePort,
+    /// Cluster-internal only.
+    ClusterIP,
+}
+
+/// `autoscale = { min, max, cpu-percent }`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAutoscale {
+    /// Minimum replicas.
+    pub min: Sp<i64>,
+    /// Maximum replicas.
+    pub max: Sp<i64>,
+    /// Target average CPU utilisation, percent of requests.
+    pub cpu_percent: Sp<i64>,
+}
+
+/// `resources = { requests = {...}, limits = {...} }`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawResources {
+    /// Requested CPU and memory.
+    pub requests: Option<RawCompute>,
+    /// CPU and memory limits.
+    pub limits: Option<RawCompute>,
+}
+
+/// CPU and memory as Kubernetes quantities (`500m`, `2`, `128Mi`, `2Gi`).
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCompute {
+    /// CPU quantity.
+    pub cpu: Option<Sp<String>>,
+    /// Memory quantity.
+    pub memory: Option<Sp<String>>,
+}
+
+/// `[control-plane.proxy]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawProxy {
+    /// CPU and memory of every sidecar.
+    pub resources: Option<RawResources>,
+    /// Envoy log level. Default: `warning`.
+    pub log_level: Option<Sp<LogLevel>>,
+    /// Envoy worker threads; 0 means one per CPU. Default: 2.
+    pub concurrency: Option<Sp<i64>>,
+    /// Start the application only once its proxy is ready. Default: true.
+    pub hold_application_until_proxy_starts: Option<Sp<bool>>,
+}
+
+/// Envoy log levels.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogLevel {
+    /// Everything.
+    Trace,
+    /// Debugging detail.
+    Debug,
+    /// Informational.
+    Info,
+    /// Warnings and worse.
+    Warning,
+    /// Errors and worse.
+    Error,
+    /// Critical only.
+    Critical,
+    /// Nothing.
+    Off,
+}
+
+/// `meshConfig.pathNormalization` choices.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum PathNormalization {
+    /// No normalisation (unsafe with path-based policies).
+    None,
+    /// RFC 3986 normalisation.
+    Base,
+    /// Base, and merge repeated slashes.
+    MergeSlashes,
+    /// Merge slashes after decoding `%2F` and `%5C`.
+    DecodeAndMergeSlashes,
+}
+
+/// `[regions.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRegion {
+    /// Share of traffic, percent; the regions' weights add up to 100.
+    pub weight: Sp<i64>,
+    /// The region that takes over first when this one has no healthy endpoints
+    /// (Istio then tries the others).
+    pub failover: Option<Sp<String>>,
+}
+
+/// `[retry-budgets.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRetryBudget {
+    /// Retries after the first try (so at most 1 + attempts requests).
+    pub attempts: Sp<i64>,
+    /// Timeout of each try, a Go duration (`20s`).
+    pub per_try_timeout: Sp<String>,
+    /// Overall timeout of the request, retries included.
+    pub timeout: Sp<String>,
+    /// Conditions that trigger a retry (Envoy `retry_on`).
+    /// Default: connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes.
+    pub retry_on: Option<Sp<Vec<Sp<String>>>>,
+}
+
+/// `[services.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawService {
+    /// The Service port that routes use.
+    pub port: Sp<i64>,
+    /// The container port behind it, which authorization policies match. Default: `port`.
+    pub target_port: Option<Sp<i64>>,
+    /// Kubernetes service account of its pods. Default: the service name.
+    pub service_account: Option<Sp<String>>,
+    /// Labels that select its pods. Default: `app = "<name>"`.
+    pub labels: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    /// Load-balancing algorithm. Default: Istio's (least request); `consistent-hash` when
+    /// `hash` is set.
+    pub load_balancer: Option<Sp<LoadBalancer>>,
+    /// What `consistent-hash` hashes on; exactly one key.
+    pub hash: Option<Sp<RawHash>>,
+    /// Connection limits.
+    pub connection_pool: Option<Sp<RawConnectionPool>>,
+    /// Outlier detection: eject endpoints that keep failing.
+    pub circuit_breaker: Option<Sp<RawCircuitBreaker>>,
+    /// Subsets, by name.
+    #[serde(default)]
+    pub subsets: Named<RawSubset>,
+    /// Subset of the final route when there is no canary. Default: the whole service.
+    pub default_subset: Option<Sp<String>>,
+    /// Routes, tried in order after the header routes.
+    #[serde(default)]
+    pub routes: Vec<RawRoute>,
+    /// A canary release: a weighted split between two subsets.
+    pub canary: Option<Sp<RawCanary>>,
+    /// Header values that send a request to a subset of its own.
+    pub priority: Option<Sp<RawPriority>>,
+    /// Region subsets, and routes that pin a request by `mesh.region-header`. Default: false.
+    pub region_routing: Option<Sp<bool>>,
+    /// How traffic spreads over regions. Default: `failover` with two or more regions.
+    pub locality: Option<Sp<Locality>>,
+    /// Retry budget of its routes.
+    pub retry_budget: Option<Sp<String>>,
+    /// Overall timeout of its routes (overrides the budget's).
+    pub timeout: Option<Sp<String>>,
+    /// Trace sampling percent for this service (overrides `telemetry.tracing.sampling`).
+    pub sampling: Option<Sp<f64>>,
+    /// Who may call it. With default deny, nobody else can.
+    #[serde(default)]
+    pub callers: Vec<Sp<RawCaller>>,
+}
+
+/// Load-balancing algorithms.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoadBalancer {
+    /// Each endpoint in turn.
+    RoundRobin,
+    /// The endpoint with the fewest active requests.
+    LeastRequest,
+    /// A random endpoint.
+    Random,
+    /// Requests with the same `hash` key go to the same endpoint.
+    ConsistentHash,
+}
+
+/// `hash = { header = "..." }` and its alternatives.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHash {
+    /// Hash on this request header.
+    pub header: Option<Sp<String>>,
+    /// Hash on this query parameter.
+    pub query_parameter: Option<Sp<String>>,
+    /// Hash on this cookie.
+    pub cookie: Option<Sp<String>>,
+    /// Lifetime of the cookie Envoy sets when it is absent.
+    pub cookie_ttl: Option<Sp<String>>,
+    /// Hash on the client's IP address.
+    pub source_ip: Option<Sp<bool>>,
+}
+
+/// `connection-pool = {...}`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawConnectionPool {
+    /// Maximum TCP connections to the service.
+    pub max_connections: Option<Sp<i64>>,
+    /// TCP connect timeout.
+    pub connect_timeout: Option<Sp<String>>,
+    /// Maximum requests waiting for a connection.
+    pub max_pending_requests: Option<Sp<i64>>,
+    /// Maximum active requests.
+    pub max_requests: Option<Sp<i64>>,
+    /// Requests per connection before it is closed (1 disables keep-alive).
+    pub max_requests_per_connection: Option<Sp<i64>>,
+    /// Maximum concurrent retries.
+    pub max_retries: Option<Sp<i64>>,
+    /// Close connections idle this long.
+    pub idle_timeout: Option<Sp<String>>,
+}
+
+/// `circuit-breaker = {...}`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCircuitBreaker {
+    /// Consecutive 5xx responses that eject an endpoint.
+    pub consecutive_5xx_errors: Sp<i64>,
+    /// How often endpoints are analysed.
+    pub interval: Sp<String>,
+    /// Minimum ejection time; it grows with each ejection.
+    pub base_ejection_time: Sp<String>,
+    /// Most endpoints that may be ejected at once, percent. Default: Istio's (10).
+    pub max_ejection_percent: Option<Sp<i64>>,
+}
+
+/// `[services.<name>.subsets.<subset>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSubset {
+    /// Pod labels that select the subset.
+    pub labels: Sp<BTreeMap<Sp<String>, Sp<String>>>,
+    /// Connection-pool keys that differ for this subset; the others keep the service's values.
+    pub connection_pool: Option<Sp<RawConnectionPool>>,
+}
+
+/// `[[services.<name>.routes]]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRoute {
+    /// Route name, unique within the service.
+    pub name: Sp<String>,
+    /// Match this path and everything below it (excludes `exact`).
+    pub prefix: Option<Sp<String>>,
+    /// Match exactly this path (excludes `prefix`).
+    pub exact: Option<Sp<String>>,
+    /// Match this HTTP method.
+    pub method: Option<Sp<String>>,
+    /// Match these request headers, by exact value.
+    pub headers: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    /// Send matching requests to this subset (excludes `split`).
+    pub to: Option<Sp<String>>,
+    /// Split matching requests over subsets by percent (excludes `to`).
+    pub split: Option<Sp<BTreeMap<Sp<String>, Sp<i64>>>>,
+    /// Retry budget of this route (overrides the service's).
+    pub retry_budget: Option<Sp<String>>,
+    /// Overall timeout of this route.
+    pub timeout: Option<Sp<String>>,
+}
+
+/// `canary = {...}`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCanary {
+    /// Subset that receives the rest of the traffic.
+    pub stable: Sp<String>,
+    /// Subset under test.
+    pub canary: Sp<String>,
+    /// Percent of traffic to the canary.
+    pub weight: Sp<i64>,
+    /// Header that sends a request to the canary regardless of weight. Default: `x-canary`.
+    pub header: Option<Sp<String>>,
+    /// Value of that header. Default: `true`.
+    pub header_value: Option<Sp<String>>,
+}
+
+/// `priority = {...}`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawPriority {
+    /// The header to read. Default: `x-priority`.
+    pub header: Option<Sp<String>>,
+    /// Header value → subset.
+    pub subsets: Sp<BTreeMap<Sp<String>, Sp<String>>>,
+}
+
+/// How a service's traffic spreads over regions.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum Locality {
+    /// Stay in the caller's region; fail over in each region's `failover` order.
+    Failover,
+    /// Spread over regions by their weights.
+    Distribute,
+    /// No locality load balancing.
+    Off,
+}
+
+/// `[[services.<name>.callers]]`: one kind of caller and what it may do.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCaller {
+    /// Services of this mesh (by their service account).
+    #[serde(default)]
+    pub services: Vec<Sp<String>>,
+    /// Every workload of these namespaces.
+    #[serde(default)]
+    pub namespaces: Vec<Sp<String>>,
+    /// Other workloads, as `namespace/service-account`.
+    #[serde(default)]
+    pub service_accounts: Vec<Sp<String>>,
+    /// Allowed HTTP methods. Default: any.
+    #[serde(default)]
+    pub methods: Vec<Sp<String>>,
+    /// Allowed path prefixes. Default: any.
+    #[serde(default)]
+    pub paths: Vec<Sp<String>>,
+}
+
+/// `[external-services.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawExternalService {
+    /// DNS name of the service.
+    pub host: Sp<String>,
+    /// Its TLS port. Default: 443.
+    pub port: Option<Sp<i64>>,
+    /// The application speaks plain HTTP to `http-port`; the sidecar originates TLS.
+    /// Default: false (the application's own TLS passes through).
+    pub tls_origination: Option<Sp<bool>>,
+    /// Plain-HTTP port the application calls when TLS is originated. Default: 80.
+    pub http_port: Option<Sp<i64>>,
+    /// CA bundle (a path in the proxy) that verifies the server. Default: the OS trust store.
+    pub ca_certificates: Option<Sp<String>>,
+    /// Retry budget (needs TLS origination: retries need plain HTTP).
+    pub retry_budget: Option<Sp<String>>,
+    /// Overall timeout (needs TLS origination).
+    pub timeout: Option<Sp<String>>,
+}
+
+/// `[gateway]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawGateway {
+    /// Name of the Gateway resource. Default: `ingress`.
+    pub name: Option<Sp<String>>,
+    /// Host names the gateway serves.
+    pub hosts: Sp<Vec<Sp<String>>>,
+    /// Kubernetes TLS Secret (in the root namespace) with the certificate.
+    pub credential: Sp<String>,
+    /// Minimum TLS version. Default: `1.3`.
+    pub min_tls: Option<Sp<TlsVersion>>,
+    /// Redirect plain HTTP to HTTPS. Default: true.
+    pub https_redirect: Option<Sp<bool>>,
+    /// Service port of the HTTPS server. Default: 443.
+    pub https_port: Option<Sp<i64>>,
+    /// Service port of the redirecting HTTP server. Default: 80.
+    pub http_port: Option<Sp<i64>>,
+    /// Cross-origin resource sharing for browsers.
+    pub cors: Option<Sp<RawCors>>,
+    /// Routes from path prefixes to services, by name.
+    #[serde(default)]
+    pub routes: Named<RawGatewayRoute>,
+}
+
+/// TLS versions.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    #[serde(rename = "1.2")]
+    V1_2,
+    /// TLS 1.3.
+    #[serde(rename = "1.3")]
+    V1_3,
+}
+
+/// `[gateway.cors]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawCors {
+    /// Origins allowed exactly (`https://console.example.com`, or `*`).
+    #[serde(default)]
+    pub allow_origins: Vec<Sp<String>>,
+    /// Origins allowed by RE2 regular expression.
+    #[serde(default)]
+    pub allow_origin_regexes: Vec<Sp<String>>,
+    /// Allowed methods.
+    #[serde(default)]
+    pub allow_methods: Vec<Sp<String>>,
+    /// Allowed request headers.
+    #[serde(default)]
+    pub allow_headers: Vec<Sp<String>>,
+    /// Response headers the browser may read.
+    #[serde(default)]
+    pub expose_headers: Vec<Sp<String>>,
+    /// How long browsers cache a preflight answer (whole seconds).
+    pub max_age: Option<Sp<String>>,
+    /// Allow cookies and credentials. Default: false.
+    pub allow_credentials: Option<Sp<bool>>,
+}
+
+/// `[gateway.routes.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawGatewayRoute {
+    /// Path prefix: the path itself and everything below it.
+    pub prefix: Sp<String>,
+    /// Service that receives the requests (its own routes, canary and subsets apply).
+    pub service: Sp<String>,
+    /// Local rate limit of this route, per gateway replica.
+    pub rate_limit: Option<Sp<RawRateLimit>>,
+}
+
+/// `rate-limit = { requests, per }`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawRateLimit {
+    /// Requests allowed per interval.
+    pub requests: Sp<i64>,
+    /// The interval, a Go duration (`1m`).
+    pub per: Sp<String>,
+}
+
+/// `[security]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSecurity {
+    /// Peer mTLS mode. Default: `strict`.
+    pub mtls: Option<Sp<MtlsMode>>,
+    /// Where the mTLS mode applies. Default: `mesh`.
+    pub mtls_scope: Option<Sp<MtlsScope>>,
+    /// Deny every request that no policy allows. Default: true.
+    pub default_deny: Option<Sp<bool>>,
+    /// Which outbound destinations proxies let through. Default: `registry-only`.
+    pub outbound_traffic: Option<Sp<OutboundTraffic>>,
+    /// Weaker settings this profile knowingly uses; each one is still warned about.
+    #[serde(default)]
+    pub allow_insecure: Vec<Sp<InsecureOptIn>>,
+    /// JSON Web Token validation.
+    pub jwt: Option<Sp<RawJwt>>,
+}
+
+/// Peer mTLS modes.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MtlsMode {
+    /// Only mTLS.
+    Strict,
+    /// mTLS and plain text (needs `permissive-mtls` in `allow-insecure`).
+    Permissive,
+    /// Plain text only (needs `disabled-mtls` in `allow-insecure`).
+    Disable,
+}
+
+/// Where a PeerAuthentication applies.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum MtlsScope {
+    /// The whole mesh (a policy in the root namespace).
+    Mesh,
+    /// The workload namespace only.
+    Namespace,
+}
+
+/// Outbound traffic policies.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum OutboundTraffic {
+    /// Only services in the registry (mesh services and external services).
+    RegistryOnly,
+    /// Anything (needs `allow-any-outbound` in `allow-insecure`).
+    AllowAny,
+}
+
+/// The weaker settings a profile can opt into.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum InsecureOptIn {
+    /// `security.mtls = "permissive"`.
+    PermissiveMtls,
+    /// `security.mtls = "disable"`.
+    DisabledMtls,
+    /// `security.default-deny = false`.
+    NoDefaultDeny,
+    /// `security.outbound-traffic = "allow-any"`.
+    AllowAnyOutbound,
+    /// `security.jwt.require-token = false`.
+    OptionalToken,
+}
+
+/// `[security.jwt]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawJwt {
+    /// Token issuer (`iss`), an https URL.
+    pub issuer: Sp<String>,
+    /// Where the issuer's keys are published, an https URL.
+    pub jwks_uri: Sp<String>,
+    /// Accepted audiences (`aud`).
+    pub audiences: Sp<Vec<Sp<String>>>,
+    /// Refuse requests without a token at the gateway. Default: true.
+    pub require_token: Option<Sp<bool>>,
+}
+
+/// `[tenancy]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTenancy {
+    /// JWT claim that holds the tenant id. Default: `tenant_id`.
+    pub claim: Option<Sp<String>>,
+    /// Request header that carries the tenant id. Default: `x-tenant-id`.
+    pub header: Option<Sp<String>>,
+}
+
+/// `[tenants.<id>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTenant {
+    /// Services the tenant may reach.
+    pub services: Sp<Vec<Sp<String>>>,
+    /// Path prefixes the tenant may reach on them.
+    pub paths: Sp<Vec<Sp<String>>>,
+    /// Allowed HTTP methods. Default: any.
+    #[serde(default)]
+    pub methods: Vec<Sp<String>>,
+}
+
+/// `[telemetry]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTelemetry {
+    /// Extension providers, by name.
+    #[serde(default)]
+    pub providers: Named<RawProvider>,
+    /// Distributed tracing.
+    pub tracing: Option<Sp<RawTracing>>,
+    /// Metric dimensions and request classes.
+    #[serde(default)]
+    pub metrics: RawMetrics,
+    /// Access logging.
+    pub access_log: Option<Sp<RawAccessLog>>,
+}
+
+/// `[telemetry.providers.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawProvider {
+    /// What the provider is.
+    pub kind: Sp<ProviderKind>,
+    /// Collector host (FQDN) for network providers.
+    pub service: Option<Sp<String>>,
+    /// Collector port for network providers.
+    pub port: Option<Sp<i64>>,
+    /// File path for `file-access-log`. Default: `/dev/stdout`.
+    pub path: Option<Sp<String>>,
+}
+
+/// Provider kinds.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProviderKind {
+    /// Traces over OTLP/gRPC (Jaeger, Tempo, an OpenTelemetry collector).
+    Opentelemetry,
+    /// Traces in Zipkin format.
+    Zipkin,
+    /// Access logs over OTLP/gRPC.
+    OtelAccessLog,
+    /// Access logs to a file.
+    FileAccessLog,
+}
+
+/// `[telemetry.tracing]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTracing {
+    /// Tracing provider (an `opentelemetry` or `zipkin` provider).
+    pub provider: Sp<String>,
+    /// Percent of requests traced. Default: 1.
+    pub sampling: Option<Sp<f64>>,
+    /// Span tags taken from request headers, by tag name.
+    #[serde(default)]
+    pub tags: Named<RawHeaderTag>,
+}
+
+/// A tag read from a request header.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHeaderTag {
+    /// The header.
+    pub header: Sp<String>,
+    /// Value when the header is absent. Default: `unknown`.
+    pub default: Option<Sp<String>>,
+}
+
+/// `[telemetry.metrics]`
+#[derive(Debug, Deserialize, JsonSchema, Default)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMetrics {
+    /// Metric dimensions taken from request headers, by label name.
+    #[serde(default)]
+    pub tags: Named<RawHeaderTag>,
+    /// A dimension that classifies requests by path.
+    pub classify: Option<Sp<RawClassify>>,
+}
+
+/// `[telemetry.metrics.classify]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawClassify {
+    /// Label name. Default: `request_class`.
+    pub tag: Option<Sp<String>>,
+    /// Class of requests no prefix matches. Default: `other`.
+    pub default: Option<Sp<String>>,
+    /// Classes, tried in order.
+    pub classes: Sp<Vec<RawClass>>,
+}
+
+/// One request class.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawClass {
+    /// Class name (the label value).
+    pub name: Sp<String>,
+    /// Path prefix of its requests.
+    pub prefix: Sp<String>,
+}
+
+/// `[telemetry.access-log]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawAccessLog {
+    /// Access-log provider. Default: Istio's built-in `envoy` (stdout).
+    pub provider: Option<Sp<String>>,
+    /// Log failed requests (status 400 and above, or no response). Default: true.
+    pub errors: Option<Sp<bool>>,
+    /// Log requests slower than this.
+    pub slower_than: Option<Sp<String>>,
+    /// Log every request that carries this header.
+    pub debug_header: Option<Sp<String>>,
+}

@@ -1,0 +1,183 @@
+//! Stage 4: the plan to YAML text, one template per output file.
+//!
+//! Templates come from `templates/`, compiled into the binary. Every value they print passes
+//! through [`yaml::write_value`]; the `safe` filter is removed, so no profile string can reach
+//! the output unescaped. Undefined values are errors, so a template cannot silently print
+//! nothing for a field the plan lacks.
+
+mod yaml;
+
+use std::sync::OnceLock;
+
+use minijinja::value::Value;
+use minijinja::{AutoEscape, Environment, UndefinedBehavior};
+
+use crate::plan::Plan;
+
+pub(crate) use yaml::comment_line;
+
+/// One rendered output file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct File {
+    /// File name, such as `virtual-services.yaml`.
+    pub name: &'static str,
+    /// YAML text: a header comment, then documents each starting with `---`.
+    pub content: String,
+}
+
+/// An output file: its name, its template, and whether a plan gives it any document.
+struct Output {
+    name: &'static str,
+    template: &'static str,
+    source: &'static str,
+    has_documents: fn(&Plan) -> bool,
+}
+
+/// The six files, in the order `istioctl install` and `kubectl apply` want them.
+const OUTPUTS: &[Output] = &[
+    Output {
+        name: "istio-service-mesh-config.yaml",
+        template: "istio-service-mesh-config.yaml.j2",
+        source: include_str!("../../templates/istio-service-mesh-config.yaml.j2"),
+        has_documents: |_| true,
+    },
+    Output {
+        name: "virtual-services.yaml",
+        template: "virtual-services.yaml.j2",
+        source: include_str!("../../templates/virtual-services.yaml.j2"),
+        has_documents: |plan| !plan.virtual_services.is_empty(),
+    },
+    Output {
+        name: "destination-rules.yaml",
+        template: "destination-rules.yaml.j2",
+        source: include_str!("../../templates/destination-rules.yaml.j2"),
+        has_documents: |plan| !plan.destination_rules.is_empty(),
+    },
+    Output {
+        name: "security-policies.yaml",
+        template: "security-policies.yaml.j2",
+        source: include_str!("../../templates/security-policies.yaml.j2"),
+        has_documents: |_| true,
+    },
+    Output {
+        name: "gateway.yaml",
+        template: "gateway.yaml.j2",
+        source: include_str!("../../templates/gateway.yaml.j2"),
+        has_documents: |plan| !plan.gateway.gateways.is_empty(),
+    },
+    Output {
+        name: "telemetry-config.yaml",
+        template: "telemetry-config.yaml.j2",
+        source: include_str!("../../templates/telemetry-config.yaml.j2"),
+        has_documents: |plan| !plan.telemetry.is_empty(),
+    },
+];
+
+/// Templates shared by several files.
+const LIBRARIES: &[(&str, &str)] = &[("macros.j2", include_str!("../../templates/macros.j2"))];
+
+/// The names of every file meshc can write, in output order.
+pub fn file_names() -> impl Iterator<Item = &'static str> {
+    OUTPUTS.iter().map(|o| o.name)
+}
+
+/// A failure inside a template: always a bug in meshc, never the profile's fault.
+#[derive(Debug)]
+pub struct RenderError(String);
+
+impl std::fmt::Display for RenderError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RenderError {}
+
+/// Renders the files that have documents, each opening with `header` as comment lines.
+pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
+    let environment = environment()?;
+    let context = Value::from(minijinja::value::Serde(plan));
+    let header: String = header
+        .lines()
+        .map(|line| format!("# {}\n", comment_line(line)))
+        .collect();
+    OUTPUTS
+        .iter()
+        .filter(|output| (output.has_documents)(plan))
+        .map(|output| {
+            let template = environment
+                .get_template(output.template)
+                .map_err(|e| RenderError(format!("{e:#}")))?;
+            let body = template
+                .render(&context)
+                .map_err(|e| RenderError(format!("{e:#}")))?;
+            Ok(File {
+                name: output.name,
+                content: format!("{header}{}", tidy(&body)),
+            })
+        })
+        .collect()
+}
+
+/// Drops the blank lines and trailing spaces that template control flow leaves behind, so the
+/// layout does not depend on how a template is indented. meshc's YAML never needs a blank line:
+/// multi-line values are always quoted, with their line breaks escaped.
+fn tidy(body: &str) -> String {
+    let mut text = String::with_capacity(body.len());
+    for line in body.lines() {
+        let line = line.trim_end();
+        if !line.is_empty() {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    text
+}
+
+fn environment() -> Result<&'static Environment<'static>, RenderError> {
+    static ENVIRONMENT: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+    ENVIRONMENT
+        .get_or_init(|| build_environment().map_err(|e| format!("{e:#}")))
+        .as_ref()
+        .map_err(|e| RenderError(e.clone()))
+}
+
+fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
+    let mut environment = Environment::new();
+    environment.set_syntax(
+        minijinja::syntax::SyntaxConfig::builder()
+            .trim_blocks(true)
+            .lstrip_blocks(true)
+            .keep_trailing_newline(true)
+            .build()?,
+    );
+    environment.set_undefined_behavior(UndefinedBehavior::Strict);
+    // Any escaping mode marks macro output as already formatted; the formatter does the rest.
+    environment.set_auto_escape_callback(|_| AutoEscape::Custom("yaml".into()));
+    environment.set_formatter(|out, _state, value| {
+        if value.is_safe() {
+            // Only macro output is safe here (the `safe` filter is removed below).
+            out.write_str(value.as_str().unwrap_or_default())
+                .map_err(|_| {
+                    minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+                })
+        } else {
+            let mut text = String::new();
+            yaml::write_value(&mut text, value)?;
+            out.write_str(&text).map_err(|_| {
+                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
+            })
+        }
+    });
+    environment.remove_filter("safe");
+    environment.add_filter("comment", |text: String| {
+        Value::from_safe_string(comment_line(&text))
+    });
+    for (name, source) in LIBRARIES {
+        environment.add_template(name, source)?;
+    }
+    for output in OUTPUTS {
+        environment.add_template(output.template, output.source)?;
+    }
+    Ok(environment)
+}

@@ -1,0 +1,257 @@
+//! The YAML-safe value formatter: every `{{ value }}` in a template becomes exactly one YAML
+//! scalar (or a flow list of them), whatever the value holds.
+//!
+//! A string is written plain only when it matches a conservative pattern that no YAML 1.1 or
+//! 1.2 reader (kubectl's go-yaml, PyYAML, istioctl) resolves to anything but that string;
+//! everything else is double-quoted with every non-printable or line-breaking character
+//! escaped. So `yes`, `0x1F`, `a: b`, `#x`, `- x`, `~` or a newline stay strings and can never
+//! become structure.
+
+use std::fmt::Write;
+
+use minijinja::value::{Value, ValueKind};
+use minijinja::{Error, ErrorKind};
+
+/// Writes `value` as YAML: a scalar, or a flow sequence `[a, b]` of scalars.
+pub(super) fn write_value(out: &mut String, value: &Value) -> Result<(), Error> {
+    match value.kind() {
+        ValueKind::String => {
+            write_string(out, value.as_str().unwrap_or_default());
+            Ok(())
+        }
+        ValueKind::Bool => {
+            out.push_str(if value.is_true() { "true" } else { "false" });
+            Ok(())
+        }
+        ValueKind::Number if value.is_integer() => {
+            let number = value.as_i64().ok_or_else(|| {
+                Error::new(ErrorKind::InvalidOperation, "integer out of the i64 range")
+            })?;
+            write!(out, "{number}").map_err(fmt_error)
+        }
+        ValueKind::Number => {
+            let number = f64::try_from(value.clone())?;
+            write_float(out, number)
+        }
+        ValueKind::Seq => {
+            out.push('[');
+            for (i, item) in value.try_iter()?.enumerate() {
+                if i > 0 {
+                    out.push_str(", ");
+                }
+                if matches!(item.kind(), ValueKind::Seq | ValueKind::Map) {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "nested collections must be laid out by the template",
+                    ));
+                }
+                write_value(out, &item)?;
+            }
+            out.push(']');
+            Ok(())
+        }
+        kind => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("a template printed a {kind} value; only scalars and lists can be printed"),
+        )),
+    }
+}
+
+fn fmt_error(_: std::fmt::Error) -> Error {
+    Error::new(ErrorKind::InvalidOperation, "formatting failed")
+}
+
+/// A float in plain decimal notation with a dot, so that every YAML reader sees a float
+/// (`1e-5` is a string to YAML 1.1 readers; Rust's `Display` never uses an exponent).
+fn write_float(out: &mut String, number: f64) -> Result<(), Error> {
+    if !number.is_finite() {
+        return Err(Error::new(
+            ErrorKind::InvalidOperation,
+            "a template printed a float that is not finite",
+        ));
+    }
+    let text = number.to_string();
+    out.push_str(&text);
+    if !text.contains('.') {
+        out.push_str(".0");
+    }
+    Ok(())
+}
+
+/// Writes a string as a plain scalar when that is unambiguous, else double-quoted.
+fn write_string(out: &mut String, text: &str) {
+    if is_plain_safe(text) {
+        out.push_str(text);
+    } else {
+        write_quoted(out, text);
+    }
+}
+
+/// Words that YAML 1.1 readers turn into booleans or null.
+const RESERVED: &[&str] = &["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
+
+/// Starts with a letter or `/`, continues with letters, digits, `.`, `_`, `/` and `-`, and is
+/// not a YAML 1.1 boolean or null. No such string is a number, a timestamp, an anchor, a tag, a
+/// comment, a key or an indicator in any YAML version.
+fn is_plain_safe(text: &str) -> bool {
+    let mut chars = text.chars();
+    let Some(first) = chars.next() else {
+        return false;
+    };
+    (first.is_ascii_alphabetic() || first == '/')
+        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
+        && !RESERVED.contains(&text.to_ascii_lowercase().as_str())
+}
+
+/// A double-quoted scalar. Escapes what YAML does not allow raw (C0 and C1 controls, DEL,
+/// surrogates' neighbours U+FFFE/U+FFFF) and what YAML 1.1 readers take as line breaks (NEL,
+/// LINE and PARAGRAPH SEPARATOR), plus the byte-order mark.
+fn write_quoted(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            '\r' => out.push_str("\\r"),
+            c if needs_escape(c) => {
+                let _ = write!(out, "\\u{:04X}", u32::from(c));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+fn needs_escape(c: char) -> bool {
+    let code = u32::from(c);
+    code < 0x20
+        || (0x7F..=0x9F).contains(&code)
+        || matches!(code, 0x2028 | 0x2029 | 0xFEFF | 0xFFFE | 0xFFFF)
+}
+
+/// A comment's text on one line: line breaks and controls become spaces.
+pub(crate) fn comment_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c == '\t' || needs_escape(c) || c == '\u{85}' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn yaml(value: &Value) -> String {
+        let mut out = String::new();
+        write_value(&mut out, value).unwrap();
+        out
+    }
+
+    #[test]
+    fn plain_when_unambiguous() {
+        assert_eq!(yaml(&Value::from("llm-processor")), "llm-processor");
+        assert_eq!(yaml(&Value::from("/v1/intent")), "/v1/intent");
+        assert_eq!(
+            yaml(&Value::from("networking.istio.io/v1")),
+            "networking.istio.io/v1"
+        );
+    }
+
+    #[test]
+    fn quoted_when_yaml_would_read_something_else() {
+        for (text, expected) in [
+            ("yes", r#""yes""#),
+            ("No", r#""No""#),
+            ("on", r#""on""#),
+            ("~", r#""~""#),
+            ("null", r#""null""#),
+            ("0x1F", r#""0x1F""#),
+            ("1e3", r#""1e3""#),
+            ("8080", r#""8080""#),
+            ("- x", r#""- x""#),
+            ("a: b", r#""a: b""#),
+            ("#x", r##""#x""##),
+            ("{}", r#""{}""#),
+            ("&a", r#""&a""#),
+            ("!!str", r#""!!str""#),
+            ("%YAML", r#""%YAML""#),
+            ("---", r#""---""#),
+            ("", r#""""#),
+            ("say \"hi\"", r#""say \"hi\"""#),
+            ("back\\slash", r#""back\\slash""#),
+            ("line\nbreak", r#""line\nbreak""#),
+            ("tab\there", r#""tab\there""#),
+            ("nel\u{85}ls\u{2028}", r#""nel\u0085ls\u2028""#),
+            ("bell\u{7}del\u{7f}", r#""bell\u0007del\u007F""#),
+            ("ünïcode", r#""ünïcode""#),
+        ] {
+            assert_eq!(yaml(&Value::from(text)), expected, "{text:?}");
+        }
+    }
+
+    #[test]
+    fn every_string_reads_back_unchanged() {
+        let samples = [
+            "yes",
+            "0x1F",
+            "a: b",
+            "#x",
+            "- x",
+            "\"q\"",
+            "multi\nline",
+            "~",
+            "null",
+            "1e3",
+            "{}",
+            "[]",
+            "&a",
+            "*a",
+            "!!str",
+            "%YAML",
+            "---",
+            "'single'",
+            "back\\slash",
+            "tab\t",
+            "\u{feff}bom",
+            "\u{2029}",
+            "  padded  ",
+            "ｙｅｓ",
+            "\u{85}",
+        ];
+        for text in samples {
+            let document = format!("key: {}\n", yaml(&Value::from(text)));
+            let parsed: std::collections::BTreeMap<String, String> =
+                serde_norway::from_str(&document).unwrap();
+            assert_eq!(parsed["key"], text, "{document:?}");
+        }
+    }
+
+    #[test]
+    fn numbers_and_lists() {
+        assert_eq!(yaml(&Value::from(10.0)), "10.0");
+        assert_eq!(yaml(&Value::from(0.00001)), "0.00001");
+        assert_eq!(yaml(&Value::from(12.5)), "12.5");
+        assert_eq!(yaml(&Value::from(443)), "443");
+        assert_eq!(yaml(&Value::from(true)), "true");
+        assert_eq!(yaml(&Value::from(vec!["GET", "yes"])), r#"[GET, "yes"]"#);
+    }
+
+    #[test]
+    fn none_and_maps_are_template_bugs() {
+        let mut out = String::new();
+        assert!(write_value(&mut out, &Value::from(())).is_err());
+        assert!(write_value(&mut out, &Value::UNDEFINED).is_err());
+    }
+
+    #[test]
+    fn comments_stay_on_one_line() {
+        assert_eq!(comment_line("a\nb\rc\u{2028}d"), "a b c d");
+    }
+}

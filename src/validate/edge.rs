@@ -1,0 +1,378 @@
+//! `[gateway]` and `[external-services]`: the mesh's two edges.
+
+use super::Checker;
+use super::routing::{Budgets, RoutePolicy};
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{
+    ControlPlane, Cors, ExternalService, Gateway, GatewayRoute, Port, RateLimit, TlsOrigination,
+    TlsVersion,
+};
+use crate::profile::Sp;
+use crate::profile::raw::{Named, RawCors, RawExternalService, RawGatewayRoute, RawProfile};
+
+/// Most requests a rate-limit bucket may hold; Envoy's token bucket is a uint32.
+const MAX_RATE: i64 = 1_000_000;
+
+impl Checker {
+    /// `[gateway]`; `Some(None)` when there is none, `None` when it is invalid.
+    pub(super) fn gateway(
+        &mut self,
+        raw: &RawProfile,
+        control_plane: Option<&ControlPlane>,
+    ) -> Option<Option<Gateway>> {
+        let Some(gateway) = &raw.gateway else {
+            return Some(None);
+        };
+        let gw = &gateway.value;
+        let name = self.name_or(gw.name.as_ref(), "ingress");
+        let hosts = if self.non_empty(&gw.hosts, "`hosts`") {
+            self.unique(gw.hosts.value.iter().map(|h| (&h.value, h.span())), "host");
+            self.each(&gw.hosts.value, |c, host| {
+                let checked = c.host(host)?;
+                if checked.as_str() == "*" {
+                    c.report(
+                        Diagnostic::new(
+                            Code::WildcardGatewayHost,
+                            host.span(),
+                            "the gateway accepts any Host header",
+                        )
+                        .help("list the host names the gateway serves; `*` exposes routes to every name that resolves to it"),
+                    );
+                } else if !checked.is_qualified() {
+                    c.report(Diagnostic::new(
+                        Code::InvalidHost,
+                        host.span(),
+                        format!("`{checked}` is a short name; a gateway host must be fully qualified"),
+                    ));
+                    return None;
+                }
+                Some(checked)
+            })
+        } else {
+            None
+        };
+        let credential = self.name(&gw.credential);
+        let https_port = self.port_or(gw.https_port.as_ref(), 443);
+        let http_port = self.port_or(gw.http_port.as_ref(), 80);
+        let target = |c: &mut Self, port: Option<Port>, raw: Option<&Sp<i64>>| {
+            let (port, cp) = (port?, control_plane?);
+            let found = cp.ingress_gateway.ports.iter().find(|p| p.port == port);
+            if found.is_none() {
+                c.report(
+                    Diagnostic::new(
+                        Code::GatewayPortNotExposed,
+                        raw.map_or(gateway.span(), Sp::span),
+                        format!("the ingress gateway's Service has no port {port}"),
+                    )
+                    .help("add it to [control-plane.ingress-gateway] `ports`, or use one of its ports"),
+                );
+            }
+            Some((port, found?.target_port))
+        };
+        let https = target(self, https_port, gw.https_port.as_ref());
+        let https_redirect = gw.https_redirect.as_ref().is_none_or(|r| r.value);
+        let http = target(self, http_port, gw.http_port.as_ref());
+        let cors = match &gw.cors {
+            Some(cors) => self.cors(cors).map(Some),
+            None => Some(None),
+        };
+        let routes = self.gateway_routes(&gw.routes, raw);
+        Some(Some(Gateway {
+            name: name?,
+            hosts: hosts?,
+            credential: credential?,
+            min_tls: gw.min_tls.as_ref().map_or(TlsVersion::V1_3, |v| v.value),
+            https_redirect,
+            https_port: https?,
+            http_port: http?,
+            cors: cors?,
+            routes: routes?,
+        }))
+    }
+
+    fn gateway_routes(
+        &mut self,
+        raw: &Named<RawGatewayRoute>,
+        profile: &RawProfile,
+    ) -> Option<Vec<GatewayRoute>> {
+        let declared: Vec<&str> = profile.services.keys().map(Sp::as_str).collect();
+        self.unique(
+            raw.values().map(|r| (&r.prefix.value, r.prefix.span())),
+            "gateway prefix",
+        );
+        let mut routes = self.each(raw, |c, (name, route)| {
+            let route_name = c.name(name);
+            let prefix = c.path(&route.prefix);
+            let service = c.reference(
+                &route.service,
+                declared.iter().copied(),
+                Code::UnknownService,
+                "service",
+            );
+            let rate_limit = match &route.rate_limit {
+                Some(limit) => {
+                    let requests = c.count(&limit.value.requests, 1..=MAX_RATE);
+                    let per = c.duration(&limit.value.per);
+                    Some(Some(RateLimit {
+                        requests: requests?,
+                        per: per?,
+                    }))
+                }
+                None => Some(None),
+            };
+            Some(GatewayRoute {
+                name: route_name?,
+                prefix: prefix?,
+                service: service?,
+                rate_limit: rate_limit?,
+            })
+        })?;
+        // Longest prefix first, so that `/v1/intent` is tried before `/v1`.
+        routes.sort_by(|a, b| {
+            b.prefix
+                .as_str()
+                .len()
+                .cmp(&a.prefix.as_str().len())
+                .then_with(|| a.prefix.cmp(&b.prefix))
+        });
+        Some(routes)
+    }
+
+    fn cors(&mut self, raw: &Sp<RawCors>) -> Option<Cors> {
+        let cors = &raw.value;
+        let origins = self.each(&cors.allow_origins, |c, origin| {
+            let text = origin.as_str();
+            let ok = text == "*"
+                || ((text.starts_with("https://") || text.starts_with("http://"))
+                    && text
+                        .chars()
+                        .all(|ch| ('!'..='~').contains(&ch) && !"\"'\\".contains(ch)));
+            if ok {
+                Some(text.to_string())
+            } else {
+                c.report(
+                    Diagnostic::new(
+                        Code::InvalidUrl,
+                        origin.span(),
+                        format!("`{text}` is not an origin"),
+                    )
+                    .help(
+                        "write scheme://host[:port], such as `https://console.example.com`, or `*`",
+                    ),
+                );
+                None
+            }
+        });
+        let regexes = self.each(&cors.allow_origin_regexes, |c, regex| {
+            c.regex(regex).map(|()| regex.value.clone())
+        });
+        let methods = self.each(&cors.allow_methods, Self::method);
+        let allow_headers = self.each(&cors.allow_headers, Self::header_name);
+        let expose_headers = self.each(&cors.expose_headers, Self::header_name);
+        let max_age = match &cors.max_age {
+            Some(age) => {
+                let duration = self.duration(age);
+                if duration.is_some_and(|d| !d.is_whole_seconds()) {
+                    self.report(Diagnostic::new(
+                        Code::DurationTooShort,
+                        age.span(),
+                        "CORS `max-age` must be whole seconds",
+                    ));
+                    None
+                } else {
+                    duration.map(Some)
+                }
+            }
+            None => Some(None),
+        };
+        let credentials = cors.allow_credentials.as_ref().is_some_and(|c| c.value);
+        let wildcard = cors.allow_origins.iter().find(|o| o.as_str() == "*");
+        if let (Some(wildcard), Some(flag)) = (
+            wildcard,
+            cors.allow_credentials.as_ref().filter(|c| c.value),
+        ) {
+            self.report(
+                Diagnostic::new(
+                    Code::CorsWildcardCredentials,
+                    wildcard.span(),
+                    "CORS allows any origin together with credentials",
+                )
+                .secondary(flag.span(), "credentials allowed here")
+                .help("browsers refuse credentialed responses to `*`; list the origins"),
+            );
+            return None;
+        }
+        if cors.allow_origins.is_empty() && cors.allow_origin_regexes.is_empty() {
+            self.report(
+                Diagnostic::new(Code::EmptyList, raw.span(), "CORS allows no origin")
+                    .help("add `allow-origins` or `allow-origin-regexes`"),
+            );
+            return None;
+        }
+        Some(Cors {
+            origins: origins?,
+            origin_regexes: regexes?,
+            methods: methods?,
+            allow_headers: allow_headers?,
+            expose_headers: expose_headers?,
+            max_age: max_age?,
+            allow_credentials: credentials,
+        })
+    }
+
+    /// A regular expression as Istio checks it: it compiles, and is at most 1024 characters.
+    pub(super) fn regex(&mut self, raw: &Sp<String>) -> Option<()> {
+        let text = raw.as_str();
+        let problem = if text.is_empty() {
+            Some("it is empty".to_string())
+        } else if text.len() > 1024 {
+            Some("it is longer than 1024 characters".to_string())
+        } else if let Err(error) = regex::RegexBuilder::new(text).size_limit(1 << 20).build() {
+            Some(
+                error
+                    .to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("")
+                    .trim()
+                    .to_string(),
+            )
+        } else {
+            None
+        };
+        match problem {
+            Some(problem) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidRegex,
+                        raw.span(),
+                        format!("the regular expression does not compile: {problem}"),
+                    )
+                    .help("Istio uses RE2 syntax: no look-around, no back-references"),
+                );
+                None
+            }
+            None => Some(()),
+        }
+    }
+
+    /// `[external-services]`.
+    pub(super) fn external_services(
+        &mut self,
+        raw: &Named<RawExternalService>,
+        budgets: &Budgets,
+    ) -> Option<Vec<ExternalService>> {
+        self.unique(
+            raw.values().map(|e| (&e.host.value, e.host.span())),
+            "external host",
+        );
+        self.each(raw, |c, (name, external)| {
+            c.external_service(name, external, budgets)
+        })
+    }
+
+    fn external_service(
+        &mut self,
+        name: &Sp<String>,
+        raw: &RawExternalService,
+        budgets: &Budgets,
+    ) -> Option<ExternalService> {
+        let checked_name = self.name(name);
+        let host = self.host(&raw.host);
+        let host = match host {
+            Some(host) if host.is_wildcard() || !host.is_qualified() => {
+                self.report(
+                    Diagnostic::new(
+                        Code::InvalidHost,
+                        raw.host.span(),
+                        format!("`{host}` must be a fully qualified name without wildcards"),
+                    )
+                    .help("Istio resolves an external service by DNS, which needs one exact name"),
+                );
+                None
+            }
+            other => other,
+        };
+        let port = self.port_or(raw.port.as_ref(), 443);
+        let originate = raw.tls_origination.as_ref().is_some_and(|t| t.value);
+        let origination = if originate {
+            let http_port = self.port_or(raw.http_port.as_ref(), 80);
+            if let (Some(http), Some(tls), Some(span)) = (http_port, port, raw.http_port.as_ref()) {
+                if http == tls {
+                    self.report(Diagnostic::new(
+                        Code::ConflictingKeys,
+                        span.span(),
+                        "the plain-HTTP port must differ from the TLS port",
+                    ));
+                }
+            }
+            let ca = match &raw.ca_certificates {
+                Some(path) => self.file_path(path).map(Some),
+                None => Some(None),
+            };
+            let policy = self.route_policy(
+                raw.retry_budget.as_ref(),
+                raw.timeout.as_ref(),
+                budgets,
+                &RoutePolicy::default(),
+            );
+            (|| {
+                let policy = policy?;
+                Some(Some(TlsOrigination {
+                    http_port: http_port?,
+                    ca_certificates: ca?,
+                    retries: policy.retries,
+                    timeout: policy.timeout,
+                }))
+            })()
+        } else {
+            for (key, span) in [
+                ("retry-budget", raw.retry_budget.as_ref().map(Sp::span)),
+                ("timeout", raw.timeout.as_ref().map(Sp::span)),
+                ("http-port", raw.http_port.as_ref().map(Sp::span)),
+                (
+                    "ca-certificates",
+                    raw.ca_certificates.as_ref().map(Sp::span),
+                ),
+            ] {
+                if let Some(span) = span {
+                    self.report(
+                        Diagnostic::new(
+                            Code::MissingDependency,
+                            span,
+                            format!("`{key}` needs `tls-origination = true`"),
+                        )
+                        .help("without TLS origination the application's TLS passes through the proxy, which cannot see or retry the requests"),
+                    );
+                }
+            }
+            Some(None)
+        };
+        Some(ExternalService {
+            name: checked_name?,
+            host: host?,
+            port: port?,
+            origination: origination?,
+        })
+    }
+
+    /// An absolute file path inside the proxy container.
+    fn file_path(&mut self, raw: &Sp<String>) -> Option<String> {
+        let text = raw.as_str();
+        let ok = text.starts_with('/')
+            && text.len() <= 1024
+            && text
+                .chars()
+                .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c));
+        if ok {
+            Some(text.to_string())
+        } else {
+            self.report(Diagnostic::new(
+                Code::InvalidPath,
+                raw.span(),
+                format!("`{text}` is not an absolute file path"),
+            ));
+            None
+        }
+    }
+}

@@ -1,0 +1,267 @@
+//! `[security]`, `[tenancy]` and `[tenants]`: secure defaults, explicit opt-outs, tenants.
+
+use std::collections::BTreeSet;
+use std::ops::Range;
+
+use super::Checker;
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{
+    HttpsUrl, Jwt, MtlsMode, MtlsScope, OutboundTraffic, Security, Tenancy, Tenant,
+};
+use crate::profile::Sp;
+use crate::profile::raw::{InsecureOptIn, RawJwt, RawProfile, RawSecurity};
+
+impl Checker {
+    /// `[security]`.
+    pub(super) fn security(&mut self, raw: &RawSecurity) -> Option<Security> {
+        let opted: BTreeSet<InsecureOptIn> = raw.allow_insecure.iter().map(|o| o.value).collect();
+        let mut used = BTreeSet::new();
+        let mut weaker = |c: &mut Self, opt_in: InsecureOptIn, span: Range<usize>, what: &str| {
+            used.insert(opt_in);
+            let name = opt_in_name(opt_in);
+            if opted.contains(&opt_in) {
+                c.report(
+                    Diagnostic::new(
+                        Code::InsecureSetting,
+                        span,
+                        format!("{what} (opted in as `{name}`)"),
+                    )
+                    .help("remove this setting as soon as the workloads allow it"),
+                );
+            } else {
+                c.report(
+                    Diagnostic::new(
+                        Code::InsecureWithoutOptIn,
+                        span,
+                        format!("{what} without an explicit opt-in"),
+                    )
+                    .label("weaker than the default")
+                    .help(format!(
+                        "if this is intended, add `allow-insecure = [\"{name}\"]` to [security]"
+                    )),
+                );
+            }
+        };
+        let mtls = raw.mtls.as_ref().map_or(MtlsMode::Strict, |m| m.value);
+        match (mtls, &raw.mtls) {
+            (MtlsMode::Permissive, Some(m)) => weaker(
+                self,
+                InsecureOptIn::PermissiveMtls,
+                m.span(),
+                "mTLS is permissive: workloads accept plain text",
+            ),
+            (MtlsMode::Disable, Some(m)) => weaker(
+                self,
+                InsecureOptIn::DisabledMtls,
+                m.span(),
+                "mTLS is disabled: traffic between workloads is plain text",
+            ),
+            _ => {}
+        }
+        let default_deny = raw.default_deny.as_ref().is_none_or(|d| d.value);
+        if let Some(flag) = raw.default_deny.as_ref().filter(|d| !d.value) {
+            weaker(
+                self,
+                InsecureOptIn::NoDefaultDeny,
+                flag.span(),
+                "default deny is off: a workload without policies accepts every request",
+            );
+        }
+        let outbound = raw
+            .outbound_traffic
+            .as_ref()
+            .map_or(OutboundTraffic::RegistryOnly, |o| o.value);
+        if let Some(o) = raw
+            .outbound_traffic
+            .as_ref()
+            .filter(|o| o.value == OutboundTraffic::AllowAny)
+        {
+            weaker(
+                self,
+                InsecureOptIn::AllowAnyOutbound,
+                o.span(),
+                "outbound traffic may go anywhere, not only to registered services",
+            );
+        }
+        let jwt = match &raw.jwt {
+            Some(jwt) => {
+                if let Some(flag) = jwt.value.require_token.as_ref().filter(|r| !r.value) {
+                    weaker(
+                        self,
+                        InsecureOptIn::OptionalToken,
+                        flag.span(),
+                        "the gateway lets requests without a token through",
+                    );
+                }
+                self.jwt(jwt).map(Some)
+            }
+            None => Some(None),
+        };
+        for opt_in in &raw.allow_insecure {
+            if !used.contains(&opt_in.value) {
+                self.report(
+                    Diagnostic::new(
+                        Code::UnusedOptIn,
+                        opt_in.span(),
+                        format!(
+                            "`{}` is allowed but nothing uses it",
+                            opt_in_name(opt_in.value)
+                        ),
+                    )
+                    .help("remove it, so that a later weakening is caught"),
+                );
+            }
+        }
+        Some(Security {
+            mtls,
+            mtls_scope: raw.mtls_scope.as_ref().map_or(MtlsScope::Mesh, |s| s.value),
+            default_deny,
+            outbound_traffic: outbound,
+            jwt: jwt?,
+        })
+    }
+
+    fn jwt(&mut self, raw: &Sp<RawJwt>) -> Option<Jwt> {
+        let jwt = &raw.value;
+        let issuer = self.parsed(&jwt.issuer, Code::JwtUrlNotHttps, HttpsUrl::parse);
+        let jwks_uri = self.parsed(&jwt.jwks_uri, Code::JwtUrlNotHttps, HttpsUrl::parse);
+        let audiences = if self.non_empty(&jwt.audiences, "`audiences`") {
+            self.each(&jwt.audiences.value, |c, audience| {
+                let text = audience.as_str();
+                if !text.is_empty()
+                    && text.len() <= 256
+                    && text.chars().all(|ch| ('!'..='~').contains(&ch))
+                {
+                    Some(text.to_string())
+                } else {
+                    c.report(Diagnostic::new(
+                        Code::InvalidHeaderValue,
+                        audience.span(),
+                        format!("{text:?} is not an audience: use printable ASCII without spaces"),
+                    ));
+                    None
+                }
+            })
+        } else {
+            None
+        };
+        Some(Jwt {
+            issuer: issuer?,
+            jwks_uri: jwks_uri?,
+            audiences: audiences?,
+            require_token: jwt.require_token.as_ref().is_none_or(|r| r.value),
+        })
+    }
+
+    /// `[tenancy]` and `[tenants]`; `Some(None)` when there are no tenants.
+    pub(super) fn tenancy(&mut self, raw: &RawProfile) -> Option<Option<Tenancy>> {
+        let Some((first, _)) = raw.tenants.iter().next() else {
+            return Some(None);
+        };
+        if raw.security.jwt.is_none() {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingDependency,
+                    first.span(),
+                    "tenants need JWT: the tenant comes from a token claim",
+                )
+                .help(
+                    "add [security.jwt] with the issuer that puts the tenant claim in its tokens",
+                ),
+            );
+        }
+        let claim = match &raw.tenancy.claim {
+            Some(claim) => {
+                let text = claim.as_str();
+                let ok = !text.is_empty()
+                    && text.len() <= 128
+                    && text
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                if ok {
+                    Some(text.to_string())
+                } else {
+                    self.report(Diagnostic::new(
+                        Code::InvalidName,
+                        claim.span(),
+                        format!("`{text}` is not a claim name: use letters, digits, `_` and `-`"),
+                    ));
+                    None
+                }
+            }
+            None => Some("tenant_id".to_string()),
+        };
+        let header = self.header_name_or(raw.tenancy.header.as_ref(), "x-tenant-id");
+        let declared: Vec<&str> = raw.services.keys().map(Sp::as_str).collect();
+        let tenants = self.each(&raw.tenants, |c, (id, tenant)| {
+            let checked_id = c.name(id);
+            let services = if c.non_empty(&tenant.services, "`services`") {
+                c.each(&tenant.services.value, |c, s| {
+                    c.reference(s, declared.iter().copied(), Code::UnknownService, "service")
+                })
+            } else {
+                None
+            };
+            let paths = if c.non_empty(&tenant.paths, "`paths`") {
+                c.each(&tenant.paths.value, Self::path)
+            } else {
+                None
+            };
+            let methods = c.each(&tenant.methods, Self::method);
+            Some(Tenant {
+                id: checked_id?,
+                services: services?,
+                paths: paths?,
+                methods: methods?,
+            })
+        });
+        Some(Some(Tenancy {
+            claim: claim?,
+            header: header?,
+            tenants: tenants?,
+        }))
+    }
+
+    /// Warns about services nothing may call while default deny is on.
+    pub(super) fn reachability(&mut self, raw: &RawProfile) {
+        if raw.security.default_deny.as_ref().is_some_and(|d| !d.value) {
+            return;
+        }
+        let routed: BTreeSet<&str> = raw
+            .gateway
+            .iter()
+            .flat_map(|g| g.value.routes.values().map(|r| r.service.as_str()))
+            .collect();
+        let tenant_reached: BTreeSet<&str> = raw
+            .tenants
+            .values()
+            .flat_map(|t| t.services.value.iter().map(Sp::as_str))
+            .collect();
+        for (name, service) in &raw.services {
+            let reachable = !service.callers.is_empty()
+                || routed.contains(name.as_str())
+                || tenant_reached.contains(name.as_str());
+            if !reachable {
+                self.report(
+                    Diagnostic::new(
+                        Code::UnreachableService,
+                        name.span(),
+                        format!("nothing may call `{}`", name.as_str()),
+                    )
+                    .label("no callers, no gateway route, no tenant")
+                    .help("with default deny, add [[services.<name>.callers]] or a gateway route"),
+                );
+            }
+        }
+    }
+}
+
+fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
+    match opt_in {
+        InsecureOptIn::PermissiveMtls => "permissive-mtls",
+        InsecureOptIn::DisabledMtls => "disabled-mtls",
+        InsecureOptIn::NoDefaultDeny => "no-default-deny",
+        InsecureOptIn::AllowAnyOutbound => "allow-any-outbound",
+        InsecureOptIn::OptionalToken => "optional-token",
+    }
+}
