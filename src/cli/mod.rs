@@ -14,8 +14,8 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::diagnostic::Diagnostics;
 use crate::diagnostic::report::{self, Style};
-use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::source::Source;
 
@@ -182,18 +182,7 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, St
     file.take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
-    match String::from_utf8(bytes) {
-        Ok(text) => Ok(Ok(Source::new(name, text))),
-        Err(error) => {
-            let at = error.utf8_error().valid_up_to();
-            let source = Source::new(name, String::from_utf8_lossy(error.as_bytes()).into_owned());
-            let diagnostic =
-                Diagnostic::new(Code::NotUtf8, at..at + 1, "the profile is not UTF-8 text")
-                    .label("this byte is not UTF-8")
-                    .help("save the profile as UTF-8");
-            Ok(Err((source, diagnostic.into())))
-        }
-    }
+    Ok(Source::from_bytes(name, bytes).map_err(|(source, diagnostic)| (source, diagnostic.into())))
 }
 
 /// Reads and reports; `Err` holds the exit code when the profile could not be read.
