@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use super::virtual_service::{CorsPolicy, OriginMatch, Rule, VirtualService, service_rules};
 use super::{Context, Label, Meta, label};
-use crate::model::{Duration, Gateway, Host, Name, Port, TlsVersion};
+use crate::model::{CROSS_NETWORK_GATEWAY, Duration, Gateway, Host, Name, Port, TlsVersion};
 
 /// Every gateway resource.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -105,7 +105,7 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
     if context.profile.mesh.multi_network {
         plan.gateways.push(GatewayResource {
             meta: Meta::new(
-                "cross-network-gateway",
+                CROSS_NETWORK_GATEWAY,
                 context.root(),
                 "Exposes this network's services to the other networks of the mesh, mTLS end to end.",
             ),
@@ -133,9 +133,9 @@ pub(super) const EAST_WEST_TLS_PORT: Port = Port::known(15443);
 fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
     let hosts: Vec<String> = gateway.hosts.iter().map(Host::to_string).collect();
     let mut servers = Vec::new();
-    if gateway.https_redirect {
+    if let Some((http_port, _)) = gateway.http_redirect {
         servers.push(Server {
-            port: gateway.http_port.0,
+            port: http_port,
             name: "http",
             protocol: "HTTP",
             hosts: hosts.clone(),
@@ -166,7 +166,7 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
         meta: Meta::new(
             gateway.name.as_str(),
             context.root(),
-            if gateway.https_redirect {
+            if gateway.http_redirect.is_some() {
                 "HTTPS ingress; plain HTTP only redirects to HTTPS."
             } else {
                 "HTTPS ingress; no plain-HTTP server."

@@ -390,10 +390,14 @@ fn allow_policy(
         meta: Meta::new(
             service.name.as_str(),
             context.namespace(),
-            format!(
-                "Who may call {}: its callers and the routes of the gateway.",
-                service.name
-            ),
+            match (service.callers.is_empty(), routed.is_some()) {
+                (false, true) => format!(
+                    "Who may call {}: its callers and the routes of the gateway.",
+                    service.name
+                ),
+                (false, false) => format!("Who may call {}: its callers.", service.name),
+                _ => format!("Who may call {}: the routes of the gateway.", service.name),
+            },
         ),
         selector: labels(&service.labels),
         action: Some("ALLOW"),
