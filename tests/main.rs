@@ -4,6 +4,7 @@
 
 mod cli;
 mod fixtures;
+mod limits;
 mod profiles;
 mod support;
 mod yaml_safety;

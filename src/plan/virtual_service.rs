@@ -388,11 +388,17 @@ fn route_suffix(value: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    suffix.trim_matches('-').to_string()
+    let suffix = suffix.trim_matches('-');
+    // A value of punctuation alone still needs a name; `unique_names` numbers repeats.
+    if suffix.is_empty() {
+        "value".to_string()
+    } else {
+        suffix.to_string()
+    }
 }
 
-/// Appends `-2`, `-3`… to repeated names, so that every route of a service has its own.
-fn unique_names(rules: &mut [Rule]) {
+/// Appends `-2`, `-3`… to repeated names, so that every route of a VirtualService has its own.
+pub(super) fn unique_names(rules: &mut [Rule]) {
     let mut seen = std::collections::BTreeSet::new();
     for rule in rules {
         let mut candidate = rule.name.clone();

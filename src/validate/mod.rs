@@ -64,6 +64,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let tenancy = checker.tenancy(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
+    checker.overlapping_selectors(raw);
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,
