@@ -6,7 +6,7 @@ use meshc::source::Source;
 
 /// Codes that fixture folders cannot pin (the case is too large to commit), with the test that
 /// pins them instead; `fixtures::every_code_has_a_fixture` counts these.
-pub const PINNED_HERE: &[Code] = &[Code::TooLarge];
+pub(crate) const PINNED_HERE: &[Code] = &[Code::TooLarge];
 
 #[test]
 fn an_oversized_profile_is_refused_before_parsing() {
