@@ -6,5 +6,6 @@ mod cli;
 mod fixtures;
 mod limits;
 mod profiles;
+mod readme;
 mod support;
 mod yaml_safety;
