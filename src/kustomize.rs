@@ -59,6 +59,10 @@ mod tests {
                 .content
                 .ends_with("resources:\n- virtual-services.yaml\n- security-policies.yaml\n")
         );
-        assert!(!kustomization.content.contains(&format!("- {OPERATOR_FILE}")));
+        assert!(
+            !kustomization
+                .content
+                .contains(&format!("- {OPERATOR_FILE}"))
+        );
     }
 }

@@ -11,8 +11,10 @@
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
 pub mod drift;
 pub mod emit;
+pub mod explain;
 pub mod folder;
 pub mod kustomize;
 pub mod limits;

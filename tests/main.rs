@@ -3,7 +3,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod diff;
 mod fixtures;
 mod profiles;
+mod review;
 mod support;
 mod yaml_safety;
