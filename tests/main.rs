@@ -6,6 +6,7 @@ mod cli;
 mod diff;
 mod fixtures;
 mod profiles;
+mod recipes;
 mod review;
 mod support;
 mod yaml_safety;
