@@ -2,6 +2,8 @@
 //! matched by name; other lists of objects are aligned by their longest common run (so an
 //! inserted rule does not shift every later one); lists of plain values are compared whole.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use serde_json::Value;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
@@ -85,10 +87,8 @@ fn name_of(item: &Value) -> Option<String> {
 /// The names of a list's entries, if every entry has one and no two share it.
 fn names(items: &[Value]) -> Option<Vec<String>> {
     let names: Vec<String> = items.iter().map(name_of).collect::<Option<_>>()?;
-    let mut sorted = names.clone();
-    sorted.sort();
-    sorted.dedup();
-    (sorted.len() == names.len()).then_some(names)
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    (distinct.len() == names.len()).then_some(names)
 }
 
 fn by_name(
@@ -99,9 +99,19 @@ fn by_name(
     new_names: &[String],
     changes: &mut Vec<FieldChange>,
 ) {
-    let kept_old: Vec<&String> = old_names.iter().filter(|n| new_names.contains(n)).collect();
-    let kept_new: Vec<&String> = new_names.iter().filter(|n| old_names.contains(n)).collect();
-    if kept_old != kept_new {
+    let old_at: BTreeMap<&str, usize> = old_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let new_at: BTreeMap<&str, usize> = new_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let kept_old = old_names.iter().filter(|n| new_at.contains_key(n.as_str()));
+    let kept_new = new_names.iter().filter(|n| old_at.contains_key(n.as_str()));
+    if !kept_old.eq(kept_new) {
         push(
             changes,
             path,
@@ -113,13 +123,13 @@ fn by_name(
     }
     for (name, item) in new_names.iter().zip(after) {
         let at = path.join(Segment::Named(name.clone()));
-        match old_names.iter().position(|n| n == name) {
-            Some(index) => walk(&at, &before[index], item, changes),
+        match old_at.get(name.as_str()) {
+            Some(&index) => walk(&at, &before[index], item, changes),
             None => push(changes, &at, Field::Added(item.clone())),
         }
     }
     for (name, item) in old_names.iter().zip(before) {
-        if !new_names.contains(name) {
+        if !new_at.contains_key(name.as_str()) {
             push(
                 changes,
                 &path.join(Segment::Named(name.clone())),

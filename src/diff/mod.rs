@@ -12,6 +12,8 @@ mod path;
 mod text;
 mod value;
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use crate::render;
@@ -40,6 +42,11 @@ impl Resource {
     /// `Kind namespace/name`, as every format names it.
     pub fn label(&self) -> String {
         label(&self.kind, &self.namespace, &self.name)
+    }
+
+    /// What identifies it: kind, namespace, name.
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.kind, &self.namespace, &self.name)
     }
 }
 
@@ -157,39 +164,41 @@ pub enum Field {
 
 /// Compares two renders. Two objects with the same kind, namespace and name on one side are an
 /// error: the comparison would be ambiguous.
-pub fn compare(
+pub fn compare<'a>(
     old_label: &str,
-    old: &[Resource],
+    old: &'a [Resource],
     new_label: &str,
-    new: &[Resource],
+    new: &'a [Resource],
 ) -> Result<Report, String> {
-    let key = |r: &Resource| (r.kind.clone(), r.namespace.clone(), r.name.clone());
-    for (label, side) in [(old_label, old), (new_label, new)] {
-        let mut seen = std::collections::BTreeSet::new();
+    let index = |label: &str, side: &'a [Resource]| {
+        let mut by_key = BTreeMap::new();
         for resource in side {
-            if !seen.insert(key(resource)) {
+            if by_key.insert(resource.key(), resource).is_some() {
                 return Err(format!(
                     "{label} holds {} twice; meshc diff needs each object once",
                     resource.label()
                 ));
             }
         }
-    }
+        Ok(by_key)
+    };
+    let before = index(old_label, old)?;
+    let after = index(new_label, new)?;
     let mut resources = Vec::new();
-    for before in old {
-        match new.iter().find(|r| key(r) == key(before)) {
-            None => resources.push(diff_of(before, Change::Removed(before.value.clone()))),
-            Some(after) => {
-                let fields = compare::values(&before.value, &after.value);
+    for (key, old) in &before {
+        match after.get(key) {
+            None => resources.push(diff_of(old, Change::Removed(old.value.clone()))),
+            Some(new) => {
+                let fields = compare::values(&old.value, &new.value);
                 if !fields.is_empty() {
-                    resources.push(diff_of(after, Change::Changed(fields)));
+                    resources.push(diff_of(new, Change::Changed(fields)));
                 }
             }
         }
     }
-    for after in new {
-        if !old.iter().any(|r| key(r) == key(after)) {
-            resources.push(diff_of(after, Change::Added(after.value.clone())));
+    for (key, new) in &after {
+        if !before.contains_key(key) {
+            resources.push(diff_of(new, Change::Added(new.value.clone())));
         }
     }
     resources.sort_by(|a, b| {
