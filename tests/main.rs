@@ -3,9 +3,12 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod cli;
+mod diff;
 mod fixtures;
 mod limits;
 mod profiles;
 mod readme;
+mod recipes;
+mod review;
 mod support;
 mod yaml_safety;

@@ -6,12 +6,12 @@
 //! for everything else), so the same profile always gives the same plan.
 
 mod cel;
-mod destination_rule;
-mod gateway;
+pub mod destination_rule;
+pub mod gateway;
 mod operator;
-mod security;
-mod telemetry;
-mod virtual_service;
+pub mod security;
+pub mod telemetry;
+pub mod virtual_service;
 
 use serde::Serialize;
 
