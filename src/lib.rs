@@ -7,7 +7,7 @@
 //!
 //! Beside the pipeline: [`kustomize`] (the folder's `kustomization.yaml`), [`folder`] and
 //! [`drift`] (`render --check`), [`diff`] (the semantic diff for review) and [`explain`] (the
-//! plan in words).
+//! plan in words). [`synth`] writes synthetic profiles of any size for the benchmarks.
 
 pub mod cli;
 pub mod diagnostic;
@@ -23,6 +23,7 @@ pub mod plan;
 pub mod profile;
 pub mod render;
 pub mod source;
+pub mod synth;
 pub mod validate;
 pub mod verify;
 

@@ -7,6 +7,7 @@ mod diff;
 mod explain;
 mod render;
 mod schema;
+mod synth;
 mod validate;
 
 use std::ffi::OsString;
@@ -72,6 +73,9 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Summarise a profile's effective mesh, service by service, from the plan the files show.
     Explain(explain::ExplainArgs),
+    /// Print a synthetic profile of a given size, for benchmarks.
+    #[command(hide = true)]
+    Synth(synth::SynthArgs),
 }
 
 /// meshc's exit codes (documented in the README).
@@ -113,6 +117,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Schema => schema::run(),
         Command::Diff(args) => args.run(&output),
         Command::Explain(args) => args.run(&output),
+        Command::Synth(args) => args.run(),
     }
 }
 
