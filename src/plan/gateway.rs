@@ -5,7 +5,7 @@
 use serde::Serialize;
 
 use super::virtual_service::{
-    CorsPolicy, OriginMatch, Rule, VirtualService, service_rules, unique_names,
+    CorsPolicy, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
 };
 use super::{Context, Label, Meta, label};
 use crate::model::{
@@ -203,7 +203,7 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
         max_age: cors.max_age,
         allow_credentials: cors.allow_credentials,
     });
-    let mut rules: Vec<Rule> = Vec::new();
+    let mut ordered = OrderedRules::default();
     let mut limited: Vec<Option<&GatewayRoute>> = Vec::new();
     for route in &gateway.routes {
         let Some(service) = context.service(&route.service) else {
@@ -222,13 +222,12 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
             };
             // Narrowing can make a service's final route repeat one of its routes exactly
             // (a gateway prefix equal to a route's prefix); Envoy would never reach the copy.
-            if rules.iter().any(|earlier| earlier.covers(&narrowed)) {
-                continue;
+            if ordered.push(narrowed) {
+                limited.push(route.rate_limit.is_some().then_some(route));
             }
-            rules.push(narrowed);
-            limited.push(route.rate_limit.is_some().then_some(route));
         }
     }
+    let mut rules = ordered.into_rules();
     unique_names(&mut rules);
     let limits = rules
         .iter()

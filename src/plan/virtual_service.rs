@@ -1,6 +1,8 @@
 //! VirtualServices: a service's routes in order (priority, canary override, region pins, the
 //! profile's routes, then the match-less final route), and external services' HTTP routes.
 
+use std::collections::HashMap;
+
 use serde::Serialize;
 
 use super::{Context, Meta};
@@ -394,6 +396,72 @@ fn route_suffix(value: &str) -> String {
         "value".to_string()
     } else {
         suffix.to_string()
+    }
+}
+
+/// Rules in order, indexed by path, so that looking for an earlier rule that catches every
+/// request of a new one only visits the rules on the new rule's path and its parent prefixes. A
+/// gateway that routes to thousands of services holds tens of thousands of rules, and comparing
+/// each with every earlier one made planning quadratic.
+#[derive(Debug, Default)]
+pub(super) struct OrderedRules {
+    rules: Vec<Rule>,
+    /// Rules without a path condition.
+    anywhere: Vec<usize>,
+    /// Prefix rules, by their prefix without its trailing `/`.
+    prefixes: HashMap<String, Vec<usize>>,
+    /// Exact-path rules, by their path.
+    exact: HashMap<String, Vec<usize>>,
+}
+
+impl OrderedRules {
+    /// Appends `rule` unless an earlier rule [covers](Rule::covers) it; whether it was added.
+    pub(super) fn push(&mut self, rule: Rule) -> bool {
+        if self.candidates(&rule).any(|i| self.rules[i].covers(&rule)) {
+            return false;
+        }
+        let index = self.rules.len();
+        match &rule.path {
+            None => self.anywhere.push(index),
+            Some(PathMatch::Prefix(path)) => self
+                .prefixes
+                .entry(path.as_str().trim_end_matches('/').to_string())
+                .or_default()
+                .push(index),
+            Some(PathMatch::Exact(path)) => {
+                self.exact.entry(path.to_string()).or_default().push(index);
+            }
+        }
+        self.rules.push(rule);
+        true
+    }
+
+    /// The rules, in the order they were added.
+    pub(super) fn into_rules(self) -> Vec<Rule> {
+        self.rules
+    }
+
+    /// Every earlier rule whose path condition can hold all the paths of `rule`: those without
+    /// one, prefixes equal to its path or to a parent of it (`/a` and `/` for `/a/b`, as
+    /// [`HttpPath::is_within`] has it), and for an exact path the same exact path.
+    fn candidates<'a>(&'a self, rule: &'a Rule) -> impl Iterator<Item = usize> + 'a {
+        let path = match &rule.path {
+            Some(PathMatch::Prefix(path) | PathMatch::Exact(path)) => Some(path.as_str()),
+            None => None,
+        };
+        let parents = path.into_iter().flat_map(|path| {
+            std::iter::once(path).chain(path.match_indices('/').map(move |(at, _)| &path[..at]))
+        });
+        let prefixed = parents.flat_map(|parent| self.prefixes.get(parent).into_iter().flatten());
+        let exact = match &rule.path {
+            Some(PathMatch::Exact(path)) => self.exact.get(path.as_str()),
+            _ => None,
+        };
+        self.anywhere
+            .iter()
+            .chain(prefixed)
+            .chain(exact.into_iter().flatten())
+            .copied()
     }
 }
 

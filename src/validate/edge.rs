@@ -127,7 +127,6 @@ impl Checker {
         raw: &Named<RawGatewayRoute>,
         profile: &RawProfile,
     ) -> Option<Vec<GatewayRoute>> {
-        let declared: Vec<&str> = profile.services.keys().map(Sp::as_str).collect();
         self.unique(
             raw.values().map(|r| (&r.prefix.value, r.prefix.span())),
             "gateway prefix",
@@ -135,12 +134,7 @@ impl Checker {
         let mut routes = self.each(raw, |c, (name, route)| {
             let route_name = c.name(name);
             let prefix = c.path(&route.prefix);
-            let service = c.reference(
-                &route.service,
-                declared.iter().copied(),
-                Code::UnknownService,
-                "service",
-            );
+            let service = c.service_reference(&route.service, &profile.services);
             let rate_limit = match &route.rate_limit {
                 Some(limit) => {
                     let requests = c.count(&limit.value.requests, 1..=MAX_RATE);

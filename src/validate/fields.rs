@@ -11,6 +11,7 @@ use crate::model::{
     LabelValue, Labels, Method, Name, Percent, Port, Weight,
 };
 use crate::profile::Sp;
+use crate::profile::raw::Named;
 
 impl Checker {
     /// Parses a string with `parse`, reporting `code` at the value when it fails.
@@ -255,6 +256,25 @@ impl Checker {
             .help(help),
         );
         None
+    }
+
+    /// Resolves a reference to a service of the profile: a map lookup, since every caller,
+    /// tenant and gateway route refers to services and a linear search each would make
+    /// checking quadratic in the number of services.
+    pub(super) fn service_reference<T>(
+        &mut self,
+        value: &Sp<String>,
+        services: &Named<T>,
+    ) -> Option<Name> {
+        if services.contains_key(value.as_str()) {
+            return Name::parse(value.as_str()).ok();
+        }
+        self.reference(
+            value,
+            services.keys().map(Sp::as_str),
+            Code::UnknownService,
+            "service",
+        )
     }
 
     /// Applies `check` to every item, reporting every failure; `None` if any failed.

@@ -202,12 +202,11 @@ impl Checker {
             None => Some("tenant_id".to_string()),
         };
         let header = self.header_name_or(raw.tenancy.header.as_ref(), "x-tenant-id");
-        let declared: Vec<&str> = raw.services.keys().map(Sp::as_str).collect();
         let tenants = self.each(&raw.tenants, |c, (id, tenant)| {
             let checked_id = c.name(id);
             let services = if c.non_empty(&tenant.services, "`services`") {
                 c.each(&tenant.services.value, |c, s| {
-                    c.reference(s, declared.iter().copied(), Code::UnknownService, "service")
+                    c.service_reference(s, &raw.services)
                 })
             } else {
                 None

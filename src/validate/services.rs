@@ -503,9 +503,8 @@ impl Checker {
             );
             return None;
         }
-        let declared: Vec<&str> = profile.services.keys().map(Sp::as_str).collect();
         let services = self.each(&caller.services, |c, s| {
-            c.reference(s, declared.iter().copied(), Code::UnknownService, "service")
+            c.service_reference(s, &profile.services)
         });
         let namespaces = self.each(&caller.namespaces, Self::name);
         let accounts = self.each(&caller.service_accounts, |c, account| {
