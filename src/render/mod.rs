@@ -111,9 +111,12 @@ pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
             let body = template
                 .render(&context)
                 .map_err(|e| RenderError(format!("{e:#}")))?;
+            let mut content = String::with_capacity(header.len() + body.len());
+            content.push_str(&header);
+            tidy(&body, &mut content);
             Ok(File {
                 name: output.name,
-                content: format!("{header}{}", tidy(&body)),
+                content,
             })
         })
         .collect()
@@ -127,11 +130,11 @@ pub(crate) fn header_comment(header: &str) -> String {
         .collect()
 }
 
-/// Drops the blank lines and trailing spaces that template control flow leaves behind, so the
-/// layout does not depend on how a template is indented. meshc's YAML never needs a blank line:
-/// multi-line values are always quoted, with their line breaks escaped.
-fn tidy(body: &str) -> String {
-    let mut text = String::with_capacity(body.len());
+/// Appends `body` to `text` without the blank lines and trailing spaces that template control
+/// flow leaves behind, so the layout does not depend on how a template is indented. meshc's YAML
+/// never needs a blank line: multi-line values are always quoted, with their line breaks
+/// escaped.
+fn tidy(body: &str, text: &mut String) {
     for line in body.lines() {
         let line = line.trim_end();
         if !line.is_empty() {
@@ -139,7 +142,6 @@ fn tidy(body: &str) -> String {
             text.push('\n');
         }
     }
-    text
 }
 
 fn environment() -> Result<&'static Environment<'static>, RenderError> {
@@ -170,11 +172,7 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
                     minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
                 })
         } else {
-            let mut text = String::new();
-            yaml::write_value(&mut text, value)?;
-            out.write_str(&text).map_err(|_| {
-                minijinja::Error::new(minijinja::ErrorKind::WriteFailure, "write failed")
-            })
+            yaml::write_value(out, value)
         }
     });
     environment.remove_filter("safe");
