@@ -150,18 +150,37 @@ fn staging_path(parent: &Path, name: &str, what: &str) -> PathBuf {
     ))
 }
 
+/// Writes every file, then syncs the files and the folder all at once: one `fsync` after
+/// another waits for one journal commit each (most of the time of a small render), while
+/// concurrent ones are committed together.
 fn fill(staging: &Path, files: &[File]) -> Result<(), EmitError> {
     fs::create_dir(staging).map_err(|e| io_error("cannot create", staging, &e))?;
+    let mut written = Vec::with_capacity(files.len() + 1);
     for file in files {
         let path = staging.join(file.name);
         let mut handle =
             fs::File::create(&path).map_err(|e| io_error("cannot create", &path, &e))?;
         handle
             .write_all(file.content.as_bytes())
-            .and_then(|()| handle.sync_all())
             .map_err(|e| io_error("cannot write", &path, &e))?;
+        written.push((path, handle));
     }
-    sync_dir(staging)
+    let folder = fs::File::open(staging).map_err(|e| io_error("cannot sync", staging, &e))?;
+    written.push((staging.to_path_buf(), folder));
+    std::thread::scope(|scope| {
+        let syncs: Vec<_> = written
+            .iter()
+            .map(|(path, handle)| scope.spawn(move || handle.sync_all().map_err(|e| (path, e))))
+            .collect();
+        syncs
+            .into_iter()
+            .map(|sync| {
+                sync.join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect::<Result<(), _>>()
+            .map_err(|(path, e)| io_error("cannot sync", path, &e))
+    })
 }
 
 fn sync_dir(dir: &Path) -> Result<(), EmitError> {
