@@ -6,11 +6,14 @@
 //! them: its VirtualService, DestinationRule, ALLOW policy and Telemetry carry its name, its
 //! tenant policy `<name>-tenants`.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::plan::Plan;
 use crate::plan::destination_rule::{DestinationRule, LocalityPolicy, Pool, TrafficPolicy};
+use crate::plan::gateway::RouteLimit;
 use crate::plan::security::{AuthorizationPolicy, Operation, Rule, Source};
+use crate::plan::telemetry::TracingPolicy;
 use crate::plan::virtual_service::{HttpRoute, RouteDestination, RouteMatch, UriMatch};
 use crate::plan::{Label, VirtualService};
 
@@ -23,6 +26,89 @@ pub struct UnknownService {
     pub known: Vec<String>,
 }
 
+/// A namespace and a name.
+type Key<'a> = (&'a str, &'a str);
+
+/// The plan's resources by what a service's section looks them up by, built once: a scan of
+/// every resource for each service made explaining a large mesh quadratic. Where the plan could
+/// hold two matches, the first wins, as a scan would have it.
+struct Index<'a> {
+    /// ServiceEntries.
+    external: BTreeSet<Key<'a>>,
+    /// DestinationRules by namespace and host.
+    rules: BTreeMap<Key<'a>, &'a DestinationRule>,
+    /// ALLOW policies.
+    allow: BTreeMap<Key<'a>, &'a AuthorizationPolicy>,
+    /// Namespaces with an allow-nothing policy.
+    denied: BTreeSet<&'a str>,
+    /// Tracing of Telemetry resources with a selector.
+    own_tracing: BTreeMap<Key<'a>, Option<&'a TracingPolicy>>,
+    /// Tracing of each namespace's selector-less Telemetry.
+    default_tracing: BTreeMap<&'a str, Option<&'a TracingPolicy>>,
+    /// Per gateway VirtualService, its routes by destination host, in route order.
+    ingress: Vec<(&'a VirtualService, BTreeMap<&'a str, Vec<&'a HttpRoute>>)>,
+    /// Rate limits by route name.
+    limits: BTreeMap<&'a str, &'a RouteLimit>,
+}
+
+impl<'a> Index<'a> {
+    fn new(plan: &'a Plan) -> Self {
+        let mut index = Self {
+            external: plan
+                .security
+                .service_entries
+                .iter()
+                .map(|e| (e.meta.namespace.as_str(), e.meta.name.as_str()))
+                .collect(),
+            rules: BTreeMap::new(),
+            allow: BTreeMap::new(),
+            denied: BTreeSet::new(),
+            own_tracing: BTreeMap::new(),
+            default_tracing: BTreeMap::new(),
+            ingress: Vec::new(),
+            limits: BTreeMap::new(),
+        };
+        for rule in &plan.destination_rules {
+            let key = (rule.meta.namespace.as_str(), rule.host.as_str());
+            index.rules.entry(key).or_insert(rule);
+        }
+        for policy in &plan.security.authorization_policies {
+            let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
+            if policy.action == Some("ALLOW") {
+                index.allow.entry(key).or_insert(policy);
+            }
+            if is_allow_nothing(policy) {
+                index.denied.insert(key.0);
+            }
+        }
+        for telemetry in &plan.telemetry {
+            let namespace = telemetry.meta.namespace.as_str();
+            let tracing = telemetry.tracing.as_ref();
+            if telemetry.selector.is_empty() {
+                index.default_tracing.entry(namespace).or_insert(tracing);
+            } else {
+                let key = (namespace, telemetry.meta.name.as_str());
+                index.own_tracing.entry(key).or_insert(tracing);
+            }
+        }
+        for vs in &plan.gateway.virtual_services {
+            let mut by_host: BTreeMap<&str, Vec<&HttpRoute>> = BTreeMap::new();
+            for route in &vs.http {
+                let hosts: BTreeSet<&str> =
+                    route.destinations.iter().map(|d| d.host.as_str()).collect();
+                for host in hosts {
+                    by_host.entry(host).or_default().push(route);
+                }
+            }
+            index.ingress.push((vs, by_host));
+        }
+        for limit in plan.gateway.rate_limits.iter().flat_map(|f| &f.routes) {
+            index.limits.entry(limit.route.as_str()).or_insert(limit);
+        }
+        index
+    }
+}
+
 /// The summary of every service (with the mesh-wide settings first), or of one service.
 pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownService> {
     let services: Vec<&VirtualService> = plan
@@ -30,6 +116,7 @@ pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownServ
         .iter()
         .filter(|vs| vs.gateways.is_empty())
         .collect();
+    let index = Index::new(plan);
     let mut out = String::new();
     match service {
         Some(name) => {
@@ -39,13 +126,13 @@ pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownServ
                     known: services.iter().map(|vs| vs.meta.name.clone()).collect(),
                 });
             };
-            service_section(&mut out, plan, vs);
+            service_section(&mut out, &index, vs);
         }
         None => {
             mesh_section(&mut out, plan);
             for vs in services {
                 out.push('\n');
-                service_section(&mut out, plan, vs);
+                service_section(&mut out, &index, vs);
             }
         }
     }
@@ -166,15 +253,11 @@ fn mesh_section(out: &mut String, plan: &Plan) {
     }
 }
 
-fn service_section(out: &mut String, plan: &Plan, vs: &VirtualService) {
+fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     let name = vs.meta.name.as_str();
     let namespace = vs.meta.namespace.as_str();
     let host = vs.hosts.first().map_or("", String::as_str);
-    let external = plan
-        .security
-        .service_entries
-        .iter()
-        .any(|e| e.meta.name == name && e.meta.namespace == namespace);
+    let external = index.external.contains(&(namespace, name));
     let _ = writeln!(
         out,
         "{} {name} ({host})",
@@ -198,16 +281,12 @@ fn service_section(out: &mut String, plan: &Plan, vs: &VirtualService) {
             let _ = writeln!(out, "       {policy}");
         }
     }
-    ingress(out, plan, host);
-    let rule = plan
-        .destination_rules
-        .iter()
-        .find(|dr| dr.host.as_str() == host && dr.meta.namespace == namespace);
-    traffic(out, rule);
+    ingress(out, index, host);
+    traffic(out, index.rules.get(&(namespace, host)).copied());
     if !external {
-        callers(out, plan, name, namespace);
-        tenants(out, plan, name, namespace);
-        sampling(out, plan, name, namespace);
+        callers(out, index, name, namespace);
+        tenants(out, index, name, namespace);
+        sampling(out, index, name, namespace);
     }
 }
 
@@ -274,25 +353,15 @@ fn policy_line(route: &HttpRoute) -> Option<String> {
 }
 
 /// The gateway paths that end at this host, and their rate limits.
-fn ingress(out: &mut String, plan: &Plan, host: &str) {
-    for vs in &plan.gateway.virtual_services {
-        let routes: Vec<&HttpRoute> = vs
-            .http
-            .iter()
-            .filter(|r| r.destinations.iter().any(|d| d.host.as_str() == host))
-            .collect();
-        if routes.is_empty() {
+fn ingress(out: &mut String, index: &Index<'_>, host: &str) {
+    for (vs, by_host) in &index.ingress {
+        let Some(routes) = by_host.get(host) else {
             continue;
-        }
+        };
         let mut paths: Vec<String> = Vec::new();
         let mut limited: Vec<String> = Vec::new();
         for route in routes {
-            let limit = plan
-                .gateway
-                .rate_limits
-                .iter()
-                .flat_map(|f| &f.routes)
-                .find(|l| l.route == route.name);
+            let limit = index.limits.get(route.name.as_str());
             for entry in &route.matches {
                 let path = match &entry.uri {
                     Some(UriMatch::Exact(path)) => path.to_string(),
@@ -449,21 +518,9 @@ fn is_allow_nothing(policy: &AuthorizationPolicy) -> bool {
     policy.action.is_none() && policy.rules.is_empty() && policy.selector.is_empty()
 }
 
-fn policy<'a>(plan: &'a Plan, name: &str, namespace: &str) -> Option<&'a AuthorizationPolicy> {
-    plan.security
-        .authorization_policies
-        .iter()
-        .find(|p| p.meta.name == name && p.meta.namespace == namespace && p.action == Some("ALLOW"))
-}
-
-fn callers(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
-    let Some(allow) = policy(plan, name, namespace) else {
-        let denied = plan
-            .security
-            .authorization_policies
-            .iter()
-            .any(|p| p.meta.namespace == namespace && is_allow_nothing(p));
-        out.push_str(if denied {
+fn callers(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
+    let Some(allow) = index.allow.get(&(namespace, name)) else {
+        out.push_str(if index.denied.contains(namespace) {
             "  callers: nobody (default deny, and no ALLOW policy for it)\n"
         } else {
             "  callers: anyone (no ALLOW policy and no default deny)\n"
@@ -531,8 +588,9 @@ fn list_or(items: &[String], none: &str) -> String {
 
 /// The tenants that reach the service: each rule of `<name>-tenants` admits the tenant its
 /// claim condition names.
-fn tenants(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
-    let Some(allow) = policy(plan, &format!("{name}-tenants"), namespace) else {
+fn tenants(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
+    let policy = format!("{name}-tenants");
+    let Some(allow) = index.allow.get(&(namespace, policy.as_str())) else {
         return;
     };
     let reach: Vec<String> = allow
@@ -563,17 +621,9 @@ fn tenants(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
     );
 }
 
-fn sampling(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
-    let own = plan
-        .telemetry
-        .iter()
-        .find(|t| t.meta.name == name && t.meta.namespace == namespace && !t.selector.is_empty())
-        .and_then(|t| t.tracing.as_ref());
-    let default = plan
-        .telemetry
-        .iter()
-        .find(|t| t.meta.namespace == namespace && t.selector.is_empty())
-        .and_then(|t| t.tracing.as_ref());
+fn sampling(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
+    let own = index.own_tracing.get(&(namespace, name)).copied().flatten();
+    let default = index.default_tracing.get(namespace).copied().flatten();
     let text = match (own, default) {
         (Some(own), _) => format!("{} % (its own Telemetry)", own.sampling),
         (None, Some(default)) => format!("{} % (the namespace default)", default.sampling),
