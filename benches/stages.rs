@@ -3,7 +3,9 @@
 //!
 //! `cargo bench --bench stages` runs them all (a few minutes); `cargo bench --bench stages --
 //! render` runs one stage. Every stage gets its input from the stages before it, computed once
-//! per size outside the measurement, so each number is that stage alone.
+//! per size outside the measurement, so each number is that stage alone. Divan's allocation
+//! profiler counts every allocation, so the tables also give each stage's peak heap ("max
+//! alloc"); the counting costs each allocation a few atomic operations.
 
 // A benchmark whose input cannot be built has nothing to measure: stopping is its report.
 #![allow(clippy::expect_used, clippy::panic)]
@@ -21,6 +23,9 @@ use meshc::source::Source;
 use meshc::synth::{self, Shape};
 use meshc::validate::Checked;
 use meshc::{emit, kustomize, plan, profile, render, validate, verify};
+
+#[global_allocator]
+static ALLOCATOR: divan::AllocProfiler = divan::AllocProfiler::system();
 
 fn main() {
     divan::main();

@@ -47,10 +47,11 @@ pub struct Compiled {
 }
 
 impl Compiled {
-    /// Every file `render --out` writes: the rendered files, then `kustomization.yaml`.
-    pub fn folder(&self) -> Vec<File> {
-        let mut files = self.files.clone();
-        files.push(self.kustomization.clone());
+    /// Every file `render --out` writes: the rendered files, then `kustomization.yaml`. Takes
+    /// the files rather than copying them: a large mesh renders to tens of megabytes.
+    pub fn into_folder(self) -> Vec<File> {
+        let mut files = self.files;
+        files.push(self.kustomization);
         files
     }
 }

@@ -45,16 +45,16 @@ fn committed_renders_are_fresh() {
     for path in shipped() {
         let name = path.file_stem().unwrap().to_string_lossy().into_owned();
         let source = read(&path, &root()).unwrap();
-        let compiled = meshc::compile(&source).unwrap();
+        let folder = meshc::compile(&source).unwrap().into_folder();
         let out = root().join("out").join(&name);
         if bless {
-            meshc::emit::write_dir(&out, &compiled.folder()).unwrap();
+            meshc::emit::write_dir(&out, &folder).unwrap();
             continue;
         }
         let entries = meshc::folder::read(&out)
             .unwrap()
             .unwrap_or_else(|| panic!("out/{name} is missing; run MESHC_BLESS=1 cargo test"));
-        let drifts = meshc::drift::compare(Some(&entries), &compiled.folder());
+        let drifts = meshc::drift::compare(Some(&entries), &folder);
         assert!(
             drifts.is_empty(),
             "out/{name} is stale; run `MESHC_BLESS=1 cargo test profiles` and review the diff:\n{}",

@@ -42,8 +42,8 @@ impl RenderArgs {
             output.diagnostics(&source, std::mem::take(&mut compiled.warnings));
         }
         match &self.out {
-            Some(dir) if self.check => check(dir, &self.profile, &compiled.folder(), output),
-            Some(dir) => match emit::write_dir(dir, &compiled.folder()) {
+            Some(dir) if self.check => check(dir, &self.profile, &compiled.into_folder(), output),
+            Some(dir) => match emit::write_dir(dir, &compiled.into_folder()) {
                 Ok(()) => Exit::Success,
                 Err(error) => output.trouble(&error.message),
             },
