@@ -174,11 +174,10 @@ fn fill(staging: &Path, files: &[File]) -> Result<(), EmitError> {
             .collect();
         syncs
             .into_iter()
-            .map(|sync| {
+            .try_for_each(|sync| {
                 sync.join()
                     .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
             })
-            .collect::<Result<(), _>>()
             .map_err(|(path, e)| io_error("cannot sync", path, &e))
     })
 }

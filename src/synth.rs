@@ -86,7 +86,8 @@ fn write_profile(out: &mut String, shape: Shape) -> std::fmt::Result {
     }
     write_edge(out, shape)?;
     write_tenants(out, shape)?;
-    write_telemetry(out)
+    write_telemetry(out);
+    Ok(())
 }
 
 fn service(index: usize) -> String {
@@ -266,7 +267,7 @@ fn write_tenants(out: &mut String, shape: Shape) -> std::fmt::Result {
     Ok(())
 }
 
-fn write_telemetry(out: &mut String) -> std::fmt::Result {
+fn write_telemetry(out: &mut String) {
     out.push_str(
         r#"
 [telemetry.providers.jaeger]
@@ -292,7 +293,6 @@ slower-than = "2s"
 debug-header = "x-debug"
 "#,
     );
-    Ok(())
 }
 
 #[cfg(test)]
