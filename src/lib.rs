@@ -55,7 +55,7 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let plan = plan::build(&checked.profile);
     let files = render::render(&plan, &header(source.name()))
         .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?;
-    verify::check(&files).map_err(|findings| {
+    verify::check(&files, &checked.profile).map_err(|findings| {
         Failure::Internal(findings.iter().map(ToString::to_string).collect())
     })?;
     Ok(Compiled {

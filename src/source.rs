@@ -37,6 +37,8 @@ impl Source {
 
     /// A source from raw bytes: text that is not UTF-8 is refused with a diagnostic at the
     /// first bad byte (the source then holds the text with that byte replaced, to show it).
+    // Called once per run, so the size of the error does not matter.
+    #[allow(clippy::result_large_err)]
     pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Result<Self, (Self, Diagnostic)> {
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Self::new(name, text)),
