@@ -6,6 +6,7 @@
 mod render;
 mod schema;
 mod validate;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
@@ -65,6 +66,9 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of the profile format, for editors.
     Schema,
+    /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
+    /// --crds, and rules across resources.
+    Verify(verify::VerifyArgs),
 }
 
 /// meshc's exit codes (documented in the README).
@@ -72,7 +76,8 @@ enum Command {
 pub enum Exit {
     /// Success; warnings allowed.
     Success = 0,
-    /// The profile is invalid (or, for checks, the output differs).
+    /// The profile is invalid (or, for checks, the output differs; for `verify`, the files
+    /// have errors).
     Invalid = 1,
     /// Usage or I/O error.
     Trouble = 2,
@@ -104,12 +109,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Render(args) => args.run(&output),
         Command::Validate(args) => args.run(&output),
         Command::Schema => schema::run(),
+        Command::Verify(args) => args.run(&output),
     }
 }
 
 /// Where and how diagnostics and errors are printed.
 struct Output {
     style: Style,
+    format: MessageFormat,
 }
 
 impl Output {
@@ -127,7 +134,10 @@ impl Output {
                 },
             },
         };
-        Self { style }
+        Self {
+            style,
+            format: global.message_format,
+        }
     }
 
     /// Prints diagnostics, and in human form a closing count.
