@@ -88,7 +88,8 @@ impl VerifyArgs {
 fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
     let mut out = Vec::new();
     for path in paths {
-        let meta = std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        let meta =
+            std::fs::metadata(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
         if meta.is_dir() {
             walk(path, &mut out)?;
         } else {
@@ -99,7 +100,8 @@ fn files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 }
 
 fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
-    let entries = std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     let mut paths: Vec<PathBuf> = entries
         .map(|e| e.map(|e| e.path()))
         .collect::<Result<_, _>>()
@@ -119,7 +121,8 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), String> {
 }
 
 fn read(path: &Path) -> Result<String, String> {
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+    let file =
+        std::fs::File::open(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
     let mut bytes = Vec::new();
     let limit = u64::try_from(MAX_YAML_BYTES).unwrap_or(u64::MAX) + 1;
     file.take(limit)
@@ -165,7 +168,10 @@ fn report(output: &Output, findings: &[Finding], documents: &[Document], no_crds
             for finding in findings {
                 let mut object = serde_json::to_value(finding).unwrap_or_default();
                 if let Some(map) = object.as_object_mut() {
-                    map.insert("family".into(), serde_json::to_value(finding.family()).unwrap_or_default());
+                    map.insert(
+                        "family".into(),
+                        serde_json::to_value(finding.family()).unwrap_or_default(),
+                    );
                 }
                 text.push_str(&object.to_string());
                 text.push('\n');

@@ -125,6 +125,8 @@ codes! {
     PerTryExceedsTimeout = "per-try-exceeds-timeout", Rules;
     /// The route's timeout ends before every retry can run.
     RetriesCutByTimeout = "retries-cut-by-timeout", Rules;
+    /// Two objects of one kind with one namespace and name: the one applied last wins.
+    DuplicateObject = "duplicate-object", Rules;
     /// An IstioOperator shares its file with other objects; `istioctl install -f` refuses it.
     OperatorNotAlone = "operator-not-alone", Rules;
 }
@@ -182,7 +184,7 @@ impl fmt::Display for Finding {
         if let Some(resource) = &self.resource {
             write!(f, "{resource}: ")?;
         }
-        if let Some(path) = &self.path {
+        if let Some(path) = self.path.as_ref().filter(|p| !p.0.is_empty()) {
             write!(f, "{path}: ")?;
         }
         f.write_str(&self.message)

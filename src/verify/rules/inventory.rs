@@ -33,6 +33,8 @@ pub struct Inventory {
     service_namespaces: HashSet<String>,
     /// Namespaces whose workloads the files hold.
     workload_namespaces: HashSet<String>,
+    /// Whether an IstioOperator declares the gateways (so gateway pods are known).
+    gateways_known: bool,
 }
 
 impl Inventory {
@@ -105,6 +107,7 @@ impl Inventory {
             .iter()
             .filter(|d| d.is("install.istio.io", "IstioOperator"))
         {
+            self.gateways_known = true;
             let spec = document.spec();
             let namespace = spec
                 .and_then(|s| s.get("namespace"))
@@ -204,31 +207,42 @@ pub struct WorkloadIndex<'a> {
 
 impl WorkloadIndex<'_> {
     /// `Some(true)` when a workload in `namespace` (any namespace for `None`) carries every
-    /// label of `selector`; `None` when the files do not say which workloads that namespace has.
+    /// label of `selector`; `None` when none does and the files do not say which workloads
+    /// there are (a namespace without workloads in the files, or the whole mesh).
     pub fn matches(
         &self,
         namespace: Option<&str>,
         selector: &BTreeMap<String, String>,
     ) -> Option<bool> {
         let inventory = self.inventory;
-        if inventory.partial
-            && namespace.is_some_and(|ns| !inventory.workload_namespaces.contains(ns))
-        {
-            return None;
-        }
         let Some((key, value)) = selector.iter().next() else {
             return Some(true);
         };
-        let candidates = self.by_label.get(&(key.as_str(), value.as_str()));
-        Some(candidates.is_some_and(|found| {
-            found.iter().any(|&i| {
-                let workload = &inventory.workloads[i];
-                namespace.is_none_or(|ns| workload.namespace == ns)
-                    && selector
-                        .iter()
-                        .all(|(k, v)| workload.labels.get(k) == Some(v))
-            })
-        }))
+        let found = self
+            .by_label
+            .get(&(key.as_str(), value.as_str()))
+            .is_some_and(|candidates| {
+                candidates.iter().any(|&i| {
+                    let workload = &inventory.workloads[i];
+                    namespace.is_none_or(|ns| workload.namespace == ns)
+                        && selector
+                            .iter()
+                            .all(|(k, v)| workload.labels.get(k) == Some(v))
+                })
+            });
+        let known = !inventory.partial
+            || namespace.is_some_and(|ns| inventory.workload_namespaces.contains(ns));
+        (found || known).then_some(found)
+    }
+
+    /// Like [`WorkloadIndex::matches`] for a Gateway's selector, which picks gateway pods in
+    /// any namespace: known when an IstioOperator among the files declares the gateways.
+    pub fn matches_gateway(&self, selector: &BTreeMap<String, String>) -> Option<bool> {
+        let found = self.matches(None, selector);
+        match found {
+            None if self.inventory.gateways_known => Some(false),
+            other => other,
+        }
     }
 }
 

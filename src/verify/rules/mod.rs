@@ -1,9 +1,10 @@
 //! Rules across resources, with host names resolved to FQDN first: routing ([`routing`]),
-//! policies and their selectors ([`policy`]), telemetry ([`telemetry`]), and the install file
-//! ([`install`]). Every rule indexes the bundle once, so a bundle of n objects is checked in
+//! policies and their selectors ([`policy`]), telemetry ([`telemetry`]), objects defined twice
+//! ([`identity`]) and the install file ([`install`]). Every rule indexes the bundle once, so a bundle of n objects is checked in
 //! O(n log n): no rule compares every object with every other.
 
 pub mod hosts;
+pub mod identity;
 pub mod install;
 pub mod inventory;
 pub mod policy;
@@ -25,6 +26,7 @@ pub fn check(documents: &[Document], inventory: &Inventory) -> Vec<Finding> {
     routing::check(&bundle, inventory, &mut out);
     policy::check(&bundle, inventory, &mut out);
     telemetry::check(&bundle, &mut out);
+    identity::check(&bundle, &mut out);
     install::check(&bundle, &mut out);
     out.0
 }

@@ -143,7 +143,12 @@ fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
         } else {
             Some(namespace)
         };
-        if index.matches(scope, &labels) == Some(false) {
+        let found = if document.kind() == Some("Gateway") {
+            index.matches_gateway(&labels)
+        } else {
+            index.matches(scope, &labels)
+        };
+        if found == Some(false) {
             let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let place =
                 scope.map_or_else(|| "the mesh".to_string(), |ns| format!("namespace {ns}"));
@@ -152,7 +157,7 @@ fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
                 Code::SelectorMatchesNoWorkload,
                 Path::of(keys),
                 format!(
-                    "selector {} matches no declared workload in {place}, so the policy applies to nothing",
+                    "selector {} matches no declared workload in {place}, so it applies to nothing",
                     shown.join(",")
                 ),
             );

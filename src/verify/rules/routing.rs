@@ -307,7 +307,13 @@ fn retries(bundle: &Bundle<'_>, out: &mut Findings) {
                 .index(*i)
                 .key("retries")
                 .key("perTryTimeout");
-            let shown = |nanos: i64| format!("{}ms", nanos / 1_000_000);
+            let shown = |nanos: i64| {
+                if nanos % 1_000_000_000 == 0 {
+                    format!("{}s", nanos / 1_000_000_000)
+                } else {
+                    format!("{}ms", nanos / 1_000_000)
+                }
+            };
             if timeout > 0 && per_try > timeout {
                 out.error(
                     vs.document,
