@@ -130,6 +130,8 @@ codes! {
     InvalidUrl = "invalid-url", Error;
     /// An Istio version that meshc cannot target.
     UnsupportedIstioVersion = "unsupported-istio-version", Error;
+    /// A setting that the targeted Istio release does not support (or not safely).
+    NeedsNewerIstio = "needs-newer-istio", Error;
     /// A list that must hold at least one entry is empty.
     EmptyList = "empty-list", Error;
     /// Two keys that exclude each other are both set, or neither of two required ones.

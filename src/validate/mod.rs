@@ -9,6 +9,7 @@
 mod control_plane;
 mod edge;
 mod fields;
+mod release;
 mod routing;
 mod security;
 mod services;
@@ -62,6 +63,9 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
     checker.reachability(raw);
+    if let Some(mesh) = &mesh {
+        checker.release_features(raw, mesh.istio_version);
+    }
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,
