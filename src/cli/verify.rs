@@ -1,6 +1,7 @@
 //! `meshc verify PATH... [--crds FILE|DIR]`: checks any Istio YAML, hand-written too.
 
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
@@ -189,11 +190,12 @@ fn report(output: &Output, findings: &[Finding], documents: &[Document], no_crds
             }
             let count = |level| findings.iter().filter(|f| f.level == level).count();
             let objects = documents.iter().filter(|d| !d.is_empty()).count();
-            text.push_str(&format!(
-                "{objects} objects checked, {} errors, {} warnings\n",
+            let _ = writeln!(
+                text,
+                "{objects} objects checked, {} errors, {} warnings",
                 count(Level::Error),
                 count(Level::Warning)
-            ));
+            );
         }
     }
     let _ = out.write_all(text.as_bytes());
