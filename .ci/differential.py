@@ -79,7 +79,7 @@ def main():
         for reason in theirs.get(key, []) + ours.get(key, []):
             print("    " + reason)
     both = len([k for k in theirs if k in ours and k not in operators])
-    print("differential: %s | rejected by both: %d, disagreements: %d, IstioOperator documents left out: %d"
+    print("differential: %s | rejected by both: %d, disagreements: %d, IstioOperator documents with findings left out: %d"
           % (" ".join(summary), both, disagreements, len(operators)))
     return 1 if disagreements else 0
 

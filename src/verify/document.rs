@@ -1,7 +1,7 @@
 //! Documents read from files: where each one is, what it is (`apiVersion`, `kind`, name), and
 //! how a problem in one becomes a [`Finding`] at its file and line.
 
-use std::rc::Rc;
+use std::sync::Arc;
 
 use super::finding::{Code, Finding, Level};
 use super::node::{Node, Path, Value};
@@ -11,7 +11,7 @@ use super::yaml;
 #[derive(Debug, Clone)]
 pub struct Document {
     /// The file, as given.
-    pub file: Rc<str>,
+    pub file: Arc<str>,
     /// 0-based index in the file (empty documents count).
     pub index: usize,
     /// Line where its content starts.
@@ -47,7 +47,7 @@ impl Problem {
 
 /// A file's documents, and the finding that stopped reading it, if any.
 pub fn read(file: &str, text: &str) -> (Vec<Document>, Option<Finding>) {
-    let name: Rc<str> = file.into();
+    let name: Arc<str> = file.into();
     let stream = yaml::read(text);
     let documents = stream
         .documents

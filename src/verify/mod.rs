@@ -38,16 +38,47 @@ pub enum Schemas<'a> {
 
 /// Checks every document, then the rules across them.
 pub fn verify(documents: &[Document], schemas: Schemas<'_>, inventory: &Inventory) -> Vec<Finding> {
-    let mut findings: Vec<Finding> = documents
-        .iter()
-        .flat_map(|document| {
-            check_document(document, schemas)
-                .into_iter()
-                .map(|problem| document.finding(problem))
-        })
-        .collect();
+    let chunk = documents.len().div_ceil(parallelism()).max(1);
+    let mut findings: Vec<Finding> = in_parallel(documents.chunks(chunk), |documents| {
+        documents
+            .iter()
+            .flat_map(|document| {
+                check_document(document, schemas)
+                    .into_iter()
+                    .map(|problem| document.finding(problem))
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
     findings.extend(rules::check(documents, inventory));
     findings
+}
+
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// `work` on every item, each on a thread of its own; results in the order of the items.
+fn in_parallel<I, T, R>(items: I, work: impl Fn(T) -> R + Sync) -> Vec<R>
+where
+    I: IntoIterator<Item = T>,
+    T: Send,
+    R: Send + Default,
+{
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        // A worker only panics on a bug; its part is then empty rather than crashing meshc.
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// The checks of one document on its own.
@@ -159,8 +190,8 @@ const INSTALL_FILE: &str = "istio-service-mesh-config.yaml";
 pub fn check(files: &[File], profile: &Profile) -> Result<Vec<Document>, Vec<Finding>> {
     let mut findings = Vec::new();
     let mut documents = Vec::new();
-    for file in files {
-        let (read, error) = document::read(file.name, &file.content);
+    let parsed = in_parallel(files, |file| document::read(file.name, &file.content));
+    for (file, (read, error)) in files.iter().zip(parsed) {
         findings.extend(error);
         let objects = read.iter().filter(|d| !d.is_empty()).count();
         if file.name == INSTALL_FILE && objects != 1 {

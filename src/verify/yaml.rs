@@ -13,6 +13,10 @@ use super::node::{Node, Value};
 /// stream stops here instead of exhausting memory).
 const MAX_NODES: usize = 20_000_000;
 
+/// Mappings up to this size are searched for a duplicate key one by one; larger ones get an
+/// index, so that a mapping of n keys costs O(n) and not O(n²).
+const SMALL_MAP: usize = 16;
+
 /// One document of a stream.
 #[derive(Debug, Clone)]
 pub struct Document {
@@ -107,18 +111,9 @@ enum Frame {
         merges: Vec<Node>,
         /// The key read, waiting for its value (`None` for a merge key `<<`).
         key: Option<Option<String>>,
-        seen: HashSet<(KeyKind, String)>,
+        /// The keys so far, once the mapping is too large to search them one by one.
+        index: Option<HashSet<String>>,
     },
-}
-
-/// What identifies a key for duplicate detection: its resolved type and its text.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-enum KeyKind {
-    Null,
-    Bool,
-    Int,
-    Float,
-    Str,
 }
 
 #[derive(Default)]
@@ -191,7 +186,7 @@ impl Builder {
                     entries: Vec::new(),
                     merges: Vec::new(),
                     key: None,
-                    seen: HashSet::new(),
+                    index: None,
                 });
             }
             Event::SequenceEnd => {
@@ -264,22 +259,36 @@ impl Builder {
         value: Value,
         span: Span,
     ) -> Result<(), Failure> {
-        let Some(Frame::Map { key, seen, .. }) = self.stack.last_mut() else {
+        let Some(Frame::Map {
+            key,
+            entries,
+            index,
+            ..
+        }) = self.stack.last_mut()
+        else {
             return Ok(());
         };
         if style == ScalarStyle::Plain && text == "<<" {
             *key = Some(None);
             return Ok(());
         }
-        let (kind, name) = match value {
-            Value::Null => (KeyKind::Null, "null".to_string()),
-            Value::Bool(b) => (KeyKind::Bool, b.to_string()),
-            Value::Int(i) => (KeyKind::Int, i.to_string()),
-            Value::Float(f) => (KeyKind::Float, python_float(f)),
-            Value::Str(s) => (KeyKind::Str, s),
-            Value::Seq(_) | Value::Map(_) => (KeyKind::Str, text.to_string()),
+        let name = match value {
+            Value::Null => "null".to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => python_float(f),
+            Value::Str(s) => s,
+            Value::Seq(_) | Value::Map(_) => text.to_string(),
         };
-        if !seen.insert((kind, text.to_string())) {
+        // Keys are compared as resolved, as go-yaml does (`yes` and `true` are one key).
+        if entries.len() >= SMALL_MAP && index.is_none() {
+            *index = Some(entries.iter().map(|(k, _)| k.clone()).collect());
+        }
+        let duplicate = match index {
+            Some(index) => !index.insert(name.clone()),
+            None => entries.iter().any(|(k, _)| *k == name),
+        };
+        if duplicate {
             return Err(failure(span, format!("duplicate key {text:?}")));
         }
         *key = Some(Some(name));
@@ -392,6 +401,14 @@ fn to_float(value: &Value) -> Value {
 /// YAML 1.1 resolution of a plain scalar (PyYAML's resolvers without timestamps, plus `y`/`n`
 /// and exponent-only floats such as `1e3`, as go-yaml v2 reads them).
 fn plain(text: &str) -> Value {
+    // Most plain scalars are names: a letter that starts no special word means a string.
+    if text
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() && !b"yYnNtTfFoO".contains(b))
+    {
+        return Value::Str(text.to_string());
+    }
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
         return Value::Null;
     }

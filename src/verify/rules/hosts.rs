@@ -2,16 +2,23 @@
 //! namespace (`name` → `name.ns.svc.cluster.local`), everything else is taken as written;
 //! wildcards (`*.example.com`) cover the names below them.
 
+use std::borrow::Cow;
+
 /// The Kubernetes cluster domain Istio assumes for short names.
 pub const CLUSTER_DOMAIN: &str = "cluster.local";
 
-/// Istio's `ResolveShortnameToFQDN`: a name without a dot belongs to `namespace`.
-pub fn fqdn(host: &str, namespace: &str) -> String {
-    let host = host.to_ascii_lowercase();
-    if host == "*" || host.contains('.') || host.contains(':') || namespace.is_empty() {
-        return host;
+/// Istio's `ResolveShortnameToFQDN`: a name without a dot belongs to `namespace`. Names
+/// compare case-insensitively, so the result is lower case.
+pub fn fqdn<'a>(host: &'a str, namespace: &str) -> Cow<'a, str> {
+    let qualified = host == "*" || host.contains(['.', ':']) || namespace.is_empty();
+    match (qualified, host.bytes().any(|b| b.is_ascii_uppercase())) {
+        (true, false) => Cow::Borrowed(host),
+        (true, true) => Cow::Owned(host.to_ascii_lowercase()),
+        (false, _) => Cow::Owned(format!(
+            "{}.{namespace}.svc.{CLUSTER_DOMAIN}",
+            host.to_ascii_lowercase()
+        )),
     }
-    format!("{host}.{namespace}.svc.{CLUSTER_DOMAIN}")
 }
 
 /// The namespace of a Kubernetes service FQDN (`name.ns.svc.cluster.local`).

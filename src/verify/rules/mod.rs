@@ -11,6 +11,7 @@ pub mod policy;
 pub mod routing;
 pub mod telemetry;
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 use self::hosts::{fqdn, gateway_ref};
@@ -137,11 +138,42 @@ pub type GatewayRef = (String, String);
 /// A route destination.
 pub struct Destination<'a> {
     /// Host, resolved.
-    pub host: String,
+    pub host: Cow<'a, str>,
     /// Subset, if any.
     pub subset: Option<&'a str>,
-    /// Path of the `destination` object.
-    pub path: Path,
+    /// Where the `destination` object is.
+    pub at: DestinationAt,
+}
+
+/// Where a destination is in its VirtualService, kept as indices so that collecting
+/// destinations allocates no path.
+#[derive(Debug, Clone, Copy)]
+pub struct DestinationAt {
+    /// `http`, `tcp` or `tls`.
+    protocol: &'static str,
+    /// Index of the rule.
+    rule: usize,
+    /// The route destination, `mirror`, or a `mirrors` entry.
+    slot: Slot,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Slot {
+    Route(usize),
+    Mirror,
+    Mirrors(usize),
+}
+
+impl DestinationAt {
+    /// The path of the `destination` object.
+    pub fn path(self) -> Path {
+        let rule = Path::of(&["spec", self.protocol]).index(self.rule);
+        match self.slot {
+            Slot::Route(j) => rule.key("route").index(j).key("destination"),
+            Slot::Mirror => rule.key("mirror"),
+            Slot::Mirrors(j) => rule.key("mirrors").index(j).key("destination"),
+        }
+    }
 }
 
 impl<'a> VirtualService<'a> {
@@ -156,7 +188,7 @@ impl<'a> VirtualService<'a> {
         let hosts = list("hosts")
             .iter()
             .enumerate()
-            .filter_map(|(i, h)| h.as_str().map(|h| (i, fqdn(h, namespace))))
+            .filter_map(|(i, h)| h.as_str().map(|h| (i, fqdn(h, namespace).into_owned())))
             .collect();
         let gateways = list("gateways");
         let bindings = if gateways.is_empty() {
@@ -169,42 +201,31 @@ impl<'a> VirtualService<'a> {
                 .collect()
         };
         let mut destinations = Vec::new();
+        let mut push = |node: Option<&'a Node>, at: DestinationAt| {
+            let Some(node) = node else { return };
+            let Some(host) = node.get("host").and_then(Node::as_str) else {
+                return;
+            };
+            destinations.push(Destination {
+                host: fqdn(host, namespace),
+                subset: node.get("subset").and_then(Node::as_str),
+                at,
+            });
+        };
         for protocol in ["http", "tcp", "tls"] {
-            for (i, rule) in list(protocol).iter().enumerate() {
-                let rule_path = Path::of(&["spec", protocol]).index(i);
-                for (j, route) in rule
-                    .get("route")
-                    .map(Node::items)
-                    .unwrap_or_default()
-                    .iter()
-                    .enumerate()
-                {
-                    push_destination(
-                        &mut destinations,
-                        route.get("destination"),
-                        rule_path.key("route").index(j).key("destination"),
-                        namespace,
-                    );
+            for (rule_index, rule) in list(protocol).iter().enumerate() {
+                let at = |slot| DestinationAt {
+                    protocol,
+                    rule: rule_index,
+                    slot,
+                };
+                let items = |key: &str| rule.get(key).map(Node::items).unwrap_or_default();
+                for (j, route) in items("route").iter().enumerate() {
+                    push(route.get("destination"), at(Slot::Route(j)));
                 }
-                push_destination(
-                    &mut destinations,
-                    rule.get("mirror"),
-                    rule_path.key("mirror"),
-                    namespace,
-                );
-                for (j, mirror) in rule
-                    .get("mirrors")
-                    .map(Node::items)
-                    .unwrap_or_default()
-                    .iter()
-                    .enumerate()
-                {
-                    push_destination(
-                        &mut destinations,
-                        mirror.get("destination"),
-                        rule_path.key("mirrors").index(j).key("destination"),
-                        namespace,
-                    );
+                push(rule.get("mirror"), at(Slot::Mirror));
+                for (j, mirror) in items("mirrors").iter().enumerate() {
+                    push(mirror.get("destination"), at(Slot::Mirrors(j)));
                 }
             }
         }
@@ -222,21 +243,4 @@ impl<'a> VirtualService<'a> {
     pub fn binds_mesh(&self) -> bool {
         self.bindings.iter().any(|(_, b)| b.is_none())
     }
-}
-
-fn push_destination<'a>(
-    out: &mut Vec<Destination<'a>>,
-    node: Option<&'a Node>,
-    path: Path,
-    namespace: &str,
-) {
-    let Some(node) = node else { return };
-    let Some(host) = node.get("host").and_then(Node::as_str) else {
-        return;
-    };
-    out.push(Destination {
-        host: fqdn(host, namespace),
-        subset: node.get("subset").and_then(Node::as_str),
-        path,
-    });
 }

@@ -37,7 +37,7 @@ fn destination_rules<'a>(
         else {
             continue;
         };
-        let host = fqdn(host, namespace);
+        let host = fqdn(host, namespace).into_owned();
         let names = subsets.entry(host.clone()).or_default();
         for subset in document
             .spec()
@@ -92,7 +92,7 @@ fn destinations(
             .unwrap_or_default()
         {
             if let Some(host) = host.as_str() {
-                entries.insert(fqdn(host, namespace));
+                entries.insert(fqdn(host, namespace).into_owned());
             }
         }
     }
@@ -107,7 +107,7 @@ fn destinations(
                 out.error(
                     vs.document,
                     Code::UnknownDestinationHost,
-                    destination.path.key("host"),
+                    destination.at.path().key("host"),
                     format!(
                         "{} is neither a declared service nor a ServiceEntry host; the route \
                          has no endpoints (503)",
@@ -118,12 +118,12 @@ fn destinations(
             let Some(subset) = destination.subset else {
                 continue;
             };
-            match subsets.get(&destination.host) {
+            match subsets.get(&*destination.host) {
                 Some(names) if names.contains(subset) => {}
                 Some(names) => out.error(
                     vs.document,
                     Code::UnknownSubset,
-                    destination.path.key("subset"),
+                    destination.at.path().key("subset"),
                     format!(
                         "the DestinationRule of {} defines no subset {subset} (it defines: {})",
                         destination.host,
@@ -133,7 +133,7 @@ fn destinations(
                 None => out.error(
                     vs.document,
                     Code::UnknownSubset,
-                    destination.path.key("subset"),
+                    destination.at.path().key("subset"),
                     format!(
                         "subset {subset} of {} is defined by no DestinationRule",
                         destination.host
@@ -242,13 +242,13 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
     let mut mesh: HashMap<&str, (&str, bool)> = HashMap::new();
     for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
         for destination in vs.destinations.iter().filter(|d| d.subset.is_some()) {
-            mesh.entry(destination.host.as_str())
+            mesh.entry(&*destination.host)
                 .or_insert((vs.document.name().unwrap_or_default(), false));
         }
     }
     for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
         for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
-            if let Some(entry) = mesh.get_mut(destination.host.as_str()) {
+            if let Some(entry) = mesh.get_mut(&*destination.host) {
                 entry.1 = true;
             }
         }
@@ -258,11 +258,11 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
             .destinations
             .iter()
             .filter(|d| d.subset.is_some())
-            .map(|d| d.host.as_str())
+            .map(|d| &*d.host)
             .collect();
         let mut reported = HashSet::new();
         for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
-            let host = destination.host.as_str();
+            let host = &*destination.host;
             let Some(&(name, plain)) = mesh.get(host) else {
                 continue;
             };
@@ -272,7 +272,7 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
             out.error(
                 vs.document,
                 Code::IngressBypassesSubsets,
-                destination.path.key("host"),
+                destination.at.path().key("host"),
                 format!(
                     "ingress traffic to {host} skips the subset routing of VirtualService {name} \
                      (canary, header routes): a gateway does not apply mesh VirtualServices, so \

@@ -37,8 +37,35 @@ pub enum Source {
 /// Validates `value` against `schema`; the issues come in document order.
 pub fn validate(schema: &Schema, value: &Node, path: &Path) -> Vec<Issue> {
     let mut walk = Walk { issues: Vec::new() };
-    walk.node(schema, value, path);
+    walk.node(schema, value, &Trail::Root(path));
     walk.issues
+}
+
+/// The way to the node being checked, borrowed from the walk's stack so that visiting a node
+/// allocates nothing; it becomes a [`Path`] only when an issue is reported.
+#[derive(Clone, Copy)]
+enum Trail<'a> {
+    Root(&'a Path),
+    Key(&'a Trail<'a>, &'a str),
+    Index(&'a Trail<'a>, usize),
+}
+
+impl<'a> Trail<'a> {
+    fn key(&'a self, key: &'a str) -> Self {
+        Trail::Key(self, key)
+    }
+
+    fn index(&'a self, index: usize) -> Self {
+        Trail::Index(self, index)
+    }
+
+    fn path(&self) -> Path {
+        match self {
+            Trail::Root(path) => (*path).clone(),
+            Trail::Key(parent, key) => parent.path().key(key),
+            Trail::Index(parent, index) => parent.path().index(*index),
+        }
+    }
 }
 
 struct Walk {
@@ -46,13 +73,13 @@ struct Walk {
 }
 
 impl Walk {
-    fn error(&mut self, path: &Path, message: String) {
+    fn error(&mut self, path: &Trail<'_>, message: String) {
         self.push(path, true, Source::Schema, message);
     }
 
-    fn push(&mut self, path: &Path, error: bool, source: Source, message: String) {
+    fn push(&mut self, path: &Trail<'_>, error: bool, source: Source, message: String) {
         self.issues.push(Issue {
-            path: path.clone(),
+            path: path.path(),
             error,
             source,
             message,
@@ -60,7 +87,12 @@ impl Walk {
     }
 
     /// Checks one node; `None` means it is `null` (and so pruned by the API server).
-    fn node<'a>(&mut self, schema: &Schema, value: &'a Node, path: &Path) -> Option<Cow<'a, Node>> {
+    fn node<'a>(
+        &mut self,
+        schema: &Schema,
+        value: &'a Node,
+        path: &Trail<'_>,
+    ) -> Option<Cow<'a, Node>> {
         if value.value == Value::Null {
             if !schema.nullable && (!schema.preserve_unknown || schema.kind.is_some()) {
                 self.push(
@@ -133,7 +165,7 @@ impl Walk {
         schema: &Schema,
         node: &'a Node,
         entries: &'a [(String, Node)],
-        path: &Path,
+        path: &Trail<'_>,
     ) -> Cow<'a, Node> {
         let mut pruned: Option<Vec<(String, Node)>> = None;
         for (key, child) in entries {
@@ -194,7 +226,7 @@ impl Walk {
         value
     }
 
-    fn list(&mut self, schema: &Schema, items: &[Node], path: &Path) {
+    fn list(&mut self, schema: &Schema, items: &[Node], path: &Trail<'_>) {
         if let Some(item_schema) = &schema.items {
             for (i, item) in items.iter().enumerate() {
                 if item.value == Value::Null && !item_schema.nullable {
@@ -243,7 +275,7 @@ impl Walk {
         }
     }
 
-    fn scalar(&mut self, schema: &Schema, value: &Value, path: &Path) {
+    fn scalar(&mut self, schema: &Schema, value: &Value, path: &Trail<'_>) {
         if let Some(allowed) = &schema.enumeration
             && !allowed.iter().any(|a| same(a, value))
         {
@@ -264,7 +296,7 @@ impl Walk {
         }
     }
 
-    fn string(&mut self, schema: &Schema, s: &str, path: &Path) {
+    fn string(&mut self, schema: &Schema, s: &str, path: &Trail<'_>) {
         let n = s.chars().count() as u64;
         if schema.min_length.is_some_and(|min| n < min)
             || schema.max_length.is_some_and(|max| n > max)
@@ -303,7 +335,7 @@ impl Walk {
     }
 
     #[allow(clippy::float_cmp)]
-    fn number(&mut self, schema: &Schema, value: &Value, path: &Path) {
+    fn number(&mut self, schema: &Schema, value: &Value, path: &Trail<'_>) {
         #[allow(clippy::cast_precision_loss)]
         let n = match value {
             Value::Int(i) => *i as f64,
@@ -336,7 +368,7 @@ impl Walk {
         }
     }
 
-    fn junctors(&mut self, schema: &Schema, value: &Node, path: &Path) {
+    fn junctors(&mut self, schema: &Schema, value: &Node, path: &Trail<'_>) {
         if let Some(not) = &schema.not
             && matches(not, value)
         {
@@ -396,13 +428,14 @@ impl Walk {
         }
     }
 
-    fn rules(&mut self, schema: &Schema, value: &Node, path: &Path) {
+    fn rules(&mut self, schema: &Schema, value: &Node, path: &Trail<'_>) {
         let number = schema.kind == Some(Type::Number);
         for rule in &schema.rules {
-            let mut at = path.clone();
+            let mut at = path.path();
             for key in &rule.field_path {
                 at = at.key(key);
             }
+            let at = Trail::Root(&at);
             let program = match &rule.program {
                 Ok(program) => program,
                 Err(why) => {
