@@ -1,6 +1,8 @@
 //! Stage 5: read the rendered YAML back and check it, so that a bug in a template or in the plan
 //! is caught before anything is written. A finding here is always meshc's fault.
 
+pub mod webhook;
+
 use serde_norway::Value;
 
 use crate::render::File;
