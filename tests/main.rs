@@ -6,4 +6,5 @@ mod cli;
 mod fixtures;
 mod profiles;
 mod support;
+mod webhook;
 mod yaml_safety;
