@@ -53,7 +53,10 @@ fn invalid_fixtures_fail_with_exactly_their_codes() {
                     panic!("{}: internal error {findings:?}", source.name())
                 }
             },
-            Err((source, diagnostic)) => (source, vec![diagnostic]),
+            Err(invalid) => {
+                let (source, diagnostic) = *invalid;
+                (source, vec![diagnostic])
+            }
         };
         let expected = declared_codes(source.text(), "expect")
             .unwrap_or_else(|| panic!("{} has no `# expect = [...]` line", source.name()));

@@ -56,7 +56,9 @@ fn committed_renders_are_fresh() {
         let mut committed: Vec<String> = std::fs::read_dir(&out)
             .unwrap_or_else(|_| panic!("out/{name} is missing; run MESHC_BLESS=1 cargo test"))
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|f| f.ends_with(".yaml") && f != "kustomization.yaml")
+            .filter(|f| {
+                Path::new(f).extension().is_some_and(|e| e == "yaml") && f != "kustomization.yaml"
+            })
             .collect();
         committed.sort();
         let mut rendered: Vec<String> = compiled.files.iter().map(|f| f.name.to_string()).collect();

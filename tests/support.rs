@@ -7,14 +7,14 @@ use meshc::diagnostic::report::{self, Style};
 use meshc::source::Source;
 
 /// The repository root.
-pub fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A profile read from disk as the command line reads it, named by its path relative to
 /// `base` so that snapshots do not depend on where the repository is checked out. `Err` holds
 /// the diagnostic of a profile that is not UTF-8.
-pub fn read(path: &Path, base: &Path) -> Result<Source, (Source, Diagnostic)> {
+pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Diagnostic)>> {
     let bytes = std::fs::read(path).unwrap();
     let name = path
         .strip_prefix(base)
@@ -25,7 +25,7 @@ pub fn read(path: &Path, base: &Path) -> Result<Source, (Source, Diagnostic)> {
 }
 
 /// Diagnostics as a person sees them, without colour.
-pub fn human(source: &Source, diagnostics: &[Diagnostic]) -> String {
+pub(crate) fn human(source: &Source, diagnostics: &[Diagnostic]) -> String {
     let mut text = report::render(source, diagnostics, Style::Human { color: false });
     if let Some(summary) = report::summary(diagnostics) {
         text.push_str(&summary);
@@ -35,7 +35,7 @@ pub fn human(source: &Source, diagnostics: &[Diagnostic]) -> String {
 }
 
 /// The codes a fixture declares on a comment line `# <key> = ["a", "b"]`.
-pub fn declared_codes(text: &str, key: &str) -> Option<Vec<String>> {
+pub(crate) fn declared_codes(text: &str, key: &str) -> Option<Vec<String>> {
     let prefix = format!("# {key} =");
     let line = text.lines().find(|line| line.starts_with(&prefix))?;
     let list: toml::Value = toml::from_str(&format!("v ={}", &line[prefix.len()..])).unwrap();

@@ -182,7 +182,10 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, St
     file.take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
-    Ok(Source::from_bytes(name, bytes).map_err(|(source, diagnostic)| (source, diagnostic.into())))
+    Ok(Source::from_bytes(name, bytes).map_err(|invalid| {
+        let (source, diagnostic) = *invalid;
+        (source, diagnostic.into())
+    }))
 }
 
 /// Reads and reports; `Err` holds the exit code when the profile could not be read.
