@@ -110,7 +110,10 @@ fn fixtures_give_exactly_their_findings() {
                 Some(i) => {
                     unmatched.remove(i);
                 }
-                None => failures.push(format!("{name}: missing `{line}`; found:\n{}", show(&findings))),
+                None => failures.push(format!(
+                    "{name}: missing `{line}`; found:\n{}",
+                    show(&findings)
+                )),
             }
         }
         if !unmatched.is_empty() {
@@ -208,8 +211,8 @@ fn yaml_files(dir: &Path) -> Vec<PathBuf> {
     paths
 }
 
-/// CI only: on the referee's self-test fixtures, meshc's shipped renders and this project's
-/// webhook fixtures, meshc's webhook rules and `../shared/istio/check` agree on whether each
+/// CI only: on the referee's self-test fixtures, the legacy hand-written YAML, meshc's shipped
+/// renders and this project's webhook fixtures, meshc's webhook rules and `../shared/istio/check` agree on whether each
 /// document of the nine kinds has a webhook error, and on whether it has a webhook warning. A
 /// finding of meshc's at a path where the referee reports a schema error is left out, as the
 /// referee leaves out its own ("one mistake, one line").
@@ -225,8 +228,13 @@ fn webhook_agrees_with_the_referee() {
     for folder in ["valid", "invalid"] {
         paths.extend(yaml_files(&shared.join("istio/selftest").join(folder)));
     }
+    paths.extend(yaml_files(&shared.join("legacy")));
     paths.extend(render_shipped(renders.path()));
     paths.extend(fixture_paths());
+    // A folder of more documents to compare, such as mutated fixtures when hunting differences.
+    if let Some(extra) = std::env::var_os("MESHC_WEBHOOK_EXTRA") {
+        paths.extend(yaml_files(Path::new(&extra)));
+    }
     let verdicts = referee(&shared, &paths);
     let mut disagreements = Vec::new();
     let mut compared = 0;
@@ -236,9 +244,10 @@ fn webhook_agrees_with_the_referee() {
             continue;
         };
         // Files the referee cannot read as YAML are its own business (its exit 2 cases).
-        let parsed: Result<Vec<serde_norway::Value>, _> = serde_norway::Deserializer::from_str(&text)
-            .map(serde::Deserialize::deserialize)
-            .collect();
+        let parsed: Result<Vec<serde_norway::Value>, _> =
+            serde_norway::Deserializer::from_str(&text)
+                .map(serde::Deserialize::deserialize)
+                .collect();
         let Ok(parsed) = parsed else { continue };
         for (index, value) in parsed.iter().enumerate() {
             let document = to_json(value);

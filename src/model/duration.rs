@@ -121,8 +121,11 @@ pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
             let n = digits.bytes().take_while(u8::is_ascii_digit).count();
             let mut overflow = false;
             for digit in digits[..n].bytes() {
-                let next = fraction.checked_mul(10).map(|f| f + u64::from(digit - b'0'));
-                overflow = overflow || fraction > (LIMIT - 1) / 10 || next.is_none_or(|y| y > LIMIT);
+                let next = fraction
+                    .checked_mul(10)
+                    .map(|f| f + u64::from(digit - b'0'));
+                overflow =
+                    overflow || fraction > (LIMIT - 1) / 10 || next.is_none_or(|y| y > LIMIT);
                 if !overflow {
                     fraction = next.unwrap_or(0);
                     scale *= 10.0;
@@ -161,9 +164,15 @@ pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
                 clippy::cast_sign_loss
             )]
             let part = (fraction as f64 * (scale_ns as f64 / scale)) as u64;
-            value = value.checked_add(part).filter(|v| *v <= LIMIT).ok_or_else(too_long)?;
+            value = value
+                .checked_add(part)
+                .filter(|v| *v <= LIMIT)
+                .ok_or_else(too_long)?;
         }
-        total = total.checked_add(value).filter(|t| *t <= LIMIT).ok_or_else(too_long)?;
+        total = total
+            .checked_add(value)
+            .filter(|t| *t <= LIMIT)
+            .ok_or_else(too_long)?;
         rest = after;
     }
     if negative {
@@ -242,9 +251,27 @@ mod tests {
             assert_eq!(parse_go_nanos(text).unwrap(), nanos, "{text}");
         }
         for text in [
-            "", "3", "-", "s", ".", "-.", ".s", "+.s", "1d", "\u{fffd}", "9223372036854775808ns",
-            "9223372036854775.808us", "9223372036854ms775us808ns", "-9223372036854775809ns", "10",
-            "1s ", " 1s", "1S", "1e3s", "1h-30m", "1m1",
+            "",
+            "3",
+            "-",
+            "s",
+            ".",
+            "-.",
+            ".s",
+            "+.s",
+            "1d",
+            "\u{fffd}",
+            "9223372036854775808ns",
+            "9223372036854775.808us",
+            "9223372036854ms775us808ns",
+            "-9223372036854775809ns",
+            "10",
+            "1s ",
+            " 1s",
+            "1S",
+            "1e3s",
+            "1h-30m",
+            "1m1",
         ] {
             assert!(parse_go_nanos(text).is_err(), "{text:?} must be refused");
         }

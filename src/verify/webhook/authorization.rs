@@ -184,7 +184,10 @@ fn check_custom(
             let key = condition.str("key");
             let identity = matches!(
                 key,
-                "source.namespace" | "source.serviceAccount" | "source.trustDomain" | "source.principal"
+                "source.namespace"
+                    | "source.serviceAccount"
+                    | "source.trustDomain"
+                    | "source.principal"
             ) || key.starts_with("request.auth.");
             if identity {
                 r.error(
@@ -213,7 +216,12 @@ fn check_source(r: Report<'_>, source: &Msg<'_>, i: usize) {
             format!("`from.source` must not be empty, found at rule {i}"),
         );
     }
-    for field in ["ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks"] {
+    for field in [
+        "ipBlocks",
+        "notIpBlocks",
+        "remoteIpBlocks",
+        "notRemoteIpBlocks",
+    ] {
         for (k, value) in source.strs(field) {
             if !value.is_empty() {
                 r.error_if(&source.at(field).at(k), ip_block_error(value));

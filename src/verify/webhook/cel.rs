@@ -13,8 +13,23 @@ pub(super) struct Position {
 const MAX_DEPTH: usize = 250;
 
 const RESERVED: [&str; 17] = [
-    "as", "break", "const", "continue", "else", "for", "function", "if", "import", "let", "loop",
-    "package", "namespace", "return", "var", "void", "while",
+    "as",
+    "break",
+    "const",
+    "continue",
+    "else",
+    "for",
+    "function",
+    "if",
+    "import",
+    "let",
+    "loop",
+    "package",
+    "namespace",
+    "return",
+    "var",
+    "void",
+    "while",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -27,8 +42,8 @@ enum Token {
 }
 
 const PUNCTUATION: [&str; 23] = [
-    "||", "&&", "==", "!=", "<=", ">=", "?", ":", "<", ">", "+", "-", "*", "/", "%", "!", ".",
-    ",", "(", ")", "[", "]", "{",
+    "||", "&&", "==", "!=", "<=", ">=", "?", ":", "<", ">", "+", "-", "*", "/", "%", "!", ".", ",",
+    "(", ")", "[", "]", "{",
 ];
 
 /// Parses `text` as CEL: `Ok` when it is a syntactically valid expression.
@@ -70,7 +85,7 @@ fn lex(text: &str) -> Result<Vec<(Token, usize)>, usize> {
             i = text[i..].find('\n').map_or(bytes.len(), |n| i + n);
             continue;
         }
-        if let Some(end) = string_literal(text, i).map_err(|_| at)? {
+        if let Some(end) = string_literal(text, i).map_err(|()| at)? {
             tokens.push((Token::Literal, at));
             i = end;
             continue;
@@ -116,10 +131,17 @@ fn number(bytes: &[u8], start: usize) -> usize {
     let digits = |from: usize, hex: bool| {
         from + bytes[from..]
             .iter()
-            .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+            .take_while(|b| {
+                if hex {
+                    b.is_ascii_hexdigit()
+                } else {
+                    b.is_ascii_digit()
+                }
+            })
             .count()
     };
-    if bytes[start] == b'0' && matches!(bytes.get(start + 1), Some(b'x' | b'X'))
+    if bytes[start] == b'0'
+        && matches!(bytes.get(start + 1), Some(b'x' | b'X'))
         && bytes.get(start + 2).is_some_and(u8::is_ascii_hexdigit)
     {
         let end = digits(start + 2, true);
@@ -233,7 +255,11 @@ impl Parser {
     }
 
     fn expect(&mut self, punct: &str) -> Result<(), usize> {
-        if self.eat(punct) { Ok(()) } else { Err(self.here()) }
+        if self.eat(punct) {
+            Ok(())
+        } else {
+            Err(self.here())
+        }
     }
 
     fn expr(&mut self) -> Result<(), usize> {
@@ -427,7 +453,10 @@ mod tests {
     fn access_log_filters_as_the_referee_tests_them() {
         for (expression, valid) in [
             ("response.code >= 400", true),
-            ("connection.mtls && request.url_path.contains('v1beta3')", true),
+            (
+                "connection.mtls && request.url_path.contains('v1beta3')",
+                true,
+            ),
             ("response.code", true),
             (")++++", false),
             ("", false),
@@ -435,7 +464,10 @@ mod tests {
             ("a ? b : c", true),
             ("a in [1, 2, 3,]", true),
             ("{'a': 1}['a'] == 1", true),
-            ("has(request.headers.x) && !request.headers.x.startsWith(\"y\")", true),
+            (
+                "has(request.headers.x) && !request.headers.x.startsWith(\"y\")",
+                true,
+            ),
             ("-1 < 2u && 1.5e3 > .5 && 0x1F == 31", true),
             ("r'raw\\d' + b\"bytes\" + '''multi\nline'''", true),
             ("'unterminated", false),

@@ -3,7 +3,7 @@
 //! referee's syntax, and the report that collects findings.
 
 use std::cell::{Cell, RefCell};
-use std::fmt;
+use std::fmt::{self, Write as _};
 
 use serde_json::{Map, Value};
 
@@ -67,7 +67,7 @@ fn quoted_ascii(key: &str) -> String {
             c => {
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{unit:04x}"));
+                    let _ = write!(out, "\\u{unit:04x}");
                 }
             }
         }
@@ -433,7 +433,12 @@ mod tests {
 
     #[test]
     fn paths_are_written_like_the_referee() {
-        let path = Path::root().key("spec").key("http").at(0).key("match").at(1);
+        let path = Path::root()
+            .key("spec")
+            .key("http")
+            .at(0)
+            .key("match")
+            .at(1);
         assert_eq!(path.to_string(), "spec.http[0].match[1]");
         let labels = Path::root()
             .key("metadata")

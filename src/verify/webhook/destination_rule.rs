@@ -30,7 +30,10 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
     for subset in spec.msgs("subsets") {
         let name = subset.str("name");
         if names.contains(&name) {
-            r.error(&subset.at("name"), format!("duplicate subset names: {name}"));
+            r.error(
+                &subset.at("name"),
+                format!("duplicate subset names: {name}"),
+            );
         }
         names.push(name);
         r.error_if(&subset.at("name"), subset_name_error(name));
@@ -192,7 +195,8 @@ fn check_connection_pool(r: Report<'_>, pool: &Msg<'_>) {
             }
         }
         check_duration(r, &http, "idleTimeout");
-        let upgrade = http.enumeration("h2UpgradePolicy", &["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"]);
+        let upgrade =
+            http.enumeration("h2UpgradePolicy", &["DEFAULT", "DO_NOT_UPGRADE", "UPGRADE"]);
         if upgrade == "UPGRADE" && http.bool("useClientProtocol") {
             r.error(
                 &http.at("useClientProtocol"),
@@ -244,7 +248,8 @@ fn is_prime(x: u64) -> bool {
     if x % 2 == 0 {
         return false;
     }
-    let mul = |a: u64, b: u64| u64::try_from(u128::from(a) * u128::from(b) % u128::from(x)).unwrap_or(0);
+    let mul =
+        |a: u64, b: u64| u64::try_from(u128::from(a) * u128::from(b) % u128::from(x)).unwrap_or(0);
     let pow = |mut base: u64, mut exponent: u64| {
         let mut result = 1u64;
         base %= x;
@@ -292,7 +297,10 @@ fn check_load_balancer(r: Report<'_>, lb: &Msg<'_>, has_outlier: bool) {
             for attribute in cookie.msgs("attributes") {
                 let name = attribute.str("name");
                 if name.is_empty() {
-                    r.error(&attribute.at("name"), "cookie attribute name cannot be empty");
+                    r.error(
+                        &attribute.at("name"),
+                        "cookie attribute name cannot be empty",
+                    );
                 } else if seen.contains(&name) {
                     r.error(
                         &attribute.at("name"),
@@ -565,10 +573,7 @@ mod tests {
             .into_iter()
             .map(is_prime)
             .collect();
-        assert_eq!(
-            found,
-            [false, true, true, true, false, false, true, true]
-        );
+        assert_eq!(found, [false, true, true, true, false, false, true, true]);
         assert!(is_prime(18_446_744_073_709_551_557));
         assert!(!is_prime(18_446_744_073_709_551_555));
         assert!(!is_prime(3_215_031_751));

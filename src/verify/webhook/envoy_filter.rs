@@ -45,8 +45,14 @@ const DEPRECATED_FILTER_NAMES: [(&str, &str); 27] = [
     ("envoy.http_dynamo_filter", "envoy.filters.http.dynamo"),
     ("envoy.ext_authz", "envoy.filters.http.ext_authz"),
     ("envoy.fault", "envoy.filters.http.fault"),
-    ("envoy.grpc_http1_bridge", "envoy.filters.http.grpc_http1_bridge"),
-    ("envoy.grpc_json_transcoder", "envoy.filters.http.grpc_json_transcoder"),
+    (
+        "envoy.grpc_http1_bridge",
+        "envoy.filters.http.grpc_http1_bridge",
+    ),
+    (
+        "envoy.grpc_json_transcoder",
+        "envoy.filters.http.grpc_json_transcoder",
+    ),
     ("envoy.grpc_web", "envoy.filters.http.grpc_web"),
     ("envoy.gzip", "envoy.filters.http.gzip"),
     ("envoy.health_check", "envoy.filters.http.health_check"),
@@ -55,12 +61,30 @@ const DEPRECATED_FILTER_NAMES: [(&str, &str); 27] = [
     ("envoy.rate_limit", "envoy.filters.http.ratelimit"),
     ("envoy.router", "envoy.filters.http.router"),
     ("envoy.squash", "envoy.filters.http.squash"),
-    ("envoy.listener.http_inspector", "envoy.filters.listener.http_inspector"),
-    ("envoy.listener.original_dst", "envoy.filters.listener.original_dst"),
-    ("envoy.listener.original_src", "envoy.filters.listener.original_src"),
-    ("envoy.listener.proxy_protocol", "envoy.filters.listener.proxy_protocol"),
-    ("envoy.listener.tls_inspector", "envoy.filters.listener.tls_inspector"),
-    ("envoy.client_ssl_auth", "envoy.filters.network.client_ssl_auth"),
+    (
+        "envoy.listener.http_inspector",
+        "envoy.filters.listener.http_inspector",
+    ),
+    (
+        "envoy.listener.original_dst",
+        "envoy.filters.listener.original_dst",
+    ),
+    (
+        "envoy.listener.original_src",
+        "envoy.filters.listener.original_src",
+    ),
+    (
+        "envoy.listener.proxy_protocol",
+        "envoy.filters.listener.proxy_protocol",
+    ),
+    (
+        "envoy.listener.tls_inspector",
+        "envoy.filters.listener.tls_inspector",
+    ),
+    (
+        "envoy.client_ssl_auth",
+        "envoy.filters.network.client_ssl_auth",
+    ),
     ("envoy.http_connection_manager", HCM),
     ("envoy.mongo_proxy", "envoy.filters.network.mongo_proxy"),
     ("envoy.ratelimit", "envoy.filters.network.ratelimit"),
@@ -70,7 +94,8 @@ const DEPRECATED_FILTER_NAMES: [(&str, &str); 27] = [
 
 /// The rules of an EnvoyFilter.
 pub(super) fn check(r: Report<'_>, spec: &Msg<'_>) {
-    let (selector_errors, no_labels) = alpha_selector_findings(spec.msg("workloadSelector").as_ref());
+    let (selector_errors, no_labels) =
+        alpha_selector_findings(spec.msg("workloadSelector").as_ref());
     if !selector_errors.is_empty() {
         // Go returns these errors alone.
         for (path, e) in selector_errors {
@@ -161,7 +186,9 @@ fn check_patch(r: Report<'_>, entry: &Msg<'_>) {
                 }
             }
         }
-        "ROUTE_CONFIGURATION" | "VIRTUAL_HOST" | "HTTP_ROUTE" if !matched.has("routeConfiguration") => {
+        "ROUTE_CONFIGURATION" | "VIRTUAL_HOST" | "HTTP_ROUTE"
+            if !matched.has("routeConfiguration") =>
+        {
             r.error(
                 matched.path(),
                 "Envoy filter: applyTo for http route class objects cannot have non route \
@@ -222,7 +249,10 @@ fn check_filter_match(r: Report<'_>, apply_to: &str, filter: &Msg<'_>) -> bool {
         (filter.at("name"), name),
         (filter.at("subFilter").key("name"), sub_name),
     ] {
-        if let Some((_, canonical)) = DEPRECATED_FILTER_NAMES.iter().find(|(d, _)| *d == filter_name) {
+        if let Some((_, canonical)) = DEPRECATED_FILTER_NAMES
+            .iter()
+            .find(|(d, _)| *d == filter_name)
+        {
             r.warning(
                 &at,
                 format!(
@@ -245,9 +275,14 @@ fn check_filter_value(r: Report<'_>, apply_to: &str, patch: &Msg<'_>) {
     let Some(serde_json::Value::Object(value)) = patch.raw("value") else {
         return;
     };
-    let typed = ["typed_config", "typedConfig", "config_discovery", "configDiscovery"]
-        .iter()
-        .any(|k| value.contains_key(*k));
+    let typed = [
+        "typed_config",
+        "typedConfig",
+        "config_discovery",
+        "configDiscovery",
+    ]
+    .iter()
+    .any(|k| value.contains_key(*k));
     if filter_object && !typed {
         let name = value.get("name").and_then(|n| n.as_str()).unwrap_or("");
         r.warning(

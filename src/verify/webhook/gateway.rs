@@ -60,7 +60,9 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
     let mut names: Vec<&str> = Vec::new();
     for server in &servers {
         check_server(r, server, semantics);
-        let Some(port) = server.msg("port") else { continue };
+        let Some(port) = server.msg("port") else {
+            continue;
+        };
         let name = port.str("name");
         if names.contains(&name) {
             r.error(
@@ -83,7 +85,10 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
 fn check_server(r: Report<'_>, server: &Msg<'_>, semantics: bool) {
     let hosts = server.strs("hosts");
     if server.items("hosts").is_empty() {
-        r.error(&server.at("hosts"), "server config must contain at least one host");
+        r.error(
+            &server.at("hosts"),
+            "server config must contain at least one host",
+        );
     }
     for (j, host) in hosts {
         for e in host_errors(host, semantics) {
@@ -192,11 +197,13 @@ fn host_errors(host: &str, semantics: bool) -> Vec<String> {
     if namespace.is_empty() || name.is_empty() {
         errors.push("config namespace and dnsName in host entry cannot be empty".to_string());
     }
-    let namespace_ok = matches!(namespace, "*" | ".")
-        || (namespace == "~" && semantics)
-        || is_label(namespace);
+    let namespace_ok =
+        matches!(namespace, "*" | ".") || (namespace == "~" && semantics) || is_label(namespace);
     if !namespace_ok {
-        errors.push(format!("invalid namespace value {} in gateway", q(namespace)));
+        errors.push(format!(
+            "invalid namespace value {} in gateway",
+            q(namespace)
+        ));
     }
     errors.extend(host_name_errors(name));
     errors
@@ -232,11 +239,7 @@ fn check_tls(r: Report<'_>, tls: &Msg<'_>) {
     let (mut invalid, mut valid, mut duplicate) = (Vec::new(), Vec::new(), Vec::new());
     for cipher in ciphers {
         // "", "ALL" and expressions that start with an operator such as "-" are passed on.
-        let checked = cipher
-            .chars()
-            .next()
-            .is_some_and(char::is_alphanumeric)
-            && cipher != "ALL";
+        let checked = cipher.chars().next().is_some_and(char::is_alphanumeric) && cipher != "ALL";
         if checked && !CIPHER_SUITES.contains(&cipher) {
             invalid.push(cipher);
         } else if valid.contains(&cipher) {
@@ -286,9 +289,15 @@ fn check_tls(r: Report<'_>, tls: &Msg<'_>) {
         }
         return;
     }
-    let files = ["caCrl", "serverCertificate", "privateKey", "caCertificates", "credentialName"]
-        .iter()
-        .any(|k| !tls.str(k).is_empty());
+    let files = [
+        "caCrl",
+        "serverCertificate",
+        "privateKey",
+        "caCertificates",
+        "credentialName",
+    ]
+    .iter()
+    .any(|k| !tls.str(k).is_empty());
     if matches!(mode, "PASSTHROUGH" | "AUTO_PASSTHROUGH")
         && (files || certificate_count > 0 || credentials)
     {
@@ -298,7 +307,12 @@ fn check_tls(r: Report<'_>, tls: &Msg<'_>) {
         );
     }
     let key_pair = !tls.str("serverCertificate").is_empty() && !tls.str("privateKey").is_empty();
-    let sources = [key_pair, !credential.is_empty(), credentials, certificate_count > 0];
+    let sources = [
+        key_pair,
+        !credential.is_empty(),
+        credentials,
+        certificate_count > 0,
+    ];
     if sources.iter().filter(|s| **s).count() > 1 {
         r.error(
             tls.path(),
@@ -311,7 +325,11 @@ fn check_tls(r: Report<'_>, tls: &Msg<'_>) {
         return; // the credentials are fetched from the cluster
     }
     if terminating {
-        let prefix = if mode == "SIMPLE" { "SIMPLE TLS" } else { "MUTUAL TLS" };
+        let prefix = if mode == "SIMPLE" {
+            "SIMPLE TLS"
+        } else {
+            "MUTUAL TLS"
+        };
         if mode != "SIMPLE" && tls.str("caCertificates").is_empty() {
             r.error(
                 &tls.at("caCertificates"),

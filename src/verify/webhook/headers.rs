@@ -60,8 +60,12 @@ pub(super) fn request_set_name_error(name: &str) -> Option<String> {
     if name.is_empty() {
         return Some("header name cannot be empty".to_string());
     }
-    (is_internal(name) && !is_authority(name))
-        .then(|| format!("invalid header {}: header cannot have \":\" prefix", q(name)))
+    (is_internal(name) && !is_authority(name)).then(|| {
+        format!(
+            "invalid header {}: header cannot have \":\" prefix",
+            q(name)
+        )
+    })
 }
 
 /// `ValidateHTTPHeaderOperationName`: request `remove`, response `add`, `set` and `remove`.
@@ -70,10 +74,17 @@ pub(super) fn operation_name_error(name: &str) -> Option<String> {
         return Some("header name cannot be empty".to_string());
     }
     if name.eq_ignore_ascii_case("host") {
-        return Some(format!("invalid header {}: cannot set Host header", q(name)));
+        return Some(format!(
+            "invalid header {}: cannot set Host header",
+            q(name)
+        ));
     }
-    is_internal(name)
-        .then(|| format!("invalid header {}: header cannot have \":\" prefix", q(name)))
+    is_internal(name).then(|| {
+        format!(
+            "invalid header {}: header cannot have \":\" prefix",
+            q(name)
+        )
+    })
 }
 
 /// `ValidateCORSHTTPHeaderName`: a token or `*`.
@@ -176,9 +187,7 @@ pub(super) fn header_value_error(value: &str) -> Option<String> {
     if state == State::Literal {
         None
     } else {
-        invalid(&format!(
-            "Un-terminated variable expression '{value}'"
-        ))
+        invalid(&format!("Un-terminated variable expression '{value}'"))
     }
 }
 

@@ -89,7 +89,11 @@ mod tests {
             (&["a/b/c", "a/b/d"], true),
             (&["a/b/c", "a/b/c"], false),
         ] {
-            assert_eq!(locality_error(localities).is_none(), valid, "{localities:?}");
+            assert_eq!(
+                locality_error(localities).is_none(),
+                valid,
+                "{localities:?}"
+            );
         }
     }
 }

@@ -114,7 +114,10 @@ impl Kind {
         const MODE: &[&str] = &["CLIENT_AND_SERVER", "CLIENT", "SERVER"];
         match self {
             Self::DestinationRule => &[
-                ("trafficPolicy.connectionPool.http.h2UpgradePolicy", H2_UPGRADE),
+                (
+                    "trafficPolicy.connectionPool.http.h2UpgradePolicy",
+                    H2_UPGRADE,
+                ),
                 ("trafficPolicy.loadBalancer.simple", SIMPLE_LB),
                 ("trafficPolicy.tls.mode", CLIENT_TLS),
                 ("trafficPolicy.proxyProtocol.version", PROXY_PROTOCOL),
@@ -122,7 +125,10 @@ impl Kind {
                     "trafficPolicy.portLevelSettings[].connectionPool.http.h2UpgradePolicy",
                     H2_UPGRADE,
                 ),
-                ("trafficPolicy.portLevelSettings[].loadBalancer.simple", SIMPLE_LB),
+                (
+                    "trafficPolicy.portLevelSettings[].loadBalancer.simple",
+                    SIMPLE_LB,
+                ),
                 ("trafficPolicy.portLevelSettings[].tls.mode", CLIENT_TLS),
                 (
                     "subsets[].trafficPolicy.connectionPool.http.h2UpgradePolicy",
@@ -130,7 +136,10 @@ impl Kind {
                 ),
                 ("subsets[].trafficPolicy.loadBalancer.simple", SIMPLE_LB),
                 ("subsets[].trafficPolicy.tls.mode", CLIENT_TLS),
-                ("subsets[].trafficPolicy.proxyProtocol.version", PROXY_PROTOCOL),
+                (
+                    "subsets[].trafficPolicy.proxyProtocol.version",
+                    PROXY_PROTOCOL,
+                ),
                 (
                     "subsets[].trafficPolicy.portLevelSettings[].connectionPool.http.h2UpgradePolicy",
                     H2_UPGRADE,
@@ -139,13 +148,22 @@ impl Kind {
                     "subsets[].trafficPolicy.portLevelSettings[].loadBalancer.simple",
                     SIMPLE_LB,
                 ),
-                ("subsets[].trafficPolicy.portLevelSettings[].tls.mode", CLIENT_TLS),
+                (
+                    "subsets[].trafficPolicy.portLevelSettings[].tls.mode",
+                    CLIENT_TLS,
+                ),
             ],
             Self::EnvoyFilter => &[
                 ("configPatches[].applyTo", envoy_filter::APPLY_TO),
                 (
                     "configPatches[].match.context",
-                    &["ANY", "SIDECAR_INBOUND", "SIDECAR_OUTBOUND", "GATEWAY", "WAYPOINT"],
+                    &[
+                        "ANY",
+                        "SIDECAR_INBOUND",
+                        "SIDECAR_OUTBOUND",
+                        "GATEWAY",
+                        "WAYPOINT",
+                    ],
                 ),
                 (
                     "configPatches[].match.routeConfiguration.vhost.route.action",
@@ -182,7 +200,10 @@ impl Kind {
                 ("accessLogging[].match.mode", MODE),
                 ("metrics[].overrides[].match.metric", telemetry::METRICS),
                 ("metrics[].overrides[].match.mode", MODE),
-                ("metrics[].overrides[].tagOverrides.*.operation", &["UPSERT", "REMOVE"]),
+                (
+                    "metrics[].overrides[].tagOverrides.*.operation",
+                    &["UPSERT", "REMOVE"],
+                ),
                 ("tracing[].match.mode", MODE),
             ],
             Self::RequestAuthentication => &[],
@@ -203,9 +224,7 @@ fn enum_values_known(value: &Value, pattern: &[&str], allowed: &[&str]) -> bool 
         return true;
     };
     if *first == "*" {
-        return object
-            .values()
-            .all(|v| enum_values_known(v, rest, allowed));
+        return object.values().all(|v| enum_values_known(v, rest, allowed));
     }
     match (first.strip_suffix("[]"), object) {
         (Some(key), object) => match object.get(key) {
@@ -263,6 +282,10 @@ impl<'a> Meta<'a> {
 }
 
 const DRY_RUN: &str = "istio.io/dry-run";
+/// What Go's `strconv.ParseBool` accepts.
+const BOOLS: [&str; 12] = [
+    "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
+];
 const RESERVED_ANNOTATIONS: [&str; 3] = [
     "internal.istio.io/webhook-always-reject",
     "internal.istio.io/parent-namespace",
@@ -279,7 +302,9 @@ fn metadata_accepts(r: Report<'_>, kind: Kind, meta: &Meta<'_>, spec: &Msg<'_>) 
         if kind != Kind::AuthorizationPolicy {
             r.error(
                 &at,
-                format!("{object} has unsupported annotation {DRY_RUN}, please remove the annotation"),
+                format!(
+                    "{object} has unsupported annotation {DRY_RUN}, please remove the annotation"
+                ),
             );
             return false;
         }
@@ -297,9 +322,6 @@ fn metadata_accepts(r: Report<'_>, kind: Kind, meta: &Meta<'_>, spec: &Msg<'_>) 
             );
             return false;
         }
-        const BOOLS: [&str; 12] = [
-            "1", "t", "T", "TRUE", "true", "True", "0", "f", "F", "FALSE", "false", "False",
-        ];
         if !BOOLS.contains(&value) {
             r.error(
                 &at,
@@ -317,7 +339,10 @@ fn metadata_accepts(r: Report<'_>, kind: Kind, meta: &Meta<'_>, spec: &Msg<'_>) 
             let message = if reserved.ends_with("always-reject") {
                 format!("{} annotation found, rejecting", q(reserved))
             } else {
-                format!("{} annotation found, this may not be set by users", q(reserved))
+                format!(
+                    "{} annotation found, this may not be set by users",
+                    q(reserved)
+                )
             };
             r.error(&annotations.key(reserved), message);
             return false;
@@ -376,8 +401,14 @@ mod tests {
             Kind::of(&doc("networking.istio.io/v1", "Gateway")),
             Some(Kind::Gateway)
         );
-        assert_eq!(Kind::of(&doc("gateway.networking.k8s.io/v1", "Gateway")), None);
-        assert_eq!(Kind::of(&doc("networking.istio.io/v1", "EnvoyFilter")), None);
+        assert_eq!(
+            Kind::of(&doc("gateway.networking.k8s.io/v1", "Gateway")),
+            None
+        );
+        assert_eq!(
+            Kind::of(&doc("networking.istio.io/v1", "EnvoyFilter")),
+            None
+        );
         assert_eq!(Kind::of(&doc("networking.istio.io/v1", "Sidecar")), None);
         assert_eq!(
             Kind::of(&doc("telemetry.istio.io/v1alpha1", "Telemetry")),
@@ -387,10 +418,15 @@ mod tests {
 
     #[test]
     fn an_unknown_enum_value_switches_the_webhook_off() {
-        let spec = serde_json::json!({"trafficPolicy": {"portLevelSettings": [{"tls": {"mode": "X"}}]}});
+        let spec =
+            serde_json::json!({"trafficPolicy": {"portLevelSettings": [{"tls": {"mode": "X"}}]}});
         let pattern = ["trafficPolicy", "portLevelSettings[]", "tls", "mode"];
         assert!(!enum_values_known(&spec, &pattern, &["SIMPLE"]));
-        assert!(enum_values_known(&serde_json::json!({}), &pattern, &["SIMPLE"]));
+        assert!(enum_values_known(
+            &serde_json::json!({}),
+            &pattern,
+            &["SIMPLE"]
+        ));
     }
 
     #[test]

@@ -8,6 +8,8 @@
 //! and the `\<`/`\>` word boundaries. Left as a known difference: Unicode property names the
 //! crate knows and Go does not (such as `\p{Emoji}`) are accepted.
 
+use std::fmt::Write as _;
+
 use super::decode::{Msg, Report};
 use super::go::q;
 
@@ -214,7 +216,7 @@ fn escape(chars: &[char], start: usize, out: &mut String) -> Result<usize, Strin
             }
             let digits: String = chars[start + 1..end].iter().collect();
             let code = u32::from_str_radix(&digits, 8).unwrap_or(0);
-            out.push_str(&format!("\\x{{{code:x}}}"));
+            let _ = write!(out, "\\x{{{code:x}}}");
             Ok(end)
         }
         'p' | 'P' | 'x' if chars.get(start + 2) == Some(&'{') => {
@@ -246,10 +248,7 @@ fn class(chars: &[char], start: usize, out: &mut String) -> usize {
         if chars[i] == '\\' {
             i += 1;
         } else if chars[i] == '[' && chars.get(i + 1) == Some(&':') {
-            if let Some(p) = chars[i + 2..]
-                .windows(2)
-                .position(|w| w == [':', ']'])
-            {
+            if let Some(p) = chars[i + 2..].windows(2).position(|w| w == [':', ']']) {
                 i += p + 3;
                 continue;
             }

@@ -28,7 +28,11 @@ fn check_jwt_rule(r: Report<'_>, rule: &Msg<'_>) {
             );
         }
     }
-    let uri_key = if rule.has("jwksUri") { "jwksUri" } else { "jwks_uri" };
+    let uri_key = if rule.has("jwksUri") {
+        "jwksUri"
+    } else {
+        "jwks_uri"
+    };
     let uri = rule.str(uri_key);
     if rule.str("issuer").is_empty() && uri.is_empty() {
         r.error(rule.path(), "issuer or jwksUri must be non-empty string");
@@ -52,7 +56,10 @@ fn check_jwt_rule(r: Report<'_>, rule: &Msg<'_>) {
             );
         }
     }
-    for (key, what) in [("fromParams", "location query"), ("fromCookies", "cookie name")] {
+    for (key, what) in [
+        ("fromParams", "location query"),
+        ("fromCookies", "cookie name"),
+    ] {
         for (k, value) in rule.strs(key) {
             if value.is_empty() {
                 r.error(
@@ -100,7 +107,9 @@ fn jwks_uri_error(uri: &str) -> Option<String> {
     if raw.starts_with(':') {
         return Some(format!("parse {}: missing protocol scheme", q(uri)));
     }
-    let scheme = scheme_of(raw).map(str::to_ascii_lowercase).unwrap_or_default();
+    let scheme = scheme_of(raw)
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
     if scheme != "http" && scheme != "https" {
         return Some(format!("URI scheme {} is not supported", q(&scheme)));
     }
@@ -147,11 +156,15 @@ fn request_uri_error(raw: &str) -> Option<String> {
     } else {
         host.rfind(':').map_or("", |i| &host[i..])
     };
-    if !port.is_empty() && !(port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit()))
-    {
+    let numeric = port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit());
+    if !(port.is_empty() || numeric) {
         return Some(format!("invalid port {} after host", q(port)));
     }
-    let zone = if host.starts_with('[') { host.find("%25") } else { None };
+    let zone = if host.starts_with('[') {
+        host.find("%25")
+    } else {
+        None
+    };
     let host_error = match (zone, host.rfind(']')) {
         (Some(zone), Some(close)) if zone < close => unescape_error(&host[..zone], Escape::Host)
             .or_else(|| unescape_error(&host[zone..close], Escape::Zone))
@@ -212,7 +225,10 @@ fn unescape_error(s: &str, mode: Escape) -> Option<String> {
         }
         let c = char::from(bytes[i]);
         if mode != Escape::Path && bytes[i] < 0x80 && escaped_in_host(c) {
-            return Some(format!("invalid character {} in host name", q(&c.to_string())));
+            return Some(format!(
+                "invalid character {} in host name",
+                q(&c.to_string())
+            ));
         }
         i += 1;
     }
@@ -239,7 +255,11 @@ fn parse_jwks(text: &str) -> Result<Vec<serde_json::Map<String, Value>>, String>
         };
         let kty = key.get("kty").and_then(Value::as_str).unwrap_or("");
         let required: &[&str] = match kty {
-            "" => return Err(format!("failed to parse key #{index}: failed to get key type")),
+            "" => {
+                return Err(format!(
+                    "failed to parse key #{index}: failed to get key type"
+                ));
+            }
             "RSA" => &["n", "e"],
             "EC" => &["crv", "x", "y"],
             "OKP" => &["crv", "x"],
@@ -279,7 +299,12 @@ mod tests {
             ("http://[fe80::1%en0]/", false),
             (":foo", false),
         ] {
-            assert_eq!(jwks_uri_error(uri).is_none(), valid, "{uri}: {:?}", jwks_uri_error(uri));
+            assert_eq!(
+                jwks_uri_error(uri).is_none(),
+                valid,
+                "{uri}: {:?}",
+                jwks_uri_error(uri)
+            );
         }
     }
 

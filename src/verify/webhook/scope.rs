@@ -28,7 +28,10 @@ pub(super) fn label_errors(labels: &[(&str, &str)]) -> Vec<String> {
         if !prefix_ok || name.contains('/') || !is_qualified(name) {
             errors.push(format!("invalid tag key: {}", q(key)));
         } else if prefix.is_some_and(|p| p.len() > 253) {
-            errors.push(format!("invalid tag key: {} (DNS prefix is too long)", q(key)));
+            errors.push(format!(
+                "invalid tag key: {} (DNS prefix is too long)",
+                q(key)
+            ));
         } else if name.len() > 63 {
             errors.push(format!("invalid tag key: {} (name is too long)", q(key)));
         }
@@ -60,23 +63,35 @@ pub(super) fn check_workload_selector(r: Report<'_>, selector: Option<&Msg<'_>>)
         if key.is_empty() {
             r.error(
                 &at,
-                format!("empty key is not supported in selector: {}", selector_pair(key, value)),
+                format!(
+                    "empty key is not supported in selector: {}",
+                    selector_pair(key, value)
+                ),
             );
         }
         if key.contains('*') {
             r.error(
                 &at,
-                format!("wildcard is not supported in selector: {}", selector_pair(key, value)),
+                format!(
+                    "wildcard is not supported in selector: {}",
+                    selector_pair(key, value)
+                ),
             );
         } else if value.contains('*') {
             r.error(
                 &at.key(key),
-                format!("wildcard is not supported in selector: {}", selector_pair(key, value)),
+                format!(
+                    "wildcard is not supported in selector: {}",
+                    selector_pair(key, value)
+                ),
             );
         }
     }
     if labels.is_empty() {
-        r.warning(selector.path(), "workload selector specified without labels");
+        r.warning(
+            selector.path(),
+            "workload selector specified without labels",
+        );
     }
 }
 
@@ -93,14 +108,24 @@ pub(super) fn alpha_selector_findings(selector: Option<&Msg<'_>>) -> (Vec<(Path,
         if key.is_empty() {
             errors.push((
                 at.clone(),
-                format!("empty key is not supported in selector: {}", selector_pair(key, value)),
+                format!(
+                    "empty key is not supported in selector: {}",
+                    selector_pair(key, value)
+                ),
             ));
         }
         if key.contains('*') || value.contains('*') {
-            let path = if key.contains('*') { at.clone() } else { at.key(key) };
+            let path = if key.contains('*') {
+                at.clone()
+            } else {
+                at.key(key)
+            };
             errors.push((
                 path,
-                format!("wildcard is not supported in selector: {}", selector_pair(key, value)),
+                format!(
+                    "wildcard is not supported in selector: {}",
+                    selector_pair(key, value)
+                ),
             ));
         }
     }
@@ -128,7 +153,10 @@ pub(super) fn check_policy_target(r: Report<'_>, spec: &Msg<'_>) {
             "only one of targetRefs or workloadSelector can be set",
         );
     }
-    let refs = spec.msg("targetRef").into_iter().chain(spec.msgs("targetRefs"));
+    let refs = spec
+        .msg("targetRef")
+        .into_iter()
+        .chain(spec.msgs("targetRefs"));
     for reference in refs {
         if reference.str("name").is_empty() {
             r.error(&reference.at("name"), "targetRef name must be set");
@@ -217,8 +245,7 @@ pub(super) fn export_to_errors(
     if seen.contains(&"*") && entries.len() > 1 {
         errors.push((
             None,
-            "cannot have both public (*) and non-public exportTo values for a resource"
-                .to_string(),
+            "cannot have both public (*) and non-public exportTo values for a resource".to_string(),
         ));
     }
     if seen.contains(&"~") && entries.len() > 1 {

@@ -29,12 +29,20 @@ pub(super) fn service_account_error(
         } else if value.matches('/').count() > 1 {
             format!("{expected}, found {} in {field}", q(value))
         } else if value.chars().count() > 320 {
-            format!("value cannot exceed 320 characters, found {} in {field}", q(value))
+            format!(
+                "value cannot exceed 320 characters, found {} in {field}",
+                q(value)
+            )
         } else {
             match value.split_once('/') {
-                Some(("", _)) => format!("{expected}, found empty namespace {} in {field}", q(value)),
+                Some(("", _)) => {
+                    format!("{expected}, found empty namespace {} in {field}", q(value))
+                }
                 Some((_, "")) => {
-                    format!("{expected}, found empty serviceAccount {} in {field}", q(value))
+                    format!(
+                        "{expected}, found empty serviceAccount {} in {field}",
+                        q(value)
+                    )
                 }
                 _ => continue,
             }
@@ -45,7 +53,10 @@ pub(super) fn service_account_error(
 }
 
 /// `CheckWildcardValues`: no empty value, at most one `*`, at the start or the end.
-pub(super) fn wildcard_values_error(field: &str, values: &[(usize, &str)]) -> Option<(usize, String)> {
+pub(super) fn wildcard_values_error(
+    field: &str,
+    values: &[(usize, &str)],
+) -> Option<(usize, String)> {
     if let Some(e) = empty_value_error(field, values) {
         return Some(e);
     }
@@ -54,7 +65,10 @@ pub(super) fn wildcard_values_error(field: &str, values: &[(usize, &str)]) -> Op
         if stars > 1 {
             return Some((
                 *i,
-                format!("at most one wildcard is allowed, found in {field}: {}", q(value)),
+                format!(
+                    "at most one wildcard is allowed, found in {field}: {}",
+                    q(value)
+                ),
             ));
         }
         if stars == 1 && *value != "*" && !value.starts_with('*') && !value.ends_with('*') {
@@ -78,7 +92,10 @@ pub(super) fn trust_domain_error(field: &str, values: &[(usize, &str)]) -> Optio
     values.iter().find(|(_, v)| v.contains('/')).map(|(i, v)| {
         (
             *i,
-            format!("trust domain must not contain '/', found in {field}: {}", q(v)),
+            format!(
+                "trust domain must not contain '/', found in {field}: {}",
+                q(v)
+            ),
         )
     })
 }
@@ -87,7 +104,10 @@ pub(super) fn trust_domain_error(field: &str, values: &[(usize, &str)]) -> Optio
 pub(super) fn ip_block_error(value: &str) -> Option<String> {
     if value.contains('/') {
         return prefix_error(value).map(|why| {
-            format!("bad CIDR range ({value}): netip.ParsePrefix({}): {why}", q(value))
+            format!(
+                "bad CIDR range ({value}): netip.ParsePrefix({}): {why}",
+                q(value)
+            )
         });
     }
     (!is_ip(value)).then(|| format!("bad IP address ({value})"))
@@ -123,7 +143,11 @@ fn is_path_literal(segment: &str) -> bool {
 pub(super) fn path_template_error(field: &str, path: &str) -> Option<String> {
     let templated = path.contains("{*}") || path.contains("{**}");
     let trimmed = path.trim_matches('/');
-    let invalid = |why: String| Some(format!("invalid or unsupported path {trimmed}, found in {field}. {why}"));
+    let invalid = |why: String| {
+        Some(format!(
+            "invalid or unsupported path {trimmed}, found in {field}. {why}"
+        ))
+    };
     let mut match_any_seen = false;
     for glob in trimmed.split('/') {
         if glob == "{*}" || glob == "{**}" {
@@ -137,7 +161,9 @@ pub(super) fn path_template_error(field: &str, path: &str) -> Option<String> {
             return invalid("Contains '{' or '}' beyond a supported path template".to_string());
         }
         if templated && !is_path_literal(glob) {
-            return invalid(format!("Contains segment {glob} with invalid string literal"));
+            return invalid(format!(
+                "Contains segment {glob} with invalid string literal"
+            ));
         }
     }
     None
@@ -145,7 +171,10 @@ pub(super) fn path_template_error(field: &str, path: &str) -> Option<String> {
 
 /// `validateMapKey`: `a[b]`.
 fn map_key_error(key: &str) -> Option<String> {
-    let ok = key.ends_with(']') && key.find('[').is_some_and(|open| open > 0 && open + 2 < key.len());
+    let ok = key.ends_with(']')
+        && key
+            .find('[')
+            .is_some_and(|open| open > 0 && open + 2 < key.len());
     (!ok).then(|| format!("bad key ({key}): should have format a[b]"))
 }
 
@@ -167,8 +196,12 @@ pub(super) fn attribute_error(key: &str, values: &[(usize, &str)]) -> Option<Str
         "source.serviceAccount" => service_account_error(key, values).map(|(_, e)| e),
         "source.trustDomain" => wildcard_values_error(key, values).map(|(_, e)| e),
         "destination.port" => first(port_value_error),
-        "source.namespace" | "source.principal" | "request.auth.principal"
-        | "request.auth.audiences" | "request.auth.presenter" | "connection.sni" => None,
+        "source.namespace"
+        | "source.principal"
+        | "request.auth.principal"
+        | "request.auth.audiences"
+        | "request.auth.presenter"
+        | "connection.sni" => None,
         "destination.namespace" => Some(format!(
             "attribute {key} is replaced by the metadata.namespace"
         )),
@@ -217,14 +250,22 @@ mod tests {
             ("/{*}/foo/?abc", false),
             ("/api/*", true),
         ] {
-            assert_eq!(path_template_error("Paths", path).is_none(), valid, "{path}");
+            assert_eq!(
+                path_template_error("Paths", path).is_none(),
+                valid,
+                "{path}"
+            );
         }
     }
 
     #[test]
     fn attributes_as_istio_tests_them() {
         for (key, values, valid) in [
-            ("request.headers[:authority]", &["productpage", ""][..], false),
+            (
+                "request.headers[:authority]",
+                &["productpage", ""][..],
+                false,
+            ),
             ("request.headers[:authority]", &["productpage"], true),
             ("request.headers[]", &["productpage"], false),
             ("source.ip", &["1.2.3.4", "5.6.7.0/24"], true),
@@ -282,7 +323,11 @@ mod tests {
             (&["cluster.local/ns/foo"], false),
             (&["spiffe://cluster.local"], false),
         ] {
-            assert_eq!(trust_domain_error("key", &indexed(values)).is_none(), valid, "{values:?}");
+            assert_eq!(
+                trust_domain_error("key", &indexed(values)).is_none(),
+                valid,
+                "{values:?}"
+            );
         }
     }
 

@@ -11,7 +11,8 @@ use super::hosts::{
 use super::scope::{ExportRules, alpha_selector_findings, check_export_to, check_labels};
 
 /// The resolution modes.
-pub(super) const RESOLUTIONS: &[&str] = &["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"];
+pub(super) const RESOLUTIONS: &[&str] =
+    &["NONE", "STATIC", "DNS", "DNS_ROUND_ROBIN", "DYNAMIC_DNS"];
 
 /// The rules of a ServiceEntry.
 pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
@@ -45,7 +46,10 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
     };
     let hosts = spec.strs("hosts");
     if hosts.is_empty() {
-        r.error(&spec.at("hosts"), "service entry must have at least one host");
+        r.error(
+            &spec.at("hosts"),
+            "service entry must have at least one host",
+        );
     }
     for (j, host) in &hosts {
         let at = spec.at("hosts").at(*j);
@@ -64,8 +68,7 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
     for (k, address) in &addresses {
         r.error_if(&spec.at("addresses").at(*k), ip_subnet_error(address));
     }
-    if addresses.iter().any(|(_, a)| a.contains('/')) && !matches!(resolution, "NONE" | "STATIC")
-    {
+    if addresses.iter().any(|(_, a)| a.contains('/')) && !matches!(resolution, "NONE" | "STATIC") {
         r.error(
             spec.path(),
             "CIDR addresses are allowed only for NONE/STATIC resolution types",
@@ -147,9 +150,7 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
             if resolution == "DNS_ROUND_ROBIN" && spec.items("endpoints").len() > 1 {
                 r.error(
                     spec.path(),
-                    format!(
-                        "there must only be 0 or 1 endpoint for resolution mode {resolution}"
-                    ),
+                    format!("there must only be 0 or 1 endpoint for resolution mode {resolution}"),
                 );
             }
             for endpoint in &endpoints {
@@ -166,9 +167,9 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
                 check_labels(r, endpoint, "labels");
                 check_endpoint_ports(r, endpoint, &port_names);
             }
-            let tcp_port = ports.iter().any(|port| {
-                Protocol::parse(port.str("protocol")).is_some_and(Protocol::is_tcp)
-            });
+            let tcp_port = ports
+                .iter()
+                .any(|port| Protocol::parse(port.str("protocol")).is_some_and(Protocol::is_tcp));
             if !addresses.is_empty() && tcp_port && hosts.len() > 1 {
                 r.warning(
                     spec.path(),
@@ -231,7 +232,10 @@ fn check_dynamic_dns(
     }
     for port in ports {
         let supported = Protocol::parse(port.str("protocol")).is_some_and(|p| {
-            matches!(p, Protocol::Http | Protocol::Tls | Protocol::Grpc | Protocol::Http2)
+            matches!(
+                p,
+                Protocol::Http | Protocol::Tls | Protocol::Grpc | Protocol::Http2
+            )
         });
         if !supported {
             r.error(

@@ -43,7 +43,11 @@ pub(super) fn check(r: Report<'_>, spec: &Msg<'_>) {
         if let Some(filter) = logging.msg("filter") {
             let expression = filter.str("expression");
             if let Err(at) = cel::parse(expression) {
-                let empty = if expression.is_empty() { " (empty expression)" } else { "" };
+                let empty = if expression.is_empty() {
+                    " (empty expression)"
+                } else {
+                    ""
+                };
                 r.error(
                     &filter.at("expression"),
                     format!(
@@ -107,10 +111,7 @@ fn check_override(r: Report<'_>, tag_override: &Msg<'_>) {
     }
     if let Some(matched) = tag_override.msg("match") {
         if matched.has("customMetric") && matched.str("customMetric").is_empty() {
-            r.error(
-                &matched.at("customMetric"),
-                "customMetric may not be empty",
-            );
+            r.error(&matched.at("customMetric"), "customMetric may not be empty");
         }
     }
 }

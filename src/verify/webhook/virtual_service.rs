@@ -7,12 +7,12 @@ use super::destination_rule::subset_name_error;
 use super::durations::{check_duration, nanos};
 use super::go::{list, q};
 use super::headers::{
-    cors_header_error, header_value_error, is_authority, is_jwt_claim_route,
-    operation_name_error, request_set_name_error, route_header_name_error,
+    cors_header_error, header_value_error, is_authority, is_jwt_claim_route, operation_name_error,
+    request_set_name_error, route_header_name_error,
 };
 use super::hosts::{
-    fqdn_error, gateway_bound_domain_error, go_atoi, host_matches, host_subset_of,
-    ip_subnet_error, is_ip, is_label, port_error, wildcard_domain_error,
+    fqdn_error, gateway_bound_domain_error, go_atoi, host_matches, host_subset_of, ip_subnet_error,
+    is_ip, is_label, port_error, wildcard_domain_error,
 };
 use super::regex::{check_string_match, regex_error};
 use super::scope::{ExportRules, check_export_to, check_labels};
@@ -227,10 +227,16 @@ fn check_gateway_names(r: Report<'_>, at: &Path, names: &[(usize, &str)], semant
             r.error(&at, "config namespace and gateway name cannot be empty");
         }
         if !is_label(namespace) {
-            r.error(&at, format!("invalid value for namespace: {}", q(namespace)));
+            r.error(
+                &at,
+                format!("invalid value for namespace: {}", q(namespace)),
+            );
         }
         if !is_label(gateway) && !semantics {
-            r.error(&at, format!("invalid value for gateway name: {}", q(gateway)));
+            r.error(
+                &at,
+                format!("invalid value for gateway name: {}", q(gateway)),
+            );
         }
     }
 }
@@ -358,7 +364,10 @@ fn check_conflicts(r: Report<'_>, route: &Msg<'_>, kind: RouteKind, has_routes: 
         for (key, message) in [
             ("route", "HTTP route cannot contain both route and redirect"),
             ("fault", "HTTP route cannot contain both fault and redirect"),
-            ("rewrite", "HTTP route rule cannot contain both rewrite and redirect"),
+            (
+                "rewrite",
+                "HTTP route rule cannot contain both rewrite and redirect",
+            ),
             (
                 "directResponse",
                 "HTTP route rule cannot contain both direct_response and redirect",
@@ -370,8 +379,14 @@ fn check_conflicts(r: Report<'_>, route: &Msg<'_>, kind: RouteKind, has_routes: 
         }
     } else if set("directResponse") {
         for (key, message) in [
-            ("route", "HTTP route cannot contain both route and direct_response"),
-            ("fault", "HTTP route cannot contain both fault and direct_response"),
+            (
+                "route",
+                "HTTP route cannot contain both route and direct_response",
+            ),
+            (
+                "fault",
+                "HTTP route cannot contain both fault and direct_response",
+            ),
             (
                 "rewrite",
                 "HTTP route rule cannot contain both rewrite and direct_response",
@@ -420,7 +435,12 @@ fn check_match(r: Report<'_>, m: &Msg<'_>) {
         r.error_if(&m.at("port"), port_error(port));
     }
     check_labels(r, m, "sourceLabels");
-    check_gateway_names(r.errors_only(), &m.at("gateways"), &m.strs("gateways"), false);
+    check_gateway_names(
+        r.errors_only(),
+        &m.at("gateways"),
+        &m.strs("gateways"),
+        false,
+    );
     let namespace = m.str("sourceNamespace");
     if !namespace.is_empty() && !is_label(namespace) {
         r.error(
@@ -498,7 +518,7 @@ fn check_cors(r: Report<'_>, cors: &Msg<'_>) {
 /// `validatePercentage`: 0, or within [0.0001, 100].
 fn fraction_error(percentage: Option<&Msg<'_>>) -> Option<String> {
     let value = percentage?.float("value");
-    (value < 0.0 || value > 100.0 || (value > 0.0 && value < 0.0001)).then(|| {
+    (!(0.0..=100.0).contains(&value) || (value > 0.0 && value < 0.0001)).then(|| {
         format!(
             "percentage {} is neither 0.0, nor in range [0.0001, 100.0]",
             super::go::float(value)
@@ -609,13 +629,16 @@ fn check_redirect(r: Report<'_>, redirect: &Msg<'_>, route: &Msg<'_>) {
     let prefix_rewrite = redirect.str("prefixRewrite");
     let code = redirect.int("redirectCode");
     let scheme = redirect.str("scheme");
-    let all_prefix = route.msgs("match").iter().all(|m| {
-        m.msg("uri").is_none_or(|uri| uri.has("prefix"))
-    });
+    let all_prefix = route
+        .msgs("match")
+        .iter()
+        .all(|m| m.msg("uri").is_none_or(|uri| uri.has("prefix")));
     let problem = if !uri.is_empty() && !prefix_rewrite.is_empty() {
         Some("redirect may only specify one of uri or prefix_rewrite".to_string())
     } else if !prefix_rewrite.is_empty() && !all_prefix {
-        Some("redirect prefix_rewrite requires all URI matches to use prefix match type".to_string())
+        Some(
+            "redirect prefix_rewrite requires all URI matches to use prefix match type".to_string(),
+        )
     } else if uri.is_empty()
         && prefix_rewrite.is_empty()
         && redirect.str("authority").is_empty()
@@ -666,7 +689,10 @@ fn check_direct_response(r: Report<'_>, direct: &Msg<'_>) {
             "large direct_responses may impact control plane performance",
         );
     }
-    r.error_if(&direct.at("status"), http_status_error(direct.int("status")));
+    r.error_if(
+        &direct.at("status"),
+        http_status_error(direct.int("status")),
+    );
 }
 
 /// `agent.ValidateHTTPRetry`.
@@ -724,7 +750,10 @@ fn check_rewrite(r: Report<'_>, route: &Msg<'_>, rewrite: Option<&Msg<'_>>) {
                          Match fields to be specified",
                     );
                 } else if let Some(e) = regex_error(pattern, "HTTPRewrite.UriRegexRewrite.Match") {
-                    r.error(&regex.at("match"), format!("UriRegexRewrite has errors: {e}"));
+                    r.error(
+                        &regex.at("match"),
+                        format!("UriRegexRewrite has errors: {e}"),
+                    );
                 }
             }
             None => {}
@@ -870,7 +899,12 @@ fn check_l4_match(r: Report<'_>, m: &Msg<'_>) {
 fn check_tcp_route(r: Report<'_>, route: &Msg<'_>, semantics: bool) {
     for m in route.msgs("match") {
         check_l4_match(r, &m);
-        check_gateway_names(r.errors_only(), &m.at("gateways"), &m.strs("gateways"), false);
+        check_gateway_names(
+            r.errors_only(),
+            &m.at("gateways"),
+            &m.strs("gateways"),
+            false,
+        );
     }
     if route.items("route").is_empty() {
         r.error(&route.at("route"), "TCP route is required");
