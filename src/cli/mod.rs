@@ -3,6 +3,8 @@
 //! This is the only module that prints. Library stages return data; each subcommand turns it
 //! into output here and into one of the [`Exit`] codes.
 
+mod diff;
+mod explain;
 mod render;
 mod schema;
 mod validate;
@@ -65,6 +67,11 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of the profile format, for editors.
     Schema,
+    /// Compare two profiles or rendered folders resource by resource (exit 0 same, 1 different,
+    /// 2 trouble).
+    Diff(diff::DiffArgs),
+    /// Summarise a profile's effective mesh, service by service, from the plan the files show.
+    Explain(explain::ExplainArgs),
 }
 
 /// meshc's exit codes (documented in the README).
@@ -104,12 +111,15 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Render(args) => args.run(&output),
         Command::Validate(args) => args.run(&output),
         Command::Schema => schema::run(),
+        Command::Diff(args) => args.run(&output),
+        Command::Explain(args) => args.run(&output),
     }
 }
 
 /// Where and how diagnostics and errors are printed.
 struct Output {
     style: Style,
+    color: ColorChoice,
 }
 
 impl Output {
@@ -127,7 +137,22 @@ impl Output {
                 },
             },
         };
-        Self { style }
+        Self {
+            style,
+            color: global.color,
+        }
+    }
+
+    /// Whether results printed to stdout may be coloured (as diagnostics are on stderr).
+    fn stdout_color(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
+        }
     }
 
     /// Prints diagnostics, and in human form a closing count.

@@ -33,7 +33,7 @@ impl Checker {
                     Diagnostic::new(
                         Code::InsecureWithoutOptIn,
                         span,
-                        format!("{what} without an explicit opt-in"),
+                        format!("{what}; this needs the opt-in `{name}`"),
                     )
                     .label("weaker than the default")
                     .help(format!(
@@ -158,6 +158,16 @@ impl Checker {
         let Some((first, _)) = raw.tenants.iter().next() else {
             return Some(None);
         };
+        if raw.gateway.is_none() {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingDependency,
+                    first.span(),
+                    "tenants need a gateway: tenant requests enter through it",
+                )
+                .help("add [gateway] with routes to the services the tenants reach"),
+            );
+        }
         if raw.security.jwt.is_none() {
             self.report(
                 Diagnostic::new(

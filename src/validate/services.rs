@@ -175,8 +175,9 @@ impl Checker {
                     )
                     .secondary(
                         raw.load_balancer.as_ref().map_or(0..0, Sp::span),
-                        format!("load balancer is {other:?}"),
-                    ),
+                        format!("load balancer is `{}`", balancer_name(other)),
+                    )
+                    .help("remove `hash`, or write `load-balancer = \"consistent-hash\"`"),
                 );
                 None
             }
@@ -536,5 +537,15 @@ impl Checker {
             methods: methods?,
             paths: paths?,
         })
+    }
+}
+
+/// A load balancer as the profile writes it.
+fn balancer_name(kind: raw::LoadBalancer) -> &'static str {
+    match kind {
+        raw::LoadBalancer::RoundRobin => "round-robin",
+        raw::LoadBalancer::LeastRequest => "least-request",
+        raw::LoadBalancer::Random => "random",
+        raw::LoadBalancer::ConsistentHash => "consistent-hash",
     }
 }

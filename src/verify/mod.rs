@@ -57,6 +57,7 @@ pub fn check(files: &[File]) -> Result<Vec<Document>, Vec<Finding>> {
             });
         }
     }
+    findings.extend(duplicates(&documents));
     let operators = documents
         .iter()
         .filter(|d| d.file == "istio-service-mesh-config.yaml")
@@ -73,6 +74,39 @@ pub fn check(files: &[File]) -> Result<Vec<Document>, Vec<Finding>> {
     } else {
         Err(findings)
     }
+}
+
+/// Objects that share kind, namespace and name: `kubectl apply` would keep only the last one.
+fn duplicates(documents: &[Document]) -> Vec<Finding> {
+    let mut seen = std::collections::BTreeMap::new();
+    let mut findings = Vec::new();
+    for document in documents {
+        let field = |path: &[&str]| {
+            path.iter()
+                .try_fold(&document.value, |node, key| node.get(*key))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string()
+        };
+        let identity = (
+            field(&["kind"]),
+            field(&["metadata", "namespace"]),
+            field(&["metadata", "name"]),
+        );
+        if let Some((file, index)) = seen.get(&identity) {
+            findings.push(Finding {
+                file: document.file.clone(),
+                document: Some(document.index),
+                message: format!(
+                    "{} {}/{} repeats document {index} of {file}",
+                    identity.0, identity.1, identity.2
+                ),
+            });
+        } else {
+            seen.insert(identity, (document.file.clone(), document.index));
+        }
+    }
+    findings
 }
 
 fn parse(file: &File) -> Result<Vec<Document>, Finding> {
@@ -116,4 +150,33 @@ fn check_object(value: &Value) -> Result<(), String> {
         return Err("`spec` is missing".to_string());
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn documents(content: &str) -> Vec<Document> {
+        parse(&File {
+            name: "a.yaml",
+            content: content.to_string(),
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn an_object_written_twice_is_a_finding() {
+        let object = |kind: &str, name: &str| {
+            format!(
+                "---\napiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: ns\nspec: {{}}\n"
+            )
+        };
+        let distinct = documents(&[object("A", "x"), object("B", "x"), object("A", "y")].concat());
+        assert!(duplicates(&distinct).is_empty());
+        let repeated = documents(&[object("A", "x"), object("B", "x"), object("A", "x")].concat());
+        let findings = duplicates(&repeated);
+        assert_eq!(findings.len(), 1);
+        assert_eq!(findings[0].document, Some(2));
+        assert_eq!(findings[0].message, "A ns/x repeats document 0 of a.yaml");
+    }
 }
