@@ -177,7 +177,7 @@ fn referee(shared: &Path, paths: &[PathBuf]) -> BTreeMap<(String, usize), Verdic
     verdicts
 }
 
-/// The shipped profiles rendered into `dir`, one folder each.
+/// The shipped profiles and the valid fixture profiles rendered into `dir`, one folder each.
 fn render_shipped(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
     let mut profiles: Vec<PathBuf> = std::fs::read_dir(root().join("profiles"))
@@ -185,9 +185,16 @@ fn render_shipped(dir: &Path) -> Vec<PathBuf> {
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
         .collect();
+    if let Ok(valid) = std::fs::read_dir(root().join("tests/fixtures/valid")) {
+        profiles.extend(valid.map(|e| e.unwrap().path().join("profile.toml")));
+    }
     profiles.sort();
     for profile in profiles {
-        let name = profile.file_stem().unwrap().to_string_lossy().into_owned();
+        let relative = profile.strip_prefix(root()).unwrap_or(&profile);
+        let name = relative
+            .with_extension("")
+            .to_string_lossy()
+            .replace('/', "-");
         let source = read(&profile, &root()).unwrap();
         let compiled = meshc::compile(&source).unwrap_or_else(|e| panic!("{name}: {e:?}"));
         let out = dir.join(&name);
