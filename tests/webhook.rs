@@ -124,6 +124,74 @@ fn fixtures_give_exactly_their_findings() {
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
 
+/// Every place in `value`, as a list of keys and indexes.
+fn places(
+    value: &serde_json::Value,
+    here: &mut Vec<serde_json::Value>,
+    out: &mut Vec<Vec<serde_json::Value>>,
+) {
+    out.push(here.clone());
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map {
+                here.push(key.clone().into());
+                places(item, here, out);
+                here.pop();
+            }
+        }
+        serde_json::Value::Array(items) => {
+            for (index, item) in items.iter().enumerate() {
+                here.push(index.into());
+                places(item, here, out);
+                here.pop();
+            }
+        }
+        _ => {}
+    }
+}
+
+fn at_place<'a>(
+    value: &'a mut serde_json::Value,
+    place: &[serde_json::Value],
+) -> &'a mut serde_json::Value {
+    place.iter().fold(value, |node, step| match step {
+        serde_json::Value::String(key) => &mut node[key.as_str()],
+        other => &mut node[usize::try_from(other.as_u64().unwrap()).unwrap()],
+    })
+}
+
+#[test]
+fn odd_values_anywhere_never_panic() {
+    let odd = [
+        serde_json::json!(null),
+        serde_json::json!(true),
+        serde_json::json!(-9_223_372_036_854_775_807_i64),
+        serde_json::json!(18_446_744_073_709_551_615_u64),
+        serde_json::json!(1.5e300),
+        serde_json::json!(""),
+        serde_json::json!("%é\\u{0}*/[]{"),
+        serde_json::json!([]),
+        serde_json::json!([null, 1, "x"]),
+        serde_json::json!({}),
+        serde_json::json!({"": null, "x.y/z": [{}]}),
+    ];
+    let mut checked = 0;
+    for path in fixture_paths() {
+        let document = documents(&path).remove(0);
+        let mut all = Vec::new();
+        places(&document["spec"], &mut Vec::new(), &mut all);
+        for place in all {
+            for value in &odd {
+                let mut mutant = document.clone();
+                *at_place(&mut mutant["spec"], &place) = value.clone();
+                let _ = webhook::check(&mutant);
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 10_000, "only {checked} mutants");
+}
+
 const KINDS: [&str; 9] = [
     "VirtualService",
     "DestinationRule",

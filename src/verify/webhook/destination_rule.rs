@@ -406,7 +406,7 @@ fn check_locality_lb(r: Report<'_>, lb: &Msg<'_>, has_outlier: bool) {
                 );
                 return;
             }
-            total += weight;
+            total += weight; // each weight is 1..=100 here
         }
         if total != 100 {
             r.error(

@@ -26,7 +26,7 @@ pub(super) fn compile_error(pattern: &str) -> Option<String> {
     };
     regex::RegexBuilder::new(&translated)
         .nest_limit(1000)
-        .size_limit(1 << 28)
+        .size_limit(1 << 26)
         .build()
         .err()
         .map(|e| {

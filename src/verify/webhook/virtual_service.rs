@@ -792,7 +792,7 @@ fn check_route_destinations(
     semantics: bool,
     http: bool,
 ) {
-    let mut total = 0;
+    let mut total: i64 = 0;
     for destination in route.msgs(key) {
         let target = destination.msg("destination");
         if target.is_none() {
@@ -810,7 +810,7 @@ fn check_route_destinations(
         if weight < 0 {
             r.error(&destination.at("weight"), format!("weight {weight} < 0"));
         }
-        total += weight;
+        total = total.saturating_add(weight);
     }
     if route.items(key).len() > 1 && total == 0 {
         r.error(&route.at(key), "total destination weight = 0");
