@@ -398,21 +398,20 @@ impl Checker {
 
     /// An absolute file path inside the proxy container.
     fn file_path(&mut self, raw: &Sp<String>) -> Option<String> {
-        let text = raw.as_str();
-        let ok = text.starts_with('/')
-            && text.len() <= 1024
-            && text
-                .chars()
-                .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c));
-        if ok {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidPath,
-                raw.span(),
-                format!("`{text}` is not an absolute file path"),
-            ));
-            None
-        }
+        self.text(
+            raw,
+            Code::InvalidPath,
+            is_file_path,
+            "an absolute file path",
+        )
     }
+}
+
+/// An absolute path of printable ASCII without quotes or backslashes, at most 1024 bytes.
+pub(super) fn is_file_path(text: &str) -> bool {
+    text.starts_with('/')
+        && text.len() <= 1024
+        && text
+            .chars()
+            .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c))
 }

@@ -17,26 +17,7 @@ use super::hosts::{
 use super::regex::{check_string_match, regex_error};
 use super::scope::{ExportRules, check_export_to, check_labels};
 use super::unreachable::check_reachability;
-
-/// The `retryOn` policies Envoy knows, besides HTTP status codes.
-const RETRY_ON: [&str; 16] = [
-    "5xx",
-    "gateway-error",
-    "reset",
-    "reset-before-request",
-    "connect-failure",
-    "retriable-4xx",
-    "refused-stream",
-    "retriable-status-codes",
-    "retriable-headers",
-    "envoy-ratelimited",
-    "http3-post-connect-failure",
-    "cancelled",
-    "deadline-exceeded",
-    "internal",
-    "resource-exhausted",
-    "unavailable",
-];
+use crate::model::RETRY_ON;
 
 const GRPC_STATUS: [&str; 17] = [
     "OK",
