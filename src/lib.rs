@@ -4,10 +4,19 @@
 //! [`profile`] (TOML to raw structs with spans) → [`validate`] (rules, diagnostics, the typed
 //! [`model`]) → [`plan`] (the Istio resources) → [`render`] (templates to YAML) → [`verify`]
 //! (the YAML read back and checked) → [`emit`] (stdout or a folder).
+//!
+//! Beside the pipeline: [`kustomize`] (the folder's `kustomization.yaml`), [`folder`] and
+//! [`drift`] (`render --check`), [`diff`] (the semantic diff for review) and [`explain`] (the
+//! plan in words).
 
 pub mod cli;
 pub mod diagnostic;
+pub mod diff;
+pub mod drift;
 pub mod emit;
+pub mod explain;
+pub mod folder;
+pub mod kustomize;
 pub mod limits;
 pub mod model;
 pub mod plan;
@@ -28,10 +37,21 @@ use validate::Checked;
 pub struct Compiled {
     /// The rendered files, in output order.
     pub files: Vec<File>,
+    /// The `kustomization.yaml` that lists them, for a folder.
+    pub kustomization: File,
     /// The resources the files hold.
     pub plan: Plan,
     /// Warnings about the profile.
     pub warnings: Diagnostics,
+}
+
+impl Compiled {
+    /// Every file `render --out` writes: the rendered files, then `kustomization.yaml`.
+    pub fn folder(&self) -> Vec<File> {
+        let mut files = self.files.clone();
+        files.push(self.kustomization.clone());
+        files
+    }
 }
 
 /// Why a profile did not compile.
@@ -53,12 +73,14 @@ pub fn check(source: &Source) -> Result<Checked, Diagnostics> {
 pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let checked = check(source).map_err(Failure::Invalid)?;
     let plan = plan::build(&checked.profile);
-    let files = render::render(&plan, &header(source.name()))
+    let header = header(source.name());
+    let files = render::render(&plan, &header)
         .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?;
     verify::check(&files, &checked.profile).map_err(|findings| {
         Failure::Internal(findings.iter().map(ToString::to_string).collect())
     })?;
     Ok(Compiled {
+        kustomization: kustomize::kustomization(&files, &header),
         files,
         plan,
         warnings: checked.warnings,

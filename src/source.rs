@@ -37,9 +37,11 @@ impl Source {
 
     /// A source from raw bytes: text that is not UTF-8 is refused with a diagnostic at the
     /// first bad byte (the source then holds the text with that byte replaced, to show it).
-    // Called once per run, so the size of the error does not matter.
-    #[allow(clippy::result_large_err)]
-    pub fn from_bytes(name: impl Into<String>, bytes: Vec<u8>) -> Result<Self, (Self, Diagnostic)> {
+    /// The pair is boxed so that the common `Ok` case stays small.
+    pub fn from_bytes(
+        name: impl Into<String>,
+        bytes: Vec<u8>,
+    ) -> Result<Self, Box<(Self, Diagnostic)>> {
         match String::from_utf8(bytes) {
             Ok(text) => Ok(Self::new(name, text)),
             Err(error) => {
@@ -50,7 +52,7 @@ impl Source {
                     Diagnostic::new(Code::NotUtf8, at..at + 1, "the profile is not UTF-8 text")
                         .label("this byte is not UTF-8")
                         .help("save the profile as UTF-8");
-                Err((source, diagnostic))
+                Err(Box::new((source, diagnostic)))
             }
         }
     }

@@ -1,10 +1,8 @@
 //! The shipped profiles: each compiles without warnings, renders the same bytes twice, matches
-//! its snapshots, and matches its committed render in `out/`.
+//! its snapshots, and matches its committed render in `out/` (kustomization.yaml included).
 //!
 //! After an intended change, refresh `out/` with `MESHC_BLESS=1 cargo test profiles` (or
 //! `meshc render profiles/<name>.toml --out out/<name>`) and review the diff.
-
-use std::path::Path;
 
 use crate::support::{read, root};
 
@@ -50,29 +48,17 @@ fn committed_renders_are_fresh() {
         let compiled = meshc::compile(&source).unwrap();
         let out = root().join("out").join(&name);
         if bless {
-            meshc::emit::write_dir(&out, &compiled.files).unwrap();
+            meshc::emit::write_dir(&out, &compiled.folder()).unwrap();
             continue;
         }
-        let mut committed: Vec<String> = std::fs::read_dir(&out)
-            .unwrap_or_else(|_| panic!("out/{name} is missing; run MESHC_BLESS=1 cargo test"))
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|f| Path::new(f).extension().is_some_and(|e| e == "yaml"))
-            .filter(|f| f != "kustomization.yaml")
-            .collect();
-        committed.sort();
-        let mut rendered: Vec<String> = compiled.files.iter().map(|f| f.name.to_string()).collect();
-        rendered.sort();
-        assert_eq!(
-            committed, rendered,
-            "out/{name} holds other files than a fresh render"
+        let entries = meshc::folder::read(&out)
+            .unwrap()
+            .unwrap_or_else(|| panic!("out/{name} is missing; run MESHC_BLESS=1 cargo test"));
+        let drifts = meshc::drift::compare(Some(&entries), &compiled.folder());
+        assert!(
+            drifts.is_empty(),
+            "out/{name} is stale; run `MESHC_BLESS=1 cargo test profiles` and review the diff:\n{}",
+            meshc::drift::unified_diff(&format!("out/{name}"), &drifts)
         );
-        for file in &compiled.files {
-            let on_disk = std::fs::read_to_string(Path::new(&out).join(file.name)).unwrap();
-            assert!(
-                on_disk == file.content,
-                "out/{name}/{} is stale; run `MESHC_BLESS=1 cargo test profiles` and review the diff",
-                file.name
-            );
-        }
     }
 }

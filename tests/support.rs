@@ -1,6 +1,7 @@
 //! Helpers shared by the integration tests.
 
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use meshc::diagnostic::Diagnostic;
 use meshc::diagnostic::report::{self, Style};
@@ -14,8 +15,7 @@ pub(crate) fn root() -> PathBuf {
 /// A profile read from disk as the command line reads it, named by its path relative to
 /// `base` so that snapshots do not depend on where the repository is checked out. `Err` holds
 /// the diagnostic of a profile that is not UTF-8.
-#[allow(clippy::result_large_err)]
-pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, (Source, Diagnostic)> {
+pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Diagnostic)>> {
     let bytes = std::fs::read(path).unwrap();
     let name = path
         .strip_prefix(base)
@@ -48,4 +48,19 @@ pub(crate) fn declared_codes(text: &str, key: &str) -> Option<Vec<String>> {
             .map(|v| v.as_str().unwrap().to_string())
             .collect(),
     )
+}
+
+/// Runs the built `meshc` in the repository root, without colour.
+pub(crate) fn meshc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// Output bytes as text.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
 }

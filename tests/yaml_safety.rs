@@ -3,7 +3,7 @@
 //! out of the rendered files as exactly the same strings.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
+use std::fmt::Write;
 
 use meshc::source::Source;
 use serde_norway::Value;
@@ -66,7 +66,7 @@ fn hostile_strings_come_back_unchanged() {
     );
     profile.push_str("[services.api.priority.subsets]\n");
     for text in HOSTILE {
-        let _ = writeln!(profile, "{} = \"one\"", toml_string(text));
+        writeln!(profile, "{} = \"one\"", toml_string(text)).unwrap();
     }
     // A regular expression may hold a newline; it must stay inside its scalar.
     profile.push_str(
@@ -74,7 +74,7 @@ fn hostile_strings_come_back_unchanged() {
          [gateway.cors]\nallow-origins = [\"https://a.example.com\"]\n",
     );
     let regexes = ["https://x\n- injected: true", "yes", "#comment"];
-    let _ = writeln!(
+    writeln!(
         profile,
         "allow-origin-regexes = [{}]",
         regexes
@@ -82,7 +82,8 @@ fn hostile_strings_come_back_unchanged() {
             .map(|r| toml_string(r))
             .collect::<Vec<_>>()
             .join(", ")
-    );
+    )
+    .unwrap();
     profile.push_str("[gateway.routes.api]\nprefix = \"/\"\nservice = \"api\"\n");
     let source = Source::new("hostile.toml", profile);
     let compiled = meshc::compile(&source).unwrap_or_else(|e| panic!("{e:?}"));

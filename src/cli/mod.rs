@@ -3,6 +3,8 @@
 //! This is the only module that prints. Library stages return data; each subcommand turns it
 //! into output here and into one of the [`Exit`] codes.
 
+mod diff;
+mod explain;
 mod render;
 mod schema;
 mod validate;
@@ -66,6 +68,11 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Print the JSON Schema of the profile format, for editors.
     Schema,
+    /// Compare two profiles or rendered folders resource by resource (exit 0 same, 1 different,
+    /// 2 trouble).
+    Diff(diff::DiffArgs),
+    /// Summarise a profile's effective mesh, service by service, from the plan the files show.
+    Explain(explain::ExplainArgs),
     /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
     /// --crds, and rules across resources.
     Verify(verify::VerifyArgs),
@@ -109,6 +116,8 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Render(args) => args.run(&output),
         Command::Validate(args) => args.run(&output),
         Command::Schema => schema::run(),
+        Command::Diff(args) => args.run(&output),
+        Command::Explain(args) => args.run(&output),
         Command::Verify(args) => args.run(&output),
     }
 }
@@ -116,6 +125,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
 /// Where and how diagnostics and errors are printed.
 struct Output {
     style: Style,
+    color: ColorChoice,
     format: MessageFormat,
 }
 
@@ -137,6 +147,19 @@ impl Output {
         Self {
             style,
             format: global.message_format,
+            color: global.color,
+        }
+    }
+
+    /// Whether results printed to stdout may be coloured (as diagnostics are on stderr).
+    fn stdout_color(&self) -> bool {
+        match self.color {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal()
+                    && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+            }
         }
     }
 
@@ -192,7 +215,10 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, St
     file.take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
-    Ok(Source::from_bytes(name, bytes).map_err(|(source, diagnostic)| (source, diagnostic.into())))
+    Ok(Source::from_bytes(name, bytes).map_err(|invalid| {
+        let (source, diagnostic) = *invalid;
+        (source, diagnostic.into())
+    }))
 }
 
 /// Reads and reports; `Err` holds the exit code when the profile could not be read.

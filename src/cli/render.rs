@@ -1,21 +1,27 @@
-//! `meshc render PROFILE [--out DIR]`.
+//! `meshc render PROFILE [--out DIR [--check]]`.
 
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 
 use super::{Exit, Output, load};
-use crate::{Failure, compile, emit};
+use crate::render::File;
+use crate::{Failure, compile, drift, emit, folder};
 
 /// Arguments of `meshc render`.
 #[derive(Debug, Args)]
 pub(super) struct RenderArgs {
     /// The profile (TOML).
     profile: PathBuf,
-    /// Write the files into this folder, replacing it atomically, instead of printing them.
+    /// Write the files and their kustomization.yaml into this folder, replacing it atomically,
+    /// instead of printing them.
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Write nothing; exit 0 when DIR holds exactly a fresh render, else print a unified diff
+    /// from DIR to the render and exit 1.
+    #[arg(long, requires = "out")]
+    check: bool,
 }
 
 impl RenderArgs {
@@ -24,7 +30,7 @@ impl RenderArgs {
             Ok(source) => source,
             Err(exit) => return exit,
         };
-        let compiled = match compile(&source) {
+        let mut compiled = match compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
                 output.diagnostics(&source, diagnostics);
@@ -33,10 +39,11 @@ impl RenderArgs {
             Err(Failure::Internal(findings)) => return output.internal(&findings),
         };
         if !compiled.warnings.is_empty() {
-            output.diagnostics(&source, compiled.warnings);
+            output.diagnostics(&source, std::mem::take(&mut compiled.warnings));
         }
         match &self.out {
-            Some(dir) => match emit::write_dir(dir, &compiled.files) {
+            Some(dir) if self.check => check(dir, &self.profile, &compiled.folder(), output),
+            Some(dir) => match emit::write_dir(dir, &compiled.folder()) {
                 Ok(()) => Exit::Success,
                 Err(error) => output.trouble(&error.message),
             },
@@ -49,4 +56,34 @@ impl RenderArgs {
             }
         }
     }
+}
+
+/// `--check`: the diff goes to stdout (it is the result), the verdict to stderr.
+fn check(dir: &Path, profile: &Path, files: &[File], output: &Output) -> Exit {
+    let entries = match folder::read(dir) {
+        Ok(entries) => entries,
+        Err(error) => return output.trouble(&format!("cannot read {}: {error}", dir.display())),
+    };
+    let drifts = drift::compare(entries.as_deref(), files);
+    if drifts.is_empty() {
+        return Exit::Success;
+    }
+    let diff = drift::unified_diff(&dir.to_string_lossy(), &drifts);
+    if let Err(error) = std::io::stdout().lock().write_all(diff.as_bytes()) {
+        return output.trouble(&format!("cannot write to stdout: {error}"));
+    }
+    let count = drifts.len();
+    output.message(
+        "error",
+        &format!(
+            "{} differs from a fresh render of {} ({count} {}); run `meshc render {} --out {}` \
+             and commit the result",
+            dir.display(),
+            profile.display(),
+            if count == 1 { "file" } else { "files" },
+            profile.display(),
+            dir.display()
+        ),
+    );
+    Exit::Invalid
 }

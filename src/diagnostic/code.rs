@@ -64,6 +64,8 @@ codes! {
     InvalidName = "invalid-name", Error;
     /// Two things that must have different names share one.
     DuplicateName = "duplicate-name", Error;
+    /// One service's pod labels select another service's pods, so its policies would apply there too.
+    OverlappingSelectors = "overlapping-selectors", Error;
     /// A reference to a service that the profile does not declare.
     UnknownService = "unknown-service", Error;
     /// A reference to a subset that the service does not declare.

@@ -151,8 +151,8 @@ impl Method {
     }
 }
 
-/// The conditions Istio accepts in `retryOn` besides status codes.
-pub(super) const RETRY_ON: &[&str] = &[
+/// The retry conditions Envoy and Istio accept besides HTTP status codes.
+pub const RETRY_ON: &[&str] = &[
     "5xx",
     "gateway-error",
     "reset",
@@ -171,13 +171,16 @@ pub(super) const RETRY_ON: &[&str] = &[
     "unavailable",
 ];
 
-/// Istio's own default `retryOn`, used when a budget names none.
+/// Istio's own default retry policy, used when a budget names no conditions. Istio retries 503
+/// by default through `retriable-status-codes`, but an explicit `retryOn` replaces its status
+/// codes with the ones it lists, so 503 must be listed to keep that default.
 pub(super) const DEFAULT_RETRY_ON: &[&str] = &[
     "connect-failure",
     "refused-stream",
     "unavailable",
     "cancelled",
     "retriable-status-codes",
+    "503",
 ];
 
 impl RetryOn {

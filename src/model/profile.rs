@@ -16,6 +16,9 @@ pub use crate::profile::raw::{
 /// Region subsets are named `region-<region>`.
 pub const REGION_SUBSET_PREFIX: &str = "region-";
 
+/// The name of the east-west Gateway of a multi-network mesh (istio-rules.md §4.1).
+pub const CROSS_NETWORK_GATEWAY: &str = "cross-network-gateway";
+
 /// The longest region name, so that `region-<region>` stays a DNS label.
 pub const MAX_REGION_NAME: usize = 63 - REGION_SUBSET_PREFIX.len();
 
@@ -473,12 +476,11 @@ pub struct Gateway {
     pub credential: Name,
     /// Minimum TLS version.
     pub min_tls: TlsVersion,
-    /// Redirect HTTP to HTTPS.
-    pub https_redirect: bool,
     /// HTTPS Service port and its target port.
     pub https_port: (Port, Port),
-    /// HTTP Service port and its target port.
-    pub http_port: (Port, Port),
+    /// The plain-HTTP server that only redirects to HTTPS: its Service port and target port.
+    /// `None` when there is no redirect, and so no plain-HTTP server.
+    pub http_redirect: Option<(Port, Port)>,
     /// CORS.
     pub cors: Option<Cors>,
     /// Routes, longest prefix first.

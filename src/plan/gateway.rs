@@ -4,9 +4,13 @@
 
 use serde::Serialize;
 
-use super::virtual_service::{CorsPolicy, OriginMatch, Rule, VirtualService, service_rules};
+use super::virtual_service::{
+    CorsPolicy, OriginMatch, Rule, VirtualService, service_rules, unique_names,
+};
 use super::{Context, Label, Meta, label};
-use crate::model::{Duration, Gateway, Host, Name, Port, TlsVersion};
+use crate::model::{
+    CROSS_NETWORK_GATEWAY, Duration, Gateway, GatewayRoute, Host, Name, Port, TlsVersion,
+};
 
 /// Every gateway resource.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -105,7 +109,7 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
     if context.profile.mesh.multi_network {
         plan.gateways.push(GatewayResource {
             meta: Meta::new(
-                "cross-network-gateway",
+                CROSS_NETWORK_GATEWAY,
                 context.root(),
                 "Exposes this network's services to the other networks of the mesh, mTLS end to end.",
             ),
@@ -133,9 +137,9 @@ pub(super) const EAST_WEST_TLS_PORT: Port = Port::known(15443);
 fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
     let hosts: Vec<String> = gateway.hosts.iter().map(Host::to_string).collect();
     let mut servers = Vec::new();
-    if gateway.https_redirect {
+    if let Some((http_port, _)) = gateway.http_redirect {
         servers.push(Server {
-            port: gateway.http_port.0,
+            port: http_port,
             name: "http",
             protocol: "HTTP",
             hosts: hosts.clone(),
@@ -166,7 +170,7 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
         meta: Meta::new(
             gateway.name.as_str(),
             context.root(),
-            if gateway.https_redirect {
+            if gateway.http_redirect.is_some() {
                 "HTTPS ingress; plain HTTP only redirects to HTTPS."
             } else {
                 "HTTPS ingress; no plain-HTTP server."
@@ -200,17 +204,19 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
         allow_credentials: cors.allow_credentials,
     });
     let mut rules: Vec<Rule> = Vec::new();
-    let mut limits = Vec::new();
+    let mut limited: Vec<Option<&GatewayRoute>> = Vec::new();
     for route in &gateway.routes {
-        let Some(service) = context
-            .profile
-            .services
-            .iter()
-            .find(|s| s.name == route.service)
-        else {
+        let Some(service) = context.service(&route.service) else {
             continue;
         };
-        for rule in service_rules(context, service) {
+        let mut service_rules = service_rules(context, service);
+        if route.rate_limit.is_some() {
+            // Envoy keeps one token bucket per route, so a rate-limited path must be a single
+            // route for its limit to hold whatever headers a caller sends: it takes only the
+            // service's final route (its canary split or default subset).
+            service_rules = service_rules.split_off(service_rules.len().saturating_sub(1));
+        }
+        for rule in service_rules {
             let Some(narrowed) = rule.within(&route.prefix, &route.name) else {
                 continue;
             };
@@ -219,17 +225,25 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
             if rules.iter().any(|earlier| earlier.covers(&narrowed)) {
                 continue;
             }
-            if let Some(limit) = route.rate_limit {
-                limits.push(RouteLimit {
-                    route: narrowed.name.clone(),
-                    requests: limit.requests,
-                    interval: limit.per,
-                    stat_prefix: format!("{}_rate_limit", route.name.as_str().replace('-', "_")),
-                });
-            }
             rules.push(narrowed);
+            limited.push(route.rate_limit.is_some().then_some(route));
         }
     }
+    unique_names(&mut rules);
+    let limits = rules
+        .iter()
+        .zip(&limited)
+        .filter_map(|(rule, route)| {
+            let route = (*route)?;
+            let limit = route.rate_limit?;
+            Some(RouteLimit {
+                route: rule.name.clone(),
+                requests: limit.requests,
+                interval: limit.per,
+                stat_prefix: format!("{}_rate_limit", route.name.as_str().replace('-', "_")),
+            })
+        })
+        .collect();
     let http = rules
         .into_iter()
         .map(|rule| rule.into_route(cors.clone()))

@@ -6,16 +6,18 @@
 //! for everything else), so the same profile always gives the same plan.
 
 mod cel;
-mod destination_rule;
-mod gateway;
+pub mod destination_rule;
+pub mod gateway;
 mod operator;
-mod security;
-mod telemetry;
-mod virtual_service;
+pub mod security;
+pub mod telemetry;
+pub mod virtual_service;
 
 use serde::Serialize;
 
-use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile};
+use std::collections::BTreeMap;
+
+use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile, Service};
 
 pub use destination_rule::DestinationRule;
 pub use gateway::GatewayPlan;
@@ -152,6 +154,8 @@ pub fn build(profile: &Profile) -> Plan {
 /// The profile plus the facts several builders derive from it.
 struct Context<'a> {
     profile: &'a Profile,
+    /// Services by name, so that references resolve in O(log n) on large meshes.
+    services: BTreeMap<&'a Name, &'a Service>,
     /// `<trust-domain>/ns/<root>/sa/istio-ingressgateway-service-account`.
     gateway_principal: String,
 }
@@ -160,12 +164,17 @@ impl<'a> Context<'a> {
     fn new(profile: &'a Profile) -> Self {
         Self {
             profile,
+            services: profile.services.iter().map(|s| (&s.name, s)).collect(),
             gateway_principal: principal(
                 profile,
                 &profile.mesh.root_namespace,
                 INGRESS_SERVICE_ACCOUNT,
             ),
         }
+    }
+
+    fn service(&self, name: &Name) -> Option<&'a Service> {
+        self.services.get(name).copied()
     }
 
     fn namespace(&self) -> &Name {

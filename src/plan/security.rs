@@ -292,7 +292,8 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             policies.push(policy);
         }
         if let Some(tenancy) = &profile.tenancy {
-            policies.extend(tenant_policies(context, tenancy, service));
+            let routed = routed.contains_key(&service.name);
+            policies.extend(tenant_policies(context, tenancy, service, routed));
         }
     }
     policies
@@ -327,12 +328,7 @@ fn allow_policy(
                 .services
                 .iter()
                 .map(|name| {
-                    let account = context
-                        .profile
-                        .services
-                        .iter()
-                        .find(|s| &s.name == name)
-                        .map_or(name, |s| &s.service_account);
+                    let account = context.service(name).map_or(name, |s| &s.service_account);
                     principal(context.profile, context.namespace(), account.as_str())
                 })
                 .collect();
@@ -390,10 +386,14 @@ fn allow_policy(
         meta: Meta::new(
             service.name.as_str(),
             context.namespace(),
-            format!(
-                "Who may call {}: its callers and the routes of the gateway.",
-                service.name
-            ),
+            match (service.callers.is_empty(), routed.is_some()) {
+                (false, true) => format!(
+                    "Who may call {}: its callers and the routes of the gateway.",
+                    service.name
+                ),
+                (false, false) => format!("Who may call {}: its callers.", service.name),
+                _ => format!("Who may call {}: the routes of the gateway.", service.name),
+            },
         ),
         selector: labels(&service.labels),
         action: Some("ALLOW"),
@@ -436,12 +436,16 @@ fn authz_paths(prefixes: &[HttpPath]) -> Vec<String> {
     paths
 }
 
-/// §4.7: an ALLOW per tenant that reaches the service (claim and header must name it), and a
-/// DENY that keeps every tenant to its own paths and header.
+/// §4.7: an ALLOW per tenant that reaches the service through the gateway (claim and header
+/// must name it), and a DENY that keeps every tenant to its own paths and header. The ALLOW only
+/// exists where the gateway routes, since it admits the gateway's requests; tenant tokens that
+/// reach a service through another service are admitted by that caller's rule, and confined by
+/// the same DENY.
 fn tenant_policies(
     context: &Context<'_>,
     tenancy: &Tenancy,
     service: &Service,
+    routed: bool,
 ) -> Vec<AuthorizationPolicy> {
     let claim_key = format!("request.auth.claims[{}]", tenancy.claim);
     let header_key = format!("request.headers[{}]", tenancy.header);
@@ -457,18 +461,32 @@ fn tenant_policies(
         let id = tenant.id.to_string();
         let reaches = tenant.services.contains(&service.name);
         if reaches {
-            allow.push(Rule {
-                from: vec![Source {
-                    principals: vec![context.gateway_principal.clone()],
-                    request_principals: token_principal(context).into_iter().collect(),
-                    ..Source::default()
-                }],
-                to: operation(&tenant.methods, &tenant.paths, &[]),
-                when: vec![
-                    condition(&claim_key, vec![id.clone()], Vec::new()),
-                    condition(&header_key, vec![id.clone()], Vec::new()),
-                ],
-            });
+            if routed {
+                allow.push(Rule {
+                    from: vec![Source {
+                        principals: vec![context.gateway_principal.clone()],
+                        request_principals: token_principal(context).into_iter().collect(),
+                        ..Source::default()
+                    }],
+                    to: operation(&tenant.methods, &tenant.paths, &[]),
+                    when: vec![
+                        condition(&claim_key, vec![id.clone()], Vec::new()),
+                        condition(&header_key, vec![id.clone()], Vec::new()),
+                    ],
+                });
+            }
+            // Another ALLOW (a gateway route) may admit any method; the DENY keeps the tenant's.
+            if !tenant.methods.is_empty() {
+                deny.push(Rule {
+                    from: Vec::new(),
+                    to: vec![Operation {
+                        ports: ports.clone(),
+                        not_methods: tenant.methods.iter().map(ToString::to_string).collect(),
+                        ..Operation::default()
+                    }],
+                    when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
+                });
+            }
             let own_paths = authz_paths(&tenant.paths);
             // A tenant that may reach every path (`/`) has no paths to be kept out of.
             if !own_paths.is_empty() {

@@ -317,6 +317,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             }
         }
     }
+    let first_route = rules.len();
     for route in &service.routes {
         let destinations = match &route.target {
             Target::Subset(subset) => vec![to(Some(subset))],
@@ -328,7 +329,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 })
                 .collect(),
         };
-        rules.push(Rule {
+        let rule = Rule {
             name: route.name.to_string(),
             path: route.path.clone(),
             method: route.method.clone(),
@@ -343,7 +344,16 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             destinations,
             timeout: route.timeout,
             retries: route.retries.as_ref().map(RetryPolicy::from_budget),
-        });
+        };
+        // A route an earlier one shadows never matches; validation warned about it
+        // (`unreachable-route`), and Istio would warn about the dead rule.
+        if rules[first_route..]
+            .iter()
+            .any(|earlier| earlier.covers(&rule))
+        {
+            continue;
+        }
+        rules.push(rule);
     }
     let destinations = match &service.canary {
         Some(canary) => vec![
@@ -378,11 +388,17 @@ fn route_suffix(value: &str) -> String {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
         .collect();
-    suffix.trim_matches('-').to_string()
+    let suffix = suffix.trim_matches('-');
+    // A value of punctuation alone still needs a name; `unique_names` numbers repeats.
+    if suffix.is_empty() {
+        "value".to_string()
+    } else {
+        suffix.to_string()
+    }
 }
 
-/// Appends `-2`, `-3`… to repeated names, so that every route of a service has its own.
-fn unique_names(rules: &mut [Rule]) {
+/// Appends `-2`, `-3`… to repeated names, so that every route of a VirtualService has its own.
+pub(super) fn unique_names(rules: &mut [Rule]) {
     let mut seen = std::collections::BTreeSet::new();
     for rule in rules {
         let mut candidate = rule.name.clone();

@@ -253,7 +253,8 @@ pub struct RawRetryBudget {
     /// Overall timeout of the request, retries included.
     pub timeout: Sp<String>,
     /// Conditions that trigger a retry (Envoy `retry_on`).
-    /// Default: connect-failure, refused-stream, unavailable, cancelled, retriable-status-codes.
+    /// Default: Istio's, connect-failure, refused-stream, unavailable, cancelled,
+    /// retriable-status-codes and 503.
     pub retry_on: Option<Sp<Vec<Sp<String>>>>,
 }
 

@@ -42,6 +42,16 @@ pub(super) fn diagnose(error: &toml::de::Error) -> Diagnostic {
         let (found, expected) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
+        // toml hands integers beyond 64 bits to serde as i128, which reads as a type error.
+        if let Some(number) = found.strip_suffix(" as i128") {
+            let number = ticked(number).into_iter().next().unwrap_or_default();
+            return Diagnostic::new(
+                Code::NumberOutOfRange,
+                span,
+                format!("{number} is too large for any key of a profile"),
+            )
+            .label("does not fit in 64 bits");
+        }
         return Diagnostic::new(
             Code::WrongType,
             span,
@@ -134,6 +144,16 @@ mod tests {
         let d = diagnose_text("[services.a]\nport = \"x\"\n");
         assert_eq!(d.code, Code::WrongType);
         assert_eq!(d.message, "expected an integer, found string \"x\"");
+    }
+
+    #[test]
+    fn integers_beyond_64_bits_are_out_of_range() {
+        let d = diagnose_text("[services.a]\nport = 99999999999999999999\n");
+        assert_eq!(d.code, Code::NumberOutOfRange);
+        assert_eq!(
+            d.message,
+            "99999999999999999999 is too large for any key of a profile"
+        );
     }
 
     #[test]

@@ -16,6 +16,9 @@ use crate::plan::Plan;
 
 pub(crate) use yaml::comment_line;
 
+/// The file of the IstioOperator, which `istioctl install -f` takes and the API server does not.
+pub const OPERATOR_FILE: &str = "istio-service-mesh-config.yaml";
+
 /// One rendered output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
@@ -36,7 +39,7 @@ struct Output {
 /// The six files, in the order `istioctl install` and `kubectl apply` want them.
 const OUTPUTS: &[Output] = &[
     Output {
-        name: "istio-service-mesh-config.yaml",
+        name: OPERATOR_FILE,
         template: "istio-service-mesh-config.yaml.j2",
         source: include_str!("../../templates/istio-service-mesh-config.yaml.j2"),
         has_documents: |_| true,
@@ -97,10 +100,7 @@ impl std::error::Error for RenderError {}
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
     let context = Value::from(minijinja::value::Serde(plan));
-    let header: String = header
-        .lines()
-        .map(|line| format!("# {}\n", comment_line(line)))
-        .collect();
+    let header = header_comment(header);
     OUTPUTS
         .iter()
         .filter(|output| (output.has_documents)(plan))
@@ -116,6 +116,14 @@ pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
                 content: format!("{header}{}", tidy(&body)),
             })
         })
+        .collect()
+}
+
+/// `header` as YAML comment lines, each ending in a line break.
+pub(crate) fn header_comment(header: &str) -> String {
+    header
+        .lines()
+        .map(|line| format!("# {}\n", comment_line(line)))
         .collect()
 }
 

@@ -20,13 +20,21 @@ impl Checker {
     /// `[mesh]`.
     pub(super) fn mesh(&mut self, raw: &RawProfile) -> Option<Mesh> {
         let mesh = &raw.mesh;
-        let label = |c: &mut Self, v: &Option<Sp<String>>| match v {
+        let label = |c: &mut Self, key: &str, v: &Option<Sp<String>>| match v {
+            Some(v) if v.as_str().is_empty() => {
+                c.report(
+                    Diagnostic::new(Code::InvalidLabel, v.span(), format!("`{key}` is empty"))
+                        .label("Istio reads an empty value as unset")
+                        .help("remove the key to keep Istio's default, or give it a name"),
+                );
+                None
+            }
             Some(v) => c.parsed(v, Code::InvalidLabel, LabelValue::parse).map(Some),
             None => Some(None),
         };
-        let id = label(self, &mesh.id);
-        let cluster = label(self, &mesh.cluster);
-        let network = label(self, &mesh.network);
+        let id = label(self, "id", &mesh.id);
+        let cluster = label(self, "cluster", &mesh.cluster);
+        let network = label(self, "network", &mesh.network);
         let trust_domain = match &mesh.trust_domain {
             Some(domain) => {
                 let host = self.host(domain);
@@ -45,13 +53,17 @@ impl Checker {
         };
         let namespace = self.name_or(mesh.namespace.as_ref(), "default");
         let root_namespace = self.name_or(mesh.root_namespace.as_ref(), "istio-system");
-        if let (Some(ns), Some(root), Some(raw_ns)) = (&namespace, &root_namespace, &mesh.namespace)
-            && ns == root
+        // The defaults differ, so when the two are equal at least one of them is written.
+        if let (Some(ns), Some(root), Some(written)) = (
+            &namespace,
+            &root_namespace,
+            mesh.namespace.as_ref().or(mesh.root_namespace.as_ref()),
+        ) && ns == root
         {
             self.report(
                 Diagnostic::new(
                     Code::ConflictingKeys,
-                    raw_ns.span(),
+                    written.span(),
                     format!("workloads cannot live in the root namespace `{root}`"),
                 )
                 .help("policies in the root namespace apply to the whole mesh; use a namespace of its own"),

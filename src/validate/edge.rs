@@ -53,7 +53,6 @@ impl Checker {
         };
         let credential = self.name(&gw.credential);
         let https_port = self.port_or(gw.https_port.as_ref(), 443);
-        let http_port = self.port_or(gw.http_port.as_ref(), 80);
         let target = |c: &mut Self, port: Option<Port>, raw: Option<&Sp<i64>>| {
             let (port, cp) = (port?, control_plane?);
             let found = cp.ingress_gateway.ports.iter().find(|p| p.port == port);
@@ -70,8 +69,42 @@ impl Checker {
             Some((port, found?.target_port))
         };
         let https = target(self, https_port, gw.https_port.as_ref());
-        let https_redirect = gw.https_redirect.as_ref().is_none_or(|r| r.value);
-        let http = target(self, http_port, gw.http_port.as_ref());
+        let http_redirect = if gw.https_redirect.as_ref().is_none_or(|r| r.value) {
+            let http_port = self.port_or(gw.http_port.as_ref(), 80);
+            let http = target(self, http_port, gw.http_port.as_ref());
+            if let (Some(http), Some(https)) = (http, https)
+                && http.1 == https.1
+            {
+                self.report(
+                    Diagnostic::new(
+                        Code::ConflictingKeys,
+                        gw.http_port
+                            .as_ref()
+                            .or(gw.https_port.as_ref())
+                            .map_or(gateway.span(), Sp::span),
+                        format!(
+                            "the HTTP server (port {}) and the HTTPS server (port {}) would share \
+                             the gateway's container port {}",
+                            http.0, https.0, http.1
+                        ),
+                    )
+                    .help("give `http-port` and `https-port` Service ports with different target ports"),
+                );
+            }
+            http.map(Some)
+        } else {
+            if let Some(port) = &gw.http_port {
+                self.report(
+                    Diagnostic::new(
+                        Code::MissingDependency,
+                        port.span(),
+                        "`http-port` needs `https-redirect = true`",
+                    )
+                    .help("without the redirect there is no plain-HTTP server; remove `http-port`"),
+                );
+            }
+            Some(None)
+        };
         let cors = match &gw.cors {
             Some(cors) => self.cors(cors).map(Some),
             None => Some(None),
@@ -82,9 +115,8 @@ impl Checker {
             hosts: hosts?,
             credential: credential?,
             min_tls: gw.min_tls.as_ref().map_or(TlsVersion::V1_3, |v| v.value),
-            https_redirect,
             https_port: https?,
-            http_port: http?,
+            http_redirect: http_redirect?,
             cors: cors?,
             routes: routes?,
         }))
@@ -235,6 +267,7 @@ impl Checker {
                     .last()
                     .unwrap_or("")
                     .trim()
+                    .trim_start_matches("error: ")
                     .to_string(),
             )
         } else {
@@ -297,14 +330,21 @@ impl Checker {
         let originate = raw.tls_origination.as_ref().is_some_and(|t| t.value);
         let origination = if originate {
             let http_port = self.port_or(raw.http_port.as_ref(), 80);
-            if let (Some(http), Some(tls), Some(span)) = (http_port, port, raw.http_port.as_ref()) {
-                if http == tls {
-                    self.report(Diagnostic::new(
+            // The defaults differ, so when the two are equal at least one of them is written.
+            if let (Some(http), Some(tls), Some(written)) = (
+                http_port,
+                port,
+                raw.http_port.as_ref().or(raw.port.as_ref()),
+            ) && http == tls
+            {
+                self.report(
+                    Diagnostic::new(
                         Code::ConflictingKeys,
-                        span.span(),
-                        "the plain-HTTP port must differ from the TLS port",
-                    ));
-                }
+                        written.span(),
+                        format!("the plain-HTTP port {http} is also the TLS port"),
+                    )
+                    .help("the ServiceEntry needs one port for each; set `http-port` (default 80) and `port` (default 443) apart"),
+                );
             }
             let ca = match &raw.ca_certificates {
                 Some(path) => self.file_path(path).map(Some),
@@ -358,21 +398,20 @@ impl Checker {
 
     /// An absolute file path inside the proxy container.
     fn file_path(&mut self, raw: &Sp<String>) -> Option<String> {
-        let text = raw.as_str();
-        let ok = text.starts_with('/')
-            && text.len() <= 1024
-            && text
-                .chars()
-                .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c));
-        if ok {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidPath,
-                raw.span(),
-                format!("`{text}` is not an absolute file path"),
-            ));
-            None
-        }
+        self.text(
+            raw,
+            Code::InvalidPath,
+            is_file_path,
+            "an absolute file path",
+        )
     }
+}
+
+/// An absolute path of printable ASCII without quotes or backslashes, at most 1024 bytes.
+pub(super) fn is_file_path(text: &str) -> bool {
+    text.starts_with('/')
+        && text.len() <= 1024
+        && text
+            .chars()
+            .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c))
 }

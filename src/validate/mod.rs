@@ -6,6 +6,7 @@
 //! References are checked against the names the raw profile declares, so a section can check
 //! its references even when the section it refers to has errors of its own.
 
+mod clashes;
 mod control_plane;
 mod edge;
 mod fields;
@@ -63,6 +64,8 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
     checker.reachability(raw);
+    checker.name_clashes(raw);
+    checker.overlapping_selectors(raw);
     if let Some(mesh) = &mesh {
         checker.release_features(raw, mesh.istio_version);
     }

@@ -82,7 +82,10 @@ impl Checker {
         })?;
         let total: u32 = regions.iter().map(|r| r.weight.get()).sum();
         if !regions.is_empty() && total != 100 {
-            let mut spans = raw.values().map(|r| r.weight.span());
+            // Point at the weights in the order they are written, not in name order.
+            let mut spans: Vec<_> = raw.values().map(|r| r.weight.span()).collect();
+            spans.sort_by_key(|span| span.start);
+            let mut spans = spans.into_iter();
             let first = spans.next().unwrap_or(0..0);
             let mut diagnostic = Diagnostic::new(
                 Code::RegionWeightsSum,
@@ -432,6 +435,7 @@ impl Checker {
                             later.name, earlier.name
                         ),
                     )
+                    .label("left out of the VirtualService")
                     .help("put the more specific route first, or remove it"),
                 );
             }

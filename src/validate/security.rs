@@ -33,7 +33,7 @@ impl Checker {
                     Diagnostic::new(
                         Code::InsecureWithoutOptIn,
                         span,
-                        format!("{what} without an explicit opt-in"),
+                        format!("{what}; this needs the opt-in `{name}`"),
                     )
                     .label("weaker than the default")
                     .help(format!(
@@ -127,20 +127,16 @@ impl Checker {
         let jwks_uri = self.parsed(&jwt.jwks_uri, Code::JwtUrlNotHttps, HttpsUrl::parse);
         let audiences = if self.non_empty(&jwt.audiences, "`audiences`") {
             self.each(&jwt.audiences.value, |c, audience| {
-                let text = audience.as_str();
-                if !text.is_empty()
-                    && text.len() <= 256
-                    && text.chars().all(|ch| ('!'..='~').contains(&ch))
-                {
-                    Some(text.to_string())
-                } else {
-                    c.report(Diagnostic::new(
-                        Code::InvalidHeaderValue,
-                        audience.span(),
-                        format!("{text:?} is not an audience: use printable ASCII without spaces"),
-                    ));
-                    None
-                }
+                c.text(
+                    audience,
+                    Code::InvalidHeaderValue,
+                    |text| {
+                        !text.is_empty()
+                            && text.len() <= 256
+                            && text.chars().all(|ch| ('!'..='~').contains(&ch))
+                    },
+                    "an audience: use printable ASCII without spaces",
+                )
             })
         } else {
             None
@@ -158,6 +154,16 @@ impl Checker {
         let Some((first, _)) = raw.tenants.iter().next() else {
             return Some(None);
         };
+        if raw.gateway.is_none() {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingDependency,
+                    first.span(),
+                    "tenants need a gateway: tenant requests enter through it",
+                )
+                .help("add [gateway] with routes to the services the tenants reach"),
+            );
+        }
         if raw.security.jwt.is_none() {
             self.report(
                 Diagnostic::new(
@@ -172,22 +178,19 @@ impl Checker {
         }
         let claim = match &raw.tenancy.claim {
             Some(claim) => {
-                let text = claim.as_str();
-                let ok = !text.is_empty()
-                    && text.len() <= 128
-                    && text
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-                if ok {
-                    Some(text.to_string())
-                } else {
-                    self.report(Diagnostic::new(
-                        Code::InvalidName,
-                        claim.span(),
-                        format!("`{text}` is not a claim name: use letters, digits, `_` and `-`"),
-                    ));
-                    None
-                }
+                let is_claim = |text: &str| {
+                    !text.is_empty()
+                        && text.len() <= 128
+                        && text
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                };
+                self.text(
+                    claim,
+                    Code::InvalidName,
+                    is_claim,
+                    "a claim name: use letters, digits, `_` and `-`",
+                )
             }
             None => Some("tenant_id".to_string()),
         };

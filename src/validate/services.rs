@@ -175,8 +175,9 @@ impl Checker {
                     )
                     .secondary(
                         raw.load_balancer.as_ref().map_or(0..0, Sp::span),
-                        format!("load balancer is {other:?}"),
-                    ),
+                        format!("load balancer is `{}`", balancer_name(other)),
+                    )
+                    .help("remove `hash`, or write `load-balancer = \"consistent-hash\"`"),
                 );
                 None
             }
@@ -254,22 +255,19 @@ impl Checker {
 
     /// A cookie or query-parameter name: an RFC 7230 token.
     fn token(&mut self, raw: &Sp<String>, what: &str) -> Option<String> {
-        let text = raw.as_str();
-        let ok = !text.is_empty()
-            && text.len() <= 256
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&'*+-.^_`|~".contains(&b));
-        if ok {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidHeaderName,
-                raw.span(),
-                format!("`{text}` is not a valid {what}: use letters, digits and !#$&'*+-.^_`|~"),
-            ));
-            None
-        }
+        let is_token = |text: &str| {
+            !text.is_empty()
+                && text.len() <= 256
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$&'*+-.^_`|~".contains(&b))
+        };
+        self.text(
+            raw,
+            Code::InvalidHeaderName,
+            is_token,
+            &format!("a valid {what}: use letters, digits and !#$&'*+-.^_`|~"),
+        )
     }
 
     fn connection_pool(&mut self, raw: &Sp<RawConnectionPool>) -> Option<ConnectionPool> {
@@ -536,5 +534,15 @@ impl Checker {
             methods: methods?,
             paths: paths?,
         })
+    }
+}
+
+/// A load balancer as the profile writes it.
+fn balancer_name(kind: raw::LoadBalancer) -> &'static str {
+    match kind {
+        raw::LoadBalancer::RoundRobin => "round-robin",
+        raw::LoadBalancer::LeastRequest => "least-request",
+        raw::LoadBalancer::Random => "random",
+        raw::LoadBalancer::ConsistentHash => "consistent-hash",
     }
 }

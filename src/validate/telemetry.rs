@@ -1,12 +1,16 @@
 //! `[telemetry]`: providers, tracing, metric tags, request classes, access logging.
 
 use super::Checker;
+use super::edge::is_file_path;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
     AccessLog, Classify, HeaderTag, Percent, Provider, ProviderKind, TagName, Telemetry, Tracing,
 };
 use crate::profile::Sp;
 use crate::profile::raw::{self, Named, RawHeaderTag, RawProvider, RawTelemetry};
+
+/// The metric tag of request classes when the profile names none.
+const DEFAULT_CLASS_TAG: &str = "request_class";
 
 impl Checker {
     /// `[telemetry]`.
@@ -20,7 +24,13 @@ impl Checker {
         };
         let metric_tags = self.header_tags(&raw.metrics.tags);
         let classify = match &raw.metrics.classify {
-            Some(classify) => self.classify(classify).map(Some),
+            Some(classify) => {
+                let checked = self.classify(classify);
+                self.classify_tag_is_free(classify, &raw.metrics.tags)
+                    .then_some(checked)
+                    .flatten()
+                    .map(Some)
+            }
             None => Some(None),
         };
         let access_log = match &raw.access_log {
@@ -110,20 +120,12 @@ impl Checker {
                         ));
                     }
                     let path = match &raw.path {
-                        Some(path)
-                            if path.as_str().starts_with('/')
-                                && path.as_str().chars().all(|c| ('!'..='~').contains(&c)) =>
-                        {
-                            Some(path.value.clone())
-                        }
-                        Some(path) => {
-                            self.report(Diagnostic::new(
-                                Code::InvalidPath,
-                                path.span(),
-                                format!("`{}` is not an absolute file path", path.as_str()),
-                            ));
-                            None
-                        }
+                        Some(path) => self.text(
+                            path,
+                            Code::InvalidPath,
+                            is_file_path,
+                            "an absolute file path",
+                        ),
                         None => Some("/dev/stdout".to_string()),
                     };
                     path.map(|path| ProviderKind::FileAccessLog { path })
@@ -187,7 +189,7 @@ impl Checker {
                     reference.span(),
                     format!("provider `{name}` cannot be used for {use_for}"),
                 )
-                .secondary(declared_at, format!("declared as {kind:?}"))
+                .secondary(declared_at, format!("declared as `{}`", kind_name(kind)))
                 .help(match use_for {
                     "tracing" => "tracing needs an `opentelemetry` or `zipkin` provider",
                     _ => "access logs need an `otel-access-log` or `file-access-log` provider",
@@ -216,24 +218,23 @@ impl Checker {
     /// A literal value that ends up inside a CEL string or a span tag: printable, no quotes
     /// needed, short.
     fn literal(&mut self, raw: &Sp<String>) -> Option<String> {
-        let text = raw.as_str();
-        if !text.is_empty() && text.len() <= 256 && text.chars().all(|c| (' '..='~').contains(&c)) {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidHeaderValue,
-                raw.span(),
-                format!("{text:?} must be 1 to 256 printable ASCII characters"),
-            ));
-            None
-        }
+        self.text(
+            raw,
+            Code::InvalidHeaderValue,
+            |text| {
+                !text.is_empty()
+                    && text.len() <= 256
+                    && text.chars().all(|c| (' '..='~').contains(&c))
+            },
+            "1 to 256 printable ASCII characters",
+        )
     }
 
     fn classify(&mut self, raw: &Sp<raw::RawClassify>) -> Option<Classify> {
         let classify = &raw.value;
         let tag = match &classify.tag {
             Some(tag) => self.parsed(tag, Code::InvalidName, TagName::parse),
-            None => TagName::parse("request_class").ok(),
+            None => TagName::parse(DEFAULT_CLASS_TAG).ok(),
         };
         let default = match &classify.default {
             Some(default) => self.literal(default),
@@ -261,6 +262,40 @@ impl Checker {
             default: default?,
             classes: classes?,
         })
+    }
+
+    /// Whether the request-class tag differs from every metric tag: both become keys of one
+    /// `tagOverrides` map, where a repeated key is invalid YAML.
+    fn classify_tag_is_free(
+        &mut self,
+        classify: &Sp<raw::RawClassify>,
+        tags: &Named<RawHeaderTag>,
+    ) -> bool {
+        let tag = classify
+            .value
+            .tag
+            .as_ref()
+            .map_or(DEFAULT_CLASS_TAG, Sp::as_str);
+        let Some((clash, _)) = tags.get_key_value(tag) else {
+            return true;
+        };
+        let (span, note) = match &classify.value.tag {
+            Some(own) => (own.span(), "request-class tag set here"),
+            None => (
+                classify.span(),
+                "request classes use the tag `request_class` by default",
+            ),
+        };
+        self.report(
+            Diagnostic::new(
+                Code::DuplicateName,
+                clash.span(),
+                format!("metric tag `{tag}` is also the request-class tag"),
+            )
+            .secondary(span, note)
+            .help("rename the metric tag, or set another `tag` in [telemetry.metrics.classify]"),
+        );
+        false
     }
 
     fn access_log(
@@ -299,5 +334,15 @@ impl Checker {
             slower_than: slower_than?,
             debug_header: debug_header?,
         })
+    }
+}
+
+/// A provider kind as the profile writes it.
+fn kind_name(kind: raw::ProviderKind) -> &'static str {
+    match kind {
+        raw::ProviderKind::Opentelemetry => "opentelemetry",
+        raw::ProviderKind::Zipkin => "zipkin",
+        raw::ProviderKind::OtelAccessLog => "otel-access-log",
+        raw::ProviderKind::FileAccessLog => "file-access-log",
     }
 }

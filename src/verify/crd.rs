@@ -154,6 +154,7 @@ impl Crds {
                 level: Level::Warning,
                 path: Some(Path::of(&["apiVersion"])),
                 message: warning.clone(),
+                undecodable: false,
             });
         }
         problems.extend(schema_problems(
@@ -222,6 +223,7 @@ pub fn schema_problems(
                 path: Some(Path::of(&["status"])),
                 message: "status in a manifest is ignored by the API server (status subresource)"
                     .into(),
+                undecodable: false,
             });
         }
         let top = Node::new(document.root.line, Value::Map(top));
@@ -245,6 +247,7 @@ pub fn schema_problems(
             },
             path: Some(issue.path),
             message: issue.message,
+            undecodable: issue.undecodable,
         })
         .collect();
     problems.extend(status);

@@ -31,6 +31,9 @@ pub struct Problem {
     pub path: Option<Path>,
     /// What is wrong.
     pub message: String,
+    /// The value has a type or an enum value that Istio's protobuf decoder refuses, so the
+    /// admission webhook never sees the object.
+    pub undecodable: bool,
 }
 
 impl Problem {
@@ -41,6 +44,7 @@ impl Problem {
             level: Level::Error,
             path,
             message: message.into(),
+            undecodable: false,
         }
     }
 }

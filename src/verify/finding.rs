@@ -129,6 +129,8 @@ codes! {
     DuplicateObject = "duplicate-object", Rules;
     /// An IstioOperator shares its file with other objects; `istioctl install -f` refuses it.
     OperatorNotAlone = "operator-not-alone", Rules;
+    /// A rule of Istio's admission webhook (istiod's validating webhook, `istioctl validate`).
+    Webhook = "webhook", Webhook;
 }
 
 /// A problem found in YAML.

@@ -80,6 +80,7 @@ pub fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
             error: true,
             source: Source::Schema,
             message,
+            undecodable: false,
         });
     };
     let Some(metadata) = metadata else {
@@ -194,6 +195,7 @@ pub fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
         error: false,
         source: Source::Schema,
         message: "set by the API server; does not belong in a manifest".to_string(),
+        undecodable: false,
     }));
     issues
 }

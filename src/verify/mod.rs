@@ -13,7 +13,10 @@ pub mod node;
 pub mod release;
 pub mod rules;
 pub mod schema;
+pub mod webhook;
 pub mod yaml;
+
+use std::collections::HashSet;
 
 use crate::model::{IstioVersion, Profile};
 use crate::render::File;
@@ -96,16 +99,55 @@ pub fn check_document(document: &Document, schemas: Schemas<'_>) -> Vec<Problem>
             ),
         )];
     }
-    match schemas {
+    let mut problems = match schemas {
         Schemas::Nothing => Vec::new(),
         Schemas::Builtin(target) => builtin(document, target),
-        Schemas::Crds(crds) => {
-            if let Some(problem) = identity(document) {
-                return vec![problem];
-            }
-            crds.check(document).unwrap_or_else(|| skipped(document))
-        }
+        Schemas::Crds(crds) => match identity(document) {
+            Some(problem) => vec![problem],
+            None => crds.check(document).unwrap_or_else(|| skipped(document)),
+        },
+    };
+    problems.extend(admission(document, &problems));
+    problems
+}
+
+/// The admission webhook's rules ([`webhook`]). An object whose `spec` Istio's decoder refuses
+/// never reaches the webhook; a finding where the schema already found an error is the same
+/// mistake said twice, and is left out.
+fn admission(document: &Document, schema: &[Problem]) -> Vec<Problem> {
+    let spec = Path::of(&["spec"]);
+    if schema.iter().any(|p| {
+        p.undecodable
+            && p.path
+                .as_ref()
+                .is_some_and(|path| path.0.starts_with(&spec.0))
+    }) {
+        return Vec::new();
     }
+    let reported: HashSet<&Path> = schema
+        .iter()
+        .filter(|p| p.level == Level::Error)
+        .filter_map(|p| p.path.as_ref())
+        .collect();
+    webhook::check(&node::to_json(&document.root))
+        .into_iter()
+        .filter_map(|finding| {
+            let path = Path::parse(&finding.path);
+            if reported.contains(&path) {
+                return None;
+            }
+            Some(Problem {
+                code: Code::Webhook,
+                level: match finding.level {
+                    webhook::Level::Error => Level::Error,
+                    webhook::Level::Warning => Level::Warning,
+                },
+                path: Some(path),
+                message: finding.message,
+                undecodable: false,
+            })
+        })
+        .collect()
 }
 
 /// A missing or malformed `apiVersion` or `kind`.
@@ -149,6 +191,7 @@ fn skipped(document: &Document) -> Vec<Problem> {
             message: "not checked: no CRD describes IstioOperator (istioctl's input, not a \
                       cluster resource)"
                 .to_string(),
+            undecodable: false,
         }];
     }
     Vec::new()

@@ -99,6 +99,23 @@ impl Value {
     }
 }
 
+/// The value as JSON, as kubectl hands it to the API server.
+pub fn to_json(node: &Node) -> serde_json::Value {
+    match &node.value {
+        Value::Null => serde_json::Value::Null,
+        Value::Bool(b) => serde_json::Value::Bool(*b),
+        Value::Int(i) => serde_json::Value::from(*i),
+        Value::Float(f) => serde_json::Number::from_f64(*f)
+            .map_or(serde_json::Value::Null, serde_json::Value::Number),
+        Value::Str(s) => serde_json::Value::String(s.clone()),
+        Value::Seq(items) => items.iter().map(to_json).collect(),
+        Value::Map(entries) => entries
+            .iter()
+            .map(|(k, v)| (k.clone(), to_json(v)))
+            .collect(),
+    }
+}
+
 /// The value as short JSON, cut to about 60 characters, for messages.
 pub fn short(value: &Value) -> String {
     let mut text = String::new();
@@ -189,6 +206,41 @@ impl Path {
         Self(keys.iter().map(|k| Step::Key((*k).to_string())).collect())
     }
 
+    /// Reads a path as [`Path`] prints it (`spec.http[0]["a.b"]`); what does not parse ends
+    /// the path there, so a finding still points at the nearest node.
+    pub fn parse(text: &str) -> Self {
+        let mut steps = Vec::new();
+        let mut rest = text.trim_start_matches('.');
+        while !rest.is_empty() {
+            if let Some(inner) = rest.strip_prefix('[') {
+                if inner.starts_with('"') {
+                    let mut stream =
+                        serde_json::Deserializer::from_str(inner).into_iter::<String>();
+                    let Some(Ok(key)) = stream.next() else { break };
+                    let after = &inner[stream.byte_offset()..];
+                    steps.push(Step::Key(key));
+                    let Some(after) = after.strip_prefix(']') else {
+                        break;
+                    };
+                    rest = after;
+                } else {
+                    let Some((index, after)) = inner.split_once(']') else {
+                        break;
+                    };
+                    let Ok(index) = index.parse() else { break };
+                    steps.push(Step::Index(index));
+                    rest = after;
+                }
+            } else {
+                let rest_key = rest.strip_prefix('.').unwrap_or(rest);
+                let end = rest_key.find(['.', '[']).unwrap_or(rest_key.len());
+                steps.push(Step::Key(rest_key[..end].to_string()));
+                rest = &rest_key[end..];
+            }
+        }
+        Self(steps)
+    }
+
     /// The node at this path, or the deepest node on the way to it.
     pub fn deepest<'a>(&self, mut node: &'a Node) -> &'a Node {
         for step in &self.0 {
@@ -249,6 +301,14 @@ mod tests {
             r#"spec.http[0]["app.kubernetes.io/name"]"#
         );
         assert_eq!(Path::root().to_string(), ".");
+        for text in [
+            r#"spec.http[0]["app.kubernetes.io/name"].x"#,
+            "spec",
+            "a[1][2].b",
+        ] {
+            assert_eq!(Path::parse(text).to_string(), text);
+        }
+        assert_eq!(Path::parse(".").to_string(), ".");
     }
 
     #[test]

@@ -53,6 +53,7 @@ impl Findings {
             level,
             path: Some(path),
             message,
+            undecodable: false,
         }));
     }
 }

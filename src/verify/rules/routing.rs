@@ -269,7 +269,9 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
             if (with_subset.contains(host) && plain) || !reported.insert(host) {
                 continue;
             }
-            out.error(
+            // A warning, as istioctl's IST0140: a rate-limited gateway route keeps only the
+            // service's final route on purpose (one token bucket per Envoy route).
+            out.warning(
                 vs.document,
                 Code::IngressBypassesSubsets,
                 destination.at.path().key("host"),

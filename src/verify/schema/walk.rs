@@ -21,6 +21,8 @@ pub struct Issue {
     pub source: Source,
     /// What is wrong.
     pub message: String,
+    /// A type or enum mismatch: Istio's protobuf decoder refuses the value.
+    pub undecodable: bool,
 }
 
 /// The check behind an issue.
@@ -83,7 +85,16 @@ impl Walk {
             error,
             source,
             message,
+            undecodable: false,
         });
+    }
+
+    /// An error in the value's type or enum, which Istio's decoder refuses too.
+    fn undecodable(&mut self, path: &Trail<'_>, message: String) {
+        self.error(path, message);
+        if let Some(issue) = self.issues.last_mut() {
+            issue.undecodable = true;
+        }
     }
 
     /// Checks one node; `None` means it is `null` (and so pruned by the API server).
@@ -106,7 +117,7 @@ impl Walk {
         }
         if schema.int_or_string {
             if !matches!(value.value, Value::Str(_) | Value::Int(_)) {
-                self.error(
+                self.undecodable(
                     path,
                     format!(
                         "must be an integer or a string, not {} {}",
@@ -129,7 +140,7 @@ impl Walk {
                     );
                 }
                 _ => {
-                    self.error(
+                    self.undecodable(
                         path,
                         format!(
                             "must be {}, not {} {}",
@@ -280,7 +291,7 @@ impl Walk {
             && !allowed.iter().any(|a| same(a, value))
         {
             let names: Vec<String> = allowed.iter().map(plain).collect();
-            self.error(
+            self.undecodable(
                 path,
                 format!(
                     "unsupported value {}; supported: {}",

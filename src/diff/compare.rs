@@ -1,0 +1,273 @@
+//! Field-by-field comparison of two objects. Lists whose entries all have distinct names are
+//! matched by name; other lists of objects are aligned by their longest common run (so an
+//! inserted rule does not shift every later one); lists of plain values are compared whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::Value;
+use similar::{Algorithm, DiffOp, capture_diff_slices};
+
+use super::path::{FieldPath, Segment};
+use super::{Field, FieldChange};
+
+/// Every field in which `new` differs from `old`.
+pub(super) fn values(old: &Value, new: &Value) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    walk(&FieldPath::default(), old, new, &mut changes);
+    changes
+}
+
+fn push(changes: &mut Vec<FieldChange>, path: &FieldPath, change: Field) {
+    changes.push(FieldChange {
+        path: path.clone(),
+        change,
+    });
+}
+
+fn walk(path: &FieldPath, old: &Value, new: &Value, changes: &mut Vec<FieldChange>) {
+    match (old, new) {
+        (Value::Object(before), Value::Object(after)) => {
+            let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let at = path.join(Segment::Key(key.clone()));
+                match (before.get(key), after.get(key)) {
+                    (Some(a), Some(b)) => walk(&at, a, b, changes),
+                    (Some(a), None) => push(changes, &at, Field::Removed(a.clone())),
+                    (None, Some(b)) => push(changes, &at, Field::Added(b.clone())),
+                    (None, None) => {}
+                }
+            }
+        }
+        (Value::Array(before), Value::Array(after)) if before != after => {
+            if before.iter().chain(after).all(is_plain) {
+                push(
+                    changes,
+                    path,
+                    Field::Changed {
+                        old: old.clone(),
+                        new: new.clone(),
+                    },
+                );
+            } else if let (Some(old_names), Some(new_names)) = (names(before), names(after)) {
+                by_name(path, before, &old_names, after, &new_names, changes);
+            } else {
+                aligned(path, before, after, changes);
+            }
+        }
+        (a, b) if a != b => push(
+            changes,
+            path,
+            Field::Changed {
+                old: a.clone(),
+                new: b.clone(),
+            },
+        ),
+        _ => {}
+    }
+}
+
+fn is_plain(value: &Value) -> bool {
+    !matches!(value, Value::Object(_) | Value::Array(_))
+}
+
+/// What names a list entry: its `name`, a route destination's subset (or host), a server's port
+/// name, a metric override's metric.
+fn name_of(item: &Value) -> Option<String> {
+    let text = |pointer: &str| item.pointer(pointer).and_then(Value::as_str);
+    let name = text("/name")
+        .or_else(|| text("/destination/subset"))
+        .or_else(|| text("/destination/host"))
+        .or_else(|| text("/port/name"))
+        .or_else(|| text("/match/metric"))?;
+    Some(name.to_string())
+}
+
+/// The names of a list's entries, if every entry has one and no two share it.
+fn names(items: &[Value]) -> Option<Vec<String>> {
+    let names: Vec<String> = items.iter().map(name_of).collect::<Option<_>>()?;
+    let distinct: BTreeSet<&String> = names.iter().collect();
+    (distinct.len() == names.len()).then_some(names)
+}
+
+fn by_name(
+    path: &FieldPath,
+    before: &[Value],
+    old_names: &[String],
+    after: &[Value],
+    new_names: &[String],
+    changes: &mut Vec<FieldChange>,
+) {
+    let old_at: BTreeMap<&str, usize> = old_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let new_at: BTreeMap<&str, usize> = new_names
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.as_str(), i))
+        .collect();
+    let kept_old = old_names.iter().filter(|n| new_at.contains_key(n.as_str()));
+    let kept_new = new_names.iter().filter(|n| old_at.contains_key(n.as_str()));
+    if !kept_old.eq(kept_new) {
+        push(
+            changes,
+            path,
+            Field::Reordered {
+                old: old_names.to_vec(),
+                new: new_names.to_vec(),
+            },
+        );
+    }
+    for (name, item) in new_names.iter().zip(after) {
+        let at = path.join(Segment::Named(name.clone()));
+        match old_at.get(name.as_str()) {
+            Some(&index) => walk(&at, &before[index], item, changes),
+            None => push(changes, &at, Field::Added(item.clone())),
+        }
+    }
+    for (name, item) in old_names.iter().zip(before) {
+        if !new_at.contains_key(name.as_str()) {
+            push(
+                changes,
+                &path.join(Segment::Named(name.clone())),
+                Field::Removed(item.clone()),
+            );
+        }
+    }
+}
+
+fn aligned(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Vec<FieldChange>) {
+    let old_text: Vec<String> = before.iter().map(Value::to_string).collect();
+    let new_text: Vec<String> = after.iter().map(Value::to_string).collect();
+    for op in capture_diff_slices(Algorithm::Myers, &old_text, &new_text) {
+        match op {
+            DiffOp::Equal { .. } => {}
+            DiffOp::Delete {
+                old_index, old_len, ..
+            } => {
+                for (i, item) in before.iter().enumerate().skip(old_index).take(old_len) {
+                    push(
+                        changes,
+                        &path.join(Segment::Index(i)),
+                        Field::Removed(item.clone()),
+                    );
+                }
+            }
+            DiffOp::Insert {
+                new_index, new_len, ..
+            } => {
+                for (i, item) in after.iter().enumerate().skip(new_index).take(new_len) {
+                    push(
+                        changes,
+                        &path.join(Segment::Index(i)),
+                        Field::Added(item.clone()),
+                    );
+                }
+            }
+            DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => {
+                // Entries replaced in place are compared field by field, pairwise; the rest of
+                // the longer run was added or removed.
+                let paired = old_len.min(new_len);
+                for i in 0..paired {
+                    walk(
+                        &path.join(Segment::Index(new_index + i)),
+                        &before[old_index + i],
+                        &after[new_index + i],
+                        changes,
+                    );
+                }
+                for i in paired..old_len {
+                    push(
+                        changes,
+                        &path.join(Segment::Index(old_index + i)),
+                        Field::Removed(before[old_index + i].clone()),
+                    );
+                }
+                for i in paired..new_len {
+                    push(
+                        changes,
+                        &path.join(Segment::Index(new_index + i)),
+                        Field::Added(after[new_index + i].clone()),
+                    );
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn lines(old: &Value, new: &Value) -> Vec<String> {
+        values(old, new)
+            .iter()
+            .map(|c| format!("{}: {:?}", c.path, c.change))
+            .collect()
+    }
+
+    #[test]
+    fn named_entries_are_matched_by_name_and_a_reorder_is_one_change() {
+        let old = json!({"http": [{"name": "a", "timeout": "1s"}, {"name": "b"}]});
+        let new = json!({"http": [{"name": "b"}, {"name": "a", "timeout": "2s"}]});
+        assert_eq!(
+            lines(&old, &new),
+            [
+                r#"http: Reordered { old: ["a", "b"], new: ["b", "a"] }"#,
+                r#"http[a].timeout: Changed { old: String("1s"), new: String("2s") }"#,
+            ]
+        );
+    }
+
+    #[test]
+    fn an_inserted_entry_does_not_shift_the_others() {
+        let old = json!({"rules": [{"to": 1}, {"to": 3}]});
+        let new = json!({"rules": [{"to": 1}, {"to": 2}, {"to": 3}]});
+        assert_eq!(
+            lines(&old, &new),
+            [r#"rules[1]: Added(Object {"to": Number(2)})"#]
+        );
+    }
+
+    #[test]
+    fn plain_lists_are_compared_whole() {
+        let old = json!({"methods": ["GET"]});
+        let new = json!({"methods": ["GET", "POST"]});
+        assert_eq!(
+            lines(&old, &new),
+            [
+                r#"methods: Changed { old: Array [String("GET")], new: Array [String("GET"), String("POST")] }"#
+            ]
+        );
+    }
+
+    #[test]
+    fn keys_come_and_go() {
+        let old = json!({"a": 1, "b": 2});
+        let new = json!({"b": 2, "c": 3});
+        assert_eq!(
+            lines(&old, &new),
+            ["a: Removed(Number(1))", "c: Added(Number(3))"]
+        );
+    }
+
+    #[test]
+    fn duplicate_names_fall_back_to_alignment() {
+        let old = json!({"route": [{"destination": {"host": "h"}}, {"destination": {"host": "h"}, "weight": 1}]});
+        let new = json!({"route": [{"destination": {"host": "h"}}, {"destination": {"host": "h"}, "weight": 2}]});
+        assert_eq!(
+            lines(&old, &new),
+            ["route[1].weight: Changed { old: Number(1), new: Number(2) }"]
+        );
+    }
+}

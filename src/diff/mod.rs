@@ -1,0 +1,284 @@
+//! The semantic diff for review: two renders compared resource by resource (kind, namespace,
+//! name) and, for a changed resource, field by field, with lists matched by their names so that
+//! a reorder reads as a reorder and not as a rewrite.
+//!
+//! Both sides are rendered YAML (a folder read back, or a profile compiled), so a profile can
+//! be compared with a folder and comments or layout never count as changes.
+
+mod compare;
+mod json;
+mod markdown;
+mod path;
+mod text;
+mod value;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::render;
+
+pub use json::json;
+pub use markdown::markdown;
+pub use path::{FieldPath, Segment};
+pub use text::text;
+
+/// One object of a render.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Resource {
+    /// The file it came from.
+    pub file: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace` (empty for a cluster-scoped object).
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// The whole object.
+    pub value: Value,
+}
+
+impl Resource {
+    /// `Kind namespace/name`, as every format names it.
+    pub fn label(&self) -> String {
+        label(&self.kind, &self.namespace, &self.name)
+    }
+
+    /// What identifies it: kind, namespace, name.
+    fn key(&self) -> (&str, &str, &str) {
+        (&self.kind, &self.namespace, &self.name)
+    }
+}
+
+fn label(kind: &str, namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    }
+}
+
+/// Reads the objects of one YAML file; empty documents are skipped.
+pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, String> {
+    let mut resources = Vec::new();
+    for (index, document) in serde_norway::Deserializer::from_str(content).enumerate() {
+        let value: Value = serde::Deserialize::deserialize(document)
+            .map_err(|e| format!("{file}: document {}: not valid YAML: {e}", index + 1))?;
+        if value.is_null() {
+            continue;
+        }
+        let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str);
+        let (Some(kind), Some(name)) = (text("/kind"), text("/metadata/name")) else {
+            return Err(format!(
+                "{file}: document {} has no `kind` or `metadata.name`; meshc diff compares \
+                 Kubernetes objects",
+                index + 1
+            ));
+        };
+        resources.push(Resource {
+            file: file.to_string(),
+            kind: kind.to_string(),
+            namespace: text("/metadata/namespace").unwrap_or_default().to_string(),
+            name: name.to_string(),
+            value: value.clone(),
+        });
+    }
+    Ok(resources)
+}
+
+/// The differences between two renders, each named as the user gave it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// What the old side is (a path).
+    pub old: String,
+    /// What the new side is (a path).
+    pub new: String,
+    /// The resources that differ, ordered by file, kind, namespace and name.
+    pub resources: Vec<ResourceDiff>,
+}
+
+/// A resource that was added, removed or changed.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResourceDiff {
+    /// The file it is in (the new one, or the old one when it was removed).
+    pub file: String,
+    /// `kind`.
+    pub kind: String,
+    /// `metadata.namespace`.
+    pub namespace: String,
+    /// `metadata.name`.
+    pub name: String,
+    /// What happened to it.
+    pub change: Change,
+}
+
+impl ResourceDiff {
+    /// `Kind namespace/name`.
+    pub fn label(&self) -> String {
+        label(&self.kind, &self.namespace, &self.name)
+    }
+}
+
+/// What happened to a resource.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Change {
+    /// Only the new side has it.
+    Added(Value),
+    /// Only the old side has it.
+    Removed(Value),
+    /// Both have it; these fields differ (never empty).
+    Changed(Vec<FieldChange>),
+}
+
+/// One field that differs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldChange {
+    /// Where, from the object's root (`spec.` left out).
+    pub path: FieldPath,
+    /// How.
+    pub change: Field,
+}
+
+/// How a field differs.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Field {
+    /// A value replaced by another.
+    Changed {
+        /// Before.
+        old: Value,
+        /// After.
+        new: Value,
+    },
+    /// A key or list entry only the new side has.
+    Added(Value),
+    /// A key or list entry only the old side has.
+    Removed(Value),
+    /// A list whose named entries come in another order (order matters: routes are tried in it).
+    Reordered {
+        /// Names before.
+        old: Vec<String>,
+        /// Names after.
+        new: Vec<String>,
+    },
+}
+
+/// Compares two renders. Two objects with the same kind, namespace and name on one side are an
+/// error: the comparison would be ambiguous.
+pub fn compare<'a>(
+    old_label: &str,
+    old: &'a [Resource],
+    new_label: &str,
+    new: &'a [Resource],
+) -> Result<Report, String> {
+    let index = |label: &str, side: &'a [Resource]| {
+        let mut by_key = BTreeMap::new();
+        for resource in side {
+            if by_key.insert(resource.key(), resource).is_some() {
+                return Err(format!(
+                    "{label} holds {} twice; meshc diff needs each object once",
+                    resource.label()
+                ));
+            }
+        }
+        Ok(by_key)
+    };
+    let before = index(old_label, old)?;
+    let after = index(new_label, new)?;
+    let mut resources = Vec::new();
+    for (key, old) in &before {
+        match after.get(key) {
+            None => resources.push(diff_of(old, Change::Removed(old.value.clone()))),
+            Some(new) => {
+                let fields = compare::values(&old.value, &new.value);
+                if !fields.is_empty() {
+                    resources.push(diff_of(new, Change::Changed(fields)));
+                }
+            }
+        }
+    }
+    for (key, new) in &after {
+        if !before.contains_key(key) {
+            resources.push(diff_of(new, Change::Added(new.value.clone())));
+        }
+    }
+    resources.sort_by(|a, b| {
+        (file_rank(&a.file), &a.file, &a.kind, &a.namespace, &a.name).cmp(&(
+            file_rank(&b.file),
+            &b.file,
+            &b.kind,
+            &b.namespace,
+            &b.name,
+        ))
+    });
+    Ok(Report {
+        old: old_label.to_string(),
+        new: new_label.to_string(),
+        resources,
+    })
+}
+
+fn diff_of(resource: &Resource, change: Change) -> ResourceDiff {
+    ResourceDiff {
+        file: resource.file.clone(),
+        kind: resource.kind.clone(),
+        namespace: resource.namespace.clone(),
+        name: resource.name.clone(),
+        change,
+    }
+}
+
+/// meshc's files in output order, then any other file by name.
+fn file_rank(file: &str) -> usize {
+    render::file_names()
+        .position(|name| name == file)
+        .unwrap_or(usize::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OLD: &str = "---\nkind: VirtualService\nmetadata:\n  name: a\n  namespace: ns\nspec:\n  http:\n  - name: default\n    route:\n    - destination:\n        subset: stable\n      weight: 80\n    - destination:\n        subset: canary\n      weight: 20\n";
+
+    #[test]
+    fn a_weight_reads_in_one_line() {
+        let old = parse("virtual-services.yaml", OLD).unwrap();
+        let new = parse(
+            "virtual-services.yaml",
+            &OLD.replace("weight: 20", "weight: 30"),
+        )
+        .unwrap();
+        let report = compare("old", &old, "new", &new).unwrap();
+        assert_eq!(
+            text(&report, false),
+            "VirtualService ns/a http[default].route[canary].weight: 20 → 30\n"
+        );
+    }
+
+    #[test]
+    fn resources_are_added_and_removed_in_file_order() {
+        let old = parse("gateway.yaml", "kind: Gateway\nmetadata:\n  name: g\n").unwrap();
+        let new = parse("virtual-services.yaml", OLD).unwrap();
+        let report = compare("old", &old, "new", &new).unwrap();
+        assert_eq!(
+            text(&report, false),
+            "VirtualService ns/a added\nGateway g removed\n"
+        );
+    }
+
+    #[test]
+    fn an_object_twice_is_refused() {
+        let twice = parse("x.yaml", &format!("{OLD}{OLD}")).unwrap();
+        assert!(compare("old", &twice, "new", &[]).is_err());
+    }
+
+    #[test]
+    fn a_document_without_a_name_is_refused() {
+        assert!(parse("x.yaml", "kind: X\n").is_err());
+        assert!(
+            parse("x.yaml", "# only a comment\n---\n")
+                .unwrap()
+                .is_empty()
+        );
+    }
+}

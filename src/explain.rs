@@ -1,0 +1,583 @@
+//! `explain`: the effective mesh in words, service by service — routes in order, retries and
+//! timeouts, load balancing, circuit breaking, callers, tenants and sampling.
+//!
+//! Everything here is read from the [`Plan`], the same data the templates lay out, so the
+//! summary cannot disagree with the YAML. Resources are tied to a service the way the plan names
+//! them: its VirtualService, DestinationRule, ALLOW policy and Telemetry carry its name, its
+//! tenant policy `<name>-tenants`.
+
+use std::fmt::Write;
+
+use crate::plan::Plan;
+use crate::plan::destination_rule::{DestinationRule, LocalityPolicy, Pool, TrafficPolicy};
+use crate::plan::security::{AuthorizationPolicy, Operation, Rule, Source};
+use crate::plan::virtual_service::{HttpRoute, RouteDestination, RouteMatch, UriMatch};
+use crate::plan::{Label, VirtualService};
+
+/// A `--service` that names no service.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownService {
+    /// The name asked for.
+    pub name: String,
+    /// Every service the plan has, in order.
+    pub known: Vec<String>,
+}
+
+/// The summary of every service (with the mesh-wide settings first), or of one service.
+pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownService> {
+    let services: Vec<&VirtualService> = plan
+        .virtual_services
+        .iter()
+        .filter(|vs| vs.gateways.is_empty())
+        .collect();
+    let mut out = String::new();
+    match service {
+        Some(name) => {
+            let Some(vs) = services.iter().find(|vs| vs.meta.name == name) else {
+                return Err(UnknownService {
+                    name: name.to_string(),
+                    known: services.iter().map(|vs| vs.meta.name.clone()).collect(),
+                });
+            };
+            service_section(&mut out, plan, vs);
+        }
+        None => {
+            mesh_section(&mut out, plan);
+            for vs in services {
+                out.push('\n');
+                service_section(&mut out, plan, vs);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn mesh_section(out: &mut String, plan: &Plan) {
+    let operator = &plan.operator;
+    let _ = writeln!(
+        out,
+        "mesh {} (trust domain {}), Istio APIs {}",
+        operator.mesh_id.as_deref().unwrap_or("(unnamed)"),
+        operator.trust_domain,
+        plan.api.networking
+    );
+    for peer in &plan.security.peer_authentications {
+        let _ = writeln!(out, "  {}", peer.meta.comment);
+    }
+    let deny: Vec<&str> = plan
+        .security
+        .authorization_policies
+        .iter()
+        .filter(|p| is_allow_nothing(p))
+        .map(|p| p.meta.namespace.as_str())
+        .collect();
+    if deny.is_empty() {
+        out.push_str("  authorization: no default deny; a workload without an ALLOW policy takes any request\n");
+    } else {
+        let _ = writeln!(
+            out,
+            "  authorization: default deny in {}; a request no ALLOW policy matches is refused",
+            deny.join(", ")
+        );
+    }
+    if let Some(jwt) = plan.security.request_authentications.last() {
+        let at_edge = |labels: &[Label]| {
+            labels
+                .iter()
+                .any(|l| l.key == "istio" && l.value == "ingressgateway")
+        };
+        let required = plan.security.authorization_policies.iter().any(|p| {
+            p.action == Some("DENY")
+                && at_edge(&p.selector)
+                && p.rules
+                    .iter()
+                    .any(|r| r.from.iter().any(|s| !s.not_request_principals.is_empty()))
+        });
+        let _ = writeln!(
+            out,
+            "  JWT: issuer {}, audiences {}; {}",
+            jwt.issuer,
+            list_or(&jwt.audiences, "any"),
+            if required {
+                "a token is required at the ingress gateway"
+            } else {
+                "a token is checked when sent, not required"
+            }
+        );
+    }
+    if let Some(default) = plan.telemetry.iter().find(|t| t.selector.is_empty()) {
+        if let Some(tracing) = &default.tracing {
+            let tags: Vec<&str> = tracing.tags.iter().map(|t| t.name.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "  tracing: {} % of requests in {} to {}{}",
+                tracing.sampling,
+                default.meta.namespace,
+                tracing.provider,
+                if tags.is_empty() {
+                    String::new()
+                } else {
+                    format!(", tags {}", tags.join(", "))
+                }
+            );
+        }
+        if let Some(metric) = default.metrics.first() {
+            let tags: Vec<&str> = metric.tags.iter().map(|t| t.name.as_str()).collect();
+            let _ = writeln!(out, "  metrics: extra dimensions {}", tags.join(", "));
+        }
+        if let Some(log) = &default.access_log {
+            let _ = writeln!(out, "  access log to {} when {}", log.provider, log.filter);
+        }
+    }
+    for gateway in &plan.gateway.gateways {
+        let servers: Vec<String> = gateway
+            .servers
+            .iter()
+            .map(|server| {
+                let mut text = format!("{} {}", server.protocol, server.port);
+                if server.tls.https_redirect {
+                    text.push_str(" redirects to HTTPS");
+                }
+                if let Some(mode) = server.tls.mode {
+                    let _ = write!(text, " {mode}");
+                }
+                if let Some(version) = server.tls.min_version {
+                    let _ = write!(text, " from {version}");
+                }
+                if let Some(credential) = &server.tls.credential {
+                    let _ = write!(text, " with {credential}");
+                }
+                text
+            })
+            .collect();
+        let hosts: Vec<&str> = gateway
+            .servers
+            .first()
+            .map(|s| s.hosts.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        let _ = writeln!(
+            out,
+            "  gateway {}/{} for {}: {}",
+            gateway.meta.namespace,
+            gateway.meta.name,
+            hosts.join(", "),
+            servers.join("; ")
+        );
+    }
+}
+
+fn service_section(out: &mut String, plan: &Plan, vs: &VirtualService) {
+    let name = vs.meta.name.as_str();
+    let namespace = vs.meta.namespace.as_str();
+    let host = vs.hosts.first().map_or("", String::as_str);
+    let external = plan
+        .security
+        .service_entries
+        .iter()
+        .any(|e| e.meta.name == name && e.meta.namespace == namespace);
+    let _ = writeln!(
+        out,
+        "{} {name} ({host})",
+        if external {
+            "external service"
+        } else {
+            "service"
+        }
+    );
+    out.push_str("  routes, first match wins:\n");
+    for (index, route) in vs.http.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "    {}. {}: {} → {}",
+            index + 1,
+            route.name,
+            matches(&route.matches),
+            destinations(&route.destinations)
+        );
+        if let Some(policy) = policy_line(route) {
+            let _ = writeln!(out, "       {policy}");
+        }
+    }
+    ingress(out, plan, host);
+    let rule = plan
+        .destination_rules
+        .iter()
+        .find(|dr| dr.host.as_str() == host && dr.meta.namespace == namespace);
+    traffic(out, rule);
+    if !external {
+        callers(out, plan, name, namespace);
+        tenants(out, plan, name, namespace);
+        sampling(out, plan, name, namespace);
+    }
+}
+
+fn matches(entries: &[RouteMatch]) -> String {
+    if entries.is_empty() {
+        return "every request".to_string();
+    }
+    entries
+        .iter()
+        .map(|entry| {
+            let mut parts = Vec::new();
+            if let Some(method) = &entry.method {
+                parts.push(method.to_string());
+            }
+            match &entry.uri {
+                Some(UriMatch::Exact(path)) => parts.push(format!("path {path}")),
+                Some(UriMatch::Prefix(prefix)) => parts.push(format!("path {prefix}*")),
+                None => {}
+            }
+            for header in &entry.headers {
+                parts.push(format!("header {} = {}", header.name, header.exact));
+            }
+            if let Some(port) = entry.port {
+                parts.push(format!("port {port}"));
+            }
+            parts.join(", ")
+        })
+        .collect::<Vec<_>>()
+        .join(" or ")
+}
+
+fn destinations(destinations: &[RouteDestination]) -> String {
+    destinations
+        .iter()
+        .map(|d| {
+            let target = d
+                .subset
+                .as_ref()
+                .map_or_else(|| d.host.to_string(), ToString::to_string);
+            match d.weight {
+                Some(weight) => format!("{target} {weight} %"),
+                None => target,
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn policy_line(route: &HttpRoute) -> Option<String> {
+    let mut parts = Vec::new();
+    if let Some(timeout) = route.timeout {
+        parts.push(format!("timeout {timeout}"));
+    }
+    if let Some(retries) = &route.retries {
+        parts.push(match (&retries.per_try_timeout, &retries.retry_on) {
+            (Some(per_try), Some(on)) => format!(
+                "retries {} × {per_try} on {on} (budget {})",
+                retries.attempts, retries.budget
+            ),
+            _ => format!("no retries (budget {})", retries.budget),
+        });
+    }
+    (!parts.is_empty()).then(|| parts.join("; "))
+}
+
+/// The gateway paths that end at this host, and their rate limits.
+fn ingress(out: &mut String, plan: &Plan, host: &str) {
+    for vs in &plan.gateway.virtual_services {
+        let routes: Vec<&HttpRoute> = vs
+            .http
+            .iter()
+            .filter(|r| r.destinations.iter().any(|d| d.host.as_str() == host))
+            .collect();
+        if routes.is_empty() {
+            continue;
+        }
+        let mut paths: Vec<String> = Vec::new();
+        let mut limited: Vec<String> = Vec::new();
+        for route in routes {
+            let limit = plan
+                .gateway
+                .rate_limits
+                .iter()
+                .flat_map(|f| &f.routes)
+                .find(|l| l.route == route.name);
+            for entry in &route.matches {
+                let path = match &entry.uri {
+                    Some(UriMatch::Exact(path)) => path.to_string(),
+                    Some(UriMatch::Prefix(prefix)) => format!("{prefix}*"),
+                    None => continue,
+                };
+                if let Some(limit) = limit {
+                    let text = format!(
+                        "{path} ({} requests per {})",
+                        limit.requests, limit.interval
+                    );
+                    if !limited.contains(&text) {
+                        limited.push(text);
+                    }
+                } else if !paths.contains(&path) {
+                    paths.push(path);
+                }
+            }
+        }
+        paths.extend(limited);
+        let _ = writeln!(
+            out,
+            "  from the ingress ({}): {}, with the routes above",
+            vs.gateways.join(", "),
+            paths.join(", ")
+        );
+    }
+}
+
+fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
+    let policy = rule.and_then(|r| r.traffic_policy.as_ref());
+    let balancer = policy.and_then(|p| p.load_balancer.as_ref());
+    let mut text = match balancer {
+        Some(lb) => match (&lb.simple, &lb.hash) {
+            (Some(simple), _) => simple.to_ascii_lowercase().replace('_', " "),
+            (None, Some(hash)) => {
+                let on = if let Some(header) = &hash.header {
+                    format!("header {header}")
+                } else if let Some(parameter) = &hash.query_parameter {
+                    format!("query parameter {parameter}")
+                } else if let Some(cookie) = &hash.cookie {
+                    match hash.cookie_ttl {
+                        Some(ttl) => format!("cookie {cookie} (ttl {ttl})"),
+                        None => format!("cookie {cookie}"),
+                    }
+                } else {
+                    "source IP".to_string()
+                };
+                format!("consistent hash on {on}")
+            }
+            (None, None) => "Istio's default".to_string(),
+        },
+        None => "Istio's default".to_string(),
+    };
+    if let Some(locality) = balancer.and_then(|lb| lb.locality.as_ref()) {
+        let _ = write!(text, "; {}", locality_text(locality));
+    }
+    let _ = writeln!(out, "  load balancing: {text}");
+    if let Some(pool) = policy.and_then(|p| p.connection_pool.as_ref()) {
+        let _ = writeln!(out, "  connection pool: {}", pool_text(pool));
+    }
+    if let Some(outlier) = policy.and_then(|p| p.outlier_detection.as_ref()) {
+        let _ = writeln!(
+            out,
+            "  circuit breaker: eject a host after {} consecutive 5xx (scan every {}) for {} and longer{}",
+            outlier.consecutive_5xx_errors,
+            outlier.interval,
+            outlier.base_ejection_time,
+            outlier
+                .max_ejection_percent
+                .map_or_else(String::new, |p| format!(", at most {p} % of hosts"))
+        );
+    }
+    if let Some(tls) = policy.map(|p| &p.port_tls).filter(|t| !t.is_empty()) {
+        for port in tls {
+            let _ = writeln!(
+                out,
+                "  TLS: the sidecar originates TLS to {} for plain HTTP on port {}",
+                port.sni, port.port
+            );
+        }
+    }
+    if let Some(rule) = rule.filter(|r| !r.subsets.is_empty()) {
+        let subsets: Vec<String> = rule
+            .subsets
+            .iter()
+            .map(|s| {
+                let mut text = format!("{} {}", s.name, labels(&s.labels));
+                if let Some(pool) = s
+                    .traffic_policy
+                    .as_ref()
+                    .and_then(|p: &TrafficPolicy| p.connection_pool.as_ref())
+                {
+                    let _ = write!(text, " (pool: {})", pool_text(pool));
+                }
+                text
+            })
+            .collect();
+        let _ = writeln!(out, "  subsets: {}", subsets.join("; "));
+    }
+}
+
+fn locality_text(locality: &LocalityPolicy) -> String {
+    if locality.failover.is_empty() {
+        let shares: Vec<String> = locality
+            .distribute
+            .iter()
+            .map(|s| format!("{} {} %", s.locality, s.weight))
+            .collect();
+        format!("spread over regions {}", shares.join(", "))
+    } else {
+        let failover: Vec<String> = locality
+            .failover
+            .iter()
+            .map(|f| format!("{} → {}", f.from, f.to))
+            .collect();
+        format!(
+            "stays in the caller's region, failover {}",
+            failover.join(", ")
+        )
+    }
+}
+
+fn pool_text(pool: &Pool) -> String {
+    let mut parts = Vec::new();
+    let mut add = |value: Option<u32>, what: &str| {
+        if let Some(value) = value {
+            parts.push(format!("{value} {what}"));
+        }
+    };
+    add(pool.max_connections, "connections");
+    add(pool.max_pending_requests, "pending requests");
+    add(pool.max_requests, "requests");
+    add(pool.max_requests_per_connection, "requests per connection");
+    add(pool.max_retries, "retries");
+    if let Some(timeout) = pool.connect_timeout {
+        parts.push(format!("connect timeout {timeout}"));
+    }
+    if let Some(timeout) = pool.idle_timeout {
+        parts.push(format!("idle timeout {timeout}"));
+    }
+    parts.join(", ")
+}
+
+fn labels(labels: &[Label]) -> String {
+    let pairs: Vec<String> = labels
+        .iter()
+        .map(|l| format!("{}={}", l.key, l.value))
+        .collect();
+    format!("{{{}}}", pairs.join(", "))
+}
+
+fn is_allow_nothing(policy: &AuthorizationPolicy) -> bool {
+    policy.action.is_none() && policy.rules.is_empty() && policy.selector.is_empty()
+}
+
+fn policy<'a>(plan: &'a Plan, name: &str, namespace: &str) -> Option<&'a AuthorizationPolicy> {
+    plan.security
+        .authorization_policies
+        .iter()
+        .find(|p| p.meta.name == name && p.meta.namespace == namespace && p.action == Some("ALLOW"))
+}
+
+fn callers(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
+    let Some(allow) = policy(plan, name, namespace) else {
+        let denied = plan
+            .security
+            .authorization_policies
+            .iter()
+            .any(|p| p.meta.namespace == namespace && is_allow_nothing(p));
+        out.push_str(if denied {
+            "  callers: nobody (default deny, and no ALLOW policy for it)\n"
+        } else {
+            "  callers: anyone (no ALLOW policy and no default deny)\n"
+        });
+        return;
+    };
+    out.push_str("  callers (any rule admits):\n");
+    for rule in &allow.rules {
+        let _ = writeln!(out, "    - {}", rule_text(rule));
+    }
+}
+
+fn rule_text(rule: &Rule) -> String {
+    let from = if rule.from.is_empty() {
+        "anyone".to_string()
+    } else {
+        rule.from
+            .iter()
+            .map(source_text)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    let to = if rule.to.is_empty() {
+        "any request".to_string()
+    } else {
+        rule.to
+            .iter()
+            .map(operation_text)
+            .collect::<Vec<_>>()
+            .join(" or ")
+    };
+    format!("{from}: {to}")
+}
+
+fn source_text(source: &Source) -> String {
+    let mut parts = Vec::new();
+    if !source.principals.is_empty() {
+        parts.push(source.principals.join(", "));
+    }
+    if !source.namespaces.is_empty() {
+        parts.push(format!("namespace {}", source.namespaces.join(", ")));
+    }
+    if !source.request_principals.is_empty() {
+        parts.push(format!(
+            "with a token from {}",
+            source.request_principals.join(", ")
+        ));
+    }
+    parts.join(" ")
+}
+
+fn operation_text(operation: &Operation) -> String {
+    let methods = list_or(&operation.methods, "any method");
+    let paths = list_or(&operation.paths, "any path");
+    format!("{methods} on {paths}")
+}
+
+fn list_or(items: &[String], none: &str) -> String {
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.join(", ")
+    }
+}
+
+/// The tenants that reach the service: each rule of `<name>-tenants` admits the tenant its
+/// claim condition names.
+fn tenants(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
+    let Some(allow) = policy(plan, &format!("{name}-tenants"), namespace) else {
+        return;
+    };
+    let reach: Vec<String> = allow
+        .rules
+        .iter()
+        .map(|rule| {
+            let tenant = rule
+                .when
+                .iter()
+                .find(|c| c.key.starts_with("request.auth.claims["))
+                .map_or_else(String::new, |c| c.values.join(", "));
+            let to = if rule.to.is_empty() {
+                "any request".to_string()
+            } else {
+                rule.to
+                    .iter()
+                    .map(operation_text)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            };
+            format!("{tenant} ({to})")
+        })
+        .collect();
+    let _ = writeln!(
+        out,
+        "  tenants: {}; other tenants are refused, and a tenant header must match the token's claim",
+        reach.join("; ")
+    );
+}
+
+fn sampling(out: &mut String, plan: &Plan, name: &str, namespace: &str) {
+    let own = plan
+        .telemetry
+        .iter()
+        .find(|t| t.meta.name == name && t.meta.namespace == namespace && !t.selector.is_empty())
+        .and_then(|t| t.tracing.as_ref());
+    let default = plan
+        .telemetry
+        .iter()
+        .find(|t| t.meta.namespace == namespace && t.selector.is_empty())
+        .and_then(|t| t.tracing.as_ref());
+    let text = match (own, default) {
+        (Some(own), _) => format!("{} % (its own Telemetry)", own.sampling),
+        (None, Some(default)) => format!("{} % (the namespace default)", default.sampling),
+        (None, None) => "not traced".to_string(),
+    };
+    let _ = writeln!(out, "  sampling: {text}");
+}

@@ -1,0 +1,78 @@
+//! The README stays true: its profile reference names every key of the format, and its
+//! diagnostics table names every code.
+
+use std::collections::BTreeSet;
+
+use meshc::diagnostic::Code;
+use serde_json::Value;
+
+use crate::support::root;
+
+fn readme() -> String {
+    std::fs::read_to_string(root().join("README.md")).unwrap()
+}
+
+/// Every property name anywhere in the schema.
+fn keys(schema: &Value, out: &mut BTreeSet<String>) {
+    match schema {
+        Value::Object(map) => {
+            if let Some(Value::Object(properties)) = map.get("properties") {
+                out.extend(properties.keys().cloned());
+            }
+            map.values().for_each(|v| keys(v, out));
+        }
+        Value::Array(items) => items.iter().for_each(|v| keys(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_profile_key_is_documented() {
+    let schema = serde_json::to_value(meshc::profile::schema()).unwrap();
+    let mut all = BTreeSet::new();
+    keys(&schema, &mut all);
+    assert!(
+        all.len() > 100,
+        "the schema walk found too few keys: {}",
+        all.len()
+    );
+    // A key counts as documented when it stands in a code span, alone or as part of a path or
+    // table such as `[control-plane.proxy]` or `autoscale = { min, max, cpu-percent }`.
+    let readme = readme();
+    let documented: BTreeSet<&str> = readme
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .flat_map(|span| span.split(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_')))
+        .collect();
+    let missing: Vec<&String> = all
+        .iter()
+        .filter(|k| !documented.contains(k.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's profile reference lacks {missing:?}"
+    );
+}
+
+#[test]
+fn every_code_is_documented() {
+    let readme = readme();
+    let missing: Vec<&str> = Code::ALL
+        .iter()
+        .map(|c| c.as_str())
+        .filter(|c| !readme.contains(&format!("| `{c}` |")))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "README's diagnostics table lacks {missing:?}"
+    );
+}
+
+#[test]
+fn the_two_commands_open_the_readme() {
+    let readme = readme();
+    let opening: String = readme.lines().take(12).collect::<Vec<_>>().join("\n");
+    assert!(opening.contains("cargo run -- render profiles/prod.toml --out out/prod"));
+    assert!(opening.contains("cargo test"));
+}
