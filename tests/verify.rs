@@ -92,6 +92,18 @@ fn rule_and_legacy_fixtures_report_exactly_their_codes() {
 }
 
 #[test]
+fn every_verify_code_is_in_the_readme() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for code in Code::ALL {
+        assert!(
+            readme.contains(&format!("| `{}` |", code.as_str())),
+            "README's verification table lacks {}",
+            code.as_str()
+        );
+    }
+}
+
+#[test]
 fn every_rule_has_a_fixture_that_fires_it() {
     let mut fired = BTreeSet::new();
     for case in cases("rules") {

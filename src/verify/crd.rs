@@ -112,11 +112,6 @@ impl Crds {
         Ok(())
     }
 
-    /// How many kinds are known.
-    pub fn len(&self) -> usize {
-        self.kinds.len()
-    }
-
     /// Whether no CRD was added.
     pub fn is_empty(&self) -> bool {
         self.kinds.is_empty()

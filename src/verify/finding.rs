@@ -68,16 +68,8 @@ macro_rules! codes {
                     $(Code::$variant => Family::$family,)+
                 }
             }
-
-            /// One line on what the rule checks, from the variant's doc comment.
-            pub fn summary(self) -> &'static str {
-                match self {
-                    $(Code::$variant => codes!(@first $($doc)+),)+
-                }
-            }
         }
     };
-    (@first $first:literal $($rest:literal)*) => { $first.trim_ascii() };
 }
 
 codes! {

@@ -168,7 +168,7 @@ pub(super) fn substring(text: &str, start: i64, end: Option<i64>) -> Result<Stri
 }
 
 /// Go's `net/url.ParseRequestURI`: the lower-cased scheme, or Go's error.
-pub fn parse_request_uri(raw: &str) -> Result<String, String> {
+pub(super) fn parse_request_uri(raw: &str) -> Result<String, String> {
     if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
         return Err("net/url: invalid control character in URL".to_string());
     }

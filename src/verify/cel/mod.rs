@@ -9,7 +9,7 @@ mod lex;
 mod parse;
 mod value;
 
-pub use k8s::{parse_duration, parse_request_uri};
+pub use k8s::parse_duration;
 
 use eval::{FUNCTIONS, Scope};
 use parse::Expr;
