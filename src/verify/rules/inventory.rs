@@ -27,11 +27,11 @@ pub struct Inventory {
     workloads: Vec<Workload>,
     /// When the inventory comes from files: any `name.ns.svc.cluster.local` is taken to exist
     /// unless the files hold the Services of `ns`, and selectors are judged only in namespaces
-    /// whose workloads the files hold.
+    /// whose pod owners (Deployments, StatefulSets, …) the files hold.
     partial: bool,
     /// Namespaces whose Services the files hold.
     service_namespaces: HashSet<String>,
-    /// Namespaces whose workloads the files hold.
+    /// Namespaces whose pod owners the files hold.
     workload_namespaces: HashSet<String>,
     /// Whether an IstioOperator declares the gateways (so gateway pods are known).
     gateways_known: bool,
@@ -70,7 +70,9 @@ impl Inventory {
                 continue;
             };
             let group = document.api().map_or("", |(g, _)| g);
-            let labels = match (group, kind) {
+            // Pod owners tell which pods a namespace runs; a Service's selector and a
+            // WorkloadEntry name some of them, but not all.
+            let (labels, owner) = match (group, kind) {
                 ("", "Service") => {
                     if let Some(name) = document.name() {
                         inventory
@@ -78,20 +80,27 @@ impl Inventory {
                             .insert(format!("{name}.{namespace}.svc.{CLUSTER_DOMAIN}"));
                         inventory.service_namespaces.insert(namespace.to_string());
                     }
-                    document.root.at(&["spec", "selector"])
+                    (document.root.at(&["spec", "selector"]), false)
                 }
                 (
                     "apps" | "batch",
                     "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Job",
-                ) => document
-                    .root
-                    .at(&["spec", "template", "metadata", "labels"]),
-                ("", "Pod") => document.root.at(&["metadata", "labels"]),
-                ("networking.istio.io", "WorkloadEntry") => document.root.at(&["spec", "labels"]),
+                ) => (
+                    document
+                        .root
+                        .at(&["spec", "template", "metadata", "labels"]),
+                    true,
+                ),
+                ("", "Pod") => (document.root.at(&["metadata", "labels"]), true),
+                ("networking.istio.io", "WorkloadEntry") => {
+                    (document.root.at(&["spec", "labels"]), false)
+                }
                 _ => continue,
             };
             if let Some(labels) = labels.map(string_map).filter(|l| !l.is_empty()) {
-                inventory.workload_namespaces.insert(namespace.to_string());
+                if owner {
+                    inventory.workload_namespaces.insert(namespace.to_string());
+                }
                 inventory.workloads.push(Workload {
                     namespace: namespace.to_string(),
                     labels,
