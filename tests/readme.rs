@@ -58,10 +58,15 @@ fn every_profile_key_is_documented() {
 #[test]
 fn every_code_is_documented() {
     let readme = readme();
+    // Only the profile diagnostics' own table counts: verify's codes have a table of their own.
+    let section = readme
+        .split("\n## ")
+        .find(|s| s.starts_with("Diagnostics"))
+        .expect("README has a Diagnostics section");
     let missing: Vec<&str> = Code::ALL
         .iter()
         .map(|c| c.as_str())
-        .filter(|c| !readme.contains(&format!("| `{c}` |")))
+        .filter(|c| !section.contains(&format!("| `{c}` |")))
         .collect();
     assert!(
         missing.is_empty(),

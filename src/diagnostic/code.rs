@@ -148,6 +148,8 @@ codes! {
     CallerWithoutSource = "caller-without-source", Error;
     /// A service that nothing may call: no callers, no gateway route, no tenant.
     UnreachableService = "unreachable-service", Warning;
+    /// A rate-limited gateway route reaches a service that routes by subsets without any subset.
+    IngressBypassesSubsets = "ingress-bypasses-subsets", Warning;
     /// A route that can never match because an earlier route catches its requests.
     UnreachableRoute = "unreachable-route", Warning;
 }

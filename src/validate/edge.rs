@@ -8,7 +8,9 @@ use crate::model::{
     TlsVersion,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{Named, RawCors, RawExternalService, RawGatewayRoute, RawProfile};
+use crate::profile::raw::{
+    Named, RawCors, RawExternalService, RawGatewayRoute, RawProfile, RawService,
+};
 
 /// Most requests a rate-limit bucket may hold; Envoy's token bucket is a uint32.
 const MAX_RATE: i64 = 1_000_000;
@@ -143,6 +145,9 @@ impl Checker {
             );
             let rate_limit = match &route.rate_limit {
                 Some(limit) => {
+                    if let Some(target) = profile.services.get(route.service.as_str()) {
+                        c.rate_limit_bypasses_subsets(name, limit.span(), target);
+                    }
                     let requests = c.count(&limit.value.requests, 1..=MAX_RATE);
                     let per = c.duration(&limit.value.per);
                     Some(Some(RateLimit {
@@ -168,6 +173,38 @@ impl Checker {
                 .then_with(|| a.prefix.cmp(&b.prefix))
         });
         Some(routes)
+    }
+
+    /// Warns when a rate-limited route, which is one Envoy route to the service's final
+    /// destinations, reaches a service that routes by subsets without any subset: ingress
+    /// requests on it then go to every pod, canary and special subsets alike (IST0140).
+    fn rate_limit_bypasses_subsets(
+        &mut self,
+        route: &Sp<String>,
+        limit: std::ops::Range<usize>,
+        service: &RawService,
+    ) {
+        let final_has_subset = service.canary.is_some() || service.default_subset.is_some();
+        let routes_by_subset = !service.routes.is_empty()
+            || service.priority.is_some()
+            || service.region_routing.as_ref().is_some_and(|r| r.value);
+        if routes_by_subset && !final_has_subset {
+            self.report(
+                Diagnostic::new(
+                    Code::IngressBypassesSubsets,
+                    limit,
+                    format!(
+                        "requests on rate-limited route `{}` reach every pod of the service, not its subsets",
+                        route.as_str()
+                    ),
+                )
+                .help(
+                    "a rate-limited route is one Envoy route to the service's final destinations, \
+                     so the service's own routes do not apply to it; give the service a \
+                     `default-subset` (or a canary) to keep its requests on a subset",
+                ),
+            );
+        }
     }
 
     fn cors(&mut self, raw: &Sp<RawCors>) -> Option<Cors> {
