@@ -4,10 +4,6 @@ use meshc::diagnostic::Code;
 use meshc::limits::MAX_PROFILE_BYTES;
 use meshc::source::Source;
 
-/// Codes that fixture folders cannot pin (the case is too large to commit), with the test that
-/// pins them instead; `fixtures::every_code_has_a_fixture` counts these.
-pub(crate) const PINNED_HERE: &[Code] = &[Code::TooLarge];
-
 #[test]
 fn an_oversized_profile_is_refused_before_parsing() {
     // Valid TOML all the way: a comment padded past the limit.

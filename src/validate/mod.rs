@@ -9,7 +9,9 @@
 mod clashes;
 mod control_plane;
 mod edge;
+mod expansion;
 mod fields;
+mod re2;
 mod routing;
 mod security;
 mod services;
@@ -65,6 +67,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.overlapping_selectors(raw);
+    checker.expansion(raw);
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,
