@@ -26,7 +26,8 @@ pub const MAX_ENTRIES: usize = 256;
 
 /// Most items the profile's multiplying features may generate: tenant isolation writes a rule
 /// per tenant on every service and a path per tenant path on every service the tenant
-/// reaches; every gateway route copies its service's routes.
+/// reaches; every gateway route copies its service's routes; region routing adds a subset and
+/// a route per region to each service that asks for it.
 pub const MAX_GENERATED: usize = 100_000;
 
 /// Every limit, for the README's table and the tests: name, value, what it bounds.
@@ -55,6 +56,7 @@ pub const ALL: &[(&str, usize, &str)] = &[
     (
         "generated items",
         MAX_GENERATED,
-        "tenant rules and paths over all services, plus gateway routes times their service's routes",
+        "tenant rules and paths over all services, plus gateway routes times their service's \
+         routes, plus region subsets and routes",
     ),
 ];
