@@ -2,11 +2,14 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cel;
 mod cli;
 mod diff;
+mod faults;
 mod fixtures;
 mod limits;
 mod profiles;
+mod properties;
 mod readme;
 mod recipes;
 mod review;

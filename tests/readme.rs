@@ -81,3 +81,25 @@ fn the_two_commands_open_the_readme() {
     assert!(opening.contains("cargo run -- render profiles/prod.toml --out out/prod"));
     assert!(opening.contains("cargo test"));
 }
+
+/// `4194304` as `4,194,304`.
+fn grouped(number: usize) -> String {
+    let digits = number.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[test]
+fn every_limit_is_documented() {
+    let readme = readme();
+    for (name, value, _) in meshc::limits::ALL {
+        let row = format!("| {name} | {} |", grouped(*value));
+        assert!(readme.contains(&row), "README's limits table lacks `{row}`");
+    }
+}

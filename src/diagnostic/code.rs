@@ -46,7 +46,7 @@ codes! {
     Internal = "internal", Error;
     /// The profile is not UTF-8 text.
     NotUtf8 = "not-utf8", Error;
-    /// The profile exceeds a size limit (bytes, services, string length).
+    /// The profile exceeds a size limit (bytes, nesting, string length, entries, generated items).
     TooLarge = "too-large", Error;
     /// The profile is not valid TOML.
     TomlSyntax = "toml-syntax", Error;

@@ -292,33 +292,26 @@ impl Checker {
     /// A regular expression as Istio checks it: it compiles, and is at most 1024 characters.
     pub(super) fn regex(&mut self, raw: &Sp<String>) -> Option<()> {
         let text = raw.as_str();
-        let problem = if text.is_empty() {
-            Some("it is empty".to_string())
+        let compiles =
+            |problem: &str| format!("the regular expression does not compile: {problem}");
+        let message = if text.is_empty() {
+            Some(compiles("it is empty"))
         } else if text.len() > 1024 {
-            Some("it is longer than 1024 characters".to_string())
+            Some(compiles("it is longer than 1024 characters"))
         } else if let Err(error) = regex::RegexBuilder::new(text).size_limit(1 << 20).build() {
-            Some(
-                error
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_start_matches("error: ")
-                    .to_string(),
-            )
+            let text = error.to_string();
+            let last = text.lines().last().unwrap_or("").trim();
+            Some(compiles(last.trim_start_matches("error: ")))
         } else {
-            None
+            super::re2::difference(text).map(|problem| {
+                format!("the regular expression means something else to RE2: {problem}")
+            })
         };
-        match problem {
-            Some(problem) => {
+        match message {
+            Some(message) => {
                 self.report(
-                    Diagnostic::new(
-                        Code::InvalidRegex,
-                        raw.span(),
-                        format!("the regular expression does not compile: {problem}"),
-                    )
-                    .help("Istio uses RE2 syntax: no look-around, no back-references"),
+                    Diagnostic::new(Code::InvalidRegex, raw.span(), message)
+                        .help("Istio uses RE2 syntax: no look-around, no back-references"),
                 );
                 None
             }

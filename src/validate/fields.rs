@@ -330,6 +330,11 @@ impl Checker {
 
 /// A DNS label close to `text`, offered as help.
 fn suggest_label(text: &str) -> String {
+    if !text.is_ascii() {
+        return "use lower-case ASCII letters, digits and `-`, starting and ending with a letter or \
+                digit"
+            .to_string();
+    }
     let mut label: String = text
         .to_lowercase()
         .chars()

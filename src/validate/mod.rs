@@ -9,7 +9,9 @@
 mod clashes;
 mod control_plane;
 mod edge;
+mod expansion;
 mod fields;
+mod re2;
 mod release;
 mod routing;
 mod security;
@@ -69,6 +71,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     if let Some(mesh) = &mesh {
         checker.release_features(raw, mesh.istio_version);
     }
+    checker.expansion(raw);
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,

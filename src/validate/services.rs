@@ -19,6 +19,16 @@ const MAX_POOL: i64 = 10_000_000;
 impl Checker {
     /// `[services]`.
     pub(super) fn services(&mut self, raw: &RawProfile, budgets: &Budgets) -> Option<Vec<Service>> {
+        if raw.services.is_empty() {
+            // An empty or truncated file would otherwise render a mesh without services, and
+            // `kubectl apply --prune` of that render deletes every route and policy.
+            self.report(
+                Diagnostic::new(Code::MissingKey, 0..0, "the profile declares no service")
+                    .label("a mesh profile describes at least one service")
+                    .help("add `[services.<name>]` with its `port`; if the file is empty or cut short, restore it"),
+            );
+            return None;
+        }
         self.each(&raw.services, |c, (name, service)| {
             c.service(name, service, raw, budgets)
         })

@@ -226,7 +226,7 @@ impl Checker {
                     && text.len() <= 256
                     && text.chars().all(|c| (' '..='~').contains(&c))
             },
-            "1 to 256 printable ASCII characters",
+            "a value of 1 to 256 printable ASCII characters",
         )
     }
 
