@@ -5,6 +5,7 @@ use std::fmt;
 use serde::Serialize;
 
 use super::node::Path;
+use crate::diagnostic::stable_codes;
 
 /// How bad a finding is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -43,86 +44,61 @@ pub enum Family {
     Webhook,
 }
 
-macro_rules! codes {
-    ($($(#[doc = $doc:literal])+ $variant:ident = $name:literal, $family:ident;)+) => {
-        /// A stable identifier of a verification rule, printed as `error[<code>]`.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-        pub enum Code {
-            $($(#[doc = $doc])+ $variant,)+
-        }
-
-        impl Code {
-            /// Every code, in declaration order.
-            pub const ALL: &'static [Code] = &[$(Code::$variant,)+];
-
-            /// The stable kebab-case name.
-            pub fn as_str(self) -> &'static str {
-                match self {
-                    $(Code::$variant => $name,)+
-                }
-            }
-
-            /// The check the code belongs to.
-            pub fn family(self) -> Family {
-                match self {
-                    $(Code::$variant => Family::$family,)+
-                }
-            }
-        }
-    };
-}
-
-codes! {
-    /// The file is not valid YAML (syntax, duplicate key, unsupported tag).
-    YamlSyntax = "yaml-syntax", Yaml;
-    /// A document is not a Kubernetes object (a list or a scalar).
-    NotAnObject = "not-an-object", Yaml;
-    /// No schema or CRD knows this group and kind.
-    UnknownKind = "unknown-kind", Schema;
-    /// The apiVersion is not served (by the CRD, or by the targeted Istio release).
-    VersionNotServed = "version-not-served", Schema;
-    /// `metadata` breaks Kubernetes' rules (name, namespace, labels, annotations).
-    Metadata = "metadata", Schema;
-    /// The object does not fit its schema: unknown field, type, enum, required, range, format.
-    Schema = "schema", Schema;
-    /// An `x-kubernetes-validations` CEL rule is false or fails on the object.
-    CelRule = "cel-rule", Schema;
-    /// A CEL rule meshc cannot evaluate; reported so that it is never passed silently.
-    CelUnsupported = "cel-unsupported", Schema;
-    /// A VirtualService routes to a host that no service or ServiceEntry declares (IST0101).
-    UnknownDestinationHost = "unknown-destination-host", Rules;
-    /// A route names a subset that the host's DestinationRule does not define (IST0101).
-    UnknownSubset = "unknown-subset", Rules;
-    /// More than one DestinationRule for one host in one namespace; Istio merges them badly.
-    DuplicateDestinationRule = "duplicate-destination-rule", Rules;
-    /// Two VirtualServices claim one host for the same gateway or for the mesh (IST0109).
-    ConflictingVirtualServiceHost = "conflicting-virtual-service-host", Rules;
-    /// A VirtualService binds a Gateway that does not exist (IST0101).
-    UnknownGateway = "unknown-gateway", Rules;
-    /// No server of a bound Gateway covers a host of the VirtualService (IST0132).
-    GatewayHostMismatch = "gateway-host-mismatch", Rules;
-    /// A gateway-bound VirtualService routes to a host without the subsets its mesh routes use (IST0140).
-    IngressBypassesSubsets = "ingress-bypasses-subsets", Rules;
-    /// More than one Telemetry without a selector in one namespace (IST0160).
-    MultipleDefaultTelemetry = "multiple-default-telemetry", Rules;
-    /// A Telemetry names a provider that the mesh config does not declare.
-    UnknownTelemetryProvider = "unknown-telemetry-provider", Rules;
-    /// A Telemetry uses a provider for what its kind cannot do (tracing through an access-log provider).
-    ProviderKindMismatch = "provider-kind-mismatch", Rules;
-    /// Locality failover without outlier detection, so failover never happens.
-    FailoverWithoutOutlierDetection = "failover-without-outlier-detection", Rules;
-    /// A policy's selector matches no declared workload.
-    SelectorMatchesNoWorkload = "selector-matches-no-workload", Rules;
-    /// A retry's per-try timeout is longer than the route's timeout, so no retry can run.
-    PerTryExceedsTimeout = "per-try-exceeds-timeout", Rules;
-    /// The route's timeout ends before every retry can run.
-    RetriesCutByTimeout = "retries-cut-by-timeout", Rules;
-    /// Two objects of one kind with one namespace and name: the one applied last wins.
-    DuplicateObject = "duplicate-object", Rules;
-    /// An IstioOperator shares its file with other objects; `istioctl install -f` refuses it.
-    OperatorNotAlone = "operator-not-alone", Rules;
-    /// A rule of Istio's admission webhook (istiod's validating webhook, `istioctl validate`).
-    Webhook = "webhook", Webhook;
+stable_codes! {
+    /// A stable identifier of a verification rule, printed as `error[<code>]`; its family says
+    /// which check it belongs to.
+    pub enum Code, family: Family {
+        /// The file is not valid YAML (syntax, duplicate key, unsupported tag).
+        YamlSyntax = "yaml-syntax", Yaml;
+        /// A document is not a Kubernetes object (a list or a scalar).
+        NotAnObject = "not-an-object", Yaml;
+        /// No schema or CRD knows this group and kind.
+        UnknownKind = "unknown-kind", Schema;
+        /// The apiVersion is not served (by the CRD, or by the targeted Istio release).
+        VersionNotServed = "version-not-served", Schema;
+        /// `metadata` breaks Kubernetes' rules (name, namespace, labels, annotations).
+        Metadata = "metadata", Schema;
+        /// The object does not fit its schema: unknown field, type, enum, required, range, format.
+        Schema = "schema", Schema;
+        /// An `x-kubernetes-validations` CEL rule is false or fails on the object.
+        CelRule = "cel-rule", Schema;
+        /// A CEL rule meshc cannot evaluate; reported so that it is never passed silently.
+        CelUnsupported = "cel-unsupported", Schema;
+        /// A VirtualService routes to a host that no service or ServiceEntry declares (IST0101).
+        UnknownDestinationHost = "unknown-destination-host", Rules;
+        /// A route names a subset that the host's DestinationRule does not define (IST0101).
+        UnknownSubset = "unknown-subset", Rules;
+        /// More than one DestinationRule for one host in one namespace; Istio merges them badly.
+        DuplicateDestinationRule = "duplicate-destination-rule", Rules;
+        /// Two VirtualServices claim one host for the same gateway or for the mesh (IST0109).
+        ConflictingVirtualServiceHost = "conflicting-virtual-service-host", Rules;
+        /// A VirtualService binds a Gateway that does not exist (IST0101).
+        UnknownGateway = "unknown-gateway", Rules;
+        /// No server of a bound Gateway covers a host of the VirtualService (IST0132).
+        GatewayHostMismatch = "gateway-host-mismatch", Rules;
+        /// A gateway-bound VirtualService routes to a host without the subsets its mesh routes use (IST0140).
+        IngressBypassesSubsets = "ingress-bypasses-subsets", Rules;
+        /// More than one Telemetry without a selector in one namespace (IST0160).
+        MultipleDefaultTelemetry = "multiple-default-telemetry", Rules;
+        /// A Telemetry names a provider that the mesh config does not declare.
+        UnknownTelemetryProvider = "unknown-telemetry-provider", Rules;
+        /// A Telemetry uses a provider for what its kind cannot do (tracing through an access-log provider).
+        ProviderKindMismatch = "provider-kind-mismatch", Rules;
+        /// Locality failover without outlier detection, so failover never happens.
+        FailoverWithoutOutlierDetection = "failover-without-outlier-detection", Rules;
+        /// A policy's selector matches no declared workload.
+        SelectorMatchesNoWorkload = "selector-matches-no-workload", Rules;
+        /// A retry's per-try timeout is longer than the route's timeout, so no retry can run.
+        PerTryExceedsTimeout = "per-try-exceeds-timeout", Rules;
+        /// The route's timeout ends before every retry can run.
+        RetriesCutByTimeout = "retries-cut-by-timeout", Rules;
+        /// Two objects of one kind with one namespace and name: the one applied last wins.
+        DuplicateObject = "duplicate-object", Rules;
+        /// An IstioOperator shares its file with other objects; `istioctl install -f` refuses it.
+        OperatorNotAlone = "operator-not-alone", Rules;
+        /// A rule of Istio's admission webhook (istiod's validating webhook, `istioctl validate`).
+        Webhook = "webhook", Webhook;
+    }
 }
 
 /// A problem found in YAML.
