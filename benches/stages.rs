@@ -132,7 +132,7 @@ fn verify(bencher: Bencher, services: usize) {
     bencher
         .counter(BytesCount::new(input.output_bytes()))
         .counter(ItemsCount::new(services))
-        .bench(|| verify::check(black_box(input.files())).is_ok());
+        .bench(|| verify::check(black_box(input.files()), &input.checked.profile).is_ok());
 }
 
 /// The folder written, synced and swapped in, as `render --out` does it (replacing the previous

@@ -5,6 +5,11 @@
 //! then trades places with the old one in a single `renameat2(RENAME_EXCHANGE)`, so that a
 //! reader, a concurrent render or a crash sees either the old folder or the new one, never a
 //! mix. Files of resources that left the profile leave the folder with the old one.
+//!
+//! A render that is killed leaves its hidden temporary folder behind (`.<name>.meshc-new-<pid>-…`
+//! or `.<name>.meshc-old-<pid>-…`); the next render into the same folder removes those whose
+//! process is gone. A folder meshc cannot replace (read-only, immutable, on a full disk) is left
+//! exactly as it was, and so is its parent.
 
 use std::fs;
 use std::io::{self, Write};
@@ -55,19 +60,65 @@ pub fn stream(files: &[File]) -> String {
 /// Replaces `dir` with a folder holding exactly `files`.
 pub fn write_dir(dir: &Path, files: &[File]) -> Result<(), EmitError> {
     check_owned(dir)?;
+    check_writable(dir)?;
     let parent = parent_of(dir)?;
     let name = dir
         .file_name()
         .ok_or_else(|| error(format!("{} does not name a folder", dir.display())))?
         .to_string_lossy()
         .into_owned();
+    remove_stale(&parent, &name);
     let staging = staging_path(&parent, &name, "new");
-    let result = fill(&staging, files).and_then(|()| swap_in(&staging, dir, &parent, &name));
+    let result = fill(&staging, dir, files).and_then(|()| swap_in(&staging, dir, &parent, &name));
     if result.is_err() {
         // The temporary folder is ours alone; removing it is best effort.
         let _ = fs::remove_dir_all(&staging);
     }
     result
+}
+
+/// Removes the temporary folders that killed renders into `parent/name` left behind: hidden
+/// siblings named as [`staging_path`] names them, whose process no longer runs. Best effort: a
+/// folder that cannot be removed is left for the next render.
+fn remove_stale(parent: &Path, name: &str) {
+    let Ok(entries) = fs::read_dir(parent) else {
+        return;
+    };
+    let prefix = format!(".{name}.meshc-");
+    for entry in entries.flatten() {
+        let file_name = entry.file_name();
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)) else {
+            continue;
+        };
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if is_dir && stale_pid(rest).is_some_and(|pid| !running(pid)) {
+            let _ = fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+/// The process id in `new-<pid>-<nanos>` or `old-<pid>-<nanos>`.
+fn stale_pid(rest: &str) -> Option<i32> {
+    let rest = rest
+        .strip_prefix("new-")
+        .or_else(|| rest.strip_prefix("old-"))?;
+    let (pid, nanos) = rest.split_once('-')?;
+    let digits = |t: &str| !t.is_empty() && t.bytes().all(|b| b.is_ascii_digit());
+    if !digits(pid) || !digits(nanos) {
+        return None;
+    }
+    pid.parse().ok()
+}
+
+/// Whether a process with this id runs (a process we may not signal runs too).
+fn running(pid: i32) -> bool {
+    match rustix::process::Pid::from_raw(pid) {
+        Some(pid) => !matches!(
+            rustix::process::test_kill_process(pid),
+            Err(rustix::io::Errno::SRCH)
+        ),
+        None => true,
+    }
 }
 
 /// Refuses a path that is not a folder meshc may replace.
@@ -94,7 +145,9 @@ fn check_owned(dir: &Path) -> Result<(), EmitError> {
     for entry in entries {
         let entry = entry.map_err(|e| io_error("cannot read", dir, &e))?;
         let path = entry.path();
-        let owned = entry.file_type().is_ok_and(|t| t.is_file()) && starts_with_header(&path);
+        let owned = entry.file_type().is_ok_and(|t| t.is_file()) && starts_with_header(&path)
+            // A file that vanished meanwhile was a concurrent render's.
+            || fs::symlink_metadata(&path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
         if !owned {
             foreign.push(entry.file_name().to_string_lossy().into_owned());
         }
@@ -109,6 +162,37 @@ fn check_owned(dir: &Path) -> Result<(), EmitError> {
         dir.display(),
         foreign.join(", ")
     )))
+}
+
+/// Refuses an existing folder whose files meshc could not all remove once it is swapped out
+/// (a read-only or immutable folder or file), before anything is written. `access` asks the
+/// kernel, so it also holds for root, whom only the immutable attribute stops.
+fn check_writable(dir: &Path) -> Result<(), EmitError> {
+    use rustix::fs::{Access, access};
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let paths = std::iter::once(dir.to_path_buf()).chain(entries.flatten().map(|e| e.path()));
+    for path in paths {
+        let result = access(&path, Access::WRITE_OK);
+        // An entry that vanished meanwhile (a concurrent render's) needs no removing.
+        if let Err(err) = result.or_else(|e| {
+            if e == rustix::io::Errno::NOENT {
+                Ok(())
+            } else {
+                Err(e)
+            }
+        }) {
+            return Err(error(format!(
+                "cannot replace {}: {} is read-only ({}); {} is unchanged",
+                dir.display(),
+                path.display(),
+                io::Error::from(err),
+                dir.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 fn starts_with_header(path: &Path) -> bool {
@@ -150,35 +234,44 @@ fn staging_path(parent: &Path, name: &str, what: &str) -> PathBuf {
     ))
 }
 
-/// Writes every file, then syncs the files and the folder all at once: one `fsync` after
-/// another waits for one journal commit each (most of the time of a small render), while
-/// concurrent ones are committed together.
-fn fill(staging: &Path, files: &[File]) -> Result<(), EmitError> {
-    fs::create_dir(staging).map_err(|e| io_error("cannot create", staging, &e))?;
+/// Writes every file into the new folder `staging`, then syncs the files and the folder all at
+/// once: one `fsync` after another waits for one journal commit each (most of the time of a
+/// small render), while concurrent ones are committed together. Errors name the file as it will
+/// be called in `dir`, and say that `dir` did not change.
+fn fill(staging: &Path, dir: &Path, files: &[File]) -> Result<(), EmitError> {
+    let unchanged = |what: &str, path: &Path, err: &io::Error| {
+        error(format!(
+            "{what} {}: {err}; {} is unchanged",
+            path.display(),
+            dir.display()
+        ))
+    };
+    fs::create_dir(staging)
+        .map_err(|e| unchanged("cannot create a temporary folder beside", dir, &e))?;
     let mut written = Vec::with_capacity(files.len() + 1);
     for file in files {
         let path = staging.join(file.name);
+        let shown = dir.join(file.name);
         let mut handle =
-            fs::File::create(&path).map_err(|e| io_error("cannot create", &path, &e))?;
+            fs::File::create(&path).map_err(|e| unchanged("cannot create", &shown, &e))?;
         handle
             .write_all(file.content.as_bytes())
-            .map_err(|e| io_error("cannot write", &path, &e))?;
-        written.push((path, handle));
+            .map_err(|e| unchanged("cannot write", &shown, &e))?;
+        written.push(("cannot write", shown, handle));
     }
-    let folder = fs::File::open(staging).map_err(|e| io_error("cannot sync", staging, &e))?;
-    written.push((staging.to_path_buf(), folder));
+    let folder = fs::File::open(staging).map_err(|e| unchanged("cannot sync", dir, &e))?;
+    written.push(("cannot sync", dir.to_path_buf(), folder));
     std::thread::scope(|scope| {
         let syncs: Vec<_> = written
             .iter()
-            .map(|(path, handle)| scope.spawn(move || handle.sync_all().map_err(|e| (path, e))))
-            .collect();
-        syncs
-            .into_iter()
-            .try_for_each(|sync| {
-                sync.join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map(|(what, shown, handle)| {
+                scope.spawn(move || handle.sync_all().map_err(|e| unchanged(what, shown, &e)))
             })
-            .map_err(|(path, e)| io_error("cannot sync", path, &e))
+            .collect();
+        syncs.into_iter().try_for_each(|sync| {
+            sync.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
     })
 }
 
@@ -190,14 +283,31 @@ fn sync_dir(dir: &Path) -> Result<(), EmitError> {
 
 fn swap_in(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), EmitError> {
     match fs::symlink_metadata(dir) {
-        Err(err) if err.kind() == io::ErrorKind::NotFound => {
-            fs::rename(staging, dir)
-                .map_err(|e| io_error("cannot move the new files to", dir, &e))?;
-        }
+        Err(err) if err.kind() == io::ErrorKind::NotFound => match fs::rename(staging, dir) {
+            Ok(()) => {}
+            // Another render created the folder meanwhile: replace it as if it had been there.
+            Err(err) if occupied(&err) => {
+                check_owned(dir)?;
+                return swap_in(staging, dir, parent, name);
+            }
+            Err(err) => return Err(io_error("cannot move the new files to", dir, &err)),
+        },
         Err(err) => return Err(io_error("cannot inspect", dir, &err)),
         Ok(_) => match exchange(staging, dir) {
-            // The staging path now holds the old folder.
-            Ok(()) => remove_old(staging)?,
+            // The staging path now holds the old folder. If it cannot be removed (a read-only
+            // folder), the old folder goes back, so that a refusal leaves `dir` as it was.
+            Ok(()) => {
+                if let Err(err) = fs::remove_dir_all(staging) {
+                    return match exchange(staging, dir) {
+                        Ok(()) => Err(io_error("cannot replace the files of", dir, &err)),
+                        Err(_) => Err(io_error(
+                            "wrote the new files, but cannot remove the old ones at",
+                            staging,
+                            &err,
+                        )),
+                    };
+                }
+            }
             Err(err) if exchange_unsupported(&err) => {
                 let old = staging_path(parent, name, "old");
                 fs::rename(dir, &old).map_err(|e| io_error("cannot move aside", dir, &e))?;
@@ -235,9 +345,41 @@ fn exchange(_: &Path, _: &Path) -> io::Result<()> {
     Err(io::Error::from(io::ErrorKind::Unsupported))
 }
 
+/// `rename` onto a folder that exists and is not empty.
+fn occupied(err: &io::Error) -> bool {
+    matches!(err.raw_os_error(), Some(code) if code == rustix::io::Errno::NOTEMPTY.raw_os_error()
+        || code == rustix::io::Errno::EXIST.raw_os_error())
+}
+
 /// Filesystems and kernels without `RENAME_EXCHANGE` answer EINVAL or ENOSYS.
 fn exchange_unsupported(err: &io::Error) -> bool {
     err.kind() == io::ErrorKind::Unsupported
         || matches!(err.raw_os_error(), Some(code) if code == rustix::io::Errno::INVAL.raw_os_error()
             || code == rustix::io::Errno::NOSYS.raw_os_error())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_meshc_temporary_names_are_stale_candidates() {
+        assert_eq!(stale_pid("new-123-456"), Some(123));
+        assert_eq!(stale_pid("old-7-1"), Some(7));
+        for other in [
+            "new-123",
+            "new--1",
+            "new-1-x",
+            "mine-1-2",
+            "new-1-2-3",
+            "new-99999999999-1",
+        ] {
+            assert_eq!(stale_pid(other), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn this_process_runs() {
+        assert!(running(i32::try_from(std::process::id()).unwrap_or(1)));
+    }
 }

@@ -78,7 +78,7 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let header = header(source.name());
     let files = render::render(&plan, &header)
         .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?;
-    verify::check(&files).map_err(|findings| {
+    verify::check(&files, &checked.profile).map_err(|findings| {
         Failure::Internal(findings.iter().map(ToString::to_string).collect())
     })?;
     Ok(Compiled {

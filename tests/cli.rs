@@ -1,21 +1,6 @@
 //! The command line as users run it: streams, exit codes, message formats, output folders.
 
-use std::process::{Command, Output};
-
-use crate::support::root;
-
-fn meshc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshc"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{meshc, root, text};
 
 #[test]
 fn render_streams_every_file_behind_a_source_comment() {

@@ -2,13 +2,18 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod cel;
 mod cli;
 mod diff;
+mod faults;
 mod fixtures;
 mod limits;
 mod profiles;
+mod properties;
 mod readme;
 mod recipes;
 mod review;
 mod support;
+mod verify;
+mod webhook;
 mod yaml_safety;

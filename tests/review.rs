@@ -3,22 +3,8 @@
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use std::process::{Command, Output};
 
-use crate::support::root;
-
-fn meshc(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_meshc"))
-        .args(args)
-        .current_dir(root())
-        .env("NO_COLOR", "1")
-        .output()
-        .unwrap()
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
+use crate::support::{meshc, root, text};
 
 fn shipped() -> Vec<String> {
     let mut names: Vec<String> = std::fs::read_dir(root().join("profiles"))

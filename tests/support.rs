@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests.
 
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 use meshc::diagnostic::Diagnostic;
 use meshc::diagnostic::report::{self, Style};
@@ -37,7 +39,10 @@ pub(crate) fn human(source: &Source, diagnostics: &[Diagnostic]) -> String {
 /// The codes a fixture declares on a comment line `# <key> = ["a", "b"]`.
 pub(crate) fn declared_codes(text: &str, key: &str) -> Option<Vec<String>> {
     let prefix = format!("# {key} =");
-    let line = text.lines().find(|line| line.starts_with(&prefix))?;
+    let line = text
+        .lines()
+        .map(|line| line.trim_start_matches('\u{feff}').trim_end_matches('\r'))
+        .find(|line| line.starts_with(&prefix))?;
     let list: toml::Value = toml::from_str(&format!("v ={}", &line[prefix.len()..])).unwrap();
     Some(
         list["v"]
@@ -47,4 +52,47 @@ pub(crate) fn declared_codes(text: &str, key: &str) -> Option<Vec<String>> {
             .map(|v| v.as_str().unwrap().to_string())
             .collect(),
     )
+}
+
+/// Runs the built `meshc` in the repository root, without colour.
+pub(crate) fn meshc(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_meshc"))
+        .args(args)
+        .current_dir(root())
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+/// Output bytes as text.
+pub(crate) fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Every string of a YAML value, keys included, into `out`.
+pub(crate) fn strings(value: &serde_norway::Value, out: &mut BTreeSet<String>) {
+    match value {
+        serde_norway::Value::String(s) => {
+            out.insert(s.clone());
+        }
+        serde_norway::Value::Sequence(items) => items.iter().for_each(|v| strings(v, out)),
+        serde_norway::Value::Mapping(map) => map.iter().for_each(|(k, v)| {
+            strings(k, out);
+            strings(v, out);
+        }),
+        serde_norway::Value::Tagged(tagged) => strings(&tagged.value, out),
+        _ => {}
+    }
+}
+
+/// Every string of every YAML document in `files`, keys included.
+pub(crate) fn yaml_strings(files: &[meshc::render::File]) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for file in files {
+        for document in serde_norway::Deserializer::from_str(&file.content) {
+            let value: serde_norway::Value = serde::Deserialize::deserialize(document).unwrap();
+            strings(&value, &mut found);
+        }
+    }
+    found
 }

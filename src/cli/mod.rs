@@ -9,6 +9,7 @@ mod render;
 mod schema;
 mod synth;
 mod validate;
+mod verify;
 
 use std::ffi::OsString;
 use std::io::{IsTerminal, Read, Write};
@@ -73,6 +74,9 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Summarise a profile's effective mesh, service by service, from the plan the files show.
     Explain(explain::ExplainArgs),
+    /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
+    /// --crds, and rules across resources.
+    Verify(verify::VerifyArgs),
     /// Print a synthetic profile of a given size, for benchmarks.
     #[command(hide = true)]
     Synth(synth::SynthArgs),
@@ -83,7 +87,8 @@ enum Command {
 pub enum Exit {
     /// Success; warnings allowed.
     Success = 0,
-    /// The profile is invalid (or, for checks, the output differs).
+    /// The profile is invalid (or, for checks, the output differs; for `verify`, the files
+    /// have errors).
     Invalid = 1,
     /// Usage or I/O error.
     Trouble = 2,
@@ -117,6 +122,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Schema => schema::run(),
         Command::Diff(args) => args.run(&output),
         Command::Explain(args) => args.run(&output),
+        Command::Verify(args) => args.run(&output),
         Command::Synth(args) => args.run(),
     }
 }
@@ -125,6 +131,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
 struct Output {
     style: Style,
     color: ColorChoice,
+    format: MessageFormat,
 }
 
 impl Output {
@@ -144,6 +151,7 @@ impl Output {
         };
         Self {
             style,
+            format: global.message_format,
             color: global.color,
         }
     }

@@ -7,6 +7,7 @@ pub mod suggest;
 use std::ops::Range;
 
 pub use code::Code;
+pub(crate) use code::stable_codes;
 
 /// Whether a diagnostic refuses the profile or only warns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

@@ -71,32 +71,61 @@ fn human(source: &Source, diagnostic: &Diagnostic, renderer: &Renderer) -> Strin
         .map(|span| source.clamp(span))
         .collect();
     let window = Window::around(source, &spans);
+    let text = visible(window.text);
+    let label = diagnostic.label.as_deref().map(visible);
     let mut primary = AnnotationKind::Primary.span(window.shift(&spans[0]));
-    if let Some(label) = &diagnostic.label {
+    if let Some(label) = &label {
         primary = primary.label(label.as_str());
     }
-    let mut snippet = Snippet::source(window.text)
+    let name = visible(source.name());
+    let mut snippet = Snippet::source(text.as_str())
         .line_start(window.first_line)
-        .path(source.name())
+        .path(name.as_str())
         .fold(true)
         .annotation(primary);
-    for (label, span) in diagnostic.secondary.iter().zip(&spans[1..]) {
+    let secondary: Vec<String> = diagnostic
+        .secondary
+        .iter()
+        .map(|l| visible(&l.message))
+        .collect();
+    for (label, span) in secondary.iter().zip(&spans[1..]) {
         snippet = snippet.annotation(
             AnnotationKind::Context
                 .span(window.shift(span))
-                .label(label.message.as_str()),
+                .label(label.as_str()),
         );
     }
+    let message = visible(&diagnostic.message);
     let mut group = Group::with_title(
         level
-            .primary_title(diagnostic.message.as_str())
+            .primary_title(message.as_str())
             .id(diagnostic.code.as_str()),
     )
     .element(snippet);
-    if let Some(help) = &diagnostic.help {
+    let help = diagnostic.help.as_deref().map(visible);
+    if let Some(help) = &help {
         group = group.element(Level::HELP.message(help.as_str()));
     }
     renderer.render(&[group])
+}
+
+/// `text` with the characters a terminal would act on or hide replaced by a visible stand-in
+/// of the same length in bytes, so that spans stay valid: C1 controls (`U+009B` starts an
+/// escape sequence on some terminals) and bidirectional and invisible formatting characters
+/// (which can make a line read differently from its bytes). annotate-snippets already shows
+/// the C0 controls as symbols.
+fn visible(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            let hidden = ('\u{80}'..='\u{9f}').contains(&c)
+                || matches!(c, '\u{61c}' | '\u{200b}'..='\u{200f}' | '\u{2028}'..='\u{202e}' | '\u{2060}'..='\u{2069}');
+            match (hidden, c.len_utf8()) {
+                (false, _) => c,
+                (true, 2) => '\u{b7}',
+                (true, _) => '\u{fffd}',
+            }
+        })
+        .collect()
 }
 
 /// The lines of a source that hold a set of spans, so that a diagnostic about a 20 MB profile
@@ -212,6 +241,18 @@ mod tests {
         assert!(text.contains("p.toml:2:1"), "{text}");
         assert!(text.contains("did you mean `namespace`?"), "{text}");
         assert!(!text.contains('\u{1b}'), "plain output has no escape codes");
+    }
+
+    #[test]
+    fn terminal_controls_and_bidi_characters_are_shown_not_sent() {
+        let source = Source::new("p.toml", "[services.\"a\u{9b}2J\u{202e}b\"]\nport = 1\n");
+        let diagnostic = Diagnostic::new(Code::InvalidName, 10..24, "`a\u{9b}2J\u{202e}b` is bad");
+        let text = render(&source, &[diagnostic], Style::Human { color: false });
+        assert!(
+            !text.contains('\u{9b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("a\u{b7}2J\u{fffd}b"), "{text}");
     }
 
     #[test]

@@ -60,7 +60,7 @@ pub fn markdown(report: &Report) -> String {
         );
         match &resource.change {
             Change::Added(value) | Change::Removed(value) => {
-                let yaml = serde_norway::to_string(value).unwrap_or_default();
+                let yaml = crate::render::to_block_yaml(value);
                 let fence = "`".repeat(longest_run(&yaml, '`').max(2) + 1);
                 let _ = writeln!(out, "{fence}yaml\n{}{fence}\n", ensure_newline(&yaml));
             }

@@ -61,9 +61,16 @@ fn label(kind: &str, namespace: &str, name: &str) -> String {
 /// Reads the objects of one YAML file; empty documents are skipped.
 pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, String> {
     let mut resources = Vec::new();
-    for (index, document) in serde_norway::Deserializer::from_str(content).enumerate() {
-        let value: Value = serde::Deserialize::deserialize(document)
-            .map_err(|e| format!("{file}: document {}: not valid YAML: {e}", index + 1))?;
+    let stream = crate::verify::yaml::read(content);
+    if let Some(error) = stream.error {
+        return Err(format!(
+            "{file}:{}:{}: not valid YAML: {}",
+            error.line, error.column, error.message
+        ));
+    }
+    for document in &stream.documents {
+        let index = document.index;
+        let value = crate::verify::node::to_json(&document.root);
         if value.is_null() {
             continue;
         }

@@ -37,6 +37,11 @@ impl Duration {
     /// (`ns`, `us`, `µs`, `ms`, `s`, `m`, `h`), such as `1h30m` or `1.5s`. A bare number other
     /// than `0` has no unit and is refused, as Go refuses it.
     pub fn parse(text: &str) -> Result<Self, DurationError> {
+        if text.starts_with('-') {
+            return Err(DurationError::Syntax(Invalid::new(format!(
+                "`{text}` is not a duration: it is negative"
+            ))));
+        }
         let nanos = parse_go_nanos(text).map_err(DurationError::Syntax)?;
         if nanos < 1_000_000 {
             return Err(DurationError::TooShort(Invalid::new(format!(
@@ -79,33 +84,57 @@ impl serde::Serialize for Duration {
     }
 }
 
-/// A port of the grammar of Go's `time.ParseDuration`, returning nanoseconds.
-fn parse_go_nanos(text: &str) -> Result<u128, Invalid> {
+/// Go's `time.ParseDuration`, sign included: the nanoseconds, with Go's range (an `i64`) and
+/// Go's rounding of fractions, so that what Istio reads back is exactly what this returns.
+pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
+    const LIMIT: u64 = 1 << 63;
     let bad = |why: &str| Invalid::new(format!("`{text}` is not a duration: {why}"));
-    let mut rest = text;
-    if let Some(stripped) = rest.strip_prefix('+') {
-        rest = stripped;
-    } else if rest.starts_with('-') {
-        return Err(bad("it is negative"));
-    }
+    let too_long = || bad("it is too long");
+    let (negative, mut rest) = match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    };
     if rest == "0" {
         return Ok(0);
     }
     if rest.is_empty() {
         return Err(bad("it is empty; write a number and a unit, such as `30s`"));
     }
-    let mut total: u128 = 0;
+    let mut total: u64 = 0;
     while !rest.is_empty() {
         let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
         let (int, after) = rest.split_at(int_len);
-        let (frac, after) = match after.strip_prefix('.') {
-            Some(f) => {
-                let n = f.bytes().take_while(u8::is_ascii_digit).count();
-                f.split_at(n)
+        let mut whole: u64 = 0;
+        for digit in int.bytes() {
+            if whole > LIMIT / 10 {
+                return Err(too_long());
             }
-            None => ("", after),
-        };
-        if int.is_empty() && frac.is_empty() {
+            whole = whole * 10 + u64::from(digit - b'0');
+            if whole > LIMIT {
+                return Err(too_long());
+            }
+        }
+        // Fraction digits past what fits are dropped, as Go drops them.
+        let (mut fraction, mut scale, mut has_fraction, mut after) = (0u64, 1f64, false, after);
+        if let Some(digits) = after.strip_prefix('.') {
+            let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+            let mut overflow = false;
+            for digit in digits[..n].bytes() {
+                let next = fraction
+                    .checked_mul(10)
+                    .map(|f| f + u64::from(digit - b'0'));
+                overflow =
+                    overflow || fraction > (LIMIT - 1) / 10 || next.is_none_or(|y| y > LIMIT);
+                if !overflow {
+                    fraction = next.unwrap_or(0);
+                    scale *= 10.0;
+                }
+            }
+            has_fraction = n > 0;
+            after = &digits[n..];
+        }
+        if int.is_empty() && !has_fraction {
             return Err(bad("expected a number"));
         }
         let unit_len = after
@@ -113,9 +142,9 @@ fn parse_go_nanos(text: &str) -> Result<u128, Invalid> {
             .find(|(_, c)| c.is_ascii_digit() || *c == '.')
             .map_or(after.len(), |(i, _)| i);
         let (unit, after) = after.split_at(unit_len);
-        let scale: u128 = match unit {
+        let scale_ns: u64 = match unit {
             "ns" => 1,
-            "us" | "µs" | "μs" => 1_000,
+            "us" | "\u{b5}s" | "\u{3bc}s" => 1_000,
             "ms" => 1_000_000,
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
@@ -123,26 +152,33 @@ fn parse_go_nanos(text: &str) -> Result<u128, Invalid> {
             "" => return Err(bad("a number needs a unit (ns, us, ms, s, m or h)")),
             _ => return Err(bad(&format!("unknown unit `{unit}`"))),
         };
-        let whole: u128 = if int.is_empty() {
-            0
-        } else {
-            int.parse().map_err(|_| bad("the number is too large"))?
-        };
-        let mut value = whole
-            .checked_mul(scale)
-            .ok_or_else(|| bad("it is too long"))?;
-        let mut frac_scale = scale;
-        for digit in frac.bytes() {
-            frac_scale /= 10;
-            value += u128::from(digit - b'0') * frac_scale;
+        if whole > LIMIT / scale_ns {
+            return Err(too_long());
+        }
+        let mut value = whole * scale_ns;
+        if fraction > 0 {
+            // Go computes the fraction in float64; so does this, for the same result.
+            #[allow(
+                clippy::cast_precision_loss,
+                clippy::cast_possible_truncation,
+                clippy::cast_sign_loss
+            )]
+            let part = (fraction as f64 * (scale_ns as f64 / scale)) as u64;
+            value = value
+                .checked_add(part)
+                .filter(|v| *v <= LIMIT)
+                .ok_or_else(too_long)?;
         }
         total = total
             .checked_add(value)
-            .filter(|t| *t <= u128::from(i64::MAX.unsigned_abs()))
-            .ok_or_else(|| bad("it is too long"))?;
+            .filter(|t| *t <= LIMIT)
+            .ok_or_else(too_long)?;
         rest = after;
     }
-    Ok(total)
+    if negative {
+        return Ok(0i64.wrapping_sub_unsigned(total));
+    }
+    i64::try_from(total).map_err(|_| too_long())
 }
 
 #[cfg(test)]
@@ -181,6 +217,64 @@ mod tests {
             );
         }
         assert!(Duration::parse("99999999999999999999h").is_err());
+    }
+
+    #[test]
+    fn go_nanos_match_gos_table() {
+        const S: i64 = 1_000_000_000;
+        const MS: i64 = 1_000_000;
+        const M: i64 = 60 * S;
+        const H: i64 = 60 * M;
+        for (text, nanos) in [
+            ("0", 0),
+            ("-5s", -5 * S),
+            ("+5s", 5 * S),
+            ("-0", 0),
+            ("5.6s", 5 * S + 600 * MS),
+            ("5.s", 5 * S),
+            (".5s", 500 * MS),
+            ("100.00100s", 100 * S + MS),
+            ("12\u{b5}s", 12_000),
+            ("12\u{3bc}s", 12_000),
+            ("10.5s4m", 4 * M + 10 * S + 500 * MS),
+            ("-2m3.4s", -(2 * M + 3 * S + 400 * MS)),
+            ("1h2m3s4ms5us6ns", H + 2 * M + 3 * S + 4 * MS + 5_000 + 6),
+            ("0.3333333333333333333h", 20 * M),
+            ("9007199254740993ns", (1 << 53) + 1),
+            ("9223372036854775807ns", i64::MAX),
+            ("9223372036854775.807us", i64::MAX),
+            ("-9223372036854775808ns", i64::MIN),
+            ("-2562047h47m16.854775808s", i64::MIN),
+            ("0.100000000000000000000h", 6 * M),
+            ("0.830103483285477580700h", 49 * M + 48 * S + 372_539_827),
+        ] {
+            assert_eq!(parse_go_nanos(text).unwrap(), nanos, "{text}");
+        }
+        for text in [
+            "",
+            "3",
+            "-",
+            "s",
+            ".",
+            "-.",
+            ".s",
+            "+.s",
+            "1d",
+            "\u{fffd}",
+            "9223372036854775808ns",
+            "9223372036854775.808us",
+            "9223372036854ms775us808ns",
+            "-9223372036854775809ns",
+            "10",
+            "1s ",
+            " 1s",
+            "1S",
+            "1e3s",
+            "1h-30m",
+            "1m1",
+        ] {
+            assert!(parse_go_nanos(text).is_err(), "{text:?} must be refused");
+        }
     }
 
     #[test]

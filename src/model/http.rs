@@ -151,8 +151,8 @@ impl Method {
     }
 }
 
-/// The conditions Istio accepts in `retryOn` besides status codes.
-pub(super) const RETRY_ON: &[&str] = &[
+/// The retry conditions Envoy and Istio accept besides HTTP status codes.
+pub const RETRY_ON: &[&str] = &[
     "5xx",
     "gateway-error",
     "reset",

@@ -9,8 +9,8 @@ mod profile;
 
 use std::fmt;
 
-pub use duration::{Duration, DurationError};
-pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn};
+pub use duration::{Duration, DurationError, parse_go_nanos};
+pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RETRY_ON, RetryOn};
 pub use names::{Host, IstioVersion, LabelKey, LabelValue, Name, TagName};
 pub use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;

@@ -75,6 +75,12 @@ fn check_dns_label(text: &str) -> Result<(), Invalid> {
         Some("it is empty")
     } else if text.len() > 63 {
         Some("it is longer than 63 characters")
+    } else if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
+        // A look-alike (Cyrillic `а`, fullwidth `ａ`) reads as a Latin letter; name it.
+        return Err(Invalid::new(format!(
+            "`{text}` is not a DNS-1123 label: it holds `{c}` (U+{:04X}), which is not ASCII",
+            u32::from(c)
+        )));
     } else if !text
         .bytes()
         .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')

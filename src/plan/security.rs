@@ -475,6 +475,18 @@ fn tenant_policies(
                     ],
                 });
             }
+            // Another ALLOW (a gateway route) may admit any method; the DENY keeps the tenant's.
+            if !tenant.methods.is_empty() {
+                deny.push(Rule {
+                    from: Vec::new(),
+                    to: vec![Operation {
+                        ports: ports.clone(),
+                        not_methods: tenant.methods.iter().map(ToString::to_string).collect(),
+                        ..Operation::default()
+                    }],
+                    when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
+                });
+            }
             let own_paths = authz_paths(&tenant.paths);
             // A tenant that may reach every path (`/`) has no paths to be kept out of.
             if !own_paths.is_empty() {

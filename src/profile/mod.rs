@@ -1,5 +1,6 @@
 //! Stage 1: TOML text to [`RawProfile`], with every TOML and shape error as a diagnostic.
 
+mod bounds;
 pub mod raw;
 mod serde_error;
 pub mod spanned;
@@ -7,11 +8,14 @@ pub mod spanned;
 pub use raw::RawProfile;
 pub use spanned::Sp;
 
+use serde::Deserialize;
+
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::source::Source;
 
-/// Parses a profile. TOML and serde stop at the first error, so this yields at most one.
+/// Parses a profile. TOML and serde stop at the first error, so this yields one error, or
+/// every string, table and list over the limits of [`crate::limits`].
 pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
     let text = source.text();
     if text.len() > MAX_PROFILE_BYTES {
@@ -29,11 +33,21 @@ pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
     // A byte-order mark is not TOML; editors on Windows write one, so accept it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = source.text().len() - text.len();
-    toml::from_str::<RawProfile>(text).map_err(|error| {
-        let mut diagnostic = serde_error::diagnose(&error);
+    let shift = |mut diagnostic: Diagnostic| {
         diagnostic.span = diagnostic.span.start + offset..diagnostic.span.end + offset;
-        diagnostic.into()
-    })
+        diagnostic
+    };
+    let document = toml::de::DeTable::parse(text).map_err(|e| shift(serde_error::diagnose(&e)))?;
+    let over = bounds::check(document.get_ref());
+    if !over.is_empty() {
+        let mut diagnostics = Diagnostics::new();
+        for diagnostic in over {
+            diagnostics.push(shift(diagnostic));
+        }
+        return Err(diagnostics);
+    }
+    RawProfile::deserialize(toml::de::Deserializer::from(document))
+        .map_err(|e| shift(serde_error::diagnose(&e)).into())
 }
 
 /// The JSON Schema of the profile format, for editors (Taplo, VS Code Even Better TOML).

@@ -7,6 +7,7 @@
 
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::limits::MAX_DEPTH;
 
 /// The diagnostic for a failed parse.
 pub(super) fn diagnose(error: &toml::de::Error) -> Diagnostic {
@@ -45,12 +46,7 @@ pub(super) fn diagnose(error: &toml::de::Error) -> Diagnostic {
         // toml hands integers beyond 64 bits to serde as i128, which reads as a type error.
         if let Some(number) = found.strip_suffix(" as i128") {
             let number = ticked(number).into_iter().next().unwrap_or_default();
-            return Diagnostic::new(
-                Code::NumberOutOfRange,
-                span,
-                format!("{number} is too large for any key of a profile"),
-            )
-            .label("does not fit in 64 bits");
+            return out_of_64_bits(span, &number);
         }
         return Diagnostic::new(
             Code::WrongType,
@@ -59,12 +55,40 @@ pub(super) fn diagnose(error: &toml::de::Error) -> Diagnostic {
         )
         .label(format!("expected {}", describe(expected)));
     }
+    // toml reads integers beyond i64 as unsigned, which serde reports as a value out of range.
+    if let Some(rest) = message.strip_prefix("invalid value: integer ")
+        && rest.ends_with("expected i64")
+    {
+        let number = ticked(rest).into_iter().next().unwrap_or_default();
+        return out_of_64_bits(span, &number);
+    }
+    if message.contains("recursion") {
+        return Diagnostic::new(
+            Code::TooLarge,
+            span,
+            format!(
+                "tables and arrays are nested more than {MAX_DEPTH} levels deep here; meshc \
+                 reads at most {MAX_DEPTH}"
+            ),
+        )
+        .label("too deep")
+        .help("a profile needs at most 6 levels of nesting");
+    }
     if message == "duplicate key" {
         return Diagnostic::new(Code::DuplicateKey, span, "this key is defined twice")
             .label("second definition")
             .help("remove one; TOML treats `a` and `\"a\"` as the same key");
     }
     Diagnostic::new(Code::TomlSyntax, span, format!("invalid TOML: {message}"))
+}
+
+fn out_of_64_bits(span: std::ops::Range<usize>, number: &str) -> Diagnostic {
+    Diagnostic::new(
+        Code::NumberOutOfRange,
+        span,
+        format!("{number} is out of range for any key of a profile"),
+    )
+    .label("does not fit in 64 bits")
 }
 
 /// Splits "`name`, expected …" into the name and the part after "expected".
@@ -152,8 +176,16 @@ mod tests {
         assert_eq!(d.code, Code::NumberOutOfRange);
         assert_eq!(
             d.message,
-            "99999999999999999999 is too large for any key of a profile"
+            "99999999999999999999 is out of range for any key of a profile"
         );
+        for text in ["9223372036854775808", "-9223372036854775809"] {
+            let d = diagnose_text(&format!("[services.a]\nport = {text}\n"));
+            assert_eq!(d.code, Code::NumberOutOfRange, "{text}");
+            assert_eq!(
+                d.message,
+                format!("{text} is out of range for any key of a profile")
+            );
+        }
     }
 
     #[test]
@@ -164,5 +196,9 @@ mod tests {
             Code::DuplicateKey
         );
         assert_eq!(diagnose_text("x = \n").code, Code::TomlSyntax);
+        let deep = format!("a = {}1{}\n", "[".repeat(200), "]".repeat(200));
+        assert_eq!(diagnose_text(&deep).code, Code::TooLarge);
+        let dotted = format!("[{}]\n", vec!["a"; 200].join("."));
+        assert_eq!(diagnose_text(&dotted).code, Code::TooLarge);
     }
 }

@@ -14,7 +14,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::plan::Plan;
 
-pub(crate) use yaml::comment_line;
+pub(crate) use yaml::{comment_line, to_block as to_block_yaml};
 
 /// The file of the IstioOperator, which `istioctl install -f` takes and the API server does not.
 pub const OPERATOR_FILE: &str = "istio-service-mesh-config.yaml";

@@ -126,6 +126,94 @@ fn needs_escape(c: char) -> bool {
         || matches!(code, 0x2028 | 0x2029 | 0xFEFF | 0xFFFE | 0xFFFF)
 }
 
+/// Any JSON value as block YAML (2-space indent, lists at their key's column), every scalar
+/// through the same formatter as the templates' values: for showing objects, such as a resource
+/// that a diff adds or removes.
+pub(crate) fn to_block(value: &serde_json::Value) -> String {
+    let mut out = String::new();
+    block(&mut out, value, 0, false);
+    out
+}
+
+/// Writes `value` at `indent`; with `inline`, its first line continues the current one (a map
+/// that is a list item starts on the `- ` line).
+fn block(out: &mut String, value: &serde_json::Value, indent: usize, inline: bool) {
+    use serde_json::Value as Json;
+    let pad = " ".repeat(indent);
+    let mut first = inline;
+    let mut start = |out: &mut String| {
+        if !std::mem::take(&mut first) {
+            out.push_str(&pad);
+        }
+    };
+    match value {
+        Json::Object(map) if !map.is_empty() => {
+            for (key, item) in map {
+                start(out);
+                let _ = write_string(out, key);
+                out.push(':');
+                match item {
+                    Json::Object(m) if !m.is_empty() => {
+                        out.push('\n');
+                        block(out, item, indent + 2, false);
+                    }
+                    // Lists under a key sit at the key's column, as kubectl writes them.
+                    Json::Array(items) if !items.is_empty() => {
+                        out.push('\n');
+                        block(out, item, indent, false);
+                    }
+                    scalar => {
+                        out.push(' ');
+                        json_scalar(out, scalar);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        Json::Array(items) if !items.is_empty() => {
+            for item in items {
+                start(out);
+                out.push_str("- ");
+                match item {
+                    Json::Object(m) if !m.is_empty() => block(out, item, indent + 2, true),
+                    Json::Array(i) if !i.is_empty() => {
+                        out.push('\n');
+                        block(out, item, indent + 2, false);
+                    }
+                    scalar => {
+                        json_scalar(out, scalar);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        scalar => {
+            start(out);
+            json_scalar(out, scalar);
+            out.push('\n');
+        }
+    }
+}
+
+fn json_scalar(out: &mut String, value: &serde_json::Value) {
+    use serde_json::Value as Json;
+    match value {
+        Json::Null => out.push_str("null"),
+        Json::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Json::Number(n) => match n.as_f64().filter(|_| n.is_f64()) {
+            Some(float) => {
+                let _ = write_float(out, float);
+            }
+            None => out.push_str(&n.to_string()),
+        },
+        Json::String(s) => {
+            let _ = write_string(out, s);
+        }
+        Json::Array(_) => out.push_str("[]"),
+        Json::Object(_) => out.push_str("{}"),
+    }
+}
+
 /// A comment's text on one line: line breaks and controls become spaces.
 pub(crate) fn comment_line(text: &str) -> String {
     text.chars()
@@ -243,6 +331,26 @@ mod tests {
         let mut out = String::new();
         assert!(write_value(&mut out, &Value::from(())).is_err());
         assert!(write_value(&mut out, &Value::UNDEFINED).is_err());
+    }
+
+    #[test]
+    fn block_yaml_reads_back_as_the_same_tree() {
+        let value = serde_json::json!({
+            "apiVersion": "networking.istio.io/v1",
+            "metadata": {"name": "a", "labels": {"yes": "no", "a: b": "- x"}},
+            "spec": {
+                "hosts": ["x.example.com", "#x", "line\nbreak"],
+                "http": [{"name": "default", "route": [{"weight": 20}], "match": []}],
+                "empty": {},
+                "ratio": 12.5,
+                "flag": true,
+                "none": null
+            }
+        });
+        let text = to_block(&value);
+        let parsed: serde_json::Value = serde_norway::from_str(&text).unwrap();
+        assert_eq!(parsed, value, "{text}");
+        assert!(text.contains("  hosts:\n  - x.example.com\n"), "{text}");
     }
 
     #[test]

@@ -8,7 +8,9 @@ use crate::model::{
     TlsVersion,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{Named, RawCors, RawExternalService, RawGatewayRoute, RawProfile};
+use crate::profile::raw::{
+    Named, RawCors, RawExternalService, RawGatewayRoute, RawProfile, RawService,
+};
 
 /// Most requests a rate-limit bucket may hold; Envoy's token bucket is a uint32.
 const MAX_RATE: i64 = 1_000_000;
@@ -137,6 +139,9 @@ impl Checker {
             let service = c.service_reference(&route.service, &profile.services);
             let rate_limit = match &route.rate_limit {
                 Some(limit) => {
+                    if let Some(target) = profile.services.get(route.service.as_str()) {
+                        c.rate_limit_bypasses_subsets(name, limit.span(), target);
+                    }
                     let requests = c.count(&limit.value.requests, 1..=MAX_RATE);
                     let per = c.duration(&limit.value.per);
                     Some(Some(RateLimit {
@@ -162,6 +167,38 @@ impl Checker {
                 .then_with(|| a.prefix.cmp(&b.prefix))
         });
         Some(routes)
+    }
+
+    /// Warns when a rate-limited route, which is one Envoy route to the service's final
+    /// destinations, reaches a service that routes by subsets without any subset: ingress
+    /// requests on it then go to every pod, canary and special subsets alike (IST0140).
+    fn rate_limit_bypasses_subsets(
+        &mut self,
+        route: &Sp<String>,
+        limit: std::ops::Range<usize>,
+        service: &RawService,
+    ) {
+        let final_has_subset = service.canary.is_some() || service.default_subset.is_some();
+        let routes_by_subset = !service.routes.is_empty()
+            || service.priority.is_some()
+            || service.region_routing.as_ref().is_some_and(|r| r.value);
+        if routes_by_subset && !final_has_subset {
+            self.report(
+                Diagnostic::new(
+                    Code::IngressBypassesSubsets,
+                    limit,
+                    format!(
+                        "requests on rate-limited route `{}` reach every pod of the service, not its subsets",
+                        route.as_str()
+                    ),
+                )
+                .help(
+                    "a rate-limited route is one Envoy route to the service's final destinations, \
+                     so the service's own routes do not apply to it; give the service a \
+                     `default-subset` (or a canary) to keep its requests on a subset",
+                ),
+            );
+        }
     }
 
     fn cors(&mut self, raw: &Sp<RawCors>) -> Option<Cors> {
@@ -249,33 +286,26 @@ impl Checker {
     /// A regular expression as Istio checks it: it compiles, and is at most 1024 characters.
     pub(super) fn regex(&mut self, raw: &Sp<String>) -> Option<()> {
         let text = raw.as_str();
-        let problem = if text.is_empty() {
-            Some("it is empty".to_string())
+        let compiles =
+            |problem: &str| format!("the regular expression does not compile: {problem}");
+        let message = if text.is_empty() {
+            Some(compiles("it is empty"))
         } else if text.len() > 1024 {
-            Some("it is longer than 1024 characters".to_string())
+            Some(compiles("it is longer than 1024 characters"))
         } else if let Err(error) = regex::RegexBuilder::new(text).size_limit(1 << 20).build() {
-            Some(
-                error
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or("")
-                    .trim()
-                    .trim_start_matches("error: ")
-                    .to_string(),
-            )
+            let text = error.to_string();
+            let last = text.lines().last().unwrap_or("").trim();
+            Some(compiles(last.trim_start_matches("error: ")))
         } else {
-            None
+            super::re2::difference(text).map(|problem| {
+                format!("the regular expression means something else to RE2: {problem}")
+            })
         };
-        match problem {
-            Some(problem) => {
+        match message {
+            Some(message) => {
                 self.report(
-                    Diagnostic::new(
-                        Code::InvalidRegex,
-                        raw.span(),
-                        format!("the regular expression does not compile: {problem}"),
-                    )
-                    .help("Istio uses RE2 syntax: no look-around, no back-references"),
+                    Diagnostic::new(Code::InvalidRegex, raw.span(), message)
+                        .help("Istio uses RE2 syntax: no look-around, no back-references"),
                 );
                 None
             }
@@ -392,21 +422,20 @@ impl Checker {
 
     /// An absolute file path inside the proxy container.
     fn file_path(&mut self, raw: &Sp<String>) -> Option<String> {
-        let text = raw.as_str();
-        let ok = text.starts_with('/')
-            && text.len() <= 1024
-            && text
-                .chars()
-                .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c));
-        if ok {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidPath,
-                raw.span(),
-                format!("`{text}` is not an absolute file path"),
-            ));
-            None
-        }
+        self.text(
+            raw,
+            Code::InvalidPath,
+            is_file_path,
+            "an absolute file path",
+        )
     }
+}
+
+/// An absolute path of printable ASCII without quotes or backslashes, at most 1024 bytes.
+pub(super) fn is_file_path(text: &str) -> bool {
+    text.starts_with('/')
+        && text.len() <= 1024
+        && text
+            .chars()
+            .all(|c| ('!'..='~').contains(&c) && !"\"'\\`".contains(c))
 }

@@ -34,6 +34,27 @@ impl Checker {
         }
     }
 
+    /// Free text that must satisfy `valid`, reported as "`<text>` is not <what>" with `code`.
+    pub(super) fn text(
+        &mut self,
+        raw: &Sp<String>,
+        code: Code,
+        valid: impl Fn(&str) -> bool,
+        what: &str,
+    ) -> Option<String> {
+        let text = raw.as_str();
+        if valid(text) {
+            Some(text.to_string())
+        } else {
+            self.report(Diagnostic::new(
+                code,
+                raw.span(),
+                format!("{text:?} is not {what}"),
+            ));
+            None
+        }
+    }
+
     /// A DNS-1123 label.
     pub(super) fn name(&mut self, value: &Sp<String>) -> Option<Name> {
         match Name::parse(value.as_str()) {
@@ -329,6 +350,11 @@ impl Checker {
 
 /// A DNS label close to `text`, offered as help.
 fn suggest_label(text: &str) -> String {
+    if !text.is_ascii() {
+        return "use lower-case ASCII letters, digits and `-`, starting and ending with a letter or \
+                digit"
+            .to_string();
+    }
     let mut label: String = text
         .to_lowercase()
         .chars()

@@ -9,7 +9,10 @@
 mod clashes;
 mod control_plane;
 mod edge;
+mod expansion;
 mod fields;
+mod re2;
+mod release;
 mod routing;
 mod security;
 mod services;
@@ -65,6 +68,10 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.overlapping_selectors(raw);
+    if let Some(mesh) = &mesh {
+        checker.release_features(raw, mesh.istio_version);
+    }
+    checker.expansion(raw);
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,

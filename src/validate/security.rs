@@ -127,20 +127,16 @@ impl Checker {
         let jwks_uri = self.parsed(&jwt.jwks_uri, Code::JwtUrlNotHttps, HttpsUrl::parse);
         let audiences = if self.non_empty(&jwt.audiences, "`audiences`") {
             self.each(&jwt.audiences.value, |c, audience| {
-                let text = audience.as_str();
-                if !text.is_empty()
-                    && text.len() <= 256
-                    && text.chars().all(|ch| ('!'..='~').contains(&ch))
-                {
-                    Some(text.to_string())
-                } else {
-                    c.report(Diagnostic::new(
-                        Code::InvalidHeaderValue,
-                        audience.span(),
-                        format!("{text:?} is not an audience: use printable ASCII without spaces"),
-                    ));
-                    None
-                }
+                c.text(
+                    audience,
+                    Code::InvalidHeaderValue,
+                    |text| {
+                        !text.is_empty()
+                            && text.len() <= 256
+                            && text.chars().all(|ch| ('!'..='~').contains(&ch))
+                    },
+                    "an audience: use printable ASCII without spaces",
+                )
             })
         } else {
             None
@@ -155,6 +151,48 @@ impl Checker {
 
     /// `[tenancy]` and `[tenants]`; `Some(None)` when there are no tenants.
     pub(super) fn tenancy(&mut self, raw: &RawProfile) -> Option<Option<Tenancy>> {
+        // [tenancy] is checked even without tenants, so a bad value never waits unseen.
+        let claim = match &raw.tenancy.claim {
+            Some(claim) => {
+                let is_claim = |text: &str| {
+                    !text.is_empty()
+                        && text.len() <= 128
+                        && text
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+                };
+                self.text(
+                    claim,
+                    Code::InvalidName,
+                    is_claim,
+                    "a claim name: use letters, digits, `_` and `-`",
+                )
+            }
+            None => Some("tenant_id".to_string()),
+        };
+        let mut header = self.header_name_or(raw.tenancy.header.as_ref(), "x-tenant-id");
+        // The gateway copies the claim into this header with `outputClaimToHeaders`, whose
+        // header names Istio restricts to letters, digits, `-` and `_`.
+        if let (Some(written), Some(_)) = (&raw.tenancy.header, &header)
+            && !written
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::InvalidHeaderName,
+                    written.span(),
+                    format!(
+                        "`{}` cannot be the tenant header: the gateway sets it from the token with \
+                         `outputClaimToHeaders`, which takes only letters, digits, `-` and `_`",
+                        written.as_str()
+                    ),
+                )
+                .label("not allowed in outputClaimToHeaders"),
+            );
+            header = None;
+        }
         let Some((first, _)) = raw.tenants.iter().next() else {
             return Some(None);
         };
@@ -180,28 +218,6 @@ impl Checker {
                 ),
             );
         }
-        let claim = match &raw.tenancy.claim {
-            Some(claim) => {
-                let text = claim.as_str();
-                let ok = !text.is_empty()
-                    && text.len() <= 128
-                    && text
-                        .bytes()
-                        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-                if ok {
-                    Some(text.to_string())
-                } else {
-                    self.report(Diagnostic::new(
-                        Code::InvalidName,
-                        claim.span(),
-                        format!("`{text}` is not a claim name: use letters, digits, `_` and `-`"),
-                    ));
-                    None
-                }
-            }
-            None => Some("tenant_id".to_string()),
-        };
-        let header = self.header_name_or(raw.tenancy.header.as_ref(), "x-tenant-id");
         let tenants = self.each(&raw.tenants, |c, (id, tenant)| {
             let checked_id = c.name(id);
             let services = if c.non_empty(&tenant.services, "`services`") {

@@ -19,6 +19,16 @@ const MAX_POOL: i64 = 10_000_000;
 impl Checker {
     /// `[services]`.
     pub(super) fn services(&mut self, raw: &RawProfile, budgets: &Budgets) -> Option<Vec<Service>> {
+        if raw.services.is_empty() {
+            // An empty or truncated file would otherwise render a mesh without services, and
+            // `kubectl apply --prune` of that render deletes every route and policy.
+            self.report(
+                Diagnostic::new(Code::MissingKey, 0..0, "the profile declares no service")
+                    .label("a mesh profile describes at least one service")
+                    .help("add `[services.<name>]` with its `port`; if the file is empty or cut short, restore it"),
+            );
+            return None;
+        }
         self.each(&raw.services, |c, (name, service)| {
             c.service(name, service, raw, budgets)
         })
@@ -255,22 +265,19 @@ impl Checker {
 
     /// A cookie or query-parameter name: an RFC 7230 token.
     fn token(&mut self, raw: &Sp<String>, what: &str) -> Option<String> {
-        let text = raw.as_str();
-        let ok = !text.is_empty()
-            && text.len() <= 256
-            && text
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"!#$&'*+-.^_`|~".contains(&b));
-        if ok {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidHeaderName,
-                raw.span(),
-                format!("`{text}` is not a valid {what}: use letters, digits and !#$&'*+-.^_`|~"),
-            ));
-            None
-        }
+        let is_token = |text: &str| {
+            !text.is_empty()
+                && text.len() <= 256
+                && text
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"!#$&'*+-.^_`|~".contains(&b))
+        };
+        self.text(
+            raw,
+            Code::InvalidHeaderName,
+            is_token,
+            &format!("a valid {what}: use letters, digits and !#$&'*+-.^_`|~"),
+        )
     }
 
     fn connection_pool(&mut self, raw: &Sp<RawConnectionPool>) -> Option<ConnectionPool> {

@@ -1,6 +1,7 @@
 //! `[telemetry]`: providers, tracing, metric tags, request classes, access logging.
 
 use super::Checker;
+use super::edge::is_file_path;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
     AccessLog, Classify, HeaderTag, Percent, Provider, ProviderKind, TagName, Telemetry, Tracing,
@@ -119,20 +120,12 @@ impl Checker {
                         ));
                     }
                     let path = match &raw.path {
-                        Some(path)
-                            if path.as_str().starts_with('/')
-                                && path.as_str().chars().all(|c| ('!'..='~').contains(&c)) =>
-                        {
-                            Some(path.value.clone())
-                        }
-                        Some(path) => {
-                            self.report(Diagnostic::new(
-                                Code::InvalidPath,
-                                path.span(),
-                                format!("`{}` is not an absolute file path", path.as_str()),
-                            ));
-                            None
-                        }
+                        Some(path) => self.text(
+                            path,
+                            Code::InvalidPath,
+                            is_file_path,
+                            "an absolute file path",
+                        ),
                         None => Some("/dev/stdout".to_string()),
                     };
                     path.map(|path| ProviderKind::FileAccessLog { path })
@@ -225,17 +218,16 @@ impl Checker {
     /// A literal value that ends up inside a CEL string or a span tag: printable, no quotes
     /// needed, short.
     fn literal(&mut self, raw: &Sp<String>) -> Option<String> {
-        let text = raw.as_str();
-        if !text.is_empty() && text.len() <= 256 && text.chars().all(|c| (' '..='~').contains(&c)) {
-            Some(text.to_string())
-        } else {
-            self.report(Diagnostic::new(
-                Code::InvalidHeaderValue,
-                raw.span(),
-                format!("{text:?} must be 1 to 256 printable ASCII characters"),
-            ));
-            None
-        }
+        self.text(
+            raw,
+            Code::InvalidHeaderValue,
+            |text| {
+                !text.is_empty()
+                    && text.len() <= 256
+                    && text.chars().all(|c| (' '..='~').contains(&c))
+            },
+            "a value of 1 to 256 printable ASCII characters",
+        )
     }
 
     fn classify(&mut self, raw: &Sp<raw::RawClassify>) -> Option<Classify> {

@@ -1,180 +1,271 @@
-//! Stage 5: read the rendered YAML back and check it, so that a bug in a template or in the plan
-//! is caught before anything is written. A finding here is always meshc's fault.
+//! Stage 5: read YAML back and check it like Istio would. Every document is checked against a
+//! schema of its kind — meshc's own built-in schemas for a render, or the CRDs a user supplies
+//! to `meshc verify` — and the bundle against rules across resources ([`rules`]).
+//!
+//! For a render, any error is a bug in meshc: [`check`] fails and nothing is written.
 
-use serde_norway::Value;
+pub mod cel;
+pub mod crd;
+pub mod document;
+pub mod finding;
+pub mod metadata;
+pub mod node;
+pub mod release;
+pub mod rules;
+pub mod schema;
+pub mod webhook;
+pub mod yaml;
 
+use std::collections::HashSet;
+
+use crate::model::{IstioVersion, Profile};
 use crate::render::File;
 
-/// A problem found in rendered output.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Finding {
-    /// The file.
-    pub file: String,
-    /// 0-based index of the document in the file (`None`: the whole file).
-    pub document: Option<usize>,
-    /// What is wrong.
-    pub message: String,
+pub use crd::Crds;
+pub use document::{Document, Problem};
+pub use finding::{Code, Family, Finding, Level};
+pub use rules::Inventory;
+
+use node::{Path, Value};
+
+/// What each document is checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum Schemas<'a> {
+    /// meshc's built-in schemas and the apiVersions of the target release.
+    Builtin(IstioVersion),
+    /// CustomResourceDefinitions.
+    Crds(&'a Crds),
+    /// Nothing: cross-resource rules only.
+    Nothing,
 }
 
-impl std::fmt::Display for Finding {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.document {
-            Some(index) => write!(f, "{} (document {index}): {}", self.file, self.message),
-            None => write!(f, "{}: {}", self.file, self.message),
+/// Checks every document, then the rules across them.
+pub fn verify(documents: &[Document], schemas: Schemas<'_>, inventory: &Inventory) -> Vec<Finding> {
+    let chunk = documents.len().div_ceil(parallelism()).max(1);
+    let mut findings: Vec<Finding> = in_parallel(documents.chunks(chunk), |documents| {
+        documents
+            .iter()
+            .flat_map(|document| {
+                check_document(document, schemas)
+                    .into_iter()
+                    .map(|problem| document.finding(problem))
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect();
+    findings.extend(rules::check(documents, inventory));
+    findings
+}
+
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// `work` on every item, each on a thread of its own; results in the order of the items.
+fn in_parallel<I, T, R>(items: I, work: impl Fn(T) -> R + Sync) -> Vec<R>
+where
+    I: IntoIterator<Item = T>,
+    T: Send,
+    R: Send + Default,
+{
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        // A worker only panics on a bug; its part is then empty rather than crashing meshc.
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The checks of one document on its own.
+pub fn check_document(document: &Document, schemas: Schemas<'_>) -> Vec<Problem> {
+    if document.is_empty() {
+        return Vec::new();
+    }
+    if !matches!(document.root.value, Value::Map(_)) {
+        return vec![Problem::error(
+            Code::NotAnObject,
+            None,
+            format!(
+                "document is {}, not a Kubernetes object",
+                document.root.type_name()
+            ),
+        )];
+    }
+    let mut problems = match schemas {
+        // A render's built-in check leaves the webhook's rules out: they would double its
+        // time, and tests hold every shipped render and fixture to them instead.
+        Schemas::Builtin(target) => return builtin(document, target),
+        Schemas::Nothing => Vec::new(),
+        Schemas::Crds(crds) => match identity(document) {
+            Some(problem) => vec![problem],
+            None => crds.check(document).unwrap_or_else(|| skipped(document)),
+        },
+    };
+    problems.extend(admission(document, &problems));
+    problems
+}
+
+/// The admission webhook's rules ([`webhook`]). An object whose `spec` Istio's decoder refuses
+/// never reaches the webhook; a finding where the schema already found an error is the same
+/// mistake said twice, and is left out.
+fn admission(document: &Document, schema: &[Problem]) -> Vec<Problem> {
+    let spec = Path::of(&["spec"]);
+    if schema.iter().any(|p| {
+        p.undecodable
+            && p.path
+                .as_ref()
+                .is_some_and(|path| path.0.starts_with(&spec.0))
+    }) {
+        return Vec::new();
+    }
+    let reported: HashSet<&Path> = schema
+        .iter()
+        .filter(|p| p.level == Level::Error)
+        .filter_map(|p| p.path.as_ref())
+        .collect();
+    webhook::check(&node::to_json(&document.root))
+        .into_iter()
+        .filter_map(|finding| {
+            let path = Path::parse(&finding.path);
+            if reported.contains(&path) {
+                return None;
+            }
+            Some(Problem {
+                code: Code::Webhook,
+                level: match finding.level {
+                    webhook::Level::Error => Level::Error,
+                    webhook::Level::Warning => Level::Warning,
+                },
+                path: Some(path),
+                message: finding.message,
+                undecodable: false,
+            })
+        })
+        .collect()
+}
+
+/// A missing or malformed `apiVersion` or `kind`.
+fn identity(document: &Document) -> Option<Problem> {
+    let problem = |key: &str, message: String| {
+        Some(Problem::error(
+            Code::Schema,
+            Some(Path::of(&[key])),
+            message,
+        ))
+    };
+    match document.root.get("apiVersion").map(|a| &a.value) {
+        Some(Value::Str(api)) if !api.is_empty() => {
+            if !api.contains('/') && crd::istio_group(api) {
+                return problem(
+                    "apiVersion",
+                    format!("{api:?} has no version: write GROUP/VERSION"),
+                );
+            }
         }
+        _ => return problem("apiVersion", "missing apiVersion".to_string()),
+    }
+    let istio = document
+        .api()
+        .is_some_and(|(group, _)| crd::istio_group(group));
+    match document.root.get("kind").map(|k| &k.value) {
+        Some(Value::Str(kind)) if !kind.is_empty() => None,
+        _ if istio => problem("kind", "missing kind".to_string()),
+        _ => None,
     }
 }
 
-/// A parsed document and where it came from.
-#[derive(Debug, Clone)]
-pub struct Document {
-    /// File name.
-    pub file: String,
-    /// Index in the file.
-    pub index: usize,
-    /// The object.
-    pub value: Value,
+/// A document no CRD covers: an IstioOperator gets a note (it is istioctl's input, and no
+/// cluster serves a CRD for it since Istio 1.24); other kinds are not Istio's to judge.
+fn skipped(document: &Document) -> Vec<Problem> {
+    if document.is("install.istio.io", "IstioOperator") {
+        return vec![Problem {
+            code: Code::UnknownKind,
+            level: Level::Note,
+            path: None,
+            message: "not checked: no CRD describes IstioOperator (istioctl's input, not a \
+                      cluster resource)"
+                .to_string(),
+            undecodable: false,
+        }];
+    }
+    Vec::new()
 }
 
-/// Parses every file and checks each document's shape.
-pub fn check(files: &[File]) -> Result<Vec<Document>, Vec<Finding>> {
+/// A document of meshc's output against the built-in schema of its kind.
+fn builtin(document: &Document, target: IstioVersion) -> Vec<Problem> {
+    if let Some(problem) = identity(document) {
+        return vec![problem];
+    }
+    let (group, version) = document.api().unwrap_or_default();
+    let kind = document.kind().unwrap_or_default();
+    let Some(schema) = schema::builtin::kinds().get(&(group.to_string(), kind.to_string())) else {
+        return vec![Problem::error(
+            Code::UnknownKind,
+            Some(Path::of(&["kind"])),
+            format!("meshc has no schema for {group}/{kind}"),
+        )];
+    };
+    let served = release::served(group, kind, target);
+    if served.first() != Some(&version) {
+        return vec![Problem::error(
+            Code::VersionNotServed,
+            Some(Path::of(&["apiVersion"])),
+            format!(
+                "Istio {target} serves {group}/{kind} as {}; meshc must emit {group}/{}",
+                served.join(", "),
+                served.first().copied().unwrap_or("nothing")
+            ),
+        )];
+    }
+    crd::schema_problems(document, true, Some(&schema.schema))
+}
+
+/// The file `istioctl install -f` takes.
+const INSTALL_FILE: &str = "istio-service-mesh-config.yaml";
+
+/// Reads rendered files back and checks them; any error finding is a bug in meshc.
+pub fn check(files: &[File], profile: &Profile) -> Result<Vec<Document>, Vec<Finding>> {
     let mut findings = Vec::new();
     let mut documents = Vec::new();
-    for file in files {
-        match parse(file) {
-            Ok(parsed) => documents.extend(parsed),
-            Err(finding) => findings.push(finding),
-        }
-    }
-    for document in &documents {
-        if let Err(message) = check_object(&document.value) {
+    let parsed = in_parallel(files, |file| document::read(file.name, &file.content));
+    for (file, (read, error)) in files.iter().zip(parsed) {
+        findings.extend(error);
+        let objects = read.iter().filter(|d| !d.is_empty()).count();
+        if file.name == INSTALL_FILE && objects != 1 {
             findings.push(Finding {
-                file: document.file.clone(),
-                document: Some(document.index),
-                message,
+                code: Code::OperatorNotAlone,
+                level: Level::Error,
+                file: file.name.to_string(),
+                document: None,
+                line: None,
+                resource: None,
+                path: None,
+                message: format!(
+                    "holds {objects} objects; `istioctl install -f` needs exactly one"
+                ),
             });
         }
+        documents.extend(read);
     }
-    findings.extend(duplicates(&documents));
-    let operators = documents
-        .iter()
-        .filter(|d| d.file == "istio-service-mesh-config.yaml")
-        .count();
-    if operators != 1 {
-        findings.push(Finding {
-            file: "istio-service-mesh-config.yaml".to_string(),
-            document: None,
-            message: format!("holds {operators} objects; `istioctl install -f` needs exactly one"),
-        });
-    }
+    let mut inventory = Inventory::from_profile(profile);
+    inventory.add_operators(&documents);
+    findings.extend(verify(
+        &documents,
+        Schemas::Builtin(profile.mesh.istio_version),
+        &inventory,
+    ));
+    findings.retain(|f| f.level == Level::Error);
     if findings.is_empty() {
         Ok(documents)
     } else {
         Err(findings)
-    }
-}
-
-/// Objects that share kind, namespace and name: `kubectl apply` would keep only the last one.
-fn duplicates(documents: &[Document]) -> Vec<Finding> {
-    let mut seen = std::collections::BTreeMap::new();
-    let mut findings = Vec::new();
-    for document in documents {
-        let field = |path: &[&str]| {
-            path.iter()
-                .try_fold(&document.value, |node, key| node.get(*key))
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_string()
-        };
-        let identity = (
-            field(&["kind"]),
-            field(&["metadata", "namespace"]),
-            field(&["metadata", "name"]),
-        );
-        if let Some((file, index)) = seen.get(&identity) {
-            findings.push(Finding {
-                file: document.file.clone(),
-                document: Some(document.index),
-                message: format!(
-                    "{} {}/{} repeats document {index} of {file}",
-                    identity.0, identity.1, identity.2
-                ),
-            });
-        } else {
-            seen.insert(identity, (document.file.clone(), document.index));
-        }
-    }
-    findings
-}
-
-fn parse(file: &File) -> Result<Vec<Document>, Finding> {
-    let mut documents = Vec::new();
-    for (index, deserializer) in serde_norway::Deserializer::from_str(&file.content).enumerate() {
-        let value = serde::Deserialize::deserialize(deserializer).map_err(|error| Finding {
-            file: file.name.to_string(),
-            document: Some(index),
-            message: format!("not valid YAML: {error}"),
-        })?;
-        if value != Value::Null {
-            documents.push(Document {
-                file: file.name.to_string(),
-                index,
-                value,
-            });
-        }
-    }
-    Ok(documents)
-}
-
-fn check_object(value: &Value) -> Result<(), String> {
-    let text = |path: &[&str]| {
-        let mut node = value;
-        for key in path {
-            node = node.get(*key)?;
-        }
-        node.as_str().filter(|s| !s.is_empty())
-    };
-    for path in [
-        &["apiVersion"][..],
-        &["kind"],
-        &["metadata", "name"],
-        &["metadata", "namespace"],
-    ] {
-        if text(path).is_none() {
-            return Err(format!("`{}` is missing or not a string", path.join(".")));
-        }
-    }
-    if value.get("spec").is_none() {
-        return Err("`spec` is missing".to_string());
-    }
-    Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn documents(content: &str) -> Vec<Document> {
-        parse(&File {
-            name: "a.yaml",
-            content: content.to_string(),
-        })
-        .unwrap()
-    }
-
-    #[test]
-    fn an_object_written_twice_is_a_finding() {
-        let object = |kind: &str, name: &str| {
-            format!(
-                "---\napiVersion: v1\nkind: {kind}\nmetadata:\n  name: {name}\n  namespace: ns\nspec: {{}}\n"
-            )
-        };
-        let distinct = documents(&[object("A", "x"), object("B", "x"), object("A", "y")].concat());
-        assert!(duplicates(&distinct).is_empty());
-        let repeated = documents(&[object("A", "x"), object("B", "x"), object("A", "x")].concat());
-        let findings = duplicates(&repeated);
-        assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].document, Some(2));
-        assert_eq!(findings[0].message, "A ns/x repeats document 0 of a.yaml");
     }
 }

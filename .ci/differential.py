@@ -1,0 +1,88 @@
+#!/usr/bin/env python3
+"""Differential test: `meshc verify --crds CRDS` and the referee `check` must agree, document by
+document, on accept or reject.
+
+usage: differential.py --meshc BIN --check CHECK --crds CRDS --families yaml,schema PATH...
+
+A document is rejected by a tool when it reports an error of a compared family there:
+- meshc: the `family` of each JSON finding (`yaml`, `schema`, `rules`, `webhook`);
+- check: `webhook` for messages starting with "webhook: ", `schema` for the others (YAML
+  errors, metadata, CRD schema and CEL), so `yaml` and `schema` are one family on its side.
+Cross-resource rules (`rules`) are meshc's own: check has none, so they are never compared.
+
+IstioOperator documents are left out: check validates them against istioctl's Go types
+(iop-fields.json); no CRD describes them, and meshc checks them only in its own renders.
+Exit 0 when the tools agree on every document, 1 otherwise (each disagreement is printed).
+"""
+import argparse
+import json
+import re
+import subprocess
+import sys
+
+LINE = re.compile(r"^(?P<path>.*?):(?P<doc>\d+|-): (?P<obj>.*?): (?P<at>.*?): "
+                  r"(?P<level>error|warning|skipped): (?P<msg>.*)$")
+
+
+def check_rejects(check, paths, families):
+    run = subprocess.run([check, *paths], capture_output=True, text=True)
+    if run.returncode not in (0, 1, 2):
+        sys.exit("check failed (%d): %s" % (run.returncode, run.stderr))
+    rejected, operators, summary = {}, set(), run.stdout.strip().splitlines()[-1:]
+    for line in run.stdout.splitlines():
+        m = LINE.match(line)
+        if not m:
+            continue
+        key = (m["path"], m["doc"])
+        if m["obj"].startswith("IstioOperator/"):
+            operators.add(key)
+        family = "webhook" if m["msg"].startswith("webhook: ") else "schema"
+        if m["level"] == "error" and family in families:
+            rejected.setdefault(key, []).append(m["at"] + ": " + m["msg"])
+    return rejected, operators, summary
+
+
+def meshc_rejects(meshc, crds, paths, families):
+    run = subprocess.run([meshc, "--message-format", "json", "verify", "--crds", crds, *paths],
+                         capture_output=True, text=True)
+    if run.returncode not in (0, 1):
+        sys.exit("meshc verify failed (%d): %s" % (run.returncode, run.stderr))
+    rejected = {}
+    for line in run.stdout.splitlines():
+        finding = json.loads(line)
+        family = "schema" if finding["family"] == "yaml" else finding["family"]
+        if finding["level"] == "error" and family in families:
+            doc = "-" if finding["document"] is None else str(finding["document"])
+            rejected.setdefault((finding["file"], doc), []).append(
+                "%s[%s] %s: %s" % (finding["path"] or ".", finding["code"], finding["line"], finding["message"]))
+    return rejected
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--meshc", required=True)
+    parser.add_argument("--check", required=True)
+    parser.add_argument("--crds", required=True)
+    parser.add_argument("--families", required=True, help="comma-separated: schema, webhook")
+    parser.add_argument("paths", nargs="+")
+    args = parser.parse_args()
+    families = {"schema" if f == "yaml" else f for f in args.families.split(",")}
+    theirs, operators, summary = check_rejects(args.check, args.paths, families)
+    ours = meshc_rejects(args.meshc, args.crds, args.paths, families)
+    disagreements = 0
+    for key in sorted(set(theirs) | set(ours)):
+        if key in operators or (key in theirs) == (key in ours):
+            continue
+        disagreements += 1
+        who = "only check rejects" if key in theirs else "only meshc rejects"
+        print("DISAGREE %s:%s: %s" % (key[0], key[1], who))
+        for reason in theirs.get(key, []) + ours.get(key, []):
+            print("    " + reason)
+    both = len([k for k in theirs if k in ours and k not in operators])
+    print("differential: %s | rejected by both: %d, disagreements: %d, IstioOperator documents with findings left out: %d"
+          % (" ".join(summary), both, disagreements, len(operators)))
+    return 1 if disagreements else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

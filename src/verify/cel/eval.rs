@@ -1,0 +1,451 @@
+//! Evaluates a CEL syntax tree: CEL's commutative `&&`/`||` (an error loses to a decisive
+//! operand), the comprehension macros, and the functions of [`FUNCTIONS`].
+
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use super::k8s;
+use super::parse::{Expr, Macro};
+use super::value::{Key, Value, compare, equal, lookup};
+
+/// Every function the evaluator implements, global or as a method; a rule that calls any
+/// other is refused before evaluation.
+pub(super) const FUNCTIONS: &[&str] = &[
+    "size",
+    "int",
+    "uint",
+    "double",
+    "string",
+    "bool",
+    "dyn",
+    "duration",
+    "contains",
+    "startsWith",
+    "endsWith",
+    "matches",
+    "substring",
+    "isURL",
+    "url",
+    "getScheme",
+];
+
+type Result<T> = std::result::Result<T, String>;
+
+/// Variables in scope, innermost last.
+pub(super) struct Scope<'a> {
+    pub(super) names: Vec<(&'a str, Value)>,
+}
+
+impl Scope<'_> {
+    fn get(&self, name: &str) -> Result<Value> {
+        self.names
+            .iter()
+            .rev()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .ok_or_else(|| format!("undeclared reference to '{name}'"))
+    }
+}
+
+/// Evaluates `expr`.
+pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
+    match expr {
+        Expr::Literal(value) => Ok(value.clone()),
+        Expr::Ident(name) => scope.get(name),
+        Expr::Select(operand, field) => select(&eval(operand, scope)?, field),
+        Expr::Has(operand, field) => match eval(operand, scope)? {
+            Value::Map(map) => Ok(Value::Bool(
+                map.contains_key(&Key::Str(field.as_str().into())),
+            )),
+            other => Err(format!(
+                "invalid type for field selection: {}",
+                other.type_name()
+            )),
+        },
+        Expr::Index(operand, index) => {
+            let operand = eval(operand, scope)?;
+            let index = eval(index, scope)?;
+            self::index(&operand, &index)
+        }
+        Expr::Call { target, name, args } => {
+            let target = match target {
+                Some(target) => Some(eval(target, scope)?),
+                None => None,
+            };
+            let args = args
+                .iter()
+                .map(|arg| eval(arg, scope))
+                .collect::<Result<Vec<_>>>()?;
+            call(name, target.as_ref(), &args)
+        }
+        Expr::Not(operand) => match eval(operand, scope)? {
+            Value::Bool(b) => Ok(Value::Bool(!b)),
+            other => Err(no_overload("!_", &[&other])),
+        },
+        Expr::Negate(operand) => match eval(operand, scope)? {
+            Value::Int(i) => i.checked_neg().map(Value::Int).ok_or_else(overflow),
+            Value::Double(d) => Ok(Value::Double(-d)),
+            other => Err(no_overload("-_", &[&other])),
+        },
+        Expr::Binary(op, left, right) => {
+            let left = eval(left, scope)?;
+            let right = eval(right, scope)?;
+            binary(op, &left, &right)
+        }
+        Expr::And(left, right) => logic(eval(left, scope), || eval(right, scope), false),
+        Expr::Or(left, right) => logic(eval(left, scope), || eval(right, scope), true),
+        Expr::Conditional(condition, then, otherwise) => match eval(condition, scope)? {
+            Value::Bool(true) => eval(then, scope),
+            Value::Bool(false) => eval(otherwise, scope),
+            other => Err(no_overload("_?_:_", &[&other])),
+        },
+        Expr::List(items) => Ok(Value::List(Arc::new(
+            items
+                .iter()
+                .map(|item| eval(item, scope))
+                .collect::<Result<_>>()?,
+        ))),
+        Expr::Map(entries) => {
+            let mut map = BTreeMap::new();
+            for (key, value) in entries {
+                let key = eval(key, scope)?;
+                let key = key
+                    .key()
+                    .ok_or_else(|| format!("unsupported map key type: {}", key.type_name()))?;
+                let value = eval(value, scope)?;
+                if map.insert(key, value).is_some() {
+                    return Err("repeated key in a map literal".to_string());
+                }
+            }
+            Ok(Value::Map(Arc::new(map)))
+        }
+        Expr::Comprehension {
+            kind,
+            range,
+            variable,
+            predicate,
+            transform,
+        } => {
+            let range = eval(range, scope)?;
+            let elements: Vec<Value> = match &range {
+                Value::List(items) => items.as_ref().clone(),
+                Value::Map(map) => map.keys().map(Key::value).collect(),
+                other => return Err(no_overload("comprehension", &[other])),
+            };
+            comprehension(
+                *kind,
+                &elements,
+                variable,
+                predicate,
+                transform.as_deref(),
+                scope,
+            )
+        }
+    }
+}
+
+/// `&&` (`decisive` = false) and `||` (`decisive` = true): the decisive value wins over an
+/// error on either side, as in cel-go.
+fn logic(
+    left: Result<Value>,
+    right: impl FnOnce() -> Result<Value>,
+    decisive: bool,
+) -> Result<Value> {
+    let op = if decisive { "_||_" } else { "_&&_" };
+    let left = match left {
+        Ok(Value::Bool(b)) if b == decisive => return Ok(Value::Bool(decisive)),
+        Ok(Value::Bool(_)) => Ok(()),
+        Ok(other) => Err(no_overload(op, &[&other])),
+        Err(e) => Err(e),
+    };
+    match right() {
+        Ok(Value::Bool(b)) if b == decisive => Ok(Value::Bool(decisive)),
+        Ok(Value::Bool(b)) => left.map(|()| Value::Bool(b)),
+        Ok(other) => Err(left.err().unwrap_or_else(|| no_overload(op, &[&other]))),
+        Err(e) => Err(left.err().unwrap_or(e)),
+    }
+}
+
+fn comprehension<'a>(
+    kind: Macro,
+    elements: &[Value],
+    variable: &'a str,
+    predicate: &'a Expr,
+    transform: Option<&'a Expr>,
+    scope: &mut Scope<'a>,
+) -> Result<Value> {
+    let test = |element: &Value, expr: &'a Expr, scope: &mut Scope<'a>| {
+        scope.names.push((variable, element.clone()));
+        let result = eval(expr, scope);
+        scope.names.pop();
+        result
+    };
+    match kind {
+        Macro::All | Macro::Exists => {
+            let decisive = kind == Macro::Exists;
+            let mut error = None;
+            for element in elements {
+                match test(element, predicate, scope) {
+                    Ok(Value::Bool(b)) if b == decisive => return Ok(Value::Bool(decisive)),
+                    Ok(Value::Bool(_)) => {}
+                    Ok(other) => error = error.or_else(|| Some(no_overload("macro", &[&other]))),
+                    Err(e) => error = error.or(Some(e)),
+                }
+            }
+            error.map_or(Ok(Value::Bool(!decisive)), Err)
+        }
+        Macro::ExistsOne => {
+            let mut count = 0;
+            for element in elements {
+                match test(element, predicate, scope)? {
+                    Value::Bool(true) => count += 1,
+                    Value::Bool(false) => {}
+                    other => return Err(no_overload("exists_one", &[&other])),
+                }
+            }
+            Ok(Value::Bool(count == 1))
+        }
+        Macro::Filter | Macro::Map => {
+            let mut out = Vec::new();
+            for element in elements {
+                let keep = if kind == Macro::Filter || transform.is_some() {
+                    match test(element, predicate, scope)? {
+                        Value::Bool(b) => b,
+                        other => return Err(no_overload(kind_name(kind), &[&other])),
+                    }
+                } else {
+                    true
+                };
+                if !keep {
+                    continue;
+                }
+                out.push(match (kind, transform) {
+                    (Macro::Filter, _) => element.clone(),
+                    (_, Some(transform)) => test(element, transform, scope)?,
+                    (_, None) => test(element, predicate, scope)?,
+                });
+            }
+            Ok(Value::List(Arc::new(out)))
+        }
+    }
+}
+
+fn kind_name(kind: Macro) -> &'static str {
+    match kind {
+        Macro::All => "all",
+        Macro::Exists => "exists",
+        Macro::ExistsOne => "exists_one",
+        Macro::Map => "map",
+        Macro::Filter => "filter",
+    }
+}
+
+fn select(operand: &Value, field: &str) -> Result<Value> {
+    match operand {
+        Value::Map(map) => map
+            .get(&Key::Str(field.into()))
+            .cloned()
+            .ok_or_else(|| format!("no such key: {field}")),
+        other => Err(format!(
+            "type '{}' does not support field selection",
+            other.type_name()
+        )),
+    }
+}
+
+fn index(operand: &Value, index: &Value) -> Result<Value> {
+    match (operand, index) {
+        (Value::List(items), _) => {
+            let position = match index {
+                Value::Int(i) => usize::try_from(*i).ok(),
+                Value::Uint(u) => usize::try_from(*u).ok(),
+                #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+                Value::Double(d) if d.fract() == 0.0 && *d >= 0.0 => Some(*d as usize),
+                other => return Err(no_overload("_[_]", &[operand, other])),
+            };
+            position
+                .and_then(|p| items.get(p).cloned())
+                .ok_or_else(|| "index out of range".to_string())
+        }
+        (Value::Map(map), key) => {
+            let key = key
+                .key()
+                .ok_or_else(|| no_overload("_[_]", &[operand, index]))?;
+            lookup(map, &key)
+                .cloned()
+                .ok_or_else(|| format!("no such key: {}", display_key(&key)))
+        }
+        _ => Err(no_overload("_[_]", &[operand, index])),
+    }
+}
+
+fn display_key(key: &Key) -> String {
+    match key {
+        Key::Str(s) => s.to_string(),
+        Key::Int(i) => i.to_string(),
+        Key::Uint(u) => u.to_string(),
+        Key::Bool(b) => b.to_string(),
+    }
+}
+
+fn binary(op: &str, left: &Value, right: &Value) -> Result<Value> {
+    use Value::{Double, Duration, Int, List, Str, Uint};
+    let ordered = |accept: fn(std::cmp::Ordering) -> bool| {
+        compare(left, right)
+            .map(|o| Value::Bool(accept(o)))
+            .ok_or_else(|| no_overload(op, &[left, right]))
+    };
+    match op {
+        "==" => Ok(Value::Bool(equal(left, right))),
+        "!=" => Ok(Value::Bool(!equal(left, right))),
+        "<" => ordered(std::cmp::Ordering::is_lt),
+        "<=" => ordered(std::cmp::Ordering::is_le),
+        ">" => ordered(std::cmp::Ordering::is_gt),
+        ">=" => ordered(std::cmp::Ordering::is_ge),
+        "in" => match right {
+            List(items) => Ok(Value::Bool(items.iter().any(|item| equal(item, left)))),
+            Value::Map(map) => Ok(Value::Bool(
+                left.key().is_some_and(|key| lookup(map, &key).is_some()),
+            )),
+            _ => Err(no_overload("@in", &[left, right])),
+        },
+        _ => match (op, left, right) {
+            ("+", Int(a), Int(b)) => a.checked_add(*b).map(Int).ok_or_else(overflow),
+            ("-", Int(a), Int(b)) => a.checked_sub(*b).map(Int).ok_or_else(overflow),
+            ("*", Int(a), Int(b)) => a.checked_mul(*b).map(Int).ok_or_else(overflow),
+            ("/", Int(_), Int(0)) | ("/", Uint(_), Uint(0)) => Err("division by zero".into()),
+            ("%", Int(_), Int(0)) | ("%", Uint(_), Uint(0)) => Err("modulus by zero".into()),
+            ("/", Int(a), Int(b)) => a.checked_div(*b).map(Int).ok_or_else(overflow),
+            ("%", Int(a), Int(b)) => a.checked_rem(*b).map(Int).ok_or_else(overflow),
+            ("+", Uint(a), Uint(b)) => a.checked_add(*b).map(Uint).ok_or_else(overflow),
+            ("-", Uint(a), Uint(b)) => a.checked_sub(*b).map(Uint).ok_or_else(overflow),
+            ("*", Uint(a), Uint(b)) => a.checked_mul(*b).map(Uint).ok_or_else(overflow),
+            ("/", Uint(a), Uint(b)) => Ok(Uint(a / b)),
+            ("%", Uint(a), Uint(b)) => Ok(Uint(a % b)),
+            ("+", Double(a), Double(b)) => Ok(Double(a + b)),
+            ("-", Double(a), Double(b)) => Ok(Double(a - b)),
+            ("*", Double(a), Double(b)) => Ok(Double(a * b)),
+            ("/", Double(a), Double(b)) => Ok(Double(a / b)),
+            ("+", Str(a), Str(b)) => Ok(Value::string(format!("{a}{b}"))),
+            ("+", Value::Bytes(a), Value::Bytes(b)) => {
+                Ok(Value::Bytes([a.as_ref(), b.as_ref()].concat().into()))
+            }
+            ("+", List(a), List(b)) => {
+                Ok(List(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
+            }
+            ("+", Duration(a), Duration(b)) => a.checked_add(*b).map(Duration).ok_or_else(overflow),
+            ("-", Duration(a), Duration(b)) => a.checked_sub(*b).map(Duration).ok_or_else(overflow),
+            _ => Err(no_overload(op, &[left, right])),
+        },
+    }
+}
+
+fn overflow() -> String {
+    "integer overflow".to_string()
+}
+
+fn no_overload(op: &str, args: &[&Value]) -> String {
+    let types: Vec<&str> = args.iter().map(|a| a.type_name()).collect();
+    format!("no such overload: {op}({})", types.join(", "))
+}
+
+fn call(name: &str, target: Option<&Value>, args: &[Value]) -> Result<Value> {
+    let mut all: Vec<&Value> = target.into_iter().collect();
+    all.extend(args);
+    let fail = || no_overload(name, &all);
+    match (name, all.as_slice()) {
+        ("size", [Value::Str(s)]) => Ok(Value::Int(count(s.chars().count()))),
+        ("size", [Value::Bytes(b)]) => Ok(Value::Int(count(b.len()))),
+        ("size", [Value::List(l)]) => Ok(Value::Int(count(l.len()))),
+        ("size", [Value::Map(m)]) => Ok(Value::Int(count(m.len()))),
+        ("int", [Value::Int(i)]) => Ok(Value::Int(*i)),
+        ("int", [Value::Uint(u)]) => i64::try_from(*u).map(Value::Int).map_err(|_| overflow()),
+        ("int", [Value::Double(d)]) => double_to_int(*d),
+        ("int", [Value::Str(s)]) => k8s::parse_int(s).map(Value::Int),
+        ("int", [Value::Duration(d)]) => Ok(Value::Int(*d)),
+        ("uint", [Value::Int(i)]) => u64::try_from(*i).map(Value::Uint).map_err(|_| overflow()),
+        ("uint", [Value::Uint(u)]) => Ok(Value::Uint(*u)),
+        ("uint", [Value::Str(s)]) => s
+            .parse::<u64>()
+            .map(Value::Uint)
+            .map_err(|_| format!("strconv.ParseUint: parsing {s:?}: invalid syntax")),
+        #[allow(clippy::cast_precision_loss)]
+        ("double", [Value::Int(i)]) => Ok(Value::Double(*i as f64)),
+        #[allow(clippy::cast_precision_loss)]
+        ("double", [Value::Uint(u)]) => Ok(Value::Double(*u as f64)),
+        ("double", [Value::Double(d)]) => Ok(Value::Double(*d)),
+        ("double", [Value::Str(s)]) => s
+            .parse::<f64>()
+            .map(Value::Double)
+            .map_err(|_| format!("strconv.ParseFloat: parsing {s:?}: invalid syntax")),
+        ("string", [Value::Str(s)]) => Ok(Value::Str(s.clone())),
+        ("string", [Value::Int(i)]) => Ok(Value::string(i.to_string())),
+        ("string", [Value::Uint(u)]) => Ok(Value::string(u.to_string())),
+        ("string", [Value::Bool(b)]) => Ok(Value::string(b.to_string())),
+        ("bool", [Value::Bool(b)]) => Ok(Value::Bool(*b)),
+        ("bool", [Value::Str(s)]) => match s.as_ref() {
+            "true" | "True" | "TRUE" | "t" | "1" => Ok(Value::Bool(true)),
+            "false" | "False" | "FALSE" | "f" | "0" => Ok(Value::Bool(false)),
+            _ => Err(format!(
+                "type conversion error from 'string' to 'bool': {s}"
+            )),
+        },
+        ("dyn", [value]) => Ok((*value).clone()),
+        ("duration", [Value::Str(s)]) => k8s::parse_duration(s).map(Value::Duration),
+        ("duration", [Value::Duration(d)]) => Ok(Value::Duration(*d)),
+        ("contains", [Value::Str(s), Value::Str(t)]) => Ok(Value::Bool(s.contains(t.as_ref()))),
+        ("startsWith", [Value::Str(s), Value::Str(t)]) => {
+            Ok(Value::Bool(s.starts_with(t.as_ref())))
+        }
+        ("endsWith", [Value::Str(s), Value::Str(t)]) => Ok(Value::Bool(s.ends_with(t.as_ref()))),
+        ("matches", [Value::Str(s), Value::Str(pattern)]) => matches(s, pattern),
+        ("substring", [Value::Str(s), Value::Int(start)]) => {
+            k8s::substring(s, *start, None).map(Value::string)
+        }
+        ("substring", [Value::Str(s), Value::Int(start), Value::Int(end)]) => {
+            k8s::substring(s, *start, Some(*end)).map(Value::string)
+        }
+        ("isURL", [Value::Str(s)]) => Ok(Value::Bool(k8s::parse_request_uri(s).is_ok())),
+        ("url", [Value::Str(s)]) => k8s::parse_request_uri(s)
+            .map(|scheme| Value::Url {
+                scheme: scheme.into(),
+            })
+            .map_err(|e| format!("URL parse error during conversion from string: {e}")),
+        ("getScheme", [Value::Url { scheme }]) => Ok(Value::Str(scheme.clone())),
+        _ => Err(fail()),
+    }
+}
+
+/// `matches()` with RE2 syntax; compiled patterns are kept, since a rule runs on every key.
+fn matches(text: &str, pattern: &str) -> Result<Value> {
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, regex::Regex>> = RefCell::new(HashMap::new());
+    }
+    CACHE.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if !cache.contains_key(pattern) {
+            let regex = regex::Regex::new(pattern)
+                .map_err(|e| format!("invalid regular expression {pattern:?}: {e}"))?;
+            if cache.len() > 256 {
+                cache.clear();
+            }
+            cache.insert(pattern.to_string(), regex);
+        }
+        Ok(Value::Bool(
+            cache.get(pattern).is_some_and(|r| r.is_match(text)),
+        ))
+    })
+}
+
+fn count(n: usize) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[allow(clippy::cast_possible_truncation, clippy::cast_precision_loss)]
+fn double_to_int(d: f64) -> Result<Value> {
+    if !d.is_finite() || d <= i64::MIN as f64 || d >= i64::MAX as f64 {
+        return Err("double is out of the int range".to_string());
+    }
+    Ok(Value::Int(d.trunc() as i64))
+}

@@ -1,0 +1,338 @@
+//! Verification: every cross-resource rule fires on a hand-broken bundle
+//! (`fixtures/verify/rules/`) and on the defects of the legacy YAML it reconstructs
+//! (`fixtures/verify/legacy/`); each case is a YAML file or a folder of them, and names the
+//! codes it expects on a `# expect = [...]` line. Shipped renders pass every rule, and a render
+//! broken after the fact is refused as an internal error.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use meshc::verify::{self, Code, Document, Family, Finding, Inventory, Level, Schemas, document};
+
+use crate::support::{declared_codes, read, root};
+
+/// The YAML files of a case (a file, or a folder of files), in name order.
+fn files(case: &Path) -> Vec<PathBuf> {
+    if case.is_file() {
+        return vec![case.to_path_buf()];
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(case)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// The entries of a folder, in name order.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    entries
+}
+
+fn cases(folder: &str) -> Vec<PathBuf> {
+    entries(&root().join("tests/fixtures/verify").join(folder))
+}
+
+/// Reads files as `meshc verify` does, named relative to the repository.
+fn load(paths: &[PathBuf]) -> (Vec<Document>, Vec<Finding>) {
+    let mut documents = Vec::new();
+    let mut findings = Vec::new();
+    for path in paths {
+        let name = path
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let (read, error) = document::read(&name, &std::fs::read_to_string(path).unwrap());
+        documents.extend(read);
+        findings.extend(error);
+    }
+    (documents, findings)
+}
+
+/// `meshc verify` without CRDs, reduced to the rules across resources (the webhook's rules
+/// have fixtures of their own) and YAML errors.
+fn verify_files(paths: &[PathBuf]) -> Vec<Finding> {
+    let (documents, mut findings) = load(paths);
+    let mut inventory = Inventory::from_documents(&documents);
+    inventory.add_operators(&documents);
+    findings.extend(verify::verify(&documents, Schemas::Nothing, &inventory));
+    findings.retain(|f| matches!(f.family(), Family::Rules | Family::Yaml));
+    findings
+}
+
+fn sorted(codes: impl IntoIterator<Item = String>) -> Vec<String> {
+    let mut codes: Vec<String> = codes.into_iter().collect();
+    codes.sort();
+    codes
+}
+
+#[test]
+fn rule_and_legacy_fixtures_report_exactly_their_codes() {
+    for folder in ["rules", "legacy"] {
+        for case in cases(folder) {
+            let files = files(&case);
+            let expected = sorted(files.iter().flat_map(|f| {
+                declared_codes(&std::fs::read_to_string(f).unwrap(), "expect").unwrap_or_default()
+            }));
+            let findings = verify_files(&files);
+            let found = sorted(findings.iter().map(|f| f.code.as_str().to_string()));
+            let name = case.file_stem().unwrap().to_string_lossy().into_owned();
+            assert_eq!(found, expected, "codes of {folder}/{name}");
+            let text: String = findings.iter().map(|f| format!("{f}\n")).collect();
+            insta::assert_snapshot!(format!("{folder}__{name}"), text);
+        }
+    }
+}
+
+#[test]
+fn every_verify_code_is_in_the_readme() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for code in Code::ALL {
+        assert!(
+            readme.contains(&format!("| `{}` |", code.as_str())),
+            "README's verification table lacks {}",
+            code.as_str()
+        );
+    }
+}
+
+#[test]
+fn every_rule_has_a_fixture_that_fires_it() {
+    let mut fired = BTreeSet::new();
+    for case in cases("rules") {
+        for file in files(&case) {
+            let text = std::fs::read_to_string(file).unwrap();
+            fired.extend(declared_codes(&text, "expect").unwrap_or_default());
+        }
+    }
+    for code in Code::ALL.iter().filter(|c| c.family() == Family::Rules) {
+        assert!(
+            fired.contains(code.as_str()),
+            "no fixture in tests/fixtures/verify/rules fires {}",
+            code.as_str()
+        );
+    }
+}
+
+#[test]
+fn shipped_renders_pass_every_rule() {
+    for name in ["minimal", "dev", "prod"] {
+        let findings = verify_files(&files(&root().join("out").join(name)));
+        assert!(findings.is_empty(), "out/{name}: {findings:#?}");
+    }
+}
+
+/// The render's own check leaves the webhook's rules out (for speed); every render of a
+/// shipped profile or a valid fixture is held to them here.
+#[test]
+fn renders_pass_the_webhook_rules() {
+    let mut profiles: Vec<PathBuf> = cases("../../../profiles")
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    profiles.extend(
+        cases("../valid")
+            .into_iter()
+            .map(|case| case.join("profile.toml")),
+    );
+    assert!(profiles.len() > 3);
+    for profile in profiles {
+        let source = read(&profile, &root()).unwrap();
+        let compiled = meshc::compile(&source).unwrap();
+        let mut documents = Vec::new();
+        for file in &compiled.files {
+            documents.extend(document::read(file.name, &file.content).0);
+        }
+        let errors: Vec<String> =
+            verify::verify(&documents, Schemas::Nothing, &Inventory::default())
+                .iter()
+                .filter(|f| f.family() == Family::Webhook && f.level == Level::Error)
+                .map(ToString::to_string)
+                .collect();
+        assert!(errors.is_empty(), "{}: {errors:#?}", profile.display());
+    }
+}
+
+/// A render of the prod profile, changed by `edit` before verification.
+fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), Vec<Finding>> {
+    let source = read(&root().join("profiles/prod.toml"), &root()).unwrap();
+    let checked = meshc::check(&source).unwrap();
+    let mut files = meshc::compile(&source).unwrap().files;
+    let target = files.iter_mut().find(|f| f.name == file).unwrap();
+    let changed = edit(&target.content);
+    assert_ne!(
+        changed, target.content,
+        "the edit of {file} changes nothing"
+    );
+    target.content = changed;
+    verify::check(&files, &checked.profile).map(|_| ())
+}
+
+/// The first document of `text` after the header, `---` included.
+fn first_document(text: &str) -> &str {
+    let start = text.find("---\n").unwrap();
+    let end = text[start + 4..]
+        .find("---\n")
+        .map_or(text.len(), |e| start + 4 + e);
+    &text[start..end]
+}
+
+#[test]
+fn a_broken_render_is_an_internal_error() {
+    type Edit = fn(&str) -> String;
+    let cases: &[(&str, &str, Edit)] = &[
+        ("yaml-syntax", "gateway.yaml", |t| format!("{t}  oops: [\n")),
+        ("schema", "destination-rules.yaml", |t| {
+            t.replace("consecutive5xxErrors", "consecutiveErrors")
+        }),
+        ("version-not-served", "virtual-services.yaml", |t| {
+            t.replacen(
+                "networking.istio.io/v1\n",
+                "networking.istio.io/v1beta1\n",
+                1,
+            )
+        }),
+        ("unknown-kind", "telemetry-config.yaml", |t| {
+            t.replacen("kind: Telemetry", "kind: Telemetri", 1)
+        }),
+        ("metadata", "security-policies.yaml", |t| {
+            t.replacen("namespace: nephoran-system", "namespace: Nephoran", 1)
+        }),
+        ("unknown-destination-host", "virtual-services.yaml", |t| {
+            t.replacen(
+                "host: rag-api.nephoran-system",
+                "host: rag-apy.nephoran-system",
+                1,
+            )
+        }),
+        ("unknown-subset", "virtual-services.yaml", |t| {
+            t.replacen("subset: canary", "subset: canry", 1)
+        }),
+        (
+            "duplicate-destination-rule",
+            "destination-rules.yaml",
+            |t| {
+                let copy = first_document(t)
+                    .replace("name: llm-processor\n", "name: llm-processor-copy\n");
+                format!("{t}{copy}")
+            },
+        ),
+        ("duplicate-object", "destination-rules.yaml", |t| {
+            format!("{t}{}", first_document(t))
+        }),
+        (
+            "conflicting-virtual-service-host",
+            "virtual-services.yaml",
+            |t| {
+                t.replace(
+                    "  - nephio-bridge.nephoran-system.svc.cluster.local\n  http:",
+                    "  - llm-processor.nephoran-system.svc.cluster.local\n  http:",
+                )
+            },
+        ),
+        ("unknown-gateway", "gateway.yaml", |t| {
+            t.replace(
+                "- istio-system/nephoran-gateway",
+                "- istio-system/nephoran-gw",
+            )
+        }),
+        ("gateway-host-mismatch", "gateway.yaml", |t| {
+            t.replace(
+                "  - intent.nephoran.io\n  gateways:",
+                "  - intent.nephoran.org\n  gateways:",
+            )
+        }),
+        ("multiple-default-telemetry", "telemetry-config.yaml", |t| {
+            let copy = first_document(t).replace("name: default\n", "name: extra\n");
+            format!("{t}{copy}")
+        }),
+        ("unknown-telemetry-provider", "telemetry-config.yaml", |t| {
+            t.replace("- name: jaeger", "- name: jaegr")
+        }),
+        ("provider-kind-mismatch", "telemetry-config.yaml", |t| {
+            t.replace("- name: prometheus", "- name: envoy")
+        }),
+        (
+            "failover-without-outlier-detection",
+            "destination-rules.yaml",
+            |t| {
+                t.replacen(
+                "    outlierDetection:\n      consecutive5xxErrors: 5\n      interval: \"30s\"\n      baseEjectionTime: \"30s\"\n      maxEjectionPercent: 50\n",
+                "",
+                1,
+            )
+            },
+        ),
+        (
+            "selector-matches-no-workload",
+            "security-policies.yaml",
+            |t| t.replacen("app: rag-api", "app: rag-apj", 1),
+        ),
+        ("per-try-exceeds-timeout", "virtual-services.yaml", |t| {
+            t.replacen("perTryTimeout: \"20s\"", "perTryTimeout: \"90s\"", 1)
+        }),
+        (
+            "operator-not-alone",
+            "istio-service-mesh-config.yaml",
+            |t| format!("{t}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: extra\n"),
+        ),
+    ];
+    for (code, file, edit) in cases {
+        let findings = broken_render(file, edit).expect_err(code);
+        assert!(
+            findings
+                .iter()
+                .any(|f| f.code.as_str() == *code && f.level == Level::Error),
+            "{code} expected from the edit of {file}, found: {:#?}",
+            findings.iter().map(ToString::to_string).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn verify_exits_as_the_readme_says() {
+    let meshc = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
+            .args(args)
+            .current_dir(root())
+            .output()
+            .unwrap()
+    };
+    let ok = meshc(&["verify", "out/prod"]);
+    assert_eq!(
+        ok.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&ok.stdout)
+    );
+    let broken = meshc(&["verify", "tests/fixtures/verify/rules/unknown-subset.yaml"]);
+    assert_eq!(broken.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&broken.stdout);
+    assert!(
+        stdout
+            .contains("tests/fixtures/verify/rules/unknown-subset.yaml:20: error[unknown-subset]"),
+        "{stdout}"
+    );
+    assert_eq!(
+        meshc(&["verify", "no/such/file.yaml"]).status.code(),
+        Some(2)
+    );
+    let json = meshc(&[
+        "--message-format",
+        "json",
+        "verify",
+        "tests/fixtures/verify/rules/unknown-gateway.yaml",
+    ]);
+    let line: serde_json::Value =
+        serde_json::from_slice(json.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+    assert_eq!(line["code"], "unknown-gateway");
+    assert_eq!(line["family"], "rules");
+    assert_eq!(line["line"], 8);
+}
