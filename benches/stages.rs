@@ -4,8 +4,9 @@
 //! `cargo bench --bench stages` runs them all (a few minutes); `cargo bench --bench stages --
 //! render` runs one stage. Every stage gets its input from the stages before it, computed once
 //! per size outside the measurement, so each number is that stage alone. Divan's allocation
-//! profiler counts every allocation, so the tables also give each stage's peak heap ("max
-//! alloc"); the counting costs each allocation a few atomic operations.
+//! profiler counts the allocations of the benchmark's thread, so the tables also give the peak
+//! heap ("max alloc") of the stages that run on one thread (render and verify use more from 50
+//! services on); the counting costs each allocation a little.
 
 // A benchmark whose input cannot be built has nothing to measure: stopping is its report.
 #![allow(clippy::expect_used, clippy::panic)]

@@ -99,8 +99,9 @@ impl std::error::Error for RenderError {}
 /// Renders the files that have documents, each opening with `header` as comment lines.
 ///
 /// The files are independent, so a large plan renders each on a thread of its own: for a large
-/// mesh the render stage is a second of template evaluation, which two cores halve. A small
-/// plan renders in a millisecond, less than starting the threads costs.
+/// mesh the render stage is a second of template evaluation, which a second core shortens by a
+/// quarter (benches/README.md). A small plan renders in a millisecond, less than starting the
+/// threads costs.
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
     let context = Value::from(minijinja::value::Serde(plan));
