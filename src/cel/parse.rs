@@ -270,13 +270,7 @@ impl Parser {
 
     /// A message literal's `{field: value, …}` after its type `name`.
     fn message(&mut self, name: Option<String>) -> Result<Expr> {
-        self.next += 1;
-        let fields = self.initializers("}", |p| {
-            p.refuse_optional()?;
-            let field = p.identifier()?;
-            p.expect(":")?;
-            Ok((field, p.expr()?))
-        })?;
+        let fields = self.entries(Self::identifier)?;
         Ok(Expr::Message {
             name: name.unwrap_or_default(),
             fields,
@@ -342,14 +336,18 @@ impl Parser {
 
     /// `{key: value, …}`.
     fn map(&mut self) -> Result<Expr> {
+        Ok(Expr::Map(self.entries(Self::expr)?))
+    }
+
+    /// The `key: value` pairs of a map or message literal, from its `{` to its `}`.
+    fn entries<K>(&mut self, key: fn(&mut Self) -> Result<K>) -> Result<Vec<(K, Expr)>> {
         self.next += 1;
-        let entries = self.initializers("}", |p| {
+        self.initializers("}", |p| {
             p.refuse_optional()?;
-            let key = p.expr()?;
+            let key = key(p)?;
             p.expect(":")?;
             Ok((key, p.expr()?))
-        })?;
-        Ok(Expr::Map(entries))
+        })
     }
 
     /// A name with an optional leading `.`: a variable, a global call or `has()`, or the start
@@ -419,7 +417,11 @@ impl Parser {
 
     /// The items of a list, map or message literal after its opening bracket, up to `close`:
     /// a trailing comma is allowed, and so is a lone one (`[,]`, as in cel-go).
-    fn initializers<T>(&mut self, close: &str, item: fn(&mut Self) -> Result<T>) -> Result<Vec<T>> {
+    fn initializers<T>(
+        &mut self,
+        close: &str,
+        item: impl Fn(&mut Self) -> Result<T>,
+    ) -> Result<Vec<T>> {
         let mut items = Vec::new();
         if self.eat(",") {
             self.expect(close)?;
