@@ -6,9 +6,11 @@
 //! (the YAML read back and checked) → [`emit`] (stdout or a folder).
 //!
 //! Beside the pipeline: [`kustomize`] (the folder's `kustomization.yaml`), [`folder`] and
-//! [`drift`] (`render --check`), [`diff`] (the semantic diff for review) and [`explain`] (the
-//! plan in words). [`synth`] writes synthetic profiles of any size for the benchmarks.
+//! [`drift`] (`render --check`), [`diff`] (the semantic diff for review), [`explain`] (the
+//! plan in words) and [`cel`] (the CEL parser that `verify` and the tests share). [`synth`]
+//! writes synthetic profiles of any size for the benchmarks.
 
+pub mod cel;
 pub mod cli;
 pub mod diagnostic;
 pub mod diff;

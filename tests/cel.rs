@@ -1,43 +1,16 @@
-//! A small CEL parser (the grammar of the CEL spec, without macros' meaning), so that tests can
-//! read back the expressions meshc writes into Telemetry and prove that no profile value
-//! changed one: the parsed tree must equal the tree built from the profile's values.
+//! The proof that no profile value changes a CEL expression meshc writes into Telemetry: the
+//! expressions of a render, read back with meshc's own CEL parser ([`meshc::cel`]), must equal
+//! the trees built here from the profile's values.
 
+use meshc::cel::{BinaryOp, Expr, Literal};
 use serde_norway::Value;
-
-/// A parsed CEL expression.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) enum Expr {
-    /// A string literal, decoded.
-    Str(String),
-    /// An integer literal.
-    Int(i64),
-    /// `true` or `false`.
-    Bool(bool),
-    /// `null`.
-    Null,
-    /// A bare name.
-    Ident(String),
-    /// `operand.field`.
-    Select(Box<Expr>, String),
-    /// `function(args)` or `target.function(args)`.
-    Call(Option<Box<Expr>>, String, Vec<Expr>),
-    /// `operand[index]`.
-    Index(Box<Expr>, Box<Expr>),
-    /// `left op right`.
-    Binary(&'static str, Box<Expr>, Box<Expr>),
-    /// `!operand` or `-operand`.
-    Unary(&'static str, Box<Expr>),
-    /// `condition ? then : otherwise`.
-    Cond(Box<Expr>, Box<Expr>, Box<Expr>),
-    /// `[items]`.
-    List(Vec<Expr>),
-    /// `{key: value}`.
-    Map(Vec<(Expr, Expr)>),
-}
 
 /// Builders that keep expected trees short.
 pub(crate) fn s(text: &str) -> Expr {
-    Expr::Str(text.to_string())
+    Expr::Literal(Literal::Str(text.into()))
+}
+pub(crate) fn int(value: i64) -> Expr {
+    Expr::Literal(Literal::Int(value))
 }
 pub(crate) fn ident(name: &str) -> Expr {
     Expr::Ident(name.to_string())
@@ -45,21 +18,45 @@ pub(crate) fn ident(name: &str) -> Expr {
 pub(crate) fn select(operand: Expr, field: &str) -> Expr {
     Expr::Select(Box::new(operand), field.to_string())
 }
-pub(crate) fn binary(op: &'static str, left: Expr, right: Expr) -> Expr {
+pub(crate) fn has(operand: Expr, field: &str) -> Expr {
+    Expr::Has(Box::new(operand), field.to_string())
+}
+pub(crate) fn not(operand: Expr) -> Expr {
+    Expr::Not(Box::new(operand))
+}
+pub(crate) fn binary(op: BinaryOp, left: Expr, right: Expr) -> Expr {
     Expr::Binary(op, Box::new(left), Box::new(right))
 }
 pub(crate) fn cond(condition: Expr, then: Expr, otherwise: Expr) -> Expr {
-    Expr::Cond(Box::new(condition), Box::new(then), Box::new(otherwise))
+    Expr::Conditional(Box::new(condition), Box::new(then), Box::new(otherwise))
+}
+pub(crate) fn call(name: &str, args: Vec<Expr>) -> Expr {
+    Expr::Call {
+        target: None,
+        name: name.to_string(),
+        args,
+    }
 }
 pub(crate) fn method(target: Expr, name: &str, args: Vec<Expr>) -> Expr {
-    Expr::Call(Some(Box::new(target)), name.to_string(), args)
+    Expr::Call {
+        target: Some(Box::new(target)),
+        name: name.to_string(),
+        args,
+    }
+}
+/// `a || b || …`; one operand is itself.
+pub(crate) fn or(mut operands: Vec<Expr>) -> Expr {
+    match operands.len() {
+        1 => operands.remove(0),
+        _ => Expr::Or(operands),
+    }
 }
 
 /// The tree meshc must write for "the header's value, or `default`".
 pub(crate) fn header_or(header: &str, default: &str) -> Expr {
     let headers = select(ident("request"), "headers");
     cond(
-        binary("in", s(header), headers.clone()),
+        binary(BinaryOp::In, s(header), headers.clone()),
         Expr::Index(Box::new(headers), Box::new(s(header))),
         s(default),
     )
@@ -69,312 +66,15 @@ pub(crate) fn header_or(header: &str, default: &str) -> Expr {
 pub(crate) fn path_under(prefix: &str) -> Expr {
     let path = select(ident("request"), "url_path");
     if prefix == "/" {
-        return Expr::Bool(true);
+        return Expr::Literal(Literal::Bool(true));
     }
     if prefix.ends_with('/') {
         return method(path, "startsWith", vec![s(prefix)]);
     }
-    binary(
-        "||",
-        binary("==", path.clone(), s(prefix)),
+    or(vec![
+        binary(BinaryOp::Eq, path.clone(), s(prefix)),
         method(path, "startsWith", vec![s(&format!("{prefix}/"))]),
-    )
-}
-
-/// Parses one expression; `Err` says where and why it is not CEL.
-pub(crate) fn parse(text: &str) -> Result<Expr, String> {
-    let tokens = lex(text)?;
-    let mut parser = Parser { tokens, at: 0 };
-    let expr = parser.expr(0)?;
-    match parser.peek() {
-        Tok::End => Ok(expr),
-        other => Err(format!("unexpected {other:?} after the expression")),
-    }
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Tok {
-    Str(String),
-    Int(i64),
-    Float,
-    Ident(String),
-    Punct(&'static str),
-    End,
-}
-
-const PUNCT: &[&str] = &[
-    "||", "&&", "==", "!=", "<=", ">=", "<", ">", "+", "-", "*", "/", "%", "!", "?", ":", ".", ",",
-    "(", ")", "[", "]", "{", "}",
-];
-
-fn lex(text: &str) -> Result<Vec<Tok>, String> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut tokens = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        if c.is_whitespace() {
-            i += 1;
-            continue;
-        }
-        let raw = (c == 'r' || c == 'R') && matches!(chars.get(i + 1), Some('\'' | '"'));
-        if c == '\'' || c == '"' || raw {
-            let start = if raw { i + 1 } else { i };
-            let (value, end) = string(&chars, start, raw)?;
-            tokens.push(Tok::Str(value));
-            i = end;
-            continue;
-        }
-        if c.is_ascii_digit() {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '.') {
-                i += 1;
-            }
-            let literal: String = chars[start..i].iter().collect();
-            tokens.push(match literal.parse::<i64>() {
-                Ok(number) => Tok::Int(number),
-                Err(_) => Tok::Float,
-            });
-            continue;
-        }
-        if c.is_ascii_alphabetic() || c == '_' {
-            let start = i;
-            while i < chars.len() && (chars[i].is_ascii_alphanumeric() || chars[i] == '_') {
-                i += 1;
-            }
-            tokens.push(Tok::Ident(chars[start..i].iter().collect()));
-            continue;
-        }
-        let rest: String = chars[i..chars.len().min(i + 2)].iter().collect();
-        let Some(punct) = PUNCT.iter().find(|p| rest.starts_with(**p)) else {
-            return Err(format!("unexpected character {c:?} at {i}"));
-        };
-        tokens.push(Tok::Punct(punct));
-        i += punct.chars().count();
-    }
-    tokens.push(Tok::End);
-    Ok(tokens)
-}
-
-/// A quoted string starting at `start` (its quote); the decoded text and the index after it.
-fn string(chars: &[char], start: usize, raw: bool) -> Result<(String, usize), String> {
-    let quote = chars[start];
-    let triple = chars.get(start + 1) == Some(&quote) && chars.get(start + 2) == Some(&quote);
-    let mut i = start + if triple { 3 } else { 1 };
-    let mut value = String::new();
-    loop {
-        let Some(&c) = chars.get(i) else {
-            return Err("unterminated string".to_string());
-        };
-        if c == quote
-            && (!triple || (chars.get(i + 1) == Some(&quote) && chars.get(i + 2) == Some(&quote)))
-        {
-            return Ok((value, i + if triple { 3 } else { 1 }));
-        }
-        if !triple && (c == '\n' || c == '\r') {
-            return Err("a line break in a single-line string".to_string());
-        }
-        if c == '\\' && !raw {
-            let escape = chars.get(i + 1).copied().ok_or("a lone backslash")?;
-            i += 2;
-            let hex = |i: usize, n: usize| -> Result<char, String> {
-                let digits: String = chars.get(i..i + n).ok_or("short escape")?.iter().collect();
-                u32::from_str_radix(&digits, 16)
-                    .ok()
-                    .and_then(char::from_u32)
-                    .ok_or(format!("bad escape {digits}"))
-            };
-            match escape {
-                '\\' | '\'' | '"' | '`' | '?' => value.push(escape),
-                'a' => value.push('\u{7}'),
-                'b' => value.push('\u{8}'),
-                'f' => value.push('\u{c}'),
-                'n' => value.push('\n'),
-                'r' => value.push('\r'),
-                't' => value.push('\t'),
-                'v' => value.push('\u{b}'),
-                'x' | 'X' => {
-                    value.push(hex(i, 2)?);
-                    i += 2;
-                }
-                'u' => {
-                    value.push(hex(i, 4)?);
-                    i += 4;
-                }
-                'U' => {
-                    value.push(hex(i, 8)?);
-                    i += 8;
-                }
-                '0'..='3' => {
-                    let digits: String = chars
-                        .get(i - 1..i + 2)
-                        .ok_or("short octal")?
-                        .iter()
-                        .collect();
-                    let code = u32::from_str_radix(&digits, 8).map_err(|e| e.to_string())?;
-                    value.push(char::from_u32(code).ok_or("bad octal")?);
-                    i += 2;
-                }
-                other => return Err(format!("unknown escape \\{other}")),
-            }
-            continue;
-        }
-        value.push(c);
-        i += 1;
-    }
-}
-
-struct Parser {
-    tokens: Vec<Tok>,
-    at: usize,
-}
-
-/// Binary operators by precedence level, lowest first.
-const LEVELS: &[&[&str]] = &[
-    &["||"],
-    &["&&"],
-    &["==", "!=", "<", "<=", ">", ">=", "in"],
-    &["+", "-"],
-    &["*", "/", "%"],
-];
-
-impl Parser {
-    fn peek(&self) -> Tok {
-        self.tokens.get(self.at).cloned().unwrap_or(Tok::End)
-    }
-
-    fn next(&mut self) -> Tok {
-        let token = self.peek();
-        self.at += 1;
-        token
-    }
-
-    fn eat(&mut self, punct: &str) -> bool {
-        if self.peek() == Tok::Punct(PUNCT.iter().find(|p| **p == punct).copied().unwrap_or("")) {
-            self.at += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn expect(&mut self, punct: &str) -> Result<(), String> {
-        if self.eat(punct) {
-            Ok(())
-        } else {
-            Err(format!("expected `{punct}`, found {:?}", self.peek()))
-        }
-    }
-
-    /// `level` 0 is the conditional; binary levels follow.
-    fn expr(&mut self, level: usize) -> Result<Expr, String> {
-        if level == 0 {
-            let condition = self.expr(1)?;
-            if self.eat("?") {
-                let then = self.expr(1)?;
-                self.expect(":")?;
-                let otherwise = self.expr(0)?;
-                return Ok(cond(condition, then, otherwise));
-            }
-            return Ok(condition);
-        }
-        let Some(ops) = LEVELS.get(level - 1) else {
-            return self.unary();
-        };
-        let mut left = self.expr(level + 1)?;
-        loop {
-            let op = match self.peek() {
-                Tok::Punct(p) if ops.contains(&p) => p,
-                Tok::Ident(name) if name == "in" && ops.contains(&"in") => "in",
-                _ => return Ok(left),
-            };
-            self.at += 1;
-            let right = self.expr(level + 1)?;
-            left = binary(op, left, right);
-        }
-    }
-
-    fn unary(&mut self) -> Result<Expr, String> {
-        if self.eat("!") {
-            return Ok(Expr::Unary("!", Box::new(self.unary()?)));
-        }
-        if self.eat("-") {
-            return Ok(Expr::Unary("-", Box::new(self.unary()?)));
-        }
-        self.member()
-    }
-
-    fn member(&mut self) -> Result<Expr, String> {
-        let mut operand = self.primary()?;
-        loop {
-            if self.eat(".") {
-                let Tok::Ident(name) = self.next() else {
-                    return Err("expected a field name after `.`".to_string());
-                };
-                if self.eat("(") {
-                    let args = self.list(")")?;
-                    operand = method(operand, &name, args);
-                } else {
-                    operand = select(operand, &name);
-                }
-            } else if self.eat("[") {
-                let index = self.expr(0)?;
-                self.expect("]")?;
-                operand = Expr::Index(Box::new(operand), Box::new(index));
-            } else {
-                return Ok(operand);
-            }
-        }
-    }
-
-    fn primary(&mut self) -> Result<Expr, String> {
-        match self.next() {
-            Tok::Str(text) => Ok(Expr::Str(text)),
-            Tok::Int(number) => Ok(Expr::Int(number)),
-            Tok::Float => Err("meshc writes no floats".to_string()),
-            Tok::Ident(name) => match name.as_str() {
-                "true" => Ok(Expr::Bool(true)),
-                "false" => Ok(Expr::Bool(false)),
-                "null" => Ok(Expr::Null),
-                "in" => Err("`in` is reserved".to_string()),
-                _ if self.eat("(") => Ok(Expr::Call(None, name, self.list(")")?)),
-                _ => Ok(Expr::Ident(name)),
-            },
-            Tok::Punct("(") => {
-                let inner = self.expr(0)?;
-                self.expect(")")?;
-                Ok(inner)
-            }
-            Tok::Punct("[") => Ok(Expr::List(self.list("]")?)),
-            Tok::Punct("{") => {
-                let mut entries = Vec::new();
-                while !self.eat("}") {
-                    let key = self.expr(0)?;
-                    self.expect(":")?;
-                    entries.push((key, self.expr(0)?));
-                    if !self.eat(",") {
-                        self.expect("}")?;
-                        break;
-                    }
-                }
-                Ok(Expr::Map(entries))
-            }
-            other => Err(format!("unexpected {other:?}")),
-        }
-    }
-
-    /// Comma-separated expressions up to `close` (a trailing comma allowed).
-    fn list(&mut self, close: &str) -> Result<Vec<Expr>, String> {
-        let mut items = Vec::new();
-        while !self.eat(close) {
-            items.push(self.expr(0)?);
-            if !self.eat(",") {
-                self.expect(close)?;
-                break;
-            }
-        }
-        Ok(items)
-    }
+    ])
 }
 
 /// Every CEL expression in rendered YAML, by where it is: the tag name of a tag-override value,
@@ -408,40 +108,14 @@ pub(crate) fn expressions(document: &Value, out: &mut Vec<(String, String)>) {
 }
 
 #[test]
-fn the_parser_reads_cel() {
-    assert_eq!(parse("'a' + \"b\"").unwrap(), binary("+", s("a"), s("b")));
-    assert_eq!(parse(r"'it\'s \x41\u00e9\101'").unwrap(), s("it's AéA"));
-    assert_eq!(parse(r"r'\n'").unwrap(), s("\\n"));
-    assert_eq!(parse("'''a'b'''").unwrap(), s("a'b"));
-    assert_eq!(
-        parse("a || b && c").unwrap(),
-        binary("||", ident("a"), binary("&&", ident("b"), ident("c")))
-    );
-    assert_eq!(
-        parse("x ? 1 : y ? 2 : 3").unwrap(),
-        cond(
-            ident("x"),
-            Expr::Int(1),
-            cond(ident("y"), Expr::Int(2), Expr::Int(3))
-        )
-    );
-    assert!(parse("!has(a.b) || a.b >= 400").is_ok());
-    assert!(parse("{'a': [1, 2,], 'b': {}}").is_ok());
-    for bad in [
-        "'a", "'a' 'b'", "a ||", "(a", "a ? b", "'\\q'", "'a\nb'", "a.", "1 +",
-    ] {
-        assert!(parse(bad).is_err(), "{bad:?}");
-    }
-}
-
-#[test]
 fn expected_trees_match_what_meshc_writes() {
     assert_eq!(
-        parse("'x-t' in request.headers ? request.headers['x-t'] : 'unknown'").unwrap(),
+        meshc::cel::parse("'x-t' in request.headers ? request.headers['x-t'] : 'unknown'").unwrap(),
         header_or("x-t", "unknown")
     );
     assert_eq!(
-        parse("(request.url_path == '/v1' || request.url_path.startsWith('/v1/'))").unwrap(),
+        meshc::cel::parse("(request.url_path == '/v1' || request.url_path.startsWith('/v1/'))")
+            .unwrap(),
         path_under("/v1")
     );
 }
@@ -515,31 +189,20 @@ fn hostile_values_cannot_change_an_expression() {
             cond(path_under(prefix), s(name), otherwise)
         });
     expected.push(("request_class".to_string(), tree));
-    let headers_of = |field: &str| select(ident(field), "headers");
-    let filter = binary(
-        "||",
+    let filter = or(vec![
+        not(has(ident("response"), "code")),
+        binary(BinaryOp::Ge, select(ident("response"), "code"), int(400)),
         binary(
-            "||",
-            binary(
-                "||",
-                Expr::Unary(
-                    "!",
-                    Box::new(Expr::Call(
-                        None,
-                        "has".to_string(),
-                        vec![select(ident("response"), "code")],
-                    )),
-                ),
-                binary(">=", select(ident("response"), "code"), Expr::Int(400)),
-            ),
-            binary(
-                ">",
-                select(ident("request"), "duration"),
-                Expr::Call(None, "duration".to_string(), vec![s("1.5s")]),
-            ),
+            BinaryOp::Gt,
+            select(ident("request"), "duration"),
+            call("duration", vec![s("1.5s")]),
         ),
-        binary("in", s("x-debug'||true||'"), headers_of("request")),
-    );
+        binary(
+            BinaryOp::In,
+            s("x-debug'||true||'"),
+            select(ident("request"), "headers"),
+        ),
+    ]);
     expected.push(("filter".to_string(), filter));
 
     let source = meshc::source::Source::new("cel.toml", profile);
@@ -553,7 +216,8 @@ fn hostile_values_cannot_change_an_expression() {
     }
     assert!(!found.is_empty(), "the render holds no CEL");
     for (name, text) in &found {
-        let parsed = parse(text).unwrap_or_else(|e| panic!("{name}: {text:?} is not CEL: {e}"));
+        let parsed =
+            meshc::cel::parse(text).unwrap_or_else(|e| panic!("{name}: {text:?} is not CEL: {e}"));
         let Some((_, want)) = expected.iter().find(|(n, _)| n == name) else {
             panic!("unexpected expression {name}");
         };

@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use meshc::Failure;
+use meshc::cel::{BinaryOp, Expr};
 use meshc::diagnostic::report::{self, Style};
 use meshc::diagnostic::{Code, Diagnostic, Severity};
 use meshc::source::Source;
@@ -19,7 +20,7 @@ use proptest::sample::select;
 use proptest::test_runner::Config;
 use serde_norway::Value;
 
-use crate::cel::{self, Expr};
+use crate::cel;
 
 /// Cases of each property: `MESHC_PROPTEST_CASES`, or `default`.
 pub(crate) fn cases(default: u32) -> u32 {
@@ -931,37 +932,30 @@ fn write(spec: &Spec) -> (String, Expected) {
         let mut conditions = Vec::new();
         if errors {
             let code = cel::select(cel::ident("response"), "code");
-            conditions.push(cel::binary(
-                "||",
-                Expr::Unary(
-                    "!",
-                    Box::new(Expr::Call(None, "has".to_string(), vec![code.clone()])),
-                ),
-                cel::binary(">=", code, Expr::Int(400)),
-            ));
+            conditions.push(cel::not(cel::has(cel::ident("response"), "code")));
+            conditions.push(cel::binary(BinaryOp::Ge, code, cel::int(400)));
         }
         if let Some(slow) = slow {
             let _ = writeln!(out, "slower-than = \"{}\"", ms(*slow));
             let seconds = format!("{}s", f64::from(*slow) / 1000.0);
             conditions.push(cel::binary(
-                ">",
+                BinaryOp::Gt,
                 cel::select(cel::ident("request"), "duration"),
-                Expr::Call(None, "duration".to_string(), vec![cel::s(&seconds)]),
+                cel::call("duration", vec![cel::s(&seconds)]),
             ));
         }
         if let Some(debug) = debug {
             let _ = writeln!(out, "debug-header = {}", toml_str(debug));
             conditions.push(cel::binary(
-                "in",
+                BinaryOp::In,
                 cel::s(debug),
                 cel::select(cel::ident("request"), "headers"),
             ));
         }
-        let filter = conditions
-            .into_iter()
-            .reduce(|left, right| cel::binary("||", left, right));
-        if let Some(filter) = filter {
-            expected.cel.insert("filter".to_string(), filter);
+        if !conditions.is_empty() {
+            expected
+                .cel
+                .insert("filter".to_string(), cel::or(conditions));
         }
     }
     (out, expected)
@@ -1055,7 +1049,7 @@ proptest! {
             prop_assert!(found.contains(text), "{text:?} did not come back\n{profile}");
         }
         for (name, text) in &expressions {
-            let tree = cel::parse(text).map_err(|e| TestCaseError::fail(format!("{name}: {text:?}: {e}")))?;
+            let tree = meshc::cel::parse(text).map_err(|e| TestCaseError::fail(format!("{name}: {text:?}: {e}")))?;
             let want = expected.cel.get(name);
             prop_assert_eq!(Some(&tree), want, "{}: {}", name, text);
         }

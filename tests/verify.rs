@@ -2,7 +2,8 @@
 //! (`fixtures/verify/rules/`) and on the defects of the legacy YAML it reconstructs
 //! (`fixtures/verify/legacy/`); each case is a YAML file or a folder of them, and names the
 //! codes it expects on a `# expect = [...]` line. Shipped renders pass every rule, and a render
-//! broken after the fact is refused as an internal error.
+//! broken after the fact is refused as an internal error. In CI, every CEL rule of Istio's CRDs
+//! compiles.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -335,4 +336,62 @@ fn verify_exits_as_the_readme_says() {
     assert_eq!(line["code"], "unknown-gateway");
     assert_eq!(line["family"], "rules");
     assert_eq!(line["line"], 8);
+}
+
+/// CI only (with `MESHC_SHARED` set): every distinct `x-kubernetes-validations` rule of Istio's
+/// CRDs (`istio/crds.gen.yaml` in the shared folder) compiles, so that none is "cannot evaluate".
+#[test]
+fn every_rule_of_istio_s_crds_compiles() {
+    let Some(shared) = std::env::var_os("MESHC_SHARED") else {
+        eprintln!("MESHC_SHARED is not set: the CRDs' rules are compiled in CI only");
+        return;
+    };
+    let path = PathBuf::from(shared).join("istio/crds.gen.yaml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut rules = Vec::new();
+    for document in serde_norway::Deserializer::from_str(&text) {
+        let value: serde_norway::Value = serde::Deserialize::deserialize(document).unwrap();
+        collect_rules(&value, &mut rules);
+    }
+    let uses = rules.len();
+    let distinct: BTreeSet<String> = rules.into_iter().collect();
+    let refused: Vec<String> = distinct
+        .iter()
+        .filter_map(|rule| {
+            verify::cel::compile(rule)
+                .err()
+                .map(|why| format!("{rule}: {why}"))
+        })
+        .collect();
+    eprintln!(
+        "{} distinct rules ({uses} uses), {} refused",
+        distinct.len(),
+        refused.len()
+    );
+    assert!(distinct.len() >= 30, "too few rules in {}", path.display());
+    assert!(refused.is_empty(), "{}", refused.join("\n"));
+}
+
+/// The `rule` of every `x-kubernetes-validations` entry under `value`.
+fn collect_rules(value: &serde_norway::Value, out: &mut Vec<String>) {
+    use serde_norway::Value;
+    match value {
+        Value::Mapping(map) => {
+            for (key, value) in map {
+                if key.as_str() != Some("x-kubernetes-validations") {
+                    collect_rules(value, out);
+                    continue;
+                }
+                let items = value.as_sequence().map_or(&[][..], Vec::as_slice);
+                out.extend(
+                    items
+                        .iter()
+                        .filter_map(|item| item.get("rule").and_then(Value::as_str))
+                        .map(str::to_string),
+                );
+            }
+        }
+        Value::Sequence(items) => items.iter().for_each(|item| collect_rules(item, out)),
+        _ => {}
+    }
 }

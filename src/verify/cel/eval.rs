@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use super::k8s;
-use super::parse::{Expr, Macro};
 use super::value::{Key, Value, compare, equal, lookup};
+use crate::cel::{BinaryOp, Expr, Macro};
 
 /// Every function the evaluator implements, global or as a method; a rule that calls any
 /// other is refused before evaluation.
@@ -51,7 +51,7 @@ impl Scope<'_> {
 /// Evaluates `expr`.
 pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
     match expr {
-        Expr::Literal(value) => Ok(value.clone()),
+        Expr::Literal(literal) => Ok(Value::literal(literal)),
         Expr::Ident(name) => scope.get(name),
         Expr::Select(operand, field) => select(&eval(operand, scope)?, field),
         Expr::Has(operand, field) => match eval(operand, scope)? {
@@ -91,10 +91,10 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
         Expr::Binary(op, left, right) => {
             let left = eval(left, scope)?;
             let right = eval(right, scope)?;
-            binary(op, &left, &right)
+            binary(*op, &left, &right)
         }
-        Expr::And(left, right) => logic(eval(left, scope), || eval(right, scope), false),
-        Expr::Or(left, right) => logic(eval(left, scope), || eval(right, scope), true),
+        Expr::And(operands) => logic(operands, scope, false),
+        Expr::Or(operands) => logic(operands, scope, true),
         Expr::Conditional(condition, then, otherwise) => match eval(condition, scope)? {
             Value::Bool(true) => eval(then, scope),
             Value::Bool(false) => eval(otherwise, scope),
@@ -120,12 +120,13 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
             }
             Ok(Value::Map(Arc::new(map)))
         }
+        Expr::Message { name, .. } => Err(format!("message literals are not supported: {name}")),
         Expr::Comprehension {
             kind,
             range,
             variable,
-            predicate,
-            transform,
+            body,
+            guard,
         } => {
             let range = eval(range, scope)?;
             let elements: Vec<Value> = match &range {
@@ -133,60 +134,52 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
                 Value::Map(map) => map.keys().map(Key::value).collect(),
                 other => return Err(no_overload("comprehension", &[other])),
             };
-            comprehension(
-                *kind,
-                &elements,
-                variable,
-                predicate,
-                transform.as_deref(),
-                scope,
-            )
+            comprehension(*kind, &elements, variable, body, guard.as_deref(), scope)
         }
     }
 }
 
-/// `&&` (`decisive` = false) and `||` (`decisive` = true): the decisive value wins over an
-/// error on either side, as in cel-go.
-fn logic(
-    left: Result<Value>,
-    right: impl FnOnce() -> Result<Value>,
-    decisive: bool,
-) -> Result<Value> {
+/// `&&` (`decisive` = false) and `||` (`decisive` = true) over every operand: a decisive value
+/// wins over an error anywhere, as in cel-go; without one, the leftmost error wins.
+fn logic<'a>(operands: &'a [Expr], scope: &mut Scope<'a>, decisive: bool) -> Result<Value> {
     let op = if decisive { "_||_" } else { "_&&_" };
-    let left = match left {
-        Ok(Value::Bool(b)) if b == decisive => return Ok(Value::Bool(decisive)),
-        Ok(Value::Bool(_)) => Ok(()),
-        Ok(other) => Err(no_overload(op, &[&other])),
-        Err(e) => Err(e),
-    };
-    match right() {
-        Ok(Value::Bool(b)) if b == decisive => Ok(Value::Bool(decisive)),
-        Ok(Value::Bool(b)) => left.map(|()| Value::Bool(b)),
-        Ok(other) => Err(left.err().unwrap_or_else(|| no_overload(op, &[&other]))),
-        Err(e) => Err(left.err().unwrap_or(e)),
+    let mut error = None;
+    for operand in operands {
+        match eval(operand, scope) {
+            Ok(Value::Bool(b)) if b == decisive => return Ok(Value::Bool(decisive)),
+            Ok(Value::Bool(_)) => {}
+            Ok(other) => error = error.or_else(|| Some(no_overload(op, &[&other]))),
+            Err(e) => error = error.or(Some(e)),
+        }
     }
+    error.map_or(Ok(Value::Bool(!decisive)), Err)
 }
 
 fn comprehension<'a>(
     kind: Macro,
     elements: &[Value],
     variable: &'a str,
-    predicate: &'a Expr,
-    transform: Option<&'a Expr>,
+    body: &'a Expr,
+    guard: Option<&'a Expr>,
     scope: &mut Scope<'a>,
 ) -> Result<Value> {
-    let test = |element: &Value, expr: &'a Expr, scope: &mut Scope<'a>| {
+    let run = |element: &Value, expr: &'a Expr, scope: &mut Scope<'a>| {
         scope.names.push((variable, element.clone()));
         let result = eval(expr, scope);
         scope.names.pop();
         result
     };
+    let holds =
+        |element: &Value, expr: &'a Expr, scope: &mut Scope<'a>| match run(element, expr, scope)? {
+            Value::Bool(b) => Ok(b),
+            other => Err(no_overload(kind.name(), &[&other])),
+        };
     match kind {
         Macro::All | Macro::Exists => {
             let decisive = kind == Macro::Exists;
             let mut error = None;
             for element in elements {
-                match test(element, predicate, scope) {
+                match run(element, body, scope) {
                     Ok(Value::Bool(b)) if b == decisive => return Ok(Value::Bool(decisive)),
                     Ok(Value::Bool(_)) => {}
                     Ok(other) => error = error.or_else(|| Some(no_overload("macro", &[&other]))),
@@ -198,46 +191,31 @@ fn comprehension<'a>(
         Macro::ExistsOne => {
             let mut count = 0;
             for element in elements {
-                match test(element, predicate, scope)? {
-                    Value::Bool(true) => count += 1,
-                    Value::Bool(false) => {}
-                    other => return Err(no_overload("exists_one", &[&other])),
-                }
+                count += usize::from(holds(element, body, scope)?);
             }
             Ok(Value::Bool(count == 1))
         }
-        Macro::Filter | Macro::Map => {
+        Macro::Filter => {
             let mut out = Vec::new();
             for element in elements {
-                let keep = if kind == Macro::Filter || transform.is_some() {
-                    match test(element, predicate, scope)? {
-                        Value::Bool(b) => b,
-                        other => return Err(no_overload(kind_name(kind), &[&other])),
-                    }
-                } else {
-                    true
-                };
-                if !keep {
-                    continue;
+                if holds(element, body, scope)? {
+                    out.push(element.clone());
                 }
-                out.push(match (kind, transform) {
-                    (Macro::Filter, _) => element.clone(),
-                    (_, Some(transform)) => test(element, transform, scope)?,
-                    (_, None) => test(element, predicate, scope)?,
-                });
             }
             Ok(Value::List(Arc::new(out)))
         }
-    }
-}
-
-fn kind_name(kind: Macro) -> &'static str {
-    match kind {
-        Macro::All => "all",
-        Macro::Exists => "exists",
-        Macro::ExistsOne => "exists_one",
-        Macro::Map => "map",
-        Macro::Filter => "filter",
+        Macro::Map => {
+            let mut out = Vec::new();
+            for element in elements {
+                if let Some(guard) = guard
+                    && !holds(element, guard, scope)?
+                {
+                    continue;
+                }
+                out.push(run(element, body, scope)?);
+            }
+            Ok(Value::List(Arc::new(out)))
+        }
     }
 }
 
@@ -289,21 +267,22 @@ fn display_key(key: &Key) -> String {
     }
 }
 
-fn binary(op: &str, left: &Value, right: &Value) -> Result<Value> {
+fn binary(op: BinaryOp, left: &Value, right: &Value) -> Result<Value> {
+    use BinaryOp::{Add, Div, Mul, Rem, Sub};
     use Value::{Double, Duration, Int, List, Str, Uint};
     let ordered = |accept: fn(std::cmp::Ordering) -> bool| {
         compare(left, right)
             .map(|o| Value::Bool(accept(o)))
-            .ok_or_else(|| no_overload(op, &[left, right]))
+            .ok_or_else(|| no_overload(op.symbol(), &[left, right]))
     };
     match op {
-        "==" => Ok(Value::Bool(equal(left, right))),
-        "!=" => Ok(Value::Bool(!equal(left, right))),
-        "<" => ordered(std::cmp::Ordering::is_lt),
-        "<=" => ordered(std::cmp::Ordering::is_le),
-        ">" => ordered(std::cmp::Ordering::is_gt),
-        ">=" => ordered(std::cmp::Ordering::is_ge),
-        "in" => match right {
+        BinaryOp::Eq => Ok(Value::Bool(equal(left, right))),
+        BinaryOp::Ne => Ok(Value::Bool(!equal(left, right))),
+        BinaryOp::Lt => ordered(std::cmp::Ordering::is_lt),
+        BinaryOp::Le => ordered(std::cmp::Ordering::is_le),
+        BinaryOp::Gt => ordered(std::cmp::Ordering::is_gt),
+        BinaryOp::Ge => ordered(std::cmp::Ordering::is_ge),
+        BinaryOp::In => match right {
             List(items) => Ok(Value::Bool(items.iter().any(|item| equal(item, left)))),
             Value::Map(map) => Ok(Value::Bool(
                 left.key().is_some_and(|key| lookup(map, &key).is_some()),
@@ -311,32 +290,32 @@ fn binary(op: &str, left: &Value, right: &Value) -> Result<Value> {
             _ => Err(no_overload("@in", &[left, right])),
         },
         _ => match (op, left, right) {
-            ("+", Int(a), Int(b)) => a.checked_add(*b).map(Int).ok_or_else(overflow),
-            ("-", Int(a), Int(b)) => a.checked_sub(*b).map(Int).ok_or_else(overflow),
-            ("*", Int(a), Int(b)) => a.checked_mul(*b).map(Int).ok_or_else(overflow),
-            ("/", Int(_), Int(0)) | ("/", Uint(_), Uint(0)) => Err("division by zero".into()),
-            ("%", Int(_), Int(0)) | ("%", Uint(_), Uint(0)) => Err("modulus by zero".into()),
-            ("/", Int(a), Int(b)) => a.checked_div(*b).map(Int).ok_or_else(overflow),
-            ("%", Int(a), Int(b)) => a.checked_rem(*b).map(Int).ok_or_else(overflow),
-            ("+", Uint(a), Uint(b)) => a.checked_add(*b).map(Uint).ok_or_else(overflow),
-            ("-", Uint(a), Uint(b)) => a.checked_sub(*b).map(Uint).ok_or_else(overflow),
-            ("*", Uint(a), Uint(b)) => a.checked_mul(*b).map(Uint).ok_or_else(overflow),
-            ("/", Uint(a), Uint(b)) => Ok(Uint(a / b)),
-            ("%", Uint(a), Uint(b)) => Ok(Uint(a % b)),
-            ("+", Double(a), Double(b)) => Ok(Double(a + b)),
-            ("-", Double(a), Double(b)) => Ok(Double(a - b)),
-            ("*", Double(a), Double(b)) => Ok(Double(a * b)),
-            ("/", Double(a), Double(b)) => Ok(Double(a / b)),
-            ("+", Str(a), Str(b)) => Ok(Value::string(format!("{a}{b}"))),
-            ("+", Value::Bytes(a), Value::Bytes(b)) => {
+            (Add, Int(a), Int(b)) => a.checked_add(*b).map(Int).ok_or_else(overflow),
+            (Sub, Int(a), Int(b)) => a.checked_sub(*b).map(Int).ok_or_else(overflow),
+            (Mul, Int(a), Int(b)) => a.checked_mul(*b).map(Int).ok_or_else(overflow),
+            (Div, Int(_), Int(0)) | (Div, Uint(_), Uint(0)) => Err("division by zero".into()),
+            (Rem, Int(_), Int(0)) | (Rem, Uint(_), Uint(0)) => Err("modulus by zero".into()),
+            (Div, Int(a), Int(b)) => a.checked_div(*b).map(Int).ok_or_else(overflow),
+            (Rem, Int(a), Int(b)) => a.checked_rem(*b).map(Int).ok_or_else(overflow),
+            (Add, Uint(a), Uint(b)) => a.checked_add(*b).map(Uint).ok_or_else(overflow),
+            (Sub, Uint(a), Uint(b)) => a.checked_sub(*b).map(Uint).ok_or_else(overflow),
+            (Mul, Uint(a), Uint(b)) => a.checked_mul(*b).map(Uint).ok_or_else(overflow),
+            (Div, Uint(a), Uint(b)) => Ok(Uint(a / b)),
+            (Rem, Uint(a), Uint(b)) => Ok(Uint(a % b)),
+            (Add, Double(a), Double(b)) => Ok(Double(a + b)),
+            (Sub, Double(a), Double(b)) => Ok(Double(a - b)),
+            (Mul, Double(a), Double(b)) => Ok(Double(a * b)),
+            (Div, Double(a), Double(b)) => Ok(Double(a / b)),
+            (Add, Str(a), Str(b)) => Ok(Value::string(format!("{a}{b}"))),
+            (Add, Value::Bytes(a), Value::Bytes(b)) => {
                 Ok(Value::Bytes([a.as_ref(), b.as_ref()].concat().into()))
             }
-            ("+", List(a), List(b)) => {
+            (Add, List(a), List(b)) => {
                 Ok(List(Arc::new(a.iter().chain(b.iter()).cloned().collect())))
             }
-            ("+", Duration(a), Duration(b)) => a.checked_add(*b).map(Duration).ok_or_else(overflow),
-            ("-", Duration(a), Duration(b)) => a.checked_sub(*b).map(Duration).ok_or_else(overflow),
-            _ => Err(no_overload(op, &[left, right])),
+            (Add, Duration(a), Duration(b)) => a.checked_add(*b).map(Duration).ok_or_else(overflow),
+            (Sub, Duration(a), Duration(b)) => a.checked_sub(*b).map(Duration).ok_or_else(overflow),
+            _ => Err(no_overload(op.symbol(), &[left, right])),
         },
     }
 }

@@ -1,21 +1,20 @@
-//! A CEL evaluator for the `x-kubernetes-validations` rules of CRDs: the CEL language the
-//! Istio rules are written in, and the Kubernetes library functions they call, with Go's
-//! semantics. A rule that uses anything else is refused when it is compiled (statically, even
-//! in a branch that would not run), so it is reported as "cannot evaluate", never passed.
+//! A CEL evaluator for the `x-kubernetes-validations` rules of CRDs: the syntax tree of
+//! [`crate::cel`] evaluated with CEL's semantics and the Kubernetes library functions the Istio
+//! rules call, with Go's semantics. A rule that uses anything else is refused when it is
+//! compiled (statically, even in a branch that would not run), so it is reported as "cannot
+//! evaluate", never passed.
 
 mod eval;
 mod k8s;
-mod lex;
-mod parse;
 mod value;
 
 pub use k8s::parse_duration;
 
 use eval::{FUNCTIONS, Scope};
-use parse::Expr;
 use value::Value;
 
 use super::node::Node;
+use crate::cel::{self, Expr};
 
 /// A compiled rule.
 #[derive(Debug, Clone)]
@@ -38,7 +37,7 @@ pub enum Outcome {
 
 /// Compiles `rule`, or says why meshc cannot evaluate it.
 pub fn compile(rule: &str) -> Result<Program, String> {
-    let expr = parse::parse(rule).map_err(|e| format!("does not compile: {e}"))?;
+    let expr = cel::parse(rule).map_err(|e| format!("does not compile: {e}"))?;
     let mut problems = Vec::new();
     check(&expr, &mut vec!["self"], &mut problems);
     if problems.is_empty() {
@@ -67,7 +66,7 @@ fn check<'a>(expr: &'a Expr, bound: &mut Vec<&'a str>, problems: &mut Vec<String
         | Expr::Negate(operand) => {
             check(operand, bound, problems);
         }
-        Expr::Index(a, b) | Expr::Binary(_, a, b) | Expr::And(a, b) | Expr::Or(a, b) => {
+        Expr::Index(a, b) | Expr::Binary(_, a, b) => {
             check(a, bound, problems);
             check(b, bound, problems);
         }
@@ -87,7 +86,7 @@ fn check<'a>(expr: &'a Expr, bound: &mut Vec<&'a str>, problems: &mut Vec<String
                 check(e, bound, problems);
             }
         }
-        Expr::List(items) => {
+        Expr::And(items) | Expr::Or(items) | Expr::List(items) => {
             for item in items {
                 check(item, bound, problems);
             }
@@ -98,18 +97,23 @@ fn check<'a>(expr: &'a Expr, bound: &mut Vec<&'a str>, problems: &mut Vec<String
                 check(v, bound, problems);
             }
         }
+        Expr::Message { name, .. } => {
+            problems.push(format!(
+                "uses a message literal ({name}), which meshc does not evaluate"
+            ));
+        }
         Expr::Comprehension {
             range,
             variable,
-            predicate,
-            transform,
+            body,
+            guard,
             ..
         } => {
             check(range, bound, problems);
             bound.push(variable);
-            check(predicate, bound, problems);
-            if let Some(transform) = transform {
-                check(transform, bound, problems);
+            check(body, bound, problems);
+            if let Some(guard) = guard {
+                check(guard, bound, problems);
             }
             bound.pop();
         }
@@ -350,6 +354,20 @@ mod tests {
         assert!(compile("self == oldSelf").is_err());
         assert!(compile("other > 1").is_err());
         assert!(compile("self.all(x, x > 1)").is_ok());
+    }
+
+    /// At the parser's nesting limit, evaluation recurses as deep as the tree; it fits the
+    /// 2 MiB stack of a test thread, as it fits the threads `verify` runs on.
+    #[test]
+    fn the_deepest_rules_evaluate() {
+        let lists = format!("{}self{}.size() == 1", "[".repeat(95), "]".repeat(95));
+        assert_eq!(run(&lists, "1"), Outcome::Pass);
+        let sums = format!("{} == 99", vec!["self"; 99].join(" + "));
+        assert_eq!(run(&sums, "1"), Outcome::Pass);
+        let negations = format!("{}self{} == -1", "-(".repeat(97), ")".repeat(97));
+        assert_eq!(run(&negations, "1"), Outcome::Pass);
+        let choices = format!("{}true", "self == 0 ? false : ".repeat(98));
+        assert_eq!(run(&choices, "1"), Outcome::Pass);
     }
 
     #[test]

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::super::node::{Node, Value as Yaml};
+use crate::cel::Literal;
 
 /// A CEL value.
 #[derive(Debug, Clone, PartialEq)]
@@ -40,6 +41,19 @@ impl Value {
     /// A string value.
     pub(super) fn string(s: impl Into<Arc<str>>) -> Self {
         Value::Str(s.into())
+    }
+
+    /// The value of a literal.
+    pub(super) fn literal(literal: &Literal) -> Self {
+        match literal {
+            Literal::Null => Value::Null,
+            Literal::Bool(b) => Value::Bool(*b),
+            Literal::Int(i) => Value::Int(*i),
+            Literal::Uint(u) => Value::Uint(*u),
+            Literal::Double(d) => Value::Double(*d),
+            Literal::Str(s) => Value::Str(s.clone()),
+            Literal::Bytes(b) => Value::Bytes(b.clone()),
+        }
     }
 
     /// The CEL type name, as error messages say it.

@@ -8,7 +8,6 @@
 //! value, gets no findings: the webhook never sees it, and the CRD schema reports it.
 
 mod authorization;
-mod cel;
 mod decode;
 mod destination_rule;
 mod durations;

@@ -1,9 +1,9 @@
 //! Telemetry rules (`ValidateTelemetry`, `validateTelemetryMetrics`, `validateTelemetryTracing`,
 //! `validateTelemetryAccessLogging` and `validateTelemetryFilter`).
 
-use super::cel;
 use super::decode::{Msg, Report};
 use super::scope::{check_policy_target, check_workload_selector};
+use crate::cel;
 
 /// The metrics an override can match.
 pub(super) const METRICS: &[&str] = &[
@@ -42,18 +42,12 @@ pub(super) fn check(r: Report<'_>, spec: &Msg<'_>) {
     for logging in spec.msgs("accessLogging") {
         if let Some(filter) = logging.msg("filter") {
             let expression = filter.str("expression");
-            if let Err(at) = cel::parse(expression) {
-                let empty = if expression.is_empty() {
-                    " (empty expression)"
-                } else {
-                    ""
-                };
+            // cel-go's `Parse`, as `validateTelemetryFilter` calls it: syntax and macros only,
+            // no attribute or type is looked up.
+            if let Err(error) = cel::parse(expression) {
                 r.error(
                     &filter.at("expression"),
-                    format!(
-                        "must be a valid CEL expression, syntax error at line {}, column {}{empty}",
-                        at.line, at.column
-                    ),
+                    format!("must be a valid CEL expression, syntax error at {error}"),
                 );
             }
         }
