@@ -42,7 +42,7 @@ impl Duration {
                 "`{text}` is not a duration: it is negative"
             ))));
         }
-        let nanos = parse_go_nanos(text).map_err(DurationError::Syntax)?;
+        let nanos = parse_go_nanos(text).map_err(|e| DurationError::Syntax(e.explain(text)))?;
         if nanos < 1_000_000 {
             return Err(DurationError::TooShort(Invalid::new(format!(
                 "`{text}` is under 1ms; Istio refuses durations that short"
@@ -84,12 +84,40 @@ impl serde::Serialize for Duration {
     }
 }
 
+/// Why Go's `time.ParseDuration` refuses a text; each caller words it for its readers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GoDurationError {
+    /// Nothing, or a sign alone.
+    Empty,
+    /// A unit or a dot where a number belongs.
+    NoNumber,
+    /// A number without a unit (`10`).
+    MissingUnit,
+    /// A unit Go does not know (`1d`).
+    UnknownUnit(String),
+    /// Beyond Go's range of ±2⁶³ nanoseconds.
+    TooLong,
+}
+
+impl GoDurationError {
+    /// meshc's wording, naming the text.
+    pub fn explain(&self, text: &str) -> Invalid {
+        let why = match self {
+            Self::Empty => "it is empty; write a number and a unit, such as `30s`".to_string(),
+            Self::NoNumber => "expected a number".to_string(),
+            Self::MissingUnit => "a number needs a unit (ns, us, ms, s, m or h)".to_string(),
+            Self::UnknownUnit(unit) => format!("unknown unit `{unit}`"),
+            Self::TooLong => "it is too long".to_string(),
+        };
+        Invalid::new(format!("`{text}` is not a duration: {why}"))
+    }
+}
+
 /// Go's `time.ParseDuration`, sign included: the nanoseconds, with Go's range (an `i64`) and
 /// Go's rounding of fractions, so that what Istio reads back is exactly what this returns.
-pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
+pub fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
     const LIMIT: u64 = 1 << 63;
-    let bad = |why: &str| Invalid::new(format!("`{text}` is not a duration: {why}"));
-    let too_long = || bad("it is too long");
+    let too_long = || GoDurationError::TooLong;
     let (negative, mut rest) = match text.as_bytes().first() {
         Some(b'-') => (true, &text[1..]),
         Some(b'+') => (false, &text[1..]),
@@ -99,7 +127,7 @@ pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
         return Ok(0);
     }
     if rest.is_empty() {
-        return Err(bad("it is empty; write a number and a unit, such as `30s`"));
+        return Err(GoDurationError::Empty);
     }
     let mut total: u64 = 0;
     while !rest.is_empty() {
@@ -135,7 +163,7 @@ pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
             after = &digits[n..];
         }
         if int.is_empty() && !has_fraction {
-            return Err(bad("expected a number"));
+            return Err(GoDurationError::NoNumber);
         }
         let unit_len = after
             .char_indices()
@@ -149,8 +177,8 @@ pub fn parse_go_nanos(text: &str) -> Result<i64, Invalid> {
             "s" => 1_000_000_000,
             "m" => 60_000_000_000,
             "h" => 3_600_000_000_000,
-            "" => return Err(bad("a number needs a unit (ns, us, ms, s, m or h)")),
-            _ => return Err(bad(&format!("unknown unit `{unit}`"))),
+            "" => return Err(GoDurationError::MissingUnit),
+            _ => return Err(GoDurationError::UnknownUnit(unit.to_string())),
         };
         if whole > LIMIT / scale_ns {
             return Err(too_long());

@@ -9,7 +9,7 @@ mod profile;
 
 use std::fmt;
 
-pub use duration::{Duration, DurationError, parse_go_nanos};
+pub use duration::{Duration, DurationError, GoDurationError, parse_go_nanos};
 pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RETRY_ON, RetryOn};
 pub use names::{Host, IstioVersion, LabelKey, LabelValue, Name, TagName};
 pub use numbers::{Percent, Port, Quantity, Weight};

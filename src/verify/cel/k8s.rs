@@ -2,122 +2,23 @@
 //! is Go's `time.ParseDuration`, `url()`/`isURL()` are Go's `net/url.ParseRequestURI`,
 //! `int(string)` is `strconv.ParseInt(s, 10, 64)`, `substring()` is cel-go's ext strings.
 
-const NANOS_PER: &[(&str, u64)] = &[
-    ("ns", 1),
-    ("us", 1_000),
-    ("\u{b5}s", 1_000),
-    ("\u{3bc}s", 1_000),
-    ("ms", 1_000_000),
-    ("s", 1_000_000_000),
-    ("m", 60_000_000_000),
-    ("h", 3_600_000_000_000),
-];
-
-const LIMIT: u64 = 1 << 63;
+use crate::model::{GoDurationError, parse_go_nanos};
 
 /// Go's `time.ParseDuration`: nanoseconds, or Go's error message.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
-    let invalid = || format!("time: invalid duration {}", go_quote(text));
-    let mut s = text.as_bytes();
-    let mut negative = false;
-    if let Some((&c, rest)) = s.split_first()
-        && (c == b'-' || c == b'+')
-    {
-        negative = c == b'-';
-        s = rest;
-    }
-    if s == b"0" {
-        return Ok(0);
-    }
-    if s.is_empty() {
-        return Err(invalid());
-    }
-    let mut total: u64 = 0;
-    while !s.is_empty() {
-        if !(s[0] == b'.' || s[0].is_ascii_digit()) {
-            return Err(invalid());
+    parse_go_nanos(text).map_err(|error| match error {
+        GoDurationError::MissingUnit => {
+            format!("time: missing unit in duration {}", go_quote(text))
         }
-        let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
-        let mut value: u64 = 0;
-        for &c in &s[..digits] {
-            if value > LIMIT / 10 {
-                return Err(invalid());
-            }
-            value = value * 10 + u64::from(c - b'0');
-            if value > LIMIT {
-                return Err(invalid());
-            }
+        GoDurationError::UnknownUnit(unit) => format!(
+            "time: unknown unit {} in duration {}",
+            go_quote(&unit),
+            go_quote(text)
+        ),
+        GoDurationError::Empty | GoDurationError::NoNumber | GoDurationError::TooLong => {
+            format!("time: invalid duration {}", go_quote(text))
         }
-        let had_whole = digits > 0;
-        s = &s[digits..];
-        let (mut fraction, mut scale, mut had_fraction) = (0u64, 1f64, false);
-        if s.first() == Some(&b'.') {
-            s = &s[1..];
-            let digits = s.iter().take_while(|c| c.is_ascii_digit()).count();
-            let mut overflow = false;
-            for &c in &s[..digits] {
-                if overflow {
-                    continue;
-                }
-                if fraction > (LIMIT - 1) / 10 {
-                    overflow = true;
-                    continue;
-                }
-                let next = fraction * 10 + u64::from(c - b'0');
-                if next > LIMIT {
-                    overflow = true;
-                    continue;
-                }
-                fraction = next;
-                scale *= 10.0;
-            }
-            had_fraction = digits > 0;
-            s = &s[digits..];
-        }
-        if !had_whole && !had_fraction {
-            return Err(invalid());
-        }
-        let unit_len = s
-            .iter()
-            .take_while(|c| !(**c == b'.' || c.is_ascii_digit()))
-            .count();
-        if unit_len == 0 {
-            return Err(format!("time: missing unit in duration {}", go_quote(text)));
-        }
-        let unit = String::from_utf8_lossy(&s[..unit_len]);
-        let Some(&(_, nanos)) = NANOS_PER.iter().find(|(name, _)| *name == unit) else {
-            return Err(format!(
-                "time: unknown unit {} in duration {}",
-                go_quote(&unit),
-                go_quote(text)
-            ));
-        };
-        s = &s[unit_len..];
-        if value > LIMIT / nanos {
-            return Err(invalid());
-        }
-        value *= nanos;
-        if fraction > 0 {
-            #[allow(
-                clippy::cast_precision_loss,
-                clippy::cast_possible_truncation,
-                clippy::cast_sign_loss
-            )]
-            let extra = (fraction as f64 * (nanos as f64 / scale)) as u64;
-            value += extra;
-            if value > LIMIT {
-                return Err(invalid());
-            }
-        }
-        total += value;
-        if total > LIMIT {
-            return Err(invalid());
-        }
-    }
-    if negative {
-        return Ok(i64::try_from(total).map_or(i64::MIN, |t| -t));
-    }
-    i64::try_from(total).map_err(|_| invalid())
+    })
 }
 
 /// Go's `%q` for the ASCII strings these messages hold.

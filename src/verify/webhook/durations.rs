@@ -39,10 +39,14 @@ pub(super) fn check_duration(r: Report<'_>, msg: &Msg<'_>, key: &str) {
 /// the whole object.
 pub(super) fn check_decodable(r: Report<'_>, msg: &Msg<'_>, key: &str) {
     if msg.has(key) {
-        if let Err(why) = parse_go_nanos(msg.str(key)) {
+        let text = msg.str(key);
+        if let Err(why) = parse_go_nanos(text) {
             r.error(
                 &msg.at(key),
-                format!("cannot decode the object: bad Duration: {}", why.reason()),
+                format!(
+                    "cannot decode the object: bad Duration: {}",
+                    why.explain(text).reason()
+                ),
             );
         }
     }
