@@ -5,8 +5,7 @@
 //! [`model`]) → [`plan`] (the Istio resources) → [`render`] (templates to YAML) → [`verify`]
 //! (the YAML read back and checked) → [`emit`] (stdout or a folder).
 //!
-//! Beside the pipeline: [`kustomize`] (the folder's `kustomization.yaml`), [`folder`] and
-//! [`drift`] (`render --check`), [`diff`] (the semantic diff for review), [`explain`] (the
+//! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff for review), [`explain`] (the
 //! plan in words) and [`cel`] (the CEL parser that `verify` and the tests share). [`synth`]
 //! writes synthetic profiles of any size for the benchmarks.
 
@@ -18,7 +17,6 @@ pub mod drift;
 pub mod emit;
 pub mod explain;
 pub mod folder;
-pub mod kustomize;
 pub mod limits;
 pub mod model;
 pub mod plan;
@@ -84,7 +82,8 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
         Failure::Internal(findings.iter().map(ToString::to_string).collect())
     })?;
     Ok(Compiled {
-        kustomization: kustomize::kustomization(&files, &header),
+        kustomization: render::kustomization(&files, &header)
+            .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?,
         files,
         plan,
         warnings: checked.warnings,

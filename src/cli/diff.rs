@@ -8,7 +8,7 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load};
 use crate::diff::{self, Resource};
-use crate::{Failure, compile, folder, kustomize};
+use crate::{Failure, compile, folder, render};
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]
@@ -108,7 +108,7 @@ fn rendered_folder(dir: &Path) -> Result<Vec<Resource>, String> {
             .is_some_and(|e| e == "yaml" || e == "yml");
         let Some(bytes) = entry
             .content
-            .filter(|_| yaml && entry.name != kustomize::FILE_NAME)
+            .filter(|_| yaml && entry.name != render::KUSTOMIZATION_FILE)
         else {
             continue;
         };
