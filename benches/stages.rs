@@ -23,7 +23,7 @@ use meshc::render::File;
 use meshc::source::Source;
 use meshc::synth::{self, Shape};
 use meshc::validate::Checked;
-use meshc::{emit, kustomize, plan, profile, render, validate, verify};
+use meshc::{emit, plan, profile, render, validate, verify};
 
 #[global_allocator]
 static ALLOCATOR: divan::AllocProfiler = divan::AllocProfiler::system();
@@ -76,7 +76,7 @@ fn fixture(services: usize) -> Arc<Fixture> {
         let checked = validate::check(&raw).expect("a synthetic profile is valid");
         let plan = plan::build(&checked.profile);
         let mut folder = render::render(&plan, HEADER).expect("a synthetic profile renders");
-        folder.push(kustomize::kustomization(&folder, HEADER));
+        folder.push(render::kustomization(&folder, HEADER).expect("the kustomization renders"));
         Arc::new(Fixture {
             source,
             raw,
