@@ -534,25 +534,18 @@ fn callers(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
 }
 
 fn rule_text(rule: &Rule) -> String {
-    let from = if rule.from.is_empty() {
-        "anyone".to_string()
-    } else {
-        rule.from
-            .iter()
-            .map(source_text)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    };
-    let to = if rule.to.is_empty() {
-        "any request".to_string()
-    } else {
-        rule.to
-            .iter()
-            .map(operation_text)
-            .collect::<Vec<_>>()
-            .join(" or ")
-    };
+    let from = alternatives(&rule.from, source_text, "anyone");
+    let to = alternatives(&rule.to, operation_text, "any request");
     format!("{from}: {to}")
+}
+
+/// The items in words, joined by "or"; `none` when there are none.
+fn alternatives<T>(items: &[T], text: impl Fn(&T) -> String, none: &str) -> String {
+    if items.is_empty() {
+        none.to_string()
+    } else {
+        items.iter().map(text).collect::<Vec<_>>().join(" or ")
+    }
 }
 
 fn source_text(source: &Source) -> String {
