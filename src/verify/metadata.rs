@@ -8,6 +8,7 @@ use regex::Regex;
 use super::node::{Node, Path, Value, short};
 use super::schema::walk::{Issue, Source};
 
+/// Fields a manifest may set; the server-set ones below are known too.
 const FIELDS: &[&str] = &[
     "name",
     "generateName",
@@ -16,14 +17,6 @@ const FIELDS: &[&str] = &[
     "annotations",
     "finalizers",
     "ownerReferences",
-    "uid",
-    "resourceVersion",
-    "generation",
-    "creationTimestamp",
-    "deletionTimestamp",
-    "deletionGracePeriodSeconds",
-    "managedFields",
-    "selfLink",
 ];
 
 /// Fields the API server sets; a manifest carrying them is probably a copy of a live object.
@@ -96,10 +89,10 @@ pub fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
     };
     let mut warnings = Vec::new();
     for (key, _) in entries {
-        if !FIELDS.contains(&key.as_str()) {
-            error(root.key(key), format!("unknown field {key:?}"));
-        } else if SERVER_SET.contains(&key.as_str()) {
+        if SERVER_SET.contains(&key.as_str()) {
             warnings.push(root.key(key));
+        } else if !FIELDS.contains(&key.as_str()) {
+            error(root.key(key), format!("unknown field {key:?}"));
         }
     }
     match metadata.get("name").map(|n| &n.value) {
