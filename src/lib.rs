@@ -8,7 +8,8 @@
 //! The Istio checker is a library of its own that knows nothing of profiles: [`istio`] (schemas,
 //! CEL rules, the admission webhook's rules, rules across resources, and the Istio vocabulary
 //! the compiler shares), on [`yaml`] (YAML read with positions) and [`cel`] (the CEL parser).
-//! `meshc verify` and the self-check both call it.
+//! `meshc verify` and the self-check both call it; `tests/architecture.rs` keeps the layers
+//! apart.
 //!
 //! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff
 //! for review), [`explain`] (the plan in words). [`synth`] writes synthetic profiles of any size
