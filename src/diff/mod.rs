@@ -331,4 +331,28 @@ mod tests {
                 .is_empty()
         );
     }
+
+    #[test]
+    fn a_folder_names_the_file_that_cannot_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), OLD).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not YAML: [").unwrap();
+        assert_eq!(read_folder(dir.path()).unwrap().len(), 1);
+        std::fs::write(dir.path().join("b.yaml"), "a: [\n").unwrap();
+        let error = read_folder(dir.path()).unwrap_err();
+        assert!(
+            error.to_string().starts_with(&format!(
+                "{}/b.yaml:2:1: not valid YAML: ",
+                dir.path().display()
+            )),
+            "{error}"
+        );
+        let inner = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<Error>());
+        assert!(matches!(inner, Some(Error::Yaml { file, .. }) if file == "b.yaml"));
+        std::fs::write(dir.path().join("b.yaml"), b"a: caf\xe9\n").unwrap();
+        assert_eq!(
+            read_folder(dir.path()).unwrap_err().to_string(),
+            format!("{}/b.yaml is not UTF-8 text", dir.path().display())
+        );
+    }
 }

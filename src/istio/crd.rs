@@ -366,3 +366,54 @@ pub fn schema_problems(
     problems.extend(status);
     problems
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                       spec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  \
+                       - {name: v1, served: true}\n";
+
+    #[test]
+    fn crds_load_from_files_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("crd.yaml"), CRD).unwrap();
+        let crds = Crds::load(&[dir.path().to_path_buf()]).unwrap();
+        assert!(!crds.is_empty());
+    }
+
+    #[test]
+    fn load_errors_name_the_file_and_keep_their_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let no_group = write("no-group.yaml", &CRD.replace("group: example.com", "x: 1"));
+        let error = Crds::load(std::slice::from_ref(&no_group)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:1: CustomResourceDefinition: spec.group is missing",
+                no_group.display()
+            )
+        );
+        assert!(matches!(error.source(), Some(cause) if cause.is::<InvalidCrd>()));
+
+        let other = write("other.yaml", "kind: ConfigMap\n");
+        let error = Crds::load(std::slice::from_ref(&other)).unwrap_err();
+        assert!(matches!(&error, CrdError::NoneFound { path } if *path == other));
+
+        let broken = write("broken.yaml", "a: [\n");
+        let error = Crds::load(&[broken]).unwrap_err();
+        assert!(matches!(error, CrdError::Syntax(_)));
+        assert!(error.to_string().starts_with("cannot read CRDs: "));
+
+        let missing = dir.path().join("missing.yaml");
+        let error = Crds::load(&[missing]).unwrap_err();
+        let read = error.source().and_then(|s| s.downcast_ref::<ReadError>());
+        assert!(matches!(read, Some(ReadError::Io { .. })));
+    }
+}

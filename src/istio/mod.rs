@@ -123,3 +123,117 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
     }
     Ok(checker.finish())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::Path;
+
+    const ROUTE: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
+                         metadata: {name: cart, namespace: shop}\n\
+                         spec: {hosts: [cart], http: [{route: [{destination: {host: cart}}]}]}\n";
+    const BAD_HOST: &str = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n\
+                            metadata: {name: r, namespace: shop}\n\
+                            spec: {host: reviews_v2.shop.svc.cluster.local}\n";
+
+    fn options(webhook: bool, inventory: Option<Inventory>) -> Options<'static> {
+        Options {
+            schemas: Schemas::Nothing,
+            webhook,
+            inventory,
+            install_file: None,
+        }
+    }
+
+    /// `file: code` of each finding.
+    fn codes(report: &Report) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.file, f.code.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn findings_follow_the_order_of_the_files_then_lines() {
+        let inputs = [
+            Input {
+                name: "b.yaml",
+                text: BAD_HOST,
+            },
+            Input {
+                name: "a.yaml",
+                text: "a: [\n",
+            },
+        ];
+        let report = check(&inputs, options(true, None));
+        assert_eq!(codes(&report), ["b.yaml: webhook", "a.yaml: yaml-syntax"]);
+        assert_eq!(report.objects, 1);
+        assert_eq!(report.count(Level::Error), 2);
+        assert_eq!(
+            report.findings[0].path,
+            Some(Path::of(&["spec", "host"])),
+            "the webhook's path is kept as it was found"
+        );
+    }
+
+    #[test]
+    fn the_webhook_runs_only_when_asked() {
+        let input = [Input {
+            name: "r.yaml",
+            text: BAD_HOST,
+        }];
+        assert_eq!(codes(&check(&input, options(true, None))).len(), 1);
+        assert!(check(&input, options(false, None)).findings.is_empty());
+    }
+
+    #[test]
+    fn a_declared_inventory_is_complete_and_files_are_not() {
+        let input = [Input {
+            name: "vs.yaml",
+            text: ROUTE,
+        }];
+        // The files hold no Service of `shop`, so they cannot tell whether `cart` exists.
+        assert!(check(&input, options(false, None)).findings.is_empty());
+        let empty = check(&input, options(false, Some(Inventory::default())));
+        assert_eq!(codes(&empty), ["vs.yaml: unknown-destination-host"]);
+        let mut declared = Inventory::default();
+        declared.add_service("cart", "shop");
+        assert!(
+            check(&input, options(false, Some(declared)))
+                .findings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_install_file_holds_exactly_one_object() {
+        let install = |text| {
+            let input = [Input {
+                name: "install.yaml",
+                text,
+            }];
+            let options = Options {
+                install_file: Some("install.yaml"),
+                ..options(false, None)
+            };
+            codes(&check(&input, options))
+        };
+        assert_eq!(install("# nothing\n"), ["install.yaml: operator-not-alone"]);
+        assert!(install(BAD_HOST).is_empty());
+    }
+
+    #[test]
+    fn paths_on_disk_are_walked_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yaml"), BAD_HOST).unwrap();
+        let report = check_paths(&[dir.path().to_path_buf()], options(true, None)).unwrap();
+        assert_eq!(report.findings.len(), 1);
+        assert!(report.findings[0].file.ends_with("r.yaml"));
+        let missing = dir.path().join("missing");
+        assert!(matches!(
+            check_paths(&[missing], options(true, None)),
+            Err(ReadError::Io { .. })
+        ));
+    }
+}
