@@ -42,7 +42,7 @@ pub enum Schemas<'a> {
     Builtin(IstioVersion),
     /// CustomResourceDefinitions.
     Crds(&'a Crds),
-    /// Nothing: the webhook's rules and the rules across resources only.
+    /// No schema: only the webhook's rules (when asked for) and the rules across resources.
     Nothing,
 }
 
