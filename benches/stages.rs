@@ -23,7 +23,7 @@ use meshc::render::File;
 use meshc::source::Source;
 use meshc::synth::{self, Shape};
 use meshc::validate::Checked;
-use meshc::{emit, plan, profile, render, validate, verify};
+use meshc::{emit, plan, profile, render, selfcheck, validate};
 
 #[global_allocator]
 static ALLOCATOR: divan::AllocProfiler = divan::AllocProfiler::system();
@@ -133,7 +133,7 @@ fn verify(bencher: Bencher, services: usize) {
     bencher
         .counter(BytesCount::new(input.output_bytes()))
         .counter(ItemsCount::new(services))
-        .bench(|| verify::check(black_box(input.files()), &input.checked.profile).is_ok());
+        .bench(|| selfcheck::check(black_box(input.files()), &input.checked.profile).is_ok());
 }
 
 /// The folder written, synced and swapped in, as `render --out` does it (replacing the previous

@@ -2,12 +2,18 @@
 //!
 //! The stages run in one direction, each in its own module:
 //! [`profile`] (TOML to raw structs with spans) → [`validate`] (rules, diagnostics, the typed
-//! [`model`]) → [`plan`] (the Istio resources) → [`render`] (templates to YAML) → [`verify`]
-//! (the YAML read back and checked) → [`emit`] (stdout or a folder).
+//! [`model`]) → [`plan`] (the Istio resources) → [`render`] (templates to YAML) →
+//! [`selfcheck`] (the YAML read back and checked) → [`emit`] (stdout or a folder).
 //!
-//! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff for review), [`explain`] (the
-//! plan in words) and [`cel`] (the CEL parser that `verify` and the tests share). [`synth`]
-//! writes synthetic profiles of any size for the benchmarks.
+//! The Istio checker is a library of its own that knows nothing of profiles: [`istio`] (schemas,
+//! CEL rules, the admission webhook's rules, rules across resources, and the Istio vocabulary
+//! the compiler shares), on [`yaml`] (YAML read with positions) and [`cel`] (the CEL parser).
+//! `meshc verify` and the self-check both call it; `tests/architecture.rs` keeps the layers
+//! apart.
+//!
+//! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff
+//! for review), [`explain`] (the plan in words). [`synth`] writes synthetic profiles of any size
+//! for the benchmarks.
 
 pub mod cel;
 pub mod cli;
@@ -17,15 +23,17 @@ pub mod drift;
 pub mod emit;
 pub mod explain;
 pub mod folder;
+pub mod istio;
 pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod selfcheck;
 pub mod source;
 pub mod synth;
 pub mod validate;
-pub mod verify;
+pub mod yaml;
 
 use diagnostic::Diagnostics;
 use plan::Plan;
@@ -78,7 +86,7 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let header = header(source.name());
     let files = render::render(&plan, &header)
         .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?;
-    verify::check(&files, &checked.profile).map_err(|findings| {
+    selfcheck::check(&files, &checked.profile).map_err(|findings| {
         Failure::Internal(findings.iter().map(ToString::to_string).collect())
     })?;
     Ok(Compiled {

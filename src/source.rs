@@ -1,8 +1,7 @@
-//! A profile's text and name, and the mapping from byte offsets to lines and columns.
+//! A profile's text and name, and the mapping from byte offsets to lines and columns. It sits
+//! below [`crate::diagnostic`], which points into sources, and imports nothing of the crate.
 
 use std::ops::Range;
-
-use crate::diagnostic::{Code, Diagnostic};
 
 /// One input file: the name it is reported under and its text.
 #[derive(Debug, Clone)]
@@ -32,28 +31,6 @@ impl Source {
             name: name.into(),
             text,
             line_starts,
-        }
-    }
-
-    /// A source from raw bytes: text that is not UTF-8 is refused with a diagnostic at the
-    /// first bad byte (the source then holds the text with that byte replaced, to show it).
-    /// The pair is boxed so that the common `Ok` case stays small.
-    pub fn from_bytes(
-        name: impl Into<String>,
-        bytes: Vec<u8>,
-    ) -> Result<Self, Box<(Self, Diagnostic)>> {
-        match String::from_utf8(bytes) {
-            Ok(text) => Ok(Self::new(name, text)),
-            Err(error) => {
-                let at = error.utf8_error().valid_up_to();
-                let source =
-                    Self::new(name, String::from_utf8_lossy(error.as_bytes()).into_owned());
-                let diagnostic =
-                    Diagnostic::new(Code::NotUtf8, at..at + 1, "the profile is not UTF-8 text")
-                        .label("this byte is not UTF-8")
-                        .help("save the profile as UTF-8");
-                Err(Box::new((source, diagnostic)))
-            }
         }
     }
 

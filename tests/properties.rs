@@ -1253,7 +1253,7 @@ fn shipped() -> Vec<(String, Vec<u8>)> {
 /// What meshc does with any bytes: compiles them (and its own verification passed), or refuses
 /// them with located diagnostics. An internal error or a panic fails the property.
 fn compile_any(name: &str, bytes: Vec<u8>) -> Result<bool, TestCaseError> {
-    let source = match Source::from_bytes(name, bytes) {
+    let source = match meshc::profile::decode(name, bytes) {
         Ok(source) => source,
         Err(invalid) => {
             let (source, diagnostic) = *invalid;

@@ -23,7 +23,7 @@ pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Diag
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/");
-    Source::from_bytes(name, bytes)
+    meshc::profile::decode(name, bytes)
 }
 
 /// Diagnostics as a person sees them, without colour.

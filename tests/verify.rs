@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use meshc::verify::{self, Code, Document, Family, Finding, Inventory, Level, Schemas, document};
+use meshc::istio::{self, Code, Family, Finding, Input, Inventory, Level, Options, Schemas};
 
 use crate::support::{declared_codes, read, root};
 
@@ -40,30 +40,35 @@ fn cases(folder: &str) -> Vec<PathBuf> {
     entries(&root().join("tests/fixtures/verify").join(folder))
 }
 
-/// Reads files as `meshc verify` does, named relative to the repository.
-fn load(paths: &[PathBuf]) -> (Vec<Document>, Vec<Finding>) {
-    let mut documents = Vec::new();
-    let mut findings = Vec::new();
-    for path in paths {
-        let name = path
-            .strip_prefix(root())
-            .unwrap()
-            .to_string_lossy()
-            .replace('\\', "/");
-        let (read, error) = document::read(&name, &std::fs::read_to_string(path).unwrap());
-        documents.extend(read);
-        findings.extend(error);
-    }
-    (documents, findings)
+/// `meshc verify` without CRDs on `paths`, named relative to the repository.
+fn check(paths: &[PathBuf]) -> Vec<Finding> {
+    let files: Vec<(String, String)> = paths
+        .iter()
+        .map(|path| {
+            let name = path.strip_prefix(root()).unwrap_or(path);
+            (
+                name.to_string_lossy().replace('\\', "/"),
+                std::fs::read_to_string(path).unwrap(),
+            )
+        })
+        .collect();
+    let inputs: Vec<Input> = files
+        .iter()
+        .map(|(name, text)| Input { name, text })
+        .collect();
+    let options = Options {
+        schemas: Schemas::Nothing,
+        webhook: true,
+        inventory: None,
+        install_file: None,
+    };
+    istio::check(&inputs, options).findings
 }
 
 /// `meshc verify` without CRDs, reduced to the rules across resources (the webhook's rules
 /// have fixtures of their own) and YAML errors.
 fn verify_files(paths: &[PathBuf]) -> Vec<Finding> {
-    let (documents, mut findings) = load(paths);
-    let mut inventory = Inventory::from_documents(&documents);
-    inventory.add_operators(&documents);
-    findings.extend(verify::verify(&documents, Schemas::Nothing, &inventory));
+    let mut findings = check(paths);
     findings.retain(|f| matches!(f.family(), Family::Rules | Family::Yaml));
     findings
 }
@@ -147,16 +152,26 @@ fn renders_pass_the_webhook_rules() {
     for profile in profiles {
         let source = read(&profile, &root()).unwrap();
         let compiled = meshc::compile(&source).unwrap();
-        let mut documents = Vec::new();
-        for file in &compiled.files {
-            documents.extend(document::read(file.name, &file.content).0);
-        }
-        let errors: Vec<String> =
-            verify::verify(&documents, Schemas::Nothing, &Inventory::default())
-                .iter()
-                .filter(|f| f.family() == Family::Webhook && f.level == Level::Error)
-                .map(ToString::to_string)
-                .collect();
+        let inputs: Vec<Input> = compiled
+            .files
+            .iter()
+            .map(|file| Input {
+                name: file.name,
+                text: &file.content,
+            })
+            .collect();
+        let options = Options {
+            schemas: Schemas::Nothing,
+            webhook: true,
+            inventory: Some(Inventory::default()),
+            install_file: None,
+        };
+        let errors: Vec<String> = istio::check(&inputs, options)
+            .findings
+            .iter()
+            .filter(|f| f.family() == Family::Webhook && f.level == Level::Error)
+            .map(ToString::to_string)
+            .collect();
         assert!(errors.is_empty(), "{}: {errors:#?}", profile.display());
     }
 }
@@ -173,7 +188,7 @@ fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), Vec<Fi
         "the edit of {file} changes nothing"
     );
     target.content = changed;
-    verify::check(&files, &checked.profile).map(|_| ())
+    meshc::selfcheck::check(&files, &checked.profile)
 }
 
 /// The first document of `text` after the header, `---` included.
@@ -358,7 +373,7 @@ fn every_rule_of_istio_s_crds_compiles() {
     let refused: Vec<String> = distinct
         .iter()
         .filter_map(|rule| {
-            verify::cel::compile(rule)
+            istio::cel::compile(rule)
                 .err()
                 .map(|why| format!("{rule}: {why}"))
         })

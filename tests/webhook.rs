@@ -1,4 +1,4 @@
-//! The webhook rules (`meshc::verify::webhook`): every fixture in `fixtures/webhook/` gives
+//! The webhook rules (`meshc::istio::webhook`): every fixture in `fixtures/webhook/` gives
 //! exactly the findings its header names, and, in CI (with `MESHC_SHARED` pointing at the
 //! shared folder), the rules agree with Istio's checker on every document it knows.
 //!
@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use meshc::verify::webhook::{self, Level, WebhookFinding};
+use meshc::istio::webhook::{self, Level, WebhookFinding, referee_path};
 
 use crate::support::{read, root};
 
@@ -68,7 +68,14 @@ fn level_name(level: Level) -> &'static str {
 fn show(findings: &[WebhookFinding]) -> String {
     findings
         .iter()
-        .map(|f| format!("  {} {}: {}\n", level_name(f.level), f.path, f.message))
+        .map(|f| {
+            format!(
+                "  {} {}: {}\n",
+                level_name(f.level),
+                referee_path(&f.path),
+                f.message
+            )
+        })
         .collect()
 }
 
@@ -104,7 +111,9 @@ fn fixtures_give_exactly_their_findings() {
             let (head, part) = line.split_once(": ").unwrap_or((line, ""));
             let (level, at) = head.split_once(' ').unwrap_or((head, ""));
             let found = unmatched.iter().position(|f| {
-                level_name(f.level) == level && f.path == at && f.message.contains(part)
+                level_name(f.level) == level
+                    && referee_path(&f.path) == at
+                    && f.message.contains(part)
             });
             match found {
                 Some(i) => {
@@ -334,7 +343,7 @@ fn webhook_agrees_with_the_referee() {
             let key = (path.to_string_lossy().into_owned(), index);
             let verdict = verdicts.get(&key);
             let suppressed = |f: &&WebhookFinding| {
-                verdict.is_some_and(|v| v.schema_error_paths.contains(&f.path))
+                verdict.is_some_and(|v| v.schema_error_paths.contains(&referee_path(&f.path)))
             };
             let findings = webhook::check(&document);
             let mine: Vec<&WebhookFinding> = findings.iter().filter(|f| !suppressed(f)).collect();

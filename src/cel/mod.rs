@@ -1,9 +1,9 @@
 //! CEL, the expression language of the CRDs' `x-kubernetes-validations` rules and of Istio's
 //! access-log filters: meshc's one front end for it. [`parse`] accepts what cel-go's parser
 //! accepts with its default options (the standard macros, no optional syntax) and gives a
-//! syntax tree ([`Expr`]) or the first error with its position. `verify` evaluates the CRDs'
-//! rules on that tree and checks Telemetry filters with it; the tests read the CEL that meshc
-//! writes back with it.
+//! syntax tree ([`Expr`]) or the first error with its position. The Istio checker evaluates the
+//! CRDs' rules on that tree and checks Telemetry filters with it; the tests read the CEL that
+//! meshc writes back with it.
 
 mod ast;
 mod lex;

@@ -1,14 +1,13 @@
 //! `meshc diff OLD NEW`: each side a profile (compiled here) or a rendered folder (read back).
 
 use std::io::Write;
-use std::path::Path;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load};
 use crate::diff::{self, Resource};
-use crate::{Failure, compile, folder, render};
+use crate::{Failure, compile};
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]
@@ -45,7 +44,7 @@ impl DiffArgs {
             &new,
         ) {
             Ok(report) => report,
-            Err(message) => return output.trouble(&message),
+            Err(error) => return output.trouble(&error.to_string()),
         };
         let text = match self.format {
             Format::Text => diff::text(&report, output.stdout_color()),
@@ -66,8 +65,8 @@ impl DiffArgs {
 /// The resources of one side; problems are printed here and end in exit 2.
 fn side(path: &Path, output: &Output) -> Result<Vec<Resource>, ()> {
     if path.is_dir() {
-        return rendered_folder(path).map_err(|message| {
-            output.trouble(&message);
+        return diff::read_folder(path).map_err(|error| {
+            output.trouble(&error.to_string());
         });
     }
     let source = load(path, output).map_err(|_| ())?;
@@ -88,34 +87,9 @@ fn side(path: &Path, output: &Output) -> Result<Vec<Resource>, ()> {
     };
     let mut resources = Vec::new();
     for file in &compiled.files {
-        resources.extend(diff::parse(file.name, &file.content).map_err(|message| {
-            output.internal(&[message]);
+        resources.extend(diff::parse(file.name, &file.content).map_err(|error| {
+            output.internal(&[error.to_string()]);
         })?);
-    }
-    Ok(resources)
-}
-
-/// Every object in the folder's YAML files. `kustomization.yaml` only lists the other files,
-/// and files of another kind (a README) hold no resources.
-fn rendered_folder(dir: &Path) -> Result<Vec<Resource>, String> {
-    let entries = folder::read(dir)
-        .map_err(|e| format!("cannot read {}: {e}", dir.display()))?
-        .unwrap_or_default();
-    let mut resources = Vec::new();
-    for entry in entries {
-        let yaml = Path::new(&entry.name)
-            .extension()
-            .is_some_and(|e| e == "yaml" || e == "yml");
-        let Some(bytes) = entry
-            .content
-            .filter(|_| yaml && entry.name != render::KUSTOMIZATION_FILE)
-        else {
-            continue;
-        };
-        let text = String::from_utf8(bytes)
-            .map_err(|_| format!("{}/{} is not UTF-8 text", dir.display(), entry.name))?;
-        resources
-            .extend(diff::parse(&entry.name, &text).map_err(|e| format!("{}/{e}", dir.display()))?);
     }
     Ok(resources)
 }

@@ -21,6 +21,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::diagnostic::Diagnostics;
 use crate::diagnostic::report::{self, Style};
 use crate::limits::MAX_PROFILE_BYTES;
+use crate::profile;
 use crate::source::Source;
 
 /// Compile one TOML mesh profile into Istio manifests.
@@ -220,7 +221,7 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, St
     file.take(limit)
         .read_to_end(&mut bytes)
         .map_err(|e| format!("cannot read {name}: {e}"))?;
-    Ok(Source::from_bytes(name, bytes).map_err(|invalid| {
+    Ok(profile::decode(name, bytes).map_err(|invalid| {
         let (source, diagnostic) = *invalid;
         (source, diagnostic.into())
     }))

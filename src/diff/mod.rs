@@ -6,6 +6,7 @@
 //! be compared with a folder and comments or layout never count as changes.
 
 mod compare;
+mod error;
 mod json;
 mod markdown;
 mod path;
@@ -13,11 +14,13 @@ mod text;
 mod value;
 
 use std::collections::BTreeMap;
+use std::path::Path;
 
 use serde_json::Value;
 
-use crate::render;
+use crate::{folder, render, yaml};
 
+pub use error::Error;
 pub use json::json;
 pub use markdown::markdown;
 pub use path::{FieldPath, Segment};
@@ -59,28 +62,26 @@ fn label(kind: &str, namespace: &str, name: &str) -> String {
 }
 
 /// Reads the objects of one YAML file; empty documents are skipped.
-pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, String> {
+pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, Error> {
     let mut resources = Vec::new();
-    let stream = crate::verify::yaml::read(content);
-    if let Some(error) = stream.error {
-        return Err(format!(
-            "{file}:{}:{}: not valid YAML: {}",
-            error.line, error.column, error.message
-        ));
+    let stream = yaml::read(content);
+    if let Some(source) = stream.error {
+        return Err(Error::Yaml {
+            file: file.to_string(),
+            source,
+        });
     }
     for document in &stream.documents {
-        let index = document.index;
-        let value = crate::verify::node::to_json(&document.root);
+        let value = yaml::to_json(&document.root);
         if value.is_null() {
             continue;
         }
         let text = |pointer: &str| value.pointer(pointer).and_then(Value::as_str);
         let (Some(kind), Some(name)) = (text("/kind"), text("/metadata/name")) else {
-            return Err(format!(
-                "{file}: document {} has no `kind` or `metadata.name`; meshc diff compares \
-                 Kubernetes objects",
-                index + 1
-            ));
+            return Err(Error::NotAnObject {
+                file: file.to_string(),
+                document: document.index,
+            });
         };
         resources.push(Resource {
             file: file.to_string(),
@@ -89,6 +90,41 @@ pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, String> {
             name: name.to_string(),
             value: value.clone(),
         });
+    }
+    Ok(resources)
+}
+
+/// Every object in the YAML files of a rendered folder. `kustomization.yaml` only lists the
+/// other files, and files of another kind (a README) hold no resources.
+pub fn read_folder(dir: &Path) -> Result<Vec<Resource>, Error> {
+    let entries = folder::read(dir)
+        .map_err(|source| Error::Read {
+            path: dir.to_path_buf(),
+            source,
+        })?
+        .unwrap_or_default();
+    let in_folder = |error| Error::InFolder {
+        dir: dir.to_path_buf(),
+        source: Box::new(error),
+    };
+    let mut resources = Vec::new();
+    for entry in entries {
+        let yaml = Path::new(&entry.name)
+            .extension()
+            .is_some_and(|e| e == "yaml" || e == "yml");
+        let Some(bytes) = entry
+            .content
+            .filter(|_| yaml && entry.name != render::KUSTOMIZATION_FILE)
+        else {
+            continue;
+        };
+        let text = String::from_utf8(bytes).map_err(|e| {
+            in_folder(Error::NotUtf8 {
+                file: entry.name.clone(),
+                source: e.utf8_error(),
+            })
+        })?;
+        resources.extend(parse(&entry.name, &text).map_err(in_folder)?);
     }
     Ok(resources)
 }
@@ -176,15 +212,15 @@ pub fn compare<'a>(
     old: &'a [Resource],
     new_label: &str,
     new: &'a [Resource],
-) -> Result<Report, String> {
+) -> Result<Report, Error> {
     let index = |label: &str, side: &'a [Resource]| {
         let mut by_key = BTreeMap::new();
         for resource in side {
             if by_key.insert(resource.key(), resource).is_some() {
-                return Err(format!(
-                    "{label} holds {} twice; meshc diff needs each object once",
-                    resource.label()
-                ));
+                return Err(Error::Twice {
+                    side: label.to_string(),
+                    resource: resource.label(),
+                });
             }
         }
         Ok(by_key)
@@ -276,16 +312,47 @@ mod tests {
     #[test]
     fn an_object_twice_is_refused() {
         let twice = parse("x.yaml", &format!("{OLD}{OLD}")).unwrap();
-        assert!(compare("old", &twice, "new", &[]).is_err());
+        let error = compare("old", &twice, "new", &[]).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "old holds VirtualService ns/a twice; meshc diff needs each object once"
+        );
     }
 
     #[test]
     fn a_document_without_a_name_is_refused() {
-        assert!(parse("x.yaml", "kind: X\n").is_err());
+        assert!(matches!(
+            parse("x.yaml", "kind: X\nmetadata: {name: a}\n---\nkind: X\n"),
+            Err(Error::NotAnObject { document: 1, .. })
+        ));
         assert!(
             parse("x.yaml", "# only a comment\n---\n")
                 .unwrap()
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_folder_names_the_file_that_cannot_be_read() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.yaml"), OLD).unwrap();
+        std::fs::write(dir.path().join("notes.txt"), "not YAML: [").unwrap();
+        assert_eq!(read_folder(dir.path()).unwrap().len(), 1);
+        std::fs::write(dir.path().join("b.yaml"), "a: [\n").unwrap();
+        let error = read_folder(dir.path()).unwrap_err();
+        assert!(
+            error.to_string().starts_with(&format!(
+                "{}/b.yaml:2:1: not valid YAML: ",
+                dir.path().display()
+            )),
+            "{error}"
+        );
+        let inner = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<Error>());
+        assert!(matches!(inner, Some(Error::Yaml { file, .. }) if file == "b.yaml"));
+        std::fs::write(dir.path().join("b.yaml"), b"a: caf\xe9\n").unwrap();
+        assert_eq!(
+            read_folder(dir.path()).unwrap_err().to_string(),
+            format!("{}/b.yaml is not UTF-8 text", dir.path().display())
         );
     }
 }

@@ -2,6 +2,7 @@
 
 use super::Invalid;
 use super::names::string_newtype;
+use crate::istio::vocab::RETRY_ON;
 
 string_newtype!(
     /// A lower-case HTTP header name (an RFC 7230 token). Envoy lower-cases header names, so a
@@ -150,26 +151,6 @@ impl Method {
         }
     }
 }
-
-/// The retry conditions Envoy and Istio accept besides HTTP status codes.
-pub const RETRY_ON: &[&str] = &[
-    "5xx",
-    "gateway-error",
-    "reset",
-    "reset-before-request",
-    "connect-failure",
-    "retriable-4xx",
-    "refused-stream",
-    "retriable-status-codes",
-    "retriable-headers",
-    "envoy-ratelimited",
-    "http3-post-connect-failure",
-    "cancelled",
-    "deadline-exceeded",
-    "internal",
-    "resource-exhausted",
-    "unavailable",
-];
 
 /// Istio's own default retry policy, used when a budget names no conditions. Istio retries 503
 /// by default through `retriable-status-codes`, but an explicit `retryOn` replaces its status

@@ -9,11 +9,17 @@ mod profile;
 
 use std::fmt;
 
-pub use duration::{Duration, DurationError, GoDurationError, parse_go_nanos};
-pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RETRY_ON, RetryOn};
-pub use names::{Host, IstioVersion, LabelKey, LabelValue, Name, TagName};
+pub use duration::{Duration, DurationError};
+pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn};
+pub use names::{
+    DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
+};
 pub use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
+
+/// The Istio vocabulary the model shares with the checker.
+pub use crate::istio::vocab::IstioVersion;
+use crate::istio::vocab::VersionSyntax;
 
 /// Why a value was refused, in one sentence that names the value.
 #[derive(Clone, PartialEq, Eq)]
@@ -28,6 +34,12 @@ impl Invalid {
     /// The reason.
     pub fn reason(&self) -> &str {
         &self.0
+    }
+}
+
+impl From<VersionSyntax> for Invalid {
+    fn from(error: VersionSyntax) -> Self {
+        Self(error.to_string())
     }
 }
 

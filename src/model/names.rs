@@ -1,8 +1,8 @@
-//! Names and identifiers: DNS labels, hosts, Kubernetes labels, tag names, versions.
-
-use std::fmt;
+//! Names and identifiers: DNS labels, hosts, Kubernetes labels, tag names, and the Istio
+//! releases meshc targets.
 
 use super::Invalid;
+use crate::istio::vocab::IstioVersion;
 
 macro_rules! string_newtype {
     ($(#[$doc:meta])* $name:ident) => {
@@ -219,56 +219,17 @@ impl TagName {
     }
 }
 
-/// An Istio release, `MAJOR.MINOR`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
-pub struct IstioVersion {
-    /// Major version (1).
-    pub major: u32,
-    /// Minor version.
-    pub minor: u32,
-}
+/// The Istio release a profile targets when it names none.
+pub const DEFAULT_ISTIO_VERSION: IstioVersion = IstioVersion {
+    major: 1,
+    minor: 30,
+};
 
-impl IstioVersion {
-    /// The release targeted when the profile names none.
-    pub const DEFAULT: Self = Self {
-        major: 1,
-        minor: 30,
-    };
-
-    /// The oldest release meshc can target.
-    pub const OLDEST: Self = Self {
-        major: 1,
-        minor: 17,
-    };
-
-    /// Parses `1.30` (a patch part, `1.30.2`, is accepted and ignored).
-    pub fn parse(text: &str) -> Result<Self, Invalid> {
-        let mut parts = text.split('.');
-        let number = |p: Option<&str>| {
-            p.filter(|p| !p.is_empty() && p.len() <= 4 && p.bytes().all(|b| b.is_ascii_digit()))
-                .and_then(|p| p.parse::<u32>().ok())
-        };
-        let (Some(major), Some(minor)) = (number(parts.next()), number(parts.next())) else {
-            return Err(Invalid::new(format!(
-                "`{text}` is not an Istio version; write `MAJOR.MINOR`, such as `1.30`"
-            )));
-        };
-        if let Some(patch) = parts.next()
-            && (number(Some(patch)).is_none() || parts.next().is_some())
-        {
-            return Err(Invalid::new(format!(
-                "`{text}` is not an Istio version; write `MAJOR.MINOR`, such as `1.30`"
-            )));
-        }
-        Ok(Self { major, minor })
-    }
-}
-
-impl fmt::Display for IstioVersion {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.major, self.minor)
-    }
-}
+/// The oldest Istio release meshc can target: `security.istio.io/v1` is missing before 1.17.
+pub const OLDEST_ISTIO_VERSION: IstioVersion = IstioVersion {
+    major: 1,
+    minor: 17,
+};
 
 #[cfg(test)]
 mod tests {
@@ -319,22 +280,6 @@ mod tests {
         assert!(LabelValue::parse("").is_ok());
         assert!(LabelValue::parse("v1.0").is_ok());
         assert!(LabelValue::parse("-v").is_err());
-    }
-
-    #[test]
-    fn versions() {
-        assert_eq!(
-            IstioVersion::parse("1.30").unwrap(),
-            IstioVersion {
-                major: 1,
-                minor: 30
-            }
-        );
-        assert!(IstioVersion::parse("1.22.3").is_ok());
-        for bad in ["1", "1.", "v1.2", "1.2.3.4", "1.x", ""] {
-            assert!(IstioVersion::parse(bad).is_err(), "{bad:?}");
-        }
-        assert!(IstioVersion::parse("1.9").unwrap() < IstioVersion::parse("1.17").unwrap());
     }
 
     #[test]

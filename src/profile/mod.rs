@@ -14,6 +14,27 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::source::Source;
 
+/// A profile's bytes as text: bytes that are not UTF-8 are refused with a diagnostic at the
+/// first bad byte (the source then holds the text with that byte replaced, to show it). The
+/// pair is boxed so that the common `Ok` case stays small.
+pub fn decode(
+    name: impl Into<String>,
+    bytes: Vec<u8>,
+) -> Result<Source, Box<(Source, Diagnostic)>> {
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok(Source::new(name, text)),
+        Err(error) => {
+            let at = error.utf8_error().valid_up_to();
+            let source = Source::new(name, String::from_utf8_lossy(error.as_bytes()).into_owned());
+            let diagnostic =
+                Diagnostic::new(Code::NotUtf8, at..at + 1, "the profile is not UTF-8 text")
+                    .label("this byte is not UTF-8")
+                    .help("save the profile as UTF-8");
+            Err(Box::new((source, diagnostic)))
+        }
+    }
+}
+
 /// Parses a profile. TOML and serde stop at the first error, so this yields one error, or
 /// every string, table and list over the limits of [`crate::limits`].
 pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {

@@ -3,9 +3,9 @@
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    Compute, ControlPlane, Deployment, Host, IngressGateway, IstioVersion, LabelValue, LogLevel,
-    Mesh, Name, PathNormalization, Port, Proxy, Quantity, Resources, Scaling, ServicePort,
-    ServiceType,
+    Compute, ControlPlane, DEFAULT_ISTIO_VERSION, Deployment, Host, IngressGateway, IstioVersion,
+    LabelValue, LogLevel, Mesh, Name, OLDEST_ISTIO_VERSION, PathNormalization, Port, Proxy,
+    Quantity, Resources, Scaling, ServicePort, ServiceType,
 };
 use crate::profile::Sp;
 use crate::profile::raw::{
@@ -71,7 +71,7 @@ impl Checker {
         }
         let istio_version = match &mesh.istio_version {
             Some(version) => self.istio_version(version),
-            None => Some(IstioVersion::DEFAULT),
+            None => Some(DEFAULT_ISTIO_VERSION),
         };
         let region_header = self.header_name_or(mesh.region_header.as_ref(), "x-region");
         let multi_network = mesh.multi_network.as_ref().is_some_and(|m| m.value);
@@ -101,8 +101,10 @@ impl Checker {
     }
 
     fn istio_version(&mut self, raw: &Sp<String>) -> Option<IstioVersion> {
-        let version = self.parsed(raw, Code::UnsupportedIstioVersion, IstioVersion::parse)?;
-        if version < IstioVersion::OLDEST || version.major != 1 {
+        let version = self.parsed(raw, Code::UnsupportedIstioVersion, |text| {
+            Ok(IstioVersion::parse(text)?)
+        })?;
+        if version < OLDEST_ISTIO_VERSION || version.major != 1 {
             self.report(
                 Diagnostic::new(
                     Code::UnsupportedIstioVersion,
@@ -111,9 +113,8 @@ impl Checker {
                 )
                 .label("unsupported release")
                 .help(format!(
-                    "meshc targets Istio {} and later 1.x releases (older ones lack the \
-                     security.istio.io/v1 API); upgrade Istio first",
-                    IstioVersion::OLDEST
+                    "meshc targets Istio {OLDEST_ISTIO_VERSION} and later 1.x releases (older \
+                     ones lack the security.istio.io/v1 API); upgrade Istio first"
                 )),
             );
             return None;

@@ -1,0 +1,384 @@
+//! A CEL evaluator for the `x-kubernetes-validations` rules of CRDs: the syntax tree of
+//! [`crate::cel`] evaluated with CEL's semantics and the Kubernetes library functions the Istio
+//! rules call, with Go's semantics. A rule that uses anything else is refused when it is
+//! compiled (statically, even in a branch that would not run), so it is reported as "cannot
+//! evaluate", never passed.
+
+mod eval;
+mod k8s;
+mod value;
+
+pub use k8s::parse_duration;
+
+use eval::{FUNCTIONS, Scope};
+use value::Value;
+
+use crate::cel::{self, Expr};
+use crate::yaml::Node;
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Program {
+    expr: Expr,
+}
+
+/// The result of a rule on a value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The rule holds.
+    Pass,
+    /// The rule is false.
+    Fail,
+    /// Evaluation failed on this data (Kubernetes rejects the object too).
+    Error(String),
+    /// The rule gave something other than a bool: meshc cannot judge it.
+    Unsupported(String),
+}
+
+/// Compiles `rule`, or says why meshc cannot evaluate it.
+pub fn compile(rule: &str) -> Result<Program, String> {
+    let expr = cel::parse(rule).map_err(|e| format!("does not compile: {e}"))?;
+    let mut problems = Vec::new();
+    check(&expr, &mut vec!["self"], &mut problems);
+    if problems.is_empty() {
+        return Ok(Program { expr });
+    }
+    problems.sort();
+    problems.dedup();
+    Err(problems.join("; "))
+}
+
+/// Every function is implemented and every name is bound.
+fn check<'a>(expr: &'a Expr, bound: &mut Vec<&'a str>, problems: &mut Vec<String>) {
+    match expr {
+        Expr::Literal(_) => {}
+        Expr::Ident(name) if name == "oldSelf" => {
+            problems.push("transition rule (oldSelf) cannot be checked on a manifest".into());
+        }
+        Expr::Ident(name) => {
+            if !bound.contains(&name.as_str()) {
+                problems.push(format!("undeclared reference to '{name}'"));
+            }
+        }
+        Expr::Select(operand, _)
+        | Expr::Has(operand, _)
+        | Expr::Not(operand)
+        | Expr::Negate(operand) => {
+            check(operand, bound, problems);
+        }
+        Expr::Index(a, b) | Expr::Binary(_, a, b) => {
+            check(a, bound, problems);
+            check(b, bound, problems);
+        }
+        Expr::Call { target, name, args } => {
+            if !FUNCTIONS.contains(&name.as_str()) {
+                problems.push(format!("uses a function meshc does not implement: {name}"));
+            }
+            if let Some(target) = target {
+                check(target, bound, problems);
+            }
+            for arg in args {
+                check(arg, bound, problems);
+            }
+        }
+        Expr::Conditional(a, b, c) => {
+            for e in [a, b, c] {
+                check(e, bound, problems);
+            }
+        }
+        Expr::And(items) | Expr::Or(items) | Expr::List(items) => {
+            for item in items {
+                check(item, bound, problems);
+            }
+        }
+        Expr::Map(entries) => {
+            for (k, v) in entries {
+                check(k, bound, problems);
+                check(v, bound, problems);
+            }
+        }
+        Expr::Message { name, .. } => {
+            problems.push(format!(
+                "uses a message literal ({name}), which meshc does not evaluate"
+            ));
+        }
+        Expr::Comprehension {
+            range,
+            variable,
+            body,
+            guard,
+            ..
+        } => {
+            check(range, bound, problems);
+            bound.push(variable);
+            check(body, bound, problems);
+            if let Some(guard) = guard {
+                check(guard, bound, problems);
+            }
+            bound.pop();
+        }
+    }
+}
+
+impl Program {
+    /// Evaluates the rule with `self` bound to `node`; `double` says the schema types the
+    /// node as `number`, so that integers written in YAML are doubles to the rule.
+    pub fn run(&self, node: &Node, double: bool) -> Outcome {
+        let mut scope = Scope {
+            names: vec![("self", Value::from_yaml(node, double))],
+        };
+        match eval::eval(&self.expr, &mut scope) {
+            Ok(Value::Bool(true)) => Outcome::Pass,
+            Ok(Value::Bool(false)) => Outcome::Fail,
+            Ok(other) => {
+                Outcome::Unsupported(format!("rule returned {}, not a bool", other.type_name()))
+            }
+            Err(error) => Outcome::Error(error),
+        }
+    }
+
+    /// Evaluates a `messageExpression`: the string it gives, if it gives one.
+    pub fn message(&self, node: &Node) -> Option<String> {
+        let mut scope = Scope {
+            names: vec![("self", Value::from_yaml(node, false))],
+        };
+        match eval::eval(&self.expr, &mut scope) {
+            Ok(Value::Str(s)) if !s.trim().is_empty() => Some(s.to_string()),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml;
+
+    fn run(rule: &str, yaml_text: &str) -> Outcome {
+        let node = yaml::read(yaml_text).documents.remove(0).root;
+        compile(rule).expect("compiles").run(&node, false)
+    }
+
+    /// Every distinct rule of Istio's CRDs, each with a value it accepts and one it refuses.
+    #[test]
+    fn the_istio_rules_evaluate() {
+        use Outcome::{Error, Fail, Pass};
+        let cases: &[(&str, &str, Outcome)] = &[
+            (
+                "(has(self.selector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1",
+                "{selector: {}, targetRefs: []}",
+                Fail,
+            ),
+            (
+                "(has(self.selector) ? 1 : 0) + (has(self.targetRefs) ? 1 : 0) <= 1",
+                "{selector: {}}",
+                Pass,
+            ),
+            ("has(self.wasm) != has(self.lua)", "{wasm: {}}", Pass),
+            ("has(self.wasm) != has(self.lua)", "{}", Fail),
+            (
+                "self.all(key, !key.contains(\"*\"))",
+                "{a: 1, 'b*': 2}",
+                Fail,
+            ),
+            ("self.all(key, key.size() != 0)", "{'': 1}", Fail),
+            ("self.all(key, key.size() != 0)", "{a: 1}", Pass),
+            ("!self.contains(\"*\")", "'a*'", Fail),
+            ("self.size() == 0", "''", Pass),
+            (
+                "isURL(self) ? (url(self).getScheme() in [\"\", \"http\", \"https\", \"file\", \"oci\"]) : (isURL(\"http://\" + self) &&\nurl(\"http://\" + self).getScheme() in [\"\", \"http\", \"https\", \"file\", \"oci\"])",
+                "'oci://x/y'",
+                Pass,
+            ),
+            (
+                "isURL(self) ? (url(self).getScheme() in [\"\", \"http\", \"https\", \"file\", \"oci\"]) : (isURL(\"http://\" + self) &&\nurl(\"http://\" + self).getScheme() in [\"\", \"http\", \"https\", \"file\", \"oci\"])",
+                "'ftp://x/y'",
+                Fail,
+            ),
+            (
+                "isURL(self) ? (url(self).getScheme() in [\"\", \"http\", \"https\", \"file\", \"oci\"]) : (isURL(\"http://\" + self) &&\nurl(\"http://\" + self).getScheme() in [\"\", \"http\", \"https\", \"file\", \"oci\"])",
+                "'registry.io/img'",
+                Pass,
+            ),
+            (
+                "(has(self.valueFrom) ? self.valueFrom : \"\") != \"HOST\" || !has(self.value)",
+                "{valueFrom: HOST, value: x}",
+                Fail,
+            ),
+            ("duration(self) >= duration('1ms')", "'0s'", Fail),
+            ("duration(self) >= duration('1ms')", "'1.5s'", Pass),
+            (
+                "duration(self) >= duration('1ms')",
+                "'10'",
+                Error("time: missing unit in duration \"10\"".into()),
+            ),
+            (
+                "has(self.context) ? ((self.context == \"WAYPOINT\") ? has(self.waypoint) : !has(self.waypoint)) : !has(self.waypoint)",
+                "{context: WAYPOINT}",
+                Fail,
+            ),
+            ("0 < self && self <= 65535", "0", Fail),
+            ("0 < self && self <= 65535", "8080", Pass),
+            (
+                "(has(self.tlsCertificates) ? 1 : 0) + (has(self.credentialNames) ? 1 : 0) <= 1",
+                "{tlsCertificates: [], credentialNames: []}",
+                Fail,
+            ),
+            (
+                "!((has(self.addresses) ? self.addresses : []).exists(k, k.contains(\"/\")) && !((has(self.resolution) ? self.resolution : \"NONE\") in [\"STATIC\", \"NONE\"]))",
+                "{addresses: [10.0.0.0/8], resolution: DNS}",
+                Fail,
+            ),
+            (
+                "!((has(self.addresses) ? self.addresses : []).exists(k, k.contains(\"/\")) && !((has(self.resolution) ? self.resolution : \"NONE\") in [\"STATIC\", \"NONE\"]))",
+                "{addresses: [10.0.0.0/8]}",
+                Pass,
+            ),
+            (
+                "((has(self.resolution) ? self.resolution : \"NONE\") == \"NONE\") ? !has(self.endpoints) : true",
+                "{endpoints: []}",
+                Fail,
+            ),
+            (
+                "((has(self.resolution) ? self.resolution : \"\") == \"DNS_ROUND_ROBIN\") ? ((has(self.endpoints) ? self.endpoints : []).size() <= 1) : true",
+                "{resolution: DNS_ROUND_ROBIN, endpoints: [{}, {}]}",
+                Fail,
+            ),
+            ("has(self.address) || has(self.network)", "{}", Fail),
+            (
+                "(has(self.address) ? self.address : \"\").startsWith(\"unix://\") ? !has(self.ports) : true",
+                "{address: 'unix:///x', ports: {}}",
+                Fail,
+            ),
+            (
+                "self.startsWith(\"unix://\") ? (self.substring(7, 8) == \"/\" || self.substring(7, 8) == \"@\") : true",
+                "'unix://x'",
+                Fail,
+            ),
+            (
+                "self.startsWith(\"unix://\") ? (self.substring(7, 8) == \"/\" || self.substring(7, 8) == \"@\") : true",
+                "'unix://'",
+                Error("index out of range: 8".into()),
+            ),
+            (
+                "self.startsWith(\"unix://\") ? !self.endsWith(\"/\") : true",
+                "'unix:///a/'",
+                Fail,
+            ),
+            (
+                "self.all(key, size(key) < 63 && key.matches(\"^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$\"))",
+                "{'-a': x}",
+                Fail,
+            ),
+            (
+                "self.all(key, size(key) < 63 && key.matches(\"^[a-zA-Z0-9](?:[-a-zA-Z0-9]*[a-zA-Z0-9])?$\"))",
+                "{a-b: x}",
+                Pass,
+            ),
+            ("self != \"*\"", "'*'", Fail),
+            (
+                "self.all(l1, self.exists_one(l2, l1.number == l2.number))",
+                "[{number: 80}, {number: 80}]",
+                Fail,
+            ),
+            (
+                "self.all(l1, self.exists_one(l2, l1.number == l2.number))",
+                "[{number: 80}, {number: 443}]",
+                Pass,
+            ),
+            ("self in [\"\", \"HTTP\", \"HTTPS\"]", "TCP", Fail),
+            (
+                "(has(self.serviceAccounts) || has(self.notServiceAccounts)) ? (!has(self.principals) &&\n!has(self.notPrincipals) && !has(self.namespaces) && !has(self.notNamespaces)) : true",
+                "{serviceAccounts: [a], principals: [b]}",
+                Fail,
+            ),
+            (
+                "has(self.portLevelMtls) ? (((has(self.selector) && has(self.selector.matchLabels)) ? self.selector.matchLabels : {}).size() > 0) : true",
+                "{portLevelMtls: {}}",
+                Fail,
+            ),
+            (
+                "self.all(key, 0 < int(key) && int(key) <= 65535)",
+                "{'80': x}",
+                Pass,
+            ),
+            (
+                "self.all(key, 0 < int(key) && int(key) <= 65535)",
+                "{http: x}",
+                Error("strconv.ParseInt: parsing \"http\": invalid syntax".into()),
+            ),
+            (
+                "url(self).getScheme() in [\"http\", \"https\"]",
+                "'ftp://a/b'",
+                Fail,
+            ),
+            (
+                "url(self).getScheme() in [\"http\", \"https\"]",
+                "'https://a/b'",
+                Pass,
+            ),
+            (
+                "((has(self.operation) ? self.operation : \"\") == \"UPSERT\") ? (self.value != \"\") : true",
+                "{operation: UPSERT}",
+                Error("no such key: value".into()),
+            ),
+            (
+                "((has(self.operation) ? self.operation : \"\") == \"REMOVE\") ? !has(self.value) : true",
+                "{operation: REMOVE, value: x}",
+                Fail,
+            ),
+        ];
+        for (rule, value, want) in cases {
+            assert_eq!(&run(rule, value), want, "{rule} on {value}");
+        }
+    }
+
+    #[test]
+    fn errors_lose_to_a_decisive_operand() {
+        assert_eq!(run("self.missing || true", "{}"), Outcome::Pass);
+        assert_eq!(run("self.missing && false", "{}"), Outcome::Fail);
+        assert!(matches!(
+            run("self.missing && true", "{}"),
+            Outcome::Error(_)
+        ));
+        assert_eq!(
+            run("[1, 2].exists(x, x / 0 == 1 || x == 2)", "{}"),
+            Outcome::Pass
+        );
+    }
+
+    #[test]
+    fn unknown_functions_and_transition_rules_are_refused() {
+        assert!(compile("self.lowerAscii() == 'a'").is_err());
+        assert!(compile("false ? url(self).getHost() == '' : true").is_err());
+        assert!(compile("self == oldSelf").is_err());
+        assert!(compile("other > 1").is_err());
+        assert!(compile("self.all(x, x > 1)").is_ok());
+    }
+
+    /// At the parser's nesting limit, evaluation recurses as deep as the tree; it fits the
+    /// 2 MiB stack of a test thread, as it fits the threads the checker runs on.
+    #[test]
+    fn the_deepest_rules_evaluate() {
+        let lists = format!("{}self{}.size() == 1", "[".repeat(95), "]".repeat(95));
+        assert_eq!(run(&lists, "1"), Outcome::Pass);
+        let sums = format!("{} == 99", vec!["self"; 99].join(" + "));
+        assert_eq!(run(&sums, "1"), Outcome::Pass);
+        let negations = format!("{}self{} == -1", "-(".repeat(97), ")".repeat(97));
+        assert_eq!(run(&negations, "1"), Outcome::Pass);
+        let choices = format!("{}true", "self == 0 ? false : ".repeat(98));
+        assert_eq!(run(&choices, "1"), Outcome::Pass);
+    }
+
+    #[test]
+    fn numbers_compare_across_types() {
+        assert_eq!(run("self == 1.0", "1"), Outcome::Pass);
+        assert_eq!(run("self < 2u", "1"), Outcome::Pass);
+        assert_eq!(run("self == 'a'", "1"), Outcome::Fail);
+        assert!(matches!(
+            run("self + 1", "9223372036854775807"),
+            Outcome::Error(_)
+        ));
+        assert!(matches!(run("self", "1"), Outcome::Unsupported(_)));
+    }
+}

@@ -1,0 +1,158 @@
+//! The [`Checker`]: files go in one at a time, the report comes out at the end. Each document
+//! is checked on its own ([`object`](super::object)), then the bundle against the rules across
+//! resources ([`rules`](super::rules)).
+
+use std::collections::HashMap;
+
+use super::document::{self, Document};
+use super::finding::Finding;
+use super::rules::{self, Inventory};
+use super::{Input, Options, Report, Schemas, object};
+
+/// Below this many documents (or bytes of YAML, for reading), threads cost more than they save:
+/// starting them takes about as long as checking a small mesh such as prod's 37 documents.
+const PARALLEL_FROM_DOCUMENTS: usize = 500;
+pub(super) const PARALLEL_FROM_BYTES: usize = 1 << 20;
+
+/// A check in progress: the files added so far, read into documents.
+#[derive(Debug)]
+pub struct Checker<'a> {
+    options: Options<'a>,
+    /// The names of the files added, in order: findings are reported in this order.
+    files: Vec<String>,
+    documents: Vec<Document>,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Checker<'a> {
+    /// A check with these options and no file yet.
+    pub fn new(options: Options<'a>) -> Self {
+        Self {
+            options,
+            files: Vec::new(),
+            documents: Vec::new(),
+            findings: Vec::new(),
+        }
+    }
+
+    /// Reads a file into the check; a YAML error becomes a finding, and the documents before it
+    /// are kept.
+    pub fn add(&mut self, input: Input<'_>) {
+        let (documents, error) = document::read(input.name, input.text);
+        self.add_read(input.name, documents, error);
+    }
+
+    /// Adds a file already read by [`document::read`].
+    pub(super) fn add_read(
+        &mut self,
+        name: &str,
+        documents: Vec<Document>,
+        error: Option<Finding>,
+    ) {
+        self.findings.extend(error);
+        if self.options.install_file == Some(name) {
+            let objects = documents.iter().filter(|d| !d.is_empty()).count();
+            self.findings
+                .extend(rules::install::install_file(name, objects));
+        }
+        self.files.push(name.to_string());
+        self.documents.extend(documents);
+    }
+
+    /// Checks every document, then the rules across them: the findings, in the order of the
+    /// files added, then document and line.
+    pub fn finish(self) -> Report {
+        let Self {
+            options,
+            files,
+            documents,
+            mut findings,
+        } = self;
+        let mut inventory = options
+            .inventory
+            .unwrap_or_else(|| Inventory::from_documents(&documents));
+        inventory.add_operators(&documents);
+        findings.extend(check_documents(
+            &documents,
+            options.schemas,
+            options.webhook,
+        ));
+        findings.extend(rules::check(&documents, &inventory));
+        sort(&mut findings, &files);
+        Report {
+            findings,
+            objects: documents.iter().filter(|d| !d.is_empty()).count(),
+        }
+    }
+}
+
+/// Each document on its own, on several threads for a large bundle.
+fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) -> Vec<Finding> {
+    let threads = if documents.len() >= PARALLEL_FROM_DOCUMENTS {
+        parallelism()
+    } else {
+        1
+    };
+    let chunk = documents.len().div_ceil(threads).max(1);
+    in_parallel(documents.chunks(chunk), |documents| {
+        documents
+            .iter()
+            .flat_map(|document| {
+                object::check(document, schemas, webhook)
+                    .into_iter()
+                    .map(|problem| document.finding(problem))
+            })
+            .collect::<Vec<_>>()
+    })
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// Findings in the order of the files (a file named twice counts where it was named last), then
+/// document and line; the sort is stable, so findings at one line keep the order they were
+/// found in.
+fn sort(findings: &mut [Finding], files: &[String]) {
+    let order: HashMap<&str, usize> = files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.as_str(), i))
+        .collect();
+    findings.sort_by_key(|f| {
+        (
+            order.get(f.file.as_str()).copied().unwrap_or(usize::MAX),
+            f.document,
+            f.line,
+        )
+    });
+}
+
+fn parallelism() -> usize {
+    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+}
+
+/// `work` on every item, each on a thread of its own (one item needs none); results in the
+/// order of the items.
+pub(super) fn in_parallel<I, T, R>(items: I, work: impl Fn(T) -> R + Sync) -> Vec<R>
+where
+    I: IntoIterator<Item = T>,
+    T: Send,
+    R: Send + Default,
+{
+    let items: Vec<T> = items.into_iter().collect();
+    if items.len() <= 1 {
+        return items.into_iter().map(work).collect();
+    }
+    std::thread::scope(|scope| {
+        let work = &work;
+        let handles: Vec<_> = items
+            .into_iter()
+            .map(|item| scope.spawn(move || work(item)))
+            .collect();
+        // A worker only panics on a bug; its part is then empty rather than crashing meshc.
+        handles
+            .into_iter()
+            .map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    })
+}

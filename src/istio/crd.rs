@@ -1,0 +1,419 @@
+//! Validation against user-supplied CustomResourceDefinitions (for example the output of
+//! `kubectl get crd -o yaml` on the cluster): the version must be served, `metadata` must
+//! follow Kubernetes' rules, and the object must fit the version's `openAPIV3Schema`,
+//! CEL rules included. [`Crds::load`] reads them from files and folders.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::error::Error;
+use std::fmt;
+use std::path::PathBuf;
+
+use super::document::{self, Document, Problem};
+use super::files::{self, ReadError};
+use super::finding::{Code, Finding, Level};
+use super::metadata;
+use super::schema::Schema;
+use super::schema::walk::{self, Source};
+use crate::yaml::{Node, Path, Value};
+
+/// A served (or unserved) version of a kind.
+#[derive(Debug)]
+struct Version {
+    served: bool,
+    deprecation: Option<String>,
+    schema: Option<Schema>,
+}
+
+#[derive(Debug)]
+struct Crd {
+    namespaced: bool,
+    versions: BTreeMap<String, Version>,
+}
+
+/// The CRDs a check runs against, by group and kind.
+#[derive(Debug, Default)]
+pub struct Crds {
+    kinds: BTreeMap<(String, String), Crd>,
+}
+
+/// Why CRDs could not be loaded.
+#[derive(Debug)]
+pub enum CrdError {
+    /// A file or folder could not be read.
+    Read(ReadError),
+    /// A file is not valid YAML.
+    Syntax(Box<Finding>),
+    /// A CustomResourceDefinition that cannot be used.
+    Invalid {
+        /// Its file.
+        file: String,
+        /// Its line.
+        line: u32,
+        /// What is wrong with it.
+        problem: InvalidCrd,
+    },
+    /// A file or folder given for CRDs that holds none.
+    NoneFound {
+        /// The path as given.
+        path: PathBuf,
+    },
+}
+
+impl fmt::Display for CrdError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read(error) => error.fmt(f),
+            Self::Syntax(finding) => write!(f, "cannot read CRDs: {finding}"),
+            Self::Invalid {
+                file,
+                line,
+                problem,
+            } => write!(f, "{file}:{line}: CustomResourceDefinition: {problem}"),
+            Self::NoneFound { path } => {
+                write!(f, "{} holds no CustomResourceDefinition", path.display())
+            }
+        }
+    }
+}
+
+impl Error for CrdError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Read(error) => Some(error),
+            Self::Invalid { problem, .. } => Some(problem),
+            Self::Syntax(_) | Self::NoneFound { .. } => None,
+        }
+    }
+}
+
+impl From<ReadError> for CrdError {
+    fn from(error: ReadError) -> Self {
+        Self::Read(error)
+    }
+}
+
+/// What makes a CustomResourceDefinition unusable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InvalidCrd {
+    /// `spec.group` is missing.
+    NoGroup,
+    /// `spec.names.kind` is missing.
+    NoKind,
+    /// An entry of `spec.versions` has no name.
+    UnnamedVersion,
+    /// A version's `openAPIV3Schema` cannot be read.
+    Schema {
+        /// The version.
+        version: String,
+        /// What is wrong with its schema.
+        message: String,
+    },
+}
+
+impl fmt::Display for InvalidCrd {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoGroup => f.write_str("spec.group is missing"),
+            Self::NoKind => f.write_str("spec.names.kind is missing"),
+            Self::UnnamedVersion => f.write_str("a version without a name"),
+            Self::Schema { version, message } => write!(f, "{version}: {message}"),
+        }
+    }
+}
+
+impl Error for InvalidCrd {}
+
+impl Crds {
+    /// The CRDs in `paths` (files, or folders searched for YAML files); each path must hold at
+    /// least one.
+    pub fn load(paths: &[PathBuf]) -> Result<Self, CrdError> {
+        let mut crds = Self::default();
+        for path in paths {
+            let mut found = 0;
+            for file in files::yaml_files(std::slice::from_ref(path))? {
+                let text = files::read(&file)?;
+                let (documents, error) = document::read(&file.to_string_lossy(), &text);
+                if let Some(error) = error {
+                    return Err(CrdError::Syntax(Box::new(error)));
+                }
+                found += crds.add(&documents)?;
+            }
+            if found == 0 {
+                return Err(CrdError::NoneFound { path: path.clone() });
+            }
+        }
+        Ok(crds)
+    }
+
+    /// Adds every CustomResourceDefinition among `documents` (a `List` is expanded).
+    pub fn add(&mut self, documents: &[Document]) -> Result<usize, CrdError> {
+        let mut added = 0;
+        for document in documents {
+            let items: Vec<&Node> = if document.kind() == Some("List") {
+                document
+                    .root
+                    .get("items")
+                    .map(|i| i.items().iter().collect())
+                    .unwrap_or_default()
+            } else {
+                vec![&document.root]
+            };
+            for item in items {
+                if item.get("kind").and_then(Node::as_str) != Some("CustomResourceDefinition") {
+                    continue;
+                }
+                self.add_one(item).map_err(|problem| CrdError::Invalid {
+                    file: document.file.to_string(),
+                    line: item.line,
+                    problem,
+                })?;
+                added += 1;
+            }
+        }
+        Ok(added)
+    }
+
+    fn add_one(&mut self, crd: &Node) -> Result<(), InvalidCrd> {
+        let text = |keys: &[&str]| crd.at(keys).and_then(Node::as_str);
+        let group = text(&["spec", "group"]).ok_or(InvalidCrd::NoGroup)?;
+        let kind = text(&["spec", "names", "kind"]).ok_or(InvalidCrd::NoKind)?;
+        let mut versions = BTreeMap::new();
+        for version in crd
+            .at(&["spec", "versions"])
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            let name = version
+                .get("name")
+                .and_then(Node::as_str)
+                .ok_or(InvalidCrd::UnnamedVersion)?;
+            let schema = match version.at(&["schema", "openAPIV3Schema"]) {
+                Some(node) => {
+                    Some(
+                        Schema::from_openapi(node).map_err(|message| InvalidCrd::Schema {
+                            version: name.to_string(),
+                            message,
+                        })?,
+                    )
+                }
+                None => None,
+            };
+            versions.insert(
+                name.to_string(),
+                Version {
+                    served: version
+                        .get("served")
+                        .is_some_and(|s| s.value == Value::Bool(true)),
+                    deprecation: version
+                        .get("deprecated")
+                        .is_some_and(|d| d.value == Value::Bool(true))
+                        .then(|| {
+                            version
+                                .get("deprecationWarning")
+                                .and_then(Node::as_str)
+                                .map_or_else(
+                                    || format!("{group}/{name} {kind} is deprecated"),
+                                    str::to_string,
+                                )
+                        }),
+                    schema,
+                },
+            );
+        }
+        self.kinds.insert(
+            (group.to_string(), kind.to_string()),
+            Crd {
+                namespaced: text(&["spec", "scope"]) != Some("Cluster"),
+                versions,
+            },
+        );
+        Ok(())
+    }
+
+    /// Whether no CRD was added.
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// Checks one object; `None` when no CRD covers it and it is not an Istio kind (skipped).
+    pub fn check(&self, document: &Document) -> Option<Vec<Problem>> {
+        let (group, version) = document.api()?;
+        let kind = document.kind().unwrap_or_default();
+        let Some(crd) = self.kinds.get(&(group.to_string(), kind.to_string())) else {
+            // The IstioOperator is istioctl's input; clusters serve no CRD for it since 1.24.
+            let operator = group == "install.istio.io" && kind == "IstioOperator";
+            return (istio_group(group) && !operator).then(|| vec![self.unknown_kind(group, kind)]);
+        };
+        let Some(found) = crd.versions.get(version).filter(|v| v.served) else {
+            let served: Vec<&str> = crd
+                .versions
+                .iter()
+                .filter(|(_, v)| v.served)
+                .map(|(n, _)| n.as_str())
+                .collect();
+            return Some(vec![Problem::error(
+                Code::VersionNotServed,
+                Some(Path::of(&["apiVersion"])),
+                format!(
+                    "version {version} of {group}/{kind} is not served (served: {})",
+                    served.join(", ")
+                ),
+            )]);
+        };
+        let mut problems = Vec::new();
+        if let Some(warning) = &found.deprecation {
+            problems.push(Problem {
+                code: Code::VersionNotServed,
+                level: Level::Warning,
+                path: Some(Path::of(&["apiVersion"])),
+                message: warning.clone(),
+                undecodable: false,
+            });
+        }
+        problems.extend(schema_problems(
+            document,
+            crd.namespaced,
+            found.schema.as_ref(),
+        ));
+        Some(problems)
+    }
+
+    fn unknown_kind(&self, group: &str, kind: &str) -> Problem {
+        let kinds: Vec<&str> = self
+            .kinds
+            .keys()
+            .filter(|(g, _)| g == group)
+            .map(|(_, k)| k.as_str())
+            .collect();
+        if kinds.is_empty() {
+            let groups: BTreeSet<&str> = self.kinds.keys().map(|(g, _)| g.as_str()).collect();
+            let groups: Vec<&str> = groups.into_iter().collect();
+            return Problem::error(
+                Code::UnknownKind,
+                Some(Path::of(&["apiVersion"])),
+                format!(
+                    "API group {group} is in none of the CRDs given (groups: {})",
+                    groups.join(", ")
+                ),
+            );
+        }
+        Problem::error(
+            Code::UnknownKind,
+            Some(Path::of(&["kind"])),
+            format!("no kind {kind} in {group} (kinds: {})", kinds.join(", ")),
+        )
+    }
+}
+
+/// Istio's API groups: `istio.io` and its subgroups.
+pub fn istio_group(group: &str) -> bool {
+    group == "istio.io" || group.ends_with(".istio.io")
+}
+
+/// `metadata` and the schema of everything else but `apiVersion` and `kind`.
+pub fn schema_problems(
+    document: &Document,
+    namespaced: bool,
+    schema: Option<&Schema>,
+) -> Vec<Problem> {
+    let mut issues = metadata::check(document.root.get("metadata"), namespaced)
+        .into_iter()
+        .map(|i| (Code::Metadata, i))
+        .collect::<Vec<_>>();
+    let mut status = None;
+    if let Some(schema) = schema {
+        let top: Vec<(String, Node)> = document
+            .root
+            .entries()
+            .iter()
+            .filter(|(k, _)| !matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
+            .cloned()
+            .collect();
+        if top.iter().any(|(k, _)| k == "status") {
+            status = Some(Problem {
+                code: Code::Schema,
+                level: Level::Warning,
+                path: Some(Path::of(&["status"])),
+                message: "status in a manifest is ignored by the API server (status subresource)"
+                    .into(),
+                undecodable: false,
+            });
+        }
+        let top = Node::new(document.root.line, Value::Map(top));
+        for issue in walk::validate(schema, &top, &Path::root()) {
+            let code = match issue.source {
+                Source::Schema => Code::Schema,
+                Source::Rule => Code::CelRule,
+                Source::Unsupported => Code::CelUnsupported,
+            };
+            issues.push((code, issue));
+        }
+    }
+    let mut problems: Vec<Problem> = issues
+        .into_iter()
+        .map(|(code, issue)| Problem {
+            code,
+            level: if issue.error {
+                Level::Error
+            } else {
+                Level::Warning
+            },
+            path: Some(issue.path),
+            message: issue.message,
+            undecodable: issue.undecodable,
+        })
+        .collect();
+    problems.extend(status);
+    problems
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CRD: &str = "apiVersion: apiextensions.k8s.io/v1\nkind: CustomResourceDefinition\n\
+                       spec:\n  group: example.com\n  names: {kind: Widget}\n  versions:\n  \
+                       - {name: v1, served: true}\n";
+
+    #[test]
+    fn crds_load_from_files_and_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("crd.yaml"), CRD).unwrap();
+        let crds = Crds::load(&[dir.path().to_path_buf()]).unwrap();
+        assert!(!crds.is_empty());
+    }
+
+    #[test]
+    fn load_errors_name_the_file_and_keep_their_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, text: &str| {
+            let path = dir.path().join(name);
+            std::fs::write(&path, text).unwrap();
+            path
+        };
+        let no_group = write("no-group.yaml", &CRD.replace("group: example.com", "x: 1"));
+        let error = Crds::load(std::slice::from_ref(&no_group)).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "{}:1: CustomResourceDefinition: spec.group is missing",
+                no_group.display()
+            )
+        );
+        assert!(matches!(error.source(), Some(cause) if cause.is::<InvalidCrd>()));
+
+        let other = write("other.yaml", "kind: ConfigMap\n");
+        let error = Crds::load(std::slice::from_ref(&other)).unwrap_err();
+        assert!(matches!(&error, CrdError::NoneFound { path } if *path == other));
+
+        let broken = write("broken.yaml", "a: [\n");
+        let error = Crds::load(&[broken]).unwrap_err();
+        assert!(matches!(error, CrdError::Syntax(_)));
+        assert!(error.to_string().starts_with("cannot read CRDs: "));
+
+        let missing = dir.path().join("missing.yaml");
+        let error = Crds::load(&[missing]).unwrap_err();
+        let read = error.source().and_then(|s| s.downcast_ref::<ReadError>());
+        assert!(matches!(read, Some(ReadError::Io { .. })));
+    }
+}

@@ -1,0 +1,230 @@
+//! Kubernetes' rules for `metadata`: name, namespace, label and annotation keys and values.
+//! The CRD schema does not describe `metadata`; the API server checks it for every kind.
+
+use std::sync::OnceLock;
+
+use regex::Regex;
+
+use super::schema::walk::{Issue, Source};
+use crate::yaml::{Node, Path, Value, short};
+
+/// Fields a manifest may set; the server-set ones below are known too.
+const FIELDS: &[&str] = &[
+    "name",
+    "generateName",
+    "namespace",
+    "labels",
+    "annotations",
+    "finalizers",
+    "ownerReferences",
+];
+
+/// Fields the API server sets; a manifest carrying them is probably a copy of a live object.
+const SERVER_SET: &[&str] = &[
+    "uid",
+    "resourceVersion",
+    "generation",
+    "creationTimestamp",
+    "deletionTimestamp",
+    "deletionGracePeriodSeconds",
+    "managedFields",
+    "selfLink",
+];
+
+fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
+    // The patterns are constants, tested below.
+    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|_| unreachable!("valid pattern")))
+}
+
+/// A DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
+pub fn is_dns_label(s: &str) -> bool {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    s.len() <= 63 && regex(&CELL, r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").is_match(s)
+}
+
+/// A DNS-1123 subdomain: dot-separated labels, at most 253 characters.
+pub fn is_dns_subdomain(s: &str) -> bool {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    s.len() <= 253
+        && regex(
+            &CELL,
+            r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+        )
+        .is_match(s)
+}
+
+fn is_qualified_name(s: &str) -> bool {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    s.len() <= 63 && regex(&CELL, r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").is_match(s)
+}
+
+fn is_label_value(s: &str) -> bool {
+    static CELL: OnceLock<Regex> = OnceLock::new();
+    s.len() <= 63 && regex(&CELL, r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").is_match(s)
+}
+
+/// Checks `metadata` of an object of a namespaced (or cluster-scoped) kind.
+pub fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let root = Path::of(&["metadata"]);
+    let mut error = |path: Path, message: String| {
+        issues.push(Issue {
+            path,
+            error: true,
+            source: Source::Schema,
+            message,
+            undecodable: false,
+        });
+    };
+    let Some(metadata) = metadata else {
+        error(root, "metadata is required (name, namespace)".to_string());
+        return issues;
+    };
+    let Value::Map(entries) = &metadata.value else {
+        error(
+            root,
+            format!("must be an object, not {}", metadata.type_name()),
+        );
+        return issues;
+    };
+    let mut warnings = Vec::new();
+    for (key, _) in entries {
+        if SERVER_SET.contains(&key.as_str()) {
+            warnings.push(root.key(key));
+        } else if !FIELDS.contains(&key.as_str()) {
+            error(root.key(key), format!("unknown field {key:?}"));
+        }
+    }
+    match metadata.get("name").map(|n| &n.value) {
+        None => error(root.key("name"), "metadata.name is required".to_string()),
+        Some(Value::Str(name)) if !is_dns_subdomain(name) => error(
+            root.key("name"),
+            format!(
+                "{} is not a DNS-1123 subdomain (lower-case alphanumerics, '-', '.', at most 253 characters)",
+                short(&Value::Str(name.clone()))
+            ),
+        ),
+        Some(Value::Str(_)) => {}
+        Some(other) => error(
+            root.key("name"),
+            format!("must be a string, not {}", other.type_name()),
+        ),
+    }
+    match metadata.get("namespace").map(|n| &n.value) {
+        None if namespaced => error(
+            root.key("namespace"),
+            "metadata.namespace is required (namespaced kind)".to_string(),
+        ),
+        Some(Value::Str(ns)) if !is_dns_label(ns) => error(
+            root.key("namespace"),
+            format!(
+                "{} is not a DNS-1123 label (lower-case alphanumerics and '-', at most 63 characters)",
+                short(&Value::Str(ns.clone()))
+            ),
+        ),
+        None | Some(Value::Str(_)) => {}
+        Some(other) => error(
+            root.key("namespace"),
+            format!("must be a string, not {}", other.type_name()),
+        ),
+    }
+    for field in ["labels", "annotations"] {
+        let Some(map) = metadata.get(field) else {
+            continue;
+        };
+        let Value::Map(pairs) = &map.value else {
+            error(
+                root.key(field),
+                format!("must be a map of strings, not {}", map.type_name()),
+            );
+            continue;
+        };
+        for (key, value) in pairs {
+            let at = root.key(field).key(key);
+            let (prefix, name) = match key.rsplit_once('/') {
+                Some((prefix, name)) => (Some(prefix), name),
+                None => (None, key.as_str()),
+            };
+            let prefix_ok = prefix.is_none_or(|p| {
+                let p = if field == "annotations" {
+                    p.to_ascii_lowercase()
+                } else {
+                    p.to_string()
+                };
+                is_dns_subdomain(&p)
+            });
+            if !is_qualified_name(name) || !prefix_ok {
+                error(
+                    at.clone(),
+                    format!(
+                        "invalid key {}: must be [prefix/]name, name at most 63 characters of \
+                         [A-Za-z0-9-_.] starting and ending alphanumeric, prefix a DNS-1123 subdomain",
+                        short(&Value::Str(key.clone()))
+                    ),
+                );
+            }
+            match &value.value {
+                Value::Str(v) if field == "labels" && !is_label_value(v) => error(
+                    at,
+                    format!(
+                        "invalid label value {}: at most 63 characters of [A-Za-z0-9-_.], starting and ending alphanumeric",
+                        short(&value.value)
+                    ),
+                ),
+                Value::Str(_) => {}
+                other => error(
+                    at,
+                    format!(
+                        "value must be a string, not {} {} (quote it)",
+                        other.type_name(),
+                        short(other)
+                    ),
+                ),
+            }
+        }
+    }
+    issues.extend(warnings.into_iter().map(|path| Issue {
+        path,
+        error: false,
+        source: Source::Schema,
+        message: "set by the API server; does not belong in a manifest".to_string(),
+        undecodable: false,
+    }));
+    issues
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml;
+
+    fn issues(text: &str) -> Vec<String> {
+        let doc = yaml::read(text).documents.remove(0).root;
+        check(doc.get("metadata"), true)
+            .into_iter()
+            .map(|i| format!("{}: {}", i.path, i.message))
+            .collect()
+    }
+
+    #[test]
+    fn names_namespaces_and_labels_follow_kubernetes() {
+        assert!(
+            issues("metadata: {name: a.b, namespace: ns, labels: {app.kubernetes.io/name: x}}")
+                .is_empty()
+        );
+        assert_eq!(issues("metadata: {name: A, namespace: ns}").len(), 1);
+        assert_eq!(
+            issues("metadata: {name: a}"),
+            vec!["metadata.namespace: metadata.namespace is required (namespaced kind)"]
+        );
+        assert_eq!(issues("metadata: {name: a, namespace: n.s}").len(), 1);
+        assert_eq!(
+            issues("metadata: {name: a, namespace: ns, labels: {v: 1.0}}"),
+            vec!["metadata.labels.v: value must be a string, not number 1.0 (quote it)"]
+        );
+        assert_eq!(
+            issues("metadata: {name: a, namespace: ns, lables: {}}").len(),
+            1
+        );
+    }
+}

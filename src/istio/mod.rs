@@ -1,0 +1,239 @@
+//! The Istio checker: Istio YAML checked as the API server and istiod would check it. Every
+//! document against a schema of its kind (meshc's built-in schemas, or the CRDs a user supplies,
+//! CEL rules included) and istiod's admission webhook rules, then the bundle against rules
+//! across resources. It knows nothing of profiles: `meshc verify` hands it files and folders,
+//! and the compiler's self-check ([`crate::selfcheck`]) the files it rendered.
+//!
+//! [`check`] and [`check_paths`] are the entry points; both feed a [`Checker`] one file at a
+//! time. The pieces: [`files`] (the folder walk and capped reads), [`document`] (files into
+//! documents), [`crd`] and [`schema`] (structural schemas), [`cel`] (the CEL evaluator),
+//! [`metadata`], [`webhook`], [`rules`] (across resources, with the [`Inventory`] they judge
+//! references against), [`finding`] (what is reported) and [`vocab`] (the Istio vocabulary the
+//! compiler shares).
+
+pub mod cel;
+mod checker;
+pub mod crd;
+pub mod document;
+pub mod files;
+pub mod finding;
+pub mod metadata;
+mod object;
+pub mod rules;
+pub mod schema;
+pub mod vocab;
+pub mod webhook;
+
+use std::path::PathBuf;
+
+pub use checker::Checker;
+pub use crd::{CrdError, Crds};
+pub use document::{Document, Problem};
+pub use files::ReadError;
+pub use finding::{Code, Family, Finding, Level};
+pub use rules::{Inventory, Workload};
+
+use vocab::IstioVersion;
+
+/// What each document is checked against.
+#[derive(Debug, Clone, Copy)]
+pub enum Schemas<'a> {
+    /// meshc's built-in schemas and the apiVersions of the target release.
+    Builtin(IstioVersion),
+    /// CustomResourceDefinitions.
+    Crds(&'a Crds),
+    /// No schema: only the webhook's rules (when asked for) and the rules across resources.
+    Nothing,
+}
+
+/// How to check.
+#[derive(Debug)]
+pub struct Options<'a> {
+    /// What each document is checked against.
+    pub schemas: Schemas<'a>,
+    /// Whether istiod's admission webhook rules ([`webhook`]) run on each document.
+    pub webhook: bool,
+    /// The services and workloads that exist, when the caller knows them all; `None`: what the
+    /// files declare, and what they cannot tell is not judged. The gateways of an
+    /// IstioOperator among the files are added either way.
+    pub inventory: Option<Inventory>,
+    /// The name of the file meant for `istioctl install -f`, which must hold exactly one
+    /// object.
+    pub install_file: Option<&'a str>,
+}
+
+/// One YAML file to check, already in memory.
+#[derive(Debug, Clone, Copy)]
+pub struct Input<'a> {
+    /// The name findings give for it.
+    pub name: &'a str,
+    /// Its text.
+    pub text: &'a str,
+}
+
+/// What a check found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Every finding, in the order of the files given, then document and line.
+    pub findings: Vec<Finding>,
+    /// How many objects (documents that are not empty) were checked.
+    pub objects: usize,
+}
+
+impl Report {
+    /// How many findings have this level.
+    pub fn count(&self, level: Level) -> usize {
+        self.findings.iter().filter(|f| f.level == level).count()
+    }
+
+    /// The errors, leaving out warnings and notes.
+    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
+        self.findings.iter().filter(|f| f.level == Level::Error)
+    }
+}
+
+/// Checks files in memory. A large bundle (a megabyte of YAML or more) is read on several
+/// threads.
+pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
+    let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
+    let read = |input: &Input<'_>| document::read(input.name, input.text);
+    let read: Vec<_> = if bytes >= checker::PARALLEL_FROM_BYTES {
+        checker::in_parallel(inputs, read)
+    } else {
+        inputs.iter().map(read).collect()
+    };
+    let mut checker = Checker::new(options);
+    for (input, (documents, error)) in inputs.iter().zip(read) {
+        checker.add_read(input.name, documents, error);
+    }
+    checker.finish()
+}
+
+/// Checks files on disk: the files named, and the YAML files below each folder named
+/// ([`files::yaml_files`]), each read and checked in turn. Any file or folder that cannot be
+/// read ends the check.
+pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
+    let mut checker = Checker::new(options);
+    for path in files::yaml_files(paths)? {
+        let text = files::read(&path)?;
+        checker.add(Input {
+            name: &path.to_string_lossy(),
+            text: &text,
+        });
+    }
+    Ok(checker.finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::yaml::Path;
+
+    const ROUTE: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
+                         metadata: {name: cart, namespace: shop}\n\
+                         spec: {hosts: [cart], http: [{route: [{destination: {host: cart}}]}]}\n";
+    const BAD_HOST: &str = "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n\
+                            metadata: {name: r, namespace: shop}\n\
+                            spec: {host: reviews_v2.shop.svc.cluster.local}\n";
+
+    fn options(webhook: bool, inventory: Option<Inventory>) -> Options<'static> {
+        Options {
+            schemas: Schemas::Nothing,
+            webhook,
+            inventory,
+            install_file: None,
+        }
+    }
+
+    /// `file: code` of each finding.
+    fn codes(report: &Report) -> Vec<String> {
+        report
+            .findings
+            .iter()
+            .map(|f| format!("{}: {}", f.file, f.code.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn findings_follow_the_order_of_the_files_then_lines() {
+        let inputs = [
+            Input {
+                name: "b.yaml",
+                text: BAD_HOST,
+            },
+            Input {
+                name: "a.yaml",
+                text: "a: [\n",
+            },
+        ];
+        let report = check(&inputs, options(true, None));
+        assert_eq!(codes(&report), ["b.yaml: webhook", "a.yaml: yaml-syntax"]);
+        assert_eq!(report.objects, 1);
+        assert_eq!(report.count(Level::Error), 2);
+        assert_eq!(
+            report.findings[0].path,
+            Some(Path::of(&["spec", "host"])),
+            "the webhook's path is kept as it was found"
+        );
+    }
+
+    #[test]
+    fn the_webhook_runs_only_when_asked() {
+        let input = [Input {
+            name: "r.yaml",
+            text: BAD_HOST,
+        }];
+        assert_eq!(codes(&check(&input, options(true, None))).len(), 1);
+        assert!(check(&input, options(false, None)).findings.is_empty());
+    }
+
+    #[test]
+    fn a_declared_inventory_is_complete_and_files_are_not() {
+        let input = [Input {
+            name: "vs.yaml",
+            text: ROUTE,
+        }];
+        // The files hold no Service of `shop`, so they cannot tell whether `cart` exists.
+        assert!(check(&input, options(false, None)).findings.is_empty());
+        let empty = check(&input, options(false, Some(Inventory::default())));
+        assert_eq!(codes(&empty), ["vs.yaml: unknown-destination-host"]);
+        let mut declared = Inventory::default();
+        declared.add_service("cart", "shop");
+        assert!(
+            check(&input, options(false, Some(declared)))
+                .findings
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn the_install_file_holds_exactly_one_object() {
+        let install = |text| {
+            let input = [Input {
+                name: "install.yaml",
+                text,
+            }];
+            let options = Options {
+                install_file: Some("install.yaml"),
+                ..options(false, None)
+            };
+            codes(&check(&input, options))
+        };
+        assert_eq!(install("# nothing\n"), ["install.yaml: operator-not-alone"]);
+        assert!(install(BAD_HOST).is_empty());
+    }
+
+    #[test]
+    fn paths_on_disk_are_walked_read_and_checked() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("r.yaml"), BAD_HOST).unwrap();
+        let report = check_paths(&[dir.path().to_path_buf()], options(true, None)).unwrap();
+        assert_eq!(report.findings.len(), 1);
+        assert!(report.findings[0].file.ends_with("r.yaml"));
+        let missing = dir.path().join("missing");
+        assert!(matches!(
+            check_paths(&[missing], options(true, None)),
+            Err(ReadError::Io { .. })
+        ));
+    }
+}

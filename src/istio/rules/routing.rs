@@ -1,0 +1,348 @@
+//! Routing rules: destinations exist, subsets are defined by the host's one DestinationRule,
+//! no two VirtualServices claim a host for one binding, bound Gateways exist and cover the
+//! hosts, ingress keeps the mesh's subset routing (IST0140), retries fit their timeout.
+
+use std::collections::{BTreeSet, HashMap, HashSet};
+
+use super::hosts::{covering_wildcards, covers, fqdn};
+use super::{Bundle, Findings, GatewayRef, Inventory};
+use crate::istio::cel::parse_duration;
+use crate::istio::finding::Code;
+use crate::yaml::{Node, Path};
+
+/// Runs the routing rules.
+pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
+    let subsets = destination_rules(bundle, out);
+    destinations(bundle, inventory, &subsets, out);
+    host_claims(bundle, out);
+    gateways(bundle, out);
+    ingress_subsets(bundle, out);
+    retries(bundle, out);
+}
+
+/// Subsets by host, over every DestinationRule; reports a second DestinationRule for one host
+/// in one namespace (Istio merges them, keeping one traffic policy and dropping the others).
+fn destination_rules<'a>(
+    bundle: &Bundle<'a>,
+    out: &mut Findings,
+) -> HashMap<String, BTreeSet<&'a str>> {
+    let mut subsets: HashMap<String, BTreeSet<&'a str>> = HashMap::new();
+    let mut first: HashMap<(&str, String), &str> = HashMap::new();
+    for document in &bundle.destination_rules {
+        let namespace = document.namespace().unwrap_or_default();
+        let Some(host) = document
+            .spec()
+            .and_then(|s| s.get("host"))
+            .and_then(Node::as_str)
+        else {
+            continue;
+        };
+        let host = fqdn(host, namespace).into_owned();
+        let names = subsets.entry(host.clone()).or_default();
+        for subset in document
+            .spec()
+            .and_then(|s| s.get("subsets"))
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(name) = subset.get("name").and_then(Node::as_str) {
+                names.insert(name);
+            }
+        }
+        if document
+            .spec()
+            .and_then(|s| s.get("workloadSelector"))
+            .is_some()
+        {
+            continue;
+        }
+        let name = document.name().unwrap_or_default();
+        match first.get(&(namespace, host.clone())) {
+            Some(earlier) => out.error(
+                document,
+                Code::DuplicateDestinationRule,
+                Path::of(&["spec", "host"]),
+                format!(
+                    "DestinationRule {earlier} in {namespace} already configures {host}; Istio \
+                     keeps one traffic policy and silently drops the other: merge them into one"
+                ),
+            ),
+            None => {
+                first.insert((namespace, host), name);
+            }
+        }
+    }
+    subsets
+}
+
+/// Every destination host is a declared service or ServiceEntry; every subset is defined.
+fn destinations(
+    bundle: &Bundle<'_>,
+    inventory: &Inventory,
+    subsets: &HashMap<String, BTreeSet<&str>>,
+    out: &mut Findings,
+) {
+    let mut entries: HashSet<String> = HashSet::new();
+    for document in &bundle.service_entries {
+        let namespace = document.namespace().unwrap_or_default();
+        for host in document
+            .spec()
+            .and_then(|s| s.get("hosts"))
+            .map(Node::items)
+            .unwrap_or_default()
+        {
+            if let Some(host) = host.as_str() {
+                entries.insert(fqdn(host, namespace).into_owned());
+            }
+        }
+    }
+    let declared = |host: &str| {
+        inventory.has_service(host)
+            || entries.contains(host)
+            || covering_wildcards(host).any(|w| entries.contains(&w))
+    };
+    for vs in &bundle.virtual_services {
+        for destination in &vs.destinations {
+            if !declared(&destination.host) {
+                out.error(
+                    vs.document,
+                    Code::UnknownDestinationHost,
+                    destination.at.path().key("host"),
+                    format!(
+                        "{} is neither a declared service nor a ServiceEntry host; the route \
+                         has no endpoints (503)",
+                        destination.host
+                    ),
+                );
+            }
+            let Some(subset) = destination.subset else {
+                continue;
+            };
+            match subsets.get(&*destination.host) {
+                Some(names) if names.contains(subset) => {}
+                Some(names) => out.error(
+                    vs.document,
+                    Code::UnknownSubset,
+                    destination.at.path().key("subset"),
+                    format!(
+                        "the DestinationRule of {} defines no subset {subset} (it defines: {})",
+                        destination.host,
+                        names.iter().copied().collect::<Vec<_>>().join(", ")
+                    ),
+                ),
+                None => out.error(
+                    vs.document,
+                    Code::UnknownSubset,
+                    destination.at.path().key("subset"),
+                    format!(
+                        "subset {subset} of {} is defined by no DestinationRule",
+                        destination.host
+                    ),
+                ),
+            }
+        }
+    }
+}
+
+/// No two VirtualServices (or two entries of one) claim a host for the same binding.
+fn host_claims(bundle: &Bundle<'_>, out: &mut Findings) {
+    // (binding, host) → the VirtualService that claimed it first: its name and index.
+    type Claim<'a> = (Option<&'a GatewayRef>, &'a str);
+    let mut claimed: HashMap<Claim<'_>, (&str, usize)> = HashMap::new();
+    for (index, vs) in bundle.virtual_services.iter().enumerate() {
+        for (_, binding) in &vs.bindings {
+            for (i, host) in &vs.hosts {
+                let key = (binding.as_ref(), host.as_str());
+                let scope = match binding {
+                    None => "the mesh".to_string(),
+                    Some((ns, name)) => format!("gateway {ns}/{name}"),
+                };
+                match claimed.get(&key) {
+                    Some((_, earlier)) if *earlier == index => out.error(
+                        vs.document,
+                        Code::ConflictingVirtualServiceHost,
+                        Path::of(&["spec", "hosts"]).index(*i),
+                        format!("{host} is listed twice for {scope} (a short name and its FQDN count as one host)"),
+                    ),
+                    Some((name, _)) => out.error(
+                        vs.document,
+                        Code::ConflictingVirtualServiceHost,
+                        Path::of(&["spec", "hosts"]).index(*i),
+                        format!(
+                            "VirtualService {name} already claims {host} for {scope}; Istio \
+                             applies only one of them: merge them into one"
+                        ),
+                    ),
+                    None => {
+                        claimed.insert(key, (vs.document.name().unwrap_or_default(), index));
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Every bound Gateway exists and one of its servers covers each host (IST0101, IST0132).
+fn gateways(bundle: &Bundle<'_>, out: &mut Findings) {
+    for vs in &bundle.virtual_services {
+        for (index, binding) in &vs.bindings {
+            let (Some(index), Some((namespace, name))) = (index, binding) else {
+                continue;
+            };
+            let path = Path::of(&["spec", "gateways"]).index(*index);
+            let Some(gateway) = bundle.gateways.get(&(namespace.as_str(), name.as_str())) else {
+                out.error(
+                    vs.document,
+                    Code::UnknownGateway,
+                    path,
+                    format!("Gateway {namespace}/{name} does not exist"),
+                );
+                continue;
+            };
+            let servers = gateway
+                .spec()
+                .and_then(|s| s.get("servers"))
+                .map(Node::items)
+                .unwrap_or_default();
+            let patterns: Vec<(&str, String)> = servers
+                .iter()
+                .flat_map(|s| s.get("hosts").map(Node::strings).into_iter().flatten())
+                .map(|h| match h.split_once('/') {
+                    Some((ns, host)) => (ns, host.to_ascii_lowercase()),
+                    None => ("*", h.to_ascii_lowercase()),
+                })
+                .collect();
+            for (i, host) in &vs.hosts {
+                let visible = |ns: &str| {
+                    ns == "*" || ns == vs.namespace || (ns == "." && namespace == vs.namespace)
+                };
+                if !patterns
+                    .iter()
+                    .any(|(ns, pattern)| visible(ns) && covers(pattern, host))
+                {
+                    out.error(
+                        vs.document,
+                        Code::GatewayHostMismatch,
+                        Path::of(&["spec", "hosts"]).index(*i),
+                        format!("no server of Gateway {namespace}/{name} accepts host {host}, so this route is never used"),
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A gateway does not apply mesh VirtualServices, so a gateway-bound VirtualService must keep
+/// the subset routing of the mesh's routes to a host (IST0140). It loses it when it routes to a
+/// host with no subset at all while the mesh uses subsets for it, or routes without a subset to
+/// a host that the mesh only ever routes by subset.
+fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
+    // Per host: the mesh VirtualService that routes it by subset, and whether the mesh also
+    // routes it without one.
+    let mut mesh: HashMap<&str, (&str, bool)> = HashMap::new();
+    for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
+        for destination in vs.destinations.iter().filter(|d| d.subset.is_some()) {
+            mesh.entry(&*destination.host)
+                .or_insert((vs.document.name().unwrap_or_default(), false));
+        }
+    }
+    for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
+        for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
+            if let Some(entry) = mesh.get_mut(&*destination.host) {
+                entry.1 = true;
+            }
+        }
+    }
+    for vs in bundle.virtual_services.iter().filter(|vs| !vs.binds_mesh()) {
+        let with_subset: HashSet<&str> = vs
+            .destinations
+            .iter()
+            .filter(|d| d.subset.is_some())
+            .map(|d| &*d.host)
+            .collect();
+        let mut reported = HashSet::new();
+        for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
+            let host = &*destination.host;
+            let Some(&(name, plain)) = mesh.get(host) else {
+                continue;
+            };
+            if (with_subset.contains(host) && plain) || !reported.insert(host) {
+                continue;
+            }
+            // A warning, as istioctl's IST0140: a rate-limited gateway route keeps only the
+            // service's final route on purpose (one token bucket per Envoy route).
+            out.warning(
+                vs.document,
+                Code::IngressBypassesSubsets,
+                destination.at.path().key("host"),
+                format!(
+                    "ingress traffic to {host} skips the subset routing of VirtualService {name} \
+                     (canary, header routes): a gateway does not apply mesh VirtualServices, so \
+                     repeat their subset routes here"
+                ),
+            );
+        }
+    }
+}
+
+/// A route's per-try timeout fits its timeout (error), and so do all its tries (warning).
+fn retries(bundle: &Bundle<'_>, out: &mut Findings) {
+    let duration = |node: &Node, key: &str| {
+        node.get(key)
+            .and_then(Node::as_str)
+            .and_then(|d| parse_duration(d).ok())
+    };
+    for vs in &bundle.virtual_services {
+        for (i, route) in &vs.http {
+            let (Some(timeout), Some(retries)) = (duration(route, "timeout"), route.get("retries"))
+            else {
+                continue;
+            };
+            let Some(per_try) = duration(retries, "perTryTimeout") else {
+                continue;
+            };
+            let attempts = match retries.get("attempts").map(|a| &a.value) {
+                Some(crate::yaml::Value::Int(n)) => *n,
+                _ => continue,
+            };
+            let path = Path::of(&["spec", "http"])
+                .index(*i)
+                .key("retries")
+                .key("perTryTimeout");
+            let shown = |nanos: i64| {
+                if nanos % 1_000_000_000 == 0 {
+                    format!("{}s", nanos / 1_000_000_000)
+                } else {
+                    format!("{}ms", nanos / 1_000_000)
+                }
+            };
+            if timeout > 0 && per_try > timeout {
+                out.error(
+                    vs.document,
+                    Code::PerTryExceedsTimeout,
+                    path,
+                    format!(
+                        "perTryTimeout {} exceeds the route timeout {}, so no retry can run",
+                        shown(per_try),
+                        shown(timeout)
+                    ),
+                );
+            } else if timeout > 0
+                && attempts > 0
+                && i128::from(per_try) * i128::from(attempts + 1) > i128::from(timeout)
+            {
+                out.warning(
+                    vs.document,
+                    Code::RetriesCutByTimeout,
+                    path,
+                    format!(
+                        "{} tries of {} need more than the route timeout {}; the last retries never run",
+                        attempts + 1,
+                        shown(per_try),
+                        shown(timeout)
+                    ),
+                );
+            }
+        }
+    }
+}

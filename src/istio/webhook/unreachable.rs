@@ -1,0 +1,226 @@
+//! VirtualService rules that can never be used (`analyzeUnreachableHTTPRules` / TCP / TLS):
+//! rules after a rule without matches, matches that repeat earlier ones, and HTTP prefix
+//! matches that an earlier, shorter prefix already covers. All are warnings.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use serde_json::Value;
+
+use super::decode::{Context, Msg, Report};
+use super::go::q;
+
+/// Warns about the unreachable rules of route list `key` (`http`, `tcp` or `tls`); HTTP rules
+/// are named by their `name` and get the prefix-overlap check too.
+pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http: bool) {
+    let at = spec.at(key);
+    // The analysis reads what the checks already read: its type mistakes need no second report.
+    let scratch = Context::default();
+    let label = |name: &str, n: usize| {
+        if http && !name.is_empty() {
+            q(name)
+        } else {
+            format!("#{n}")
+        }
+    };
+    let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    let mut empty_seen = false;
+    let mut prefixes: Vec<(usize, usize, String, String, PrefixMatch)> = Vec::new();
+    for (n, item) in spec.items(key).iter().enumerate() {
+        if !item.is_object() {
+            continue;
+        }
+        let route = Msg::new(Some(item), at.index(n), &scratch);
+        let rule = label(route.str("name"), n);
+        let unused = |reason: &str| {
+            r.warning(
+                route.path(),
+                format!("virtualService rule {rule} not used ({reason})"),
+            );
+        };
+        let matches = route.items("match");
+        if matches.is_empty() {
+            if empty_seen {
+                unused("only the last rule can have no matches");
+            }
+            empty_seen = true;
+            continue;
+        }
+        let mut duplicates = 0;
+        for (m, raw) in matches.iter().enumerate() {
+            if empty_seen {
+                unused("route without matches defined before");
+                continue;
+            }
+            let matched = Msg::new(Some(raw), route.at("match").index(m), &scratch);
+            let name = label(matched.str("name"), m);
+            let identity = identity(raw);
+            if let Some((_, first_rule)) = seen.get(&identity) {
+                r.warning(
+                    matched.path(),
+                    format!(
+                        "virtualService rule {rule} match {name} is not used (duplicate/overlapping \
+                         match in rule {first_rule})"
+                    ),
+                );
+                duplicates += 1;
+                continue;
+            }
+            seen.insert(identity, (n, rule.clone()));
+            if http {
+                if let Some(prefix) = PrefixMatch::of(&matched) {
+                    prefixes.push((n, m, rule.clone(), name, prefix));
+                }
+            }
+        }
+        if duplicates == matches.len() {
+            unused("all matches used by prior rules");
+        }
+    }
+    for (a, (_, _, first_rule, first_name, first)) in prefixes.iter().enumerate() {
+        for (n, m, rule, name, later) in &prefixes[a + 1..] {
+            if later.prefix != first.prefix && first.covers(later) {
+                r.warning(
+                    &at.index(*n).key("match").index(*m),
+                    format!(
+                        "virtualService rule {rule} match {name} of prefix {} is not used \
+                         (duplicate/overlapping match in rule {first_name} of prefix {} on \
+                         {first_rule})",
+                        later.prefix, first.prefix
+                    ),
+                );
+            }
+        }
+    }
+}
+
+const MATCH_MAPS: [&str; 4] = ["headers", "queryParams", "withoutHeaders", "sourceLabels"];
+
+/// A match as protobuf JSON writes it (zero values left out), without its name: two matches
+/// with the same identity match the same requests.
+fn identity(value: &Value) -> String {
+    let mut out = String::new();
+    match value {
+        Value::Object(map) => {
+            let body: BTreeMap<&str, &Value> = map
+                .iter()
+                .filter(|(k, _)| *k != "name")
+                .map(|(k, v)| (k.as_str(), v))
+                .collect();
+            write_normalized(&mut out, &body);
+        }
+        other => write_value(&mut out, other),
+    }
+    out
+}
+
+fn is_zero(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Bool(b) => !b,
+        Value::Number(n) => n.as_f64() == Some(0.0),
+        Value::String(s) => s.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        Value::Object(map) => map.is_empty(),
+    }
+}
+
+fn write_normalized(out: &mut String, map: &BTreeMap<&str, &Value>) {
+    out.push('{');
+    let mut first = true;
+    for (key, value) in map {
+        let keep = !is_zero(value)
+            || matches!(*key, "exact" | "prefix" | "regex")
+            || (value.is_object() && !MATCH_MAPS.contains(key));
+        if !keep {
+            continue;
+        }
+        if !first {
+            out.push(',');
+        }
+        first = false;
+        let _ = write!(out, "{}:", q(key));
+        write_value(out, value);
+    }
+    out.push('}');
+}
+
+fn write_value(out: &mut String, value: &Value) {
+    match value {
+        Value::Object(map) => {
+            let sorted: BTreeMap<&str, &Value> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+            write_normalized(out, &sorted);
+        }
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_value(out, item);
+            }
+            out.push(']');
+        }
+        other => out.push_str(&other.to_string()),
+    }
+}
+
+/// What the prefix-overlap check compares of a match with a URI prefix.
+struct PrefixMatch {
+    prefix: String,
+    port: i64,
+    method: String,
+    authority: String,
+    maps: [BTreeMap<String, String>; 3],
+}
+
+fn exact_or_prefix(sm: &Msg<'_>) -> String {
+    if !sm.str("exact").is_empty() {
+        format!("exact:{}", sm.str("exact"))
+    } else if !sm.str("prefix").is_empty() {
+        format!("prefix:{}", sm.str("prefix"))
+    } else {
+        String::new()
+    }
+}
+
+impl PrefixMatch {
+    fn of(m: &Msg<'_>) -> Option<Self> {
+        let prefix = m.sub("uri").str("prefix");
+        if prefix.is_empty() {
+            return None;
+        }
+        let method = match exact_or_prefix(&m.sub("method")) {
+            method if method.is_empty() => "exact:GET".to_string(),
+            method => method,
+        };
+        let map = |key: &str| {
+            m.msg_entries(key)
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), exact_or_prefix(&v)))
+                .collect()
+        };
+        Some(Self {
+            prefix: prefix.to_string(),
+            port: m.int("port"),
+            method,
+            authority: exact_or_prefix(&m.sub("authority")),
+            maps: [map("headers"), map("queryParams"), map("withoutHeaders")],
+        })
+    }
+
+    /// Whether this earlier match also matches everything `later` matches.
+    fn covers(&self, later: &Self) -> bool {
+        let value_covers = |a: &str, b: &str| a == b || a.starts_with(b);
+        later.prefix.starts_with(&self.prefix)
+            && self.port == later.port
+            && value_covers(&self.method, &later.method)
+            && value_covers(&self.authority, &later.authority)
+            && self.maps.iter().zip(&later.maps).all(|(mine, theirs)| {
+                mine.len() == theirs.len()
+                    && mine
+                        .iter()
+                        .all(|(k, v)| theirs.get(k).is_some_and(|t| value_covers(v, t)))
+            })
+    }
+}

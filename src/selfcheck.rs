@@ -1,0 +1,56 @@
+//! Stage 5, the self-check: the rendered files read back and handed to the Istio checker
+//! ([`crate::istio`]), with the profile's services and workloads as the inventory the rules
+//! judge references against. Any error is a bug in meshc: the render fails and nothing is
+//! written.
+//!
+//! The admission webhook's rules are left out here: they would double the check's time, and
+//! tests hold every shipped render and fixture to them instead.
+
+use crate::istio::{self, Finding, Input, Inventory, Options, Schemas, Workload};
+use crate::model::Profile;
+use crate::render::{File, OPERATOR_FILE};
+
+/// Checks the rendered files of `profile`; `Err` holds every error found.
+pub fn check(files: &[File], profile: &Profile) -> Result<(), Vec<Finding>> {
+    let inputs: Vec<Input<'_>> = files
+        .iter()
+        .map(|file| Input {
+            name: file.name,
+            text: &file.content,
+        })
+        .collect();
+    let report = istio::check(
+        &inputs,
+        Options {
+            schemas: Schemas::Builtin(profile.mesh.istio_version),
+            webhook: false,
+            inventory: Some(inventory(profile)),
+            install_file: Some(OPERATOR_FILE),
+        },
+    );
+    let errors: Vec<Finding> = report.errors().cloned().collect();
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
+/// Everything the profile declares: its services and the pods behind them. The gateways come
+/// from the rendered IstioOperator, which the checker reads itself.
+fn inventory(profile: &Profile) -> Inventory {
+    let namespace = profile.mesh.namespace.as_str();
+    let mut inventory = Inventory::default();
+    for service in &profile.services {
+        inventory.add_service(service.name.as_str(), namespace);
+        inventory.add_workload(Workload {
+            namespace: namespace.to_string(),
+            labels: service
+                .labels
+                .iter()
+                .map(|(key, value)| (key.to_string(), value.to_string()))
+                .collect(),
+        });
+    }
+    inventory
+}

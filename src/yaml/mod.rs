@@ -1,0 +1,11 @@
+//! YAML read the way kubectl reads it, every value with its line: the stream split into
+//! documents ([`read`]), the value tree ([`Node`], [`Value`]) and paths into it ([`Path`]).
+//!
+//! Shared by the Istio checker ([`crate::istio`]) and the semantic diff; it knows nothing of
+//! Istio or of profiles.
+
+pub mod node;
+mod stream;
+
+pub use node::{Node, Path, Step, Value, short, to_json};
+pub use stream::{Document, Stream, SyntaxError, read};

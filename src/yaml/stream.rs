@@ -1,0 +1,691 @@
+//! Reads a YAML stream the way kubectl does (sigs.k8s.io/yaml on go-yaml v2): YAML 1.1 plain
+//! scalars (`yes`, `on`, `y` are booleans; `0x1F` and `017` are integers; `1e3` is a number),
+//! timestamps stay strings, non-string keys become strings, and a duplicate key is an error.
+//! Every value keeps its line, so findings can point into the file.
+
+use std::collections::{HashMap, HashSet};
+use std::error::Error;
+use std::fmt;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use super::node::{Node, Value};
+
+/// Values a stream may expand to through aliases before it is refused (a "billion laughs"
+/// stream stops here instead of exhausting memory).
+const MAX_NODES: usize = 20_000_000;
+
+/// Mappings up to this size are searched for a duplicate key one by one; larger ones get an
+/// index, so that a mapping of n keys costs O(n) and not O(n²).
+const SMALL_MAP: usize = 16;
+
+/// One document of a stream.
+#[derive(Debug, Clone)]
+pub struct Document {
+    /// 0-based position in the stream; empty documents count.
+    pub index: usize,
+    /// Line where the document's content starts (its `---` when it is empty).
+    pub line: u32,
+    /// The content; `Null` for an empty document.
+    pub root: Node,
+}
+
+/// Why the rest of a stream could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SyntaxError {
+    /// Index of the document the error is in.
+    pub document: usize,
+    /// 1-based line.
+    pub line: u32,
+    /// 1-based column.
+    pub column: u32,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl fmt::Display for SyntaxError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
+    }
+}
+
+impl Error for SyntaxError {}
+
+/// The documents read, and the error that stopped reading, if any.
+#[derive(Debug, Clone)]
+pub struct Stream {
+    /// Documents before the error.
+    pub documents: Vec<Document>,
+    /// The error, if the stream is not valid YAML.
+    pub error: Option<SyntaxError>,
+}
+
+/// Reads every document of `text`.
+pub fn read(text: &str) -> Stream {
+    let mut builder = Builder::default();
+    let mut error = None;
+    for event in Parser::new_from_str(text) {
+        let step = match event {
+            Ok((event, span)) => builder.event(event, span),
+            Err(e) => Err(Failure {
+                line: line_of(e.marker().line()),
+                column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+                message: e.info().to_string(),
+            }),
+        };
+        if let Err(failure) = step {
+            error = Some(SyntaxError {
+                document: builder.documents.len(),
+                line: failure.line,
+                column: failure.column,
+                message: failure.message,
+            });
+            break;
+        }
+    }
+    Stream {
+        documents: builder.documents,
+        error,
+    }
+}
+
+struct Failure {
+    line: u32,
+    column: u32,
+    message: String,
+}
+
+fn failure(span: Span, message: impl Into<String>) -> Failure {
+    Failure {
+        line: line_of(span.start.line()),
+        column: u32::try_from(span.start.col() + 1).unwrap_or(u32::MAX),
+        message: message.into(),
+    }
+}
+
+fn line_of(line: usize) -> u32 {
+    u32::try_from(line).unwrap_or(u32::MAX)
+}
+
+/// A collection being built.
+enum Frame {
+    Seq {
+        line: u32,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        line: u32,
+        anchor: usize,
+        entries: Vec<(String, Node)>,
+        merges: Vec<Node>,
+        /// The key read, waiting for its value (`None` for a merge key `<<`).
+        key: Option<Option<String>>,
+        /// The keys so far, once the mapping is too large to search them one by one.
+        index: Option<HashSet<String>>,
+    },
+}
+
+#[derive(Default)]
+struct Builder {
+    documents: Vec<Document>,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    nodes: usize,
+    document_line: u32,
+    root: Option<Node>,
+}
+
+impl Builder {
+    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Failure> {
+        let line = line_of(span.start.line());
+        match event {
+            Event::DocumentStart(_) => {
+                self.document_line = line;
+                self.root = None;
+                self.anchors.clear();
+            }
+            Event::DocumentEnd => {
+                let root = self
+                    .root
+                    .take()
+                    .unwrap_or_else(|| Node::new(self.document_line, Value::Null));
+                self.documents.push(Document {
+                    index: self.documents.len(),
+                    line: if root.value == Value::Null {
+                        self.document_line
+                    } else {
+                        root.line
+                    },
+                    root,
+                });
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = resolve(&text, style, tag.as_deref()).map_err(|m| failure(span, m))?;
+                if self.stack_top_wants_key() {
+                    return self.key(&text, style, value, span);
+                }
+                self.count(1, span)?;
+                self.value(Node::new(line, value), anchor, span)?;
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                    return Err(failure(span, "alias of an unknown anchor"));
+                };
+                if self.stack_top_wants_key() {
+                    return Err(failure(span, "an alias as a mapping key is not supported"));
+                }
+                self.count(size, span)?;
+                self.value(node, 0, span)?;
+            }
+            Event::SequenceStart(anchor, tag) => {
+                Self::collection_tag(tag.as_deref(), "seq", span)?;
+                self.no_complex_key(span)?;
+                self.stack.push(Frame::Seq {
+                    line,
+                    anchor,
+                    items: Vec::new(),
+                });
+            }
+            Event::MappingStart(anchor, tag) => {
+                Self::collection_tag(tag.as_deref(), "map", span)?;
+                self.no_complex_key(span)?;
+                self.stack.push(Frame::Map {
+                    line,
+                    anchor,
+                    entries: Vec::new(),
+                    merges: Vec::new(),
+                    key: None,
+                    index: None,
+                });
+            }
+            Event::SequenceEnd => {
+                if let Some(Frame::Seq {
+                    line,
+                    anchor,
+                    items,
+                }) = self.stack.pop()
+                {
+                    self.count(1, span)?;
+                    self.value(Node::new(line, Value::Seq(items)), anchor, span)?;
+                }
+            }
+            Event::MappingEnd => {
+                if let Some(Frame::Map {
+                    line,
+                    anchor,
+                    mut entries,
+                    merges,
+                    ..
+                }) = self.stack.pop()
+                {
+                    merge(&mut entries, merges, span)?;
+                    self.count(1, span)?;
+                    self.value(Node::new(line, Value::Map(entries)), anchor, span)?;
+                }
+            }
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
+        }
+        Ok(())
+    }
+
+    fn count(&mut self, nodes: usize, span: Span) -> Result<(), Failure> {
+        self.nodes = self.nodes.saturating_add(nodes);
+        if self.nodes > MAX_NODES {
+            return Err(failure(
+                span,
+                format!("the stream expands to more than {MAX_NODES} values (aliases)"),
+            ));
+        }
+        Ok(())
+    }
+
+    fn stack_top_wants_key(&self) -> bool {
+        matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn no_complex_key(&self, span: Span) -> Result<(), Failure> {
+        if self.stack_top_wants_key() {
+            return Err(failure(
+                span,
+                "a list or mapping as a mapping key is not supported",
+            ));
+        }
+        Ok(())
+    }
+
+    fn collection_tag(tag: Option<&Tag>, expected: &str, span: Span) -> Result<(), Failure> {
+        match tag {
+            None => Ok(()),
+            Some(tag) if tag.is_yaml_core_schema() && tag.suffix == expected => Ok(()),
+            Some(tag) => Err(failure(span, format!("unsupported tag {tag}"))),
+        }
+    }
+
+    fn key(
+        &mut self,
+        text: &str,
+        style: ScalarStyle,
+        value: Value,
+        span: Span,
+    ) -> Result<(), Failure> {
+        let Some(Frame::Map {
+            key,
+            entries,
+            index,
+            ..
+        }) = self.stack.last_mut()
+        else {
+            return Ok(());
+        };
+        if style == ScalarStyle::Plain && text == "<<" {
+            *key = Some(None);
+            return Ok(());
+        }
+        let name = match value {
+            Value::Null => "null".to_string(),
+            Value::Bool(b) => b.to_string(),
+            Value::Int(i) => i.to_string(),
+            Value::Float(f) => python_float(f),
+            Value::Str(s) => s,
+            Value::Seq(_) | Value::Map(_) => text.to_string(),
+        };
+        // Keys are compared as resolved, as go-yaml does (`yes` and `true` are one key).
+        if entries.len() >= SMALL_MAP && index.is_none() {
+            *index = Some(entries.iter().map(|(k, _)| k.clone()).collect());
+        }
+        let duplicate = match index {
+            Some(index) => !index.insert(name.clone()),
+            None => entries.iter().any(|(k, _)| *k == name),
+        };
+        if duplicate {
+            return Err(failure(span, format!("duplicate key {text:?}")));
+        }
+        *key = Some(Some(name));
+        Ok(())
+    }
+
+    fn value(&mut self, node: Node, anchor: usize, span: Span) -> Result<(), Failure> {
+        if anchor != 0 {
+            let size = size_of(&node);
+            self.anchors.insert(anchor, (node.clone(), size));
+        }
+        match self.stack.last_mut() {
+            None => self.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                merges,
+                key,
+                ..
+            }) => match key.take() {
+                Some(Some(name)) => entries.push((name, node)),
+                Some(None) => merges.push(node),
+                None => return Err(failure(span, "a mapping value without a key")),
+            },
+        }
+        Ok(())
+    }
+}
+
+/// Applies merge keys (`<<: *base`): merged entries fill in keys the mapping does not set.
+fn merge(entries: &mut Vec<(String, Node)>, merges: Vec<Node>, span: Span) -> Result<(), Failure> {
+    for source in merges {
+        let maps = match source.value {
+            Value::Map(map) => vec![map],
+            Value::Seq(items) => items
+                .into_iter()
+                .map(|item| match item.value {
+                    Value::Map(map) => Ok(map),
+                    _ => Err(failure(span, "a merge key `<<` takes mappings only")),
+                })
+                .collect::<Result<_, _>>()?,
+            _ => {
+                return Err(failure(
+                    span,
+                    "a merge key `<<` takes a mapping or a list of them",
+                ));
+            }
+        };
+        for map in maps {
+            for (key, value) in map {
+                if !entries.iter().any(|(k, _)| *k == key) {
+                    entries.push((key, value));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn size_of(node: &Node) -> usize {
+    match &node.value {
+        Value::Seq(items) => 1 + items.iter().map(size_of).sum::<usize>(),
+        Value::Map(entries) => 1 + entries.iter().map(|(_, v)| size_of(v)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+/// How Python prints a float key, since the referee turns keys into strings that way.
+fn python_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else {
+        f.to_string()
+    }
+}
+
+/// The value of a scalar: quoted and block scalars are strings; plain ones resolve by YAML 1.1.
+fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+    if let Some(tag) = tag {
+        if !(tag.is_yaml_core_schema() || tag.handle == "!!") {
+            return Err(format!("unsupported tag {tag}"));
+        }
+        return match tag.suffix.as_str() {
+            "str" => Ok(Value::Str(text.to_string())),
+            "null" => Ok(Value::Null),
+            "bool" => boolean(text)
+                .map(Value::Bool)
+                .ok_or_else(|| format!("{text:?} is not a bool")),
+            "int" => integer(text).ok_or_else(|| format!("{text:?} is not an int")),
+            "float" => float(text)
+                .or_else(|| integer(text).map(|v| to_float(&v)))
+                .ok_or_else(|| format!("{text:?} is not a float")),
+            _ => Err(format!("unsupported tag {tag}")),
+        };
+    }
+    if style != ScalarStyle::Plain {
+        return Ok(Value::Str(text.to_string()));
+    }
+    Ok(plain(text))
+}
+
+fn to_float(value: &Value) -> Value {
+    match value {
+        #[allow(clippy::cast_precision_loss)]
+        Value::Int(i) => Value::Float(*i as f64),
+        other => other.clone(),
+    }
+}
+
+/// YAML 1.1 resolution of a plain scalar (PyYAML's resolvers without timestamps, plus `y`/`n`
+/// and exponent-only floats such as `1e3`, as go-yaml v2 reads them).
+fn plain(text: &str) -> Value {
+    // Most plain scalars are names: a letter that starts no special word means a string.
+    if text
+        .as_bytes()
+        .first()
+        .is_some_and(|b| b.is_ascii_alphabetic() && !b"yYnNtTfFoO".contains(b))
+    {
+        return Value::Str(text.to_string());
+    }
+    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+        return Value::Null;
+    }
+    if let Some(b) = boolean(text) {
+        return Value::Bool(b);
+    }
+    if let Some(value) = integer(text) {
+        return value;
+    }
+    if let Some(value) = float(text) {
+        return value;
+    }
+    Value::Str(text.to_string())
+}
+
+fn boolean(text: &str) -> Option<bool> {
+    match text {
+        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "y" | "Y" => {
+            Some(true)
+        }
+        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" | "n" | "N" => {
+            Some(false)
+        }
+        _ => None,
+    }
+}
+
+/// Splits a leading sign off.
+fn sign(text: &str) -> (bool, &str) {
+    match text.as_bytes().first() {
+        Some(b'-') => (true, &text[1..]),
+        Some(b'+') => (false, &text[1..]),
+        _ => (false, text),
+    }
+}
+
+fn integer(text: &str) -> Option<Value> {
+    let (negative, body) = sign(text);
+    let digits = |s: &str, radix: u32| {
+        !s.is_empty()
+            && s.chars().all(|c| c == '_' || c.is_digit(radix))
+            && s.chars().any(|c| c != '_')
+    };
+    let magnitude: i128 = if let Some(bin) = body.strip_prefix("0b") {
+        if !digits(bin, 2) {
+            return None;
+        }
+        parse_radix(bin, 2)?
+    } else if let Some(hex) = body.strip_prefix("0x") {
+        if !digits(hex, 16) {
+            return None;
+        }
+        parse_radix(hex, 16)?
+    } else if body.len() > 1 && body.starts_with('0') {
+        if !digits(&body[1..], 8) {
+            return None;
+        }
+        parse_radix(&body[1..], 8)?
+    } else if body.contains(':') {
+        sexagesimal(body)?
+    } else if body == "0" {
+        0
+    } else if body.starts_with(|c: char| c.is_ascii_digit() && c != '0') && digits(body, 10) {
+        parse_radix(body, 10)?
+    } else {
+        return None;
+    };
+    let value = if negative { -magnitude } else { magnitude };
+    Some(match i64::try_from(value) {
+        Ok(i) => Value::Int(i),
+        #[allow(clippy::cast_precision_loss)]
+        Err(_) => Value::Float(value as f64),
+    })
+}
+
+fn parse_radix(digits: &str, radix: u32) -> Option<i128> {
+    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    // Beyond i128 the value is certainly not a 64-bit integer; keep it approximately.
+    i128::from_str_radix(&clean, radix).ok().or(Some(i128::MAX))
+}
+
+/// `190:20:30` (base 60), as YAML 1.1 integers allow.
+fn sexagesimal(body: &str) -> Option<i128> {
+    let mut parts = body.split(':');
+    let first = parts.next()?;
+    if !(first.starts_with(|c: char| c.is_ascii_digit() && c != '0')
+        && first.chars().all(|c| c == '_' || c.is_ascii_digit()))
+    {
+        return None;
+    }
+    let mut value = parse_radix(first, 10)?;
+    for part in parts {
+        if part.is_empty() || part.len() > 2 || !part.chars().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let n: i128 = part.parse().ok()?;
+        if n > 59 || (part.len() == 2 && !part.starts_with(|c: char| ('0'..='5').contains(&c))) {
+            return None;
+        }
+        value = value.checked_mul(60)?.checked_add(n)?;
+    }
+    Some(value)
+}
+
+fn float(text: &str) -> Option<Value> {
+    let (negative, body) = sign(text);
+    let apply = |f: f64| Value::Float(if negative { -f } else { f });
+    match body {
+        ".inf" | ".Inf" | ".INF" => return Some(apply(f64::INFINITY)),
+        ".nan" | ".NaN" | ".NAN" if body.len() == text.len() => {
+            return Some(Value::Float(f64::NAN));
+        }
+        _ => {}
+    }
+    if body.contains(':') {
+        let (whole, fraction) = body.split_once('.')?;
+        let whole = sexagesimal(whole)?;
+        if !fraction.chars().all(|c| c == '_' || c.is_ascii_digit()) {
+            return None;
+        }
+        let fraction: f64 = format!("0.{}", fraction.replace('_', "")).parse().ok()?;
+        #[allow(clippy::cast_precision_loss)]
+        return Some(apply(whole as f64 + fraction));
+    }
+    if !is_yaml11_float(body) && !is_exponent_float(body) {
+        return None;
+    }
+    body.replace('_', "").parse::<f64>().ok().map(apply)
+}
+
+/// PyYAML's `[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?` and `\.[0-9_]+([eE][-+][0-9]+)?`.
+fn is_yaml11_float(body: &str) -> bool {
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(at) => (&body[..at], Some(&body[at + 1..])),
+        None => (body, None),
+    };
+    let Some((whole, fraction)) = mantissa.split_once('.') else {
+        return false;
+    };
+    let whole_ok = whole.is_empty()
+        || (whole.starts_with(|c: char| c.is_ascii_digit())
+            && whole.chars().all(|c| c == '_' || c.is_ascii_digit()));
+    let fraction_ok = fraction.chars().all(|c| c == '_' || c.is_ascii_digit())
+        && (!whole.is_empty() || fraction.starts_with(|c: char| c.is_ascii_digit() || c == '_'))
+        && !(whole.is_empty() && fraction.is_empty());
+    let exponent_ok = exponent.is_none_or(|e| {
+        e.len() > 1 && e.starts_with(['-', '+']) && e[1..].chars().all(|c| c.is_ascii_digit())
+    });
+    whole_ok && fraction_ok && exponent_ok
+}
+
+/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+`: go-yaml v2 reads `1e3` as a float.
+fn is_exponent_float(body: &str) -> bool {
+    let Some(at) = body.find(['e', 'E']) else {
+        return false;
+    };
+    let (mantissa, exponent) = (&body[..at], &body[at + 1..]);
+    let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
+    let mantissa_ok = match mantissa.split_once('.') {
+        Some((whole, fraction)) => {
+            whole.chars().all(|c| c.is_ascii_digit())
+                && fraction.chars().all(|c| c.is_ascii_digit())
+                && (!whole.is_empty() || !fraction.is_empty())
+        }
+        None => !mantissa.is_empty() && mantissa.chars().all(|c| c.is_ascii_digit()),
+    };
+    mantissa_ok && !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(text: &str) -> Node {
+        let stream = read(text);
+        assert_eq!(stream.error, None, "{text}");
+        stream
+            .documents
+            .into_iter()
+            .next()
+            .expect("a document")
+            .root
+    }
+
+    #[test]
+    fn plain_scalars_resolve_as_yaml_1_1() {
+        let cases: &[(&str, Value)] = &[
+            ("yes", Value::Bool(true)),
+            ("off", Value::Bool(false)),
+            ("y", Value::Bool(true)),
+            ("N", Value::Bool(false)),
+            ("0x1F", Value::Int(31)),
+            ("017", Value::Int(15)),
+            ("1_000", Value::Int(1000)),
+            ("190:20:30", Value::Int(685_230)),
+            ("1e3", Value::Float(1000.0)),
+            ("1.5", Value::Float(1.5)),
+            ("1.", Value::Float(1.0)),
+            ("-.inf", Value::Float(f64::NEG_INFINITY)),
+            ("~", Value::Null),
+            ("2001-12-14", Value::Str("2001-12-14".into())),
+            ("1.0.0", Value::Str("1.0.0".into())),
+            ("08", Value::Str("08".into())),
+            ("0", Value::Int(0)),
+            ("-12", Value::Int(-12)),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&plain(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn quoted_scalars_stay_strings() {
+        let node = one("a: 'yes'\nb: \"1\"\nc: |\n  x\n");
+        assert_eq!(node.get("a").unwrap().value, Value::Str("yes".into()));
+        assert_eq!(node.get("b").unwrap().value, Value::Str("1".into()));
+        assert_eq!(node.get("c").unwrap().value, Value::Str("x\n".into()));
+    }
+
+    #[test]
+    fn keys_become_strings_and_duplicates_fail() {
+        let node = one("8080: a\ntrue: b\n");
+        assert!(node.get("8080").is_some() && node.get("true").is_some());
+        let stream = read("a: 1\nb: 2\na: 3\n");
+        let error = stream.error.expect("duplicate key");
+        assert_eq!((error.line, error.document), (3, 0));
+    }
+
+    #[test]
+    fn documents_count_empty_ones_and_know_their_lines() {
+        let stream = read("# head\n---\na: 1\n---\n---\n# c\nb: 2\n");
+        let found: Vec<(usize, u32, bool)> = stream
+            .documents
+            .iter()
+            .map(|d| (d.index, d.line, d.root.value == Value::Null))
+            .collect();
+        assert_eq!(found, vec![(0, 3, false), (1, 4, true), (2, 7, false)]);
+    }
+
+    #[test]
+    fn anchors_aliases_and_merges_expand() {
+        let node = one("base: &b {a: 1, b: 2}\nuse:\n  <<: *b\n  b: 3\n");
+        let used = node.get("use").unwrap();
+        assert_eq!(used.get("a").unwrap().value, Value::Int(1));
+        assert_eq!(used.get("b").unwrap().value, Value::Int(3));
+    }
+
+    #[test]
+    fn alias_bombs_stop() {
+        let mut lines = vec!["a0: &a0 [x, x, x, x, x, x, x, x, x, x]".to_string()];
+        for i in 1..9 {
+            let aliases = vec![format!("*a{}", i - 1); 10].join(", ");
+            lines.push(format!("a{i}: &a{i} [{aliases}]"));
+        }
+        let text = lines.join("\n");
+        assert!(read(&text).error.is_some());
+    }
+
+    #[test]
+    fn syntax_errors_have_a_position() {
+        let stream = read("a: 1\n---\nb: [1, 2\n");
+        assert_eq!(stream.documents.len(), 1);
+        let error = stream.error.expect("error");
+        assert_eq!(error.document, 1);
+    }
+}
