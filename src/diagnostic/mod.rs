@@ -1,6 +1,7 @@
 //! Diagnostics as data: what every stage reports, independent of how it is printed.
 
 mod code;
+mod path;
 pub mod report;
 pub mod suggest;
 
@@ -8,6 +9,7 @@ use std::ops::Range;
 
 pub use code::Code;
 pub(crate) use code::stable_codes;
+pub use path::{Path, Step};
 
 /// Whether a diagnostic refuses the profile or only warns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]

@@ -14,7 +14,8 @@ use super::finding::{Code, Finding, Level};
 use super::metadata;
 use super::schema::Schema;
 use super::schema::walk::{self, Source};
-use crate::yaml::{Node, Path, Value};
+use crate::diagnostic::Path;
+use crate::yaml::{Node, Value};
 
 /// A served (or unserved) version of a kind.
 #[derive(Debug)]

@@ -4,8 +4,9 @@
 use std::sync::Arc;
 
 use super::finding::{Code, Finding, Level};
+use crate::diagnostic::Path;
 use crate::yaml;
-use crate::yaml::{Node, Path, Value};
+use crate::yaml::{Node, Value};
 
 /// One document of a file.
 #[derive(Debug, Clone)]
@@ -140,7 +141,7 @@ impl Document {
         let line = problem
             .path
             .as_ref()
-            .map_or(self.line, |path| path.deepest(&self.root).line);
+            .map_or(self.line, |path| self.root.deepest(path).line);
         Finding {
             code: problem.code,
             level: problem.level,

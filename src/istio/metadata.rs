@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::schema::walk::{Issue, Source};
-use crate::yaml::{Node, Path, Value, short};
+use crate::diagnostic::Path;
+use crate::yaml::{Node, Value, short};
 
 /// Fields a manifest may set; the server-set ones below are known too.
 const FIELDS: &[&str] = &[

@@ -127,7 +127,7 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::Path;
+    use crate::diagnostic::Path;
 
     const ROUTE: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
                          metadata: {name: cart, namespace: shop}\n\

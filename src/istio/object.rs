@@ -10,7 +10,8 @@ use super::finding::{Code, Level};
 use super::schema;
 use super::vocab::{IstioVersion, served};
 use super::webhook;
-use crate::yaml::{self, Path, Value};
+use crate::diagnostic::Path;
+use crate::yaml::{self, Value};
 
 /// The checks of one document on its own; `webhook` adds the admission webhook's rules.
 pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) -> Vec<Problem> {

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::{Bundle, Findings};
+use crate::diagnostic::Path;
 use crate::istio::finding::Code;
-use crate::yaml::Path;
 
 /// Reports every object defined again after its first definition.
 pub fn check(bundle: &Bundle<'_>, out: &mut Findings) {

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use super::{Bundle, Findings};
+use crate::diagnostic::Path;
 use crate::istio::finding::{Code, Finding, Level};
-use crate::yaml::Path;
 
 /// A file meant for `istioctl install -f` that holds `objects` objects rather than one.
 pub fn install_file(file: &str, objects: usize) -> Option<Finding> {

@@ -18,7 +18,8 @@ use self::hosts::{fqdn, gateway_ref};
 pub use self::inventory::{Inventory, Workload};
 use super::document::{Document, Problem};
 use super::finding::{Code, Finding, Level};
-use crate::yaml::{Node, Path};
+use crate::diagnostic::Path;
+use crate::yaml::Node;
 
 /// Runs every cross-resource rule over `documents`.
 pub fn check(documents: &[Document], inventory: &Inventory) -> Vec<Finding> {

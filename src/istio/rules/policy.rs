@@ -6,9 +6,10 @@ use std::collections::{BTreeMap, HashSet};
 
 use super::inventory::string_map;
 use super::{Bundle, Findings, Inventory};
+use crate::diagnostic::Path;
 use crate::istio::document::Document;
 use crate::istio::finding::Code;
-use crate::yaml::{Node, Path, Value};
+use crate::yaml::{Node, Value};
 
 /// Runs the policy rules.
 pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {

@@ -6,9 +6,10 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::hosts::{covering_wildcards, covers, fqdn};
 use super::{Bundle, Findings, GatewayRef, Inventory};
+use crate::diagnostic::Path;
 use crate::istio::cel::parse_duration;
 use crate::istio::finding::Code;
-use crate::yaml::{Node, Path};
+use crate::yaml::Node;
 
 /// Runs the routing rules.
 pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {

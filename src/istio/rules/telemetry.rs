@@ -5,8 +5,9 @@
 use std::collections::HashMap;
 
 use super::{Bundle, Findings};
+use crate::diagnostic::Path;
 use crate::istio::finding::Code;
-use crate::yaml::{Node, Path};
+use crate::yaml::Node;
 
 /// Provider kinds (the `extensionProviders` entry's key) that can trace.
 const TRACING: &[&str] = &[

@@ -6,9 +6,10 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{Additional, Schema, Type};
+use crate::diagnostic::Path;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::istio::cel::Outcome;
-use crate::yaml::{Node, Path, Value, short};
+use crate::yaml::{Node, Value, short};
 
 /// A problem found by the walk.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use serde_json::{Map, Value};
 
 use super::{Level, WebhookFinding};
-use crate::yaml::{Path, Step};
+use crate::diagnostic::{Path, Step};
 
 /// Whether a key can be written after a dot; the referee's rule (a letter, `_`, `$` or `@`
 /// first, then word characters, `$`, `@` or `-`; like Python's `$`, a final newline is allowed).

@@ -29,7 +29,7 @@ mod virtual_service;
 
 use serde_json::Value;
 
-use crate::yaml::Path;
+use crate::diagnostic::Path;
 pub use decode::referee_path;
 use decode::{Context, Msg, Report};
 use go::q;
