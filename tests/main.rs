@@ -5,6 +5,7 @@
 mod architecture;
 mod cel;
 mod cli;
+mod codes;
 mod diff;
 mod faults;
 mod fixtures;

@@ -65,7 +65,7 @@ fn is_label_value(s: &str) -> bool {
 }
 
 /// Checks `metadata` of an object of a namespaced (or cluster-scoped) kind.
-pub fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
+pub(crate) fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
     let mut issues = Vec::new();
     let root = Path::of(&["metadata"]);
     let mut error = |path: Path, message: String| {
