@@ -600,7 +600,10 @@ fn each_rule_can_fail() {
             "src/diagnostic/location.rs",
             "use crate::yaml::Node;\nuse crate::cli::Output;\n",
         ),
-        file("src/cli/mod.rs", "// annotate_snippets\nuse annotate_snippets::Renderer;\n"),
+        file(
+            "src/cli/mod.rs",
+            "// annotate_snippets\nuse annotate_snippets::Renderer;\n",
+        ),
         file(RENDERER, "use annotate_snippets::Renderer;\n"),
     ];
     let found = violations(&files);

@@ -22,7 +22,10 @@ fn the_code_table_is_the_registry_row_for_row() {
     let rows: Vec<&str> = table.lines().filter(|l| l.starts_with("| [`")).collect();
     let expected: Vec<String> = Code::ALL.iter().map(|&code| row(code)).collect();
     for (found, want) in rows.iter().zip(&expected) {
-        assert_eq!(found, want, "docs/codes/README.md: a row differs from the registry");
+        assert_eq!(
+            found, want,
+            "docs/codes/README.md: a row differs from the registry"
+        );
     }
     assert_eq!(
         rows.len(),

@@ -6,11 +6,12 @@
 //! compiles.
 
 use std::collections::BTreeSet;
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use meshc::diagnostic::{Code, Diagnostic, Fires, Severity, Span};
-use meshc::istio::{self, Input, Inventory, Options, Schemas};
+use meshc::diagnostic::render::{Files, Style, render};
+use meshc::diagnostic::{Code, Fires, Severity};
+use meshc::istio::{self, Input, Inventory, Options, Report, Schemas};
+use meshc::selfcheck::SelfCheckFailed;
 
 use crate::support::{declared_codes, read, root};
 
@@ -42,34 +43,14 @@ fn cases(folder: &str) -> Vec<PathBuf> {
     entries(&root().join("tests/fixtures/verify").join(folder))
 }
 
-/// A diagnostic on one line: `file:line: severity[code]: resource: path: message`.
-fn line(diagnostic: &Diagnostic) -> String {
-    let (file, line, resource, path) = match &diagnostic.primary.span {
-        Span::Yaml(at) => (
-            &at.file,
-            Some(at.line),
-            at.resource.as_ref(),
-            at.path.as_ref(),
-        ),
-        Span::File(file) => (file, None, None, None),
-        Span::Toml(_) => unreachable!("the checker knows no profile"),
-    };
-    let mut text = file.to_string();
-    if let Some(line) = line {
-        let _ = write!(text, ":{line}");
-    }
-    let _ = write!(text, ": {}[{}]: ", diagnostic.severity, diagnostic.code);
-    if let Some(resource) = resource {
-        let _ = write!(text, "{resource}: ");
-    }
-    if let Some(path) = path.filter(|p| !p.0.is_empty()) {
-        let _ = write!(text, "{path}: ");
-    }
-    text + &diagnostic.message
+/// Diagnostics as `meshc verify` prints them, without colour.
+fn human(report: &Report) -> String {
+    let files = Files::yaml(&report.sources);
+    render(&report.diagnostics, &files, Style::Human { color: false })
 }
 
 /// `meshc verify` without CRDs on `paths`, named relative to the repository.
-fn check(paths: &[PathBuf]) -> Vec<Diagnostic> {
+fn check(paths: &[PathBuf]) -> Report {
     let files: Vec<(String, String)> = paths
         .iter()
         .map(|path| {
@@ -90,15 +71,15 @@ fn check(paths: &[PathBuf]) -> Vec<Diagnostic> {
         inventory: None,
         install_file: None,
     };
-    istio::check(&inputs, options).diagnostics
+    istio::check(&inputs, options)
 }
 
 /// `meshc verify` without CRDs, reduced to the rules across resources and YAML errors (the
 /// webhook's rules have fixtures of their own).
-fn verify_files(paths: &[PathBuf]) -> Vec<Diagnostic> {
-    let mut findings = check(paths);
-    findings.retain(|f| f.code != Code::Webhook);
-    findings
+fn verify_files(paths: &[PathBuf]) -> Report {
+    let mut report = check(paths);
+    report.diagnostics.retain(|f| f.code != Code::Webhook);
+    report
 }
 
 fn sorted(codes: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -115,12 +96,11 @@ fn rule_and_legacy_fixtures_report_exactly_their_codes() {
             let expected = sorted(files.iter().flat_map(|f| {
                 declared_codes(&std::fs::read_to_string(f).unwrap(), "expect").unwrap_or_default()
             }));
-            let findings = verify_files(&files);
-            let found = sorted(findings.iter().map(|f| f.code.as_str().to_string()));
+            let report = verify_files(&files);
+            let found = sorted(report.diagnostics.iter().map(|f| f.code.to_string()));
             let name = case.file_stem().unwrap().to_string_lossy().into_owned();
             assert_eq!(found, expected, "codes of {folder}/{name}");
-            let text: String = findings.iter().map(|f| line(f) + "\n").collect();
-            insta::assert_snapshot!(format!("{folder}__{name}"), text);
+            insta::assert_snapshot!(format!("{folder}__{name}"), human(&report));
         }
     }
 }
@@ -160,8 +140,12 @@ fn every_rule_has_a_fixture_that_fires_it() {
 #[test]
 fn shipped_renders_pass_every_rule() {
     for name in ["minimal", "dev", "prod"] {
-        let findings = verify_files(&files(&root().join("out").join(name)));
-        assert!(findings.is_empty(), "out/{name}: {findings:#?}");
+        let report = verify_files(&files(&root().join("out").join(name)));
+        assert!(
+            report.diagnostics.is_empty(),
+            "out/{name}:\n{}",
+            human(&report)
+        );
     }
 }
 
@@ -196,18 +180,21 @@ fn renders_pass_the_webhook_rules() {
             inventory: Some(Inventory::default()),
             install_file: None,
         };
-        let errors: Vec<String> = istio::check(&inputs, options)
+        let mut report = istio::check(&inputs, options);
+        report
             .diagnostics
-            .iter()
-            .filter(|f| f.code == Code::Webhook && f.severity == Severity::Error)
-            .map(line)
-            .collect();
-        assert!(errors.is_empty(), "{}: {errors:#?}", profile.display());
+            .retain(|f| f.code == Code::Webhook && f.severity == Severity::Error);
+        assert!(
+            report.diagnostics.is_empty(),
+            "{}:\n{}",
+            profile.display(),
+            human(&report)
+        );
     }
 }
 
 /// A render of the prod profile, changed by `edit` before verification.
-fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), Vec<Diagnostic>> {
+fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), SelfCheckFailed> {
     let source = read(&root().join("profiles/prod.toml"), &root()).unwrap();
     let checked = meshc::check(&source).unwrap();
     let mut files = meshc::compile(&source).unwrap().files;
@@ -218,7 +205,7 @@ fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), Vec<Di
         "the edit of {file} changes nothing"
     );
     target.content = changed;
-    meshc::selfcheck::check(&files, &checked.profile).map_err(|failed| failed.diagnostics)
+    meshc::selfcheck::check(&files, &checked.profile)
 }
 
 /// The first document of `text` after the header, `---` included.
@@ -331,13 +318,22 @@ fn a_broken_render_is_an_internal_error() {
         ),
     ];
     for (code, file, edit) in cases {
-        let findings = broken_render(file, edit).expect_err(code);
+        let failed = broken_render(file, edit).expect_err(code);
         assert!(
-            findings
+            failed
+                .diagnostics
                 .iter()
                 .any(|f| f.code.as_str() == *code && f.severity == Severity::Error),
-            "{code} expected from the edit of {file}, found: {:#?}",
-            findings.iter().map(line).collect::<Vec<_>>()
+            "{code} expected from the edit of {file}, found:\n{}",
+            render(
+                &failed.diagnostics,
+                &Files::yaml(&failed.sources),
+                Style::Human { color: false }
+            )
+        );
+        assert!(
+            failed.sources.iter().any(|s| s.name() == *file),
+            "the failure keeps the text of {file}"
         );
     }
 }

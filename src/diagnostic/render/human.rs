@@ -111,7 +111,11 @@ fn yaml_snippet<'a>(
     let mut label = String::new();
     for part in [
         at.resource.clone(),
-        at.path.as_ref().map(ToString::to_string),
+        // The document itself (`.`) says nothing the resource does not.
+        at.path
+            .as_ref()
+            .filter(|path| !path.0.is_empty())
+            .map(ToString::to_string),
         location.label.clone(),
     ]
     .into_iter()
