@@ -6,19 +6,18 @@
 //! cannot hold a comment (an empty file, binary junk) keeps its `# expect` line in a file
 //! `expect` beside it.
 
-use std::collections::BTreeSet;
-
 use meshc::Failure;
-use meshc::diagnostic::{Code, Fires, Severity};
+use meshc::diagnostic::Severity;
 
 use crate::support::{declared_codes, human, read, root};
 
-fn fixtures() -> std::path::PathBuf {
+/// The folder of the fixtures.
+pub(crate) fn fixtures() -> std::path::PathBuf {
     root().join("tests/fixtures")
 }
 
 /// The text that holds a fixture's `# expect` lines: its `expect` file, or the profile itself.
-fn expectations(profile: &std::path::Path) -> String {
+pub(crate) fn expectations(profile: &std::path::Path) -> String {
     let beside = profile.with_file_name("expect");
     let path = if beside.is_file() {
         beside
@@ -95,24 +94,4 @@ fn invalid_fixtures_fail_with_exactly_their_codes() {
         assert_eq!(got, want, "error codes of {}", source.name());
         insta::assert_snapshot!(human(&source, &diagnostics));
     });
-}
-
-/// Every error code is pinned by an invalid fixture and every warning code by some fixture, so a
-/// rule cannot lose its test. `internal` is meshc's own failure: no profile may trigger it.
-#[test]
-fn every_code_has_a_fixture() {
-    let mut covered = BTreeSet::new();
-    for (kind, key) in [("invalid", "expect"), ("valid", "expect-warnings")] {
-        for entry in std::fs::read_dir(fixtures().join(kind)).unwrap() {
-            let path = entry.unwrap().path().join("profile.toml");
-            covered.extend(declared_codes(&expectations(&path), key).unwrap_or_default());
-        }
-    }
-    let missing: Vec<&str> = Code::ALL
-        .iter()
-        .filter(|code| **code != Code::Internal && code.fires() != Fires::Yaml)
-        .map(|code| code.as_str())
-        .filter(|name| !covered.contains(*name))
-        .collect();
-    assert!(missing.is_empty(), "codes without a fixture: {missing:?}");
 }

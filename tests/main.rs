@@ -7,6 +7,7 @@ mod cel;
 mod cli;
 mod codes;
 mod diff;
+mod docs;
 mod faults;
 mod fixtures;
 mod limits;

@@ -1,6 +1,7 @@
 //! Verification: every cross-resource rule fires on a hand-broken bundle
 //! (`fixtures/verify/rules/`) and on the defects of the legacy YAML it reconstructs
-//! (`fixtures/verify/legacy/`); each case is a YAML file or a folder of them, and names the
+//! (`fixtures/verify/legacy/`), and every schema code on a case checked against made-up CRDs
+//! (`fixtures/verify/schema/`); each case is a YAML file or a folder of them, and names the
 //! codes it expects on a `# expect = [...]` line. Shipped renders pass every rule, and a render
 //! broken after the fact is refused as an internal error. In CI, every CEL rule of Istio's CRDs
 //! compiles.
@@ -9,8 +10,8 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use meshc::diagnostic::render::{Files, Style, render};
-use meshc::diagnostic::{Code, Fires, Severity};
-use meshc::istio::{self, Input, Inventory, Options, Report, Schemas};
+use meshc::diagnostic::{Code, Severity};
+use meshc::istio::{self, Crds, Input, Inventory, Options, Report, Schemas};
 use meshc::selfcheck::SelfCheckFailed;
 
 use crate::support::{declared_codes, read, root};
@@ -105,35 +106,41 @@ fn rule_and_legacy_fixtures_report_exactly_their_codes() {
     }
 }
 
+/// `schema/<code>.yaml`: one case per schema code, checked against the made-up CRDs of
+/// `schema/crds.yaml` as `meshc verify --crds` checks it; each reports exactly its codes.
 #[test]
-fn every_rule_has_a_fixture_that_fires_it() {
-    let mut fired = BTreeSet::new();
-    for case in cases("rules") {
-        for file in files(&case) {
-            let text = std::fs::read_to_string(file).unwrap();
-            fired.extend(declared_codes(&text, "expect").unwrap_or_default());
-        }
-    }
-    let not_rules = [
-        Code::YamlSyntax,
-        Code::NotAnObject,
-        Code::UnknownKind,
-        Code::VersionNotServed,
-        Code::Metadata,
-        Code::Schema,
-        Code::CelRule,
-        Code::CelUnsupported,
-        Code::Webhook,
-    ];
-    let rules = Code::ALL
-        .iter()
-        .filter(|c| c.fires() != Fires::Profile && !not_rules.contains(c));
-    for code in rules {
-        assert!(
-            fired.contains(code.as_str()),
-            "no fixture in tests/fixtures/verify/rules fires {}",
-            code.as_str()
-        );
+fn schema_fixtures_report_exactly_their_codes() {
+    let folder = root().join("tests/fixtures/verify/schema");
+    let crds = Crds::load(&[folder.join("crds.yaml")]).unwrap();
+    let cases: Vec<PathBuf> = cases("schema")
+        .into_iter()
+        .filter(|case| !case.ends_with("crds.yaml"))
+        .collect();
+    assert!(cases.len() >= 8, "the schema cases are missing");
+    for case in cases {
+        let text = std::fs::read_to_string(&case).unwrap();
+        let expected = sorted(declared_codes(&text, "expect").unwrap_or_default());
+        assert!(!expected.is_empty(), "{} names no code", case.display());
+        let name = case
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let input = [Input {
+            name: &name,
+            text: &text,
+        }];
+        let options = Options {
+            schemas: Schemas::Crds(&crds),
+            webhook: true,
+            inventory: None,
+            install_file: None,
+        };
+        let report = istio::check(&input, options);
+        let found = sorted(report.diagnostics.iter().map(|d| d.code.to_string()));
+        assert_eq!(found, expected, "codes of {name}");
+        let stem = case.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("schema__{stem}"), human(&report));
     }
 }
 

@@ -295,12 +295,4 @@ mod tests {
         }
         assert_eq!(Code::from_name("unknown-subsets"), None);
     }
-
-    #[test]
-    fn each_document_is_the_code_s_own() {
-        for &code in Code::ALL {
-            let first = code.doc().lines().next().unwrap_or_default();
-            assert_eq!(first, format!("# {code}"));
-        }
-    }
 }
