@@ -486,6 +486,25 @@ mod tests {
     }
 
     #[test]
+    fn a_file_system_error_is_kept_as_the_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("missing").join("out");
+        let error = write_dir(&out, &[]).unwrap_err();
+        assert!(matches!(error, EmitError::NoParent { .. }), "{error:?}");
+        assert!(error.to_string().contains("no parent folder"), "{error}");
+        let cause = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<io::Error>());
+        assert_eq!(cause.map(io::Error::kind), Some(io::ErrorKind::NotFound));
+
+        std::fs::write(dir.path().join("mine.txt"), "mine").unwrap();
+        let error = write_dir(dir.path(), &[]).unwrap_err();
+        assert!(
+            matches!(&error, EmitError::Foreign { files, .. } if files == &["mine.txt"]),
+            "{error:?}"
+        );
+        assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[test]
     fn this_process_runs() {
         assert!(running(i32::try_from(std::process::id()).unwrap_or(1)));
     }

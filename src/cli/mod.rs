@@ -253,15 +253,7 @@ impl Output {
             let files = Files::profile(profile).and_yaml(&failed.sources);
             self.diagnostics(&files, &failed.diagnostics);
         }
-        let internal = Diagnostic::new(
-            Code::Internal,
-            Span::File(profile.name().into()),
-            report::chain(error),
-        )
-        .help(
-            "this is a bug in meshc, not in the profile: please report the profile to the meshc \
-             maintainers (`meshc explain-code internal` says what to send)",
-        );
+        let internal = internal_diagnostic(profile, error);
         self.diagnostics(&Files::profile(profile), &[internal]);
         Exit::Internal
     }
@@ -297,6 +289,19 @@ impl Exit {
             Exit::Success
         }
     }
+}
+
+/// The `internal` diagnostic for meshc's own failure on `profile`: what failed, with its causes.
+fn internal_diagnostic(profile: &Source, error: &InternalError) -> Diagnostic {
+    Diagnostic::new(
+        Code::Internal,
+        Span::File(profile.name().into()),
+        report::chain(error),
+    )
+    .help(
+        "this is a bug in meshc, not in the profile: please report the profile to the meshc \
+         maintainers (`meshc explain-code internal` says what to send)",
+    )
 }
 
 fn write_stderr(text: &str) {
@@ -379,5 +384,71 @@ fn load(path: &Path, output: &Output) -> Result<Source, Exit> {
             Err(output.profile_diagnostics(&source, diagnostics))
         }
         Err(error) => Err(output.error(&error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::selfcheck::SelfCheckFailed;
+
+    #[test]
+    fn internal_is_exit_3_and_any_other_error_exit_1() {
+        let at = Span::File("p.toml".into());
+        let warning = Diagnostic::new(Code::UnusedOptIn, 0..1, "w");
+        let error = Diagnostic::new(Code::UnknownKey, 0..1, "e");
+        let internal = Diagnostic::new(Code::Internal, at, "i");
+        assert_eq!(Exit::for_diagnostics(&[]), Exit::Success);
+        assert_eq!(
+            Exit::for_diagnostics(std::slice::from_ref(&warning)),
+            Exit::Success
+        );
+        assert_eq!(
+            Exit::for_diagnostics(&[warning, error.clone()]),
+            Exit::Invalid
+        );
+        assert_eq!(Exit::for_diagnostics(&[error, internal]), Exit::Internal);
+    }
+
+    #[test]
+    fn meshc_s_own_failure_names_the_profile_and_its_cause() {
+        let profile = Source::new("profiles/prod.toml", "[mesh]\n");
+        let failed = SelfCheckFailed {
+            diagnostics: vec![Diagnostic::new(Code::Schema, 0..1, "x")],
+            sources: Vec::new(),
+        };
+        let internal = internal_diagnostic(&profile, &InternalError::SelfCheckFailed(failed));
+        assert_eq!(internal.code, Code::Internal);
+        assert_eq!(
+            internal.primary.span,
+            Span::File("profiles/prod.toml".into())
+        );
+        assert_eq!(
+            internal.message,
+            "meshc failed on its own output, so nothing was written: the rendered files fail \
+             meshc's own check (1 error)"
+        );
+        assert!(
+            internal
+                .help
+                .is_some_and(|h| h.contains("explain-code internal"))
+        );
+    }
+
+    #[test]
+    fn a_profile_that_cannot_be_read_keeps_its_cause() {
+        let error = read_profile(Path::new("/no/such/profile.toml")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read /no/such/profile.toml")
+        );
+        let cause = error
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            cause.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
     }
 }
