@@ -9,7 +9,8 @@
 //! CEL rules, the admission webhook's rules, rules across resources, and the Istio vocabulary
 //! the compiler shares), on [`yaml`] (YAML read with positions) and [`cel`] (the CEL parser).
 //! `meshc verify` and the self-check both call it; `tests/architecture.rs` keeps the layers
-//! apart.
+//! apart. Both report through [`diagnostic`]: one `Diagnostic`, one code registry, one renderer,
+//! which imports neither side.
 //!
 //! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff
 //! for review), [`explain`] (the plan in words). [`synth`] writes synthetic profiles of any size

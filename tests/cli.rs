@@ -264,3 +264,25 @@ fn schema_describes_the_profile() {
         "profiles/meshc.schema.json is stale; run `cargo run -- schema > profiles/meshc.schema.json`"
     );
 }
+
+#[test]
+fn text_from_yaml_never_reaches_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("evil.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: \"r\\e[2J\\a\"\n  \
+         namespace: \"shop\u{202e}x\"\nspec:\n  host: \"bad_host\u{9b}\"\n",
+    )
+    .unwrap();
+    let output = meshc(&["verify", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[webhook]"), "{stderr}");
+    assert!(
+        !stderr.chars().any(|c| (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+        "a control or bidi character in:\n{stderr:?}"
+    );
+    assert!(stderr.contains("r\u{241b}[2J\u{2407}"), "{stderr}");
+}
