@@ -9,7 +9,7 @@
 use meshc::Failure;
 use meshc::diagnostic::Severity;
 
-use crate::support::{declared_codes, human, read, root};
+use crate::support::{assert_severities_allowed, declared_codes, human, read, root};
 
 /// The folder of the fixtures.
 pub(crate) fn fixtures() -> std::path::PathBuf {
@@ -43,6 +43,8 @@ fn valid_fixtures_compile_and_match_their_snapshots() {
                 panic!("{}: internal error {error:?}", source.name())
             }
         };
+        let warnings: Vec<_> = compiled.warnings.iter().cloned().collect();
+        assert_severities_allowed(&warnings);
         let warnings: Vec<String> = compiled
             .warnings
             .iter()
@@ -82,6 +84,7 @@ fn invalid_fixtures_fail_with_exactly_their_codes() {
         };
         let expected = declared_codes(&expectations(path), "expect")
             .unwrap_or_else(|| panic!("{} has no `# expect = [...]` line", source.name()));
+        assert_severities_allowed(&diagnostics);
         let found: Vec<String> = diagnostics
             .iter()
             .filter(|d| d.severity == Severity::Error)

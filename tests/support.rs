@@ -40,6 +40,20 @@ pub(crate) fn human(source: &Source, diagnostics: &[Diagnostic]) -> String {
     text
 }
 
+/// Fails unless every diagnostic has a severity its code allows (the code's default, or one its
+/// document names).
+pub(crate) fn assert_severities_allowed(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        assert!(
+            d.code.severities().contains(&d.severity),
+            "{} reported as {}, which its code does not allow: {}",
+            d.code,
+            d.severity,
+            d.message
+        );
+    }
+}
+
 /// The codes a fixture declares on a comment line `# <key> = ["a", "b"]`.
 pub(crate) fn declared_codes(text: &str, key: &str) -> Option<Vec<String>> {
     let prefix = format!("# {key} =");

@@ -14,7 +14,7 @@ use meshc::diagnostic::{Code, Severity};
 use meshc::istio::{self, Crds, Input, Inventory, Options, Report, Schemas};
 use meshc::selfcheck::SelfCheckFailed;
 
-use crate::support::{declared_codes, read, root};
+use crate::support::{assert_severities_allowed, declared_codes, read, root};
 
 /// The YAML files of a case (a file, or a folder of files), in name order.
 fn files(case: &Path) -> Vec<PathBuf> {
@@ -98,6 +98,7 @@ fn rule_and_legacy_fixtures_report_exactly_their_codes() {
                 declared_codes(&std::fs::read_to_string(f).unwrap(), "expect").unwrap_or_default()
             }));
             let report = verify_files(&files);
+            assert_severities_allowed(&report.diagnostics);
             let found = sorted(report.diagnostics.iter().map(|f| f.code.to_string()));
             let name = case.file_stem().unwrap().to_string_lossy().into_owned();
             assert_eq!(found, expected, "codes of {folder}/{name}");
@@ -137,6 +138,7 @@ fn schema_fixtures_report_exactly_their_codes() {
             install_file: None,
         };
         let report = istio::check(&input, options);
+        assert_severities_allowed(&report.diagnostics);
         let found = sorted(report.diagnostics.iter().map(|d| d.code.to_string()));
         assert_eq!(found, expected, "codes of {name}");
         let stem = case.file_stem().unwrap().to_string_lossy().into_owned();
