@@ -286,3 +286,19 @@ fn text_from_yaml_never_reaches_the_terminal_raw() {
     );
     assert!(stderr.contains("r\u{241b}[2J\u{2407}"), "{stderr}");
 }
+
+#[test]
+fn a_usage_error_is_json_when_json_is_asked_for() {
+    let output = meshc(&["--message-format", "json", "validate"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    let value: Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(value["type"], "error");
+    assert!(
+        value["message"].as_str().unwrap().contains("<PROFILE>"),
+        "{stderr}"
+    );
+    let human = meshc(&["validate"]);
+    assert_eq!(human.status.code(), Some(2));
+    assert!(text(&human.stderr).starts_with("error: "));
+}

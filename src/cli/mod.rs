@@ -14,7 +14,7 @@ mod synth;
 mod validate;
 mod verify;
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::error::Error;
 use std::ffi::OsString;
 use std::fmt;
@@ -116,15 +116,23 @@ impl From<Exit> for ExitCode {
 
 /// Runs meshc with these arguments.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        // `--help` and `--version` are results, on stdout.
+        Err(error) if !error.use_stderr() => {
+            let _ = error.print();
+            return Exit::Success;
+        }
+        Err(error) if asks_for_json(&args) => {
+            let text = error.to_string();
+            let message = text.trim().trim_start_matches("error: ");
+            write_stderr(&report::failure(message, Style::Json));
+            return Exit::Trouble;
+        }
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                Exit::Trouble
-            } else {
-                Exit::Success
-            };
+            return Exit::Trouble;
         }
     };
     let output = Output::new(&cli.global);
@@ -140,6 +148,14 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
     };
     output.close(closing);
     exit
+}
+
+/// Whether arguments clap refused still asked for JSON, so that a usage error is a JSON object
+/// like every other error.
+fn asks_for_json(args: &[OsString]) -> bool {
+    args.windows(2)
+        .any(|pair| pair[0] == "--message-format" && pair[1] == "json")
+        || args.iter().any(|arg| arg == "--message-format=json")
 }
 
 /// Whether a command ends its output with a [`Summary`]. In JSON, every command that reads a
@@ -158,7 +174,7 @@ struct Output {
     style: Style,
     color: ColorChoice,
     summary: RefCell<Summary>,
-    reported: RefCell<bool>,
+    reported: Cell<bool>,
 }
 
 impl Output {
@@ -180,7 +196,7 @@ impl Output {
             style,
             color: global.color,
             summary: RefCell::new(Summary::default()),
-            reported: RefCell::new(false),
+            reported: Cell::new(false),
         }
     }
 
@@ -202,7 +218,7 @@ impl Output {
             return;
         }
         self.summary.borrow_mut().count(diagnostics);
-        *self.reported.borrow_mut() = true;
+        self.reported.set(true);
         write_stderr(&report::render(diagnostics, files, self.style));
     }
 
@@ -269,7 +285,7 @@ impl Output {
             (Closing::Never, _) => false,
             (_, Style::Json) => true,
             (Closing::Always, Style::Human { .. }) => checked,
-            (Closing::WhenReported, Style::Human { .. }) => *self.reported.borrow(),
+            (Closing::WhenReported, Style::Human { .. }) => self.reported.get(),
         };
         if print {
             write_stderr(&summary.render(self.style));
