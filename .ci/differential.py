@@ -5,10 +5,13 @@ document, on accept or reject.
 usage: differential.py --meshc BIN --check CHECK --crds CRDS --families yaml,schema PATH...
 
 A document is rejected by a tool when it reports an error of a compared family there:
-- meshc: the `family` of each JSON finding (`yaml`, `schema`, `rules`, `webhook`);
+- meshc: the family of each JSON diagnostic's code (FAMILIES below: `yaml`, `schema`, `rules`,
+  `webhook`), read from the diagnostics meshc prints on stderr with `--message-format json`;
 - check: `webhook` for messages starting with "webhook: ", `schema` for the others (YAML
   errors, metadata, CRD schema and CEL), so `yaml` and `schema` are one family on its side.
-Cross-resource rules (`rules`) are meshc's own: check has none, so they are never compared.
+Cross-resource rules (`rules`) are meshc's own: check has none, so they are never compared. A
+code meshc reports that FAMILIES does not know fails the run, so that a new code is classified
+rather than silently left out.
 
 IstioOperator documents are left out: check validates them against istioctl's Go types
 (iop-fields.json); no CRD describes them, and meshc checks them only in its own renders.
@@ -19,6 +22,35 @@ import json
 import re
 import subprocess
 import sys
+
+# The check behind each code meshc reports on YAML (`meshc explain-code` lists them all).
+FAMILIES = {
+    "yaml-syntax": "yaml",
+    "not-an-object": "yaml",
+    "unknown-kind": "schema",
+    "version-not-served": "schema",
+    "metadata": "schema",
+    "schema": "schema",
+    "cel-rule": "schema",
+    "cel-unsupported": "schema",
+    "webhook": "webhook",
+    "unknown-destination-host": "rules",
+    "unknown-subset": "rules",
+    "duplicate-destination-rule": "rules",
+    "conflicting-virtual-service-host": "rules",
+    "unknown-gateway": "rules",
+    "gateway-host-mismatch": "rules",
+    "ingress-bypasses-subsets": "rules",
+    "multiple-default-telemetry": "rules",
+    "unknown-telemetry-provider": "rules",
+    "provider-kind-mismatch": "rules",
+    "failover-without-outlier-detection": "rules",
+    "selector-matches-no-workload": "rules",
+    "per-try-exceeds-timeout": "rules",
+    "retries-cut-by-timeout": "rules",
+    "duplicate-object": "rules",
+    "operator-not-alone": "rules",
+}
 
 LINE = re.compile(r"^(?P<path>.*?):(?P<doc>\d+|-): (?P<obj>.*?): (?P<at>.*?): "
                   r"(?P<level>error|warning|skipped): (?P<msg>.*)$")
@@ -47,14 +79,25 @@ def meshc_rejects(meshc, crds, paths, families):
                          capture_output=True, text=True)
     if run.returncode not in (0, 1):
         sys.exit("meshc verify failed (%d): %s" % (run.returncode, run.stderr))
-    rejected = {}
-    for line in run.stdout.splitlines():
-        finding = json.loads(line)
-        family = "schema" if finding["family"] == "yaml" else finding["family"]
-        if finding["level"] == "error" and family in families:
-            doc = "-" if finding["document"] is None else str(finding["document"])
-            rejected.setdefault((finding["file"], doc), []).append(
-                "%s[%s] %s: %s" % (finding["path"] or ".", finding["code"], finding["line"], finding["message"]))
+    rejected, summary = {}, None
+    for line in run.stderr.splitlines():
+        record = json.loads(line)
+        if record["type"] == "summary":
+            summary = record
+            continue
+        if record["type"] != "diagnostic":
+            sys.exit("meshc verify: %s" % line)
+        if record["code"] not in FAMILIES:
+            sys.exit("differential.py: classify meshc's code %s in FAMILIES" % record["code"])
+        family = FAMILIES[record["code"]]
+        family = "schema" if family == "yaml" else family
+        if record["severity"] == "error" and family in families:
+            at = record["locations"][0]
+            doc = "-" if at["document"] is None else str(at["document"])
+            rejected.setdefault((at["file"], doc), []).append(
+                "%s[%s] %s: %s" % (at["path"] or ".", record["code"], at["line"], record["message"]))
+    if summary is None:
+        sys.exit("meshc verify: no summary object at the end of its output")
     return rejected
 
 

@@ -9,7 +9,8 @@
 //! CEL rules, the admission webhook's rules, rules across resources, and the Istio vocabulary
 //! the compiler shares), on [`yaml`] (YAML read with positions) and [`cel`] (the CEL parser).
 //! `meshc verify` and the self-check both call it; `tests/architecture.rs` keeps the layers
-//! apart.
+//! apart. Both report through [`diagnostic`]: one `Diagnostic`, one code registry, one renderer,
+//! which imports neither side.
 //!
 //! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff
 //! for review), [`explain`] (the plan in words). [`synth`] writes synthetic profiles of any size
@@ -35,9 +36,13 @@ pub mod synth;
 pub mod validate;
 pub mod yaml;
 
+use std::error::Error;
+use std::fmt;
+
 use diagnostic::Diagnostics;
 use plan::Plan;
-use render::File;
+use render::{File, RenderError};
+use selfcheck::SelfCheckFailed;
 use source::Source;
 use validate::Checked;
 
@@ -69,8 +74,33 @@ impl Compiled {
 pub enum Failure {
     /// The profile is invalid; the diagnostics say why.
     Invalid(Diagnostics),
-    /// meshc produced output it cannot vouch for: a bug in meshc.
-    Internal(Vec<String>),
+    /// meshc failed on its own: a bug in meshc.
+    Internal(InternalError),
+}
+
+/// meshc failed on a valid profile: a bug in meshc, never the profile's fault. It keeps its
+/// cause.
+#[derive(Debug)]
+pub enum InternalError {
+    /// A template failed.
+    Template(RenderError),
+    /// The rendered files fail meshc's own check.
+    SelfCheckFailed(SelfCheckFailed),
+}
+
+impl fmt::Display for InternalError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("meshc failed on its own output, so nothing was written")
+    }
+}
+
+impl Error for InternalError {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        match self {
+            Self::Template(error) => Some(error),
+            Self::SelfCheckFailed(error) => Some(error),
+        }
+    }
 }
 
 /// Parses and validates a profile.
@@ -84,14 +114,12 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let checked = check(source).map_err(Failure::Invalid)?;
     let plan = plan::build(&checked.profile);
     let header = header(source.name());
-    let files = render::render(&plan, &header)
-        .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?;
-    selfcheck::check(&files, &checked.profile).map_err(|findings| {
-        Failure::Internal(findings.iter().map(ToString::to_string).collect())
-    })?;
+    let template = |error| Failure::Internal(InternalError::Template(error));
+    let files = render::render(&plan, &header).map_err(template)?;
+    selfcheck::check(&files, &checked.profile)
+        .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
     Ok(Compiled {
-        kustomization: render::kustomization(&files, &header)
-            .map_err(|e| Failure::Internal(vec![format!("a template failed: {e}")]))?,
+        kustomization: render::kustomization(&files, &header).map_err(template)?,
         files,
         plan,
         warnings: checked.warnings,

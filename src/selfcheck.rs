@@ -6,12 +6,38 @@
 //! The admission webhook's rules are left out here: they would double the check's time, and
 //! tests hold every shipped render and fixture to them instead.
 
-use crate::istio::{self, Finding, Input, Inventory, Options, Schemas, Workload};
+use std::fmt;
+
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::istio::{self, Input, Inventory, Options, Schemas, Workload};
 use crate::model::Profile;
 use crate::render::{File, OPERATOR_FILE};
+use crate::source::Source;
+
+/// The rendered files fail meshc's own check: a bug in meshc.
+#[derive(Debug)]
+pub struct SelfCheckFailed {
+    /// Every error found, in the rendered files.
+    pub diagnostics: Vec<Diagnostic>,
+    /// The text of each rendered file they point into.
+    pub sources: Vec<Source>,
+}
+
+impl fmt::Display for SelfCheckFailed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let count = self.diagnostics.len();
+        write!(
+            f,
+            "the rendered files fail meshc's own check ({count} {})",
+            if count == 1 { "error" } else { "errors" }
+        )
+    }
+}
+
+impl std::error::Error for SelfCheckFailed {}
 
 /// Checks the rendered files of `profile`; `Err` holds every error found.
-pub fn check(files: &[File], profile: &Profile) -> Result<(), Vec<Finding>> {
+pub fn check(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {
@@ -28,12 +54,15 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), Vec<Finding>> {
             install_file: Some(OPERATOR_FILE),
         },
     );
-    let errors: Vec<Finding> = report.errors().cloned().collect();
-    if errors.is_empty() {
-        Ok(())
-    } else {
-        Err(errors)
+    if report.errors().next().is_none() {
+        return Ok(());
     }
+    let mut diagnostics = report.diagnostics;
+    diagnostics.retain(|d| d.severity == Severity::Error);
+    Err(SelfCheckFailed {
+        diagnostics,
+        sources: report.sources,
+    })
 }
 
 /// Everything the profile declares: its services and the pods behind them. The gateways come

@@ -1,5 +1,6 @@
-//! A profile's text and name, and the mapping from byte offsets to lines and columns. It sits
-//! below [`crate::diagnostic`], which points into sources, and imports nothing of the crate.
+//! An input file's text and name (a profile, or a YAML file a diagnostic points into), and the
+//! mapping from byte offsets to lines and columns. It sits below [`crate::diagnostic`], which
+//! points into sources, and imports nothing of the crate.
 
 use std::ops::Range;
 
@@ -53,6 +54,16 @@ impl Source {
         Position { line, column }
     }
 
+    /// Line `line` (1-based), without its line break; `None` past the end.
+    pub fn line(&self, line: usize) -> Option<&str> {
+        let start = *self.line_starts.get(line.checked_sub(1)?)?;
+        let end = self
+            .line_starts
+            .get(line)
+            .map_or(self.text.len(), |next| next - 1);
+        Some(&self.text[start..end])
+    }
+
     /// Clamps a span to the text and to character boundaries, so that slicing never panics.
     pub fn clamp(&self, span: &Range<usize>) -> Range<usize> {
         let start = self.floor_char_boundary(span.start.min(self.text.len()));
@@ -80,6 +91,16 @@ mod tests {
         // byte 11 is after "namé" (é is two bytes), the fifth character of line 2
         assert_eq!(source.position(11), Position { line: 2, column: 5 });
         assert_eq!(source.position(999), Position { line: 3, column: 1 });
+    }
+
+    #[test]
+    fn lines_come_without_their_break() {
+        let source = Source::new("a.yaml", "a: 1\r\nb: 2\n");
+        assert_eq!(source.line(1), Some("a: 1\r"));
+        assert_eq!(source.line(2), Some("b: 2"));
+        assert_eq!(source.line(3), Some(""));
+        assert_eq!(source.line(4), None);
+        assert_eq!(source.line(0), None);
     }
 
     #[test]

@@ -4,6 +4,8 @@
 //! - the checker's side ([`CHECKER`]: the Istio checker, the YAML reader, the CEL front end, the
 //!   simulator) imports nothing of the compiler or of the tools ([`COMPILER_AND_TOOLS`]), nor
 //!   the crate root's pipeline (`crate::compile`);
+//! - what both sides share ([`SHARED`]: diagnostics, sources) imports neither side;
+//! - only [`RENDERER`] uses annotate-snippets, so diagnostics look the same everywhere;
 //! - no compiler stage imports a later one ([`STAGES`]);
 //! - no two top-level modules import each other, directly or around a longer cycle (the crate
 //!   root, `lib.rs`, counts as one: it imports the stages it runs);
@@ -37,6 +39,12 @@ const COMPILER_AND_TOOLS: &[&str] = &[
     "drift",
     "folder",
 ];
+
+/// What the compiler and the checker both use, which must import neither.
+const SHARED: &[&str] = &["diagnostic", "source"];
+
+/// The one file that draws diagnostics with annotate-snippets.
+const RENDERER: &str = "src/diagnostic/render/human.rs";
 
 /// The compiler's stages in order; a stage may import the stages of its own rank and before.
 const STAGES: &[&[&str]] = &[
@@ -375,6 +383,14 @@ fn violations(files: &[(String, String)]) -> Vec<String> {
                 "{file} has {lines} lines, over {MAX_LINES}: split it into modules"
             ));
         }
+        let draws = tokens(text)
+            .into_iter()
+            .find(|(token, _)| *token == Token::Ident("annotate_snippets".to_string()));
+        if let Some((_, line)) = draws.filter(|_| file != RENDERER) {
+            found.push(format!(
+                "{file}:{line}: annotate_snippets: only {RENDERER} draws diagnostics"
+            ));
+        }
     }
     let imports: Vec<Import> = files
         .iter()
@@ -402,6 +418,16 @@ fn violations(files: &[(String, String)]) -> Vec<String> {
                 "{file}:{line}: {written}: the checker's side ({from}) imports {to}; it must know \
                  nothing of the compiler or its tools ({})",
                 COMPILER_AND_TOOLS.join(", ")
+            ));
+        }
+        if SHARED.contains(&from.as_str())
+            && (CHECKER.contains(&to.as_str())
+                || COMPILER_AND_TOOLS.contains(&to.as_str())
+                || to == ROOT)
+        {
+            found.push(format!(
+                "{file}:{line}: {written}: {from} is shared by the compiler and the checker; it \
+                 must import neither"
             ));
         }
         if let (Some(a), Some(b)) = (rank(from), rank(to))
@@ -570,10 +596,21 @@ fn each_rule_can_fail() {
         file("src/main.rs", "fn main() { meshc::cli::run(); }\n"),
         file("src/profile/mod.rs", ""),
         file("src/diff/mod.rs", ""),
+        file(
+            "src/diagnostic/location.rs",
+            "use crate::yaml::Node;\nuse crate::cli::Output;\n",
+        ),
+        file(
+            "src/cli/mod.rs",
+            "// annotate_snippets\nuse annotate_snippets::Renderer;\n",
+        ),
+        file(RENDERER, "use annotate_snippets::Renderer;\n"),
     ];
     let found = violations(&files);
     let expected = [
         "src/yaml/mod.rs has 1001 lines, over 1000: split it into modules",
+        "src/cli/mod.rs:2: annotate_snippets: only src/diagnostic/render/human.rs draws \
+         diagnostics",
         "src/istio/rules/inventory.rs:3: crate::model: the checker's side (istio) imports model; \
          it must know nothing of the compiler or its tools (profile, validate, model, plan, \
          render, selfcheck, emit, cli, diff, explain, synth, drift, folder)",
@@ -585,6 +622,10 @@ fn each_rule_can_fail() {
          selfcheck, emit, cli, diff, explain, synth, drift, folder)",
         "src/plan/mod.rs:2: crate::render: stage plan imports render, a later stage (profile → \
          validate/model → plan → render → selfcheck → emit)",
+        "src/diagnostic/location.rs:1: crate::yaml: diagnostic is shared by the compiler and the \
+         checker; it must import neither",
+        "src/diagnostic/location.rs:2: crate::cli: diagnostic is shared by the compiler and the \
+         checker; it must import neither",
         // The checker's import of `crate::compile` closes two cycles through the root.
         "import cycle crate → plan → model → istio → crate: src/lib.rs:2 imports plan; \
          src/plan/mod.rs:1 imports crate::model; src/model/mod.rs:1 imports crate::istio; \

@@ -1,6 +1,30 @@
 //! The command line as users run it: streams, exit codes, message formats, output folders.
 
+use std::collections::BTreeSet;
+
+use serde_json::Value;
+
 use crate::support::{meshc, root, text};
+
+/// The JSON objects a command printed on stderr; stdout must hold none.
+fn json_stream(args: &[&str]) -> Vec<Value> {
+    let mut all = vec!["--message-format", "json"];
+    all.extend(args);
+    let output = meshc(&all);
+    let stderr = text(&output.stderr);
+    assert!(
+        !text(&output.stdout).contains("\"type\""),
+        "diagnostics go to stderr"
+    );
+    stderr
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
+        .collect()
+}
+
+fn keys(value: &Value) -> BTreeSet<String> {
+    value.as_object().unwrap().keys().cloned().collect()
+}
 
 #[test]
 fn render_streams_every_file_behind_a_source_comment() {
@@ -67,12 +91,75 @@ fn diagnostics_name_file_line_column_code_and_fix() {
         "json",
         bad.to_str().unwrap(),
     ]);
-    let line = text(&json.stderr);
-    let value: serde_json::Value = serde_json::from_str(line.trim()).unwrap();
+    let lines = text(&json.stderr);
+    let value: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(value["code"], "unknown-key");
+    let at = &value["locations"][0];
     assert_eq!(
-        (value["line"].as_u64(), value["column"].as_u64()),
+        (at["line"].as_u64(), at["column"].as_u64()),
         (Some(2), Some(1))
+    );
+}
+
+#[test]
+fn validate_and_verify_print_the_same_json_shape() {
+    let validate = json_stream(&[
+        "validate",
+        "tests/fixtures/invalid/canary-subset-undeclared/profile.toml",
+    ]);
+    let verify = json_stream(&["verify", "tests/fixtures/verify/rules/unknown-subset.yaml"]);
+    for stream in [&validate, &verify] {
+        assert!(stream.len() >= 2, "{stream:?}");
+        let (last, diagnostics) = stream.split_last().unwrap();
+        assert_eq!(last["type"], "summary", "the stream ends with its summary");
+        assert_eq!(last["errors"].as_u64(), Some(diagnostics.len() as u64));
+        assert!(diagnostics.iter().all(|d| d["type"] == "diagnostic"));
+    }
+    let (profile, yaml) = (&validate[0], &verify[0]);
+    assert_eq!(
+        (&profile["code"], &yaml["code"]),
+        (
+            &Value::from("unknown-subset"),
+            &Value::from("unknown-subset")
+        )
+    );
+    assert_eq!(keys(profile), keys(yaml));
+    assert_eq!(keys(&profile["locations"][0]), keys(&yaml["locations"][0]));
+    assert_eq!(keys(validate.last().unwrap()), keys(verify.last().unwrap()));
+    // What differs is only which fields apply.
+    assert_eq!(profile["locations"][0]["path"], Value::Null);
+    assert_eq!(
+        yaml["locations"][0]["path"],
+        "spec.http[0].route[0].destination.subset"
+    );
+    assert_eq!(profile["locations"][0]["column"], 36);
+}
+
+#[test]
+fn explain_code_prints_a_code_s_document() {
+    let output = meshc(&["explain-code", "unknown-subset"]);
+    assert_eq!(output.status.code(), Some(0));
+    let document = text(&output.stdout);
+    assert!(document.starts_with("# unknown-subset\n"), "{document}");
+    assert!(document.contains("## How to fix"), "{document}");
+
+    let misspelt = meshc(&["explain-code", "unknown-subsets"]);
+    assert_eq!(misspelt.status.code(), Some(2));
+    assert!(misspelt.stdout.is_empty());
+    let stderr = text(&misspelt.stderr);
+    assert!(
+        stderr.contains("did you mean `unknown-subset`?"),
+        "{stderr}"
+    );
+
+    let list = meshc(&["explain-code"]);
+    assert_eq!(list.status.code(), Some(0));
+    let list = text(&list.stdout);
+    assert_eq!(list.lines().count(), meshc::diagnostic::Code::ALL.len());
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("unknown-subset ") && l.ends_with("defines")),
+        "{list}"
     );
 }
 
@@ -176,4 +263,42 @@ fn schema_describes_the_profile() {
         text(&output.stdout).trim_end(),
         "profiles/meshc.schema.json is stale; run `cargo run -- schema > profiles/meshc.schema.json`"
     );
+}
+
+#[test]
+fn text_from_yaml_never_reaches_the_terminal_raw() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("evil.yaml");
+    std::fs::write(
+        &file,
+        "apiVersion: networking.istio.io/v1\nkind: DestinationRule\nmetadata:\n  name: \"r\\e[2J\\a\"\n  \
+         namespace: \"shop\u{202e}x\"\nspec:\n  host: \"bad_host\u{9b}\"\n",
+    )
+    .unwrap();
+    let output = meshc(&["verify", file.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("error[webhook]"), "{stderr}");
+    assert!(
+        !stderr.chars().any(|c| (c.is_control() && c != '\n')
+            || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
+        "a control or bidi character in:\n{stderr:?}"
+    );
+    assert!(stderr.contains("r\u{241b}[2J\u{2407}"), "{stderr}");
+}
+
+#[test]
+fn a_usage_error_is_json_when_json_is_asked_for() {
+    let output = meshc(&["--message-format", "json", "validate"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = text(&output.stderr);
+    let value: Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert_eq!(value["type"], "error");
+    assert!(
+        value["message"].as_str().unwrap().contains("<PROFILE>"),
+        "{stderr}"
+    );
+    let human = meshc(&["validate"]);
+    assert_eq!(human.status.code(), Some(2));
+    assert!(text(&human.stderr).starts_with("error: "));
 }

@@ -16,7 +16,11 @@ fn an_oversized_profile_is_refused_before_parsing() {
     let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
     assert_eq!(codes, [Code::TooLarge]);
     let diagnostic = diagnostics.iter().next().unwrap();
-    assert_eq!(diagnostic.span, 0..0, "it points at the start of the file");
+    assert_eq!(
+        diagnostic.profile_span(),
+        Some(0..0),
+        "it points at the start of the file"
+    );
     assert!(
         diagnostic.message.contains(&MAX_PROFILE_BYTES.to_string()),
         "{}",
@@ -121,7 +125,7 @@ fn tenants_times_services_are_bounded() {
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].code, Code::TooLarge);
     assert!(found[0].message.contains("201202"), "{}", found[0].message);
-    assert_eq!(&source.text()[found[0].span.clone()], "t0");
+    assert_eq!(&source.text()[found[0].profile_span().unwrap()], "t0");
 }
 
 #[test]

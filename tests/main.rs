@@ -5,7 +5,9 @@
 mod architecture;
 mod cel;
 mod cli;
+mod codes;
 mod diff;
+mod docs;
 mod faults;
 mod fixtures;
 mod limits;

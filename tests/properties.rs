@@ -12,7 +12,7 @@ use std::fmt::Write;
 
 use meshc::Failure;
 use meshc::cel::{BinaryOp, Expr};
-use meshc::diagnostic::report::{self, Style};
+use meshc::diagnostic::render::{self as report, Files, Style};
 use meshc::diagnostic::{Code, Diagnostic, Severity};
 use meshc::source::Source;
 use proptest::prelude::*;
@@ -966,7 +966,7 @@ fn write(spec: &Spec) -> (String, Expected) {
 fn located(source: &Source, diagnostics: &[Diagnostic]) -> Result<(), TestCaseError> {
     prop_assert!(!diagnostics.is_empty(), "refused without a diagnostic");
     prop_assert!(
-        diagnostics.iter().any(|d| d.severity() == Severity::Error),
+        diagnostics.iter().any(|d| d.severity == Severity::Error),
         "refused without an error"
     );
     for diagnostic in diagnostics {
@@ -975,15 +975,17 @@ fn located(source: &Source, diagnostics: &[Diagnostic]) -> Result<(), TestCaseEr
             "internal: {}",
             diagnostic.message
         );
+        let span = diagnostic.profile_span();
         prop_assert!(
-            diagnostic.span.start <= diagnostic.span.end
-                && diagnostic.span.end <= source.text().len() + 1,
+            span.as_ref()
+                .is_some_and(|s| s.start <= s.end && s.end <= source.text().len() + 1),
             "span {:?} outside a {}-byte file",
-            diagnostic.span,
+            span,
             source.text().len()
         );
     }
-    let human = report::render(source, diagnostics, Style::Human { color: false });
+    let files = Files::profile(source);
+    let human = report::render(diagnostics, &files, Style::Human { color: false });
     prop_assert!(human.contains(" --> "), "no location in:\n{human}");
     // Profile text never reaches a terminal raw: no escape sequence, no carriage return.
     prop_assert!(
@@ -991,13 +993,14 @@ fn located(source: &Source, diagnostics: &[Diagnostic]) -> Result<(), TestCaseEr
             || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')),
         "a control or bidi character in:\n{human:?}"
     );
-    let json = report::render(source, diagnostics, Style::Json);
+    let json = report::render(diagnostics, &files, Style::Json);
     for line in json.lines() {
         let value: serde_json::Value =
             serde_json::from_str(line).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(value["code"].is_string(), "{line}");
-        prop_assert!(value["line"].as_u64().is_some_and(|l| l >= 1), "{line}");
-        prop_assert!(value["column"].as_u64().is_some_and(|c| c >= 1), "{line}");
+        let at = &value["locations"][0];
+        prop_assert!(at["line"].as_u64().is_some_and(|l| l >= 1), "{line}");
+        prop_assert!(at["column"].as_u64().is_some_and(|c| c >= 1), "{line}");
     }
     Ok(())
 }
@@ -1028,11 +1031,11 @@ proptest! {
         let compiled = match meshc::compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
-                let text = report::render(&source, &diagnostics.sorted(), Style::Human { color: false });
+                let text = report::render(&diagnostics.sorted(), &Files::profile(&source), Style::Human { color: false });
                 return Err(TestCaseError::fail(format!("refused:\n{text}\n{profile}")));
             }
-            Err(Failure::Internal(findings)) => {
-                return Err(TestCaseError::fail(format!("internal: {findings:?}\n{profile}")));
+            Err(Failure::Internal(error)) => {
+                return Err(TestCaseError::fail(format!("internal: {error:?}\n{profile}")));
             }
         };
         let mut found = BTreeSet::new();
@@ -1268,8 +1271,8 @@ fn compile_any(name: &str, bytes: Vec<u8>) -> Result<bool, TestCaseError> {
             located(&source, &diagnostics.sorted())?;
             Ok(false)
         }
-        Err(Failure::Internal(findings)) => Err(TestCaseError::fail(format!(
-            "internal error {findings:?} on:\n{}",
+        Err(Failure::Internal(error)) => Err(TestCaseError::fail(format!(
+            "internal error {error:?} on:\n{}",
             source.text()
         ))),
     }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use meshc::diagnostic::Diagnostic;
-use meshc::diagnostic::report::{self, Style};
+use meshc::diagnostic::render::{self, Checked, Files, Style, Summary};
 use meshc::source::Source;
 
 /// The repository root.
@@ -26,14 +26,32 @@ pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Diag
     meshc::profile::decode(name, bytes)
 }
 
-/// Diagnostics as a person sees them, without colour.
+/// A profile's diagnostics as `meshc validate` prints them, without colour: each with its
+/// source, then the summary line.
 pub(crate) fn human(source: &Source, diagnostics: &[Diagnostic]) -> String {
-    let mut text = report::render(source, diagnostics, Style::Human { color: false });
-    if let Some(summary) = report::summary(diagnostics) {
-        text.push_str(&summary);
-        text.push('\n');
-    }
+    let style = Style::Human { color: false };
+    let mut text = render::render(diagnostics, &Files::profile(source), style);
+    let mut summary = Summary {
+        files: Checked::Profiles(vec![source.name().to_string()]),
+        ..Summary::default()
+    };
+    summary.count(diagnostics);
+    text.push_str(&summary.render(style));
     text
+}
+
+/// Fails unless every diagnostic has a severity its code allows (the code's default, or one its
+/// document names).
+pub(crate) fn assert_severities_allowed(diagnostics: &[Diagnostic]) {
+    for d in diagnostics {
+        assert!(
+            d.code.severities().contains(&d.severity),
+            "{} reported as {}, which its code does not allow: {}",
+            d.code,
+            d.severity,
+            d.message
+        );
+    }
 }
 
 /// The codes a fixture declares on a comment line `# <key> = ["a", "b"]`.

@@ -1,6 +1,7 @@
 //! Verification: every cross-resource rule fires on a hand-broken bundle
 //! (`fixtures/verify/rules/`) and on the defects of the legacy YAML it reconstructs
-//! (`fixtures/verify/legacy/`); each case is a YAML file or a folder of them, and names the
+//! (`fixtures/verify/legacy/`), and every schema code on a case checked against made-up CRDs
+//! (`fixtures/verify/schema/`); each case is a YAML file or a folder of them, and names the
 //! codes it expects on a `# expect = [...]` line. Shipped renders pass every rule, and a render
 //! broken after the fact is refused as an internal error. In CI, every CEL rule of Istio's CRDs
 //! compiles.
@@ -8,9 +9,12 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use meshc::istio::{self, Code, Family, Finding, Input, Inventory, Level, Options, Schemas};
+use meshc::diagnostic::render::{Files, Style, render};
+use meshc::diagnostic::{Code, Severity};
+use meshc::istio::{self, Crds, Input, Inventory, Options, Report, Schemas};
+use meshc::selfcheck::SelfCheckFailed;
 
-use crate::support::{declared_codes, read, root};
+use crate::support::{assert_severities_allowed, declared_codes, read, root};
 
 /// The YAML files of a case (a file, or a folder of files), in name order.
 fn files(case: &Path) -> Vec<PathBuf> {
@@ -40,8 +44,14 @@ fn cases(folder: &str) -> Vec<PathBuf> {
     entries(&root().join("tests/fixtures/verify").join(folder))
 }
 
+/// Diagnostics as `meshc verify` prints them, without colour.
+fn human(report: &Report) -> String {
+    let files = Files::yaml(&report.sources);
+    render(&report.diagnostics, &files, Style::Human { color: false })
+}
+
 /// `meshc verify` without CRDs on `paths`, named relative to the repository.
-fn check(paths: &[PathBuf]) -> Vec<Finding> {
+fn check(paths: &[PathBuf]) -> Report {
     let files: Vec<(String, String)> = paths
         .iter()
         .map(|path| {
@@ -62,15 +72,15 @@ fn check(paths: &[PathBuf]) -> Vec<Finding> {
         inventory: None,
         install_file: None,
     };
-    istio::check(&inputs, options).findings
+    istio::check(&inputs, options)
 }
 
-/// `meshc verify` without CRDs, reduced to the rules across resources (the webhook's rules
-/// have fixtures of their own) and YAML errors.
-fn verify_files(paths: &[PathBuf]) -> Vec<Finding> {
-    let mut findings = check(paths);
-    findings.retain(|f| matches!(f.family(), Family::Rules | Family::Yaml));
-    findings
+/// `meshc verify` without CRDs, reduced to the rules across resources and YAML errors (the
+/// webhook's rules have fixtures of their own).
+fn verify_files(paths: &[PathBuf]) -> Report {
+    let mut report = check(paths);
+    report.diagnostics.retain(|f| f.code != Code::Webhook);
+    report
 }
 
 fn sorted(codes: impl IntoIterator<Item = String>) -> Vec<String> {
@@ -87,51 +97,64 @@ fn rule_and_legacy_fixtures_report_exactly_their_codes() {
             let expected = sorted(files.iter().flat_map(|f| {
                 declared_codes(&std::fs::read_to_string(f).unwrap(), "expect").unwrap_or_default()
             }));
-            let findings = verify_files(&files);
-            let found = sorted(findings.iter().map(|f| f.code.as_str().to_string()));
+            let report = verify_files(&files);
+            assert_severities_allowed(&report.diagnostics);
+            let found = sorted(report.diagnostics.iter().map(|f| f.code.to_string()));
             let name = case.file_stem().unwrap().to_string_lossy().into_owned();
             assert_eq!(found, expected, "codes of {folder}/{name}");
-            let text: String = findings.iter().map(|f| format!("{f}\n")).collect();
-            insta::assert_snapshot!(format!("{folder}__{name}"), text);
+            insta::assert_snapshot!(format!("{folder}__{name}"), human(&report));
         }
     }
 }
 
+/// `schema/<code>.yaml`: one case per schema code, checked against the made-up CRDs of
+/// `schema/crds.yaml` as `meshc verify --crds` checks it; each reports exactly its codes.
 #[test]
-fn every_verify_code_is_in_the_readme() {
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
-    for code in Code::ALL {
-        assert!(
-            readme.contains(&format!("| `{}` |", code.as_str())),
-            "README's verification table lacks {}",
-            code.as_str()
-        );
-    }
-}
-
-#[test]
-fn every_rule_has_a_fixture_that_fires_it() {
-    let mut fired = BTreeSet::new();
-    for case in cases("rules") {
-        for file in files(&case) {
-            let text = std::fs::read_to_string(file).unwrap();
-            fired.extend(declared_codes(&text, "expect").unwrap_or_default());
-        }
-    }
-    for code in Code::ALL.iter().filter(|c| c.family() == Family::Rules) {
-        assert!(
-            fired.contains(code.as_str()),
-            "no fixture in tests/fixtures/verify/rules fires {}",
-            code.as_str()
-        );
+fn schema_fixtures_report_exactly_their_codes() {
+    let folder = root().join("tests/fixtures/verify/schema");
+    let crds = Crds::load(&[folder.join("crds.yaml")]).unwrap();
+    let cases: Vec<PathBuf> = cases("schema")
+        .into_iter()
+        .filter(|case| !case.ends_with("crds.yaml"))
+        .collect();
+    assert!(cases.len() >= 8, "the schema cases are missing");
+    for case in cases {
+        let text = std::fs::read_to_string(&case).unwrap();
+        let expected = sorted(declared_codes(&text, "expect").unwrap_or_default());
+        assert!(!expected.is_empty(), "{} names no code", case.display());
+        let name = case
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let input = [Input {
+            name: &name,
+            text: &text,
+        }];
+        let options = Options {
+            schemas: Schemas::Crds(&crds),
+            webhook: true,
+            inventory: None,
+            install_file: None,
+        };
+        let report = istio::check(&input, options);
+        assert_severities_allowed(&report.diagnostics);
+        let found = sorted(report.diagnostics.iter().map(|d| d.code.to_string()));
+        assert_eq!(found, expected, "codes of {name}");
+        let stem = case.file_stem().unwrap().to_string_lossy().into_owned();
+        insta::assert_snapshot!(format!("schema__{stem}"), human(&report));
     }
 }
 
 #[test]
 fn shipped_renders_pass_every_rule() {
     for name in ["minimal", "dev", "prod"] {
-        let findings = verify_files(&files(&root().join("out").join(name)));
-        assert!(findings.is_empty(), "out/{name}: {findings:#?}");
+        let report = verify_files(&files(&root().join("out").join(name)));
+        assert!(
+            report.diagnostics.is_empty(),
+            "out/{name}:\n{}",
+            human(&report)
+        );
     }
 }
 
@@ -166,18 +189,21 @@ fn renders_pass_the_webhook_rules() {
             inventory: Some(Inventory::default()),
             install_file: None,
         };
-        let errors: Vec<String> = istio::check(&inputs, options)
-            .findings
-            .iter()
-            .filter(|f| f.family() == Family::Webhook && f.level == Level::Error)
-            .map(ToString::to_string)
-            .collect();
-        assert!(errors.is_empty(), "{}: {errors:#?}", profile.display());
+        let mut report = istio::check(&inputs, options);
+        report
+            .diagnostics
+            .retain(|f| f.code == Code::Webhook && f.severity == Severity::Error);
+        assert!(
+            report.diagnostics.is_empty(),
+            "{}:\n{}",
+            profile.display(),
+            human(&report)
+        );
     }
 }
 
 /// A render of the prod profile, changed by `edit` before verification.
-fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), Vec<Finding>> {
+fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), SelfCheckFailed> {
     let source = read(&root().join("profiles/prod.toml"), &root()).unwrap();
     let checked = meshc::check(&source).unwrap();
     let mut files = meshc::compile(&source).unwrap().files;
@@ -301,13 +327,22 @@ fn a_broken_render_is_an_internal_error() {
         ),
     ];
     for (code, file, edit) in cases {
-        let findings = broken_render(file, edit).expect_err(code);
+        let failed = broken_render(file, edit).expect_err(code);
         assert!(
-            findings
+            failed
+                .diagnostics
                 .iter()
-                .any(|f| f.code.as_str() == *code && f.level == Level::Error),
-            "{code} expected from the edit of {file}, found: {:#?}",
-            findings.iter().map(ToString::to_string).collect::<Vec<_>>()
+                .any(|f| f.code.as_str() == *code && f.severity == Severity::Error),
+            "{code} expected from the edit of {file}, found:\n{}",
+            render(
+                &failed.diagnostics,
+                &Files::yaml(&failed.sources),
+                Style::Human { color: false }
+            )
+        );
+        assert!(
+            failed.sources.iter().any(|s| s.name() == *file),
+            "the failure keeps the text of {file}"
         );
     }
 }
@@ -330,11 +365,12 @@ fn verify_exits_as_the_readme_says() {
     );
     let broken = meshc(&["verify", "tests/fixtures/verify/rules/unknown-subset.yaml"]);
     assert_eq!(broken.status.code(), Some(1));
-    let stdout = String::from_utf8_lossy(&broken.stdout);
+    assert!(broken.stdout.is_empty(), "diagnostics go to stderr");
+    let stderr = String::from_utf8_lossy(&broken.stderr);
+    assert!(stderr.contains("error[unknown-subset]"), "{stderr}");
     assert!(
-        stdout
-            .contains("tests/fixtures/verify/rules/unknown-subset.yaml:20: error[unknown-subset]"),
-        "{stdout}"
+        stderr.contains("--> tests/fixtures/verify/rules/unknown-subset.yaml:20:"),
+        "{stderr}"
     );
     assert_eq!(
         meshc(&["verify", "no/such/file.yaml"]).status.code(),
@@ -347,10 +383,9 @@ fn verify_exits_as_the_readme_says() {
         "tests/fixtures/verify/rules/unknown-gateway.yaml",
     ]);
     let line: serde_json::Value =
-        serde_json::from_slice(json.stdout.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        serde_json::from_slice(json.stderr.split(|b| *b == b'\n').next().unwrap()).unwrap();
     assert_eq!(line["code"], "unknown-gateway");
-    assert_eq!(line["family"], "rules");
-    assert_eq!(line["line"], 8);
+    assert_eq!(line["locations"][0]["line"], 8);
 }
 
 /// CI only (with `MESHC_SHARED` set): every distinct `x-kubernetes-validations` rule of Istio's

@@ -10,7 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use meshc::istio::webhook::{self, Level, WebhookFinding, referee_path};
+use meshc::diagnostic::Severity;
+use meshc::istio::webhook::{self, WebhookFinding, referee_path};
 
 use crate::support::{read, root};
 
@@ -58,20 +59,13 @@ fn documents(path: &Path) -> Vec<serde_json::Value> {
         .collect()
 }
 
-fn level_name(level: Level) -> &'static str {
-    match level {
-        Level::Error => "error",
-        Level::Warning => "warning",
-    }
-}
-
 fn show(findings: &[WebhookFinding]) -> String {
     findings
         .iter()
         .map(|f| {
             format!(
                 "  {} {}: {}\n",
-                level_name(f.level),
+                f.severity.as_str(),
                 referee_path(&f.path),
                 f.message
             )
@@ -111,7 +105,7 @@ fn fixtures_give_exactly_their_findings() {
             let (head, part) = line.split_once(": ").unwrap_or((line, ""));
             let (level, at) = head.split_once(' ').unwrap_or((head, ""));
             let found = unmatched.iter().position(|f| {
-                level_name(f.level) == level
+                f.severity.as_str() == level
                     && referee_path(&f.path) == at
                     && f.message.contains(part)
             });
@@ -347,8 +341,8 @@ fn webhook_agrees_with_the_referee() {
             };
             let findings = webhook::check(&document);
             let mine: Vec<&WebhookFinding> = findings.iter().filter(|f| !suppressed(f)).collect();
-            let my_error = mine.iter().any(|f| f.level == Level::Error);
-            let my_warning = mine.iter().any(|f| f.level == Level::Warning);
+            let my_error = mine.iter().any(|f| f.severity == Severity::Error);
+            let my_warning = mine.iter().any(|f| f.severity == Severity::Warning);
             let their_error = verdict.is_some_and(|v| v.webhook_error);
             let their_warning = verdict.is_some_and(|v| v.webhook_warning);
             errors += usize::from(their_error);

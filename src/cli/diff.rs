@@ -1,11 +1,10 @@
 //! `meshc diff OLD NEW`: each side a profile (compiled here) or a rendered folder (read back).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Output, load};
+use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
 use crate::{Failure, compile};
 
@@ -44,15 +43,15 @@ impl DiffArgs {
             &new,
         ) {
             Ok(report) => report,
-            Err(error) => return output.trouble(&error.to_string()),
+            Err(error) => return output.error(&error),
         };
         let text = match self.format {
             Format::Text => diff::text(&report, output.stdout_color()),
             Format::Markdown => diff::markdown(&report),
             Format::Json => diff::json(&report),
         };
-        if let Err(error) = std::io::stdout().lock().write_all(text.as_bytes()) {
-            return output.trouble(&format!("cannot write to stdout: {error}"));
+        if write_stdout(&text, output) != Exit::Success {
+            return Exit::Trouble;
         }
         if report.resources.is_empty() {
             Exit::Success
@@ -66,29 +65,32 @@ impl DiffArgs {
 fn side(path: &Path, output: &Output) -> Result<Vec<Resource>, ()> {
     if path.is_dir() {
         return diff::read_folder(path).map_err(|error| {
-            output.trouble(&error.to_string());
+            output.error(&error);
         });
     }
     let source = load(path, output).map_err(|_| ())?;
-    let compiled = match compile(&source) {
+    let mut compiled = match compile(&source) {
         Ok(compiled) => compiled,
         Err(Failure::Invalid(diagnostics)) => {
-            output.diagnostics(&source, diagnostics);
+            output.profile_diagnostics(&source, diagnostics);
             output.trouble(&format!(
                 "{} is not a valid profile, so there is nothing to compare",
                 path.display()
             ));
             return Err(());
         }
-        Err(Failure::Internal(findings)) => {
-            output.internal(&findings);
+        Err(Failure::Internal(error)) => {
+            output.internal(&source, &error);
             return Err(());
         }
     };
+    output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
     let mut resources = Vec::new();
     for file in &compiled.files {
+        // The render passed meshc's own check, so its files read back; if one does not, the
+        // error says which.
         resources.extend(diff::parse(file.name, &file.content).map_err(|error| {
-            output.internal(&[error.to_string()]);
+            output.error(&error);
         })?);
     }
     Ok(resources)

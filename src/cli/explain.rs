@@ -1,11 +1,10 @@
 //! `meshc explain PROFILE [--service NAME]`.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Output, load};
+use super::{Exit, Output, load, write_stdout};
 use crate::diagnostic::suggest;
 use crate::explain::explain;
 use crate::{Failure, compile};
@@ -26,14 +25,14 @@ impl ExplainArgs {
             Ok(source) => source,
             Err(exit) => return exit,
         };
-        let compiled = match compile(&source) {
+        let mut compiled = match compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
-                output.diagnostics(&source, diagnostics);
-                return Exit::Invalid;
+                return output.profile_diagnostics(&source, diagnostics);
             }
-            Err(Failure::Internal(findings)) => return output.internal(&findings),
+            Err(Failure::Internal(error)) => return output.internal(&source, &error),
         };
+        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         let text = match explain(&compiled.plan, self.service.as_deref()) {
             Ok(text) => text,
             Err(unknown) => {
@@ -47,9 +46,6 @@ impl ExplainArgs {
                 ));
             }
         };
-        match std::io::stdout().lock().write_all(text.as_bytes()) {
-            Ok(()) => Exit::Success,
-            Err(error) => output.trouble(&format!("cannot write to stdout: {error}")),
-        }
+        write_stdout(&text, output)
     }
 }

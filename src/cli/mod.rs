@@ -1,25 +1,33 @@
 //! The command line: arguments, reading the profile, printing diagnostics, exit codes.
 //!
 //! This is the only module that prints. Library stages return data; each subcommand turns it
-//! into output here and into one of the [`Exit`] codes.
+//! into output here and into one of the [`Exit`] codes. Every diagnostic, error and summary goes
+//! to stderr through [`Output`], in the one form [`crate::diagnostic::render`] gives them;
+//! stdout holds only a command's result (YAML, a diff, an explanation, a document).
 
 mod diff;
 mod explain;
+mod explain_code;
 mod render;
 mod schema;
 mod synth;
 mod validate;
 mod verify;
 
+use std::cell::{Cell, RefCell};
+use std::error::Error;
 use std::ffi::OsString;
+use std::fmt;
 use std::io::{IsTerminal, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::diagnostic::Diagnostics;
-use crate::diagnostic::report::{self, Style};
+use crate::InternalError;
+use crate::diagnostic::render as report;
+use crate::diagnostic::render::{Checked, Files, Style, Summary};
+use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::profile;
 use crate::source::Source;
@@ -78,6 +86,9 @@ enum Command {
     /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
     /// --crds, and rules across resources.
     Verify(verify::VerifyArgs),
+    /// Print the document of a diagnostic code (what it catches, why, an example, the fix), or
+    /// list every code.
+    ExplainCode(explain_code::ExplainCodeArgs),
     /// Print a synthetic profile of a given size, for benchmarks.
     #[command(hide = true)]
     Synth(synth::SynthArgs),
@@ -105,34 +116,65 @@ impl From<Exit> for ExitCode {
 
 /// Runs meshc with these arguments.
 pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
-    let cli = match Cli::try_parse_from(args) {
+    let args: Vec<OsString> = args.into_iter().collect();
+    let cli = match Cli::try_parse_from(&args) {
         Ok(cli) => cli,
+        // `--help` and `--version` are results, on stdout.
+        Err(error) if !error.use_stderr() => {
+            let _ = error.print();
+            return Exit::Success;
+        }
+        Err(error) if asks_for_json(&args) => {
+            let text = error.to_string();
+            let message = text.trim().trim_start_matches("error: ");
+            write_stderr(&report::failure(message, Style::Json));
+            return Exit::Trouble;
+        }
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                Exit::Trouble
-            } else {
-                Exit::Success
-            };
+            return Exit::Trouble;
         }
     };
     let output = Output::new(&cli.global);
-    match cli.command {
-        Command::Render(args) => args.run(&output),
-        Command::Validate(args) => args.run(&output),
-        Command::Schema => schema::run(),
-        Command::Diff(args) => args.run(&output),
-        Command::Explain(args) => args.run(&output),
-        Command::Verify(args) => args.run(&output),
-        Command::Synth(args) => args.run(),
-    }
+    let (exit, closing) = match cli.command {
+        Command::Render(args) => (args.run(&output), Closing::WhenReported),
+        Command::Validate(args) => (args.run(&output), Closing::Always),
+        Command::Schema => (schema::run(&output), Closing::Never),
+        Command::Diff(args) => (args.run(&output), Closing::WhenReported),
+        Command::Explain(args) => (args.run(&output), Closing::WhenReported),
+        Command::Verify(args) => (args.run(&output), Closing::Always),
+        Command::ExplainCode(args) => (args.run(&output), Closing::Never),
+        Command::Synth(args) => (args.run(&output), Closing::Never),
+    };
+    output.close(closing);
+    exit
 }
 
-/// Where and how diagnostics and errors are printed.
+/// Whether arguments clap refused still asked for JSON, so that a usage error is a JSON object
+/// like every other error.
+fn asks_for_json(args: &[OsString]) -> bool {
+    args.windows(2)
+        .any(|pair| pair[0] == "--message-format" && pair[1] == "json")
+        || args.iter().any(|arg| arg == "--message-format=json")
+}
+
+/// Whether a command ends its output with a [`Summary`]. In JSON, every command that reads a
+/// profile or YAML does, so that a tool knows the stream is complete; in human form, the
+/// checking commands always do (the count is their verdict), the others only after printing a
+/// diagnostic.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    Never,
+    WhenReported,
+    Always,
+}
+
+/// Where and how diagnostics and errors are printed (stderr), and the summary they add up to.
 struct Output {
     style: Style,
     color: ColorChoice,
-    format: MessageFormat,
+    summary: RefCell<Summary>,
+    reported: Cell<bool>,
 }
 
 impl Output {
@@ -152,8 +194,9 @@ impl Output {
         };
         Self {
             style,
-            format: global.message_format,
             color: global.color,
+            summary: RefCell::new(Summary::default()),
+            reported: Cell::new(false),
         }
     }
 
@@ -169,58 +212,176 @@ impl Output {
         }
     }
 
-    /// Prints diagnostics, and in human form a closing count.
-    fn diagnostics(&self, source: &Source, diagnostics: Diagnostics) {
-        let sorted = diagnostics.sorted();
-        let mut text = report::render(source, &sorted, self.style);
-        if matches!(self.style, Style::Human { .. })
-            && let Some(summary) = report::summary(&sorted)
-        {
-            text.push_str(&summary);
-            text.push('\n');
+    /// Prints diagnostics about `files` and counts them.
+    fn diagnostics(&self, files: &Files<'_>, diagnostics: &[Diagnostic]) {
+        if diagnostics.is_empty() {
+            return;
         }
-        let _ = std::io::stderr().write_all(text.as_bytes());
+        self.summary.borrow_mut().count(diagnostics);
+        self.reported.set(true);
+        write_stderr(&report::render(diagnostics, files, self.style));
     }
 
-    /// Prints an error that is not about the profile's content (I/O, usage).
+    /// Prints a profile's diagnostics, in the order of the file; the exit code they call for.
+    fn profile_diagnostics(&self, source: &Source, diagnostics: Diagnostics) -> Exit {
+        let sorted = diagnostics.sorted();
+        self.diagnostics(&Files::profile(source), &sorted);
+        Exit::for_diagnostics(&sorted)
+    }
+
+    /// Records that a profile was read.
+    fn read_profile(&self, source: &Source) {
+        let mut summary = self.summary.borrow_mut();
+        match &mut summary.files {
+            Checked::Profiles(names) => names.push(source.name().to_string()),
+            Checked::Yaml(_) => {}
+        }
+    }
+
+    /// Records what a check of YAML covered.
+    fn checked_yaml(&self, files: usize, objects: usize, schemas: bool) {
+        let mut summary = self.summary.borrow_mut();
+        summary.files = Checked::Yaml(files);
+        summary.objects = Some(objects);
+        summary.schemas = Some(schemas);
+    }
+
+    /// Prints a failure that is not about an input's content.
+    fn failure(&self, message: &str) {
+        write_stderr(&report::failure(message, self.style));
+    }
+
+    /// Prints an error that is not about an input's content (I/O, usage): exit 2.
     fn trouble(&self, message: &str) -> Exit {
-        self.message("error", message);
+        self.failure(message);
         Exit::Trouble
     }
 
-    /// Prints findings of meshc's own checks: a bug in meshc.
-    fn internal(&self, findings: &[String]) -> Exit {
-        for finding in findings {
-            self.message("internal error", finding);
+    /// Prints an error and its causes: exit 2.
+    fn error(&self, error: &(dyn Error + 'static)) -> Exit {
+        self.trouble(&report::chain(error))
+    }
+
+    /// Prints meshc's own failure on `profile`: what its check of its own output found, then
+    /// an `internal` diagnostic about the profile. Exit 3.
+    fn internal(&self, profile: &Source, error: &InternalError) -> Exit {
+        if let InternalError::SelfCheckFailed(failed) = error {
+            let files = Files::profile(profile).and_yaml(&failed.sources);
+            self.diagnostics(&files, &failed.diagnostics);
         }
-        self.message(
-            "internal error",
-            "meshc's check of its own output failed, so nothing was written; please report this \
-             profile to the meshc maintainers",
-        );
+        let internal = internal_diagnostic(profile, error);
+        self.diagnostics(&Files::profile(profile), &[internal]);
         Exit::Internal
     }
 
-    fn message(&self, level: &str, message: &str) {
-        let line = match self.style {
-            Style::Json => serde_json::json!({ "severity": level, "message": message }).to_string(),
-            Style::Human { .. } => format!("{level}: {message}"),
+    /// Ends the output with the summary, as `closing` asks.
+    fn close(&self, closing: Closing) {
+        let summary = self.summary.borrow();
+        let checked = match &summary.files {
+            Checked::Profiles(names) => !names.is_empty(),
+            Checked::Yaml(_) => true,
         };
-        let _ = writeln!(std::io::stderr(), "{line}");
+        let print = match (closing, self.style) {
+            (Closing::Never, _) => false,
+            (_, Style::Json) => true,
+            (Closing::Always, Style::Human { .. }) => checked,
+            (Closing::WhenReported, Style::Human { .. }) => self.reported.get(),
+        };
+        if print {
+            write_stderr(&summary.render(self.style));
+        }
+    }
+}
+
+impl Exit {
+    /// The exit code for a set of diagnostics: `internal` is meshc's own failure (3), any
+    /// other error refuses the input (1).
+    fn for_diagnostics(diagnostics: &[Diagnostic]) -> Self {
+        if diagnostics.iter().any(|d| d.code == Code::Internal) {
+            Exit::Internal
+        } else if diagnostics.iter().any(|d| d.severity == Severity::Error) {
+            Exit::Invalid
+        } else {
+            Exit::Success
+        }
+    }
+}
+
+/// The `internal` diagnostic for meshc's own failure on `profile`: what failed, with its causes.
+fn internal_diagnostic(profile: &Source, error: &InternalError) -> Diagnostic {
+    Diagnostic::new(
+        Code::Internal,
+        Span::File(profile.name().into()),
+        report::chain(error),
+    )
+    .help(
+        "this is a bug in meshc, not in the profile: please report the profile to the meshc \
+         maintainers (`meshc explain-code internal` says what to send)",
+    )
+}
+
+fn write_stderr(text: &str) {
+    let _ = std::io::stderr().lock().write_all(text.as_bytes());
+}
+
+/// Writes a command's result to stdout; a failure to write is exit 2.
+fn write_stdout(text: &str, output: &Output) -> Exit {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Ok(()) => Exit::Success,
+        Err(source) => output.error(&CannotWriteStdout { source }),
+    }
+}
+
+/// Stdout that cannot be written (a closed pipe, a full disk).
+#[derive(Debug)]
+struct CannotWriteStdout {
+    source: std::io::Error,
+}
+
+impl fmt::Display for CannotWriteStdout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("cannot write to stdout")
+    }
+}
+
+impl Error for CannotWriteStdout {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.source)
+    }
+}
+
+/// A profile or folder that cannot be read.
+#[derive(Debug)]
+struct CannotRead {
+    path: PathBuf,
+    source: std::io::Error,
+}
+
+impl fmt::Display for CannotRead {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot read {}", self.path.display())
+    }
+}
+
+impl Error for CannotRead {
+    fn source(&self) -> Option<&(dyn Error + 'static)> {
+        Some(&self.source)
     }
 }
 
 /// Reads a profile. I/O problems are `Err` (exit 2); text that is not UTF-8 is a profile
 /// error with a location (exit 1), reported through `Ok(Err(..))`.
-fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, String> {
-    let name = path.to_string_lossy().into_owned();
-    let file = std::fs::File::open(path).map_err(|e| format!("cannot read {name}: {e}"))?;
+fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, CannotRead> {
+    let cannot = |source| CannotRead {
+        path: path.to_path_buf(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(cannot)?;
     let mut bytes = Vec::new();
     // One byte past the limit is enough to know the profile is too large.
     let limit = u64::try_from(MAX_PROFILE_BYTES).unwrap_or(u64::MAX) + 1;
-    file.take(limit)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("cannot read {name}: {e}"))?;
+    file.take(limit).read_to_end(&mut bytes).map_err(cannot)?;
+    let name = path.to_string_lossy().into_owned();
     Ok(profile::decode(name, bytes).map_err(|invalid| {
         let (source, diagnostic) = *invalid;
         (source, diagnostic.into())
@@ -230,11 +391,80 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, St
 /// Reads and reports; `Err` holds the exit code when the profile could not be read.
 fn load(path: &Path, output: &Output) -> Result<Source, Exit> {
     match read_profile(path) {
-        Ok(Ok(source)) => Ok(source),
-        Ok(Err((source, diagnostics))) => {
-            output.diagnostics(&source, diagnostics);
-            Err(Exit::Invalid)
+        Ok(Ok(source)) => {
+            output.read_profile(&source);
+            Ok(source)
         }
-        Err(message) => Err(output.trouble(&message)),
+        Ok(Err((source, diagnostics))) => {
+            output.read_profile(&source);
+            Err(output.profile_diagnostics(&source, diagnostics))
+        }
+        Err(error) => Err(output.error(&error)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::selfcheck::SelfCheckFailed;
+
+    #[test]
+    fn internal_is_exit_3_and_any_other_error_exit_1() {
+        let at = Span::File("p.toml".into());
+        let warning = Diagnostic::new(Code::UnusedOptIn, 0..1, "w");
+        let error = Diagnostic::new(Code::UnknownKey, 0..1, "e");
+        let internal = Diagnostic::new(Code::Internal, at, "i");
+        assert_eq!(Exit::for_diagnostics(&[]), Exit::Success);
+        assert_eq!(
+            Exit::for_diagnostics(std::slice::from_ref(&warning)),
+            Exit::Success
+        );
+        assert_eq!(
+            Exit::for_diagnostics(&[warning, error.clone()]),
+            Exit::Invalid
+        );
+        assert_eq!(Exit::for_diagnostics(&[error, internal]), Exit::Internal);
+    }
+
+    #[test]
+    fn meshc_s_own_failure_names_the_profile_and_its_cause() {
+        let profile = Source::new("profiles/prod.toml", "[mesh]\n");
+        let failed = SelfCheckFailed {
+            diagnostics: vec![Diagnostic::new(Code::Schema, 0..1, "x")],
+            sources: Vec::new(),
+        };
+        let internal = internal_diagnostic(&profile, &InternalError::SelfCheckFailed(failed));
+        assert_eq!(internal.code, Code::Internal);
+        assert_eq!(
+            internal.primary.span,
+            Span::File("profiles/prod.toml".into())
+        );
+        assert_eq!(
+            internal.message,
+            "meshc failed on its own output, so nothing was written: the rendered files fail \
+             meshc's own check (1 error)"
+        );
+        assert!(
+            internal
+                .help
+                .is_some_and(|h| h.contains("explain-code internal"))
+        );
+    }
+
+    #[test]
+    fn a_profile_that_cannot_be_read_keeps_its_cause() {
+        let error = read_profile(Path::new("/no/such/profile.toml")).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("cannot read /no/such/profile.toml")
+        );
+        let cause = error
+            .source()
+            .and_then(|e| e.downcast_ref::<std::io::Error>());
+        assert_eq!(
+            cause.map(std::io::Error::kind),
+            Some(std::io::ErrorKind::NotFound)
+        );
     }
 }

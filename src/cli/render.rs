@@ -1,11 +1,10 @@
 //! `meshc render PROFILE [--out DIR [--check]]`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::Args;
 
-use super::{Exit, Output, load};
+use super::{CannotRead, Exit, Output, load, write_stdout};
 use crate::render::File;
 use crate::{Failure, compile, drift, emit, folder};
 
@@ -33,27 +32,18 @@ impl RenderArgs {
         let mut compiled = match compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
-                output.diagnostics(&source, diagnostics);
-                return Exit::Invalid;
+                return output.profile_diagnostics(&source, diagnostics);
             }
-            Err(Failure::Internal(findings)) => return output.internal(&findings),
+            Err(Failure::Internal(error)) => return output.internal(&source, &error),
         };
-        if !compiled.warnings.is_empty() {
-            output.diagnostics(&source, std::mem::take(&mut compiled.warnings));
-        }
+        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         match &self.out {
             Some(dir) if self.check => check(dir, &self.profile, &compiled.into_folder(), output),
             Some(dir) => match emit::write_dir(dir, &compiled.into_folder()) {
                 Ok(()) => Exit::Success,
-                Err(error) => output.trouble(&error.message),
+                Err(error) => output.error(&error),
             },
-            None => {
-                let stream = emit::stream(&compiled.files);
-                match std::io::stdout().lock().write_all(stream.as_bytes()) {
-                    Ok(()) => Exit::Success,
-                    Err(error) => output.trouble(&format!("cannot write to stdout: {error}")),
-                }
-            }
+            None => write_stdout(&emit::stream(&compiled.files), output),
         }
     }
 }
@@ -62,28 +52,31 @@ impl RenderArgs {
 fn check(dir: &Path, profile: &Path, files: &[File], output: &Output) -> Exit {
     let entries = match folder::read(dir) {
         Ok(entries) => entries,
-        Err(error) => return output.trouble(&format!("cannot read {}: {error}", dir.display())),
+        Err(source) => {
+            let error = CannotRead {
+                path: dir.to_path_buf(),
+                source,
+            };
+            return output.error(&error);
+        }
     };
     let drifts = drift::compare(entries.as_deref(), files);
     if drifts.is_empty() {
         return Exit::Success;
     }
     let diff = drift::unified_diff(&dir.to_string_lossy(), &drifts);
-    if let Err(error) = std::io::stdout().lock().write_all(diff.as_bytes()) {
-        return output.trouble(&format!("cannot write to stdout: {error}"));
+    if write_stdout(&diff, output) != Exit::Success {
+        return Exit::Trouble;
     }
     let count = drifts.len();
-    output.message(
-        "error",
-        &format!(
-            "{} differs from a fresh render of {} ({count} {}); run `meshc render {} --out {}` \
+    output.failure(&format!(
+        "{} differs from a fresh render of {} ({count} {}); run `meshc render {} --out {}` \
              and commit the result",
-            dir.display(),
-            profile.display(),
-            if count == 1 { "file" } else { "files" },
-            profile.display(),
-            dir.display()
-        ),
-    );
+        dir.display(),
+        profile.display(),
+        if count == 1 { "file" } else { "files" },
+        profile.display(),
+        dir.display()
+    ));
     Exit::Invalid
 }

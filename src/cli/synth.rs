@@ -1,12 +1,10 @@
 //! `meshc synth`: a synthetic profile of a given size on stdout, for benchmarks (hidden from
 //! `--help`: it is a tool for measuring meshc, not for describing a mesh).
 
-use std::io::Write;
-
 use clap::Args;
 use clap::builder::RangedU64ValueParser;
 
-use super::Exit;
+use super::{Exit, Output, write_stdout};
 use crate::synth::{self, Shape};
 
 /// Arguments of `meshc synth`.
@@ -24,21 +22,12 @@ pub(super) struct SynthArgs {
 }
 
 impl SynthArgs {
-    pub(super) fn run(&self) -> Exit {
+    pub(super) fn run(&self, output: &Output) -> Exit {
         let shape = Shape {
             services: self.services,
             tenants: self.tenants,
             regions: self.regions,
         };
-        match std::io::stdout()
-            .lock()
-            .write_all(synth::profile(shape).as_bytes())
-        {
-            Ok(()) => Exit::Success,
-            Err(error) => {
-                eprintln!("error: cannot write to stdout: {error}");
-                Exit::Trouble
-            }
-        }
+        write_stdout(&synth::profile(shape), output)
     }
 }

@@ -21,16 +21,8 @@ impl ValidateArgs {
             Err(exit) => return exit,
         };
         match check(&source) {
-            Ok(checked) => {
-                if !checked.warnings.is_empty() {
-                    output.diagnostics(&source, checked.warnings);
-                }
-                Exit::Success
-            }
-            Err(diagnostics) => {
-                output.diagnostics(&source, diagnostics);
-                Exit::Invalid
-            }
+            Ok(checked) => output.profile_diagnostics(&source, checked.warnings),
+            Err(diagnostics) => output.profile_diagnostics(&source, diagnostics),
         }
     }
 }

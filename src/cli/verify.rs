@@ -1,14 +1,13 @@
 //! `meshc verify PATH... [--crds FILE|DIR]`: checks any Istio YAML, hand-written too, with the
 //! Istio checker ([`crate::istio`]); this file only turns its report into output.
 
-use std::fmt::Write as _;
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, MessageFormat, Output};
-use crate::istio::{self, Crds, Level, Options, Report, Schemas};
+use super::{Exit, Output};
+use crate::diagnostic::render::Files;
+use crate::istio::{self, Crds, Options, Schemas};
 
 /// Arguments of `meshc verify`.
 #[derive(Debug, Args)]
@@ -26,7 +25,7 @@ impl VerifyArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
         let crds = match Crds::load(&self.crds) {
             Ok(crds) => crds,
-            Err(error) => return output.trouble(&error.to_string()),
+            Err(error) => return output.error(&error),
         };
         let options = Options {
             schemas: if crds.is_empty() {
@@ -40,51 +39,10 @@ impl VerifyArgs {
         };
         let report = match istio::check_paths(&self.paths, options) {
             Ok(report) => report,
-            Err(error) => return output.trouble(&error.to_string()),
+            Err(error) => return output.error(&error),
         };
-        print(output, &report, crds.is_empty());
-        if report.count(Level::Error) > 0 {
-            Exit::Invalid
-        } else {
-            Exit::Success
-        }
+        output.checked_yaml(report.files, report.objects, !crds.is_empty());
+        output.diagnostics(&Files::yaml(&report.sources), &report.diagnostics);
+        Exit::for_diagnostics(&report.diagnostics)
     }
-}
-
-fn print(output: &Output, report: &Report, no_crds: bool) {
-    let mut text = String::new();
-    match output.format {
-        MessageFormat::Json => {
-            for finding in &report.findings {
-                let mut object = serde_json::to_value(finding).unwrap_or_default();
-                if let Some(map) = object.as_object_mut() {
-                    map.insert(
-                        "family".into(),
-                        serde_json::to_value(finding.family()).unwrap_or_default(),
-                    );
-                }
-                text.push_str(&object.to_string());
-                text.push('\n');
-            }
-        }
-        MessageFormat::Human => {
-            for finding in &report.findings {
-                text.push_str(&finding.to_string());
-                text.push('\n');
-            }
-            if no_crds {
-                text.push_str(
-                    "note: no --crds given: objects were not checked against their schemas\n",
-                );
-            }
-            let _ = writeln!(
-                text,
-                "{} objects checked, {} errors, {} warnings",
-                report.objects,
-                report.count(Level::Error),
-                report.count(Level::Warning)
-            );
-        }
-    }
-    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

@@ -1,169 +1,263 @@
-//! The stable diagnostic codes: one per rule, never renamed once released.
+//! The code registry: every stable diagnostic code meshc reports, from a profile or from Istio
+//! YAML, exactly once, with its default severity, where it fires, a one-line summary and its
+//! document (`docs/codes/<code>.md`, embedded), which `meshc explain-code` prints.
+
+use std::fmt;
 
 use serde::Serialize;
 
 use super::Severity;
 
-/// Declares a closed set of stable codes: an enum whose variants carry a kebab-case name and one
-/// more property (`severity`, or a verify family), with `ALL`, `as_str` and `summary` (the first
-/// line of the variant's doc comment). Both diagnostic enums use it, so they cannot drift apart.
-macro_rules! stable_codes {
+/// Where a code fires: checking a TOML profile, checking Istio YAML, or both with one meaning.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fires {
+    /// `meshc validate`, `render`, `explain` and `diff` on a profile.
+    Profile,
+    /// `meshc verify`, and the render's check of its own output.
+    Yaml,
+    /// Either.
+    Both,
+}
+
+impl Fires {
+    /// How the code table says it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Fires::Profile => "profile",
+            Fires::Yaml => "YAML",
+            Fires::Both => "both",
+        }
+    }
+}
+
+/// Declares the registry: each code with its kebab-case name, its severities (the default
+/// first, then the others a finding may carry, as its document says) and where it fires; the
+/// first line of its doc comment is its summary, and `docs/codes/<name>.md` its document.
+macro_rules! registry {
     (
         $(#[$meta:meta])*
-        pub enum $code:ident, $property:ident: $kind:ident {
-            $($(#[doc = $doc:literal])+ $variant:ident = $name:literal, $value:ident;)+
+        pub enum $code:ident {
+            $(
+                #[doc = $summary:literal]
+                $variant:ident = $name:literal, $default:ident $(| $other:ident)*, $fires:ident;
+            )+
         }
     ) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
         pub enum $code {
-            $($(#[doc = $doc])+ $variant,)+
+            $(#[doc = $summary] $variant,)+
         }
 
         impl $code {
-            /// Every code, in declaration order.
+            /// Every code, in the order of the code table.
             pub const ALL: &'static [$code] = &[$($code::$variant,)+];
 
-            /// The stable kebab-case name of the code.
+            /// The stable kebab-case name, printed as `error[<name>]`.
             pub fn as_str(self) -> &'static str {
                 match self {
                     $($code::$variant => $name,)+
                 }
             }
 
-            /// The code's property, as declared beside its name.
-            pub fn $property(self) -> $kind {
+            /// The severity a diagnostic of this code has unless its document says otherwise.
+            pub fn severity(self) -> Severity {
                 match self {
-                    $($code::$variant => $kind::$value,)+
+                    $($code::$variant => Severity::$default,)+
                 }
             }
 
-            /// One line on what the rule checks, from the variant's doc comment.
+            /// Every severity a diagnostic of this code may have, the default first.
+            pub fn severities(self) -> &'static [Severity] {
+                match self {
+                    $($code::$variant => &[Severity::$default $(, Severity::$other)*],)+
+                }
+            }
+
+            /// Where the code fires.
+            pub fn fires(self) -> Fires {
+                match self {
+                    $($code::$variant => Fires::$fires,)+
+                }
+            }
+
+            /// What the rule catches, in one line.
             pub fn summary(self) -> &'static str {
                 match self {
-                    $($code::$variant => stable_codes!(@first $($doc)+),)+
+                    $($code::$variant => $summary.trim_ascii(),)+
+                }
+            }
+
+            /// The code's document: what it catches, why it matters, an example, the fix.
+            pub fn doc(self) -> &'static str {
+                match self {
+                    $($code::$variant => include_str!(concat!("../../docs/codes/", $name, ".md")),)+
                 }
             }
         }
     };
-    (@first $first:literal $($rest:literal)*) => { $first.trim_ascii() };
 }
-pub(crate) use stable_codes;
 
-stable_codes! {
-    /// A stable identifier of a diagnostic rule, printed as `error[<code>]`; its severity says
-    /// whether the rule refuses the profile.
-    pub enum Code, severity: Severity {
-        /// meshc failed on a profile it should handle: a bug, reported instead of a crash.
-        Internal = "internal", Error;
-        /// The profile is not UTF-8 text.
-        NotUtf8 = "not-utf8", Error;
-        /// The profile exceeds a size limit (bytes, nesting, string length, entries, generated items).
-        TooLarge = "too-large", Error;
-        /// The profile is not valid TOML.
-        TomlSyntax = "toml-syntax", Error;
-        /// A key appears twice in one table.
-        DuplicateKey = "duplicate-key", Error;
-        /// A key that the profile format does not have (often a misspelling).
-        UnknownKey = "unknown-key", Error;
-        /// A value of the wrong type, such as a string where a number belongs.
-        WrongType = "wrong-type", Error;
-        /// A required key is missing.
-        MissingKey = "missing-key", Error;
-        /// A value outside a closed set of choices.
-        UnknownValue = "unknown-value", Error;
-        /// A name that is not a DNS-1123 label (lower case, digits, `-`, at most 63 characters).
-        InvalidName = "invalid-name", Error;
-        /// Two things that must have different names share one.
-        DuplicateName = "duplicate-name", Error;
-        /// One service's pod labels select another service's pods, so its policies would apply there too.
-        OverlappingSelectors = "overlapping-selectors", Error;
-        /// A reference to a service that the profile does not declare.
-        UnknownService = "unknown-service", Error;
-        /// A reference to a subset that the service does not declare.
-        UnknownSubset = "unknown-subset", Error;
-        /// A reference to a retry budget that the profile does not declare.
-        UnknownRetryBudget = "unknown-retry-budget", Error;
-        /// A reference to a region that the profile does not declare.
-        UnknownRegion = "unknown-region", Error;
-        /// A reference to a telemetry provider that the profile does not declare.
-        UnknownProvider = "unknown-provider", Error;
-        /// A provider is used for something its kind cannot do (tracing through an access-log provider).
-        ProviderKindMismatch = "provider-kind-mismatch", Error;
-        /// Region weights do not add up to 100.
-        RegionWeightsSum = "region-weights-sum", Error;
-        /// The weights of a split do not add up to 100.
-        SplitWeightsSum = "split-weights-sum", Error;
-        /// A percentage outside 0 to 100.
-        PercentOutOfRange = "percent-out-of-range", Error;
-        /// A number outside the range its key allows.
-        NumberOutOfRange = "number-out-of-range", Error;
-        /// A duration that Go's `time.ParseDuration` (and so Istio) does not accept.
-        InvalidDuration = "invalid-duration", Error;
-        /// A duration under 1 ms, or not a whole number of milliseconds, which Istio refuses.
-        DurationTooShort = "duration-too-short", Error;
-        /// A retry's per-try timeout is longer than the route's overall timeout.
-        PerTryExceedsTimeout = "per-try-exceeds-timeout", Error;
-        /// The overall timeout ends before every retry can run.
-        RetriesCutByTimeout = "retries-cut-by-timeout", Warning;
-        /// A port outside 1 to 65535.
-        PortOutOfRange = "port-out-of-range", Error;
-        /// A gateway target port below 1024, which needs a root gateway.
-        PrivilegedTargetPort = "privileged-target-port", Error;
-        /// A gateway server port that the ingress gateway's Service does not expose.
-        GatewayPortNotExposed = "gateway-port-not-exposed", Error;
-        /// A JWT issuer or JWKS URI that is not an `https://` URL.
-        JwtUrlNotHttps = "jwt-url-not-https", Error;
-        /// CORS allows any origin and credentials at once, which browsers refuse.
-        CorsWildcardCredentials = "cors-wildcard-credentials", Error;
-        /// A weaker security setting without its explicit opt-in in `security.allow-insecure`.
-        InsecureWithoutOptIn = "insecure-without-opt-in", Error;
-        /// A weaker security setting that the profile opted into.
-        InsecureSetting = "insecure-setting", Warning;
-        /// An opt-in in `security.allow-insecure` that no setting uses.
-        UnusedOptIn = "unused-opt-in", Warning;
-        /// A gateway host `*`, which accepts any Host header.
-        WildcardGatewayHost = "wildcard-gateway-host", Warning;
-        /// A header name that is not a lower-case HTTP token.
-        InvalidHeaderName = "invalid-header-name", Error;
-        /// A header value with characters Envoy refuses.
-        InvalidHeaderValue = "invalid-header-value", Error;
-        /// A host name that is not a valid DNS name.
-        InvalidHost = "invalid-host", Error;
-        /// A Kubernetes label key or value that Kubernetes refuses.
-        InvalidLabel = "invalid-label", Error;
-        /// An HTTP path or path prefix that is not a clean absolute path.
-        InvalidPath = "invalid-path", Error;
-        /// An HTTP method that is not one of the standard methods.
-        InvalidMethod = "invalid-method", Error;
-        /// A regular expression that does not compile (Istio uses RE2).
-        InvalidRegex = "invalid-regex", Error;
-        /// A Kubernetes resource quantity (`500m`, `2Gi`) that does not parse.
-        InvalidQuantity = "invalid-quantity", Error;
-        /// A URL that does not parse.
-        InvalidUrl = "invalid-url", Error;
-        /// An Istio version that meshc cannot target.
-        UnsupportedIstioVersion = "unsupported-istio-version", Error;
-        /// A setting that the targeted Istio release does not support (or not safely).
-        NeedsNewerIstio = "needs-newer-istio", Error;
-        /// A list that must hold at least one entry is empty.
-        EmptyList = "empty-list", Error;
-        /// Two keys that exclude each other are both set, or neither of two required ones.
-        ConflictingKeys = "conflicting-keys", Error;
-        /// A value depends on a setting that is missing (a tenant without JWT, failover without a circuit breaker).
-        MissingDependency = "missing-dependency", Error;
-        /// Autoscaling whose minimum is above its maximum.
-        AutoscaleRange = "autoscale-range", Error;
-        /// A region that fails over to itself.
-        FailoverToSelf = "failover-to-self", Error;
-        /// A caller rule that names no source, which would allow anyone.
-        CallerWithoutSource = "caller-without-source", Error;
-        /// A service that nothing may call: no callers, no gateway route, no tenant.
-        UnreachableService = "unreachable-service", Warning;
-        /// A rate-limited gateway route reaches a service that routes by subsets without any subset.
-        IngressBypassesSubsets = "ingress-bypasses-subsets", Warning;
-        /// A route that can never match because an earlier route catches its requests.
-        UnreachableRoute = "unreachable-route", Warning;
+registry! {
+    /// A stable identifier of a diagnostic rule. Names are never reused or renamed once released.
+    pub enum Code {
+        /// meshc failed on its own: a profile refused without a reason, or a render that fails its own check
+        Internal = "internal", Error, Profile;
+        /// the profile file is not UTF-8 text
+        NotUtf8 = "not-utf8", Error, Profile;
+        /// the profile exceeds a size limit: bytes, nesting, string length, entries, generated items
+        TooLarge = "too-large", Error, Profile;
+        /// the profile is not valid TOML
+        TomlSyntax = "toml-syntax", Error, Profile;
+        /// a key or table is defined twice in one table
+        DuplicateKey = "duplicate-key", Error, Profile;
+        /// a key its table does not have, often a misspelling
+        UnknownKey = "unknown-key", Error, Profile;
+        /// a value of the wrong TOML type, such as a string for a number
+        WrongType = "wrong-type", Error, Profile;
+        /// a required key is missing, or the profile declares no service
+        MissingKey = "missing-key", Error, Profile;
+        /// a value outside its key's closed set of choices
+        UnknownValue = "unknown-value", Error, Profile;
+        /// a name that is not a DNS-1123 label, or another identifier in the wrong format
+        InvalidName = "invalid-name", Error, Profile;
+        /// two things share a name, or a name is taken by a generated resource
+        DuplicateName = "duplicate-name", Error, Profile;
+        /// one service's labels also select another service's pods
+        OverlappingSelectors = "overlapping-selectors", Error, Profile;
+        /// a reference to a service the profile does not declare
+        UnknownService = "unknown-service", Error, Profile;
+        /// a route names a subset the service (profile) or no DestinationRule (YAML) defines
+        UnknownSubset = "unknown-subset", Error, Both;
+        /// a reference to a retry budget the profile does not declare
+        UnknownRetryBudget = "unknown-retry-budget", Error, Profile;
+        /// a region fails over to a region the profile does not declare
+        UnknownRegion = "unknown-region", Error, Profile;
+        /// tracing or access logging names a provider the profile does not declare
+        UnknownProvider = "unknown-provider", Error, Profile;
+        /// a telemetry provider used for what its kind cannot do
+        ProviderKindMismatch = "provider-kind-mismatch", Error, Both;
+        /// the regions' weights do not add up to 100
+        RegionWeightsSum = "region-weights-sum", Error, Profile;
+        /// the weights of a split do not add up to 100
+        SplitWeightsSum = "split-weights-sum", Error, Profile;
+        /// a percentage outside 0 to 100
+        PercentOutOfRange = "percent-out-of-range", Error, Profile;
+        /// a number outside the range its key allows
+        NumberOutOfRange = "number-out-of-range", Error, Profile;
+        /// a duration Go's `time.ParseDuration` (and so Istio) does not accept
+        InvalidDuration = "invalid-duration", Error, Profile;
+        /// a duration under 1 ms or not in whole milliseconds
+        DurationTooShort = "duration-too-short", Error, Profile;
+        /// a retry's per-try timeout is longer than the route's timeout
+        PerTryExceedsTimeout = "per-try-exceeds-timeout", Error, Both;
+        /// 1 + attempts tries of the per-try timeout do not fit the route's timeout
+        RetriesCutByTimeout = "retries-cut-by-timeout", Warning, Both;
+        /// a port outside 1 to 65535
+        PortOutOfRange = "port-out-of-range", Error, Profile;
+        /// a gateway Service target port below 1024, which needs root
+        PrivilegedTargetPort = "privileged-target-port", Error, Profile;
+        /// a gateway server port that the gateway's Service does not expose
+        GatewayPortNotExposed = "gateway-port-not-exposed", Error, Profile;
+        /// a JWT issuer or JWKS URI that is not an `https://` URL
+        JwtUrlNotHttps = "jwt-url-not-https", Error, Profile;
+        /// CORS allows any origin together with credentials
+        CorsWildcardCredentials = "cors-wildcard-credentials", Error, Profile;
+        /// a weaker security setting without its opt-in
+        InsecureWithoutOptIn = "insecure-without-opt-in", Error, Profile;
+        /// a weaker security setting the profile opted into
+        InsecureSetting = "insecure-setting", Warning, Profile;
+        /// an opt-in that no setting uses
+        UnusedOptIn = "unused-opt-in", Warning, Profile;
+        /// a gateway host `*`, which accepts any Host header
+        WildcardGatewayHost = "wildcard-gateway-host", Warning, Profile;
+        /// a header name that is not a lower-case HTTP token
+        InvalidHeaderName = "invalid-header-name", Error, Profile;
+        /// a header value (or short text) with characters Envoy or meshc refuse
+        InvalidHeaderValue = "invalid-header-value", Error, Profile;
+        /// a host name that is not a valid DNS name, or not qualified where it must be
+        InvalidHost = "invalid-host", Error, Profile;
+        /// a Kubernetes label key or value that Kubernetes refuses
+        InvalidLabel = "invalid-label", Error, Profile;
+        /// an HTTP path that is not a clean absolute path, or a bad file path
+        InvalidPath = "invalid-path", Error, Profile;
+        /// an HTTP method that is not a standard upper-case method
+        InvalidMethod = "invalid-method", Error, Profile;
+        /// a CORS origin regex that RE2 refuses or reads differently
+        InvalidRegex = "invalid-regex", Error, Profile;
+        /// a CPU or memory value that is not a Kubernetes quantity
+        InvalidQuantity = "invalid-quantity", Error, Profile;
+        /// a CORS origin that is not `*` or an `http(s)://` origin
+        InvalidUrl = "invalid-url", Error, Profile;
+        /// an Istio version meshc cannot target (before 1.17, or not a version)
+        UnsupportedIstioVersion = "unsupported-istio-version", Error, Profile;
+        /// a setting the targeted Istio release does not support safely
+        NeedsNewerIstio = "needs-newer-istio", Error, Profile;
+        /// a list that must not be empty is empty, or a setting sets nothing
+        EmptyList = "empty-list", Error, Profile;
+        /// two keys that exclude each other, or values that must differ
+        ConflictingKeys = "conflicting-keys", Error, Profile;
+        /// a setting without the setting it depends on
+        MissingDependency = "missing-dependency", Error, Profile;
+        /// an autoscale minimum above its maximum
+        AutoscaleRange = "autoscale-range", Error, Profile;
+        /// a region that fails over to itself
+        FailoverToSelf = "failover-to-self", Error, Profile;
+        /// a caller rule that names no caller, so it would allow anyone
+        CallerWithoutSource = "caller-without-source", Error, Profile;
+        /// a service that nothing may call under default deny
+        UnreachableService = "unreachable-service", Warning, Profile;
+        /// ingress traffic skips the subset routing the mesh applies to a service
+        IngressBypassesSubsets = "ingress-bypasses-subsets", Warning, Both;
+        /// a route that an earlier route shadows completely
+        UnreachableRoute = "unreachable-route", Warning, Profile;
+        /// a file that is not valid YAML (syntax, duplicate key, tag, alias)
+        YamlSyntax = "yaml-syntax", Error, Yaml;
+        /// a document that is a list or a scalar, not a Kubernetes object
+        NotAnObject = "not-an-object", Error, Yaml;
+        /// an Istio kind that no given CRD defines
+        UnknownKind = "unknown-kind", Error | Note, Yaml;
+        /// an apiVersion the CRD does not serve
+        VersionNotServed = "version-not-served", Error | Warning, Yaml;
+        /// `metadata` that breaks Kubernetes' rules
+        Metadata = "metadata", Error | Warning, Yaml;
+        /// an object that does not fit its CRD's schema
+        Schema = "schema", Error | Warning, Yaml;
+        /// a CRD's CEL validation rule is false or fails
+        CelRule = "cel-rule", Error, Yaml;
+        /// a CRD's CEL rule that meshc cannot evaluate
+        CelUnsupported = "cel-unsupported", Error, Yaml;
+        /// a route to a host that no Service or ServiceEntry declares (IST0101)
+        UnknownDestinationHost = "unknown-destination-host", Error, Yaml;
+        /// two DestinationRules for one host in one namespace
+        DuplicateDestinationRule = "duplicate-destination-rule", Error, Yaml;
+        /// two VirtualServices claim one host for one binding (IST0109)
+        ConflictingVirtualServiceHost = "conflicting-virtual-service-host", Error, Yaml;
+        /// a VirtualService binds a Gateway that does not exist (IST0101)
+        UnknownGateway = "unknown-gateway", Error, Yaml;
+        /// no server of the bound Gateway accepts a host of the VirtualService (IST0132)
+        GatewayHostMismatch = "gateway-host-mismatch", Error, Yaml;
+        /// more than one selector-less Telemetry in a namespace (IST0160)
+        MultipleDefaultTelemetry = "multiple-default-telemetry", Error, Yaml;
+        /// a Telemetry names a provider the mesh config does not declare
+        UnknownTelemetryProvider = "unknown-telemetry-provider", Error, Yaml;
+        /// locality failover where no outlier detection applies
+        FailoverWithoutOutlierDetection = "failover-without-outlier-detection", Error, Yaml;
+        /// a policy's selector matches no declared workload
+        SelectorMatchesNoWorkload = "selector-matches-no-workload", Error, Yaml;
+        /// two objects with one kind, namespace and name
+        DuplicateObject = "duplicate-object", Error, Yaml;
+        /// an IstioOperator shares its file with other objects
+        OperatorNotAlone = "operator-not-alone", Error, Yaml;
+        /// a rule of istiod's validating webhook
+        Webhook = "webhook", Error | Warning, Yaml;
+    }
+}
+
+impl Code {
+    /// The code of this name.
+    pub fn from_name(name: &str) -> Option<Code> {
+        Code::ALL.iter().copied().find(|code| code.as_str() == name)
     }
 }
 
@@ -173,8 +267,8 @@ impl Serialize for Code {
     }
 }
 
-impl std::fmt::Display for Code {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+impl fmt::Display for Code {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
 }
@@ -185,9 +279,9 @@ mod tests {
     use std::collections::HashSet;
 
     #[test]
-    fn names_are_unique_kebab_case() {
+    fn names_are_unique_kebab_case_and_found_by_name() {
         let mut seen = HashSet::new();
-        for code in Code::ALL {
+        for &code in Code::ALL {
             let name = code.as_str();
             assert!(seen.insert(name), "duplicate code name {name}");
             assert!(
@@ -195,7 +289,10 @@ mod tests {
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{name} is not kebab-case"
             );
+            assert_eq!(Code::from_name(name), Some(code));
             assert!(!code.summary().is_empty());
+            assert_eq!(code.severities()[0], code.severity());
         }
+        assert_eq!(Code::from_name("unknown-subsets"), None);
     }
 }

@@ -1,72 +1,96 @@
-//! Diagnostics as data: what every stage reports, independent of how it is printed.
+//! Diagnostics as data: the one [`Diagnostic`] every producer reports (the profile's stages,
+//! the Istio checker, the render's check of its own output), the code [registry](Code), and
+//! the one place they become text ([`render`]). It imports nothing of the compiler or of the
+//! checker; both import it.
 
 mod code;
-pub mod report;
+mod location;
+mod path;
+pub mod render;
 pub mod suggest;
 
+use std::fmt;
 use std::ops::Range;
 
-pub use code::Code;
-pub(crate) use code::stable_codes;
+pub use code::{Code, Fires};
+pub use location::{Location, Span, YamlSpan};
+pub use path::{Path, Step};
 
-/// Whether a diagnostic refuses the profile or only warns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
+/// How serious a diagnostic is. Its code gives the default; a finding carries another only
+/// where the code's document says so (a webhook warning, a note for an IstioOperator).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
-    /// The profile is refused; nothing is written.
+    /// The input is refused: a profile renders nothing, `meshc verify` exits 1.
     Error,
-    /// The profile is accepted; the user should look.
+    /// Accepted, but probably not what was meant.
     Warning,
+    /// Not checked, and why.
+    Note,
 }
 
-/// A secondary location that explains the primary one ("first declared here").
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Label {
-    /// Byte range in the source.
-    pub span: Range<usize>,
-    /// What this location shows.
-    pub message: String,
+impl Severity {
+    /// The word printed before the code.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Note => "note",
+        }
+    }
 }
 
-/// One finding: a stable code, a location in the profile, what is wrong and how to fix it.
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One finding: a stable code, a severity, what is wrong, where (one primary location and any
+/// secondary ones), and how to fix it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
     /// The rule that fired.
     pub code: Code,
+    /// How serious it is.
+    pub severity: Severity,
     /// What is wrong, in one sentence.
     pub message: String,
-    /// Byte range of the primary location in the source.
-    pub span: Range<usize>,
-    /// A short note printed under the primary location.
-    pub label: Option<String>,
-    /// Other locations that explain the finding.
-    pub secondary: Vec<Label>,
+    /// Where it is.
+    pub primary: Location,
+    /// Other places that explain it ("first declared here").
+    pub secondary: Vec<Location>,
     /// How to fix it, including "did you mean".
     pub help: Option<String>,
 }
 
 impl Diagnostic {
-    /// A diagnostic of `code` at `span`.
-    pub fn new(code: Code, span: Range<usize>, message: impl Into<String>) -> Self {
+    /// A diagnostic of `code`, with the code's default severity, at `at`.
+    pub fn new(code: Code, at: impl Into<Span>, message: impl Into<String>) -> Self {
         Self {
             code,
+            severity: code.severity(),
             message: message.into(),
-            span,
-            label: None,
+            primary: Location {
+                span: at.into(),
+                label: None,
+            },
             secondary: Vec::new(),
             help: None,
         }
     }
 
-    /// Its severity, which the code decides.
-    pub fn severity(&self) -> Severity {
-        self.code.severity()
+    /// Gives it another severity than its code's default, where the code's document allows.
+    #[must_use]
+    pub fn with_severity(mut self, severity: Severity) -> Self {
+        self.severity = severity;
+        self
     }
 
-    /// Adds the note printed under the primary location.
+    /// Adds the note printed at the primary location.
     #[must_use]
     pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+        self.primary.label = Some(label.into());
         self
     }
 
@@ -86,14 +110,40 @@ impl Diagnostic {
         self
     }
 
-    /// Adds a secondary location.
+    /// Adds a secondary location with its note.
     #[must_use]
-    pub fn secondary(mut self, span: Range<usize>, message: impl Into<String>) -> Self {
-        self.secondary.push(Label {
-            span,
-            message: message.into(),
+    pub fn secondary(mut self, at: impl Into<Span>, label: impl Into<String>) -> Self {
+        self.secondary.push(Location {
+            span: at.into(),
+            label: Some(label.into()),
         });
         self
+    }
+
+    /// Every location, the primary first.
+    pub fn locations(&self) -> impl Iterator<Item = &Location> {
+        std::iter::once(&self.primary).chain(&self.secondary)
+    }
+
+    /// Moves every byte range of the profile by `offset` bytes.
+    #[must_use]
+    pub fn shifted(mut self, offset: usize) -> Self {
+        let shift = |location: &mut Location| {
+            if let Span::Toml(range) = &mut location.span {
+                *range = range.start + offset..range.end + offset;
+            }
+        };
+        shift(&mut self.primary);
+        self.secondary.iter_mut().for_each(shift);
+        self
+    }
+
+    /// The byte range of the primary location in the profile, if it is there.
+    pub fn profile_span(&self) -> Option<Range<usize>> {
+        match &self.primary.span {
+            Span::Toml(range) => Some(range.clone()),
+            Span::Yaml(_) | Span::File(_) => None,
+        }
     }
 }
 
@@ -119,7 +169,7 @@ impl Diagnostics {
 
     /// Whether any recorded diagnostic is an error.
     pub fn has_errors(&self) -> bool {
-        self.0.iter().any(|d| d.severity() == Severity::Error)
+        self.0.iter().any(|d| d.severity == Severity::Error)
     }
 
     /// Whether nothing was recorded.
@@ -127,9 +177,15 @@ impl Diagnostics {
         self.0.is_empty()
     }
 
-    /// The diagnostics ordered by position, errors before warnings at one position.
+    /// The diagnostics ordered by position in the profile, errors before warnings at one
+    /// position; diagnostics about other files keep their order, after those.
     pub fn sorted(mut self) -> Vec<Diagnostic> {
-        self.0.sort_by_key(|d| (d.span.start, d.severity()));
+        self.0.sort_by_key(|d| {
+            (
+                d.profile_span().map_or(usize::MAX, |span| span.start),
+                d.severity,
+            )
+        });
         self.0
     }
 

@@ -5,9 +5,10 @@
 use std::collections::HashMap;
 
 use super::document::{self, Document};
-use super::finding::Finding;
 use super::rules::{self, Inventory};
 use super::{Input, Options, Report, Schemas, object};
+use crate::diagnostic::{Diagnostic, Span};
+use crate::yaml::SyntaxError;
 
 /// Below this many documents (or bytes of YAML, for reading), threads cost more than they save:
 /// starting them takes about as long as checking a small mesh such as prod's 37 documents.
@@ -18,10 +19,10 @@ pub(super) const PARALLEL_FROM_BYTES: usize = 1 << 20;
 #[derive(Debug)]
 pub struct Checker<'a> {
     options: Options<'a>,
-    /// The names of the files added, in order: findings are reported in this order.
+    /// The names of the files added, in order: diagnostics are reported in this order.
     files: Vec<String>,
     documents: Vec<Document>,
-    findings: Vec<Finding>,
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Checker<'a> {
@@ -31,12 +32,12 @@ impl<'a> Checker<'a> {
             options,
             files: Vec::new(),
             documents: Vec::new(),
-            findings: Vec::new(),
+            diagnostics: Vec::new(),
         }
     }
 
-    /// Reads a file into the check; a YAML error becomes a finding, and the documents before it
-    /// are kept.
+    /// Reads a file into the check; a YAML error becomes a diagnostic, and the documents before
+    /// it are kept.
     pub fn add(&mut self, input: Input<'_>) {
         let (documents, error) = document::read(input.name, input.text);
         self.add_read(input.name, documents, error);
@@ -47,47 +48,51 @@ impl<'a> Checker<'a> {
         &mut self,
         name: &str,
         documents: Vec<Document>,
-        error: Option<Finding>,
+        error: Option<SyntaxError>,
     ) {
-        self.findings.extend(error);
+        let error = error.map(|error| document::syntax_diagnostic(name, &error));
+        self.diagnostics.extend(error);
         if self.options.install_file == Some(name) {
             let objects = documents.iter().filter(|d| !d.is_empty()).count();
-            self.findings
+            self.diagnostics
                 .extend(rules::install::install_file(name, objects));
         }
         self.files.push(name.to_string());
         self.documents.extend(documents);
     }
 
-    /// Checks every document, then the rules across them: the findings, in the order of the
-    /// files added, then document and line.
+    /// Checks every document, then the rules across them: the diagnostics, in the order of the
+    /// files added, then document and line. The report holds no source text: [`super::check`]
+    /// and [`super::check_paths`] add the texts of the files it names.
     pub fn finish(self) -> Report {
         let Self {
             options,
             files,
             documents,
-            mut findings,
+            mut diagnostics,
         } = self;
         let mut inventory = options
             .inventory
             .unwrap_or_else(|| Inventory::from_documents(&documents));
         inventory.add_operators(&documents);
-        findings.extend(check_documents(
+        diagnostics.extend(check_documents(
             &documents,
             options.schemas,
             options.webhook,
         ));
-        findings.extend(rules::check(&documents, &inventory));
-        sort(&mut findings, &files);
+        diagnostics.extend(rules::check(&documents, &inventory));
+        sort(&mut diagnostics, &files);
         Report {
-            findings,
+            diagnostics,
             objects: documents.iter().filter(|d| !d.is_empty()).count(),
+            files: files.len(),
+            sources: Vec::new(),
         }
     }
 }
 
 /// Each document on its own, on several threads for a large bundle.
-fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) -> Vec<Finding> {
+fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) -> Vec<Diagnostic> {
     let threads = if documents.len() >= PARALLEL_FROM_DOCUMENTS {
         parallelism()
     } else {
@@ -97,11 +102,7 @@ fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) 
     in_parallel(documents.chunks(chunk), |documents| {
         documents
             .iter()
-            .flat_map(|document| {
-                object::check(document, schemas, webhook)
-                    .into_iter()
-                    .map(|problem| document.finding(problem))
-            })
+            .flat_map(|document| object::check(document, schemas, webhook))
             .collect::<Vec<_>>()
     })
     .into_iter()
@@ -109,21 +110,22 @@ fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) 
     .collect()
 }
 
-/// Findings in the order of the files (a file named twice counts where it was named last), then
-/// document and line; the sort is stable, so findings at one line keep the order they were
-/// found in.
-fn sort(findings: &mut [Finding], files: &[String]) {
+/// Diagnostics in the order of the files (a file named twice counts where it was named last),
+/// then document and line, a diagnostic about a whole file first; the sort is stable, so
+/// diagnostics at one line keep the order they were found in.
+fn sort(diagnostics: &mut [Diagnostic], files: &[String]) {
     let order: HashMap<&str, usize> = files
         .iter()
         .enumerate()
         .map(|(i, f)| (f.as_str(), i))
         .collect();
-    findings.sort_by_key(|f| {
-        (
-            order.get(f.file.as_str()).copied().unwrap_or(usize::MAX),
-            f.document,
-            f.line,
-        )
+    diagnostics.sort_by_key(|d| {
+        let file = d.primary.span.file().unwrap_or_default();
+        let place = match &d.primary.span {
+            Span::Yaml(at) => Some((at.document, at.line)),
+            Span::Toml(_) | Span::File(_) => None,
+        };
+        (order.get(file).copied().unwrap_or(usize::MAX), place)
     });
 }
 

@@ -8,13 +8,13 @@ use std::error::Error;
 use std::fmt;
 use std::path::PathBuf;
 
-use super::document::{self, Document, Problem};
+use super::document::{self, Document};
 use super::files::{self, ReadError};
-use super::finding::{Code, Finding, Level};
 use super::metadata;
 use super::schema::Schema;
 use super::schema::walk::{self, Source};
-use crate::yaml::{Node, Path, Value};
+use crate::diagnostic::{Code, Diagnostic, Path, Severity};
+use crate::yaml::{Node, SyntaxError, Value};
 
 /// A served (or unserved) version of a kind.
 #[derive(Debug)]
@@ -42,7 +42,12 @@ pub enum CrdError {
     /// A file or folder could not be read.
     Read(ReadError),
     /// A file is not valid YAML.
-    Syntax(Box<Finding>),
+    Syntax {
+        /// The file.
+        file: String,
+        /// Where and why reading stopped.
+        source: SyntaxError,
+    },
     /// A CustomResourceDefinition that cannot be used.
     Invalid {
         /// Its file.
@@ -63,7 +68,7 @@ impl fmt::Display for CrdError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Read(error) => error.fmt(f),
-            Self::Syntax(finding) => write!(f, "cannot read CRDs: {finding}"),
+            Self::Syntax { file, .. } => write!(f, "cannot read CRDs: {file} is not valid YAML"),
             Self::Invalid {
                 file,
                 line,
@@ -81,7 +86,8 @@ impl Error for CrdError {
         match self {
             Self::Read(error) => Some(error),
             Self::Invalid { problem, .. } => Some(problem),
-            Self::Syntax(_) | Self::NoneFound { .. } => None,
+            Self::Syntax { source, .. } => Some(source),
+            Self::NoneFound { .. } => None,
         }
     }
 }
@@ -132,9 +138,11 @@ impl Crds {
             let mut found = 0;
             for file in files::yaml_files(std::slice::from_ref(path))? {
                 let text = files::read(&file)?;
-                let (documents, error) = document::read(&file.to_string_lossy(), &text);
-                if let Some(error) = error {
-                    return Err(CrdError::Syntax(Box::new(error)));
+                let name = file.to_string_lossy();
+                let (documents, error) = document::read(&name, &text);
+                if let Some(source) = error {
+                    let file = name.into_owned();
+                    return Err(CrdError::Syntax { file, source });
                 }
                 found += crds.add(&documents)?;
             }
@@ -236,13 +244,14 @@ impl Crds {
     }
 
     /// Checks one object; `None` when no CRD covers it and it is not an Istio kind (skipped).
-    pub fn check(&self, document: &Document) -> Option<Vec<Problem>> {
+    pub(super) fn check(&self, document: &Document) -> Option<SchemaCheck> {
         let (group, version) = document.api()?;
         let kind = document.kind().unwrap_or_default();
         let Some(crd) = self.kinds.get(&(group.to_string(), kind.to_string())) else {
             // The IstioOperator is istioctl's input; clusters serve no CRD for it since 1.24.
             let operator = group == "install.istio.io" && kind == "IstioOperator";
-            return (istio_group(group) && !operator).then(|| vec![self.unknown_kind(group, kind)]);
+            return (istio_group(group) && !operator)
+                .then(|| self.unknown_kind(document, group, kind).into());
         };
         let Some(found) = crd.versions.get(version).filter(|v| v.served) else {
             let served: Vec<&str> = crd
@@ -251,34 +260,29 @@ impl Crds {
                 .filter(|(_, v)| v.served)
                 .map(|(n, _)| n.as_str())
                 .collect();
-            return Some(vec![Problem::error(
-                Code::VersionNotServed,
-                Some(Path::of(&["apiVersion"])),
-                format!(
-                    "version {version} of {group}/{kind} is not served (served: {})",
-                    served.join(", ")
-                ),
-            )]);
+            let message = format!(
+                "version {version} of {group}/{kind} is not served (served: {})",
+                served.join(", ")
+            );
+            let api_version = Some(Path::of(&["apiVersion"]));
+            return Some(
+                document
+                    .diagnostic(Code::VersionNotServed, api_version, message)
+                    .into(),
+            );
         };
-        let mut problems = Vec::new();
+        let mut check = schema_check(document, crd.namespaced, found.schema.as_ref());
         if let Some(warning) = &found.deprecation {
-            problems.push(Problem {
-                code: Code::VersionNotServed,
-                level: Level::Warning,
-                path: Some(Path::of(&["apiVersion"])),
-                message: warning.clone(),
-                undecodable: false,
-            });
+            let api_version = Some(Path::of(&["apiVersion"]));
+            let deprecated = document
+                .diagnostic(Code::VersionNotServed, api_version, warning.clone())
+                .with_severity(Severity::Warning);
+            check.diagnostics.insert(0, deprecated);
         }
-        problems.extend(schema_problems(
-            document,
-            crd.namespaced,
-            found.schema.as_ref(),
-        ));
-        Some(problems)
+        Some(check)
     }
 
-    fn unknown_kind(&self, group: &str, kind: &str) -> Problem {
+    fn unknown_kind(&self, document: &Document, group: &str, kind: &str) -> Diagnostic {
         let kinds: Vec<&str> = self
             .kinds
             .keys()
@@ -288,7 +292,7 @@ impl Crds {
         if kinds.is_empty() {
             let groups: BTreeSet<&str> = self.kinds.keys().map(|(g, _)| g.as_str()).collect();
             let groups: Vec<&str> = groups.into_iter().collect();
-            return Problem::error(
+            return document.diagnostic(
                 Code::UnknownKind,
                 Some(Path::of(&["apiVersion"])),
                 format!(
@@ -297,7 +301,7 @@ impl Crds {
                 ),
             );
         }
-        Problem::error(
+        document.diagnostic(
             Code::UnknownKind,
             Some(Path::of(&["kind"])),
             format!("no kind {kind} in {group} (kinds: {})", kinds.join(", ")),
@@ -310,12 +314,31 @@ pub fn istio_group(group: &str) -> bool {
     group == "istio.io" || group.ends_with(".istio.io")
 }
 
+/// What the schema check of one object found.
+#[derive(Debug, Default)]
+pub(super) struct SchemaCheck {
+    /// The diagnostics, in document order.
+    pub(super) diagnostics: Vec<Diagnostic>,
+    /// A value under `spec` has a type or an enum value that Istio's protobuf decoder refuses,
+    /// so the admission webhook never sees the object.
+    pub(super) spec_undecodable: bool,
+}
+
+impl From<Diagnostic> for SchemaCheck {
+    fn from(diagnostic: Diagnostic) -> Self {
+        Self {
+            diagnostics: vec![diagnostic],
+            spec_undecodable: false,
+        }
+    }
+}
+
 /// `metadata` and the schema of everything else but `apiVersion` and `kind`.
-pub fn schema_problems(
+pub(super) fn schema_check(
     document: &Document,
     namespaced: bool,
     schema: Option<&Schema>,
-) -> Vec<Problem> {
+) -> SchemaCheck {
     let mut issues = metadata::check(document.root.get("metadata"), namespaced)
         .into_iter()
         .map(|i| (Code::Metadata, i))
@@ -330,14 +353,11 @@ pub fn schema_problems(
             .cloned()
             .collect();
         if top.iter().any(|(k, _)| k == "status") {
-            status = Some(Problem {
-                code: Code::Schema,
-                level: Level::Warning,
-                path: Some(Path::of(&["status"])),
-                message: "status in a manifest is ignored by the API server (status subresource)"
-                    .into(),
-                undecodable: false,
-            });
+            let message = "status in a manifest is ignored by the API server (status subresource)";
+            let diagnostic = document
+                .diagnostic(Code::Schema, Some(Path::of(&["status"])), message)
+                .with_severity(Severity::Warning);
+            status = Some(diagnostic);
         }
         let top = Node::new(document.root.line, Value::Map(top));
         for issue in walk::validate(schema, &top, &Path::root()) {
@@ -349,22 +369,28 @@ pub fn schema_problems(
             issues.push((code, issue));
         }
     }
-    let mut problems: Vec<Problem> = issues
+    let spec = Path::of(&["spec"]);
+    let spec_undecodable = issues
+        .iter()
+        .any(|(_, issue)| issue.undecodable && issue.path.0.starts_with(&spec.0));
+    let mut diagnostics: Vec<Diagnostic> = issues
         .into_iter()
-        .map(|(code, issue)| Problem {
-            code,
-            level: if issue.error {
-                Level::Error
+        .map(|(code, issue)| {
+            let severity = if issue.error {
+                Severity::Error
             } else {
-                Level::Warning
-            },
-            path: Some(issue.path),
-            message: issue.message,
-            undecodable: issue.undecodable,
+                Severity::Warning
+            };
+            document
+                .diagnostic(code, Some(issue.path), issue.message)
+                .with_severity(severity)
         })
         .collect();
-    problems.extend(status);
-    problems
+    diagnostics.extend(status);
+    SchemaCheck {
+        diagnostics,
+        spec_undecodable,
+    }
 }
 
 #[cfg(test)]
@@ -408,7 +434,8 @@ mod tests {
 
         let broken = write("broken.yaml", "a: [\n");
         let error = Crds::load(&[broken]).unwrap_err();
-        assert!(matches!(error, CrdError::Syntax(_)));
+        assert!(matches!(error, CrdError::Syntax { .. }));
+        assert!(matches!(error.source(), Some(cause) if cause.is::<SyntaxError>()));
         assert!(error.to_string().starts_with("cannot read CRDs: "));
 
         let missing = dir.path().join("missing.yaml");

@@ -1,11 +1,12 @@
 //! Documents read from files: where each one is, what it is (`apiVersion`, `kind`, name), and
-//! how a problem in one becomes a [`Finding`] at its file and line.
+//! how a finding in one becomes a [`Diagnostic`] at its file, line, object and field: the one
+//! place the checker places its diagnostics.
 
 use std::sync::Arc;
 
-use super::finding::{Code, Finding, Level};
+use crate::diagnostic::{Code, Diagnostic, Path, YamlSpan};
 use crate::yaml;
-use crate::yaml::{Node, Path, Value};
+use crate::yaml::{Node, SyntaxError, Value};
 
 /// One document of a file.
 #[derive(Debug, Clone)]
@@ -20,37 +21,8 @@ pub struct Document {
     pub root: Node,
 }
 
-/// A problem in one document, before it is placed in its file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Problem {
-    /// The rule.
-    pub code: Code,
-    /// How bad.
-    pub level: Level,
-    /// Where in the document (`None`: the document as a whole).
-    pub path: Option<Path>,
-    /// What is wrong.
-    pub message: String,
-    /// The value has a type or an enum value that Istio's protobuf decoder refuses, so the
-    /// admission webhook never sees the object.
-    pub undecodable: bool,
-}
-
-impl Problem {
-    /// An error at `path`.
-    pub fn error(code: Code, path: Option<Path>, message: impl Into<String>) -> Self {
-        Self {
-            code,
-            level: Level::Error,
-            path,
-            message: message.into(),
-            undecodable: false,
-        }
-    }
-}
-
-/// A file's documents, and the finding that stopped reading it, if any.
-pub fn read(file: &str, text: &str) -> (Vec<Document>, Option<Finding>) {
+/// A file's documents, and the syntax error that stopped reading it, if any.
+pub fn read(file: &str, text: &str) -> (Vec<Document>, Option<SyntaxError>) {
     let name: Arc<str> = file.into();
     let stream = yaml::read(text);
     let documents = stream
@@ -63,17 +35,23 @@ pub fn read(file: &str, text: &str) -> (Vec<Document>, Option<Finding>) {
             root: d.root,
         })
         .collect();
-    let error = stream.error.map(|e| Finding {
-        code: Code::YamlSyntax,
-        level: Level::Error,
-        file: file.to_string(),
-        document: Some(e.document),
-        line: Some(e.line),
+    (documents, stream.error)
+}
+
+/// The diagnostic of a file that is not valid YAML, at the line where reading stopped.
+pub fn syntax_diagnostic(file: &str, error: &SyntaxError) -> Diagnostic {
+    let at = YamlSpan {
+        file: file.into(),
+        document: error.document,
+        line: error.line,
         resource: None,
         path: None,
-        message: format!("YAML syntax error at column {}: {}", e.column, e.message),
-    });
-    (documents, error)
+    };
+    let message = format!(
+        "YAML syntax error at column {}: {}",
+        error.column, error.message
+    );
+    Diagnostic::new(Code::YamlSyntax, at, message)
 }
 
 impl Document {
@@ -135,21 +113,25 @@ impl Document {
         })
     }
 
-    /// Places a problem of this document in its file.
-    pub fn finding(&self, problem: Problem) -> Finding {
-        let line = problem
-            .path
+    /// A diagnostic of `code` about this document at `path` (`None`: the document as a
+    /// whole), with the code's default severity. Its line is the field's, or that of the
+    /// deepest field on the way to it.
+    pub fn diagnostic(
+        &self,
+        code: Code,
+        path: Option<Path>,
+        message: impl Into<String>,
+    ) -> Diagnostic {
+        let line = path
             .as_ref()
-            .map_or(self.line, |path| path.deepest(&self.root).line);
-        Finding {
-            code: problem.code,
-            level: problem.level,
-            file: self.file.to_string(),
-            document: Some(self.index),
-            line: Some(line),
+            .map_or(self.line, |path| self.root.deepest(path).line);
+        let at = YamlSpan {
+            file: self.file.clone(),
+            document: self.index,
+            line,
             resource: self.resource(),
-            path: problem.path,
-            message: problem.message,
-        }
+            path,
+        };
+        Diagnostic::new(code, at, message)
     }
 }

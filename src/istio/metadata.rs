@@ -6,7 +6,8 @@ use std::sync::OnceLock;
 use regex::Regex;
 
 use super::schema::walk::{Issue, Source};
-use crate::yaml::{Node, Path, Value, short};
+use crate::diagnostic::Path;
+use crate::yaml::{Node, Value, short};
 
 /// Fields a manifest may set; the server-set ones below are known too.
 const FIELDS: &[&str] = &[
@@ -64,7 +65,7 @@ fn is_label_value(s: &str) -> bool {
 }
 
 /// Checks `metadata` of an object of a namespaced (or cluster-scoped) kind.
-pub fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
+pub(crate) fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
     let mut issues = Vec::new();
     let root = Path::of(&["metadata"]);
     let mut error = |path: Path, message: String| {

@@ -8,15 +8,14 @@
 //! time. The pieces: [`files`] (the folder walk and capped reads), [`document`] (files into
 //! documents), [`crd`] and [`schema`] (structural schemas), [`cel`] (the CEL evaluator),
 //! [`metadata`], [`webhook`], [`rules`] (across resources, with the [`Inventory`] they judge
-//! references against), [`finding`] (what is reported) and [`vocab`] (the Istio vocabulary the
-//! compiler shares).
+//! references against) and [`vocab`] (the Istio vocabulary the compiler shares). What it finds
+//! is reported as [`Diagnostic`]s, placed in their file by [`document`].
 
 pub mod cel;
 mod checker;
 pub mod crd;
 pub mod document;
 pub mod files;
-pub mod finding;
 pub mod metadata;
 mod object;
 pub mod rules;
@@ -28,11 +27,12 @@ use std::path::PathBuf;
 
 pub use checker::Checker;
 pub use crd::{CrdError, Crds};
-pub use document::{Document, Problem};
+pub use document::Document;
 pub use files::ReadError;
-pub use finding::{Code, Family, Finding, Level};
 pub use rules::{Inventory, Workload};
 
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::Source;
 use vocab::IstioVersion;
 
 /// What each document is checked against.
@@ -65,30 +65,54 @@ pub struct Options<'a> {
 /// One YAML file to check, already in memory.
 #[derive(Debug, Clone, Copy)]
 pub struct Input<'a> {
-    /// The name findings give for it.
+    /// The name diagnostics give for it.
     pub name: &'a str,
     /// Its text.
     pub text: &'a str,
 }
 
 /// What a check found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Report {
-    /// Every finding, in the order of the files given, then document and line.
-    pub findings: Vec<Finding>,
+    /// Every diagnostic, in the order of the files given, then document and line.
+    pub diagnostics: Vec<Diagnostic>,
     /// How many objects (documents that are not empty) were checked.
     pub objects: usize,
+    /// How many files were read.
+    pub files: usize,
+    /// The text of each file a diagnostic names, for showing the lines they point at.
+    pub sources: Vec<Source>,
 }
 
 impl Report {
-    /// How many findings have this level.
-    pub fn count(&self, level: Level) -> usize {
-        self.findings.iter().filter(|f| f.level == level).count()
+    /// How many diagnostics have this severity.
+    pub fn count(&self, severity: Severity) -> usize {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
     }
 
     /// The errors, leaving out warnings and notes.
-    pub fn errors(&self) -> impl Iterator<Item = &Finding> {
-        self.findings.iter().filter(|f| f.level == Level::Error)
+    pub fn errors(&self) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+    }
+
+    /// Keeps the text of every file the diagnostics name; `text` finds a file's text by name.
+    fn with_sources<'t>(mut self, text: impl Fn(&str) -> Option<&'t str>) -> Self {
+        for diagnostic in &self.diagnostics {
+            for file in diagnostic.locations().filter_map(|l| l.span.file()) {
+                if self.sources.iter().any(|s| s.name() == file) {
+                    continue;
+                }
+                if let Some(text) = text(file) {
+                    self.sources.push(Source::new(file, text));
+                }
+            }
+        }
+        self
     }
 }
 
@@ -106,7 +130,8 @@ pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
     for (input, (documents, error)) in inputs.iter().zip(read) {
         checker.add_read(input.name, documents, error);
     }
-    checker.finish()
+    let text = |name: &str| inputs.iter().rev().find(|i| i.name == name).map(|i| i.text);
+    checker.finish().with_sources(text)
 }
 
 /// Checks files on disk: the files named, and the YAML files below each folder named
@@ -114,20 +139,30 @@ pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
 /// read ends the check.
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
+    let mut texts = Vec::new();
     for path in files::yaml_files(paths)? {
         let text = files::read(&path)?;
+        let name = path.to_string_lossy().into_owned();
         checker.add(Input {
-            name: &path.to_string_lossy(),
+            name: &name,
             text: &text,
         });
+        texts.push((name, text));
     }
-    Ok(checker.finish())
+    let text = |name: &str| {
+        texts
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_str())
+    };
+    Ok(checker.finish().with_sources(text))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::yaml::Path;
+    use crate::diagnostic::{Path, Span};
 
     const ROUTE: &str = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
                          metadata: {name: cart, namespace: shop}\n\
@@ -145,17 +180,17 @@ mod tests {
         }
     }
 
-    /// `file: code` of each finding.
+    /// `file: code` of each diagnostic.
     fn codes(report: &Report) -> Vec<String> {
         report
-            .findings
+            .diagnostics
             .iter()
-            .map(|f| format!("{}: {}", f.file, f.code.as_str()))
+            .map(|d| format!("{}: {}", d.primary.span.file().unwrap_or_default(), d.code))
             .collect()
     }
 
     #[test]
-    fn findings_follow_the_order_of_the_files_then_lines() {
+    fn diagnostics_follow_the_order_of_the_files_then_lines() {
         let inputs = [
             Input {
                 name: "b.yaml",
@@ -169,11 +204,20 @@ mod tests {
         let report = check(&inputs, options(true, None));
         assert_eq!(codes(&report), ["b.yaml: webhook", "a.yaml: yaml-syntax"]);
         assert_eq!(report.objects, 1);
-        assert_eq!(report.count(Level::Error), 2);
+        assert_eq!(report.count(Severity::Error), 2);
+        let Span::Yaml(at) = &report.diagnostics[0].primary.span else {
+            panic!("a webhook finding is placed in its YAML file");
+        };
         assert_eq!(
-            report.findings[0].path,
+            at.path,
             Some(Path::of(&["spec", "host"])),
             "the webhook's path is kept as it was found"
+        );
+        let sources: Vec<&str> = report.sources.iter().map(Source::name).collect();
+        assert_eq!(
+            sources,
+            ["b.yaml", "a.yaml"],
+            "the texts of the files named are kept"
         );
     }
 
@@ -184,7 +228,7 @@ mod tests {
             text: BAD_HOST,
         }];
         assert_eq!(codes(&check(&input, options(true, None))).len(), 1);
-        assert!(check(&input, options(false, None)).findings.is_empty());
+        assert!(check(&input, options(false, None)).diagnostics.is_empty());
     }
 
     #[test]
@@ -194,14 +238,14 @@ mod tests {
             text: ROUTE,
         }];
         // The files hold no Service of `shop`, so they cannot tell whether `cart` exists.
-        assert!(check(&input, options(false, None)).findings.is_empty());
+        assert!(check(&input, options(false, None)).diagnostics.is_empty());
         let empty = check(&input, options(false, Some(Inventory::default())));
         assert_eq!(codes(&empty), ["vs.yaml: unknown-destination-host"]);
         let mut declared = Inventory::default();
         declared.add_service("cart", "shop");
         assert!(
             check(&input, options(false, Some(declared)))
-                .findings
+                .diagnostics
                 .is_empty()
         );
     }
@@ -228,8 +272,15 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("r.yaml"), BAD_HOST).unwrap();
         let report = check_paths(&[dir.path().to_path_buf()], options(true, None)).unwrap();
-        assert_eq!(report.findings.len(), 1);
-        assert!(report.findings[0].file.ends_with("r.yaml"));
+        assert_eq!(report.diagnostics.len(), 1);
+        let file = report.diagnostics[0]
+            .primary
+            .span
+            .file()
+            .unwrap_or_default();
+        assert!(file.ends_with("r.yaml"));
+        assert_eq!(report.sources.len(), 1);
+        assert_eq!(report.sources[0].text(), BAD_HOST);
         let missing = dir.path().join("missing");
         assert!(matches!(
             check_paths(&[missing], options(true, None)),

@@ -4,21 +4,21 @@
 use std::collections::HashSet;
 
 use super::Schemas;
-use super::crd;
-use super::document::{Document, Problem};
-use super::finding::{Code, Level};
+use super::crd::{self, SchemaCheck};
+use super::document::Document;
 use super::schema;
 use super::vocab::{IstioVersion, served};
 use super::webhook;
-use crate::yaml::{self, Path, Value};
+use crate::diagnostic::{Code, Diagnostic, Path, Severity, Span};
+use crate::yaml::{self, Value};
 
 /// The checks of one document on its own; `webhook` adds the admission webhook's rules.
-pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) -> Vec<Problem> {
+pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) -> Vec<Diagnostic> {
     if document.is_empty() {
         return Vec::new();
     }
     if !matches!(document.root.value, Value::Map(_)) {
-        return vec![Problem::error(
+        return vec![document.diagnostic(
             Code::NotAnObject,
             None,
             format!(
@@ -27,62 +27,49 @@ pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) ->
             ),
         )];
     }
-    let mut problems = match schemas {
+    let schema = match schemas {
         Schemas::Builtin(target) => builtin(document, target),
-        Schemas::Nothing => Vec::new(),
+        Schemas::Nothing => SchemaCheck::default(),
         Schemas::Crds(crds) => match identity(document) {
-            Some(problem) => vec![problem],
+            Some(diagnostic) => diagnostic.into(),
             None => crds.check(document).unwrap_or_else(|| skipped(document)),
         },
     };
-    if webhook {
-        problems.extend(admission(document, &problems));
+    let mut diagnostics = schema.diagnostics;
+    // An object whose `spec` Istio's decoder refuses never reaches the webhook.
+    if webhook && !schema.spec_undecodable {
+        let found = admission(document, &diagnostics);
+        diagnostics.extend(found);
     }
-    problems
+    diagnostics
 }
 
-/// The admission webhook's rules ([`webhook`]). An object whose `spec` Istio's decoder refuses
-/// never reaches the webhook; a finding where the schema already found an error is the same
-/// mistake said twice, and is left out.
-fn admission(document: &Document, schema: &[Problem]) -> Vec<Problem> {
-    let spec = Path::of(&["spec"]);
-    if schema.iter().any(|p| {
-        p.undecodable
-            && p.path
-                .as_ref()
-                .is_some_and(|path| path.0.starts_with(&spec.0))
-    }) {
-        return Vec::new();
-    }
+/// The admission webhook's rules ([`webhook`]). A finding where the schema already found an
+/// error is the same mistake said twice, and is left out.
+fn admission(document: &Document, schema: &[Diagnostic]) -> Vec<Diagnostic> {
     let reported: HashSet<&Path> = schema
         .iter()
-        .filter(|p| p.level == Level::Error)
-        .filter_map(|p| p.path.as_ref())
+        .filter(|d| d.severity == Severity::Error)
+        .filter_map(|d| match &d.primary.span {
+            Span::Yaml(at) => at.path.as_ref(),
+            Span::Toml(_) | Span::File(_) => None,
+        })
         .collect();
     webhook::check(&yaml::to_json(&document.root))
         .into_iter()
         .filter(|finding| !reported.contains(&finding.path))
-        .map(|finding| Problem {
-            code: Code::Webhook,
-            level: match finding.level {
-                webhook::Level::Error => Level::Error,
-                webhook::Level::Warning => Level::Warning,
-            },
-            path: Some(finding.path),
-            message: finding.message,
-            undecodable: false,
+        .map(|finding| {
+            document
+                .diagnostic(Code::Webhook, Some(finding.path), finding.message)
+                .with_severity(finding.severity)
         })
         .collect()
 }
 
 /// A missing or malformed `apiVersion` or `kind`.
-fn identity(document: &Document) -> Option<Problem> {
+fn identity(document: &Document) -> Option<Diagnostic> {
     let problem = |key: &str, message: String| {
-        Some(Problem::error(
-            Code::Schema,
-            Some(Path::of(&[key])),
-            message,
-        ))
+        Some(document.diagnostic(Code::Schema, Some(Path::of(&[key])), message))
     };
     match document.root.get("apiVersion").map(|a| &a.value) {
         Some(Value::Str(api)) if !api.is_empty() => {
@@ -107,46 +94,51 @@ fn identity(document: &Document) -> Option<Problem> {
 
 /// A document no CRD covers: an IstioOperator gets a note (it is istioctl's input, and no
 /// cluster serves a CRD for it since Istio 1.24); other kinds are not Istio's to judge.
-fn skipped(document: &Document) -> Vec<Problem> {
+fn skipped(document: &Document) -> SchemaCheck {
     if document.is("install.istio.io", "IstioOperator") {
-        return vec![Problem {
-            code: Code::UnknownKind,
-            level: Level::Note,
-            path: None,
-            message: "not checked: no CRD describes IstioOperator (istioctl's input, not a \
-                      cluster resource)"
-                .to_string(),
-            undecodable: false,
-        }];
+        let note = document
+            .diagnostic(
+                Code::UnknownKind,
+                None,
+                "not checked: no CRD describes IstioOperator (istioctl's input, not a cluster \
+                 resource)",
+            )
+            .with_severity(Severity::Note);
+        return note.into();
     }
-    Vec::new()
+    SchemaCheck::default()
 }
 
 /// A document of meshc's output against the built-in schema of its kind.
-fn builtin(document: &Document, target: IstioVersion) -> Vec<Problem> {
-    if let Some(problem) = identity(document) {
-        return vec![problem];
+fn builtin(document: &Document, target: IstioVersion) -> SchemaCheck {
+    if let Some(diagnostic) = identity(document) {
+        return diagnostic.into();
     }
     let (group, version) = document.api().unwrap_or_default();
     let kind = document.kind().unwrap_or_default();
     let Some(schema) = schema::builtin::kinds().get(&(group.to_string(), kind.to_string())) else {
-        return vec![Problem::error(
-            Code::UnknownKind,
-            Some(Path::of(&["kind"])),
-            format!("meshc has no schema for {group}/{kind}"),
-        )];
+        return document
+            .diagnostic(
+                Code::UnknownKind,
+                Some(Path::of(&["kind"])),
+                format!("meshc has no schema for {group}/{kind}"),
+            )
+            .into();
     };
     let served = served(group, kind, target);
     if served.first() != Some(&version) {
-        return vec![Problem::error(
-            Code::VersionNotServed,
-            Some(Path::of(&["apiVersion"])),
-            format!(
-                "Istio {target} serves {group}/{kind} as {}; meshc must emit {group}/{}",
-                served.join(", "),
-                served.first().copied().unwrap_or("nothing")
-            ),
-        )];
+        let message = format!(
+            "Istio {target} serves {group}/{kind} as {}; meshc must emit {group}/{}",
+            served.join(", "),
+            served.first().copied().unwrap_or("nothing")
+        );
+        return document
+            .diagnostic(
+                Code::VersionNotServed,
+                Some(Path::of(&["apiVersion"])),
+                message,
+            )
+            .into();
     }
-    crd::schema_problems(document, true, Some(&schema.schema))
+    crd::schema_check(document, true, Some(&schema.schema))
 }

@@ -121,7 +121,12 @@ mod tests {
         let table = DeTable::parse(text).unwrap();
         check(table.get_ref())
             .into_iter()
-            .map(|d| (d.code, text[d.span].to_string()))
+            .map(|d| {
+                (
+                    d.code,
+                    text[d.profile_span().unwrap_or_default()].to_string(),
+                )
+            })
             .collect()
     }
 

@@ -54,10 +54,7 @@ pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
     // A byte-order mark is not TOML; editors on Windows write one, so accept it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = source.text().len() - text.len();
-    let shift = |mut diagnostic: Diagnostic| {
-        diagnostic.span = diagnostic.span.start + offset..diagnostic.span.end + offset;
-        diagnostic
-    };
+    let shift = |diagnostic: Diagnostic| diagnostic.shifted(offset);
     let document = toml::de::DeTable::parse(text).map_err(|e| shift(serde_error::diagnose(&e)))?;
     let over = bounds::check(document.get_ref());
     if !over.is_empty() {

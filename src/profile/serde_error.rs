@@ -152,7 +152,7 @@ mod tests {
     fn unknown_keys_get_a_suggestion() {
         let d = diagnose_text("[mesh]\nnamespase = \"x\"\n");
         assert_eq!(d.code, Code::UnknownKey);
-        assert_eq!(d.span, 7..16);
+        assert_eq!(d.profile_span(), Some(7..16));
         assert_eq!(d.help.as_deref(), Some("did you mean `namespace`?"));
     }
 

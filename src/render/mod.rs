@@ -95,17 +95,38 @@ pub fn file_names() -> impl Iterator<Item = &'static str> {
     OUTPUTS.iter().map(|o| o.name)
 }
 
-/// A failure inside a template: always a bug in meshc, never the profile's fault.
+/// A failure inside a template: always a bug in meshc, never the profile's fault. It keeps
+/// minijinja's error, with its template, line and detail, as its cause.
 #[derive(Debug)]
-pub struct RenderError(String);
+pub enum RenderError {
+    /// The templates do not compile.
+    Templates(&'static minijinja::Error),
+    /// A template failed on the plan.
+    Template {
+        /// The template.
+        template: &'static str,
+        /// minijinja's error.
+        source: minijinja::Error,
+    },
+}
 
 impl std::fmt::Display for RenderError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            Self::Templates(_) => f.write_str("meshc's templates do not compile"),
+            Self::Template { template, .. } => write!(f, "template {template} failed"),
+        }
     }
 }
 
-impl std::error::Error for RenderError {}
+impl std::error::Error for RenderError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Templates(source) => Some(*source),
+            Self::Template { source, .. } => Some(source),
+        }
+    }
+}
 
 /// Renders the files that have documents, each opening with `header` as comment lines.
 ///
@@ -164,12 +185,14 @@ fn render_file(
     context: &Value,
     header: &str,
 ) -> Result<File, RenderError> {
-    let template = environment
+    let failed = |source| RenderError::Template {
+        template: output.template,
+        source,
+    };
+    let body = environment
         .get_template(output.template)
-        .map_err(|e| RenderError(format!("{e:#}")))?;
-    let body = template
-        .render(context)
-        .map_err(|e| RenderError(format!("{e:#}")))?;
+        .and_then(|template| template.render(context))
+        .map_err(failed)?;
     let mut content = String::with_capacity(header.len() + body.len());
     content.push_str(header);
     tidy(&body, &mut content);
@@ -202,11 +225,11 @@ fn tidy(body: &str, text: &mut String) {
 }
 
 fn environment() -> Result<&'static Environment<'static>, RenderError> {
-    static ENVIRONMENT: OnceLock<Result<Environment<'static>, String>> = OnceLock::new();
+    static ENVIRONMENT: OnceLock<Result<Environment<'static>, minijinja::Error>> = OnceLock::new();
     ENVIRONMENT
-        .get_or_init(|| build_environment().map_err(|e| format!("{e:#}")))
+        .get_or_init(build_environment)
         .as_ref()
-        .map_err(|e| RenderError(e.clone()))
+        .map_err(RenderError::Templates)
 }
 
 fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
@@ -277,6 +300,21 @@ mod tests {
             !content.contains(&format!("- {OPERATOR_FILE}")),
             "{content}"
         );
+    }
+
+    #[test]
+    fn a_template_failure_keeps_minijinja_s_error() {
+        let output = Output {
+            name: "x.yaml",
+            template: "no-such-template.j2",
+            source: "",
+            has_documents: |_| true,
+        };
+        let error =
+            render_file(environment().unwrap(), &output, &Value::UNDEFINED, "").unwrap_err();
+        assert_eq!(error.to_string(), "template no-such-template.j2 failed");
+        let cause = std::error::Error::source(&error).unwrap();
+        assert!(cause.is::<minijinja::Error>(), "{cause}");
     }
 
     #[test]

@@ -1,5 +1,6 @@
 //! YAML read the way kubectl reads it, every value with its line: the stream split into
-//! documents ([`read`]), the value tree ([`Node`], [`Value`]) and paths into it ([`Path`]).
+//! documents ([`read`]) and the value tree ([`Node`], [`Value`]), walked by the field paths of
+//! [`crate::diagnostic::Path`].
 //!
 //! Shared by the Istio checker ([`crate::istio`]) and the semantic diff; it knows nothing of
 //! Istio or of profiles.
@@ -7,5 +8,5 @@
 pub mod node;
 mod stream;
 
-pub use node::{Node, Path, Step, Value, short, to_json};
+pub use node::{Node, Value, short, to_json};
 pub use stream::{Document, Stream, SyntaxError, read};

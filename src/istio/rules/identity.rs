@@ -3,12 +3,12 @@
 
 use std::collections::HashMap;
 
-use super::{Bundle, Findings};
-use crate::istio::finding::Code;
-use crate::yaml::Path;
+use super::{Bundle, Found};
+use crate::diagnostic::Code;
+use crate::diagnostic::Path;
 
 /// Reports every object defined again after its first definition.
-pub fn check(bundle: &Bundle<'_>, out: &mut Findings) {
+pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
     let mut first: HashMap<(&str, &str, &str, &str), (&str, u32)> = HashMap::new();
     for document in bundle.documents {
         let (Some((group, _)), Some(kind), Some(name)) =
@@ -18,7 +18,7 @@ pub fn check(bundle: &Bundle<'_>, out: &mut Findings) {
         };
         let namespace = document.namespace().unwrap_or_default();
         match first.get(&(group, kind, namespace, name)) {
-            Some((file, line)) => out.error(
+            Some((file, line)) => out.add(
                 document,
                 Code::DuplicateObject,
                 Path::of(&["metadata", "name"]),

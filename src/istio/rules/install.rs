@@ -3,24 +3,22 @@
 
 use std::collections::HashMap;
 
-use super::{Bundle, Findings};
-use crate::istio::finding::{Code, Finding, Level};
-use crate::yaml::Path;
+use super::{Bundle, Found};
+use crate::diagnostic::{Code, Diagnostic, Path, Span};
 
 /// A file meant for `istioctl install -f` that holds `objects` objects rather than one.
-pub fn install_file(file: &str, objects: usize) -> Option<Finding> {
+pub fn install_file(file: &str, objects: usize) -> Option<Diagnostic> {
     (objects != 1).then(|| {
-        Finding::about_file(
+        Diagnostic::new(
             Code::OperatorNotAlone,
-            Level::Error,
-            file,
+            Span::File(file.into()),
             format!("holds {objects} objects; `istioctl install -f` needs exactly one"),
         )
     })
 }
 
 /// Reports every IstioOperator whose file holds other objects.
-pub fn check(bundle: &Bundle<'_>, out: &mut Findings) {
+pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
     let mut objects: HashMap<&str, usize> = HashMap::new();
     for document in bundle.documents.iter().filter(|d| !d.is_empty()) {
         *objects.entry(&document.file).or_default() += 1;
@@ -28,7 +26,7 @@ pub fn check(bundle: &Bundle<'_>, out: &mut Findings) {
     for operator in &bundle.operators {
         let count = objects.get(&*operator.file).copied().unwrap_or(0);
         if count > 1 {
-            out.error(
+            out.add(
                 operator,
                 Code::OperatorNotAlone,
                 Path::root(),

@@ -16,14 +16,14 @@ use std::collections::HashMap;
 
 use self::hosts::{fqdn, gateway_ref};
 pub use self::inventory::{Inventory, Workload};
-use super::document::{Document, Problem};
-use super::finding::{Code, Finding, Level};
-use crate::yaml::{Node, Path};
+use super::document::Document;
+use crate::diagnostic::{Code, Diagnostic, Path};
+use crate::yaml::Node;
 
 /// Runs every cross-resource rule over `documents`.
-pub fn check(documents: &[Document], inventory: &Inventory) -> Vec<Finding> {
+pub fn check(documents: &[Document], inventory: &Inventory) -> Vec<Diagnostic> {
     let bundle = Bundle::new(documents);
-    let mut out = Findings::default();
+    let mut out = Found::default();
     routing::check(&bundle, inventory, &mut out);
     policy::check(&bundle, inventory, &mut out);
     telemetry::check(&bundle, &mut out);
@@ -32,29 +32,14 @@ pub fn check(documents: &[Document], inventory: &Inventory) -> Vec<Finding> {
     out.0
 }
 
-/// Findings as rules report them.
+/// What the rules found.
 #[derive(Default)]
-pub struct Findings(Vec<Finding>);
+pub struct Found(Vec<Diagnostic>);
 
-impl Findings {
-    /// An error about `document` at `path`.
-    pub fn error(&mut self, document: &Document, code: Code, path: Path, message: String) {
-        self.push(document, code, Level::Error, path, message);
-    }
-
-    /// A warning about `document` at `path`.
-    pub fn warning(&mut self, document: &Document, code: Code, path: Path, message: String) {
-        self.push(document, code, Level::Warning, path, message);
-    }
-
-    fn push(&mut self, document: &Document, code: Code, level: Level, path: Path, message: String) {
-        self.0.push(document.finding(Problem {
-            code,
-            level,
-            path: Some(path),
-            message,
-            undecodable: false,
-        }));
+impl Found {
+    /// A diagnostic of `code`, with the code's severity, about `document` at `path`.
+    pub fn add(&mut self, document: &Document, code: Code, path: Path, message: String) {
+        self.0.push(document.diagnostic(code, Some(path), message));
     }
 }
 

@@ -5,13 +5,14 @@
 use std::collections::{BTreeMap, HashSet};
 
 use super::inventory::string_map;
-use super::{Bundle, Findings, Inventory};
+use super::{Bundle, Found, Inventory};
+use crate::diagnostic::Code;
+use crate::diagnostic::Path;
 use crate::istio::document::Document;
-use crate::istio::finding::Code;
-use crate::yaml::{Node, Path, Value};
+use crate::yaml::{Node, Value};
 
 /// Runs the policy rules.
-pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
+pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
     for document in &bundle.destination_rules {
         failover(document, out);
     }
@@ -53,7 +54,7 @@ impl Effective {
 
 /// Locality failover without outlier detection never fails over: endpoints are never ejected.
 /// Checked for the rule's traffic policy, each subset's and each port-level one, as merged.
-fn failover(document: &Document, out: &mut Findings) {
+fn failover(document: &Document, out: &mut Found) {
     let Some(spec) = document.spec() else { return };
     let mut policies: Vec<Effective> = Vec::new();
     let add =
@@ -95,7 +96,7 @@ fn failover(document: &Document, out: &mut Findings) {
         if let (Some(path), false) = (policy.failover, policy.outlier)
             && reported.insert(path.clone())
         {
-            out.error(
+            out.add(
                 document,
                 Code::FailoverWithoutOutlierDetection,
                 path,
@@ -109,7 +110,7 @@ fn failover(document: &Document, out: &mut Findings) {
 
 /// Every policy selector matches a workload the bundle declares. A policy in the root
 /// namespace applies mesh-wide, and a Gateway may select pods anywhere.
-fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
+fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
     let index = inventory.workload_index();
     let root = bundle
         .operators
@@ -152,7 +153,7 @@ fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
             let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let place =
                 scope.map_or_else(|| "the mesh".to_string(), |ns| format!("namespace {ns}"));
-            out.error(
+            out.add(
                 document,
                 Code::SelectorMatchesNoWorkload,
                 Path::of(keys),

@@ -5,13 +5,14 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use super::hosts::{covering_wildcards, covers, fqdn};
-use super::{Bundle, Findings, GatewayRef, Inventory};
+use super::{Bundle, Found, GatewayRef, Inventory};
+use crate::diagnostic::Code;
+use crate::diagnostic::Path;
 use crate::istio::cel::parse_duration;
-use crate::istio::finding::Code;
-use crate::yaml::{Node, Path};
+use crate::yaml::Node;
 
 /// Runs the routing rules.
-pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
+pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
     let subsets = destination_rules(bundle, out);
     destinations(bundle, inventory, &subsets, out);
     host_claims(bundle, out);
@@ -24,7 +25,7 @@ pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Findings) {
 /// in one namespace (Istio merges them, keeping one traffic policy and dropping the others).
 fn destination_rules<'a>(
     bundle: &Bundle<'a>,
-    out: &mut Findings,
+    out: &mut Found,
 ) -> HashMap<String, BTreeSet<&'a str>> {
     let mut subsets: HashMap<String, BTreeSet<&'a str>> = HashMap::new();
     let mut first: HashMap<(&str, String), &str> = HashMap::new();
@@ -58,7 +59,7 @@ fn destination_rules<'a>(
         }
         let name = document.name().unwrap_or_default();
         match first.get(&(namespace, host.clone())) {
-            Some(earlier) => out.error(
+            Some(earlier) => out.add(
                 document,
                 Code::DuplicateDestinationRule,
                 Path::of(&["spec", "host"]),
@@ -80,7 +81,7 @@ fn destinations(
     bundle: &Bundle<'_>,
     inventory: &Inventory,
     subsets: &HashMap<String, BTreeSet<&str>>,
-    out: &mut Findings,
+    out: &mut Found,
 ) {
     let mut entries: HashSet<String> = HashSet::new();
     for document in &bundle.service_entries {
@@ -104,7 +105,7 @@ fn destinations(
     for vs in &bundle.virtual_services {
         for destination in &vs.destinations {
             if !declared(&destination.host) {
-                out.error(
+                out.add(
                     vs.document,
                     Code::UnknownDestinationHost,
                     destination.at.path().key("host"),
@@ -120,7 +121,7 @@ fn destinations(
             };
             match subsets.get(&*destination.host) {
                 Some(names) if names.contains(subset) => {}
-                Some(names) => out.error(
+                Some(names) => out.add(
                     vs.document,
                     Code::UnknownSubset,
                     destination.at.path().key("subset"),
@@ -130,7 +131,7 @@ fn destinations(
                         names.iter().copied().collect::<Vec<_>>().join(", ")
                     ),
                 ),
-                None => out.error(
+                None => out.add(
                     vs.document,
                     Code::UnknownSubset,
                     destination.at.path().key("subset"),
@@ -145,7 +146,7 @@ fn destinations(
 }
 
 /// No two VirtualServices (or two entries of one) claim a host for the same binding.
-fn host_claims(bundle: &Bundle<'_>, out: &mut Findings) {
+fn host_claims(bundle: &Bundle<'_>, out: &mut Found) {
     // (binding, host) → the VirtualService that claimed it first: its name and index.
     type Claim<'a> = (Option<&'a GatewayRef>, &'a str);
     let mut claimed: HashMap<Claim<'_>, (&str, usize)> = HashMap::new();
@@ -158,13 +159,13 @@ fn host_claims(bundle: &Bundle<'_>, out: &mut Findings) {
                     Some((ns, name)) => format!("gateway {ns}/{name}"),
                 };
                 match claimed.get(&key) {
-                    Some((_, earlier)) if *earlier == index => out.error(
+                    Some((_, earlier)) if *earlier == index => out.add(
                         vs.document,
                         Code::ConflictingVirtualServiceHost,
                         Path::of(&["spec", "hosts"]).index(*i),
                         format!("{host} is listed twice for {scope} (a short name and its FQDN count as one host)"),
                     ),
-                    Some((name, _)) => out.error(
+                    Some((name, _)) => out.add(
                         vs.document,
                         Code::ConflictingVirtualServiceHost,
                         Path::of(&["spec", "hosts"]).index(*i),
@@ -183,7 +184,7 @@ fn host_claims(bundle: &Bundle<'_>, out: &mut Findings) {
 }
 
 /// Every bound Gateway exists and one of its servers covers each host (IST0101, IST0132).
-fn gateways(bundle: &Bundle<'_>, out: &mut Findings) {
+fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
     for vs in &bundle.virtual_services {
         for (index, binding) in &vs.bindings {
             let (Some(index), Some((namespace, name))) = (index, binding) else {
@@ -191,7 +192,7 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Findings) {
             };
             let path = Path::of(&["spec", "gateways"]).index(*index);
             let Some(gateway) = bundle.gateways.get(&(namespace.as_str(), name.as_str())) else {
-                out.error(
+                out.add(
                     vs.document,
                     Code::UnknownGateway,
                     path,
@@ -220,7 +221,7 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Findings) {
                     .iter()
                     .any(|(ns, pattern)| visible(ns) && covers(pattern, host))
                 {
-                    out.error(
+                    out.add(
                         vs.document,
                         Code::GatewayHostMismatch,
                         Path::of(&["spec", "hosts"]).index(*i),
@@ -236,7 +237,7 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Findings) {
 /// the subset routing of the mesh's routes to a host (IST0140). It loses it when it routes to a
 /// host with no subset at all while the mesh uses subsets for it, or routes without a subset to
 /// a host that the mesh only ever routes by subset.
-fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
+fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
     // Per host: the mesh VirtualService that routes it by subset, and whether the mesh also
     // routes it without one.
     let mut mesh: HashMap<&str, (&str, bool)> = HashMap::new();
@@ -271,7 +272,7 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
             }
             // A warning, as istioctl's IST0140: a rate-limited gateway route keeps only the
             // service's final route on purpose (one token bucket per Envoy route).
-            out.warning(
+            out.add(
                 vs.document,
                 Code::IngressBypassesSubsets,
                 destination.at.path().key("host"),
@@ -286,7 +287,7 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Findings) {
 }
 
 /// A route's per-try timeout fits its timeout (error), and so do all its tries (warning).
-fn retries(bundle: &Bundle<'_>, out: &mut Findings) {
+fn retries(bundle: &Bundle<'_>, out: &mut Found) {
     let duration = |node: &Node, key: &str| {
         node.get(key)
             .and_then(Node::as_str)
@@ -317,7 +318,7 @@ fn retries(bundle: &Bundle<'_>, out: &mut Findings) {
                 }
             };
             if timeout > 0 && per_try > timeout {
-                out.error(
+                out.add(
                     vs.document,
                     Code::PerTryExceedsTimeout,
                     path,
@@ -331,7 +332,7 @@ fn retries(bundle: &Bundle<'_>, out: &mut Findings) {
                 && attempts > 0
                 && i128::from(per_try) * i128::from(attempts + 1) > i128::from(timeout)
             {
-                out.warning(
+                out.add(
                     vs.document,
                     Code::RetriesCutByTimeout,
                     path,

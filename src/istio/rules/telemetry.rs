@@ -4,9 +4,10 @@
 
 use std::collections::HashMap;
 
-use super::{Bundle, Findings};
-use crate::istio::finding::Code;
-use crate::yaml::{Node, Path};
+use super::{Bundle, Found};
+use crate::diagnostic::Code;
+use crate::diagnostic::Path;
+use crate::yaml::Node;
 
 /// Provider kinds (the `extensionProviders` entry's key) that can trace.
 const TRACING: &[&str] = &[
@@ -39,12 +40,12 @@ const BUILT_IN: &[(&str, &str)] = &[
 ];
 
 /// Runs the telemetry rules.
-pub fn check(bundle: &Bundle<'_>, out: &mut Findings) {
+pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
     defaults(bundle, out);
     providers(bundle, out);
 }
 
-fn defaults(bundle: &Bundle<'_>, out: &mut Findings) {
+fn defaults(bundle: &Bundle<'_>, out: &mut Found) {
     let mut first: HashMap<&str, &str> = HashMap::new();
     for document in &bundle.telemetries {
         let spec = document.spec();
@@ -57,7 +58,7 @@ fn defaults(bundle: &Bundle<'_>, out: &mut Findings) {
         let namespace = document.namespace().unwrap_or_default();
         let name = document.name().unwrap_or_default();
         match first.get(namespace) {
-            Some(earlier) => out.error(
+            Some(earlier) => out.add(
                 document,
                 Code::MultipleDefaultTelemetry,
                 Path::of(&["spec"]),
@@ -73,7 +74,7 @@ fn defaults(bundle: &Bundle<'_>, out: &mut Findings) {
     }
 }
 
-fn providers(bundle: &Bundle<'_>, out: &mut Findings) {
+fn providers(bundle: &Bundle<'_>, out: &mut Found) {
     // Without a mesh config among the files, the declared providers are unknown.
     let mut declared: HashMap<&str, &str> = HashMap::new();
     let mut configs = 0;
@@ -142,7 +143,7 @@ fn providers(bundle: &Bundle<'_>, out: &mut Findings) {
                         None => {
                             let mut known: Vec<&str> = declared.keys().copied().collect();
                             known.sort_unstable();
-                            out.error(
+                            out.add(
                                 document,
                                 Code::UnknownTelemetryProvider,
                                 path,
@@ -153,7 +154,7 @@ fn providers(bundle: &Bundle<'_>, out: &mut Findings) {
                                 ),
                             );
                         }
-                        Some(kind) if !kinds.contains(kind) => out.error(
+                        Some(kind) if !kinds.contains(kind) => out.add(
                             document,
                             Code::ProviderKindMismatch,
                             path,

@@ -3,7 +3,7 @@
 //! walk that validates a document against one ([`walk`]).
 
 pub mod builtin;
-pub mod walk;
+pub(crate) mod walk;
 
 use std::collections::BTreeMap;
 

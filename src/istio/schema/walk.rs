@@ -6,28 +6,30 @@ use std::borrow::Cow;
 use std::collections::HashSet;
 
 use super::{Additional, Schema, Type};
+use crate::diagnostic::Path;
 use crate::diagnostic::suggest::did_you_mean;
 use crate::istio::cel::Outcome;
-use crate::yaml::{Node, Path, Value, short};
+use crate::yaml::{Node, Value, short};
 
-/// A problem found by the walk.
+/// A problem found by the walk, before [`crate::istio::crd`] places it in its document as a
+/// diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Issue {
+pub(crate) struct Issue {
     /// Where.
-    pub path: Path,
+    pub(crate) path: Path,
     /// Error (the object is refused) or warning.
-    pub error: bool,
+    pub(crate) error: bool,
     /// What kind of check found it.
-    pub source: Source,
+    pub(crate) source: Source,
     /// What is wrong.
-    pub message: String,
+    pub(crate) message: String,
     /// A type or enum mismatch: Istio's protobuf decoder refuses the value.
-    pub undecodable: bool,
+    pub(crate) undecodable: bool,
 }
 
 /// The check behind an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Source {
+pub(crate) enum Source {
     /// The structural schema.
     Schema,
     /// A CEL rule is false or fails.
@@ -37,7 +39,7 @@ pub enum Source {
 }
 
 /// Validates `value` against `schema`; the issues come in document order.
-pub fn validate(schema: &Schema, value: &Node, path: &Path) -> Vec<Issue> {
+pub(crate) fn validate(schema: &Schema, value: &Node, path: &Path) -> Vec<Issue> {
     let mut walk = Walk { issues: Vec::new() };
     walk.node(schema, value, &Trail::Root(path));
     walk.issues

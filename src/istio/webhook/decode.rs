@@ -7,8 +7,8 @@ use std::fmt::Write as _;
 
 use serde_json::{Map, Value};
 
-use super::{Level, WebhookFinding};
-use crate::yaml::{Path, Step};
+use super::WebhookFinding;
+use crate::diagnostic::{Path, Severity, Step};
 
 /// Whether a key can be written after a dot; the referee's rule (a letter, `_`, `$` or `@`
 /// first, then word characters, `$`, `@` or `-`; like Python's `$`, a final newline is allowed).
@@ -115,7 +115,7 @@ pub(super) struct Report<'c> {
 impl Report<'_> {
     /// An error at `path`.
     pub(super) fn error(&self, path: &Path, message: impl Into<String>) {
-        self.push(Level::Error, path, message.into());
+        self.push(Severity::Error, path, message.into());
     }
 
     /// An error at `path`, if there is one.
@@ -128,7 +128,7 @@ impl Report<'_> {
     /// A warning at `path` (dropped by an errors-only report).
     pub(super) fn warning(&self, path: &Path, message: impl Into<String>) {
         if self.warnings {
-            self.push(Level::Warning, path, message.into());
+            self.push(Severity::Warning, path, message.into());
         }
     }
 
@@ -140,9 +140,9 @@ impl Report<'_> {
         }
     }
 
-    fn push(&self, level: Level, path: &Path, message: String) {
+    fn push(&self, severity: Severity, path: &Path, message: String) {
         let finding = WebhookFinding {
-            level,
+            severity,
             path: path.clone(),
             message,
         };
@@ -459,6 +459,6 @@ mod tests {
         report.error(&Path::root(), "e");
         let findings = context.into_findings();
         assert_eq!(findings.len(), 1);
-        assert_eq!(findings[0].level, Level::Error);
+        assert_eq!(findings[0].severity, Severity::Error);
     }
 }

@@ -8,7 +8,7 @@ use super::hosts::{
     Protocol, is_ip, is_label, partial_wildcard_error, port_error, unix_address_error,
     wildcard_domain_error,
 };
-use crate::yaml::Path;
+use crate::diagnostic::Path;
 
 /// The server TLS modes.
 pub(super) const TLS_MODES: &[&str] = &[

@@ -29,25 +29,17 @@ mod virtual_service;
 
 use serde_json::Value;
 
-use crate::yaml::Path;
+use crate::diagnostic::{Path, Severity};
 pub use decode::referee_path;
 use decode::{Context, Msg, Report};
 use go::q;
 
-/// How serious a webhook finding is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Level {
-    /// The webhook rejects the object.
-    Error,
-    /// The webhook admits the object and returns a warning.
-    Warning,
-}
-
-/// A webhook finding on one document.
+/// A webhook finding on one document, before the checker places it in its file as a
+/// `webhook` diagnostic.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WebhookFinding {
-    /// Error or warning.
-    pub level: Level,
+    /// Error (the webhook rejects the object) or warning (it admits it with a warning).
+    pub severity: Severity,
     /// Where: `spec.http[0].route[1].weight` ([`referee_path`] writes it as the referee does).
     pub path: Path,
     /// What is wrong, in the webhook's words.

@@ -4,7 +4,7 @@
 use super::decode::{Msg, Report};
 use super::go::q;
 use super::hosts::is_label;
-use crate::yaml::Path;
+use crate::diagnostic::Path;
 
 /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: a qualified name (or a non-empty label value).
 fn is_qualified(s: &str) -> bool {

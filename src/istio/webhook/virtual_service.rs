@@ -17,8 +17,8 @@ use super::hosts::{
 use super::regex::{check_string_match, regex_error};
 use super::scope::{ExportRules, check_export_to, check_labels};
 use super::unreachable::check_reachability;
+use crate::diagnostic::Path;
 use crate::istio::vocab::RETRY_ON;
-use crate::yaml::Path;
 
 const GRPC_STATUS: [&str; 17] = [
     "OK",

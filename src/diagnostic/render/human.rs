@@ -1,0 +1,314 @@
+//! Diagnostics as annotated source, as rustc and cargo print them. This is the only module
+//! that uses annotate-snippets. A byte range of the profile shows its lines with the range
+//! underlined; a YAML location shows its line with the content underlined, labelled with the
+//! object and the field; a whole file shows its name.
+
+use std::fmt::Write as _;
+use std::ops::Range;
+
+use annotate_snippets::{AnnotationKind, Element, Group, Level, Origin, Renderer, Snippet};
+
+use super::text::{YamlLine, plain, visible};
+use super::{Checked, Files, Summary};
+use crate::diagnostic::{Diagnostic, Location, Severity, Span, YamlSpan};
+use crate::source::Source;
+
+/// Each diagnostic as a block of annotated source, followed by a blank line.
+pub(super) fn render(diagnostics: &[Diagnostic], files: &Files<'_>, color: bool) -> String {
+    let renderer = if color {
+        Renderer::styled()
+    } else {
+        Renderer::plain()
+    };
+    diagnostics
+        .iter()
+        .map(|d| format!("{}\n\n", one(d, files, &renderer)))
+        .collect()
+}
+
+fn one(diagnostic: &Diagnostic, files: &Files<'_>, renderer: &Renderer) -> String {
+    let level = match diagnostic.severity {
+        Severity::Error => Level::ERROR,
+        Severity::Warning => Level::WARNING,
+        Severity::Note => Level::NOTE,
+    };
+    let title = level
+        .primary_title(plain(&diagnostic.message))
+        .id(diagnostic.code.as_str());
+    let mut elements = Vec::new();
+    // The profile's ranges share one snippet, so that "first declared here" shows beside the
+    // place it explains; every other location is an element of its own, in order.
+    // The primary location comes first.
+    let locations: Vec<(&Location, bool)> = diagnostic
+        .locations()
+        .enumerate()
+        .map(|(i, l)| (l, i == 0))
+        .collect();
+    let toml: Vec<(&Location, bool)> = locations
+        .iter()
+        .copied()
+        .filter(|(l, _)| matches!(l.span, Span::Toml(_)))
+        .collect();
+    let mut toml_shown = false;
+    for &(location, primary) in &locations {
+        match &location.span {
+            Span::Toml(_) if toml_shown => {}
+            Span::Toml(_) => {
+                toml_shown = true;
+                elements.push(profile_snippet(&toml, files.profile));
+            }
+            Span::Yaml(at) => elements.extend(yaml_snippet(at, location, primary, files)),
+            Span::File(file) => elements.push(Origin::path(plain(file)).into()),
+        }
+    }
+    let mut group = Group::with_title(title).elements(elements);
+    if let Some(help) = &diagnostic.help {
+        group = group.element(Level::HELP.message(plain(help)));
+    }
+    renderer.render(&[group])
+}
+
+/// The lines of the profile that hold `locations` (each with whether it is the primary one),
+/// each underlined with its label.
+fn profile_snippet<'a>(locations: &[(&Location, bool)], profile: Option<&Source>) -> Element<'a> {
+    let Some(source) = profile else {
+        // A byte range without its text cannot be shown; nothing in meshc renders one so.
+        return Origin::path("<profile>").into();
+    };
+    let spans: Vec<Range<usize>> = locations
+        .iter()
+        .map(|(l, _)| match &l.span {
+            Span::Toml(range) => source.clamp(range),
+            Span::Yaml(_) | Span::File(_) => 0..0,
+        })
+        .collect();
+    let window = Window::around(source, &spans);
+    let mut snippet = Snippet::source(visible(window.text))
+        .line_start(window.first_line)
+        .path(plain(source.name()))
+        .fold(true);
+    for ((location, primary), span) in locations.iter().zip(&spans) {
+        let kind = if *primary {
+            AnnotationKind::Primary
+        } else {
+            AnnotationKind::Context
+        };
+        let label = location.label.as_deref().map(plain);
+        snippet = snippet.annotation(kind.span(window.shift(span)).label(label));
+    }
+    snippet.into()
+}
+
+/// The line of a YAML location, its content underlined and labelled with the object and the
+/// field (`VirtualService shop/cart: spec.http[0].route[0]`) and the location's own label.
+/// Without the file's text, the file and line, and the label as a note.
+fn yaml_snippet<'a>(
+    at: &YamlSpan,
+    location: &Location,
+    primary: bool,
+    files: &Files<'_>,
+) -> Vec<Element<'a>> {
+    let mut label = String::new();
+    for part in [
+        at.resource.clone(),
+        // The document itself (`.`) says nothing the resource does not.
+        at.path
+            .as_ref()
+            .filter(|path| !path.0.is_empty())
+            .map(ToString::to_string),
+        location.label.clone(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        if !label.is_empty() {
+            label.push_str(": ");
+        }
+        label.push_str(&part);
+    }
+    let label = (!label.is_empty()).then(|| plain(&label));
+    let file = plain(&at.file);
+    let Some(line) = files
+        .named(&at.file)
+        .and_then(|source| YamlLine::of(source, at.line))
+    else {
+        let origin = Origin::path(file).line(usize::try_from(at.line).unwrap_or(usize::MAX));
+        let note = label.map(|label| Level::NOTE.message(label).into());
+        return std::iter::once(origin.into()).chain(note).collect();
+    };
+    let kind = if primary {
+        AnnotationKind::Primary
+    } else {
+        AnnotationKind::Context
+    };
+    let snippet = Snippet::source(visible(line.text))
+        .line_start(usize::try_from(at.line).unwrap_or(usize::MAX))
+        .path(file)
+        .annotation(kind.span(line.content).label(label));
+    vec![snippet.into()]
+}
+
+/// The closing line: what was checked, and how many diagnostics of each severity; a check that
+/// left schemas out says so first.
+pub(super) fn summary(summary: &Summary) -> String {
+    let mut text = String::new();
+    if summary.schemas == Some(false) {
+        text.push_str("note: no --crds given: objects were not checked against their schemas\n");
+    }
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let subject = match (&summary.files, summary.objects) {
+        (Checked::Yaml(files), Some(objects)) => format!(
+            "{} in {}",
+            plural(objects, "object"),
+            plural(*files, "file")
+        ),
+        (Checked::Yaml(files), None) => plural(*files, "file"),
+        (Checked::Profiles(names), _) => plain(&names.join(", ")),
+    };
+    let _ = writeln!(
+        text,
+        "{subject}: {}, {}, {}",
+        plural(summary.errors, "error"),
+        plural(summary.warnings, "warning"),
+        plural(summary.notes, "note")
+    );
+    text
+}
+
+/// The lines of a source that hold a set of spans, so that a diagnostic about a 20 MB profile
+/// does not hand the whole text to the renderer.
+struct Window<'a> {
+    text: &'a str,
+    offset: usize,
+    first_line: usize,
+}
+
+impl<'a> Window<'a> {
+    fn around(source: &'a Source, spans: &[Range<usize>]) -> Self {
+        let text = source.text();
+        let lo = spans.iter().map(|s| s.start).min().unwrap_or(0);
+        let hi = spans.iter().map(|s| s.end).max().unwrap_or(0);
+        let start = text[..lo].rfind('\n').map_or(0, |i| i + 1);
+        let end = text[hi..].find('\n').map_or(text.len(), |i| hi + i);
+        Self {
+            text: &text[start..end],
+            offset: start,
+            first_line: source.position(start).line,
+        }
+    }
+
+    fn shift(&self, span: &Range<usize>) -> Range<usize> {
+        span.start - self.offset..span.end - self.offset
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Style, render as render_all};
+    use super::*;
+    use crate::diagnostic::{Code, Path};
+
+    fn sample() -> (Source, Diagnostic) {
+        let source = Source::new("p.toml", "[mesh]\nnamespase = \"demo\"\n");
+        let diagnostic = Diagnostic::new(Code::UnknownKey, 7..16, "unknown key `namespase`")
+            .label("not a key of [mesh]")
+            .help("did you mean `namespace`?");
+        (source, diagnostic)
+    }
+
+    fn plain_text(diagnostics: &[Diagnostic], files: &Files<'_>) -> String {
+        render_all(diagnostics, files, Style::Human { color: false })
+    }
+
+    #[test]
+    fn a_profile_diagnostic_names_file_line_column_code_and_help() {
+        let (source, diagnostic) = sample();
+        let text = plain_text(&[diagnostic], &Files::profile(&source));
+        assert!(
+            text.contains("error[unknown-key]: unknown key `namespase`"),
+            "{text}"
+        );
+        assert!(text.contains("p.toml:2:1"), "{text}");
+        assert!(text.contains("did you mean `namespace`?"), "{text}");
+        assert!(!text.contains('\u{1b}'), "plain output has no escape codes");
+    }
+
+    #[test]
+    fn terminal_controls_and_bidi_characters_are_shown_not_sent() {
+        let source = Source::new("p.toml", "[services.\"a\u{9b}2J\u{202e}b\"]\nport = 1\n");
+        let diagnostic = Diagnostic::new(Code::InvalidName, 10..24, "`a\u{9b}2J\u{202e}b` is bad");
+        let text = plain_text(&[diagnostic], &Files::profile(&source));
+        assert!(
+            !text.contains('\u{9b}') && !text.contains('\u{202e}'),
+            "{text}"
+        );
+        assert!(text.contains("a\u{b7}2J\u{fffd}b"), "{text}");
+    }
+
+    fn yaml_at(line: u32) -> YamlSpan {
+        YamlSpan {
+            file: "vs.yaml".into(),
+            document: 0,
+            line,
+            resource: Some("VirtualService shop/c\u{1b}[2Jart".into()),
+            path: Some(Path::of(&["spec", "hosts"]).index(0)),
+        }
+    }
+
+    #[test]
+    fn a_yaml_diagnostic_shows_its_line_object_and_field() {
+        let sources = [Source::new(
+            "vs.yaml",
+            "kind: VirtualService\nspec:\n  hosts:\n  - \"a\u{9b}b\"\n",
+        )];
+        let diagnostic = Diagnostic::new(Code::Webhook, yaml_at(4), "bad host \u{7}");
+        let text = plain_text(&[diagnostic], &Files::yaml(&sources));
+        assert!(text.contains("error[webhook]: bad host \u{2407}"), "{text}");
+        assert!(text.contains("--> vs.yaml:4:3\n"), "{text}");
+        assert!(text.contains("4 |   - \"a\u{b7}b\""), "{text}");
+        assert!(
+            text.contains("  |   ^^^^^^^ VirtualService shop/c\u{241b}[2Jart: spec.hosts[0]\n"),
+            "{text}"
+        );
+        assert!(
+            !text.contains('\u{1b}') && !text.contains('\u{9b}') && !text.contains('\u{7}'),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_yaml_diagnostic_without_its_text_still_says_where() {
+        let diagnostic = Diagnostic::new(Code::Webhook, yaml_at(4), "bad host");
+        let text = plain_text(&[diagnostic], &Files::default());
+        assert!(text.contains("vs.yaml:4"), "{text}");
+        assert!(text.contains("spec.hosts[0]"), "{text}");
+        let file = Diagnostic::new(Code::OperatorNotAlone, Span::File("i.yaml".into()), "x");
+        let text = plain_text(&[file], &Files::default());
+        assert!(text.contains("--> i.yaml"), "{text}");
+    }
+
+    #[test]
+    fn the_summary_line_counts_every_severity() {
+        let mut summary = Summary {
+            files: Checked::Yaml(2),
+            objects: Some(1),
+            schemas: Some(false),
+            ..Summary::default()
+        };
+        summary.count(&[Diagnostic::new(Code::Webhook, yaml_at(1), "x")]);
+        assert_eq!(
+            summary.render(Style::Human { color: false }),
+            "note: no --crds given: objects were not checked against their schemas\n\
+             1 object in 2 files: 1 error, 0 warnings, 0 notes\n"
+        );
+        let profile = Summary {
+            files: Checked::Profiles(vec!["p.toml".into()]),
+            warnings: 2,
+            ..Summary::default()
+        };
+        assert_eq!(
+            profile.render(Style::Human { color: false }),
+            "p.toml: 0 errors, 2 warnings, 0 notes\n"
+        );
+    }
+}
