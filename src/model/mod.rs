@@ -1,6 +1,7 @@
 //! The checked profile: newtypes that can only hold valid values, and the typed model that
 //! `validate` builds from the raw profile. Nothing here knows TOML or YAML.
 
+mod choices;
 mod duration;
 mod http;
 mod names;
@@ -9,6 +10,9 @@ mod profile;
 
 use std::fmt;
 
+pub use choices::{
+    LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
+};
 pub use duration::{Duration, DurationError, GoDurationError, parse_go_nanos};
 pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RETRY_ON, RetryOn};
 pub use names::{Host, IstioVersion, LabelKey, LabelValue, Name, TagName};

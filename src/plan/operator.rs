@@ -133,7 +133,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         service_type: Some(match ingress.service_type {
             ServiceType::LoadBalancer => "LoadBalancer",
             ServiceType::NodePort => "NodePort",
-            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::ClusterIp => "ClusterIP",
         }),
         ports,
         ..component(&ingress.deployment)
