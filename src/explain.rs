@@ -10,9 +10,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use crate::plan::Plan;
-use crate::plan::destination_rule::{DestinationRule, LocalityPolicy, Pool, TrafficPolicy};
+use crate::plan::destination_rule::{
+    DestinationRule, LocalityPolicy, Pool, SimpleLb, TrafficPolicy,
+};
 use crate::plan::gateway::RouteLimit;
-use crate::plan::security::{AuthorizationPolicy, Operation, Rule, Source};
+use crate::plan::security::{Action, AuthorizationPolicy, Operation, Rule, Source};
 use crate::plan::telemetry::TracingPolicy;
 use crate::plan::virtual_service::{HttpRoute, RouteDestination, RouteMatch, UriMatch};
 use crate::plan::{Label, VirtualService};
@@ -74,7 +76,7 @@ impl<'a> Index<'a> {
         }
         for policy in &plan.security.authorization_policies {
             let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
-            if policy.action == Some("ALLOW") {
+            if policy.action == Some(Action::Allow) {
                 index.allow.entry(key).or_insert(policy);
             }
             if is_allow_nothing(policy) {
@@ -174,7 +176,7 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 .any(|l| l.key == "istio" && l.value == "ingressgateway")
         };
         let required = plan.security.authorization_policies.iter().any(|p| {
-            p.action == Some("DENY")
+            p.action == Some(Action::Deny)
                 && at_edge(&p.selector)
                 && p.rules
                     .iter()
@@ -396,7 +398,12 @@ fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
     let balancer = policy.and_then(|p| p.load_balancer.as_ref());
     let mut text = match balancer {
         Some(lb) => match (&lb.simple, &lb.hash) {
-            (Some(simple), _) => simple.to_ascii_lowercase().replace('_', " "),
+            (Some(simple), _) => match simple {
+                SimpleLb::RoundRobin => "round robin",
+                SimpleLb::LeastRequest => "least request",
+                SimpleLb::Random => "random",
+            }
+            .to_string(),
             (None, Some(hash)) => {
                 let on = if let Some(header) = &hash.header {
                     format!("header {header}")

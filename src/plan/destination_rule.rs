@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, label, labels};
+use super::{Context, Label, Meta, istio_words, label, labels};
 use crate::model::{
     CircuitBreaker, ConnectionPool, Duration, ExternalService, Host, LoadBalancer, Locality, Name,
     Port, Service, Weight, region_subset,
@@ -39,11 +39,23 @@ pub struct TrafficPolicy {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadBalancerPolicy {
     /// `simple`.
-    pub simple: Option<&'static str>,
+    pub simple: Option<SimpleLb>,
     /// `consistentHash`.
     pub hash: Option<Hash>,
     /// `localityLbSetting`.
     pub locality: Option<LocalityPolicy>,
+}
+
+istio_words! {
+    /// `loadBalancer.simple`.
+    pub enum SimpleLb {
+        /// Each endpoint in turn.
+        RoundRobin = "ROUND_ROBIN",
+        /// The endpoint with fewer active requests, of two picked at random.
+        LeastRequest = "LEAST_REQUEST",
+        /// An endpoint at random.
+        Random = "RANDOM",
+    }
 }
 
 /// `consistentHash`: exactly one field is set.
@@ -223,9 +235,9 @@ fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationR
         (None, None) => None,
         (balancer, locality) => Some(LoadBalancerPolicy {
             simple: match balancer {
-                Some(LoadBalancer::RoundRobin) => Some("ROUND_ROBIN"),
-                Some(LoadBalancer::LeastRequest) => Some("LEAST_REQUEST"),
-                Some(LoadBalancer::Random) => Some("RANDOM"),
+                Some(LoadBalancer::RoundRobin) => Some(SimpleLb::RoundRobin),
+                Some(LoadBalancer::LeastRequest) => Some(SimpleLb::LeastRequest),
+                Some(LoadBalancer::Random) => Some(SimpleLb::Random),
                 _ => None,
             },
             hash: balancer.as_ref().and_then(hash),

@@ -7,9 +7,9 @@ use serde::Serialize;
 use super::virtual_service::{
     CorsPolicy, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
 };
-use super::{Context, Label, Meta, label};
+use super::{Context, Label, Meta, Protocol, istio_words, label};
 use crate::model::{
-    CROSS_NETWORK_GATEWAY, Duration, Gateway, GatewayRoute, Host, Name, Port, TlsVersion,
+    self, CROSS_NETWORK_GATEWAY, Duration, Gateway, GatewayRoute, Host, Name, Port,
 };
 
 /// Every gateway resource.
@@ -42,7 +42,7 @@ pub struct Server {
     /// `port.name`.
     pub name: &'static str,
     /// `port.protocol`.
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     /// `hosts`.
     pub hosts: Vec<String>,
     /// `tls`.
@@ -55,11 +55,40 @@ pub struct ServerTls {
     /// `httpsRedirect` (the only setting of a plain-HTTP server).
     pub https_redirect: bool,
     /// `mode`.
-    pub mode: Option<&'static str>,
+    pub mode: Option<TlsMode>,
     /// `credentialName`.
     pub credential: Option<Name>,
     /// `minProtocolVersion`.
-    pub min_version: Option<&'static str>,
+    pub min_version: Option<TlsProtocol>,
+}
+
+istio_words! {
+    /// `ServerTLSSettings.mode`.
+    pub enum TlsMode {
+        /// The gateway terminates TLS with the credential's certificate.
+        Simple = "SIMPLE",
+        /// The gateway forwards mTLS by SNI, untouched (east-west).
+        AutoPassthrough = "AUTO_PASSTHROUGH",
+    }
+}
+
+istio_words! {
+    /// `ServerTLSSettings.minProtocolVersion`.
+    pub enum TlsProtocol {
+        /// TLS 1.2.
+        V1_2 = "TLSV1_2",
+        /// TLS 1.3.
+        V1_3 = "TLSV1_3",
+    }
+}
+
+impl From<model::TlsVersion> for TlsProtocol {
+    fn from(version: model::TlsVersion) -> Self {
+        match version {
+            model::TlsVersion::V1_2 => Self::V1_2,
+            model::TlsVersion::V1_3 => Self::V1_3,
+        }
+    }
 }
 
 /// A local rate limit on some routes of a gateway.
@@ -117,11 +146,11 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
             servers: vec![Server {
                 port: EAST_WEST_TLS_PORT,
                 name: "tls",
-                protocol: "TLS",
+                protocol: Protocol::Tls,
                 hosts: vec!["*.local".to_string()],
                 tls: ServerTls {
                     https_redirect: false,
-                    mode: Some("AUTO_PASSTHROUGH"),
+                    mode: Some(TlsMode::AutoPassthrough),
                     credential: None,
                     min_version: None,
                 },
@@ -141,7 +170,7 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
         servers.push(Server {
             port: http_port,
             name: "http",
-            protocol: "HTTP",
+            protocol: Protocol::Http,
             hosts: hosts.clone(),
             tls: ServerTls {
                 https_redirect: true,
@@ -154,16 +183,13 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
     servers.push(Server {
         port: gateway.https_port.0,
         name: "https",
-        protocol: "HTTPS",
+        protocol: Protocol::Https,
         hosts,
         tls: ServerTls {
             https_redirect: false,
-            mode: Some("SIMPLE"),
+            mode: Some(TlsMode::Simple),
             credential: Some(gateway.credential.clone()),
-            min_version: Some(match gateway.min_tls {
-                TlsVersion::V1_2 => "TLSV1_2",
-                TlsVersion::V1_3 => "TLSV1_3",
-            }),
+            min_version: Some(gateway.min_tls.into()),
         },
     });
     GatewayResource {

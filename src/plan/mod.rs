@@ -12,12 +12,14 @@ mod operator;
 pub mod security;
 pub mod telemetry;
 pub mod virtual_service;
+mod words;
 
 use serde::Serialize;
 
 use std::collections::BTreeMap;
 
 use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile, Service};
+use words::istio_words;
 
 pub use destination_rule::DestinationRule;
 pub use gateway::GatewayPlan;
@@ -49,15 +51,35 @@ pub struct Plan {
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Api {
     /// VirtualService, DestinationRule, Gateway, ServiceEntry.
-    pub networking: &'static str,
+    pub networking: ApiVersion,
     /// AuthorizationPolicy, RequestAuthentication.
-    pub security: &'static str,
+    pub security: ApiVersion,
     /// PeerAuthentication.
-    pub peer_authentication: &'static str,
+    pub peer_authentication: ApiVersion,
     /// Telemetry.
-    pub telemetry: &'static str,
+    pub telemetry: ApiVersion,
     /// EnvoyFilter.
-    pub envoy_filter: &'static str,
+    pub envoy_filter: ApiVersion,
+}
+
+istio_words! {
+    /// An Istio API group and version.
+    pub enum ApiVersion {
+        /// Networking, GA.
+        NetworkingV1 = "networking.istio.io/v1",
+        /// Networking before 1.22.
+        NetworkingV1beta1 = "networking.istio.io/v1beta1",
+        /// EnvoyFilter's only version.
+        NetworkingV1alpha3 = "networking.istio.io/v1alpha3",
+        /// Security, GA.
+        SecurityV1 = "security.istio.io/v1",
+        /// PeerAuthentication before 1.22.
+        SecurityV1beta1 = "security.istio.io/v1beta1",
+        /// Telemetry, GA.
+        TelemetryV1 = "telemetry.istio.io/v1",
+        /// Telemetry before 1.22.
+        TelemetryV1alpha1 = "telemetry.istio.io/v1alpha1",
+    }
 }
 
 impl Api {
@@ -70,23 +92,35 @@ impl Api {
             };
         Self {
             networking: if v1 {
-                "networking.istio.io/v1"
+                ApiVersion::NetworkingV1
             } else {
-                "networking.istio.io/v1beta1"
+                ApiVersion::NetworkingV1beta1
             },
-            security: "security.istio.io/v1",
+            security: ApiVersion::SecurityV1,
             peer_authentication: if v1 {
-                "security.istio.io/v1"
+                ApiVersion::SecurityV1
             } else {
-                "security.istio.io/v1beta1"
+                ApiVersion::SecurityV1beta1
             },
             telemetry: if v1 {
-                "telemetry.istio.io/v1"
+                ApiVersion::TelemetryV1
             } else {
-                "telemetry.istio.io/v1alpha1"
+                ApiVersion::TelemetryV1alpha1
             },
-            envoy_filter: "networking.istio.io/v1alpha3",
+            envoy_filter: ApiVersion::NetworkingV1alpha3,
         }
+    }
+}
+
+istio_words! {
+    /// The protocol of a Gateway server or ServiceEntry port.
+    pub enum Protocol {
+        /// Plain HTTP.
+        Http = "HTTP",
+        /// HTTP over TLS.
+        Https = "HTTPS",
+        /// TLS, routed by SNI.
+        Tls = "TLS",
     }
 }
 

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, label, labels, principal};
+use super::{Context, Label, Meta, Protocol, istio_words, label, labels, principal};
 use crate::model::{
-    ExternalService, HttpPath, Jwt, Method, MtlsMode, MtlsScope, Name, Port, Service, Tenancy,
+    self, ExternalService, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
 };
 
 /// Every security resource.
@@ -32,7 +32,29 @@ pub struct PeerAuthentication {
     /// Name, namespace, comment.
     pub meta: Meta,
     /// `mtls.mode`.
-    pub mode: &'static str,
+    pub mode: MtlsMode,
+}
+
+istio_words! {
+    /// `PeerAuthentication.mtls.mode`.
+    pub enum MtlsMode {
+        /// Only mTLS.
+        Strict = "STRICT",
+        /// mTLS and plain text.
+        Permissive = "PERMISSIVE",
+        /// Plain text only.
+        Disable = "DISABLE",
+    }
+}
+
+impl From<model::MtlsMode> for MtlsMode {
+    fn from(mode: model::MtlsMode) -> Self {
+        match mode {
+            model::MtlsMode::Strict => Self::Strict,
+            model::MtlsMode::Permissive => Self::Permissive,
+            model::MtlsMode::Disable => Self::Disable,
+        }
+    }
 }
 
 /// A RequestAuthentication with one JWT rule.
@@ -68,10 +90,21 @@ pub struct AuthorizationPolicy {
     pub meta: Meta,
     /// `selector.matchLabels`.
     pub selector: Vec<Label>,
-    /// `action`.
-    pub action: Option<&'static str>,
+    /// `action` (`None` only for the allow-nothing policy).
+    pub action: Option<Action>,
     /// `rules`.
     pub rules: Vec<Rule>,
+}
+
+istio_words! {
+    /// What an AuthorizationPolicy does with the requests its rules match. meshc writes no
+    /// `CUSTOM` or `AUDIT` policy.
+    pub enum Action {
+        /// Admit them (and, once a workload has an ALLOW policy, only them).
+        Allow = "ALLOW",
+        /// Refuse them, whatever an ALLOW policy says.
+        Deny = "DENY",
+    }
 }
 
 /// One rule: `from` entries ORed, `to` entries ORed, `when` conditions ANDed.
@@ -145,7 +178,7 @@ pub struct ServiceEntryPort {
     /// `name`.
     pub name: &'static str,
     /// `protocol`.
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     /// `targetPort`.
     pub target_port: Option<Port>,
 }
@@ -175,11 +208,7 @@ fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
         MtlsScope::Mesh => (context.root(), "the whole mesh"),
         MtlsScope::Namespace => (context.namespace(), "this namespace"),
     };
-    let mode = match security.mtls {
-        MtlsMode::Strict => "STRICT",
-        MtlsMode::Permissive => "PERMISSIVE",
-        MtlsMode::Disable => "DISABLE",
-    };
+    let mode = MtlsMode::from(security.mtls);
     PeerAuthentication {
         meta: Meta::new(
             "default",
@@ -253,7 +282,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
                 "Denies requests without a valid token at the ingress gateway.",
             ),
             selector: vec![label("istio", "ingressgateway")],
-            action: Some("DENY"),
+            action: Some(Action::Deny),
             rules: vec![Rule {
                 from: vec![Source {
                     not_request_principals: vec!["*".to_string()],
@@ -396,7 +425,7 @@ fn allow_policy(
             },
         ),
         selector: labels(&service.labels),
-        action: Some("ALLOW"),
+        action: Some(Action::Allow),
         rules,
     })
 }
@@ -545,7 +574,7 @@ fn tenant_policies(
                 ),
             ),
             selector: labels(&service.labels),
-            action: Some("ALLOW"),
+            action: Some(Action::Allow),
             rules: allow,
         });
     }
@@ -560,7 +589,7 @@ fn tenant_policies(
             ),
         ),
         selector: labels(&service.labels),
-        action: Some("DENY"),
+        action: Some(Action::Deny),
         rules: deny,
     });
     policies
@@ -570,7 +599,7 @@ fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEn
     let tls_port = ServiceEntryPort {
         number: external.port,
         name: "https",
-        protocol: "HTTPS",
+        protocol: Protocol::Https,
         target_port: None,
     };
     let (ports, comment) = match &external.origination {
@@ -579,7 +608,7 @@ fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEn
                 ServiceEntryPort {
                     number: origination.http_port,
                     name: "http-tls-origination",
-                    protocol: "HTTP",
+                    protocol: Protocol::Http,
                     target_port: Some(external.port),
                 },
                 tls_port,

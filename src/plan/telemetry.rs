@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, cel, labels};
+use super::{Context, Label, Meta, cel, istio_words, labels};
 use crate::model::{Name, Percent, Service};
 
 /// A Telemetry resource.
@@ -47,7 +47,7 @@ pub struct TraceTag {
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricOverride {
     /// `match.metric`.
-    pub metric: &'static str,
+    pub metric: IstioMetric,
     /// `tagOverrides`, all `UPSERT` with a CEL value.
     pub tags: Vec<TagOverride>,
 }
@@ -70,9 +70,19 @@ pub struct AccessLogPolicy {
     pub filter: String,
 }
 
+istio_words! {
+    /// `metrics.overrides.match.metric`: the standard metrics meshc adds dimensions to.
+    pub enum IstioMetric {
+        /// `istio_requests_total`.
+        RequestCount = "REQUEST_COUNT",
+        /// `istio_request_duration_milliseconds`.
+        RequestDuration = "REQUEST_DURATION",
+    }
+}
+
 /// The metrics whose series get the extra dimensions: requests and their latency. TCP metrics
 /// have no request headers, and size metrics would multiply series for little insight.
-const TAGGED_METRICS: [&str; 2] = ["REQUEST_COUNT", "REQUEST_DURATION"];
+const TAGGED_METRICS: [IstioMetric; 2] = [IstioMetric::RequestCount, IstioMetric::RequestDuration];
 
 pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
     let telemetry = &context.profile.telemetry;
@@ -118,7 +128,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
     } else {
         TAGGED_METRICS
             .iter()
-            .map(|metric| MetricOverride {
+            .map(|&metric| MetricOverride {
                 metric,
                 tags: tags.clone(),
             })
