@@ -4,30 +4,29 @@
 
 use serde::Serialize;
 
+use super::ids::{GatewayId, RateLimitId, ResourceId, RouteId, VirtualServiceId};
 use super::virtual_service::{
-    CorsPolicy, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
+    CorsPolicy, HttpRoute, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
 };
-use super::{Context, Label, Meta, Protocol, istio_words, label};
-use crate::model::{
-    self, CROSS_NETWORK_GATEWAY, Duration, Gateway, GatewayRoute, Host, Name, Port,
-};
+use super::{Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label};
+use crate::model::{self, Duration, Gateway, GatewayRoute, Host, Name, Port};
 
 /// Every gateway resource.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct GatewayPlan {
     /// Gateways.
-    pub gateways: Vec<GatewayResource>,
+    pub gateways: ResourceList<GatewayResource>,
     /// Gateway-bound VirtualServices.
-    pub virtual_services: Vec<VirtualService>,
+    pub virtual_services: ResourceList<VirtualService>,
     /// Rate-limit EnvoyFilters.
-    pub rate_limits: Vec<RateLimitFilter>,
+    pub rate_limits: ResourceList<RateLimitFilter>,
 }
 
 /// A Gateway.
 #[derive(Debug, Clone, Serialize)]
 pub struct GatewayResource {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<GatewayId>,
     /// `selector`.
     pub selector: Vec<Label>,
     /// `servers`.
@@ -94,17 +93,36 @@ impl From<model::TlsVersion> for TlsProtocol {
 /// A local rate limit on some routes of a gateway.
 #[derive(Debug, Clone, Serialize)]
 pub struct RateLimitFilter {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<RateLimitId>,
     /// `workloadSelector.labels`.
     pub selector: Vec<Label>,
     /// The limited routes.
     pub routes: Vec<RouteLimit>,
 }
 
+impl Resource for GatewayResource {
+    type Id = GatewayId;
+
+    fn id(&self) -> &GatewayId {
+        &self.meta.id
+    }
+}
+
+impl Resource for RateLimitFilter {
+    type Id = RateLimitId;
+
+    fn id(&self) -> &RateLimitId {
+        &self.meta.id
+    }
+}
+
 /// The token bucket of one HTTP route.
 #[derive(Debug, Clone, Serialize)]
 pub struct RouteLimit {
+    /// The route's id (not written out).
+    #[serde(skip)]
+    pub route_id: RouteId,
     /// The VirtualService route name.
     pub route: String,
     /// `token_bucket.max_tokens` and `tokens_per_fill`.
@@ -116,17 +134,21 @@ pub struct RouteLimit {
 }
 
 pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
-    let mut plan = GatewayPlan::default();
+    let mut gateways = Vec::new();
+    let mut virtual_services = Vec::new();
+    let mut rate_limits = Vec::new();
     if let Some(gateway) = &context.profile.gateway {
-        plan.gateways.push(ingress(context, gateway));
+        gateways.push(ingress(context, gateway));
         let (routes, limits) = routes(context, gateway);
         if !routes.http.is_empty() {
-            plan.virtual_services.push(routes);
+            virtual_services.push(routes);
         }
         if !limits.is_empty() {
-            plan.rate_limits.push(RateLimitFilter {
+            rate_limits.push(RateLimitFilter {
                 meta: Meta::new(
-                    format!("{}-rate-limit", gateway.name),
+                    RateLimitId::Ingress {
+                        gateway: gateway.name.clone(),
+                    },
                     context.root(),
                     "Local rate limits of gateway routes (per gateway replica).",
                 ),
@@ -136,9 +158,9 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
         }
     }
     if context.profile.mesh.multi_network {
-        plan.gateways.push(GatewayResource {
+        gateways.push(GatewayResource {
             meta: Meta::new(
-                CROSS_NETWORK_GATEWAY,
+                GatewayId::EastWest,
                 context.root(),
                 "Exposes this network's services to the other networks of the mesh, mTLS end to end.",
             ),
@@ -157,7 +179,11 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
             }],
         });
     }
-    plan
+    GatewayPlan {
+        gateways: gateways.into(),
+        virtual_services: virtual_services.into(),
+        rate_limits: rate_limits.into(),
+    }
 }
 
 /// The port that carries cross-network mTLS.
@@ -194,7 +220,9 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
     });
     GatewayResource {
         meta: Meta::new(
-            gateway.name.as_str(),
+            GatewayId::Ingress {
+                gateway: gateway.name.clone(),
+            },
             context.root(),
             if gateway.http_redirect.is_some() {
                 "HTTPS ingress; plain HTTP only redirects to HTTPS."
@@ -243,7 +271,7 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
             service_rules = service_rules.split_off(service_rules.len().saturating_sub(1));
         }
         for rule in service_rules {
-            let Some(narrowed) = rule.within(&route.prefix, &route.name) else {
+            let Some(narrowed) = rule.within(route) else {
                 continue;
             };
             // Narrowing can make a service's final route repeat one of its routes exactly
@@ -255,25 +283,29 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
     }
     let mut rules = ordered.into_rules();
     unique_names(&mut rules);
-    let limits = rules
+    let http: Vec<HttpRoute> = rules
+        .into_iter()
+        .map(|rule| rule.into_route(cors.clone()))
+        .collect();
+    let limits = http
         .iter()
         .zip(&limited)
-        .filter_map(|(rule, route)| {
+        .filter_map(|(http_route, route)| {
             let route = (*route)?;
             let limit = route.rate_limit?;
             Some(RouteLimit {
-                route: rule.name.clone(),
+                route_id: http_route.id.clone(),
+                route: http_route.name.clone(),
                 requests: limit.requests,
                 interval: limit.per,
                 stat_prefix: format!("{}_rate_limit", route.name.as_str().replace('-', "_")),
             })
         })
         .collect();
-    let http = rules
-        .into_iter()
-        .map(|rule| rule.into_route(cors.clone()))
-        .collect();
-    let gateway_ref = format!("{}/{}", context.root(), gateway.name);
+    let gateway_id = GatewayId::Ingress {
+        gateway: gateway.name.clone(),
+    };
+    let gateway_ref = format!("{}/{}", context.root(), gateway_id.name());
     let summary = gateway
         .routes
         .iter()
@@ -283,7 +315,9 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
     (
         VirtualService {
             meta: Meta::new(
-                format!("{}-routes", gateway.name),
+                VirtualServiceId::Ingress {
+                    gateway: gateway.name.clone(),
+                },
                 context.root(),
                 format!("Ingress routes: {summary}."),
             ),

@@ -8,7 +8,9 @@
 mod cel;
 pub mod destination_rule;
 pub mod gateway;
+pub mod ids;
 mod operator;
+mod resource_list;
 pub mod security;
 pub mod telemetry;
 pub mod virtual_service;
@@ -23,7 +25,9 @@ use words::istio_words;
 
 pub use destination_rule::DestinationRule;
 pub use gateway::GatewayPlan;
+pub use ids::ResourceId;
 pub use operator::IstioOperator;
+pub use resource_list::{Resource, ResourceList};
 pub use security::SecurityPlan;
 pub use telemetry::Telemetry;
 pub use virtual_service::{HttpRoute, RouteDestination, VirtualService};
@@ -36,15 +40,15 @@ pub struct Plan {
     /// The IstioOperator.
     pub operator: IstioOperator,
     /// Mesh-internal routing, one per service and external service.
-    pub virtual_services: Vec<VirtualService>,
+    pub virtual_services: ResourceList<VirtualService>,
     /// Traffic policies, one per host.
-    pub destination_rules: Vec<DestinationRule>,
+    pub destination_rules: ResourceList<DestinationRule>,
     /// mTLS, authorization, JWT, egress registry.
     pub security: SecurityPlan,
     /// Ingress and east-west gateways.
     pub gateway: GatewayPlan,
     /// Telemetry resources.
-    pub telemetry: Vec<Telemetry>,
+    pub telemetry: ResourceList<Telemetry>,
 }
 
 /// The apiVersion of each kind for the target release (istio-rules.md §3.1).
@@ -124,10 +128,13 @@ istio_words! {
     }
 }
 
-/// Name, namespace and the one-line comment above a resource.
+/// What a resource was generated for, its name and namespace, and the one-line comment above it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Meta {
-    /// `metadata.name`.
+pub struct Meta<Id> {
+    /// What the resource was generated for (not written out).
+    #[serde(skip)]
+    pub id: Id,
+    /// `metadata.name`, which follows from the id.
     pub name: String,
     /// `metadata.namespace`.
     pub namespace: String,
@@ -135,10 +142,11 @@ pub struct Meta {
     pub comment: String,
 }
 
-impl Meta {
-    fn new(name: impl Into<String>, namespace: &Name, comment: impl Into<String>) -> Self {
+impl<Id: ResourceId> Meta<Id> {
+    fn new(id: Id, namespace: &Name, comment: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
+            name: id.name(),
+            id,
             namespace: namespace.to_string(),
             comment: comment.into(),
         }

@@ -4,6 +4,7 @@
 use serde::Serialize;
 
 use super::gateway::EAST_WEST_TLS_PORT;
+use super::ids::OperatorId;
 use super::{Context, Label, Meta, istio_words, label};
 use crate::model::{
     self, Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, Resources,
@@ -13,8 +14,8 @@ use crate::model::{
 /// The IstioOperator.
 #[derive(Debug, Clone, Serialize)]
 pub struct IstioOperator {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<OperatorId>,
     /// `values.global.meshID`.
     pub mesh_id: Option<String>,
     /// `values.global.multiCluster.clusterName`.
@@ -244,7 +245,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         });
     IstioOperator {
         meta: Meta::new(
-            "control-plane",
+            OperatorId::ControlPlane,
             context.root(),
             "Install with `istioctl install -f` (the in-cluster operator is gone since Istio 1.24).",
         ),

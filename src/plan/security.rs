@@ -8,7 +8,12 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, Protocol, istio_words, label, labels, principal};
+use super::ids::{
+    PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor, ServiceEntryId,
+};
+use super::{
+    Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label, labels, principal,
+};
 use crate::model::{
     self, ExternalService, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
 };
@@ -17,20 +22,20 @@ use crate::model::{
 #[derive(Debug, Clone, Serialize)]
 pub struct SecurityPlan {
     /// PeerAuthentication.
-    pub peer_authentications: Vec<PeerAuthentication>,
+    pub peer_authentications: ResourceList<PeerAuthentication>,
     /// RequestAuthentications (edge, then workloads).
-    pub request_authentications: Vec<RequestAuthentication>,
+    pub request_authentications: ResourceList<RequestAuthentication>,
     /// AuthorizationPolicies.
-    pub authorization_policies: Vec<AuthorizationPolicy>,
+    pub authorization_policies: ResourceList<AuthorizationPolicy>,
     /// ServiceEntries of external services.
-    pub service_entries: Vec<ServiceEntry>,
+    pub service_entries: ResourceList<ServiceEntry>,
 }
 
 /// A PeerAuthentication.
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerAuthentication {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<PeerAuthenticationId>,
     /// `mtls.mode`.
     pub mode: MtlsMode,
 }
@@ -60,8 +65,8 @@ impl From<model::MtlsMode> for MtlsMode {
 /// A RequestAuthentication with one JWT rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestAuthentication {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<RequestAuthenticationId>,
     /// `selector.matchLabels` (empty: the namespace).
     pub selector: Vec<Label>,
     /// `jwtRules[0].issuer`.
@@ -86,8 +91,8 @@ pub struct ClaimHeader {
 /// An AuthorizationPolicy; with no selector, action or rules it is `spec: {}` (allow nothing).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthorizationPolicy {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<PolicyId>,
     /// `selector.matchLabels`.
     pub selector: Vec<Label>,
     /// `action` (`None` only for the allow-nothing policy).
@@ -108,8 +113,11 @@ istio_words! {
 }
 
 /// One rule: `from` entries ORed, `to` entries ORed, `when` conditions ANDed.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Rule {
+    /// What the rule stands for (not written out).
+    #[serde(skip)]
+    pub id: RuleFor,
     /// `from[].source`.
     pub from: Vec<Source>,
     /// `to[].operation`.
@@ -162,8 +170,8 @@ pub struct Condition {
 /// A ServiceEntry.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceEntry {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<ServiceEntryId>,
     /// `hosts`.
     pub hosts: Vec<String>,
     /// `ports`.
@@ -183,17 +191,50 @@ pub struct ServiceEntryPort {
     pub target_port: Option<Port>,
 }
 
+impl Resource for PeerAuthentication {
+    type Id = PeerAuthenticationId;
+
+    fn id(&self) -> &PeerAuthenticationId {
+        &self.meta.id
+    }
+}
+
+impl Resource for RequestAuthentication {
+    type Id = RequestAuthenticationId;
+
+    fn id(&self) -> &RequestAuthenticationId {
+        &self.meta.id
+    }
+}
+
+impl Resource for AuthorizationPolicy {
+    type Id = PolicyId;
+
+    fn id(&self) -> &PolicyId {
+        &self.meta.id
+    }
+}
+
+impl Resource for ServiceEntry {
+    type Id = ServiceEntryId;
+
+    fn id(&self) -> &ServiceEntryId {
+        &self.meta.id
+    }
+}
+
 pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     let profile = context.profile;
     SecurityPlan {
-        peer_authentications: vec![peer_authentication(context)],
+        peer_authentications: vec![peer_authentication(context)].into(),
         request_authentications: profile
             .security
             .jwt
             .as_ref()
             .map(|jwt| request_authentications(context, jwt))
-            .unwrap_or_default(),
-        authorization_policies: authorization_policies(context),
+            .unwrap_or_default()
+            .into(),
+        authorization_policies: authorization_policies(context).into(),
         service_entries: profile
             .external_services
             .iter()
@@ -204,17 +245,17 @@ pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
 
 fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
     let security = &context.profile.security;
-    let (namespace, scope) = match security.mtls_scope {
-        MtlsScope::Mesh => (context.root(), "the whole mesh"),
-        MtlsScope::Namespace => (context.namespace(), "this namespace"),
+    let (id, namespace, scope) = match security.mtls_scope {
+        MtlsScope::Mesh => (PeerAuthenticationId::Mesh, context.root(), "the whole mesh"),
+        MtlsScope::Namespace => (
+            PeerAuthenticationId::Namespace,
+            context.namespace(),
+            "this namespace",
+        ),
     };
     let mode = MtlsMode::from(security.mtls);
     PeerAuthentication {
-        meta: Meta::new(
-            "default",
-            namespace,
-            format!("mTLS mode {mode} for {scope}."),
-        ),
+        meta: Meta::new(id, namespace, format!("mTLS mode {mode} for {scope}.")),
         mode,
     }
 }
@@ -243,7 +284,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
             .collect();
         authentications.push(RequestAuthentication {
             meta: Meta::new(
-                "edge-jwt",
+                RequestAuthenticationId::Edge,
                 context.root(),
                 "Validates tokens at the ingress gateway and forwards them to workloads.",
             ),
@@ -256,7 +297,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
     }
     authentications.push(RequestAuthentication {
         meta: Meta::new(
-            "jwt",
+            RequestAuthenticationId::Workloads,
             context.namespace(),
             "Validates forwarded tokens on every workload, so policies can use their claims.",
         ),
@@ -277,13 +318,14 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
-                "edge-require-jwt",
+                PolicyId::EdgeRequireJwt,
                 context.root(),
                 "Denies requests without a valid token at the ingress gateway.",
             ),
             selector: vec![label("istio", "ingressgateway")],
             action: Some(Action::Deny),
             rules: vec![Rule {
+                id: RuleFor::MissingToken,
                 from: vec![Source {
                     not_request_principals: vec!["*".to_string()],
                     ..Source::default()
@@ -306,7 +348,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     if profile.security.default_deny {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
-                "allow-nothing",
+                PolicyId::AllowNothing,
                 context.namespace(),
                 "Default deny: a request no ALLOW policy matches is refused.",
             ),
@@ -351,7 +393,8 @@ fn allow_policy(
     let mut rules: Vec<Rule> = service
         .callers
         .iter()
-        .map(|caller| {
+        .enumerate()
+        .map(|(index, caller)| {
             let mut from = Vec::new();
             let mut principals: Vec<String> = caller
                 .services
@@ -380,6 +423,7 @@ fn allow_policy(
                 });
             }
             Rule {
+                id: RuleFor::Caller { index },
                 from,
                 to: operation(&caller.methods, &caller.paths, &[]),
                 when: Vec::new(),
@@ -395,6 +439,7 @@ fn allow_policy(
             .is_some_and(|jwt| jwt.require_token);
         let prefixes: Vec<HttpPath> = prefixes.iter().map(|p| (*p).clone()).collect();
         rules.push(Rule {
+            id: RuleFor::GatewayRoutes,
             from: vec![Source {
                 principals: vec![context.gateway_principal.clone()],
                 request_principals: if require_token {
@@ -413,7 +458,9 @@ fn allow_policy(
     }
     Some(AuthorizationPolicy {
         meta: Meta::new(
-            service.name.as_str(),
+            PolicyId::Callers {
+                service: service.name.clone(),
+            },
             context.namespace(),
             match (service.callers.is_empty(), routed.is_some()) {
                 (false, true) => format!(
@@ -492,6 +539,9 @@ fn tenant_policies(
         if reaches {
             if routed {
                 allow.push(Rule {
+                    id: RuleFor::Tenant {
+                        tenant: tenant.id.clone(),
+                    },
                     from: vec![Source {
                         principals: vec![context.gateway_principal.clone()],
                         request_principals: token_principal(context).into_iter().collect(),
@@ -507,6 +557,9 @@ fn tenant_policies(
             // Another ALLOW (a gateway route) may admit any method; the DENY keeps the tenant's.
             if !tenant.methods.is_empty() {
                 deny.push(Rule {
+                    id: RuleFor::TenantMethods {
+                        tenant: tenant.id.clone(),
+                    },
                     from: Vec::new(),
                     to: vec![Operation {
                         ports: ports.clone(),
@@ -520,6 +573,9 @@ fn tenant_policies(
             // A tenant that may reach every path (`/`) has no paths to be kept out of.
             if !own_paths.is_empty() {
                 deny.push(Rule {
+                    id: RuleFor::TenantPaths {
+                        tenant: tenant.id.clone(),
+                    },
                     from: Vec::new(),
                     to: vec![Operation {
                         ports: ports.clone(),
@@ -531,6 +587,9 @@ fn tenant_policies(
             }
         } else {
             deny.push(Rule {
+                id: RuleFor::TenantShutOut {
+                    tenant: tenant.id.clone(),
+                },
                 from: Vec::new(),
                 to: vec![Operation {
                     ports: ports.clone(),
@@ -540,6 +599,9 @@ fn tenant_policies(
             });
         }
         deny.push(Rule {
+            id: RuleFor::TenantHeaderMismatch {
+                tenant: tenant.id.clone(),
+            },
             from: Vec::new(),
             to: vec![Operation {
                 ports: ports.clone(),
@@ -552,6 +614,7 @@ fn tenant_policies(
         });
     }
     deny.push(Rule {
+        id: RuleFor::TenantHeaderWithoutToken,
         from: vec![Source {
             not_request_principals: vec!["*".to_string()],
             ..Source::default()
@@ -566,7 +629,9 @@ fn tenant_policies(
     if !allow.is_empty() {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
-                format!("{}-tenants", service.name),
+                PolicyId::TenantAllow {
+                    service: service.name.clone(),
+                },
                 context.namespace(),
                 format!(
                     "Tenants that may reach {}, each on its own paths.",
@@ -580,7 +645,9 @@ fn tenant_policies(
     }
     policies.push(AuthorizationPolicy {
         meta: Meta::new(
-            format!("{}-tenant-guard", service.name),
+            PolicyId::TenantGuard {
+                service: service.name.clone(),
+            },
             context.namespace(),
             format!(
                 "Keeps each tenant to its own paths on {}, and refuses tenant headers that differ \
@@ -627,7 +694,13 @@ fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEn
         ),
     };
     ServiceEntry {
-        meta: Meta::new(external.name.as_str(), context.namespace(), comment),
+        meta: Meta::new(
+            ServiceEntryId::External {
+                external: external.name.clone(),
+            },
+            context.namespace(),
+            comment,
+        ),
         hosts: vec![external.host.to_string()],
         ports,
     }

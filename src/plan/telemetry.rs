@@ -3,14 +3,15 @@
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, cel, istio_words, labels};
+use super::ids::TelemetryId;
+use super::{Context, Label, Meta, Resource, ResourceList, cel, istio_words, labels};
 use crate::model::{Name, Percent, Service};
 
 /// A Telemetry resource.
 #[derive(Debug, Clone, Serialize)]
 pub struct Telemetry {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<TelemetryId>,
     /// `selector.matchLabels` (empty: the namespace).
     pub selector: Vec<Label>,
     /// `tracing[0]`.
@@ -19,6 +20,14 @@ pub struct Telemetry {
     pub metrics: Vec<MetricOverride>,
     /// `accessLogging[0]`.
     pub access_log: Option<AccessLogPolicy>,
+}
+
+impl Resource for Telemetry {
+    type Id = TelemetryId;
+
+    fn id(&self) -> &TelemetryId {
+        &self.meta.id
+    }
 }
 
 /// `tracing[0]`.
@@ -84,7 +93,7 @@ istio_words! {
 /// have no request headers, and size metrics would multiply series for little insight.
 const TAGGED_METRICS: [IstioMetric; 2] = [IstioMetric::RequestCount, IstioMetric::RequestDuration];
 
-pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
+pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
     let telemetry = &context.profile.telemetry;
     let tracing = telemetry.tracing.as_ref().map(|tracing| TracingPolicy {
         provider: tracing.provider.clone(),
@@ -164,7 +173,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
     if tracing.is_some() || !metrics.is_empty() || access_log.is_some() {
         resources.push(Telemetry {
             meta: Meta::new(
-                "default",
+                TelemetryId::Namespace,
                 context.namespace(),
                 "Namespace telemetry: the one Telemetry without a selector here.",
             ),
@@ -184,7 +193,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
                 .map(|(service, sampling)| sampling_override(context, service, sampling, tracing)),
         );
     }
-    resources
+    resources.into()
 }
 
 /// A service's own sampling; the tags repeat, since a workload's tracing replaces the namespace's.
@@ -196,7 +205,9 @@ fn sampling_override(
 ) -> Telemetry {
     Telemetry {
         meta: Meta::new(
-            service.name.as_str(),
+            TelemetryId::Sampling {
+                service: service.name.clone(),
+            },
             context.namespace(),
             format!(
                 "Traces {} % of the requests to {}.",
