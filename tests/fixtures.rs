@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use meshc::Failure;
 use meshc::diagnostic::{Code, Severity};
 
-use crate::support::{declared_codes, human, read, root};
+use crate::support::{declared_codes, human, plan_snapshot, read, root};
 
 fn fixtures() -> std::path::PathBuf {
     root().join("tests/fixtures")
@@ -62,6 +62,18 @@ fn valid_fixtures_compile_and_match_their_snapshots() {
         for file in &compiled.files {
             insta::assert_snapshot!(file.name, &file.content);
         }
+    });
+}
+
+/// The plan of every valid fixture, pinned apart from the files it renders: a planning change
+/// shows up here, a template change only in the rendered files' snapshots.
+#[test]
+fn valid_fixtures_plan_matches_its_snapshot() {
+    insta::glob!("fixtures/valid/*/profile.toml", |path| {
+        let source = read(path, &fixtures().join("valid")).expect("valid fixtures are UTF-8");
+        let compiled = meshc::compile(&source)
+            .unwrap_or_else(|e| panic!("{} must compile: {e:?}", source.name()));
+        insta::assert_snapshot!("plan", plan_snapshot(&compiled.plan));
     });
 }
 
