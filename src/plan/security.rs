@@ -425,7 +425,7 @@ fn allow_policy(
             Rule {
                 id: RuleFor::Caller { index },
                 from,
-                to: operation(&caller.methods, &caller.paths, &[]),
+                to: operation(&caller.methods, &caller.paths),
                 when: Vec::new(),
             }
         })
@@ -449,7 +449,7 @@ fn allow_policy(
                 },
                 ..Source::default()
             }],
-            to: operation(&[], &prefixes, &[]),
+            to: operation(&[], &prefixes),
             when: Vec::new(),
         });
     }
@@ -478,14 +478,13 @@ fn allow_policy(
 }
 
 /// A `to` list for methods and path prefixes; empty when neither restricts anything.
-fn operation(methods: &[Method], paths: &[HttpPath], ports: &[String]) -> Vec<Operation> {
+fn operation(methods: &[Method], paths: &[HttpPath]) -> Vec<Operation> {
     let operation = Operation {
         methods: methods.iter().map(ToString::to_string).collect(),
         paths: authz_paths(paths),
-        ports: ports.to_vec(),
         ..Operation::default()
     };
-    if operation.methods.is_empty() && operation.paths.is_empty() && operation.ports.is_empty() {
+    if operation.methods.is_empty() && operation.paths.is_empty() {
         Vec::new()
     } else {
         vec![operation]
@@ -547,7 +546,7 @@ fn tenant_policies(
                         request_principals: token_principal(context).into_iter().collect(),
                         ..Source::default()
                     }],
-                    to: operation(&tenant.methods, &tenant.paths, &[]),
+                    to: operation(&tenant.methods, &tenant.paths),
                     when: vec![
                         condition(&claim_key, vec![id.clone()], Vec::new()),
                         condition(&header_key, vec![id.clone()], Vec::new()),
