@@ -4,6 +4,10 @@
 //! choice maps to Istio semantics. The result is plain data shaped like the YAML, so that the
 //! templates only lay it out. Lists are in a stable order (profile order for routes, name order
 //! for everything else), so the same profile always gives the same plan.
+//!
+//! Istio's closed vocabularies are enums (declared with `istio_words!`) that serialize to Istio's
+//! spelling. Every resource carries the [id](ids) of what it was generated for, from which its
+//! name follows; readers of the plan (`explain`) find resources by id in a [`ResourceList`].
 
 mod cel;
 pub mod destination_rule;
