@@ -2,20 +2,25 @@
 //! timeouts, load balancing, circuit breaking, callers, tenants and sampling.
 //!
 //! Everything here is read from the [`Plan`], the same data the templates lay out, so the
-//! summary cannot disagree with the YAML. Resources are tied to a service the way the plan names
-//! them: its VirtualService, DestinationRule, ALLOW policy and Telemetry carry its name, its
-//! tenant policy `<name>-tenants`.
+//! summary cannot disagree with the YAML. A service's resources are found by their ids (what the
+//! plan generated them for: `PolicyId::Callers { service }`, `TelemetryId::Sampling { service }`
+//! …), never by their names.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::plan::Plan;
-use crate::plan::destination_rule::{DestinationRule, LocalityPolicy, Pool, TrafficPolicy};
+use crate::model::Name;
+use crate::plan::destination_rule::{
+    DestinationRule, LocalityPolicy, Pool, SimpleLb, TrafficPolicy,
+};
 use crate::plan::gateway::RouteLimit;
-use crate::plan::security::{AuthorizationPolicy, Operation, Rule, Source};
-use crate::plan::telemetry::TracingPolicy;
+use crate::plan::ids::{
+    DestinationRuleId, PolicyId, RequestAuthenticationId, RouteId, RuleFor, TelemetryId,
+    VirtualServiceId,
+};
+use crate::plan::security::{Operation, Rule, Source};
 use crate::plan::virtual_service::{HttpRoute, RouteDestination, RouteMatch, UriMatch};
-use crate::plan::{Label, VirtualService};
+use crate::plan::{Label, Plan, VirtualService};
 
 /// A `--service` that names no service.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,84 +31,35 @@ pub struct UnknownService {
     pub known: Vec<String>,
 }
 
-/// A namespace and a name.
-type Key<'a> = (&'a str, &'a str);
-
-/// The plan's resources by what a service's section looks them up by, built once: a scan of
-/// every resource for each service made explaining a large mesh quadratic. Where the plan could
-/// hold two matches, the first wins, as a scan would have it.
+/// The gateway routes by the service they lead to and the rate limits by route, built once: a
+/// scan of every gateway route for each service made explaining a large mesh quadratic. Every
+/// other resource is found through the plan's own index by id.
 struct Index<'a> {
-    /// ServiceEntries.
-    external: BTreeSet<Key<'a>>,
-    /// DestinationRules by namespace and host.
-    rules: BTreeMap<Key<'a>, &'a DestinationRule>,
-    /// ALLOW policies.
-    allow: BTreeMap<Key<'a>, &'a AuthorizationPolicy>,
-    /// Namespaces with an allow-nothing policy.
-    denied: BTreeSet<&'a str>,
-    /// Tracing of Telemetry resources with a selector.
-    own_tracing: BTreeMap<Key<'a>, Option<&'a TracingPolicy>>,
-    /// Tracing of each namespace's selector-less Telemetry.
-    default_tracing: BTreeMap<&'a str, Option<&'a TracingPolicy>>,
-    /// Per gateway VirtualService, its routes by destination host, in route order.
-    ingress: Vec<(&'a VirtualService, BTreeMap<&'a str, Vec<&'a HttpRoute>>)>,
-    /// Rate limits by route name.
-    limits: BTreeMap<&'a str, &'a RouteLimit>,
+    plan: &'a Plan,
+    /// Per gateway VirtualService, its routes by the service they lead to, in route order.
+    ingress: Vec<(&'a VirtualService, BTreeMap<&'a Name, Vec<&'a HttpRoute>>)>,
+    /// Rate limits by route.
+    limits: BTreeMap<&'a RouteId, &'a RouteLimit>,
 }
 
 impl<'a> Index<'a> {
     fn new(plan: &'a Plan) -> Self {
         let mut index = Self {
-            external: plan
-                .security
-                .service_entries
-                .iter()
-                .map(|e| (e.meta.namespace.as_str(), e.meta.name.as_str()))
-                .collect(),
-            rules: BTreeMap::new(),
-            allow: BTreeMap::new(),
-            denied: BTreeSet::new(),
-            own_tracing: BTreeMap::new(),
-            default_tracing: BTreeMap::new(),
+            plan,
             ingress: Vec::new(),
             limits: BTreeMap::new(),
         };
-        for rule in &plan.destination_rules {
-            let key = (rule.meta.namespace.as_str(), rule.host.as_str());
-            index.rules.entry(key).or_insert(rule);
-        }
-        for policy in &plan.security.authorization_policies {
-            let key = (policy.meta.namespace.as_str(), policy.meta.name.as_str());
-            if policy.action == Some("ALLOW") {
-                index.allow.entry(key).or_insert(policy);
-            }
-            if is_allow_nothing(policy) {
-                index.denied.insert(key.0);
-            }
-        }
-        for telemetry in &plan.telemetry {
-            let namespace = telemetry.meta.namespace.as_str();
-            let tracing = telemetry.tracing.as_ref();
-            if telemetry.selector.is_empty() {
-                index.default_tracing.entry(namespace).or_insert(tracing);
-            } else {
-                let key = (namespace, telemetry.meta.name.as_str());
-                index.own_tracing.entry(key).or_insert(tracing);
-            }
-        }
         for vs in &plan.gateway.virtual_services {
-            let mut by_host: BTreeMap<&str, Vec<&HttpRoute>> = BTreeMap::new();
+            let mut by_service: BTreeMap<&Name, Vec<&HttpRoute>> = BTreeMap::new();
             for route in &vs.http {
-                let hosts: BTreeSet<&str> =
-                    route.destinations.iter().map(|d| d.host.as_str()).collect();
-                for host in hosts {
-                    by_host.entry(host).or_default().push(route);
+                if let RouteId::Gateway { service, .. } = &route.id {
+                    by_service.entry(service).or_default().push(route);
                 }
             }
-            index.ingress.push((vs, by_host));
+            index.ingress.push((vs, by_service));
         }
         for limit in plan.gateway.rate_limits.iter().flat_map(|f| &f.routes) {
-            index.limits.entry(limit.route.as_str()).or_insert(limit);
+            index.limits.entry(&limit.route_id).or_insert(limit);
         }
         index
     }
@@ -111,32 +67,44 @@ impl<'a> Index<'a> {
 
 /// The summary of every service (with the mesh-wide settings first), or of one service.
 pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownService> {
-    let services: Vec<&VirtualService> = plan
-        .virtual_services
-        .iter()
-        .filter(|vs| vs.gateways.is_empty())
-        .collect();
     let index = Index::new(plan);
     let mut out = String::new();
     match service {
         Some(name) => {
-            let Some(vs) = services.iter().find(|vs| vs.meta.name == name) else {
+            let Some(vs) = mesh_virtual_service(plan, name) else {
                 return Err(UnknownService {
                     name: name.to_string(),
-                    known: services.iter().map(|vs| vs.meta.name.clone()).collect(),
+                    known: plan
+                        .virtual_services
+                        .iter()
+                        .map(|vs| vs.meta.name.clone())
+                        .collect(),
                 });
             };
             service_section(&mut out, &index, vs);
         }
         None => {
             mesh_section(&mut out, plan);
-            for vs in services {
+            for vs in &plan.virtual_services {
                 out.push('\n');
                 service_section(&mut out, &index, vs);
             }
         }
     }
     Ok(out)
+}
+
+/// The mesh VirtualService of the service or external service `name`.
+fn mesh_virtual_service<'a>(plan: &'a Plan, name: &str) -> Option<&'a VirtualService> {
+    let name = Name::parse(name).ok()?;
+    plan.virtual_services
+        .get(&VirtualServiceId::Service {
+            service: name.clone(),
+        })
+        .or_else(|| {
+            plan.virtual_services
+                .get(&VirtualServiceId::External { external: name })
+        })
 }
 
 fn mesh_section(out: &mut String, plan: &Plan) {
@@ -151,35 +119,26 @@ fn mesh_section(out: &mut String, plan: &Plan) {
     for peer in &plan.security.peer_authentications {
         let _ = writeln!(out, "  {}", peer.meta.comment);
     }
-    let deny: Vec<&str> = plan
-        .security
-        .authorization_policies
-        .iter()
-        .filter(|p| is_allow_nothing(p))
-        .map(|p| p.meta.namespace.as_str())
-        .collect();
-    if deny.is_empty() {
-        out.push_str("  authorization: no default deny; a workload without an ALLOW policy takes any request\n");
-    } else {
-        let _ = writeln!(
-            out,
-            "  authorization: default deny in {}; a request no ALLOW policy matches is refused",
-            deny.join(", ")
-        );
+    match plan.security.authorization_policies.get(&PolicyId::AllowNothing) {
+        None => out.push_str("  authorization: no default deny; a workload without an ALLOW policy takes any request\n"),
+        Some(deny) => {
+            let _ = writeln!(
+                out,
+                "  authorization: default deny in {}; a request no ALLOW policy matches is refused",
+                deny.meta.namespace
+            );
+        }
     }
-    if let Some(jwt) = plan.security.request_authentications.last() {
-        let at_edge = |labels: &[Label]| {
-            labels
-                .iter()
-                .any(|l| l.key == "istio" && l.value == "ingressgateway")
-        };
-        let required = plan.security.authorization_policies.iter().any(|p| {
-            p.action == Some("DENY")
-                && at_edge(&p.selector)
-                && p.rules
-                    .iter()
-                    .any(|r| r.from.iter().any(|s| !s.not_request_principals.is_empty()))
-        });
+    if let Some(jwt) = plan
+        .security
+        .request_authentications
+        .get(&RequestAuthenticationId::Workloads)
+    {
+        let required = plan
+            .security
+            .authorization_policies
+            .get(&PolicyId::EdgeRequireJwt)
+            .is_some();
         let _ = writeln!(
             out,
             "  JWT: issuer {}, audiences {}; {}",
@@ -192,7 +151,7 @@ fn mesh_section(out: &mut String, plan: &Plan) {
             }
         );
     }
-    if let Some(default) = plan.telemetry.iter().find(|t| t.selector.is_empty()) {
+    if let Some(default) = plan.telemetry.get(&TelemetryId::Namespace) {
         if let Some(tracing) = &default.tracing {
             let tags: Vec<&str> = tracing.tags.iter().map(|t| t.name.as_str()).collect();
             let _ = writeln!(
@@ -255,9 +214,24 @@ fn mesh_section(out: &mut String, plan: &Plan) {
 
 fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     let name = vs.meta.name.as_str();
-    let namespace = vs.meta.namespace.as_str();
     let host = vs.hosts.first().map_or("", String::as_str);
-    let external = index.external.contains(&(namespace, name));
+    let (service, rule) = match &vs.meta.id {
+        VirtualServiceId::Service { service } => (
+            Some(service),
+            Some(DestinationRuleId::Service {
+                service: service.clone(),
+            }),
+        ),
+        VirtualServiceId::External { external } => (
+            None,
+            Some(DestinationRuleId::External {
+                external: external.clone(),
+            }),
+        ),
+        // The gateway's routes are explained with the services they lead to.
+        VirtualServiceId::Ingress { .. } => (None, None),
+    };
+    let external = matches!(vs.meta.id, VirtualServiceId::External { .. });
     let _ = writeln!(
         out,
         "{} {name} ({host})",
@@ -281,12 +255,15 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
             let _ = writeln!(out, "       {policy}");
         }
     }
-    ingress(out, index, host);
-    traffic(out, index.rules.get(&(namespace, host)).copied());
-    if !external {
-        callers(out, index, name, namespace);
-        tenants(out, index, name, namespace);
-        sampling(out, index, name, namespace);
+    let plan = index.plan;
+    if let Some(service) = service {
+        ingress(out, index, service);
+    }
+    traffic(out, rule.and_then(|id| plan.destination_rules.get(&id)));
+    if let Some(service) = service {
+        callers(out, plan, service);
+        tenants(out, plan, service);
+        sampling(out, plan, service);
     }
 }
 
@@ -352,16 +329,16 @@ fn policy_line(route: &HttpRoute) -> Option<String> {
     (!parts.is_empty()).then(|| parts.join("; "))
 }
 
-/// The gateway paths that end at this host, and their rate limits.
-fn ingress(out: &mut String, index: &Index<'_>, host: &str) {
-    for (vs, by_host) in &index.ingress {
-        let Some(routes) = by_host.get(host) else {
+/// The gateway paths that lead to the service, and their rate limits.
+fn ingress(out: &mut String, index: &Index<'_>, service: &Name) {
+    for (vs, by_service) in &index.ingress {
+        let Some(routes) = by_service.get(service) else {
             continue;
         };
         let mut paths: Vec<String> = Vec::new();
         let mut limited: Vec<String> = Vec::new();
         for route in routes {
-            let limit = index.limits.get(route.name.as_str());
+            let limit = index.limits.get(&route.id);
             for entry in &route.matches {
                 let path = match &entry.uri {
                     Some(UriMatch::Exact(path)) => path.to_string(),
@@ -396,7 +373,12 @@ fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
     let balancer = policy.and_then(|p| p.load_balancer.as_ref());
     let mut text = match balancer {
         Some(lb) => match (&lb.simple, &lb.hash) {
-            (Some(simple), _) => simple.to_ascii_lowercase().replace('_', " "),
+            (Some(simple), _) => match simple {
+                SimpleLb::RoundRobin => "round robin",
+                SimpleLb::LeastRequest => "least request",
+                SimpleLb::Random => "random",
+            }
+            .to_string(),
             (None, Some(hash)) => {
                 let on = if let Some(header) = &hash.header {
                     format!("header {header}")
@@ -514,13 +496,13 @@ fn labels(labels: &[Label]) -> String {
     format!("{{{}}}", pairs.join(", "))
 }
 
-fn is_allow_nothing(policy: &AuthorizationPolicy) -> bool {
-    policy.action.is_none() && policy.rules.is_empty() && policy.selector.is_empty()
-}
-
-fn callers(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
-    let Some(allow) = index.allow.get(&(namespace, name)) else {
-        out.push_str(if index.denied.contains(namespace) {
+fn callers(out: &mut String, plan: &Plan, service: &Name) {
+    let policies = &plan.security.authorization_policies;
+    let id = PolicyId::Callers {
+        service: service.clone(),
+    };
+    let Some(allow) = policies.get(&id) else {
+        out.push_str(if policies.get(&PolicyId::AllowNothing).is_some() {
             "  callers: nobody (default deny, and no ALLOW policy for it)\n"
         } else {
             "  callers: anyone (no ALLOW policy and no default deny)\n"
@@ -579,22 +561,22 @@ fn list_or(items: &[String], none: &str) -> String {
     }
 }
 
-/// The tenants that reach the service: each rule of `<name>-tenants` admits the tenant its
-/// claim condition names.
-fn tenants(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
-    let policy = format!("{name}-tenants");
-    let Some(allow) = index.allow.get(&(namespace, policy.as_str())) else {
+/// The tenants that reach the service through the gateway: each rule of its tenant ALLOW
+/// policy admits one tenant.
+fn tenants(out: &mut String, plan: &Plan, service: &Name) {
+    let id = PolicyId::TenantAllow {
+        service: service.clone(),
+    };
+    let Some(allow) = plan.security.authorization_policies.get(&id) else {
         return;
     };
     let reach: Vec<String> = allow
         .rules
         .iter()
-        .map(|rule| {
-            let tenant = rule
-                .when
-                .iter()
-                .find(|c| c.key.starts_with("request.auth.claims["))
-                .map_or_else(String::new, |c| c.values.join(", "));
+        .filter_map(|rule| {
+            let RuleFor::Tenant { tenant } = &rule.id else {
+                return None;
+            };
             let to = if rule.to.is_empty() {
                 "any request".to_string()
             } else {
@@ -604,7 +586,7 @@ fn tenants(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
                     .collect::<Vec<_>>()
                     .join(" or ")
             };
-            format!("{tenant} ({to})")
+            Some(format!("{tenant} ({to})"))
         })
         .collect();
     let _ = writeln!(
@@ -614,9 +596,15 @@ fn tenants(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
     );
 }
 
-fn sampling(out: &mut String, index: &Index<'_>, name: &str, namespace: &str) {
-    let own = index.own_tracing.get(&(namespace, name)).copied().flatten();
-    let default = index.default_tracing.get(namespace).copied().flatten();
+fn sampling(out: &mut String, plan: &Plan, service: &Name) {
+    let id = TelemetryId::Sampling {
+        service: service.clone(),
+    };
+    let own = plan.telemetry.get(&id).and_then(|t| t.tracing.as_ref());
+    let default = plan
+        .telemetry
+        .get(&TelemetryId::Namespace)
+        .and_then(|t| t.tracing.as_ref());
     let text = match (own, default) {
         (Some(own), _) => format!("{} % (its own Telemetry)", own.sampling),
         (None, Some(default)) => format!("{} % (the namespace default)", default.sampling),

@@ -8,8 +8,9 @@
 
 use meshc::Failure;
 use meshc::diagnostic::Severity;
+use meshc::plan::{Plan, Resource, ResourceList};
 
-use crate::support::{assert_severities_allowed, declared_codes, human, read, root};
+use crate::support::{assert_severities_allowed, declared_codes, human, plan_snapshot, read, root};
 
 /// The folder of the fixtures.
 pub(crate) fn fixtures() -> std::path::PathBuf {
@@ -64,6 +65,40 @@ fn valid_fixtures_compile_and_match_their_snapshots() {
             insta::assert_snapshot!(file.name, &file.content);
         }
     });
+}
+
+/// The plan of every valid fixture, pinned apart from the files it renders: a planning change
+/// shows up here, a template change only in the rendered files' snapshots. Its ids must each
+/// find their own resource, as `explain` looks them up.
+#[test]
+fn valid_fixtures_plan_matches_its_snapshot() {
+    insta::glob!("fixtures/valid/*/profile.toml", |path| {
+        let source = read(path, &fixtures().join("valid")).expect("valid fixtures are UTF-8");
+        let compiled = meshc::compile(&source)
+            .unwrap_or_else(|e| panic!("{} must compile: {e:?}", source.name()));
+        insta::assert_snapshot!("plan", plan_snapshot(&compiled.plan));
+        every_resource_is_found_by_its_id(&compiled.plan);
+    });
+}
+
+/// No two resources of a kind share an id, so a lookup by id finds each resource itself.
+fn every_resource_is_found_by_its_id(plan: &Plan) {
+    fn check<T: Resource>(list: &ResourceList<T>) {
+        for resource in list {
+            let found = list.get(resource.id());
+            assert!(found.is_some_and(|found| std::ptr::eq(found, resource)));
+        }
+    }
+    check(&plan.virtual_services);
+    check(&plan.destination_rules);
+    check(&plan.security.peer_authentications);
+    check(&plan.security.request_authentications);
+    check(&plan.security.authorization_policies);
+    check(&plan.security.service_entries);
+    check(&plan.gateway.gateways);
+    check(&plan.gateway.virtual_services);
+    check(&plan.gateway.rate_limits);
+    check(&plan.telemetry);
 }
 
 #[test]

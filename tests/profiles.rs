@@ -4,7 +4,7 @@
 //! After an intended change, refresh `out/` with `MESHC_BLESS=1 cargo test profiles` (or
 //! `meshc render profiles/<name>.toml --out out/<name>`) and review the diff.
 
-use crate::support::{read, root};
+use crate::support::{plan_snapshot, read, root};
 
 fn shipped() -> Vec<std::path::PathBuf> {
     let mut profiles: Vec<_> = std::fs::read_dir(root().join("profiles"))
@@ -36,6 +36,17 @@ fn shipped_profiles_compile_cleanly_and_match_their_snapshots() {
         for file in &compiled.files {
             insta::assert_snapshot!(format!("{name}__{}", file.name), &file.content);
         }
+    }
+}
+
+/// Each shipped profile's plan, pinned apart from its rendered files (see `fixtures`).
+#[test]
+fn shipped_profiles_plan_matches_its_snapshot() {
+    for path in shipped() {
+        let name = path.file_stem().unwrap().to_string_lossy().into_owned();
+        let source = read(&path, &root()).unwrap();
+        let compiled = meshc::compile(&source).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+        insta::assert_snapshot!(format!("{name}__plan"), plan_snapshot(&compiled.plan));
     }
 }
 

@@ -114,3 +114,18 @@ pub(crate) fn yaml_strings(files: &[meshc::render::File]) -> BTreeSet<String> {
     }
     found
 }
+
+/// A plan as its snapshot shows it: its own pretty `Debug`, so that ids and enum variants show
+/// as the code names them, with each wrapper of one value (`Some(…)`, `Name(…)`, `Port(…)`) and
+/// each list of one value folded onto one line, as `{:?}` would print them.
+pub(crate) fn plan_snapshot(plan: &meshc::plan::Plan) -> String {
+    let single = regex::Regex::new(r"(\w+\(|\[)\n *([^\n]*),\n *(\)|\])").unwrap();
+    let mut text = format!("{plan:#?}");
+    loop {
+        let folded = single.replace_all(&text, "$1$2$3").into_owned();
+        if folded == text {
+            return text;
+        }
+        text = folded;
+    }
+}

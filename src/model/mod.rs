@@ -1,6 +1,7 @@
 //! The checked profile: newtypes that can only hold valid values, and the typed model that
 //! `validate` builds from the raw profile. Nothing here knows TOML or YAML.
 
+mod choices;
 mod duration;
 mod http;
 mod names;
@@ -9,6 +10,9 @@ mod profile;
 
 use std::fmt;
 
+pub use choices::{
+    LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
+};
 pub use duration::{Duration, DurationError};
 pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn};
 pub use names::{

@@ -5,12 +5,8 @@ use std::collections::BTreeMap;
 
 use super::{
     Duration, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, IstioVersion, LabelKey,
-    LabelValue, Method, Name, Percent, Port, Quantity, RetryOn, TagName, Weight,
-};
-
-pub use crate::profile::raw::{
-    InsecureOptIn, LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType,
-    TlsVersion,
+    LabelValue, LogLevel, Method, MtlsMode, MtlsScope, Name, OutboundTraffic, PathNormalization,
+    Percent, Port, Quantity, RetryOn, ServiceType, TagName, TlsVersion, Weight,
 };
 
 /// Region subsets are named `region-<region>`.

@@ -3,7 +3,8 @@
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, label, labels};
+use super::ids::DestinationRuleId;
+use super::{Context, Label, Meta, Resource, ResourceList, istio_words, label, labels};
 use crate::model::{
     CircuitBreaker, ConnectionPool, Duration, ExternalService, Host, LoadBalancer, Locality, Name,
     Port, Service, Weight, region_subset,
@@ -12,14 +13,22 @@ use crate::model::{
 /// A DestinationRule.
 #[derive(Debug, Clone, Serialize)]
 pub struct DestinationRule {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<DestinationRuleId>,
     /// `spec.host`.
     pub host: Host,
     /// `spec.trafficPolicy`.
     pub traffic_policy: Option<TrafficPolicy>,
     /// `spec.subsets`.
     pub subsets: Vec<SubsetPolicy>,
+}
+
+impl Resource for DestinationRule {
+    type Id = DestinationRuleId;
+
+    fn id(&self) -> &DestinationRuleId {
+        &self.meta.id
+    }
 }
 
 /// `trafficPolicy` (never empty: Istio refuses an empty one).
@@ -39,11 +48,23 @@ pub struct TrafficPolicy {
 #[derive(Debug, Clone, Serialize)]
 pub struct LoadBalancerPolicy {
     /// `simple`.
-    pub simple: Option<&'static str>,
+    pub simple: Option<SimpleLb>,
     /// `consistentHash`.
     pub hash: Option<Hash>,
     /// `localityLbSetting`.
     pub locality: Option<LocalityPolicy>,
+}
+
+istio_words! {
+    /// `loadBalancer.simple`.
+    pub enum SimpleLb {
+        /// Each endpoint in turn.
+        RoundRobin = "ROUND_ROBIN",
+        /// The endpoint with fewer active requests, of two picked at random.
+        LeastRequest = "LEAST_REQUEST",
+        /// An endpoint at random.
+        Random = "RANDOM",
+    }
 }
 
 /// `consistentHash`: exactly one field is set.
@@ -178,7 +199,7 @@ pub struct SubsetPolicy {
 }
 
 /// One DestinationRule per service that needs one, then one per TLS-originating external service.
-pub(super) fn build(context: &Context<'_>) -> Vec<DestinationRule> {
+pub(super) fn build(context: &Context<'_>) -> ResourceList<DestinationRule> {
     let profile = context.profile;
     profile
         .services
@@ -223,9 +244,9 @@ fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationR
         (None, None) => None,
         (balancer, locality) => Some(LoadBalancerPolicy {
             simple: match balancer {
-                Some(LoadBalancer::RoundRobin) => Some("ROUND_ROBIN"),
-                Some(LoadBalancer::LeastRequest) => Some("LEAST_REQUEST"),
-                Some(LoadBalancer::Random) => Some("RANDOM"),
+                Some(LoadBalancer::RoundRobin) => Some(SimpleLb::RoundRobin),
+                Some(LoadBalancer::LeastRequest) => Some(SimpleLb::LeastRequest),
+                Some(LoadBalancer::Random) => Some(SimpleLb::Random),
                 _ => None,
             },
             hash: balancer.as_ref().and_then(hash),
@@ -246,7 +267,9 @@ fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationR
     }
     Some(DestinationRule {
         meta: Meta::new(
-            service.name.as_str(),
+            DestinationRuleId::Service {
+                service: service.name.clone(),
+            },
             context.namespace(),
             format!("Traffic policy and subsets of {}.", service.name),
         ),
@@ -323,7 +346,9 @@ fn external_rule(context: &Context<'_>, external: &ExternalService) -> Option<De
     let origination = external.origination.as_ref()?;
     Some(DestinationRule {
         meta: Meta::new(
-            external.name.as_str(),
+            DestinationRuleId::External {
+                external: external.name.clone(),
+            },
             context.namespace(),
             format!(
                 "Originates TLS to {} for requests the application sends to port {}.",

@@ -4,30 +4,29 @@
 
 use serde::Serialize;
 
+use super::ids::{GatewayId, RateLimitId, ResourceId, RouteId, VirtualServiceId};
 use super::virtual_service::{
-    CorsPolicy, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
+    CorsPolicy, HttpRoute, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
 };
-use super::{Context, Label, Meta, label};
-use crate::model::{
-    CROSS_NETWORK_GATEWAY, Duration, Gateway, GatewayRoute, Host, Name, Port, TlsVersion,
-};
+use super::{Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label};
+use crate::model::{self, Duration, Gateway, GatewayRoute, Host, Name, Port};
 
 /// Every gateway resource.
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct GatewayPlan {
     /// Gateways.
-    pub gateways: Vec<GatewayResource>,
+    pub gateways: ResourceList<GatewayResource>,
     /// Gateway-bound VirtualServices.
-    pub virtual_services: Vec<VirtualService>,
+    pub virtual_services: ResourceList<VirtualService>,
     /// Rate-limit EnvoyFilters.
-    pub rate_limits: Vec<RateLimitFilter>,
+    pub rate_limits: ResourceList<RateLimitFilter>,
 }
 
 /// A Gateway.
 #[derive(Debug, Clone, Serialize)]
 pub struct GatewayResource {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<GatewayId>,
     /// `selector`.
     pub selector: Vec<Label>,
     /// `servers`.
@@ -42,7 +41,7 @@ pub struct Server {
     /// `port.name`.
     pub name: &'static str,
     /// `port.protocol`.
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     /// `hosts`.
     pub hosts: Vec<String>,
     /// `tls`.
@@ -55,27 +54,75 @@ pub struct ServerTls {
     /// `httpsRedirect` (the only setting of a plain-HTTP server).
     pub https_redirect: bool,
     /// `mode`.
-    pub mode: Option<&'static str>,
+    pub mode: Option<TlsMode>,
     /// `credentialName`.
     pub credential: Option<Name>,
     /// `minProtocolVersion`.
-    pub min_version: Option<&'static str>,
+    pub min_version: Option<TlsProtocol>,
+}
+
+istio_words! {
+    /// `ServerTLSSettings.mode`.
+    pub enum TlsMode {
+        /// The gateway terminates TLS with the credential's certificate.
+        Simple = "SIMPLE",
+        /// The gateway forwards mTLS by SNI, untouched (east-west).
+        AutoPassthrough = "AUTO_PASSTHROUGH",
+    }
+}
+
+istio_words! {
+    /// `ServerTLSSettings.minProtocolVersion`.
+    pub enum TlsProtocol {
+        /// TLS 1.2.
+        V1_2 = "TLSV1_2",
+        /// TLS 1.3.
+        V1_3 = "TLSV1_3",
+    }
+}
+
+impl From<model::TlsVersion> for TlsProtocol {
+    fn from(version: model::TlsVersion) -> Self {
+        match version {
+            model::TlsVersion::V1_2 => Self::V1_2,
+            model::TlsVersion::V1_3 => Self::V1_3,
+        }
+    }
 }
 
 /// A local rate limit on some routes of a gateway.
 #[derive(Debug, Clone, Serialize)]
 pub struct RateLimitFilter {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<RateLimitId>,
     /// `workloadSelector.labels`.
     pub selector: Vec<Label>,
     /// The limited routes.
     pub routes: Vec<RouteLimit>,
 }
 
+impl Resource for GatewayResource {
+    type Id = GatewayId;
+
+    fn id(&self) -> &GatewayId {
+        &self.meta.id
+    }
+}
+
+impl Resource for RateLimitFilter {
+    type Id = RateLimitId;
+
+    fn id(&self) -> &RateLimitId {
+        &self.meta.id
+    }
+}
+
 /// The token bucket of one HTTP route.
 #[derive(Debug, Clone, Serialize)]
 pub struct RouteLimit {
+    /// The route's id (not written out).
+    #[serde(skip)]
+    pub route_id: RouteId,
     /// The VirtualService route name.
     pub route: String,
     /// `token_bucket.max_tokens` and `tokens_per_fill`.
@@ -87,17 +134,21 @@ pub struct RouteLimit {
 }
 
 pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
-    let mut plan = GatewayPlan::default();
+    let mut gateways = Vec::new();
+    let mut virtual_services = Vec::new();
+    let mut rate_limits = Vec::new();
     if let Some(gateway) = &context.profile.gateway {
-        plan.gateways.push(ingress(context, gateway));
+        gateways.push(ingress(context, gateway));
         let (routes, limits) = routes(context, gateway);
         if !routes.http.is_empty() {
-            plan.virtual_services.push(routes);
+            virtual_services.push(routes);
         }
         if !limits.is_empty() {
-            plan.rate_limits.push(RateLimitFilter {
+            rate_limits.push(RateLimitFilter {
                 meta: Meta::new(
-                    format!("{}-rate-limit", gateway.name),
+                    RateLimitId::Ingress {
+                        gateway: gateway.name.clone(),
+                    },
                     context.root(),
                     "Local rate limits of gateway routes (per gateway replica).",
                 ),
@@ -107,9 +158,9 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
         }
     }
     if context.profile.mesh.multi_network {
-        plan.gateways.push(GatewayResource {
+        gateways.push(GatewayResource {
             meta: Meta::new(
-                CROSS_NETWORK_GATEWAY,
+                GatewayId::EastWest,
                 context.root(),
                 "Exposes this network's services to the other networks of the mesh, mTLS end to end.",
             ),
@@ -117,18 +168,22 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
             servers: vec![Server {
                 port: EAST_WEST_TLS_PORT,
                 name: "tls",
-                protocol: "TLS",
+                protocol: Protocol::Tls,
                 hosts: vec!["*.local".to_string()],
                 tls: ServerTls {
                     https_redirect: false,
-                    mode: Some("AUTO_PASSTHROUGH"),
+                    mode: Some(TlsMode::AutoPassthrough),
                     credential: None,
                     min_version: None,
                 },
             }],
         });
     }
-    plan
+    GatewayPlan {
+        gateways: gateways.into(),
+        virtual_services: virtual_services.into(),
+        rate_limits: rate_limits.into(),
+    }
 }
 
 /// The port that carries cross-network mTLS.
@@ -141,7 +196,7 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
         servers.push(Server {
             port: http_port,
             name: "http",
-            protocol: "HTTP",
+            protocol: Protocol::Http,
             hosts: hosts.clone(),
             tls: ServerTls {
                 https_redirect: true,
@@ -154,21 +209,20 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
     servers.push(Server {
         port: gateway.https_port.0,
         name: "https",
-        protocol: "HTTPS",
+        protocol: Protocol::Https,
         hosts,
         tls: ServerTls {
             https_redirect: false,
-            mode: Some("SIMPLE"),
+            mode: Some(TlsMode::Simple),
             credential: Some(gateway.credential.clone()),
-            min_version: Some(match gateway.min_tls {
-                TlsVersion::V1_2 => "TLSV1_2",
-                TlsVersion::V1_3 => "TLSV1_3",
-            }),
+            min_version: Some(gateway.min_tls.into()),
         },
     });
     GatewayResource {
         meta: Meta::new(
-            gateway.name.as_str(),
+            GatewayId::Ingress {
+                gateway: gateway.name.clone(),
+            },
             context.root(),
             if gateway.http_redirect.is_some() {
                 "HTTPS ingress; plain HTTP only redirects to HTTPS."
@@ -217,7 +271,7 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
             service_rules = service_rules.split_off(service_rules.len().saturating_sub(1));
         }
         for rule in service_rules {
-            let Some(narrowed) = rule.within(&route.prefix, &route.name) else {
+            let Some(narrowed) = rule.within(route) else {
                 continue;
             };
             // Narrowing can make a service's final route repeat one of its routes exactly
@@ -229,25 +283,29 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
     }
     let mut rules = ordered.into_rules();
     unique_names(&mut rules);
-    let limits = rules
+    let http: Vec<HttpRoute> = rules
+        .into_iter()
+        .map(|rule| rule.into_route(cors.clone()))
+        .collect();
+    let limits = http
         .iter()
         .zip(&limited)
-        .filter_map(|(rule, route)| {
+        .filter_map(|(http_route, route)| {
             let route = (*route)?;
             let limit = route.rate_limit?;
             Some(RouteLimit {
-                route: rule.name.clone(),
+                route_id: http_route.id.clone(),
+                route: http_route.name.clone(),
                 requests: limit.requests,
                 interval: limit.per,
                 stat_prefix: format!("{}_rate_limit", route.name.as_str().replace('-', "_")),
             })
         })
         .collect();
-    let http = rules
-        .into_iter()
-        .map(|rule| rule.into_route(cors.clone()))
-        .collect();
-    let gateway_ref = format!("{}/{}", context.root(), gateway.name);
+    let gateway_id = GatewayId::Ingress {
+        gateway: gateway.name.clone(),
+    };
+    let gateway_ref = format!("{}/{}", context.root(), gateway_id.name());
     let summary = gateway
         .routes
         .iter()
@@ -257,7 +315,9 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
     (
         VirtualService {
             meta: Meta::new(
-                format!("{}-routes", gateway.name),
+                VirtualServiceId::Ingress {
+                    gateway: gateway.name.clone(),
+                },
                 context.root(),
                 format!("Ingress routes: {summary}."),
             ),

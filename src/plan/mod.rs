@@ -4,24 +4,34 @@
 //! choice maps to Istio semantics. The result is plain data shaped like the YAML, so that the
 //! templates only lay it out. Lists are in a stable order (profile order for routes, name order
 //! for everything else), so the same profile always gives the same plan.
+//!
+//! Istio's closed vocabularies are enums (declared with `istio_words!`) that serialize to Istio's
+//! spelling. Every resource carries the [id](ids) of what it was generated for, from which its
+//! name follows; readers of the plan (`explain`) find resources by id in a [`ResourceList`].
 
 mod cel;
 pub mod destination_rule;
 pub mod gateway;
+pub mod ids;
 mod operator;
+mod resource_list;
 pub mod security;
 pub mod telemetry;
 pub mod virtual_service;
+mod words;
 
 use serde::Serialize;
 
 use std::collections::BTreeMap;
 
 use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile, Service};
+use words::istio_words;
 
 pub use destination_rule::DestinationRule;
 pub use gateway::GatewayPlan;
+pub use ids::ResourceId;
 pub use operator::IstioOperator;
+pub use resource_list::{Resource, ResourceList};
 pub use security::SecurityPlan;
 pub use telemetry::Telemetry;
 pub use virtual_service::{HttpRoute, RouteDestination, VirtualService};
@@ -34,30 +44,50 @@ pub struct Plan {
     /// The IstioOperator.
     pub operator: IstioOperator,
     /// Mesh-internal routing, one per service and external service.
-    pub virtual_services: Vec<VirtualService>,
+    pub virtual_services: ResourceList<VirtualService>,
     /// Traffic policies, one per host.
-    pub destination_rules: Vec<DestinationRule>,
+    pub destination_rules: ResourceList<DestinationRule>,
     /// mTLS, authorization, JWT, egress registry.
     pub security: SecurityPlan,
     /// Ingress and east-west gateways.
     pub gateway: GatewayPlan,
     /// Telemetry resources.
-    pub telemetry: Vec<Telemetry>,
+    pub telemetry: ResourceList<Telemetry>,
 }
 
 /// The apiVersion of each kind for the target release (istio-rules.md §3.1).
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
 pub struct Api {
     /// VirtualService, DestinationRule, Gateway, ServiceEntry.
-    pub networking: &'static str,
+    pub networking: ApiVersion,
     /// AuthorizationPolicy, RequestAuthentication.
-    pub security: &'static str,
+    pub security: ApiVersion,
     /// PeerAuthentication.
-    pub peer_authentication: &'static str,
+    pub peer_authentication: ApiVersion,
     /// Telemetry.
-    pub telemetry: &'static str,
+    pub telemetry: ApiVersion,
     /// EnvoyFilter.
-    pub envoy_filter: &'static str,
+    pub envoy_filter: ApiVersion,
+}
+
+istio_words! {
+    /// An Istio API group and version.
+    pub enum ApiVersion {
+        /// Networking, GA.
+        NetworkingV1 = "networking.istio.io/v1",
+        /// Networking before 1.22.
+        NetworkingV1beta1 = "networking.istio.io/v1beta1",
+        /// EnvoyFilter's only version.
+        NetworkingV1alpha3 = "networking.istio.io/v1alpha3",
+        /// Security, GA.
+        SecurityV1 = "security.istio.io/v1",
+        /// PeerAuthentication before 1.22.
+        SecurityV1beta1 = "security.istio.io/v1beta1",
+        /// Telemetry, GA.
+        TelemetryV1 = "telemetry.istio.io/v1",
+        /// Telemetry before 1.22.
+        TelemetryV1alpha1 = "telemetry.istio.io/v1alpha1",
+    }
 }
 
 impl Api {
@@ -70,30 +100,45 @@ impl Api {
             };
         Self {
             networking: if v1 {
-                "networking.istio.io/v1"
+                ApiVersion::NetworkingV1
             } else {
-                "networking.istio.io/v1beta1"
+                ApiVersion::NetworkingV1beta1
             },
-            security: "security.istio.io/v1",
+            security: ApiVersion::SecurityV1,
             peer_authentication: if v1 {
-                "security.istio.io/v1"
+                ApiVersion::SecurityV1
             } else {
-                "security.istio.io/v1beta1"
+                ApiVersion::SecurityV1beta1
             },
             telemetry: if v1 {
-                "telemetry.istio.io/v1"
+                ApiVersion::TelemetryV1
             } else {
-                "telemetry.istio.io/v1alpha1"
+                ApiVersion::TelemetryV1alpha1
             },
-            envoy_filter: "networking.istio.io/v1alpha3",
+            envoy_filter: ApiVersion::NetworkingV1alpha3,
         }
     }
 }
 
-/// Name, namespace and the one-line comment above a resource.
+istio_words! {
+    /// The protocol of a Gateway server or ServiceEntry port.
+    pub enum Protocol {
+        /// Plain HTTP.
+        Http = "HTTP",
+        /// HTTP over TLS.
+        Https = "HTTPS",
+        /// TLS, routed by SNI.
+        Tls = "TLS",
+    }
+}
+
+/// What a resource was generated for, its name and namespace, and the one-line comment above it.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Meta {
-    /// `metadata.name`.
+pub struct Meta<Id> {
+    /// What the resource was generated for (not written out).
+    #[serde(skip)]
+    pub id: Id,
+    /// `metadata.name`, which follows from the id.
     pub name: String,
     /// `metadata.namespace`.
     pub namespace: String,
@@ -101,10 +146,11 @@ pub struct Meta {
     pub comment: String,
 }
 
-impl Meta {
-    fn new(name: impl Into<String>, namespace: &Name, comment: impl Into<String>) -> Self {
+impl<Id: ResourceId> Meta<Id> {
+    fn new(id: Id, namespace: &Name, comment: impl Into<String>) -> Self {
         Self {
-            name: name.into(),
+            name: id.name(),
+            id,
             namespace: namespace.to_string(),
             comment: comment.into(),
         }

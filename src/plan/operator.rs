@@ -4,17 +4,18 @@
 use serde::Serialize;
 
 use super::gateway::EAST_WEST_TLS_PORT;
-use super::{Context, Label, Meta, label};
+use super::ids::OperatorId;
+use super::{Context, Label, Meta, istio_words, label};
 use crate::model::{
-    Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, Resources,
-    Scaling, ServicePort, ServiceType,
+    self, Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, Resources,
+    Scaling, ServicePort,
 };
 
 /// The IstioOperator.
 #[derive(Debug, Clone, Serialize)]
 pub struct IstioOperator {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<OperatorId>,
     /// `values.global.meshID`.
     pub mesh_id: Option<String>,
     /// `values.global.multiCluster.clusterName`.
@@ -30,13 +31,13 @@ pub struct IstioOperator {
     /// `meshConfig.defaultConfig.concurrency`.
     pub concurrency: u32,
     /// `meshConfig.pathNormalization.normalization`.
-    pub path_normalization: &'static str,
+    pub path_normalization: NormalizationType,
     /// `meshConfig.outboundTrafficPolicy.mode`.
-    pub outbound_traffic: &'static str,
+    pub outbound_traffic: OutboundMode,
     /// `meshConfig.extensionProviders`.
     pub providers: Vec<ExtensionProvider>,
     /// `values.global.proxy.logLevel`.
-    pub proxy_log_level: &'static str,
+    pub proxy_log_level: ProxyLogLevel,
     /// Sidecar resources, through a custom injection template.
     pub proxy_resources: Option<ResourceSpec>,
     /// `components.pilot.k8s`.
@@ -54,8 +55,8 @@ pub struct IstioOperator {
 pub struct ExtensionProvider {
     /// `name`.
     pub name: String,
-    /// `opentelemetry`, `zipkin`, `envoyOtelAls` or `envoyFileAccessLog`.
-    pub kind: &'static str,
+    /// Which provider field holds its settings.
+    pub kind: ExtensionProviderKind,
     /// `service`.
     pub service: Option<String>,
     /// `port`.
@@ -80,11 +81,81 @@ pub struct Component {
     /// `k8s.env`.
     pub env: Vec<Label>,
     /// `k8s.service.type`.
-    pub service_type: Option<&'static str>,
+    pub service_type: Option<ServiceType>,
     /// `k8s.service.ports`.
     pub ports: Vec<PortSpec>,
     /// `values.<component>.autoscaleEnabled`.
     pub autoscale_enabled: Option<bool>,
+}
+
+istio_words! {
+    /// `meshConfig.pathNormalization.normalization`.
+    pub enum NormalizationType {
+        /// No normalisation.
+        None = "NONE",
+        /// RFC 3986 normalisation.
+        Base = "BASE",
+        /// Base, and repeated slashes merged.
+        MergeSlashes = "MERGE_SLASHES",
+        /// Slashes merged after `%2F` and `%5C` are decoded.
+        DecodeAndMergeSlashes = "DECODE_AND_MERGE_SLASHES",
+    }
+}
+
+istio_words! {
+    /// `meshConfig.outboundTrafficPolicy.mode`.
+    pub enum OutboundMode {
+        /// Only hosts in the service registry.
+        RegistryOnly = "REGISTRY_ONLY",
+        /// Any host.
+        AllowAny = "ALLOW_ANY",
+    }
+}
+
+istio_words! {
+    /// `values.global.proxy.logLevel`.
+    pub enum ProxyLogLevel {
+        /// Everything.
+        Trace = "trace",
+        /// Debugging detail.
+        Debug = "debug",
+        /// Informational.
+        Info = "info",
+        /// Warnings and worse.
+        Warning = "warning",
+        /// Errors and worse.
+        Error = "error",
+        /// Critical only.
+        Critical = "critical",
+        /// Nothing.
+        Off = "off",
+    }
+}
+
+istio_words! {
+    /// The field of an `extensionProviders` entry that holds its settings.
+    pub enum ExtensionProviderKind {
+        /// OTLP traces.
+        Opentelemetry = "opentelemetry",
+        /// Zipkin traces.
+        Zipkin = "zipkin",
+        /// OTLP access logs.
+        EnvoyOtelAls = "envoyOtelAls",
+        /// File access logs.
+        EnvoyFileAccessLog = "envoyFileAccessLog",
+    }
+}
+
+istio_words! {
+    /// A gateway's Kubernetes Service type.
+    pub enum ServiceType {
+        /// An external load balancer.
+        LoadBalancer = "LoadBalancer",
+        /// A port on every node.
+        NodePort = "NodePort",
+        /// Cluster-internal only.
+        ClusterIp = "ClusterIP",
+    }
 }
 
 /// `hpaSpec`.
@@ -131,9 +202,9 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         name: name.to_string(),
         labels,
         service_type: Some(match ingress.service_type {
-            ServiceType::LoadBalancer => "LoadBalancer",
-            ServiceType::NodePort => "NodePort",
-            ServiceType::ClusterIP => "ClusterIP",
+            model::ServiceType::LoadBalancer => ServiceType::LoadBalancer,
+            model::ServiceType::NodePort => ServiceType::NodePort,
+            model::ServiceType::ClusterIp => ServiceType::ClusterIp,
         }),
         ports,
         ..component(&ingress.deployment)
@@ -174,7 +245,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         });
     IstioOperator {
         meta: Meta::new(
-            "control-plane",
+            OperatorId::ControlPlane,
             context.root(),
             "Install with `istioctl install -f` (the in-cluster operator is gone since Istio 1.24).",
         ),
@@ -186,32 +257,33 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         hold_application: control_plane.proxy.hold_application,
         concurrency: control_plane.proxy.concurrency,
         path_normalization: match control_plane.path_normalization {
-            PathNormalization::None => "NONE",
-            PathNormalization::Base => "BASE",
-            PathNormalization::MergeSlashes => "MERGE_SLASHES",
-            PathNormalization::DecodeAndMergeSlashes => "DECODE_AND_MERGE_SLASHES",
+            PathNormalization::None => NormalizationType::None,
+            PathNormalization::Base => NormalizationType::Base,
+            PathNormalization::MergeSlashes => NormalizationType::MergeSlashes,
+            PathNormalization::DecodeAndMergeSlashes => NormalizationType::DecodeAndMergeSlashes,
         },
         outbound_traffic: match profile.security.outbound_traffic {
-            OutboundTraffic::RegistryOnly => "REGISTRY_ONLY",
-            OutboundTraffic::AllowAny => "ALLOW_ANY",
+            OutboundTraffic::RegistryOnly => OutboundMode::RegistryOnly,
+            OutboundTraffic::AllowAny => OutboundMode::AllowAny,
         },
         providers: profile
             .telemetry
             .providers
             .iter()
             .map(|provider| {
+                use ExtensionProviderKind as Kind;
                 let (kind, service, port, path) = match &provider.kind {
                     ProviderKind::Opentelemetry { service, port } => {
-                        ("opentelemetry", Some(service), Some(*port), None)
+                        (Kind::Opentelemetry, Some(service), Some(*port), None)
                     }
                     ProviderKind::Zipkin { service, port } => {
-                        ("zipkin", Some(service), Some(*port), None)
+                        (Kind::Zipkin, Some(service), Some(*port), None)
                     }
                     ProviderKind::OtelAccessLog { service, port } => {
-                        ("envoyOtelAls", Some(service), Some(*port), None)
+                        (Kind::EnvoyOtelAls, Some(service), Some(*port), None)
                     }
                     ProviderKind::FileAccessLog { path } => {
-                        ("envoyFileAccessLog", None, None, Some(path.clone()))
+                        (Kind::EnvoyFileAccessLog, None, None, Some(path.clone()))
                     }
                 };
                 ExtensionProvider {
@@ -224,13 +296,13 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
             })
             .collect(),
         proxy_log_level: match control_plane.proxy.log_level {
-            LogLevel::Trace => "trace",
-            LogLevel::Debug => "debug",
-            LogLevel::Info => "info",
-            LogLevel::Warning => "warning",
-            LogLevel::Error => "error",
-            LogLevel::Critical => "critical",
-            LogLevel::Off => "off",
+            LogLevel::Trace => ProxyLogLevel::Trace,
+            LogLevel::Debug => ProxyLogLevel::Debug,
+            LogLevel::Info => ProxyLogLevel::Info,
+            LogLevel::Warning => ProxyLogLevel::Warning,
+            LogLevel::Error => ProxyLogLevel::Error,
+            LogLevel::Critical => ProxyLogLevel::Critical,
+            LogLevel::Off => ProxyLogLevel::Off,
         },
         proxy_resources: resources(&control_plane.proxy.resources),
         pilot: component(&control_plane.istiod),

@@ -8,38 +8,65 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, label, labels, principal};
+use super::ids::{
+    PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor, ServiceEntryId,
+};
+use super::{
+    Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label, labels, principal,
+};
 use crate::model::{
-    ExternalService, HttpPath, Jwt, Method, MtlsMode, MtlsScope, Name, Port, Service, Tenancy,
+    self, ExternalService, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
 };
 
 /// Every security resource.
 #[derive(Debug, Clone, Serialize)]
 pub struct SecurityPlan {
     /// PeerAuthentication.
-    pub peer_authentications: Vec<PeerAuthentication>,
+    pub peer_authentications: ResourceList<PeerAuthentication>,
     /// RequestAuthentications (edge, then workloads).
-    pub request_authentications: Vec<RequestAuthentication>,
+    pub request_authentications: ResourceList<RequestAuthentication>,
     /// AuthorizationPolicies.
-    pub authorization_policies: Vec<AuthorizationPolicy>,
+    pub authorization_policies: ResourceList<AuthorizationPolicy>,
     /// ServiceEntries of external services.
-    pub service_entries: Vec<ServiceEntry>,
+    pub service_entries: ResourceList<ServiceEntry>,
 }
 
 /// A PeerAuthentication.
 #[derive(Debug, Clone, Serialize)]
 pub struct PeerAuthentication {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<PeerAuthenticationId>,
     /// `mtls.mode`.
-    pub mode: &'static str,
+    pub mode: MtlsMode,
+}
+
+istio_words! {
+    /// `PeerAuthentication.mtls.mode`.
+    pub enum MtlsMode {
+        /// Only mTLS.
+        Strict = "STRICT",
+        /// mTLS and plain text.
+        Permissive = "PERMISSIVE",
+        /// Plain text only.
+        Disable = "DISABLE",
+    }
+}
+
+impl From<model::MtlsMode> for MtlsMode {
+    fn from(mode: model::MtlsMode) -> Self {
+        match mode {
+            model::MtlsMode::Strict => Self::Strict,
+            model::MtlsMode::Permissive => Self::Permissive,
+            model::MtlsMode::Disable => Self::Disable,
+        }
+    }
 }
 
 /// A RequestAuthentication with one JWT rule.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestAuthentication {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<RequestAuthenticationId>,
     /// `selector.matchLabels` (empty: the namespace).
     pub selector: Vec<Label>,
     /// `jwtRules[0].issuer`.
@@ -64,19 +91,33 @@ pub struct ClaimHeader {
 /// An AuthorizationPolicy; with no selector, action or rules it is `spec: {}` (allow nothing).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuthorizationPolicy {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<PolicyId>,
     /// `selector.matchLabels`.
     pub selector: Vec<Label>,
-    /// `action`.
-    pub action: Option<&'static str>,
+    /// `action` (`None` only for the allow-nothing policy).
+    pub action: Option<Action>,
     /// `rules`.
     pub rules: Vec<Rule>,
 }
 
+istio_words! {
+    /// What an AuthorizationPolicy does with the requests its rules match. meshc writes no
+    /// `CUSTOM` or `AUDIT` policy.
+    pub enum Action {
+        /// Admit them (and, once a workload has an ALLOW policy, only them).
+        Allow = "ALLOW",
+        /// Refuse them, whatever an ALLOW policy says.
+        Deny = "DENY",
+    }
+}
+
 /// One rule: `from` entries ORed, `to` entries ORed, `when` conditions ANDed.
-#[derive(Debug, Clone, Serialize, Default)]
+#[derive(Debug, Clone, Serialize)]
 pub struct Rule {
+    /// What the rule stands for (not written out).
+    #[serde(skip)]
+    pub id: RuleFor,
     /// `from[].source`.
     pub from: Vec<Source>,
     /// `to[].operation`.
@@ -129,8 +170,8 @@ pub struct Condition {
 /// A ServiceEntry.
 #[derive(Debug, Clone, Serialize)]
 pub struct ServiceEntry {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<ServiceEntryId>,
     /// `hosts`.
     pub hosts: Vec<String>,
     /// `ports`.
@@ -145,22 +186,55 @@ pub struct ServiceEntryPort {
     /// `name`.
     pub name: &'static str,
     /// `protocol`.
-    pub protocol: &'static str,
+    pub protocol: Protocol,
     /// `targetPort`.
     pub target_port: Option<Port>,
+}
+
+impl Resource for PeerAuthentication {
+    type Id = PeerAuthenticationId;
+
+    fn id(&self) -> &PeerAuthenticationId {
+        &self.meta.id
+    }
+}
+
+impl Resource for RequestAuthentication {
+    type Id = RequestAuthenticationId;
+
+    fn id(&self) -> &RequestAuthenticationId {
+        &self.meta.id
+    }
+}
+
+impl Resource for AuthorizationPolicy {
+    type Id = PolicyId;
+
+    fn id(&self) -> &PolicyId {
+        &self.meta.id
+    }
+}
+
+impl Resource for ServiceEntry {
+    type Id = ServiceEntryId;
+
+    fn id(&self) -> &ServiceEntryId {
+        &self.meta.id
+    }
 }
 
 pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     let profile = context.profile;
     SecurityPlan {
-        peer_authentications: vec![peer_authentication(context)],
+        peer_authentications: vec![peer_authentication(context)].into(),
         request_authentications: profile
             .security
             .jwt
             .as_ref()
             .map(|jwt| request_authentications(context, jwt))
-            .unwrap_or_default(),
-        authorization_policies: authorization_policies(context),
+            .unwrap_or_default()
+            .into(),
+        authorization_policies: authorization_policies(context).into(),
         service_entries: profile
             .external_services
             .iter()
@@ -171,21 +245,17 @@ pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
 
 fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
     let security = &context.profile.security;
-    let (namespace, scope) = match security.mtls_scope {
-        MtlsScope::Mesh => (context.root(), "the whole mesh"),
-        MtlsScope::Namespace => (context.namespace(), "this namespace"),
-    };
-    let mode = match security.mtls {
-        MtlsMode::Strict => "STRICT",
-        MtlsMode::Permissive => "PERMISSIVE",
-        MtlsMode::Disable => "DISABLE",
-    };
-    PeerAuthentication {
-        meta: Meta::new(
-            "default",
-            namespace,
-            format!("mTLS mode {mode} for {scope}."),
+    let (id, namespace, scope) = match security.mtls_scope {
+        MtlsScope::Mesh => (PeerAuthenticationId::Mesh, context.root(), "the whole mesh"),
+        MtlsScope::Namespace => (
+            PeerAuthenticationId::Namespace,
+            context.namespace(),
+            "this namespace",
         ),
+    };
+    let mode = MtlsMode::from(security.mtls);
+    PeerAuthentication {
+        meta: Meta::new(id, namespace, format!("mTLS mode {mode} for {scope}.")),
         mode,
     }
 }
@@ -214,7 +284,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
             .collect();
         authentications.push(RequestAuthentication {
             meta: Meta::new(
-                "edge-jwt",
+                RequestAuthenticationId::Edge,
                 context.root(),
                 "Validates tokens at the ingress gateway and forwards them to workloads.",
             ),
@@ -227,7 +297,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
     }
     authentications.push(RequestAuthentication {
         meta: Meta::new(
-            "jwt",
+            RequestAuthenticationId::Workloads,
             context.namespace(),
             "Validates forwarded tokens on every workload, so policies can use their claims.",
         ),
@@ -248,13 +318,14 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
-                "edge-require-jwt",
+                PolicyId::EdgeRequireJwt,
                 context.root(),
                 "Denies requests without a valid token at the ingress gateway.",
             ),
             selector: vec![label("istio", "ingressgateway")],
-            action: Some("DENY"),
+            action: Some(Action::Deny),
             rules: vec![Rule {
+                id: RuleFor::MissingToken,
                 from: vec![Source {
                     not_request_principals: vec!["*".to_string()],
                     ..Source::default()
@@ -277,7 +348,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     if profile.security.default_deny {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
-                "allow-nothing",
+                PolicyId::AllowNothing,
                 context.namespace(),
                 "Default deny: a request no ALLOW policy matches is refused.",
             ),
@@ -322,7 +393,8 @@ fn allow_policy(
     let mut rules: Vec<Rule> = service
         .callers
         .iter()
-        .map(|caller| {
+        .enumerate()
+        .map(|(index, caller)| {
             let mut from = Vec::new();
             let mut principals: Vec<String> = caller
                 .services
@@ -351,8 +423,9 @@ fn allow_policy(
                 });
             }
             Rule {
+                id: RuleFor::Caller { index },
                 from,
-                to: operation(&caller.methods, &caller.paths, &[]),
+                to: operation(&caller.methods, &caller.paths),
                 when: Vec::new(),
             }
         })
@@ -366,6 +439,7 @@ fn allow_policy(
             .is_some_and(|jwt| jwt.require_token);
         let prefixes: Vec<HttpPath> = prefixes.iter().map(|p| (*p).clone()).collect();
         rules.push(Rule {
+            id: RuleFor::GatewayRoutes,
             from: vec![Source {
                 principals: vec![context.gateway_principal.clone()],
                 request_principals: if require_token {
@@ -375,7 +449,7 @@ fn allow_policy(
                 },
                 ..Source::default()
             }],
-            to: operation(&[], &prefixes, &[]),
+            to: operation(&[], &prefixes),
             when: Vec::new(),
         });
     }
@@ -384,7 +458,9 @@ fn allow_policy(
     }
     Some(AuthorizationPolicy {
         meta: Meta::new(
-            service.name.as_str(),
+            PolicyId::Callers {
+                service: service.name.clone(),
+            },
             context.namespace(),
             match (service.callers.is_empty(), routed.is_some()) {
                 (false, true) => format!(
@@ -396,20 +472,19 @@ fn allow_policy(
             },
         ),
         selector: labels(&service.labels),
-        action: Some("ALLOW"),
+        action: Some(Action::Allow),
         rules,
     })
 }
 
 /// A `to` list for methods and path prefixes; empty when neither restricts anything.
-fn operation(methods: &[Method], paths: &[HttpPath], ports: &[String]) -> Vec<Operation> {
+fn operation(methods: &[Method], paths: &[HttpPath]) -> Vec<Operation> {
     let operation = Operation {
         methods: methods.iter().map(ToString::to_string).collect(),
         paths: authz_paths(paths),
-        ports: ports.to_vec(),
         ..Operation::default()
     };
-    if operation.methods.is_empty() && operation.paths.is_empty() && operation.ports.is_empty() {
+    if operation.methods.is_empty() && operation.paths.is_empty() {
         Vec::new()
     } else {
         vec![operation]
@@ -463,12 +538,15 @@ fn tenant_policies(
         if reaches {
             if routed {
                 allow.push(Rule {
+                    id: RuleFor::Tenant {
+                        tenant: tenant.id.clone(),
+                    },
                     from: vec![Source {
                         principals: vec![context.gateway_principal.clone()],
                         request_principals: token_principal(context).into_iter().collect(),
                         ..Source::default()
                     }],
-                    to: operation(&tenant.methods, &tenant.paths, &[]),
+                    to: operation(&tenant.methods, &tenant.paths),
                     when: vec![
                         condition(&claim_key, vec![id.clone()], Vec::new()),
                         condition(&header_key, vec![id.clone()], Vec::new()),
@@ -478,6 +556,9 @@ fn tenant_policies(
             // Another ALLOW (a gateway route) may admit any method; the DENY keeps the tenant's.
             if !tenant.methods.is_empty() {
                 deny.push(Rule {
+                    id: RuleFor::TenantMethods {
+                        tenant: tenant.id.clone(),
+                    },
                     from: Vec::new(),
                     to: vec![Operation {
                         ports: ports.clone(),
@@ -491,6 +572,9 @@ fn tenant_policies(
             // A tenant that may reach every path (`/`) has no paths to be kept out of.
             if !own_paths.is_empty() {
                 deny.push(Rule {
+                    id: RuleFor::TenantPaths {
+                        tenant: tenant.id.clone(),
+                    },
                     from: Vec::new(),
                     to: vec![Operation {
                         ports: ports.clone(),
@@ -502,6 +586,9 @@ fn tenant_policies(
             }
         } else {
             deny.push(Rule {
+                id: RuleFor::TenantShutOut {
+                    tenant: tenant.id.clone(),
+                },
                 from: Vec::new(),
                 to: vec![Operation {
                     ports: ports.clone(),
@@ -511,6 +598,9 @@ fn tenant_policies(
             });
         }
         deny.push(Rule {
+            id: RuleFor::TenantHeaderMismatch {
+                tenant: tenant.id.clone(),
+            },
             from: Vec::new(),
             to: vec![Operation {
                 ports: ports.clone(),
@@ -523,6 +613,7 @@ fn tenant_policies(
         });
     }
     deny.push(Rule {
+        id: RuleFor::TenantHeaderWithoutToken,
         from: vec![Source {
             not_request_principals: vec!["*".to_string()],
             ..Source::default()
@@ -537,7 +628,9 @@ fn tenant_policies(
     if !allow.is_empty() {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
-                format!("{}-tenants", service.name),
+                PolicyId::TenantAllow {
+                    service: service.name.clone(),
+                },
                 context.namespace(),
                 format!(
                     "Tenants that may reach {}, each on its own paths.",
@@ -545,13 +638,15 @@ fn tenant_policies(
                 ),
             ),
             selector: labels(&service.labels),
-            action: Some("ALLOW"),
+            action: Some(Action::Allow),
             rules: allow,
         });
     }
     policies.push(AuthorizationPolicy {
         meta: Meta::new(
-            format!("{}-tenant-guard", service.name),
+            PolicyId::TenantGuard {
+                service: service.name.clone(),
+            },
             context.namespace(),
             format!(
                 "Keeps each tenant to its own paths on {}, and refuses tenant headers that differ \
@@ -560,7 +655,7 @@ fn tenant_policies(
             ),
         ),
         selector: labels(&service.labels),
-        action: Some("DENY"),
+        action: Some(Action::Deny),
         rules: deny,
     });
     policies
@@ -570,7 +665,7 @@ fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEn
     let tls_port = ServiceEntryPort {
         number: external.port,
         name: "https",
-        protocol: "HTTPS",
+        protocol: Protocol::Https,
         target_port: None,
     };
     let (ports, comment) = match &external.origination {
@@ -579,7 +674,7 @@ fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEn
                 ServiceEntryPort {
                     number: origination.http_port,
                     name: "http-tls-origination",
-                    protocol: "HTTP",
+                    protocol: Protocol::Http,
                     target_port: Some(external.port),
                 },
                 tls_port,
@@ -598,7 +693,13 @@ fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEn
         ),
     };
     ServiceEntry {
-        meta: Meta::new(external.name.as_str(), context.namespace(), comment),
+        meta: Meta::new(
+            ServiceEntryId::External {
+                external: external.name.clone(),
+            },
+            context.namespace(),
+            comment,
+        ),
         hosts: vec![external.host.to_string()],
         ports,
     }

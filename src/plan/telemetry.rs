@@ -3,14 +3,15 @@
 
 use serde::Serialize;
 
-use super::{Context, Label, Meta, cel, labels};
+use super::ids::TelemetryId;
+use super::{Context, Label, Meta, Resource, ResourceList, cel, istio_words, labels};
 use crate::model::{Name, Percent, Service};
 
 /// A Telemetry resource.
 #[derive(Debug, Clone, Serialize)]
 pub struct Telemetry {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<TelemetryId>,
     /// `selector.matchLabels` (empty: the namespace).
     pub selector: Vec<Label>,
     /// `tracing[0]`.
@@ -19,6 +20,14 @@ pub struct Telemetry {
     pub metrics: Vec<MetricOverride>,
     /// `accessLogging[0]`.
     pub access_log: Option<AccessLogPolicy>,
+}
+
+impl Resource for Telemetry {
+    type Id = TelemetryId;
+
+    fn id(&self) -> &TelemetryId {
+        &self.meta.id
+    }
 }
 
 /// `tracing[0]`.
@@ -47,7 +56,7 @@ pub struct TraceTag {
 #[derive(Debug, Clone, Serialize)]
 pub struct MetricOverride {
     /// `match.metric`.
-    pub metric: &'static str,
+    pub metric: IstioMetric,
     /// `tagOverrides`, all `UPSERT` with a CEL value.
     pub tags: Vec<TagOverride>,
 }
@@ -70,11 +79,21 @@ pub struct AccessLogPolicy {
     pub filter: String,
 }
 
+istio_words! {
+    /// `metrics.overrides.match.metric`: the standard metrics meshc adds dimensions to.
+    pub enum IstioMetric {
+        /// `istio_requests_total`.
+        RequestCount = "REQUEST_COUNT",
+        /// `istio_request_duration_milliseconds`.
+        RequestDuration = "REQUEST_DURATION",
+    }
+}
+
 /// The metrics whose series get the extra dimensions: requests and their latency. TCP metrics
 /// have no request headers, and size metrics would multiply series for little insight.
-const TAGGED_METRICS: [&str; 2] = ["REQUEST_COUNT", "REQUEST_DURATION"];
+const TAGGED_METRICS: [IstioMetric; 2] = [IstioMetric::RequestCount, IstioMetric::RequestDuration];
 
-pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
+pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
     let telemetry = &context.profile.telemetry;
     let tracing = telemetry.tracing.as_ref().map(|tracing| TracingPolicy {
         provider: tracing.provider.clone(),
@@ -118,7 +137,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
     } else {
         TAGGED_METRICS
             .iter()
-            .map(|metric| MetricOverride {
+            .map(|&metric| MetricOverride {
                 metric,
                 tags: tags.clone(),
             })
@@ -154,7 +173,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
     if tracing.is_some() || !metrics.is_empty() || access_log.is_some() {
         resources.push(Telemetry {
             meta: Meta::new(
-                "default",
+                TelemetryId::Namespace,
                 context.namespace(),
                 "Namespace telemetry: the one Telemetry without a selector here.",
             ),
@@ -174,7 +193,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<Telemetry> {
                 .map(|(service, sampling)| sampling_override(context, service, sampling, tracing)),
         );
     }
-    resources
+    resources.into()
 }
 
 /// A service's own sampling; the tags repeat, since a workload's tracing replaces the namespace's.
@@ -186,7 +205,9 @@ fn sampling_override(
 ) -> Telemetry {
     Telemetry {
         meta: Meta::new(
-            service.name.as_str(),
+            TelemetryId::Sampling {
+                service: service.name.clone(),
+            },
             context.namespace(),
             format!(
                 "Traces {} % of the requests to {}.",

@@ -5,17 +5,18 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::{Context, Meta};
+use super::ids::{RouteFor, RouteId, VirtualServiceId};
+use super::{Context, Meta, Resource, ResourceList};
 use crate::model::{
-    Duration, ExternalService, HeaderName, HeaderValue, Host, HttpPath, Method, Name, PathMatch,
-    Port, Retries, Service, Target, region_subset,
+    Duration, ExternalService, GatewayRoute, HeaderName, HeaderValue, Host, HttpPath, Method, Name,
+    PathMatch, Port, Retries, Service, Target, region_subset,
 };
 
 /// A VirtualService.
 #[derive(Debug, Clone, Serialize)]
 pub struct VirtualService {
-    /// Name, namespace, comment.
-    pub meta: Meta,
+    /// Id, name, namespace, comment.
+    pub meta: Meta<VirtualServiceId>,
     /// `spec.hosts`.
     pub hosts: Vec<String>,
     /// `spec.gateways` (empty: the mesh).
@@ -24,9 +25,20 @@ pub struct VirtualService {
     pub http: Vec<HttpRoute>,
 }
 
+impl Resource for VirtualService {
+    type Id = VirtualServiceId;
+
+    fn id(&self) -> &VirtualServiceId {
+        &self.meta.id
+    }
+}
+
 /// One HTTP route.
 #[derive(Debug, Clone, Serialize)]
 pub struct HttpRoute {
+    /// What the route was generated for (not written out).
+    #[serde(skip)]
+    pub id: RouteId,
     /// `name`.
     pub name: String,
     /// `match` (ORed; empty: every request).
@@ -149,6 +161,10 @@ pub enum OriginMatch {
 /// gateway can narrow them to its own path prefixes.
 #[derive(Debug, Clone)]
 pub(super) struct Rule {
+    /// Which of the service's routes this is.
+    origin: RouteFor,
+    /// The gateway route it is narrowed to, if any.
+    via: Option<Via>,
     pub(super) name: String,
     path: Option<PathMatch>,
     method: Option<Method>,
@@ -158,10 +174,18 @@ pub(super) struct Rule {
     retries: Option<RetryPolicy>,
 }
 
+/// A gateway route and the service it leads to.
+#[derive(Debug, Clone)]
+struct Via {
+    gateway_route: Name,
+    service: Name,
+}
+
 impl Rule {
-    /// This rule limited to requests under `prefix`, renamed `<route>-<rule>`; `None` when no
-    /// request can satisfy both.
-    pub(super) fn within(&self, prefix: &HttpPath, route: &Name) -> Option<Rule> {
+    /// This rule of a service limited to requests under the prefix of a gateway route, renamed
+    /// `<route>-<rule>`; `None` when no request can satisfy both.
+    pub(super) fn within(&self, route: &GatewayRoute) -> Option<Rule> {
+        let prefix = &route.prefix;
         let path = match &self.path {
             None => PathMatch::Prefix(prefix.clone()),
             Some(PathMatch::Prefix(own)) if own.is_within(prefix) => PathMatch::Prefix(own.clone()),
@@ -172,7 +196,11 @@ impl Rule {
             Some(_) => return None,
         };
         Some(Rule {
-            name: format!("{route}-{}", self.name),
+            via: Some(Via {
+                gateway_route: route.name.clone(),
+                service: route.service.clone(),
+            }),
+            name: format!("{}-{}", route.name, self.name),
             path: Some(path),
             ..self.clone()
         })
@@ -218,7 +246,19 @@ impl Rule {
         } else {
             Vec::new()
         };
+        let id = match self.via {
+            None => RouteId::Service(self.origin),
+            Some(Via {
+                gateway_route,
+                service,
+            }) => RouteId::Gateway {
+                gateway_route,
+                service,
+                rule: self.origin,
+            },
+        };
         HttpRoute {
+            id,
             name: self.name,
             matches,
             destinations: self.destinations,
@@ -230,7 +270,7 @@ impl Rule {
 }
 
 /// The mesh VirtualServices: one per service, then one per TLS-originating external service.
-pub(super) fn build(context: &Context<'_>) -> Vec<VirtualService> {
+pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
     let profile = context.profile;
     let mut services: Vec<VirtualService> = profile
         .services
@@ -244,7 +284,9 @@ pub(super) fn build(context: &Context<'_>) -> Vec<VirtualService> {
                 .join(", ");
             VirtualService {
                 meta: Meta::new(
-                    service.name.as_str(),
+                    VirtualServiceId::Service {
+                        service: service.name.clone(),
+                    },
                     context.namespace(),
                     format!("Routes to {} in order: {summary}.", service.name),
                 ),
@@ -263,7 +305,7 @@ pub(super) fn build(context: &Context<'_>) -> Vec<VirtualService> {
             .iter()
             .filter_map(|external| external_service(context, external)),
     );
-    services
+    services.into()
 }
 
 /// A service's FQDN.
@@ -279,27 +321,42 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         port: Some(service.port),
         weight: None,
     };
-    let header_rule = |name: String, header: &HeaderName, value: HeaderValue, subset: &Name| Rule {
-        name,
-        path: None,
-        method: None,
-        headers: vec![HeaderMatch {
-            name: header.clone(),
-            exact: value,
-        }],
-        destinations: vec![to(Some(subset))],
-        timeout: service.timeout,
-        retries: service.retries.as_ref().map(RetryPolicy::from_budget),
-    };
+    let header_rule =
+        |origin: RouteFor, name: String, header: &HeaderName, value: HeaderValue, subset: &Name| {
+            Rule {
+                origin,
+                via: None,
+                name,
+                path: None,
+                method: None,
+                headers: vec![HeaderMatch {
+                    name: header.clone(),
+                    exact: value,
+                }],
+                destinations: vec![to(Some(subset))],
+                timeout: service.timeout,
+                retries: service.retries.as_ref().map(RetryPolicy::from_budget),
+            }
+        };
     let mut rules = Vec::new();
     if let Some(priority) = &service.priority {
         for (value, subset) in &priority.subsets {
             let name = format!("priority-{}", route_suffix(value.as_str()));
-            rules.push(header_rule(name, &priority.header, value.clone(), subset));
+            let origin = RouteFor::Priority {
+                value: value.clone(),
+            };
+            rules.push(header_rule(
+                origin,
+                name,
+                &priority.header,
+                value.clone(),
+                subset,
+            ));
         }
     }
     if let Some(canary) = &service.canary {
         rules.push(header_rule(
+            RouteFor::CanaryOverride,
             "canary-override".to_string(),
             &canary.header,
             canary.header_value.clone(),
@@ -311,6 +368,9 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             let subset = region_subset(&region.name);
             if let Ok(value) = HeaderValue::parse(region.name.as_str()) {
                 rules.push(header_rule(
+                    RouteFor::Region {
+                        region: region.name.clone(),
+                    },
                     subset.to_string(),
                     &context.profile.mesh.region_header,
                     value,
@@ -332,6 +392,10 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 .collect(),
         };
         let rule = Rule {
+            origin: RouteFor::Route {
+                route: route.name.clone(),
+            },
+            via: None,
             name: route.name.to_string(),
             path: route.path.clone(),
             method: route.method.clone(),
@@ -371,6 +435,8 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         None => vec![to(service.default_subset.as_ref())],
     };
     rules.push(Rule {
+        origin: RouteFor::Final,
+        via: None,
         name: "default".to_string(),
         path: None,
         method: None,
@@ -484,7 +550,9 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
     let origination = external.origination.as_ref()?;
     Some(VirtualService {
         meta: Meta::new(
-            external.name.as_str(),
+            VirtualServiceId::External {
+                external: external.name.clone(),
+            },
             context.namespace(),
             format!(
                 "Plain HTTP to {} on port {}; the sidecar originates TLS to port {}.",
@@ -494,6 +562,7 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
         hosts: vec![external.host.to_string()],
         gateways: Vec::new(),
         http: vec![HttpRoute {
+            id: RouteId::External,
             name: external.name.to_string(),
             matches: vec![RouteMatch {
                 uri: None,

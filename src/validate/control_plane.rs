@@ -143,7 +143,7 @@ impl Checker {
             path_normalization: raw
                 .path_normalization
                 .as_ref()
-                .map_or(PathNormalization::DecodeAndMergeSlashes, |p| p.value),
+                .map_or(PathNormalization::DecodeAndMergeSlashes, |p| p.value.into()),
         })
     }
 
@@ -159,7 +159,7 @@ impl Checker {
             log_level: proxy
                 .log_level
                 .as_ref()
-                .map_or(LogLevel::Warning, |l| l.value),
+                .map_or(LogLevel::Warning, |l| l.value.into()),
             concurrency: concurrency?,
             hold_application: proxy
                 .hold_application_until_proxy_starts
@@ -272,7 +272,7 @@ impl Checker {
             service_type: raw
                 .service_type
                 .as_ref()
-                .map_or(ServiceType::LoadBalancer, |t| t.value),
+                .map_or(ServiceType::LoadBalancer, |t| t.value.into()),
             ports: ports?,
         })
     }

@@ -116,7 +116,10 @@ impl Checker {
             name: name?,
             hosts: hosts?,
             credential: credential?,
-            min_tls: gw.min_tls.as_ref().map_or(TlsVersion::V1_3, |v| v.value),
+            min_tls: gw
+                .min_tls
+                .as_ref()
+                .map_or(TlsVersion::V1_3, |v| v.value.into()),
             https_port: https?,
             http_redirect: http_redirect?,
             cors: cors?,

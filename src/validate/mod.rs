@@ -6,6 +6,7 @@
 //! References are checked against the names the raw profile declares, so a section can check
 //! its references even when the section it refers to has errors of its own.
 
+mod choices;
 mod clashes;
 mod control_plane;
 mod edge;

@@ -42,7 +42,10 @@ impl Checker {
                 );
             }
         };
-        let mtls = raw.mtls.as_ref().map_or(MtlsMode::Strict, |m| m.value);
+        let mtls = raw
+            .mtls
+            .as_ref()
+            .map_or(MtlsMode::Strict, |m| m.value.into());
         match (mtls, &raw.mtls) {
             (MtlsMode::Permissive, Some(m)) => weaker(
                 self,
@@ -70,11 +73,11 @@ impl Checker {
         let outbound = raw
             .outbound_traffic
             .as_ref()
-            .map_or(OutboundTraffic::RegistryOnly, |o| o.value);
+            .map_or(OutboundTraffic::RegistryOnly, |o| o.value.into());
         if let Some(o) = raw
             .outbound_traffic
             .as_ref()
-            .filter(|o| o.value == OutboundTraffic::AllowAny)
+            .filter(|_| outbound == OutboundTraffic::AllowAny)
         {
             weaker(
                 self,
@@ -114,7 +117,10 @@ impl Checker {
         }
         Some(Security {
             mtls,
-            mtls_scope: raw.mtls_scope.as_ref().map_or(MtlsScope::Mesh, |s| s.value),
+            mtls_scope: raw
+                .mtls_scope
+                .as_ref()
+                .map_or(MtlsScope::Mesh, |s| s.value.into()),
             default_deny,
             outbound_traffic: outbound,
             jwt: jwt?,

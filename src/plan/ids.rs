@@ -1,0 +1,315 @@
+//! What each generated resource, route and policy rule was generated for.
+//!
+//! Every resource carries its id in [`Meta`](super::Meta), and its `metadata.name` follows from
+//! the id here and nowhere else. `explain` (and anything else that reads the plan) finds a
+//! resource by id through [`ResourceList::get`](super::ResourceList::get), never by rebuilding
+//! its name. Ids are not serialized: the templates never see them.
+
+use crate::model::{CROSS_NETWORK_GATEWAY, HeaderValue, Name};
+
+/// The id of a kind of resource: it names the resource.
+pub trait ResourceId: Ord {
+    /// `metadata.name`.
+    fn name(&self) -> String;
+}
+
+/// The IstioOperator.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum OperatorId {
+    /// The one control-plane installation.
+    ControlPlane,
+}
+
+impl ResourceId for OperatorId {
+    fn name(&self) -> String {
+        match self {
+            Self::ControlPlane => "control-plane".to_string(),
+        }
+    }
+}
+
+/// A VirtualService.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum VirtualServiceId {
+    /// A service's routes inside the mesh.
+    Service {
+        /// The service.
+        service: Name,
+    },
+    /// The plain-HTTP side of a TLS-originating external service.
+    External {
+        /// The external service.
+        external: Name,
+    },
+    /// The routes of the ingress gateway.
+    Ingress {
+        /// The gateway.
+        gateway: Name,
+    },
+}
+
+impl ResourceId for VirtualServiceId {
+    fn name(&self) -> String {
+        match self {
+            Self::Service { service: name } | Self::External { external: name } => name.to_string(),
+            Self::Ingress { gateway } => format!("{gateway}-routes"),
+        }
+    }
+}
+
+/// A DestinationRule.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum DestinationRuleId {
+    /// A service's traffic policy and subsets.
+    Service {
+        /// The service.
+        service: Name,
+    },
+    /// TLS origination to an external service.
+    External {
+        /// The external service.
+        external: Name,
+    },
+}
+
+impl ResourceId for DestinationRuleId {
+    fn name(&self) -> String {
+        match self {
+            Self::Service { service: name } | Self::External { external: name } => name.to_string(),
+        }
+    }
+}
+
+/// A PeerAuthentication: the mTLS mode where `security.mtls-scope` puts it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PeerAuthenticationId {
+    /// The whole mesh (in the root namespace).
+    Mesh,
+    /// The workload namespace.
+    Namespace,
+}
+
+impl ResourceId for PeerAuthenticationId {
+    fn name(&self) -> String {
+        match self {
+            Self::Mesh | Self::Namespace => "default".to_string(),
+        }
+    }
+}
+
+/// A RequestAuthentication.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RequestAuthenticationId {
+    /// Token validation at the ingress gateway.
+    Edge,
+    /// Token validation on every workload.
+    Workloads,
+}
+
+impl ResourceId for RequestAuthenticationId {
+    fn name(&self) -> String {
+        match self {
+            Self::Edge => "edge-jwt",
+            Self::Workloads => "jwt",
+        }
+        .to_string()
+    }
+}
+
+/// An AuthorizationPolicy.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PolicyId {
+    /// Refuses requests without a token at the ingress gateway.
+    EdgeRequireJwt,
+    /// The namespace's default deny.
+    AllowNothing,
+    /// Who may call a service: its callers and the gateway's routes to it.
+    Callers {
+        /// The service.
+        service: Name,
+    },
+    /// The tenants that reach a service through the gateway.
+    TenantAllow {
+        /// The service.
+        service: Name,
+    },
+    /// Keeps every tenant to its own services, paths, methods and header on a service.
+    TenantGuard {
+        /// The service.
+        service: Name,
+    },
+}
+
+impl ResourceId for PolicyId {
+    fn name(&self) -> String {
+        match self {
+            Self::EdgeRequireJwt => "edge-require-jwt".to_string(),
+            Self::AllowNothing => "allow-nothing".to_string(),
+            Self::Callers { service } => service.to_string(),
+            Self::TenantAllow { service } => format!("{service}-tenants"),
+            Self::TenantGuard { service } => format!("{service}-tenant-guard"),
+        }
+    }
+}
+
+/// What one rule of an AuthorizationPolicy stands for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuleFor {
+    /// [`PolicyId::EdgeRequireJwt`]: a request without a token.
+    MissingToken,
+    /// [`PolicyId::Callers`]: an entry of the service's `callers`.
+    Caller {
+        /// Its position in the list, from 0.
+        index: usize,
+    },
+    /// [`PolicyId::Callers`]: the gateway's routes to the service.
+    GatewayRoutes,
+    /// [`PolicyId::TenantAllow`]: a tenant's requests through the gateway.
+    Tenant {
+        /// The tenant.
+        tenant: Name,
+    },
+    /// [`PolicyId::TenantGuard`]: a tenant's methods beyond its own.
+    TenantMethods {
+        /// The tenant.
+        tenant: Name,
+    },
+    /// [`PolicyId::TenantGuard`]: a tenant's paths beyond its own.
+    TenantPaths {
+        /// The tenant.
+        tenant: Name,
+    },
+    /// [`PolicyId::TenantGuard`]: a tenant that does not reach the service at all.
+    TenantShutOut {
+        /// The tenant.
+        tenant: Name,
+    },
+    /// [`PolicyId::TenantGuard`]: a tenant header that is not the token's tenant.
+    TenantHeaderMismatch {
+        /// The tenant of the token.
+        tenant: Name,
+    },
+    /// [`PolicyId::TenantGuard`]: a tenant header without a token.
+    TenantHeaderWithoutToken,
+}
+
+/// A ServiceEntry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ServiceEntryId {
+    /// An external service in the registry.
+    External {
+        /// The external service.
+        external: Name,
+    },
+}
+
+impl ResourceId for ServiceEntryId {
+    fn name(&self) -> String {
+        match self {
+            Self::External { external } => external.to_string(),
+        }
+    }
+}
+
+/// A Gateway.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum GatewayId {
+    /// The ingress gateway.
+    Ingress {
+        /// The gateway.
+        gateway: Name,
+    },
+    /// The east-west gateway of a multi-network mesh.
+    EastWest,
+}
+
+impl ResourceId for GatewayId {
+    fn name(&self) -> String {
+        match self {
+            Self::Ingress { gateway } => gateway.to_string(),
+            Self::EastWest => CROSS_NETWORK_GATEWAY.to_string(),
+        }
+    }
+}
+
+/// An EnvoyFilter of local rate limits.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RateLimitId {
+    /// The rate-limited routes of the ingress gateway.
+    Ingress {
+        /// The gateway.
+        gateway: Name,
+    },
+}
+
+impl ResourceId for RateLimitId {
+    fn name(&self) -> String {
+        match self {
+            Self::Ingress { gateway } => format!("{gateway}-rate-limit"),
+        }
+    }
+}
+
+/// A Telemetry.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum TelemetryId {
+    /// The namespace's telemetry (the one without a selector).
+    Namespace,
+    /// A service's own trace sampling.
+    Sampling {
+        /// The service.
+        service: Name,
+    },
+}
+
+impl ResourceId for TelemetryId {
+    fn name(&self) -> String {
+        match self {
+            Self::Namespace => "default".to_string(),
+            Self::Sampling { service } => service.to_string(),
+        }
+    }
+}
+
+/// What an HTTP route of a VirtualService was generated for. Route names are not derived from
+/// it: they are made unique within their VirtualService (`-2`, `-3`…).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RouteId {
+    /// One of a service's routes, in its own VirtualService.
+    Service(RouteFor),
+    /// One of `service`'s routes, narrowed to the prefix of a gateway route.
+    Gateway {
+        /// The gateway route.
+        gateway_route: Name,
+        /// The service it leads to.
+        service: Name,
+        /// The service's route it narrows.
+        rule: RouteFor,
+    },
+    /// The plain-HTTP route of a TLS-originating external service.
+    External,
+}
+
+/// Which of a service's routes, in the order Envoy tries them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RouteFor {
+    /// A value of the priority header, pinned to its subset.
+    Priority {
+        /// The header value.
+        value: HeaderValue,
+    },
+    /// The canary override header.
+    CanaryOverride,
+    /// The region header, pinned to the region's subset.
+    Region {
+        /// The region.
+        region: Name,
+    },
+    /// A route of the profile.
+    Route {
+        /// Its name.
+        route: Name,
+    },
+    /// The final, match-less route: the canary split or the default subset.
+    Final,
+}
