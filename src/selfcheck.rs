@@ -1,6 +1,6 @@
 //! Stage 5, the self-check: the rendered files read back and handed to the Istio checker
-//! ([`crate::istio`]), with the profile's services and workloads as the inventory the rules
-//! judge references against. Any error is a bug in meshc: the render fails and nothing is
+//! ([`crate::istio`]) in a closed world, with the profile's services and workloads as the
+//! inventory the rules judge references against. Any error is a bug in meshc: the render fails and nothing is
 //! written.
 //!
 //! The admission webhook's rules are left out here: they would double the check's time, and
@@ -9,7 +9,7 @@
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::istio::{self, Input, Inventory, Options, Schemas, Workload};
+use crate::istio::{self, Input, Inventory, Options, Schemas, Workload, World};
 use crate::model::Profile;
 use crate::render::{File, OPERATOR_FILE};
 use crate::source::Source;
@@ -48,10 +48,12 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
     let report = istio::check(
         &inputs,
         Options {
-            schemas: Schemas::Builtin(profile.mesh.istio_version),
             webhook: false,
-            inventory: Some(inventory(profile)),
+            // The profile declares the whole mesh.
+            world: World::Closed,
+            inventory: inventory(profile),
             install_file: Some(OPERATOR_FILE),
+            ..Options::new(Schemas::Builtin(profile.mesh.istio_version))
         },
     );
     if report.errors().next().is_none() {

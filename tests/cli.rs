@@ -112,7 +112,11 @@ fn validate_and_verify_print_the_same_json_shape() {
         assert!(stream.len() >= 2, "{stream:?}");
         let (last, diagnostics) = stream.split_last().unwrap();
         assert_eq!(last["type"], "summary", "the stream ends with its summary");
-        assert_eq!(last["errors"].as_u64(), Some(diagnostics.len() as u64));
+        let counted: u64 = ["errors", "warnings", "notes"]
+            .iter()
+            .map(|k| last[k].as_u64().unwrap())
+            .sum();
+        assert_eq!(counted, diagnostics.len() as u64);
         assert!(diagnostics.iter().all(|d| d["type"] == "diagnostic"));
     }
     let (profile, yaml) = (&validate[0], &verify[0]);

@@ -7,11 +7,12 @@
 //! compiles.
 
 use std::collections::BTreeSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use meshc::diagnostic::render::{Files, Style, render};
-use meshc::diagnostic::{Code, Severity};
-use meshc::istio::{self, Crds, Input, Inventory, Options, Report, Schemas};
+use meshc::diagnostic::{Code, Diagnostic, Severity, Span};
+use meshc::istio::{self, Crds, Input, Options, Report, Schemas, World};
 use meshc::selfcheck::SelfCheckFailed;
 
 use crate::support::{assert_severities_allowed, declared_codes, read, root};
@@ -50,8 +51,8 @@ fn human(report: &Report) -> String {
     render(&report.diagnostics, &files, Style::Human { color: false })
 }
 
-/// `meshc verify` without CRDs on `paths`, named relative to the repository.
-fn check(paths: &[PathBuf]) -> Report {
+/// `meshc verify` without CRDs on `paths`, named relative to the repository, in `world`.
+fn check(paths: &[PathBuf], world: World) -> Report {
     let files: Vec<(String, String)> = paths
         .iter()
         .map(|path| {
@@ -67,18 +68,16 @@ fn check(paths: &[PathBuf]) -> Report {
         .map(|(name, text)| Input { name, text })
         .collect();
     let options = Options {
-        schemas: Schemas::Nothing,
-        webhook: true,
-        inventory: None,
-        install_file: None,
+        world,
+        ..Options::new(Schemas::Nothing)
     };
     istio::check(&inputs, options)
 }
 
 /// `meshc verify` without CRDs, reduced to the rules across resources and YAML errors (the
 /// webhook's rules have fixtures of their own).
-fn verify_files(paths: &[PathBuf]) -> Report {
-    let mut report = check(paths);
+fn verify_files(paths: &[PathBuf], world: World) -> Report {
+    let mut report = check(paths, world);
     report.diagnostics.retain(|f| f.code != Code::Webhook);
     report
 }
@@ -89,20 +88,69 @@ fn sorted(codes: impl IntoIterator<Item = String>) -> Vec<String> {
     codes
 }
 
+/// The codes a case expects: `# expect = [...]` in the open world (the default), and in the
+/// closed world `# expect-closed = [...]` where a file names it (else its `# expect`).
+fn expected(files: &[PathBuf], world: World) -> Vec<String> {
+    sorted(files.iter().flat_map(|f| {
+        let text = std::fs::read_to_string(f).unwrap();
+        let closed = declared_codes(&text, "expect-closed").filter(|_| world == World::Closed);
+        closed
+            .or_else(|| declared_codes(&text, "expect"))
+            .unwrap_or_default()
+    }))
+}
+
+/// A diagnostic without its severity.
+fn finding(d: &Diagnostic) -> String {
+    let Span::Yaml(at) = &d.primary.span else {
+        return format!("{} {}", d.code, d.message);
+    };
+    let path = at
+        .path
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    format!("{}:{} {} {path}: {}", at.file, at.line, d.code, d.message)
+}
+
 #[test]
 fn rule_and_legacy_fixtures_report_exactly_their_codes() {
     for folder in ["rules", "legacy"] {
         for case in cases(folder) {
             let files = files(&case);
-            let expected = sorted(files.iter().flat_map(|f| {
-                declared_codes(&std::fs::read_to_string(f).unwrap(), "expect").unwrap_or_default()
-            }));
-            let report = verify_files(&files);
-            assert_severities_allowed(&report.diagnostics);
-            let found = sorted(report.diagnostics.iter().map(|f| f.code.to_string()));
             let name = case.file_stem().unwrap().to_string_lossy().into_owned();
-            assert_eq!(found, expected, "codes of {folder}/{name}");
-            insta::assert_snapshot!(format!("{folder}__{name}"), human(&report));
+            let open = verify_files(&files, World::Open);
+            let closed = verify_files(&files, World::Closed);
+            for (world, report) in [(World::Open, &open), (World::Closed, &closed)] {
+                assert_severities_allowed(&report.diagnostics);
+                let found = sorted(report.diagnostics.iter().map(|f| f.code.to_string()));
+                assert_eq!(
+                    found,
+                    expected(&files, world),
+                    "codes of {folder}/{name} in the {world:?} world"
+                );
+            }
+            // The worlds differ only in what the files cannot show: a closed world finds
+            // everything an open one does, and calls an error what the open one notes.
+            assert_eq!(closed.count(Severity::Note), 0, "{folder}/{name}");
+            for d in &open.diagnostics {
+                let twin = closed.diagnostics.iter().find(|c| finding(c) == finding(d));
+                let twin = twin.unwrap_or_else(|| {
+                    panic!(
+                        "{folder}/{name}: not found in a closed world: {}",
+                        finding(d)
+                    )
+                });
+                assert!(
+                    d.severity == twin.severity
+                        || (d.severity == Severity::Note && twin.severity == Severity::Error),
+                    "{folder}/{name}: {} is {} in an open world and {} in a closed one",
+                    finding(d),
+                    d.severity,
+                    twin.severity
+                );
+            }
+            insta::assert_snapshot!(format!("{folder}__{name}"), human(&open));
         }
     }
 }
@@ -131,13 +179,7 @@ fn schema_fixtures_report_exactly_their_codes() {
             name: &name,
             text: &text,
         }];
-        let options = Options {
-            schemas: Schemas::Crds(&crds),
-            webhook: true,
-            inventory: None,
-            install_file: None,
-        };
-        let report = istio::check(&input, options);
+        let report = istio::check(&input, Options::new(Schemas::Crds(&crds)));
         assert_severities_allowed(&report.diagnostics);
         let found = sorted(report.diagnostics.iter().map(|d| d.code.to_string()));
         assert_eq!(found, expected, "codes of {name}");
@@ -149,7 +191,7 @@ fn schema_fixtures_report_exactly_their_codes() {
 #[test]
 fn shipped_renders_pass_every_rule() {
     for name in ["minimal", "dev", "prod"] {
-        let report = verify_files(&files(&root().join("out").join(name)));
+        let report = verify_files(&files(&root().join("out").join(name)), World::Open);
         assert!(
             report.diagnostics.is_empty(),
             "out/{name}:\n{}",
@@ -183,13 +225,7 @@ fn renders_pass_the_webhook_rules() {
                 text: &file.content,
             })
             .collect();
-        let options = Options {
-            schemas: Schemas::Nothing,
-            webhook: true,
-            inventory: Some(Inventory::default()),
-            install_file: None,
-        };
-        let mut report = istio::check(&inputs, options);
+        let mut report = istio::check(&inputs, Options::new(Schemas::Nothing));
         report
             .diagnostics
             .retain(|f| f.code == Code::Webhook && f.severity == Severity::Error);
@@ -369,23 +405,75 @@ fn verify_exits_as_the_readme_says() {
     let stderr = String::from_utf8_lossy(&broken.stderr);
     assert!(stderr.contains("error[unknown-subset]"), "{stderr}");
     assert!(
-        stderr.contains("--> tests/fixtures/verify/rules/unknown-subset.yaml:20:"),
+        stderr.contains("--> tests/fixtures/verify/rules/unknown-subset.yaml:21:"),
         "{stderr}"
     );
     assert_eq!(
         meshc(&["verify", "no/such/file.yaml"]).status.code(),
         Some(2)
     );
-    let json = meshc(&[
-        "--message-format",
-        "json",
-        "verify",
-        "tests/fixtures/verify/rules/unknown-gateway.yaml",
-    ]);
-    let line: serde_json::Value =
-        serde_json::from_slice(json.stderr.split(|b| *b == b'\n').next().unwrap()).unwrap();
-    assert_eq!(line["code"], "unknown-gateway");
-    assert_eq!(line["locations"][0]["line"], 8);
+    let gateway = "tests/fixtures/verify/rules/unknown-gateway.yaml";
+    for (world, severity, exit) in [(None, "note", 0), (Some("--closed-world"), "error", 1)] {
+        let mut args = vec!["--message-format", "json", "verify", gateway];
+        args.extend(world);
+        let json = meshc(&args);
+        assert_eq!(json.status.code(), Some(exit), "{args:?}");
+        let line: serde_json::Value =
+            serde_json::from_slice(json.stderr.split(|b| *b == b'\n').next().unwrap()).unwrap();
+        assert_eq!(line["code"], "unknown-gateway");
+        assert_eq!(line["severity"], severity);
+        assert_eq!(line["locations"][0]["line"], 9);
+    }
+}
+
+/// `meshc verify -` reads standard input, named `<stdin>`, beside files; `-` twice is a usage
+/// error.
+#[test]
+fn verify_reads_standard_input() {
+    let run = |args: &[&str], input: &[u8]| {
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
+            .args(args)
+            .current_dir(root())
+            .env("NO_COLOR", "1")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut stdin = child.stdin.take().unwrap();
+        stdin.write_all(input).unwrap();
+        drop(stdin);
+        child.wait_with_output().unwrap()
+    };
+    let subset = std::fs::read("tests/fixtures/verify/rules/unknown-subset.yaml").unwrap();
+    let piped = run(&["verify", "-"], &subset);
+    assert_eq!(piped.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&piped.stderr);
+    assert!(stderr.contains("--> <stdin>:21:5"), "{stderr}");
+    assert!(
+        stderr.contains("3 objects in 1 file: 1 error, 0 warnings, 1 note"),
+        "{stderr}"
+    );
+    // Standard input among files: one bundle, in the order given.
+    let service = b"apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: shop}\n";
+    let bundle = run(
+        &[
+            "verify",
+            "--closed-world",
+            "tests/fixtures/verify/rules/unknown-gateway.yaml",
+            "-",
+        ],
+        service,
+    );
+    let stderr = String::from_utf8_lossy(&bundle.stderr);
+    assert!(stderr.contains("error[unknown-gateway]"), "{stderr}");
+    assert!(!stderr.contains("unknown-destination-host"), "{stderr}");
+    assert!(stderr.contains("in 2 files"), "{stderr}");
+    let twice = run(&["verify", "-", "-"], b"");
+    assert_eq!(twice.status.code(), Some(2));
+    let not_utf8 = run(&["verify", "-"], b"a: caf\xe9\n");
+    assert_eq!(not_utf8.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&not_utf8.stderr).contains("<stdin> is not UTF-8 text"));
 }
 
 /// CI only (with `MESHC_SHARED` set): every distinct `x-kubernetes-validations` rule of Istio's

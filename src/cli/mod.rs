@@ -28,6 +28,7 @@ use crate::InternalError;
 use crate::diagnostic::render as report;
 use crate::diagnostic::render::{Checked, Files, Style, Summary};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
+use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::profile;
 use crate::source::Source;
@@ -238,12 +239,15 @@ impl Output {
         }
     }
 
-    /// Records what a check of YAML covered.
-    fn checked_yaml(&self, files: usize, objects: usize, schemas: bool) {
+    /// Records what a check of YAML covered: `schemas` says whether objects were checked
+    /// against CRDs, `namespace` is where objects that name none were placed.
+    fn checked_yaml(&self, report: &istio::Report, schemas: bool, namespace: &str) {
         let mut summary = self.summary.borrow_mut();
-        summary.files = Checked::Yaml(files);
-        summary.objects = Some(objects);
+        summary.files = Checked::Yaml(report.files);
+        summary.objects = Some(report.objects);
         summary.schemas = Some(schemas);
+        summary.namespace = Some(namespace.to_string());
+        summary.without_namespace = report.defaulted;
     }
 
     /// Prints a failure that is not about an input's content.

@@ -128,7 +128,7 @@ registry! {
         /// a reference to a service the profile does not declare
         UnknownService = "unknown-service", Error, Profile;
         /// a route names a subset the service (profile) or no DestinationRule (YAML) defines
-        UnknownSubset = "unknown-subset", Error, Both;
+        UnknownSubset = "unknown-subset", Error | Note, Both;
         /// a reference to a retry budget the profile does not declare
         UnknownRetryBudget = "unknown-retry-budget", Error, Profile;
         /// a region fails over to a region the profile does not declare
@@ -228,23 +228,23 @@ registry! {
         /// a CRD's CEL rule that meshc cannot evaluate
         CelUnsupported = "cel-unsupported", Error, Yaml;
         /// a route to a host that no Service or ServiceEntry declares (IST0101)
-        UnknownDestinationHost = "unknown-destination-host", Error, Yaml;
+        UnknownDestinationHost = "unknown-destination-host", Error | Note, Yaml;
         /// two DestinationRules for one host in one namespace
         DuplicateDestinationRule = "duplicate-destination-rule", Error, Yaml;
         /// two VirtualServices claim one host for one binding (IST0109)
         ConflictingVirtualServiceHost = "conflicting-virtual-service-host", Error, Yaml;
         /// a VirtualService binds a Gateway that does not exist (IST0101)
-        UnknownGateway = "unknown-gateway", Error, Yaml;
+        UnknownGateway = "unknown-gateway", Error | Note, Yaml;
         /// no server of the bound Gateway accepts a host of the VirtualService (IST0132)
         GatewayHostMismatch = "gateway-host-mismatch", Error, Yaml;
         /// more than one selector-less Telemetry in a namespace (IST0160)
         MultipleDefaultTelemetry = "multiple-default-telemetry", Error, Yaml;
         /// a Telemetry names a provider the mesh config does not declare
-        UnknownTelemetryProvider = "unknown-telemetry-provider", Error, Yaml;
+        UnknownTelemetryProvider = "unknown-telemetry-provider", Error | Note, Yaml;
         /// locality failover where no outlier detection applies
         FailoverWithoutOutlierDetection = "failover-without-outlier-detection", Error, Yaml;
         /// a policy's selector matches no declared workload
-        SelectorMatchesNoWorkload = "selector-matches-no-workload", Error, Yaml;
+        SelectorMatchesNoWorkload = "selector-matches-no-workload", Error | Note, Yaml;
         /// two objects with one kind, namespace and name
         DuplicateObject = "duplicate-object", Error, Yaml;
         /// an IstioOperator shares its file with other objects

@@ -17,7 +17,8 @@ pub use location::{Location, Span, YamlSpan};
 pub use path::{Path, Step};
 
 /// How serious a diagnostic is. Its code gives the default; a finding carries another only
-/// where the code's document says so (a webhook warning, a note for an IstioOperator).
+/// where the code's document says so (a webhook warning, a reference the files given cannot
+/// resolve in an open world).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -25,7 +26,8 @@ pub enum Severity {
     Error,
     /// Accepted, but probably not what was meant.
     Warning,
-    /// Not checked, and why.
+    /// Not checked, and why; or what the files given cannot show (a reference to a file not
+    /// given, in an open world).
     Note,
 }
 

@@ -3,9 +3,10 @@
 //! resources ([`rules`](super::rules)).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use super::document::{self, Document};
-use super::rules::{self, Inventory};
+use super::rules;
 use super::{Input, Options, Report, Schemas, object};
 use crate::diagnostic::{Diagnostic, Span};
 use crate::yaml::SyntaxError;
@@ -19,6 +20,8 @@ pub(super) const PARALLEL_FROM_BYTES: usize = 1 << 20;
 #[derive(Debug)]
 pub struct Checker<'a> {
     options: Options<'a>,
+    /// [`Options::namespace`], shared by every document.
+    namespace: Arc<str>,
     /// The names of the files added, in order: diagnostics are reported in this order.
     files: Vec<String>,
     documents: Vec<Document>,
@@ -29,6 +32,7 @@ impl<'a> Checker<'a> {
     /// A check with these options and no file yet.
     pub fn new(options: Options<'a>) -> Self {
         Self {
+            namespace: options.namespace.into(),
             options,
             files: Vec::new(),
             documents: Vec::new(),
@@ -39,7 +43,7 @@ impl<'a> Checker<'a> {
     /// Reads a file into the check; a YAML error becomes a diagnostic, and the documents before
     /// it are kept.
     pub fn add(&mut self, input: Input<'_>) {
-        let (documents, error) = document::read(input.name, input.text);
+        let (documents, error) = document::read(input.name, input.text, &self.namespace);
         self.add_read(input.name, documents, error);
     }
 
@@ -70,22 +74,26 @@ impl<'a> Checker<'a> {
             files,
             documents,
             mut diagnostics,
+            ..
         } = self;
-        let mut inventory = options
-            .inventory
-            .unwrap_or_else(|| Inventory::from_documents(&documents));
+        let mut inventory = options.inventory;
+        inventory.add_documents(&documents);
         inventory.add_operators(&documents);
         diagnostics.extend(check_documents(
             &documents,
             options.schemas,
             options.webhook,
         ));
-        diagnostics.extend(rules::check(&documents, &inventory));
+        diagnostics.extend(rules::check(&documents, &inventory, options.world));
         sort(&mut diagnostics, &files);
         Report {
             diagnostics,
             objects: documents.iter().filter(|d| !d.is_empty()).count(),
             files: files.len(),
+            defaulted: documents
+                .iter()
+                .filter(|d| d.takes_default_namespace())
+                .count(),
             sources: Vec::new(),
         }
     }

@@ -26,7 +26,6 @@ struct Version {
 
 #[derive(Debug)]
 struct Crd {
-    namespaced: bool,
     versions: BTreeMap<String, Version>,
 }
 
@@ -139,7 +138,8 @@ impl Crds {
             for file in files::yaml_files(std::slice::from_ref(path))? {
                 let text = files::read(&file)?;
                 let name = file.to_string_lossy();
-                let (documents, error) = document::read(&name, &text);
+                let (documents, error) =
+                    document::read(&name, &text, &document::DEFAULT_NAMESPACE.into());
                 if let Some(source) = error {
                     let file = name.into_owned();
                     return Err(CrdError::Syntax { file, source });
@@ -228,13 +228,8 @@ impl Crds {
                 },
             );
         }
-        self.kinds.insert(
-            (group.to_string(), kind.to_string()),
-            Crd {
-                namespaced: text(&["spec", "scope"]) != Some("Cluster"),
-                versions,
-            },
-        );
+        self.kinds
+            .insert((group.to_string(), kind.to_string()), Crd { versions });
         Ok(())
     }
 
@@ -271,7 +266,8 @@ impl Crds {
                     .into(),
             );
         };
-        let mut check = schema_check(document, crd.namespaced, found.schema.as_ref());
+        // kubectl applies an object without `metadata.namespace` to its default namespace.
+        let mut check = schema_check(document, false, found.schema.as_ref());
         if let Some(warning) = &found.deprecation {
             let api_version = Some(Path::of(&["apiVersion"]));
             let deprecated = document
@@ -333,13 +329,14 @@ impl From<Diagnostic> for SchemaCheck {
     }
 }
 
-/// `metadata` and the schema of everything else but `apiVersion` and `kind`.
+/// `metadata` (with `metadata.namespace` required when `namespace_required`) and the schema of
+/// everything else but `apiVersion` and `kind`.
 pub(super) fn schema_check(
     document: &Document,
-    namespaced: bool,
+    namespace_required: bool,
     schema: Option<&Schema>,
 ) -> SchemaCheck {
-    let mut issues = metadata::check(document.root.get("metadata"), namespaced)
+    let mut issues = metadata::check(document.root.get("metadata"), namespace_required)
         .into_iter()
         .map(|i| (Code::Metadata, i))
         .collect::<Vec<_>>();

@@ -19,10 +19,56 @@ pub struct Document {
     pub line: u32,
     /// The content.
     pub root: Node,
+    /// The namespace the object is applied to when it names none: kubectl's `--namespace`
+    /// ([`Options::namespace`](super::Options::namespace)).
+    pub default_namespace: Arc<str>,
 }
 
-/// A file's documents, and the syntax error that stopped reading it, if any.
-pub fn read(file: &str, text: &str) -> (Vec<Document>, Option<SyntaxError>) {
+/// The namespace kubectl applies an object without `metadata.namespace` to, unless told
+/// otherwise.
+pub const DEFAULT_NAMESPACE: &str = "default";
+
+/// Kinds that live in no namespace (and files that are no cluster object at all, such as a
+/// Kustomization), so that the default namespace does not apply to them. Any other kind is
+/// taken to be namespaced, as every Istio kind is.
+const CLUSTER_SCOPED: &[(&str, &str)] = &[
+    ("", "Namespace"),
+    ("", "Node"),
+    ("", "PersistentVolume"),
+    ("", "ComponentStatus"),
+    ("rbac.authorization.k8s.io", "ClusterRole"),
+    ("rbac.authorization.k8s.io", "ClusterRoleBinding"),
+    ("apiextensions.k8s.io", "CustomResourceDefinition"),
+    (
+        "admissionregistration.k8s.io",
+        "MutatingWebhookConfiguration",
+    ),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingWebhookConfiguration",
+    ),
+    ("admissionregistration.k8s.io", "ValidatingAdmissionPolicy"),
+    (
+        "admissionregistration.k8s.io",
+        "ValidatingAdmissionPolicyBinding",
+    ),
+    ("apiregistration.k8s.io", "APIService"),
+    ("storage.k8s.io", "StorageClass"),
+    ("storage.k8s.io", "CSIDriver"),
+    ("storage.k8s.io", "CSINode"),
+    ("storage.k8s.io", "VolumeAttachment"),
+    ("scheduling.k8s.io", "PriorityClass"),
+    ("node.k8s.io", "RuntimeClass"),
+    ("networking.k8s.io", "IngressClass"),
+    ("gateway.networking.k8s.io", "GatewayClass"),
+    ("certificates.k8s.io", "CertificateSigningRequest"),
+    ("kustomize.config.k8s.io", "Kustomization"),
+    ("kustomize.config.k8s.io", "Component"),
+];
+
+/// A file's documents, and the syntax error that stopped reading it, if any; objects that name
+/// no namespace are in `namespace`.
+pub fn read(file: &str, text: &str, namespace: &Arc<str>) -> (Vec<Document>, Option<SyntaxError>) {
     let name: Arc<str> = file.into();
     let stream = yaml::read(text);
     let documents = stream
@@ -33,6 +79,7 @@ pub fn read(file: &str, text: &str) -> (Vec<Document>, Option<SyntaxError>) {
             index: d.index,
             line: d.line,
             root: d.root,
+            default_namespace: namespace.clone(),
         })
         .collect();
     (documents, stream.error)
@@ -81,11 +128,29 @@ impl Document {
         self.root.at(&["metadata", "name"]).and_then(Node::as_str)
     }
 
-    /// `metadata.namespace`.
+    /// The namespace the object is in: `metadata.namespace`, or the default namespace for an
+    /// object of a namespaced kind that names none, as `kubectl apply` places it.
     pub fn namespace(&self) -> Option<&str> {
-        self.root
-            .at(&["metadata", "namespace"])
-            .and_then(Node::as_str)
+        match self.root.at(&["metadata", "namespace"]) {
+            Some(namespace) => namespace.as_str(),
+            None => self
+                .takes_default_namespace()
+                .then_some(&*self.default_namespace),
+        }
+    }
+
+    /// Whether this is an object of a namespaced kind without `metadata.namespace`, which
+    /// kubectl applies to the default namespace.
+    pub fn takes_default_namespace(&self) -> bool {
+        let Some((group, _)) = self.api() else {
+            return false;
+        };
+        let Some(kind) = self.kind() else {
+            return false;
+        };
+        matches!(self.root.value, Value::Map(_))
+            && self.root.at(&["metadata", "namespace"]).is_none()
+            && !CLUSTER_SCOPED.contains(&(group, kind))
     }
 
     /// `spec`, if it is an object.

@@ -107,12 +107,22 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
 /// The text of one file; a file over the limit is refused after reading one byte past it.
 pub fn read(path: &Path) -> Result<String, ReadError> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
+    read_from(file, path)
+}
+
+/// The text `reader` gives (a file, or standard input named `path`), with the limit of
+/// [`read`].
+pub fn read_from(reader: impl Read, path: &Path) -> Result<String, ReadError> {
+    read_limited(reader, path, MAX_YAML_BYTES)
+}
+
+fn read_limited(reader: impl Read, path: &Path, limit: usize) -> Result<String, ReadError> {
     let mut bytes = Vec::new();
-    let limit = u64::try_from(MAX_YAML_BYTES).unwrap_or(u64::MAX) + 1;
-    file.take(limit)
+    reader
+        .take(u64::try_from(limit).unwrap_or(u64::MAX) + 1)
         .read_to_end(&mut bytes)
         .map_err(io_error(path))?;
-    if bytes.len() > MAX_YAML_BYTES {
+    if bytes.len() > limit {
         return Err(ReadError::TooLarge {
             path: path.to_path_buf(),
         });
@@ -170,5 +180,17 @@ mod tests {
             format!("{} is not UTF-8 text (byte 6)", latin1.display())
         );
         assert!(matches!(error.source(), Some(cause) if cause.is::<Utf8Error>()));
+    }
+
+    #[test]
+    fn a_stream_is_read_with_the_file_limit() {
+        let stdin = Path::new("<stdin>");
+        assert_eq!(read_from(&b"a: 1\n"[..], stdin).unwrap(), "a: 1\n");
+        assert_eq!(read_limited(&b"a: 1\n"[..], stdin, 5).unwrap(), "a: 1\n");
+        let error = read_limited(&b"a: 12\n"[..], stdin, 5).unwrap_err();
+        assert!(matches!(error, ReadError::TooLarge { .. }));
+        assert!(error.to_string().starts_with("<stdin> is larger than"));
+        let error = read_from(&b"a: caf\xe9\n"[..], stdin).unwrap_err();
+        assert!(matches!(error, ReadError::NotUtf8 { .. }));
     }
 }

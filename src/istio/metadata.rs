@@ -64,8 +64,11 @@ fn is_label_value(s: &str) -> bool {
     s.len() <= 63 && regex(&CELL, r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").is_match(s)
 }
 
-/// Checks `metadata` of an object of a namespaced (or cluster-scoped) kind.
-pub(crate) fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
+/// Checks `metadata`. `metadata.namespace` is optional, as for `kubectl apply` (which applies
+/// the object to its default namespace), unless `namespace_required`: meshc's own renders
+/// name the namespace of every object, so that where they land does not depend on the
+/// context they are applied in.
+pub(crate) fn check(metadata: Option<&Node>, namespace_required: bool) -> Vec<Issue> {
     let mut issues = Vec::new();
     let root = Path::of(&["metadata"]);
     let mut error = |path: Path, message: String| {
@@ -78,7 +81,7 @@ pub(crate) fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
         });
     };
     let Some(metadata) = metadata else {
-        error(root, "metadata is required (name, namespace)".to_string());
+        error(root, "metadata is required (name)".to_string());
         return issues;
     };
     let Value::Map(entries) = &metadata.value else {
@@ -112,9 +115,10 @@ pub(crate) fn check(metadata: Option<&Node>, namespaced: bool) -> Vec<Issue> {
         ),
     }
     match metadata.get("namespace").map(|n| &n.value) {
-        None if namespaced => error(
+        None if namespace_required => error(
             root.key("namespace"),
-            "metadata.namespace is required (namespaced kind)".to_string(),
+            "metadata.namespace is required: meshc names the namespace of every object it renders"
+                .to_string(),
         ),
         Some(Value::Str(ns)) if !is_dns_label(ns) => error(
             root.key("namespace"),
@@ -199,12 +203,26 @@ mod tests {
     use super::*;
     use crate::yaml;
 
-    fn issues(text: &str) -> Vec<String> {
+    fn issues_of(text: &str, namespace_required: bool) -> Vec<String> {
         let doc = yaml::read(text).documents.remove(0).root;
-        check(doc.get("metadata"), true)
+        check(doc.get("metadata"), namespace_required)
             .into_iter()
             .map(|i| format!("{}: {}", i.path, i.message))
             .collect()
+    }
+
+    fn issues(text: &str) -> Vec<String> {
+        issues_of(text, true)
+    }
+
+    #[test]
+    fn the_namespace_is_optional_as_for_kubectl_unless_required() {
+        assert!(issues_of("metadata: {name: a}", false).is_empty());
+        assert_eq!(
+            issues_of("metadata: {name: a, namespace: N}", false).len(),
+            1
+        );
+        assert_eq!(issues_of("metadata: {name: a}", true).len(), 1);
     }
 
     #[test]
@@ -216,7 +234,10 @@ mod tests {
         assert_eq!(issues("metadata: {name: A, namespace: ns}").len(), 1);
         assert_eq!(
             issues("metadata: {name: a}"),
-            vec!["metadata.namespace: metadata.namespace is required (namespaced kind)"]
+            vec![
+                "metadata.namespace: metadata.namespace is required: meshc names the namespace of \
+                 every object it renders"
+            ]
         );
         assert_eq!(issues("metadata: {name: a, namespace: n.s}").len(), 1);
         assert_eq!(

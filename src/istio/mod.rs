@@ -24,6 +24,7 @@ pub mod vocab;
 pub mod webhook;
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub use checker::Checker;
 pub use crd::{CrdError, Crds};
@@ -46,6 +47,19 @@ pub enum Schemas<'a> {
     Nothing,
 }
 
+/// Whether the files checked are the whole configuration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum World {
+    /// The files are part of a configuration (a folder of a repository, one file of a
+    /// Kustomize base): what they refer to may be defined in files not given. A reference the
+    /// files cannot resolve is a note, never an error; a Service or workload of a namespace
+    /// the files hold none of is not judged at all.
+    Open,
+    /// The files are the whole configuration (a render, or a folder a user declares
+    /// complete): a reference to anything they do not hold is an error.
+    Closed,
+}
+
 /// How to check.
 #[derive(Debug)]
 pub struct Options<'a> {
@@ -53,13 +67,32 @@ pub struct Options<'a> {
     pub schemas: Schemas<'a>,
     /// Whether istiod's admission webhook rules ([`webhook`]) run on each document.
     pub webhook: bool,
-    /// The services and workloads that exist, when the caller knows them all; `None`: what the
-    /// files declare, and what they cannot tell is not judged. The gateways of an
-    /// IstioOperator among the files are added either way.
-    pub inventory: Option<Inventory>,
+    /// Whether the files are the whole configuration.
+    pub world: World,
+    /// Services and workloads that exist beside the Kubernetes objects among the files (a
+    /// render knows them from its profile). The gateways of an IstioOperator among the files
+    /// are added either way.
+    pub inventory: Inventory,
+    /// The namespace of objects that name none, as `kubectl apply --namespace` takes it.
+    pub namespace: &'a str,
     /// The name of the file meant for `istioctl install -f`, which must hold exactly one
     /// object.
     pub install_file: Option<&'a str>,
+}
+
+impl<'a> Options<'a> {
+    /// Checks against `schemas` with the webhook's rules, in an open world, with no declared
+    /// inventory, objects that name no namespace in `default`, and no install file.
+    pub fn new(schemas: Schemas<'a>) -> Self {
+        Self {
+            schemas,
+            webhook: true,
+            world: World::Open,
+            inventory: Inventory::default(),
+            namespace: document::DEFAULT_NAMESPACE,
+            install_file: None,
+        }
+    }
 }
 
 /// One YAML file to check, already in memory.
@@ -80,6 +113,9 @@ pub struct Report {
     pub objects: usize,
     /// How many files were read.
     pub files: usize,
+    /// How many objects name no namespace, and so were taken to be in
+    /// [`Options::namespace`].
+    pub defaulted: usize,
     /// The text of each file a diagnostic names, for showing the lines they point at.
     pub sources: Vec<Source>,
 }
@@ -120,7 +156,8 @@ impl Report {
 /// threads.
 pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
     let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
-    let read = |input: &Input<'_>| document::read(input.name, input.text);
+    let namespace: Arc<str> = options.namespace.into();
+    let read = |input: &Input<'_>| document::read(input.name, input.text, &namespace);
     let read: Vec<_> = if bytes >= checker::PARALLEL_FROM_BYTES {
         checker::in_parallel(inputs, read)
     } else {
@@ -134,20 +171,34 @@ pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
     checker.finish().with_sources(text)
 }
 
-/// Checks files on disk: the files named, and the YAML files below each folder named
-/// ([`files::yaml_files`]), each read and checked in turn. Any file or folder that cannot be
-/// read ends the check.
+/// The name standard input has in diagnostics.
+pub const STDIN_NAME: &str = "<stdin>";
+
+/// Checks files on disk: the files named, the YAML files below each folder named
+/// ([`files::yaml_files`]), and standard input for `-`, each read (with the size limit of a
+/// file) and checked in turn. Any file or folder that cannot be read ends the check.
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
     let mut texts = Vec::new();
-    for path in files::yaml_files(paths)? {
-        let text = files::read(&path)?;
-        let name = path.to_string_lossy().into_owned();
-        checker.add(Input {
-            name: &name,
-            text: &text,
-        });
-        texts.push((name, text));
+    for path in paths {
+        let (names, stdin) = if path.as_os_str() == "-" {
+            (vec![PathBuf::from(STDIN_NAME)], true)
+        } else {
+            (files::yaml_files(std::slice::from_ref(path))?, false)
+        };
+        for path in names {
+            let text = if stdin {
+                files::read_from(std::io::stdin().lock(), &path)?
+            } else {
+                files::read(&path)?
+            };
+            let name = path.to_string_lossy().into_owned();
+            checker.add(Input {
+                name: &name,
+                text: &text,
+            });
+            texts.push((name, text));
+        }
     }
     let text = |name: &str| {
         texts
@@ -171,12 +222,11 @@ mod tests {
                             metadata: {name: r, namespace: shop}\n\
                             spec: {host: reviews_v2.shop.svc.cluster.local}\n";
 
-    fn options(webhook: bool, inventory: Option<Inventory>) -> Options<'static> {
+    fn options(webhook: bool, world: World) -> Options<'static> {
         Options {
-            schemas: Schemas::Nothing,
             webhook,
-            inventory,
-            install_file: None,
+            world,
+            ..Options::new(Schemas::Nothing)
         }
     }
 
@@ -201,7 +251,7 @@ mod tests {
                 text: "a: [\n",
             },
         ];
-        let report = check(&inputs, options(true, None));
+        let report = check(&inputs, options(true, World::Open));
         assert_eq!(codes(&report), ["b.yaml: webhook", "a.yaml: yaml-syntax"]);
         assert_eq!(report.objects, 1);
         assert_eq!(report.count(Severity::Error), 2);
@@ -227,27 +277,90 @@ mod tests {
             name: "r.yaml",
             text: BAD_HOST,
         }];
-        assert_eq!(codes(&check(&input, options(true, None))).len(), 1);
-        assert!(check(&input, options(false, None)).diagnostics.is_empty());
+        assert_eq!(codes(&check(&input, options(true, World::Open))).len(), 1);
+        assert!(
+            check(&input, options(false, World::Open))
+                .diagnostics
+                .is_empty()
+        );
     }
 
     #[test]
-    fn a_declared_inventory_is_complete_and_files_are_not() {
+    fn a_closed_world_judges_every_reference_and_an_open_one_notes_them() {
         let input = [Input {
             name: "vs.yaml",
             text: ROUTE,
         }];
-        // The files hold no Service of `shop`, so they cannot tell whether `cart` exists.
-        assert!(check(&input, options(false, None)).diagnostics.is_empty());
-        let empty = check(&input, options(false, Some(Inventory::default())));
-        assert_eq!(codes(&empty), ["vs.yaml: unknown-destination-host"]);
-        let mut declared = Inventory::default();
-        declared.add_service("cart", "shop");
+        // The files hold no Service of `shop`, so in an open world `cart` is not judged.
         assert!(
-            check(&input, options(false, Some(declared)))
+            check(&input, options(false, World::Open))
                 .diagnostics
                 .is_empty()
         );
+        let closed = check(&input, options(false, World::Closed));
+        assert_eq!(codes(&closed), ["vs.yaml: unknown-destination-host"]);
+        assert_eq!(closed.count(Severity::Error), 1);
+        let mut declared = options(false, World::Closed);
+        declared.inventory.add_service("cart", "shop");
+        assert!(check(&input, declared).diagnostics.is_empty());
+        // A Service of `shop` among the files: `cart` is missing, which only a closed world
+        // calls an error.
+        let service = "apiVersion: v1\nkind: Service\nmetadata: {name: shop-ui, namespace: shop}\n";
+        let inputs = [
+            input[0],
+            Input {
+                name: "svc.yaml",
+                text: service,
+            },
+        ];
+        let open = check(&inputs, options(false, World::Open));
+        assert_eq!(codes(&open), ["vs.yaml: unknown-destination-host"]);
+        assert_eq!(open.count(Severity::Note), 1);
+        assert!(
+            open.diagnostics[0]
+                .help
+                .as_deref()
+                .is_some_and(|h| h.contains("--closed-world"))
+        );
+        let closed = check(&inputs, options(false, World::Closed));
+        assert_eq!(closed.count(Severity::Error), 1);
+    }
+
+    #[test]
+    fn objects_without_a_namespace_are_in_the_one_given() {
+        let route = ROUTE.replace("namespace: shop", "labels: {app: cart}");
+        let service = "apiVersion: v1\nkind: Service\nmetadata: {name: cart}\n---\n\
+                       apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n";
+        let inputs = [
+            Input {
+                name: "vs.yaml",
+                text: &route,
+            },
+            Input {
+                name: "svc.yaml",
+                text: service,
+            },
+        ];
+        for namespace in ["default", "shop"] {
+            let options = Options {
+                namespace,
+                ..options(false, World::Closed)
+            };
+            let report = check(&inputs, options);
+            assert!(report.diagnostics.is_empty(), "{:?}", report.diagnostics);
+            assert_eq!(report.defaulted, 2, "the Namespace itself is in none");
+        }
+        let declared = "apiVersion: v1\nkind: Service\nmetadata: {name: cart, namespace: other}\n";
+        let inputs = [
+            inputs[0],
+            Input {
+                name: "svc.yaml",
+                text: declared,
+            },
+        ];
+        let report = check(&inputs, options(false, World::Closed));
+        assert_eq!(codes(&report), ["vs.yaml: unknown-destination-host"]);
+        assert_eq!(report.defaulted, 1);
     }
 
     #[test]
@@ -259,7 +372,7 @@ mod tests {
             }];
             let options = Options {
                 install_file: Some("install.yaml"),
-                ..options(false, None)
+                ..options(false, World::Open)
             };
             codes(&check(&input, options))
         };
@@ -271,7 +384,7 @@ mod tests {
     fn paths_on_disk_are_walked_read_and_checked() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("r.yaml"), BAD_HOST).unwrap();
-        let report = check_paths(&[dir.path().to_path_buf()], options(true, None)).unwrap();
+        let report = check_paths(&[dir.path().to_path_buf()], options(true, World::Open)).unwrap();
         assert_eq!(report.diagnostics.len(), 1);
         let file = report.diagnostics[0]
             .primary
@@ -283,7 +396,7 @@ mod tests {
         assert_eq!(report.sources[0].text(), BAD_HOST);
         let missing = dir.path().join("missing");
         assert!(matches!(
-            check_paths(&[missing], options(true, None)),
+            check_paths(&[missing], options(true, World::Open)),
             Err(ReadError::Io { .. })
         ));
     }

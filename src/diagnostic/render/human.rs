@@ -149,13 +149,26 @@ fn yaml_snippet<'a>(
 }
 
 /// The closing line: what was checked, and how many diagnostics of each severity; a check that
-/// left schemas out says so first.
+/// left schemas out, or placed objects in the default namespace, says so first.
 pub(super) fn summary(summary: &Summary) -> String {
     let mut text = String::new();
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if summary.schemas == Some(false) {
         text.push_str("note: no --crds given: objects were not checked against their schemas\n");
     }
-    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    if let Some(namespace) = summary
+        .namespace
+        .as_deref()
+        .filter(|_| summary.without_namespace > 0)
+    {
+        let _ = writeln!(
+            text,
+            "note: objects without metadata.namespace ({}) were checked in namespace {}, as \
+             kubectl applies them (--namespace to change)",
+            summary.without_namespace,
+            plain(namespace)
+        );
+    }
     let subject = match (&summary.files, summary.objects) {
         (Checked::Yaml(files), Some(objects)) => format!(
             "{} in {}",
@@ -301,6 +314,11 @@ mod tests {
             "note: no --crds given: objects were not checked against their schemas\n\
              1 object in 2 files: 1 error, 0 warnings, 0 notes\n"
         );
+        summary.namespace = Some("shop".into());
+        summary.without_namespace = 1;
+        assert!(summary.render(Style::Human { color: false }).contains(
+            "note: objects without metadata.namespace (1) were checked in namespace shop"
+        ));
         let profile = Summary {
             files: Checked::Profiles(vec!["p.toml".into()]),
             warnings: 2,

@@ -100,7 +100,7 @@ fn location<'a>(location: &'a Location, primary: bool, files: &Files<'a>) -> Jso
 }
 
 #[derive(Serialize)]
-struct JsonSummary {
+struct JsonSummary<'a> {
     #[serde(rename = "type")]
     kind: &'static str,
     errors: usize,
@@ -109,6 +109,8 @@ struct JsonSummary {
     files: usize,
     objects: Option<usize>,
     schemas: Option<bool>,
+    namespace: Option<&'a str>,
+    without_namespace: Option<usize>,
 }
 
 /// The summary object that ends every stream.
@@ -124,6 +126,11 @@ pub(super) fn summary(summary: &Summary) -> String {
         },
         objects: summary.objects,
         schemas: summary.schemas,
+        namespace: summary.namespace.as_deref(),
+        without_namespace: summary
+            .namespace
+            .as_ref()
+            .map(|_| summary.without_namespace),
     })
 }
 

@@ -90,6 +90,11 @@ pub struct Summary {
     /// Whether objects were checked against schemas (`meshc verify --crds`); `None` for
     /// profiles.
     pub schemas: Option<bool>,
+    /// The namespace objects that name none were taken to be in (`meshc verify
+    /// --namespace`); `None` for profiles.
+    pub namespace: Option<String>,
+    /// How many objects named no namespace.
+    pub without_namespace: usize,
 }
 
 /// The files a command read.

@@ -1,12 +1,14 @@
 //! What the bundle can refer to: the services that exist, and the workloads (pods) that
-//! policies may select. A caller that knows them all declares them ([`Inventory::add_service`],
-//! [`Inventory::add_workload`]: a render knows them from its profile); for hand-written files
-//! they come from the Kubernetes objects among the files ([`Inventory::from_documents`]), and
-//! what the files cannot tell is not judged.
+//! policies may select. A caller that knows them declares them ([`Inventory::add_service`],
+//! [`Inventory::add_workload`]: a render knows them from its profile); the Kubernetes objects
+//! among the files add theirs ([`Inventory::add_documents`]). In an open world
+//! ([`World::Open`]) a look-up says when the files cannot tell: a namespace they hold no
+//! Service (or no pod owner) of is not judged.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::hosts::{CLUSTER_DOMAIN, service_namespace};
+use crate::istio::World;
 use crate::istio::document::Document;
 use crate::yaml::{Node, Value};
 
@@ -19,21 +21,18 @@ pub struct Workload {
     pub labels: BTreeMap<String, String>,
 }
 
-/// The services and workloads a bundle may refer to. The default is an empty inventory that
-/// declares everything there is: a host or selector it does not hold names nothing.
+/// The services and workloads a bundle may refer to: the default is an empty inventory.
 #[derive(Debug, Clone, Default)]
 pub struct Inventory {
     /// Service host names (FQDN).
     services: HashSet<String>,
     /// Workloads.
     workloads: Vec<Workload>,
-    /// When the inventory comes from files: any `name.ns.svc.cluster.local` is taken to exist
-    /// unless the files hold the Services of `ns`, and selectors are judged only in namespaces
-    /// whose pod owners (Deployments, StatefulSets, …) the files hold.
-    partial: bool,
-    /// Namespaces whose Services the files hold.
+    /// Namespaces some of whose Services are known: in an open world, a Service of another
+    /// namespace is not judged.
     service_namespaces: HashSet<String>,
-    /// Namespaces whose pod owners the files hold.
+    /// Namespaces some of whose pod owners (Deployments, StatefulSets, …) are known: in an
+    /// open world, selectors are judged only in these.
     workload_namespaces: HashSet<String>,
     /// Whether an IstioOperator declares the gateways (so gateway pods are known).
     gateways_known: bool,
@@ -45,19 +44,18 @@ impl Inventory {
     pub fn add_service(&mut self, name: &str, namespace: &str) {
         self.services
             .insert(format!("{name}.{namespace}.svc.{CLUSTER_DOMAIN}"));
+        self.service_namespaces.insert(namespace.to_string());
     }
 
     /// Adds a set of pods that policies may select.
     pub fn add_workload(&mut self, workload: Workload) {
+        self.workload_namespaces.insert(workload.namespace.clone());
         self.workloads.push(workload);
     }
 
-    /// What Kubernetes objects among `documents` declare (Services, workloads).
-    pub fn from_documents(documents: &[Document]) -> Self {
-        let mut inventory = Self {
-            partial: true,
-            ..Self::default()
-        };
+    /// Adds what the Kubernetes objects among `documents` declare (Services, workloads).
+    pub fn add_documents(&mut self, documents: &[Document]) {
+        let inventory = self;
         for document in documents {
             let (Some(kind), Some(namespace)) = (document.kind(), document.namespace()) else {
                 continue;
@@ -100,7 +98,6 @@ impl Inventory {
                 });
             }
         }
-        inventory
     }
 
     /// Adds the gateways and istiod that the IstioOperators among `documents` install.
@@ -178,17 +175,19 @@ impl Inventory {
         });
     }
 
-    /// Whether `host` (an FQDN) is a service that exists, or that the files cannot rule out.
-    pub fn has_service(&self, host: &str) -> bool {
+    /// `Some(true)` when `host` (an FQDN) is a known service, `Some(false)` when it is not;
+    /// `None` in an open world for a Kubernetes service of a namespace with no known Service.
+    pub fn has_service(&self, host: &str, world: World) -> Option<bool> {
         if self.services.contains(host) {
-            return true;
+            return Some(true);
         }
-        self.partial
-            && service_namespace(host).is_some_and(|ns| !self.service_namespaces.contains(ns))
+        let unseen = world == World::Open
+            && service_namespace(host).is_some_and(|ns| !self.service_namespaces.contains(ns));
+        (!unseen).then_some(false)
     }
 
-    /// The workloads, indexed for selector look-ups.
-    pub fn workload_index(&self) -> WorkloadIndex<'_> {
+    /// The workloads, indexed for selector look-ups in `world`.
+    pub fn workload_index(&self, world: World) -> WorkloadIndex<'_> {
         let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, workload) in self.workloads.iter().enumerate() {
             for (key, value) in &workload.labels {
@@ -197,6 +196,7 @@ impl Inventory {
         }
         WorkloadIndex {
             inventory: self,
+            world,
             by_label,
         }
     }
@@ -205,13 +205,15 @@ impl Inventory {
 /// Workloads by label, so that a selector is matched without scanning every workload.
 pub struct WorkloadIndex<'a> {
     inventory: &'a Inventory,
+    world: World,
     by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
 }
 
 impl WorkloadIndex<'_> {
     /// `Some(true)` when a workload in `namespace` (any namespace for `None`) carries every
-    /// label of `selector`; `None` when none does and the files do not say which workloads
-    /// there are (a namespace without workloads in the files, or the whole mesh).
+    /// label of `selector`; `None` when none does and, in an open world, the files do not say
+    /// which workloads there are (a namespace without pod owners in the files, or the whole
+    /// mesh).
     pub fn matches(
         &self,
         namespace: Option<&str>,
@@ -233,7 +235,7 @@ impl WorkloadIndex<'_> {
                             .all(|(k, v)| workload.labels.get(k) == Some(v))
                 })
             });
-        let known = !inventory.partial
+        let known = self.world == World::Closed
             || namespace.is_some_and(|ns| inventory.workload_namespaces.contains(ns));
         (found || known).then_some(found)
     }

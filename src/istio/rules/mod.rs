@@ -1,7 +1,12 @@
 //! Rules across resources, with host names resolved to FQDN first: routing ([`routing`]),
 //! policies and their selectors ([`policy`]), telemetry ([`telemetry`]), objects defined twice
-//! ([`identity`]) and the install file ([`install`]). Every rule indexes the bundle once, so a bundle of n objects is checked in
-//! O(n log n): no rule compares every object with every other.
+//! ([`identity`]) and the install file ([`install`]). Every rule indexes the bundle once, so a
+//! bundle of n objects is checked in O(n log n): no rule compares every object with every other.
+//!
+//! A finding that something does not exist depends on the world ([`World`]): in a closed
+//! world it is an error, in an open one a note ([`Found::missing`]), since the files not given
+//! may define it. A finding about what the files do hold (two objects in conflict, a Gateway
+//! that does not accept a host) is an error in either.
 
 pub mod hosts;
 pub mod identity;
@@ -16,30 +21,51 @@ use std::collections::HashMap;
 
 use self::hosts::{fqdn, gateway_ref};
 pub use self::inventory::{Inventory, Workload};
+use super::World;
 use super::document::Document;
-use crate::diagnostic::{Code, Diagnostic, Path};
+use crate::diagnostic::{Code, Diagnostic, Path, Severity};
 use crate::yaml::Node;
 
-/// Runs every cross-resource rule over `documents`.
-pub fn check(documents: &[Document], inventory: &Inventory) -> Vec<Diagnostic> {
+/// Runs every cross-resource rule over `documents`, in `world`.
+pub fn check(documents: &[Document], inventory: &Inventory, world: World) -> Vec<Diagnostic> {
     let bundle = Bundle::new(documents);
-    let mut out = Found::default();
+    let mut out = Found {
+        diagnostics: Vec::new(),
+        world,
+    };
     routing::check(&bundle, inventory, &mut out);
     policy::check(&bundle, inventory, &mut out);
     telemetry::check(&bundle, &mut out);
     identity::check(&bundle, &mut out);
     install::check(&bundle, &mut out);
-    out.0
+    out.diagnostics
 }
 
-/// What the rules found.
-#[derive(Default)]
-pub struct Found(Vec<Diagnostic>);
+/// What the rules found, and the world they judge in.
+pub struct Found {
+    diagnostics: Vec<Diagnostic>,
+    /// Whether the files are the whole configuration.
+    pub world: World,
+}
 
 impl Found {
     /// A diagnostic of `code`, with the code's severity, about `document` at `path`.
     pub fn add(&mut self, document: &Document, code: Code, path: Path, message: String) {
-        self.0.push(document.diagnostic(code, Some(path), message));
+        self.diagnostics
+            .push(document.diagnostic(code, Some(path), message));
+    }
+
+    /// A reference to something the files do not hold: an error of `code` in a closed world;
+    /// in an open one a note, since a file not given may define it.
+    pub fn missing(&mut self, document: &Document, code: Code, path: Path, message: String) {
+        let diagnostic = document.diagnostic(code, Some(path), message);
+        self.diagnostics.push(match self.world {
+            World::Closed => diagnostic,
+            World::Open => diagnostic.with_severity(Severity::Note).help(
+                "not among the files given, which may be only part of the configuration; if \
+                 they are all of it, `meshc verify --closed-world` makes this an error",
+            ),
+        });
     }
 }
 

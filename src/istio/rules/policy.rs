@@ -111,7 +111,7 @@ fn failover(document: &Document, out: &mut Found) {
 /// Every policy selector matches a workload the bundle declares. A policy in the root
 /// namespace applies mesh-wide, and a Gateway may select pods anywhere.
 fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
-    let index = inventory.workload_index();
+    let index = inventory.workload_index(out.world);
     let root = bundle
         .operators
         .iter()
@@ -153,7 +153,7 @@ fn selectors(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
             let shown: Vec<String> = labels.iter().map(|(k, v)| format!("{k}={v}")).collect();
             let place =
                 scope.map_or_else(|| "the mesh".to_string(), |ns| format!("namespace {ns}"));
-            out.add(
+            out.missing(
                 document,
                 Code::SelectorMatchesNoWorkload,
                 Path::of(keys),

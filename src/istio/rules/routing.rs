@@ -97,15 +97,18 @@ fn destinations(
             }
         }
     }
+    // `Some(false)`: the host is none of the Services and ServiceEntries that exist.
+    let world = out.world;
     let declared = |host: &str| {
-        inventory.has_service(host)
-            || entries.contains(host)
-            || covering_wildcards(host).any(|w| entries.contains(&w))
+        if entries.contains(host) || covering_wildcards(host).any(|w| entries.contains(&w)) {
+            return Some(true);
+        }
+        inventory.has_service(host, world)
     };
     for vs in &bundle.virtual_services {
         for destination in &vs.destinations {
-            if !declared(&destination.host) {
-                out.add(
+            if declared(&destination.host) == Some(false) {
+                out.missing(
                     vs.document,
                     Code::UnknownDestinationHost,
                     destination.at.path().key("host"),
@@ -131,7 +134,7 @@ fn destinations(
                         names.iter().copied().collect::<Vec<_>>().join(", ")
                     ),
                 ),
-                None => out.add(
+                None => out.missing(
                     vs.document,
                     Code::UnknownSubset,
                     destination.at.path().key("subset"),
@@ -185,6 +188,23 @@ fn host_claims(bundle: &Bundle<'_>, out: &mut Found) {
 
 /// Every bound Gateway exists and one of its servers covers each host (IST0101, IST0132).
 fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
+    // A bare name means the VirtualService's namespace; the Gateway is often elsewhere.
+    let elsewhere = |name: &str| {
+        let mut found: Vec<String> = bundle
+            .gateways
+            .keys()
+            .filter(|(_, n)| *n == name)
+            .map(|(ns, n)| format!("{ns}/{n}"))
+            .collect();
+        found.sort();
+        match found.first() {
+            Some(first) => format!(
+                "; the files define {}: name it with its namespace (`{first}`)",
+                found.join(", ")
+            ),
+            None => String::new(),
+        }
+    };
     for vs in &bundle.virtual_services {
         for (index, binding) in &vs.bindings {
             let (Some(index), Some((namespace, name))) = (index, binding) else {
@@ -192,11 +212,14 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
             };
             let path = Path::of(&["spec", "gateways"]).index(*index);
             let Some(gateway) = bundle.gateways.get(&(namespace.as_str(), name.as_str())) else {
-                out.add(
+                out.missing(
                     vs.document,
                     Code::UnknownGateway,
                     path,
-                    format!("Gateway {namespace}/{name} does not exist"),
+                    format!(
+                        "Gateway {namespace}/{name} is not defined{}",
+                        elsewhere(name)
+                    ),
                 );
                 continue;
             };

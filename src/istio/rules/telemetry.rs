@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use super::{Bundle, Found};
 use crate::diagnostic::Code;
 use crate::diagnostic::Path;
+use crate::istio::World;
 use crate::yaml::Node;
 
 /// Provider kinds (the `extensionProviders` entry's key) that can trace.
@@ -75,7 +76,8 @@ fn defaults(bundle: &Bundle<'_>, out: &mut Found) {
 }
 
 fn providers(bundle: &Bundle<'_>, out: &mut Found) {
-    // Without a mesh config among the files, the declared providers are unknown.
+    // Without a mesh config among the files, the declared providers are unknown in an open
+    // world; in a closed one, the mesh config is Istio's default, with the built-in providers.
     let mut declared: HashMap<&str, &str> = HashMap::new();
     let mut configs = 0;
     for operator in &bundle.operators {
@@ -102,7 +104,7 @@ fn providers(bundle: &Bundle<'_>, out: &mut Found) {
             }
         }
     }
-    if configs == 0 {
+    if configs == 0 && out.world == World::Open {
         return;
     }
     for (name, kind) in BUILT_IN {
@@ -143,7 +145,7 @@ fn providers(bundle: &Bundle<'_>, out: &mut Found) {
                         None => {
                             let mut known: Vec<&str> = declared.keys().copied().collect();
                             known.sort_unstable();
-                            out.add(
+                            out.missing(
                                 document,
                                 Code::UnknownTelemetryProvider,
                                 path,
