@@ -188,6 +188,39 @@ fn schema_fixtures_report_exactly_their_codes() {
     }
 }
 
+/// `operator/<case>.yaml`: IstioOperators checked against istioctl's API, with and without
+/// CRDs alike; each reports exactly the codes on its `# expect` line, and its diagnostics are
+/// pinned by a snapshot.
+#[test]
+fn operator_fixtures_report_exactly_their_codes() {
+    let crds = Crds::load(&[root().join("tests/fixtures/verify/schema/crds.yaml")]).unwrap();
+    let cases = cases("operator");
+    assert!(cases.len() >= 12, "the operator cases are missing");
+    for case in cases {
+        let name = case.file_stem().unwrap().to_string_lossy().into_owned();
+        let report = check(std::slice::from_ref(&case), World::Closed);
+        assert_severities_allowed(&report.diagnostics);
+        let found = sorted(report.diagnostics.iter().map(|d| d.code.to_string()));
+        assert_eq!(
+            found,
+            expected(std::slice::from_ref(&case), World::Open),
+            "codes of operator/{name}"
+        );
+        let text = std::fs::read_to_string(&case).unwrap();
+        let input = [Input {
+            name: "operator.yaml",
+            text: &text,
+        }];
+        let with_crds = istio::check(&input, Options::new(Schemas::Crds(&crds)));
+        assert_eq!(
+            with_crds.diagnostics.len(),
+            report.diagnostics.len(),
+            "operator/{name}: CRDs change nothing for an IstioOperator"
+        );
+        insta::assert_snapshot!(format!("operator__{name}"), human(&report));
+    }
+}
+
 #[test]
 fn shipped_renders_pass_every_rule() {
     for name in ["minimal", "dev", "prod"] {
@@ -201,9 +234,10 @@ fn shipped_renders_pass_every_rule() {
 }
 
 /// The render's own check leaves the webhook's rules out (for speed); every render of a
-/// shipped profile or a valid fixture is held to them here.
+/// shipped profile or a valid fixture is held to them here, and its IstioOperator to
+/// istioctl's API without a warning either.
 #[test]
-fn renders_pass_the_webhook_rules() {
+fn renders_pass_the_webhook_rules_and_istioctl_s_api() {
     let mut profiles: Vec<PathBuf> = cases("../../../profiles")
         .into_iter()
         .filter(|p| p.extension().is_some_and(|e| e == "toml"))
@@ -226,9 +260,10 @@ fn renders_pass_the_webhook_rules() {
             })
             .collect();
         let mut report = istio::check(&inputs, Options::new(Schemas::Nothing));
-        report
-            .diagnostics
-            .retain(|f| f.code == Code::Webhook && f.severity == Severity::Error);
+        report.diagnostics.retain(|f| {
+            (f.code == Code::Webhook && f.severity == Severity::Error)
+                || f.code == Code::IstioOperator
+        });
         assert!(
             report.diagnostics.is_empty(),
             "{}:\n{}",
@@ -355,6 +390,12 @@ fn a_broken_render_is_an_internal_error() {
         ),
         ("per-try-exceeds-timeout", "virtual-services.yaml", |t| {
             t.replacen("perTryTimeout: \"20s\"", "perTryTimeout: \"90s\"", 1)
+        }),
+        ("istio-operator", "istio-service-mesh-config.yaml", |t| {
+            t.replacen("      concurrency: 2\n", "      concurrency: \"two\"\n", 1)
+        }),
+        ("istio-operator", "istio-service-mesh-config.yaml", |t| {
+            t.replacen("    enableTracing: true\n", "    enableTraces: true\n", 1)
         }),
         (
             "operator-not-alone",

@@ -216,7 +216,7 @@ registry! {
         /// a document that is a list or a scalar, not a Kubernetes object
         NotAnObject = "not-an-object", Error, Yaml;
         /// an Istio kind that no given CRD defines
-        UnknownKind = "unknown-kind", Error | Note, Yaml;
+        UnknownKind = "unknown-kind", Error, Yaml;
         /// an apiVersion the CRD does not serve
         VersionNotServed = "version-not-served", Error | Warning, Yaml;
         /// `metadata` that breaks Kubernetes' rules
@@ -227,6 +227,8 @@ registry! {
         CelRule = "cel-rule", Error, Yaml;
         /// a CRD's CEL rule that meshc cannot evaluate
         CelUnsupported = "cel-unsupported", Error, Yaml;
+        /// an IstioOperator that istioctl install refuses: an unknown field, a wrong type, a bad value
+        IstioOperator = "istio-operator", Error | Warning, Yaml;
         /// a route to a host that no Service or ServiceEntry declares (IST0101)
         UnknownDestinationHost = "unknown-destination-host", Error | Note, Yaml;
         /// two DestinationRules for one host in one namespace

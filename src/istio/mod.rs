@@ -7,7 +7,7 @@
 //! [`check`] and [`check_paths`] are the entry points; both feed a [`Checker`] one file at a
 //! time. The pieces: [`files`] (the folder walk and capped reads), [`document`] (files into
 //! documents), [`crd`] and [`schema`] (structural schemas), [`cel`] (the CEL evaluator),
-//! [`metadata`], [`webhook`], [`rules`] (across resources, with the [`Inventory`] they judge
+//! [`metadata`], [`operator`] (the IstioOperator against istioctl's API), [`webhook`], [`rules`] (across resources, with the [`Inventory`] they judge
 //! references against) and [`vocab`] (the Istio vocabulary the compiler shares). What it finds
 //! is reported as [`Diagnostic`]s, placed in their file by [`document`].
 
@@ -18,6 +18,7 @@ pub mod document;
 pub mod files;
 pub mod metadata;
 mod object;
+pub mod operator;
 pub mod rules;
 pub mod schema;
 pub mod vocab;

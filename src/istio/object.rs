@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::Schemas;
 use super::crd::{self, SchemaCheck};
 use super::document::Document;
+use super::operator;
 use super::schema;
 use super::vocab::{IstioVersion, served};
 use super::webhook;
@@ -27,12 +28,15 @@ pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) ->
             ),
         )];
     }
+    if operator::is_operator(document) {
+        return istio_operator(document, schemas);
+    }
     let schema = match schemas {
         Schemas::Builtin(target) => builtin(document, target),
         Schemas::Nothing => SchemaCheck::default(),
         Schemas::Crds(crds) => match identity(document) {
             Some(diagnostic) => diagnostic.into(),
-            None => crds.check(document).unwrap_or_else(|| skipped(document)),
+            None => crds.check(document).unwrap_or_default(),
         },
     };
     let mut diagnostics = schema.diagnostics;
@@ -92,21 +96,34 @@ fn identity(document: &Document) -> Option<Diagnostic> {
     }
 }
 
-/// A document no CRD covers: an IstioOperator gets a note (it is istioctl's input, and no
-/// cluster serves a CRD for it since Istio 1.24); other kinds are not Istio's to judge.
-fn skipped(document: &Document) -> SchemaCheck {
-    if document.is("install.istio.io", "IstioOperator") {
-        let note = document
-            .diagnostic(
-                Code::UnknownKind,
-                None,
-                "not checked: no CRD describes IstioOperator (istioctl's input, not a cluster \
-                 resource)",
-            )
-            .with_severity(Severity::Note);
-        return note.into();
-    }
-    SchemaCheck::default()
+/// An IstioOperator: no cluster serves a CRD for it, so it is checked against istioctl's API
+/// ([`operator`]) whatever the schemas, and its `metadata` by the metadata rules. meshc's own
+/// output is held to its built-in schema too, which admits exactly what meshc emits; a finding
+/// of it where istioctl's API already found an error is the same mistake said twice, and is
+/// left out.
+fn istio_operator(document: &Document, schemas: Schemas<'_>) -> Vec<Diagnostic> {
+    let found = operator::check(document);
+    let mut diagnostics = match schemas {
+        Schemas::Builtin(target) => {
+            let reported: HashSet<Path> = found
+                .iter()
+                .filter(|d| d.severity == Severity::Error)
+                .filter_map(|d| match &d.primary.span {
+                    Span::Yaml(at) => at.path.clone(),
+                    Span::Toml(_) | Span::File(_) => None,
+                })
+                .collect();
+            let mut own = builtin(document, target).diagnostics;
+            own.retain(|d| match &d.primary.span {
+                Span::Yaml(at) => at.path.as_ref().is_none_or(|p| !reported.contains(p)),
+                Span::Toml(_) | Span::File(_) => true,
+            });
+            own
+        }
+        Schemas::Crds(_) | Schemas::Nothing => crd::schema_check(document, false, None).diagnostics,
+    };
+    diagnostics.extend(found);
+    diagnostics
 }
 
 /// A document of meshc's output against the built-in schema of its kind.

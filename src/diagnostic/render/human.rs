@@ -154,7 +154,7 @@ pub(super) fn summary(summary: &Summary) -> String {
     let mut text = String::new();
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     if summary.schemas == Some(false) {
-        text.push_str("note: no --crds given: objects were not checked against their schemas\n");
+        text.push_str("note: no --crds given: objects were not checked against CRD schemas\n");
     }
     if let Some(namespace) = summary
         .namespace
@@ -311,7 +311,7 @@ mod tests {
         summary.count(&[Diagnostic::new(Code::Webhook, yaml_at(1), "x")]);
         assert_eq!(
             summary.render(Style::Human { color: false }),
-            "note: no --crds given: objects were not checked against their schemas\n\
+            "note: no --crds given: objects were not checked against CRD schemas\n\
              1 object in 2 files: 1 error, 0 warnings, 0 notes\n"
         );
         summary.namespace = Some("shop".into());

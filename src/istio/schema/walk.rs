@@ -664,7 +664,7 @@ fn quoted(s: &str) -> String {
 }
 
 /// "; did you mean X?" and the known fields.
-fn hint(name: &str, known: &[&str]) -> String {
+pub(crate) fn hint(name: &str, known: &[&str]) -> String {
     if known.is_empty() {
         return "; this object takes no fields".to_string();
     }
@@ -677,7 +677,7 @@ fn hint(name: &str, known: &[&str]) -> String {
 }
 
 /// Base64 as Python's `b64decode(validate=True)` accepts it.
-fn is_base64(s: &str) -> bool {
+pub(crate) fn is_base64(s: &str) -> bool {
     let body = s.trim_end_matches('=');
     s.len() % 4 == 0
         && s.len() - body.len() <= 2
@@ -687,7 +687,7 @@ fn is_base64(s: &str) -> bool {
 }
 
 /// RFC 3339 `date-time`: `2006-01-02T15:04:05(.fraction)?(Z|±hh:mm)`.
-fn is_date_time(s: &str) -> bool {
+pub(crate) fn is_date_time(s: &str) -> bool {
     let b = s.as_bytes();
     let digits = |range: std::ops::Range<usize>| {
         b.get(range)
