@@ -1,8 +1,9 @@
 //! The Istio vocabulary that the checker and the compiler share, in one place: releases and the
-//! apiVersions each serves, Go durations, retry conditions. The compiler imports it from here;
-//! nothing here knows of profiles.
+//! apiVersions each serves, Go durations, retry conditions, RE2 regular expressions. The
+//! compiler imports it from here; nothing here knows of profiles.
 
 mod duration;
+pub mod re2;
 mod release;
 mod retry;
 
