@@ -11,7 +11,8 @@
 //!   `n-1` copies and `x+`);
 //! - a class compiles each of its UTF-8 byte sequences (`AddRuneRangeUTF8` splits every range
 //!   into at most seven per length) to its bytes, plus at most one cloned byte per shared
-//!   prefix byte and one `Alt`; `80-10FFFF` is a special case of six byte ranges;
+//!   prefix byte and, but for the first, one `Alt`; `80-10FFFF` is a special case of six byte
+//!   ranges;
 //! - a program starts with `Fail` and ends with `Match`, and the unanchored one adds `.*?` (a
 //!   byte range and an `Alt`);
 //! - `Prog::Flatten` emits every leaf once, in the list of the one root that dominates it, and a
@@ -109,13 +110,15 @@ pub(super) fn literal(rune: u32) -> Program {
     Program::new(utf8_len(rune), 0)
 }
 
-/// A class, from its ranges; `None` when its contents are unknown.
+/// A class, from its ranges; `None` when its contents are unknown. Each byte sequence but the
+/// first adds an `Alt`.
 pub(super) fn class(set: &Set) -> Option<Program> {
     let Set::Known(ranges) = set else { return None };
     let mut total = Program::default();
     for &(lo, hi) in ranges {
         total = total.then(range(lo, hi));
     }
+    total.epsilons = total.epsilons.saturating_sub(1);
     Some(total)
 }
 
@@ -174,37 +177,38 @@ mod tests {
 
     #[test]
     fn ascii_ranges_cost_a_byte_range_and_an_alt() {
-        assert_eq!(class(&Set::of(&[(0x61, 0x7A)])), Some(Program::new(1, 1)));
+        assert_eq!(class(&Set::of(&[(0x61, 0x7A)])), Some(Program::new(1, 0)));
         assert_eq!(
             class(&Set::of(&[(0x30, 0x39), (0x61, 0x7A)])),
-            Some(Program::new(2, 2))
+            Some(Program::new(2, 1))
         );
         assert_eq!(class(&Set::Unknown), None);
+        assert_eq!(class(&Set::empty()), Some(Program::new(0, 0)));
     }
 
     #[test]
     fn wide_ranges_split_as_re2_splits_them() {
         // `.` with (?s): 00-7F, then the 80-10FFFF special case.
-        assert_eq!(class(&Set::of(&[(0, MAX_RUNE)])), Some(Program::new(7, 4)));
+        assert_eq!(class(&Set::of(&[(0, MAX_RUNE)])), Some(Program::new(7, 3)));
         // `[^a]`: two ASCII pieces and the special case.
         assert_eq!(
             class(&Set::of(&[(0, 0x60), (0x62, MAX_RUNE)])),
-            Some(Program::new(8, 5))
+            Some(Program::new(8, 4))
         );
         // One 2-byte sequence: C3 A9 (é).
-        assert_eq!(class(&Set::of(&[(0xE9, 0xE9)])), Some(Program::new(3, 1)));
+        assert_eq!(class(&Set::of(&[(0xE9, 0xE9)])), Some(Program::new(3, 0)));
         // 80-7FF is one piece of two bytes (C2-DF 80-BF).
-        assert_eq!(class(&Set::of(&[(0x80, 0x7FF)])), Some(Program::new(3, 1)));
+        assert_eq!(class(&Set::of(&[(0x80, 0x7FF)])), Some(Program::new(3, 0)));
         // 81-7FF: C2 81-BF, then C3-DF 80-BF.
-        assert_eq!(class(&Set::of(&[(0x81, 0x7FF)])), Some(Program::new(6, 2)));
+        assert_eq!(class(&Set::of(&[(0x81, 0x7FF)])), Some(Program::new(6, 1)));
         // A 3-byte and a 4-byte rune.
         assert_eq!(
             class(&Set::of(&[(0x212A, 0x212A)])),
-            Some(Program::new(5, 1))
+            Some(Program::new(5, 0))
         );
         assert_eq!(
             class(&Set::of(&[(0x1_0000, 0x1_0000)])),
-            Some(Program::new(7, 1))
+            Some(Program::new(7, 0))
         );
         assert!(size(&Set::of(&[(0x81, MAX_RUNE)])) > size(&Set::of(&[(0x80, MAX_RUNE)])));
     }
