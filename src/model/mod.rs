@@ -10,7 +10,7 @@ mod profile;
 use std::fmt;
 
 pub use duration::{Duration, DurationError};
-pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn};
+pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn, UrlRefusal};
 pub use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
 };
