@@ -136,11 +136,11 @@ stable_codes! {
         InvalidPath = "invalid-path", Error;
         /// An HTTP method that is not one of the standard methods.
         InvalidMethod = "invalid-method", Error;
-        /// A regular expression that does not compile (Istio uses RE2).
+        /// A regular expression Istio refuses (Go's RE2 parser), Envoy's RE2 would not load, or RE2 reads otherwise than other engines.
         InvalidRegex = "invalid-regex", Error;
         /// A Kubernetes resource quantity (`500m`, `2Gi`) that does not parse.
         InvalidQuantity = "invalid-quantity", Error;
-        /// A URL that does not parse.
+        /// A URL that Go's `net/url` does not parse, or a JWT URL that names no single DNS host.
         InvalidUrl = "invalid-url", Error;
         /// An Istio version that meshc cannot target.
         UnsupportedIstioVersion = "unsupported-istio-version", Error;

@@ -44,6 +44,7 @@ mod parse;
 mod program;
 #[cfg(test)]
 mod tests;
+mod tokens;
 
 use std::fmt;
 

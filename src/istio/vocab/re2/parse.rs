@@ -6,17 +6,19 @@
 //! `x{0}`), and a bound on RE2's program (`program.rs`). The stack is explicit: no input
 //! recurses.
 
-use super::class::{MAX_RUNE, PERL_GROUPS, POSIX_GROUPS, Set};
+use super::class::{MAX_RUNE, PERL_GROUPS, Set};
 use super::names::{self, Table};
 use super::program::{self, Program};
+use super::tokens::{
+    MAX_COUNT, class_char, class_surprise, empty_minimum, escape, posix_class, repeat_counts,
+};
 use super::{EnvoyRefusal, ErrorCode, Regex, Surprise, SyntaxError};
 
 /// `maxHeight`: the deepest parse tree Go builds.
 const MAX_HEIGHT: u32 = 1000;
 /// `maxSize`: Go's largest compiled program, in instructions (`128 << 20 / instSize`).
 const MAX_SIZE: u64 = (128 << 20) / 40;
-/// `maxRepeat`: the largest count, alone or multiplied through nested repetitions.
-const MAX_COUNT: u32 = 1000;
+/// `maxRepeat`, as a product.
 const MAX_REPEAT: u64 = MAX_COUNT as u64;
 
 /// The parse flags that change what a node is (`i` and `s`); `m` and `U` are parsed and change
@@ -124,9 +126,9 @@ pub(super) struct Parser<'a> {
     unbounded: Option<String>,
 }
 
-type Result<T> = std::result::Result<T, SyntaxError>;
+pub(super) type Result<T> = std::result::Result<T, SyntaxError>;
 
-fn error(code: ErrorCode, expr: &str) -> SyntaxError {
+pub(super) fn error(code: ErrorCode, expr: &str) -> SyntaxError {
     SyntaxError {
         code,
         expr: expr.to_string(),
@@ -134,13 +136,13 @@ fn error(code: ErrorCode, expr: &str) -> SyntaxError {
 }
 
 /// The first character of `t` and the rest.
-fn next(t: &str) -> Option<(char, &str)> {
+pub(super) fn next(t: &str) -> Option<(char, &str)> {
     let c = t.chars().next()?;
     Some((c, &t[c.len_utf8()..]))
 }
 
 /// The text of `s` before `rest`, a suffix of it.
-fn before<'s>(s: &'s str, rest: &str) -> &'s str {
+pub(super) fn before<'s>(s: &'s str, rest: &str) -> &'s str {
     &s[..s.len() - rest.len()]
 }
 
@@ -729,188 +731,4 @@ enum Op {
     Simple { min: u32, max: Option<u32> },
     /// `{min,max}`.
     Counted { min: u32, max: Option<u32> },
-}
-
-/// `parseRepeat` and the count check of `parse`: for a `{` that starts `{n}`, `{n,}` or
-/// `{n,m}`, the counts (or `None` when Go refuses them) and the rest; `None` when the brace
-/// is a literal.
-#[allow(clippy::type_complexity)]
-fn repeat_counts(s: &str) -> Option<(Option<(u32, Option<u32>)>, &str)> {
-    let t = s.strip_prefix('{')?;
-    let (min, t) = integer(t)?;
-    let (max, t) = match t.strip_prefix(',') {
-        None => (Some(min), t),
-        Some(t) if t.starts_with('}') => (None, t),
-        Some(t) => {
-            let (max, t) = integer(t)?;
-            (Some(max), t)
-        }
-    };
-    let rest = t.strip_prefix('}')?;
-    let limit = MAX_COUNT;
-    let valid = min.is_some_and(|min| {
-        min <= limit
-            && match max {
-                None => true,
-                Some(max) => max.is_some_and(|max| max <= limit && min <= max),
-            }
-    });
-    let counts = valid.then(|| {
-        let min = min.unwrap_or(0);
-        (min, max.map(|m| m.unwrap_or(0)))
-    });
-    Some((counts, rest))
-}
-
-/// `parseInt`: a decimal number without leading zeros, `Some(None)` when it is too large.
-#[allow(clippy::option_option)]
-fn integer(s: &str) -> Option<(Option<u32>, &str)> {
-    let digits = s.bytes().take_while(u8::is_ascii_digit).count();
-    if digits == 0 || (digits >= 2 && s.starts_with('0')) {
-        return None;
-    }
-    let value = if digits > 8 {
-        None
-    } else {
-        s[..digits].parse().ok()
-    };
-    Some((value, &s[digits..]))
-}
-
-/// Whether a literal `{` starts `{,n}`, which other engines read as `{0,n}`.
-fn empty_minimum(s: &str) -> bool {
-    s.strip_prefix("{,").is_some_and(|rest| {
-        let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
-        digits > 0 && rest[digits..].starts_with('}')
-    })
-}
-
-/// `parseEscape`: the code point an escape stands for (a surrogate is one to Go), and the rest.
-fn escape(s: &str) -> Result<(u32, &str)> {
-    let Some((c, mut t)) = next(&s[1..]) else {
-        return Err(error(ErrorCode::TrailingBackslash, ""));
-    };
-    let invalid = |t: &str| error(ErrorCode::InvalidEscape, before(s, t));
-    match c {
-        '1'..='7' if !t.starts_with(|d: char| ('0'..='7').contains(&d)) => Err(invalid(t)),
-        '0'..='7' => {
-            let mut value = c as u32 - u32::from(b'0');
-            for _ in 1..3 {
-                match t.as_bytes().first() {
-                    Some(&d @ b'0'..=b'7') => {
-                        value = value * 8 + u32::from(d - b'0');
-                        t = &t[1..];
-                    }
-                    _ => break,
-                }
-            }
-            Ok((value, t))
-        }
-        'x' => {
-            let Some((first, rest)) = next(t) else {
-                return Err(invalid(t));
-            };
-            t = rest;
-            if first == '{' {
-                let mut value: u32 = 0;
-                let mut digits = 0;
-                loop {
-                    let Some((digit, rest)) = next(t) else {
-                        return Err(invalid(t));
-                    };
-                    t = rest;
-                    if digit == '}' {
-                        break;
-                    }
-                    let Some(nibble) = digit.to_digit(16) else {
-                        return Err(invalid(t));
-                    };
-                    value = value * 16 + nibble;
-                    if value > MAX_RUNE {
-                        return Err(invalid(t));
-                    }
-                    digits += 1;
-                }
-                if digits == 0 {
-                    return Err(invalid(t));
-                }
-                return Ok((value, t));
-            }
-            let high = first.to_digit(16);
-            let (second, rest) = next(t).unwrap_or(('\u{FFFD}', t));
-            t = rest;
-            match (high, second.to_digit(16)) {
-                (Some(high), Some(low)) => Ok((high * 16 + low, t)),
-                _ => Err(invalid(t)),
-            }
-        }
-        'a' => Ok((0x07, t)),
-        'f' => Ok((0x0C, t)),
-        'n' => Ok((0x0A, t)),
-        'r' => Ok((0x0D, t)),
-        't' => Ok((0x09, t)),
-        'v' => Ok((0x0B, t)),
-        c if c.is_ascii() && !c.is_ascii_alphanumeric() => Ok((u32::from(c), t)),
-        _ => Err(invalid(t)),
-    }
-}
-
-/// `parseClassChar`: one code point of a class, escaped or not.
-fn class_char<'s>(t: &'s str, whole_class: &str) -> Result<(u32, &'s str)> {
-    if t.starts_with('\\') {
-        return escape(t);
-    }
-    let Some((c, rest)) = next(t) else {
-        return Err(error(ErrorCode::MissingBracket, whole_class));
-    };
-    Ok((u32::from(c), rest))
-}
-
-/// `[:name:]` and `[:^name:]` (`parseNamedClass`); `Ok(None)` when `t` holds no `:]`.
-fn posix_class(t: &str, fold: bool) -> Result<Option<(Set, &str)>> {
-    let Some(end) = t[2..].find(":]").map(|i| i + 2) else {
-        return Ok(None);
-    };
-    let name = &t[..end + 2];
-    let inner = &t[2..end];
-    let (negated, inner) = match inner.strip_prefix('^') {
-        Some(inner) => (true, inner),
-        None => (false, inner),
-    };
-    let Some((_, ranges)) = POSIX_GROUPS.iter().find(|(n, _)| *n == inner) else {
-        return Err(error(ErrorCode::InvalidCharRange, name));
-    };
-    Ok(Some((Set::group(ranges, negated, fold), &t[end + 2..])))
-}
-
-/// What other engines read in a class that RE2 reads literally: a nested `[`, or the set
-/// operators `&&`, `--` and `~~`. `text` is the whole class, brackets included.
-fn class_surprise(text: &str) -> Option<Surprise> {
-    let chars: Vec<char> = text.chars().collect();
-    let mut i = 1;
-    if chars.get(i) == Some(&'^') {
-        i += 1;
-    }
-    if chars.get(i) == Some(&']') {
-        i += 1;
-    }
-    while i + 1 < chars.len() {
-        let next = chars[i + 1];
-        match chars[i] {
-            '\\' => i += 1,
-            '[' if next == ':' => {
-                let rest: String = chars[i..].iter().collect();
-                i += rest
-                    .find(":]")
-                    .map_or(1, |end| rest[..end].chars().count() + 1);
-            }
-            '[' => return Some(Surprise::NestedClass),
-            '&' if next == '&' => return Some(Surprise::Intersection),
-            '-' if next == '-' => return Some(Surprise::Difference),
-            '~' if next == '~' => return Some(Surprise::SymmetricDifference),
-            _ => {}
-        }
-        i += 1;
-    }
-    None
 }
