@@ -242,6 +242,13 @@ mod tests {
         let mut set = Set::empty();
         set.add_range(0x20, MAX_RUNE, true);
         assert_eq!(known(&set), &[(0x20, MAX_RUNE)]);
+        // Ranges that reach some folding non-ASCII code points, but not all of them.
+        let mut set = Set::empty();
+        set.add_range(0x20, 0x100, true);
+        assert_eq!(set, Set::Unknown);
+        let mut set = Set::empty();
+        set.add_range(0x1000, MAX_RUNE, true);
+        assert_eq!(set, Set::Unknown);
         let mut set = Set::empty();
         set.add_range(0x2_0000, 0x2_0001, true);
         assert_eq!(known(&set), &[(0x2_0000, 0x2_0001)]);

@@ -149,15 +149,7 @@ pub(super) fn before<'s>(s: &'s str, rest: &str) -> &'s str {
 impl<'a> Parser<'a> {
     /// Parses `pattern` as Go's `regexp.Compile` does.
     pub(super) fn parse(pattern: &'a str) -> Result<Regex> {
-        let mut parser = Parser {
-            whole: pattern,
-            flags: Flags::default(),
-            groups: vec![Group::new(Flags::default(), false)],
-            surprise: None,
-            envoy: None,
-            unbounded: None,
-        };
-        let root = parser.run()?;
+        let (parser, root) = Self::read(pattern)?;
         let envoy = parser.envoy.or_else(|| match root.program {
             None => parser
                 .unbounded
@@ -172,6 +164,20 @@ impl<'a> Parser<'a> {
             surprise: parser.surprise,
             envoy,
         })
+    }
+
+    /// The parser after reading `pattern`, and the root node.
+    fn read(pattern: &'a str) -> Result<(Self, Node)> {
+        let mut parser = Parser {
+            whole: pattern,
+            flags: Flags::default(),
+            groups: vec![Group::new(Flags::default(), false)],
+            surprise: None,
+            envoy: None,
+            unbounded: None,
+        };
+        let root = parser.run()?;
+        Ok((parser, root))
     }
 
     fn run(&mut self) -> Result<Node> {
@@ -215,7 +221,7 @@ impl<'a> Parser<'a> {
                         b'+' => (1, None),
                         _ => (0, Some(1)),
                     };
-                    let after = self.repeat(Op::Simple { min, max }, t, &t[1..], last_repeat)?;
+                    let after = self.repeat(min, max, t, &t[1..], last_repeat)?;
                     repeat = Some(t);
                     t = after;
                 }
@@ -230,7 +236,7 @@ impl<'a> Parser<'a> {
                     Some((counts, after)) => {
                         let (min, max) = counts
                             .ok_or_else(|| error(ErrorCode::InvalidRepeatSize, before(t, after)))?;
-                        let after = self.repeat(Op::Counted { min, max }, t, after, last_repeat)?;
+                        let after = self.repeat(min, max, t, after, last_repeat)?;
                         repeat = Some(t);
                         t = after;
                     }
@@ -288,9 +294,8 @@ impl<'a> Parser<'a> {
     /// A literal code point (`literal`).
     fn literal(&mut self, rune: u32) -> Result<()> {
         let fold = self.flags.fold;
-        let program = if fold
-            && (rune >= 0x80 || char::from_u32(rune).is_some_and(|c| c.is_ascii_alphabetic()))
-        {
+        let program = if fold {
+            // RE2 reads a case-folded letter as the class of its cases.
             let mut set = Set::empty();
             set.add_range(rune, rune, true);
             if set == Set::Unknown {
@@ -298,8 +303,14 @@ impl<'a> Parser<'a> {
                     format!("(?i){}", char::from_u32(rune).unwrap_or('\u{FFFD}'))
                 });
             }
-            let ascii = rune < 0x80;
-            program::class(&set).map(|class| if ascii { class } else { program::literal(rune) })
+            let single = set.single().is_some();
+            program::class(&set).map(|class| {
+                if single {
+                    program::literal(rune)
+                } else {
+                    class
+                }
+            })
         } else {
             Some(program::literal(rune))
         };
@@ -442,11 +453,13 @@ impl<'a> Parser<'a> {
         self.push(node)
     }
 
-    /// A repetition operator applied to the last item (`repeat`). `op_text` starts at the
-    /// operator, `after` right after it; returns the rest after an optional non-greedy `?`.
+    /// A repetition operator applied to the last item (`repeat`): `{min,max}`, with `*`, `+`
+    /// and `?` as `{0,}`, `{1,}` and `{0,1}`. `op_text` starts at the operator, `after` right
+    /// after it; returns the rest after an optional non-greedy `?`.
     fn repeat(
         &mut self,
-        op: Op,
+        min: u32,
+        max: Option<u32>,
         op_text: &'a str,
         after: &'a str,
         last_repeat: Option<&'a str>,
@@ -461,11 +474,7 @@ impl<'a> Parser<'a> {
                 before(op_text, after),
             ));
         };
-        let (min, max, counted) = match op {
-            Op::Simple { min, max } => (min, max, false),
-            Op::Counted { min, max } => (min, max, true),
-        };
-        // `calcSize`; `*`, `+` and `?` count as `{0,}`, `{1,}` and `{0,1}` do.
+        // `calcSize`.
         let size = match max {
             None if min == 0 => sub.size.saturating_add(2),
             None => sub.size.saturating_mul(u64::from(min)).saturating_add(1),
@@ -474,17 +483,15 @@ impl<'a> Parser<'a> {
                 .saturating_mul(u64::from(max))
                 .saturating_add(u64::from(max - min)),
         };
-        let (go_product, re2_product) = if counted {
-            let count = u64::from(max.unwrap_or(min));
-            let go = if max == Some(0) {
-                1
-            } else {
-                count.max(1).saturating_mul(sub.go_product)
-            };
-            (go, count.max(1).saturating_mul(sub.re2_product))
+        // `repeatIsValid` counts `max` (or `min` when unbounded); Go skips what is under
+        // `x{0}`, RE2 does not.
+        let count = u64::from(max.unwrap_or(min)).max(1);
+        let go_product = if max == Some(0) {
+            1
         } else {
-            (sub.go_product, sub.re2_product)
+            count.saturating_mul(sub.go_product)
         };
+        let re2_product = count.saturating_mul(sub.re2_product);
         let node = Node {
             kind: Kind::Other,
             height: sub.height + 1,
@@ -494,11 +501,12 @@ impl<'a> Parser<'a> {
             program: sub.program.map(|p| p.repeated(min, max)),
         };
         self.check(&node)?;
-        let checked = counted && (min >= 2 || max.is_some_and(|m| m >= 2));
-        if checked && node.go_product > MAX_REPEAT {
+        // Go only checks a count of 2 or more, to save time: below that the product cannot grow,
+        // and checking every repetition gives the same answer.
+        if node.go_product > MAX_REPEAT {
             return Err(error(ErrorCode::InvalidRepeatSize, before(op_text, after)));
         }
-        if checked && node.re2_product > MAX_REPEAT {
+        if node.re2_product > MAX_REPEAT {
             self.refuse_in_envoy(EnvoyRefusal::RepeatCount {
                 repeat: before(op_text, after).to_string(),
             });
@@ -561,7 +569,7 @@ impl<'a> Parser<'a> {
         Err(error(ErrorCode::InvalidPerlOp, before(s, t)))
     }
 
-    /// A backslash outside a class: `\A`, `\b`, `\B`, `\C`, `\Q…\E`, `\z`, a Unicode or Perl
+    /// A backslash outside a class: `\A`, `\b`, `\B`, `\Q…\E`, `\z`, a Unicode or Perl
     /// class, or an escaped code point.
     fn backslash(&mut self, t: &'a str) -> Result<&'a str> {
         if let Some(&second) = t.as_bytes().get(1) {
@@ -578,7 +586,6 @@ impl<'a> Parser<'a> {
                     }
                     return Ok(rest);
                 }
-                b'C' => return Err(error(ErrorCode::InvalidEscape, &t[..2])),
                 b'Q' => {
                     let body = &t[2..];
                     let (literal, rest) = body.split_once(r"\E").unwrap_or((body, ""));
@@ -675,7 +682,7 @@ impl<'a> Parser<'a> {
         let mut first = true;
         while first || !t.starts_with(']') {
             first = false;
-            if t.len() > 2 && t.starts_with("[:") {
+            if t.starts_with("[:") {
                 if let Some((group, rest)) = posix_class(t, fold)? {
                     set.add_set(&group);
                     t = rest;
@@ -724,11 +731,118 @@ struct UnicodeClass<'a> {
     text: &'a str,
 }
 
-/// A repetition operator.
-#[derive(Clone, Copy)]
-enum Op {
-    /// `*`, `+`, `?`.
-    Simple { min: u32, max: Option<u32> },
-    /// `{min,max}`.
-    Counted { min: u32, max: Option<u32> },
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn node(pattern: &str) -> Node {
+        Parser::read(pattern)
+            .unwrap_or_else(|e| panic!("{pattern:?}: {e}"))
+            .1
+    }
+
+    /// Height and size as Go's `calcHeight` and `calcSize` count them on the trees
+    /// `parse_test.go` dumps.
+    #[test]
+    fn heights_and_sizes_follow_go_s_tree() {
+        for (pattern, height, size) in [
+            ("abc", 1, 3),
+            ("a.b", 2, 3),
+            ("a^b", 2, 3),
+            ("a|b", 1, 1),
+            ("a|^", 2, 3),
+            ("ab|cd", 2, 5),
+            ("(a)", 2, 3),
+            ("(a)b", 3, 4),
+            ("a*", 2, 3),
+            ("a+", 2, 2),
+            ("a?", 2, 2),
+            ("a{3}", 2, 3),
+            ("a{2,5}", 2, 8),
+            ("a{2,}", 2, 3),
+            ("a{0,}", 2, 3),
+            ("ab*", 3, 4),
+            ("(?:ab*)(?:c*)", 3, 7),
+            ("(?:a+|b+)|(?:c+|d+)", 3, 11),
+            ("(?:a|b)|(?:c|d)", 1, 1),
+            ("a||b", 2, 5),
+            ("", 1, 1),
+            ("|", 1, 1),
+            ("(|)", 2, 3),
+            ("[a]b", 1, 2),
+            ("[Aa]b", 2, 2),
+            ("(?i)ab", 1, 2),
+        ] {
+            let n = node(pattern);
+            assert_eq!((n.height, n.size), (height, size), "{pattern:?}");
+        }
+    }
+
+    #[test]
+    fn programs_are_counted_as_re2_compiles() {
+        let program = |pattern: &str| node(pattern).program;
+        for (pattern, leaves, epsilons) in [
+            ("a", 1, 0),
+            ("(a)", 3, 0),
+            ("a*", 1, 2),
+            ("a+", 1, 1),
+            ("a?", 1, 1),
+            ("a{2,5}", 5, 3),
+            ("a{2,}", 2, 1),
+            ("a{0}", 0, 1),
+            (".", 8, 4),
+            ("(?s).", 7, 3),
+            ("(?s:.)", 7, 3),
+            ("(?s)(?-s).", 8, 4),
+            (r"\p{Any}", 7, 3),
+            (r"\P{Any}", 0, 0),
+            (r"\p{^Any}", 0, 0),
+            (r"\P{^Any}", 7, 3),
+            ("(?i)a", 2, 1),
+            ("(?i)1", 1, 0),
+            (r"(?i)\x{1F600}", 4, 0),
+            ("(?i)k", 7, 2),
+            ("a|b", 2, 1),
+            ("ab|cd", 4, 1),
+            ("a||b", 2, 3),
+            ("^$", 2, 0),
+        ] {
+            assert_eq!(
+                program(pattern),
+                Some(Program::new(leaves, epsilons)),
+                "{pattern:?}"
+            );
+        }
+        assert_eq!(program("(?i)é"), None);
+        assert_eq!(program(r"a\pL"), None);
+    }
+
+    #[test]
+    fn limits_hold_at_their_edges() {
+        // Go's `maxSize`: 3,355,443 instructions pass, one more is too large.
+        let sized = |extra: usize| {
+            format!(
+                "(?:{}){{1000}}{}",
+                "a".repeat(3355),
+                "a".repeat(443 + extra)
+            )
+        };
+        assert_eq!(node(&sized(0)).size, MAX_SIZE);
+        assert_eq!(
+            Parser::read(&sized(1)).err().map(|e| e.code),
+            Some(ErrorCode::Large)
+        );
+        // Envoy's 32,768 instructions: `Fail`, `.*?` and `Match` take five with the literals.
+        let refusal = |n: usize| {
+            Parser::parse(&"a".repeat(n))
+                .unwrap()
+                .envoy_refusal()
+                .cloned()
+        };
+        assert_eq!(refusal(32_763), None);
+        assert_eq!(
+            refusal(32_764),
+            Some(EnvoyRefusal::ProgramTooLarge { at_most: 32_769 })
+        );
+    }
 }

@@ -211,6 +211,33 @@ mod tests {
             Some(Program::new(7, 0))
         );
         assert!(size(&Set::of(&[(0x81, MAX_RUNE)])) > size(&Set::of(&[(0x80, MAX_RUNE)])));
+        // Split at a high end: C2-DE 80-BF, then DF 80-BE.
+        assert_eq!(class(&Set::of(&[(0x80, 0x7FE)])), Some(Program::new(6, 1)));
+        // E0 A0-BF 80-BF, then E1-EF 80-BF 80-BF.
+        assert_eq!(
+            class(&Set::of(&[(0x800, 0xFFFF)])),
+            Some(Program::new(10, 1))
+        );
+        // Split at the high end twice and at the low end once: four sequences.
+        assert_eq!(
+            class(&Set::of(&[(0x800, 0xFFFE)])),
+            Some(Program::new(20, 3))
+        );
+        // E0 A0 81-BF, E0 A1-BF 80-BF, E1-EF 80-BF 80-BF.
+        assert_eq!(
+            class(&Set::of(&[(0x801, 0xFFFF)])),
+            Some(Program::new(15, 2))
+        );
+        // F0 90-BF 80-BF 80-BF, F1-F3 80-BF 80-BF 80-BF, F4 80-8F 80-BF 80-BF.
+        assert_eq!(
+            class(&Set::of(&[(0x1_0000, MAX_RUNE)])),
+            Some(Program::new(21, 2))
+        );
+        // 7FF-800 crosses from two bytes to three; 80 alone is two bytes.
+        assert_eq!(class(&Set::of(&[(0x7FF, 0x800)])), Some(Program::new(8, 1)));
+        assert_eq!(class(&Set::of(&[(0x80, 0x80)])), Some(Program::new(3, 0)));
+        // 7F-80 crosses from one byte to two.
+        assert_eq!(class(&Set::of(&[(0x7F, 0x80)])), Some(Program::new(4, 1)));
     }
 
     #[test]

@@ -360,6 +360,9 @@ fn errors_say_what_go_says() {
         ("(?<!x)>", "invalid named capture: `(?<!x)>`"),
         ("(?P<x y>a)", "invalid named capture: `(?P<x y>`"),
         ("(?P<name", "invalid named capture: `(?P<name`"),
+        ("(?P<", "invalid or unsupported Perl syntax: `(?P`"),
+        ("(?P<n>*)", "missing argument to repetition operator: `*`"),
+        ("(?<n>+)", "missing argument to repetition operator: `+`"),
     ] {
         assert_eq!(
             error_of(pattern),
@@ -399,6 +402,8 @@ fn what_go_accepts_that_others_may_not() {
         "x{y}",
         "[[a-z]]",
         "(?P<n_1>a)(?<N2>b)",
+        "[a-a]",
+        r"[\x{D7FF}-\x{D800}]",
     ] {
         assert!(valid(pattern), "{pattern:?}: {}", error_of(pattern));
     }
@@ -505,6 +510,7 @@ fn surprises() {
         (r"\b{2}", None),
         ("(?P<host>a)", None),
         (r"\Q[[\E", None),
+        (r"a\.b\[", None),
     ] {
         assert_eq!(surprise(pattern), expected, "{pattern}");
     }

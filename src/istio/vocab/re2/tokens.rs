@@ -41,19 +41,15 @@ pub(super) fn repeat_counts(s: &str) -> Option<(Option<(u32, Option<u32>)>, &str
     Some((counts, rest))
 }
 
-/// `parseInt`: a decimal number without leading zeros, `Some(None)` when it is too large.
+/// `parseInt`: a decimal number without leading zeros, `Some(None)` when it is too large (Go
+/// gives up at 10^8; anything over 1000 is refused all the same).
 #[allow(clippy::option_option)]
 fn integer(s: &str) -> Option<(Option<u32>, &str)> {
     let digits = s.bytes().take_while(u8::is_ascii_digit).count();
     if digits == 0 || (digits >= 2 && s.starts_with('0')) {
         return None;
     }
-    let value = if digits > 8 {
-        None
-    } else {
-        s[..digits].parse().ok()
-    };
-    Some((value, &s[digits..]))
+    Some((s[..digits].parse().ok(), &s[digits..]))
 }
 
 /// Whether a literal `{` starts `{,n}`, which other engines read as `{0,n}`.
@@ -92,7 +88,7 @@ pub(super) fn escape(s: &str) -> Result<(u32, &str)> {
             t = rest;
             if first == '{' {
                 let mut value: u32 = 0;
-                let mut digits = 0;
+                let mut any_digit = false;
                 loop {
                     let Some((digit, rest)) = next(t) else {
                         return Err(invalid(t));
@@ -108,9 +104,9 @@ pub(super) fn escape(s: &str) -> Result<(u32, &str)> {
                     if value > MAX_RUNE {
                         return Err(invalid(t));
                     }
-                    digits += 1;
+                    any_digit = true;
                 }
-                if digits == 0 {
+                if !any_digit {
                     return Err(invalid(t));
                 }
                 return Ok((value, t));
@@ -163,26 +159,17 @@ pub(super) fn posix_class(t: &str, fold: bool) -> Result<Option<(Set, &str)>> {
 }
 
 /// What other engines read in a class that RE2 reads literally: a nested `[`, or the set
-/// operators `&&`, `--` and `~~`. `text` is the whole class, brackets included.
+/// operators `&&`, `--` and `~~`. `text` is the whole class, brackets included (a leading `^`
+/// or `]` starts none of these).
 pub(super) fn class_surprise(text: &str) -> Option<Surprise> {
     let chars: Vec<char> = text.chars().collect();
     let mut i = 1;
-    if chars.get(i) == Some(&'^') {
-        i += 1;
-    }
-    if chars.get(i) == Some(&']') {
-        i += 1;
-    }
     while i + 1 < chars.len() {
         let next = chars[i + 1];
         match chars[i] {
             '\\' => i += 1,
-            '[' if next == ':' => {
-                let rest: String = chars[i..].iter().collect();
-                i += rest
-                    .find(":]")
-                    .map_or(1, |end| rest[..end].chars().count() + 1);
-            }
+            // `[:name:]`, whose name is letters only.
+            '[' if next == ':' => {}
             '[' => return Some(Surprise::NestedClass),
             '&' if next == '&' => return Some(Surprise::Intersection),
             '-' if next == '-' => return Some(Surprise::Difference),
@@ -192,4 +179,89 @@ pub(super) fn class_surprise(text: &str) -> Option<Surprise> {
         i += 1;
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_stand_for_go_s_code_points() {
+        for (escape_text, code_point, rest) in [
+            (r"\a", 0x07, ""),
+            (r"\f", 0x0C, ""),
+            (r"\n", 0x0A, ""),
+            (r"\r", 0x0D, ""),
+            (r"\t", 0x09, ""),
+            (r"\v", 0x0B, ""),
+            (r"\0", 0, ""),
+            (r"\012", 0o12, ""),
+            (r"\101x", 0o101, "x"),
+            (r"\7777", 0o777, "7"),
+            (r"\08", 0, "8"),
+            (r"\x41", 0x41, ""),
+            (r"\xfFz", 0xFF, "z"),
+            (r"\x{1F600}!", 0x1_F600, "!"),
+            (r"\x{10FFFF}", MAX_RUNE, ""),
+            (r"\.", u32::from('.'), ""),
+            (r"\_", u32::from('_'), ""),
+        ] {
+            assert_eq!(
+                escape(escape_text).map_err(|e| e.to_string()),
+                Ok((code_point, rest)),
+                "{escape_text}"
+            );
+        }
+    }
+
+    #[test]
+    fn repeat_counts_and_literal_braces() {
+        assert_eq!(repeat_counts("{2}x"), Some((Some((2, Some(2))), "x")));
+        assert_eq!(repeat_counts("{2,}"), Some((Some((2, None)), "")));
+        assert_eq!(repeat_counts("{0,1000}"), Some((Some((0, Some(1000))), "")));
+        assert_eq!(repeat_counts("{1001}"), Some((None, "")));
+        assert_eq!(repeat_counts("{3,2}"), Some((None, "")));
+        assert_eq!(repeat_counts("{1,4294967296}"), Some((None, "")));
+        for literal in ["{", "{,2}", "{01}", "{1", "{1,", "{1,x}", "{x}", "x"] {
+            assert_eq!(repeat_counts(literal), None, "{literal}");
+        }
+        assert!(empty_minimum("{,3}"));
+        assert!(!empty_minimum("{,}"));
+        assert!(!empty_minimum("{,3"));
+        assert!(!empty_minimum("{0,3}"));
+    }
+
+    #[test]
+    fn posix_classes_leave_the_rest() {
+        let (set, rest) = posix_class("[:digit:]x]", false).unwrap().unwrap();
+        assert_eq!(set, Set::of(&[(0x30, 0x39)]));
+        assert_eq!(rest, "x]");
+        let (set, _) = posix_class("[:^digit:]]", false).unwrap().unwrap();
+        assert_eq!(set, Set::of(&[(0, 0x2F), (0x3A, MAX_RUNE)]));
+        assert_eq!(posix_class("[:digit]", false).unwrap(), None);
+        assert!(posix_class("[:nope:]", false).is_err());
+    }
+
+    #[test]
+    fn class_surprises_are_pairs() {
+        for (class, surprise) in [
+            ("[a[]", Some(Surprise::NestedClass)),
+            ("[a&&b]", Some(Surprise::Intersection)),
+            ("[a--b]", Some(Surprise::Difference)),
+            ("[a~~b]", Some(Surprise::SymmetricDifference)),
+            ("[^&&]", Some(Surprise::Intersection)),
+            ("[a&b]", None),
+            ("[a-b]", None),
+            ("[a~b]", None),
+            ("[~]", None),
+            (r"[\[a]", None),
+            (r"[\&&]", None),
+            ("[[:alpha:]&]", None),
+            ("[[:alpha:][b]", Some(Surprise::NestedClass)),
+            ("[]]", None),
+            ("[^]]", None),
+        ] {
+            assert_eq!(class_surprise(class), surprise, "{class}");
+        }
+    }
 }
