@@ -12,7 +12,6 @@ mod control_plane;
 mod edge;
 mod expansion;
 mod fields;
-mod re2;
 mod release;
 mod routing;
 mod security;
