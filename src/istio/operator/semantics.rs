@@ -257,10 +257,12 @@ fn service_ports(spec: &Node, values: Option<&Node>, values_path: &Path, issues:
                     Some(Value::Int(n)) => *n,
                     _ => 0,
                 };
+                // A target port of another type is a decoding error of the Kubernetes
+                // Service type, which is not checked here.
                 let target = match port.get("targetPort").map(|p| &p.value) {
-                    Some(Value::Str(_)) => continue,
                     Some(Value::Int(n)) => *n,
-                    _ => 0,
+                    None | Some(Value::Null) => 0,
+                    Some(_) => continue,
                 };
                 if (target == 0 && number > 1024) || target >= 1024 {
                     continue;
@@ -419,7 +421,8 @@ mod tests {
     fn gateway_ports_below_1024_need_root() {
         let spec = "{components: {ingressGateways: [{name: gw, k8s: {service: {ports: [\
                     {name: http, port: 80, targetPort: 8080}, {name: https, port: 443}, \
-                    {name: named, port: 80, targetPort: http}, {name: high, port: 8443}]}}}]}}";
+                    {name: named, port: 80, targetPort: http}, {name: high, port: 8443}, \
+                    {name: typed, port: 80, targetPort: [80]}]}}}]}}";
         let found = issues(spec);
         assert_eq!(found.len(), 1, "{found:?}");
         assert!(found[0].starts_with(

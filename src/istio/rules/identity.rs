@@ -1,11 +1,14 @@
 //! One object, one definition: two documents with the same kind, namespace and name (in one
 //! file or across files) overwrite each other, so whichever is applied last silently wins.
+//! IstioOperators are not applied to a cluster: each file is one `istioctl install -f`, and a
+//! repository holds one per cluster or revision, often under one name.
 
 use std::collections::HashMap;
 
 use super::{Bundle, Found};
 use crate::diagnostic::Code;
 use crate::diagnostic::Path;
+use crate::istio::operator;
 
 /// Reports every object defined again after its first definition.
 pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
@@ -16,6 +19,9 @@ pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
         else {
             continue;
         };
+        if group == operator::GROUP {
+            continue;
+        }
         let namespace = document.namespace().unwrap_or_default();
         match first.get(&(group, kind, namespace, name)) {
             Some((file, line)) => out.add(
