@@ -14,6 +14,7 @@ mod limits;
 mod profiles;
 mod properties;
 mod readme;
+mod real;
 mod recipes;
 mod review;
 mod support;

@@ -248,6 +248,7 @@ impl Output {
         summary.schemas = Some(schemas);
         summary.namespace = Some(namespace.to_string());
         summary.without_namespace = report.defaulted;
+        summary.patches = report.patches;
     }
 
     /// Prints a failure that is not about an input's content.

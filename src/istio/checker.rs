@@ -26,6 +26,8 @@ pub struct Checker<'a> {
     files: Vec<String>,
     documents: Vec<Document>,
     diagnostics: Vec<Diagnostic>,
+    /// Files left out as Kustomize patches.
+    patches: usize,
 }
 
 impl<'a> Checker<'a> {
@@ -37,6 +39,7 @@ impl<'a> Checker<'a> {
             files: Vec::new(),
             documents: Vec::new(),
             diagnostics: Vec::new(),
+            patches: 0,
         }
     }
 
@@ -45,6 +48,18 @@ impl<'a> Checker<'a> {
     pub fn add(&mut self, input: Input<'_>) {
         let (documents, error) = document::read(input.name, input.text, &self.namespace);
         self.add_read(input.name, documents, error);
+    }
+
+    /// Reads a file whose objects that name no namespace are in `namespace` (a Kustomize
+    /// resource's), not in [`Options::namespace`].
+    pub fn add_in(&mut self, input: Input<'_>, namespace: &str) {
+        let (documents, error) = document::read(input.name, input.text, &namespace.into());
+        self.add_read(input.name, documents, error);
+    }
+
+    /// Counts a file left out as a Kustomize patch.
+    pub fn skip_patch(&mut self) {
+        self.patches += 1;
     }
 
     /// Adds a file already read by [`document::read`].
@@ -74,7 +89,8 @@ impl<'a> Checker<'a> {
             files,
             documents,
             mut diagnostics,
-            ..
+            namespace,
+            patches,
         } = self;
         let mut inventory = options.inventory;
         inventory.add_documents(&documents);
@@ -92,8 +108,9 @@ impl<'a> Checker<'a> {
             files: files.len(),
             defaulted: documents
                 .iter()
-                .filter(|d| d.takes_default_namespace())
+                .filter(|d| d.takes_default_namespace() && d.default_namespace == namespace)
                 .count(),
+            patches,
             sources: Vec::new(),
         }
     }

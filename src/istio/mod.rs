@@ -16,6 +16,7 @@ mod checker;
 pub mod crd;
 pub mod document;
 pub mod files;
+pub mod kustomize;
 pub mod metadata;
 mod object;
 pub mod operator;
@@ -117,6 +118,8 @@ pub struct Report {
     /// How many objects name no namespace, and so were taken to be in
     /// [`Options::namespace`].
     pub defaulted: usize,
+    /// How many files were left out as Kustomize patches ([`kustomize`]).
+    pub patches: usize,
     /// The text of each file a diagnostic names, for showing the lines they point at.
     pub sources: Vec<Source>,
 }
@@ -181,25 +184,41 @@ pub const STDIN_NAME: &str = "<stdin>";
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
     let mut texts = Vec::new();
+    // Every file first: a kustomization says how to read the files beside it.
+    let mut names = Vec::new();
     for path in paths {
-        let (names, stdin) = if path.as_os_str() == "-" {
-            (vec![PathBuf::from(STDIN_NAME)], true)
+        if path.as_os_str() == "-" {
+            names.push(None);
         } else {
-            (files::yaml_files(std::slice::from_ref(path))?, false)
-        };
-        for path in names {
-            let text = if stdin {
-                files::read_from(std::io::stdin().lock(), &path)?
-            } else {
-                files::read(&path)?
-            };
-            let name = path.to_string_lossy().into_owned();
-            checker.add(Input {
-                name: &name,
-                text: &text,
-            });
-            texts.push((name, text));
+            names.extend(
+                files::yaml_files(std::slice::from_ref(path))?
+                    .into_iter()
+                    .map(Some),
+            );
         }
+    }
+    let layout = kustomize::Layout::of(&names.iter().flatten().cloned().collect::<Vec<_>>());
+    for path in names {
+        let (text, name) = match &path {
+            None => (
+                files::read_from(std::io::stdin().lock(), std::path::Path::new(STDIN_NAME))?,
+                STDIN_NAME.to_string(),
+            ),
+            Some(path) if layout.is_patch(path) => {
+                checker.skip_patch();
+                continue;
+            }
+            Some(path) => (files::read(path)?, path.to_string_lossy().into_owned()),
+        };
+        let input = Input {
+            name: &name,
+            text: &text,
+        };
+        match path.as_deref().and_then(|p| layout.namespace(p)) {
+            Some(namespace) => checker.add_in(input, namespace),
+            None => checker.add(input),
+        }
+        texts.push((name, text));
     }
     let text = |name: &str| {
         texts

@@ -169,6 +169,14 @@ pub(super) fn summary(summary: &Summary) -> String {
             plain(namespace)
         );
     }
+    if summary.patches > 0 {
+        let _ = writeln!(
+            text,
+            "note: Kustomize patches ({}) were left out, as they are not objects: `kubectl \
+             kustomize DIR | meshc verify -` checks what they make",
+            summary.patches
+        );
+    }
     let subject = match (&summary.files, summary.objects) {
         (Checked::Yaml(files), Some(objects)) => format!(
             "{} in {}",

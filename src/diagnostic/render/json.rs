@@ -111,6 +111,7 @@ struct JsonSummary<'a> {
     schemas: Option<bool>,
     namespace: Option<&'a str>,
     without_namespace: Option<usize>,
+    patches: Option<usize>,
 }
 
 /// The summary object that ends every stream.
@@ -131,6 +132,7 @@ pub(super) fn summary(summary: &Summary) -> String {
             .namespace
             .as_ref()
             .map(|_| summary.without_namespace),
+        patches: summary.objects.map(|_| summary.patches),
     })
 }
 

@@ -95,6 +95,8 @@ pub struct Summary {
     pub namespace: Option<String>,
     /// How many objects named no namespace.
     pub without_namespace: usize,
+    /// How many files were left out as Kustomize patches.
+    pub patches: usize,
 }
 
 /// The files a command read.

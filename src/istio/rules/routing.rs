@@ -186,6 +186,9 @@ fn host_claims(bundle: &Bundle<'_>, out: &mut Found) {
     }
 }
 
+/// A Gateway's server hosts: the namespace part (`*` when none) and the host, lower-cased.
+type HostPatterns<'a> = Vec<(&'a str, String)>;
+
 /// Every bound Gateway exists and one of its servers covers each host (IST0101, IST0132).
 fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
     // A bare name means the VirtualService's namespace; the Gateway is often elsewhere.
@@ -206,6 +209,9 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
         }
     };
     for vs in &bundle.virtual_services {
+        // The host patterns of each bound Gateway that exists; `None` once a bound Gateway is
+        // missing, whose hosts the files cannot show.
+        let mut accepting: Option<Vec<(String, HostPatterns<'_>)>> = Some(Vec::new());
         for (index, binding) in &vs.bindings {
             let (Some(index), Some((namespace, name))) = (index, binding) else {
                 continue;
@@ -221,6 +227,7 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
                         elsewhere(name)
                     ),
                 );
+                accepting = None;
                 continue;
             };
             let servers = gateway
@@ -236,21 +243,41 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
                     None => ("*", h.to_ascii_lowercase()),
                 })
                 .collect();
-            for (i, host) in &vs.hosts {
+            if let Some(accepting) = &mut accepting {
+                accepting.push((format!("{namespace}/{name}"), patterns));
+            }
+        }
+        // A host is used if any binding takes it: the mesh takes every host, so only a
+        // VirtualService bound to gateways alone can hold a host that nothing routes.
+        let Some(accepting) = accepting.filter(|a| !a.is_empty() && !vs.binds_mesh()) else {
+            continue;
+        };
+        for (i, host) in &vs.hosts {
+            let accepted = accepting.iter().any(|(gateway, patterns)| {
+                let namespace = gateway.split_once('/').map_or("", |(ns, _)| ns);
                 let visible = |ns: &str| {
                     ns == "*" || ns == vs.namespace || (ns == "." && namespace == vs.namespace)
                 };
-                if !patterns
+                patterns
                     .iter()
                     .any(|(ns, pattern)| visible(ns) && covers(pattern, host))
-                {
-                    out.add(
-                        vs.document,
-                        Code::GatewayHostMismatch,
-                        Path::of(&["spec", "hosts"]).index(*i),
-                        format!("no server of Gateway {namespace}/{name} accepts host {host}, so this route is never used"),
-                    );
-                }
+            });
+            if !accepted {
+                let names: Vec<&str> = accepting.iter().map(|(g, _)| g.as_str()).collect();
+                let (gateway, names) = if names.len() == 1 {
+                    ("Gateway", names.join(""))
+                } else {
+                    ("the bound Gateways", names.join(", "))
+                };
+                out.add(
+                    vs.document,
+                    Code::GatewayHostMismatch,
+                    Path::of(&["spec", "hosts"]).index(*i),
+                    format!(
+                        "no server of {gateway} {names} accepts host {host}, so this route is \
+                         never used"
+                    ),
+                );
             }
         }
     }
