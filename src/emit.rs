@@ -317,7 +317,15 @@ fn parent_of(dir: &Path) -> Result<PathBuf, EmitError> {
         Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    match fs::metadata(&parent) {
+    // Missing parents are created, as `mkdir -p` would: only the folder itself is swapped in
+    // atomically, so parents left behind by a failed write hold nothing.
+    let found = match fs::metadata(&parent) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => {
+            fs::create_dir_all(&parent).and_then(|()| fs::metadata(&parent))
+        }
+        found => found,
+    };
+    match found {
         Ok(metadata) if metadata.is_dir() => Ok(parent),
         Ok(_) => Err(EmitError::ParentNotAFolder {
             dir: dir.to_path_buf(),
@@ -488,20 +496,40 @@ mod tests {
     #[test]
     fn a_file_system_error_is_kept_as_the_cause() {
         let dir = tempfile::tempdir().unwrap();
-        let out = dir.path().join("missing").join("out");
-        let error = write_dir(&out, &[]).unwrap_err();
-        assert!(matches!(error, EmitError::NoParent { .. }), "{error:?}");
-        assert!(error.to_string().contains("no parent folder"), "{error}");
-        let cause = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<io::Error>());
-        assert_eq!(cause.map(io::Error::kind), Some(io::ErrorKind::NotFound));
-
         std::fs::write(dir.path().join("mine.txt"), "mine").unwrap();
+        // A parent that cannot be created: a file stands where a folder must go.
+        let out = dir.path().join("mine.txt").join("missing").join("out");
+        let error = write_dir(&out, &[]).unwrap_err();
+        assert!(
+            error.to_string().contains("mine.txt/missing/out"),
+            "{error}"
+        );
+        let cause = std::error::Error::source(&error).and_then(|e| e.downcast_ref::<io::Error>());
+        assert_eq!(
+            cause.map(io::Error::kind),
+            Some(io::ErrorKind::NotADirectory)
+        );
+
         let error = write_dir(dir.path(), &[]).unwrap_err();
         assert!(
             matches!(&error, EmitError::Foreign { files, .. } if files == &["mine.txt"]),
             "{error:?}"
         );
         assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[test]
+    fn missing_parents_are_created() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("a").join("b").join("c");
+        write_dir(&out, &[]).unwrap();
+        assert!(out.is_dir());
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("a").join("b"))
+                .unwrap()
+                .count(),
+            1
+        );
     }
 
     #[test]

@@ -127,17 +127,45 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
 }
 
 /// The comment that opens every file: where it came from and that it is generated. It holds no
-/// time, version or absolute path, so the same profile always gives the same bytes.
+/// time, version or absolute path, so the same profile always gives the same bytes, however
+/// its path is spelled ([`shown_path`]).
 fn header(profile: &str) -> String {
-    let path = std::path::Path::new(profile);
-    let shown = if path.is_absolute() {
-        path.file_name()
-            .map_or_else(|| profile.to_string(), |n| n.to_string_lossy().into_owned())
-    } else {
-        profile.to_string()
-    };
+    let shown = shown_path(std::path::Path::new(profile));
     format!(
         "{} from {shown}. Do not edit: change the profile,\nthen run `meshc render {shown} --out <folder>` again.",
         emit::HEADER_MARK.trim_start_matches("# ")
     )
+}
+
+/// How the header names a profile: its path from the root of the Git repository that holds
+/// it (the folder with `.git`), which works from there and is the same whether the profile was
+/// given as `./profiles/p.toml`, `/abs/.../profiles/p.toml` or `p.toml` from `profiles/`.
+/// Outside a repository, its path from the current folder when it lies below it, else the file
+/// name alone; a profile not on disk (standard input, a test), its name as given, without a
+/// leading `./`.
+fn shown_path(path: &std::path::Path) -> String {
+    let slashed = |p: &std::path::Path| {
+        p.components()
+            .map(|c| c.as_os_str().to_string_lossy())
+            .collect::<Vec<_>>()
+            .join("/")
+    };
+    let Ok(full) = path.canonicalize() else {
+        return slashed(path.strip_prefix(".").unwrap_or(path));
+    };
+    let root = full
+        .ancestors()
+        .skip(1)
+        .find(|dir| dir.join(".git").exists())
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::current_dir().ok()?.canonicalize().ok());
+    match root
+        .as_deref()
+        .and_then(|root| full.strip_prefix(root).ok())
+    {
+        Some(inside) => slashed(inside),
+        None => full
+            .file_name()
+            .map_or_else(|| slashed(path), |n| n.to_string_lossy().into_owned()),
+    }
 }

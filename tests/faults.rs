@@ -112,12 +112,11 @@ fn out_under_a_file_is_refused() {
 }
 
 #[test]
-fn out_without_a_parent_folder_is_refused() {
+fn missing_parents_are_created_and_a_folder_without_a_name_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let (code, stderr) = render(&profile("minimal"), &dir.path().join("missing/out"));
-    assert_eq!(code, Some(2), "{stderr}");
-    assert!(stderr.contains("no parent folder"), "{stderr}");
-    assert!(tree(dir.path()).is_empty());
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(dir.path().join("missing/out/kustomization.yaml").is_file());
     // `/` has no parent and holds other files; `..` names no folder of its own.
     let (code, stderr) = render(&profile("minimal"), Path::new("/"));
     assert_eq!(code, Some(2), "{stderr}");

@@ -11,6 +11,7 @@ mod docs;
 mod faults;
 mod fixtures;
 mod limits;
+mod pipelines;
 mod profiles;
 mod properties;
 mod readme;

@@ -138,8 +138,22 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
     };
     let output = Output::new(&cli.global);
     let (exit, closing) = match cli.command {
-        Command::Render(args) => (args.run(&output), Closing::WhenReported),
-        Command::Validate(args) => (args.run(&output), Closing::Always),
+        Command::Render(args) => {
+            let closing = if args.quiet {
+                Closing::WhenReported
+            } else {
+                Closing::Always
+            };
+            (args.run(&output), closing)
+        }
+        Command::Validate(args) => {
+            let closing = if args.quiet {
+                Closing::WhenReported
+            } else {
+                Closing::Always
+            };
+            (args.run(&output), closing)
+        }
         Command::Schema => (schema::run(&output), Closing::Never),
         Command::Diff(args) => (args.run(&output), Closing::WhenReported),
         Command::Explain(args) => (args.run(&output), Closing::WhenReported),
@@ -237,6 +251,18 @@ impl Output {
             Checked::Profiles(names) => names.push(source.name().to_string()),
             Checked::Yaml(_) => {}
         }
+    }
+
+    /// Records what a render holds (or would write), for the summary.
+    fn rendered(&self, files: &[crate::render::File]) {
+        let mut summary = self.summary.borrow_mut();
+        summary.rendered = Some(files.len());
+        summary.objects = Some(
+            files
+                .iter()
+                .map(|f| f.content.lines().filter(|l| *l == "---").count())
+                .sum(),
+        );
     }
 
     /// Records what a check of YAML covered: `schemas` says whether objects were checked

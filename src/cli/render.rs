@@ -1,11 +1,11 @@
-//! `meshc render PROFILE [--out DIR [--check]]`.
+//! `meshc render PROFILE [--only cluster|operator] [--out DIR [--check]] [--quiet]`.
 
 use std::path::{Path, PathBuf};
 
-use clap::Args;
+use clap::{Args, ValueEnum};
 
 use super::{CannotRead, Exit, Output, load, write_stdout};
-use crate::render::File;
+use crate::render::{File, OPERATOR_FILE};
 use crate::{Failure, compile, drift, emit, folder};
 
 /// Arguments of `meshc render`.
@@ -21,6 +21,28 @@ pub(super) struct RenderArgs {
     /// from DIR to the render and exit 1.
     #[arg(long, requires = "out")]
     check: bool,
+    /// Print only part of the render: `cluster` for what `kubectl apply -f -` takes (all but
+    /// the IstioOperator), `operator` for the IstioOperator alone (`istioctl install -f -`).
+    #[arg(long, value_enum, value_name = "PART", conflicts_with = "out")]
+    only: Option<Part>,
+    /// Print no summary line on success (warnings and errors are still printed).
+    #[arg(long, short = 'q')]
+    pub(super) quiet: bool,
+}
+
+/// A part of the render, for a pipeline.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Part {
+    /// Every cluster resource: all but the IstioOperator.
+    Cluster,
+    /// The IstioOperator alone.
+    Operator,
+}
+
+impl Part {
+    fn holds(self, file: &File) -> bool {
+        (file.name == OPERATOR_FILE) == (self == Part::Operator)
+    }
 }
 
 impl RenderArgs {
@@ -37,6 +59,10 @@ impl RenderArgs {
             Err(Failure::Internal(error)) => return output.internal(&source, &error),
         };
         output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
+        if let Some(part) = self.only {
+            compiled.files.retain(|file| part.holds(file));
+        }
+        output.rendered(&compiled.files);
         match &self.out {
             Some(dir) if self.check => check(dir, &self.profile, &compiled.into_folder(), output),
             Some(dir) => match emit::write_dir(dir, &compiled.into_folder()) {

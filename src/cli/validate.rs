@@ -5,13 +5,16 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, Output, load};
-use crate::check;
+use crate::{Failure, compile};
 
 /// Arguments of `meshc validate`.
 #[derive(Debug, Args)]
 pub(super) struct ValidateArgs {
     /// The profile (TOML).
     profile: PathBuf,
+    /// Print no summary line on success (warnings and errors are still printed).
+    #[arg(long, short = 'q')]
+    pub(super) quiet: bool,
 }
 
 impl ValidateArgs {
@@ -20,9 +23,15 @@ impl ValidateArgs {
             Ok(source) => source,
             Err(exit) => return exit,
         };
-        match check(&source) {
-            Ok(checked) => output.profile_diagnostics(&source, checked.warnings),
-            Err(diagnostics) => output.profile_diagnostics(&source, diagnostics),
+        // The whole render but writing, so that the summary says what `render` would write,
+        // and a valid profile is one that renders.
+        match compile(&source) {
+            Ok(compiled) => {
+                output.rendered(&compiled.files);
+                output.profile_diagnostics(&source, compiled.warnings)
+            }
+            Err(Failure::Invalid(diagnostics)) => output.profile_diagnostics(&source, diagnostics),
+            Err(Failure::Internal(error)) => output.internal(&source, &error),
         }
     }
 }

@@ -184,7 +184,13 @@ pub(super) fn summary(summary: &Summary) -> String {
             plural(*files, "file")
         ),
         (Checked::Yaml(files), None) => plural(*files, "file"),
-        (Checked::Profiles(names), _) => plain(&names.join(", ")),
+        (Checked::Profiles(names), Some(objects)) => format!(
+            "{} ({}, {})",
+            plain(&names.join(", ")),
+            plural(summary.rendered.unwrap_or_default(), "file"),
+            plural(objects, "resource")
+        ),
+        (Checked::Profiles(names), None) => plain(&names.join(", ")),
     };
     let _ = writeln!(
         text,

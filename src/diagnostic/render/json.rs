@@ -132,7 +132,7 @@ pub(super) fn summary(summary: &Summary) -> String {
             .namespace
             .as_ref()
             .map(|_| summary.without_namespace),
-        patches: summary.objects.map(|_| summary.patches),
+        patches: summary.namespace.as_ref().map(|_| summary.patches),
     })
 }
 

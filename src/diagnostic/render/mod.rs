@@ -97,6 +97,8 @@ pub struct Summary {
     pub without_namespace: usize,
     /// How many files were left out as Kustomize patches.
     pub patches: usize,
+    /// How many files a render wrote or printed (or, for `validate`, would write).
+    pub rendered: Option<usize>,
 }
 
 /// The files a command read.
