@@ -1,6 +1,8 @@
 //! Field-by-field comparison of two objects. Lists whose entries all have distinct names are
 //! matched by name; other lists of objects are aligned by their longest common run (so an
-//! inserted rule does not shift every later one); lists of plain values are compared whole.
+//! inserted rule does not shift every later one), each entry shown with what it is about (the
+//! caller, tenant or route of an authorization rule); lists of plain values are compared as
+//! entries added and removed. Resource quantities compare by value (`2000m` is `"2"`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -8,6 +10,7 @@ use serde_json::Value;
 use similar::{Algorithm, DiffOp, capture_diff_slices};
 
 use super::path::{FieldPath, Segment};
+use super::quantity;
 use super::{Field, FieldChange};
 
 /// Every field in which `new` differs from `old`.
@@ -42,21 +45,14 @@ fn walk(path: &FieldPath, old: &Value, new: &Value, changes: &mut Vec<FieldChang
         }
         (Value::Array(before), Value::Array(after)) if before != after => {
             if before.iter().chain(after).all(is_plain) {
-                push(
-                    changes,
-                    path,
-                    Field::Changed {
-                        old: old.clone(),
-                        new: new.clone(),
-                    },
-                );
+                entries(path, before, after, changes);
             } else if let (Some(old_names), Some(new_names)) = (names(before), names(after)) {
                 by_name(path, before, &old_names, after, &new_names, changes);
             } else {
                 aligned(path, before, after, changes);
             }
         }
-        (a, b) if a != b => push(
+        (a, b) if a != b && !(in_resources(path) && quantity::same(a, b)) => push(
             changes,
             path,
             Field::Changed {
@@ -65,6 +61,97 @@ fn walk(path: &FieldPath, old: &Value, new: &Value, changes: &mut Vec<FieldChang
             },
         ),
         _ => {}
+    }
+}
+
+/// Whether `path` is inside a Kubernetes `resources.requests` or `resources.limits`, whose
+/// values are quantities.
+fn in_resources(path: &FieldPath) -> bool {
+    path.0.windows(2).any(|pair| {
+        matches!(pair, [Segment::Key(a), Segment::Key(b)]
+            if a == "resources" && (b == "requests" || b == "limits"))
+    })
+}
+
+/// A list of plain values: each value added or removed, one change each; the same values in
+/// another order are one reorder.
+fn entries(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Vec<FieldChange>) {
+    let mut left: Vec<&Value> = before.iter().collect();
+    let mut added = Vec::new();
+    for value in after {
+        match left.iter().position(|v| *v == value) {
+            Some(i) => {
+                left.remove(i);
+            }
+            None => added.push(value),
+        }
+    }
+    if added.is_empty() && left.is_empty() {
+        let shown = |items: &[Value]| items.iter().map(super::value::compact).collect();
+        push(
+            changes,
+            path,
+            Field::Reordered {
+                old: shown(before),
+                new: shown(after),
+            },
+        );
+        return;
+    }
+    for value in left {
+        push(changes, path, Field::Removed(value.clone()));
+    }
+    for value in added {
+        push(changes, path, Field::Added(value.clone()));
+    }
+}
+
+/// What an unnamed list entry is about, for a reviewer: an authorization rule's caller
+/// (`from`), tenant (a `when` condition) and route (`to`), each by its first value.
+fn about(item: &Value) -> Option<String> {
+    let text = |value: Option<&Value>| value.and_then(Value::as_str).map(str::to_string);
+    let source = |key: &str| text(item.pointer(&format!("/from/0/source/{key}/0")));
+    let operation = |key: &str| text(item.pointer(&format!("/to/0/operation/{key}/0")));
+    let mut parts = Vec::new();
+    if let Some(principal) = source("principals") {
+        // `cluster.local/ns/NS/sa/SA` is the workload SA of namespace NS.
+        let short = principal
+            .split_once("/ns/")
+            .map(|(_, rest)| rest.replacen("/sa/", "/", 1))
+            .unwrap_or(principal);
+        parts.push(format!("caller {short}"));
+    } else if let Some(namespace) = source("namespaces") {
+        parts.push(format!("namespace {namespace}"));
+    } else if let Some(issuer) = source("requestPrincipals") {
+        parts.push(format!("token {issuer}"));
+    }
+    if let Some(key) = text(item.pointer("/when/0/key")) {
+        let key = key
+            .strip_prefix("request.auth.claims[")
+            .and_then(|k| k.strip_suffix(']'))
+            .map_or(key.clone(), str::to_string);
+        match text(item.pointer("/when/0/values/0")) {
+            Some(value) => parts.push(format!("{key}={value}")),
+            None => parts.push(key),
+        }
+    }
+    if let Some(path) = operation("paths") {
+        parts.push(format!("path {path}"));
+    } else if let Some(path) = operation("notPaths") {
+        parts.push(format!("not path {path}"));
+    } else if let Some(host) = operation("hosts") {
+        parts.push(format!("host {host}"));
+    } else if let Some(port) = operation("ports") {
+        parts.push(format!("port {port}"));
+    }
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
+
+/// The segment of an unnamed entry: its index, and what it is about when that can be told.
+fn entry(index: usize, item: &Value) -> Segment {
+    match about(item) {
+        Some(about) => Segment::About(index, about),
+        None => Segment::Index(index),
     }
 }
 
@@ -151,7 +238,7 @@ fn aligned(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Ve
                 for (i, item) in before.iter().enumerate().skip(old_index).take(old_len) {
                     push(
                         changes,
-                        &path.join(Segment::Index(i)),
+                        &path.join(entry(i, item)),
                         Field::Removed(item.clone()),
                     );
                 }
@@ -162,7 +249,7 @@ fn aligned(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Ve
                 for (i, item) in after.iter().enumerate().skip(new_index).take(new_len) {
                     push(
                         changes,
-                        &path.join(Segment::Index(i)),
+                        &path.join(entry(i, item)),
                         Field::Added(item.clone()),
                     );
                 }
@@ -178,7 +265,7 @@ fn aligned(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Ve
                 let paired = old_len.min(new_len);
                 for i in 0..paired {
                     walk(
-                        &path.join(Segment::Index(new_index + i)),
+                        &path.join(entry(new_index + i, &after[new_index + i])),
                         &before[old_index + i],
                         &after[new_index + i],
                         changes,
@@ -187,14 +274,14 @@ fn aligned(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Ve
                 for i in paired..old_len {
                     push(
                         changes,
-                        &path.join(Segment::Index(old_index + i)),
+                        &path.join(entry(old_index + i, &before[old_index + i])),
                         Field::Removed(before[old_index + i].clone()),
                     );
                 }
                 for i in paired..new_len {
                     push(
                         changes,
-                        &path.join(Segment::Index(new_index + i)),
+                        &path.join(entry(new_index + i, &after[new_index + i])),
                         Field::Added(after[new_index + i].clone()),
                     );
                 }
@@ -240,15 +327,74 @@ mod tests {
     }
 
     #[test]
-    fn plain_lists_are_compared_whole() {
-        let old = json!({"methods": ["GET"]});
-        let new = json!({"methods": ["GET", "POST"]});
+    fn plain_lists_change_by_entries_added_and_removed() {
+        let old = json!({"methods": ["GET", "PUT"], "paths": ["/a", "/b", "/a"]});
+        let new = json!({"methods": ["GET", "POST"], "paths": ["/a", "/a", "/b"]});
         assert_eq!(
             lines(&old, &new),
             [
-                r#"methods: Changed { old: Array [String("GET")], new: Array [String("GET"), String("POST")] }"#
+                r#"methods: Removed(String("PUT"))"#,
+                r#"methods: Added(String("POST"))"#,
+                r#"paths: Reordered { old: ["/a", "/b", "/a"], new: ["/a", "/a", "/b"] }"#,
             ]
         );
+        let duplicate = lines(&json!({"p": ["/a"]}), &json!({"p": ["/a", "/a"]}));
+        assert_eq!(duplicate, [r#"p: Added(String("/a"))"#]);
+    }
+
+    #[test]
+    fn quantities_compare_by_value_where_resources_are_asked_for() {
+        let old = json!({"resources": {"limits": {"cpu": "2000m", "memory": "1Gi"}}});
+        let new = json!({"resources": {"limits": {"cpu": "2", "memory": "1024Mi"}}});
+        assert!(lines(&old, &new).is_empty());
+        let more = json!({"resources": {"limits": {"cpu": "2500m", "memory": "1Gi"}}});
+        assert_eq!(
+            lines(&old, &more),
+            [r#"resources.limits.cpu: Changed { old: String("2000m"), new: String("2500m") }"#]
+        );
+        // Elsewhere a string and a number differ, even if they read alike.
+        assert_eq!(lines(&json!({"port": "80"}), &json!({"port": 80})).len(), 1);
+    }
+
+    #[test]
+    fn unnamed_rules_say_whose_they_are() {
+        let caller = json!({"from": [{"source": {"principals": ["cluster.local/ns/shop/sa/cart"]}}],
+                            "to": [{"operation": {"paths": ["/v1/orders"], "methods": ["GET"]}}]});
+        let tenant = json!({"to": [{"operation": {"notPaths": ["/t/a"]}}],
+                            "when": [{"key": "request.auth.claims[tenant_id]", "values": ["a"]}]});
+        let old = json!({"rules": [caller, tenant]});
+        let mut changed = caller.clone();
+        changed["to"][0]["operation"]["methods"] = json!(["GET", "POST"]);
+        let new =
+            json!({"rules": [changed, tenant, {"from": [{"source": {"namespaces": ["ops"]}}]}]});
+        assert_eq!(
+            lines(&old, &new),
+            [
+                r#"rules[0: caller shop/cart, path /v1/orders].to[0].operation.methods: Added(String("POST"))"#,
+                r#"rules[2: namespace ops]: Added(Object {"from": Array [Object {"source": Object {"namespaces": Array [String("ops")]}}]})"#,
+            ]
+        );
+        assert_eq!(
+            about(&tenant).as_deref(),
+            Some("tenant_id=a, not path /t/a")
+        );
+        assert_eq!(
+            about(&json!({"to": [{"operation": {"hosts": ["h"]}}]})).as_deref(),
+            Some("host h")
+        );
+        assert_eq!(
+            about(&json!({"to": [{"operation": {"ports": ["80"]}}]})).as_deref(),
+            Some("port 80")
+        );
+        assert_eq!(
+            about(&json!({"from": [{"source": {"requestPrincipals": ["iss/*"]}}]})).as_deref(),
+            Some("token iss/*")
+        );
+        assert_eq!(
+            about(&json!({"when": [{"key": "source.ip"}]})).as_deref(),
+            Some("source.ip")
+        );
+        assert_eq!(about(&json!({"weight": 1})), None);
     }
 
     #[test]

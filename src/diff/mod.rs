@@ -10,6 +10,7 @@ mod error;
 mod json;
 mod markdown;
 mod path;
+mod quantity;
 mod text;
 mod value;
 

@@ -11,6 +11,8 @@ pub enum Segment {
     Named(String),
     /// A list entry found by its position (0-based).
     Index(usize),
+    /// A list entry found by its position, with what it is about (`caller shop/cart`).
+    About(usize, String),
 }
 
 /// Where a field is, from the object's root.
@@ -43,6 +45,10 @@ impl fmt::Display for FieldPath {
                 Segment::Named(name) if !needs_quotes(name) => write!(f, "[{name}]")?,
                 Segment::Named(name) => write!(f, "[{}]", quoted(name))?,
                 Segment::Index(index) => write!(f, "[{index}]")?,
+                Segment::About(index, about) if !needs_quotes_inside(about) => {
+                    write!(f, "[{index}: {about}]")?;
+                }
+                Segment::About(index, about) => write!(f, "[{index}: {}]", quoted(about))?,
             }
         }
         Ok(())
@@ -62,6 +68,11 @@ fn needs_quotes(text: &str) -> bool {
         || text
             .chars()
             .any(|c| c.is_whitespace() || c.is_control() || "[]\"'".contains(c))
+}
+
+/// Whether a description would be misread between `[N: ` and `]`; spaces are fine there.
+fn needs_quotes_inside(text: &str) -> bool {
+    text.chars().any(|c| c.is_control() || "[]\"".contains(c))
 }
 
 fn quoted(text: &str) -> String {
@@ -107,6 +118,15 @@ mod tests {
                 Segment::Named("a b".into()),
             ]),
             "rules[2].route[api.example.com][\"a b\"]"
+        );
+        assert_eq!(
+            path(vec![
+                Segment::Key("spec".into()),
+                Segment::Key("rules".into()),
+                Segment::About(1, "caller shop/cart, path /v1/*".into()),
+                Segment::About(0, "claim[x]".into()),
+            ]),
+            "rules[1: caller shop/cart, path /v1/*][0: \"claim[x]\"]"
         );
     }
 }
