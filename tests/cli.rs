@@ -310,3 +310,28 @@ fn a_usage_error_is_json_when_json_is_asked_for() {
     assert_eq!(human.status.code(), Some(2));
     assert!(text(&human.stderr).starts_with("error: "));
 }
+
+/// A JWT issuer is only compared with the tokens' `iss` claim: Istio's own sample issuer, which
+/// is no URL, renders into the RequestAuthentication as written.
+#[test]
+fn a_jwt_issuer_need_not_be_a_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("p.toml");
+    std::fs::write(
+        &profile,
+        "[services.hello]\nport = 8080\n\n[[services.hello.callers]]\nnamespaces = [\"default\"]\n\n\
+         [security.jwt]\nissuer = \"testing@secure.istio.io\"\n\
+         jwks-uri = \"https://auth.example.com/jwks.json\"\naudiences = [\"shop\"]\n",
+    )
+    .unwrap();
+    let output = meshc(&["render", "-q", &profile.to_string_lossy()]);
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&output.stdout).contains("issuer: \"testing@secure.istio.io\"")
+    );
+}

@@ -159,7 +159,7 @@ registry! {
         PrivilegedTargetPort = "privileged-target-port", Error, Profile;
         /// a gateway server port that the gateway's Service does not expose
         GatewayPortNotExposed = "gateway-port-not-exposed", Error, Profile;
-        /// a JWT issuer or JWKS URI that is not an `https://` URL
+        /// a JWKS URI that is not an `https://` URL
         JwtUrlNotHttps = "jwt-url-not-https", Error, Profile;
         /// CORS allows any origin together with credentials
         CorsWildcardCredentials = "cors-wildcard-credentials", Error, Profile;
@@ -189,6 +189,8 @@ registry! {
         InvalidQuantity = "invalid-quantity", Error, Profile;
         /// a CORS origin that is not `*` or an `http(s)://` origin, or a JWT URL that Go's `net/url` (istiod) refuses or that names no single DNS host
         InvalidUrl = "invalid-url", Error, Profile;
+        /// a JWT issuer that is empty or holds a control character or `*`
+        InvalidIssuer = "invalid-issuer", Error, Profile;
         /// an Istio version meshc cannot target (before 1.17, or not a version)
         UnsupportedIstioVersion = "unsupported-istio-version", Error, Profile;
         /// a setting the targeted Istio release does not support safely

@@ -27,9 +27,48 @@ string_newtype!(
     RetryOn
 );
 string_newtype!(
-    /// An `https://` URL of one server: a JWT issuer or JWKS URI.
+    /// An `https://` URL of one server: a JWKS URI.
     HttpsUrl
 );
+string_newtype!(
+    /// A JWT issuer: the text a token's `iss` claim must equal. Istio only compares it, never
+    /// fetches it, so it need not be a URL (`testing@secure.istio.io` is Istio's own).
+    Issuer
+);
+
+/// The longest issuer meshc takes; real ones are URLs or e-mail-like names of a few dozen
+/// characters.
+const MAX_ISSUER: usize = 1024;
+
+impl Issuer {
+    /// Checks an issuer: not empty, no control characters (they would end the YAML scalar
+    /// or the log line that shows it), and no `*`, which in the `requestPrincipals` meshc
+    /// derives from it (`<issuer>/*`) would be read as a wildcard.
+    pub fn parse(text: &str) -> Result<Self, Invalid> {
+        if text.is_empty() {
+            return Err(Invalid::new(
+                "the issuer is empty: write the `iss` claim of the tokens",
+            ));
+        }
+        if text.len() > MAX_ISSUER {
+            return Err(Invalid::new(format!(
+                "the issuer is {} bytes long; meshc takes at most {MAX_ISSUER}",
+                text.len()
+            )));
+        }
+        if let Some(c) = text.chars().find(|c| c.is_control()) {
+            return Err(Invalid::new(format!(
+                "the issuer holds the control character {c:?}"
+            )));
+        }
+        if text.contains('*') {
+            return Err(Invalid::new(format!(
+                "`{text}` holds `*`, which request principals (`<issuer>/*`) read as a wildcard"
+            )));
+        }
+        Ok(Self(text.to_string()))
+    }
+}
 
 /// Why a JWT issuer or JWKS URI was refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -199,12 +238,6 @@ impl RetryOn {
 }
 
 impl HttpsUrl {
-    /// A JWT issuer, held for now to the rule of a JWKS URI (an issuer is only compared with a
-    /// token's `iss` claim, never fetched).
-    pub fn issuer(text: &str) -> Result<Self, UrlRefusal> {
-        Self::jwks_uri(text)
-    }
-
     /// A JWKS URI: one istiod accepts (`security.ParseJwksURI`: Go's `url.Parse`, a port that
     /// fits an `int`), and meshc's own rule for a URL Envoy fetches signing keys from: `https`,
     /// a DNS host name, not a wildcard, no user information, a port from 1 to 65535, and only
@@ -331,7 +364,7 @@ mod tests {
                 "{good}: {:?}",
                 HttpsUrl::jwks_uri(good)
             );
-            assert!(HttpsUrl::issuer(good).is_ok(), "{good}");
+            assert!(Issuer::parse(good).is_ok(), "{good}");
         }
         let refusal = |text: &str| match HttpsUrl::jwks_uri(text) {
             Ok(_) => "accepted".to_string(),
@@ -409,5 +442,27 @@ mod tests {
             let got = refusal(text);
             assert!(got.starts_with(expected), "{text}: {got}");
         }
+    }
+
+    #[test]
+    fn an_issuer_is_compared_text_not_a_url() {
+        for good in [
+            "testing@secure.istio.io",
+            "https://accounts.google.com",
+            "my issuer",
+            "é",
+        ] {
+            assert!(Issuer::parse(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "a\nb",
+            "a\u{7f}",
+            "https://*.example.com",
+            &"x".repeat(MAX_ISSUER + 1),
+        ] {
+            assert!(Issuer::parse(bad).is_err(), "{bad:?}");
+        }
+        assert!(Issuer::parse(&"x".repeat(MAX_ISSUER)).is_ok());
     }
 }

@@ -14,7 +14,9 @@ pub use choices::{
     LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
 };
 pub use duration::{Duration, DurationError};
-pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn, UrlRefusal};
+pub use http::{
+    HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, METHODS, Method, RetryOn, UrlRefusal,
+};
 pub use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
 };

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Duration, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, IstioVersion, LabelKey,
+    Duration, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, Issuer, IstioVersion, LabelKey,
     LabelValue, LogLevel, Method, MtlsMode, MtlsScope, Name, OutboundTraffic, PathNormalization,
     Percent, Port, Quantity, RetryOn, ServiceType, TagName, TlsVersion, Weight,
 };
@@ -543,7 +543,7 @@ pub struct Security {
 #[derive(Debug, Clone)]
 pub struct Jwt {
     /// Issuer.
-    pub issuer: HttpsUrl,
+    pub issuer: Issuer,
     /// JWKS URI.
     pub jwks_uri: HttpsUrl,
     /// Audiences.

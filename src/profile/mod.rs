@@ -1,6 +1,7 @@
 //! Stage 1: TOML text to [`RawProfile`], with every TOML and shape error as a diagnostic.
 
 mod bounds;
+mod duplicate;
 pub mod raw;
 mod serde_error;
 pub mod spanned;
@@ -55,7 +56,8 @@ pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let offset = source.text().len() - text.len();
     let shift = |diagnostic: Diagnostic| diagnostic.shifted(offset);
-    let document = toml::de::DeTable::parse(text).map_err(|e| shift(serde_error::diagnose(&e)))?;
+    let document =
+        toml::de::DeTable::parse(text).map_err(|e| shift(serde_error::diagnose(&e, text)))?;
     let over = bounds::check(document.get_ref());
     if !over.is_empty() {
         let mut diagnostics = Diagnostics::new();
@@ -65,7 +67,7 @@ pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
         return Err(diagnostics);
     }
     RawProfile::deserialize(toml::de::Deserializer::from(document))
-        .map_err(|e| shift(serde_error::diagnose(&e)).into())
+        .map_err(|e| shift(serde_error::diagnose(&e, text)).into())
 }
 
 /// The JSON Schema of the profile format, for editors (Taplo, VS Code Even Better TOML).

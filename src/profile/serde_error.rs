@@ -9,8 +9,8 @@ use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::MAX_DEPTH;
 
-/// The diagnostic for a failed parse.
-pub(super) fn diagnose(error: &toml::de::Error) -> Diagnostic {
+/// The diagnostic for a failed parse of `text`.
+pub(super) fn diagnose(error: &toml::de::Error, text: &str) -> Diagnostic {
     let span = error.span().unwrap_or(0..0);
     let message = error.message().trim();
     if let Some(rest) = message.strip_prefix("unknown field ") {
@@ -75,9 +75,7 @@ pub(super) fn diagnose(error: &toml::de::Error) -> Diagnostic {
         .help("a profile needs at most 6 levels of nesting");
     }
     if message == "duplicate key" {
-        return Diagnostic::new(Code::DuplicateKey, span, "this key is defined twice")
-            .label("second definition")
-            .help("remove one; TOML treats `a` and `\"a\"` as the same key");
+        return super::duplicate::diagnostic(text, span);
     }
     Diagnostic::new(Code::TomlSyntax, span, format!("invalid TOML: {message}"))
 }
@@ -145,7 +143,7 @@ mod tests {
 
     fn diagnose_text(text: &str) -> Diagnostic {
         let error = toml::from_str::<RawProfile>(text).expect_err("the profile must fail");
-        diagnose(&error)
+        diagnose(&error, text)
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::ops::Range;
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    HttpsUrl, Jwt, MtlsMode, MtlsScope, OutboundTraffic, Security, Tenancy, Tenant, UrlRefusal,
+    HttpsUrl, Issuer, Jwt, MtlsMode, MtlsScope, OutboundTraffic, Security, Tenancy, Tenant,
+    UrlRefusal,
 };
 use crate::profile::Sp;
 use crate::profile::raw::{InsecureOptIn, RawJwt, RawProfile, RawSecurity};
@@ -129,7 +130,15 @@ impl Checker {
 
     fn jwt(&mut self, raw: &Sp<RawJwt>) -> Option<Jwt> {
         let jwt = &raw.value;
-        let issuer = self.jwt_url(&jwt.issuer, HttpsUrl::issuer);
+        let issuer = match Issuer::parse(jwt.issuer.as_str()) {
+            Ok(issuer) => Some(issuer),
+            Err(why) => {
+                let diagnostic =
+                    Diagnostic::new(Code::InvalidIssuer, jwt.issuer.span(), why.reason());
+                self.report(diagnostic.help("write the `iss` claim of the tokens exactly"));
+                None
+            }
+        };
         let jwks_uri = self.jwt_url(&jwt.jwks_uri, HttpsUrl::jwks_uri);
         let audiences = if self.non_empty(&jwt.audiences, "`audiences`") {
             self.each(&jwt.audiences.value, |c, audience| {
