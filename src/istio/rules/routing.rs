@@ -290,17 +290,25 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
 fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
     // Per host: the mesh VirtualService that routes it by subset, and whether the mesh also
     // routes it without one.
-    let mut mesh: HashMap<&str, (&str, bool)> = HashMap::new();
+    let mut mesh: HashMap<&str, (&str, Vec<&str>, bool)> = HashMap::new();
     for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
-        for destination in vs.destinations.iter().filter(|d| d.subset.is_some()) {
-            mesh.entry(&*destination.host)
-                .or_insert((vs.document.name().unwrap_or_default(), false));
+        for destination in &vs.destinations {
+            if let Some(subset) = destination.subset {
+                let entry = mesh.entry(&*destination.host).or_insert((
+                    vs.document.name().unwrap_or_default(),
+                    Vec::new(),
+                    false,
+                ));
+                if !entry.1.contains(&subset) {
+                    entry.1.push(subset);
+                }
+            }
         }
     }
     for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
         for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
             if let Some(entry) = mesh.get_mut(&*destination.host) {
-                entry.1 = true;
+                entry.2 = true;
             }
         }
     }
@@ -314,10 +322,10 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
         let mut reported = HashSet::new();
         for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
             let host = &*destination.host;
-            let Some(&(name, plain)) = mesh.get(host) else {
+            let Some((name, subsets, plain)) = mesh.get(host) else {
                 continue;
             };
-            if (with_subset.contains(host) && plain) || !reported.insert(host) {
+            if (with_subset.contains(host) && *plain) || !reported.insert(host) {
                 continue;
             }
             // A warning, as istioctl's IST0140: a rate-limited gateway route keeps only the
@@ -328,8 +336,9 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
                 destination.at.path().key("host"),
                 format!(
                     "ingress traffic to {host} skips the subset routing of VirtualService {name} \
-                     (canary, header routes): a gateway does not apply mesh VirtualServices, so \
-                     repeat their subset routes here"
+                     (which routes it by subset: {}): a gateway does not apply mesh \
+                     VirtualServices, so repeat their subset routes here",
+                    subsets.join(", ")
                 ),
             );
         }
