@@ -64,6 +64,21 @@ fn is_label_value(s: &str) -> bool {
     s.len() <= 63 && regex(&CELL, r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$").is_match(s)
 }
 
+/// Checks an IstioOperator's `metadata`. It is `istioctl install`'s input, not a cluster
+/// object, and istioctl needs neither `metadata` nor a name (Istio's own profiles have none):
+/// only what is written is judged.
+pub(crate) fn check_install(metadata: Option<&Node>) -> Vec<Issue> {
+    let Some(metadata) = metadata else {
+        return Vec::new();
+    };
+    let unnamed = metadata.get("name").is_none();
+    let name = Path::of(&["metadata", "name"]);
+    check(Some(metadata), false)
+        .into_iter()
+        .filter(|issue| !(unnamed && issue.path == name))
+        .collect()
+}
+
 /// Checks `metadata`. `metadata.namespace` is optional, as for `kubectl apply` (which applies
 /// the object to its default namespace), unless `namespace_required`: meshc's own renders
 /// name the namespace of every object, so that where they land does not depend on the
@@ -248,5 +263,17 @@ mod tests {
             issues("metadata: {name: a, namespace: ns, lables: {}}").len(),
             1
         );
+    }
+
+    #[test]
+    fn an_install_file_needs_no_name() {
+        let issues = |text: &str| {
+            let doc = yaml::read(text).documents.remove(0).root;
+            check_install(doc.get("metadata")).len()
+        };
+        assert_eq!(issues("kind: IstioOperator\n"), 0);
+        assert_eq!(issues("metadata: {namespace: istio-system}\n"), 0);
+        assert_eq!(issues("metadata: {name: Bad_Name}\n"), 1);
+        assert_eq!(issues("metadata: {namespace: istio-system, nmae: x}\n"), 1);
     }
 }

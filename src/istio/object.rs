@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use super::Schemas;
 use super::crd::{self, SchemaCheck};
 use super::document::Document;
+use super::metadata;
 use super::operator;
 use super::schema;
 use super::vocab::{IstioVersion, served};
@@ -97,7 +98,8 @@ fn identity(document: &Document) -> Option<Diagnostic> {
 }
 
 /// An IstioOperator: no cluster serves a CRD for it, so it is checked against istioctl's API
-/// ([`operator`]) whatever the schemas, and its `metadata` by the metadata rules. meshc's own
+/// ([`operator`]) whatever the schemas, and its `metadata` as istioctl takes it, without a
+/// name ([`metadata::check_install`]). meshc's own
 /// output is held to its built-in schema too, which admits exactly what meshc emits; a finding
 /// of it where istioctl's API already found an error is the same mistake said twice, and is
 /// left out.
@@ -120,7 +122,21 @@ fn istio_operator(document: &Document, schemas: Schemas<'_>) -> Vec<Diagnostic> 
             });
             own
         }
-        Schemas::Crds(_) | Schemas::Nothing => crd::schema_check(document, false, None).diagnostics,
+        Schemas::Crds(_) | Schemas::Nothing => {
+            metadata::check_install(document.root.get("metadata"))
+                .into_iter()
+                .map(|issue| {
+                    let severity = if issue.error {
+                        Severity::Error
+                    } else {
+                        Severity::Warning
+                    };
+                    document
+                        .diagnostic(Code::Metadata, Some(issue.path), issue.message)
+                        .with_severity(severity)
+                })
+                .collect()
+        }
     };
     diagnostics.extend(found);
     diagnostics
