@@ -7,7 +7,8 @@
 //!
 //! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff for review), [`explain`] (the
 //! plan in words) and [`cel`] (the CEL parser that `verify` and the tests share). [`synth`]
-//! writes synthetic profiles of any size for the benchmarks.
+//! writes synthetic profiles of any size for the benchmarks. [`simulate`] answers what the
+//! rendered mesh does to a request; [`topology`] describes a profile's workloads to it.
 
 pub mod cel;
 pub mod cli;
@@ -22,8 +23,10 @@ pub mod model;
 pub mod plan;
 pub mod profile;
 pub mod render;
+pub mod simulate;
 pub mod source;
 pub mod synth;
+pub mod topology;
 pub mod validate;
 pub mod verify;
 

@@ -5,6 +5,7 @@
 
 mod diff;
 mod explain;
+mod query;
 mod render;
 mod schema;
 mod synth;
@@ -74,6 +75,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Summarise a profile's effective mesh, service by service, from the plan the files show.
     Explain(explain::ExplainArgs),
+    /// Send one request through a profile's rendered mesh and say what each hop decides and why.
+    Query(Box<query::QueryArgs>),
     /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
     /// --crds, and rules across resources.
     Verify(verify::VerifyArgs),
@@ -122,6 +125,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Schema => schema::run(),
         Command::Diff(args) => args.run(&output),
         Command::Explain(args) => args.run(&output),
+        Command::Query(args) => args.run(&output),
         Command::Verify(args) => args.run(&output),
         Command::Synth(args) => args.run(),
     }
