@@ -112,7 +112,15 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
         .iter()
         .find(|s| s.name.as_str() == name)
         .ok_or_else(|| format!("the profile has no service or workload `{name}`"))?;
-    let first = match service.subsets.first() {
+    // The subset most of its traffic runs on: the default or the canary's stable one.
+    let preferred = service
+        .default_subset
+        .as_ref()
+        .or(service.canary.as_ref().map(|c| &c.stable));
+    let subset = preferred
+        .and_then(|p| service.subsets.iter().find(|s| &s.name == p))
+        .or(service.subsets.first());
+    let first = match subset {
         Some(subset) => format!("{}-{}", service.name, subset.name),
         None => service.name.to_string(),
     };

@@ -120,14 +120,16 @@ impl QueryArgs {
         };
         let trace = mesh.evaluate(&request);
         let text = match output.format {
-            MessageFormat::Human => format!(
-                "{} {}://{}{} from {}\n{trace}",
-                request.method,
-                request.scheme.as_str(),
-                request.host,
-                request.path,
-                request.from
-            ),
+            MessageFormat::Human => {
+                let scheme = match request.from {
+                    Origin::Gateway(_) => format!("{}://", request.scheme.as_str()),
+                    _ => String::new(),
+                };
+                format!(
+                    "{} {scheme}{}{} from {}\n{trace}",
+                    request.method, request.host, request.path, request.from
+                )
+            }
             MessageFormat::Json => {
                 let value = serde_json::json!({
                     "request": request,

@@ -199,6 +199,30 @@ fn https_redirect() {
     assert_eq!(outcome(&m, &unknown), Outcome::NotFound);
 }
 
+/// The redirect is a route (Envoy source/common/router/config_impl.h `SslRedirectRoute`, a
+/// direct response the router filter sends), so JWT authentication and authorization, earlier
+/// in the filter chain, answer first on the plain-HTTP port.
+#[test]
+fn filters_run_before_the_https_redirect() {
+    let yaml = format!(
+        "{EDGE}---\napiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {{name: edge, namespace: istio-system}}\n\
+         spec: {{selector: {{matchLabels: {{istio: ingressgateway}}}}, jwtRules: [{{issuer: iss}}]}}\n---\n\
+         apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{name: edge, namespace: istio-system}}\n\
+         spec: {{selector: {{matchLabels: {{istio: ingressgateway}}}}, action: DENY, rules: [{{to: [{{operation: {{ports: ['8080'], paths: [/deny]}}}}]}}]}}\n"
+    );
+    let m = mesh(&yaml, TOPOLOGY);
+    let plain = |path: &str| Request::new(Origin::Gateway(None), "shop.io").path(path);
+    assert_eq!(outcome(&m, &plain("/deny")), Outcome::Denied);
+    assert_eq!(
+        outcome(&m, &plain("/web").token(Token::Invalid)),
+        Outcome::Unauthenticated { status: 401 }
+    );
+    assert!(matches!(
+        outcome(&m, &plain("/web")),
+        Outcome::Redirected { .. }
+    ));
+}
+
 #[test]
 fn gateway_connections_that_fail() {
     let m = mesh(EDGE, TOPOLOGY);
