@@ -180,7 +180,8 @@ impl Mesh {
             let port = destination
                 .port
                 .and_then(|p| u16::try_from(p).ok())
-                .unwrap_or_else(|| self.only_port(host));
+                .or_else(|| self.only_port(host))
+                .unwrap_or(sender.listener);
             branches.push(self.deliver(
                 host,
                 destination.subset.as_deref(),
@@ -250,8 +251,15 @@ impl Mesh {
             namespace: sender.namespace,
             labels: sender.labels,
         };
+        let candidates: Vec<usize> = [host, "*"]
+            .iter()
+            .filter_map(|h| self.rules_by_host.get(*h))
+            .flatten()
+            .copied()
+            .collect();
         let applied = match rules_for(
             &self.destination_rules,
+            &candidates,
             host,
             Some(&service.namespace),
             &caller,
@@ -326,12 +334,12 @@ impl Mesh {
         branch
     }
 
-    /// A destination's port when the route names none: the Service's only port (0: none).
-    fn only_port(&self, host: &str) -> u16 {
+    /// The only port of a Service.
+    fn only_port(&self, host: &str) -> Option<u16> {
         self.services
             .get(host)
             .filter(|s| s.ports.len() == 1)
-            .map_or(0, |s| s.ports[0])
+            .map(|s| s.ports[0])
     }
 
     fn target_port(&self, w: usize, host: &str, port: u16) -> u16 {

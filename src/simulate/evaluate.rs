@@ -2,6 +2,8 @@
 //! sidecar; none for a plaintext caller), its route, then the sidecar of each workload it
 //! reaches.
 
+use std::borrow::Cow;
+
 use super::context::Headers;
 use super::decode::OutboundPolicy;
 use super::guard::{Carried, Connection};
@@ -20,11 +22,14 @@ pub(crate) struct Sender<'a> {
     /// `None`: not known (an identity outside the topology).
     pub labels: Option<&'a Labels>,
     /// Its identity URI (`None`: no sidecar).
-    pub identity: Option<String>,
+    pub identity: Option<Cow<'a, str>>,
     /// The scheme of the request as the entry proxy received it.
     pub scheme: &'static str,
     /// Whether it is an ingress gateway (the workloads then do not see the client's address).
     pub gateway: bool,
+    /// The port the request came in on: a route without a destination port to a Service of
+    /// several ports goes to this one (route.go `GetDestinationCluster`).
+    pub listener: u16,
 }
 
 /// A host a sidecar can send to.
@@ -45,27 +50,29 @@ impl Mesh {
                     return unknown(request, "the topology has no workload of that name");
                 };
                 let w = &self.topology.workloads[i];
-                let sender = Sender {
+                let mut sender = Sender {
                     namespace: &w.namespace,
                     labels: Some(&w.labels),
-                    identity: Some(self.identity(&w.namespace, &w.service_account)),
+                    identity: Some(Cow::Borrowed(&self.identities[i])),
                     scheme: "http",
                     gateway: false,
+                    listener: 0,
                 };
-                self.through_sidecar(request, &sender, Some(i))
+                self.through_sidecar(request, &mut sender, Some(i))
             }
             Origin::Identity {
                 namespace,
                 service_account,
             } => {
-                let sender = Sender {
+                let mut sender = Sender {
                     namespace,
                     labels: None,
-                    identity: Some(self.identity(namespace, service_account)),
+                    identity: Some(Cow::Owned(self.identity(namespace, service_account))),
                     scheme: "http",
                     gateway: false,
+                    listener: 0,
                 };
-                self.through_sidecar(request, &sender, None)
+                self.through_sidecar(request, &mut sender, None)
             }
             Origin::Plaintext => self.plaintext(request),
         }
@@ -213,9 +220,10 @@ impl Mesh {
         let sender = Sender {
             namespace: &gateway.namespace,
             labels: Some(&gateway.labels),
-            identity: Some(self.identity(&gateway.namespace, &gateway.service_account)),
+            identity: Some(Cow::Borrowed(&self.identities[proxy])),
             scheme: request.scheme.as_str(),
             gateway: true,
+            listener: port,
         };
         let mut chosen = Vec::new();
         let mut unknown_attribute = None;
@@ -391,7 +399,7 @@ impl Mesh {
     fn through_sidecar<'m>(
         &'m self,
         request: &Request,
-        sender: &Sender<'_>,
+        sender: &mut Sender<'_>,
         workload: Option<usize>,
     ) -> Trace<'m> {
         let target = self.resolve(&request.host, Some(sender.namespace));
@@ -413,6 +421,8 @@ impl Mesh {
             hop.end(Outcome::not_modelled(why), None);
             return ended(hop);
         };
+        sender.listener = port;
+        let sender = &*sender;
         let mut carried = carry(request);
         if self.unmodelled_at(workload, sender.namespace, &mut hop)
             || !self.admit(&mut hop, &mut carried)
@@ -437,7 +447,16 @@ impl Mesh {
                 return ended(hop);
             }
         };
-        let bound: Vec<usize> = (0..self.virtual_services.len())
+        let mut candidates: Vec<usize> = [host, "*"]
+            .iter()
+            .filter_map(|h| self.sidecar_routes.get(*h))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let bound: Vec<usize> = candidates
+            .into_iter()
             .filter(|&v| {
                 let vs = &self.virtual_services[v];
                 vs.binds("mesh")
@@ -506,6 +525,7 @@ impl Mesh {
             identity: None,
             scheme: "http",
             gateway: false,
+            listener: port,
         };
         let arrivals = service
             .workloads

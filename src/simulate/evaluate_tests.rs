@@ -713,3 +713,22 @@ fn addresses() {
     direct.source_ip = Some("7.7.7.7".parse().unwrap());
     assert_eq!(outcome(&m, &direct), Outcome::Denied);
 }
+
+/// A destination without a port goes to the Service's only port, else to the port the request
+/// came in on (route.go `GetDestinationCluster`).
+#[test]
+fn destination_ports() {
+    let yaml = format!(
+        "{EDGE}---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: api, namespace: shop}}\n\
+         spec: {{hosts: [api], http: [{{route: [{{destination: {{host: api}}}}]}}]}}\n---\n\
+         apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: portless, namespace: istio-system}}\n\
+         spec: {{hosts: [portless.shop.io], gateways: [edge], http: [{{route: [{{destination: {{host: api.shop.svc.cluster.local}}}}]}}]}}\n"
+    );
+    let m = mesh(&yaml, TOPOLOGY);
+    let trace = eval(&m, &from("web-v1", "api:9090", "/"));
+    assert_eq!(trace.branches[0].port, 9090);
+    assert_eq!(trace.outcome(), Some(&Outcome::Allowed));
+    let trace = eval(&m, &gateway("portless.shop.io", "/"));
+    assert_eq!(trace.branches[0].port, 443);
+    assert_eq!(trace.outcome(), Some(&Outcome::Unavailable { status: 503 }));
+}

@@ -1,7 +1,7 @@
 //! A compiled mesh: the documents decoded once, their matchers built once, and for every proxy
 //! of the topology the policies that apply to it, so each request only evaluates.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use super::authz::Policy;
 use super::decode::{
@@ -11,8 +11,9 @@ use super::decode::{
 use super::error::CompileError;
 use super::mtls::Peer;
 use super::routing::gateway::{Listener, listener};
-use super::routing::host::DOMAIN;
+use super::routing::host::{DOMAIN, fqdn};
 use super::routing::virtual_service::Compiled;
+use super::select::Selection;
 use super::topology::{Labels, Topology, selects};
 use crate::verify::document::Document;
 
@@ -68,10 +69,16 @@ pub struct Mesh {
     pub(crate) rate_limits: Vec<Unmodelled>,
     /// Workloads first, then gateways.
     pub(crate) proxies: Vec<ProxyIndex>,
+    /// Their identity URIs, in the same order.
+    pub(crate) identities: Vec<String>,
     /// By host.
     pub(crate) services: BTreeMap<String, Service>,
     /// Per gateway: (Service port, container port, listener).
     pub(crate) listeners: Vec<Vec<(u16, u16, Option<Listener>)>>,
+    /// VirtualServices bound to sidecars (`mesh`), by host; wildcard hosts under `*`.
+    pub(crate) sidecar_routes: HashMap<String, Vec<usize>>,
+    /// DestinationRules by host (short names expanded); wildcard hosts under `*`.
+    pub(crate) rules_by_host: HashMap<String, Vec<usize>>,
 }
 
 impl Mesh {
@@ -133,32 +140,85 @@ impl Mesh {
             unmodelled: resources.unmodelled,
             rate_limits: resources.rate_limits,
             proxies: Vec::new(),
+            identities: Vec::new(),
             listeners: Vec::new(),
+            sidecar_routes: HashMap::new(),
+            rules_by_host: HashMap::new(),
         };
-        let targeted: Vec<bool> = resources
-            .authorization_policies
-            .iter()
-            .map(|p| p.targeted)
-            .collect();
+        for (v, vs) in mesh.virtual_services.iter().enumerate() {
+            if vs.binds("mesh") {
+                for host in &vs.hosts {
+                    let key = if host.contains('*') { "*" } else { host };
+                    mesh.sidecar_routes.entry(key.to_string()).or_default().push(v);
+                }
+            }
+        }
+        for (i, rule) in mesh.destination_rules.iter().enumerate() {
+            let host = fqdn(&rule.host, &rule.meta.namespace);
+            let key = if host.contains('*') {
+                "*".to_string()
+            } else {
+                host
+            };
+            mesh.rules_by_host.entry(key).or_default().push(i);
+        }
+        let mut selections = Selections::default();
+        for (i, p) in resources.authorization_policies.iter().enumerate() {
+            if !p.targeted {
+                selections
+                    .policies
+                    .add(i, Some(&p.meta.namespace), p.selector.as_ref());
+            }
+        }
+        for (i, ra) in mesh.request_authentications.iter().enumerate() {
+            if !ra.targeted {
+                selections
+                    .jwt
+                    .add(i, Some(&ra.meta.namespace), ra.selector.as_ref());
+            }
+        }
+        for (list, selection) in [
+            (&mesh.unmodelled, &mut selections.unmodelled),
+            (&mesh.rate_limits, &mut selections.rate_limits),
+        ] {
+            for (i, u) in list.iter().enumerate() {
+                match &u.scope {
+                    None => selection.add(i, None, None),
+                    Some((ns, selector)) => selection.add(i, Some(ns), Some(selector)),
+                }
+            }
+        }
         let selectors: Vec<Option<Labels>> = resources
             .authorization_policies
             .into_iter()
             .map(|p| p.selector)
             .collect();
-        let proxies: Vec<(String, Labels, bool)> = topology
+        let proxies: Vec<(&str, &Labels, bool)> = topology
             .workloads
             .iter()
-            .map(|w| (w.namespace.clone(), w.labels.clone(), true))
+            .map(|w| (w.namespace.as_str(), &w.labels, true))
             .chain(
                 topology
                     .gateways
                     .iter()
-                    .map(|g| (g.namespace.clone(), g.labels.clone(), false)),
+                    .map(|g| (g.namespace.as_str(), &g.labels, false)),
             )
             .collect();
         mesh.proxies = proxies
             .iter()
-            .map(|(ns, labels, sidecar)| mesh.index(ns, labels, *sidecar, &targeted, &selectors))
+            .map(|(ns, labels, sidecar)| mesh.index(ns, labels, *sidecar, &selections, &selectors))
+            .collect();
+        mesh.identities = topology
+            .workloads
+            .iter()
+            .map(|w| (&w.namespace, &w.service_account))
+            .chain(
+                topology
+                    .gateways
+                    .iter()
+                    .map(|g| (&g.namespace, &g.service_account)),
+            )
+            .map(|(ns, sa)| mesh.identity(ns, sa))
             .collect();
         mesh.listeners = topology
             .gateways
@@ -218,12 +278,15 @@ impl Mesh {
         ns: &str,
         labels: &Labels,
         sidecar: bool,
-        targeted: &[bool],
+        selections: &Selections,
         selectors: &[Option<Labels>],
     ) -> ProxyIndex {
+        let root = &self.settings.root;
         let mut index = ProxyIndex::default();
-        let mut order: Vec<usize> = (0..self.policies.len())
-            .filter(|&i| !targeted[i])
+        let mut order: Vec<usize> = selections
+            .policies
+            .candidates(ns, root, labels)
+            .into_iter()
             .filter(|&i| {
                 self.applies(
                     &self.policies[i].namespace,
@@ -246,13 +309,21 @@ impl Mesh {
             }
         }
         let mut jwt: Vec<(usize, usize)> = Vec::new();
-        let local = |ra: &RequestAuthentication| ra.meta.namespace == ns;
-        for first in [true, false] {
-            for (i, ra) in self.request_authentications.iter().enumerate() {
-                if local(ra) == first
-                    && !ra.targeted
-                    && self.applies(&ra.meta.namespace, ra.selector.as_ref(), ns, labels)
-                {
+        let found: Vec<usize> = selections
+            .jwt
+            .candidates(ns, root, labels)
+            .into_iter()
+            .filter(|&i| {
+                let ra = &self.request_authentications[i];
+                self.applies(&ra.meta.namespace, ra.selector.as_ref(), ns, labels)
+            })
+            .collect();
+        // The proxy's own namespace first, then the root's (authentication.go
+        // `getConfigsForWorkload`); the sort by issuer below is stable.
+        for local in [true, false] {
+            for &i in &found {
+                let ra = &self.request_authentications[i];
+                if (ra.meta.namespace == ns) == local {
                     jwt.extend((0..ra.rules.len()).map(|r| (i, r)));
                 }
             }
@@ -264,10 +335,12 @@ impl Mesh {
         });
         index.jwt = jwt;
         if sidecar {
-            index.peer = Peer::compose(&self.peer_authentications, &self.settings.root, ns, labels);
+            index.peer = Peer::compose(&self.peer_authentications, root, ns, labels);
         }
-        let scoped = |list: &[Unmodelled]| -> Vec<usize> {
-            (0..list.len())
+        let scoped = |list: &[Unmodelled], selection: &Selection| -> Vec<usize> {
+            selection
+                .candidates(ns, root, labels)
+                .into_iter()
                 .filter(|&i| match &list[i].scope {
                     None => true,
                     Some((scope_ns, selector)) => {
@@ -276,10 +349,19 @@ impl Mesh {
                 })
                 .collect()
         };
-        index.unmodelled = scoped(&self.unmodelled);
-        index.rate_limits = scoped(&self.rate_limits);
+        index.unmodelled = scoped(&self.unmodelled, &selections.unmodelled);
+        index.rate_limits = scoped(&self.rate_limits, &selections.rate_limits);
         index
     }
+}
+
+/// Indexes of what may select a proxy, by kind.
+#[derive(Default)]
+struct Selections {
+    policies: Selection,
+    jwt: Selection,
+    unmodelled: Selection,
+    rate_limits: Selection,
 }
 
 /// The Services the workloads back.

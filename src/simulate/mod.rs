@@ -26,6 +26,7 @@ mod path;
 mod pattern;
 mod request;
 mod routing;
+mod select;
 #[cfg(test)]
 mod testing;
 mod topology;

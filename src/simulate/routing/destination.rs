@@ -22,9 +22,11 @@ pub(crate) struct Caller<'a> {
 }
 
 /// The DestinationRules (indices) that apply to `host` for `caller`, merged in document order;
-/// `Err` when the caller's labels are needed and unknown.
+/// `candidates` are the rules whose host may match (all of them will do); `Err` when the
+/// caller's labels are needed and unknown.
 pub(crate) fn rules_for(
     rules: &[DestinationRule],
+    candidates: &[usize],
     host: &str,
     host_namespace: Option<&str>,
     caller: &Caller<'_>,
@@ -35,7 +37,8 @@ pub(crate) fn rules_for(
     spaces.push(root);
     for (step, space) in spaces.iter().enumerate() {
         let mut found: Vec<(usize, bool)> = Vec::new();
-        for (i, rule) in rules.iter().enumerate() {
+        for &i in candidates {
+            let rule = &rules[i];
             let own = rule.meta.namespace == *space;
             let dr_host = fqdn(&rule.host, &rule.meta.namespace);
             if !own || !overlaps(&dr_host, host) {

@@ -25,8 +25,16 @@ fn lookup(
     labels: Option<&Labels>,
 ) -> Result<Vec<String>, &'static str> {
     let caller = Caller { namespace, labels };
-    rules_for(all, HOST, Some("shop"), &caller, "istio-system")
-        .map(|found| found.iter().map(|&i| all[i].meta.name.clone()).collect())
+    let candidates: Vec<usize> = (0..all.len()).collect();
+    rules_for(
+        all,
+        &candidates,
+        HOST,
+        Some("shop"),
+        &caller,
+        "istio-system",
+    )
+    .map(|found| found.iter().map(|&i| all[i].meta.name.clone()).collect())
 }
 
 /// The caller's namespace first, then the host's, then the root; an exact host over a
