@@ -178,7 +178,7 @@ fn simulate_evaluate(bencher: Bencher, services: usize) {
     });
 }
 
-fn documents(input: &Fixture) -> Vec<verify::Document> {
+fn documents(input: &Fixture) -> Vec<verify::document::Document> {
     input
         .files()
         .iter()

@@ -149,7 +149,10 @@ impl Mesh {
             if vs.binds("mesh") {
                 for host in &vs.hosts {
                     let key = if host.contains('*') { "*" } else { host };
-                    mesh.sidecar_routes.entry(key.to_string()).or_default().push(v);
+                    mesh.sidecar_routes
+                        .entry(key.to_string())
+                        .or_default()
+                        .push(v);
                 }
             }
         }

@@ -6,9 +6,37 @@
 //! so it needs a non-empty value) or a `HeaderMatcher` (matcher/header.go `HeaderMatcher`: `*`
 //! is a presence match, so an empty header value matches).
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use regex::Regex;
 
 use super::decode::StringMatch;
+
+/// How many compiled regexes a thread keeps.
+const CACHED_REGEXES: usize = 1024;
+
+thread_local! {
+    /// Regexes this thread compiled, by pattern: a mesh repeats the same CORS origin or route
+    /// regex many times, and compiling one costs more than matching thousands of requests.
+    static REGEXES: RefCell<HashMap<String, Regex>> = RefCell::new(HashMap::new());
+}
+
+/// `pattern` compiled to match a whole value, once per thread.
+pub(crate) fn whole(pattern: &str) -> Result<Regex, regex::Error> {
+    REGEXES.with(|cache| {
+        if let Some(found) = cache.borrow().get(pattern) {
+            return Ok(found.clone());
+        }
+        let regex = Regex::new(&format!("^(?:{pattern})$"))?;
+        let mut cache = cache.borrow_mut();
+        if cache.len() >= CACHED_REGEXES {
+            cache.clear();
+        }
+        cache.insert(pattern.to_string(), regex.clone());
+        Ok(regex)
+    })
+}
 
 /// One value of Istio's `*`/`prefix*`/`*suffix`/exact forms.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -89,9 +117,9 @@ impl Matcher {
         Ok(match matched {
             StringMatch::Exact(e) => Matcher::Exact(e.as_str().into()),
             StringMatch::Prefix(p) => Matcher::Prefix(p.as_str().into()),
-            StringMatch::Regex(r) => Matcher::Regex(
-                Regex::new(&format!("^(?:{r})$")).map_err(|e| format!("regex `{r}`: {e}"))?,
-            ),
+            StringMatch::Regex(r) => {
+                Matcher::Regex(whole(r).map_err(|e| format!("regex `{r}`: {e}"))?)
+            }
         })
     }
 
@@ -180,5 +208,18 @@ mod tests {
         assert!(lower.matches_ignoring_case("/a"));
         assert!(!lower.matches_ignoring_case("/A"));
         assert!(Matcher::new(&StringMatch::Regex("(".into())).is_err());
+    }
+
+    #[test]
+    fn regexes_are_compiled_once_and_the_cache_stays_bounded() {
+        let a = whole("a+").unwrap();
+        assert!(a.is_match("aaa"));
+        assert!(!a.is_match("aab"));
+        assert!(whole("(").is_err());
+        for i in 0..=CACHED_REGEXES {
+            whole(&format!("x{i}")).unwrap();
+        }
+        REGEXES.with(|cache| assert!(cache.borrow().len() <= CACHED_REGEXES));
+        assert!(whole("x1").unwrap().is_match("x1"));
     }
 }

@@ -14,7 +14,7 @@ use regex::Regex;
 use super::Tri;
 use crate::simulate::context::Attributes;
 use crate::simulate::decode::{Action, Condition, Operation, Rule as Spec, Source};
-use crate::simulate::pattern::Pattern;
+use crate::simulate::pattern::{Pattern, whole};
 
 /// An address range of `ipBlocks`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,8 +64,18 @@ pub(crate) enum Test {
     Port(u16),
     /// `principals`: the peer URI against `spiffe://<value>` in Istio's forms.
     Principal(Pattern),
-    /// A regex over the peer URI (`namespaces`, `serviceAccounts`, `trustDomains`).
+    /// A regex over the peer URI (`namespaces` and `trustDomains` with wildcards).
     PeerRegex(Regex),
+    /// `namespaces`: the peer URI holds `/ns/<namespace>/` (the regex `.*/ns/<namespace>/.*`).
+    Namespace(Box<str>),
+    /// `serviceAccounts`: generator.go's regex
+    /// `spiffe://.+/ns/<namespace>/(.+/|)sa/<name>(/.+)?`, matched by hand.
+    ServiceAccount {
+        /// `/ns/<namespace>/`.
+        namespace: Box<str>,
+        /// `sa/<name>`.
+        account: Box<str>,
+    },
     /// The peer URI starts with this (`trustDomains` without a wildcard, and `*`).
     PeerPrefix(Box<str>),
     RequestPrincipal {
@@ -91,6 +101,10 @@ impl Test {
             Test::Port(port) => a.port == *port,
             Test::Principal(p) => a.peer.is_some_and(|peer| principal(p, peer)),
             Test::PeerRegex(r) => a.peer.is_some_and(|peer| r.is_match(peer)),
+            Test::Namespace(marker) => a.peer.is_some_and(|peer| peer.contains(&**marker)),
+            Test::ServiceAccount { namespace, account } => a
+                .peer
+                .is_some_and(|peer| service_account_matches(peer, namespace, account)),
             Test::PeerPrefix(prefix) => a.peer.is_some_and(|peer| peer.starts_with(&**prefix)),
             Test::RequestPrincipal { issuer, subject } => a.jwt.is_some_and(|jwt| {
                 jwt.get(&["iss"])
@@ -264,9 +278,7 @@ impl Builder {
                 &s.request_principals.not,
                 &|v| Some(request_principal(v)),
             ),
-            self.field(&s.namespaces.values, &s.namespaces.not, &|v| {
-                peer_regex(&format!(".*/ns/{}/.*", glob(v)))
-            }),
+            self.field(&s.namespaces.values, &s.namespaces.not, &peer_namespace),
             self.field(&s.ip_blocks.values, &s.ip_blocks.not, &|v| {
                 Cidr::parse(v).map(Test::SourceIp)
             }),
@@ -274,7 +286,7 @@ impl Builder {
                 Cidr::parse(v).map(Test::RemoteIp)
             }),
             self.field(&s.service_accounts.values, &s.service_accounts.not, &|v| {
-                service_account(namespace, v)
+                Some(service_account(namespace, v))
             }),
             self.field(&s.trust_domains.values, &s.trust_domains.not, &trust_domain),
         ]
@@ -310,10 +322,10 @@ impl Builder {
             "connection.sni" => self.field(values, not, &|v| Some(Test::Sni(Pattern::string(v)))),
             "source.ip" => self.field(values, not, &|v| Cidr::parse(v).map(Test::SourceIp)),
             "remote.ip" => self.field(values, not, &|v| Cidr::parse(v).map(Test::RemoteIp)),
-            "source.namespace" => self.field(values, not, &|v| {
-                peer_regex(&format!(".*/ns/{}/.*", glob(v)))
-            }),
-            "source.serviceAccount" => self.field(values, not, &|v| service_account(namespace, v)),
+            "source.namespace" => self.field(values, not, &peer_namespace),
+            "source.serviceAccount" => {
+                self.field(values, not, &|v| Some(service_account(namespace, v)))
+            }
             "source.trustDomain" => self.field(values, not, &trust_domain),
             "source.principal" => {
                 let values: Vec<String> = values.iter().flat_map(|v| aliases(v, trust)).collect();
@@ -381,7 +393,7 @@ fn path(value: &str) -> Option<Test> {
     if !(value.contains("{*}") || value.contains("{**}")) {
         return Some(Test::Path(Pattern::string(value)));
     }
-    let mut regex = String::from("^");
+    let mut regex = String::new();
     let mut rest = value;
     while let Some(start) = rest.find('{') {
         regex.push_str(&regex::escape(&rest[..start]));
@@ -398,8 +410,7 @@ fn path(value: &str) -> Option<Test> {
         }
     }
     regex.push_str(&regex::escape(rest));
-    regex.push('$');
-    Regex::new(&regex).ok().map(Test::PathTemplate)
+    whole(&regex).ok().map(Test::PathTemplate)
 }
 
 fn request_principal(value: &str) -> Test {
@@ -447,19 +458,49 @@ fn glob(value: &str) -> String {
 }
 
 fn peer_regex(regex: &str) -> Option<Test> {
-    Regex::new(&format!("^(?:{regex})$"))
-        .ok()
-        .map(Test::PeerRegex)
+    whole(regex).ok().map(Test::PeerRegex)
+}
+
+/// generator.go `srcNamespaceGenerator`: the regex `.*/ns/<glob>/.*` over the peer URI.
+fn peer_namespace(value: &str) -> Option<Test> {
+    if value.contains('*') {
+        peer_regex(&format!(".*/ns/{}/.*", glob(value)))
+    } else {
+        Some(Test::Namespace(format!("/ns/{value}/").into()))
+    }
 }
 
 /// generator.go `serviceAccountRegex`: `name` (in the policy's namespace) or `namespace/name`.
-fn service_account(namespace: &str, value: &str) -> Option<Test> {
+fn service_account(namespace: &str, value: &str) -> Test {
     let (ns, sa) = value.split_once('/').unwrap_or((namespace, value));
-    peer_regex(&format!(
-        "spiffe://.+/ns/{}/(.+/|)sa/{}(/.+)?",
-        regex::escape(ns),
-        regex::escape(sa)
-    ))
+    Test::ServiceAccount {
+        namespace: format!("/ns/{ns}/").into(),
+        account: format!("sa/{sa}").into(),
+    }
+}
+
+/// Whether `uri` matches `spiffe://.+<namespace>(.+/|)<account>(/.+)?` in full, where
+/// `namespace` is `/ns/<ns>/` and `account` is `sa/<name>`.
+fn service_account_matches(uri: &str, namespace: &str, account: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("spiffe://") else {
+        return false;
+    };
+    // `(/.+)?` after the account: the end, or a slash and at least one more character.
+    let ends_well = |after: &str| after.is_empty() || (after.starts_with('/') && after.len() > 1);
+    rest.match_indices(namespace)
+        .filter(|(i, _)| *i > 0)
+        .any(|(i, _)| {
+            let tail = &rest[i + namespace.len()..];
+            if let Some(after) = tail.strip_prefix(account)
+                && ends_well(after)
+            {
+                return true;
+            }
+            // `.+/` then the account: a slash at index 1 or later.
+            tail.match_indices(&format!("/{account}"))
+                .filter(|(j, _)| *j > 0)
+                .any(|(j, _)| ends_well(&tail[j + 1 + account.len()..]))
+        })
 }
 
 fn trust_domain(value: &str) -> Option<Test> {

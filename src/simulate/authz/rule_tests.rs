@@ -805,3 +805,31 @@ fn claim_brackets() {
     assert_eq!(brackets("a"), None);
     assert_eq!(brackets("[a"), None);
 }
+
+/// The hand-written matcher agrees with generator.go's regex on the forms that matter.
+#[test]
+fn service_account_forms() {
+    let regex = regex::Regex::new("^(?:spiffe://.+/ns/a/(.+/|)sa/b(/.+)?)$").unwrap();
+    for uri in [
+        "spiffe://td/ns/a/sa/b",
+        "spiffe://td/ns/a/sa/bb",
+        "spiffe://td/ns/a/sa/b/",
+        "spiffe://td/ns/a/sa/b/x",
+        "spiffe://td/ns/a/x/sa/b",
+        "spiffe://td/ns/a//sa/b",
+        "spiffe://td/ns/a/x/y/sa/b/z",
+        "spiffe://td/ns/a/sa/c/sa/b",
+        "spiffe:///ns/a/sa/b",
+        "spiffe://td/ns/a/sb/b",
+        "spiffe://td/ns/ab/sa/b",
+        "spiffe://x/ns/a/ns/a/sa/b",
+        "spiffe://td/ns/a/",
+        "td/ns/a/sa/b",
+    ] {
+        assert_eq!(
+            service_account_matches(uri, "/ns/a/", "sa/b"),
+            regex.is_match(uri),
+            "{uri}"
+        );
+    }
+}
