@@ -114,8 +114,8 @@ fn the_query_example_is_what_meshc_prints() {
     let block = &readme[start..readme[start..].find("```").unwrap() + start];
     let lines: Vec<&str> = block.lines().collect();
     let end = lines.iter().position(|l| !l.ends_with('\\')).unwrap();
-    let command = lines[..=end].join(" ").replace('\\', " ");
-    // Past `$ meshc`.
+    let command = lines[..=end].join(" ").replace(['\\', '\''], " ");
+    // Past `$ meshc`; the example quotes no argument that holds a space.
     let args: Vec<&str> = command.split_whitespace().skip(2).collect();
     let rest = &lines[end + 1..];
     let output = crate::support::meshc(&args);

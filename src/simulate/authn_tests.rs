@@ -23,7 +23,7 @@ struct Run {
     end: Option<(Outcome, Option<String>)>,
     principal: Option<String>,
     kept: bool,
-    headers: Headers,
+    headers: Headers<'static>,
 }
 
 fn run(
@@ -38,12 +38,11 @@ fn run(
         .flat_map(|r| (0..r.rules.len()).map(move |i| (r, i)))
         .collect();
     refs.sort_by(|a, b| a.0.rules[a.1].issuer.cmp(&b.0.rules[b.1].issuer));
-    let mut headers = Headers::new(
-        &headers
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect::<Vec<_>>(),
-    );
+    let pairs: Vec<(String, String)> = headers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let mut headers = Headers::new(&pairs);
     let present = *token != Token::None;
     let authn = authenticate(&refs, token, present, &mut headers, preflight, query);
     Run {
@@ -51,7 +50,7 @@ fn run(
         end: authn.end.map(|(o, by)| (o, by.map(|d| d.to_string()))),
         principal: authn.payload.and_then(|p| p.principal()),
         kept: authn.token_kept,
-        headers,
+        headers: headers.into_owned(),
     }
 }
 

@@ -8,16 +8,24 @@ use serde_json::Value;
 
 use super::request::Jwt;
 
-/// Headers, names in lower case, in the order they were sent.
+/// Headers, names in lower case, in the order they were sent; borrowed from the request until
+/// a proxy changes them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub(crate) struct Headers(Vec<(String, String)>);
+pub(crate) struct Headers<'r>(Vec<(Cow<'r, str>, Cow<'r, str>)>);
 
-impl Headers {
-    pub(crate) fn new(headers: &[(String, String)]) -> Self {
+impl<'r> Headers<'r> {
+    pub(crate) fn new(headers: &'r [(String, String)]) -> Self {
         Self(
             headers
                 .iter()
-                .map(|(k, v)| (k.to_ascii_lowercase(), v.clone()))
+                .map(|(k, v)| {
+                    let name = if k.bytes().any(|b| b.is_ascii_uppercase()) {
+                        Cow::Owned(k.to_ascii_lowercase())
+                    } else {
+                        Cow::Borrowed(k.as_str())
+                    };
+                    (name, Cow::Borrowed(v.as_str()))
+                })
                 .collect(),
         )
     }
@@ -55,7 +63,19 @@ impl Headers {
 
     /// Adds a value.
     pub(crate) fn add(&mut self, name: &str, value: &str) {
-        self.0.push((name.to_string(), value.to_string()));
+        self.0
+            .push((Cow::Owned(name.to_string()), Cow::Owned(value.to_string())));
+    }
+
+    /// The headers, owning their text.
+    #[cfg(test)]
+    pub(crate) fn into_owned(self) -> Headers<'static> {
+        Headers(
+            self.0
+                .into_iter()
+                .map(|(k, v)| (Cow::Owned(k.into_owned()), Cow::Owned(v.into_owned())))
+                .collect(),
+        )
     }
 }
 
@@ -179,7 +199,7 @@ pub(crate) struct Attributes<'r> {
     pub path: &'r str,
     /// The port the proxy received the request on (the container port).
     pub port: u16,
-    pub headers: &'r Headers,
+    pub headers: &'r Headers<'r>,
     /// The peer's identity URI (`spiffe://…`) when the connection is mTLS.
     pub peer: Option<&'r str>,
     /// The verified token's claims.
@@ -189,7 +209,35 @@ pub(crate) struct Attributes<'r> {
     /// The original client's address; `None` when unknown.
     pub remote_ip: Option<IpAddr>,
     /// The TLS server name of the connection.
-    pub sni: Option<&'r str>,
+    pub sni: Sni<'r>,
+}
+
+/// The TLS server name of a connection, built only when a policy asks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Sni<'r> {
+    /// Plaintext.
+    None,
+    /// What the client sent.
+    Name(&'r str),
+    /// What a sidecar sends with auto mTLS: `outbound_.<port>_.<subset>_.<host>`.
+    Outbound {
+        port: u16,
+        subset: &'r str,
+        host: &'r str,
+    },
+}
+
+impl Sni<'_> {
+    /// The name, if there is one.
+    pub(crate) fn name(&self) -> Option<Cow<'_, str>> {
+        match *self {
+            Sni::None => None,
+            Sni::Name(name) => Some(Cow::Borrowed(name)),
+            Sni::Outbound { port, subset, host } => {
+                Some(Cow::Owned(format!("outbound_.{port}_.{subset}_.{host}")))
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -220,12 +268,13 @@ mod tests {
 
     #[test]
     fn headers_join_repeated_values() {
-        let mut h = Headers::new(&[
+        let pairs = [
             ("X-A".into(), "1".into()),
             ("x-a".into(), "2".into()),
             ("x-a".into(), "3".into()),
             ("x-b".into(), String::new()),
-        ]);
+        ];
+        let mut h = Headers::new(&pairs);
         assert_eq!(h.get("x-a").as_deref(), Some("1,2,3"));
         assert_eq!(h.get("x-b").as_deref(), Some(""));
         assert_eq!(h.get("x-c"), None);

@@ -2,6 +2,9 @@
 //! injected abort, CORS preflight, rewrites, header changes), its weighted destinations, the
 //! DestinationRule subset of each, and the inbound sidecar of every workload behind it.
 
+use std::borrow::Cow;
+
+use super::context::Sni;
 use super::decode::{Action, HeaderOps, PeerMode, StringMatch};
 use super::evaluate::{Sender, Target};
 use super::guard::{Carried, Connection};
@@ -154,10 +157,10 @@ impl Mesh {
             }
             let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites.as_str());
             let rest = carried.path.get(prefix.len()..).unwrap_or("");
-            carried.path = format!("{uri}{rest}");
+            carried.path = Cow::Owned(format!("{uri}{rest}"));
         }
         if let Some(authority) = &spec.rewrite_authority {
-            carried.host.clone_from(authority);
+            carried.host = Cow::Owned(authority.clone());
         }
         apply(&spec.headers, carried);
         if spec.route.is_empty() {
@@ -407,14 +410,21 @@ impl Mesh {
         } else {
             request.source_ip
         };
-        let sni =
-            mtls.then(|| format!("outbound_.{port}_.{}_.{}", subset.unwrap_or_default(), host));
+        let sni = if mtls {
+            Sni::Outbound {
+                port,
+                subset: subset.unwrap_or_default(),
+                host,
+            }
+        } else {
+            Sni::None
+        };
         let connection = Connection {
             port: target,
             peer,
             source_ip,
             remote_ip: source_ip,
-            sni: sni.as_deref(),
+            sni,
         };
         if self.guard(w, &mut hop, &mut carried, connection).is_err() {
             return hop;

@@ -4,7 +4,7 @@
 
 use std::borrow::Cow;
 
-use super::context::Headers;
+use super::context::{Headers, Sni};
 use super::decode::OutboundPolicy;
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
@@ -137,15 +137,14 @@ impl Mesh {
             hop.end(Outcome::BadRequest, None);
             return false;
         }
-        if let std::borrow::Cow::Owned(normalized) =
-            path::normalize(&carried.path, self.settings.normalization)
+        if let Cow::Owned(normalized) = path::normalize(&carried.path, self.settings.normalization)
         {
-            carried.path = normalized;
+            hop.steps.push(Step::Path {
+                normalization: self.settings.normalization,
+                path: normalized.clone(),
+            });
+            carried.path = Cow::Owned(normalized);
         }
-        hop.steps.push(Step::Path {
-            normalization: self.settings.normalization,
-            path: carried.path.clone(),
-        });
         true
     }
 
@@ -187,12 +186,12 @@ impl Mesh {
             peer: None,
             source_ip: request.source_ip,
             remote_ip: request.source_ip,
-            sni: sni.as_deref(),
+            sni: sni.as_deref().map_or(Sni::None, Sni::Name),
         };
         let Ok(payload) = self.guard(proxy, &mut hop, &mut carried, connection) else {
             return ended(hop);
         };
-        let host = without_port(&carried.host).to_ascii_lowercase();
+        let host = lower(without_port(&carried.host));
         let Some(vhost) = table.vhost(&host) else {
             hop.note(format!("no virtual host for `{host}`"));
             hop.end(Outcome::NotFound, None);
@@ -232,10 +231,7 @@ impl Mesh {
             let bound = table
                 .servers
                 .iter()
-                .map(|&(g, _)| {
-                    let meta = &self.gateways[g].meta;
-                    format!("{}/{}", meta.namespace, meta.name)
-                })
+                .map(|&(g, _)| self.gateway_names[g].as_str())
                 .find(|name| vs.binds(name))
                 .unwrap_or_default();
             let view = View {
@@ -246,7 +242,7 @@ impl Mesh {
                 headers: &carried.headers,
                 jwt: payload,
                 port: u32::from(port),
-                gateway: &bound,
+                gateway: bound,
                 labels: sender.labels,
                 namespace: sender.namespace,
             };
@@ -345,7 +341,7 @@ impl Mesh {
     /// pilot/pkg/networking/core/httproute.go `generateVirtualHostDomains`: the FQDN and its
     /// `name.namespace` and `name.namespace.svc` forms, and `name` in the caller's namespace).
     pub(crate) fn resolve(&self, host: &str, namespace: Option<&str>) -> Target<'_> {
-        let name = without_port(host).to_ascii_lowercase();
+        let name = lower(without_port(host));
         let alias = match name.matches('.').count() {
             0 => namespace.map(|ns| fqdn(&name, ns)),
             1 => Some(format!("{name}.svc.{DOMAIN}")),
@@ -412,8 +408,12 @@ impl Mesh {
             .port
             .or(header_port)
             .or_else(|| (ports.len() == 1).then(|| ports[0]));
+        let caller = match workload {
+            Some(i) => Cow::Borrowed(self.topology.workloads[i].name.as_str()),
+            None => Cow::Owned(request.from.to_string()),
+        };
         let mut hop = Hop::new(Proxy::Outbound {
-            caller: request.from.to_string(),
+            caller,
             port: port.unwrap_or_default(),
         });
         let Some(port) = port.or(matches!(target, Target::Unknown).then_some(0)) else {
@@ -565,12 +565,21 @@ fn ended(hop: Hop<'_>) -> Trace<'_> {
     }
 }
 
+/// `text` in lower case, copied only when it has an upper-case letter.
+fn lower(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
 /// The request as it enters.
 fn carry(request: &Request) -> Carried<'_> {
     Carried {
-        host: request.host.clone(),
+        host: Cow::Borrowed(&request.host),
         method: &request.method,
-        path: request.path.clone(),
+        path: Cow::Borrowed(&request.path),
         headers: Headers::new(&request.headers),
         token: &request.token,
         token_present: request.token != Token::None,

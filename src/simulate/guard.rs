@@ -2,11 +2,12 @@
 //! pilot/pkg/networking/core/listener_builder.go): CUSTOM authorization, JWT authentication,
 //! then the DENY and ALLOW authorization filters.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use super::authn::{JwtRef, authenticate};
-use super::authz::{Policy, stage};
-use super::context::{Attributes, Headers, Payload};
+use super::authz::stage;
+use super::context::{Attributes, Headers, Payload, Sni};
 use super::decode::Action;
 use super::mesh::Mesh;
 use super::request::Token;
@@ -16,11 +17,11 @@ use super::trace::{Decider, Hop, Outcome};
 #[derive(Debug, Clone)]
 pub(crate) struct Carried<'r> {
     /// `:authority`.
-    pub host: String,
+    pub host: Cow<'r, str>,
     pub method: &'r str,
     /// The path with its query, as the next proxy receives it.
-    pub path: String,
-    pub headers: Headers,
+    pub path: Cow<'r, str>,
+    pub headers: Headers<'r>,
     pub token: &'r Token,
     /// Whether the token is still in the request.
     pub token_present: bool,
@@ -29,10 +30,13 @@ pub(crate) struct Carried<'r> {
 impl Carried<'_> {
     /// A CORS preflight: OPTIONS with `Origin` and `Access-Control-Request-Method`.
     pub(crate) fn preflight(&self) -> bool {
+        self.preflight_with(&self.headers)
+    }
+
+    fn preflight_with(&self, headers: &Headers<'_>) -> bool {
         self.method == "OPTIONS"
-            && self.headers.get("origin").is_some_and(|v| !v.is_empty())
-            && self
-                .headers
+            && headers.get("origin").is_some_and(|v| !v.is_empty())
+            && headers
                 .get("access-control-request-method")
                 .is_some_and(|v| !v.is_empty())
     }
@@ -47,7 +51,7 @@ pub(crate) struct Connection<'a> {
     pub peer: Option<&'a str>,
     pub source_ip: Option<IpAddr>,
     pub remote_ip: Option<IpAddr>,
-    pub sni: Option<&'a str>,
+    pub sni: Sni<'a>,
 }
 
 impl Mesh {
@@ -61,10 +65,6 @@ impl Mesh {
         connection: Connection<'_>,
     ) -> Result<Option<Payload<'p>>, ()> {
         let index = &self.proxies[proxy];
-        let policies = |list: &[usize]| -> Vec<&'m Policy> {
-            list.iter().map(|&i| &self.policies[i]).collect()
-        };
-        let path = super::path::without_query(&carried.path).to_string();
         let end = |hop: &mut Hop<'m>, end: Option<(Outcome, Option<Decider<'m>>)>| match end {
             Some((outcome, by)) => {
                 hop.end(outcome, by);
@@ -72,9 +72,11 @@ impl Mesh {
             }
             None => false,
         };
+        let mut headers = std::mem::take(&mut carried.headers);
+        let path = super::path::without_query(&carried.path);
         if !index.custom.is_empty() {
-            let attributes = attributes(carried, &path, &connection, None);
-            let result = stage(Action::Custom, &policies(&index.custom), &attributes);
+            let attributes = attributes(carried, path, &headers, &connection, None);
+            let result = stage(Action::Custom, &self.policies, &index.custom, &attributes);
             hop.steps.push(result.step);
             if end(hop, result.end) {
                 return Err(());
@@ -85,9 +87,8 @@ impl Mesh {
             .iter()
             .map(|&(ra, rule)| (&self.request_authentications[ra], rule))
             .collect();
-        let preflight = carried.preflight();
+        let preflight = carried.preflight_with(&headers);
         let query = carried.path.split_once('?').map_or("", |(_, q)| q);
-        let mut headers = std::mem::take(&mut carried.headers);
         let authn = authenticate(
             &rules,
             carried.token,
@@ -96,30 +97,34 @@ impl Mesh {
             preflight,
             query,
         );
-        carried.headers = headers;
-        carried.token_present = authn.token_kept;
         hop.steps.extend(authn.step);
+        let mut result = Ok(authn.payload);
         if end(hop, authn.end) {
-            return Err(());
-        }
-        for (action, list) in [(Action::Deny, &index.deny), (Action::Allow, &index.allow)] {
-            let attributes = attributes(carried, &path, &connection, authn.payload);
-            let result = stage(action, &policies(list), &attributes);
-            for note in result.notes {
-                hop.note(note);
+            result = Err(());
+        } else {
+            for (action, list) in [(Action::Deny, &index.deny), (Action::Allow, &index.allow)] {
+                let attributes = attributes(carried, path, &headers, &connection, authn.payload);
+                let stage = stage(action, &self.policies, list, &attributes);
+                for note in stage.notes {
+                    hop.note(note);
+                }
+                hop.steps.push(stage.step);
+                if end(hop, stage.end) {
+                    result = Err(());
+                    break;
+                }
             }
-            hop.steps.push(result.step);
-            if end(hop, result.end) {
-                return Err(());
-            }
         }
-        Ok(authn.payload)
+        carried.token_present = authn.token_kept;
+        carried.headers = headers;
+        result
     }
 }
 
 fn attributes<'a>(
     carried: &'a Carried<'_>,
     path: &'a str,
+    headers: &'a Headers<'a>,
     connection: &Connection<'a>,
     jwt: Option<Payload<'a>>,
 ) -> Attributes<'a> {
@@ -128,7 +133,7 @@ fn attributes<'a>(
         method: carried.method,
         path,
         port: connection.port,
-        headers: &carried.headers,
+        headers,
         peer: connection.peer,
         jwt,
         source_ip: connection.source_ip,

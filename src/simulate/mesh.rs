@@ -71,6 +71,8 @@ pub struct Mesh {
     pub(crate) proxies: Vec<ProxyIndex>,
     /// Their identity URIs, in the same order.
     pub(crate) identities: Vec<String>,
+    /// `namespace/name` of each Gateway, as VirtualServices bind them.
+    pub(crate) gateway_names: Vec<String>,
     /// By host.
     pub(crate) services: BTreeMap<String, Service>,
     /// Per gateway: (Service port, container port, listener).
@@ -141,6 +143,7 @@ impl Mesh {
             rate_limits: resources.rate_limits,
             proxies: Vec::new(),
             identities: Vec::new(),
+            gateway_names: Vec::new(),
             listeners: Vec::new(),
             sidecar_routes: HashMap::new(),
             rules_by_host: HashMap::new(),
@@ -210,6 +213,11 @@ impl Mesh {
         mesh.proxies = proxies
             .iter()
             .map(|(ns, labels, sidecar)| mesh.index(ns, labels, *sidecar, &selections, &selectors))
+            .collect();
+        mesh.gateway_names = mesh
+            .gateways
+            .iter()
+            .map(|g| format!("{}/{}", g.meta.namespace, g.meta.name))
             .collect();
         mesh.identities = topology
             .workloads

@@ -2,6 +2,7 @@
 //! (super::Mesh) it came from, so building one copies little; it serializes to JSON and prints
 //! as text ([`super::display`]).
 
+use std::borrow::Cow;
 use std::fmt;
 
 use serde::{Serialize, Serializer};
@@ -164,7 +165,7 @@ pub enum Proxy<'m> {
     /// The caller's sidecar, sending.
     Outbound {
         /// The caller (workload name or `namespace/service-account`).
-        caller: String,
+        caller: Cow<'m, str>,
         /// The destination port.
         port: u16,
     },
@@ -209,7 +210,8 @@ pub enum Step<'m> {
         /// Its protocol.
         protocol: &'m str,
     },
-    /// The path after normalization (the query is not part of what policies match).
+    /// The path after normalization, when normalization changed it (the query is not part
+    /// of what policies match).
     Path {
         /// The setting.
         normalization: Normalization,

@@ -145,17 +145,16 @@ pub(crate) struct Stage<'m> {
 
 /// Runs one stage over the policies of its action that apply to the proxy, sorted by
 /// namespace and name.
-pub(crate) fn stage<'m>(action: Action, policies: &[&'m Policy], a: &Attributes<'_>) -> Stage<'m> {
+pub(crate) fn stage<'m>(
+    action: Action,
+    all: &'m [Policy],
+    list: &[usize],
+    a: &Attributes<'_>,
+) -> Stage<'m> {
     let mut notes = Vec::new();
-    let enforced: Vec<&Policy> = policies
-        .iter()
-        .copied()
-        .filter(|p| !p.dry_run || action == Action::Custom)
-        .collect();
-    for policy in policies
-        .iter()
-        .filter(|p| p.dry_run && action != Action::Custom)
-    {
+    let policies = || list.iter().map(|&i| &all[i]);
+    let enforced = || policies().filter(|p| !p.dry_run || action == Action::Custom);
+    for policy in policies().filter(|p| p.dry_run && action != Action::Custom) {
         if let Some((i, Tri::Yes)) = policy.first_match(a) {
             notes.push(format!(
                 "dry run: {} would match ({})",
@@ -166,21 +165,22 @@ pub(crate) fn stage<'m>(action: Action, policies: &[&'m Policy], a: &Attributes<
     }
     let mut matched = None;
     let mut unknown = None;
-    for policy in &enforced {
+    for policy in enforced() {
         match policy.first_match(a) {
             Some((i, Tri::Yes)) => {
-                matched = Some((*policy, i));
+                matched = Some((policy, i));
                 break;
             }
             Some((i, Tri::Unknown(attr))) => {
-                unknown.get_or_insert((*policy, i, attr));
+                unknown.get_or_insert((policy, i, attr));
             }
             _ => {}
         }
     }
+    let count = enforced().count();
     let step = Step::Authz {
         action,
-        policies: enforced.len(),
+        policies: count,
         matched: matched.map(|(p, i)| p.decider(Part::Rule(i))),
     };
     let end = match (action, matched, unknown) {
@@ -197,9 +197,8 @@ pub(crate) fn stage<'m>(action: Action, policies: &[&'m Policy], a: &Attributes<
             Outcome::not_modelled(format!("the request's {attr} is not known")),
             Some(p.decider(Part::Rule(i))),
         )),
-        (Action::Allow, None, None) if !enforced.is_empty() => {
-            let default = enforced
-                .iter()
+        (Action::Allow, None, None) if count > 0 => {
+            let default = enforced()
                 .find(|p| p.rules.is_empty())
                 .map(|p| p.decider(Part::Whole));
             Some((Outcome::Denied, default))
@@ -258,10 +257,12 @@ mod tests {
             jwt: None,
             source_ip: None,
             remote_ip: None,
-            sni: None,
+            sni: crate::simulate::context::Sni::None,
         };
-        let list: Vec<&Policy> = policies.iter().filter(|p| p.action == action).collect();
-        let stage = stage(action, &list, &a);
+        let list: Vec<usize> = (0..policies.len())
+            .filter(|&i| policies[i].action == action)
+            .collect();
+        let stage = stage(action, policies, &list, &a);
         let end = stage.end.map(|(o, by)| (o, by.map(|d| d.to_string())));
         let step = match stage.step {
             Step::Authz {

@@ -126,7 +126,7 @@ impl Test {
                 Some(ip) => cidr.contains(ip),
                 None => return Tri::Unknown("remote.ip"),
             },
-            Test::Sni(p) => a.sni.is_some_and(|sni| p.matches(sni)),
+            Test::Sni(p) => a.sni.name().is_some_and(|sni| p.matches(&sni)),
             Test::Unknowable(attribute) => return Tri::Unknown(attribute),
         };
         Tri::from(yes)

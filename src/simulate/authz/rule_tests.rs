@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use serde_json::json;
 
 use super::*;
-use crate::simulate::context::{Headers, Payload};
+use crate::simulate::context::{Headers, Payload, Sni};
 use crate::simulate::decode::decode;
 use crate::simulate::request::Jwt;
 use crate::simulate::testing::jwt;
@@ -69,12 +69,12 @@ impl Default for Req {
 }
 
 fn eval(rule: &Rule, r: &Req) -> Tri {
-    let headers = Headers::new(
-        &r.headers
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect::<Vec<_>>(),
-    );
+    let pairs: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let headers = Headers::new(&pairs);
     let attributes = Attributes {
         host: r.host,
         method: r.method,
@@ -88,7 +88,7 @@ fn eval(rule: &Rule, r: &Req) -> Tri {
         }),
         source_ip: r.source_ip,
         remote_ip: r.remote_ip,
-        sni: r.sni,
+        sni: r.sni.map_or(Sni::None, Sni::Name),
     };
     rule.eval(&attributes)
 }

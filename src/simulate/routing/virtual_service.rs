@@ -71,7 +71,7 @@ pub(crate) struct View<'a> {
     pub method: &'a str,
     pub authority: &'a str,
     pub scheme: &'a str,
-    pub headers: &'a Headers,
+    pub headers: &'a Headers<'a>,
     pub jwt: Option<Payload<'a>>,
     /// The listener's port (a gateway server port or the destination Service port).
     pub port: u32,

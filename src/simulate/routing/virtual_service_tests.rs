@@ -50,12 +50,12 @@ impl Default for Req {
 }
 
 fn first(vs: &Compiled, r: &Req) -> Result<Option<(usize, Option<usize>)>, &'static str> {
-    let headers = Headers::new(
-        &r.headers
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect::<Vec<_>>(),
-    );
+    let pairs: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let headers = Headers::new(&pairs);
     let view = View {
         path: r.path,
         method: r.method,
