@@ -103,7 +103,13 @@ impl Mesh {
                 .clone()
                 .unwrap_or_else(|| super::routing::host::without_port(&carried.host).to_string());
             let port = redirect.port.map(|p| format!(":{p}")).unwrap_or_default();
-            let path = redirect.uri.as_deref().unwrap_or(&carried.path);
+            // Envoy's `path_redirect` keeps the request's query unless it brings its own.
+            let query = carried.path.find('?').map_or("", |i| &carried.path[i..]);
+            let path = match redirect.uri.as_deref() {
+                Some(uri) if uri.contains('?') => Cow::Borrowed(uri),
+                Some(uri) => Cow::Owned(format!("{uri}{query}")),
+                None => Cow::Borrowed(&*carried.path),
+            };
             let status = u16::try_from(redirect.status).unwrap_or(301);
             end(
                 &mut hop,

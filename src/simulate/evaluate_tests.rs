@@ -532,6 +532,8 @@ spec:
     route: [{destination: {host: api, port: {number: 8080}}}]
   - match: [{uri: {prefix: /none}}]
     redirect: {uri: /r}
+  - match: [{uri: {prefix: /own}}]
+    redirect: {uri: '/n?z=1'}
   - route: []
 ---
 apiVersion: security.istio.io/v1
@@ -561,7 +563,21 @@ spec:
         outcome(&m, &call("/none?q")),
         Outcome::Redirected {
             status: 301,
-            location: "http://api/r".into()
+            location: "http://api/r?q".into()
+        }
+    );
+    assert_eq!(
+        outcome(&m, &call("/own?a")),
+        Outcome::Redirected {
+            status: 301,
+            location: "http://api/n?z=1".into()
+        }
+    );
+    assert_eq!(
+        outcome(&m, &call("/old?y")),
+        Outcome::Redirected {
+            status: 308,
+            location: "https://api.io:8443/new?y".into()
         }
     );
     assert_eq!(
