@@ -129,10 +129,9 @@ fn encode(value: &Value) -> String {
     let bytes = value.to_string().into_bytes();
     let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
     for chunk in bytes.chunks(3) {
-        let n = chunk
-            .iter()
-            .enumerate()
-            .fold(0u32, |n, (i, b)| n | (u32::from(*b) << (16 - 8 * i)));
+        let mut word = [0u8; 4];
+        word[1..=chunk.len()].copy_from_slice(chunk);
+        let n = u32::from_be_bytes(word);
         for i in 0..4 {
             if i <= chunk.len() {
                 out.push(char::from(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize]));

@@ -192,7 +192,6 @@ pub(crate) fn stage<'m>(
             Some(p.decider(Part::Rule(i))),
         )),
         (Action::Deny, Some((p, i)), _) => Some((Outcome::Denied, Some(p.decider(Part::Rule(i))))),
-        (Action::Allow, Some(_), _) | (Action::Audit, _, _) => None,
         (_, None, Some((p, i, attr))) => Some((
             Outcome::not_modelled(format!("the request's {attr} is not known")),
             Some(p.decider(Part::Rule(i))),
@@ -302,7 +301,7 @@ mod tests {
         let mut sorted: Vec<&Policy> = all.iter().collect();
         sorted.sort_by(|x, y| x.name.cmp(&y.name));
         let owned: Vec<Policy> = sorted.into_iter().cloned().collect();
-        let (end, _, _) = run(&owned, Action::Deny, "/x");
+        let (end, notes, _) = run(&owned, Action::Deny, "/x");
         assert_eq!(
             end,
             Some((
@@ -310,6 +309,7 @@ mod tests {
                 Some("AuthorizationPolicy ns/a rules[1]".into())
             ))
         );
+        assert!(notes.is_empty(), "no policy here is a dry run: {notes:?}");
         // A DENY policy without rules matches nothing.
         let (end, _, step) = run(&owned, Action::Deny, "/z");
         assert_eq!(end, None);
@@ -412,7 +412,11 @@ mod tests {
             "[{to: [{operation: {paths: [/x]}}]}]",
             true,
         ));
-        let (end, _, _) = run(&all, Action::Custom, "/x");
+        let (end, notes, _) = run(&all, Action::Custom, "/x");
+        assert!(
+            notes.is_empty(),
+            "a dry-run CUSTOM policy is enforced: {notes:?}"
+        );
         let (outcome, by) = end.unwrap();
         assert_eq!(
             outcome,

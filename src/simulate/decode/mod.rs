@@ -128,7 +128,7 @@ fn decode_one(document: &Document, out: &mut Resources) -> Result<(), CompileErr
         Some(node) => return Err(meta.error(node, "`spec` is not an object")),
     };
     match kind {
-        "Gateway" if group == NETWORKING => out.gateways.push(networking::gateway(meta, spec)?),
+        "Gateway" => out.gateways.push(networking::gateway(meta, spec)?),
         "VirtualService" => out
             .virtual_services
             .push(networking::virtual_service(meta, spec)?),
@@ -423,6 +423,137 @@ mod tests {
         assert_eq!(labels.get("app").map(String::as_str), Some("a"));
         assert!(r.unmodelled[1].scope.is_none());
         assert_eq!(r.unmodelled[2].scope.clone().unwrap().0, "m");
+    }
+
+    #[test]
+    fn a_null_spec_is_empty_and_a_scalar_one_is_an_error() {
+        let r = one(
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec:\n",
+        )
+        .unwrap();
+        assert!(r.authorization_policies[0].rules.is_empty());
+        let r = one(
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\n",
+        )
+        .unwrap();
+        assert_eq!(r.authorization_policies.len(), 1);
+        let errors = one(
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec: 3\n",
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("`spec` is not an object"));
+        let errors = one(
+            "apiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {name: p}\nspec: {selector: 3}\n",
+        )
+        .unwrap_err();
+        assert!(errors[0].message.contains("`selector` is not an object"));
+    }
+
+    #[test]
+    fn wasm_plugins_and_gateway_api_gateways() {
+        let r = one(
+            "apiVersion: extensions.istio.io/v1alpha1\nkind: WasmPlugin\nmetadata: {name: w, namespace: ns}\n\
+             spec: {selector: {matchLabels: {app: a}}}\n---\n\
+             apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: ns}\nspec: {}\n---\n\
+             apiVersion: example.com/v1\nkind: WasmPlugin\nmetadata: {name: other}\n",
+        )
+        .unwrap();
+        assert!(r.gateways.is_empty());
+        assert_eq!(r.unmodelled.len(), 2);
+        let wasm = &r.unmodelled[0];
+        assert_eq!(wasm.meta.kind, "WasmPlugin");
+        assert_eq!(wasm.what, "runs a Wasm filter");
+        let (ns, labels) = wasm.scope.clone().unwrap();
+        assert_eq!(ns, "ns");
+        assert_eq!(labels["app"], "a");
+        assert_eq!(r.unmodelled[1].meta.kind, "KubernetesGateway");
+        assert!(r.unmodelled[1].scope.is_none());
+    }
+
+    fn meta() -> Meta {
+        Meta {
+            kind: "Kind",
+            name: "n".into(),
+            namespace: "ns".into(),
+            file: "f.yaml".into(),
+            line: 7,
+            dry_run: false,
+        }
+    }
+
+    fn node(yaml: &str) -> Node {
+        let (documents, error) = read("f.yaml", yaml);
+        assert!(error.is_none());
+        documents[0].root.clone()
+    }
+
+    /// Each helper reads its type, treats `null` as absent, and refuses another type at the
+    /// value's line.
+    #[test]
+    fn field_helpers() {
+        let m = meta();
+        let n = node(
+            "s: a\nnothing: ~\nlist: [a, b]\nmixed: [a, 1]\nmap: {k: v}\nbadmap: {k: 1}\nint: 5\nneg: -1\n\
+             big: 5000000000\nflag: true\nlate:\n  nested: 1\n",
+        );
+        assert_eq!(string(&m, &n, "s").unwrap(), Some("a"));
+        assert_eq!(string(&m, &n, "nothing").unwrap(), None);
+        assert_eq!(string(&m, &n, "missing").unwrap(), None);
+        let error = string(&m, &n, "int").unwrap_err();
+        assert_eq!(error.message, "`int` is not a string");
+        assert_eq!(error.line, 7);
+        assert_eq!(error.file, "f.yaml");
+        assert_eq!(error.resource, "Kind ns/n");
+        assert_eq!(strings(&m, &n, "list").unwrap(), ["a", "b"]);
+        assert!(strings(&m, &n, "nothing").unwrap().is_empty());
+        assert_eq!(
+            strings(&m, &n, "mixed").unwrap_err().message,
+            "an item of `mixed` is not a string"
+        );
+        assert_eq!(items(&m, &n, "s").unwrap_err().message, "`s` is not a list");
+        assert!(items(&m, &n, "nothing").unwrap().is_empty());
+        assert!(object(&m, &n, "map").unwrap().is_some());
+        assert!(object(&m, &n, "nothing").unwrap().is_none());
+        assert_eq!(
+            object(&m, &n, "list").unwrap_err().message,
+            "`list` is not an object"
+        );
+        assert_eq!(labels(&m, &n, "map").unwrap()["k"], "v");
+        assert!(labels(&m, &n, "missing").unwrap().is_empty());
+        assert_eq!(
+            labels(&m, &n, "badmap").unwrap_err().message,
+            "`badmap.k` is not a string"
+        );
+        assert_eq!(unsigned(&m, &n, "int").unwrap(), Some(5));
+        assert_eq!(unsigned(&m, &n, "nothing").unwrap(), None);
+        assert_eq!(
+            unsigned(&m, &n, "neg").unwrap_err().message,
+            "`neg` is out of range"
+        );
+        assert_eq!(
+            unsigned(&m, &n, "big").unwrap_err().message,
+            "`big` is out of range"
+        );
+        assert_eq!(
+            unsigned(&m, &n, "s").unwrap_err().message,
+            "`s` is not an integer"
+        );
+        assert_eq!(boolean(&m, &n, "flag").unwrap(), Some(true));
+        assert_eq!(boolean(&m, &n, "nothing").unwrap(), None);
+        assert_eq!(
+            boolean(&m, &n, "s").unwrap_err().message,
+            "`s` is not a boolean"
+        );
+        assert_eq!(
+            unmodelled(&n, &["nothing", "late"]),
+            Some("late".to_string())
+        );
+        assert_eq!(unmodelled(&n, &["nothing", "missing"]), None);
+        assert!(field(&n, "nothing").is_none());
+        let late = object(&m, &n, "late").unwrap().unwrap();
+        assert_eq!(string(&m, late, "nested").unwrap_err().line, 12);
+        assert_eq!(m.fail("whole").line, 7);
+        assert_eq!(m.fail("whole").to_string(), "f.yaml:7: Kind ns/n: whole");
     }
 
     #[test]
