@@ -29,8 +29,8 @@ namespace = "shop"
 labels = { app = "api" }
 service-account = "api"
 ports = [
-  { service = "api.shop.svc.cluster.local", port = 8080 },
-  { service = "api.shop.svc.cluster.local", port = 9090 },
+  { service = "api.shop.svc.cluster.local", port = 8080, target-port = 18080 },
+  { service = "api.shop.svc.cluster.local", port = 9090, target-port = 19090 },
 ]
 [[workloads]]
 name = "db"
@@ -492,7 +492,15 @@ fn tokens_across_hops() {
     };
     let request = gateway("shop.io", "/api").token(token("iss", &[], &json!({})));
     let m = mesh(&auth(true), TOPOLOGY);
-    assert_eq!(outcome(&m, &request), Outcome::Allowed);
+    let trace = eval(&m, &request);
+    assert_eq!(trace.outcome(), Some(&Outcome::Allowed));
+    assert_eq!(
+        trace.branches[0].arrivals[0]
+            .decided_by
+            .unwrap()
+            .to_string(),
+        "AuthorizationPolicy shop/api rules[0]"
+    );
     let m = mesh(&auth(false), TOPOLOGY);
     let trace = eval(&m, &request);
     assert_eq!(trace.outcome(), Some(&Outcome::Denied));
@@ -744,6 +752,11 @@ fn destination_ports() {
     let trace = eval(&m, &from("web-v1", "api:9090", "/"));
     assert_eq!(trace.branches[0].port, 9090);
     assert_eq!(trace.outcome(), Some(&Outcome::Allowed));
+    // Each Service port reaches its own container port.
+    let arrival = |trace: &Trace<'_>| trace.branches[0].arrivals[0].proxy.to_string();
+    assert_eq!(arrival(&trace), "sidecar of shop/api, port 19090");
+    let trace = eval(&m, &from("web-v1", "api:8080", "/"));
+    assert_eq!(arrival(&trace), "sidecar of shop/api, port 18080");
     let trace = eval(&m, &gateway("portless.shop.io", "/"));
     assert_eq!(trace.branches[0].port, 443);
     assert_eq!(trace.outcome(), Some(&Outcome::Unavailable { status: 503 }));
