@@ -18,6 +18,7 @@ mod readme;
 mod real;
 mod recipes;
 mod review;
+mod simulate;
 mod support;
 mod verify;
 mod webhook;
