@@ -108,7 +108,12 @@ impl<'a> Checker<'a> {
             files: files.len(),
             defaulted: documents
                 .iter()
-                .filter(|d| d.takes_default_namespace() && d.default_namespace == namespace)
+                // An IstioOperator goes to istioctl, not to kubectl's namespace.
+                .filter(|d| {
+                    d.takes_default_namespace()
+                        && d.default_namespace == namespace
+                        && !super::operator::is_operator(d)
+                })
                 .count(),
             patches,
             sources: Vec::new(),
