@@ -148,6 +148,20 @@ mod tests {
     }
 
     #[test]
+    fn only_a_kustomization_file_names_patches() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "patchesStrategicMerge: [p.yaml]\nnamespace: shop\nresources: [r.yaml]\n";
+        let kustomization = dir.path().join("kustomization.yaml");
+        let other = dir.path().join("values.yaml");
+        std::fs::write(&kustomization, text).unwrap();
+        std::fs::write(&other, text.replace("p.yaml", "q.yaml")).unwrap();
+        let layout = Layout::of(&[kustomization, other]);
+        assert!(layout.is_patch(&dir.path().join("p.yaml")));
+        assert!(!layout.is_patch(&dir.path().join("q.yaml")));
+        assert_eq!(layout.namespace(&dir.path().join("r.yaml")), Some("shop"));
+    }
+
+    #[test]
     fn paths_compare_as_written() {
         assert_eq!(
             normal(Path::new("a/./b/../c.yaml")),
