@@ -406,3 +406,113 @@ fn retries(bundle: &Bundle<'_>, out: &mut Found) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::istio::{Input, Options, Schemas, World, check};
+
+    /// `code: message` of each finding of the rules across resources in `yaml`.
+    fn findings(yaml: &str) -> Vec<String> {
+        let input = [Input {
+            name: "t.yaml",
+            text: yaml,
+        }];
+        let options = Options {
+            webhook: false,
+            world: World::Open,
+            ..Options::new(Schemas::Nothing)
+        };
+        check(&input, options)
+            .diagnostics
+            .iter()
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect()
+    }
+
+    fn gateway(namespace: &str, hosts: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {{name: edge, namespace: \
+             {namespace}}}\nspec: {{selector: {{istio: ingressgateway}}, servers: [{{port: \
+             {{number: 80, name: http, protocol: HTTP}}, hosts: {hosts}}}]}}\n---\n"
+        )
+    }
+
+    fn route(namespace: &str, gateway: &str, host: &str) -> String {
+        format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: r, \
+             namespace: {namespace}}}\nspec: {{hosts: [{host}], gateways: [{gateway}], http: \
+             [{{route: [{{destination: {{host: web.{namespace}.svc.cluster.local}}}}]}}]}}\n---\n"
+        )
+    }
+
+    #[test]
+    fn a_bare_gateway_name_of_another_namespace_is_named() {
+        let found =
+            findings(&(gateway("istio-system", "[\"*\"]") + &route("shop", "edge", "a.com")));
+        assert_eq!(
+            found,
+            [
+                "unknown-gateway: Gateway shop/edge is not defined; the files define \
+                 istio-system/edge: name it with its namespace (`istio-system/edge`)"
+            ]
+        );
+    }
+
+    #[test]
+    fn server_hosts_admit_the_namespaces_they_name() {
+        let mismatch = |gateway_ns: &str, hosts: &str, route_ns: &str| {
+            let bound = format!("{gateway_ns}/edge");
+            findings(&(gateway(gateway_ns, hosts) + &route(route_ns, &bound, "a.com")))
+                .iter()
+                .any(|f| f.starts_with("gateway-host-mismatch"))
+        };
+        assert!(
+            !mismatch("shop", "[\"./a.com\"]", "shop"),
+            "`.` is the Gateway's namespace"
+        );
+        assert!(
+            mismatch("edge", "[\"./a.com\"]", "shop"),
+            "`.` is not the route's"
+        );
+        assert!(!mismatch("edge", "[\"shop/a.com\"]", "shop"));
+        assert!(mismatch("edge", "[\"other/a.com\"]", "shop"));
+        assert!(!mismatch("edge", "[\"*/a.com\"]", "shop"));
+    }
+
+    #[test]
+    fn a_gateway_route_that_keeps_a_subset_where_the_mesh_also_routes_plainly_is_fine() {
+        let mesh = |plain: bool| {
+            let extra = if plain {
+                ", {destination: {host: web.shop.svc.cluster.local}}"
+            } else {
+                ""
+            };
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: web, \
+                 namespace: shop}}\nspec: {{hosts: [web.shop.svc.cluster.local], http: [{{route: \
+                 [{{destination: {{host: web.shop.svc.cluster.local, subset: v1}}}}{extra}]}}]}}\n---\n"
+            )
+        };
+        let ingress = |subset_too: bool| {
+            let extra = if subset_too {
+                ", {destination: {host: web.shop.svc.cluster.local, subset: v1}}"
+            } else {
+                ""
+            };
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: in, \
+                 namespace: shop}}\nspec: {{hosts: [a.com], gateways: [edge], http: [{{route: \
+                 [{{destination: {{host: web.shop.svc.cluster.local}}}}{extra}]}}]}}\n---\n"
+            )
+        };
+        let warned = |plain: bool, subset_too: bool| {
+            findings(&(gateway("shop", "[\"*\"]") + &mesh(plain) + &ingress(subset_too)))
+                .iter()
+                .any(|f| f.starts_with("ingress-bypasses-subsets"))
+        };
+        assert!(warned(false, false));
+        assert!(warned(true, false));
+        assert!(warned(false, true));
+        assert!(!warned(true, true));
+    }
+}
