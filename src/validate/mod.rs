@@ -60,7 +60,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let control_plane = checker.control_plane(&raw.control_plane);
     let regions = checker.regions(&raw.regions);
     let budgets = checker.retry_budgets(&raw.retry_budgets);
-    let security = checker.security(&raw.security);
+    let security = checker.security(raw);
     let telemetry = checker.telemetry(&raw.telemetry);
     let services = checker.services(raw, &budgets);
     let external_services = checker.external_services(&raw.external_services, &budgets);
