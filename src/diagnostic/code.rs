@@ -171,6 +171,8 @@ registry! {
         UnusedOptIn = "unused-opt-in", Warning, Profile;
         /// a gateway host `*`, which accepts any Host header
         WildcardGatewayHost = "wildcard-gateway-host", Warning, Profile;
+        /// two gateway hosts of which one covers the other, which istiod refuses in the gateway's VirtualService
+        OverlappingGatewayHosts = "overlapping-gateway-hosts", Error, Profile;
         /// a header name that is not a lower-case HTTP token
         InvalidHeaderName = "invalid-header-name", Error, Profile;
         /// a header value (or short text) with characters Envoy or meshc refuse

@@ -12,6 +12,7 @@ mod control_plane;
 mod edge;
 mod expansion;
 mod fields;
+mod hosts;
 mod re2;
 mod release;
 mod routing;
@@ -68,6 +69,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let tenancy = checker.tenancy(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
+    checker.gateway_host_overlaps(raw);
     checker.overlapping_selectors(raw);
     if let Some(mesh) = &mesh {
         checker.release_features(raw, mesh.istio_version);

@@ -3,7 +3,7 @@
 //! formats, list uniqueness, `oneOf`/`anyOf`/`allOf`/`not`, and every CEL rule at its node.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Additional, Schema, Type};
 use crate::diagnostic::Path;
@@ -609,7 +609,31 @@ fn same(a: &Value, b: &Value) -> bool {
     #[allow(clippy::cast_precision_loss, clippy::float_cmp)]
     match (a, b) {
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => *x as f64 == *y,
-        _ => canonical(a) == canonical(b),
+        _ => identical(a, b),
+    }
+}
+
+/// Whether the two values have one [`canonical`] text, without writing it: enums compare every
+/// value of a document with their choices.
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(&x.value, &y.value))
+        }
+        // Keys are unique (the reader refuses a repeated one), so equal sizes and every entry
+        // found are the same sorted entries.
+        (Value::Map(x), Value::Map(y)) => {
+            let y: HashMap<&str, &Value> = y.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, x)| y.get(key.as_str()).is_some_and(|y| identical(&x.value, y)))
+        }
+        (Value::Float(_), Value::Float(_)) => canonical(a) == canonical(b),
+        _ => false,
     }
 }
 
