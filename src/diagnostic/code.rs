@@ -185,11 +185,11 @@ registry! {
         InvalidPath = "invalid-path", Error, Profile;
         /// an HTTP method that is not a standard upper-case method
         InvalidMethod = "invalid-method", Error, Profile;
-        /// a CORS origin regex that RE2 refuses or reads differently
+        /// a regex that istiod (Go's RE2 parser) refuses, Envoy's RE2 would not load, or RE2 reads differently
         InvalidRegex = "invalid-regex", Error, Profile;
         /// a CPU or memory value that is not a Kubernetes quantity
         InvalidQuantity = "invalid-quantity", Error, Profile;
-        /// a CORS origin that is not `*` or an `http(s)://` origin
+        /// a CORS origin that is not `*` or an `http(s)://` origin, or a JWT URL that Go's `net/url` (istiod) refuses or that names no single DNS host
         InvalidUrl = "invalid-url", Error, Profile;
         /// an Istio version meshc cannot target (before 1.17, or not a version)
         UnsupportedIstioVersion = "unsupported-istio-version", Error, Profile;

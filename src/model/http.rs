@@ -2,7 +2,7 @@
 
 use super::Invalid;
 use super::names::string_newtype;
-use crate::istio::vocab::RETRY_ON;
+use crate::istio::vocab::{JwksUriError, RETRY_ON, parse_jwks_uri};
 
 string_newtype!(
     /// A lower-case HTTP header name (an RFC 7230 token). Envoy lower-cases header names, so a
@@ -27,9 +27,18 @@ string_newtype!(
     RetryOn
 );
 string_newtype!(
-    /// An `https://` URL.
+    /// An `https://` URL of one server: a JWT issuer or JWKS URI.
     HttpsUrl
 );
+
+/// Why a JWT issuer or JWKS URI was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UrlRefusal {
+    /// A scheme other than `https`: keys and tokens must come over TLS.
+    NotHttps(Invalid),
+    /// Not a URL Go reads, or not one that names a single server.
+    Invalid(Invalid),
+}
 
 impl HeaderName {
     /// Checks a header name.
@@ -190,28 +199,66 @@ impl RetryOn {
 }
 
 impl HttpsUrl {
-    /// Checks an `https://host[:port]/path` URL.
-    pub fn parse(text: &str) -> Result<Self, Invalid> {
-        let Some(rest) = text.strip_prefix("https://") else {
-            return Err(Invalid::new(format!(
-                "`{text}` is not an https:// URL; tokens and keys must come over TLS"
-            )));
-        };
-        let authority = rest.split('/').next().unwrap_or("");
-        let host = authority.rsplit_once(':').map_or(authority, |(h, port)| {
-            if port.bytes().all(|b| b.is_ascii_digit()) && !port.is_empty() {
-                h
-            } else {
-                authority
+    /// A JWT issuer, held for now to the rule of a JWKS URI (an issuer is only compared with a
+    /// token's `iss` claim, never fetched).
+    pub fn issuer(text: &str) -> Result<Self, UrlRefusal> {
+        Self::jwks_uri(text)
+    }
+
+    /// A JWKS URI: one istiod accepts (`security.ParseJwksURI`: Go's `url.Parse`, a port that
+    /// fits an `int`), and meshc's own rule for a URL Envoy fetches signing keys from: `https`,
+    /// a DNS host name, not a wildcard, no user information, a port from 1 to 65535, and only
+    /// the printable ASCII a URL may hold unescaped.
+    pub fn jwks_uri(text: &str) -> Result<Self, UrlRefusal> {
+        let invalid = |why: String| Err(UrlRefusal::Invalid(Invalid::new(why)));
+        let jwks = match parse_jwks_uri(text) {
+            Ok(jwks) => jwks,
+            Err(JwksUriError::Scheme(_)) => {
+                return Err(UrlRefusal::NotHttps(Invalid::new(format!(
+                    "`{text}` is not an https:// URL; tokens and keys must come over TLS"
+                ))));
             }
-        });
-        let path_ok = rest[authority.len()..]
-            .chars()
-            .all(|c| ('!'..='~').contains(&c) && !"\"'\\<>`{}|^".contains(c));
-        if super::Host::parse(host).is_err() || !path_ok {
-            return Err(Invalid::new(format!(
+            Err(error) => return invalid(format!("istiod refuses the URL: {error}")),
+        };
+        let url = &jwks.url;
+        if url.scheme != "https" {
+            return Err(UrlRefusal::NotHttps(Invalid::new(format!(
+                "`{text}` is not an https:// URL; tokens and keys must come over TLS"
+            ))));
+        }
+        let host = url.hostname();
+        if host.is_empty() {
+            return invalid(format!("`{text}` has no host: write https://host/path"));
+        }
+        if url.user.is_some() {
+            return invalid(format!(
+                "`{text}` holds user information (`user@`): keys come from a server, and \
+                 credentials in a URL end up in every proxy's configuration"
+            ));
+        }
+        if host.starts_with('*') {
+            return invalid(format!(
+                "`{text}` has a wildcard host: a JWKS URI names the one server the keys come from"
+            ));
+        }
+        if url.host.starts_with('[') || super::Host::parse(host).is_err() {
+            return invalid(format!(
                 "`{text}` is not a URL: expected https://host/path with a DNS host"
-            )));
+            ));
+        }
+        if url.host.ends_with(':') || !(1..=65535).contains(&jwks.port) {
+            return invalid(format!(
+                "`{text}` has the port `{}`: write one from 1 to 65535, or none for 443",
+                url.port()
+            ));
+        }
+        if let Some(c) = text
+            .chars()
+            .find(|c| !('!'..='~').contains(c) || "\"'\\<>`{}|^".contains(*c))
+        {
+            return invalid(format!(
+                "`{text}` holds {c:?}, which a URL must percent-encode"
+            ));
         }
         Ok(Self(text.to_string()))
     }
@@ -270,15 +317,97 @@ mod tests {
 
     #[test]
     fn https_urls() {
-        assert!(HttpsUrl::parse("https://auth.example.com/.well-known/jwks.json").is_ok());
-        assert!(HttpsUrl::parse("https://auth.example.com:8443").is_ok());
-        for bad in [
-            "http://a.com",
-            "https://",
-            "https://a b",
-            "https://a.com/\"x",
+        for good in [
+            "https://auth.example.com/.well-known/jwks.json",
+            "https://auth.example.com:8443",
+            "https://auth.example.com:1/x",
+            "https://auth.example.com:65535/x",
+            "https://auth.example.com?tenant=a",
+            "HTTPS://auth.example.com/x",
+            "https://auth.example.com/a%20b",
         ] {
-            assert!(HttpsUrl::parse(bad).is_err(), "{bad:?}");
+            assert!(
+                HttpsUrl::jwks_uri(good).is_ok(),
+                "{good}: {:?}",
+                HttpsUrl::jwks_uri(good)
+            );
+            assert!(HttpsUrl::issuer(good).is_ok(), "{good}");
+        }
+        let refusal = |text: &str| match HttpsUrl::jwks_uri(text) {
+            Ok(_) => "accepted".to_string(),
+            Err(UrlRefusal::NotHttps(why)) => format!("not-https: {}", why.reason()),
+            Err(UrlRefusal::Invalid(why)) => format!("invalid: {}", why.reason()),
+        };
+        for (text, expected) in [
+            (
+                "http://a.com",
+                "not-https: `http://a.com` is not an https:// URL",
+            ),
+            (
+                "ftp://a.com",
+                "not-https: `ftp://a.com` is not an https:// URL",
+            ),
+            (
+                "a.com/jwks",
+                "not-https: `a.com/jwks` is not an https:// URL",
+            ),
+            (
+                "https://a.com/%zz",
+                r#"invalid: istiod refuses the URL: parse "https://a.com/%zz": invalid URL escape "%zz""#,
+            ),
+            (
+                "https://a b",
+                r#"invalid: istiod refuses the URL: parse "https://a b": invalid character " " in host name"#,
+            ),
+            (
+                "https://a.com:99999999999999999999/",
+                "invalid: istiod refuses the URL: strconv.Atoi",
+            ),
+            ("https://", "invalid: `https://` has no host"),
+            ("https:///jwks", "invalid: `https:///jwks` has no host"),
+            ("https:a.com", "invalid: `https:a.com` has no host"),
+            (
+                "https://user@a.com/",
+                "invalid: `https://user@a.com/` holds user information",
+            ),
+            ("https://*", "invalid: `https://*` has a wildcard host"),
+            (
+                "https://*.example.com/jwks.json",
+                "invalid: `https://*.example.com/jwks.json` has a wildcard host",
+            ),
+            (
+                "https://[::1]/jwks",
+                "invalid: `https://[::1]/jwks` is not a URL: expected https://host/path with a DNS host",
+            ),
+            (
+                "https://1.2.3.4/jwks",
+                "invalid: `https://1.2.3.4/jwks` is not a URL",
+            ),
+            (
+                "https://a_b.com/",
+                "invalid: `https://a_b.com/` is not a URL",
+            ),
+            (
+                "https://a.com:0/",
+                "invalid: `https://a.com:0/` has the port `0`",
+            ),
+            (
+                "https://a.com:65536/",
+                "invalid: `https://a.com:65536/` has the port `65536`",
+            ),
+            (
+                "https://a.com:/",
+                "invalid: `https://a.com:/` has the port ``",
+            ),
+            (
+                "https://a.com/\"x",
+                "invalid: `https://a.com/\"x` holds '\"'",
+            ),
+            ("https://a.com/é", "invalid: `https://a.com/é` holds 'é'"),
+            ("https://a.com/ x", "invalid: `https://a.com/ x` holds ' '"),
+        ] {
+            let got = refusal(text);
+            assert!(got.starts_with(expected), "{text}: {got}");
         }
     }
 }

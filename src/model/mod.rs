@@ -14,7 +14,7 @@ pub use choices::{
     LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
 };
 pub use duration::{Duration, DurationError};
-pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn};
+pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn, UrlRefusal};
 pub use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
 };

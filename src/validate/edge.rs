@@ -3,6 +3,7 @@
 use super::Checker;
 use super::routing::{Budgets, RoutePolicy};
 use crate::diagnostic::{Code, Diagnostic};
+use crate::istio::vocab::re2::{self, EnvoyRefusal};
 use crate::model::{
     ControlPlane, Cors, ExternalService, Gateway, GatewayRoute, Port, RateLimit, TlsOrigination,
     TlsVersion,
@@ -14,6 +15,25 @@ use crate::profile::raw::{
 
 /// Most requests a rate-limit bucket may hold; Envoy's token bucket is a uint32.
 const MAX_RATE: i64 = 1_000_000;
+
+/// The help of a regular expression that Go refuses or RE2 reads otherwise.
+const RE2_SYNTAX: &str = "Istio uses RE2 syntax: no look-around, no back-references";
+
+/// The help of a regular expression istiod accepts and Envoy would not load.
+fn envoy_help(refusal: &EnvoyRefusal) -> &'static str {
+    match refusal {
+        EnvoyRefusal::RepeatCount { .. } => {
+            "RE2 multiplies nested counts even inside `{0}`: drop the `{0}` part"
+        }
+        EnvoyRefusal::ProgramTooLarge { .. } => {
+            "Envoy would reject the whole route configuration: repeat less, or a shorter part"
+        }
+        EnvoyRefusal::UnicodeName { .. } | EnvoyRefusal::UnboundedProgram { .. } => {
+            "an Origin header is ASCII (browsers send host names as punycode): write the class \
+             in ASCII, such as `[a-z]`"
+        }
+    }
+}
 
 impl Checker {
     /// `[gateway]`; `Some(None)` when there is none, `None` when it is invalid.
@@ -286,34 +306,34 @@ impl Checker {
         })
     }
 
-    /// A regular expression as Istio checks it: it compiles, and is at most 1024 characters.
+    /// A regular expression that istiod accepts (Go's `regexp.Compile`, at most 1024 bytes),
+    /// Envoy loads (RE2's names, counts and program size) and RE2 reads as other engines do.
     pub(super) fn regex(&mut self, raw: &Sp<String>) -> Option<()> {
         let text = raw.as_str();
         let compiles =
             |problem: &str| format!("the regular expression does not compile: {problem}");
-        let message = if text.is_empty() {
-            Some(compiles("it is empty"))
-        } else if text.len() > 1024 {
-            Some(compiles("it is longer than 1024 characters"))
-        } else if let Err(error) = regex::RegexBuilder::new(text).size_limit(1 << 20).build() {
-            let text = error.to_string();
-            let last = text.lines().last().unwrap_or("").trim();
-            Some(compiles(last.trim_start_matches("error: ")))
+        let (message, help) = if text.is_empty() {
+            (compiles("it is empty"), RE2_SYNTAX)
+        } else if text.len() > re2::MAX_LENGTH {
+            (compiles("it is longer than 1024 characters"), RE2_SYNTAX)
         } else {
-            super::re2::difference(text).map(|problem| {
-                format!("the regular expression means something else to RE2: {problem}")
-            })
-        };
-        match message {
-            Some(message) => {
-                self.report(
-                    Diagnostic::new(Code::InvalidRegex, raw.span(), message)
-                        .help("Istio uses RE2 syntax: no look-around, no back-references"),
-                );
-                None
+            match re2::parse(text) {
+                Err(error) => (compiles(&error.to_string()), RE2_SYNTAX),
+                Ok(regex) => match (regex.envoy_refusal(), regex.surprise()) {
+                    (Some(refusal), _) => (
+                        format!("Envoy's RE2 would not load the regular expression: {refusal}"),
+                        envoy_help(refusal),
+                    ),
+                    (None, Some(surprise)) => (
+                        format!("the regular expression means something else to RE2: {surprise}"),
+                        RE2_SYNTAX,
+                    ),
+                    (None, None) => return Some(()),
+                },
             }
-            None => Some(()),
-        }
+        };
+        self.report(Diagnostic::new(Code::InvalidRegex, raw.span(), message).help(help));
+        None
     }
 
     /// `[external-services]`.

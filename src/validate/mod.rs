@@ -13,7 +13,6 @@ mod edge;
 mod expansion;
 mod fields;
 mod hosts;
-mod re2;
 mod release;
 mod routing;
 mod security;

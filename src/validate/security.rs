@@ -6,7 +6,7 @@ use std::ops::Range;
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    HttpsUrl, Jwt, MtlsMode, MtlsScope, OutboundTraffic, Security, Tenancy, Tenant,
+    HttpsUrl, Jwt, MtlsMode, MtlsScope, OutboundTraffic, Security, Tenancy, Tenant, UrlRefusal,
 };
 use crate::profile::Sp;
 use crate::profile::raw::{InsecureOptIn, PathNormalization, RawJwt, RawProfile};
@@ -163,8 +163,8 @@ impl Checker {
 
     fn jwt(&mut self, raw: &Sp<RawJwt>) -> Option<Jwt> {
         let jwt = &raw.value;
-        let issuer = self.parsed(&jwt.issuer, Code::JwtUrlNotHttps, HttpsUrl::parse);
-        let jwks_uri = self.parsed(&jwt.jwks_uri, Code::JwtUrlNotHttps, HttpsUrl::parse);
+        let issuer = self.jwt_url(&jwt.issuer, HttpsUrl::issuer);
+        let jwks_uri = self.jwt_url(&jwt.jwks_uri, HttpsUrl::jwks_uri);
         let audiences = if self.non_empty(&jwt.audiences, "`audiences`") {
             self.each(&jwt.audiences.value, |c, audience| {
                 c.text(
@@ -187,6 +187,22 @@ impl Checker {
             audiences: audiences?,
             require_token: jwt.require_token.as_ref().is_none_or(|r| r.value),
         })
+    }
+
+    /// A JWT issuer or JWKS URI: `jwt-url-not-https` for another scheme, `invalid-url` for what
+    /// is not a URL of one server.
+    fn jwt_url(
+        &mut self,
+        raw: &Sp<String>,
+        parse: fn(&str) -> Result<HttpsUrl, UrlRefusal>,
+    ) -> Option<HttpsUrl> {
+        let (code, why) = match parse(raw.as_str()) {
+            Ok(url) => return Some(url),
+            Err(UrlRefusal::NotHttps(why)) => (Code::JwtUrlNotHttps, why),
+            Err(UrlRefusal::Invalid(why)) => (Code::InvalidUrl, why),
+        };
+        self.report(Diagnostic::new(code, raw.span(), why.reason().to_string()));
+        None
     }
 
     /// `[tenancy]` and `[tenants]`; `Some(None)` when there are no tenants.

@@ -2,7 +2,7 @@
 //! is Go's `time.ParseDuration`, `url()`/`isURL()` are Go's `net/url.ParseRequestURI`,
 //! `int(string)` is `strconv.ParseInt(s, 10, 64)`, `substring()` is cel-go's ext strings.
 
-use crate::istio::vocab::{GoDurationError, parse_go_nanos};
+use crate::istio::vocab::{GoDurationError, parse_go_nanos, url};
 
 /// Go's `time.ParseDuration`: nanoseconds, or Go's error message.
 pub fn parse_duration(text: &str) -> Result<i64, String> {
@@ -68,155 +68,12 @@ pub(super) fn substring(text: &str, start: i64, end: Option<i64>) -> Result<Stri
     Ok(chars[start..end].iter().collect())
 }
 
-/// Go's `net/url.ParseRequestURI`: the lower-cased scheme, or Go's error.
+/// Go's `net/url.ParseRequestURI`: the lower-cased scheme, or Go's error (`parse "…": …`, as
+/// the library's `%v` prints it).
 pub(super) fn parse_request_uri(raw: &str) -> Result<String, String> {
-    if raw.bytes().any(|b| b < 0x20 || b == 0x7f) {
-        return Err("net/url: invalid control character in URL".to_string());
-    }
-    if raw.is_empty() {
-        return Err("empty url".to_string());
-    }
-    if raw == "*" {
-        return Ok(String::new());
-    }
-    let (scheme, rest) = scheme_of(raw)?;
-    let scheme = scheme.to_ascii_lowercase();
-    let rest = if rest.ends_with('?') && rest.matches('?').count() == 1 {
-        &rest[..rest.len() - 1]
-    } else {
-        rest.split_once('?').map_or(rest, |(before, _)| before)
-    };
-    if !rest.starts_with('/') {
-        if !scheme.is_empty() {
-            return Ok(scheme);
-        }
-        return Err("invalid URI for request".to_string());
-    }
-    let mut path = rest;
-    if !scheme.is_empty()
-        && let Some(after) = rest.strip_prefix("//")
-    {
-        let (authority, remainder) = match after.find('/') {
-            Some(at) => (&after[..at], &after[at..]),
-            None => (after, ""),
-        };
-        authority_ok(authority)?;
-        path = remainder;
-    }
-    unescape(path, Mode::Path)?;
-    Ok(scheme)
-}
-
-fn scheme_of(raw: &str) -> Result<(&str, &str), String> {
-    for (i, c) in raw.bytes().enumerate() {
-        match c {
-            b'a'..=b'z' | b'A'..=b'Z' => {}
-            b'0'..=b'9' | b'+' | b'-' | b'.' => {
-                if i == 0 {
-                    return Ok(("", raw));
-                }
-            }
-            b':' => {
-                if i == 0 {
-                    return Err("missing protocol scheme".to_string());
-                }
-                return Ok((&raw[..i], &raw[i + 1..]));
-            }
-            _ => return Ok(("", raw)),
-        }
-    }
-    Ok(("", raw))
-}
-
-fn authority_ok(authority: &str) -> Result<(), String> {
-    let (userinfo, host) = match authority.rfind('@') {
-        Some(at) => (Some(&authority[..at]), &authority[at + 1..]),
-        None => (None, authority),
-    };
-    host_ok(host)?;
-    if let Some(userinfo) = userinfo {
-        let valid = userinfo
-            .bytes()
-            .all(|c| c.is_ascii_alphanumeric() || b"-._:~!$&'()*+,;=%@".contains(&c));
-        if !valid {
-            return Err("net/url: invalid userinfo".to_string());
-        }
-        unescape(userinfo, Mode::Path)?;
-    }
-    Ok(())
-}
-
-fn host_ok(host: &str) -> Result<(), String> {
-    let port_ok = |port: &str| {
-        port.is_empty() || (port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit()))
-    };
-    if host.starts_with('[') {
-        let Some(close) = host.rfind(']') else {
-            return Err("missing ']' in host".to_string());
-        };
-        let port = &host[close + 1..];
-        if !port_ok(port) {
-            return Err(format!("invalid port {} after host", go_quote(port)));
-        }
-        if let Some(zone) = host[..close].find("%25") {
-            unescape(&host[..zone], Mode::Host)?;
-            unescape(&host[zone..close], Mode::Zone)?;
-            unescape(&host[close..], Mode::Host)?;
-            return Ok(());
-        }
-    } else if let Some(colon) = host.rfind(':') {
-        let port = &host[colon..];
-        if !port_ok(port) {
-            return Err(format!("invalid port {} after host", go_quote(port)));
-        }
-    }
-    unescape(host, Mode::Host)
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Path,
-    Host,
-    Zone,
-}
-
-/// Go's `shouldEscape(c, encodeHost)`.
-fn escaped_in_host(c: u8) -> bool {
-    !(c.is_ascii_alphanumeric() || b"!$&'()*+,;=:[]<>\"-_.~".contains(&c))
-}
-
-/// The checks of Go's `net/url.unescape`.
-fn unescape(s: &str, mode: Mode) -> Result<(), String> {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let escape = &s[i..s.len().min(i + 3)];
-            let hex = |at: usize| bytes.get(at).is_some_and(u8::is_ascii_hexdigit);
-            if i + 2 >= bytes.len() || !hex(i + 1) || !hex(i + 2) {
-                return Err(format!("invalid URL escape {}", go_quote(escape)));
-            }
-            let high = (bytes[i + 1] as char).to_digit(16).unwrap_or(0);
-            let low = (bytes[i + 2] as char).to_digit(16).unwrap_or(0);
-            let value = u8::try_from(high * 16 + low).unwrap_or(0);
-            if escape != "%25"
-                && ((mode == Mode::Host && high < 8)
-                    || (mode == Mode::Zone && value != b' ' && escaped_in_host(value)))
-            {
-                return Err(format!("invalid URL escape {}", go_quote(escape)));
-            }
-            i += 3;
-            continue;
-        }
-        if mode != Mode::Path && bytes[i] < 0x80 && escaped_in_host(bytes[i]) {
-            return Err(format!(
-                "invalid character {} in host name",
-                go_quote(&s[i..=i])
-            ));
-        }
-        i += 1;
-    }
-    Ok(())
+    url::parse_request_uri(raw)
+        .map(|url| url.scheme)
+        .map_err(|error| error.to_string())
 }
 
 #[cfg(test)]

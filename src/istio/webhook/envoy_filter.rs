@@ -5,6 +5,7 @@ use super::decode::{Msg, Report};
 use super::go::q;
 use super::regex::compile_error;
 use super::scope::alpha_selector_findings;
+use crate::istio::vocab::re2::MAX_LENGTH;
 
 /// The objects a patch applies to.
 pub(super) const APPLY_TO: &[&str] = &[
@@ -151,7 +152,7 @@ fn check_patch(r: Report<'_>, entry: &Msg<'_>) {
     }
     let proxy = matched.sub("proxy");
     let version = proxy.str("proxyVersion");
-    if version.chars().count() > 1024 {
+    if version.len() > MAX_LENGTH {
         r.warning(
             &proxy.at("proxyVersion"),
             "Envoy filter: proxyVersion match exceeds 1024 characters and will be ignored",
@@ -159,7 +160,7 @@ fn check_patch(r: Report<'_>, entry: &Msg<'_>) {
     } else if let Some(why) = compile_error(version).filter(|_| !version.is_empty()) {
         r.error(
             &proxy.at("proxyVersion"),
-            format!("Envoy filter: invalid regex for proxy version, [error parsing regexp: {why}]"),
+            format!("Envoy filter: invalid regex for proxy version, [{why}]"),
         );
         return;
     }

@@ -6,9 +6,9 @@ use serde_json::Value;
 
 use super::decode::{Msg, Report};
 use super::durations::check_duration;
-use super::go::q;
 use super::headers::is_strict_header_name;
 use super::scope::{check_policy_target, check_workload_selector};
+use crate::istio::vocab::parse_jwks_uri;
 
 /// The rules of a RequestAuthentication.
 pub(super) fn check(r: Report<'_>, spec: &Msg<'_>) {
@@ -101,138 +101,9 @@ fn check_jwt_rule(r: Report<'_>, rule: &Msg<'_>) {
     }
 }
 
-/// `security.ParseJwksURI`: a URL Go parses, with the scheme `http` or `https`.
+/// `security.ParseJwksURI`: a URL Go's `url.Parse` reads, with the scheme `http` or `https`.
 fn jwks_uri_error(uri: &str) -> Option<String> {
-    let raw = uri.split('#').next().unwrap_or("");
-    if raw.starts_with(':') {
-        return Some(format!("parse {}: missing protocol scheme", q(uri)));
-    }
-    let scheme = scheme_of(raw)
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    if scheme != "http" && scheme != "https" {
-        return Some(format!("URI scheme {} is not supported", q(&scheme)));
-    }
-    request_uri_error(raw).map(|e| format!("parse {}: {e}", q(uri)))
-}
-
-/// The scheme of a URL: a letter, then letters, digits, `+`, `-` or `.`, then `:`.
-fn scheme_of(raw: &str) -> Option<&str> {
-    let (scheme, _) = raw.split_once(':')?;
-    let mut chars = scheme.chars();
-    let valid = chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'));
-    valid.then_some(scheme)
-}
-
-/// Why Go's `net/url.ParseRequestURI` refuses an absolute `http(s)` URL, or `None`.
-fn request_uri_error(raw: &str) -> Option<String> {
-    if raw.chars().any(|c| c < ' ' || c == '\u{7f}') {
-        return Some("net/url: invalid control character in URL".to_string());
-    }
-    let (_, rest) = raw.split_once(':')?;
-    let rest = rest.split_once('?').map_or(rest, |(before, _)| before);
-    // An opaque URL (`http:x`) parses; so does a path without an authority.
-    let Some(after_slashes) = rest.strip_prefix("//") else {
-        return if rest.starts_with('/') {
-            unescape_error(rest, Escape::Path)
-        } else {
-            None
-        };
-    };
-    let (authority, path) = match after_slashes.split_once('/') {
-        Some((authority, path)) => (authority, Some(path)),
-        None => (after_slashes, None),
-    };
-    let (userinfo, host) = match authority.rsplit_once('@') {
-        Some((userinfo, host)) => (Some(userinfo), host),
-        None => (None, authority),
-    };
-    let port = if host.starts_with('[') {
-        let Some(close) = host.rfind(']') else {
-            return Some("missing ']' in host".to_string());
-        };
-        &host[close + 1..]
-    } else {
-        host.rfind(':').map_or("", |i| &host[i..])
-    };
-    let numeric = port.starts_with(':') && port[1..].bytes().all(|b| b.is_ascii_digit());
-    if !(port.is_empty() || numeric) {
-        return Some(format!("invalid port {} after host", q(port)));
-    }
-    let zone = if host.starts_with('[') {
-        host.find("%25")
-    } else {
-        None
-    };
-    let host_error = match (zone, host.rfind(']')) {
-        (Some(zone), Some(close)) if zone < close => unescape_error(&host[..zone], Escape::Host)
-            .or_else(|| unescape_error(&host[zone..close], Escape::Zone))
-            .or_else(|| unescape_error(&host[close..], Escape::Host)),
-        _ => unescape_error(host, Escape::Host),
-    };
-    if host_error.is_some() {
-        return host_error;
-    }
-    if let Some(userinfo) = userinfo {
-        let allowed = |c: char| c.is_ascii_alphanumeric() || "-._:~!$&'()*+,;=%@".contains(c);
-        if !userinfo.chars().all(allowed) {
-            return Some("net/url: invalid userinfo".to_string());
-        }
-        if let Some(e) = unescape_error(userinfo, Escape::Path) {
-            return Some(e);
-        }
-    }
-    path.and_then(|path| unescape_error(path, Escape::Path))
-}
-
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Escape {
-    Path,
-    Host,
-    Zone,
-}
-
-/// Whether Go escapes `c` in a host (`shouldEscape(c, encodeHost)`).
-fn escaped_in_host(c: char) -> bool {
-    !(c.is_ascii_alphanumeric() || "!$&'()*+,;=:[]<>\"-_.~".contains(c))
-}
-
-/// The checks of Go's `net/url` unescape for a path, a host or an IPv6 zone.
-fn unescape_error(s: &str, mode: Escape) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let escape = s.get(i..(i + 3).min(s.len())).unwrap_or("%");
-            let hex = escape
-                .get(1..)
-                .filter(|h| h.len() == 2 && h.bytes().all(|b| b.is_ascii_hexdigit()));
-            let Some(hex) = hex else {
-                return Some(format!("invalid URL escape {}", q(escape)));
-            };
-            let value = u8::from_str_radix(hex, 16).unwrap_or(0);
-            let refused = match mode {
-                Escape::Host => value < 0x80 && hex.as_bytes()[0] < b'8',
-                Escape::Zone => value != b' ' && escaped_in_host(char::from(value)),
-                Escape::Path => false,
-            };
-            if refused && escape != "%25" {
-                return Some(format!("invalid URL escape {}", q(escape)));
-            }
-            i += 3;
-            continue;
-        }
-        let c = char::from(bytes[i]);
-        if mode != Escape::Path && bytes[i] < 0x80 && escaped_in_host(c) {
-            return Some(format!(
-                "invalid character {} in host name",
-                q(&c.to_string())
-            ));
-        }
-        i += 1;
-    }
-    None
+    parse_jwks_uri(uri).err().map(|error| error.to_string())
 }
 
 /// An inline JWK set, checked the way lestrrat-go/jwx parses one (JSON, `kty` and the members
@@ -306,6 +177,10 @@ mod tests {
                 jwks_uri_error(uri)
             );
         }
+        assert_eq!(
+            jwks_uri_error("https://a.com/%zz").as_deref(),
+            Some(r#"parse "https://a.com/%zz": invalid URL escape "%zz""#)
+        );
     }
 
     #[test]
