@@ -8,8 +8,21 @@
 /// retry budget each (the benchmark's largest size) take about 9.5 MiB.
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Largest YAML file `meshc verify` reads.
+/// Largest YAML file `meshc verify` and `meshc diff` read (and CRD file `--crds` reads).
 pub const MAX_YAML_BYTES: usize = 256 * 1024 * 1024;
+
+/// Deepest nesting of lists and mappings in a YAML document (Istio's CRDs need 29 levels, a
+/// rendered file 10). The reader refuses a deeper document before building it, so that no walk
+/// of a tree, nor dropping one, recurses deeper than this.
+pub const MAX_YAML_DEPTH: usize = 128;
+
+/// Most values a YAML stream may hold, aliases expanded.
+pub const MAX_YAML_VALUES: usize = 20_000_000;
+
+/// Most bytes that aliases may copy in one YAML stream, counted as the tree they expand to
+/// takes in memory (each value's own size, its string and its key): a "billion laughs" of few
+/// values and long strings stops here as surely as one of many small values.
+pub const MAX_YAML_ALIAS_BYTES: usize = 64 * 1024 * 1024;
 
 /// Deepest nesting of tables and arrays, counted by the TOML reader, which refuses deeper
 /// documents before building them (a profile needs 6 levels).
@@ -61,5 +74,25 @@ pub const ALL: &[(&str, usize, &str)] = &[
         MAX_GENERATED,
         "tenant rules and paths over all services, plus gateway routes times their service's \
          routes, plus region subsets and routes",
+    ),
+    (
+        "YAML file size",
+        MAX_YAML_BYTES,
+        "bytes of one YAML file `verify`, `diff` or `--crds` reads",
+    ),
+    (
+        "YAML nesting",
+        MAX_YAML_DEPTH,
+        "levels of lists and mappings inside each other in one YAML document",
+    ),
+    (
+        "YAML values",
+        MAX_YAML_VALUES,
+        "values of one YAML stream, aliases expanded",
+    ),
+    (
+        "YAML alias bytes",
+        MAX_YAML_ALIAS_BYTES,
+        "bytes the aliases of one YAML stream copy, as the copies take in memory",
     ),
 ];

@@ -91,7 +91,7 @@ fn sorted(codes: impl IntoIterator<Item = String>) -> Vec<String> {
 
 #[test]
 fn rule_and_legacy_fixtures_report_exactly_their_codes() {
-    for folder in ["rules", "legacy"] {
+    for folder in ["rules", "legacy", "hostile"] {
         for case in cases(folder) {
             let files = files(&case);
             let expected = sorted(files.iter().flat_map(|f| {

@@ -10,10 +10,12 @@ use std::fmt;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use super::node::{Node, Value};
+use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES};
 
-/// Values a stream may expand to through aliases before it is refused (a "billion laughs"
-/// stream stops here instead of exhausting memory).
-const MAX_NODES: usize = 20_000_000;
+/// What one value takes in memory besides its text: the weight of a value is this, plus its
+/// string, plus its key and the key's own size in a mapping. Aliases are budgeted in it.
+const NODE_BYTES: usize = std::mem::size_of::<Node>();
+const KEY_BYTES: usize = std::mem::size_of::<String>();
 
 /// Mappings up to this size are searched for a duplicate key one by one; larger ones get an
 /// index, so that a mapping of n keys costs O(n) and not O(n²).
@@ -111,16 +113,18 @@ fn line_of(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-/// A collection being built.
+/// A collection being built, with the weight of what it holds so far.
 enum Frame {
     Seq {
         line: u32,
         anchor: usize,
+        weight: usize,
         items: Vec<Node>,
     },
     Map {
         line: u32,
         anchor: usize,
+        weight: usize,
         entries: Vec<(String, Node)>,
         merges: Vec<Node>,
         /// The key read, waiting for its value (`None` for a merge key `<<`).
@@ -134,8 +138,12 @@ enum Frame {
 struct Builder {
     documents: Vec<Document>,
     stack: Vec<Frame>,
+    /// Each anchored value, and its weight.
     anchors: HashMap<usize, (Node, usize)>,
+    /// Values read so far, aliases expanded.
     nodes: usize,
+    /// Weight that aliases have copied so far.
+    copied: usize,
     document_line: u32,
     root: Option<Node>,
 }
@@ -170,33 +178,42 @@ impl Builder {
                     return self.key(&text, style, value, span);
                 }
                 self.count(1, span)?;
-                self.value(Node::new(line, value), anchor, span)?;
+                let weight = NODE_BYTES + text_bytes(&value);
+                self.value(Node::new(line, value), weight, anchor, span)?;
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                let Some(&(_, weight)) = self.anchors.get(&id) else {
                     return Err(failure(span, "alias of an unknown anchor"));
                 };
                 if self.stack_top_wants_key() {
                     return Err(failure(span, "an alias as a mapping key is not supported"));
                 }
-                self.count(size, span)?;
-                self.value(node, 0, span)?;
+                self.copy(weight, span)?;
+                // Every value weighs at least NODE_BYTES, so this counts no fewer values than
+                // the copy holds.
+                self.count(weight / NODE_BYTES, span)?;
+                let node = self.anchors[&id].0.clone();
+                self.value(node, weight, 0, span)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 Self::collection_tag(tag.as_deref(), "seq", span)?;
                 self.no_complex_key(span)?;
+                self.deeper(span)?;
                 self.stack.push(Frame::Seq {
                     line,
                     anchor,
+                    weight: NODE_BYTES,
                     items: Vec::new(),
                 });
             }
             Event::MappingStart(anchor, tag) => {
                 Self::collection_tag(tag.as_deref(), "map", span)?;
                 self.no_complex_key(span)?;
+                self.deeper(span)?;
                 self.stack.push(Frame::Map {
                     line,
                     anchor,
+                    weight: NODE_BYTES,
                     entries: Vec::new(),
                     merges: Vec::new(),
                     key: None,
@@ -207,25 +224,28 @@ impl Builder {
                 if let Some(Frame::Seq {
                     line,
                     anchor,
+                    weight,
                     items,
                 }) = self.stack.pop()
                 {
                     self.count(1, span)?;
-                    self.value(Node::new(line, Value::Seq(items)), anchor, span)?;
+                    self.value(Node::new(line, Value::Seq(items)), weight, anchor, span)?;
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
                     line,
                     anchor,
+                    weight,
                     mut entries,
                     merges,
                     ..
                 }) = self.stack.pop()
                 {
+                    // Merged entries were weighed as the aliases that brought them in.
                     merge(&mut entries, merges, span)?;
                     self.count(1, span)?;
-                    self.value(Node::new(line, Value::Map(entries)), anchor, span)?;
+                    self.value(Node::new(line, Value::Map(entries)), weight, anchor, span)?;
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -235,10 +255,36 @@ impl Builder {
 
     fn count(&mut self, nodes: usize, span: Span) -> Result<(), Failure> {
         self.nodes = self.nodes.saturating_add(nodes);
-        if self.nodes > MAX_NODES {
+        if self.nodes > MAX_YAML_VALUES {
             return Err(failure(
                 span,
-                format!("the stream expands to more than {MAX_NODES} values (aliases)"),
+                format!("the stream holds more than {MAX_YAML_VALUES} values, aliases expanded"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts what an alias copies against the stream's budget, before copying it.
+    fn copy(&mut self, weight: usize, span: Span) -> Result<(), Failure> {
+        self.copied = self.copied.saturating_add(weight);
+        if self.copied > MAX_YAML_ALIAS_BYTES {
+            return Err(failure(
+                span,
+                format!(
+                    "the aliases of the stream copy more than {} MiB",
+                    MAX_YAML_ALIAS_BYTES >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a list or mapping that would nest deeper than the limit, before it is built.
+    fn deeper(&self, span: Span) -> Result<(), Failure> {
+        if self.stack.len() >= MAX_YAML_DEPTH {
+            return Err(failure(
+                span,
+                format!("lists and mappings nest deeper than {MAX_YAML_DEPTH} levels"),
             ));
         }
         Ok(())
@@ -309,22 +355,40 @@ impl Builder {
         Ok(())
     }
 
-    fn value(&mut self, node: Node, anchor: usize, span: Span) -> Result<(), Failure> {
+    /// Places a finished value of `weight` in the collection being built (or as the root).
+    fn value(
+        &mut self,
+        node: Node,
+        weight: usize,
+        anchor: usize,
+        span: Span,
+    ) -> Result<(), Failure> {
         if anchor != 0 {
-            let size = size_of(&node);
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node.clone(), weight));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq {
+                items, weight: sum, ..
+            }) => {
+                *sum = sum.saturating_add(weight);
+                items.push(node);
+            }
             Some(Frame::Map {
                 entries,
                 merges,
                 key,
+                weight: sum,
                 ..
             }) => match key.take() {
-                Some(Some(name)) => entries.push((name, node)),
-                Some(None) => merges.push(node),
+                Some(Some(name)) => {
+                    *sum = sum.saturating_add(weight + KEY_BYTES + name.len());
+                    entries.push((name, node));
+                }
+                Some(None) => {
+                    *sum = sum.saturating_add(weight);
+                    merges.push(node);
+                }
                 None => return Err(failure(span, "a mapping value without a key")),
             },
         }
@@ -362,11 +426,11 @@ fn merge(entries: &mut Vec<(String, Node)>, merges: Vec<Node>, span: Span) -> Re
     Ok(())
 }
 
-fn size_of(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(size_of).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|(_, v)| size_of(v)).sum::<usize>(),
-        _ => 1,
+/// The bytes of a scalar's text held beside its value.
+fn text_bytes(value: &Value) -> usize {
+    match value {
+        Value::Str(text) => text.len(),
+        _ => 0,
     }
 }
 
@@ -678,7 +742,54 @@ mod tests {
             lines.push(format!("a{i}: &a{i} [{aliases}]"));
         }
         let text = lines.join("\n");
-        assert!(read(&text).error.is_some());
+        let error = read(&text).error.expect("the bomb stops");
+        // Nine levels of ten copies: the byte budget stops it before the count of values.
+        assert!(error.message.contains("copy more than 64 MiB"), "{error}");
+    }
+
+    /// Few values but long ones: counting values alone would let this copy 20 GB.
+    #[test]
+    fn aliases_of_long_strings_stop_at_the_byte_budget() {
+        let long = "x".repeat(1000);
+        let copies = vec!["*s"; 1000].join(", ");
+        let mut text = format!("s: &s {long}\nl0: &l0 [{copies}]\n");
+        let mut within = text.clone();
+        // Each list copies 1,000 strings of 1,000 bytes (1.04 MB with their values): the 64 MiB
+        // budget holds 64 of them, `l0` and 63 more.
+        for i in 1..100 {
+            let line = format!("l{i}: [*l0]\n");
+            text.push_str(&line);
+            if i < 60 {
+                within.push_str(&line);
+            }
+        }
+        assert_eq!(read(&within).error, None);
+        let error = read(&text).error.expect("the copies stop");
+        assert!(error.message.contains("copy more than 64 MiB"), "{error}");
+        assert_eq!(error.line, 66, "{error}");
+    }
+
+    #[test]
+    fn nesting_stops_at_the_limit_before_the_tree_is_built() {
+        let nested = |depth: usize, open: &str| format!("{}x\n", open.repeat(depth));
+        for open in ["- ", "[", "{a: "] {
+            let within = read(&nested(MAX_YAML_DEPTH, open));
+            if open == "- " {
+                assert_eq!(within.error, None, "{open}");
+            }
+            // 50,000 levels in 100 KB: refused, not a stack overflow.
+            let deep = read(&nested(50_000, open));
+            let error = deep.error.expect("too deep");
+            assert!(
+                error.message.contains("nest deeper than 128")
+                    || error.message.contains("recursion limit"),
+                "{open}: {error}"
+            );
+        }
+        let error = read(&nested(MAX_YAML_DEPTH + 1, "- "))
+            .error
+            .expect("one too deep");
+        assert_eq!(error.column, 257, "{error}");
     }
 
     #[test]
