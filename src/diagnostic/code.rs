@@ -215,6 +215,8 @@ registry! {
         UnreachableRoute = "unreachable-route", Warning, Profile;
         /// a file that is not valid YAML (syntax, duplicate key, tag, alias)
         YamlSyntax = "yaml-syntax", Error, Yaml;
+        /// an entry of a walked folder that is not read: a link to a folder, a FIFO, a socket
+        SkippedFile = "skipped-file", Note, Yaml;
         /// a document that is a list or a scalar, not a Kubernetes object
         NotAnObject = "not-an-object", Error, Yaml;
         /// an Istio kind that no given CRD defines

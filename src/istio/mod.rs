@@ -135,12 +135,13 @@ pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
 }
 
 /// Checks files on disk: the files named, and the YAML files below each folder named
-/// ([`files::yaml_files`]), each read and checked in turn. Any file or folder that cannot be
-/// read ends the check.
+/// ([`files::yaml_files`]), each read and checked in turn; each entry a walk passes over is a
+/// `skipped-file` note. Any file or folder that cannot be read ends the check.
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
     let mut texts = Vec::new();
-    for path in files::yaml_files(paths)? {
+    let listing = files::yaml_files(paths)?;
+    for path in listing.files {
         let text = files::read(&path)?;
         let name = path.to_string_lossy().into_owned();
         checker.add(Input {
@@ -156,7 +157,11 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.as_str())
     };
-    Ok(checker.finish().with_sources(text))
+    let mut report = checker.finish();
+    report
+        .diagnostics
+        .extend(listing.skipped.iter().map(files::Skipped::note));
+    Ok(report.with_sources(text))
 }
 
 #[cfg(test)]
