@@ -19,6 +19,15 @@ pub const MAX_YAML_DEPTH: usize = 128;
 /// Most values a YAML stream may hold, aliases expanded.
 pub const MAX_YAML_VALUES: usize = 20_000_000;
 
+/// Largest pair of files `render --check` shows the differences of, in bytes together; a larger
+/// pair is reported as differing, without hunks.
+pub const MAX_DIFF_BYTES: usize = 16 * 1024 * 1024;
+
+/// Longest time `render --check` spends on the diff of one file, in seconds (past it the file is
+/// reported as differing, without hunks), and `meshc diff` on aligning one list (past it, the
+/// changes found are reported, not the fewest).
+pub const MAX_DIFF_SECONDS: usize = 2;
+
 /// Most bytes that aliases may copy in one YAML stream, counted as the tree they expand to
 /// takes in memory (each value's own size, its string and its key): a "billion laughs" of few
 /// values and long strings stops here as surely as one of many small values.
@@ -78,7 +87,7 @@ pub const ALL: &[(&str, usize, &str)] = &[
     (
         "YAML file size",
         MAX_YAML_BYTES,
-        "bytes of one YAML file `verify`, `diff` or `--crds` reads",
+        "bytes of one YAML file `verify`, `diff` or `--crds` reads, or `render --check` compares",
     ),
     (
         "YAML nesting",
@@ -94,5 +103,16 @@ pub const ALL: &[(&str, usize, &str)] = &[
         "YAML alias bytes",
         MAX_YAML_ALIAS_BYTES,
         "bytes the aliases of one YAML stream copy, as the copies take in memory",
+    ),
+    (
+        "check diff size",
+        MAX_DIFF_BYTES,
+        "bytes of the two versions of one file whose differences `render --check` shows",
+    ),
+    (
+        "check diff time",
+        MAX_DIFF_SECONDS,
+        "seconds `render --check` spends on the differences of one file, and `meshc diff` on \
+         aligning one list",
     ),
 ];
