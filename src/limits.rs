@@ -55,6 +55,12 @@ pub const MAX_ENTRIES: usize = 256;
 /// a route per region to each service that asks for it.
 pub const MAX_GENERATED: usize = 200_000;
 
+/// Largest render meshc writes, in bytes of YAML, estimated from the profile before planning
+/// (`validate::output_size`): the heaviest profiles the other limits admit (16,000 synthetic
+/// services; 1,000 services with 198 tenants) stay under it, while a block copied into every
+/// service's Telemetry or every gateway rule cannot multiply a small profile into gigabytes.
+pub const MAX_RENDERED_BYTES: usize = 256 * 1024 * 1024;
+
 /// Every limit, for the README's table and the tests: name, value, what it bounds.
 pub const ALL: &[(&str, usize, &str)] = &[
     (
@@ -83,6 +89,11 @@ pub const ALL: &[(&str, usize, &str)] = &[
         MAX_GENERATED,
         "tenant rules and paths over all services, plus gateway routes times their service's \
          routes, plus region subsets and routes",
+    ),
+    (
+        "rendered size",
+        MAX_RENDERED_BYTES,
+        "bytes of YAML the render is estimated to take, before it is planned",
     ),
     (
         "YAML file size",

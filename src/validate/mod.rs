@@ -13,6 +13,7 @@ mod edge;
 mod expansion;
 mod fields;
 mod hosts;
+mod output_size;
 mod release;
 mod routing;
 mod security;
@@ -74,6 +75,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         checker.release_features(raw, mesh.istio_version);
     }
     checker.expansion(raw);
+    checker.output_size(raw);
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,
