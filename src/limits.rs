@@ -61,6 +61,14 @@ pub const MAX_GENERATED: usize = 200_000;
 /// service's Telemetry or every gateway rule cannot multiply a small profile into gigabytes.
 pub const MAX_RENDERED_BYTES: usize = 256 * 1024 * 1024;
 
+/// Cost units one CRD validation rule may spend on one value (Kubernetes'
+/// `celconfig.PerCallLimit`), counted as the API server counts them.
+pub const MAX_CEL_COST_PER_RULE: usize = 1_000_000;
+
+/// Cost units all the CRD validation rules of one object may spend together (Kubernetes'
+/// `celconfig.RuntimeCELCostBudget`).
+pub const MAX_CEL_COST_PER_OBJECT: usize = 10_000_000;
+
 /// Every limit, for the README's table and the tests: name, value, what it bounds.
 pub const ALL: &[(&str, usize, &str)] = &[
     (
@@ -125,5 +133,15 @@ pub const ALL: &[(&str, usize, &str)] = &[
         MAX_DIFF_SECONDS,
         "seconds `render --check` spends on the differences of one file, and `meshc diff` on \
          aligning one list",
+    ),
+    (
+        "CEL cost per rule",
+        MAX_CEL_COST_PER_RULE,
+        "cost units one CRD validation rule may spend on one value",
+    ),
+    (
+        "CEL cost per object",
+        MAX_CEL_COST_PER_OBJECT,
+        "cost units all the CRD validation rules of one object may spend together",
     ),
 ];

@@ -8,7 +8,7 @@ use std::collections::{HashMap, HashSet};
 use super::{Additional, Schema, Type};
 use crate::diagnostic::Path;
 use crate::diagnostic::suggest::did_you_mean;
-use crate::istio::cel::Outcome;
+use crate::istio::cel::{self, Outcome};
 use crate::yaml::{Node, Value, short};
 
 /// A problem found by the walk, before [`crate::istio::crd`] places it in its document as a
@@ -40,7 +40,10 @@ pub(crate) enum Source {
 
 /// Validates `value` against `schema`; the issues come in document order.
 pub(crate) fn validate(schema: &Schema, value: &Node, path: &Path) -> Vec<Issue> {
-    let mut walk = Walk { issues: Vec::new() };
+    let mut walk = Walk {
+        issues: Vec::new(),
+        cel_budget: cel::RUNTIME_BUDGET,
+    };
     walk.node(schema, value, &Trail::Root(path));
     walk.issues
 }
@@ -74,6 +77,8 @@ impl<'a> Trail<'a> {
 
 struct Walk {
     issues: Vec<Issue>,
+    /// CEL cost units the object's rules may still spend; once spent, no rule is run.
+    cel_budget: u64,
 }
 
 impl Walk {
@@ -444,6 +449,9 @@ impl Walk {
     fn rules(&mut self, schema: &Schema, value: &Node, path: &Trail<'_>) {
         let number = schema.kind == Some(Type::Number);
         for rule in &schema.rules {
+            if self.cel_budget == 0 {
+                return;
+            }
             let mut at = path.path();
             for key in &rule.field_path {
                 at = at.key(key);
@@ -461,7 +469,7 @@ impl Walk {
                     continue;
                 }
             };
-            match program.run(value, number) {
+            match program.run(value, number, &mut self.cel_budget) {
                 Outcome::Pass => {}
                 Outcome::Fail => {
                     let message = rule
