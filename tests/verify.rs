@@ -14,7 +14,7 @@ use meshc::diagnostic::{Code, Severity};
 use meshc::istio::{self, Crds, Input, Options, Report, Schemas};
 use meshc::selfcheck::SelfCheckFailed;
 
-use crate::support::{assert_severities_allowed, declared_codes, read, root};
+use crate::support::{assert_severities_allowed, declared_codes, istio_crds, read, root};
 
 /// The YAML files of a case (a file, or a folder of files), in name order.
 fn files(case: &Path) -> Vec<PathBuf> {
@@ -197,15 +197,6 @@ fn shipped_renders_pass_every_rule() {
     }
 }
 
-/// Istio's CRDs (`istio/crds.gen.yaml` of the shared folder: `MESHC_SHARED`, or `../shared`
-/// beside the repository), when they are at hand.
-fn istio_crds() -> Option<Crds> {
-    let shared =
-        std::env::var_os("MESHC_SHARED").map_or_else(|| root().join("../shared"), PathBuf::from);
-    let path = shared.join("istio/crds.gen.yaml");
-    path.is_file().then(|| Crds::load(&[path]).unwrap())
-}
-
 /// A render that exits 0 has no error in `meshc verify --crds`: every shipped profile's and
 /// valid fixture's render, read back as `meshc verify` reads files (no inventory, every rule,
 /// the webhook's included), against Istio's CRDs and their CEL rules. Without the shared
@@ -223,12 +214,6 @@ fn render_and_verify_with_crds_agree() {
     );
     assert!(profiles.len() > 3);
     let crds = istio_crds();
-    if crds.is_none() {
-        eprintln!(
-            "skipped the CRDs: no istio/crds.gen.yaml (set MESHC_SHARED, or put ../shared beside \
-             the repository)"
-        );
-    }
     for profile in profiles {
         let source = read(&profile, &root()).unwrap();
         let compiled = meshc::compile(&source).unwrap();
@@ -241,7 +226,7 @@ fn render_and_verify_with_crds_agree() {
             })
             .collect();
         let options = Options {
-            schemas: crds.as_ref().map_or(Schemas::Nothing, Schemas::Crds),
+            schemas: crds.map_or(Schemas::Nothing, Schemas::Crds),
             webhook: true,
             inventory: None,
             install_file: None,
