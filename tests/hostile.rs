@@ -11,8 +11,9 @@
 //! MESHC_HOSTILE_CASES=100000 cargo test --release --test integration -- --ignored hostile
 //! ```
 //!
-//! runs the long version (the default is 2,000 cases); `MESHC_HOSTILE_SEED` changes the cases.
-//! A failure names its case and seed, and keeps the case's folder.
+//! runs the long version (the default is 2,000 cases); `MESHC_HOSTILE_SEED` changes the cases,
+//! and `MESHC_HOSTILE_BIN` runs another meshc binary (an older build fails: that is how the
+//! run shows it can fail). A failure names its case and seed, and keeps the case's folder.
 
 #![cfg(unix)]
 
@@ -66,7 +67,10 @@ fn run(dir: &Path, args: &[&str]) -> Verdict {
         .arg(format!(
             "ulimit -v {ADDRESS_SPACE_KIB} && exec \"$0\" \"$@\""
         ))
-        .arg(env!("CARGO_BIN_EXE_meshc"))
+        .arg(
+            std::env::var_os("MESHC_HOSTILE_BIN")
+                .unwrap_or_else(|| env!("CARGO_BIN_EXE_meshc").into()),
+        )
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
