@@ -10,12 +10,31 @@ use std::fmt;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use super::node::{Node, Value};
-use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_VALUES};
+use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_TREE_BYTES};
 
 /// What one value takes in memory besides its text: the weight of a value is this, plus its
-/// string, plus its key and the key's own size in a mapping. Aliases are budgeted in it.
+/// string, plus its key and the key's own size in a mapping. The tree and the copies aliases
+/// make are budgeted in it.
 const NODE_BYTES: usize = std::mem::size_of::<Node>();
 const KEY_BYTES: usize = std::mem::size_of::<String>();
+
+/// The reader's bounds ([`crate::limits`]; tests use small ones).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    depth: usize,
+    tree_bytes: usize,
+    alias_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            depth: MAX_YAML_DEPTH,
+            tree_bytes: MAX_YAML_TREE_BYTES,
+            alias_bytes: MAX_YAML_ALIAS_BYTES,
+        }
+    }
+}
 
 /// Mappings up to this size are searched for a duplicate key one by one; larger ones get an
 /// index, so that a mapping of n keys costs O(n) and not O(n²).
@@ -68,7 +87,14 @@ pub struct Stream {
 
 /// Reads every document of `text`.
 pub fn read(text: &str) -> Stream {
-    let mut builder = Builder::default();
+    read_within(text, Limits::default())
+}
+
+fn read_within(text: &str, limits: Limits) -> Stream {
+    let mut builder = Builder {
+        limits,
+        ..Builder::default()
+    };
     let mut error = None;
     for event in Parser::new_from_str(text) {
         let step = match event {
@@ -140,8 +166,9 @@ struct Builder {
     stack: Vec<Frame>,
     /// Each anchored value, and its weight.
     anchors: HashMap<usize, (Node, usize)>,
-    /// Values read so far, aliases expanded.
-    nodes: usize,
+    limits: Limits,
+    /// Weight of the values read so far, aliases expanded.
+    held: usize,
     /// Weight that aliases have copied so far.
     copied: usize,
     document_line: u32,
@@ -177,8 +204,8 @@ impl Builder {
                 if self.stack_top_wants_key() {
                     return self.key(&text, style, value, span);
                 }
-                self.count(1, span)?;
                 let weight = NODE_BYTES + text_bytes(&value);
+                self.hold(weight, span)?;
                 self.value(Node::new(line, value), weight, anchor, span)?;
             }
             Event::Alias(id) => {
@@ -189,9 +216,7 @@ impl Builder {
                     return Err(failure(span, "an alias as a mapping key is not supported"));
                 }
                 self.copy(weight, span)?;
-                // Every value weighs at least NODE_BYTES, so this counts no fewer values than
-                // the copy holds.
-                self.count(weight / NODE_BYTES, span)?;
+                self.hold(weight, span)?;
                 let node = self.anchors[&id].0.clone();
                 self.value(node, weight, 0, span)?;
             }
@@ -228,7 +253,7 @@ impl Builder {
                     items,
                 }) = self.stack.pop()
                 {
-                    self.count(1, span)?;
+                    self.hold(NODE_BYTES, span)?;
                     self.value(Node::new(line, Value::Seq(items)), weight, anchor, span)?;
                 }
             }
@@ -244,7 +269,7 @@ impl Builder {
                 {
                     // Merged entries were weighed as the aliases that brought them in.
                     merge(&mut entries, merges, span)?;
-                    self.count(1, span)?;
+                    self.hold(NODE_BYTES, span)?;
                     self.value(Node::new(line, Value::Map(entries)), weight, anchor, span)?;
                 }
             }
@@ -253,12 +278,16 @@ impl Builder {
         Ok(())
     }
 
-    fn count(&mut self, nodes: usize, span: Span) -> Result<(), Failure> {
-        self.nodes = self.nodes.saturating_add(nodes);
-        if self.nodes > MAX_YAML_VALUES {
+    /// Counts `weight` more of the tree against the stream's budget.
+    fn hold(&mut self, weight: usize, span: Span) -> Result<(), Failure> {
+        self.held = self.held.saturating_add(weight);
+        if self.held > self.limits.tree_bytes {
             return Err(failure(
                 span,
-                format!("the stream holds more than {MAX_YAML_VALUES} values, aliases expanded"),
+                format!(
+                    "the stream's values take more than {} MiB, aliases expanded",
+                    self.limits.tree_bytes >> 20
+                ),
             ));
         }
         Ok(())
@@ -267,12 +296,12 @@ impl Builder {
     /// Counts what an alias copies against the stream's budget, before copying it.
     fn copy(&mut self, weight: usize, span: Span) -> Result<(), Failure> {
         self.copied = self.copied.saturating_add(weight);
-        if self.copied > MAX_YAML_ALIAS_BYTES {
+        if self.copied > self.limits.alias_bytes {
             return Err(failure(
                 span,
                 format!(
                     "the aliases of the stream copy more than {} MiB",
-                    MAX_YAML_ALIAS_BYTES >> 20
+                    self.limits.alias_bytes >> 20
                 ),
             ));
         }
@@ -281,10 +310,13 @@ impl Builder {
 
     /// Refuses a list or mapping that would nest deeper than the limit, before it is built.
     fn deeper(&self, span: Span) -> Result<(), Failure> {
-        if self.stack.len() >= MAX_YAML_DEPTH {
+        if self.stack.len() >= self.limits.depth {
             return Err(failure(
                 span,
-                format!("lists and mappings nest deeper than {MAX_YAML_DEPTH} levels"),
+                format!(
+                    "lists and mappings nest deeper than {} levels",
+                    self.limits.depth
+                ),
             ));
         }
         Ok(())
@@ -351,8 +383,9 @@ impl Builder {
         if duplicate {
             return Err(failure(span, format!("duplicate key {text:?}")));
         }
+        let weight = KEY_BYTES + name.len();
         *key = Some(Some(name));
-        Ok(())
+        self.hold(weight, span)
     }
 
     /// Places a finished value of `weight` in the collection being built (or as the root).
@@ -767,6 +800,51 @@ mod tests {
         let error = read(&text).error.expect("the copies stop");
         assert!(error.message.contains("copy more than 64 MiB"), "{error}");
         assert_eq!(error.line, 66, "{error}");
+    }
+
+    /// The tree and the copies are weighed exactly: a stream at a budget is read, one byte
+    /// over it is not.
+    #[test]
+    fn budgets_are_exact_boundaries() {
+        let within = |limits: Limits, text: &str| read_within(text, limits).error.is_none();
+        // `{ab: [c]}`: the mapping, the key and its text, the list, the scalar and its text.
+        let tree = NODE_BYTES + (KEY_BYTES + 2) + NODE_BYTES + (NODE_BYTES + 1);
+        let limits = |tree_bytes, alias_bytes| Limits {
+            depth: MAX_YAML_DEPTH,
+            tree_bytes,
+            alias_bytes,
+        };
+        assert!(within(limits(tree, 0), "{ab: [c]}"));
+        assert!(!within(limits(tree - 1, 0), "{ab: [c]}"));
+        // Two copies of a three-byte string: the alias budget holds them at exactly their
+        // weight, and the tree holds the anchored value as well.
+        let copy = NODE_BYTES + 3;
+        let text = "[&s abc, *s, *s]";
+        let whole = NODE_BYTES + 3 * copy;
+        assert!(within(limits(whole, 2 * copy), text));
+        assert!(!within(limits(whole, 2 * copy - 1), text));
+        assert!(!within(limits(whole - 1, 2 * copy), text));
+        // A copied mapping weighs its keys too.
+        let map = "[&m {ab: c}, *m]";
+        let entry = NODE_BYTES + (KEY_BYTES + 2) + (NODE_BYTES + 1);
+        assert!(within(limits(usize::MAX, entry), map));
+        assert!(!within(limits(usize::MAX, entry - 1), map));
+        let error = read_within(map, limits(usize::MAX, entry - 1))
+            .error
+            .unwrap();
+        assert!(
+            error.message.contains("aliases of the stream copy"),
+            "{error}"
+        );
+        let error = read_within(map, limits(entry, usize::MAX)).error.unwrap();
+        assert!(error.message.contains("values take more than"), "{error}");
+        // Depth: three levels are read, four are not.
+        let deep = Limits {
+            depth: 3,
+            ..Limits::default()
+        };
+        assert!(within(deep, "[[[x]]]"));
+        assert!(!within(deep, "[[[[x]]]]"));
     }
 
     #[test]
