@@ -466,4 +466,47 @@ mod tests {
         );
         assert_eq!(budget, 0);
     }
+
+    /// Costs are counted exactly: one unit per expression, one per list or map item and per
+    /// ten bytes of string an operation goes through; a rule that spends exactly its budget
+    /// passes, one unit less stops it.
+    #[test]
+    fn costs_are_counted_as_documented() {
+        let cases = [
+            // The call, `self`, the literal, and 100 bytes of string: 1 + 1 + 1 + 10.
+            (
+                "self.contains('a')",
+                format!("'{}'", "b".repeat(100)),
+                Outcome::Fail,
+                13,
+            ),
+            // The call, `self` and seven items.
+            (
+                "self.size() == 7",
+                "[1, 2, 3, 4, 5, 6, 7]".to_string(),
+                Outcome::Pass,
+                1 + 9 + 1,
+            ),
+            // The comparison, the call, `self`, five entries and the literal.
+            (
+                "self.size() == 5",
+                "{a: 1, b: 2, c: 3, d: 4, e: 5}".to_string(),
+                Outcome::Pass,
+                9,
+            ),
+        ];
+        for (rule, value, outcome, cost) in cases {
+            let node = yaml::read(&value).documents.remove(0).root;
+            let program = compile(rule).unwrap();
+            let mut budget = cost;
+            assert_eq!(program.run(&node, false, &mut budget), outcome, "{rule}");
+            assert_eq!(budget, 0, "{rule}");
+            let mut budget = cost - 1;
+            assert_eq!(
+                program.run(&node, false, &mut budget),
+                Outcome::Error(BUDGET_MESSAGE.into()),
+                "{rule}"
+            );
+        }
+    }
 }
