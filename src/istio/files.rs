@@ -209,8 +209,8 @@ mod tests {
         assert_eq!(names, ["a.yaml", "b/z.YML", "c.yml"]);
     }
 
-    /// Links that loop, a link to a parent, a FIFO and a socket: none is followed or opened, and
-    /// the walk ends at once, with each passed-over entry named once.
+    /// Links that loop, a link to a parent, FIFOs and a socket: none is followed or opened, and
+    /// the walk ends at once, with each passed-over YAML entry or folder link named once.
     #[cfg(unix)]
     #[test]
     fn walks_pass_over_links_to_folders_and_what_is_not_a_file() {
@@ -223,6 +223,14 @@ mod tests {
         symlink("..", root.join("sub/parent.yaml")).unwrap();
         symlink("a.yaml", root.join("sub/link.yml")).unwrap();
         symlink("missing", root.join("sub/dangling.yaml")).unwrap();
+        // Odd entries not named like YAML are not the walk's business: no note.
+        symlink("missing", root.join("sub/dangling.txt")).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            root.join("pipe.txt"),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
         let fifo = rustix::fs::mkfifoat(
             rustix::fs::CWD,
             root.join("pipe.yaml"),
