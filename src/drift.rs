@@ -1,12 +1,21 @@
 //! `render --check`: whether a folder holds exactly a fresh render, and, when it does not, a
 //! unified diff from the folder to the render (so that `git apply` would bring it up to date).
+//!
+//! The diff is bounded so that no folder can stall a CI check: a file pair larger than
+//! [`MAX_DIFF_BYTES`], or whose diff takes longer than [`DIFF_DEADLINE`], is reported as
+//! differing without hunks.
 
 use std::fmt::Write;
+use std::time::{Duration, Instant};
 
-use similar::TextDiff;
+use similar::{Algorithm, TextDiff};
 
-use crate::folder::Entry;
+use crate::folder::{Content, Entry};
+use crate::limits::{MAX_DIFF_BYTES, MAX_DIFF_SECONDS, MAX_YAML_BYTES};
 use crate::render::File;
+
+/// How long one file's diff may take before its hunks are given up.
+const DIFF_DEADLINE: Duration = Duration::from_secs(MAX_DIFF_SECONDS as u64);
 
 /// What the folder holds under a name.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -15,6 +24,8 @@ pub enum Found {
     Absent,
     /// A regular file with these bytes.
     File(Vec<u8>),
+    /// A regular file too large to read ([`Content::TooLarge`]).
+    TooLarge,
     /// Something that is not a regular file (a folder, a link).
     Other,
 }
@@ -45,11 +56,11 @@ pub fn compare(entries: Option<&[Entry]>, files: &[File]) -> Vec<Drift> {
         .filter_map(|name| {
             let found = match entries.iter().find(|e| e.name == name) {
                 None => Found::Absent,
-                Some(Entry {
-                    content: Some(bytes),
-                    ..
-                }) => Found::File(bytes.clone()),
-                Some(_) => Found::Other,
+                Some(entry) => match &entry.content {
+                    Content::File(bytes) => Found::File(bytes.clone()),
+                    Content::TooLarge => Found::TooLarge,
+                    Content::Other => Found::Other,
+                },
             };
             let expected = files.iter().find(|f| f.name == name).map(|f| &f.content);
             let same = matches!((&found, expected), (Found::File(old), Some(new)) if old == new.as_bytes());
@@ -77,6 +88,16 @@ pub fn unified_diff(dir: &str, drifts: &[Drift]) -> String {
     for drift in drifts {
         let old_label = path("a", &drift.name);
         let new_label = path("b", &drift.name);
+        let old_header = if drift.found == Found::Absent {
+            "/dev/null"
+        } else {
+            &old_label
+        };
+        let new_header = if drift.expected.is_none() {
+            "/dev/null"
+        } else {
+            &new_label
+        };
         let old_text = match &drift.found {
             Found::Absent => Some(String::new()),
             Found::File(bytes) => String::from_utf8(bytes.clone()).ok(),
@@ -88,31 +109,64 @@ pub fn unified_diff(dir: &str, drifts: &[Drift]) -> String {
                 );
                 continue;
             }
+            Found::TooLarge => {
+                let _ = writeln!(
+                    out,
+                    "Files {old_header} and {new_header} differ (the old one is larger than {} \
+                     MiB)",
+                    MAX_YAML_BYTES >> 20
+                );
+                continue;
+            }
         };
         let Some(old_text) = old_text else {
             let _ = writeln!(out, "Binary files {old_label} and {new_label} differ");
             continue;
         };
         let new_text = drift.expected.clone().unwrap_or_default();
-        let old_header = if drift.found == Found::Absent {
-            "/dev/null".to_string()
-        } else {
-            old_label
-        };
-        let new_header = if drift.expected.is_none() {
-            "/dev/null".to_string()
-        } else {
-            new_label
-        };
-        out.push_str(
-            &TextDiff::from_lines(&old_text, &new_text)
-                .unified_diff()
-                .context_radius(3)
-                .header(&old_header, &new_header)
-                .to_string(),
-        );
+        if old_text.len() + new_text.len() > MAX_DIFF_BYTES {
+            let _ = writeln!(
+                out,
+                "Files {old_header} and {new_header} differ (together larger than {} MiB: no \
+                 hunks)",
+                MAX_DIFF_BYTES >> 20
+            );
+            continue;
+        }
+        match hunks(&old_text, &new_text, old_header, new_header, DIFF_DEADLINE) {
+            Some(hunks) => out.push_str(&hunks),
+            None => {
+                let _ = writeln!(
+                    out,
+                    "Files {old_header} and {new_header} differ (no hunks: the diff took longer \
+                     than {MAX_DIFF_SECONDS} s)"
+                );
+            }
+        }
     }
     out
+}
+
+/// The unified diff of two texts, or `None` when finding it took longer than `deadline` (past
+/// it, the diff algorithm gives up on a minimal diff, so what it found is not worth showing).
+fn hunks(
+    old: &str,
+    new: &str,
+    old_header: &str,
+    new_header: &str,
+    deadline: Duration,
+) -> Option<String> {
+    let start = Instant::now();
+    let diff = TextDiff::configure()
+        .algorithm(Algorithm::Myers)
+        .timeout(deadline)
+        .diff_lines(old, new);
+    let text = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(old_header, new_header)
+        .to_string();
+    (start.elapsed() < deadline).then_some(text)
 }
 
 #[cfg(test)]
@@ -122,7 +176,7 @@ mod tests {
     fn entry(name: &str, content: &str) -> Entry {
         Entry {
             name: name.to_string(),
-            content: Some(content.as_bytes().to_vec()),
+            content: Content::File(content.as_bytes().to_vec()),
         }
     }
 
@@ -156,6 +210,33 @@ mod tests {
         );
     }
 
+    /// 8.7 MB of lines that all differ took more than a minute to diff; past the size bound
+    /// there are no hunks, and past the deadline neither.
+    #[test]
+    fn large_or_slow_diffs_report_that_files_differ_without_hunks() {
+        let lines = |tag: &str, n: usize| (0..n).map(|i| format!("{tag}{i}\n")).collect::<String>();
+        let old = lines("a", MAX_DIFF_BYTES / 8);
+        let entries = [entry("v.yaml", &old)];
+        let diff = unified_diff(
+            "o",
+            &compare(
+                Some(&entries),
+                &[file("v.yaml", &lines("b", MAX_DIFF_BYTES / 8))],
+            ),
+        );
+        assert_eq!(
+            diff,
+            "Files a/o/v.yaml and b/o/v.yaml differ (together larger than 16 MiB: no hunks)\n"
+        );
+        let (old, new) = (lines("a", 2_000), lines("b", 2_000));
+        assert_eq!(hunks(&old, &new, "a", "b", Duration::ZERO), None);
+        let shown = hunks(&old, &new, "a", "b", DIFF_DEADLINE).expect("within the deadline");
+        assert!(
+            shown.starts_with("--- a\n+++ b\n@@ -1,2000 +1,2000 @@\n-a0\n"),
+            "{shown}"
+        );
+    }
+
     #[test]
     fn a_missing_folder_lacks_every_file() {
         let drifts = compare(None, &[file("a.yaml", "x: 1\n")]);
@@ -174,17 +255,22 @@ mod tests {
         let entries = [
             Entry {
                 name: "a.yaml".to_string(),
-                content: Some(vec![0xff, 0xfe]),
+                content: Content::File(vec![0xff, 0xfe]),
+            },
+            Entry {
+                name: "huge.yaml".to_string(),
+                content: Content::TooLarge,
             },
             Entry {
                 name: "sub".to_string(),
-                content: None,
+                content: Content::Other,
             },
         ];
         let diff = unified_diff("o", &compare(Some(&entries), &[file("a.yaml", "x\n")]));
         assert_eq!(
             diff,
             "Binary files a/o/a.yaml and b/o/a.yaml differ\n\
+             Files a/o/huge.yaml and /dev/null differ (the old one is larger than 256 MiB)\n\
              o/sub is not a regular file; meshc writes only files there\n"
         );
     }

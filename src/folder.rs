@@ -1,16 +1,41 @@
 //! Reading an output folder back: the entries it holds, by name, as `--check` and `diff` need.
+//! A file is read up to [`MAX_YAML_BYTES`] and never further: a huge or sparse file in the
+//! folder costs one bounded read, not all its bytes.
 
 use std::fs;
-use std::io;
+use std::io::{self, Read};
 use std::path::Path;
+
+use crate::limits::MAX_YAML_BYTES;
 
 /// One entry of a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
     /// File name.
     pub name: String,
-    /// The bytes of a regular file; `None` for anything else (a folder, a link, a socket).
-    pub content: Option<Vec<u8>>,
+    /// What it holds.
+    pub content: Content,
+}
+
+/// What an entry of a folder holds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Content {
+    /// The bytes of a regular file.
+    File(Vec<u8>),
+    /// A regular file larger than [`MAX_YAML_BYTES`], not read past that.
+    TooLarge,
+    /// Anything else (a folder, a link, a socket), never read.
+    Other,
+}
+
+impl Entry {
+    /// The bytes of a regular file read whole.
+    pub fn bytes(&self) -> Option<&[u8]> {
+        match &self.content {
+            Content::File(bytes) => Some(bytes),
+            Content::TooLarge | Content::Other => None,
+        }
+    }
 }
 
 /// The entries of `dir`, sorted by name; `None` when `dir` does not exist.
@@ -26,12 +51,52 @@ pub fn read(dir: &Path) -> io::Result<Option<Vec<Entry>>> {
         let name = entry.file_name().to_string_lossy().into_owned();
         // `file_type` does not follow links: a link is reported, never read through.
         let content = if entry.file_type()?.is_file() {
-            Some(fs::read(entry.path())?)
+            read_bounded(&entry.path())?
         } else {
-            None
+            Content::Other
         };
         entries.push(Entry { name, content });
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Some(entries))
+}
+
+/// A regular file's bytes, reading one byte past the limit at most.
+fn read_bounded(path: &Path) -> io::Result<Content> {
+    let limit = u64::try_from(MAX_YAML_BYTES).unwrap_or(u64::MAX) + 1;
+    let mut bytes = Vec::new();
+    fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
+    Ok(if bytes.len() > MAX_YAML_BYTES {
+        Content::TooLarge
+    } else {
+        Content::File(bytes)
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sparse file of 6 GB costs one bounded read (it would take 6 GB of memory whole).
+    #[test]
+    fn a_huge_sparse_file_is_not_read_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = fs::File::create(dir.path().join("virtual-services.yaml")).unwrap();
+        file.set_len(6 << 30).unwrap();
+        fs::write(dir.path().join("gateway.yaml"), "a: 1\n").unwrap();
+        let entries = read(dir.path()).unwrap().unwrap();
+        assert_eq!(
+            entries,
+            [
+                Entry {
+                    name: "gateway.yaml".into(),
+                    content: Content::File(b"a: 1\n".to_vec()),
+                },
+                Entry {
+                    name: "virtual-services.yaml".into(),
+                    content: Content::TooLarge,
+                },
+            ]
+        );
+    }
 }

@@ -8,8 +8,32 @@
 /// retry budget each (the benchmark's largest size) take about 9.5 MiB.
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
-/// Largest YAML file `meshc verify` reads.
+/// Largest YAML file `meshc verify` and `meshc diff` read (and CRD file `--crds` reads).
 pub const MAX_YAML_BYTES: usize = 256 * 1024 * 1024;
+
+/// Deepest nesting of lists and mappings in a YAML document (Istio's CRDs need 29 levels, a
+/// rendered file 10). The reader refuses a deeper document before building it, so that no walk
+/// of a tree, nor dropping one, recurses deeper than this.
+pub const MAX_YAML_DEPTH: usize = 128;
+
+/// Most bytes the values of one YAML stream may take in memory, aliases expanded, weighed as
+/// the alias budget weighs them (each value's own size, its string and its key). A render of
+/// 1,000 synthetic services, 7.9 MB of YAML, weighs 28 MB.
+pub const MAX_YAML_TREE_BYTES: usize = 1024 * 1024 * 1024;
+
+/// Largest pair of files `render --check` shows the differences of, in bytes together; a larger
+/// pair is reported as differing, without hunks.
+pub const MAX_DIFF_BYTES: usize = 16 * 1024 * 1024;
+
+/// Longest time `render --check` spends on the diff of one file, in seconds (past it the file is
+/// reported as differing, without hunks), and `meshc diff` on aligning one list (past it, the
+/// changes found are reported, not the fewest).
+pub const MAX_DIFF_SECONDS: usize = 2;
+
+/// Most bytes that aliases may copy in one YAML stream, counted as the tree they expand to
+/// takes in memory (each value's own size, its string and its key): a "billion laughs" of few
+/// values and long strings stops here as surely as one of many small values.
+pub const MAX_YAML_ALIAS_BYTES: usize = 64 * 1024 * 1024;
 
 /// Deepest nesting of tables and arrays, counted by the TOML reader, which refuses deeper
 /// documents before building them (a profile needs 6 levels).
@@ -32,6 +56,20 @@ pub const MAX_ENTRIES: usize = 256;
 /// reaches; every gateway route copies its service's routes; region routing adds a subset and
 /// a route per region to each service that asks for it.
 pub const MAX_GENERATED: usize = 200_000;
+
+/// Largest render meshc writes, in bytes of YAML, estimated from the profile before planning
+/// (`validate::output_size`): the heaviest profiles the other limits admit (16,000 synthetic
+/// services; 1,000 services with 198 tenants) stay under it, while a block copied into every
+/// service's Telemetry or every gateway rule cannot multiply a small profile into gigabytes.
+pub const MAX_RENDERED_BYTES: usize = 256 * 1024 * 1024;
+
+/// Cost units one CRD validation rule may spend on one value (Kubernetes'
+/// `celconfig.PerCallLimit`), counted as the API server counts them.
+pub const MAX_CEL_COST_PER_RULE: usize = 1_000_000;
+
+/// Cost units all the CRD validation rules of one object may spend together (Kubernetes'
+/// `celconfig.RuntimeCELCostBudget`).
+pub const MAX_CEL_COST_PER_OBJECT: usize = 10_000_000;
 
 /// Every limit, for the README's table and the tests: name, value, what it bounds.
 pub const ALL: &[(&str, usize, &str)] = &[
@@ -61,5 +99,51 @@ pub const ALL: &[(&str, usize, &str)] = &[
         MAX_GENERATED,
         "tenant rules and paths over all services, plus gateway routes times their service's \
          routes, plus region subsets and routes",
+    ),
+    (
+        "rendered size",
+        MAX_RENDERED_BYTES,
+        "bytes of YAML the render is estimated to take, before it is planned",
+    ),
+    (
+        "YAML file size",
+        MAX_YAML_BYTES,
+        "bytes of one YAML file `verify`, `diff` or `--crds` reads, or `render --check` compares",
+    ),
+    (
+        "YAML nesting",
+        MAX_YAML_DEPTH,
+        "levels of lists and mappings inside each other in one YAML document",
+    ),
+    (
+        "YAML tree bytes",
+        MAX_YAML_TREE_BYTES,
+        "bytes the values of one YAML stream take in memory, aliases expanded",
+    ),
+    (
+        "YAML alias bytes",
+        MAX_YAML_ALIAS_BYTES,
+        "bytes the aliases of one YAML stream copy, as the copies take in memory",
+    ),
+    (
+        "check diff size",
+        MAX_DIFF_BYTES,
+        "bytes of the two versions of one file whose differences `render --check` shows",
+    ),
+    (
+        "check diff time",
+        MAX_DIFF_SECONDS,
+        "seconds `render --check` spends on the differences of one file, and `meshc diff` on \
+         aligning one list",
+    ),
+    (
+        "CEL cost per rule",
+        MAX_CEL_COST_PER_RULE,
+        "cost units one CRD validation rule may spend on one value",
+    ),
+    (
+        "CEL cost per object",
+        MAX_CEL_COST_PER_OBJECT,
+        "cost units all the CRD validation rules of one object may spend together",
     ),
 ];

@@ -40,3 +40,36 @@ fn diff_fixtures_match_their_snapshots() {
     });
     assert!(root().join("tests/fixtures/diff/unchanged").is_dir());
 }
+
+/// Names, keys and values of hostile YAML (ESC, BEL, CR, U+202E) print as visible stand-ins in
+/// the text and Markdown formats, so a manifest cannot rewrite the lines of a CI log; JSON
+/// escapes them itself.
+#[test]
+fn control_characters_print_as_stand_ins() {
+    let old = "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
+               metadata: {name: \"a\\e[31mred\\u202e\", namespace: shop}\n\
+               spec: {hosts: [cart], \"bad\\akey\\r\": 1}\n";
+    let new = format!(
+        "{}---\napiVersion: v1\nkind: ConfigMap\n\
+         metadata: {{name: \"n\\e]0;title\\a\", namespace: shop}}\ndata: {{\"k\\r\": \"v\\e[2J\"}}\n",
+        old.replace(": 1}", ": \"\\e[1A\\r2\"}")
+    );
+    let report = diff::compare(
+        "old",
+        &diff::parse("old.yaml", old).unwrap(),
+        "new",
+        &diff::parse("new.yaml", &new).unwrap(),
+    )
+    .unwrap();
+    let text = diff::text(&report, false);
+    let markdown = diff::markdown(&report);
+    for (format, out) in [("text", &text), ("markdown", &markdown)] {
+        let raw: Vec<char> = out
+            .chars()
+            .filter(|&c| (c.is_control() && c != '\n') || c == '\u{202e}')
+            .collect();
+        assert!(raw.is_empty(), "{format} prints {raw:?} raw:\n{out}");
+    }
+    insta::assert_snapshot!("control_characters_text", text);
+    insta::assert_snapshot!("control_characters_markdown", markdown);
+}

@@ -151,3 +151,107 @@ fn gateway_routes_times_service_routes_are_bounded() {
     let found = codes(text);
     assert_eq!(found, [Code::TooLarge]);
 }
+
+/// `count` services, each with its own trace sampling or not, and nothing else.
+fn plain_services(count: usize, sampling: bool) -> String {
+    let mut text = String::new();
+    for i in 0..count {
+        writeln!(text, "[services.s{i}]\nport = 8080").unwrap();
+        if sampling {
+            text.push_str("sampling = 5\n");
+        }
+        writeln!(
+            text,
+            "[[services.s{i}.callers]]\nservices = [\"s{}\"]",
+            (i + 1) % count
+        )
+        .unwrap();
+    }
+    text
+}
+
+/// The diagnostics of a profile that must be refused, with the text each points at.
+fn refused(text: String) -> Vec<(Code, String, String)> {
+    let source = Source::new("amplified.toml", text);
+    let Err(diagnostics) = meshc::check(&source) else {
+        panic!("the profile must be refused");
+    };
+    diagnostics
+        .iter()
+        .map(|d| {
+            let at = source.text()[d.profile_span().unwrap()].to_string();
+            (d.code, at, d.message.clone())
+        })
+        .collect()
+}
+
+/// A 0.6 MB profile rendered 808 MB: every service with its own sampling gets a Telemetry that
+/// repeats every tracing tag. Refused from the estimate, at the first tag, before planning.
+#[test]
+fn tracing_tags_repeated_per_service_are_estimated_and_refused() {
+    let mut text = plain_services(2000, true);
+    text.push_str(
+        "[telemetry.providers.otel]\nkind = \"opentelemetry\"\n\
+         service = \"otel.observability.svc.cluster.local\"\nport = 4317\n\
+         [telemetry.tracing]\nprovider = \"otel\"\n",
+    );
+    for t in 0..256 {
+        let header = "h".repeat(250);
+        let default = "d".repeat(256);
+        writeln!(
+            text,
+            "[telemetry.tracing.tags.t{t}]\nheader = \"x-{header}{t}\"\ndefault = \"{default}\""
+        )
+        .unwrap();
+    }
+    assert!(text.len() < 400_000, "{}", text.len());
+    let found = refused(text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (code, at, message) = &found[0];
+    assert_eq!((*code, at.as_str()), (Code::TooLarge, "t0"));
+    assert!(message.contains("about 314 MiB"), "{message}");
+}
+
+/// 522 KB rendered 446 MB: the CORS policy is copied into every HTTP rule of the gateway (this
+/// 0.7 MB profile would render about 340 MiB).
+#[test]
+fn a_cors_policy_copied_into_every_gateway_rule_is_estimated_and_refused() {
+    let mut text = plain_services(5000, false);
+    let origins: Vec<String> = (0..256)
+        .map(|k| format!("\"https://{}{k}.example.com\"", "o".repeat(200)))
+        .collect();
+    writeln!(
+        text,
+        "[gateway]\nhosts = [\"shop.example.com\"]\ncredential = \"shop-tls\"\n\
+         [gateway.cors]\nallow-origins = [{}]\nallow-methods = [\"GET\"]",
+        origins.join(", ")
+    )
+    .unwrap();
+    for i in 0..5000 {
+        writeln!(
+            text,
+            "[gateway.routes.r{i}]\nprefix = \"/r{i}\"\nservice = \"s{i}\""
+        )
+        .unwrap();
+    }
+    assert!(text.len() < 800_000, "{}", text.len());
+    let found = refused(text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (code, at, message) = &found[0];
+    assert_eq!(*code, Code::TooLarge);
+    assert_eq!(at, "[gateway.cors]");
+    assert!(message.contains("would render about 343 MiB"), "{message}");
+}
+
+/// The estimate admits the benchmark's largest mesh: 10,000 synthetic services with tenants,
+/// regions, a gateway with CORS and per-service sampling.
+#[test]
+fn the_estimate_admits_ten_thousand_synthetic_services() {
+    let text = meshc::synth::profile(meshc::synth::Shape::services(10_000));
+    let source = Source::new("synthetic.toml", text);
+    let raw = meshc::profile::load(&source).unwrap();
+    if let Err(diagnostics) = meshc::validate::check(&raw) {
+        let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
+        panic!("refused: {codes:?}");
+    }
+}

@@ -10,6 +10,7 @@ mod diff;
 mod docs;
 mod faults;
 mod fixtures;
+mod hostile;
 mod limits;
 mod pipelines;
 mod profiles;

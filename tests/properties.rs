@@ -14,6 +14,7 @@ use meshc::Failure;
 use meshc::cel::{BinaryOp, Expr};
 use meshc::diagnostic::render::{self as report, Files, Style};
 use meshc::diagnostic::{Code, Diagnostic, Severity};
+use meshc::istio::{self, Input, Options, Schemas};
 use meshc::source::Source;
 use proptest::prelude::*;
 use proptest::sample::select;
@@ -1060,6 +1061,38 @@ proptest! {
         for name in expected.cel.keys() {
             prop_assert!(written.contains(name), "{name} was not written\n{profile}");
         }
+    }
+}
+
+proptest! {
+    #![proptest_config(config(16))]
+
+    /// A render that exits 0 has no error in `meshc verify --crds`: every generated valid
+    /// profile's render, read back without the profile, against Istio's CRDs (when the shared
+    /// folder is at hand) with every webhook rule and every rule across resources.
+    #[test]
+    fn valid_renders_pass_verify_with_crds(spec in spec()) {
+        let (profile, _) = write(&spec);
+        let source = Source::new("generated.toml", profile.clone());
+        let compiled = meshc::compile(&source)
+            .map_err(|e| TestCaseError::fail(format!("refused: {e:?}\n{profile}")))?;
+        let inputs: Vec<Input> = compiled
+            .files
+            .iter()
+            .map(|file| Input { name: file.name, text: &file.content })
+            .collect();
+        let options = Options {
+            webhook: true,
+            ..Options::new(crate::support::istio_crds().map_or(Schemas::Nothing, Schemas::Crds))
+        };
+        let report = istio::check(&inputs, options);
+        let errors: Vec<String> = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == Severity::Error)
+            .map(|d| format!("{}: {}", d.code, d.message))
+            .collect();
+        prop_assert!(errors.is_empty(), "{errors:#?}\n{profile}");
     }
 }
 

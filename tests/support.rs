@@ -9,6 +9,28 @@ use meshc::diagnostic::render::{self, Checked, Files, Style, Summary};
 use meshc::source::Source;
 
 /// The repository root.
+/// Istio's CRDs (`istio/crds.gen.yaml` of the shared folder: `MESHC_SHARED`, or `../shared`
+/// beside the repository), loaded once; `None`, with a note on stderr, when they are not at
+/// hand, so that `cargo test` passes on a machine without the shared folder.
+pub(crate) fn istio_crds() -> Option<&'static meshc::istio::Crds> {
+    static CRDS: std::sync::OnceLock<Option<meshc::istio::Crds>> = std::sync::OnceLock::new();
+    CRDS.get_or_init(|| {
+        let shared = std::env::var_os("MESHC_SHARED")
+            .map_or_else(|| root().join("../shared"), PathBuf::from);
+        let path = shared.join("istio/crds.gen.yaml");
+        if !path.is_file() {
+            eprintln!(
+                "skipped the CRDs: no {} (set MESHC_SHARED, or put ../shared beside the \
+                 repository)",
+                path.display()
+            );
+            return None;
+        }
+        Some(meshc::istio::Crds::load(&[path]).unwrap())
+    })
+    .as_ref()
+}
+
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -171,6 +171,8 @@ registry! {
         UnusedOptIn = "unused-opt-in", Warning, Profile;
         /// a gateway host `*`, which accepts any Host header
         WildcardGatewayHost = "wildcard-gateway-host", Warning, Profile;
+        /// two gateway hosts of which one covers the other, which istiod refuses in the gateway's VirtualService
+        OverlappingGatewayHosts = "overlapping-gateway-hosts", Error, Profile;
         /// a header name that is not a lower-case HTTP token
         InvalidHeaderName = "invalid-header-name", Error, Profile;
         /// a header value (or short text) with characters Envoy or meshc refuse
@@ -215,6 +217,8 @@ registry! {
         UnreachableRoute = "unreachable-route", Warning, Profile;
         /// a file that is not valid YAML (syntax, duplicate key, tag, alias)
         YamlSyntax = "yaml-syntax", Error, Yaml;
+        /// an entry of a walked folder that is not read: a link to a folder, a FIFO, a socket
+        SkippedFile = "skipped-file", Note, Yaml;
         /// a document that is a list or a scalar, not a Kubernetes object
         NotAnObject = "not-an-object", Error, Yaml;
         /// an Istio kind that no given CRD defines

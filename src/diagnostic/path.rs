@@ -2,12 +2,14 @@
 //! file names the field it is about. The YAML reader walks them; diagnostics print them.
 
 use std::fmt::{self, Write as _};
+use std::sync::Arc;
 
 /// One step of a path into a document.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Step {
-    /// A mapping key.
-    Key(String),
+    /// A mapping key; shared, so that a longer path copies no text (checks build a path for
+    /// every field they visit).
+    Key(Arc<str>),
     /// A list index.
     Index(usize),
 }
@@ -26,7 +28,7 @@ impl Path {
     #[must_use]
     pub fn key(&self, key: &str) -> Self {
         let mut steps = self.0.clone();
-        steps.push(Step::Key(key.to_string()));
+        steps.push(Step::Key(key.into()));
         Self(steps)
     }
 
@@ -40,7 +42,7 @@ impl Path {
 
     /// A path of keys.
     pub fn of(keys: &[&str]) -> Self {
-        Self(keys.iter().map(|k| Step::Key((*k).to_string())).collect())
+        Self(keys.iter().map(|k| Step::Key((*k).into())).collect())
     }
 }
 
@@ -58,7 +60,7 @@ impl fmt::Display for Path {
                     }
                     f.write_str(key)?;
                 }
-                Step::Key(key) => write!(f, "[{}]", serde_json::Value::from(key.as_str()))?,
+                Step::Key(key) => write!(f, "[{}]", serde_json::Value::from(&**key))?,
             }
         }
         Ok(())

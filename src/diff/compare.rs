@@ -5,13 +5,15 @@
 //! entries added and removed. Resource quantities compare by value (`2000m` is `"2"`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
-use similar::{Algorithm, DiffOp, capture_diff_slices};
+use similar::{Algorithm, DiffOp, capture_diff_slices_deadline};
 
 use super::path::{FieldPath, Segment};
 use super::quantity;
 use super::{Field, FieldChange};
+use crate::limits::MAX_DIFF_SECONDS;
 
 /// Every field in which `new` differs from `old`.
 pub(super) fn values(old: &Value, new: &Value) -> Vec<FieldChange> {
@@ -229,7 +231,10 @@ fn by_name(
 fn aligned(path: &FieldPath, before: &[Value], after: &[Value], changes: &mut Vec<FieldChange>) {
     let old_text: Vec<String> = before.iter().map(Value::to_string).collect();
     let new_text: Vec<String> = after.iter().map(Value::to_string).collect();
-    for op in capture_diff_slices(Algorithm::Myers, &old_text, &new_text) {
+    // Past the deadline the alignment stops looking for the fewest changes (a long list that
+    // changed throughout would otherwise take minutes); what it reports is still every change.
+    let deadline = Instant::now() + Duration::from_secs(MAX_DIFF_SECONDS as u64);
+    for op in capture_diff_slices_deadline(Algorithm::Myers, &old_text, &new_text, Some(deadline)) {
         match op {
             DiffOp::Equal { .. } => {}
             DiffOp::Delete {

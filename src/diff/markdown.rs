@@ -1,6 +1,7 @@
 //! The Markdown format, to paste as a pull-request comment: a summary line, then one
 //! collapsible section per resource (a table of changed fields, or the YAML of an added or
-//! removed object). Every profile string is escaped, so none can break the comment's layout.
+//! removed object). Every profile string is escaped, so none can break the comment's layout, and
+//! control characters are shown as visible stand-ins ([`plain`]), as in a terminal.
 
 use std::fmt::Write;
 
@@ -8,9 +9,21 @@ use serde_json::Value;
 
 use super::value::compact;
 use super::{Change, Field, Report};
+use crate::diagnostic::render::plain;
 
 /// The report as GitHub-flavoured Markdown.
 pub fn markdown(report: &Report) -> String {
+    let out = layout(report);
+    // The line breaks are the layout's own; every other control character came from a file.
+    out.split_inclusive('\n')
+        .map(|line| match line.strip_suffix('\n') {
+            Some(line) => plain(line) + "\n",
+            None => plain(line),
+        })
+        .collect()
+}
+
+fn layout(report: &Report) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,

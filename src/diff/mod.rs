@@ -19,6 +19,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
+use crate::limits::MAX_YAML_BYTES;
 use crate::{folder, render, yaml};
 
 pub use error::Error;
@@ -113,11 +114,21 @@ pub fn read_folder(dir: &Path) -> Result<Vec<Resource>, Error> {
         let yaml = Path::new(&entry.name)
             .extension()
             .is_some_and(|e| e == "yaml" || e == "yml");
-        let Some(bytes) = entry
-            .content
-            .filter(|_| yaml && entry.name != render::KUSTOMIZATION_FILE)
-        else {
+        if !yaml || entry.name == render::KUSTOMIZATION_FILE {
             continue;
+        }
+        let bytes = match entry.content {
+            folder::Content::File(bytes) => bytes,
+            folder::Content::Other => continue,
+            folder::Content::TooLarge => {
+                return Err(Error::Read {
+                    path: dir.join(&entry.name),
+                    source: std::io::Error::new(
+                        std::io::ErrorKind::FileTooLarge,
+                        format!("larger than {} MiB", MAX_YAML_BYTES >> 20),
+                    ),
+                });
+            }
         };
         let text = String::from_utf8(bytes).map_err(|e| {
             in_folder(Error::NotUtf8 {

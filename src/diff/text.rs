@@ -1,10 +1,13 @@
 //! The text format: one line per changed field, each naming its resource, so that a line read
 //! alone says what changed: `VirtualService ns/a http[default].route[canary].weight: 20 → 30`.
+//! Names, keys and values are printed with control characters as visible stand-ins
+//! ([`plain`]), so that a hostile manifest cannot rewrite the lines of a CI log.
 
 use std::fmt::Write;
 
 use super::value::compact;
 use super::{Change, Field, Report};
+use crate::diagnostic::render::plain;
 
 const RED: &str = "\u{1b}[31m";
 const GREEN: &str = "\u{1b}[32m";
@@ -13,15 +16,16 @@ const RESET: &str = "\u{1b}[0m";
 /// The report as text; `color` adds ANSI colours (old values red, new ones green).
 pub fn text(report: &Report, color: bool) -> String {
     let paint = |colour: &str, text: &str| {
+        let text = plain(text);
         if color {
             format!("{colour}{text}{RESET}")
         } else {
-            text.to_string()
+            text
         }
     };
     let mut out = String::new();
     for resource in &report.resources {
-        let label = resource.label();
+        let label = plain(&resource.label());
         match &resource.change {
             Change::Added(_) => {
                 let _ = writeln!(out, "{label} {}", paint(GREEN, "added"));
@@ -45,7 +49,7 @@ pub fn text(report: &Report, color: bool) -> String {
                             paint(GREEN, &new.join(", "))
                         ),
                     };
-                    let path = field.path.to_string();
+                    let path = plain(&field.path.to_string());
                     if path.is_empty() {
                         let _ = writeln!(out, "{label}: {what}");
                     } else {

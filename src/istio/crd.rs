@@ -135,7 +135,8 @@ impl Crds {
         let mut crds = Self::default();
         for path in paths {
             let mut found = 0;
-            for file in files::yaml_files(std::slice::from_ref(path))? {
+            // Entries a folder walk passes over hold no CRD to load.
+            for file in files::yaml_files(std::slice::from_ref(path))?.files {
                 let text = files::read(&file)?;
                 let name = file.to_string_lossy();
                 let (documents, error) =

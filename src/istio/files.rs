@@ -1,5 +1,9 @@
 //! YAML files on disk: the files a user names, folders searched for `*.yaml` and `*.yml`, and
 //! each one read whole but never past [`MAX_YAML_BYTES`].
+//!
+//! A folder walk never follows a link to a folder (two links to their own folder would make it
+//! endless, and one to a parent reads every file again), and never opens what is not a regular
+//! file (reading a FIFO waits for a writer forever): both are passed over and reported.
 
 use std::error::Error;
 use std::fmt;
@@ -7,6 +11,7 @@ use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 use std::str::Utf8Error;
 
+use crate::diagnostic::{Code, Diagnostic, Span};
 use crate::limits::MAX_YAML_BYTES;
 
 /// Why a file or folder could not be read.
@@ -70,36 +75,90 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> ReadError + '_ {
     }
 }
 
-/// The files named, in the order given, with each folder replaced by the YAML files below it,
-/// in name order.
-pub fn yaml_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, ReadError> {
-    let mut out = Vec::new();
-    for path in paths {
-        if std::fs::metadata(path).map_err(io_error(path))?.is_dir() {
-            walk(path, &mut out)?;
-        } else {
-            out.push(path.clone());
-        }
-    }
-    Ok(out)
+/// What a search of the paths given found.
+#[derive(Debug, Default)]
+pub struct Listing {
+    /// The files to read: those named, in the order given, with each folder replaced by the
+    /// YAML files below it, in name order.
+    pub files: Vec<PathBuf>,
+    /// Entries of walked folders passed over, in the order met.
+    pub skipped: Vec<Skipped>,
 }
 
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), ReadError> {
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+/// An entry of a walked folder that is not read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Skipped {
+    /// The entry.
+    pub path: PathBuf,
+    /// Why it is passed over.
+    pub reason: &'static str,
+}
+
+impl Skipped {
+    /// The `skipped-file` note that says so.
+    pub fn note(&self) -> Diagnostic {
+        let file = self.path.to_string_lossy();
+        Diagnostic::new(
+            Code::SkippedFile,
+            Span::File(file.as_ref().into()),
+            format!("passed over: {}", self.reason),
+        )
+    }
+}
+
+/// The files named, and the YAML files below each folder named ([`Listing`]). A file named
+/// explicitly is read whatever it is (`<(...)` is a pipe).
+pub fn yaml_files(paths: &[PathBuf]) -> Result<Listing, ReadError> {
+    let mut listing = Listing::default();
+    for path in paths {
+        if std::fs::metadata(path).map_err(io_error(path))?.is_dir() {
+            walk(path, &mut listing)?;
+        } else {
+            listing.files.push(path.clone());
+        }
+    }
+    Ok(listing)
+}
+
+fn is_yaml(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
+}
+
+/// Adds the YAML files below `dir`. Links are looked at, never through, to tell a link to a
+/// folder (passed over) from one to a file (read); the walk only descends into real folders,
+/// so it ends.
+fn walk(dir: &Path, listing: &mut Listing) -> Result<(), ReadError> {
+    let mut entries: Vec<(PathBuf, std::fs::FileType)> = std::fs::read_dir(dir)
         .map_err(io_error(dir))?
-        .map(|entry| entry.map(|e| e.path()))
+        .map(|entry| entry.and_then(|e| Ok((e.path(), e.file_type()?))))
         .collect::<Result<_, _>>()
         .map_err(io_error(dir))?;
-    paths.sort();
-    for path in paths {
-        if path.is_dir() {
-            walk(&path, out)?;
-        } else if path
-            .extension()
-            .is_some_and(|e| e.eq_ignore_ascii_case("yaml") || e.eq_ignore_ascii_case("yml"))
-        {
-            out.push(path);
+    entries.sort_by(|a, b| a.0.cmp(&b.0));
+    for (path, kind) in entries {
+        if kind.is_dir() {
+            walk(&path, listing)?;
+            continue;
         }
+        let target = if kind.is_symlink() {
+            // A dangling link has no target: passed over like anything else unreadable.
+            std::fs::metadata(&path).ok().map(|m| m.file_type())
+        } else {
+            Some(kind)
+        };
+        let reason = match target {
+            Some(target) if target.is_dir() => "a link to a folder, which is not followed",
+            Some(target) if target.is_file() => {
+                if is_yaml(&path) {
+                    listing.files.push(path);
+                }
+                continue;
+            }
+            _ if !is_yaml(&path) => continue,
+            Some(_) => "not a regular file (a FIFO, socket or device), which is not opened",
+            None => "a link to nothing",
+        };
+        listing.skipped.push(Skipped { path, reason });
     }
     Ok(())
 }
@@ -146,7 +205,9 @@ mod tests {
             std::fs::write(root.join(name), "a: 1\n").unwrap();
         }
         let found = yaml_files(&[root.to_path_buf()]).unwrap();
+        assert_eq!(found.skipped, []);
         let names: Vec<_> = found
+            .files
             .iter()
             .map(|p| {
                 p.strip_prefix(root)
@@ -156,6 +217,68 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a.yaml", "b/z.YML", "c.yml"]);
+    }
+
+    /// Links that loop, a link to a parent, FIFOs and a socket: none is followed or opened, and
+    /// the walk ends at once, with each passed-over YAML entry or folder link named once.
+    #[cfg(unix)]
+    #[test]
+    fn walks_pass_over_links_to_folders_and_what_is_not_a_file() {
+        use std::os::unix::fs::symlink;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir(root.join("sub")).unwrap();
+        std::fs::write(root.join("sub/a.yaml"), "a: 1\n").unwrap();
+        symlink(".", root.join("sub/self")).unwrap();
+        symlink("..", root.join("sub/parent.yaml")).unwrap();
+        symlink("a.yaml", root.join("sub/link.yml")).unwrap();
+        symlink("missing", root.join("sub/dangling.yaml")).unwrap();
+        // Odd entries not named like YAML are not the walk's business: no note.
+        symlink("missing", root.join("sub/dangling.txt")).unwrap();
+        rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            root.join("pipe.txt"),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        )
+        .unwrap();
+        let fifo = rustix::fs::mkfifoat(
+            rustix::fs::CWD,
+            root.join("pipe.yaml"),
+            rustix::fs::Mode::from_raw_mode(0o600),
+        );
+        fifo.unwrap();
+        let _socket = std::os::unix::net::UnixListener::bind(root.join("socket.yaml")).unwrap();
+        let found = yaml_files(&[root.to_path_buf()]).unwrap();
+        let name = |p: &Path| p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+        let files: Vec<_> = found.files.iter().map(|p| name(p)).collect();
+        assert_eq!(files, ["sub/a.yaml", "sub/link.yml"]);
+        let skipped: Vec<_> = found
+            .skipped
+            .iter()
+            .map(|s| (name(&s.path), s.reason))
+            .collect();
+        assert_eq!(
+            skipped,
+            [
+                (
+                    "pipe.yaml".to_string(),
+                    "not a regular file (a FIFO, socket or device), which is not opened"
+                ),
+                (
+                    "socket.yaml".to_string(),
+                    "not a regular file (a FIFO, socket or device), which is not opened"
+                ),
+                ("sub/dangling.yaml".to_string(), "a link to nothing"),
+                (
+                    "sub/parent.yaml".to_string(),
+                    "a link to a folder, which is not followed"
+                ),
+                (
+                    "sub/self".to_string(),
+                    "a link to a folder, which is not followed"
+                ),
+            ]
+        );
     }
 
     #[test]

@@ -179,22 +179,22 @@ pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
 pub const STDIN_NAME: &str = "<stdin>";
 
 /// Checks files on disk: the files named, the YAML files below each folder named
-/// ([`files::yaml_files`]), and standard input for `-`, each read (with the size limit of a
-/// file) and checked in turn. Any file or folder that cannot be read ends the check.
+/// ([`files::yaml_files`]; each entry a walk passes over is a `skipped-file` note), and
+/// standard input for `-`, each read (with the size limit of a file) and checked in turn. Any
+/// file or folder that cannot be read ends the check.
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
     let mut texts = Vec::new();
     // Every file first: a kustomization says how to read the files beside it.
     let mut names = Vec::new();
+    let mut skipped = Vec::new();
     for path in paths {
         if path.as_os_str() == "-" {
             names.push(None);
         } else {
-            names.extend(
-                files::yaml_files(std::slice::from_ref(path))?
-                    .into_iter()
-                    .map(Some),
-            );
+            let listing = files::yaml_files(std::slice::from_ref(path))?;
+            names.extend(listing.files.into_iter().map(Some));
+            skipped.extend(listing.skipped);
         }
     }
     let layout = kustomize::Layout::of(&names.iter().flatten().cloned().collect::<Vec<_>>());
@@ -227,7 +227,11 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
             .find(|(n, _)| n == name)
             .map(|(_, t)| t.as_str())
     };
-    Ok(checker.finish().with_sources(text))
+    let mut report = checker.finish();
+    report
+        .diagnostics
+        .extend(skipped.iter().map(files::Skipped::note));
+    Ok(report.with_sources(text))
 }
 
 #[cfg(test)]

@@ -52,6 +52,11 @@ pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) ->
 /// The admission webhook's rules ([`webhook`]). A finding where the schema already found an
 /// error is the same mistake said twice, and is left out.
 fn admission(document: &Document, schema: &[Diagnostic]) -> Vec<Diagnostic> {
+    let api = document.root.get("apiVersion").and_then(yaml::Node::as_str);
+    let covered = api.zip(document.kind());
+    if !covered.is_some_and(|(api, kind)| webhook::covers(api, kind)) {
+        return Vec::new();
+    }
     let reported: HashSet<&Path> = schema
         .iter()
         .filter(|d| d.severity == Severity::Error)

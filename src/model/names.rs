@@ -139,6 +139,19 @@ impl Host {
     pub fn is_qualified(&self) -> bool {
         self.0.contains('.')
     }
+
+    /// Whether one of the two names covers the other (Istio's `host.Name.Matches`): `*` covers
+    /// every name, `*.example.com` covers `api.example.com`, `a.b.example.com` and
+    /// `*.api.example.com`, never `example.com`.
+    pub fn overlaps(&self, other: &Host) -> bool {
+        let (a, b) = (self.as_str(), other.as_str());
+        match (a.strip_prefix('*'), b.strip_prefix('*')) {
+            (Some(a_rest), Some(b_rest)) => a_rest.ends_with(b_rest) || b_rest.ends_with(a_rest),
+            (Some(a_rest), None) => b.ends_with(a_rest),
+            (None, Some(b_rest)) => a.ends_with(b_rest),
+            (None, None) => a == b,
+        }
+    }
 }
 
 impl LabelKey {
@@ -268,6 +281,29 @@ mod tests {
             "a b.com",
         ] {
             assert!(Host::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    /// Cases of Istio's `TestNameMatches` (pkg/config/host/name_test.go), both ways round.
+    #[test]
+    fn hosts_overlap_as_istio_matches_them() {
+        let host = |text| Host::parse(text).unwrap();
+        for (a, b, overlap) in [
+            ("example.com", "example.com", true),
+            ("example.com", "example.org", false),
+            ("*", "example.com", true),
+            ("*", "*.example.com", true),
+            ("*.example.com", "api.example.com", true),
+            ("*.example.com", "a.b.example.com", true),
+            ("*.example.com", "*.api.example.com", true),
+            ("*.example.com", "example.com", false),
+            ("*.example.com", "api.example.org", false),
+            ("*.a.example.com", "*.b.example.com", false),
+            ("*.com", "*.example.com", true),
+            ("api.example.com", "apiexample.com", false),
+        ] {
+            assert_eq!(host(a).overlaps(&host(b)), overlap, "{a} {b}");
+            assert_eq!(host(b).overlaps(&host(a)), overlap, "{b} {a}");
         }
     }
 

@@ -221,11 +221,11 @@ pub enum LogLevel {
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
 pub enum PathNormalization {
-    /// No normalisation (unsafe with path-based policies).
+    /// No normalisation (needs `weak-path-normalization` in `allow-insecure`).
     None,
-    /// RFC 3986 normalisation.
+    /// RFC 3986 normalisation (needs `weak-path-normalization` in `allow-insecure`).
     Base,
-    /// Base, and merge repeated slashes.
+    /// Base, and merge repeated slashes (needs `weak-path-normalization` in `allow-insecure`).
     MergeSlashes,
     /// Merge slashes after decoding `%2F` and `%5C`.
     DecodeAndMergeSlashes,
@@ -632,6 +632,10 @@ pub enum InsecureOptIn {
     AllowAnyOutbound,
     /// `security.jwt.require-token = false`.
     OptionalToken,
+    /// `control-plane.path-normalization` other than `decode-and-merge-slashes`.
+    WeakPathNormalization,
+    /// `gateway.cors.allow-credentials = true` with an origin regex that admits any origin.
+    AnyOriginCredentials,
 }
 
 /// `[security.jwt]`

@@ -91,7 +91,7 @@ impl Checker {
 
 /// The HTTP rules of a service's VirtualService: priority values, the canary override, region
 /// pins, its own routes and the final route.
-fn rules(service: &RawService, regions: usize) -> usize {
+pub(super) fn rules(service: &RawService, regions: usize) -> usize {
     let priority = service
         .priority
         .as_ref()

@@ -12,6 +12,8 @@ mod control_plane;
 mod edge;
 mod expansion;
 mod fields;
+mod hosts;
+mod output_size;
 mod release;
 mod routing;
 mod security;
@@ -59,7 +61,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let control_plane = checker.control_plane(&raw.control_plane);
     let regions = checker.regions(&raw.regions);
     let budgets = checker.retry_budgets(&raw.retry_budgets);
-    let security = checker.security(&raw.security);
+    let security = checker.security(raw);
     let telemetry = checker.telemetry(&raw.telemetry);
     let services = checker.services(raw, &budgets);
     let external_services = checker.external_services(&raw.external_services, &budgets);
@@ -67,11 +69,13 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let tenancy = checker.tenancy(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
+    checker.gateway_host_overlaps(raw);
     checker.overlapping_selectors(raw);
     if let Some(mesh) = &mesh {
         checker.release_features(raw, mesh.istio_version);
     }
     checker.expansion(raw);
+    checker.output_size(raw);
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,

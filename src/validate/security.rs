@@ -10,38 +10,37 @@ use crate::model::{
     UrlRefusal,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{InsecureOptIn, RawJwt, RawProfile, RawSecurity};
+use crate::profile::raw::{InsecureOptIn, PathNormalization, RawJwt, RawProfile};
 
 impl Checker {
-    /// `[security]`.
-    pub(super) fn security(&mut self, raw: &RawSecurity) -> Option<Security> {
+    /// `[security]`, and the weaker settings of other sections that need its opt-ins: path
+    /// normalisation, and CORS that lets any origin send credentials.
+    pub(super) fn security(&mut self, profile: &RawProfile) -> Option<Security> {
+        let raw = &profile.security;
         let opted: BTreeSet<InsecureOptIn> = raw.allow_insecure.iter().map(|o| o.value).collect();
         let mut used = BTreeSet::new();
         let mut weaker = |c: &mut Self, opt_in: InsecureOptIn, span: Range<usize>, what: &str| {
             used.insert(opt_in);
             let name = opt_in_name(opt_in);
-            if opted.contains(&opt_in) {
-                c.report(
-                    Diagnostic::new(
-                        Code::InsecureSetting,
-                        span,
-                        format!("{what} (opted in as `{name}`)"),
-                    )
-                    .help("remove this setting as soon as the workloads allow it"),
-                );
+            let diagnostic = if opted.contains(&opt_in) {
+                Diagnostic::new(
+                    Code::InsecureSetting,
+                    span,
+                    format!("{what} (opted in as `{name}`)"),
+                )
+                .help("remove this setting as soon as the workloads allow it")
             } else {
-                c.report(
-                    Diagnostic::new(
-                        Code::InsecureWithoutOptIn,
-                        span,
-                        format!("{what}; this needs the opt-in `{name}`"),
-                    )
-                    .label("weaker than the default")
-                    .help(format!(
-                        "if this is intended, add `allow-insecure = [\"{name}\"]` to [security]"
-                    )),
-                );
-            }
+                Diagnostic::new(
+                    Code::InsecureWithoutOptIn,
+                    span,
+                    format!("{what}; this needs the opt-in `{name}`"),
+                )
+                .label("weaker than the default")
+                .help(format!(
+                    "if this is intended, add `allow-insecure = [\"{name}\"]` to [security]"
+                ))
+            };
+            c.report(diagnostic);
         };
         let mtls = raw
             .mtls
@@ -101,6 +100,41 @@ impl Checker {
             }
             None => Some(None),
         };
+        if let Some(normalization) = &profile.control_plane.path_normalization
+            && let Some(what) = weak_normalization(normalization.value)
+        {
+            weaker(
+                self,
+                InsecureOptIn::WeakPathNormalization,
+                normalization.span(),
+                what,
+            );
+        }
+        let cors = profile.gateway.as_ref().and_then(|g| g.value.cors.as_ref());
+        if let Some(cors) = cors
+            && cors
+                .value
+                .allow_credentials
+                .as_ref()
+                .is_some_and(|c| c.value)
+        {
+            for regex in &cors.value.allow_origin_regexes {
+                if let Some(origin) = foreign_origin(regex.as_str()) {
+                    let what = format!(
+                        "CORS origin regex `{}` admits the origins of any website (it matches \
+                         `{origin}`) and `allow-credentials` is on: any website may send requests \
+                         with the user's credentials and read the answers",
+                        regex.as_str()
+                    );
+                    weaker(
+                        self,
+                        InsecureOptIn::AnyOriginCredentials,
+                        regex.span(),
+                        &what,
+                    );
+                }
+            }
+        }
         for opt_in in &raw.allow_insecure {
             if !used.contains(&opt_in.value) {
                 self.report(
@@ -319,5 +353,111 @@ fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
         InsecureOptIn::NoDefaultDeny => "no-default-deny",
         InsecureOptIn::AllowAnyOutbound => "allow-any-outbound",
         InsecureOptIn::OptionalToken => "optional-token",
+        InsecureOptIn::WeakPathNormalization => "weak-path-normalization",
+        InsecureOptIn::AnyOriginCredentials => "any-origin-credentials",
+    }
+}
+
+/// What a path normalisation weaker than `decode-and-merge-slashes` lets through. Caller and
+/// tenant rules match paths after the proxy normalises them, so a path the proxy leaves as sent
+/// can mean one resource to the rules and another to the application.
+fn weak_normalization(normalization: PathNormalization) -> Option<&'static str> {
+    match normalization {
+        PathNormalization::DecodeAndMergeSlashes => None,
+        PathNormalization::None => Some(
+            "paths are not normalised: `/public/../admin`, `//admin` and `/public%2F..%2Fadmin` \
+             reach path-based caller and tenant rules as sent, and can slip past them",
+        ),
+        PathNormalization::Base => Some(
+            "paths are not merged or decoded: `//admin` and `/public%2F..%2Fadmin` reach \
+             path-based caller and tenant rules as sent, and can slip past them",
+        ),
+        PathNormalization::MergeSlashes => Some(
+            "`%2F` and `%5C` in paths are not decoded: `/public%2F..%2Fadmin` reaches \
+             path-based caller and tenant rules as sent, and can slip past them",
+        ),
+    }
+}
+
+/// Origins that no profile can name, one of each form a browser sends: https and http sites
+/// of a name that can never be registered (`.invalid`, RFC 2606), one with a port, and `null`
+/// (sandboxed frames, `file:` pages, some redirects), which any website can make a browser
+/// send. A credentialed CORS regex that admits one of them admits sites of strangers.
+const FOREIGN_ORIGINS: [&str; 4] = [
+    "https://attacker.invalid",
+    "http://attacker.invalid",
+    "https://attacker.invalid:8443",
+    "null",
+];
+
+/// The first of [`FOREIGN_ORIGINS`] that `regex` admits, matched as Envoy matches an origin
+/// regex: against the whole origin. `None` for a regex that does not compile, which the regex
+/// rule reports.
+fn foreign_origin(regex: &str) -> Option<&'static str> {
+    let whole = regex::RegexBuilder::new(&format!("^(?:{regex})$"))
+        .size_limit(1 << 20)
+        .build()
+        .ok()?;
+    FOREIGN_ORIGINS
+        .into_iter()
+        .find(|origin| whole.is_match(origin))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn regexes_that_admit_any_origin_are_told_from_narrow_ones() {
+        for broad in [
+            ".*",
+            ".+",
+            "https?://.*",
+            "https://.*",
+            "[a-z]+://.*",
+            "(?s).*",
+        ] {
+            assert_eq!(
+                foreign_origin(broad),
+                Some("https://attacker.invalid"),
+                "{broad}"
+            );
+        }
+        assert_eq!(foreign_origin("http://.*"), Some("http://attacker.invalid"));
+        assert_eq!(
+            foreign_origin("https://[a-z.]+:[0-9]+"),
+            Some("https://attacker.invalid:8443")
+        );
+        assert_eq!(
+            foreign_origin("null|https://a\\.example\\.com"),
+            Some("null")
+        );
+        for narrow in [
+            "https://[a-z0-9-]+\\.nephoran\\.io",
+            "https://.*\\.shop\\.example\\.com",
+            "https://(www|api)\\.example\\.com(:[0-9]{2,5})?",
+            "(?i)HTTPS://API\\.EXAMPLE\\.COM",
+            // Envoy matches the whole origin, so an unanchored regex is no wider.
+            "https://api\\.example\\.com",
+            "yes",
+            "(unclosed",
+        ] {
+            assert_eq!(foreign_origin(narrow), None, "{narrow}");
+        }
+    }
+
+    #[test]
+    fn only_the_recommended_normalisation_is_strong() {
+        assert_eq!(
+            weak_normalization(PathNormalization::DecodeAndMergeSlashes),
+            None
+        );
+        for weak in [
+            PathNormalization::None,
+            PathNormalization::Base,
+            PathNormalization::MergeSlashes,
+        ] {
+            assert!(weak_normalization(weak).is_some());
+        }
     }
 }

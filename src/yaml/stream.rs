@@ -10,10 +10,31 @@ use std::fmt;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use super::node::{Node, Value};
+use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_TREE_BYTES};
 
-/// Values a stream may expand to through aliases before it is refused (a "billion laughs"
-/// stream stops here instead of exhausting memory).
-const MAX_NODES: usize = 20_000_000;
+/// What one value takes in memory besides its text: the weight of a value is this, plus its
+/// string, plus its key and the key's own size in a mapping. The tree and the copies aliases
+/// make are budgeted in it.
+const NODE_BYTES: usize = std::mem::size_of::<Node>();
+const KEY_BYTES: usize = std::mem::size_of::<String>();
+
+/// The reader's bounds ([`crate::limits`]; tests use small ones).
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    depth: usize,
+    tree_bytes: usize,
+    alias_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            depth: MAX_YAML_DEPTH,
+            tree_bytes: MAX_YAML_TREE_BYTES,
+            alias_bytes: MAX_YAML_ALIAS_BYTES,
+        }
+    }
+}
 
 /// Mappings up to this size are searched for a duplicate key one by one; larger ones get an
 /// index, so that a mapping of n keys costs O(n) and not O(n²).
@@ -66,7 +87,14 @@ pub struct Stream {
 
 /// Reads every document of `text`.
 pub fn read(text: &str) -> Stream {
-    let mut builder = Builder::default();
+    read_within(text, Limits::default())
+}
+
+fn read_within(text: &str, limits: Limits) -> Stream {
+    let mut builder = Builder {
+        limits,
+        ..Builder::default()
+    };
     let mut error = None;
     for event in Parser::new_from_str(text) {
         let step = match event {
@@ -111,16 +139,18 @@ fn line_of(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-/// A collection being built.
+/// A collection being built, with the weight of what it holds so far.
 enum Frame {
     Seq {
         line: u32,
         anchor: usize,
+        weight: usize,
         items: Vec<Node>,
     },
     Map {
         line: u32,
         anchor: usize,
+        weight: usize,
         entries: Vec<(String, Node)>,
         merges: Vec<Node>,
         /// The key read, waiting for its value (`None` for a merge key `<<`).
@@ -134,8 +164,13 @@ enum Frame {
 struct Builder {
     documents: Vec<Document>,
     stack: Vec<Frame>,
+    /// Each anchored value, and its weight.
     anchors: HashMap<usize, (Node, usize)>,
-    nodes: usize,
+    limits: Limits,
+    /// Weight of the values read so far, aliases expanded.
+    held: usize,
+    /// Weight that aliases have copied so far.
+    copied: usize,
     document_line: u32,
     root: Option<Node>,
 }
@@ -169,34 +204,41 @@ impl Builder {
                 if self.stack_top_wants_key() {
                     return self.key(&text, style, value, span);
                 }
-                self.count(1, span)?;
-                self.value(Node::new(line, value), anchor, span)?;
+                let weight = NODE_BYTES + text_bytes(&value);
+                self.hold(weight, span)?;
+                self.value(Node::new(line, value), weight, anchor, span)?;
             }
             Event::Alias(id) => {
-                let Some((node, size)) = self.anchors.get(&id).cloned() else {
+                let Some(&(_, weight)) = self.anchors.get(&id) else {
                     return Err(failure(span, "alias of an unknown anchor"));
                 };
                 if self.stack_top_wants_key() {
                     return Err(failure(span, "an alias as a mapping key is not supported"));
                 }
-                self.count(size, span)?;
-                self.value(node, 0, span)?;
+                self.copy(weight, span)?;
+                self.hold(weight, span)?;
+                let node = self.anchors[&id].0.clone();
+                self.value(node, weight, 0, span)?;
             }
             Event::SequenceStart(anchor, tag) => {
                 Self::collection_tag(tag.as_deref(), "seq", span)?;
                 self.no_complex_key(span)?;
+                self.deeper(span)?;
                 self.stack.push(Frame::Seq {
                     line,
                     anchor,
+                    weight: NODE_BYTES,
                     items: Vec::new(),
                 });
             }
             Event::MappingStart(anchor, tag) => {
                 Self::collection_tag(tag.as_deref(), "map", span)?;
                 self.no_complex_key(span)?;
+                self.deeper(span)?;
                 self.stack.push(Frame::Map {
                     line,
                     anchor,
+                    weight: NODE_BYTES,
                     entries: Vec::new(),
                     merges: Vec::new(),
                     key: None,
@@ -207,25 +249,28 @@ impl Builder {
                 if let Some(Frame::Seq {
                     line,
                     anchor,
+                    weight,
                     items,
                 }) = self.stack.pop()
                 {
-                    self.count(1, span)?;
-                    self.value(Node::new(line, Value::Seq(items)), anchor, span)?;
+                    self.hold(NODE_BYTES, span)?;
+                    self.value(Node::new(line, Value::Seq(items)), weight, anchor, span)?;
                 }
             }
             Event::MappingEnd => {
                 if let Some(Frame::Map {
                     line,
                     anchor,
+                    weight,
                     mut entries,
                     merges,
                     ..
                 }) = self.stack.pop()
                 {
+                    // Merged entries were weighed as the aliases that brought them in.
                     merge(&mut entries, merges, span)?;
-                    self.count(1, span)?;
-                    self.value(Node::new(line, Value::Map(entries)), anchor, span)?;
+                    self.hold(NODE_BYTES, span)?;
+                    self.value(Node::new(line, Value::Map(entries)), weight, anchor, span)?;
                 }
             }
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
@@ -233,12 +278,45 @@ impl Builder {
         Ok(())
     }
 
-    fn count(&mut self, nodes: usize, span: Span) -> Result<(), Failure> {
-        self.nodes = self.nodes.saturating_add(nodes);
-        if self.nodes > MAX_NODES {
+    /// Counts `weight` more of the tree against the stream's budget.
+    fn hold(&mut self, weight: usize, span: Span) -> Result<(), Failure> {
+        self.held = self.held.saturating_add(weight);
+        if self.held > self.limits.tree_bytes {
             return Err(failure(
                 span,
-                format!("the stream expands to more than {MAX_NODES} values (aliases)"),
+                format!(
+                    "the stream's values take more than {} MiB, aliases expanded",
+                    self.limits.tree_bytes >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Counts what an alias copies against the stream's budget, before copying it.
+    fn copy(&mut self, weight: usize, span: Span) -> Result<(), Failure> {
+        self.copied = self.copied.saturating_add(weight);
+        if self.copied > self.limits.alias_bytes {
+            return Err(failure(
+                span,
+                format!(
+                    "the aliases of the stream copy more than {} MiB",
+                    self.limits.alias_bytes >> 20
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Refuses a list or mapping that would nest deeper than the limit, before it is built.
+    fn deeper(&self, span: Span) -> Result<(), Failure> {
+        if self.stack.len() >= self.limits.depth {
+            return Err(failure(
+                span,
+                format!(
+                    "lists and mappings nest deeper than {} levels",
+                    self.limits.depth
+                ),
             ));
         }
         Ok(())
@@ -305,26 +383,45 @@ impl Builder {
         if duplicate {
             return Err(failure(span, format!("duplicate key {text:?}")));
         }
+        let weight = KEY_BYTES + name.len();
         *key = Some(Some(name));
-        Ok(())
+        self.hold(weight, span)
     }
 
-    fn value(&mut self, node: Node, anchor: usize, span: Span) -> Result<(), Failure> {
+    /// Places a finished value of `weight` in the collection being built (or as the root).
+    fn value(
+        &mut self,
+        node: Node,
+        weight: usize,
+        anchor: usize,
+        span: Span,
+    ) -> Result<(), Failure> {
         if anchor != 0 {
-            let size = size_of(&node);
-            self.anchors.insert(anchor, (node.clone(), size));
+            self.anchors.insert(anchor, (node.clone(), weight));
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Seq {
+                items, weight: sum, ..
+            }) => {
+                *sum = sum.saturating_add(weight);
+                items.push(node);
+            }
             Some(Frame::Map {
                 entries,
                 merges,
                 key,
+                weight: sum,
                 ..
             }) => match key.take() {
-                Some(Some(name)) => entries.push((name, node)),
-                Some(None) => merges.push(node),
+                Some(Some(name)) => {
+                    *sum = sum.saturating_add(weight + KEY_BYTES + name.len());
+                    entries.push((name, node));
+                }
+                Some(None) => {
+                    *sum = sum.saturating_add(weight);
+                    merges.push(node);
+                }
                 None => return Err(failure(span, "a mapping value without a key")),
             },
         }
@@ -362,11 +459,11 @@ fn merge(entries: &mut Vec<(String, Node)>, merges: Vec<Node>, span: Span) -> Re
     Ok(())
 }
 
-fn size_of(node: &Node) -> usize {
-    match &node.value {
-        Value::Seq(items) => 1 + items.iter().map(size_of).sum::<usize>(),
-        Value::Map(entries) => 1 + entries.iter().map(|(_, v)| size_of(v)).sum::<usize>(),
-        _ => 1,
+/// The bytes of a scalar's text held beside its value.
+fn text_bytes(value: &Value) -> usize {
+    match value {
+        Value::Str(text) => text.len(),
+        _ => 0,
     }
 }
 
@@ -678,7 +775,99 @@ mod tests {
             lines.push(format!("a{i}: &a{i} [{aliases}]"));
         }
         let text = lines.join("\n");
-        assert!(read(&text).error.is_some());
+        let error = read(&text).error.expect("the bomb stops");
+        // Nine levels of ten copies: the byte budget stops it before the count of values.
+        assert!(error.message.contains("copy more than 64 MiB"), "{error}");
+    }
+
+    /// Few values but long ones: counting values alone would let this copy 20 GB.
+    #[test]
+    fn aliases_of_long_strings_stop_at_the_byte_budget() {
+        let long = "x".repeat(1000);
+        let copies = vec!["*s"; 1000].join(", ");
+        let mut text = format!("s: &s {long}\nl0: &l0 [{copies}]\n");
+        let mut within = text.clone();
+        // Each list copies 1,000 strings of 1,000 bytes (1.04 MB with their values): the 64 MiB
+        // budget holds 64 of them, `l0` and 63 more.
+        for i in 1..100 {
+            let line = format!("l{i}: [*l0]\n");
+            text.push_str(&line);
+            if i < 60 {
+                within.push_str(&line);
+            }
+        }
+        assert_eq!(read(&within).error, None);
+        let error = read(&text).error.expect("the copies stop");
+        assert!(error.message.contains("copy more than 64 MiB"), "{error}");
+        assert_eq!(error.line, 66, "{error}");
+    }
+
+    /// The tree and the copies are weighed exactly: a stream at a budget is read, one byte
+    /// over it is not.
+    #[test]
+    fn budgets_are_exact_boundaries() {
+        let within = |limits: Limits, text: &str| read_within(text, limits).error.is_none();
+        // `{ab: [c]}`: the mapping, the key and its text, the list, the scalar and its text.
+        let tree = NODE_BYTES + (KEY_BYTES + 2) + NODE_BYTES + (NODE_BYTES + 1);
+        let limits = |tree_bytes, alias_bytes| Limits {
+            depth: MAX_YAML_DEPTH,
+            tree_bytes,
+            alias_bytes,
+        };
+        assert!(within(limits(tree, 0), "{ab: [c]}"));
+        assert!(!within(limits(tree - 1, 0), "{ab: [c]}"));
+        // Two copies of a three-byte string: the alias budget holds them at exactly their
+        // weight, and the tree holds the anchored value as well.
+        let copy = NODE_BYTES + 3;
+        let text = "[&s abc, *s, *s]";
+        let whole = NODE_BYTES + 3 * copy;
+        assert!(within(limits(whole, 2 * copy), text));
+        assert!(!within(limits(whole, 2 * copy - 1), text));
+        assert!(!within(limits(whole - 1, 2 * copy), text));
+        // A copied mapping weighs its keys too.
+        let map = "[&m {ab: c}, *m]";
+        let entry = NODE_BYTES + (KEY_BYTES + 2) + (NODE_BYTES + 1);
+        assert!(within(limits(usize::MAX, entry), map));
+        assert!(!within(limits(usize::MAX, entry - 1), map));
+        let error = read_within(map, limits(usize::MAX, entry - 1))
+            .error
+            .unwrap();
+        assert!(
+            error.message.contains("aliases of the stream copy"),
+            "{error}"
+        );
+        let error = read_within(map, limits(entry, usize::MAX)).error.unwrap();
+        assert!(error.message.contains("values take more than"), "{error}");
+        // Depth: three levels are read, four are not.
+        let deep = Limits {
+            depth: 3,
+            ..Limits::default()
+        };
+        assert!(within(deep, "[[[x]]]"));
+        assert!(!within(deep, "[[[[x]]]]"));
+    }
+
+    #[test]
+    fn nesting_stops_at_the_limit_before_the_tree_is_built() {
+        let nested = |depth: usize, open: &str| format!("{}x\n", open.repeat(depth));
+        for open in ["- ", "[", "{a: "] {
+            let within = read(&nested(MAX_YAML_DEPTH, open));
+            if open == "- " {
+                assert_eq!(within.error, None, "{open}");
+            }
+            // 50,000 levels in 100 KB: refused, not a stack overflow.
+            let deep = read(&nested(50_000, open));
+            let error = deep.error.expect("too deep");
+            assert!(
+                error.message.contains("nest deeper than 128")
+                    || error.message.contains("recursion limit"),
+                "{open}: {error}"
+            );
+        }
+        let error = read(&nested(MAX_YAML_DEPTH + 1, "- "))
+            .error
+            .expect("one too deep");
+        assert_eq!(error.column, 257, "{error}");
     }
 
     #[test]

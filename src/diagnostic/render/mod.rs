@@ -6,6 +6,8 @@ mod human;
 mod json;
 mod text;
 
+pub use text::plain;
+
 use std::error::Error;
 
 use super::{Diagnostic, Severity};

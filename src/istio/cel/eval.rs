@@ -32,12 +32,30 @@ pub(super) const FUNCTIONS: &[&str] = &[
 
 type Result<T> = std::result::Result<T, String>;
 
-/// Variables in scope, innermost last.
+/// Variables in scope, innermost last, and the cost of the evaluation so far.
 pub(super) struct Scope<'a> {
     pub(super) names: Vec<(&'a str, Value)>,
+    /// Cost units spent, in the Kubernetes API server's model: one per expression evaluated,
+    /// plus a unit per list or map item and per ten bytes of string that an operation goes
+    /// through.
+    pub(super) spent: u64,
+    /// Units the evaluation may spend; past them it stops with [`OVER_BUDGET`].
+    pub(super) limit: u64,
 }
 
+/// The error of an evaluation stopped at its cost limit (cel-go's words).
+pub(super) const OVER_BUDGET: &str = "operation cancelled: actual cost limit exceeded";
+
 impl Scope<'_> {
+    /// Spends `units`, or stops the evaluation past the limit.
+    fn charge(&mut self, units: u64) -> Result<()> {
+        self.spent = self.spent.saturating_add(units);
+        if self.spent > self.limit {
+            return Err(OVER_BUDGET.to_string());
+        }
+        Ok(())
+    }
+
     fn get(&self, name: &str) -> Result<Value> {
         self.names
             .iter()
@@ -48,8 +66,20 @@ impl Scope<'_> {
     }
 }
 
-/// Evaluates `expr`.
+/// The units an operation that goes through `value` costs: a unit per item, or per ten bytes.
+fn traversal(value: &Value) -> u64 {
+    let units = match value {
+        Value::Str(text) => text.len() / 10,
+        Value::List(items) => items.len(),
+        Value::Map(map) => map.len(),
+        _ => 0,
+    };
+    u64::try_from(units).unwrap_or(u64::MAX)
+}
+
+/// Evaluates `expr`, charging its cost to `scope`.
 pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
+    scope.charge(1)?;
     match expr {
         Expr::Literal(literal) => Ok(Value::literal(literal)),
         Expr::Ident(name) => scope.get(name),
@@ -77,6 +107,8 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
                 .iter()
                 .map(|arg| eval(arg, scope))
                 .collect::<Result<Vec<_>>>()?;
+            let through = target.iter().chain(&args).map(traversal).sum();
+            scope.charge(through)?;
             call(name, target.as_ref(), &args)
         }
         Expr::Not(operand) => match eval(operand, scope)? {
@@ -91,6 +123,7 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
         Expr::Binary(op, left, right) => {
             let left = eval(left, scope)?;
             let right = eval(right, scope)?;
+            scope.charge(traversal(&left).saturating_add(traversal(&right)))?;
             binary(*op, &left, &right)
         }
         Expr::And(operands) => logic(operands, scope, false),
@@ -129,6 +162,7 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
             guard,
         } => {
             let range = eval(range, scope)?;
+            scope.charge(traversal(&range))?;
             let elements: Vec<Value> = match &range {
                 Value::List(items) => items.as_ref().clone(),
                 Value::Map(map) => map.keys().map(Key::value).collect(),

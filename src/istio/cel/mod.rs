@@ -10,11 +10,26 @@ mod value;
 
 pub use k8s::parse_duration;
 
-use eval::{FUNCTIONS, Scope};
+use eval::{FUNCTIONS, OVER_BUDGET, Scope};
 use value::Value;
 
 use crate::cel::{self, Expr};
+use crate::limits::{MAX_CEL_COST_PER_OBJECT, MAX_CEL_COST_PER_RULE};
 use crate::yaml::Node;
+
+/// Cost units one rule may spend on one value ([`MAX_CEL_COST_PER_RULE`]).
+pub const PER_CALL_LIMIT: u64 = MAX_CEL_COST_PER_RULE as u64;
+
+/// Cost units all the rules of one object may spend together ([`MAX_CEL_COST_PER_OBJECT`]).
+pub const RUNTIME_BUDGET: u64 = MAX_CEL_COST_PER_OBJECT as u64;
+
+/// What a rule at its cost limit reports: the per-call limit (the API server's words).
+const CALL_LIMIT_MESSAGE: &str = "call cost exceeds limit for rule";
+
+/// What a rule reports when the object's budget runs out: the API server's words; no later
+/// rule of the object is run.
+const BUDGET_MESSAGE: &str =
+    "validation failed due to running out of cost budget, no further validation rules will be run";
 
 /// A compiled rule.
 #[derive(Debug, Clone)]
@@ -122,12 +137,25 @@ fn check<'a>(expr: &'a Expr, bound: &mut Vec<&'a str>, problems: &mut Vec<String
 
 impl Program {
     /// Evaluates the rule with `self` bound to `node`; `double` says the schema types the
-    /// node as `number`, so that integers written in YAML are doubles to the rule.
-    pub fn run(&self, node: &Node, double: bool) -> Outcome {
+    /// node as `number`, so that integers written in YAML are doubles to the rule. It spends
+    /// at most [`PER_CALL_LIMIT`] units and what is left of the object's `budget`; what it
+    /// spends is taken from `budget`.
+    pub fn run(&self, node: &Node, double: bool, budget: &mut u64) -> Outcome {
+        let limit = PER_CALL_LIMIT.min(*budget);
         let mut scope = Scope {
             names: vec![("self", Value::from_yaml(node, double))],
+            spent: 0,
+            limit,
         };
-        match eval::eval(&self.expr, &mut scope) {
+        let result = eval::eval(&self.expr, &mut scope);
+        *budget = budget.saturating_sub(scope.spent.min(limit));
+        match result {
+            Err(error) if error == OVER_BUDGET => Outcome::Error(if limit == PER_CALL_LIMIT {
+                CALL_LIMIT_MESSAGE.to_string()
+            } else {
+                *budget = 0;
+                BUDGET_MESSAGE.to_string()
+            }),
             Ok(Value::Bool(true)) => Outcome::Pass,
             Ok(Value::Bool(false)) => Outcome::Fail,
             Ok(other) => {
@@ -141,6 +169,8 @@ impl Program {
     pub fn message(&self, node: &Node) -> Option<String> {
         let mut scope = Scope {
             names: vec![("self", Value::from_yaml(node, false))],
+            spent: 0,
+            limit: PER_CALL_LIMIT,
         };
         match eval::eval(&self.expr, &mut scope) {
             Ok(Value::Str(s)) if !s.trim().is_empty() => Some(s.to_string()),
@@ -156,7 +186,10 @@ mod tests {
 
     fn run(rule: &str, yaml_text: &str) -> Outcome {
         let node = yaml::read(yaml_text).documents.remove(0).root;
-        compile(rule).expect("compiles").run(&node, false)
+        let mut budget = RUNTIME_BUDGET;
+        compile(rule)
+            .expect("compiles")
+            .run(&node, false, &mut budget)
     }
 
     /// Every distinct rule of Istio's CRDs, each with a value it accepts and one it refuses.
@@ -380,5 +413,100 @@ mod tests {
             Outcome::Error(_)
         ));
         assert!(matches!(run("self", "1"), Outcome::Unsupported(_)));
+    }
+
+    /// Nested comprehensions over 1,000 items ran for more than a minute, and nested `map()`
+    /// exhausted 4 GB: each stops at the per-call limit, quickly, with the API server's words.
+    #[test]
+    fn rules_stop_at_the_cost_limit() {
+        let items = format!("[{}]", vec!["1"; 1000].join(", "));
+        let node = yaml::read(&items).documents.remove(0).root;
+        for rule in [
+            "self.all(a, self.all(b, self.all(c, a == b)))",
+            "self.map(a, self.map(b, self.map(c, [a, b, c]))).size() > 0",
+            "self.exists(a, self.exists(b, a != b))",
+        ] {
+            let mut budget = RUNTIME_BUDGET;
+            let outcome = compile(rule).unwrap().run(&node, false, &mut budget);
+            assert_eq!(outcome, Outcome::Error(CALL_LIMIT_MESSAGE.into()), "{rule}");
+            assert_eq!(budget, RUNTIME_BUDGET - PER_CALL_LIMIT, "{rule}");
+        }
+        // A rule linear in the list costs a few units per item.
+        let mut budget = RUNTIME_BUDGET;
+        let linear = compile("self.all(a, a == 1)").unwrap();
+        assert_eq!(linear.run(&node, false, &mut budget), Outcome::Pass);
+        let spent = RUNTIME_BUDGET - budget;
+        assert!((3_000..10_000).contains(&spent), "{spent}");
+    }
+
+    /// Ten rules at the per-call limit spend the object's budget; the one that finds it empty
+    /// says so, and leaves nothing for the rules after it.
+    #[test]
+    fn the_object_budget_runs_out() {
+        let items = format!("[{}]", vec!["1"; 1000].join(", "));
+        let node = yaml::read(&items).documents.remove(0).root;
+        let heavy = compile("self.all(a, self.all(b, a == b))").unwrap();
+        let mut budget = RUNTIME_BUDGET;
+        for _ in 0..10 {
+            assert_eq!(
+                heavy.run(&node, false, &mut budget),
+                Outcome::Error(CALL_LIMIT_MESSAGE.into())
+            );
+        }
+        assert_eq!(budget, 0);
+        let light = compile("self.size() > 0").unwrap();
+        assert_eq!(
+            light.run(&node, false, &mut budget),
+            Outcome::Error(BUDGET_MESSAGE.into())
+        );
+        let mut budget = 10;
+        assert_eq!(
+            heavy.run(&node, false, &mut budget),
+            Outcome::Error(BUDGET_MESSAGE.into())
+        );
+        assert_eq!(budget, 0);
+    }
+
+    /// Costs are counted exactly: one unit per expression, one per list or map item and per
+    /// ten bytes of string an operation goes through; a rule that spends exactly its budget
+    /// passes, one unit less stops it.
+    #[test]
+    fn costs_are_counted_as_documented() {
+        let cases = [
+            // The call, `self`, the literal, and 100 bytes of string: 1 + 1 + 1 + 10.
+            (
+                "self.contains('a')",
+                format!("'{}'", "b".repeat(100)),
+                Outcome::Fail,
+                13,
+            ),
+            // The call, `self` and seven items.
+            (
+                "self.size() == 7",
+                "[1, 2, 3, 4, 5, 6, 7]".to_string(),
+                Outcome::Pass,
+                1 + 9 + 1,
+            ),
+            // The comparison, the call, `self`, five entries and the literal.
+            (
+                "self.size() == 5",
+                "{a: 1, b: 2, c: 3, d: 4, e: 5}".to_string(),
+                Outcome::Pass,
+                9,
+            ),
+        ];
+        for (rule, value, outcome, cost) in cases {
+            let node = yaml::read(&value).documents.remove(0).root;
+            let program = compile(rule).unwrap();
+            let mut budget = cost;
+            assert_eq!(program.run(&node, false, &mut budget), outcome, "{rule}");
+            assert_eq!(budget, 0, "{rule}");
+            let mut budget = cost - 1;
+            assert_eq!(
+                program.run(&node, false, &mut budget),
+                Outcome::Error(BUDGET_MESSAGE.into()),
+                "{rule}"
+            );
+        }
     }
 }

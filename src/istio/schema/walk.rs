@@ -3,12 +3,12 @@
 //! formats, list uniqueness, `oneOf`/`anyOf`/`allOf`/`not`, and every CEL rule at its node.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use super::{Additional, Schema, Type};
 use crate::diagnostic::Path;
 use crate::diagnostic::suggest::did_you_mean;
-use crate::istio::cel::Outcome;
+use crate::istio::cel::{self, Outcome};
 use crate::yaml::{Node, Value, short};
 
 /// A problem found by the walk, before [`crate::istio::crd`] places it in its document as a
@@ -40,7 +40,10 @@ pub(crate) enum Source {
 
 /// Validates `value` against `schema`; the issues come in document order.
 pub(crate) fn validate(schema: &Schema, value: &Node, path: &Path) -> Vec<Issue> {
-    let mut walk = Walk { issues: Vec::new() };
+    let mut walk = Walk {
+        issues: Vec::new(),
+        cel_budget: cel::RUNTIME_BUDGET,
+    };
     walk.node(schema, value, &Trail::Root(path));
     walk.issues
 }
@@ -74,6 +77,8 @@ impl<'a> Trail<'a> {
 
 struct Walk {
     issues: Vec<Issue>,
+    /// CEL cost units the object's rules may still spend; once spent, no rule is run.
+    cel_budget: u64,
 }
 
 impl Walk {
@@ -444,6 +449,9 @@ impl Walk {
     fn rules(&mut self, schema: &Schema, value: &Node, path: &Trail<'_>) {
         let number = schema.kind == Some(Type::Number);
         for rule in &schema.rules {
+            if self.cel_budget == 0 {
+                return;
+            }
             let mut at = path.path();
             for key in &rule.field_path {
                 at = at.key(key);
@@ -461,7 +469,7 @@ impl Walk {
                     continue;
                 }
             };
-            match program.run(value, number) {
+            match program.run(value, number, &mut self.cel_budget) {
                 Outcome::Pass => {}
                 Outcome::Fail => {
                     let message = rule
@@ -609,7 +617,31 @@ fn same(a: &Value, b: &Value) -> bool {
     #[allow(clippy::cast_precision_loss, clippy::float_cmp)]
     match (a, b) {
         (Value::Int(x), Value::Float(y)) | (Value::Float(y), Value::Int(x)) => *x as f64 == *y,
-        _ => canonical(a) == canonical(b),
+        _ => identical(a, b),
+    }
+}
+
+/// Whether the two values have one [`canonical`] text, without writing it: enums compare every
+/// value of a document with their choices.
+fn identical(a: &Value, b: &Value) -> bool {
+    match (a, b) {
+        (Value::Null, Value::Null) => true,
+        (Value::Bool(x), Value::Bool(y)) => x == y,
+        (Value::Int(x), Value::Int(y)) => x == y,
+        (Value::Str(x), Value::Str(y)) => x == y,
+        (Value::Seq(x), Value::Seq(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(x, y)| identical(&x.value, &y.value))
+        }
+        // Keys are unique (the reader refuses a repeated one), so equal sizes and every entry
+        // found are the same sorted entries.
+        (Value::Map(x), Value::Map(y)) => {
+            let y: HashMap<&str, &Value> = y.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(key, x)| y.get(key.as_str()).is_some_and(|y| identical(&x.value, y)))
+        }
+        (Value::Float(_), Value::Float(_)) => canonical(a) == canonical(b),
+        _ => false,
     }
 }
 

@@ -64,8 +64,14 @@ impl Kind {
     /// The kind of `document`, when it is one of the nine at a served API version.
     fn of(document: &Value) -> Option<Self> {
         let api_version = document.get("apiVersion")?.as_str()?;
+        Self::named(api_version, document.get("kind")?.as_str()?)
+    }
+
+    /// The kind named by an `apiVersion` and a `kind`, when it is one of the nine at a served
+    /// API version.
+    fn named(api_version: &str, kind: &str) -> Option<Self> {
         let (group, version) = api_version.rsplit_once('/')?;
-        let kind = match (group, document.get("kind")?.as_str()?) {
+        let kind = match (group, kind) {
             ("networking.istio.io", "VirtualService") => Self::VirtualService,
             ("networking.istio.io", "DestinationRule") => Self::DestinationRule,
             ("networking.istio.io", "Gateway") => Self::Gateway,
@@ -344,7 +350,14 @@ fn metadata_accepts(r: Report<'_>, kind: Kind, meta: &Meta<'_>, spec: &Msg<'_>) 
     true
 }
 
-/// Applies the webhook rules of the document's kind; other kinds give no findings.
+/// Whether the rules cover objects of this `apiVersion` and `kind` (one of the nine kinds, at
+/// a served API version), so that a caller can skip converting other objects.
+pub fn covers(api_version: &str, kind: &str) -> bool {
+    Kind::named(api_version, kind).is_some()
+}
+
+/// The rules' findings on one document (a Kubernetes object as JSON): none for a kind the rules
+/// do not cover ([`covers`]), or a spec Istio's decoder refuses.
 pub fn check(document: &Value) -> Vec<WebhookFinding> {
     let Some(kind) = Kind::of(document) else {
         return Vec::new();

@@ -1,6 +1,9 @@
 //! VirtualService rules (`ValidateVirtualService`, `validateHTTPRoute` and its parts,
 //! `validateTLSRoute`, `validateTCPRoute`); the unreachable-rule analysis is in `unreachable`.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
+
 use super::Meta;
 use super::decode::{Msg, Report};
 use super::destination_rule::subset_name_error;
@@ -459,6 +462,27 @@ fn check_header_operations(r: Report<'_>, headers: &Msg<'_>) {
     }
 }
 
+/// `regex_error` of a CORS origin regex, remembered for the thread: a gateway's CORS policy is
+/// repeated in every route of its VirtualService, so one regex comes back once per route, and
+/// compiling it is the costliest step of the rules.
+fn cors_regex_error(pattern: &str) -> Option<String> {
+    thread_local! {
+        static JUDGED: RefCell<HashMap<String, Option<String>>> = RefCell::new(HashMap::new());
+    }
+    JUDGED.with(|judged| {
+        let mut judged = judged.borrow_mut();
+        if let Some(error) = judged.get(pattern) {
+            return error.clone();
+        }
+        let error = regex_error(pattern, "corsPolicy.allowOrigins");
+        if judged.len() >= 256 {
+            judged.clear();
+        }
+        judged.insert(pattern.to_string(), error.clone());
+        error
+    })
+}
+
 /// `validateCORSPolicy`.
 fn check_cors(r: Report<'_>, cors: &Msg<'_>) {
     for origin in cors.msgs("allowOrigins") {
@@ -472,10 +496,7 @@ fn check_cors(r: Report<'_>, cors: &Msg<'_>) {
                 "'' is not a valid match type for CORS allow origins",
             );
         } else if origin.has("regex") {
-            r.error_if(
-                &origin.at("regex"),
-                regex_error(origin.str("regex"), "corsPolicy.allowOrigins"),
-            );
+            r.error_if(&origin.at("regex"), cors_regex_error(origin.str("regex")));
         }
     }
     for (k, method) in cors.strs("allowMethods") {
