@@ -10,6 +10,7 @@ mod diff;
 mod docs;
 mod faults;
 mod fixtures;
+mod graph;
 mod limits;
 mod profiles;
 mod properties;
