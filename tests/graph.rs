@@ -256,3 +256,62 @@ fn the_readme_s_drawings_are_fresh() {
         "the README's chart of profiles/minimal.toml is stale:\n{chart}"
     );
 }
+
+/// `meshc diff --format markdown` of two profiles ends with the edges that change, as the
+/// simulator sees them on each side: a canary's new split, a tenant's new path.
+#[test]
+fn a_markdown_diff_draws_the_edges_that_change() {
+    let diff = |case: &str| {
+        let dir = format!("tests/fixtures/diff/{case}");
+        let output = meshc(&[
+            "diff",
+            &format!("{dir}/old.toml"),
+            &format!("{dir}/new.toml"),
+            "--format",
+            "markdown",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    let canary = diff("canary-weight");
+    let (_, chart) = canary
+        .split_once("#### Who reaches what: edges that change\n\n```mermaid\n")
+        .expect("a chart");
+    assert_eq!(
+        check_mermaid(chart.trim_end_matches("```\n")),
+        (2, 1),
+        "{chart}"
+    );
+    assert!(chart.contains("changed<br>"), "{chart}");
+    assert!(chart.contains("stable 70#37;, canary 30#37;"), "{chart}");
+    assert!(
+        chart.contains("was: split stable 80#37;, canary 20#37;"),
+        "{chart}"
+    );
+    assert!(chart.contains("stroke:#d97706"), "{chart}");
+    let tenant = diff("tenant-access");
+    assert!(tenant.contains("/cart/acme, /cart/shared"), "{tenant}");
+    // Folders have no profile to draw from: the comment is the resource diff alone.
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    for (side, out) in [("old", &old), ("new", &new)] {
+        let profile = format!("tests/fixtures/diff/canary-weight/{side}.toml");
+        let rendered = meshc(&["render", &profile, "--out", out.to_str().unwrap()]);
+        assert_eq!(rendered.status.code(), Some(0));
+    }
+    let folders = meshc(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(!text(&folders.stdout).contains("```mermaid"));
+    // The README shows the canary's chart as meshc draws it.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let shown = chart.split_once("```\n").map_or(chart, |(c, _)| c);
+    assert!(
+        readme.contains(&format!("```mermaid\n{shown}```\n")),
+        "the README's chart of the canary diff is stale:\n{shown}"
+    );
+}

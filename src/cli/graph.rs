@@ -6,10 +6,11 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load, write_stdout};
-use crate::graph::{self, Format};
+use crate::graph::{self, Format, Graph};
 use crate::istio::document;
 use crate::simulate::{Mesh, Refused};
-use crate::{Failure, InternalError, check, compile, topology};
+use crate::source::Source;
+use crate::{Compiled, Failure, InternalError, check, compile, topology};
 
 /// Arguments of `meshc graph`.
 #[derive(Debug, Args)]
@@ -42,10 +43,6 @@ impl GraphArgs {
             Ok(source) => source,
             Err(exit) => return exit,
         };
-        let checked = match check(&source) {
-            Ok(checked) => checked,
-            Err(diagnostics) => return output.profile_diagnostics(&source, diagnostics),
-        };
         let mut compiled = match compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
@@ -54,20 +51,10 @@ impl GraphArgs {
             Err(Failure::Internal(error)) => return output.internal(&source, &error),
         };
         output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
-        let profile = &checked.profile;
-        let topology = topology::of(profile);
-        let mut documents = Vec::new();
-        for file in &compiled.files {
-            documents.extend(document::read(file.name, &file.content).0);
-        }
-        let mesh = match Mesh::from_documents(&documents, &topology) {
-            Ok(mesh) => mesh,
-            Err(errors) => {
-                let error = InternalError::Simulation(Refused(errors));
-                return output.internal(&source, &error);
-            }
+        let mut drawn = match draw(&source, &compiled, output) {
+            Ok(drawn) => drawn,
+            Err(exit) => return exit,
         };
-        let mut drawn = graph::build(profile, &compiled.plan, &mesh);
         if !self.expand {
             drawn = graph::collapse(drawn);
         }
@@ -79,4 +66,19 @@ impl GraphArgs {
         };
         write_stdout(&graph::write(&drawn, format), output)
     }
+}
+
+/// The graph of a compiled profile: its rendered files read back into the simulator, every
+/// grant judged. `Err` holds the exit code of a failure, reported already.
+pub(super) fn draw(source: &Source, compiled: &Compiled, output: &Output) -> Result<Graph, Exit> {
+    let checked = check(source).map_err(|d| output.profile_diagnostics(source, d))?;
+    let profile = &checked.profile;
+    let topology = topology::of(profile);
+    let mut documents = Vec::new();
+    for file in &compiled.files {
+        documents.extend(document::read(file.name, &file.content).0);
+    }
+    let mesh = Mesh::from_documents(&documents, &topology)
+        .map_err(|errors| output.internal(source, &InternalError::Simulation(Refused(errors))))?;
+    Ok(graph::build(profile, &compiled.plan, &mesh))
 }

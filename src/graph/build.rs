@@ -52,7 +52,21 @@ struct DraftEdge {
 
 /// The graph of `profile`, whose `plan` was rendered and read back into `mesh`.
 pub fn build(profile: &Profile, plan: &Plan, mesh: &Mesh) -> Graph {
-    let builder = Builder { profile, mesh };
+    let origins = profile
+        .services
+        .iter()
+        .filter_map(|s| {
+            Some((
+                s.name.as_str(),
+                topology::origin(profile, s.name.as_str()).ok()?,
+            ))
+        })
+        .collect();
+    let builder = Builder {
+        profile,
+        mesh,
+        origins,
+    };
     let mut drafts = builder.nodes(plan);
     let edges = builder.edges(&mut drafts);
     assemble(profile, drafts, edges)
@@ -61,6 +75,8 @@ pub fn build(profile: &Profile, plan: &Plan, mesh: &Mesh) -> Graph {
 struct Builder<'a> {
     profile: &'a Profile,
     mesh: &'a Mesh,
+    /// Each service's workload, as `meshc query --from SERVICE` picks it.
+    origins: BTreeMap<&'a str, Origin>,
 }
 
 impl Builder<'_> {
@@ -343,8 +359,8 @@ impl Builder<'_> {
     ) {
         let mut sources: Vec<(Key, Origin)> = Vec::new();
         for name in &caller.services {
-            if let Ok(origin) = topology::origin(self.profile, name.as_str()) {
-                sources.push((Key::Service(name.to_string()), origin));
+            if let Some(origin) = self.origins.get(name.as_str()) {
+                sources.push((Key::Service(name.to_string()), origin.clone()));
             }
         }
         for namespace in &caller.namespaces {
@@ -421,10 +437,10 @@ impl Builder<'_> {
             let host = external.host.to_string();
             let mut arrivals = Vec::new();
             for service in &self.profile.services {
-                let Ok(origin) = topology::origin(self.profile, service.name.as_str()) else {
+                let Some(origin) = self.origins.get(service.name.as_str()) else {
                     continue;
                 };
-                let request = Request::new(origin, host.clone()).port(port.get());
+                let request = Request::new(origin.clone(), host.clone()).port(port.get());
                 let arrival = probe::arrival(self.mesh, &request, Target::External(&host));
                 arrivals.push((service.name.to_string(), arrival));
             }

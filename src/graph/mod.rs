@@ -5,11 +5,13 @@
 //! for, and labelled with methods, path prefixes, the split and the region pin the simulator
 //! saw. Services with the same edges are collapsed into one node, which names them.
 //!
-//! [`build`] makes the [`Graph`]; [`write`] draws it in one [`Format`]. Each writer escapes
+//! [`build`] makes the [`Graph`]; [`write`] draws it in one [`Format`]; [`changes`] draws the
+//! edges that differ between two graphs (`meshc diff --format markdown`). Each writer escapes
 //! every text for its format and names nodes by index, so no value can change the drawing's
 //! shape.
 
 mod build;
+mod changes;
 mod collapse;
 mod dot;
 mod html;
@@ -20,6 +22,7 @@ mod probe;
 mod svg;
 
 pub use build::build;
+pub use changes::changes;
 pub use collapse::collapse;
 pub use model::Graph;
 
