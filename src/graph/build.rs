@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::explain::explain;
+use crate::explain;
 use crate::model::{Caller, PathMatch, Profile, Service, Target as RouteTarget};
 use crate::plan::Plan;
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token};
@@ -66,8 +66,13 @@ pub fn build(profile: &Profile, plan: &Plan, mesh: &Mesh) -> Graph {
         profile,
         mesh,
         origins,
+        services: profile
+            .services
+            .iter()
+            .map(|s| (s.name.as_str(), s))
+            .collect(),
     };
-    let mut drafts = builder.nodes(plan);
+    let mut drafts = builder.nodes(&explain::each(plan));
     let edges = builder.edges(&mut drafts);
     assemble(profile, drafts, edges)
 }
@@ -77,6 +82,8 @@ struct Builder<'a> {
     mesh: &'a Mesh,
     /// Each service's workload, as `meshc query --from SERVICE` picks it.
     origins: BTreeMap<&'a str, Origin>,
+    /// The services by name.
+    services: BTreeMap<&'a str, &'a Service>,
 }
 
 impl Builder<'_> {
@@ -90,7 +97,8 @@ impl Builder<'_> {
         }
     }
 
-    fn nodes(&self, plan: &Plan) -> Vec<Draft> {
+    /// The nodes the profile declares; `explained` holds each service's `meshc explain` text.
+    fn nodes(&self, explained: &BTreeMap<String, String>) -> Vec<Draft> {
         let profile = self.profile;
         let mut drafts = Vec::new();
         if let Some(tenancy) = &profile.tenancy {
@@ -143,7 +151,10 @@ impl Builder<'_> {
                     NodeKind::Service,
                     service.name.to_string(),
                     service_details(service),
-                    explain(plan, Some(service.name.as_str())).unwrap_or_default(),
+                    explained
+                        .get(service.name.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
                 ),
             });
         }
@@ -174,7 +185,10 @@ impl Builder<'_> {
                     NodeKind::External,
                     external.name.to_string(),
                     details,
-                    explain(plan, Some(external.name.as_str())).unwrap_or_default(),
+                    explained
+                        .get(external.name.as_str())
+                        .cloned()
+                        .unwrap_or_default(),
                 ),
             });
         }
@@ -209,10 +223,7 @@ impl Builder<'_> {
     }
 
     fn service(&self, name: &str) -> Option<&Service> {
-        self.profile
-            .services
-            .iter()
-            .find(|s| s.name.as_str() == name)
+        self.services.get(name).copied()
     }
 
     /// Judges `requests` against `target`; the verdict, and the labels the simulator adds: the

@@ -20,26 +20,21 @@ fn side(edge: &Edge, peer: usize) -> Side<'_> {
 pub fn collapse(graph: Graph) -> Graph {
     let mut signatures: BTreeMap<(usize, Vec<Side<'_>>, Vec<Side<'_>>), Vec<usize>> =
         BTreeMap::new();
-    for (i, node) in graph.nodes.iter().enumerate() {
+    let mut incoming: Vec<Vec<Side<'_>>> = vec![Vec::new(); graph.nodes.len()];
+    let mut outgoing: Vec<Vec<Side<'_>>> = vec![Vec::new(); graph.nodes.len()];
+    for edge in &graph.edges {
+        incoming[edge.to].push(side(edge, edge.from));
+        outgoing[edge.from].push(side(edge, edge.to));
+    }
+    for (i, (mut into, mut out)) in incoming.into_iter().zip(outgoing).enumerate() {
+        let node = &graph.nodes[i];
         if node.kind != NodeKind::Service {
             continue;
         }
-        let mut incoming: Vec<Side<'_>> = graph
-            .edges
-            .iter()
-            .filter(|e| e.to == i)
-            .map(|e| side(e, e.from))
-            .collect();
-        let mut outgoing: Vec<Side<'_>> = graph
-            .edges
-            .iter()
-            .filter(|e| e.from == i)
-            .map(|e| side(e, e.to))
-            .collect();
-        incoming.sort();
-        outgoing.sort();
+        into.sort();
+        out.sort();
         signatures
-            .entry((node.group, incoming, outgoing))
+            .entry((node.group, into, out))
             .or_default()
             .push(i);
     }
