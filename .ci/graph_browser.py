@@ -6,6 +6,7 @@ For each profile given:
   file, and must draw as many nodes as the chart declares;
 - the HTML output loads, shows every service, and clicking each node shows its text in the
   panel (a service's text is its `meshc explain` section, which opens with `service <name>`).
+For each `--diff OLD NEW`, the chart `meshc diff --format markdown` ends with renders too.
 
 The checks run inside the page and write their verdict into the DOM; chromium's --dump-dom
 prints it. Exit 1 on any failure.
@@ -77,6 +78,7 @@ def main():
     parser.add_argument("--meshc", required=True)
     parser.add_argument("--chromium", required=True)
     parser.add_argument("--mermaid", required=True, help="mermaid.min.js")
+    parser.add_argument("--diff", nargs=2, action="append", default=[], metavar=("OLD", "NEW"))
     parser.add_argument("profiles", nargs="+")
     args = parser.parse_args()
     mermaid = pathlib.Path(args.mermaid).resolve()
@@ -116,6 +118,22 @@ def main():
             failed |= not ok
             print(f"{profile}: html shows {len(services)} services of {declared_services}; "
                   f"clicking each shows its explanation: {'yes' if not missing else missing}")
+        for k, (old, new) in enumerate(args.diff):
+            markdown = subprocess.run([args.meshc, "diff", old, new, "--format", "markdown"],
+                                      capture_output=True, text=True, check=False).stdout
+            found = re.search(r"```mermaid\n(.*?)```", markdown, re.S)
+            if not found:
+                print(f"{old} -> {new}: diff FAILED: no chart", file=sys.stderr)
+                failed = True
+                continue
+            chart = found.group(1)
+            page = tmp / f"diff-{k}.html"
+            page.write_text(MERMAID_PAGE.format(mermaid=mermaid.as_uri(), chart=html.escape(chart)))
+            result = re.search(r'<div id="result">([^<]*)</div>', dump(args.chromium, page))
+            verdict = result.group(1) if result else "no result"
+            ok = verdict.startswith("OK ")
+            failed |= not ok
+            print(f"{old} -> {new}: diff chart {verdict}")
     if failed:
         print("FAIL: meshc graph in the browser", file=sys.stderr)
         sys.exit(1)
