@@ -178,6 +178,20 @@ fn simulate_evaluate(bencher: Bencher, services: usize) {
     });
 }
 
+/// `meshc graph` after the compile: every grant's requests through the simulator, services with
+/// the same edges collapsed, and meshc's own SVG laid out and written.
+#[divan::bench(args = SIZES, max_time = MAX_SECONDS)]
+fn graph(bencher: Bencher, services: usize) {
+    let input = fixture(services);
+    let documents = documents(&input);
+    let topology = meshc::topology::of(&input.checked.profile);
+    let mesh = Mesh::from_documents(&documents, &topology).expect("the render simulates");
+    bencher.counter(ItemsCount::new(services)).bench(|| {
+        let drawn = meshc::graph::build(black_box(&input.checked.profile), &input.plan, &mesh);
+        meshc::graph::write(&meshc::graph::collapse(drawn), meshc::graph::Format::Svg).len()
+    });
+}
+
 fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
     let namespace = meshc::istio::document::DEFAULT_NAMESPACE.into();
     input

@@ -94,6 +94,25 @@ pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownServ
     Ok(out)
 }
 
+/// The summary of each service and external service, by name: what `explain(plan,
+/// Some(name))` gives for each, with one index for all (`meshc graph` wants every one).
+pub fn each(plan: &Plan) -> BTreeMap<String, String> {
+    let index = Index::new(plan);
+    plan.virtual_services
+        .iter()
+        .filter_map(|vs| {
+            let name = match &vs.meta.id {
+                VirtualServiceId::Service { service } => service.to_string(),
+                VirtualServiceId::External { external } => external.to_string(),
+                VirtualServiceId::Ingress { .. } => return None,
+            };
+            let mut out = String::new();
+            service_section(&mut out, &index, vs);
+            Some((name, out))
+        })
+        .collect()
+}
+
 /// The mesh VirtualService of the service or external service `name`.
 fn mesh_virtual_service<'a>(plan: &'a Plan, name: &str) -> Option<&'a VirtualService> {
     let name = Name::parse(name).ok()?;
@@ -611,4 +630,21 @@ fn sampling(out: &mut String, plan: &Plan, service: &Name) {
         (None, None) => "not traced".to_string(),
     };
     let _ = writeln!(out, "  sampling: {text}");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::Source;
+
+    #[test]
+    fn each_summary_is_the_one_explain_gives() {
+        let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
+        let plan = crate::plan::build(&crate::check(&source).unwrap().profile);
+        let all = each(&plan);
+        assert_eq!(all.len(), 6, "five services and one external service");
+        for (name, text) in &all {
+            assert_eq!(explain(&plan, Some(name)).as_ref(), Ok(text), "{name}");
+        }
+    }
 }

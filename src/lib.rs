@@ -14,7 +14,7 @@
 //!
 //! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff
 //! for review), [`explain`] (the plan in words). [`synth`] writes synthetic profiles of any size
-//! for the benchmarks.
+//! for the benchmarks. [`graph`] draws who reaches what, from the simulator's answers.
 //! [`simulate`] answers what the rendered mesh does to a request; [`topology`] describes a
 //! profile's workloads to it.
 
@@ -26,6 +26,7 @@ pub mod drift;
 pub mod emit;
 pub mod explain;
 pub mod folder;
+pub mod graph;
 pub mod istio;
 pub mod limits;
 pub mod model;

@@ -103,8 +103,19 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
     let Origin::Workload(name) = &origin else {
         return Ok(origin);
     };
-    let topology = of(profile);
-    if topology.workloads.iter().any(|w| &w.name == name) {
+    // The workload names `of` gives, without building the topology: this runs once per
+    // caller when `meshc graph` draws a large mesh.
+    let is_workload = profile.services.iter().any(|s| {
+        if s.subsets.is_empty() {
+            s.name.as_str() == name
+        } else {
+            let subset = name
+                .strip_prefix(s.name.as_str())
+                .and_then(|rest| rest.strip_prefix('-'));
+            subset.is_some_and(|subset| s.subsets.iter().any(|t| t.name.as_str() == subset))
+        }
+    });
+    if is_workload {
         return Ok(origin);
     }
     let service = profile
@@ -125,4 +136,29 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
         None => service.name.to_string(),
     };
     Ok(Origin::Workload(first))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::simulate::Origin;
+    use crate::source::Source;
+
+    #[test]
+    fn an_origin_is_a_workload_or_a_service_s_main_workload() {
+        let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
+        let profile = crate::check(&source).unwrap().profile;
+        let workload = |name: &str| Ok(Origin::Workload(name.to_string()));
+        let names: Vec<String> = of(&profile).workloads.into_iter().map(|w| w.name).collect();
+        for name in &names {
+            assert_eq!(origin(&profile, name), workload(name));
+        }
+        assert_eq!(origin(&profile, "weaviate"), workload("weaviate-stable"));
+        assert_eq!(
+            origin(&profile, "llm-processor"),
+            workload("llm-processor-stable")
+        );
+        assert!(origin(&profile, "weaviate-nope").is_err());
+        assert!(origin(&profile, "nope").is_err());
+    }
 }

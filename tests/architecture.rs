@@ -38,6 +38,7 @@ const COMPILER_AND_TOOLS: &[&str] = &[
     "synth",
     "drift",
     "folder",
+    "graph",
 ];
 
 /// What the compiler and the checker both use, which must import neither.
@@ -613,13 +614,13 @@ fn each_rule_can_fail() {
          diagnostics",
         "src/istio/rules/inventory.rs:3: crate::model: the checker's side (istio) imports model; \
          it must know nothing of the compiler or its tools (profile, validate, model, plan, \
-         render, selfcheck, emit, cli, diff, explain, synth, drift, folder)",
+         render, selfcheck, emit, cli, diff, explain, synth, drift, folder, graph)",
         "src/istio/rules/inventory.rs:4: crate::compile: the checker's side (istio) imports \
          crate; it must know nothing of the compiler or its tools (profile, validate, model, \
-         plan, render, selfcheck, emit, cli, diff, explain, synth, drift, folder)",
+         plan, render, selfcheck, emit, cli, diff, explain, synth, drift, folder, graph)",
         "src/istio/mod.rs:2: super::super::diff: the checker's side (istio) imports diff; it \
          must know nothing of the compiler or its tools (profile, validate, model, plan, render, \
-         selfcheck, emit, cli, diff, explain, synth, drift, folder)",
+         selfcheck, emit, cli, diff, explain, synth, drift, folder, graph)",
         "src/plan/mod.rs:2: crate::render: stage plan imports render, a later stage (profile → \
          validate/model → plan → render → selfcheck → emit)",
         "src/diagnostic/location.rs:1: crate::yaml: diagnostic is shared by the compiler and the \

@@ -11,6 +11,7 @@ mod docs;
 mod faults;
 mod fixtures;
 mod hostile;
+mod graph;
 mod limits;
 mod pipelines;
 mod profiles;

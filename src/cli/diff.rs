@@ -4,8 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
+use super::graph::draw;
 use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
+use crate::graph::{self, Graph};
 use crate::{Failure, compile};
 
 /// Arguments of `meshc diff`.
@@ -33,7 +35,12 @@ enum Format {
 impl DiffArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
         // Like diff(1): any trouble is exit 2, whatever the other side holds.
-        let (Ok(old), Ok(new)) = (side(&self.old, output), side(&self.new, output)) else {
+        // A pull-request comment also draws the edges that change, when both sides are profiles.
+        let graphs = self.format == Format::Markdown;
+        let (Ok((old, old_graph)), Ok((new, new_graph))) = (
+            side(&self.old, output, graphs),
+            side(&self.new, output, graphs),
+        ) else {
             return Exit::Trouble;
         };
         let report = match diff::compare(
@@ -47,7 +54,17 @@ impl DiffArgs {
         };
         let text = match self.format {
             Format::Text => diff::text(&report, output.stdout_color()),
-            Format::Markdown => diff::markdown(&report),
+            Format::Markdown => {
+                let mut text = diff::markdown(&report);
+                if let (Some(old), Some(new)) = (&old_graph, &new_graph)
+                    && let Some(chart) = graph::changes(old, new)
+                {
+                    text.push_str("\n#### Who reaches what: edges that change\n\n```mermaid\n");
+                    text.push_str(&chart);
+                    text.push_str("```\n");
+                }
+                text
+            }
             Format::Json => diff::json(&report),
         };
         if write_stdout(&text, output) != Exit::Success {
@@ -61,12 +78,14 @@ impl DiffArgs {
     }
 }
 
-/// The resources of one side; problems are printed here and end in exit 2.
-fn side(path: &Path, output: &Output) -> Result<Vec<Resource>, ()> {
+/// The resources of one side, and its graph when asked for and the side is a profile; problems
+/// are printed here and end in exit 2.
+fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Option<Graph>), ()> {
     if path.is_dir() {
-        return diff::read_folder(path).map_err(|error| {
+        let resources = diff::read_folder(path).map_err(|error| {
             output.error(&error);
-        });
+        })?;
+        return Ok((resources, None));
     }
     let source = load(path, output).map_err(|_| ())?;
     let mut compiled = match compile(&source) {
@@ -93,5 +112,10 @@ fn side(path: &Path, output: &Output) -> Result<Vec<Resource>, ()> {
             output.error(&error);
         })?);
     }
-    Ok(resources)
+    let drawn = if graph {
+        Some(draw(&source, &compiled, output).map_err(|_| ())?)
+    } else {
+        None
+    };
+    Ok((resources, drawn))
 }

@@ -8,6 +8,7 @@
 mod diff;
 mod explain;
 mod explain_code;
+mod graph;
 mod query;
 mod render;
 mod schema;
@@ -87,6 +88,9 @@ enum Command {
     Explain(explain::ExplainArgs),
     /// Send one request through a profile's rendered mesh and say what each hop decides and why.
     Query(Box<query::QueryArgs>),
+    /// Draw who reaches what (gateway routes, callers, tenants, egress), as meshc's simulator
+    /// answers on the rendered mesh: Mermaid, DOT, SVG or a self-contained HTML page.
+    Graph(graph::GraphArgs),
     /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
     /// --crds, and rules across resources.
     Verify(verify::VerifyArgs),
@@ -161,6 +165,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Diff(args) => (args.run(&output), Closing::WhenReported),
         Command::Explain(args) => (args.run(&output), Closing::WhenReported),
         Command::Query(args) => (args.run(&output), Closing::WhenReported),
+        Command::Graph(args) => (args.run(&output), Closing::WhenReported),
         Command::Verify(args) => (args.run(&output), Closing::Always),
         Command::ExplainCode(args) => (args.run(&output), Closing::Never),
         Command::Synth(args) => (args.run(&output), Closing::Never),

@@ -1,0 +1,84 @@
+//! `meshc graph PROFILE [--format mermaid|dot|svg|html]`: who reaches what, drawn from the
+//! simulator's answers on the rendered mesh.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use super::{Exit, Output, load, write_stdout};
+use crate::graph::{self, Format, Graph};
+use crate::istio::document;
+use crate::simulate::{Mesh, Refused};
+use crate::source::Source;
+use crate::{Compiled, Failure, InternalError, check, compile, topology};
+
+/// Arguments of `meshc graph`.
+#[derive(Debug, Args)]
+pub(super) struct GraphArgs {
+    /// The profile (TOML).
+    profile: PathBuf,
+    /// The drawing's format.
+    #[arg(long, value_enum, default_value_t = FormatArg::Mermaid)]
+    format: FormatArg,
+    /// Draw every service, even those with the same edges as others (collapsed by default).
+    #[arg(long)]
+    expand: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FormatArg {
+    /// A Mermaid flowchart, for Markdown and pull requests.
+    Mermaid,
+    /// Graphviz DOT (`dot -Tsvg`).
+    Dot,
+    /// A standalone SVG, laid out by meshc.
+    Svg,
+    /// One self-contained HTML page: the SVG, and each node's explanation on hover or click.
+    Html,
+}
+
+impl GraphArgs {
+    pub(super) fn run(self, output: &Output) -> Exit {
+        let source = match load(&self.profile, output) {
+            Ok(source) => source,
+            Err(exit) => return exit,
+        };
+        let mut compiled = match compile(&source) {
+            Ok(compiled) => compiled,
+            Err(Failure::Invalid(diagnostics)) => {
+                return output.profile_diagnostics(&source, diagnostics);
+            }
+            Err(Failure::Internal(error)) => return output.internal(&source, &error),
+        };
+        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
+        let mut drawn = match draw(&source, &compiled, output) {
+            Ok(drawn) => drawn,
+            Err(exit) => return exit,
+        };
+        if !self.expand {
+            drawn = graph::collapse(drawn);
+        }
+        let format = match self.format {
+            FormatArg::Mermaid => Format::Mermaid,
+            FormatArg::Dot => Format::Dot,
+            FormatArg::Svg => Format::Svg,
+            FormatArg::Html => Format::Html,
+        };
+        write_stdout(&graph::write(&drawn, format), output)
+    }
+}
+
+/// The graph of a compiled profile: its rendered files read back into the simulator, every
+/// grant judged. `Err` holds the exit code of a failure, reported already.
+pub(super) fn draw(source: &Source, compiled: &Compiled, output: &Output) -> Result<Graph, Exit> {
+    let checked = check(source).map_err(|d| output.profile_diagnostics(source, d))?;
+    let profile = &checked.profile;
+    let topology = topology::of(profile);
+    let mut documents = Vec::new();
+    for file in &compiled.files {
+        documents.extend(document::read(file.name, &file.content).0);
+    }
+    let mesh = Mesh::from_documents(&documents, &topology)
+        .map_err(|errors| output.internal(source, &InternalError::Simulation(Refused(errors))))?;
+    Ok(graph::build(profile, &compiled.plan, &mesh))
+}

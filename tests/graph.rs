@@ -1,0 +1,317 @@
+//! `meshc graph`: the drawing of every shipped profile in each format (snapshots, the same bytes
+//! twice), each format's shape checked line by line or tag by tag, and a profile whose values
+//! hold every format's markup (`fixtures/graph/hostile/`) drawn with exactly the nodes and edges
+//! it declares.
+
+use crate::support::{meshc, root, text};
+
+const FORMATS: &[&str] = &["mermaid", "dot", "svg", "html"];
+
+fn shipped() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(root().join("profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert!(names.len() >= 3, "the shipped profiles are missing");
+    names
+}
+
+fn graph(profile: &str, format: &str) -> String {
+    let output = meshc(&["graph", profile, "--format", format]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    assert!(output.stderr.is_empty(), "{}", text(&output.stderr));
+    text(&output.stdout)
+}
+
+/// The quoted parts of a line, between pairs of `"`.
+fn quoted(line: &str) -> Vec<&str> {
+    line.split('"').skip(1).step_by(2).collect()
+}
+
+/// Every line is one of the statements meshc writes, and every label is one quoted string
+/// whose only markup is meshc's own `<br>`.
+fn check_mermaid(chart: &str) -> (usize, usize) {
+    let (mut nodes, mut edges) = (0, 0);
+    for line in chart.lines() {
+        let statement = line.trim_start();
+        let known = [
+            "flowchart LR",
+            "%% ",
+            "subgraph g",
+            "end",
+            "n",
+            "classDef ",
+            "class ",
+            "linkStyle ",
+        ];
+        assert!(known.iter().any(|k| statement.starts_with(k)), "{line}");
+        assert!(line.matches('"').count() % 2 == 0, "{line}");
+        for label in quoted(line) {
+            // Without meshc's line breaks and entity codes, no character Mermaid reads as
+            // syntax is left.
+            let raw = label.replace("<br>", "");
+            let mut rest = raw.as_str();
+            let mut plain = String::new();
+            while let Some(at) = rest.find('#') {
+                plain.push_str(&rest[..at]);
+                let end = rest[at..].find(';').map_or(rest.len(), |e| at + e + 1);
+                assert!(
+                    rest[at + 1..end - 1].bytes().all(|b| b.is_ascii_digit()),
+                    "{line}"
+                );
+                rest = &rest[end..];
+            }
+            plain.push_str(rest);
+            assert!(
+                !plain.contains(|c| "<>[](){}|;%#\\`'\"&".contains(c)),
+                "{line}"
+            );
+        }
+        if statement.starts_with('n') {
+            let id_end = statement
+                .find(|c: char| !c.is_ascii_alphanumeric())
+                .unwrap();
+            assert!(
+                statement[1..id_end].bytes().all(|b| b.is_ascii_digit()),
+                "{line}"
+            );
+            if statement.contains("-->|") || statement.contains("-.->|") {
+                edges += 1;
+            } else {
+                nodes += 1;
+            }
+        }
+    }
+    (nodes, edges)
+}
+
+/// The characters of a Mermaid label, entity codes decoded.
+fn decode_mermaid(label: &str) -> String {
+    let mut out = String::new();
+    let mut rest = label;
+    while let Some(at) = rest.find('#') {
+        out.push_str(&rest[..at]);
+        let code = &rest[at + 1..];
+        let end = code.find(';').unwrap();
+        out.push(char::from_u32(code[..end].parse().unwrap()).unwrap());
+        rest = &code[end + 1..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Every line is a statement meshc writes, with its quotes balanced once escapes are skipped.
+fn check_dot(digraph: &str) -> (usize, usize) {
+    let (mut nodes, mut edges) = (0, 0);
+    for line in digraph.lines() {
+        let statement = line.trim_start();
+        let known = [
+            "digraph mesh {",
+            "graph [",
+            "node [",
+            "edge [",
+            "subgraph cluster_g",
+            "label=",
+            "labelloc=",
+            "n",
+            "}",
+        ];
+        assert!(known.iter().any(|k| statement.starts_with(k)), "{line}");
+        let unescaped = statement
+            .replace("\\\\", "")
+            .replace("\\\"", "")
+            .matches('"')
+            .count();
+        assert!(unescaped % 2 == 0, "{line}");
+        if statement.starts_with('n') && !statement.starts_with("node [") {
+            if statement.contains(" -> ") {
+                edges += 1;
+            } else {
+                nodes += 1;
+            }
+        }
+    }
+    (nodes, edges)
+}
+
+/// Every tag is one meshc writes; no value opens one.
+fn check_markup(document: &str) {
+    const TAGS: &[&str] = &[
+        "svg", "title", "style", "defs", "marker", "path", "g", "rect", "text", "tspan", "html",
+        "head", "meta", "body", "header", "h1", "h2", "p", "span", "main", "div", "aside", "pre",
+        "script", "!DOCTYPE",
+    ];
+    for (at, _) in document.match_indices('<') {
+        let name: String = document[at + 1..]
+            .trim_start_matches('/')
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '!')
+            .collect();
+        assert!(
+            TAGS.contains(&name.as_str()),
+            "{}",
+            document[at..].chars().take(40).collect::<String>()
+        );
+    }
+}
+
+#[test]
+fn every_shipped_profile_in_every_format() {
+    for name in shipped() {
+        let profile = format!("profiles/{name}.toml");
+        for format in FORMATS {
+            let drawn = graph(&profile, format);
+            assert_eq!(
+                drawn,
+                graph(&profile, format),
+                "{name} {format}: not the same twice"
+            );
+            match *format {
+                "mermaid" => _ = check_mermaid(&drawn),
+                "dot" => _ = check_dot(&drawn),
+                _ => check_markup(&drawn),
+            }
+            insta::assert_snapshot!(format!("{name}__{format}"), drawn);
+        }
+    }
+}
+
+#[test]
+fn no_value_changes_a_drawing_s_shape() {
+    let profile = "tests/fixtures/graph/hostile/profile.toml";
+    let evil = "x-evil=\"]) --> n0; click n0 call alert(1) <script>alert(1)</script> \\N `|{}#quot;#35;&amp; ]]></x>";
+    // The gateway, the namespace caller, the service; a route and a caller.
+    let chart = graph(profile, "mermaid");
+    assert_eq!(check_mermaid(&chart), (3, 2));
+    assert!(
+        chart
+            .lines()
+            .flat_map(quoted)
+            .any(|l| decode_mermaid(l).contains(evil)),
+        "the value is drawn whole"
+    );
+    let digraph = graph(profile, "dot");
+    assert_eq!(check_dot(&digraph), (3, 2));
+    assert!(digraph.contains(&evil.replace('\\', "\\\\").replace('"', "\\\"")));
+    for format in ["svg", "html"] {
+        let document = graph(profile, format);
+        check_markup(&document);
+        assert_eq!(document.matches("<g class=\"node ").count(), 3, "{format}");
+        assert_eq!(document.matches("<g class=\"edge ").count(), 2, "{format}");
+        assert_eq!(
+            document.matches("<script").count(),
+            usize::from(format == "html")
+        );
+        assert!(
+            document.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{format}"
+        );
+    }
+}
+
+#[test]
+fn edges_carry_the_simulator_s_verdict() {
+    let chart = graph("profiles/prod.toml", "mermaid");
+    // The canary split and the region pin of llm-processor, as the simulator routed them.
+    assert!(chart.contains(
+        "\"POST<br>/v1/process, /v1/intent<br>split stable 80#37;, canary 20#37;<br>x-region pins a region\""
+    ));
+    // Per-path subsets of oran-adaptor's routes.
+    assert!(chart.contains("/a1/: to a1-interface<br>/o1/: to o1-interface"));
+    // The edge requires a token: without one the simulator's request is refused.
+    assert!(chart.contains("\"a1: /a1/<br>token required<br>to a1-interface\""));
+}
+
+#[test]
+fn an_invalid_profile_draws_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[mesh]\nnamespase = \"x\"\n").unwrap();
+    let output = meshc(&["graph", bad.to_str().unwrap()]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    assert!(text(&output.stderr).contains("unknown-key"));
+}
+
+/// The README shows the prod graph (`out/prod.svg`) and the minimal profile's chart: both are
+/// what meshc draws today. `MESHC_BLESS=1` rewrites `out/prod.svg`.
+#[test]
+fn the_readme_s_drawings_are_fresh() {
+    let svg = graph("profiles/prod.toml", "svg");
+    let committed = root().join("out/prod.svg");
+    if std::env::var_os("MESHC_BLESS").is_some() {
+        std::fs::write(&committed, &svg).unwrap();
+    }
+    assert!(
+        std::fs::read_to_string(&committed).unwrap() == svg,
+        "out/prod.svg is stale: run MESHC_BLESS=1 cargo test --test integration graph::"
+    );
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let chart = graph("profiles/minimal.toml", "mermaid");
+    assert!(
+        readme.contains(&format!("```mermaid\n{chart}```\n")),
+        "the README's chart of profiles/minimal.toml is stale:\n{chart}"
+    );
+}
+
+/// `meshc diff --format markdown` of two profiles ends with the edges that change, as the
+/// simulator sees them on each side: a canary's new split, a tenant's new path.
+#[test]
+fn a_markdown_diff_draws_the_edges_that_change() {
+    let diff = |case: &str| {
+        let dir = format!("tests/fixtures/diff/{case}");
+        let output = meshc(&[
+            "diff",
+            &format!("{dir}/old.toml"),
+            &format!("{dir}/new.toml"),
+            "--format",
+            "markdown",
+        ]);
+        assert_eq!(output.status.code(), Some(1), "{}", text(&output.stderr));
+        text(&output.stdout)
+    };
+    let canary = diff("canary-weight");
+    let (_, chart) = canary
+        .split_once("#### Who reaches what: edges that change\n\n```mermaid\n")
+        .expect("a chart");
+    assert_eq!(
+        check_mermaid(chart.trim_end_matches("```\n")),
+        (2, 1),
+        "{chart}"
+    );
+    assert!(chart.contains("changed<br>"), "{chart}");
+    assert!(chart.contains("stable 70#37;, canary 30#37;"), "{chart}");
+    assert!(
+        chart.contains("was: split stable 80#37;, canary 20#37;"),
+        "{chart}"
+    );
+    assert!(chart.contains("stroke:#d97706"), "{chart}");
+    let tenant = diff("tenant-access");
+    assert!(tenant.contains("/cart/acme, /cart/shared"), "{tenant}");
+    // Folders have no profile to draw from: the comment is the resource diff alone.
+    let dir = tempfile::tempdir().unwrap();
+    let (old, new) = (dir.path().join("old"), dir.path().join("new"));
+    for (side, out) in [("old", &old), ("new", &new)] {
+        let profile = format!("tests/fixtures/diff/canary-weight/{side}.toml");
+        let rendered = meshc(&["render", &profile, "--out", out.to_str().unwrap()]);
+        assert_eq!(rendered.status.code(), Some(0));
+    }
+    let folders = meshc(&[
+        "diff",
+        old.to_str().unwrap(),
+        new.to_str().unwrap(),
+        "--format",
+        "markdown",
+    ]);
+    assert!(!text(&folders.stdout).contains("```mermaid"));
+    // The README shows the canary's chart as meshc draws it.
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let shown = chart.split_once("```\n").map_or(chart, |(c, _)| c);
+    assert!(
+        readme.contains(&format!("```mermaid\n{shown}```\n")),
+        "the README's chart of the canary diff is stale:\n{shown}"
+    );
+}
