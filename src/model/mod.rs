@@ -7,6 +7,7 @@ mod http;
 mod names;
 mod numbers;
 mod profile;
+mod reach;
 
 use std::fmt;
 
@@ -20,6 +21,7 @@ pub use names::{
 };
 pub use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
+pub use reach::{Delivery, deliveries};
 
 /// The Istio vocabulary the model shares with the checker.
 pub use crate::istio::vocab::IstioVersion;

@@ -17,6 +17,7 @@ mod routing;
 mod security;
 mod services;
 mod telemetry;
+mod tenancy;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Profile;
@@ -72,6 +73,12 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         checker.release_features(raw, mesh.istio_version);
     }
     checker.expansion(raw);
+    // Where tenants' requests go is only worth saying of an otherwise valid profile.
+    if let (Some(Some(tenancy)), Some(gateway), Some(services)) = (&tenancy, &gateway, &services)
+        && !checker.diagnostics.has_errors()
+    {
+        checker.tenant_reach(raw, tenancy, gateway.as_ref(), services);
+    }
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,
