@@ -20,6 +20,7 @@ use divan::{Bencher, black_box};
 use meshc::plan::Plan;
 use meshc::profile::RawProfile;
 use meshc::render::File;
+use meshc::simulate::{Jwt, Mesh, Origin, Request, Token};
 use meshc::source::Source;
 use meshc::synth::{self, Shape};
 use meshc::validate::Checked;
@@ -147,4 +148,88 @@ fn emit(bencher: Bencher, services: usize) {
         .counter(BytesCount::new(input.output_bytes()))
         .counter(ItemsCount::new(services))
         .bench(|| emit::write_dir(black_box(&dir), &input.folder).is_ok());
+}
+
+/// The simulator's compile: the rendered documents read, decoded and indexed for every proxy.
+#[divan::bench(args = SIZES, max_time = MAX_SECONDS)]
+fn simulate_compile(bencher: Bencher, services: usize) {
+    let input = fixture(services);
+    let documents = documents(&input);
+    let topology = meshc::topology::of(&input.checked.profile);
+    bencher
+        .counter(ItemsCount::new(documents.len()))
+        .bench(|| Mesh::from_documents(black_box(&documents), &topology).is_ok());
+}
+
+/// The simulator answering requests: per service, a caller's POST, a tenant's and a tokenless
+/// GET through the gateway, and a plaintext call; the counter is requests.
+#[divan::bench(args = SIZES, max_time = MAX_SECONDS)]
+fn simulate_evaluate(bencher: Bencher, services: usize) {
+    let input = fixture(services);
+    let documents = documents(&input);
+    let topology = meshc::topology::of(&input.checked.profile);
+    let mesh = Mesh::from_documents(&documents, &topology).expect("the render simulates");
+    let requests = requests(&input.checked.profile);
+    bencher.counter(ItemsCount::new(requests.len())).bench(|| {
+        requests
+            .iter()
+            .filter(|r| mesh.evaluate(black_box(r)).allowed_anywhere())
+            .count()
+    });
+}
+
+fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
+    input
+        .files()
+        .iter()
+        .flat_map(|f| meshc::istio::document::read(f.name, &f.content).0)
+        .collect()
+}
+
+fn requests(profile: &meshc::model::Profile) -> Vec<Request> {
+    let host = |service: &meshc::model::Service| meshc::topology::host(profile, service);
+    let gateway = profile
+        .gateway
+        .as_ref()
+        .and_then(|g| g.hosts.first())
+        .map_or_else(|| "example.com".to_string(), ToString::to_string);
+    let tenant = profile
+        .tenancy
+        .as_ref()
+        .and_then(|t| t.tenants.first())
+        .map(|t| t.id.to_string())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, service) in profile.services.iter().enumerate() {
+        let caller = &profile.services[(i + 1) % profile.services.len()];
+        let from = meshc::topology::origin(profile, caller.name.as_str()).expect("a caller");
+        out.push(
+            Request::new(from, host(service))
+                .method("POST")
+                .path("/v1/process"),
+        );
+        let path = format!("/v1/tenants/{tenant}/{}", service.name);
+        let token = Token::Valid(Jwt {
+            issuer: "https://auth.synthetic.example".to_string(),
+            subject: Some("u".to_string()),
+            audiences: vec!["synthetic".to_string()],
+            claims: serde_json::json!({ "tenant_id": tenant })
+                .as_object()
+                .cloned()
+                .unwrap_or_default(),
+        });
+        out.push(
+            Request::new(Origin::Gateway(None), &gateway)
+                .https()
+                .path(&path)
+                .token(token),
+        );
+        out.push(
+            Request::new(Origin::Gateway(None), &gateway)
+                .https()
+                .path(&path),
+        );
+        out.push(Request::new(Origin::Plaintext, host(service)).path("/"));
+    }
+    out
 }

@@ -15,6 +15,8 @@
 //! Beside the pipeline: [`folder`] and [`drift`] (`render --check`), [`diff`] (the semantic diff
 //! for review), [`explain`] (the plan in words). [`synth`] writes synthetic profiles of any size
 //! for the benchmarks.
+//! [`simulate`] answers what the rendered mesh does to a request; [`topology`] describes a
+//! profile's workloads to it.
 
 pub mod cel;
 pub mod cli;
@@ -31,8 +33,10 @@ pub mod plan;
 pub mod profile;
 pub mod render;
 pub mod selfcheck;
+pub mod simulate;
 pub mod source;
 pub mod synth;
+pub mod topology;
 pub mod validate;
 pub mod yaml;
 
@@ -86,6 +90,8 @@ pub enum InternalError {
     Template(RenderError),
     /// The rendered files fail meshc's own check.
     SelfCheckFailed(SelfCheckFailed),
+    /// The simulator cannot read the rendered files.
+    Simulation(simulate::Refused),
 }
 
 impl fmt::Display for InternalError {
@@ -99,6 +105,7 @@ impl Error for InternalError {
         match self {
             Self::Template(error) => Some(error),
             Self::SelfCheckFailed(error) => Some(error),
+            Self::Simulation(error) => Some(error),
         }
     }
 }

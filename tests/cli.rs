@@ -302,3 +302,102 @@ fn a_usage_error_is_json_when_json_is_asked_for() {
     assert_eq!(human.status.code(), Some(2));
     assert!(text(&human.stderr).starts_with("error: "));
 }
+
+#[test]
+fn query_answers_one_request_in_text_and_json() {
+    let output = meshc(&[
+        "query",
+        "profiles/prod.toml",
+        "--from",
+        "nephio-bridge",
+        "--host",
+        "llm-processor.nephoran-system.svc.cluster.local",
+        "--method",
+        "POST",
+        "--path",
+        "/v1/process",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let stdout = text(&output.stdout);
+    assert!(
+        stdout.starts_with(
+            "POST llm-processor.nephoran-system.svc.cluster.local/v1/process from nephio-bridge-stable\n\
+             sidecar of nephio-bridge-stable, to port 8080\n"
+        ),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains(
+            "    => allowed (AuthorizationPolicy nephoran-system/llm-processor rules[0])"
+        )
+    );
+    assert!(stdout.ends_with("outcome: allowed\n"), "{stdout}");
+
+    let json = meshc(&[
+        "query",
+        "profiles/prod.toml",
+        "--message-format",
+        "json",
+        "--token",
+        "claims",
+        "--claim",
+        "tenant_id=operator-b",
+        "--claim",
+        r#"groups=["a","b"]"#,
+        "--path",
+        "/v1/tenants/operator-a/x",
+    ]);
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(value["request"]["from"], "gateway");
+    assert_eq!(value["request"]["host"], "api.nephoran.io");
+    assert_eq!(value["request"]["token"]["claims"]["groups"][1], "b");
+    assert_eq!(value["outcome"]["outcome"], "denied");
+    assert_eq!(value["trace"]["entry"]["proxy"], "gateway");
+    assert_eq!(
+        value["trace"]["branches"][0]["arrivals"][0]["decided_by"],
+        "AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[3]"
+    );
+
+    let tokenless = text(&meshc(&["query", "profiles/prod.toml", "--path", "/v1/intent"]).stdout);
+    assert!(tokenless.starts_with("GET https://api.nephoran.io/v1/intent from gateway\n"));
+    assert!(
+        tokenless.ends_with("outcome: denied (403)\n"),
+        "{tokenless}"
+    );
+}
+
+#[test]
+fn query_refuses_what_it_cannot_ask() {
+    for args in [
+        &["query", "profiles/prod.toml", "--header", "no-equals-sign"][..],
+        &["query", "profiles/prod.toml", "--from", "ghost"],
+        &["query", "profiles/prod.toml", "--from", "plaintext"],
+        &[
+            "query",
+            "profiles/prod.toml",
+            "--token",
+            "claims",
+            "--claim",
+            "x",
+        ],
+        &["query", "profiles/minimal.toml", "--token", "claims"],
+        &["query", "no/such/profile.toml"],
+    ] {
+        let output = meshc(args);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{args:?}: {}",
+            text(&output.stderr)
+        );
+        assert!(output.stdout.is_empty());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[mesh]\nnamespase = \"x\"\n").unwrap();
+    assert_eq!(
+        meshc(&["query", bad.to_str().unwrap()]).status.code(),
+        Some(1)
+    );
+}

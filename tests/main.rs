@@ -16,6 +16,7 @@ mod properties;
 mod readme;
 mod recipes;
 mod review;
+mod simulate;
 mod support;
 mod verify;
 mod webhook;

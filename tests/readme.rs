@@ -83,3 +83,30 @@ fn every_limit_is_documented() {
         assert!(readme.contains(&row), "README's limits table lacks `{row}`");
     }
 }
+
+/// The README's `meshc query` example is what meshc prints (up to its `...`).
+#[test]
+fn the_query_example_is_what_meshc_prints() {
+    let readme = readme();
+    let start = readme
+        .find("$ meshc query profiles/prod.toml")
+        .expect("the README shows a query");
+    let block = &readme[start..readme[start..].find("```").unwrap() + start];
+    let lines: Vec<&str> = block.lines().collect();
+    let end = lines.iter().position(|l| !l.ends_with('\\')).unwrap();
+    let command = lines[..=end].join(" ").replace(['\\', '\''], " ");
+    // Past `$ meshc`; the example quotes no argument that holds a space.
+    let args: Vec<&str> = command.split_whitespace().skip(2).collect();
+    let rest = &lines[end + 1..];
+    let output = crate::support::meshc(&args);
+    assert_eq!(output.status.code(), Some(0));
+    let printed = crate::support::text(&output.stdout);
+    let shown: Vec<&str> = rest
+        .iter()
+        .copied()
+        .take_while(|l| l.trim() != "...")
+        .collect();
+    let actual: Vec<&str> = printed.lines().collect();
+    assert_eq!(&actual[..shown.len()], &shown[..]);
+    assert_eq!(actual.last(), rest.last());
+}

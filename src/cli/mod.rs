@@ -8,6 +8,7 @@
 mod diff;
 mod explain;
 mod explain_code;
+mod query;
 mod render;
 mod schema;
 mod synth;
@@ -83,6 +84,8 @@ enum Command {
     Diff(diff::DiffArgs),
     /// Summarise a profile's effective mesh, service by service, from the plan the files show.
     Explain(explain::ExplainArgs),
+    /// Send one request through a profile's rendered mesh and say what each hop decides and why.
+    Query(Box<query::QueryArgs>),
     /// Check Istio YAML (meshc's output or hand-written): CRD schemas and CEL rules with
     /// --crds, and rules across resources.
     Verify(verify::VerifyArgs),
@@ -142,6 +145,7 @@ pub fn run(args: impl IntoIterator<Item = OsString>) -> Exit {
         Command::Schema => (schema::run(&output), Closing::Never),
         Command::Diff(args) => (args.run(&output), Closing::WhenReported),
         Command::Explain(args) => (args.run(&output), Closing::WhenReported),
+        Command::Query(args) => (args.run(&output), Closing::WhenReported),
         Command::Verify(args) => (args.run(&output), Closing::Always),
         Command::ExplainCode(args) => (args.run(&output), Closing::Never),
         Command::Synth(args) => (args.run(&output), Closing::Never),

@@ -1,0 +1,536 @@
+//! One AuthorizationPolicy rule, compiled as Istio compiles it for Envoy's RBAC filter
+//! (istio/istio pilot/pkg/security/authz/model/model.go `New`, generator.go): `from` entries
+//! are ORed, `to` entries are ORed, and the two and every `when` condition are ANDed; inside a
+//! field the values are ORed and `notValues` is `Not(Or(notValues))`.
+//!
+//! A value Istio cannot translate (a port that is not a number, a bad CIDR, a header key without
+//! brackets) makes an ALLOW rule match nothing and is dropped from any other rule, so a DENY
+//! widens (model.go `checkError`). A `when` key Istio does not know drops the whole rule.
+
+use std::net::IpAddr;
+
+use regex::Regex;
+
+use super::Tri;
+use crate::simulate::context::Attributes;
+use crate::simulate::decode::{Action, Condition, Operation, Rule as Spec, Source};
+use crate::simulate::pattern::{Pattern, whole};
+
+/// An address range of `ipBlocks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Cidr {
+    address: IpAddr,
+    bits: u8,
+}
+
+impl Cidr {
+    fn parse(text: &str) -> Option<Self> {
+        let (address, bits) = match text.split_once('/') {
+            Some((a, b)) => (a.parse::<IpAddr>().ok()?, b.parse::<u8>().ok()?),
+            None => {
+                let a = text.parse::<IpAddr>().ok()?;
+                (a, if a.is_ipv4() { 32 } else { 128 })
+            }
+        };
+        let max = if address.is_ipv4() { 32 } else { 128 };
+        (bits <= max).then_some(Self { address, bits })
+    }
+
+    fn contains(self, ip: IpAddr) -> bool {
+        match (self.address, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => {
+                let mask = u32::MAX.checked_shl(32 - u32::from(self.bits)).unwrap_or(0);
+                u32::from(net) & mask == u32::from(ip) & mask
+            }
+            (IpAddr::V6(net), IpAddr::V6(ip)) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.bits))
+                    .unwrap_or(0);
+                u128::from(net) & mask == u128::from(ip) & mask
+            }
+            _ => false,
+        }
+    }
+}
+
+/// One value of one field, and the attribute it tests.
+#[derive(Debug, Clone)]
+pub(crate) enum Test {
+    Host(Pattern),
+    Method(Pattern),
+    Path(Pattern),
+    /// A path template (`{*}`, `{**}`), as a regex.
+    PathTemplate(Regex),
+    Port(u16),
+    /// `principals`: the peer URI against `spiffe://<value>` in Istio's forms.
+    Principal(Pattern),
+    /// A regex over the peer URI (`namespaces` and `trustDomains` with wildcards).
+    PeerRegex(Regex),
+    /// `namespaces`: the peer URI holds `/ns/<namespace>/` (the regex `.*/ns/<namespace>/.*`).
+    Namespace(Box<str>),
+    /// `serviceAccounts`: generator.go's regex
+    /// `spiffe://.+/ns/<namespace>/(.+/|)sa/<name>(/.+)?`, matched by hand.
+    ServiceAccount {
+        /// `/ns/<namespace>/`.
+        namespace: Box<str>,
+        /// `sa/<name>`.
+        account: Box<str>,
+    },
+    /// The peer URI starts with this (`trustDomains` without a wildcard, and `*`).
+    PeerPrefix(Box<str>),
+    RequestPrincipal {
+        issuer: Pattern,
+        subject: Pattern,
+    },
+    Claim(Vec<String>, Pattern),
+    Header(Box<str>, Pattern),
+    SourceIp(Cidr),
+    RemoteIp(Cidr),
+    Sni(Pattern),
+    /// An attribute the simulator cannot know (`destination.ip`, `experimental.*`).
+    Unknowable(&'static str),
+}
+
+impl Test {
+    fn eval(&self, a: &Attributes<'_>) -> Tri {
+        let yes = match self {
+            Test::Host(p) => p.matches_ignoring_case(a.host),
+            Test::Method(p) => p.matches(a.method),
+            Test::Path(p) => p.matches(a.path),
+            Test::PathTemplate(r) => r.is_match(a.path),
+            Test::Port(port) => a.port == *port,
+            Test::Principal(p) => a.peer.is_some_and(|peer| principal(p, peer)),
+            Test::PeerRegex(r) => a.peer.is_some_and(|peer| r.is_match(peer)),
+            Test::Namespace(marker) => a.peer.is_some_and(|peer| peer.contains(&**marker)),
+            Test::ServiceAccount { namespace, account } => a
+                .peer
+                .is_some_and(|peer| service_account_matches(peer, namespace, account)),
+            Test::PeerPrefix(prefix) => a.peer.is_some_and(|peer| peer.starts_with(&**prefix)),
+            Test::RequestPrincipal { issuer, subject } => a.jwt.is_some_and(|jwt| {
+                jwt.get(&["iss"])
+                    .is_some_and(|c| c.any(|s| issuer.matches(s)))
+                    && jwt
+                        .get(&["sub"])
+                        .is_some_and(|c| c.any(|s| subject.matches(s)))
+            }),
+            Test::Claim(path, p) => a
+                .jwt
+                .and_then(|jwt| jwt.get(path))
+                .is_some_and(|c| c.any(|s| p.matches(s))),
+            Test::Header(name, p) => a.headers.get(name).is_some_and(|v| p.matches(&v)),
+            Test::SourceIp(cidr) => match a.source_ip {
+                Some(ip) => cidr.contains(ip),
+                None => return Tri::Unknown("source.ip"),
+            },
+            Test::RemoteIp(cidr) => match a.remote_ip {
+                Some(ip) => cidr.contains(ip),
+                None => return Tri::Unknown("remote.ip"),
+            },
+            Test::Sni(p) => a.sni.name().is_some_and(|sni| p.matches(&sni)),
+            Test::Unknowable(attribute) => return Tri::Unknown(attribute),
+        };
+        Tri::from(yes)
+    }
+}
+
+/// `principals` as Envoy matches them against the peer URI (`StringMatcherWithPrefix` with
+/// `spiffe://`): `*` is any non-empty URI, `*suffix` a regex `spiffe://.*suffix`.
+fn principal(pattern: &Pattern, peer: &str) -> bool {
+    let Some(rest) = peer.strip_prefix("spiffe://") else {
+        return false;
+    };
+    match pattern {
+        Pattern::NonEmpty | Pattern::Present => !peer.is_empty(),
+        Pattern::Exact(e) => rest == &**e,
+        Pattern::Prefix(p) => rest.starts_with(&**p),
+        Pattern::Suffix(s) => rest.ends_with(&**s),
+    }
+}
+
+/// One field: `Or(values) ∧ ¬Or(notValues)` (an empty side imposes nothing).
+#[derive(Debug, Clone)]
+pub(crate) struct Field {
+    pub values: Vec<Test>,
+    pub not: Vec<Test>,
+}
+
+impl Field {
+    fn eval(&self, a: &Attributes<'_>) -> Tri {
+        let mut result = Tri::Yes;
+        if !self.values.is_empty() {
+            result = result.and(Tri::any(self.values.iter().map(|t| t.eval(a))));
+        }
+        if !self.not.is_empty() {
+            result = result.and(Tri::any(self.not.iter().map(|t| t.eval(a))).not());
+        }
+        result
+    }
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub(crate) struct Rule {
+    /// Each `from` entry's fields (empty: any source).
+    pub from: Vec<Vec<Field>>,
+    /// Each `to` entry's fields (empty: any operation).
+    pub to: Vec<Vec<Field>>,
+    pub when: Vec<Field>,
+    /// The rule matches nothing (an ALLOW rule with a value Istio cannot translate, or a rule
+    /// with an unknown `when` key).
+    pub never: bool,
+}
+
+impl Rule {
+    /// Whether the rule matches.
+    pub(crate) fn eval(&self, a: &Attributes<'_>) -> Tri {
+        if self.never {
+            return Tri::No;
+        }
+        let all = |fields: &[Field]| Tri::all(fields.iter().map(|f| f.eval(a)));
+        let entries = |list: &[Vec<Field>]| {
+            if list.is_empty() {
+                Tri::Yes
+            } else {
+                Tri::any(list.iter().map(|fields| all(fields)))
+            }
+        };
+        entries(&self.from)
+            .and(entries(&self.to))
+            .and(all(&self.when))
+    }
+
+    /// Compiles a rule of a policy in `namespace` with `action`; `trust` holds the trust domain
+    /// and its aliases (a principal naming an alias matches the trust domain's identity).
+    pub(crate) fn compile(spec: &Spec, namespace: &str, action: Action, trust: &[String]) -> Self {
+        let mut builder = Builder {
+            action,
+            never: false,
+        };
+        let when = spec
+            .when
+            .iter()
+            .map(|c| builder.condition(c, namespace, trust))
+            .collect::<Vec<_>>();
+        let from = spec
+            .from
+            .iter()
+            .map(|s| builder.source(s, namespace, trust))
+            .collect();
+        let to = spec.to.iter().map(|o| builder.operation(o)).collect();
+        Rule {
+            from,
+            to,
+            never: builder.never,
+            when: when.into_iter().flatten().collect(),
+        }
+    }
+}
+
+struct Builder {
+    action: Action,
+    never: bool,
+}
+
+type Make<'a> = &'a dyn Fn(&str) -> Option<Test>;
+
+impl Builder {
+    /// A field from values; an untranslatable value voids an ALLOW rule and is dropped
+    /// elsewhere.
+    fn field(&mut self, values: &[String], not: &[String], make: Make<'_>) -> Option<Field> {
+        if values.is_empty() && not.is_empty() {
+            return None;
+        }
+        let mut compile = |list: &[String]| {
+            list.iter()
+                .filter_map(|v| {
+                    let test = make(v);
+                    if test.is_none() && self.action == Action::Allow {
+                        self.never = true;
+                    }
+                    test
+                })
+                .collect::<Vec<_>>()
+        };
+        Some(Field {
+            values: compile(values),
+            not: compile(not),
+        })
+    }
+
+    fn source(&mut self, s: &Source, namespace: &str, trust: &[String]) -> Vec<Field> {
+        let principal = |v: &str| Some(Test::Principal(Pattern::string(v)));
+        let principals_with_aliases: Vec<String> = s
+            .principals
+            .values
+            .iter()
+            .flat_map(|v| aliases(v, trust))
+            .collect();
+        let not_principals: Vec<String> = s
+            .principals
+            .not
+            .iter()
+            .flat_map(|v| aliases(v, trust))
+            .collect();
+        [
+            self.field(&principals_with_aliases, &not_principals, &principal),
+            self.field(
+                &s.request_principals.values,
+                &s.request_principals.not,
+                &|v| Some(request_principal(v)),
+            ),
+            self.field(&s.namespaces.values, &s.namespaces.not, &peer_namespace),
+            self.field(&s.ip_blocks.values, &s.ip_blocks.not, &|v| {
+                Cidr::parse(v).map(Test::SourceIp)
+            }),
+            self.field(&s.remote_ip_blocks.values, &s.remote_ip_blocks.not, &|v| {
+                Cidr::parse(v).map(Test::RemoteIp)
+            }),
+            self.field(&s.service_accounts.values, &s.service_accounts.not, &|v| {
+                Some(service_account(namespace, v))
+            }),
+            self.field(&s.trust_domains.values, &s.trust_domains.not, &trust_domain),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn operation(&mut self, o: &Operation) -> Vec<Field> {
+        [
+            self.field(&o.hosts.values, &o.hosts.not, &|v| {
+                Some(Test::Host(Pattern::header(v)))
+            }),
+            self.field(&o.ports.values, &o.ports.not, &port),
+            self.field(&o.methods.values, &o.methods.not, &|v| {
+                Some(Test::Method(Pattern::header(v)))
+            }),
+            self.field(&o.paths.values, &o.paths.not, &path),
+        ]
+        .into_iter()
+        .flatten()
+        .collect()
+    }
+
+    fn condition(&mut self, c: &Condition, namespace: &str, trust: &[String]) -> Option<Field> {
+        let key = c.key.as_str();
+        let (values, not) = (&c.values, &c.not_values);
+        match key {
+            "destination.port" => self.field(values, not, &port),
+            "destination.ip" => {
+                self.field(values, not, &|_| Some(Test::Unknowable("destination.ip")))
+            }
+            "connection.sni" => self.field(values, not, &|v| Some(Test::Sni(Pattern::string(v)))),
+            "source.ip" => self.field(values, not, &|v| Cidr::parse(v).map(Test::SourceIp)),
+            "remote.ip" => self.field(values, not, &|v| Cidr::parse(v).map(Test::RemoteIp)),
+            "source.namespace" => self.field(values, not, &peer_namespace),
+            "source.serviceAccount" => {
+                self.field(values, not, &|v| Some(service_account(namespace, v)))
+            }
+            "source.trustDomain" => self.field(values, not, &trust_domain),
+            "source.principal" => {
+                let values: Vec<String> = values.iter().flat_map(|v| aliases(v, trust)).collect();
+                let not: Vec<String> = not.iter().flat_map(|v| aliases(v, trust)).collect();
+                self.field(&values, &not, &|v| {
+                    Some(Test::Principal(Pattern::string(v)))
+                })
+            }
+            "request.auth.principal" => self.field(values, not, &|v| Some(request_principal(v))),
+            "request.auth.audiences" => self.field(values, not, &|v| {
+                Some(Test::Claim(vec!["aud".into()], Pattern::string(v)))
+            }),
+            "request.auth.presenter" => self.field(values, not, &|v| {
+                Some(Test::Claim(vec!["azp".into()], Pattern::string(v)))
+            }),
+            _ if key.starts_with("request.headers") => {
+                // util.go `extractNameInBrackets`: one name, whatever is inside the brackets.
+                let name = key["request.headers".len()..]
+                    .strip_prefix('[')
+                    .and_then(|k| k.strip_suffix(']'))
+                    .map(str::to_ascii_lowercase);
+                match name {
+                    Some(name) => self.field(values, not, &|v| {
+                        Some(Test::Header(name.as_str().into(), Pattern::header(v)))
+                    }),
+                    None => self.field(values, not, &|_| None),
+                }
+            }
+            _ if key.starts_with("request.auth.claims") => {
+                match brackets(&key["request.auth.claims".len()..]) {
+                    Some(path) => self.field(values, not, &|v| {
+                        Some(Test::Claim(path.clone(), Pattern::string(v)))
+                    }),
+                    None => self.field(values, not, &|_| None),
+                }
+            }
+            _ if key.starts_with("experimental.envoy.filters.") => self.field(values, not, &|_| {
+                Some(Test::Unknowable("experimental.envoy.filters"))
+            }),
+            _ => {
+                // model.go: an unknown attribute fails `New`, and the builder skips the rule.
+                self.never = true;
+                None
+            }
+        }
+    }
+}
+
+/// `[a][b]` → `[a, b]`, `[a.b]` → `[a.b]` (model/util.go `extractNameInNestedBrackets`).
+fn brackets(text: &str) -> Option<Vec<String>> {
+    let inner = text.strip_prefix('[')?.strip_suffix(']')?;
+    let parts: Vec<String> = inner.split("][").map(str::to_string).collect();
+    if parts.iter().any(|p| p.contains('[') || p.contains(']')) {
+        return Some(vec![inner.to_string()]);
+    }
+    Some(parts)
+}
+
+fn port(value: &str) -> Option<Test> {
+    value.parse::<u16>().ok().map(Test::Port)
+}
+
+/// `paths`: exact, `prefix*`, `*suffix`, `*`, or a template with `{*}` and `{**}`.
+fn path(value: &str) -> Option<Test> {
+    if !(value.contains("{*}") || value.contains("{**}")) {
+        return Some(Test::Path(Pattern::string(value)));
+    }
+    let mut regex = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find('{') {
+        regex.push_str(&regex::escape(&rest[..start]));
+        let tail = &rest[start..];
+        if let Some(after) = tail.strip_prefix("{**}") {
+            regex.push_str(".*");
+            rest = after;
+        } else if let Some(after) = tail.strip_prefix("{*}") {
+            regex.push_str("[^/]+");
+            rest = after;
+        } else {
+            regex.push_str(&regex::escape("{"));
+            rest = &tail[1..];
+        }
+    }
+    regex.push_str(&regex::escape(rest));
+    whole(&regex).ok().map(Test::PathTemplate)
+}
+
+fn request_principal(value: &str) -> Test {
+    // generator.go `requestPrincipalGenerator`: split at the last `/`; `*` on either side.
+    let any = Pattern::NonEmpty;
+    let (issuer, subject) = match value.rfind('/') {
+        _ if value == "*" => (any.clone(), any),
+        Some(i) => {
+            let (iss, sub) = (&value[..i], &value[i + 1..]);
+            if value.starts_with('*') {
+                let issuer = if iss == "*" {
+                    any
+                } else {
+                    Pattern::Suffix(iss[1..].into())
+                };
+                (issuer, Pattern::Exact(sub.into()))
+            } else if value.ends_with('*') {
+                let subject = if sub == "*" {
+                    any
+                } else {
+                    Pattern::Prefix(sub[..sub.len() - 1].into())
+                };
+                (Pattern::Exact(iss.into()), subject)
+            } else {
+                (Pattern::Exact(iss.into()), Pattern::Exact(sub.into()))
+            }
+        }
+        None if value.starts_with('*') => (any, Pattern::Suffix(value[1..].into())),
+        None if value.ends_with('*') => (Pattern::Prefix(value[..value.len() - 1].into()), any),
+        None => (
+            Pattern::Exact(value.into()),
+            Pattern::Exact(String::new().into()),
+        ),
+    };
+    Test::RequestPrincipal { issuer, subject }
+}
+
+/// A glob with `*` as `.*`, the rest quoted.
+fn glob(value: &str) -> String {
+    value
+        .split('*')
+        .map(regex::escape)
+        .collect::<Vec<_>>()
+        .join(".*")
+}
+
+fn peer_regex(regex: &str) -> Option<Test> {
+    whole(regex).ok().map(Test::PeerRegex)
+}
+
+/// generator.go `srcNamespaceGenerator`: the regex `.*/ns/<glob>/.*` over the peer URI.
+fn peer_namespace(value: &str) -> Option<Test> {
+    if value.contains('*') {
+        peer_regex(&format!(".*/ns/{}/.*", glob(value)))
+    } else {
+        Some(Test::Namespace(format!("/ns/{value}/").into()))
+    }
+}
+
+/// generator.go `serviceAccountRegex`: `name` (in the policy's namespace) or `namespace/name`.
+fn service_account(namespace: &str, value: &str) -> Test {
+    let (ns, sa) = value.split_once('/').unwrap_or((namespace, value));
+    Test::ServiceAccount {
+        namespace: format!("/ns/{ns}/").into(),
+        account: format!("sa/{sa}").into(),
+    }
+}
+
+/// Whether `uri` matches `spiffe://.+<namespace>(.+/|)<account>(/.+)?` in full, where
+/// `namespace` is `/ns/<ns>/` and `account` is `sa/<name>`.
+fn service_account_matches(uri: &str, namespace: &str, account: &str) -> bool {
+    let Some(rest) = uri.strip_prefix("spiffe://") else {
+        return false;
+    };
+    // `(/.+)?` after the account: the end, or a slash and at least one more character.
+    let ends_well = |after: &str| after.is_empty() || (after.starts_with('/') && after.len() > 1);
+    rest.match_indices(namespace)
+        .filter(|(i, _)| *i > 0)
+        .any(|(i, _)| {
+            let tail = &rest[i + namespace.len()..];
+            if let Some(after) = tail.strip_prefix(account)
+                && ends_well(after)
+            {
+                return true;
+            }
+            // `.+/` then the account: a slash at index 1 or later.
+            tail.match_indices(&format!("/{account}"))
+                .filter(|(j, _)| *j > 0)
+                .any(|(j, _)| ends_well(&tail[j + 1 + account.len()..]))
+        })
+}
+
+fn trust_domain(value: &str) -> Option<Test> {
+    if value == "*" {
+        Some(Test::PeerPrefix("spiffe://".into()))
+    } else if !value.contains('*') {
+        Some(Test::PeerPrefix(format!("spiffe://{value}/").into()))
+    } else {
+        let (head, tail) = value.split_once('*').unwrap_or((value, ""));
+        peer_regex(&format!(
+            "spiffe://{}[^/]*{}/.*",
+            regex::escape(head),
+            regex::escape(tail)
+        ))
+    }
+}
+
+/// A principal and its spellings under the trust domain's aliases: Istio rewrites a principal
+/// naming the trust domain or an alias to every one of them (trustdomain/bundle.go
+/// `ReplaceTrustDomainAliases`).
+fn aliases(value: &str, trust: &[String]) -> Vec<String> {
+    let Some((domain, rest)) = value.split_once('/') else {
+        return vec![value.to_string()];
+    };
+    if trust.len() < 2 || !trust.iter().any(|t| t == domain) {
+        return vec![value.to_string()];
+    }
+    trust.iter().map(|t| format!("{t}/{rest}")).collect()
+}
+
+#[cfg(test)]
+#[path = "rule_tests.rs"]
+mod tests;

@@ -1,0 +1,815 @@
+//! `networking.istio.io`: Gateway, VirtualService, DestinationRule, ServiceEntry, and the one
+//! EnvoyFilter shape the simulator recognises (a local rate limit). Field names follow istio/api
+//! networking/v1 gateway.proto, virtual_service.proto, destination_rule.proto,
+//! service_entry.proto.
+
+use super::{
+    CompileError, Meta, boolean, field, items, labels, object, string, strings, unmodelled,
+    unsigned,
+};
+use crate::simulate::topology::Labels;
+use crate::yaml::{Node, Value};
+
+/// A Gateway.
+#[derive(Debug, Clone)]
+pub(crate) struct Gateway {
+    pub meta: Meta,
+    /// `selector`: the gateway workloads (in any namespace) whose labels include it.
+    pub selector: Labels,
+    pub servers: Vec<Server>,
+}
+
+/// One `servers[]` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Server {
+    pub port: u32,
+    /// `port.protocol`, upper case.
+    pub protocol: String,
+    /// `hosts`, each possibly `namespace/host`.
+    pub hosts: Vec<String>,
+    pub tls: Option<ServerTls>,
+}
+
+/// `servers[].tls`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerTls {
+    pub https_redirect: bool,
+    /// `mode`, `SIMPLE` when absent.
+    pub mode: String,
+}
+
+pub(super) fn gateway(meta: Meta, spec: &Node) -> Result<Gateway, CompileError> {
+    let mut servers = Vec::new();
+    for server in items(&meta, spec, "servers")? {
+        let port = object(&meta, server, "port")?;
+        let (number, protocol) = match port {
+            Some(port) => (
+                unsigned(&meta, port, "number")?.unwrap_or(0),
+                string(&meta, port, "protocol")?
+                    .unwrap_or_default()
+                    .to_ascii_uppercase(),
+            ),
+            None => (0, String::new()),
+        };
+        let tls = match object(&meta, server, "tls")? {
+            Some(tls) => Some(ServerTls {
+                https_redirect: boolean(&meta, tls, "httpsRedirect")?.unwrap_or(false),
+                mode: string(&meta, tls, "mode")?.unwrap_or("SIMPLE").to_string(),
+            }),
+            None => None,
+        };
+        servers.push(Server {
+            port: number,
+            protocol,
+            hosts: strings(&meta, server, "hosts")?,
+            tls,
+        });
+    }
+    Ok(Gateway {
+        selector: labels(&meta, spec, "selector")?,
+        servers,
+        meta,
+    })
+}
+
+/// Istio's `StringMatch`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum StringMatch {
+    Exact(String),
+    Prefix(String),
+    Regex(String),
+}
+
+fn string_match(meta: &Meta, node: &Node) -> Result<Option<StringMatch>, CompileError> {
+    if let Some(v) = string(meta, node, "exact")? {
+        return Ok(Some(StringMatch::Exact(v.to_string())));
+    }
+    if let Some(v) = string(meta, node, "prefix")? {
+        return Ok(Some(StringMatch::Prefix(v.to_string())));
+    }
+    Ok(string(meta, node, "regex")?.map(|v| StringMatch::Regex(v.to_string())))
+}
+
+/// A map of names to string matches (`headers`, `queryParams`); an entry with no match type
+/// is a presence match (`None`).
+fn string_matches(
+    meta: &Meta,
+    node: &Node,
+    key: &str,
+    lower: bool,
+) -> Result<Vec<(String, Option<StringMatch>)>, CompileError> {
+    let Some(map) = object(meta, node, key)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for (name, value) in map.entries() {
+        let name = if lower {
+            name.to_ascii_lowercase()
+        } else {
+            name.clone()
+        };
+        let matched = if matches!(value.value, Value::Map(_)) {
+            string_match(meta, value)?
+        } else {
+            None
+        };
+        out.push((name, matched));
+    }
+    Ok(out)
+}
+
+/// One `http[].match[]` entry.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct HttpMatch {
+    pub uri: Option<StringMatch>,
+    pub scheme: Option<StringMatch>,
+    pub method: Option<StringMatch>,
+    pub authority: Option<StringMatch>,
+    pub headers: Vec<(String, Option<StringMatch>)>,
+    pub without_headers: Vec<(String, Option<StringMatch>)>,
+    pub query_params: Vec<(String, Option<StringMatch>)>,
+    pub ignore_uri_case: bool,
+    pub port: Option<u32>,
+    pub source_labels: Labels,
+    /// Gateway names, resolved to `namespace/name`.
+    pub gateways: Vec<String>,
+    pub source_namespace: Option<String>,
+}
+
+/// `route[]` and `mirror` destinations.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Destination {
+    pub host: String,
+    pub subset: Option<String>,
+    pub port: Option<u32>,
+    pub weight: Option<u32>,
+    pub headers: HeaderOps,
+}
+
+/// `headers.request`: what a route does to the request's headers.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct HeaderOps {
+    pub set: Vec<(String, String)>,
+    pub add: Vec<(String, String)>,
+    pub remove: Vec<String>,
+}
+
+/// `http[].redirect`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Redirect {
+    pub uri: Option<String>,
+    pub authority: Option<String>,
+    pub scheme: Option<String>,
+    pub port: Option<u32>,
+    pub status: u32,
+}
+
+/// `http[].corsPolicy`, as far as it decides preflight requests.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct CorsPolicy {
+    pub allow_origins: Vec<StringMatch>,
+    /// `unmatchedPreflights: IGNORE` answers unmatched preflights instead of forwarding them.
+    pub forward_unmatched: bool,
+}
+
+/// One `http[]` rule.
+#[derive(Debug, Clone)]
+pub(crate) struct HttpRoute {
+    pub name: Option<String>,
+    pub matches: Vec<HttpMatch>,
+    pub route: Vec<Destination>,
+    pub redirect: Option<Redirect>,
+    pub direct_response: Option<u32>,
+    pub rewrite_uri: Option<String>,
+    pub rewrite_authority: Option<String>,
+    pub timeout: Option<String>,
+    /// (attempts, perTryTimeout, retryOn).
+    pub retries: Option<(u32, Option<String>, Option<String>)>,
+    /// `fault.abort`: (status, percentage; 100 when absent).
+    pub abort: Option<(u32, f64)>,
+    /// `fault.delay` is set.
+    pub delay: bool,
+    pub mirrors: Vec<String>,
+    pub cors: Option<CorsPolicy>,
+    pub headers: HeaderOps,
+    /// A field that changes the answer and that the simulator does not model.
+    pub unmodelled: Option<String>,
+}
+
+/// A VirtualService.
+#[derive(Debug, Clone)]
+pub(crate) struct VirtualService {
+    pub meta: Meta,
+    pub hosts: Vec<String>,
+    /// Resolved to `namespace/name`; `mesh` stays `mesh`. Empty means `mesh`.
+    pub gateways: Vec<String>,
+    pub export_to: Vec<String>,
+    pub http: Vec<HttpRoute>,
+    /// `tcp`/`tls` routes or `delegate`-only content: not modelled.
+    pub unmodelled: Option<String>,
+}
+
+/// A gateway name as Istio resolves it: `name` means `<vs namespace>/name`
+/// (pilot/pkg/model/virtualservice.go `resolveGatewayName`).
+fn resolve_gateway(name: &str, namespace: &str) -> String {
+    if name == "mesh" || name.contains('/') {
+        name.to_string()
+    } else {
+        format!("{namespace}/{name}")
+    }
+}
+
+pub(super) fn virtual_service(meta: Meta, spec: &Node) -> Result<VirtualService, CompileError> {
+    let namespace = meta.namespace.clone();
+    let gateways = strings(&meta, spec, "gateways")?
+        .iter()
+        .map(|g| resolve_gateway(g, &namespace))
+        .collect();
+    let mut http = Vec::new();
+    for rule in items(&meta, spec, "http")? {
+        http.push(http_route(&meta, rule, &namespace)?);
+    }
+    Ok(VirtualService {
+        hosts: strings(&meta, spec, "hosts")?,
+        gateways,
+        export_to: strings(&meta, spec, "exportTo")?,
+        unmodelled: unmodelled(spec, &["tcp", "tls"]),
+        http,
+        meta,
+    })
+}
+
+fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, CompileError> {
+    let mut matches = Vec::new();
+    for m in items(meta, rule, "match")? {
+        matches.push(HttpMatch {
+            uri: object(meta, m, "uri")?
+                .map(|n| string_match(meta, n))
+                .transpose()?
+                .flatten(),
+            scheme: object(meta, m, "scheme")?
+                .map(|n| string_match(meta, n))
+                .transpose()?
+                .flatten(),
+            method: object(meta, m, "method")?
+                .map(|n| string_match(meta, n))
+                .transpose()?
+                .flatten(),
+            authority: object(meta, m, "authority")?
+                .map(|n| string_match(meta, n))
+                .transpose()?
+                .flatten(),
+            headers: string_matches(meta, m, "headers", true)?,
+            without_headers: string_matches(meta, m, "withoutHeaders", true)?,
+            query_params: string_matches(meta, m, "queryParams", false)?,
+            ignore_uri_case: boolean(meta, m, "ignoreUriCase")?.unwrap_or(false),
+            port: unsigned(meta, m, "port")?,
+            source_labels: labels(meta, m, "sourceLabels")?,
+            gateways: strings(meta, m, "gateways")?
+                .iter()
+                .map(|g| resolve_gateway(g, namespace))
+                .collect(),
+            source_namespace: string(meta, m, "sourceNamespace")?.map(str::to_string),
+        });
+    }
+    let mut route = Vec::new();
+    for destination in items(meta, rule, "route")? {
+        let target = object(meta, destination, "destination")?;
+        let (host, subset, port) = match target {
+            Some(d) => (
+                string(meta, d, "host")?.unwrap_or_default().to_string(),
+                string(meta, d, "subset")?.map(str::to_string),
+                object(meta, d, "port")?
+                    .map(|p| unsigned(meta, p, "number"))
+                    .transpose()?
+                    .flatten(),
+            ),
+            None => (String::new(), None, None),
+        };
+        route.push(Destination {
+            host,
+            subset,
+            port,
+            weight: unsigned(meta, destination, "weight")?,
+            headers: header_ops(meta, destination)?,
+        });
+    }
+    let redirect = match object(meta, rule, "redirect")? {
+        Some(r) => Some(Redirect {
+            uri: string(meta, r, "uri")?.map(str::to_string),
+            authority: string(meta, r, "authority")?.map(str::to_string),
+            scheme: string(meta, r, "scheme")?.map(str::to_string),
+            port: unsigned(meta, r, "port")?,
+            status: unsigned(meta, r, "redirectCode")?.unwrap_or(301),
+        }),
+        None => None,
+    };
+    let direct_response = match object(meta, rule, "directResponse")? {
+        Some(d) => Some(unsigned(meta, d, "status")?.unwrap_or(200)),
+        None => None,
+    };
+    let (rewrite_uri, rewrite_authority, regex_rewrite) = match object(meta, rule, "rewrite")? {
+        Some(r) => (
+            string(meta, r, "uri")?.map(str::to_string),
+            string(meta, r, "authority")?.map(str::to_string),
+            field(r, "uriRegexRewrite").is_some(),
+        ),
+        None => (None, None, false),
+    };
+    let retries = match object(meta, rule, "retries")? {
+        Some(r) => Some((
+            unsigned(meta, r, "attempts")?.unwrap_or(0),
+            string(meta, r, "perTryTimeout")?.map(str::to_string),
+            string(meta, r, "retryOn")?.map(str::to_string),
+        )),
+        None => None,
+    };
+    let (abort, delay) = match object(meta, rule, "fault")? {
+        Some(fault) => {
+            let abort = match object(meta, fault, "abort")? {
+                Some(a) => Some((
+                    unsigned(meta, a, "httpStatus")?.unwrap_or(0),
+                    percentage(meta, a)?,
+                )),
+                None => None,
+            };
+            (abort, field(fault, "delay").is_some())
+        }
+        None => (None, false),
+    };
+    let mut mirrors = Vec::new();
+    if let Some(mirror) = object(meta, rule, "mirror")? {
+        mirrors.push(
+            string(meta, mirror, "host")?
+                .unwrap_or_default()
+                .to_string(),
+        );
+    }
+    for mirror in items(meta, rule, "mirrors")? {
+        if let Some(d) = object(meta, mirror, "destination")? {
+            mirrors.push(string(meta, d, "host")?.unwrap_or_default().to_string());
+        }
+    }
+    let cors = match object(meta, rule, "corsPolicy")? {
+        Some(c) => {
+            let mut allow_origins = Vec::new();
+            for origin in items(meta, c, "allowOrigins")? {
+                allow_origins.extend(string_match(meta, origin)?);
+            }
+            allow_origins.extend(
+                strings(meta, c, "allowOrigin")?
+                    .into_iter()
+                    .map(StringMatch::Exact),
+            );
+            Some(CorsPolicy {
+                allow_origins,
+                forward_unmatched: string(meta, c, "unmatchedPreflights")? != Some("IGNORE"),
+            })
+        }
+        None => None,
+    };
+    let unmodelled = if regex_rewrite {
+        Some("rewrite.uriRegexRewrite".to_string())
+    } else {
+        unmodelled(rule, &["delegate"])
+    };
+    Ok(HttpRoute {
+        name: string(meta, rule, "name")?.map(str::to_string),
+        matches,
+        route,
+        redirect,
+        direct_response,
+        rewrite_uri,
+        rewrite_authority,
+        timeout: string(meta, rule, "timeout")?.map(str::to_string),
+        retries,
+        abort,
+        delay,
+        mirrors,
+        cors,
+        headers: header_ops(meta, rule)?,
+        unmodelled,
+    })
+}
+
+fn percentage(meta: &Meta, node: &Node) -> Result<f64, CompileError> {
+    let Some(p) = object(meta, node, "percentage")? else {
+        return Ok(100.0);
+    };
+    Ok(match field(p, "value").map(|v| &v.value) {
+        Some(Value::Int(i)) => i32::try_from(*i).map_or(f64::MAX, f64::from),
+        Some(Value::Float(f)) => *f,
+        Some(_) => return Err(meta.error(p, "`percentage.value` is not a number")),
+        None => 0.0,
+    })
+}
+
+fn header_ops(meta: &Meta, node: &Node) -> Result<HeaderOps, CompileError> {
+    let Some(headers) = object(meta, node, "headers")? else {
+        return Ok(HeaderOps::default());
+    };
+    let Some(request) = object(meta, headers, "request")? else {
+        return Ok(HeaderOps::default());
+    };
+    let pairs = |key: &str| -> Result<Vec<(String, String)>, CompileError> {
+        Ok(labels(meta, request, key)?
+            .into_iter()
+            .map(|(k, v)| (k.to_ascii_lowercase(), v))
+            .collect())
+    };
+    Ok(HeaderOps {
+        set: pairs("set")?,
+        add: pairs("add")?,
+        remove: strings(meta, request, "remove")?
+            .into_iter()
+            .map(|h| h.to_ascii_lowercase())
+            .collect(),
+    })
+}
+
+/// The client side of TLS that a DestinationRule asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TrafficTls {
+    Disable,
+    IstioMutual,
+    /// `SIMPLE` or `MUTUAL`: TLS with the client's own certificates, not modelled in the mesh.
+    Other,
+}
+
+/// A DestinationRule's `tls` setting at some level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TlsMode {
+    Unset,
+    Set(TrafficTls),
+}
+
+/// A DestinationRule.
+#[derive(Debug, Clone)]
+pub(crate) struct DestinationRule {
+    pub meta: Meta,
+    pub host: String,
+    pub export_to: Vec<String>,
+    pub workload_selector: Option<Labels>,
+    /// (name, labels, subset-level tls).
+    pub subsets: Vec<(String, Labels, TlsMode)>,
+    pub tls: TlsMode,
+    /// `portLevelSettings[].tls` by port.
+    pub port_tls: Vec<(u32, TlsMode)>,
+}
+
+fn traffic_tls(meta: &Meta, policy: Option<&Node>) -> Result<TlsMode, CompileError> {
+    let Some(policy) = policy else {
+        return Ok(TlsMode::Unset);
+    };
+    let Some(tls) = object(meta, policy, "tls")? else {
+        return Ok(TlsMode::Unset);
+    };
+    Ok(match string(meta, tls, "mode")? {
+        None | Some("DISABLE") => TlsMode::Set(TrafficTls::Disable),
+        Some("ISTIO_MUTUAL") => TlsMode::Set(TrafficTls::IstioMutual),
+        Some(_) => TlsMode::Set(TrafficTls::Other),
+    })
+}
+
+pub(super) fn destination_rule(meta: Meta, spec: &Node) -> Result<DestinationRule, CompileError> {
+    let policy = object(&meta, spec, "trafficPolicy")?;
+    let mut port_tls = Vec::new();
+    if let Some(policy) = policy {
+        for setting in items(&meta, policy, "portLevelSettings")? {
+            let port = object(&meta, setting, "port")?
+                .map(|p| unsigned(&meta, p, "number"))
+                .transpose()?
+                .flatten()
+                .unwrap_or(0);
+            port_tls.push((port, traffic_tls(&meta, Some(setting))?));
+        }
+    }
+    let mut subsets = Vec::new();
+    for subset in items(&meta, spec, "subsets")? {
+        subsets.push((
+            string(&meta, subset, "name")?
+                .unwrap_or_default()
+                .to_string(),
+            labels(&meta, subset, "labels")?,
+            traffic_tls(&meta, object(&meta, subset, "trafficPolicy")?)?,
+        ));
+    }
+    let workload_selector = match object(&meta, spec, "workloadSelector")? {
+        Some(selector) => Some(labels(&meta, selector, "matchLabels")?),
+        None => None,
+    };
+    Ok(DestinationRule {
+        host: string(&meta, spec, "host")?.unwrap_or_default().to_string(),
+        export_to: strings(&meta, spec, "exportTo")?,
+        workload_selector,
+        subsets,
+        tls: traffic_tls(&meta, policy)?,
+        port_tls,
+        meta,
+    })
+}
+
+/// A ServiceEntry.
+#[derive(Debug, Clone)]
+pub(crate) struct ServiceEntry {
+    pub meta: Meta,
+    pub hosts: Vec<String>,
+    pub ports: Vec<u32>,
+    /// `location: MESH_INTERNAL`.
+    pub internal: bool,
+    pub export_to: Vec<String>,
+}
+
+pub(super) fn service_entry(meta: Meta, spec: &Node) -> Result<ServiceEntry, CompileError> {
+    let mut ports = Vec::new();
+    for port in items(&meta, spec, "ports")? {
+        ports.push(unsigned(&meta, port, "number")?.unwrap_or(0));
+    }
+    Ok(ServiceEntry {
+        hosts: strings(&meta, spec, "hosts")?,
+        ports,
+        internal: string(&meta, spec, "location")? == Some("MESH_INTERNAL"),
+        export_to: strings(&meta, spec, "exportTo")?,
+        meta,
+    })
+}
+
+/// `Some(())` when an EnvoyFilter only adds Envoy's local rate limit (the recipe of
+/// istio-rules.md §4.4): it answers 429 under load and never decides who may call what.
+pub(super) fn rate_limit_filter(meta: &Meta, spec: &Node) -> Result<Option<()>, CompileError> {
+    const FILTER: &str = "envoy.filters.http.local_ratelimit";
+    let patches = items(meta, spec, "configPatches")?;
+    let only_rate_limits = !patches.is_empty()
+        && patches.iter().all(|patch| {
+            let value = patch.at(&["patch", "value"]);
+            match patch.get("applyTo").and_then(Node::as_str) {
+                Some("HTTP_FILTER") => {
+                    value.and_then(|v| v.get("name")).and_then(Node::as_str) == Some(FILTER)
+                }
+                Some("HTTP_ROUTE") => value.is_some_and(|v| {
+                    let per_filter = v.get("typed_per_filter_config").map(Node::entries);
+                    v.entries().len() == 1
+                        && per_filter.is_some_and(|e| e.len() == 1 && e[0].0 == FILTER)
+                }),
+                _ => false,
+            }
+        });
+    Ok(only_rate_limits.then_some(()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Resources, decode};
+    use super::*;
+    use crate::istio::document::read;
+
+    fn resources(text: &str) -> Resources {
+        let (documents, error) = read("t.yaml", text);
+        assert!(error.is_none());
+        decode(&documents).unwrap()
+    }
+
+    #[test]
+    fn gateway_servers() {
+        let r = resources(
+            "apiVersion: networking.istio.io/v1\nkind: Gateway\nmetadata: {name: g, namespace: gw}\n\
+             spec:\n  selector: {istio: ingressgateway}\n  servers:\n  \
+             - port: {number: 80, name: http, protocol: http}\n    hosts: [a.io]\n    tls: {httpsRedirect: true}\n  \
+             - port: {number: 443, name: https, protocol: HTTPS}\n    hosts: [ns/b.io]\n    tls: {mode: MUTUAL}\n",
+        );
+        let g = &r.gateways[0];
+        assert_eq!(g.selector["istio"], "ingressgateway");
+        assert_eq!(g.servers[0].port, 80);
+        assert_eq!(g.servers[0].protocol, "HTTP");
+        assert_eq!(
+            g.servers[0].tls,
+            Some(ServerTls {
+                https_redirect: true,
+                mode: "SIMPLE".into()
+            })
+        );
+        assert_eq!(g.servers[1].hosts, ["ns/b.io"]);
+        assert_eq!(g.servers[1].tls.as_ref().unwrap().mode, "MUTUAL");
+        assert!(!g.servers[1].tls.as_ref().unwrap().https_redirect);
+    }
+
+    #[test]
+    fn virtual_service_rules() {
+        let r = resources(
+            r#"apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: v, namespace: ns}
+spec:
+  hosts: [a]
+  gateways: [g, other/h, mesh]
+  exportTo: ["."]
+  http:
+  - name: one
+    match:
+    - uri: {prefix: /p}
+      scheme: {exact: https}
+      method: {exact: GET}
+      authority: {regex: "a.*"}
+      headers: {X-A: {exact: b}, x-present: {}}
+      withoutHeaders: {x-c: {prefix: d}}
+      queryParams: {q: {exact: r}}
+      ignoreUriCase: true
+      port: 8080
+      sourceLabels: {app: s}
+      gateways: [g]
+      sourceNamespace: sn
+    route:
+    - destination: {host: b, subset: s1, port: {number: 9}}
+      weight: 70
+      headers: {request: {set: {X-S: v}}}
+    - destination: {host: b}
+      weight: 30
+    rewrite: {uri: /q, authority: c}
+    timeout: 5s
+    retries: {attempts: 2, perTryTimeout: 1s, retryOn: 5xx}
+    fault: {abort: {httpStatus: 503, percentage: {value: 10}}, delay: {fixedDelay: 1s}}
+    mirror: {host: m}
+    mirrors: [{destination: {host: mm}}]
+    corsPolicy: {allowOrigins: [{exact: "https://o"}], allowOrigin: ["https://p"], unmatchedPreflights: IGNORE}
+    headers: {request: {add: {X-Add: "1"}, remove: [X-Gone]}}
+  - redirect: {uri: /r, authority: x, scheme: https, port: 8443, redirectCode: 308}
+  - directResponse: {status: 418}
+  - rewrite: {uriRegexRewrite: {match: a, rewrite: b}}
+    route: [{destination: {host: b}}]
+  - fault: {abort: {httpStatus: 500}}
+    route: [{destination: {host: b}}]
+"#,
+        );
+        let vs = &r.virtual_services[0];
+        assert_eq!(vs.gateways, ["ns/g", "other/h", "mesh"]);
+        assert_eq!(vs.export_to, ["."]);
+        let one = &vs.http[0];
+        assert_eq!(one.name.as_deref(), Some("one"));
+        let m = &one.matches[0];
+        assert_eq!(m.uri, Some(StringMatch::Prefix("/p".into())));
+        assert_eq!(m.scheme, Some(StringMatch::Exact("https".into())));
+        assert_eq!(m.method, Some(StringMatch::Exact("GET".into())));
+        assert_eq!(m.authority, Some(StringMatch::Regex("a.*".into())));
+        assert_eq!(
+            m.headers,
+            [
+                ("x-a".into(), Some(StringMatch::Exact("b".into()))),
+                ("x-present".into(), None)
+            ]
+        );
+        assert_eq!(
+            m.without_headers,
+            [("x-c".into(), Some(StringMatch::Prefix("d".into())))]
+        );
+        assert_eq!(
+            m.query_params,
+            [("q".into(), Some(StringMatch::Exact("r".into())))]
+        );
+        assert!(m.ignore_uri_case);
+        assert_eq!(m.port, Some(8080));
+        assert_eq!(m.source_labels["app"], "s");
+        assert_eq!(m.gateways, ["ns/g"]);
+        assert_eq!(m.source_namespace.as_deref(), Some("sn"));
+        assert_eq!(one.route[0].host, "b");
+        assert_eq!(one.route[0].subset.as_deref(), Some("s1"));
+        assert_eq!(one.route[0].port, Some(9));
+        assert_eq!(one.route[0].weight, Some(70));
+        assert_eq!(one.route[0].headers.set, [("x-s".into(), "v".into())]);
+        assert_eq!(one.route[1].weight, Some(30));
+        assert_eq!(one.rewrite_uri.as_deref(), Some("/q"));
+        assert_eq!(one.rewrite_authority.as_deref(), Some("c"));
+        assert_eq!(one.timeout.as_deref(), Some("5s"));
+        assert_eq!(
+            one.retries,
+            Some((2, Some("1s".into()), Some("5xx".into())))
+        );
+        assert_eq!(one.abort, Some((503, 10.0)));
+        assert!(one.delay);
+        assert_eq!(one.mirrors, ["m", "mm"]);
+        let cors = one.cors.as_ref().unwrap();
+        assert_eq!(
+            cors.allow_origins,
+            [
+                StringMatch::Exact("https://o".into()),
+                StringMatch::Exact("https://p".into())
+            ]
+        );
+        assert!(!cors.forward_unmatched);
+        assert_eq!(one.headers.add, [("x-add".into(), "1".into())]);
+        assert_eq!(one.headers.remove, ["x-gone"]);
+        assert!(one.unmodelled.is_none());
+        assert_eq!(
+            vs.http[1].redirect,
+            Some(Redirect {
+                uri: Some("/r".into()),
+                authority: Some("x".into()),
+                scheme: Some("https".into()),
+                port: Some(8443),
+                status: 308
+            })
+        );
+        assert_eq!(vs.http[2].direct_response, Some(418));
+        assert_eq!(
+            vs.http[3].unmodelled.as_deref(),
+            Some("rewrite.uriRegexRewrite")
+        );
+        assert_eq!(vs.http[4].abort, Some((500, 100.0)));
+        assert!(!vs.http[4].delay);
+        assert!(vs.unmodelled.is_none());
+    }
+
+    #[test]
+    fn tcp_routes_and_delegates_are_not_modelled() {
+        let r = resources(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\n\
+             spec:\n  hosts: [a]\n  tcp: [{route: [{destination: {host: a}}]}]\n  http: [{delegate: {name: d}}]\n",
+        );
+        let vs = &r.virtual_services[0];
+        assert_eq!(vs.unmodelled.as_deref(), Some("tcp"));
+        assert_eq!(vs.http[0].unmodelled.as_deref(), Some("delegate"));
+        assert!(vs.gateways.is_empty());
+    }
+
+    #[test]
+    fn destination_rule_subsets_and_tls() {
+        let r = resources(
+            r"apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: d, namespace: ns}
+spec:
+  host: a
+  exportTo: ['*']
+  workloadSelector: {matchLabels: {app: c}}
+  trafficPolicy:
+    tls: {mode: ISTIO_MUTUAL}
+    portLevelSettings:
+    - port: {number: 8080}
+      tls: {mode: DISABLE}
+  subsets:
+  - name: v1
+    labels: {version: v1}
+    trafficPolicy: {tls: {mode: SIMPLE}}
+  - name: v2
+",
+        );
+        let dr = &r.destination_rules[0];
+        assert_eq!(dr.host, "a");
+        assert_eq!(dr.export_to, ["*"]);
+        assert_eq!(dr.workload_selector.as_ref().unwrap()["app"], "c");
+        assert_eq!(dr.tls, TlsMode::Set(TrafficTls::IstioMutual));
+        assert_eq!(dr.port_tls, [(8080, TlsMode::Set(TrafficTls::Disable))]);
+        assert_eq!(dr.subsets[0].0, "v1");
+        assert_eq!(dr.subsets[0].1["version"], "v1");
+        assert_eq!(dr.subsets[0].2, TlsMode::Set(TrafficTls::Other));
+        assert_eq!(dr.subsets[1].2, TlsMode::Unset);
+        assert!(dr.subsets[1].1.is_empty());
+    }
+
+    #[test]
+    fn service_entries() {
+        let r = resources(
+            "apiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {name: s}\n\
+             spec: {hosts: [api.example.com], ports: [{number: 443, name: https, protocol: HTTPS}], location: MESH_INTERNAL}\n",
+        );
+        let se = &r.service_entries[0];
+        assert_eq!(se.hosts, ["api.example.com"]);
+        assert_eq!(se.ports, [443]);
+        assert!(se.internal);
+    }
+
+    #[test]
+    fn only_local_rate_limit_filters_are_recognised() {
+        let limit = r"apiVersion: networking.istio.io/v1alpha3
+kind: EnvoyFilter
+metadata: {name: rl, namespace: istio-system}
+spec:
+  workloadSelector: {labels: {istio: ingressgateway}}
+  configPatches:
+  - applyTo: HTTP_FILTER
+    patch: {operation: INSERT_BEFORE, value: {name: envoy.filters.http.local_ratelimit}}
+  - applyTo: HTTP_ROUTE
+    patch: {operation: MERGE, value: {typed_per_filter_config: {envoy.filters.http.local_ratelimit: {}}}}
+";
+        let r = resources(limit);
+        assert_eq!(r.rate_limits.len(), 1);
+        assert!(r.unmodelled.is_empty());
+        let other = limit.replace(
+            "name: envoy.filters.http.local_ratelimit}",
+            "name: envoy.filters.http.lua}",
+        );
+        let r = resources(&other);
+        assert!(r.rate_limits.is_empty());
+        assert_eq!(r.unmodelled.len(), 1);
+        assert_eq!(
+            r.unmodelled[0].scope.clone().unwrap().1["istio"],
+            "ingressgateway"
+        );
+        let route_extra = limit.replace(
+            "value: {typed_per_filter_config",
+            "value: {request_headers_to_add: [], typed_per_filter_config",
+        );
+        assert!(resources(&route_extra).rate_limits.is_empty());
+        let empty = "apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: e}\nspec: {}\n";
+        assert!(resources(empty).rate_limits.is_empty());
+    }
+}

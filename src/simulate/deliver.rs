@@ -1,0 +1,449 @@
+//! From a chosen route to the workloads: the route's action (redirect, direct response,
+//! injected abort, CORS preflight, rewrites, header changes), its weighted destinations, the
+//! DestinationRule subset of each, and the inbound sidecar of every workload behind it.
+
+use std::borrow::Cow;
+
+use super::context::Sni;
+use super::decode::{Action, HeaderOps, PeerMode, StringMatch};
+use super::evaluate::{Sender, Target};
+use super::guard::{Carried, Connection};
+use super::mesh::Mesh;
+use super::request::Request;
+use super::routing::destination::{Caller, client_tls, in_subset, rules_for, sends_mtls, subset};
+use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
+
+fn apply(ops: &HeaderOps, carried: &mut Carried<'_>) {
+    for (name, value) in &ops.set {
+        carried.headers.set(name, value);
+    }
+    for (name, value) in &ops.add {
+        carried.headers.add(name, value);
+    }
+    for name in &ops.remove {
+        carried.headers.remove(name);
+    }
+}
+
+impl Mesh {
+    /// Picks the route among the first matches of each VirtualService of a virtual host (a
+    /// gateway merges them; catch-all routes go last, route.go `SortVHostRoutes`), applies it,
+    /// and follows its destinations.
+    pub(crate) fn route_and_deliver<'m>(
+        &'m self,
+        mut hop: Hop<'m>,
+        chosen: Vec<(usize, usize, Option<usize>)>,
+        unknown: Option<&'static str>,
+        carried: &mut Carried<'_>,
+        sender: &Sender<'_>,
+        request: &Request,
+    ) -> Trace<'m> {
+        let trace = |hop| Trace {
+            entry: Some(hop),
+            branches: Vec::new(),
+        };
+        if let Some(what) = unknown {
+            hop.end(
+                Outcome::not_modelled(format!("routing depends on {what}")),
+                None,
+            );
+            return trace(hop);
+        }
+        let (specific, catch_all): (Vec<_>, Vec<_>) = chosen
+            .into_iter()
+            .partition(|&(v, rule, entry)| !self.virtual_services[v].is_catch_all(rule, entry));
+        let pick = if specific.is_empty() {
+            catch_all
+        } else {
+            specific
+        };
+        let (v, rule, entry) = match pick[..] {
+            [] => {
+                hop.note("no route matches");
+                hop.end(Outcome::NotFound, None);
+                return trace(hop);
+            }
+            [one] => one,
+            _ => {
+                hop.end(
+                    Outcome::not_modelled(
+                        "rules of several VirtualServices match; Istio orders them by age",
+                    ),
+                    None,
+                );
+                return trace(hop);
+            }
+        };
+        let vs = &self.virtual_services[v];
+        let spec = &vs.spec.http[rule];
+        let by = Decider {
+            kind: "VirtualService",
+            namespace: &vs.spec.meta.namespace,
+            name: &vs.spec.meta.name,
+            part: Part::Http(rule),
+        };
+        hop.steps.push(Step::Route {
+            by,
+            name: spec.name.as_deref(),
+            timeout: spec.timeout.as_deref(),
+            retries: spec
+                .retries
+                .as_ref()
+                .map(|(a, t, on)| (*a, t.as_deref(), on.as_deref())),
+        });
+        let end = |hop: &mut Hop<'m>, outcome| hop.end(outcome, Some(by));
+        if let Some(field) = &spec.unmodelled {
+            end(&mut hop, Outcome::not_modelled(format!("`{field}`")));
+            return trace(hop);
+        }
+        if let Some(redirect) = &spec.redirect {
+            let scheme = redirect.scheme.as_deref().unwrap_or(sender.scheme);
+            let authority = redirect
+                .authority
+                .clone()
+                .unwrap_or_else(|| super::routing::host::without_port(&carried.host).to_string());
+            let port = redirect.port.map(|p| format!(":{p}")).unwrap_or_default();
+            // Envoy's `path_redirect` keeps the request's query unless it brings its own.
+            let query = carried.path.find('?').map_or("", |i| &carried.path[i..]);
+            let path = match redirect.uri.as_deref() {
+                Some(uri) if uri.contains('?') => Cow::Borrowed(uri),
+                Some(uri) => Cow::Owned(format!("{uri}{query}")),
+                None => Cow::Borrowed(&*carried.path),
+            };
+            let status = u16::try_from(redirect.status).unwrap_or(301);
+            end(
+                &mut hop,
+                Outcome::Redirected {
+                    status,
+                    location: format!("{scheme}://{authority}{port}{path}"),
+                },
+            );
+            return trace(hop);
+        }
+        if let Some(status) = spec.direct_response {
+            let status = u16::try_from(status).unwrap_or(u16::MAX);
+            end(&mut hop, Outcome::Responded { status });
+            return trace(hop);
+        }
+        if let Some((status, percent)) = spec.abort {
+            let status = u16::try_from(status).unwrap_or(u16::MAX);
+            if percent >= 100.0 {
+                end(&mut hop, Outcome::Responded { status });
+                return trace(hop);
+            }
+            hop.note(format!("{percent}% of requests are aborted with {status}"));
+        }
+        if spec.delay {
+            hop.note("a delay is injected");
+        }
+        for mirror in &spec.mirrors {
+            hop.note(format!("a copy goes to {mirror}"));
+        }
+        if let Some((origins, forward)) = &vs.cors[rule]
+            && carried.preflight()
+        {
+            let origin = carried.headers.get("origin").unwrap_or_default();
+            if origins.iter().any(|m| m.matches(&origin)) || !forward {
+                hop.note("a CORS preflight, answered by the proxy");
+                end(&mut hop, Outcome::Responded { status: 200 });
+                return trace(hop);
+            }
+        }
+        if let Some(uri) = &spec.rewrite_uri {
+            let matched = entry.map(|j| &spec.matches[j]);
+            if matches!(
+                matched.and_then(|m| m.uri.as_ref()),
+                Some(StringMatch::Regex(_))
+            ) {
+                end(
+                    &mut hop,
+                    Outcome::not_modelled("`rewrite.uri` after a regex match"),
+                );
+                return trace(hop);
+            }
+            let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites.as_str());
+            let rest = carried.path.get(prefix.len()..).unwrap_or("");
+            carried.path = Cow::Owned(format!("{uri}{rest}"));
+        }
+        if let Some(authority) = &spec.rewrite_authority {
+            carried.host = Cow::Owned(authority.clone());
+        }
+        apply(&spec.headers, carried);
+        if spec.route.is_empty() {
+            end(
+                &mut hop,
+                Outcome::not_modelled("a rule without a destination"),
+            );
+            return trace(hop);
+        }
+        let single = spec.route.len() == 1;
+        let mut branches = Vec::new();
+        for (k, destination) in spec.route.iter().enumerate() {
+            let weight = destination.weight.unwrap_or(if single { 100 } else { 0 });
+            if weight == 0 {
+                continue;
+            }
+            let mut carried = carried.clone();
+            apply(&destination.headers, &mut carried);
+            let host = vs.destinations[rule][k].as_str();
+            let port = destination
+                .port
+                .and_then(|p| u16::try_from(p).ok())
+                .or_else(|| self.only_port(host))
+                .unwrap_or(sender.listener);
+            branches.push(self.deliver(
+                host,
+                destination.subset.as_deref(),
+                port,
+                weight,
+                &carried,
+                sender,
+                request,
+            ));
+        }
+        Trace {
+            entry: Some(hop),
+            branches,
+        }
+    }
+
+    /// One destination: its workloads and their inbound hops.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn deliver<'m>(
+        &'m self,
+        host: &'m str,
+        subset_name: Option<&'m str>,
+        port: u16,
+        weight: u32,
+        carried: &Carried<'_>,
+        sender: &Sender<'_>,
+        request: &Request,
+    ) -> Branch<'m> {
+        let mut branch = Branch {
+            host,
+            subset: subset_name,
+            port,
+            weight,
+            arrivals: Vec::new(),
+            outcome: None,
+            decided_by: None,
+        };
+        let service = match self.lookup(host, Some(sender.namespace)) {
+            Target::Service(h) => &self.services[h],
+            Target::Entry(i, _) => {
+                let entry = &self.service_entries[i];
+                branch.outcome = Some(if entry.internal {
+                    Outcome::not_modelled("a MESH_INTERNAL ServiceEntry")
+                } else {
+                    Outcome::External {
+                        host: host.to_string(),
+                    }
+                });
+                branch.decided_by = Some(Decider {
+                    kind: "ServiceEntry",
+                    namespace: &entry.meta.namespace,
+                    name: &entry.meta.name,
+                    part: Part::Whole,
+                });
+                return branch;
+            }
+            Target::Unknown => {
+                branch.outcome = Some(Outcome::Unavailable { status: 503 });
+                return branch;
+            }
+        };
+        if !service.ports.contains(&port) {
+            branch.outcome = Some(Outcome::Unavailable { status: 503 });
+            return branch;
+        }
+        let caller = Caller {
+            namespace: sender.namespace,
+            labels: sender.labels,
+        };
+        let candidates: Vec<usize> = [host, "*"]
+            .iter()
+            .filter_map(|h| self.rules_by_host.get(*h))
+            .flatten()
+            .copied()
+            .collect();
+        let applied = match rules_for(
+            &self.destination_rules,
+            &candidates,
+            host,
+            Some(&service.namespace),
+            &caller,
+            &self.settings.root,
+        ) {
+            Ok(applied) => applied,
+            Err(what) => {
+                branch.outcome = Some(Outcome::not_modelled(format!("it depends on {what}")));
+                return branch;
+            }
+        };
+        let (labels, subset_tls, by) = match subset_name {
+            None => (None, super::decode::TlsMode::Unset, None),
+            Some(name) => match subset(&self.destination_rules, &applied, name) {
+                Some((labels, tls, by)) => (Some(labels), tls, Some(by)),
+                None => {
+                    branch.outcome = Some(Outcome::Unavailable { status: 503 });
+                    branch.decided_by = applied.first().map(|&i| {
+                        let meta = &self.destination_rules[i].meta;
+                        Decider {
+                            kind: "DestinationRule",
+                            namespace: &meta.namespace,
+                            name: &meta.name,
+                            part: Part::Whole,
+                        }
+                    });
+                    return branch;
+                }
+            },
+        };
+        let workloads: Vec<usize> = service
+            .workloads
+            .iter()
+            .copied()
+            .filter(|&w| labels.is_none_or(|l| in_subset(l, &self.topology.workloads[w])))
+            .collect();
+        if workloads.is_empty() {
+            branch.outcome = Some(Outcome::Unavailable { status: 503 });
+            branch.decided_by = by;
+            return branch;
+        }
+        let mode = client_tls(&self.destination_rules, &applied, subset_tls, port);
+        for w in workloads {
+            let target = self.target_port(w, host, port);
+            let (server, _) = self.proxies[w].peer.on(target, &self.peer_authentications);
+            let arrival =
+                match sends_mtls(mode, self.settings.auto_mtls, server == PeerMode::Disable) {
+                    Err(why) => {
+                        let mut hop = self.inbound_hop(w, target);
+                        hop.end(Outcome::not_modelled(why), None);
+                        hop
+                    }
+                    Ok(true) if server == PeerMode::Disable => {
+                        let mut hop = self.inbound_hop(w, target);
+                        hop.note("mTLS to a workload whose PeerAuthentication disables it");
+                        hop.end(Outcome::Unavailable { status: 503 }, None);
+                        hop
+                    }
+                    Ok(mtls) => self.inbound(
+                        w,
+                        host,
+                        port,
+                        subset_name,
+                        carried.clone(),
+                        sender,
+                        request,
+                        mtls,
+                    ),
+                };
+            branch.arrivals.push(arrival);
+        }
+        branch
+    }
+
+    /// The only port of a Service.
+    fn only_port(&self, host: &str) -> Option<u16> {
+        self.services
+            .get(host)
+            .filter(|s| s.ports.len() == 1)
+            .map(|s| s.ports[0])
+    }
+
+    fn target_port(&self, w: usize, host: &str, port: u16) -> u16 {
+        self.topology.workloads[w]
+            .ports
+            .iter()
+            .find(|p| p.service.eq_ignore_ascii_case(host) && p.port == port)
+            .map_or(port, super::topology::WorkloadPort::target)
+    }
+
+    fn inbound_hop(&self, w: usize, target: u16) -> Hop<'_> {
+        let workload = &self.topology.workloads[w];
+        Hop::new(Proxy::Inbound {
+            workload: &workload.name,
+            namespace: &workload.namespace,
+            port: target,
+        })
+    }
+
+    /// The sidecar of workload `w` receives the request on Service port `port` of `host`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn inbound<'m>(
+        &'m self,
+        w: usize,
+        host: &str,
+        port: u16,
+        subset: Option<&str>,
+        mut carried: Carried<'_>,
+        sender: &Sender<'_>,
+        request: &Request,
+        mtls: bool,
+    ) -> Hop<'m> {
+        let target = self.target_port(w, host, port);
+        let mut hop = self.inbound_hop(w, target);
+        let index = &self.proxies[w];
+        if self.unmodelled_at(Some(w), &self.topology.workloads[w].namespace, &mut hop) {
+            return hop;
+        }
+        if let Some(why) = &index.peer.ambiguous {
+            hop.end(Outcome::not_modelled(why.clone()), None);
+            return hop;
+        }
+        let (mode, by) = index.peer.on(target, &self.peer_authentications);
+        let peer = if mtls {
+            sender.identity.as_deref()
+        } else {
+            None
+        };
+        hop.steps.push(Step::Mtls {
+            mode,
+            by,
+            peer: peer.map(str::to_string),
+        });
+        if !mtls && mode == PeerMode::Strict {
+            hop.note("plaintext under STRICT mTLS");
+            hop.end(Outcome::Refused, by);
+            return hop;
+        }
+        if !self.admit(&mut hop, &mut carried) {
+            return hop;
+        }
+        // The caller's address is known only when it speaks to this proxy directly.
+        let source_ip = if sender.gateway {
+            None
+        } else {
+            request.source_ip
+        };
+        let sni = if mtls {
+            Sni::Outbound {
+                port,
+                subset: subset.unwrap_or_default(),
+                host,
+            }
+        } else {
+            Sni::None
+        };
+        let connection = Connection {
+            port: target,
+            peer,
+            source_ip,
+            remote_ip: source_ip,
+            sni,
+        };
+        if self.guard(w, &mut hop, &mut carried, connection).is_err() {
+            return hop;
+        }
+        let allowed_by = hop.steps.iter().rev().find_map(|s| match s {
+            Step::Authz {
+                action: Action::Allow,
+                matched,
+                ..
+            } => *matched,
+            _ => None,
+        });
+        hop.end(Outcome::Allowed, allowed_by);
+        hop
+    }
+}

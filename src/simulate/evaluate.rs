@@ -1,0 +1,600 @@
+//! A request's way through the mesh: the entry proxy (an ingress gateway, or the caller's
+//! sidecar; none for a plaintext caller), its route, then the sidecar of each workload it
+//! reaches.
+
+use std::borrow::Cow;
+
+use super::context::{Headers, Sni};
+use super::decode::OutboundPolicy;
+use super::guard::{Carried, Connection};
+use super::mesh::Mesh;
+use super::path;
+use super::request::{Origin, Request, Scheme, Token};
+use super::routing::gateway::{Listener, Table, by_sni};
+use super::routing::host::{DOMAIN, fqdn, overlaps, without_port};
+use super::routing::virtual_service::View;
+use super::topology::Labels;
+use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
+
+/// Who sends the request on to the workloads: what routes and DestinationRules see of it.
+pub(crate) struct Sender<'a> {
+    pub namespace: &'a str,
+    /// `None`: not known (an identity outside the topology).
+    pub labels: Option<&'a Labels>,
+    /// Its identity URI (`None`: no sidecar).
+    pub identity: Option<Cow<'a, str>>,
+    /// The scheme of the request as the entry proxy received it.
+    pub scheme: &'static str,
+    /// Whether it is an ingress gateway (the workloads then do not see the client's address).
+    pub gateway: bool,
+    /// The port the request came in on: a route without a destination port to a Service of
+    /// several ports goes to this one (route.go `GetDestinationCluster`).
+    pub listener: u16,
+}
+
+/// A host a sidecar can send to.
+pub(crate) enum Target<'m> {
+    Service(&'m str),
+    /// A ServiceEntry (index) and its host that matched.
+    Entry(usize, &'m str),
+    Unknown,
+}
+
+impl Mesh {
+    /// What happens to `request`.
+    pub fn evaluate(&self, request: &Request) -> Trace<'_> {
+        match &request.from {
+            Origin::Gateway(name) => self.through_gateway(request, name.as_deref()),
+            Origin::Workload(name) => {
+                let Some(i) = self.topology.workloads.iter().position(|w| &w.name == name) else {
+                    return unknown(request, "the topology has no workload of that name");
+                };
+                let w = &self.topology.workloads[i];
+                let mut sender = Sender {
+                    namespace: &w.namespace,
+                    labels: Some(&w.labels),
+                    identity: Some(Cow::Borrowed(&self.identities[i])),
+                    scheme: "http",
+                    gateway: false,
+                    listener: 0,
+                };
+                self.through_sidecar(request, &mut sender, Some(i))
+            }
+            Origin::Identity {
+                namespace,
+                service_account,
+            } => {
+                let mut sender = Sender {
+                    namespace,
+                    labels: None,
+                    identity: Some(Cow::Owned(self.identity(namespace, service_account))),
+                    scheme: "http",
+                    gateway: false,
+                    listener: 0,
+                };
+                self.through_sidecar(request, &mut sender, None)
+            }
+            Origin::Plaintext => self.plaintext(request),
+        }
+    }
+
+    pub(crate) fn identity(&self, namespace: &str, service_account: &str) -> String {
+        format!(
+            "spiffe://{}/ns/{namespace}/sa/{service_account}",
+            self.settings.trust_domain
+        )
+    }
+
+    /// Ends `hop` when a resource the simulator does not model applies to proxy `proxy`
+    /// (`None`: a caller whose labels are unknown, so any such resource of its namespace).
+    pub(crate) fn unmodelled_at<'m>(
+        &'m self,
+        proxy: Option<usize>,
+        namespace: &str,
+        hop: &mut Hop<'m>,
+    ) -> bool {
+        let found = match proxy {
+            Some(p) => {
+                let index = &self.proxies[p];
+                for &i in &index.rate_limits {
+                    let meta = &self.rate_limits[i].meta;
+                    hop.note(format!(
+                        "EnvoyFilter {}/{} {}",
+                        meta.namespace, meta.name, self.rate_limits[i].what
+                    ));
+                }
+                index.unmodelled.first().map(|&i| &self.unmodelled[i])
+            }
+            None => self.unmodelled.iter().find(|u| match &u.scope {
+                None => true,
+                Some((ns, _)) => ns == namespace || *ns == self.settings.root,
+            }),
+        };
+        let Some(u) = found else {
+            return false;
+        };
+        hop.end(
+            Outcome::not_modelled(format!("{} {}", u.meta.kind, u.what)),
+            Some(Decider {
+                kind: u.meta.kind,
+                namespace: &u.meta.namespace,
+                name: &u.meta.name,
+                part: Part::Whole,
+            }),
+        );
+        true
+    }
+
+    /// Checks the request line and normalizes the path; false when the proxy answers 400.
+    pub(crate) fn admit<'m>(&'m self, hop: &mut Hop<'m>, carried: &mut Carried<'_>) -> bool {
+        if !path::method_ok(carried.method) {
+            hop.note("the method is not an upper-case token");
+            hop.end(Outcome::BadRequest, None);
+            return false;
+        }
+        if let Some(why) = path::reject(&carried.path) {
+            hop.note(why);
+            hop.end(Outcome::BadRequest, None);
+            return false;
+        }
+        if let Cow::Owned(normalized) = path::normalize(&carried.path, self.settings.normalization)
+        {
+            hop.steps.push(Step::Path {
+                normalization: self.settings.normalization,
+                path: normalized.clone(),
+            });
+            carried.path = Cow::Owned(normalized);
+        }
+        true
+    }
+
+    fn through_gateway<'m>(&'m self, request: &Request, name: Option<&str>) -> Trace<'m> {
+        let found = match name {
+            Some(name) => self.topology.gateways.iter().position(|g| g.name == name),
+            None => (!self.topology.gateways.is_empty()).then_some(0),
+        };
+        let Some(g) = found else {
+            return unknown(request, "the topology has no such ingress gateway");
+        };
+        let gateway = &self.topology.gateways[g];
+        let port = request.port.unwrap_or(match request.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        });
+        let entry = self.listeners[g].iter().find(|(p, _, _)| *p == port);
+        let mut hop = Hop::new(Proxy::Gateway {
+            name: &gateway.name,
+            namespace: &gateway.namespace,
+            port,
+            target_port: entry.map_or(port, |(_, t, _)| *t),
+        });
+        let Some((table, sni, target)) = self.listen(request, entry, &mut hop) else {
+            return ended(hop);
+        };
+        if let Some((by, protocol)) = self.server(table) {
+            hop.steps.push(Step::Server { by, protocol });
+        }
+        let proxy = self.topology.workloads.len() + g;
+        let mut carried = carry(request);
+        if self.unmodelled_at(Some(proxy), &gateway.namespace, &mut hop)
+            || !self.admit(&mut hop, &mut carried)
+        {
+            return ended(hop);
+        }
+        let connection = Connection {
+            port: target,
+            peer: None,
+            source_ip: request.source_ip,
+            remote_ip: request.source_ip,
+            sni: sni.as_deref().map_or(Sni::None, Sni::Name),
+        };
+        let Ok(payload) = self.guard(proxy, &mut hop, &mut carried, connection) else {
+            return ended(hop);
+        };
+        let host = lower(without_port(&carried.host));
+        let Some(vhost) = table.vhost(&host) else {
+            hop.note(format!("no virtual host for `{host}`"));
+            hop.end(Outcome::NotFound, None);
+            return ended(hop);
+        };
+        if vhost.require_tls && request.scheme == Scheme::Http {
+            let by = table
+                .servers
+                .iter()
+                .find(|&&(g, s)| {
+                    let tls = self.gateways[g].servers[s].tls.as_ref();
+                    tls.is_some_and(|t| t.https_redirect)
+                })
+                .map(|&(g, s)| self.server_decider(g, s));
+            let location = format!("https://{host}{}", carried.path);
+            hop.end(
+                Outcome::Redirected {
+                    status: 301,
+                    location,
+                },
+                by,
+            );
+            return ended(hop);
+        }
+        let sender = Sender {
+            namespace: &gateway.namespace,
+            labels: Some(&gateway.labels),
+            identity: Some(Cow::Borrowed(&self.identities[proxy])),
+            scheme: request.scheme.as_str(),
+            gateway: true,
+            listener: port,
+        };
+        let mut chosen = Vec::new();
+        let mut unknown_attribute = None;
+        for &v in &vhost.services {
+            let vs = &self.virtual_services[v];
+            let bound = table
+                .servers
+                .iter()
+                .map(|&(g, _)| self.gateway_names[g].as_str())
+                .find(|name| vs.binds(name))
+                .unwrap_or_default();
+            let view = View {
+                path: &carried.path,
+                method: carried.method,
+                authority: &carried.host,
+                scheme: sender.scheme,
+                headers: &carried.headers,
+                jwt: payload,
+                port: u32::from(port),
+                gateway: bound,
+                labels: sender.labels,
+                namespace: sender.namespace,
+            };
+            match vs.first(&view) {
+                Ok(Some((rule, entry))) => chosen.push((v, rule, entry)),
+                Ok(None) => {}
+                Err(what) => unknown_attribute = Some(what),
+            }
+        }
+        self.route_and_deliver(
+            hop,
+            chosen,
+            unknown_attribute,
+            &mut carried,
+            &sender,
+            request,
+        )
+    }
+
+    /// The route table a gateway connection reaches, its server name, and the container port;
+    /// `None` when the connection ends (recorded in `hop`).
+    fn listen<'m>(
+        &'m self,
+        request: &Request,
+        entry: Option<&'m (u16, u16, Option<Listener>)>,
+        hop: &mut Hop<'m>,
+    ) -> Option<(&'m Table, Option<String>, u16)> {
+        let refuse = |hop: &mut Hop<'m>, why: String| {
+            hop.note(why);
+            hop.end(Outcome::Refused, None);
+            None
+        };
+        let (port, target, listener) = match entry {
+            None => {
+                let port = request.port.unwrap_or_default();
+                return refuse(hop, format!("the gateway's Service has no port {port}"));
+            }
+            Some((port, _, None)) => {
+                return refuse(hop, format!("no Gateway server listens on port {port}"));
+            }
+            Some((port, target, Some(listener))) => (port, *target, listener),
+        };
+        match (listener, request.scheme) {
+            (Listener::Unmodelled(what), _) => {
+                hop.end(Outcome::not_modelled(what.clone()), None);
+                None
+            }
+            (Listener::Plain(table), Scheme::Http) => Some((table, None, target)),
+            (Listener::Tls(chains), Scheme::Https) => {
+                let sni = request
+                    .sni
+                    .as_deref()
+                    .unwrap_or_else(|| without_port(&request.host))
+                    .to_ascii_lowercase();
+                match by_sni(chains, &sni) {
+                    None => refuse(hop, format!("no HTTPS server for the server name `{sni}`")),
+                    Some((_, mode, table)) if mode != "SIMPLE" => {
+                        hop.end(
+                            Outcome::not_modelled(format!("TLS mode {mode} (client certificates)")),
+                            self.server(table).map(|(by, _)| by),
+                        );
+                        None
+                    }
+                    Some((_, _, table)) => Some((table, Some(sni), target)),
+                }
+            }
+            (Listener::Plain(_), Scheme::Https) => {
+                refuse(hop, format!("TLS to the plain HTTP server on port {port}"))
+            }
+            (Listener::Tls(_), Scheme::Http) => {
+                refuse(hop, format!("plain HTTP to the TLS server on port {port}"))
+            }
+        }
+    }
+
+    /// The first server of a table, for answers.
+    fn server(&self, table: &Table) -> Option<(Decider<'_>, &str)> {
+        let &(g, s) = table.servers.first()?;
+        Some((
+            self.server_decider(g, s),
+            self.gateways[g].servers[s].protocol.as_str(),
+        ))
+    }
+
+    fn server_decider(&self, g: usize, s: usize) -> Decider<'_> {
+        let meta = &self.gateways[g].meta;
+        Decider {
+            kind: "Gateway",
+            namespace: &meta.namespace,
+            name: &meta.name,
+            part: Part::Server(s),
+        }
+    }
+
+    /// The host a sidecar sends to for a `Host` header (istio/istio
+    /// pilot/pkg/networking/core/httproute.go `generateVirtualHostDomains`: the FQDN and its
+    /// `name.namespace` and `name.namespace.svc` forms, and `name` in the caller's namespace).
+    pub(crate) fn resolve(&self, host: &str, namespace: Option<&str>) -> Target<'_> {
+        let name = lower(without_port(host));
+        let alias = match name.matches('.').count() {
+            0 => namespace.map(|ns| fqdn(&name, ns)),
+            1 => Some(format!("{name}.svc.{DOMAIN}")),
+            _ if name.rsplit('.').next() == Some("svc") => Some(format!("{name}.{DOMAIN}")),
+            _ => None,
+        };
+        match alias.map(|a| self.lookup(&a, namespace)) {
+            Some(found @ Target::Service(_)) => found,
+            _ => self.lookup(&name, namespace),
+        }
+    }
+
+    /// A host by its full name: a Service of the topology or a ServiceEntry visible to
+    /// `namespace` (any, when `None`).
+    pub(crate) fn lookup(&self, name: &str, namespace: Option<&str>) -> Target<'_> {
+        if let Some((host, _)) = self.services.get_key_value(name) {
+            return Target::Service(host);
+        }
+        for (i, entry) in self.service_entries.iter().enumerate() {
+            let visible = namespace.is_none_or(|ns| {
+                super::routing::virtual_service::exported(
+                    &entry.export_to,
+                    &entry.meta.namespace,
+                    ns,
+                )
+            });
+            let host = entry
+                .hosts
+                .iter()
+                .find(|h| overlaps(&h.to_ascii_lowercase(), name));
+            if let (true, Some(h)) = (visible, host) {
+                return Target::Entry(i, h);
+            }
+        }
+        Target::Unknown
+    }
+
+    /// The ports of a target.
+    fn ports(&self, target: &Target<'_>) -> Vec<u16> {
+        match target {
+            Target::Service(host) => self.services[*host].ports.clone(),
+            Target::Entry(i, _) => self.service_entries[*i]
+                .ports
+                .iter()
+                .filter_map(|p| u16::try_from(*p).ok())
+                .collect(),
+            Target::Unknown => Vec::new(),
+        }
+    }
+
+    fn through_sidecar<'m>(
+        &'m self,
+        request: &Request,
+        sender: &mut Sender<'_>,
+        workload: Option<usize>,
+    ) -> Trace<'m> {
+        let target = self.resolve(&request.host, Some(sender.namespace));
+        let ports = self.ports(&target);
+        let header_port = request
+            .host
+            .rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok());
+        let port = request
+            .port
+            .or(header_port)
+            .or_else(|| (ports.len() == 1).then(|| ports[0]));
+        let caller = match workload {
+            Some(i) => Cow::Borrowed(self.topology.workloads[i].name.as_str()),
+            None => Cow::Owned(request.from.to_string()),
+        };
+        let mut hop = Hop::new(Proxy::Outbound {
+            caller,
+            port: port.unwrap_or_default(),
+        });
+        let Some(port) = port.or(matches!(target, Target::Unknown).then_some(0)) else {
+            let why = "the destination has several ports and the request names none";
+            hop.end(Outcome::not_modelled(why), None);
+            return ended(hop);
+        };
+        sender.listener = port;
+        let sender = &*sender;
+        let mut carried = carry(request);
+        if self.unmodelled_at(workload, sender.namespace, &mut hop)
+            || !self.admit(&mut hop, &mut carried)
+        {
+            return ended(hop);
+        }
+        let known = ports.contains(&port) && header_port.is_none_or(|p| p == port);
+        let host: &'m str = match (&target, known) {
+            (Target::Service(host) | Target::Entry(_, host), true) => host,
+            _ => {
+                hop.note(format!(
+                    "`{}` is no known host on port {port}",
+                    request.host
+                ));
+                let outcome = match self.settings.outbound {
+                    OutboundPolicy::RegistryOnly => Outcome::Unavailable { status: 502 },
+                    OutboundPolicy::AllowAny => {
+                        Outcome::not_modelled("passthrough to a host outside the registry")
+                    }
+                };
+                hop.end(outcome, None);
+                return ended(hop);
+            }
+        };
+        let mut candidates: Vec<usize> = [host, "*"]
+            .iter()
+            .filter_map(|h| self.sidecar_routes.get(*h))
+            .flatten()
+            .copied()
+            .collect();
+        candidates.sort_unstable();
+        candidates.dedup();
+        let bound: Vec<usize> = candidates
+            .into_iter()
+            .filter(|&v| {
+                let vs = &self.virtual_services[v];
+                vs.binds("mesh")
+                    && vs.visible_to(sender.namespace)
+                    && vs.hosts.iter().any(|h| overlaps(h, host))
+            })
+            .collect();
+        match bound[..] {
+            [] => {
+                hop.steps.push(Step::DefaultRoute { host });
+                let branch = self.deliver(host, None, port, 100, &carried, sender, request);
+                Trace {
+                    entry: Some(hop),
+                    branches: vec![branch],
+                }
+            }
+            [v] => {
+                let view = View {
+                    path: &carried.path,
+                    method: carried.method,
+                    authority: &carried.host,
+                    scheme: sender.scheme,
+                    headers: &carried.headers,
+                    jwt: None,
+                    port: u32::from(port),
+                    gateway: "mesh",
+                    labels: sender.labels,
+                    namespace: sender.namespace,
+                };
+                let (chosen, unknown_attribute) = match self.virtual_services[v].first(&view) {
+                    Ok(found) => (found.map(|(r, e)| (v, r, e)).into_iter().collect(), None),
+                    Err(what) => (Vec::new(), Some(what)),
+                };
+                self.route_and_deliver(
+                    hop,
+                    chosen,
+                    unknown_attribute,
+                    &mut carried,
+                    sender,
+                    request,
+                )
+            }
+            _ => {
+                let why = "several VirtualServices for one host; Istio uses the oldest";
+                hop.end(Outcome::not_modelled(why), None);
+                ended(hop)
+            }
+        }
+    }
+
+    fn plaintext<'m>(&'m self, request: &Request) -> Trace<'m> {
+        let Target::Service(host) = self.resolve(&request.host, None) else {
+            return unknown(request, "a plaintext caller needs the host of a Service");
+        };
+        let service = &self.services[host];
+        let port = request
+            .port
+            .or_else(|| (service.ports.len() == 1).then(|| service.ports[0]));
+        let Some(port) = port.filter(|p| service.ports.contains(p)) else {
+            return unknown(request, "the Service has no such port");
+        };
+        let carried = carry(request);
+        let sender = Sender {
+            namespace: "",
+            labels: None,
+            identity: None,
+            scheme: "http",
+            gateway: false,
+            listener: port,
+        };
+        let arrivals = service
+            .workloads
+            .iter()
+            .map(|&w| {
+                self.inbound(
+                    w,
+                    host,
+                    port,
+                    None,
+                    carried.clone(),
+                    &sender,
+                    request,
+                    false,
+                )
+            })
+            .collect();
+        Trace {
+            entry: None,
+            branches: vec![Branch {
+                host,
+                subset: None,
+                port,
+                weight: 100,
+                arrivals,
+                outcome: None,
+                decided_by: None,
+            }],
+        }
+    }
+}
+
+fn ended(hop: Hop<'_>) -> Trace<'_> {
+    Trace {
+        entry: Some(hop),
+        branches: Vec::new(),
+    }
+}
+
+/// `text` in lower case, copied only when it has an upper-case letter.
+fn lower(text: &str) -> Cow<'_, str> {
+    if text.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(text.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(text)
+    }
+}
+
+/// The request as it enters.
+fn carry(request: &Request) -> Carried<'_> {
+    Carried {
+        host: Cow::Borrowed(&request.host),
+        method: &request.method,
+        path: Cow::Borrowed(&request.path),
+        headers: Headers::new(&request.headers),
+        token: &request.token,
+        token_present: request.token != Token::None,
+    }
+}
+
+/// A trace for an origin or host the mesh does not hold.
+fn unknown<'m>(request: &Request, why: &str) -> Trace<'m> {
+    let mut hop = Hop::new(Proxy::Unknown {
+        origin: request.from.to_string(),
+    });
+    hop.end(Outcome::not_modelled(why), None);
+    ended(hop)
+}
+
+#[cfg(test)]
+#[path = "evaluate_tests.rs"]
+mod tests;

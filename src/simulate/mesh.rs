@@ -1,0 +1,444 @@
+//! A compiled mesh: the documents decoded once, their matchers built once, and for every proxy
+//! of the topology the policies that apply to it, so each request only evaluates.
+
+use std::collections::{BTreeMap, HashMap};
+
+use super::authz::Policy;
+use super::decode::{
+    self, Action, DestinationRule, Gateway, Normalization, OutboundPolicy, PeerAuthentication,
+    RequestAuthentication, ServiceEntry, Unmodelled,
+};
+use super::error::CompileError;
+use super::mtls::Peer;
+use super::routing::gateway::{Listener, listener};
+use super::routing::host::{DOMAIN, fqdn};
+use super::routing::virtual_service::Compiled;
+use super::select::Selection;
+use super::topology::{Labels, Topology, selects};
+use crate::istio::Document;
+
+/// Mesh-wide settings, from `meshConfig` and the topology.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub root: String,
+    pub trust_domain: String,
+    pub normalization: Normalization,
+    pub outbound: OutboundPolicy,
+    pub auto_mtls: bool,
+}
+
+/// What applies to one proxy (a workload's sidecar or a gateway).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ProxyIndex {
+    /// AuthorizationPolicies by action, sorted by namespace and name.
+    pub custom: Vec<usize>,
+    pub deny: Vec<usize>,
+    pub allow: Vec<usize>,
+    /// RequestAuthentication rules (policy, rule), sorted by issuer.
+    pub jwt: Vec<(usize, usize)>,
+    pub peer: Peer,
+    /// Resources the simulator does not model that apply here.
+    pub unmodelled: Vec<usize>,
+    /// Local rate limits that apply here.
+    pub rate_limits: Vec<usize>,
+}
+
+/// A Service of the topology.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Service {
+    pub namespace: String,
+    /// Service ports, sorted.
+    pub ports: Vec<u16>,
+    /// The workloads that back it (indices).
+    pub workloads: Vec<usize>,
+}
+
+/// Rendered Istio resources and the workloads they govern, ready to answer requests.
+#[derive(Debug)]
+pub struct Mesh {
+    pub(crate) settings: Settings,
+    pub(crate) topology: Topology,
+    pub(crate) gateways: Vec<Gateway>,
+    pub(crate) virtual_services: Vec<Compiled>,
+    pub(crate) destination_rules: Vec<DestinationRule>,
+    pub(crate) service_entries: Vec<ServiceEntry>,
+    pub(crate) policies: Vec<Policy>,
+    pub(crate) request_authentications: Vec<RequestAuthentication>,
+    pub(crate) peer_authentications: Vec<PeerAuthentication>,
+    pub(crate) unmodelled: Vec<Unmodelled>,
+    pub(crate) rate_limits: Vec<Unmodelled>,
+    /// Workloads first, then gateways.
+    pub(crate) proxies: Vec<ProxyIndex>,
+    /// Their identity URIs, in the same order.
+    pub(crate) identities: Vec<String>,
+    /// `namespace/name` of each Gateway, as VirtualServices bind them.
+    pub(crate) gateway_names: Vec<String>,
+    /// By host.
+    pub(crate) services: BTreeMap<String, Service>,
+    /// Per gateway: (Service port, container port, listener).
+    pub(crate) listeners: Vec<Vec<(u16, u16, Option<Listener>)>>,
+    /// VirtualServices bound to sidecars (`mesh`), by host; wildcard hosts under `*`.
+    pub(crate) sidecar_routes: HashMap<String, Vec<usize>>,
+    /// DestinationRules by host (short names expanded); wildcard hosts under `*`.
+    pub(crate) rules_by_host: HashMap<String, Vec<usize>>,
+}
+
+impl Mesh {
+    /// Decodes the documents Istio would read (other kinds are ignored), checks the topology,
+    /// and indexes what applies to each proxy.
+    pub fn from_documents(
+        documents: &[Document],
+        topology: &Topology,
+    ) -> Result<Mesh, Vec<CompileError>> {
+        let resources = decode::decode(documents)?;
+        let mut errors = check(topology);
+        let config = resources
+            .mesh_config
+            .as_ref()
+            .map(|(_, c)| c.clone())
+            .unwrap_or_default();
+        let settings = Settings {
+            root: config
+                .root_namespace
+                .clone()
+                .unwrap_or_else(|| "istio-system".to_string()),
+            trust_domain: config
+                .trust_domain
+                .clone()
+                .or_else(|| topology.trust_domain.clone())
+                .unwrap_or_else(|| DOMAIN.to_string()),
+            normalization: config.normalization,
+            outbound: config.outbound,
+            auto_mtls: resources.mesh_config.is_none() || config.auto_mtls,
+        };
+        let mut trust = vec![settings.trust_domain.clone()];
+        trust.extend(config.trust_domain_aliases.iter().cloned());
+        let mut virtual_services = Vec::new();
+        for vs in resources.virtual_services {
+            match Compiled::new(vs) {
+                Ok(vs) => virtual_services.push(vs),
+                Err(e) => errors.push(e),
+            }
+        }
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        let policies: Vec<Policy> = resources
+            .authorization_policies
+            .iter()
+            .map(|p| Policy::compile(p, &trust))
+            .collect();
+        let mut mesh = Mesh {
+            services: services(topology),
+            settings,
+            topology: topology.clone(),
+            gateways: resources.gateways,
+            virtual_services,
+            destination_rules: resources.destination_rules,
+            service_entries: resources.service_entries,
+            policies,
+            request_authentications: resources.request_authentications,
+            peer_authentications: resources.peer_authentications,
+            unmodelled: resources.unmodelled,
+            rate_limits: resources.rate_limits,
+            proxies: Vec::new(),
+            identities: Vec::new(),
+            gateway_names: Vec::new(),
+            listeners: Vec::new(),
+            sidecar_routes: HashMap::new(),
+            rules_by_host: HashMap::new(),
+        };
+        for (v, vs) in mesh.virtual_services.iter().enumerate() {
+            if vs.binds("mesh") {
+                for host in &vs.hosts {
+                    let key = if host.contains('*') { "*" } else { host };
+                    mesh.sidecar_routes
+                        .entry(key.to_string())
+                        .or_default()
+                        .push(v);
+                }
+            }
+        }
+        for (i, rule) in mesh.destination_rules.iter().enumerate() {
+            let host = fqdn(&rule.host, &rule.meta.namespace);
+            let key = if host.contains('*') {
+                "*".to_string()
+            } else {
+                host
+            };
+            mesh.rules_by_host.entry(key).or_default().push(i);
+        }
+        let mut selections = Selections::default();
+        for (i, p) in resources.authorization_policies.iter().enumerate() {
+            if !p.targeted {
+                selections
+                    .policies
+                    .add(i, Some(&p.meta.namespace), p.selector.as_ref());
+            }
+        }
+        for (i, ra) in mesh.request_authentications.iter().enumerate() {
+            if !ra.targeted {
+                selections
+                    .jwt
+                    .add(i, Some(&ra.meta.namespace), ra.selector.as_ref());
+            }
+        }
+        for (list, selection) in [
+            (&mesh.unmodelled, &mut selections.unmodelled),
+            (&mesh.rate_limits, &mut selections.rate_limits),
+        ] {
+            for (i, u) in list.iter().enumerate() {
+                match &u.scope {
+                    None => selection.add(i, None, None),
+                    Some((ns, selector)) => selection.add(i, Some(ns), Some(selector)),
+                }
+            }
+        }
+        let selectors: Vec<Option<Labels>> = resources
+            .authorization_policies
+            .into_iter()
+            .map(|p| p.selector)
+            .collect();
+        let proxies: Vec<(&str, &Labels, bool)> = topology
+            .workloads
+            .iter()
+            .map(|w| (w.namespace.as_str(), &w.labels, true))
+            .chain(
+                topology
+                    .gateways
+                    .iter()
+                    .map(|g| (g.namespace.as_str(), &g.labels, false)),
+            )
+            .collect();
+        mesh.proxies = proxies
+            .iter()
+            .map(|(ns, labels, sidecar)| mesh.index(ns, labels, *sidecar, &selections, &selectors))
+            .collect();
+        mesh.gateway_names = mesh
+            .gateways
+            .iter()
+            .map(|g| format!("{}/{}", g.meta.namespace, g.meta.name))
+            .collect();
+        mesh.identities = topology
+            .workloads
+            .iter()
+            .map(|w| (&w.namespace, &w.service_account))
+            .chain(
+                topology
+                    .gateways
+                    .iter()
+                    .map(|g| (&g.namespace, &g.service_account)),
+            )
+            .map(|(ns, sa)| mesh.identity(ns, sa))
+            .collect();
+        mesh.listeners = topology
+            .gateways
+            .iter()
+            .map(|g| {
+                g.ports
+                    .iter()
+                    .map(|p| {
+                        (
+                            p.port,
+                            p.target(),
+                            listener(g, p.port, &mesh.gateways, &mesh.virtual_services),
+                        )
+                    })
+                    .collect()
+            })
+            .collect();
+        Ok(mesh)
+    }
+
+    /// The trust domain of workload identities.
+    pub fn trust_domain(&self) -> &str {
+        &self.settings.trust_domain
+    }
+
+    /// The root namespace (policies there apply mesh-wide).
+    pub fn root_namespace(&self) -> &str {
+        &self.settings.root
+    }
+
+    /// The path normalization every proxy applies.
+    pub fn normalization(&self) -> Normalization {
+        self.settings.normalization
+    }
+
+    /// The topology the mesh was compiled with.
+    pub fn topology(&self) -> &Topology {
+        &self.topology
+    }
+
+    /// Whether a policy of namespace `policy_ns` with `selector` applies to a proxy in `ns`
+    /// with `labels` (pilot/pkg/model/policyattachment.go: the proxy's namespace and the root
+    /// namespace; no selector, or one its labels include).
+    fn applies(
+        &self,
+        policy_ns: &str,
+        selector: Option<&Labels>,
+        ns: &str,
+        labels: &Labels,
+    ) -> bool {
+        (policy_ns == ns || policy_ns == self.settings.root)
+            && selector.is_none_or(|s| selects(s, labels))
+    }
+
+    fn index(
+        &self,
+        ns: &str,
+        labels: &Labels,
+        sidecar: bool,
+        selections: &Selections,
+        selectors: &[Option<Labels>],
+    ) -> ProxyIndex {
+        let root = &self.settings.root;
+        let mut index = ProxyIndex::default();
+        let mut order: Vec<usize> = selections
+            .policies
+            .candidates(ns, root, labels)
+            .into_iter()
+            .filter(|&i| {
+                self.applies(
+                    &self.policies[i].namespace,
+                    selectors[i].as_ref(),
+                    ns,
+                    labels,
+                )
+            })
+            .collect();
+        order.sort_by(|&a, &b| {
+            let (a, b) = (&self.policies[a], &self.policies[b]);
+            (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name))
+        });
+        for i in order {
+            match self.policies[i].action {
+                Action::Custom => index.custom.push(i),
+                Action::Deny => index.deny.push(i),
+                Action::Allow => index.allow.push(i),
+                Action::Audit => {}
+            }
+        }
+        let mut jwt: Vec<(usize, usize)> = Vec::new();
+        let found: Vec<usize> = selections
+            .jwt
+            .candidates(ns, root, labels)
+            .into_iter()
+            .filter(|&i| {
+                let ra = &self.request_authentications[i];
+                self.applies(&ra.meta.namespace, ra.selector.as_ref(), ns, labels)
+            })
+            .collect();
+        // The proxy's own namespace first, then the root's (authentication.go
+        // `getConfigsForWorkload`); the sort by issuer below is stable.
+        for local in [true, false] {
+            for &i in &found {
+                let ra = &self.request_authentications[i];
+                if (ra.meta.namespace == ns) == local {
+                    jwt.extend((0..ra.rules.len()).map(|r| (i, r)));
+                }
+            }
+        }
+        jwt.sort_by(|a, b| {
+            let issuer =
+                |(i, r): &(usize, usize)| &self.request_authentications[*i].rules[*r].issuer;
+            issuer(a).cmp(issuer(b))
+        });
+        index.jwt = jwt;
+        if sidecar {
+            index.peer = Peer::compose(&self.peer_authentications, root, ns, labels);
+        }
+        let scoped = |list: &[Unmodelled], selection: &Selection| -> Vec<usize> {
+            selection
+                .candidates(ns, root, labels)
+                .into_iter()
+                .filter(|&i| match &list[i].scope {
+                    None => true,
+                    Some((scope_ns, selector)) => {
+                        self.applies(scope_ns, Some(selector), ns, labels)
+                    }
+                })
+                .collect()
+        };
+        index.unmodelled = scoped(&self.unmodelled, &selections.unmodelled);
+        index.rate_limits = scoped(&self.rate_limits, &selections.rate_limits);
+        index
+    }
+}
+
+/// Indexes of what may select a proxy, by kind.
+#[derive(Default)]
+struct Selections {
+    policies: Selection,
+    jwt: Selection,
+    unmodelled: Selection,
+    rate_limits: Selection,
+}
+
+/// The Services the workloads back.
+fn services(topology: &Topology) -> BTreeMap<String, Service> {
+    let mut services: BTreeMap<String, Service> = BTreeMap::new();
+    for (i, workload) in topology.workloads.iter().enumerate() {
+        for port in &workload.ports {
+            let service = services
+                .entry(port.service.to_ascii_lowercase())
+                .or_insert_with(|| Service {
+                    namespace: workload.namespace.clone(),
+                    ..Service::default()
+                });
+            if !service.ports.contains(&port.port) {
+                service.ports.push(port.port);
+                service.ports.sort_unstable();
+            }
+            if !service.workloads.contains(&i) {
+                service.workloads.push(i);
+            }
+        }
+    }
+    services
+}
+
+/// Contradictions in the topology.
+fn check(topology: &Topology) -> Vec<CompileError> {
+    let mut errors = Vec::new();
+    let mut names = std::collections::BTreeSet::new();
+    let all = topology
+        .workloads
+        .iter()
+        .map(|w| (&w.name, &w.namespace, &w.service_account))
+        .chain(
+            topology
+                .gateways
+                .iter()
+                .map(|g| (&g.name, &g.namespace, &g.service_account)),
+        );
+    for (name, namespace, account) in all {
+        if name.is_empty() || namespace.is_empty() || account.is_empty() {
+            errors.push(CompileError::topology(format!(
+                "workload `{name}` needs a name, a namespace and a service account"
+            )));
+        }
+        if !names.insert(name.as_str()) {
+            errors.push(CompileError::topology(format!(
+                "two workloads are named `{name}`"
+            )));
+        }
+    }
+    for workload in &topology.workloads {
+        for port in &workload.ports {
+            let host = port.service.to_ascii_lowercase();
+            let namespace = host.split('.').nth(1);
+            if host.ends_with(&format!(".svc.{DOMAIN}")) && namespace != Some(&workload.namespace) {
+                errors.push(CompileError::topology(format!(
+                    "workload `{}` in namespace `{}` backs `{host}` of another namespace",
+                    workload.name, workload.namespace
+                )));
+            }
+        }
+    }
+    errors
+}
+
+#[cfg(test)]
+#[path = "mesh_tests.rs"]
+mod tests;

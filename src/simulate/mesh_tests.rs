@@ -1,0 +1,197 @@
+//! What applies to each proxy (istio/istio pilot/pkg/model/authorization.go
+//! `ListAuthorizationPolicies`, policyattachment.go, authentication.go), and the settings.
+
+use super::*;
+use crate::istio::document::read;
+use crate::simulate::testing::mesh;
+
+const TOPOLOGY: &str = r#"
+trust-domain = "td"
+[[workloads]]
+name = "a"
+namespace = "ns"
+labels = { app = "a" }
+service-account = "a"
+ports = [{ service = "a.ns.svc.cluster.local", port = 80 }, { service = "a.ns.svc.cluster.local", port = 81 }]
+[[workloads]]
+name = "b"
+namespace = "other"
+labels = { app = "b" }
+service-account = "b"
+ports = [{ service = "b.other.svc.cluster.local", port = 80 }]
+[[gateways]]
+name = "gw"
+namespace = "istio-system"
+labels = { istio = "ingressgateway" }
+service-account = "gw"
+"#;
+
+fn policy(name: &str, namespace: &str, spec: &str) -> String {
+    format!(
+        "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec: {spec}\n"
+    )
+}
+
+fn names(m: &Mesh, list: &[usize]) -> Vec<String> {
+    list.iter()
+        .map(|&i| format!("{}/{}", m.policies[i].namespace, m.policies[i].name))
+        .collect()
+}
+
+/// Policies of the proxy's namespace and of the root namespace apply, when their selector (if
+/// any) matches; a `targetRef` policy is for waypoints and Gateway API gateways only.
+#[test]
+fn policies_per_proxy() {
+    let yaml = [
+        policy("z-ns", "ns", "{}"),
+        policy("a-ns", "ns", "{action: DENY}"),
+        policy("sel-a", "ns", "{selector: {matchLabels: {app: a}}}"),
+        policy("sel-b", "ns", "{selector: {matchLabels: {app: b}}}"),
+        policy("mesh", "istio-system", "{action: DENY}"),
+        policy(
+            "mesh-b",
+            "istio-system",
+            "{selector: {matchLabels: {app: b}}, action: CUSTOM, provider: {name: x}}",
+        ),
+        policy(
+            "targeted",
+            "ns",
+            "{targetRefs: [{kind: Gateway, group: gateway.networking.k8s.io, name: g}]}",
+        ),
+        policy("audit", "ns", "{action: AUDIT}"),
+        policy("elsewhere", "third", "{}"),
+    ]
+    .concat();
+    let m = mesh(&yaml, TOPOLOGY);
+    let a = &m.proxies[0];
+    assert_eq!(names(&m, &a.deny), ["istio-system/mesh", "ns/a-ns"]);
+    assert_eq!(names(&m, &a.allow), ["ns/sel-a", "ns/z-ns"]);
+    assert!(a.custom.is_empty());
+    let b = &m.proxies[1];
+    assert_eq!(names(&m, &b.deny), ["istio-system/mesh"]);
+    assert!(b.allow.is_empty());
+    assert_eq!(names(&m, &b.custom), ["istio-system/mesh-b"]);
+    let gw = &m.proxies[2];
+    assert_eq!(names(&m, &gw.deny), ["istio-system/mesh"]);
+}
+
+/// JWT rules of every RequestAuthentication that applies, sorted by issuer
+/// (policy_applier.go `newPolicyApplier`).
+#[test]
+fn jwt_rules_per_proxy() {
+    let ra = |name: &str, namespace: &str, spec: &str| {
+        format!(
+            "---\napiVersion: security.istio.io/v1\nkind: RequestAuthentication\nmetadata: {{name: {name}, namespace: {namespace}}}\nspec: {spec}\n"
+        )
+    };
+    let yaml = [
+        ra("local", "ns", "{jwtRules: [{issuer: z}, {issuer: b}]}"),
+        ra("mesh", "istio-system", "{jwtRules: [{issuer: a}]}"),
+        ra(
+            "gw",
+            "istio-system",
+            "{selector: {matchLabels: {istio: ingressgateway}}, jwtRules: [{issuer: g}]}",
+        ),
+        ra(
+            "targeted",
+            "ns",
+            "{targetRef: {kind: Gateway, name: g}, jwtRules: [{issuer: t}]}",
+        ),
+    ]
+    .concat();
+    let m = mesh(&yaml, TOPOLOGY);
+    let issuers = |p: usize| -> Vec<&str> {
+        m.proxies[p]
+            .jwt
+            .iter()
+            .map(|&(r, i)| m.request_authentications[r].rules[i].issuer.as_str())
+            .collect()
+    };
+    assert_eq!(issuers(0), ["a", "b", "z"]);
+    assert_eq!(issuers(1), ["a"]);
+    assert_eq!(issuers(2), ["a", "g"]);
+}
+
+#[test]
+fn settings_come_from_mesh_config_then_the_topology() {
+    let m = mesh("", TOPOLOGY);
+    assert_eq!(m.trust_domain(), "td");
+    assert_eq!(m.root_namespace(), "istio-system");
+    assert_eq!(m.normalization(), Normalization::Base);
+    assert!(m.settings.auto_mtls);
+    assert_eq!(m.topology().workloads.len(), 2);
+    let config = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\nmetadata: {name: c}\n\
+                  spec: {meshConfig: {rootNamespace: root, trustDomain: mesh.td, pathNormalization: {normalization: NONE}}}\n";
+    let m = mesh(config, TOPOLOGY);
+    assert_eq!(m.trust_domain(), "mesh.td");
+    assert_eq!(m.root_namespace(), "root");
+    assert_eq!(m.normalization(), Normalization::None);
+    let m = mesh("", "");
+    assert_eq!(m.trust_domain(), "cluster.local");
+}
+
+#[test]
+fn services_from_workloads() {
+    let m = mesh("", TOPOLOGY);
+    let a = &m.services["a.ns.svc.cluster.local"];
+    assert_eq!(a.namespace, "ns");
+    assert_eq!(a.ports, [80, 81]);
+    assert_eq!(a.workloads, [0]);
+    assert_eq!(m.services.len(), 2);
+}
+
+#[test]
+fn unmodelled_resources_and_rate_limits_by_scope() {
+    let yaml = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: ns}\nspec: {}\n---\n\
+                apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: mesh, namespace: istio-system}\n\
+                spec: {workloadSelector: {labels: {app: b}}}\n---\n\
+                apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: rl, namespace: istio-system}\n\
+                spec: {workloadSelector: {labels: {istio: ingressgateway}}, configPatches: [{applyTo: HTTP_FILTER, patch: {value: {name: envoy.filters.http.local_ratelimit}}}]}\n";
+    let m = mesh(yaml, TOPOLOGY);
+    assert_eq!(m.proxies[0].unmodelled, [0]);
+    assert_eq!(m.proxies[1].unmodelled, [1]);
+    assert!(m.proxies[2].unmodelled.is_empty());
+    assert!(m.proxies[0].rate_limits.is_empty());
+    assert_eq!(m.proxies[2].rate_limits, [0]);
+}
+
+#[test]
+fn contradictions_are_errors() {
+    let (documents, _) = read("t.yaml", "");
+    let bad: Topology = toml::from_str(
+        r#"[[workloads]]
+name = "a"
+namespace = "ns"
+service-account = "a"
+ports = [{ service = "a.other.svc.cluster.local", port = 80 }]
+[[workloads]]
+name = "a"
+namespace = ""
+service-account = "a"
+"#,
+    )
+    .unwrap();
+    let errors = Mesh::from_documents(&documents, &bad).unwrap_err();
+    let messages: Vec<String> = errors.iter().map(ToString::to_string).collect();
+    assert_eq!(
+        messages,
+        [
+            "topology: workload `a` needs a name, a namespace and a service account",
+            "topology: two workloads are named `a`",
+            "topology: workload `a` in namespace `ns` backs `a.other.svc.cluster.local` of another namespace",
+        ]
+    );
+    let (documents, _) = read(
+        "v.yaml",
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: ns}\n\
+         spec: {hosts: [a], http: [{match: [{uri: {regex: '('}}]}]}\n",
+    );
+    let errors = Mesh::from_documents(&documents, &Topology::default()).unwrap_err();
+    assert_eq!(errors[0].file, "v.yaml");
+    assert_eq!(errors[0].resource, "VirtualService ns/v");
+    let (documents, _) = read(
+        "w.yaml",
+        "apiVersion: security.istio.io/v1\nkind: PeerAuthentication\nmetadata: {name: p}\nspec: {mtls: {mode: SOMETIMES}}\n",
+    );
+    assert!(Mesh::from_documents(&documents, &Topology::default()).is_err());
+}

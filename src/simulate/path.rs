@@ -1,0 +1,234 @@
+//! Path normalization as `meshConfig.pathNormalization` sets it on every proxy
+//! (<https://istio.io/latest/docs/reference/config/security/normalization/>): `%2F` and `%5C`
+//! decoded first (`DECODE_AND_MERGE_SLASHES` only), then RFC 3986 (`BASE`: percent-encoded
+//! unreserved characters decoded once, `\` to `/`, dot segments resolved), then `//` merged
+//! (`MERGE_SLASHES` and up). The normalized path is what policies and routes see and what the
+//! next hop receives; the query is kept but never part of a policy's path.
+
+use std::borrow::Cow;
+
+use super::decode::Normalization;
+
+/// Why a proxy answers 400 before anything else.
+pub(crate) fn reject(path: &str) -> Option<&'static str> {
+    if !path.starts_with('/') {
+        return Some("the path does not start with `/`");
+    }
+    if path.bytes().any(|b| b <= b' ' || b == 0x7f) {
+        return Some("the path holds a space or a control character");
+    }
+    let lower = path.to_ascii_lowercase();
+    if lower.contains("%00") {
+        return Some("the path holds `%00`");
+    }
+    None
+}
+
+/// Whether `method` is a method Envoy's HTTP/1 parser accepts: an upper-case token (Istio
+/// refuses a method not in upper case with 400).
+pub(crate) fn method_ok(method: &str) -> bool {
+    !method.is_empty() && method.bytes().all(|b| b.is_ascii_uppercase() || b == b'-')
+}
+
+/// The path (query included) after normalization.
+pub(crate) fn normalize(raw: &str, mode: Normalization) -> Cow<'_, str> {
+    if mode == Normalization::None {
+        return Cow::Borrowed(raw);
+    }
+    let (path, query) = match raw.find('?') {
+        Some(i) => (&raw[..i], &raw[i..]),
+        None => (raw, ""),
+    };
+    let mut text = if mode == Normalization::DecodeAndMergeSlashes {
+        decode_slashes(path)
+    } else {
+        path.to_string()
+    };
+    text = decode_unreserved(&text).replace('\\', "/");
+    text = remove_dot_segments(&text);
+    if matches!(
+        mode,
+        Normalization::MergeSlashes | Normalization::DecodeAndMergeSlashes
+    ) {
+        text = merge_slashes(&text);
+    }
+    if text == path {
+        Cow::Borrowed(raw)
+    } else {
+        text.push_str(query);
+        Cow::Owned(text)
+    }
+}
+
+/// The path without its query, as policies match it.
+pub(crate) fn without_query(path: &str) -> &str {
+    path.split_once('?').map_or(path, |(p, _)| p)
+}
+
+fn hex(b: u8) -> Option<u8> {
+    char::from(b)
+        .to_digit(16)
+        .and_then(|d| u8::try_from(d).ok())
+}
+
+/// Replaces `%XX` sequences whose (ASCII) byte `keep` accepts by that byte.
+fn decode_where(text: &str, keep: impl Fn(u8) -> bool) -> String {
+    let bytes = text.as_bytes();
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('%') {
+        out.push_str(&rest[..i]);
+        let at = text.len() - rest.len() + i;
+        let decoded = match (
+            bytes.get(at + 1).copied().and_then(hex),
+            bytes.get(at + 2).copied().and_then(hex),
+        ) {
+            (Some(h), Some(l)) if keep(h * 16 + l) => Some(char::from(h * 16 + l)),
+            _ => None,
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[i + 3..];
+            }
+            None => {
+                out.push('%');
+                rest = &rest[i + 1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+fn decode_slashes(text: &str) -> String {
+    decode_where(text, |b| b == b'/' || b == b'\\')
+}
+
+/// RFC 3986 unreserved characters: `A-Z a-z 0-9 - . _ ~`.
+fn decode_unreserved(text: &str) -> String {
+    decode_where(text, |b| {
+        b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
+    })
+}
+
+/// RFC 3986 section 5.2.4, on a path that starts with `/`.
+fn remove_dot_segments(path: &str) -> String {
+    let mut out: Vec<&str> = Vec::new();
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let last = segments.len().saturating_sub(1);
+    let mut trailing = false;
+    for (i, segment) in segments.iter().enumerate() {
+        match *segment {
+            "." => trailing = i == last,
+            ".." => {
+                out.pop();
+                trailing = i == last;
+            }
+            s => {
+                out.push(s);
+                trailing = false;
+            }
+        }
+    }
+    let mut text = String::with_capacity(path.len());
+    for segment in &out {
+        text.push('/');
+        text.push_str(segment);
+    }
+    if trailing || text.is_empty() {
+        text.push('/');
+    }
+    text
+}
+
+fn merge_slashes(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c == '/' && out.ends_with('/') {
+            continue;
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n(path: &str, mode: Normalization) -> String {
+        normalize(path, mode).into_owned()
+    }
+
+    /// The examples of Istio's "Authorization Policy Normalization" page
+    /// (istio/istio.io content/en/docs/reference/config/security/normalization/index.md) and
+    /// of `meshConfig.pathNormalization` (istio/api mesh/v1alpha1/config.proto).
+    #[test]
+    fn istio_s_examples() {
+        use Normalization::{Base, DecodeAndMergeSlashes as Decode, MergeSlashes as Merge};
+        for (raw, mode, expected) in [
+            ("/some%2fdata/%61%62%63", Decode, "/some/data/abc"),
+            ("/some%2fdata/%61%62%63", Base, "/some%2fdata/abc"),
+            ("/some\\data", Base, "/some/data"),
+            ("/some//data///abc", Merge, "/some/data/abc"),
+            ("/some//data///abc", Base, "/some//data///abc"),
+            ("/public/./data/abc/../xyz", Base, "/public/data/xyz"),
+            ("/a/../b", Base, "/b"),
+            ("\\da", Base, "/da"),
+            ("/a%2Fb", Decode, "/a/b"),
+            ("/a%5Cb", Decode, "/a/b"),
+            ("/a%5cb", Merge, "/a%5cb"),
+            ("/foo?v=1", Base, "/foo?v=1"),
+            ("/%2e%2e/secret", Base, "/secret"),
+            ("/a/%2E%2E/b", Base, "/b"),
+            ("/a%2d%5f%7e%41", Base, "/a-_~A"),
+            ("/%252F", Decode, "/%252F"),
+            ("/a%2F%2F/b", Decode, "/a/b"),
+            ("/v1/tenants/a/..%2Fb", Decode, "/v1/tenants/b"),
+            ("/v1/tenants/a/..%2Fb", Merge, "/v1/tenants/a/..%2Fb"),
+            ("/a//../b", Merge, "/a/b"),
+            ("/a/b/..", Base, "/a/"),
+            ("/a/.", Base, "/a/"),
+            ("/..", Base, "/"),
+            ("/", Base, "/"),
+            ("/a?x=/../y", Base, "/a?x=/../y"),
+            ("/%zz%4", Base, "/%zz%4"),
+        ] {
+            assert_eq!(n(raw, mode), expected, "{raw} under {mode:?}");
+        }
+    }
+
+    #[test]
+    fn none_leaves_the_path_as_sent() {
+        for raw in ["/a/../b", "/a//b", "/a%2Fb", "/a\\b"] {
+            assert_eq!(n(raw, Normalization::None), raw);
+        }
+    }
+
+    #[test]
+    fn an_unchanged_path_is_borrowed() {
+        assert!(matches!(
+            normalize("/a/b?c", Normalization::DecodeAndMergeSlashes),
+            Cow::Borrowed(_)
+        ));
+    }
+
+    #[test]
+    fn requests_envoy_refuses() {
+        assert!(reject("/a%00b").is_some());
+        assert!(reject("/a%00").is_some());
+        assert!(reject("a").is_some());
+        assert!(reject("/a b").is_some());
+        assert!(reject("/a\u{7f}").is_some());
+        assert!(reject("/a%0").is_none());
+        assert!(reject("/a").is_none());
+        assert!(method_ok("GET"));
+        assert!(method_ok("M-SEARCH"));
+        assert!(!method_ok("get"));
+        assert!(!method_ok("Get"));
+        assert!(!method_ok(""));
+        assert_eq!(without_query("/a?b"), "/a");
+        assert_eq!(without_query("/a"), "/a");
+    }
+}

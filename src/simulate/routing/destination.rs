@@ -1,0 +1,153 @@
+//! Where a route's destination goes: the DestinationRule that applies to the caller (its own
+//! namespace first, then the host's, then the root namespace; several in one namespace merge,
+//! istio/istio pilot/pkg/model/push_context.go `destinationRule`), the subset's labels, the
+//! workloads behind them, and whether the caller's sidecar speaks mTLS to them
+//! (DestinationRule `tls`, else auto mTLS).
+
+use crate::simulate::decode::{DestinationRule, TlsMode, TrafficTls};
+use crate::simulate::topology::{Labels, Workload};
+use crate::simulate::trace::{Decider, Part};
+
+use super::host::{fqdn, overlaps};
+use super::virtual_service::exported;
+
+/// Endpoints carry their node's region as this label (Istio augments endpoint labels).
+pub(crate) const REGION_LABEL: &str = "topology.kubernetes.io/region";
+
+/// The caller whose DestinationRules apply.
+pub(crate) struct Caller<'a> {
+    pub namespace: &'a str,
+    /// `None`: the caller's labels are not known.
+    pub labels: Option<&'a Labels>,
+}
+
+/// The DestinationRules (indices) that apply to `host` for `caller`, merged in document order;
+/// `candidates` are the rules whose host may match (all of them will do); `Err` when the
+/// caller's labels are needed and unknown.
+pub(crate) fn rules_for(
+    rules: &[DestinationRule],
+    candidates: &[usize],
+    host: &str,
+    host_namespace: Option<&str>,
+    caller: &Caller<'_>,
+    root: &str,
+) -> Result<Vec<usize>, &'static str> {
+    let mut spaces = vec![caller.namespace];
+    spaces.extend(host_namespace);
+    spaces.push(root);
+    for (step, space) in spaces.iter().enumerate() {
+        let mut found: Vec<(usize, bool)> = Vec::new();
+        for &i in candidates {
+            let rule = &rules[i];
+            let own = rule.meta.namespace == *space;
+            let dr_host = fqdn(&rule.host, &rule.meta.namespace);
+            if !own || !overlaps(&dr_host, host) {
+                continue;
+            }
+            if step > 0 && !exported(&rule.export_to, &rule.meta.namespace, caller.namespace) {
+                continue;
+            }
+            if let Some(selector) = rule.workload_selector.as_ref().filter(|s| !s.is_empty()) {
+                if rule.meta.namespace != caller.namespace {
+                    continue;
+                }
+                match caller.labels {
+                    Some(labels) if crate::simulate::topology::selects(selector, labels) => {}
+                    Some(_) => continue,
+                    None => return Err("the caller's labels (a DestinationRule workloadSelector)"),
+                }
+            }
+            found.push((i, dr_host == host));
+        }
+        if found.is_empty() {
+            continue;
+        }
+        // The most specific host wins: an exact name over wildcards.
+        let exact = found.iter().any(|(_, e)| *e);
+        return Ok(found
+            .into_iter()
+            .filter(|(_, e)| *e == exact)
+            .map(|(i, _)| i)
+            .collect());
+    }
+    Ok(Vec::new())
+}
+
+/// A subset's labels and the rule (and part) that defines it: the first definition wins.
+pub(crate) fn subset<'m>(
+    rules: &'m [DestinationRule],
+    applied: &[usize],
+    name: &str,
+) -> Option<(&'m Labels, TlsMode, Decider<'m>)> {
+    applied.iter().find_map(|&i| {
+        let rule = &rules[i];
+        rule.subsets
+            .iter()
+            .position(|(n, _, _)| n == name)
+            .map(|j| {
+                let (_, labels, tls) = &rule.subsets[j];
+                (
+                    labels,
+                    *tls,
+                    Decider {
+                        kind: "DestinationRule",
+                        namespace: &rule.meta.namespace,
+                        name: &rule.meta.name,
+                        part: Part::Subset(j),
+                    },
+                )
+            })
+    })
+}
+
+/// The client TLS a DestinationRule sets for `port`: the subset's, then the port's, then the
+/// rule's.
+pub(crate) fn client_tls(
+    rules: &[DestinationRule],
+    applied: &[usize],
+    subset: TlsMode,
+    port: u16,
+) -> TlsMode {
+    if subset != TlsMode::Unset {
+        return subset;
+    }
+    let Some(&first) = applied.first() else {
+        return TlsMode::Unset;
+    };
+    let rule = &rules[first];
+    rule.port_tls
+        .iter()
+        .find(|(p, mode)| *p == u32::from(port) && *mode != TlsMode::Unset)
+        .map_or(rule.tls, |(_, mode)| *mode)
+}
+
+/// Whether a workload's pods carry every label of a subset (a region label is one of its
+/// regions).
+pub(crate) fn in_subset(labels: &Labels, workload: &Workload) -> bool {
+    labels.iter().all(|(k, v)| {
+        workload.labels.get(k) == Some(v)
+            || (k == REGION_LABEL && workload.regions.iter().any(|r| r == v))
+    })
+}
+
+/// Whether the caller's sidecar sends mTLS: `Err` for a TLS mode the simulator does not model.
+pub(crate) fn sends_mtls(
+    mode: TlsMode,
+    auto_mtls: bool,
+    server_disables: bool,
+) -> Result<bool, String> {
+    match mode {
+        TlsMode::Set(TrafficTls::IstioMutual) => Ok(true),
+        TlsMode::Set(TrafficTls::Disable) => Ok(false),
+        TlsMode::Set(TrafficTls::Other) => Err(
+            "a DestinationRule sets TLS with the caller's own certificates (SIMPLE or MUTUAL)"
+                .to_string(),
+        ),
+        // Auto mTLS: mTLS to a sidecar unless its PeerAuthentication disables it.
+        TlsMode::Unset => Ok(auto_mtls && !server_disables),
+    }
+}
+
+#[cfg(test)]
+#[path = "destination_tests.rs"]
+mod tests;

@@ -1,0 +1,349 @@
+//! VirtualService `http` rules, compiled, and which one takes a request (istio/istio
+//! pilot/pkg/networking/core/route/route.go `BuildHTTPRoutesForVirtualService`,
+//! `TranslateRouteMatch`, `sourceMatchHTTP`): rules in order, the first match wins; the entries
+//! of `match` are ORed and the fields of one entry ANDed; `prefix` is a plain string prefix;
+//! regexes are RE2 over the whole value; a rule after a catch-all is never reached.
+
+use crate::simulate::authz::Tri;
+use crate::simulate::context::{Headers, Payload};
+use crate::simulate::decode::{HttpMatch, StringMatch, VirtualService};
+use crate::simulate::error::CompileError;
+use crate::simulate::pattern::Matcher;
+use crate::simulate::topology::{Labels, selects};
+
+use super::host::fqdn;
+
+/// A header condition of a match entry.
+#[derive(Debug, Clone)]
+enum HeaderTest {
+    /// A request header; `None` is a presence match.
+    Header {
+        name: String,
+        matcher: Option<Matcher>,
+        invert: bool,
+    },
+    /// `@request.auth.claims.<a>.<b>` (or `[a][b]`): a claim of the token this proxy verified.
+    Claim {
+        path: Vec<String>,
+        matcher: Option<Matcher>,
+        invert: bool,
+    },
+}
+
+/// One compiled `match` entry.
+#[derive(Debug, Clone)]
+pub(crate) struct Match {
+    uri: Option<Matcher>,
+    ignore_uri_case: bool,
+    scheme: Option<Matcher>,
+    method: Option<Matcher>,
+    authority: Option<Matcher>,
+    headers: Vec<HeaderTest>,
+    query: Vec<(String, Option<Matcher>)>,
+    port: Option<u32>,
+    source_labels: Labels,
+    gateways: Vec<String>,
+    source_namespace: Option<String>,
+    /// The prefix a `rewrite.uri` replaces (`/` without a uri match).
+    pub(crate) rewrites: String,
+    /// Envoy's catch-all route: path `/` (or regex `.*`) and nothing else
+    /// (route.go `IsCatchAllRoute`).
+    pub(crate) catch_all: bool,
+}
+
+/// A compiled VirtualService.
+#[derive(Debug)]
+pub(crate) struct Compiled {
+    pub spec: VirtualService,
+    /// `hosts`, short names expanded in its namespace.
+    pub hosts: Vec<String>,
+    /// Per `http` rule, its match entries (empty: the rule matches everything).
+    pub rules: Vec<Vec<Match>>,
+    /// Per `http` rule, its route destinations' hosts, short names expanded.
+    pub destinations: Vec<Vec<String>>,
+    /// Per `http` rule, its CORS origins and whether unmatched preflights go on.
+    pub cors: Vec<Option<(Vec<Matcher>, bool)>>,
+}
+
+/// The request as route matching sees it.
+pub(crate) struct View<'a> {
+    pub path: &'a str,
+    pub method: &'a str,
+    pub authority: &'a str,
+    pub scheme: &'a str,
+    pub headers: &'a Headers<'a>,
+    pub jwt: Option<Payload<'a>>,
+    /// The listener's port (a gateway server port or the destination Service port).
+    pub port: u32,
+    /// `namespace/name` of the Gateway, or `mesh`.
+    pub gateway: &'a str,
+    /// The proxy's labels (`None`: not known) and namespace.
+    pub labels: Option<&'a Labels>,
+    pub namespace: &'a str,
+}
+
+fn compile_match(m: &HttpMatch) -> Result<Match, String> {
+    let matcher = |s: &Option<StringMatch>| s.as_ref().map(Matcher::new).transpose();
+    let mut headers = Vec::new();
+    for (invert, list) in [(false, &m.headers), (true, &m.without_headers)] {
+        for (name, matched) in list {
+            // `regex: "*"` is a presence match (route.go `canBeConvertedToPresentMatch`).
+            let matched = matched
+                .as_ref()
+                .filter(|s| **s != StringMatch::Regex("*".to_string()));
+            let matcher = matched.map(Matcher::new).transpose()?;
+            headers.push(match claim_path(name) {
+                Some(path) => HeaderTest::Claim {
+                    path,
+                    matcher,
+                    invert,
+                },
+                None => HeaderTest::Header {
+                    name: name.clone(),
+                    matcher,
+                    invert,
+                },
+            });
+        }
+    }
+    let mut query = Vec::new();
+    for (name, matched) in &m.query_params {
+        let matched = matched
+            .as_ref()
+            .filter(|s| **s != StringMatch::Regex("*".to_string()));
+        query.push((name.clone(), matched.map(Matcher::new).transpose()?));
+    }
+    let rewrites = match &m.uri {
+        Some(StringMatch::Exact(p) | StringMatch::Prefix(p)) => p.clone(),
+        _ => "/".to_string(),
+    };
+    let path_all = match &m.uri {
+        None => true,
+        Some(StringMatch::Prefix(p)) => p == "/",
+        Some(StringMatch::Regex(r)) => r == ".*",
+        Some(StringMatch::Exact(_)) => false,
+    };
+    Ok(Match {
+        uri: matcher(&m.uri)?,
+        ignore_uri_case: m.ignore_uri_case,
+        scheme: matcher(&m.scheme)?,
+        method: matcher(&m.method)?,
+        authority: matcher(&m.authority)?,
+        catch_all: path_all
+            && headers.is_empty()
+            && query.is_empty()
+            && m.scheme.is_none()
+            && m.method.is_none()
+            && m.authority.is_none(),
+        headers,
+        query,
+        port: m.port,
+        source_labels: m.source_labels.clone(),
+        gateways: m.gateways.clone(),
+        source_namespace: m.source_namespace.clone(),
+        rewrites,
+    })
+}
+
+/// `@request.auth.claims.a.b` or `@request.auth.claims[a][b]` (pkg/jwt `ToRoutingClaim`).
+fn claim_path(name: &str) -> Option<Vec<String>> {
+    let rest = name.strip_prefix("@request.auth.claims")?;
+    if let Some(dotted) = rest.strip_prefix('.') {
+        return (!dotted.is_empty()).then(|| dotted.split('.').map(str::to_string).collect());
+    }
+    let inner = rest.strip_prefix('[')?.strip_suffix(']')?;
+    Some(inner.split("][").map(str::to_string).collect())
+}
+
+impl Compiled {
+    pub(crate) fn new(spec: VirtualService) -> Result<Self, CompileError> {
+        let mut rules = Vec::new();
+        for (i, rule) in spec.http.iter().enumerate() {
+            let mut matches = Vec::new();
+            for (j, m) in rule.matches.iter().enumerate() {
+                matches.push(
+                    compile_match(m)
+                        .map_err(|e| spec.meta.fail(format!("http[{i}].match[{j}]: {e}")))?,
+                );
+            }
+            rules.push(matches);
+        }
+        let namespace = &spec.meta.namespace;
+        let hosts = spec.hosts.iter().map(|h| fqdn(h, namespace)).collect();
+        let destinations = spec
+            .http
+            .iter()
+            .map(|rule| {
+                rule.route
+                    .iter()
+                    .map(|d| fqdn(&d.host, namespace))
+                    .collect()
+            })
+            .collect();
+        let mut cors = Vec::new();
+        for (i, rule) in spec.http.iter().enumerate() {
+            cors.push(match &rule.cors {
+                Some(policy) => {
+                    let origins = policy
+                        .allow_origins
+                        .iter()
+                        .map(Matcher::new)
+                        .collect::<Result<Vec<_>, _>>()
+                        .map_err(|e| spec.meta.fail(format!("http[{i}].corsPolicy: {e}")))?;
+                    Some((origins, policy.forward_unmatched))
+                }
+                None => None,
+            });
+        }
+        Ok(Self {
+            spec,
+            hosts,
+            rules,
+            destinations,
+            cors,
+        })
+    }
+
+    /// Whether the VirtualService is visible to proxies in `namespace` (`exportTo`).
+    pub(crate) fn visible_to(&self, namespace: &str) -> bool {
+        exported(&self.spec.export_to, &self.spec.meta.namespace, namespace)
+    }
+
+    /// Whether it binds to `gateway` (`namespace/name` or `mesh`).
+    pub(crate) fn binds(&self, gateway: &str) -> bool {
+        if self.spec.gateways.is_empty() {
+            return gateway == "mesh";
+        }
+        self.spec.gateways.iter().any(|g| g == gateway)
+    }
+
+    /// The first rule and match entry that take the request, with the entry's catch-all flag;
+    /// only entries up to and including the first catch-all exist.
+    pub(crate) fn first(
+        &self,
+        view: &View<'_>,
+    ) -> Result<Option<(usize, Option<usize>)>, &'static str> {
+        if self.rules.is_empty() && self.spec.unmodelled.is_some() {
+            return Err("the `tcp` or `tls` routes of a VirtualService");
+        }
+        for (i, matches) in self.rules.iter().enumerate() {
+            if matches.is_empty() {
+                return Ok(Some((i, None)));
+            }
+            for (j, m) in matches.iter().enumerate() {
+                match m.eval(view) {
+                    Tri::Yes => return Ok(Some((i, Some(j)))),
+                    Tri::Unknown(what) => return Err(what),
+                    Tri::No => {}
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Whether the entry chosen by [`Compiled::first`] is a catch-all.
+    pub(crate) fn is_catch_all(&self, rule: usize, entry: Option<usize>) -> bool {
+        entry.is_none_or(|j| self.rules[rule][j].catch_all)
+    }
+}
+
+/// `exportTo`: empty or `*` is everywhere, `.` the resource's own namespace.
+pub(crate) fn exported(export_to: &[String], own: &str, namespace: &str) -> bool {
+    export_to.is_empty()
+        || export_to
+            .iter()
+            .any(|e| e == "*" || e == namespace || (e == "." && own == namespace))
+}
+
+impl Match {
+    fn eval(&self, v: &View<'_>) -> Tri {
+        if self.port.is_some_and(|p| p != v.port) {
+            return Tri::No;
+        }
+        if self.gateways.is_empty() {
+            if !self.source_labels.is_empty() {
+                match v.labels {
+                    Some(labels) if selects(&self.source_labels, labels) => {}
+                    Some(_) => return Tri::No,
+                    None => return Tri::Unknown("the caller's labels (sourceLabels)"),
+                }
+            }
+            if self
+                .source_namespace
+                .as_ref()
+                .is_some_and(|ns| ns != v.namespace)
+            {
+                return Tri::No;
+            }
+        } else if !self.gateways.iter().any(|g| g == v.gateway) {
+            return Tri::No;
+        }
+        let path = crate::simulate::path::without_query(v.path);
+        let uri = self.uri.as_ref().is_none_or(|m| {
+            if self.ignore_uri_case {
+                m.matches_ignoring_case(path)
+            } else {
+                m.matches(path)
+            }
+        });
+        let fields = [
+            (&self.scheme, v.scheme),
+            (&self.method, v.method),
+            (&self.authority, v.authority),
+        ];
+        let simple = fields
+            .iter()
+            .all(|(m, value)| m.as_ref().is_none_or(|m| m.matches(value)));
+        let headers = self.headers.iter().all(|h| h.eval(v));
+        let query = self.query.iter().all(|(name, m)| {
+            query_values(v.path, name).any(|value| m.as_ref().is_none_or(|m| m.matches(value)))
+        });
+        Tri::from(uri && simple && headers && query)
+    }
+}
+
+impl HeaderTest {
+    fn eval(&self, v: &View<'_>) -> bool {
+        match self {
+            HeaderTest::Header {
+                name,
+                matcher,
+                invert,
+            } => {
+                let value = v.headers.get(name);
+                let found = match (matcher, value) {
+                    (None, value) => value.is_some(),
+                    (Some(m), Some(value)) => m.matches(&value),
+                    // `withoutHeaders` treats a missing header as empty (route.go).
+                    (Some(m), None) => *invert && m.matches(""),
+                };
+                found != *invert
+            }
+            HeaderTest::Claim {
+                path,
+                matcher,
+                invert,
+            } => {
+                let claim = v.jwt.and_then(|jwt| jwt.get(path));
+                let found =
+                    claim.is_some_and(|c| c.any(|s| matcher.as_ref().is_none_or(|m| m.matches(s))));
+                found != *invert
+            }
+        }
+    }
+}
+
+/// The values of a query parameter, as sent (Envoy does not decode them for matching).
+fn query_values<'a>(path: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
+    path.split_once('?')
+        .map_or("", |(_, q)| q)
+        .split('&')
+        .filter_map(move |pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (k == name).then_some(v)
+        })
+}
+
+#[cfg(test)]
+#[path = "virtual_service_tests.rs"]
+mod tests;

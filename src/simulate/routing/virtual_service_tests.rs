@@ -1,0 +1,316 @@
+//! VirtualService matching as istio/istio pilot/pkg/networking/core/route/route.go translates it
+//! and Envoy's route matcher runs it (Istio "VirtualService" reference, `HTTPMatchRequest`).
+
+use serde_json::json;
+
+use super::*;
+use crate::istio::document::read;
+use crate::simulate::decode::decode;
+use crate::simulate::request::Jwt;
+use crate::simulate::testing::jwt;
+
+fn vs(spec: &str) -> Compiled {
+    let text = format!(
+        "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: v, namespace: ns}}\nspec:\n{spec}"
+    );
+    let (documents, error) = read("t.yaml", &text);
+    assert!(error.is_none(), "{error:?}");
+    let mut resources = decode(&documents).unwrap();
+    Compiled::new(resources.virtual_services.remove(0)).unwrap()
+}
+
+struct Req {
+    path: &'static str,
+    method: &'static str,
+    authority: &'static str,
+    scheme: &'static str,
+    headers: Vec<(&'static str, &'static str)>,
+    jwt: Option<Jwt>,
+    port: u32,
+    gateway: &'static str,
+    labels: Option<Labels>,
+    namespace: &'static str,
+}
+
+impl Default for Req {
+    fn default() -> Self {
+        Self {
+            path: "/",
+            method: "GET",
+            authority: "a.io",
+            scheme: "http",
+            headers: Vec::new(),
+            jwt: None,
+            port: 80,
+            gateway: "mesh",
+            labels: Some(Labels::new()),
+            namespace: "ns",
+        }
+    }
+}
+
+fn first(vs: &Compiled, r: &Req) -> Result<Option<(usize, Option<usize>)>, &'static str> {
+    let pairs: Vec<(String, String)> = r
+        .headers
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect();
+    let headers = Headers::new(&pairs);
+    let view = View {
+        path: r.path,
+        method: r.method,
+        authority: r.authority,
+        scheme: r.scheme,
+        headers: &headers,
+        jwt: r.jwt.as_ref().map(|jwt| Payload { jwt, split: &[] }),
+        port: r.port,
+        gateway: r.gateway,
+        labels: r.labels.as_ref(),
+        namespace: r.namespace,
+    };
+    vs.first(&view)
+}
+
+fn rule(vs: &Compiled, r: &Req) -> Option<usize> {
+    first(vs, r).unwrap().map(|(rule, _)| rule)
+}
+
+fn path(path: &'static str) -> Req {
+    Req {
+        path,
+        ..Req::default()
+    }
+}
+
+/// Rules in order, first match wins; `prefix` is a plain string prefix (istio-rules.md §7:
+/// `/v1/intent` matches `/v1/intentional`); the query is not part of the path.
+#[test]
+fn uri_matches() {
+    let v = vs("  hosts: [a]\n  http:\n  \
+                - match: [{uri: {exact: /exact}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{uri: {prefix: /v1/intent}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{uri: {regex: '/r/[0-9]+'}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{uri: {prefix: /CASE}, ignoreUriCase: true}]\n    route: [{destination: {host: a}}]\n");
+    assert_eq!(rule(&v, &path("/exact")), Some(0));
+    assert_eq!(rule(&v, &path("/exact?x=1")), Some(0));
+    assert_eq!(rule(&v, &path("/exact/")), None);
+    assert_eq!(rule(&v, &path("/v1/intentional")), Some(1));
+    assert_eq!(rule(&v, &path("/v1/intent/x")), Some(1));
+    assert_eq!(rule(&v, &path("/V1/intent")), None);
+    assert_eq!(rule(&v, &path("/r/12")), Some(2));
+    assert_eq!(rule(&v, &path("/r/12/x")), None);
+    assert_eq!(rule(&v, &path("/case/x")), Some(3));
+    assert_eq!(rule(&v, &path("/other")), None);
+    assert_eq!(first(&v, &path("/v1/intent")).unwrap(), Some((1, Some(0))));
+}
+
+/// Entries of `match` are ORed, fields of one entry ANDed; a rule without `match` matches all.
+#[test]
+fn entries_and_fields() {
+    let v = vs("  hosts: [a]\n  http:\n  \
+                - match:\n    - {uri: {prefix: /a}, method: {exact: POST}}\n    - {uri: {prefix: /b}}\n    route: [{destination: {host: a}}]\n  \
+                - route: [{destination: {host: a}}]\n");
+    let post = |p| Req {
+        path: p,
+        method: "POST",
+        ..Req::default()
+    };
+    assert_eq!(first(&v, &post("/a")).unwrap(), Some((0, Some(0))));
+    assert_eq!(first(&v, &path("/a")).unwrap(), Some((1, None)));
+    assert_eq!(first(&v, &path("/b")).unwrap(), Some((0, Some(1))));
+    assert!(v.is_catch_all(1, None));
+    assert!(!v.is_catch_all(0, Some(0)));
+}
+
+#[test]
+fn headers_and_without_headers() {
+    let v = vs("  hosts: [a]\n  http:\n  \
+                - match: [{headers: {x-canary: {exact: 'true'}, x-p: {prefix: hi}, x-any: {regex: '*'}}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{withoutHeaders: {x-block: {exact: 'yes'}}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{withoutHeaders: {x-present: {}}}]\n    route: [{destination: {host: a}}]\n");
+    let with = |h: Vec<(&'static str, &'static str)>| Req {
+        headers: h,
+        ..Req::default()
+    };
+    assert_eq!(
+        rule(
+            &v,
+            &with(vec![("x-canary", "true"), ("x-p", "high"), ("x-any", "")])
+        ),
+        Some(0)
+    );
+    assert_eq!(
+        rule(&v, &with(vec![("x-canary", "true"), ("x-p", "high")])),
+        Some(1)
+    );
+    // A missing header is empty for `withoutHeaders`, so "not `yes`" holds.
+    assert_eq!(rule(&v, &with(vec![])), Some(1));
+    assert_eq!(rule(&v, &with(vec![("x-block", "yes")])), Some(2));
+    assert_eq!(
+        rule(&v, &with(vec![("x-block", "yes"), ("x-present", "1")])),
+        None
+    );
+    let empty = vs("  hosts: [a]\n  http:\n  \
+                    - match: [{withoutHeaders: {x-e: {exact: ''}}}]\n    route: [{destination: {host: a}}]\n");
+    assert_eq!(rule(&empty, &with(vec![])), None);
+    assert_eq!(rule(&empty, &with(vec![("x-e", "v")])), Some(0));
+}
+
+#[test]
+fn method_scheme_authority_and_query() {
+    let v = vs("  hosts: [a]\n  http:\n  \
+                - match: [{method: {regex: 'GET|HEAD'}, scheme: {exact: https}, authority: {prefix: api}, queryParams: {v: {exact: '1'}, flag: {}}}]\n    route: [{destination: {host: a}}]\n");
+    let mut r = Req {
+        path: "/?v=1&flag",
+        scheme: "https",
+        authority: "api.io:443",
+        method: "HEAD",
+        ..Req::default()
+    };
+    assert_eq!(rule(&v, &r), Some(0));
+    r.path = "/?v=2&flag";
+    assert_eq!(rule(&v, &r), None);
+    r.path = "/?v=1";
+    assert_eq!(rule(&v, &r), None);
+    r.path = "/?v=1&flag=x";
+    r.scheme = "http";
+    assert_eq!(rule(&v, &r), None);
+    r.scheme = "https";
+    r.authority = "web.io";
+    assert_eq!(rule(&v, &r), None);
+    r.authority = "api";
+    r.method = "POST";
+    assert_eq!(rule(&v, &r), None);
+    assert!(!v.is_catch_all(0, Some(0)));
+}
+
+/// `@request.auth.claims.<name>` routes on a claim of the token the proxy verified
+/// (route.go `translateMetadataMatch`).
+#[test]
+fn claims() {
+    let v = vs("  hosts: [a]\n  http:\n  \
+                - match: [{headers: {'@request.auth.claims.groups': {exact: admin}}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{headers: {'@request.auth.claims[org][team]': {prefix: t}}}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{withoutHeaders: {'@request.auth.claims.tier': {exact: gold}}}]\n    route: [{destination: {host: a}}]\n");
+    let tok = |claims| Req {
+        jwt: Some(jwt("iss", &[], &claims)),
+        ..Req::default()
+    };
+    assert_eq!(rule(&v, &tok(json!({"groups": ["x", "admin"]}))), Some(0));
+    assert_eq!(rule(&v, &tok(json!({"org": {"team": "t1"}}))), Some(1));
+    assert_eq!(rule(&v, &tok(json!({"tier": "gold"}))), None);
+    assert_eq!(rule(&v, &tok(json!({}))), Some(2));
+    assert_eq!(rule(&v, &Req::default()), Some(2));
+    assert_eq!(claim_path("@request.auth.claims."), None);
+    assert_eq!(claim_path("x-header"), None);
+    assert_eq!(claim_path("@request.auth.claimsx"), None);
+}
+
+/// `sourceLabels`, `sourceNamespace`, `gateways` and `port` choose which proxies get an entry
+/// (route.go `sourceMatchHTTP`, `TranslateRoute`).
+#[test]
+fn who_gets_an_entry() {
+    let v = vs("  hosts: [a]\n  gateways: [mesh, gw]\n  http:\n  \
+                - match: [{gateways: [gw]}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{sourceLabels: {app: web}, sourceNamespace: front}]\n    route: [{destination: {host: a}}]\n  \
+                - match: [{port: 8080}]\n    route: [{destination: {host: a}}]\n");
+    assert!(v.binds("mesh"));
+    assert!(v.binds("ns/gw"));
+    assert!(!v.binds("other/gw"));
+    let at = |gateway, labels: Option<&[(&str, &str)]>, namespace, port| Req {
+        gateway,
+        labels: labels.map(|l| {
+            l.iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect()
+        }),
+        namespace,
+        port,
+        ..Req::default()
+    };
+    assert_eq!(rule(&v, &at("ns/gw", None, "x", 1)), Some(0));
+    assert_eq!(
+        rule(&v, &at("mesh", Some(&[("app", "web")]), "front", 1)),
+        Some(1)
+    );
+    assert_eq!(
+        rule(&v, &at("mesh", Some(&[("app", "web")]), "back", 8080)),
+        Some(2)
+    );
+    assert_eq!(
+        rule(&v, &at("mesh", Some(&[("app", "api")]), "front", 1)),
+        None
+    );
+    assert_eq!(
+        first(&v, &at("mesh", None, "front", 1)),
+        Err("the caller's labels (sourceLabels)")
+    );
+    let mesh_only = vs("  hosts: [a]\n  http:\n  - route: [{destination: {host: a}}]\n");
+    assert!(mesh_only.binds("mesh"));
+    assert!(!mesh_only.binds("ns/gw"));
+}
+
+#[test]
+fn export_to() {
+    assert!(exported(&[], "a", "b"));
+    assert!(exported(&["*".into()], "a", "b"));
+    assert!(exported(&[".".into()], "a", "a"));
+    assert!(!exported(&[".".into()], "a", "b"));
+    assert!(exported(&["b".into()], "a", "b"));
+    assert!(!exported(&["c".into()], "a", "b"));
+    let v = vs("  hosts: [a]\n  exportTo: ['.']\n  http:\n  - route: [{destination: {host: a}}]\n");
+    assert!(v.visible_to("ns"));
+    assert!(!v.visible_to("other"));
+}
+
+#[test]
+fn compiled_parts() {
+    let v = vs("  hosts: [reviews, api.io]\n  http:\n  \
+                - match: [{uri: {prefix: /}}]\n    route: [{destination: {host: reviews}}, {destination: {host: other.ns2.svc.cluster.local}}]\n    \
+                corsPolicy: {allowOrigins: [{regex: 'https://.*'}], unmatchedPreflights: IGNORE}\n");
+    assert_eq!(v.hosts, ["reviews.ns.svc.cluster.local", "api.io"]);
+    assert_eq!(
+        v.destinations[0],
+        [
+            "reviews.ns.svc.cluster.local",
+            "other.ns2.svc.cluster.local"
+        ]
+    );
+    let (origins, forward) = v.cors[0].as_ref().unwrap();
+    assert!(origins[0].matches("https://x"));
+    assert!(!forward);
+    assert!(v.is_catch_all(0, Some(0)));
+    let regex_all = vs(
+        "  hosts: [a]\n  http:\n  - match: [{uri: {regex: '.*'}}]\n    route: [{destination: {host: a}}]\n",
+    );
+    assert!(regex_all.is_catch_all(0, Some(0)));
+    assert_eq!(regex_all.rules[0][0].rewrites, "/");
+    let exact = vs(
+        "  hosts: [a]\n  http:\n  - match: [{uri: {exact: /e}}]\n    route: [{destination: {host: a}}]\n",
+    );
+    assert!(!exact.is_catch_all(0, Some(0)));
+    assert_eq!(exact.rules[0][0].rewrites, "/e");
+}
+
+#[test]
+fn bad_regexes_and_tcp_routes() {
+    let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: ns}\n\
+                spec:\n  hosts: [a]\n  http:\n  - match: [{uri: {regex: '('}}]\n    route: [{destination: {host: a}}]\n";
+    let (documents, _) = read("t.yaml", text);
+    let mut resources = decode(&documents).unwrap();
+    let error = Compiled::new(resources.virtual_services.remove(0)).unwrap_err();
+    assert!(
+        error.message.starts_with("http[0].match[0]: regex `(`"),
+        "{error}"
+    );
+    let cors = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: ns}\n\
+                spec:\n  hosts: [a]\n  http:\n  - corsPolicy: {allowOrigins: [{regex: '['}]}\n    route: [{destination: {host: a}}]\n";
+    let (documents, _) = read("t.yaml", cors);
+    let mut resources = decode(&documents).unwrap();
+    let error = Compiled::new(resources.virtual_services.remove(0)).unwrap_err();
+    assert!(error.message.starts_with("http[0].corsPolicy"), "{error}");
+    let tcp = vs("  hosts: [a]\n  tcp: [{route: [{destination: {host: a}}]}]\n");
+    assert!(first(&tcp, &Req::default()).is_err());
+    let none = vs("  hosts: [a]\n");
+    assert_eq!(first(&none, &Req::default()), Ok(None));
+}

@@ -1,0 +1,128 @@
+//! The workloads a checked profile describes, as the simulator's [`Topology`]: one workload per
+//! service subset (labels `app: <service>` plus the subset's), or one per service without
+//! subsets, each in every region of the profile; and the ingress gateway istioctl installs
+//! (labels `istio: ingressgateway`, service account `istio-ingressgateway-service-account`, in
+//! the root namespace, on the profile's gateway ports).
+
+use crate::model::Profile;
+use crate::model::{Labels as ModelLabels, Service};
+use crate::simulate::{GatewayPort, GatewayWorkload, Labels, Topology, Workload, WorkloadPort};
+
+/// The service account istioctl gives the default ingress gateway.
+pub const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
+
+/// The name of the ingress gateway workload.
+pub const INGRESS_GATEWAY: &str = "istio-ingressgateway";
+
+fn labels(model: &ModelLabels) -> Labels {
+    model
+        .iter()
+        .map(|(k, v)| (k.as_str().to_string(), v.as_str().to_string()))
+        .collect()
+}
+
+/// The Service host of a profile service.
+pub fn host(profile: &Profile, service: &Service) -> String {
+    format!(
+        "{}.{}.svc.cluster.local",
+        service.name, profile.mesh.namespace
+    )
+}
+
+/// The topology of a profile.
+pub fn of(profile: &Profile) -> Topology {
+    let namespace = profile.mesh.namespace.as_str();
+    let regions: Vec<String> = profile
+        .regions
+        .iter()
+        .map(|r| r.name.as_str().to_string())
+        .collect();
+    let mut workloads = Vec::new();
+    for service in &profile.services {
+        let port = WorkloadPort {
+            service: host(profile, service),
+            port: service.port.get(),
+            target_port: Some(service.target_port.get()),
+        };
+        let base = labels(&service.labels);
+        let workload = |name: String, extra: &ModelLabels| {
+            let mut all = base.clone();
+            all.extend(labels(extra));
+            Workload {
+                name,
+                namespace: namespace.to_string(),
+                labels: all,
+                service_account: service.service_account.as_str().to_string(),
+                regions: regions.clone(),
+                ports: vec![port.clone()],
+            }
+        };
+        if service.subsets.is_empty() {
+            workloads.push(workload(service.name.to_string(), &ModelLabels::new()));
+        }
+        for subset in &service.subsets {
+            workloads.push(workload(
+                format!("{}-{}", service.name, subset.name),
+                &subset.labels,
+            ));
+        }
+    }
+    let gateway = GatewayWorkload {
+        name: INGRESS_GATEWAY.to_string(),
+        namespace: profile.mesh.root_namespace.as_str().to_string(),
+        labels: [
+            ("istio".to_string(), "ingressgateway".to_string()),
+            ("app".to_string(), INGRESS_GATEWAY.to_string()),
+        ]
+        .into_iter()
+        .collect(),
+        service_account: INGRESS_SERVICE_ACCOUNT.to_string(),
+        ports: profile
+            .control_plane
+            .ingress_gateway
+            .ports
+            .iter()
+            .map(|p| GatewayPort {
+                port: p.port.get(),
+                target_port: Some(p.target_port.get()),
+            })
+            .collect(),
+    };
+    Topology {
+        trust_domain: Some(profile.mesh.trust_domain.to_string()),
+        workloads,
+        gateways: vec![gateway],
+    }
+}
+
+/// The origin `--from` names: `gateway`, `plaintext`, `<namespace>/<service-account>`, a
+/// workload of the topology, or a service of the profile (its first workload).
+pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, String> {
+    use crate::simulate::Origin;
+    let origin: Origin = text.parse()?;
+    let Origin::Workload(name) = &origin else {
+        return Ok(origin);
+    };
+    let topology = of(profile);
+    if topology.workloads.iter().any(|w| &w.name == name) {
+        return Ok(origin);
+    }
+    let service = profile
+        .services
+        .iter()
+        .find(|s| s.name.as_str() == name)
+        .ok_or_else(|| format!("the profile has no service or workload `{name}`"))?;
+    // The subset most of its traffic runs on: the default or the canary's stable one.
+    let preferred = service
+        .default_subset
+        .as_ref()
+        .or(service.canary.as_ref().map(|c| &c.stable));
+    let subset = preferred
+        .and_then(|p| service.subsets.iter().find(|s| &s.name == p))
+        .or(service.subsets.first());
+    let first = match subset {
+        Some(subset) => format!("{}-{}", service.name, subset.name),
+        None => service.name.to_string(),
+    };
+    Ok(Origin::Workload(first))
+}
