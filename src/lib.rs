@@ -31,6 +31,7 @@ pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod profile;
+pub mod prove;
 pub mod render;
 pub mod selfcheck;
 pub mod simulate;
@@ -125,6 +126,12 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let files = render::render(&plan, &header).map_err(template)?;
     selfcheck::check(&files, &checked.profile)
         .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
+    prove::check(&files, &checked.profile).map_err(|failure| match failure {
+        prove::ProofFailure::Failed(diagnostics) => Failure::Invalid(diagnostics),
+        prove::ProofFailure::Unreadable(refused) => {
+            Failure::Internal(InternalError::Simulation(refused))
+        }
+    })?;
     Ok(Compiled {
         kustomization: render::kustomization(&files, &header).map_err(template)?,
         files,

@@ -356,7 +356,7 @@ fn query_answers_one_request_in_text_and_json() {
     assert_eq!(value["trace"]["entry"]["proxy"], "gateway");
     assert_eq!(
         value["trace"]["branches"][0]["arrivals"][0]["decided_by"],
-        "AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[3]"
+        "AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[6]"
     );
 
     let tokenless = text(&meshc(&["query", "profiles/prod.toml", "--path", "/v1/intent"]).stdout);

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, Output, load};
-use crate::check;
+use crate::{Failure, compile};
 
 /// Arguments of `meshc validate`.
 #[derive(Debug, Args)]
@@ -20,9 +20,12 @@ impl ValidateArgs {
             Ok(source) => source,
             Err(exit) => return exit,
         };
-        match check(&source) {
-            Ok(checked) => output.profile_diagnostics(&source, checked.warnings),
-            Err(diagnostics) => output.profile_diagnostics(&source, diagnostics),
+        // Compiled in memory, so that the expectations are checked against the files a render
+        // would write.
+        match compile(&source) {
+            Ok(compiled) => output.profile_diagnostics(&source, compiled.warnings),
+            Err(Failure::Invalid(diagnostics)) => output.profile_diagnostics(&source, diagnostics),
+            Err(Failure::Internal(error)) => output.internal(&source, &error),
         }
     }
 }

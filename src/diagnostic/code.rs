@@ -207,6 +207,8 @@ registry! {
         CallerWithoutSource = "caller-without-source", Error, Profile;
         /// a service that nothing may call under default deny
         UnreachableService = "unreachable-service", Warning, Profile;
+        /// a request of `[[expect]]` that the rendered mesh does not treat as stated
+        ExpectationFailed = "expectation-failed", Error, Profile;
         /// two tenants whose paths overlap
         OverlappingTenantPaths = "overlapping-tenant-paths", Error, Profile;
         /// a service a tenant lists that none of its requests can reach

@@ -3,6 +3,7 @@
 
 mod choices;
 mod duration;
+mod expect;
 mod http;
 mod names;
 mod numbers;
@@ -15,6 +16,7 @@ pub use choices::{
     LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
 };
 pub use duration::{Duration, DurationError};
+pub use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
 pub use http::{HeaderName, HeaderValue, HttpPath, HttpsUrl, METHODS, Method, RetryOn, UrlRefusal};
 pub use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,

@@ -47,6 +47,8 @@ pub struct Profile {
     pub tenancy: Option<Tenancy>,
     /// Telemetry.
     pub telemetry: Telemetry,
+    /// Requests and the outcomes the rendered mesh must give them.
+    pub expects: Vec<super::Expect>,
 }
 
 /// `[mesh]`

@@ -1,6 +1,7 @@
 //! Stage 1: TOML text to [`RawProfile`], with every TOML and shape error as a diagnostic.
 
 mod bounds;
+pub mod expect;
 pub mod raw;
 mod serde_error;
 pub mod spanned;

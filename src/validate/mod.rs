@@ -11,6 +11,7 @@ mod clashes;
 mod control_plane;
 mod edge;
 mod expansion;
+mod expect;
 mod fields;
 mod release;
 mod routing;
@@ -66,6 +67,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let external_services = checker.external_services(&raw.external_services, &budgets);
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
+    let expects = checker.expects(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.overlapping_selectors(raw);
@@ -89,6 +91,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         security: security?,
         tenancy: tenancy?,
         telemetry: telemetry?,
+        expects: expects?,
     })
 }
 
