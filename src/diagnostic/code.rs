@@ -209,6 +209,8 @@ registry! {
         UnreachableService = "unreachable-service", Warning, Profile;
         /// a request of `[[expect]]` that the rendered mesh does not treat as stated
         ExpectationFailed = "expectation-failed", Error, Profile;
+        /// a guarantee of the security model that the rendered mesh does not keep
+        ProofFailed = "proof-failed", Error, Profile;
         /// two tenants whose paths overlap
         OverlappingTenantPaths = "overlapping-tenant-paths", Error, Profile;
         /// a service a tenant lists that none of its requests can reach

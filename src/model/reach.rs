@@ -99,6 +99,7 @@ mod tests {
 
     fn tenant(paths: &[&str]) -> Tenant {
         Tenant {
+            span: 0..0,
             id: Name::parse("t").unwrap(),
             services: Vec::new(),
             paths: paths.iter().map(|p| path(p)).collect(),
@@ -110,6 +111,7 @@ mod tests {
         prefixes
             .iter()
             .map(|prefix| GatewayRoute {
+                span: 0..0,
                 name: Name::parse("r").unwrap(),
                 prefix: path(prefix),
                 service: Name::parse("s").unwrap(),

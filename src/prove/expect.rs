@@ -72,7 +72,7 @@ fn failed(expect: &Expect, why: String) -> Diagnostic {
 }
 
 /// What happened: each destination with its share, outcome and the resource that decided.
-fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
+pub(super) fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
     if let Some(entry) = &trace.entry
         && let Some(outcome) = &entry.outcome
     {

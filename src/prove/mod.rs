@@ -1,10 +1,12 @@
 //! Stage 5b, the proofs: the rendered files read back into meshc's simulation of Istio
 //! ([`crate::simulate`]), over the workloads the profile describes ([`crate::topology`]), and
-//! every `[[expect]]` of the profile sent through them. A request that does not get the outcome
-//! its expect states is an `expectation-failed` error at the expect, saying what happened
-//! instead and which resource decided.
+//! requests sent through them: those that prove the security model's guarantees for this
+//! profile (a `proof-failed` error at the profile value a broken one concerns), and every
+//! `[[expect]]` of the profile (`expectation-failed` at the expect). Each error says what
+//! happened instead and which resource decided.
 
 mod expect;
+mod guarantees;
 
 use crate::diagnostic::Diagnostics;
 use crate::istio::document;
@@ -22,11 +24,9 @@ pub enum ProofFailure {
     Unreadable(Refused),
 }
 
-/// Runs the profile's expectations against its rendered files.
+/// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
+/// expectations against its rendered files.
 pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
-    if profile.expects.is_empty() {
-        return Ok(());
-    }
     let topology = topology::of(profile);
     let mut documents = Vec::new();
     for file in files {
@@ -35,6 +35,9 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
     let mesh = Mesh::from_documents(&documents, &topology)
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
     let mut failed = Diagnostics::new();
+    for diagnostic in guarantees::check(&mesh, profile) {
+        failed.push(diagnostic);
+    }
     for expectation in &profile.expects {
         if let Some(diagnostic) = expect::check(&mesh, profile, expectation) {
             failed.push(diagnostic);
