@@ -12,8 +12,10 @@
 //!   which need the tenant's claim), and a workload that is no caller, or a plaintext client,
 //!   reaches none of them.
 
+use std::collections::{BTreeMap, BTreeSet};
+
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{HttpPath, Profile, Tenancy, deliveries};
+use crate::model::{HttpPath, Name, Profile, Service, Tenancy, deliveries};
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token, Trace};
 use crate::topology;
 
@@ -231,19 +233,33 @@ fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
 }
 
 fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
-    let tenant_paths: Vec<&HttpPath> = profile
+    // Tenants' paths as folders (`/a/`), so that whether a path lies in one is a lookup of
+    // each of its ancestors, not a scan of every tenant.
+    let tenant_folders: BTreeSet<String> = profile
         .tenancy
         .iter()
         .flat_map(|t| &t.tenants)
         .flat_map(|t| &t.paths)
+        .map(|p| format!("{}/", p.as_str().trim_end_matches('/')))
         .collect();
+    let in_tenant_path = |path: &HttpPath| {
+        let folder = format!("{}/", path.as_str().trim_end_matches('/'));
+        folder
+            .match_indices('/')
+            .any(|(cut, _)| tenant_folders.contains(&folder[..=cut]))
+    };
+    let by_name: BTreeMap<&Name, &Service> =
+        profile.services.iter().map(|s| (&s.name, s)).collect();
     for service in &profile.services {
         let host = topology::host(profile, service);
         for caller in &service.callers {
             let mut sources: Vec<(String, Origin)> = Vec::new();
             for name in &caller.services {
-                if let Ok(origin) = topology::origin(profile, name.as_str()) {
-                    sources.push((format!("service `{name}`"), origin));
+                if let Some(caller) = by_name.get(name) {
+                    sources.push((
+                        format!("service `{name}`"),
+                        topology::service_origin(caller),
+                    ));
                 }
             }
             for (namespace, account) in &caller.service_accounts {
@@ -270,7 +286,7 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                 caller
                     .paths
                     .iter()
-                    .filter(|p| !tenant_paths.iter().any(|t| p.is_within(t)))
+                    .filter(|p| !in_tenant_path(p))
                     .map(below)
                     .collect()
             };
