@@ -208,3 +208,53 @@ fn path_span_opt(raw: &RawProfile, tenant: &Name, path: usize) -> Option<std::op
         .and_then(|raw| raw.paths.value.get(path))
         .map(Sp::span)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+    use crate::source::Source;
+
+    /// The paths `overlapping-tenant-paths` points at, for these tenants on one routed service.
+    fn overlaps(tenants: &str) -> Vec<String> {
+        let text = format!(
+            "[services.api]\nport = 8080\n[gateway]\nhosts = [\"a.example.com\"]\n\
+             credential = \"tls\"\n[gateway.routes.t]\nprefix = \"/t\"\nservice = \"api\"\n\
+             [security.jwt]\nissuer = \"https://auth.example.com\"\n\
+             jwks-uri = \"https://auth.example.com/jwks\"\naudiences = [\"a\"]\n{tenants}"
+        );
+        let source = Source::new("p.toml", text);
+        match crate::check(&source) {
+            Ok(_) => Vec::new(),
+            Err(found) => found
+                .iter()
+                .filter(|d| d.code == Code::OverlappingTenantPaths)
+                .map(|d| source.text()[d.profile_span().unwrap_or_default()].to_string())
+                .collect(),
+        }
+    }
+
+    fn tenant(id: &str, paths: &str) -> String {
+        format!("[tenants.{id}]\nservices = [\"api\"]\npaths = [{paths}]\n")
+    }
+
+    #[test]
+    fn each_overlapping_pair_is_reported_once() {
+        // A tenant's own paths may nest.
+        assert!(overlaps(&tenant("a", "\"/t/a\", \"/t/a/x\"")).is_empty());
+        assert!(overlaps(&(tenant("a", "\"/t/a\"") + &tenant("b", "\"/t/ab\""))).is_empty());
+        // The same path twice: at the later tenant only.
+        assert_eq!(
+            overlaps(&(tenant("a", "\"/t/s\"") + &tenant("b", "\"/t/s/\""))),
+            ["\"/t/s/\""]
+        );
+        // Nested: at the inner path, whichever tenant comes first.
+        assert_eq!(
+            overlaps(&(tenant("a", "\"/t/a/in\"") + &tenant("b", "\"/t/a\""))),
+            ["\"/t/a/in\""]
+        );
+        assert_eq!(
+            overlaps(&(tenant("a", "\"/t/a\"") + &tenant("b", "\"/t/a/in\""))),
+            ["\"/t/a/in\""]
+        );
+    }
+}
