@@ -580,39 +580,53 @@ fn list_or(items: &[String], none: &str) -> String {
     }
 }
 
-/// The tenants that reach the service through the gateway: each rule of its tenant ALLOW
-/// policy admits one tenant.
+/// The tenants that may use the service: each has rules of its own in the service's tenant
+/// guard (its header, its paths, its methods).
 fn tenants(out: &mut String, plan: &Plan, service: &Name) {
-    let id = PolicyId::TenantAllow {
+    let id = PolicyId::TenantGuard {
         service: service.clone(),
     };
-    let Some(allow) = plan.security.authorization_policies.get(&id) else {
+    let Some(guard) = plan.security.authorization_policies.get(&id) else {
         return;
     };
-    let reach: Vec<String> = allow
-        .rules
-        .iter()
-        .filter_map(|rule| {
-            let RuleFor::Tenant { tenant } = &rule.id else {
-                return None;
-            };
-            let to = if rule.to.is_empty() {
-                "any request".to_string()
-            } else {
-                rule.to
-                    .iter()
-                    .map(operation_text)
-                    .collect::<Vec<_>>()
-                    .join(" or ")
-            };
-            Some(format!("{tenant} ({to})"))
-        })
-        .collect();
-    let _ = writeln!(
-        out,
-        "  tenants: {}; other tenants are refused, and a tenant header must match the token's claim",
-        reach.join("; ")
-    );
+    let mut reach: Vec<(&Name, Vec<String>, Vec<String>)> = Vec::new();
+    for rule in &guard.rules {
+        let (RuleFor::TenantMethods { tenant }
+        | RuleFor::TenantPaths { tenant }
+        | RuleFor::TenantHeaderMismatch { tenant }) = &rule.id
+        else {
+            continue;
+        };
+        if reach.last().is_none_or(|(last, _, _)| *last != tenant) {
+            reach.push((tenant, Vec::new(), Vec::new()));
+        }
+        if let Some((_, methods, paths)) = reach.last_mut() {
+            for operation in &rule.to {
+                methods.extend(operation.not_methods.iter().cloned());
+                paths.extend(operation.not_paths.iter().cloned());
+            }
+        }
+    }
+    let text = if reach.is_empty() {
+        "none: every tenant claim and tenant header is refused".to_string()
+    } else {
+        let each: Vec<String> = reach
+            .iter()
+            .map(|(tenant, methods, paths)| {
+                format!(
+                    "{tenant} ({} on {})",
+                    list_or(methods, "any method"),
+                    list_or(paths, "any path")
+                )
+            })
+            .collect();
+        format!(
+            "{}; other tenants are refused, a tenant's paths need its claim, and a tenant \
+             header must match the token's claim",
+            each.join("; ")
+        )
+    };
+    let _ = writeln!(out, "  tenants: {text}");
 }
 
 fn sampling(out: &mut String, plan: &Plan, service: &Name) {

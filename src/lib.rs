@@ -32,6 +32,7 @@ pub mod limits;
 pub mod model;
 pub mod plan;
 pub mod profile;
+pub mod prove;
 pub mod render;
 pub mod selfcheck;
 pub mod simulate;
@@ -126,11 +127,24 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let files = render::render(&plan, &header).map_err(template)?;
     selfcheck::check(&files, &checked.profile)
         .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
+    let mut warnings = checked.warnings;
+    match prove::check(&files, &checked.profile) {
+        Ok(()) => {}
+        // A profile refused by its proofs still hears about its warnings, as one refused
+        // earlier does.
+        Err(prove::ProofFailure::Failed(diagnostics)) => {
+            warnings.extend(diagnostics);
+            return Err(Failure::Invalid(warnings));
+        }
+        Err(prove::ProofFailure::Unreadable(refused)) => {
+            return Err(Failure::Internal(InternalError::Simulation(refused)));
+        }
+    }
     Ok(Compiled {
         kustomization: render::kustomization(&files, &header).map_err(template)?,
         files,
         plan,
-        warnings: checked.warnings,
+        warnings,
     })
 }
 

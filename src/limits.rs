@@ -47,13 +47,16 @@ pub const MAX_STRING_BYTES: usize = 4096;
 /// `[external-services]`, `[gateway.routes]`, and the `services` lists of callers and tenants.
 pub const MAX_SERVICES: usize = 20_000;
 
+/// Most tenants in `[tenants]`: what one tenant costs is bounded by the generated-items limit,
+/// since isolation writes rules only where a tenant reaches.
+pub const MAX_TENANTS: usize = 5_000;
+
 /// Most entries in any other table or list (routes, callers, subsets, tenants, regions, paths,
 /// methods, hosts, labels, ...).
 pub const MAX_ENTRIES: usize = 256;
 
-/// Most items the profile's multiplying features may generate: tenant isolation writes a rule
-/// per tenant on every service and a path per tenant path on every service the tenant
-/// reaches; every gateway route copies its service's routes; region routing adds a subset and
+/// Most items the profile's multiplying features may generate: tenant isolation writes rules
+/// and paths for each tenant on every service the tenant reaches; every gateway route copies its service's routes; region routing adds a subset and
 /// a route per region to each service that asks for it.
 pub const MAX_GENERATED: usize = 200_000;
 
@@ -93,11 +96,12 @@ pub const ALL: &[(&str, usize, &str)] = &[
         MAX_SERVICES,
         "entries of `[services]`, `[external-services]`, `[gateway.routes]` and of `services` lists",
     ),
+    ("tenants", MAX_TENANTS, "entries of `[tenants]`"),
     ("entries", MAX_ENTRIES, "entries of any other table or list"),
     (
         "generated items",
         MAX_GENERATED,
-        "tenant rules and paths over all services, plus gateway routes times their service's \
+        "tenant rules and paths over the services each tenant reaches, plus gateway routes times their service's \
          routes, plus region subsets and routes",
     ),
     (

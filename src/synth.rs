@@ -15,6 +15,8 @@ pub struct Shape {
     pub services: usize,
     /// Tenants (0: no tenancy).
     pub tenants: usize,
+    /// Services each tenant reaches (at least one).
+    pub reach: usize,
     /// Regions (at least one).
     pub regions: usize,
 }
@@ -30,12 +32,13 @@ impl Shape {
 }
 
 impl Default for Shape {
-    /// As many tenants and regions as the production profile has, and then some: 4 tenants,
-    /// 3 regions, 100 services.
+    /// As many tenants and regions as the production profile has, and then some: 4 tenants
+    /// reaching 3 services each, 3 regions, 100 services.
     fn default() -> Self {
         Self {
             services: 100,
             tenants: 4,
+            reach: 3,
             regions: 3,
         }
     }
@@ -47,14 +50,13 @@ const BUDGETS: usize = 4;
 const GATEWAY_EVERY: usize = 10;
 /// One service in this many overrides the trace sampling.
 const SAMPLING_EVERY: usize = 10;
-/// Services each tenant reaches.
-const TENANT_REACH: usize = 3;
 
 /// The TOML text of the profile of `shape` (clamped to at least one service and one region).
 pub fn profile(shape: Shape) -> String {
     let shape = Shape {
         services: shape.services.max(1),
         regions: shape.regions.max(1),
+        reach: shape.reach.max(1),
         ..shape
     };
     let mut out = String::with_capacity(1_200 * shape.services + 4_096);
@@ -243,11 +245,12 @@ audiences = ["synthetic"]
 }
 
 fn write_tenants(out: &mut String, shape: Shape) -> std::fmt::Result {
+    let routed = shape.services.div_ceil(GATEWAY_EVERY);
     for tenant in 0..shape.tenants {
-        // Spread each tenant's services over the mesh; the first is routed by the gateway, so
-        // the tenant's ALLOW policy appears too.
-        let mut reached: Vec<usize> = (0..TENANT_REACH)
-            .map(|k| (tenant * GATEWAY_EVERY + k * 37) % shape.services)
+        // Spread each tenant's services over the routed ones, and give it a path under each of
+        // their routes, so that every grant is used.
+        let mut reached: Vec<usize> = (0..shape.reach)
+            .map(|k| (tenant + k * 37) % routed * GATEWAY_EVERY)
             .collect();
         reached.sort_unstable();
         reached.dedup();
@@ -255,10 +258,15 @@ fn write_tenants(out: &mut String, shape: Shape) -> std::fmt::Result {
             .iter()
             .map(|&index| format!("\"{}\"", service(index)))
             .collect();
+        let paths: Vec<String> = reached
+            .iter()
+            .map(|&index| format!("\"/{}/tenants/tenant-{tenant}\"", service(index)))
+            .collect();
         writeln!(
             out,
-            "\n[tenants.tenant-{tenant}]\nservices = [{}]\npaths = [\"/v1/tenants/tenant-{tenant}\"]",
-            services.join(", ")
+            "\n[tenants.tenant-{tenant}]\nservices = [{}]\npaths = [{}]",
+            services.join(", "),
+            paths.join(", ")
         )?;
         if tenant % 2 == 1 {
             writeln!(out, "methods = [\"GET\", \"POST\"]")?;
@@ -317,11 +325,13 @@ mod tests {
             Shape {
                 services: 40,
                 tenants: 0,
+                reach: 1,
                 regions: 1,
             },
             Shape {
                 services: 25,
                 tenants: 9,
+                reach: 4,
                 regions: 5,
             },
         ] {

@@ -123,7 +123,12 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
         .iter()
         .find(|s| s.name.as_str() == name)
         .ok_or_else(|| format!("the profile has no service or workload `{name}`"))?;
-    // The subset most of its traffic runs on: the default or the canary's stable one.
+    Ok(service_origin(service))
+}
+
+/// The workload a request from a service is sent from: the subset most of its traffic runs
+/// on (the default or the canary's stable one), or the service's only workload.
+pub fn service_origin(service: &Service) -> crate::simulate::Origin {
     let preferred = service
         .default_subset
         .as_ref()
@@ -135,7 +140,7 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
         Some(subset) => format!("{}-{}", service.name, subset.name),
         None => service.name.to_string(),
     };
-    Ok(Origin::Workload(first))
+    crate::simulate::Origin::Workload(first)
 }
 
 #[cfg(test)]

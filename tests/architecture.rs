@@ -53,7 +53,7 @@ const STAGES: &[&[&str]] = &[
     &["validate", "model"],
     &["plan"],
     &["render"],
-    &["selfcheck"],
+    &["selfcheck", "prove"],
     &["emit"],
 ];
 
@@ -622,7 +622,7 @@ fn each_rule_can_fail() {
          must know nothing of the compiler or its tools (profile, validate, model, plan, render, \
          selfcheck, emit, cli, diff, explain, synth, drift, folder, graph)",
         "src/plan/mod.rs:2: crate::render: stage plan imports render, a later stage (profile → \
-         validate/model → plan → render → selfcheck → emit)",
+         validate/model → plan → render → selfcheck/prove → emit)",
         "src/diagnostic/location.rs:1: crate::yaml: diagnostic is shared by the compiler and the \
          checker; it must import neither",
         "src/diagnostic/location.rs:2: crate::cli: diagnostic is shared by the compiler and the \

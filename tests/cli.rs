@@ -48,7 +48,7 @@ fn render_streams_every_file_behind_a_source_comment() {
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "profiles/prod.toml (6 files, 37 resources): 0 errors, 0 warnings, 0 notes\n",
+        "profiles/prod.toml (6 files, 35 resources): 0 errors, 0 warnings, 0 notes\n",
         "prod renders without warnings, and says what it printed"
     );
 }
@@ -389,7 +389,7 @@ fn query_answers_one_request_in_text_and_json() {
     assert_eq!(value["trace"]["entry"]["proxy"], "gateway");
     assert_eq!(
         value["trace"]["branches"][0]["arrivals"][0]["decided_by"],
-        "AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[3]"
+        "AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[6]"
     );
 
     let tokenless = text(&meshc(&["query", "profiles/prod.toml", "--path", "/v1/intent"]).stdout);

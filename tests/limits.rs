@@ -100,9 +100,9 @@ fn nesting_up_to_the_limit_is_read_and_deeper_is_too_large() {
 }
 
 #[test]
-fn tenants_times_services_are_bounded() {
-    // 1,000 services and 201 tenants: 201 × (1,000 + 1) tenant rules and paths, and the gateway
-    // route.
+fn tenants_are_bounded_by_what_they_reach() {
+    // 1,000 services and 700 tenants with 150 paths each on one service: two rules on every
+    // service, and 700 × (4 + 2 × 150) for the tenants, plus the gateway route.
     let mut text = services(1000);
     text.push_str(
         "[gateway]\nhosts = [\"api.example.com\"]\ncredential = \"tls\"\n\
@@ -110,10 +110,12 @@ fn tenants_times_services_are_bounded() {
          [security.jwt]\nissuer = \"https://auth.example.com\"\n\
          jwks-uri = \"https://auth.example.com/jwks\"\naudiences = [\"api\"]\n",
     );
-    for t in 0..201 {
+    for t in 0..700 {
+        let paths: Vec<String> = (0..150).map(|p| format!("\"/t{t}/p{p}\"")).collect();
         writeln!(
             text,
-            "[tenants.t{t}]\nservices = [\"s0\"]\npaths = [\"/t{t}\"]"
+            "[tenants.t{t}]\nservices = [\"s0\"]\npaths = [{}]",
+            paths.join(", ")
         )
         .unwrap();
     }
@@ -124,8 +126,27 @@ fn tenants_times_services_are_bounded() {
     let found: Vec<_> = diagnostics.iter().collect();
     assert_eq!(found.len(), 1);
     assert_eq!(found[0].code, Code::TooLarge);
-    assert!(found[0].message.contains("201202"), "{}", found[0].message);
+    assert!(found[0].message.contains("214801"), "{}", found[0].message);
     assert_eq!(&source.text()[found[0].profile_span().unwrap()], "t0");
+}
+
+/// Issue 10: ten thousand services with a thousand tenants reaching five services each are
+/// admitted, since isolation costs what tenants reach, not services × tenants.
+#[test]
+fn a_thousand_tenants_on_ten_thousand_services_are_admitted() {
+    let text = meshc::synth::profile(meshc::synth::Shape {
+        services: 10_000,
+        tenants: 1_000,
+        reach: 5,
+        regions: 3,
+    });
+    let source = Source::new("synthetic.toml", text);
+    if let Err(diagnostics) = meshc::check(&source) {
+        panic!(
+            "{:?}",
+            diagnostics.iter().map(|d| &d.message).collect::<Vec<_>>()
+        );
+    }
 }
 
 #[test]

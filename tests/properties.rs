@@ -861,7 +861,11 @@ fn write(spec: &Spec) -> (String, Expected) {
         let services: BTreeSet<&String> =
             services.iter().map(|s| &names[s % names.len()]).collect();
         let list: Vec<String> = services.iter().map(|s| toml_str(s)).collect();
-        let paths: Vec<String> = paths.iter().map(|p| toml_str(p)).collect();
+        // Under a folder of its own: tenants' paths may not overlap.
+        let paths: Vec<String> = paths
+            .iter()
+            .map(|p| toml_str(&format!("/tenant-{t}{p}")))
+            .collect();
         let _ = writeln!(
             out,
             "\n[tenants.tenant-{t}]\nservices = [{}]\npaths = [{}]",

@@ -217,7 +217,7 @@ fn prod_does_what_its_yaml_says() {
     let trespass = edge("/v1/tenants/operator-a/x")
         .token(token(&serde_json::json!({"tenant_id": "operator-b"})));
     let guard =
-        Some("AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[3]".to_string());
+        Some("AuthorizationPolicy nephoran-system/llm-processor-tenant-guard rules[6]".to_string());
     assert_eq!(
         endings(&mesh.evaluate(&trespass)),
         [
@@ -302,33 +302,39 @@ fn prod_does_what_its_yaml_says() {
     );
 }
 
-/// The five findings of issue 10, as the simulator answers them on today's prod: each request
-/// below is allowed (finding 2: passes the gateway), which is the bug the next part fixes. This
-/// test pins today's behaviour so that fixing it shows up here.
+/// The five findings of issue 10, as the simulator answers them on prod: each request that
+/// passed before the fix is refused now, by the rule meant to refuse it.
 #[test]
-fn prod_today_has_the_findings_of_issue_10() {
+fn prod_refuses_the_findings_of_issue_10() {
     let (mesh, _) = prod();
     let reaches = |request: &Request| {
         let trace = mesh.evaluate(request);
         trace.allowed_anywhere()
     };
-    // 1. An undeclared or missing tenant claim reaches a tenant's paths.
+    let guard = |name: &str, rule: usize| {
+        format!("AuthorizationPolicy nephoran-system/{name}-tenant-guard rules[{rule}]")
+    };
+    // 1. An undeclared tenant claim, or none, on a tenant's paths.
     let zz = edge("/v1/tenants/operator-a/x").token(token(&serde_json::json!({"tenant_id": "zz"})));
-    assert!(reaches(&zz));
+    assert!(!reaches(&zz));
+    assert_eq!(
+        mesh.evaluate(&zz).stopped_by().unwrap().to_string(),
+        guard("llm-processor", 0)
+    );
     let missing = edge("/v1/tenants/operator-a/x").token(token(&serde_json::json!({})));
-    assert!(reaches(&missing));
-    // 2. A Host with a port passes the edge's token requirement; the service refuses it.
+    assert_eq!(
+        mesh.evaluate(&missing).stopped_by().unwrap().to_string(),
+        guard("llm-processor", 2)
+    );
+    // 2. A Host with a port meets the edge's token requirement.
     let ported = Request::new(Origin::Gateway(None), "api.nephoran.io:443")
         .https()
         .path("/v1/tenants/operator-a/x");
-    let trace = mesh.evaluate(&ported);
-    assert!(trace.entry.as_ref().unwrap().outcome.is_none());
     assert_eq!(
-        trace.stopped_by().unwrap().to_string(),
-        "AuthorizationPolicy nephoran-system/allow-nothing"
+        mesh.evaluate(&ported).stopped_by().unwrap().to_string(),
+        "AuthorizationPolicy istio-system/edge-require-jwt rules[0]"
     );
-    // 3. Inside the mesh a tenant header passes with a token that has no tenant claim, and is
-    //    refused without a token.
+    // 3. Inside the mesh a tenant header needs a listed tenant's claim, token or not.
     let header = Request::new(
         Origin::Workload("nephio-bridge-stable".into()),
         "llm-processor.nephoran-system.svc.cluster.local",
@@ -337,32 +343,21 @@ fn prod_today_has_the_findings_of_issue_10() {
     .path("/v1/process")
     .header("x-tenant-id", "operator-a");
     assert!(!reaches(&header));
-    assert!(reaches(
-        &header.clone().token(token(&serde_json::json!({})))
-    ));
-    // 4. operator-a's grant on rag-api cannot be used: its paths go to llm-processor, and on
-    //    rag-api's routes its own guard refuses it.
-    let own = edge("/v1/tenants/operator-a/x")
-        .token(token(&serde_json::json!({"tenant_id": "operator-a"})));
-    let trace = mesh.evaluate(&own);
-    assert!(
-        trace
-            .branches
-            .iter()
-            .all(|b| b.host.starts_with("llm-processor."))
+    let claimless = header.clone().token(token(&serde_json::json!({})));
+    assert_eq!(
+        mesh.evaluate(&claimless).stopped_by().unwrap().to_string(),
+        guard("llm-processor", 1)
     );
+    // 4. A tenant's token on a service it does not list is refused there.
     let query = edge("/v1/query").token(token(&serde_json::json!({"tenant_id": "operator-a"})));
     let trace = mesh.evaluate(&query);
     assert_eq!(
         trace.branches[0].host,
         "rag-api.nephoran-system.svc.cluster.local"
     );
-    assert_eq!(
-        trace.stopped_by().unwrap().to_string(),
-        "AuthorizationPolicy nephoran-system/rag-api-tenant-guard rules[0]"
-    );
-    // 5. Every service's guard names every tenant: operator-b, who reaches only llm-processor,
-    //    is refused on weaviate by weaviate's own guard.
+    assert_eq!(trace.stopped_by().unwrap().to_string(), guard("rag-api", 0));
+    // 5. A guard names only the tenants that list its service: weaviate's refuses operator-b
+    //    with its one shared rule.
     let b = Request::new(
         Origin::Workload("rag-api-stable".into()),
         "weaviate.nephoran-system.svc.cluster.local",
@@ -371,6 +366,6 @@ fn prod_today_has_the_findings_of_issue_10() {
     .token(token(&serde_json::json!({"tenant_id": "operator-b"})));
     assert_eq!(
         mesh.evaluate(&b).stopped_by().unwrap().to_string(),
-        "AuthorizationPolicy nephoran-system/weaviate-tenant-guard rules[2]"
+        guard("weaviate", 0)
     );
 }

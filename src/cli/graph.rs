@@ -7,10 +7,8 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load, write_stdout};
 use crate::graph::{self, Format, Graph};
-use crate::istio::document;
-use crate::simulate::{Mesh, Refused};
 use crate::source::Source;
-use crate::{Compiled, Failure, InternalError, check, compile, topology};
+use crate::{Compiled, Failure, InternalError, check, compile, prove};
 
 /// Arguments of `meshc graph`.
 #[derive(Debug, Args)]
@@ -73,12 +71,7 @@ impl GraphArgs {
 pub(super) fn draw(source: &Source, compiled: &Compiled, output: &Output) -> Result<Graph, Exit> {
     let checked = check(source).map_err(|d| output.profile_diagnostics(source, d))?;
     let profile = &checked.profile;
-    let topology = topology::of(profile);
-    let mut documents = Vec::new();
-    for file in &compiled.files {
-        documents.extend(document::read(file.name, &file.content).0);
-    }
-    let mesh = Mesh::from_documents(&documents, &topology)
-        .map_err(|errors| output.internal(source, &InternalError::Simulation(Refused(errors))))?;
+    let mesh = prove::simulate(&compiled.files, profile)
+        .map_err(|refused| output.internal(source, &InternalError::Simulation(refused)))?;
     Ok(graph::build(profile, &compiled.plan, &mesh))
 }

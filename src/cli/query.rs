@@ -9,9 +9,8 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load};
 use crate::diagnostic::render::Style;
-use crate::istio::document;
-use crate::simulate::{Jwt, Mesh, Origin, Refused, Request, Scheme, Token};
-use crate::{Failure, InternalError, check, compile, topology};
+use crate::simulate::{Jwt, Origin, Request, Scheme, Token};
+use crate::{Failure, InternalError, check, compile, prove, topology};
 
 /// Arguments of `meshc query`.
 #[derive(Debug, Args)]
@@ -104,18 +103,10 @@ impl QueryArgs {
         };
         output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         let profile = &checked.profile;
-        let topology = topology::of(profile);
-        // meshc's own render names the namespace of every object; the default is never used.
-        let namespace = document::DEFAULT_NAMESPACE.into();
-        let mut documents = Vec::new();
-        for file in &compiled.files {
-            documents.extend(document::read(file.name, &file.content, &namespace).0);
-        }
-        let mesh = match Mesh::from_documents(&documents, &topology) {
+        let mesh = match prove::simulate(&compiled.files, profile) {
             Ok(mesh) => mesh,
-            Err(errors) => {
-                let error = InternalError::Simulation(Refused(errors));
-                return output.internal(&source, &error);
+            Err(refused) => {
+                return output.internal(&source, &InternalError::Simulation(refused));
             }
         };
         let request = match self.request(profile) {

@@ -14,8 +14,11 @@ pub(super) struct SynthArgs {
     #[arg(long, default_value_t = Shape::default().services, value_parser = RangedU64ValueParser::<usize>::new().range(1..=100_000))]
     services: usize,
     /// Tenants, each reaching several services.
-    #[arg(long, default_value_t = Shape::default().tenants, value_parser = RangedU64ValueParser::<usize>::new().range(0..=1_000))]
+    #[arg(long, default_value_t = Shape::default().tenants, value_parser = RangedU64ValueParser::<usize>::new().range(0..=5_000))]
     tenants: usize,
+    /// Services each tenant reaches (each one routed by the gateway).
+    #[arg(long, default_value_t = Shape::default().reach, value_parser = RangedU64ValueParser::<usize>::new().range(1..=20))]
+    reach: usize,
     /// Regions, with failover and weights.
     #[arg(long, default_value_t = Shape::default().regions, value_parser = RangedU64ValueParser::<usize>::new().range(1..=50))]
     regions: usize,
@@ -26,6 +29,7 @@ impl SynthArgs {
         let shape = Shape {
             services: self.services,
             tenants: self.tenants,
+            reach: self.reach,
             regions: self.regions,
         };
         write_stdout(&synth::profile(shape), output)

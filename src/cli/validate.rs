@@ -23,8 +23,9 @@ impl ValidateArgs {
             Ok(source) => source,
             Err(exit) => return exit,
         };
-        // The whole render but writing, so that the summary says what `render` would write,
-        // and a valid profile is one that renders.
+        // The whole render but writing, so that the summary says what `render` would write, a
+        // valid profile is one that renders, and the expectations are checked against the
+        // files a render would write.
         match compile(&source) {
             Ok(compiled) => {
                 output.rendered(&compiled.files);

@@ -211,6 +211,16 @@ registry! {
         CallerWithoutSource = "caller-without-source", Error, Profile;
         /// a service that nothing may call under default deny
         UnreachableService = "unreachable-service", Warning, Profile;
+        /// a request of `[[expect]]` that the rendered mesh does not treat as stated
+        ExpectationFailed = "expectation-failed", Error, Profile;
+        /// a guarantee of the security model that the rendered mesh does not keep
+        ProofFailed = "proof-failed", Error, Profile;
+        /// two tenants whose paths overlap
+        OverlappingTenantPaths = "overlapping-tenant-paths", Error, Profile;
+        /// a service a tenant lists that none of its requests can reach
+        UnusableTenantGrant = "unusable-tenant-grant", Warning, Profile;
+        /// a gateway route that sends a tenant's paths to a service the tenant does not list
+        MisroutedTenantPaths = "misrouted-tenant-paths", Warning, Profile;
         /// ingress traffic skips the subset routing the mesh applies to a service
         IngressBypassesSubsets = "ingress-bypasses-subsets", Warning, Both;
         /// a route that an earlier route shadows completely

@@ -3,10 +3,12 @@
 
 mod choices;
 mod duration;
+mod expect;
 mod http;
 mod names;
 mod numbers;
 mod profile;
+mod reach;
 
 use std::fmt;
 
@@ -14,6 +16,7 @@ pub use choices::{
     LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
 };
 pub use duration::{Duration, DurationError};
+pub use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
 pub use http::{
     HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, METHODS, Method, RetryOn, UrlRefusal,
 };
@@ -22,6 +25,7 @@ pub use names::{
 };
 pub use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
+pub use reach::{Delivery, deliveries};
 
 /// The Istio vocabulary the model shares with the checker.
 pub use crate::istio::vocab::IstioVersion;

@@ -47,6 +47,8 @@ pub struct Profile {
     pub tenancy: Option<Tenancy>,
     /// Telemetry.
     pub telemetry: Telemetry,
+    /// Requests and the outcomes the rendered mesh must give them.
+    pub expects: Vec<super::Expect>,
 }
 
 /// `[mesh]`
@@ -423,6 +425,8 @@ pub enum Locality {
 /// One caller rule.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The entry in the profile, where the proofs report about it.
+    pub span: std::ops::Range<usize>,
     /// Mesh services (by their service accounts).
     pub services: Vec<Name>,
     /// Namespaces.
@@ -505,6 +509,8 @@ pub struct Cors {
 /// A gateway route.
 #[derive(Debug, Clone)]
 pub struct GatewayRoute {
+    /// The route's key in the profile, where the proofs report about it.
+    pub span: std::ops::Range<usize>,
     /// Name.
     pub name: Name,
     /// Path prefix.
@@ -566,6 +572,8 @@ pub struct Tenancy {
 /// A tenant.
 #[derive(Debug, Clone)]
 pub struct Tenant {
+    /// The tenant's key in the profile, where the proofs report about it.
+    pub span: std::ops::Range<usize>,
     /// Id (the claim value).
     pub id: Name,
     /// Services it reaches.

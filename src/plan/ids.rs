@@ -128,11 +128,6 @@ pub enum PolicyId {
         /// The service.
         service: Name,
     },
-    /// The tenants that reach a service through the gateway.
-    TenantAllow {
-        /// The service.
-        service: Name,
-    },
     /// Keeps every tenant to its own services, paths, methods and header on a service.
     TenantGuard {
         /// The service.
@@ -146,7 +141,6 @@ impl ResourceId for PolicyId {
             Self::EdgeRequireJwt => "edge-require-jwt".to_string(),
             Self::AllowNothing => "allow-nothing".to_string(),
             Self::Callers { service } => service.to_string(),
-            Self::TenantAllow { service } => format!("{service}-tenants"),
             Self::TenantGuard { service } => format!("{service}-tenant-guard"),
         }
     }
@@ -164,11 +158,6 @@ pub enum RuleFor {
     },
     /// [`PolicyId::Callers`]: the gateway's routes to the service.
     GatewayRoutes,
-    /// [`PolicyId::TenantAllow`]: a tenant's requests through the gateway.
-    Tenant {
-        /// The tenant.
-        tenant: Name,
-    },
     /// [`PolicyId::TenantGuard`]: a tenant's methods beyond its own.
     TenantMethods {
         /// The tenant.
@@ -179,18 +168,20 @@ pub enum RuleFor {
         /// The tenant.
         tenant: Name,
     },
-    /// [`PolicyId::TenantGuard`]: a tenant that does not reach the service at all.
-    TenantShutOut {
-        /// The tenant.
-        tenant: Name,
-    },
     /// [`PolicyId::TenantGuard`]: a tenant header that is not the token's tenant.
     TenantHeaderMismatch {
         /// The tenant of the token.
         tenant: Name,
     },
-    /// [`PolicyId::TenantGuard`]: a tenant header without a token.
-    TenantHeaderWithoutToken,
+    /// [`PolicyId::TenantGuard`]: a tenant claim of a tenant that does not list the service,
+    /// or of no declared tenant.
+    ForeignClaim,
+    /// [`PolicyId::TenantGuard`]: a tenant header without the claim of a tenant that lists the
+    /// service (with another claim, or none).
+    HeaderWithoutClaim,
+    /// [`PolicyId::TenantGuard`]: a tenant's path, where another ALLOW lets it in, without the
+    /// claim of a tenant that lists the service.
+    TenantPathsWithoutClaim,
 }
 
 /// A ServiceEntry.

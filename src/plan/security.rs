@@ -15,7 +15,7 @@ use super::{
     Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label, labels, principal,
 };
 use crate::model::{
-    self, ExternalService, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
+    self, ExternalService, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
 };
 
 /// Every security resource.
@@ -331,7 +331,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
                     ..Source::default()
                 }],
                 to: vec![Operation {
-                    hosts: gateway.hosts.iter().map(ToString::to_string).collect(),
+                    hosts: edge_hosts(&gateway.hosts),
                     ports: vec![gateway.https_port.1.to_string()],
                     // Browsers send CORS preflights without credentials.
                     not_methods: if gateway.cors.is_some() {
@@ -358,16 +358,33 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
         });
     }
     let routed = gateway_paths(context);
+    let tenancy = profile
+        .tenancy
+        .as_ref()
+        .map(|tenancy| (tenancy, TenantReach::new(profile, tenancy)));
     for service in &profile.services {
         if let Some(policy) = allow_policy(context, service, routed.get(&service.name)) {
             policies.push(policy);
         }
-        if let Some(tenancy) = &profile.tenancy {
-            let routed = routed.contains_key(&service.name);
-            policies.extend(tenant_policies(context, tenancy, service, routed));
+        if let Some((tenancy, reach)) = &tenancy {
+            policies.push(tenant_policy(context, tenancy, reach, service));
         }
     }
     policies
+}
+
+/// The `hosts` of the edge's token requirement: each host with and without a port, since the
+/// gateway routes `h:443` like `h` while an AuthorizationPolicy host matches the Host header
+/// exactly (istio-rules.md §7). A wildcard host cannot be written with a port (`*.h:*` is a
+/// suffix match on the literal `.h:*`), so with one the requirement covers every host.
+fn edge_hosts(hosts: &[Host]) -> Vec<String> {
+    if hosts.iter().any(Host::is_wildcard) {
+        return Vec::new();
+    }
+    hosts
+        .iter()
+        .flat_map(|host| [host.to_string(), format!("{host}:*")])
+        .collect()
 }
 
 /// The path prefixes the gateway routes to each service.
@@ -511,17 +528,55 @@ fn authz_paths(prefixes: &[HttpPath]) -> Vec<String> {
     paths
 }
 
-/// §4.7: an ALLOW per tenant that reaches the service through the gateway (claim and header
-/// must name it), and a DENY that keeps every tenant to its own paths and header. The ALLOW only
-/// exists where the gateway routes, since it admits the gateway's requests; tenant tokens that
-/// reach a service through another service are admitted by that caller's rule, and confined by
-/// the same DENY.
-fn tenant_policies(
+/// What tenant isolation needs to know of each service: which tenants list it, and which
+/// tenant paths the gateway delivers to it.
+struct TenantReach<'a> {
+    /// The indices of the tenants that list each service.
+    listed: BTreeMap<&'a Name, Vec<usize>>,
+    /// The (tenant, path) indices the gateway delivers to each service.
+    delivered: BTreeMap<&'a Name, Vec<(usize, usize)>>,
+}
+
+impl<'a> TenantReach<'a> {
+    fn new(profile: &'a model::Profile, tenancy: &'a Tenancy) -> Self {
+        let mut listed: BTreeMap<&Name, Vec<usize>> = BTreeMap::new();
+        for (index, tenant) in tenancy.tenants.iter().enumerate() {
+            for service in &tenant.services {
+                listed.entry(service).or_default().push(index);
+            }
+        }
+        let mut delivered: BTreeMap<&Name, Vec<(usize, usize)>> = BTreeMap::new();
+        if let Some(gateway) = &profile.gateway {
+            for delivery in model::deliveries(&tenancy.tenants, &gateway.routes) {
+                delivered
+                    .entry(&gateway.routes[delivery.route].service)
+                    .or_default()
+                    .push((delivery.tenant, delivery.path));
+            }
+        }
+        for pairs in delivered.values_mut() {
+            pairs.dedup();
+        }
+        Self { listed, delivered }
+    }
+}
+
+/// §4.7, sized by what tenants reach: on a service, rules for each tenant that lists it (its
+/// paths, methods and header) and three rules for everyone else (a claim of a tenant that does
+/// not list the service, a tenant header not backed by such a claim, and a tenant path reached
+/// without its tenant's claim).
+///
+/// No tenant ALLOW is needed: the gateway delivers a request only on a route's prefix, which
+/// the route's ALLOW admits, so these DENY rules alone decide which tokens get through. Tenant
+/// paths do not overlap (validation), so a listed tenant's claim is kept off the others' paths
+/// by its own paths rule, and a request on a tenant's path without that tenant's claim is
+/// refused by one of the three shared rules.
+fn tenant_policy(
     context: &Context<'_>,
     tenancy: &Tenancy,
+    reach: &TenantReach<'_>,
     service: &Service,
-    routed: bool,
-) -> Vec<AuthorizationPolicy> {
+) -> AuthorizationPolicy {
     let claim_key = format!("request.auth.claims[{}]", tenancy.claim);
     let header_key = format!("request.headers[{}]", tenancy.header);
     let condition = |key: &str, values: Vec<String>, not_values: Vec<String>| Condition {
@@ -529,136 +584,145 @@ fn tenant_policies(
         values,
         not_values,
     };
+    let any = || vec!["*".to_string()];
+    let listed: &[usize] = reach.listed.get(&service.name).map_or(&[], Vec::as_slice);
+    let delivered: &[(usize, usize)] = reach
+        .delivered
+        .get(&service.name)
+        .map_or(&[], Vec::as_slice);
+    let listed_ids: Vec<String> = listed
+        .iter()
+        .map(|&t| tenancy.tenants[t].id.to_string())
+        .collect();
+    // Left out when no tenant lists the service: then every claim is foreign.
+    let claim_not_listed =
+        || (!listed_ids.is_empty()).then(|| condition(&claim_key, Vec::new(), listed_ids.clone()));
     let ports = vec![service.target_port.to_string()];
-    let mut allow = Vec::new();
-    let mut deny = Vec::new();
-    for tenant in &tenancy.tenants {
+    let on_ports = |paths: Vec<String>, not_paths: Vec<String>, not_methods: Vec<String>| {
+        vec![Operation {
+            ports: ports.clone(),
+            paths,
+            not_paths,
+            not_methods,
+            ..Operation::default()
+        }]
+    };
+    // The tenant paths another ALLOW lets in here: those the gateway delivers, and those of a
+    // listed tenant within a caller's paths.
+    let exposed = |t: usize| -> Vec<HttpPath> {
+        let tenant = &tenancy.tenants[t];
+        tenant
+            .paths
+            .iter()
+            .enumerate()
+            .filter(|&(p, path)| {
+                delivered.contains(&(t, p))
+                    || service
+                        .callers
+                        .iter()
+                        .any(|c| c.paths.is_empty() || c.paths.iter().any(|own| own.overlaps(path)))
+            })
+            .map(|(_, path)| path.clone())
+            .collect()
+    };
+    let mut without_claim: Vec<HttpPath> = delivered
+        .iter()
+        .filter(|(t, _)| !listed.contains(t))
+        .map(|&(t, p)| tenancy.tenants[t].paths[p].clone())
+        .collect();
+    let mut own = Vec::new();
+    for &t in listed {
+        let tenant = &tenancy.tenants[t];
         let id = tenant.id.to_string();
-        let reaches = tenant.services.contains(&service.name);
-        if reaches {
-            if routed {
-                allow.push(Rule {
-                    id: RuleFor::Tenant {
-                        tenant: tenant.id.clone(),
-                    },
-                    from: vec![Source {
-                        principals: vec![context.gateway_principal.clone()],
-                        request_principals: token_principal(context).into_iter().collect(),
-                        ..Source::default()
-                    }],
-                    to: operation(&tenant.methods, &tenant.paths),
-                    when: vec![
-                        condition(&claim_key, vec![id.clone()], Vec::new()),
-                        condition(&header_key, vec![id.clone()], Vec::new()),
-                    ],
-                });
-            }
-            // Another ALLOW (a gateway route) may admit any method; the DENY keeps the tenant's.
-            if !tenant.methods.is_empty() {
-                deny.push(Rule {
-                    id: RuleFor::TenantMethods {
-                        tenant: tenant.id.clone(),
-                    },
-                    from: Vec::new(),
-                    to: vec![Operation {
-                        ports: ports.clone(),
-                        not_methods: tenant.methods.iter().map(ToString::to_string).collect(),
-                        ..Operation::default()
-                    }],
-                    when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
-                });
-            }
-            let own_paths = authz_paths(&tenant.paths);
-            // A tenant that may reach every path (`/`) has no paths to be kept out of.
-            if !own_paths.is_empty() {
-                deny.push(Rule {
-                    id: RuleFor::TenantPaths {
-                        tenant: tenant.id.clone(),
-                    },
-                    from: Vec::new(),
-                    to: vec![Operation {
-                        ports: ports.clone(),
-                        not_paths: own_paths,
-                        ..Operation::default()
-                    }],
-                    when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
-                });
-            }
-        } else {
-            deny.push(Rule {
-                id: RuleFor::TenantShutOut {
+        let is_tenant = || condition(&claim_key, vec![id.clone()], Vec::new());
+        let exposed = exposed(t);
+        without_claim.extend(exposed.iter().cloned());
+        // Another ALLOW (a gateway route, a caller) may admit any method; this keeps the
+        // tenant's.
+        if !tenant.methods.is_empty() {
+            own.push(Rule {
+                id: RuleFor::TenantMethods {
                     tenant: tenant.id.clone(),
                 },
                 from: Vec::new(),
-                to: vec![Operation {
-                    ports: ports.clone(),
-                    ..Operation::default()
-                }],
-                when: vec![condition(&claim_key, vec![id.clone()], Vec::new())],
+                to: on_ports(
+                    Vec::new(),
+                    Vec::new(),
+                    tenant.methods.iter().map(ToString::to_string).collect(),
+                ),
+                when: vec![is_tenant()],
             });
         }
-        deny.push(Rule {
+        // The tenant's paths that can arrive here (all of them if none can: the grant is
+        // unusable, and validation says so). A tenant that may reach every path (`/`) has no
+        // paths to be kept out of.
+        let own_paths = authz_paths(if exposed.is_empty() {
+            &tenant.paths
+        } else {
+            &exposed
+        });
+        if !own_paths.is_empty() {
+            own.push(Rule {
+                id: RuleFor::TenantPaths {
+                    tenant: tenant.id.clone(),
+                },
+                from: Vec::new(),
+                to: on_ports(Vec::new(), own_paths, Vec::new()),
+                when: vec![is_tenant()],
+            });
+        }
+        own.push(Rule {
             id: RuleFor::TenantHeaderMismatch {
                 tenant: tenant.id.clone(),
             },
             from: Vec::new(),
-            to: vec![Operation {
-                ports: ports.clone(),
-                ..Operation::default()
-            }],
-            when: vec![
-                condition(&claim_key, vec![id.clone()], Vec::new()),
-                condition(&header_key, Vec::new(), vec![id]),
-            ],
+            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            when: vec![is_tenant(), condition(&header_key, any(), vec![id.clone()])],
         });
     }
-    deny.push(Rule {
-        id: RuleFor::TenantHeaderWithoutToken,
-        from: vec![Source {
-            not_request_principals: vec!["*".to_string()],
-            ..Source::default()
-        }],
-        to: vec![Operation {
-            ports,
-            ..Operation::default()
-        }],
-        when: vec![condition(&header_key, vec!["*".to_string()], Vec::new())],
-    });
-    let mut policies = Vec::new();
-    if !allow.is_empty() {
-        policies.push(AuthorizationPolicy {
-            meta: Meta::new(
-                PolicyId::TenantAllow {
-                    service: service.name.clone(),
-                },
-                context.namespace(),
-                format!(
-                    "Tenants that may reach {}, each on its own paths.",
-                    service.name
-                ),
-            ),
-            selector: labels(&service.labels),
-            action: Some(Action::Allow),
-            rules: allow,
+    let mut rules = vec![
+        Rule {
+            id: RuleFor::ForeignClaim,
+            from: Vec::new(),
+            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            when: vec![condition(&claim_key, any(), listed_ids.clone())],
+        },
+        Rule {
+            id: RuleFor::HeaderWithoutClaim,
+            from: Vec::new(),
+            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            when: std::iter::once(condition(&header_key, any(), Vec::new()))
+                .chain(claim_not_listed())
+                .collect(),
+        },
+    ];
+    if !without_claim.is_empty() {
+        rules.push(Rule {
+            id: RuleFor::TenantPathsWithoutClaim,
+            from: Vec::new(),
+            // A tenant path `/` makes every path a tenant path: then no `paths` at all.
+            to: on_ports(authz_paths(&without_claim), Vec::new(), Vec::new()),
+            when: claim_not_listed().into_iter().collect(),
         });
     }
-    policies.push(AuthorizationPolicy {
+    rules.extend(own);
+    AuthorizationPolicy {
         meta: Meta::new(
             PolicyId::TenantGuard {
                 service: service.name.clone(),
             },
             context.namespace(),
             format!(
-                "Keeps each tenant to its own paths on {}, and refuses tenant headers that differ \
-                 from the token or come without one.",
+                "Keeps tenants on {}: only the tenants that list it, each on its own paths and \
+                 methods; tenant headers only with the same tenant's claim; tenant paths only \
+                 with their tenant's claim.",
                 service.name
             ),
         ),
         selector: labels(&service.labels),
         action: Some(Action::Deny),
-        rules: deny,
-    });
-    policies
+        rules,
+    }
 }
 
 fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEntry {

@@ -7,7 +7,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::limits::{MAX_ENTRIES, MAX_SERVICES, MAX_STRING_BYTES};
+use crate::limits::{MAX_ENTRIES, MAX_SERVICES, MAX_STRING_BYTES, MAX_TENANTS};
 
 /// Every string, table and list of the document that goes over a limit, and every date (which
 /// serde would report as a table).
@@ -66,6 +66,7 @@ fn value(value: &Spanned<DeValue<'_>>, path: &[&str], found: &mut Vec<Diagnostic
 fn entries_limit(path: &[&str]) -> usize {
     match path {
         ["external-services"] | ["gateway", "routes"] | [.., "services"] => MAX_SERVICES,
+        ["tenants"] => MAX_TENANTS,
         _ => MAX_ENTRIES,
     }
 }
@@ -105,7 +106,7 @@ fn too_many(span: Range<usize>, path: &[&str], limit: usize, what: &str) -> Diag
         "entry {} and the ones after it are too many",
         limit + 1
     ))
-    .help(if limit == MAX_SERVICES {
+    .help(if limit == MAX_SERVICES || limit == MAX_TENANTS {
         "split the mesh into several profiles, one per namespace"
     } else {
         "meshc reads at most 256 entries in one table or list; a profile that needs more is \

@@ -2,6 +2,7 @@
 
 mod bounds;
 mod duplicate;
+pub mod expect;
 pub mod raw;
 mod serde_error;
 pub mod spanned;

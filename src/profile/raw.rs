@@ -53,6 +53,9 @@ pub struct RawProfile {
     /// Tracing, metrics and access logging.
     #[serde(default)]
     pub telemetry: RawTelemetry,
+    /// Requests and the outcome the rendered mesh must give each, checked on every render.
+    #[serde(default)]
+    pub expect: Vec<Sp<super::expect::RawExpect>>,
 }
 
 /// `[mesh]`

@@ -46,11 +46,11 @@ impl Checker {
                     "the namespace's Telemetry, which its sampling override would replace"
                         .to_string(),
                 ),
-                other if !raw.tenants.is_empty() => ["-tenants", "-tenant-guard"]
+                other if !raw.tenants.is_empty() => ["-tenant-guard"]
                     .iter()
                     .find_map(|suffix| other.strip_suffix(suffix))
                     .filter(|owner| raw.services.contains_key(*owner))
-                    .map(|owner| format!("a tenant AuthorizationPolicy of service `{owner}`")),
+                    .map(|owner| format!("the tenant guard of service `{owner}`")),
                 _ => None,
             };
             if let Some(taken) = taken {

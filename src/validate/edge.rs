@@ -175,6 +175,7 @@ impl Checker {
                 None => Some(None),
             };
             Some(GatewayRoute {
+                span: name.span(),
                 name: route_name?,
                 prefix: prefix?,
                 service: service?,

@@ -15,13 +15,15 @@ impl Checker {
     pub(super) fn expansion(&mut self, raw: &RawProfile) {
         let services = raw.services.len();
         let regions = raw.regions.len();
-        // Tenant isolation: on every service a rule per tenant, and on each service a tenant
-        // reaches, one per path.
-        let tenants: usize = raw
-            .tenants
-            .values()
-            .map(|t| services + t.services.value.len() * t.paths.value.len())
-            .sum();
+        // Tenant isolation: two rules on every service; on each service a tenant lists, its
+        // id in the shared rules, its own rules, and its paths in its paths rule and in the
+        // shared rule for paths without a claim.
+        let tenants: usize = 2 * services
+            + raw
+                .tenants
+                .values()
+                .map(|t| t.services.value.len() * (4 + 2 * t.paths.value.len() + t.methods.len()))
+                .sum::<usize>();
         // Each gateway route copies the rules of its service.
         let gateway: usize = raw.gateway.as_ref().map_or(0, |gateway| {
             gateway
@@ -80,8 +82,8 @@ impl Checker {
             )
             .label(format!("{what} is the largest share"))
             .help(format!(
-                "tenant isolation: {tenants} (every tenant on every service, every tenant path on \
-                 every service it reaches); gateway: {gateway} (every gateway route copies its \
+                "tenant isolation: {tenants} (rules and paths for every tenant on every service it \
+                 reaches); gateway: {gateway} (every gateway route copies its \
                  service's routes); region routing: {region}. Split the mesh into several \
                  profiles, or give tenants fewer paths"
             )),

@@ -11,6 +11,7 @@ mod clashes;
 mod control_plane;
 mod edge;
 mod expansion;
+mod expect;
 mod fields;
 mod hosts;
 mod output_size;
@@ -19,6 +20,7 @@ mod routing;
 mod security;
 mod services;
 mod telemetry;
+mod tenancy;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Profile;
@@ -67,6 +69,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let external_services = checker.external_services(&raw.external_services, &budgets);
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
+    let expects = checker.expects(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.gateway_host_overlaps(raw);
@@ -76,6 +79,12 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     }
     checker.expansion(raw);
     checker.output_size(raw);
+    // Where tenants' requests go is only worth saying of an otherwise valid profile.
+    if let (Some(Some(tenancy)), Some(gateway), Some(services)) = (&tenancy, &gateway, &services)
+        && !checker.diagnostics.has_errors()
+    {
+        checker.tenant_reach(raw, tenancy, gateway.as_ref(), services);
+    }
     Some(Profile {
         mesh: mesh?,
         control_plane: control_plane?,
@@ -86,6 +95,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         security: security?,
         tenancy: tenancy?,
         telemetry: telemetry?,
+        expects: expects?,
     })
 }
 

@@ -299,6 +299,7 @@ impl Checker {
             };
             let methods = c.each(&tenant.methods, Self::method);
             Some(Tenant {
+                span: id.span(),
                 id: checked_id?,
                 services: services?,
                 paths: paths?,

@@ -537,6 +537,7 @@ impl Checker {
         let methods = self.each(&caller.methods, Self::method);
         let paths = self.each(&caller.paths, Self::path);
         Some(Caller {
+            span: raw.span(),
             services: services?,
             namespaces: namespaces?,
             service_accounts: accounts?,

@@ -1,0 +1,350 @@
+//! The guarantees meshc proves on every render, whatever the profile's `[[expect]]`s say:
+//! requests generated from the profile, each with the outcome the security model promises.
+//!
+//! - every tenant reaches its own paths on each service it lists, through each gateway route
+//!   that delivers them there;
+//! - no other tenant's token, no undeclared tenant and no token without a tenant claim reaches
+//!   a tenant's path, also by `..`, `//`, `%2F`, a trailing `/`, upper case, a spoofed tenant
+//!   header or a Host with a port;
+//! - with tokens required, a request without one stops at the gateway, on every route and host
+//!   (with and without a port);
+//! - every declared caller reaches each method and path it declares (except tenants' paths,
+//!   which need the tenant's claim), and a workload that is no caller, or a plaintext client,
+//!   reaches none of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::model::{HttpPath, Name, Profile, Service, Tenancy, deliveries};
+use crate::simulate::{Jwt, Mesh, Origin, Request, Token, Trace};
+use crate::topology;
+
+use super::expect::describe;
+
+/// A claim value no profile declares (tenant ids are DNS labels, which cannot hold `_`).
+const UNDECLARED_TENANT: &str = "meshc_undeclared";
+
+/// Every guarantee that does not hold, at the profile value it concerns.
+pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
+    let mut failed = Vec::new();
+    if let (Some(tenancy), Some(_)) = (&profile.tenancy, &profile.gateway) {
+        tenants(mesh, profile, tenancy, &mut failed);
+    }
+    edge(mesh, profile, &mut failed);
+    callers(mesh, profile, &mut failed);
+    failed
+}
+
+fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) -> Diagnostic {
+    Diagnostic::new(Code::ProofFailed, span, format!("{guarantee}: {what}"))
+        .label("this guarantee does not hold in the rendered mesh")
+        .help("`meshc query` shows the request hop by hop")
+}
+
+/// Whether every way the request ends reaches a workload.
+fn reached(trace: &Trace<'_>) -> bool {
+    let endings = trace.endings();
+    !endings.is_empty() && endings.iter().all(|(_, o)| o.is_allowed())
+}
+
+/// A path strictly under a prefix, as a request would use it.
+fn below(prefix: &HttpPath) -> String {
+    if prefix.ends_with_slash() {
+        format!("{prefix}proof")
+    } else {
+        format!("{prefix}/proof")
+    }
+}
+
+fn token(profile: &Profile, claims: serde_json::Map<String, serde_json::Value>) -> Token {
+    let jwt = profile.security.jwt.as_ref();
+    Token::Valid(Jwt {
+        issuer: jwt.map(|j| j.issuer.to_string()).unwrap_or_default(),
+        subject: Some("proof".to_string()),
+        audiences: jwt.map(|j| j.audiences.clone()).unwrap_or_default(),
+        claims,
+    })
+}
+
+fn claim(tenancy: &Tenancy, value: &str) -> serde_json::Map<String, serde_json::Value> {
+    let mut claims = serde_json::Map::new();
+    claims.insert(tenancy.claim.clone(), value.into());
+    claims
+}
+
+fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<Diagnostic>) {
+    let Some(gateway) = &profile.gateway else {
+        return;
+    };
+    let Some(host) = gateway.hosts.first().map(ToString::to_string) else {
+        return;
+    };
+    let at_gateway = |path: &str| {
+        Request::new(Origin::Gateway(None), host.clone())
+            .https()
+            .path(path)
+    };
+    for delivery in deliveries(&tenancy.tenants, &gateway.routes) {
+        let tenant = &tenancy.tenants[delivery.tenant];
+        let route = &gateway.routes[delivery.route];
+        if !tenant.services.contains(&route.service) {
+            continue;
+        }
+        let own = &tenant.paths[delivery.path];
+        let path = below(own);
+        let methods: Vec<&str> = if tenant.methods.is_empty() {
+            vec!["GET"]
+        } else {
+            tenant
+                .methods
+                .iter()
+                .map(crate::model::Method::as_str)
+                .collect()
+        };
+        for method in &methods {
+            let request = at_gateway(&path)
+                .method(method)
+                .token(token(profile, claim(tenancy, tenant.id.as_str())));
+            let trace = mesh.evaluate(&request);
+            if !reached(&trace) {
+                failed.push(broken(
+                    tenant.span.clone(),
+                    "every tenant reaches its own paths",
+                    &format!(
+                        "`{}` cannot {method} `{path}` through gateway route `{}`: {}",
+                        tenant.id,
+                        route.name,
+                        describe(profile, &trace)
+                    ),
+                ));
+            }
+        }
+        let method = methods[0];
+        // Everyone else, by every way of writing the tenant's path.
+        let other = tenancy
+            .tenants
+            .iter()
+            .find(|t| t.id != tenant.id)
+            .map(|t| (t.id.as_str(), t.paths.first()));
+        let mut attackers: Vec<(String, Token, Option<&HttpPath>)> = vec![
+            (
+                "an undeclared tenant".to_string(),
+                token(profile, claim(tenancy, UNDECLARED_TENANT)),
+                None,
+            ),
+            (
+                "a token without a tenant claim".to_string(),
+                token(profile, serde_json::Map::new()),
+                None,
+            ),
+        ];
+        if let Some((id, paths)) = other {
+            attackers.push((
+                format!("tenant `{id}`"),
+                token(profile, claim(tenancy, id)),
+                paths,
+            ));
+        }
+        let depth = |p: &HttpPath| p.as_str().trim_matches('/').split('/').count();
+        for (who, token, from) in attackers {
+            let mut paths = vec![
+                path.clone(),
+                format!("{path}/"),
+                path.replacen('/', "//", 2),
+            ];
+            if who.starts_with("tenant") {
+                paths.push(path.to_uppercase());
+            }
+            if let Some(from) = from {
+                let up = "/..".repeat(depth(from));
+                paths.push(format!("{}{up}{path}", from.as_str().trim_end_matches('/')));
+                paths.push(
+                    format!("{}{up}{path}", from.as_str().trim_end_matches('/')).replacen(
+                        "/..",
+                        "%2F..",
+                        depth(from),
+                    ),
+                );
+            }
+            let mut requests: Vec<Request> = paths
+                .iter()
+                .map(|p| at_gateway(p).method(method).token(token.clone()))
+                .collect();
+            requests.push(
+                at_gateway(&path)
+                    .method(method)
+                    .token(token.clone())
+                    .header(tenancy.header.as_str(), tenant.id.as_str()),
+            );
+            let mut ported = at_gateway(&path).method(method).token(token.clone());
+            ported.host = format!("{host}:443");
+            requests.push(ported);
+            for request in requests {
+                let trace = mesh.evaluate(&request);
+                if trace.allowed_anywhere() {
+                    failed.push(broken(
+                        tenant.span.clone(),
+                        "no one else reaches a tenant's paths",
+                        &format!(
+                            "{who} reaches `{}`'s path with {} {} (Host {}): {}",
+                            tenant.id,
+                            request.method,
+                            request.path,
+                            request.host,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                    break;
+                }
+            }
+        }
+    }
+}
+
+fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
+    let (Some(gateway), Some(jwt)) = (&profile.gateway, &profile.security.jwt) else {
+        return;
+    };
+    if !jwt.require_token {
+        return;
+    }
+    for route in &gateway.routes {
+        let path = below(&route.prefix);
+        for host in &gateway.hosts {
+            if host.is_wildcard() {
+                continue;
+            }
+            for host in [host.to_string(), format!("{host}:443")] {
+                let request = Request::new(Origin::Gateway(None), host.clone())
+                    .https()
+                    .path(&path);
+                let trace = mesh.evaluate(&request);
+                let stopped = trace.entry.as_ref().is_some_and(|e| e.outcome.is_some());
+                if !stopped || trace.allowed_anywhere() {
+                    failed.push(broken(
+                        route.span.clone(),
+                        "a request without a token stops at the gateway",
+                        &format!("GET {path} (Host {host}) {}", describe(profile, &trace)),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
+    // Tenants' paths as folders (`/a/`), so that whether a path lies in one is a lookup of
+    // each of its ancestors, not a scan of every tenant.
+    let tenant_folders: BTreeSet<String> = profile
+        .tenancy
+        .iter()
+        .flat_map(|t| &t.tenants)
+        .flat_map(|t| &t.paths)
+        .map(|p| format!("{}/", p.as_str().trim_end_matches('/')))
+        .collect();
+    let in_tenant_path = |path: &HttpPath| {
+        let folder = format!("{}/", path.as_str().trim_end_matches('/'));
+        folder
+            .match_indices('/')
+            .any(|(cut, _)| tenant_folders.contains(&folder[..=cut]))
+    };
+    let by_name: BTreeMap<&Name, &Service> =
+        profile.services.iter().map(|s| (&s.name, s)).collect();
+    for service in &profile.services {
+        let host = topology::host(profile, service);
+        for caller in &service.callers {
+            let mut sources: Vec<(String, Origin)> = Vec::new();
+            for name in &caller.services {
+                if let Some(caller) = by_name.get(name) {
+                    sources.push((
+                        format!("service `{name}`"),
+                        topology::service_origin(caller),
+                    ));
+                }
+            }
+            for (namespace, account) in &caller.service_accounts {
+                sources.push((
+                    format!("`{namespace}/{account}`"),
+                    Origin::Identity {
+                        namespace: namespace.to_string(),
+                        service_account: account.to_string(),
+                    },
+                ));
+            }
+            for namespace in &caller.namespaces {
+                sources.push((
+                    format!("namespace `{namespace}`"),
+                    Origin::Identity {
+                        namespace: namespace.to_string(),
+                        service_account: "proof".to_string(),
+                    },
+                ));
+            }
+            let paths: Vec<String> = if caller.paths.is_empty() {
+                vec!["/proof".to_string()]
+            } else {
+                caller
+                    .paths
+                    .iter()
+                    .filter(|p| !in_tenant_path(p))
+                    .map(below)
+                    .collect()
+            };
+            let methods: Vec<&str> = if caller.methods.is_empty() {
+                vec!["GET"]
+            } else {
+                caller
+                    .methods
+                    .iter()
+                    .map(crate::model::Method::as_str)
+                    .collect()
+            };
+            for path in &paths {
+                for method in &methods {
+                    for (who, origin) in &sources {
+                        let request = Request::new(origin.clone(), host.clone())
+                            .method(method)
+                            .path(path);
+                        let trace = mesh.evaluate(&request);
+                        if !reached(&trace) {
+                            failed.push(broken(
+                                caller.span.clone(),
+                                "every caller reaches what it declares",
+                                &format!(
+                                    "{who} cannot {method} {path} on `{}`: {}",
+                                    service.name,
+                                    describe(profile, &trace)
+                                ),
+                            ));
+                        }
+                    }
+                    let strangers = [
+                        (
+                            "a workload that is no caller",
+                            Origin::Identity {
+                                namespace: "meshc-proof-stranger".to_string(),
+                                service_account: "stranger".to_string(),
+                            },
+                        ),
+                        ("a plaintext client", Origin::Plaintext),
+                    ];
+                    for (who, origin) in strangers {
+                        let request = Request::new(origin, host.clone()).method(method).path(path);
+                        let trace = mesh.evaluate(&request);
+                        if trace.allowed_anywhere() {
+                            failed.push(broken(
+                                caller.span.clone(),
+                                "only declared callers get in",
+                                &format!(
+                                    "{who} can {method} {path} on `{}`: {}",
+                                    service.name,
+                                    describe(profile, &trace)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

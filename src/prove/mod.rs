@@ -1,0 +1,58 @@
+//! Stage 5b, the proofs: the rendered files read back into meshc's simulation of Istio
+//! ([`crate::simulate`]), over the workloads the profile describes ([`crate::topology`]), and
+//! requests sent through them: those that prove the security model's guarantees for this
+//! profile (a `proof-failed` error at the profile value a broken one concerns), and every
+//! `[[expect]]` of the profile (`expectation-failed` at the expect). Each error says what
+//! happened instead and which resource decided.
+
+mod expect;
+mod guarantees;
+
+use crate::diagnostic::Diagnostics;
+use crate::istio::document;
+use crate::model::Profile;
+use crate::render::File;
+use crate::simulate::{Mesh, Refused};
+use crate::topology;
+
+/// Why the rendered files do not prove what the profile says.
+#[derive(Debug)]
+pub enum ProofFailure {
+    /// Expectations or guarantees that do not hold: the profile's to fix.
+    Failed(Diagnostics),
+    /// The simulator cannot read the rendered files: a bug in meshc.
+    Unreadable(Refused),
+}
+
+/// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
+/// expectations against its rendered files.
+pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
+    let mesh = simulate(files, profile).map_err(ProofFailure::Unreadable)?;
+    let mut failed = Diagnostics::new();
+    for diagnostic in guarantees::check(&mesh, profile) {
+        failed.push(diagnostic);
+    }
+    for expectation in &profile.expects {
+        if let Some(diagnostic) = expect::check(&mesh, profile, expectation) {
+            failed.push(diagnostic);
+        }
+    }
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(ProofFailure::Failed(failed))
+    }
+}
+
+/// The rendered files of `profile` read back into the simulator, as Istio would read them,
+/// over the workloads the profile describes: what the proofs, `meshc query` and `meshc graph`
+/// send their requests through.
+pub fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refused> {
+    // meshc's own render names the namespace of every object; the default is never used.
+    let namespace = document::DEFAULT_NAMESPACE.into();
+    let mut documents = Vec::new();
+    for file in files {
+        documents.extend(document::read(file.name, &file.content, &namespace).0);
+    }
+    Mesh::from_documents(&documents, &topology::of(profile)).map_err(Refused)
+}
