@@ -74,9 +74,11 @@ pub(super) fn draw(source: &Source, compiled: &Compiled, output: &Output) -> Res
     let checked = check(source).map_err(|d| output.profile_diagnostics(source, d))?;
     let profile = &checked.profile;
     let topology = topology::of(profile);
+    // meshc's own render names the namespace of every object; the default is never used.
+    let namespace = document::DEFAULT_NAMESPACE.into();
     let mut documents = Vec::new();
     for file in &compiled.files {
-        documents.extend(document::read(file.name, &file.content).0);
+        documents.extend(document::read(file.name, &file.content, &namespace).0);
     }
     let mesh = Mesh::from_documents(&documents, &topology)
         .map_err(|errors| output.internal(source, &InternalError::Simulation(Refused(errors))))?;
