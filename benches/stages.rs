@@ -17,14 +17,14 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use divan::counter::{BytesCount, ItemsCount};
 use divan::{Bencher, black_box};
-use meshc::plan::Plan;
-use meshc::profile::RawProfile;
-use meshc::render::File;
+use meshc::Checked;
+use meshc::Source;
 use meshc::simulate::{Jwt, Mesh, Origin, Request, Token};
-use meshc::source::Source;
-use meshc::synth::{self, Shape};
-use meshc::validate::Checked;
-use meshc::{emit, plan, profile, render, selfcheck, validate};
+use meshc::testing::plan::Plan;
+use meshc::testing::profile::RawProfile;
+use meshc::testing::render::File;
+use meshc::testing::synth::{self, Shape};
+use meshc::testing::{emit, plan, profile, render, selfcheck, validate};
 
 #[global_allocator]
 static ALLOCATOR: divan::AllocProfiler = divan::AllocProfiler::system();
@@ -74,7 +74,7 @@ fn fixture(services: usize) -> Arc<Fixture> {
     Arc::clone(cache.entry(services).or_insert_with(|| {
         let source = Source::new("synthetic.toml", synth::profile(Shape::services(services)));
         let raw = profile::load(&source).expect("a synthetic profile parses");
-        let checked = validate::check(&raw).expect("a synthetic profile is valid");
+        let checked = validate::validate(&raw).expect("a synthetic profile is valid");
         let plan = plan::build(&checked.profile);
         let mut folder = render::render(&plan, HEADER).expect("a synthetic profile renders");
         folder.push(render::kustomization(&folder, HEADER).expect("the kustomization renders"));
@@ -104,7 +104,7 @@ fn validate(bencher: Bencher, services: usize) {
     let input = fixture(services);
     bencher
         .counter(ItemsCount::new(services))
-        .bench(|| validate::check(black_box(&input.raw)));
+        .bench(|| validate::validate(black_box(&input.raw)));
 }
 
 /// The model to the Istio resources.
@@ -134,7 +134,7 @@ fn verify(bencher: Bencher, services: usize) {
     bencher
         .counter(BytesCount::new(input.output_bytes()))
         .counter(ItemsCount::new(services))
-        .bench(|| selfcheck::check(black_box(input.files()), &input.checked.profile).is_ok());
+        .bench(|| selfcheck::verify(black_box(input.files()), &input.checked.profile).is_ok());
 }
 
 /// The folder written, synced and swapped in, as `render --out` does it (replacing the previous
@@ -155,7 +155,7 @@ fn emit(bencher: Bencher, services: usize) {
 fn simulate_compile(bencher: Bencher, services: usize) {
     let input = fixture(services);
     let documents = documents(&input);
-    let topology = meshc::topology::of(&input.checked.profile);
+    let topology = meshc::testing::topology::of(&input.checked.profile);
     bencher
         .counter(ItemsCount::new(documents.len()))
         .bench(|| Mesh::from_documents(black_box(&documents), &topology).is_ok());
@@ -167,7 +167,7 @@ fn simulate_compile(bencher: Bencher, services: usize) {
 fn simulate_evaluate(bencher: Bencher, services: usize) {
     let input = fixture(services);
     let documents = documents(&input);
-    let topology = meshc::topology::of(&input.checked.profile);
+    let topology = meshc::testing::topology::of(&input.checked.profile);
     let mesh = Mesh::from_documents(&documents, &topology).expect("the render simulates");
     let requests = requests(&input.checked.profile);
     bencher.counter(ItemsCount::new(requests.len())).bench(|| {
@@ -184,25 +184,31 @@ fn simulate_evaluate(bencher: Bencher, services: usize) {
 fn graph(bencher: Bencher, services: usize) {
     let input = fixture(services);
     let documents = documents(&input);
-    let topology = meshc::topology::of(&input.checked.profile);
+    let topology = meshc::testing::topology::of(&input.checked.profile);
     let mesh = Mesh::from_documents(&documents, &topology).expect("the render simulates");
     bencher.counter(ItemsCount::new(services)).bench(|| {
-        let drawn = meshc::graph::build(black_box(&input.checked.profile), &input.plan, &mesh);
-        meshc::graph::write(&meshc::graph::collapse(drawn), meshc::graph::Format::Svg).len()
+        let drawn =
+            meshc::testing::graph::build(black_box(&input.checked.profile), &input.plan, &mesh);
+        meshc::testing::graph::write(
+            &meshc::testing::graph::collapse(drawn),
+            meshc::testing::graph::Format::Svg,
+        )
+        .len()
     });
 }
 
 fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
-    let namespace = meshc::istio::document::DEFAULT_NAMESPACE.into();
+    let namespace = meshc::testing::istio::DEFAULT_NAMESPACE.into();
     input
         .files()
         .iter()
-        .flat_map(|f| meshc::istio::document::read(f.name, &f.content, &namespace).0)
+        .flat_map(|f| meshc::testing::istio::read(f.name, &f.content, &namespace).0)
         .collect()
 }
 
-fn requests(profile: &meshc::model::Profile) -> Vec<Request> {
-    let host = |service: &meshc::model::Service| meshc::topology::host(profile, service);
+fn requests(profile: &meshc::testing::model::Profile) -> Vec<Request> {
+    let host =
+        |service: &meshc::testing::model::Service| meshc::testing::topology::host(profile, service);
     let gateway = profile
         .gateway
         .as_ref()
@@ -217,7 +223,8 @@ fn requests(profile: &meshc::model::Profile) -> Vec<Request> {
     let mut out = Vec::new();
     for (i, service) in profile.services.iter().enumerate() {
         let caller = &profile.services[(i + 1) % profile.services.len()];
-        let from = meshc::topology::origin(profile, caller.name.as_str()).expect("a caller");
+        let from =
+            meshc::testing::topology::origin(profile, caller.name.as_str()).expect("a caller");
         out.push(
             Request::new(from, host(service))
                 .method("POST")

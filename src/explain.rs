@@ -24,7 +24,7 @@ use crate::plan::{Label, Plan, VirtualService};
 
 /// A `--service` that names no service.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UnknownService {
+pub(crate) struct UnknownService {
     /// The name asked for.
     pub name: String,
     /// Every service the plan has, in order.
@@ -66,7 +66,7 @@ impl<'a> Index<'a> {
 }
 
 /// The summary of every service (with the mesh-wide settings first), or of one service.
-pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownService> {
+pub(crate) fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownService> {
     let index = Index::new(plan);
     let mut out = String::new();
     match service {
@@ -96,7 +96,7 @@ pub fn explain(plan: &Plan, service: Option<&str>) -> Result<String, UnknownServ
 
 /// The summary of each service and external service, by name: what `explain(plan,
 /// Some(name))` gives for each, with one index for all (`meshc graph` wants every one).
-pub fn each(plan: &Plan) -> BTreeMap<String, String> {
+pub(crate) fn each(plan: &Plan) -> BTreeMap<String, String> {
     let index = Index::new(plan);
     plan.virtual_services
         .iter()
@@ -654,7 +654,7 @@ mod tests {
     #[test]
     fn each_summary_is_the_one_explain_gives() {
         let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
-        let plan = crate::plan::build(&crate::check(&source).unwrap().profile);
+        let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         let all = each(&plan);
         assert_eq!(all.len(), 6, "five services and one external service");
         for (name, text) in &all {

@@ -9,31 +9,31 @@
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
 /// Largest YAML file `meshc verify` and `meshc diff` read (and CRD file `--crds` reads).
-pub const MAX_YAML_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_YAML_BYTES: usize = 256 * 1024 * 1024;
 
 /// Deepest nesting of lists and mappings in a YAML document (Istio's CRDs need 29 levels, a
 /// rendered file 10). The reader refuses a deeper document before building it, so that no walk
 /// of a tree, nor dropping one, recurses deeper than this.
-pub const MAX_YAML_DEPTH: usize = 128;
+pub(crate) const MAX_YAML_DEPTH: usize = 128;
 
 /// Most bytes the values of one YAML stream may take in memory, aliases expanded, weighed as
 /// the alias budget weighs them (each value's own size, its string and its key). A render of
 /// 1,000 synthetic services, 7.9 MB of YAML, weighs 28 MB.
-pub const MAX_YAML_TREE_BYTES: usize = 1024 * 1024 * 1024;
+pub(crate) const MAX_YAML_TREE_BYTES: usize = 1024 * 1024 * 1024;
 
 /// Largest pair of files `render --check` shows the differences of, in bytes together; a larger
 /// pair is reported as differing, without hunks.
-pub const MAX_DIFF_BYTES: usize = 16 * 1024 * 1024;
+pub(crate) const MAX_DIFF_BYTES: usize = 16 * 1024 * 1024;
 
 /// Longest time `render --check` spends on the diff of one file, in seconds (past it the file is
 /// reported as differing, without hunks), and `meshc diff` on aligning one list (past it, the
 /// changes found are reported, not the fewest).
-pub const MAX_DIFF_SECONDS: usize = 2;
+pub(crate) const MAX_DIFF_SECONDS: usize = 2;
 
 /// Most bytes that aliases may copy in one YAML stream, counted as the tree they expand to
 /// takes in memory (each value's own size, its string and its key): a "billion laughs" of few
 /// values and long strings stops here as surely as one of many small values.
-pub const MAX_YAML_ALIAS_BYTES: usize = 64 * 1024 * 1024;
+pub(crate) const MAX_YAML_ALIAS_BYTES: usize = 64 * 1024 * 1024;
 
 /// Deepest nesting of tables and arrays, counted by the TOML reader, which refuses deeper
 /// documents before building them (a profile needs 6 levels).
@@ -41,7 +41,7 @@ pub const MAX_DEPTH: usize = 80;
 
 /// Longest string, value or key, in bytes. The longest a profile key can use is 1024 (paths,
 /// header values, regular expressions).
-pub const MAX_STRING_BYTES: usize = 4096;
+pub(crate) const MAX_STRING_BYTES: usize = 4096;
 
 /// Most entries in the tables and lists that name services: `[services]`,
 /// `[external-services]`, `[gateway.routes]`, and the `services` lists of callers and tenants.
@@ -49,30 +49,30 @@ pub const MAX_SERVICES: usize = 20_000;
 
 /// Most tenants in `[tenants]`: what one tenant costs is bounded by the generated-items limit,
 /// since isolation writes rules only where a tenant reaches.
-pub const MAX_TENANTS: usize = 5_000;
+pub(crate) const MAX_TENANTS: usize = 5_000;
 
 /// Most entries in any other table or list (routes, callers, subsets, tenants, regions, paths,
 /// methods, hosts, labels, ...).
-pub const MAX_ENTRIES: usize = 256;
+pub(crate) const MAX_ENTRIES: usize = 256;
 
 /// Most items the profile's multiplying features may generate: tenant isolation writes rules
 /// and paths for each tenant on every service the tenant reaches; every gateway route copies its service's routes; region routing adds a subset and
 /// a route per region to each service that asks for it.
-pub const MAX_GENERATED: usize = 200_000;
+pub(crate) const MAX_GENERATED: usize = 200_000;
 
 /// Largest render meshc writes, in bytes of YAML, estimated from the profile before planning
 /// (`validate::output_size`): the heaviest profiles the other limits admit (16,000 synthetic
 /// services; 1,000 services with 198 tenants) stay under it, while a block copied into every
 /// service's Telemetry or every gateway rule cannot multiply a small profile into gigabytes.
-pub const MAX_RENDERED_BYTES: usize = 256 * 1024 * 1024;
+pub(crate) const MAX_RENDERED_BYTES: usize = 256 * 1024 * 1024;
 
 /// Cost units one CRD validation rule may spend on one value (Kubernetes'
 /// `celconfig.PerCallLimit`), counted as the API server counts them.
-pub const MAX_CEL_COST_PER_RULE: usize = 1_000_000;
+pub(crate) const MAX_CEL_COST_PER_RULE: usize = 1_000_000;
 
 /// Cost units all the CRD validation rules of one object may spend together (Kubernetes'
 /// `celconfig.RuntimeCELCostBudget`).
-pub const MAX_CEL_COST_PER_OBJECT: usize = 10_000_000;
+pub(crate) const MAX_CEL_COST_PER_OBJECT: usize = 10_000_000;
 
 /// Every limit, for the README's table and the tests: name, value, what it bounds.
 pub const ALL: &[(&str, usize, &str)] = &[

@@ -1,5 +1,5 @@
-//! The `meshc` command; everything happens in [`meshc::cli`].
+//! The `meshc` command; everything happens in [`meshc::run`].
 
 fn main() -> std::process::ExitCode {
-    meshc::cli::run(std::env::args_os()).into()
+    meshc::run(std::env::args_os()).into()
 }

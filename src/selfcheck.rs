@@ -36,7 +36,7 @@ impl fmt::Display for SelfCheckFailed {
 impl std::error::Error for SelfCheckFailed {}
 
 /// Checks the rendered files of `profile`; `Err` holds every error found.
-pub fn check(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
+pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {

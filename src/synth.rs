@@ -308,9 +308,9 @@ mod tests {
     use super::*;
     use crate::source::Source;
 
-    fn compile(shape: Shape) -> crate::Compiled {
+    fn compile(shape: Shape) -> crate::pipeline::Compiled {
         let source = Source::new("synthetic.toml", profile(shape));
-        match crate::compile(&source) {
+        match crate::pipeline::compile(&source) {
             Ok(compiled) => compiled,
             Err(failure) => panic!("{shape:?} does not compile: {failure:?}"),
         }

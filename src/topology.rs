@@ -9,10 +9,10 @@ use crate::model::{Labels as ModelLabels, Service};
 use crate::simulate::{GatewayPort, GatewayWorkload, Labels, Topology, Workload, WorkloadPort};
 
 /// The service account istioctl gives the default ingress gateway.
-pub const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
+pub(crate) const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
 
 /// The name of the ingress gateway workload.
-pub const INGRESS_GATEWAY: &str = "istio-ingressgateway";
+pub(crate) const INGRESS_GATEWAY: &str = "istio-ingressgateway";
 
 fn labels(model: &ModelLabels) -> Labels {
     model
@@ -128,7 +128,7 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
 
 /// The workload a request from a service is sent from: the subset most of its traffic runs
 /// on (the default or the canary's stable one), or the service's only workload.
-pub fn service_origin(service: &Service) -> crate::simulate::Origin {
+pub(crate) fn service_origin(service: &Service) -> crate::simulate::Origin {
     let preferred = service
         .default_subset
         .as_ref()
@@ -152,7 +152,7 @@ mod tests {
     #[test]
     fn an_origin_is_a_workload_or_a_service_s_main_workload() {
         let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
-        let profile = crate::check(&source).unwrap().profile;
+        let profile = crate::pipeline::check(&source).unwrap().profile;
         let workload = |name: &str| Ok(Origin::Workload(name.to_string()));
         let names: Vec<String> = of(&profile).workloads.into_iter().map(|w| w.name).collect();
         for name in &names {

@@ -2,7 +2,7 @@
 //! expressions of a render, read back with meshc's own CEL parser ([`meshc::cel`]), must equal
 //! the trees built here from the profile's values.
 
-use meshc::cel::{BinaryOp, Expr, Literal};
+use meshc::testing::cel::{BinaryOp, Expr, Literal};
 use serde_norway::Value;
 
 /// Builders that keep expected trees short.
@@ -110,12 +110,15 @@ pub(crate) fn expressions(document: &Value, out: &mut Vec<(String, String)>) {
 #[test]
 fn expected_trees_match_what_meshc_writes() {
     assert_eq!(
-        meshc::cel::parse("'x-t' in request.headers ? request.headers['x-t'] : 'unknown'").unwrap(),
+        meshc::testing::cel::parse("'x-t' in request.headers ? request.headers['x-t'] : 'unknown'")
+            .unwrap(),
         header_or("x-t", "unknown")
     );
     assert_eq!(
-        meshc::cel::parse("(request.url_path == '/v1' || request.url_path.startsWith('/v1/'))")
-            .unwrap(),
+        meshc::testing::cel::parse(
+            "(request.url_path == '/v1' || request.url_path.startsWith('/v1/'))"
+        )
+        .unwrap(),
         path_under("/v1")
     );
 }
@@ -205,7 +208,7 @@ fn hostile_values_cannot_change_an_expression() {
     ]);
     expected.push(("filter".to_string(), filter));
 
-    let source = meshc::source::Source::new("cel.toml", profile);
+    let source = meshc::Source::new("cel.toml", profile);
     let compiled = meshc::compile(&source).unwrap_or_else(|e| panic!("{e:?}"));
     let mut found = Vec::new();
     for file in &compiled.files {
@@ -216,8 +219,8 @@ fn hostile_values_cannot_change_an_expression() {
     }
     assert!(!found.is_empty(), "the render holds no CEL");
     for (name, text) in &found {
-        let parsed =
-            meshc::cel::parse(text).unwrap_or_else(|e| panic!("{name}: {text:?} is not CEL: {e}"));
+        let parsed = meshc::testing::cel::parse(text)
+            .unwrap_or_else(|e| panic!("{name}: {text:?} is not CEL: {e}"));
         let Some((_, want)) = expected.iter().find(|(n, _)| n == name) else {
             panic!("unexpected expression {name}");
         };

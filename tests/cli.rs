@@ -163,7 +163,7 @@ fn explain_code_prints_a_code_s_document() {
     let list = meshc(&["explain-code"]);
     assert_eq!(list.status.code(), Some(0));
     let list = text(&list.stdout);
-    assert_eq!(list.lines().count(), meshc::diagnostic::Code::ALL.len());
+    assert_eq!(list.lines().count(), meshc::Code::ALL.len());
     assert!(
         list.lines()
             .any(|l| l.starts_with("unknown-subset ") && l.ends_with("defines")),

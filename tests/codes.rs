@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use meshc::diagnostic::Code;
+use meshc::Code;
 
 use crate::fixtures::{expectations, fixtures};
 use crate::support::{declared_codes, root};

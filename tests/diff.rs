@@ -1,8 +1,8 @@
 //! Semantic diff fixtures: `fixtures/diff/<case>/{old,new}.toml` are compiled and compared,
 //! and the report is pinned in each format (text, Markdown, JSON).
 
-use meshc::diff::{self, Resource};
-use meshc::source::Source;
+use meshc::Source;
+use meshc::testing::diff::{self, Resource};
 
 use crate::support::root;
 

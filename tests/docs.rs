@@ -17,7 +17,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use meshc::diagnostic::Code;
+use meshc::Code;
 
 use crate::support::root;
 

@@ -7,8 +7,8 @@
 //! `expect` beside it.
 
 use meshc::Failure;
-use meshc::diagnostic::Severity;
-use meshc::plan::{Plan, Resource, ResourceList};
+use meshc::Severity;
+use meshc::testing::plan::{Plan, Resource, ResourceList};
 
 use crate::support::{assert_severities_allowed, declared_codes, human, plan_snapshot, read, root};
 

@@ -2,9 +2,9 @@
 
 use std::fmt::Write;
 
-use meshc::diagnostic::Code;
-use meshc::limits::{MAX_DEPTH, MAX_PROFILE_BYTES, MAX_SERVICES};
-use meshc::source::Source;
+use meshc::Code;
+use meshc::Source;
+use meshc::testing::limits::{MAX_DEPTH, MAX_PROFILE_BYTES, MAX_SERVICES};
 
 #[test]
 fn an_oversized_profile_is_refused_before_parsing() {
@@ -134,7 +134,7 @@ fn tenants_are_bounded_by_what_they_reach() {
 /// admitted, since isolation costs what tenants reach, not services × tenants.
 #[test]
 fn a_thousand_tenants_on_ten_thousand_services_are_admitted() {
-    let text = meshc::synth::profile(meshc::synth::Shape {
+    let text = meshc::testing::synth::profile(meshc::testing::synth::Shape {
         services: 10_000,
         tenants: 1_000,
         reach: 5,
@@ -268,10 +268,10 @@ fn a_cors_policy_copied_into_every_gateway_rule_is_estimated_and_refused() {
 /// regions, a gateway with CORS and per-service sampling.
 #[test]
 fn the_estimate_admits_ten_thousand_synthetic_services() {
-    let text = meshc::synth::profile(meshc::synth::Shape::services(10_000));
+    let text = meshc::testing::synth::profile(meshc::testing::synth::Shape::services(10_000));
     let source = Source::new("synthetic.toml", text);
-    let raw = meshc::profile::load(&source).unwrap();
-    if let Err(diagnostics) = meshc::validate::check(&raw) {
+    let raw = meshc::testing::profile::load(&source).unwrap();
+    if let Err(diagnostics) = meshc::testing::validate::validate(&raw) {
         let codes: Vec<Code> = diagnostics.iter().map(|d| d.code).collect();
         panic!("refused: {codes:?}");
     }

@@ -59,17 +59,17 @@ fn committed_renders_are_fresh() {
         let folder = meshc::compile(&source).unwrap().into_folder();
         let out = root().join("out").join(&name);
         if bless {
-            meshc::emit::write_dir(&out, &folder).unwrap();
+            meshc::testing::emit::write_dir(&out, &folder).unwrap();
             continue;
         }
-        let entries = meshc::folder::read(&out)
+        let entries = meshc::testing::folder::read(&out)
             .unwrap()
             .unwrap_or_else(|| panic!("out/{name} is missing; run MESHC_BLESS=1 cargo test"));
-        let drifts = meshc::drift::compare(Some(&entries), &folder);
+        let drifts = meshc::testing::drift::compare(Some(&entries), &folder);
         assert!(
             drifts.is_empty(),
             "out/{name} is stale; run `MESHC_BLESS=1 cargo test profiles` and review the diff:\n{}",
-            meshc::drift::unified_diff(&format!("out/{name}"), &drifts)
+            meshc::testing::drift::unified_diff(&format!("out/{name}"), &drifts)
         );
     }
 }

@@ -11,11 +11,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
 
 use meshc::Failure;
-use meshc::cel::{BinaryOp, Expr};
-use meshc::diagnostic::render::{self as report, Files, Style};
-use meshc::diagnostic::{Code, Diagnostic, Severity};
+use meshc::Source;
 use meshc::istio::{self, Input, Options, Schemas};
-use meshc::source::Source;
+use meshc::testing::cel::{BinaryOp, Expr};
+use meshc::testing::report::{self as report, Files, Style};
+use meshc::{Code, Diagnostic, Severity};
 use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::test_runner::Config;
@@ -1057,7 +1057,7 @@ proptest! {
             prop_assert!(found.contains(text), "{text:?} did not come back\n{profile}");
         }
         for (name, text) in &expressions {
-            let tree = meshc::cel::parse(text).map_err(|e| TestCaseError::fail(format!("{name}: {text:?}: {e}")))?;
+            let tree = meshc::testing::cel::parse(text).map_err(|e| TestCaseError::fail(format!("{name}: {text:?}: {e}")))?;
             let want = expected.cel.get(name);
             prop_assert_eq!(Some(&tree), want, "{}: {}", name, text);
         }
@@ -1293,7 +1293,7 @@ fn shipped() -> Vec<(String, Vec<u8>)> {
 /// What meshc does with any bytes: compiles them (and its own verification passed), or refuses
 /// them with located diagnostics. An internal error or a panic fails the property.
 fn compile_any(name: &str, bytes: Vec<u8>) -> Result<bool, TestCaseError> {
-    let source = match meshc::profile::decode(name, bytes) {
+    let source = match meshc::testing::profile::decode(name, bytes) {
         Ok(source) => source,
         Err(invalid) => {
             let (source, diagnostic) = *invalid;

@@ -27,7 +27,7 @@ fn keys(schema: &Value, out: &mut BTreeSet<String>) {
 
 #[test]
 fn every_profile_key_is_documented() {
-    let schema = serde_json::to_value(meshc::profile::schema()).unwrap();
+    let schema = serde_json::to_value(meshc::testing::profile::schema()).unwrap();
     let mut all = BTreeSet::new();
     keys(&schema, &mut all);
     assert!(
@@ -78,7 +78,7 @@ fn grouped(number: usize) -> String {
 #[test]
 fn every_limit_is_documented() {
     let readme = readme();
-    for (name, value, _) in meshc::limits::ALL {
+    for (name, value, _) in meshc::testing::limits::ALL {
         let row = format!("| {name} | {} |", grouped(*value));
         assert!(readme.contains(&row), "README's limits table lacks `{row}`");
     }

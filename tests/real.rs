@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use meshc::diagnostic::{Code, Severity};
+use meshc::{Code, Severity};
 
 use crate::support::{declared_codes, meshc, root};
 

@@ -2,8 +2,8 @@
 //! `case.toml` with the topology, the requests and what each must get, its source cited at the
 //! top), and on the render of the shipped `profiles/prod.toml`.
 
-use meshc::istio::document;
 use meshc::simulate::{Mesh, Origin, Outcome, Request, Token, Topology, Trace};
+use meshc::testing::istio as document;
 use serde::Deserialize;
 
 use crate::support::{read, root};
@@ -98,7 +98,7 @@ fn documented_examples() {
 }
 
 /// The prod render and the topology the compiler derives from the profile.
-fn prod() -> (Mesh, meshc::model::Profile) {
+fn prod() -> (Mesh, meshc::testing::model::Profile) {
     let source = read(&root().join("profiles/prod.toml"), &root()).unwrap();
     let compiled = meshc::compile(&source).unwrap();
     let profile = meshc::check(&source).unwrap().profile;
@@ -107,7 +107,7 @@ fn prod() -> (Mesh, meshc::model::Profile) {
     for file in &compiled.files {
         documents.extend(document::read(file.name, &file.content, &namespace).0);
     }
-    let topology = meshc::topology::of(&profile);
+    let topology = meshc::testing::topology::of(&profile);
     let mesh = Mesh::from_documents(&documents, &topology).unwrap();
     (mesh, profile)
 }
@@ -161,7 +161,7 @@ fn endings(trace: &Trace<'_>) -> Vec<(u32, String, Option<String>)> {
 fn prod_does_what_its_yaml_says() {
     let (mesh, profile) = prod();
     assert_eq!(
-        meshc::topology::origin(&profile, "nephio-bridge").unwrap(),
+        meshc::testing::topology::origin(&profile, "nephio-bridge").unwrap(),
         Origin::Workload("nephio-bridge-stable".into())
     );
     let bridge = Request::new(

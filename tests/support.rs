@@ -4,9 +4,9 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use meshc::diagnostic::Diagnostic;
-use meshc::diagnostic::render::{self, Checked, Files, Style, Summary};
-use meshc::source::Source;
+use meshc::Diagnostic;
+use meshc::Source;
+use meshc::testing::report::{self as render, Checked, Files, Style, Summary};
 
 /// The repository root.
 /// Istio's CRDs (`istio/crds.gen.yaml` of the shared folder: `MESHC_SHARED`, or `../shared`
@@ -45,7 +45,7 @@ pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Diag
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/");
-    meshc::profile::decode(name, bytes)
+    meshc::testing::profile::decode(name, bytes)
 }
 
 /// A profile's diagnostics as `meshc validate` prints them, without colour: each with its
@@ -126,7 +126,7 @@ pub(crate) fn strings(value: &serde_norway::Value, out: &mut BTreeSet<String>) {
 }
 
 /// Every string of every YAML document in `files`, keys included.
-pub(crate) fn yaml_strings(files: &[meshc::render::File]) -> BTreeSet<String> {
+pub(crate) fn yaml_strings(files: &[meshc::testing::render::File]) -> BTreeSet<String> {
     let mut found = BTreeSet::new();
     for file in files {
         for document in serde_norway::Deserializer::from_str(&file.content) {
@@ -140,7 +140,7 @@ pub(crate) fn yaml_strings(files: &[meshc::render::File]) -> BTreeSet<String> {
 /// A plan as its snapshot shows it: its own pretty `Debug`, so that ids and enum variants show
 /// as the code names them, with each wrapper of one value (`Some(…)`, `Name(…)`, `Port(…)`) and
 /// each list of one value folded onto one line, as `{:?}` would print them.
-pub(crate) fn plan_snapshot(plan: &meshc::plan::Plan) -> String {
+pub(crate) fn plan_snapshot(plan: &meshc::testing::plan::Plan) -> String {
     let single = regex::Regex::new(r"(\w+\(|\[)\n *([^\n]*),\n *(\)|\])").unwrap();
     let mut text = format!("{plan:#?}");
     loop {

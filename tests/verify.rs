@@ -10,10 +10,11 @@ use std::collections::BTreeSet;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use meshc::diagnostic::render::{Files, Style, render};
-use meshc::diagnostic::{Code, Diagnostic, Fires, Severity, Span};
 use meshc::istio::{self, Crds, Input, Options, Report, Schemas, World};
-use meshc::selfcheck::SelfCheckFailed;
+use meshc::testing::diagnostic::{Fires, Span};
+use meshc::testing::report::{Files, Style, render};
+use meshc::testing::selfcheck::SelfCheckFailed;
+use meshc::{Code, Diagnostic, Severity};
 
 use crate::support::{assert_severities_allowed, declared_codes, istio_crds, read, root};
 
@@ -335,7 +336,7 @@ fn broken_render(file: &str, edit: impl Fn(&str) -> String) -> Result<(), SelfCh
         "the edit of {file} changes nothing"
     );
     target.content = changed;
-    meshc::selfcheck::check(&files, &checked.profile)
+    meshc::testing::selfcheck::verify(&files, &checked.profile)
 }
 
 /// The first document of `text` after the header, `---` included.
@@ -601,7 +602,7 @@ fn every_rule_of_istio_s_crds_compiles() {
     let refused: Vec<String> = distinct
         .iter()
         .filter_map(|rule| {
-            istio::cel::compile(rule)
+            meshc::testing::istio::compile(rule)
                 .err()
                 .map(|why| format!("{rule}: {why}"))
         })

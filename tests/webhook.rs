@@ -10,8 +10,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use meshc::diagnostic::Severity;
-use meshc::istio::webhook::{self, WebhookFinding, referee_path};
+use meshc::Severity;
+use meshc::testing::istio::webhook::{self, WebhookFinding, referee_path};
 
 use crate::support::{read, root};
 

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 use std::fmt::Write;
 
-use meshc::source::Source;
+use meshc::Source;
 use serde_norway::Value;
 
 /// Strings that break naive YAML templating, each valid as a header value to match on.

@@ -13,7 +13,8 @@ mod unescape;
 
 use std::fmt;
 
-pub use ast::{BinaryOp, Expr, Literal, Macro};
+pub(crate) use ast::Macro;
+pub use ast::{BinaryOp, Expr, Literal};
 
 /// cel-go's default limit on the size of an expression, in code points.
 const MAX_CODE_POINTS: usize = 100_000;

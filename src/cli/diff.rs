@@ -8,7 +8,7 @@ use super::graph::draw;
 use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
 use crate::graph::{self, Graph};
-use crate::{Failure, compile};
+use crate::pipeline::{Failure, compile};
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]

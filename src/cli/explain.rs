@@ -7,7 +7,7 @@ use clap::Args;
 use super::{Exit, Output, load, write_stdout};
 use crate::diagnostic::suggest;
 use crate::explain::explain;
-use crate::{Failure, compile};
+use crate::pipeline::{Failure, compile};
 
 /// Arguments of `meshc explain`.
 #[derive(Debug, Args)]

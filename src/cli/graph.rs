@@ -7,8 +7,9 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load, write_stdout};
 use crate::graph::{self, Format, Graph};
+use crate::pipeline::{Compiled, Failure, InternalError, check, compile};
+use crate::prove;
 use crate::source::Source;
-use crate::{Compiled, Failure, InternalError, check, compile, prove};
 
 /// Arguments of `meshc graph`.
 #[derive(Debug, Args)]

@@ -26,19 +26,19 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::InternalError;
 use crate::diagnostic::render as report;
 use crate::diagnostic::render::{Checked, Files, Style, Summary};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
+use crate::pipeline::InternalError;
 use crate::profile;
 use crate::source::Source;
 
 /// Compile one TOML mesh profile into Istio manifests.
 #[derive(Debug, Parser)]
 #[command(name = "meshc", version, about, long_about = None)]
-pub struct Cli {
+pub(crate) struct Cli {
     #[command(flatten)]
     global: GlobalArgs,
     #[command(subcommand)]

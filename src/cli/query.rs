@@ -9,8 +9,9 @@ use clap::{Args, ValueEnum};
 
 use super::{Exit, Output, load};
 use crate::diagnostic::render::Style;
+use crate::pipeline::{Failure, InternalError, check, compile};
 use crate::simulate::{Jwt, Origin, Request, Scheme, Token};
-use crate::{Failure, InternalError, check, compile, prove, topology};
+use crate::{prove, topology};
 
 /// Arguments of `meshc query`.
 #[derive(Debug, Args)]

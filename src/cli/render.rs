@@ -5,8 +5,9 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::{CannotRead, Exit, Output, load, write_stdout};
+use crate::pipeline::{Failure, compile};
 use crate::render::{File, OPERATOR_FILE};
-use crate::{Failure, compile, drift, emit, folder};
+use crate::{drift, emit, folder};
 
 /// Arguments of `meshc render`.
 #[derive(Debug, Args)]
@@ -64,7 +65,9 @@ impl RenderArgs {
         }
         output.rendered(&compiled.files);
         match &self.out {
-            Some(dir) if self.check => check(dir, &self.profile, &compiled.into_folder(), output),
+            Some(dir) if self.check => {
+                check_drift(dir, &self.profile, &compiled.into_folder(), output)
+            }
             Some(dir) => match emit::write_dir(dir, &compiled.into_folder()) {
                 Ok(()) => Exit::Success,
                 Err(error) => output.error(&error),
@@ -75,7 +78,7 @@ impl RenderArgs {
 }
 
 /// `--check`: the diff goes to stdout (it is the result), the verdict to stderr.
-fn check(dir: &Path, profile: &Path, files: &[File], output: &Output) -> Exit {
+fn check_drift(dir: &Path, profile: &Path, files: &[File], output: &Output) -> Exit {
     let entries = match folder::read(dir) {
         Ok(entries) => entries,
         Err(source) => {

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, Output, load};
-use crate::{Failure, compile};
+use crate::pipeline::{Failure, compile};
 
 /// Arguments of `meshc validate`.
 #[derive(Debug, Args)]

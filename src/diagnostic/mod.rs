@@ -6,15 +6,16 @@
 mod code;
 mod location;
 mod path;
-pub mod render;
-pub mod suggest;
+pub(crate) mod render;
+pub(crate) mod suggest;
 
 use std::fmt;
 use std::ops::Range;
 
 pub use code::{Code, Fires};
-pub use location::{Location, Span, YamlSpan};
-pub use path::{Path, Step};
+pub use location::Span;
+pub(crate) use location::{Location, YamlSpan};
+pub(crate) use path::{Path, Step};
 
 /// How serious a diagnostic is. Its code gives the default; a finding carries another only
 /// where the code's document says so (a webhook warning, a reference the files given cannot

@@ -10,7 +10,7 @@
 const MIN_SIMILARITY: f64 = 0.6;
 
 /// The candidate closest to `wrong`, if any is close enough.
-pub fn did_you_mean<'a, I>(wrong: &str, candidates: I) -> Option<&'a str>
+pub(crate) fn did_you_mean<'a, I>(wrong: &str, candidates: I) -> Option<&'a str>
 where
     I: IntoIterator<Item = &'a str>,
 {
@@ -33,7 +33,7 @@ where
 }
 
 /// The help line for a suggestion: ``did you mean `x`?``.
-pub fn help_for(wrong: &str, candidates: &[&str]) -> Option<String> {
+pub(crate) fn help_for(wrong: &str, candidates: &[&str]) -> Option<String> {
     did_you_mean(wrong, candidates.iter().copied()).map(|name| format!("did you mean `{name}`?"))
 }
 

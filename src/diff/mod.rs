@@ -22,10 +22,10 @@ use serde_json::Value;
 use crate::limits::MAX_YAML_BYTES;
 use crate::{folder, render, yaml};
 
-pub use error::Error;
+pub(crate) use error::Error;
 pub use json::json;
 pub use markdown::markdown;
-pub use path::{FieldPath, Segment};
+pub(crate) use path::FieldPath;
 pub use text::text;
 
 /// One object of a render.
@@ -98,7 +98,7 @@ pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, Error> {
 
 /// Every object in the YAML files of a rendered folder. `kustomization.yaml` only lists the
 /// other files, and files of another kind (a README) hold no resources.
-pub fn read_folder(dir: &Path) -> Result<Vec<Resource>, Error> {
+pub(crate) fn read_folder(dir: &Path) -> Result<Vec<Resource>, Error> {
     let entries = folder::read(dir)
         .map_err(|source| Error::Read {
             path: dir.to_path_buf(),

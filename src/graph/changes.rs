@@ -36,7 +36,7 @@ enum Change<'a> {
 }
 
 /// The flowchart of the edges that differ from `old` to `new`; `None` when none does.
-pub fn changes(old: &Graph, new: &Graph) -> Option<String> {
+pub(crate) fn changes(old: &Graph, new: &Graph) -> Option<String> {
     let (before, after) = (edges(old), edges(new));
     let mut changed: Vec<(&EdgeKey, Change<'_>)> = Vec::new();
     for (key, edge) in &before {

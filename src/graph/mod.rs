@@ -22,9 +22,9 @@ mod probe;
 mod svg;
 
 pub use build::build;
-pub use changes::changes;
+pub(crate) use changes::changes;
 pub use collapse::collapse;
-pub use model::Graph;
+pub(crate) use model::Graph;
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -100,7 +100,7 @@ impl<'a> Checker<'a> {
             options.schemas,
             options.webhook,
         ));
-        diagnostics.extend(rules::check(&documents, &inventory, options.world));
+        diagnostics.extend(rules::check_bundle(&documents, &inventory, options.world));
         sort(&mut diagnostics, &files);
         Report {
             diagnostics,
@@ -132,7 +132,7 @@ fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) 
     in_parallel(documents.chunks(chunk), |documents| {
         documents
             .iter()
-            .flat_map(|document| object::check(document, schemas, webhook))
+            .flat_map(|document| object::check_document(document, schemas, webhook))
             .collect::<Vec<_>>()
     })
     .into_iter()

@@ -12,7 +12,7 @@ use super::document::{self, Document};
 use super::files::{self, ReadError};
 use super::metadata;
 use super::schema::Schema;
-use super::schema::walk::{self, Source};
+use super::schema::walk::{self, IssueSource};
 use crate::diagnostic::{Code, Diagnostic, Path, Severity};
 use crate::yaml::{Node, SyntaxError, Value};
 
@@ -307,7 +307,7 @@ impl Crds {
 }
 
 /// Istio's API groups: `istio.io` and its subgroups.
-pub fn istio_group(group: &str) -> bool {
+pub(crate) fn istio_group(group: &str) -> bool {
     group == "istio.io" || group.ends_with(".istio.io")
 }
 
@@ -337,7 +337,7 @@ pub(super) fn schema_check(
     namespace_required: bool,
     schema: Option<&Schema>,
 ) -> SchemaCheck {
-    let mut issues = metadata::check(document.root.get("metadata"), namespace_required)
+    let mut issues = metadata::issues(document.root.get("metadata"), namespace_required)
         .into_iter()
         .map(|i| (Code::Metadata, i))
         .collect::<Vec<_>>();
@@ -360,9 +360,9 @@ pub(super) fn schema_check(
         let top = Node::new(document.root.line, Value::Map(top));
         for issue in walk::validate(schema, &top, &Path::root()) {
             let code = match issue.source {
-                Source::Schema => Code::Schema,
-                Source::Rule => Code::CelRule,
-                Source::Unsupported => Code::CelUnsupported,
+                IssueSource::Schema => Code::Schema,
+                IssueSource::Rule => Code::CelRule,
+                IssueSource::Unsupported => Code::CelUnsupported,
             };
             issues.push((code, issue));
         }

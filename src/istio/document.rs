@@ -86,7 +86,7 @@ pub fn read(file: &str, text: &str, namespace: &Arc<str>) -> (Vec<Document>, Opt
 }
 
 /// The diagnostic of a file that is not valid YAML, at the line where reading stopped.
-pub fn syntax_diagnostic(file: &str, error: &SyntaxError) -> Diagnostic {
+pub(crate) fn syntax_diagnostic(file: &str, error: &SyntaxError) -> Diagnostic {
     let at = YamlSpan {
         file: file.into(),
         document: error.document,

@@ -77,7 +77,7 @@ fn io_error(path: &Path) -> impl FnOnce(io::Error) -> ReadError + '_ {
 
 /// What a search of the paths given found.
 #[derive(Debug, Default)]
-pub struct Listing {
+pub(crate) struct Listing {
     /// The files to read: those named, in the order given, with each folder replaced by the
     /// YAML files below it, in name order.
     pub files: Vec<PathBuf>,
@@ -87,7 +87,7 @@ pub struct Listing {
 
 /// An entry of a walked folder that is not read.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Skipped {
+pub(crate) struct Skipped {
     /// The entry.
     pub path: PathBuf,
     /// Why it is passed over.
@@ -96,7 +96,7 @@ pub struct Skipped {
 
 impl Skipped {
     /// The `skipped-file` note that says so.
-    pub fn note(&self) -> Diagnostic {
+    pub(crate) fn note(&self) -> Diagnostic {
         let file = self.path.to_string_lossy();
         Diagnostic::new(
             Code::SkippedFile,
@@ -108,7 +108,7 @@ impl Skipped {
 
 /// The files named, and the YAML files below each folder named ([`Listing`]). A file named
 /// explicitly is read whatever it is (`<(...)` is a pipe).
-pub fn yaml_files(paths: &[PathBuf]) -> Result<Listing, ReadError> {
+pub(crate) fn yaml_files(paths: &[PathBuf]) -> Result<Listing, ReadError> {
     let mut listing = Listing::default();
     for path in paths {
         if std::fs::metadata(path).map_err(io_error(path))?.is_dir() {
@@ -164,14 +164,14 @@ fn walk(dir: &Path, listing: &mut Listing) -> Result<(), ReadError> {
 }
 
 /// The text of one file; a file over the limit is refused after reading one byte past it.
-pub fn read(path: &Path) -> Result<String, ReadError> {
+pub(crate) fn read(path: &Path) -> Result<String, ReadError> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
     read_from(file, path)
 }
 
 /// The text `reader` gives (a file, or standard input named `path`), with the limit of
 /// [`read`].
-pub fn read_from(reader: impl Read, path: &Path) -> Result<String, ReadError> {
+pub(crate) fn read_from(reader: impl Read, path: &Path) -> Result<String, ReadError> {
     read_limited(reader, path, MAX_YAML_BYTES)
 }
 

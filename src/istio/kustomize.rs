@@ -16,7 +16,7 @@ const NAMES: &[&str] = &["kustomization.yaml", "kustomization.yml"];
 
 /// What the kustomizations among some files say about the others.
 #[derive(Debug, Default)]
-pub struct Layout {
+pub(crate) struct Layout {
     /// Files that kustomizations name as patches.
     patches: HashSet<PathBuf>,
     /// Files that kustomizations name as resources, with the namespace they set.
@@ -26,7 +26,7 @@ pub struct Layout {
 impl Layout {
     /// Reads the kustomizations among `paths`. One that cannot be read or parsed says
     /// nothing here: it is checked, and reported, like every other file.
-    pub fn of(paths: &[PathBuf]) -> Self {
+    pub(crate) fn of(paths: &[PathBuf]) -> Self {
         let mut layout = Self::default();
         for path in paths.iter().filter(|p| is_kustomization(p)) {
             let Ok(text) = files::read(path) else {
@@ -41,12 +41,12 @@ impl Layout {
     }
 
     /// Whether a kustomization names `path` as a patch.
-    pub fn is_patch(&self, path: &Path) -> bool {
+    pub(crate) fn is_patch(&self, path: &Path) -> bool {
         self.patches.contains(&normal(path))
     }
 
     /// The namespace a kustomization sets for the resources of `path`.
-    pub fn namespace(&self, path: &Path) -> Option<&str> {
+    pub(crate) fn namespace(&self, path: &Path) -> Option<&str> {
         self.namespaces.get(&normal(path)).map(String::as_str)
     }
 

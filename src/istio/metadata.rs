@@ -5,7 +5,7 @@ use std::sync::OnceLock;
 
 use regex::Regex;
 
-use super::schema::walk::{Issue, Source};
+use super::schema::walk::{Issue, IssueSource};
 use crate::diagnostic::Path;
 use crate::yaml::{Node, Value, short};
 
@@ -38,13 +38,13 @@ fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
 }
 
 /// A DNS-1123 label: `[a-z0-9]([-a-z0-9]*[a-z0-9])?`, at most 63 characters.
-pub fn is_dns_label(s: &str) -> bool {
+pub(crate) fn is_dns_label(s: &str) -> bool {
     static CELL: OnceLock<Regex> = OnceLock::new();
     s.len() <= 63 && regex(&CELL, r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$").is_match(s)
 }
 
 /// A DNS-1123 subdomain: dot-separated labels, at most 253 characters.
-pub fn is_dns_subdomain(s: &str) -> bool {
+pub(crate) fn is_dns_subdomain(s: &str) -> bool {
     static CELL: OnceLock<Regex> = OnceLock::new();
     s.len() <= 253
         && regex(
@@ -73,7 +73,7 @@ pub(crate) fn check_install(metadata: Option<&Node>) -> Vec<Issue> {
     };
     let unnamed = metadata.get("name").is_none();
     let name = Path::of(&["metadata", "name"]);
-    check(Some(metadata), false)
+    issues(Some(metadata), false)
         .into_iter()
         .filter(|issue| !(unnamed && issue.path == name))
         .collect()
@@ -83,14 +83,14 @@ pub(crate) fn check_install(metadata: Option<&Node>) -> Vec<Issue> {
 /// the object to its default namespace), unless `namespace_required`: meshc's own renders
 /// name the namespace of every object, so that where they land does not depend on the
 /// context they are applied in.
-pub(crate) fn check(metadata: Option<&Node>, namespace_required: bool) -> Vec<Issue> {
+pub(crate) fn issues(metadata: Option<&Node>, namespace_required: bool) -> Vec<Issue> {
     let mut issues = Vec::new();
     let root = Path::of(&["metadata"]);
     let mut error = |path: Path, message: String| {
         issues.push(Issue {
             path,
             error: true,
-            source: Source::Schema,
+            source: IssueSource::Schema,
             message,
             undecodable: false,
         });
@@ -206,7 +206,7 @@ pub(crate) fn check(metadata: Option<&Node>, namespace_required: bool) -> Vec<Is
     issues.extend(warnings.into_iter().map(|path| Issue {
         path,
         error: false,
-        source: Source::Schema,
+        source: IssueSource::Schema,
         message: "set by the API server; does not belong in a manifest".to_string(),
         undecodable: false,
     }));
@@ -220,7 +220,7 @@ mod tests {
 
     fn issues_of(text: &str, namespace_required: bool) -> Vec<String> {
         let doc = yaml::read(text).documents.remove(0).root;
-        check(doc.get("metadata"), namespace_required)
+        super::issues(doc.get("metadata"), namespace_required)
             .into_iter()
             .map(|i| format!("{}: {}", i.path, i.message))
             .collect()

@@ -11,19 +11,19 @@
 //! references against) and [`vocab`] (the Istio vocabulary the compiler shares). What it finds
 //! is reported as [`Diagnostic`]s, placed in their file by [`document`].
 
-pub mod cel;
+pub(crate) mod cel;
 mod checker;
-pub mod crd;
-pub mod document;
-pub mod files;
-pub mod kustomize;
-pub mod metadata;
+pub(crate) mod crd;
+pub(crate) mod document;
+pub(crate) mod files;
+pub(crate) mod kustomize;
+pub(crate) mod metadata;
 mod object;
-pub mod operator;
-pub mod rules;
-pub mod schema;
-pub mod vocab;
-pub mod webhook;
+pub(crate) mod operator;
+pub(crate) mod rules;
+pub(crate) mod schema;
+pub(crate) mod vocab;
+pub(crate) mod webhook;
 
 use std::path::PathBuf;
 use std::sync::Arc;

@@ -15,7 +15,11 @@ use crate::diagnostic::{Code, Diagnostic, Path, Severity, Span};
 use crate::yaml::{self, Value};
 
 /// The checks of one document on its own; `webhook` adds the admission webhook's rules.
-pub(super) fn check(document: &Document, schemas: Schemas<'_>, webhook: bool) -> Vec<Diagnostic> {
+pub(super) fn check_document(
+    document: &Document,
+    schemas: Schemas<'_>,
+    webhook: bool,
+) -> Vec<Diagnostic> {
     if document.is_empty() {
         return Vec::new();
     }

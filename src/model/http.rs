@@ -177,7 +177,7 @@ impl HttpPath {
 }
 
 /// The methods Istio's CORS validation and common HTTP use accept.
-pub const METHODS: &[&str] = &[
+pub(super) const METHODS: &[&str] = &[
     "GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "CONNECT", "OPTIONS", "TRACE",
 ];
 

@@ -12,23 +12,23 @@ mod reach;
 
 use std::fmt;
 
-pub use choices::{
+pub(crate) use choices::{
     LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
 };
-pub use duration::{Duration, DurationError};
-pub use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
-pub use http::{
-    HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, METHODS, Method, RetryOn, UrlRefusal,
+pub(crate) use duration::{Duration, DurationError};
+pub(crate) use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
+pub(crate) use http::{
+    HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, Method, RetryOn, UrlRefusal,
 };
-pub use names::{
+pub(crate) use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
 };
-pub use numbers::{Percent, Port, Quantity, Weight};
+pub(crate) use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
-pub use reach::{Delivery, deliveries};
+pub(crate) use reach::{Delivery, deliveries};
 
 /// The Istio vocabulary the model shares with the checker.
-pub use crate::istio::vocab::IstioVersion;
+pub(crate) use crate::istio::vocab::IstioVersion;
 use crate::istio::vocab::VersionSyntax;
 
 /// Why a value was refused, in one sentence that names the value.

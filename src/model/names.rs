@@ -233,13 +233,13 @@ impl TagName {
 }
 
 /// The Istio release a profile targets when it names none.
-pub const DEFAULT_ISTIO_VERSION: IstioVersion = IstioVersion {
+pub(crate) const DEFAULT_ISTIO_VERSION: IstioVersion = IstioVersion {
     major: 1,
     minor: 30,
 };
 
 /// The oldest Istio release meshc can target: `security.istio.io/v1` is missing before 1.17.
-pub const OLDEST_ISTIO_VERSION: IstioVersion = IstioVersion {
+pub(crate) const OLDEST_ISTIO_VERSION: IstioVersion = IstioVersion {
     major: 1,
     minor: 17,
 };

@@ -10,21 +10,21 @@ use super::{
 };
 
 /// Region subsets are named `region-<region>`.
-pub const REGION_SUBSET_PREFIX: &str = "region-";
+pub(crate) const REGION_SUBSET_PREFIX: &str = "region-";
 
 /// The name of the east-west Gateway of a multi-network mesh (istio-rules.md §4.1).
-pub const CROSS_NETWORK_GATEWAY: &str = "cross-network-gateway";
+pub(crate) const CROSS_NETWORK_GATEWAY: &str = "cross-network-gateway";
 
 /// The longest region name, so that `region-<region>` stays a DNS label.
-pub const MAX_REGION_NAME: usize = 63 - REGION_SUBSET_PREFIX.len();
+pub(crate) const MAX_REGION_NAME: usize = 63 - REGION_SUBSET_PREFIX.len();
 
 /// The subset of a region's endpoints.
-pub fn region_subset(region: &Name) -> Name {
+pub(crate) fn region_subset(region: &Name) -> Name {
     Name::joined(&["region", region.as_str()])
 }
 
 /// Pod labels or a label selector.
-pub type Labels = BTreeMap<LabelKey, LabelValue>;
+pub(crate) type Labels = BTreeMap<LabelKey, LabelValue>;
 
 /// The whole checked profile.
 #[derive(Debug, Clone)]
@@ -389,6 +389,10 @@ pub enum Target {
 
 /// A canary release.
 #[derive(Debug, Clone)]
+#[expect(
+    clippy::struct_field_names,
+    reason = "`stable` and `canary` are the profile's own keys"
+)]
 pub struct Canary {
     /// Stable subset.
     pub stable: Name,

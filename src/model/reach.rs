@@ -25,7 +25,7 @@ fn folder(path: &str) -> String {
 
 /// One tenant path that a gateway route delivers to the route's service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub struct Delivery {
+pub(crate) struct Delivery {
     /// The tenant's index in [`super::Tenancy::tenants`].
     pub tenant: usize,
     /// The path's index in the tenant's `paths`.
@@ -38,7 +38,7 @@ pub struct Delivery {
 /// when its prefix is the longest that covers the request's path (the ingress VirtualService
 /// lists routes longest prefix first), so under a tenant path `q` the routes are the longest
 /// one whose prefix covers `q`, and every route whose prefix lies deeper inside `q`.
-pub fn deliveries(tenants: &[Tenant], routes: &[GatewayRoute]) -> Vec<Delivery> {
+pub(crate) fn deliveries(tenants: &[Tenant], routes: &[GatewayRoute]) -> Vec<Delivery> {
     let mut by_prefix: BTreeMap<&str, usize> = BTreeMap::new();
     for (index, route) in routes.iter().enumerate() {
         by_prefix.entry(route.prefix.as_str()).or_insert(index);

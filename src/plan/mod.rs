@@ -10,14 +10,14 @@
 //! name follows; readers of the plan (`explain`) find resources by id in a [`ResourceList`].
 
 mod cel;
-pub mod destination_rule;
-pub mod gateway;
-pub mod ids;
+pub(crate) mod destination_rule;
+pub(crate) mod gateway;
+pub(crate) mod ids;
 mod operator;
 mod resource_list;
-pub mod security;
-pub mod telemetry;
-pub mod virtual_service;
+pub(crate) mod security;
+pub(crate) mod telemetry;
+pub(crate) mod virtual_service;
 mod words;
 
 use serde::Serialize;
@@ -27,14 +27,14 @@ use std::collections::BTreeMap;
 use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile, Service};
 use words::istio_words;
 
-pub use destination_rule::DestinationRule;
-pub use gateway::GatewayPlan;
-pub use ids::ResourceId;
-pub use operator::IstioOperator;
+pub(crate) use destination_rule::DestinationRule;
+pub(crate) use gateway::GatewayPlan;
+pub(crate) use ids::ResourceId;
+pub(crate) use operator::IstioOperator;
 pub use resource_list::{Resource, ResourceList};
-pub use security::SecurityPlan;
-pub use telemetry::Telemetry;
-pub use virtual_service::{HttpRoute, RouteDestination, VirtualService};
+pub(crate) use security::SecurityPlan;
+pub(crate) use telemetry::Telemetry;
+pub(crate) use virtual_service::VirtualService;
 
 /// Every resource meshc emits for a profile.
 #[derive(Debug, Clone, Serialize)]

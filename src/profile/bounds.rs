@@ -11,7 +11,7 @@ use crate::limits::{MAX_ENTRIES, MAX_SERVICES, MAX_STRING_BYTES, MAX_TENANTS};
 
 /// Every string, table and list of the document that goes over a limit, and every date (which
 /// serde would report as a table).
-pub(super) fn check(root: &DeTable<'_>) -> Vec<Diagnostic> {
+pub(super) fn exceeded(root: &DeTable<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     table(root, &[], &mut found);
     found
@@ -120,7 +120,7 @@ mod tests {
 
     fn codes(text: &str) -> Vec<(Code, String)> {
         let table = DeTable::parse(text).unwrap();
-        check(table.get_ref())
+        exceeded(table.get_ref())
             .into_iter()
             .map(|d| {
                 (

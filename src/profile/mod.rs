@@ -2,13 +2,13 @@
 
 mod bounds;
 mod duplicate;
-pub mod expect;
-pub mod raw;
+pub(crate) mod expect;
+pub(crate) mod raw;
 mod serde_error;
-pub mod spanned;
+pub(crate) mod spanned;
 
 pub use raw::RawProfile;
-pub use spanned::Sp;
+pub(crate) use spanned::Sp;
 
 use serde::Deserialize;
 
@@ -59,7 +59,7 @@ pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
     let shift = |diagnostic: Diagnostic| diagnostic.shifted(offset);
     let document =
         toml::de::DeTable::parse(text).map_err(|e| shift(serde_error::diagnose(&e, text)))?;
-    let over = bounds::check(document.get_ref());
+    let over = bounds::exceeded(document.get_ref());
     if !over.is_empty() {
         let mut diagnostics = Diagnostics::new();
         for diagnostic in over {

@@ -14,7 +14,7 @@ use serde::Deserialize;
 use super::spanned::Sp;
 
 /// A name-keyed table such as `[services.<name>]`; keys keep their spans.
-pub type Named<T> = BTreeMap<Sp<String>, T>;
+pub(crate) type Named<T> = BTreeMap<Sp<String>, T>;
 
 /// A meshc profile: one mesh, described once.
 #[derive(Debug, Deserialize, JsonSchema, Default)]

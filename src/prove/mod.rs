@@ -17,7 +17,7 @@ use crate::topology;
 
 /// Why the rendered files do not prove what the profile says.
 #[derive(Debug)]
-pub enum ProofFailure {
+pub(crate) enum ProofFailure {
     /// Expectations or guarantees that do not hold: the profile's to fix.
     Failed(Diagnostics),
     /// The simulator cannot read the rendered files: a bug in meshc.
@@ -26,7 +26,7 @@ pub enum ProofFailure {
 
 /// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
 /// expectations against its rendered files.
-pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
+pub(crate) fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
     let mesh = simulate(files, profile).map_err(ProofFailure::Unreadable)?;
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
@@ -47,7 +47,7 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
 /// The rendered files of `profile` read back into the simulator, as Istio would read them,
 /// over the workloads the profile describes: what the proofs, `meshc query` and `meshc graph`
 /// send their requests through.
-pub fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refused> {
+pub(crate) fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refused> {
     // meshc's own render names the namespace of every object; the default is never used.
     let namespace = document::DEFAULT_NAMESPACE.into();
     let mut documents = Vec::new();

@@ -17,7 +17,7 @@ use crate::plan::Plan;
 pub(crate) use yaml::{comment_line, to_block as to_block_yaml};
 
 /// The file of the IstioOperator, which `istioctl install -f` takes and the API server does not.
-pub const OPERATOR_FILE: &str = "istio-service-mesh-config.yaml";
+pub(crate) const OPERATOR_FILE: &str = "istio-service-mesh-config.yaml";
 
 /// One rendered output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +88,10 @@ const KUSTOMIZATION: Output = Output {
 };
 
 /// The name Kustomize looks for.
-pub const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
+pub(crate) const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
 
 /// The names of every file meshc can write, in output order.
-pub fn file_names() -> impl Iterator<Item = &'static str> {
+pub(crate) fn file_names() -> impl Iterator<Item = &'static str> {
     OUTPUTS.iter().map(|o| o.name)
 }
 
@@ -323,7 +323,7 @@ mod tests {
             "synthetic.toml",
             synth::profile(Shape::services(PARALLEL_FROM)),
         );
-        let plan = crate::plan::build(&crate::check(&source).unwrap().profile);
+        let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         assert!(plan.virtual_services.len() >= PARALLEL_FROM);
         let parallel = render(&plan, "a header").unwrap();
         let context = Value::from(minijinja::value::Serde(&plan));

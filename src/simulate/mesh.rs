@@ -91,7 +91,7 @@ impl Mesh {
         topology: &Topology,
     ) -> Result<Mesh, Vec<CompileError>> {
         let resources = decode::decode(documents)?;
-        let mut errors = check(topology);
+        let mut errors = topology_errors(topology);
         let config = resources
             .mesh_config
             .as_ref()
@@ -399,7 +399,7 @@ fn services(topology: &Topology) -> BTreeMap<String, Service> {
 }
 
 /// Contradictions in the topology.
-fn check(topology: &Topology) -> Vec<CompileError> {
+fn topology_errors(topology: &Topology) -> Vec<CompileError> {
     let mut errors = Vec::new();
     let mut names = std::collections::BTreeSet::new();
     let all = topology

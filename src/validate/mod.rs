@@ -36,7 +36,7 @@ pub struct Checked {
 }
 
 /// Checks a raw profile; on success the diagnostics hold only warnings.
-pub fn check(raw: &RawProfile) -> Result<Checked, Diagnostics> {
+pub fn validate(raw: &RawProfile) -> Result<Checked, Diagnostics> {
     let mut checker = Checker::default();
     let profile = build(&mut checker, raw);
     if checker.diagnostics.has_errors() {

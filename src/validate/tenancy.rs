@@ -223,7 +223,7 @@ mod tests {
              jwks-uri = \"https://auth.example.com/jwks\"\naudiences = [\"a\"]\n{tenants}"
         );
         let source = Source::new("p.toml", text);
-        match crate::check(&source) {
+        match crate::pipeline::check(&source) {
             Ok(_) => Vec::new(),
             Err(found) => found
                 .iter()

@@ -5,8 +5,8 @@
 //! Shared by the Istio checker ([`crate::istio`]) and the semantic diff; it knows nothing of
 //! Istio or of profiles.
 
-pub mod node;
+pub(crate) mod node;
 mod stream;
 
-pub use node::{Node, Value, short, to_json};
-pub use stream::{Document, Stream, SyntaxError, read};
+pub(crate) use node::{Node, Value, short, to_json};
+pub(crate) use stream::{SyntaxError, read};

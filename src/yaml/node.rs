@@ -118,7 +118,7 @@ impl Value {
 }
 
 /// The value as JSON, as kubectl hands it to the API server.
-pub fn to_json(node: &Node) -> serde_json::Value {
+pub(crate) fn to_json(node: &Node) -> serde_json::Value {
     match &node.value {
         Value::Null => serde_json::Value::Null,
         Value::Bool(b) => serde_json::Value::Bool(*b),
@@ -135,7 +135,7 @@ pub fn to_json(node: &Node) -> serde_json::Value {
 }
 
 /// The value as short JSON, cut to about 60 characters, for messages.
-pub fn short(value: &Value) -> String {
+pub(crate) fn short(value: &Value) -> String {
     let mut text = String::new();
     json(value, &mut text, 64);
     if text.chars().count() > 60 {

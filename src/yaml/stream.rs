@@ -42,7 +42,7 @@ const SMALL_MAP: usize = 16;
 
 /// One document of a stream.
 #[derive(Debug, Clone)]
-pub struct Document {
+pub(crate) struct Document {
     /// 0-based position in the stream; empty documents count.
     pub index: usize,
     /// Line where the document's content starts (its `---` when it is empty).
@@ -78,7 +78,7 @@ impl Error for SyntaxError {}
 
 /// The documents read, and the error that stopped reading, if any.
 #[derive(Debug, Clone)]
-pub struct Stream {
+pub(crate) struct Stream {
     /// Documents before the error.
     pub documents: Vec<Document>,
     /// The error, if the stream is not valid YAML.
@@ -86,7 +86,7 @@ pub struct Stream {
 }
 
 /// Reads every document of `text`.
-pub fn read(text: &str) -> Stream {
+pub(crate) fn read(text: &str) -> Stream {
     read_within(text, Limits::default())
 }
 

@@ -6,7 +6,7 @@ mod human;
 mod json;
 mod text;
 
-pub use text::plain;
+pub(crate) use text::plain;
 
 use std::error::Error;
 
@@ -142,7 +142,7 @@ impl Summary {
 /// A failure of the run itself rather than a finding about its input (a file that cannot be
 /// read, a folder that cannot be written, a stale `--out`), with a final newline. An error
 /// passes through [`chain`] first, so that its causes are printed too.
-pub fn failure(message: &str, style: Style) -> String {
+pub(crate) fn failure(message: &str, style: Style) -> String {
     match style {
         Style::Human { .. } => format!("error: {}\n", text::plain(message)),
         Style::Json => json::failure(message) + "\n",
@@ -150,7 +150,7 @@ pub fn failure(message: &str, style: Style) -> String {
 }
 
 /// An error and its causes (`source()`), as one line: `cannot read p.toml: No such file …`.
-pub fn chain(error: &(dyn Error + 'static)) -> String {
+pub(crate) fn chain(error: &(dyn Error + 'static)) -> String {
     let mut text = error.to_string();
     let mut cause = error.source();
     while let Some(next) = cause {

@@ -24,7 +24,7 @@ pub(super) fn visible(text: &str) -> String {
 /// [`visible`] replaced likewise, so that nothing a profile or a YAML file holds can move the
 /// cursor, ring the bell or reorder what the terminal shows. Other outputs that print what a
 /// file holds (`meshc diff`) use it too.
-pub fn plain(text: &str) -> String {
+pub(crate) fn plain(text: &str) -> String {
     text.chars()
         .map(|c| match c {
             '\u{0}'..='\u{1f}' => char::from_u32(0x2400 + u32::from(c)).unwrap_or('\u{fffd}'),

@@ -5,7 +5,7 @@
 use crate::istio::vocab::{GoDurationError, parse_go_nanos, url};
 
 /// Go's `time.ParseDuration`: nanoseconds, or Go's error message.
-pub fn parse_duration(text: &str) -> Result<i64, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<i64, String> {
     parse_go_nanos(text).map_err(|error| match error {
         GoDurationError::MissingUnit => {
             format!("time: missing unit in duration {}", go_quote(text))

@@ -8,7 +8,7 @@ mod eval;
 mod k8s;
 mod value;
 
-pub use k8s::parse_duration;
+pub(crate) use k8s::parse_duration;
 
 use eval::{FUNCTIONS, OVER_BUDGET, Scope};
 use value::Value;
@@ -18,10 +18,10 @@ use crate::limits::{MAX_CEL_COST_PER_OBJECT, MAX_CEL_COST_PER_RULE};
 use crate::yaml::Node;
 
 /// Cost units one rule may spend on one value ([`MAX_CEL_COST_PER_RULE`]).
-pub const PER_CALL_LIMIT: u64 = MAX_CEL_COST_PER_RULE as u64;
+pub(crate) const PER_CALL_LIMIT: u64 = MAX_CEL_COST_PER_RULE as u64;
 
 /// Cost units all the rules of one object may spend together ([`MAX_CEL_COST_PER_OBJECT`]).
-pub const RUNTIME_BUDGET: u64 = MAX_CEL_COST_PER_OBJECT as u64;
+pub(crate) const RUNTIME_BUDGET: u64 = MAX_CEL_COST_PER_OBJECT as u64;
 
 /// What a rule at its cost limit reports: the per-call limit (the API server's words).
 const CALL_LIMIT_MESSAGE: &str = "call cost exceeds limit for rule";

@@ -14,7 +14,7 @@ use crate::diagnostic::{Code, Diagnostic, Path, Severity};
 use crate::yaml::Value;
 
 /// The API group of the IstioOperator.
-pub const GROUP: &str = "install.istio.io";
+pub(crate) const GROUP: &str = "install.istio.io";
 
 /// A problem found, before it is placed in its document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -44,12 +44,12 @@ impl Issue {
 }
 
 /// Whether `document` belongs to istioctl: its group is `install.istio.io`.
-pub fn is_operator(document: &Document) -> bool {
+pub(crate) fn is_operator(document: &Document) -> bool {
     document.api().is_some_and(|(group, _)| group == GROUP)
 }
 
 /// Checks a document of the `install.istio.io` group, but its `metadata`.
-pub fn check(document: &Document) -> Vec<Diagnostic> {
+pub(crate) fn check(document: &Document) -> Vec<Diagnostic> {
     let (_, version) = document.api().unwrap_or_default();
     let mut issues = Vec::new();
     if document.kind() != Some("IstioOperator") {

@@ -5,11 +5,11 @@
 use std::borrow::Cow;
 
 /// The Kubernetes cluster domain Istio assumes for short names.
-pub const CLUSTER_DOMAIN: &str = "cluster.local";
+pub(crate) const CLUSTER_DOMAIN: &str = "cluster.local";
 
 /// Istio's `ResolveShortnameToFQDN`: a name without a dot belongs to `namespace`. Names
 /// compare case-insensitively, so the result is lower case.
-pub fn fqdn<'a>(host: &'a str, namespace: &str) -> Cow<'a, str> {
+pub(crate) fn fqdn<'a>(host: &'a str, namespace: &str) -> Cow<'a, str> {
     let qualified = host == "*" || host.contains(['.', ':']) || namespace.is_empty();
     match (qualified, host.bytes().any(|b| b.is_ascii_uppercase())) {
         (true, false) => Cow::Borrowed(host),
@@ -22,14 +22,14 @@ pub fn fqdn<'a>(host: &'a str, namespace: &str) -> Cow<'a, str> {
 }
 
 /// The namespace of a Kubernetes service FQDN (`name.ns.svc.cluster.local`).
-pub fn service_namespace(host: &str) -> Option<&str> {
+pub(crate) fn service_namespace(host: &str) -> Option<&str> {
     let rest = host.strip_suffix(CLUSTER_DOMAIN)?.strip_suffix(".svc.")?;
     let (name, namespace) = rest.split_once('.')?;
     (!name.is_empty() && !namespace.is_empty() && !namespace.contains('.')).then_some(namespace)
 }
 
 /// Whether the host pattern `pattern` covers `host` (both may be wildcards).
-pub fn covers(pattern: &str, host: &str) -> bool {
+pub(crate) fn covers(pattern: &str, host: &str) -> bool {
     if pattern == "*" || pattern == host {
         return true;
     }
@@ -41,7 +41,7 @@ pub fn covers(pattern: &str, host: &str) -> bool {
 }
 
 /// The wildcard patterns that would cover `host`: `*.b.c` and `*.c` for `a.b.c`, and `*`.
-pub fn covering_wildcards(host: &str) -> impl Iterator<Item = String> + '_ {
+pub(crate) fn covering_wildcards(host: &str) -> impl Iterator<Item = String> + '_ {
     let labels = host
         .match_indices('.')
         .map(|(at, _)| format!("*{}", &host[at..]));
@@ -50,7 +50,7 @@ pub fn covering_wildcards(host: &str) -> impl Iterator<Item = String> + '_ {
 
 /// A Gateway as a VirtualService names it: `ns/name`, the legacy `name.ns`, or `name` in the
 /// VirtualService's own namespace. `None` for `mesh`.
-pub fn gateway_ref(reference: &str, namespace: &str) -> Option<(String, String)> {
+pub(crate) fn gateway_ref(reference: &str, namespace: &str) -> Option<(String, String)> {
     if reference == "mesh" {
         return None;
     }

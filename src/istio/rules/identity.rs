@@ -11,7 +11,7 @@ use crate::diagnostic::Path;
 use crate::istio::operator;
 
 /// Reports every object defined again after its first definition.
-pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
+pub(crate) fn check(bundle: &Bundle<'_>, out: &mut Found) {
     let mut first: HashMap<(&str, &str, &str, &str), (&str, u32)> = HashMap::new();
     for document in bundle.documents {
         let (Some((group, _)), Some(kind), Some(name)) =

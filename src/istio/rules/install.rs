@@ -7,7 +7,7 @@ use super::{Bundle, Found};
 use crate::diagnostic::{Code, Diagnostic, Path, Span};
 
 /// A file meant for `istioctl install -f` that holds `objects` objects rather than one.
-pub fn install_file(file: &str, objects: usize) -> Option<Diagnostic> {
+pub(crate) fn install_file(file: &str, objects: usize) -> Option<Diagnostic> {
     (objects != 1).then(|| {
         Diagnostic::new(
             Code::OperatorNotAlone,
@@ -18,7 +18,7 @@ pub fn install_file(file: &str, objects: usize) -> Option<Diagnostic> {
 }
 
 /// Reports every IstioOperator whose file holds other objects.
-pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
+pub(crate) fn check(bundle: &Bundle<'_>, out: &mut Found) {
     let mut objects: HashMap<&str, usize> = HashMap::new();
     for document in bundle.documents.iter().filter(|d| !d.is_empty()) {
         *objects.entry(&document.file).or_default() += 1;

@@ -252,7 +252,7 @@ impl WorkloadIndex<'_> {
 }
 
 /// A mapping of strings (other values are skipped).
-pub fn string_map(node: &Node) -> BTreeMap<String, String> {
+pub(crate) fn string_map(node: &Node) -> BTreeMap<String, String> {
     node.entries()
         .iter()
         .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))

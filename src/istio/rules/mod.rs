@@ -8,13 +8,13 @@
 //! may define it. A finding about what the files do hold (two objects in conflict, a Gateway
 //! that does not accept a host) is an error in either.
 
-pub mod hosts;
-pub mod identity;
-pub mod install;
-pub mod inventory;
-pub mod policy;
-pub mod routing;
-pub mod telemetry;
+pub(crate) mod hosts;
+pub(crate) mod identity;
+pub(crate) mod install;
+pub(crate) mod inventory;
+pub(crate) mod policy;
+pub(crate) mod routing;
+pub(crate) mod telemetry;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
@@ -27,7 +27,11 @@ use crate::diagnostic::{Code, Diagnostic, Path, Severity};
 use crate::yaml::Node;
 
 /// Runs every cross-resource rule over `documents`, in `world`.
-pub fn check(documents: &[Document], inventory: &Inventory, world: World) -> Vec<Diagnostic> {
+pub(crate) fn check_bundle(
+    documents: &[Document],
+    inventory: &Inventory,
+    world: World,
+) -> Vec<Diagnostic> {
     let bundle = Bundle::new(documents);
     let mut out = Found {
         diagnostics: Vec::new(),
@@ -42,7 +46,7 @@ pub fn check(documents: &[Document], inventory: &Inventory, world: World) -> Vec
 }
 
 /// What the rules found, and the world they judge in.
-pub struct Found {
+pub(crate) struct Found {
     diagnostics: Vec<Diagnostic>,
     /// Whether the files are the whole configuration.
     pub world: World,
@@ -50,14 +54,14 @@ pub struct Found {
 
 impl Found {
     /// A diagnostic of `code`, with the code's severity, about `document` at `path`.
-    pub fn add(&mut self, document: &Document, code: Code, path: Path, message: String) {
+    pub(crate) fn add(&mut self, document: &Document, code: Code, path: Path, message: String) {
         self.diagnostics
             .push(document.diagnostic(code, Some(path), message));
     }
 
     /// A reference to something the files do not hold: an error of `code` in a closed world;
     /// in an open one a note, since a file not given may define it.
-    pub fn missing(&mut self, document: &Document, code: Code, path: Path, message: String) {
+    pub(crate) fn missing(&mut self, document: &Document, code: Code, path: Path, message: String) {
         let diagnostic = document.diagnostic(code, Some(path), message);
         self.diagnostics.push(match self.world {
             World::Closed => diagnostic,
@@ -70,7 +74,7 @@ impl Found {
 }
 
 /// The objects of a bundle that rules look at, by kind.
-pub struct Bundle<'a> {
+pub(crate) struct Bundle<'a> {
     /// Every document.
     pub documents: &'a [Document],
     /// VirtualServices, read once.
@@ -128,7 +132,7 @@ impl<'a> Bundle<'a> {
 }
 
 /// A VirtualService, read once: hosts resolved, bindings resolved, destinations collected.
-pub struct VirtualService<'a> {
+pub(crate) struct VirtualService<'a> {
     /// The document.
     pub document: &'a Document,
     /// Its namespace.
@@ -145,10 +149,10 @@ pub struct VirtualService<'a> {
 }
 
 /// A Gateway by namespace and name.
-pub type GatewayRef = (String, String);
+pub(crate) type GatewayRef = (String, String);
 
 /// A route destination.
-pub struct Destination<'a> {
+pub(crate) struct Destination<'a> {
     /// Host, resolved.
     pub host: Cow<'a, str>,
     /// Subset, if any.
@@ -160,7 +164,7 @@ pub struct Destination<'a> {
 /// Where a destination is in its VirtualService, kept as indices so that collecting
 /// destinations allocates no path.
 #[derive(Debug, Clone, Copy)]
-pub struct DestinationAt {
+pub(crate) struct DestinationAt {
     /// `http`, `tcp` or `tls`.
     protocol: &'static str,
     /// Index of the rule.
@@ -178,7 +182,7 @@ enum Slot {
 
 impl DestinationAt {
     /// The path of the `destination` object.
-    pub fn path(self) -> Path {
+    pub(crate) fn path(self) -> Path {
         let rule = Path::of(&["spec", self.protocol]).index(self.rule);
         match self.slot {
             Slot::Route(j) => rule.key("route").index(j).key("destination"),
@@ -252,7 +256,7 @@ impl<'a> VirtualService<'a> {
     }
 
     /// Whether the mesh (sidecars) uses this VirtualService.
-    pub fn binds_mesh(&self) -> bool {
+    pub(crate) fn binds_mesh(&self) -> bool {
         self.bindings.iter().any(|(_, b)| b.is_none())
     }
 }

@@ -12,7 +12,7 @@ use crate::istio::document::Document;
 use crate::yaml::{Node, Value};
 
 /// Runs the policy rules.
-pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
+pub(crate) fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
     for document in &bundle.destination_rules {
         failover(document, out);
     }

@@ -12,7 +12,7 @@ use crate::istio::cel::parse_duration;
 use crate::yaml::Node;
 
 /// Runs the routing rules.
-pub fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
+pub(crate) fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found) {
     let subsets = destination_rules(bundle, out);
     destinations(bundle, inventory, &subsets, out);
     host_claims(bundle, out);

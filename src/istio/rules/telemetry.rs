@@ -41,7 +41,7 @@ const BUILT_IN: &[(&str, &str)] = &[
 ];
 
 /// Runs the telemetry rules.
-pub fn check(bundle: &Bundle<'_>, out: &mut Found) {
+pub(crate) fn check(bundle: &Bundle<'_>, out: &mut Found) {
     defaults(bundle, out);
     providers(bundle, out);
 }

@@ -30,7 +30,7 @@ const SOURCES: &[&str] = &[
 
 /// A kind's schema: of the object without `apiVersion`, `kind` and `metadata`.
 #[derive(Debug)]
-pub struct Kind {
+pub(crate) struct KindSchema {
     /// API group, such as `networking.istio.io`.
     pub group: String,
     /// Kind, such as `VirtualService`.
@@ -40,8 +40,8 @@ pub struct Kind {
 }
 
 /// Every built-in kind, by `(group, kind)`.
-pub fn kinds() -> &'static BTreeMap<(String, String), Kind> {
-    static KINDS: OnceLock<BTreeMap<(String, String), Kind>> = OnceLock::new();
+pub(crate) fn kinds() -> &'static BTreeMap<(String, String), KindSchema> {
+    static KINDS: OnceLock<BTreeMap<(String, String), KindSchema>> = OnceLock::new();
     KINDS.get_or_init(|| {
         SOURCES
             .iter()
@@ -56,7 +56,7 @@ pub fn kinds() -> &'static BTreeMap<(String, String), Kind> {
     })
 }
 
-fn load(root: &Node) -> Result<Kind, String> {
+fn load(root: &Node) -> Result<KindSchema, String> {
     let text = |key: &str| {
         root.get(key)
             .and_then(Node::as_str)
@@ -66,7 +66,7 @@ fn load(root: &Node) -> Result<Kind, String> {
     let mut properties = BTreeMap::new();
     let spec = root.get("spec").ok_or("`spec` is missing")?;
     properties.insert("spec".to_string(), parse(spec)?);
-    Ok(Kind {
+    Ok(KindSchema {
         group: text("group")?,
         kind: text("kind")?,
         schema: Schema {

@@ -2,7 +2,7 @@
 //! from a CRD's `openAPIV3Schema` or from meshc's own compact schemas ([`builtin`]), and the
 //! walk that validates a document against one ([`walk`]).
 
-pub mod builtin;
+pub(crate) mod builtin;
 pub(crate) mod walk;
 
 use std::collections::BTreeMap;
@@ -14,7 +14,7 @@ use crate::yaml::{Node, Value};
 
 /// A JSON type of the schema language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Type {
+pub(crate) enum Type {
     /// `object`.
     Object,
     /// `array`.
@@ -43,7 +43,7 @@ impl Type {
     }
 
     /// The name, with its article, for messages.
-    pub fn described(self) -> &'static str {
+    pub(crate) fn described(self) -> &'static str {
         match self {
             Type::Object => "an object",
             Type::Array => "an array",
@@ -55,7 +55,7 @@ impl Type {
     }
 
     /// Whether `value` has this type.
-    pub fn admits(self, value: &Value) -> bool {
+    pub(crate) fn admits(self, value: &Value) -> bool {
         matches!(
             (self, value),
             (Type::Object, Value::Map(_))
@@ -70,7 +70,7 @@ impl Type {
 
 /// What a mapping admits beyond its `properties`.
 #[derive(Debug, Clone, Default)]
-pub enum Additional {
+pub(crate) enum Additional {
     /// Nothing (unknown fields are errors, unless the node preserves them).
     #[default]
     Closed,
@@ -82,7 +82,7 @@ pub enum Additional {
 
 /// An `x-kubernetes-validations` rule.
 #[derive(Debug, Clone)]
-pub struct Rule {
+pub(crate) struct Rule {
     /// The CEL text.
     pub text: String,
     /// The compiled rule, or why meshc cannot evaluate it.
@@ -97,7 +97,7 @@ pub struct Rule {
 
 impl Rule {
     /// A rule of meshc's own schemas.
-    pub fn new(text: &str, message: &str) -> Self {
+    pub(crate) fn new(text: &str, message: &str) -> Self {
         Self {
             text: text.to_string(),
             program: cel::compile(text),
@@ -111,7 +111,7 @@ impl Rule {
 /// A structural schema node: one field per keyword, so its flags are keywords, not a state.
 #[allow(clippy::struct_excessive_bools)]
 #[derive(Debug, Clone, Default)]
-pub struct Schema {
+pub(crate) struct Schema {
     /// `type`.
     pub kind: Option<Type>,
     /// `properties` (`None`: the keyword is absent).
@@ -168,7 +168,7 @@ pub struct Schema {
 
 impl Schema {
     /// Reads an OpenAPI v3 schema as a CRD holds it.
-    pub fn from_openapi(node: &Node) -> Result<Self, String> {
+    pub(crate) fn from_openapi(node: &Node) -> Result<Self, String> {
         let mut schema = Schema::default();
         for (key, value) in node.entries() {
             let at = |e: String| format!("{key}: {e}");

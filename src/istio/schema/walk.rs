@@ -20,7 +20,7 @@ pub(crate) struct Issue {
     /// Error (the object is refused) or warning.
     pub(crate) error: bool,
     /// What kind of check found it.
-    pub(crate) source: Source,
+    pub(crate) source: IssueSource,
     /// What is wrong.
     pub(crate) message: String,
     /// A type or enum mismatch: Istio's protobuf decoder refuses the value.
@@ -29,7 +29,7 @@ pub(crate) struct Issue {
 
 /// The check behind an issue.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Source {
+pub(crate) enum IssueSource {
     /// The structural schema.
     Schema,
     /// A CEL rule is false or fails.
@@ -83,10 +83,10 @@ struct Walk {
 
 impl Walk {
     fn error(&mut self, path: &Trail<'_>, message: String) {
-        self.push(path, true, Source::Schema, message);
+        self.push(path, true, IssueSource::Schema, message);
     }
 
-    fn push(&mut self, path: &Trail<'_>, error: bool, source: Source, message: String) {
+    fn push(&mut self, path: &Trail<'_>, error: bool, source: IssueSource, message: String) {
         self.issues.push(Issue {
             path: path.path(),
             error,
@@ -116,7 +116,7 @@ impl Walk {
                 self.push(
                     path,
                     false,
-                    Source::Schema,
+                    IssueSource::Schema,
                     "null for a non-nullable field; the API server drops it".to_string(),
                 );
             }
@@ -142,7 +142,7 @@ impl Walk {
                     self.push(
                         path,
                         false,
-                        Source::Schema,
+                        IssueSource::Schema,
                         format!("integer written as a float ({f:?})"),
                     );
                 }
@@ -463,7 +463,7 @@ impl Walk {
                     self.push(
                         &at,
                         true,
-                        Source::Unsupported,
+                        IssueSource::Unsupported,
                         format!("cannot evaluate rule {}: {why}", quoted(&rule.text)),
                     );
                     continue;
@@ -482,14 +482,14 @@ impl Walk {
                         Value::Map(_) | Value::Seq(_) => String::new(),
                         ref scalar => format!(" (value {})", short(scalar)),
                     };
-                    self.push(&at, true, Source::Rule, format!("{message}{shown}"));
+                    self.push(&at, true, IssueSource::Rule, format!("{message}{shown}"));
                 }
                 Outcome::Error(error) => {
                     let message = rule.message.as_deref().unwrap_or("failed rule");
                     self.push(
                         &at,
                         true,
-                        Source::Rule,
+                        IssueSource::Rule,
                         format!(
                             "{message}: rule evaluation error: {error} [rule: {}]",
                             rule.text
@@ -500,7 +500,7 @@ impl Walk {
                     self.push(
                         &at,
                         true,
-                        Source::Unsupported,
+                        IssueSource::Unsupported,
                         format!("cannot evaluate rule {}: {why}", quoted(&rule.text)),
                     );
                 }

@@ -3,7 +3,7 @@
 
 /// Why Go's `time.ParseDuration` refuses a text; each caller words it for its readers.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum GoDurationError {
+pub(crate) enum GoDurationError {
     /// Nothing, or a sign alone.
     Empty,
     /// A unit or a dot where a number belongs.
@@ -18,7 +18,7 @@ pub enum GoDurationError {
 
 impl GoDurationError {
     /// Why `text` is refused, in one sentence that names it.
-    pub fn explain(&self, text: &str) -> String {
+    pub(crate) fn explain(&self, text: &str) -> String {
         let why = match self {
             Self::Empty => "it is empty; write a number and a unit, such as `30s`".to_string(),
             Self::NoNumber => "expected a number".to_string(),
@@ -32,7 +32,7 @@ impl GoDurationError {
 
 /// Go's `time.ParseDuration`, sign included: the nanoseconds, with Go's range (an `i64`) and
 /// Go's rounding of fractions, so that what Istio reads back is exactly what this returns.
-pub fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
+pub(crate) fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
     const LIMIT: u64 = 1 << 63;
     let too_long = || GoDurationError::TooLong;
     let (negative, mut rest) = match text.as_bytes().first() {

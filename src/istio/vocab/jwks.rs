@@ -8,7 +8,7 @@ use super::url::{self, Url, UrlError, quote};
 
 /// A JWKS URI istiod accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JwksUri {
+pub(crate) struct JwksUri {
     /// The URL as Go parsed it.
     pub url: Url,
     /// The port istiod fetches from: the URL's, or 80 for `http` and 443 for `https`.
@@ -17,7 +17,7 @@ pub struct JwksUri {
 
 /// Why istiod refuses a JWKS URI.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum JwksUriError {
+pub(crate) enum JwksUriError {
     /// Go's `url.Parse` refuses it.
     Parse(UrlError),
     /// The scheme is not `http` or `https`.
@@ -49,7 +49,7 @@ impl fmt::Display for JwksUriError {
 impl std::error::Error for JwksUriError {}
 
 /// `security.ParseJwksURI`.
-pub fn parse_jwks_uri(raw: &str) -> Result<JwksUri, JwksUriError> {
+pub(crate) fn parse_jwks_uri(raw: &str) -> Result<JwksUri, JwksUriError> {
     let url = url::parse(raw).map_err(JwksUriError::Parse)?;
     let default_port = match url.scheme.as_str() {
         "http" => 80,

@@ -4,12 +4,12 @@
 
 mod duration;
 mod jwks;
-pub mod re2;
+pub(crate) mod re2;
 mod release;
 mod retry;
-pub mod url;
+pub(crate) mod url;
 
-pub use duration::{GoDurationError, parse_go_nanos};
-pub use jwks::{JwksUri, JwksUriError, parse_jwks_uri};
-pub use release::{IstioVersion, VersionSyntax, served};
-pub use retry::RETRY_ON;
+pub(crate) use duration::{GoDurationError, parse_go_nanos};
+pub(crate) use jwks::{JwksUriError, parse_jwks_uri};
+pub(crate) use release::{IstioVersion, VersionSyntax, served};
+pub(crate) use retry::RETRY_ON;

@@ -62,7 +62,7 @@ const fn release(minor: u32) -> IstioVersion {
 }
 
 /// The apiVersions of `group`/`kind` that `target` serves, newest first (empty: unknown kind).
-pub fn served(group: &str, kind: &str, target: IstioVersion) -> &'static [&'static str] {
+pub(crate) fn served(group: &str, kind: &str, target: IstioVersion) -> &'static [&'static str] {
     let from = |minor| target >= release(minor);
     match (group, kind) {
         (

@@ -1,7 +1,7 @@
 //! Retry conditions: what Envoy and Istio accept in a route's `retries.retryOn`.
 
 /// The retry conditions Envoy and Istio accept besides HTTP status codes.
-pub const RETRY_ON: &[&str] = &[
+pub(crate) const RETRY_ON: &[&str] = &[
     "5xx",
     "gateway-error",
     "reset",

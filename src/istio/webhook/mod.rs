@@ -352,7 +352,7 @@ fn metadata_accepts(r: Report<'_>, kind: Kind, meta: &Meta<'_>, spec: &Msg<'_>) 
 
 /// Whether the rules cover objects of this `apiVersion` and `kind` (one of the nine kinds, at
 /// a served API version), so that a caller can skip converting other objects.
-pub fn covers(api_version: &str, kind: &str) -> bool {
+pub(crate) fn covers(api_version: &str, kind: &str) -> bool {
     Kind::named(api_version, kind).is_some()
 }
 

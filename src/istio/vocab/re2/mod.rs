@@ -48,40 +48,40 @@ mod tokens;
 
 use std::fmt;
 
-pub use program::MAX_PROGRAM_SIZE;
+pub(crate) use program::MAX_PROGRAM_SIZE;
 
 /// The longest regex Istio compiles: `validateStringRegexp` refuses longer string matches and
 /// `validateEnvoyFilter` ignores longer `proxyVersion` patterns (`maxProxyVersionLen`), in
 /// bytes.
-pub const MAX_LENGTH: usize = 1024;
+pub(crate) const MAX_LENGTH: usize = 1024;
 
 /// A pattern Go's `regexp.Compile` accepts, with what RE2 (C++) and readers make of it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Regex {
+pub(crate) struct Regex {
     surprise: Option<Surprise>,
     envoy: Option<EnvoyRefusal>,
 }
 
 impl Regex {
     /// The first construct RE2 reads otherwise than other engines, if any.
-    pub fn surprise(&self) -> Option<&Surprise> {
+    pub(crate) fn surprise(&self) -> Option<&Surprise> {
         self.surprise.as_ref()
     }
 
     /// Why Envoy would not load the pattern, if it would not (or might not).
-    pub fn envoy_refusal(&self) -> Option<&EnvoyRefusal> {
+    pub(crate) fn envoy_refusal(&self) -> Option<&EnvoyRefusal> {
         self.envoy.as_ref()
     }
 }
 
 /// Parses `pattern` as Go's `regexp.Compile` does: the pattern, or Go's error.
-pub fn parse(pattern: &str) -> Result<Regex, SyntaxError> {
+pub(crate) fn parse(pattern: &str) -> Result<Regex, SyntaxError> {
     parse::Parser::parse(pattern)
 }
 
 /// Go's `*syntax.Error`: what is wrong, and the part of the pattern it is about.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SyntaxError {
+pub(crate) struct SyntaxError {
     /// What is wrong.
     pub code: ErrorCode,
     /// The part of the pattern (Go's `Expr`).
@@ -99,7 +99,7 @@ impl std::error::Error for SyntaxError {}
 
 /// Go's `syntax.ErrorCode`s that `Parse` can return for a UTF-8 pattern.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
+pub(crate) enum ErrorCode {
     /// `ErrInvalidCharRange`: a range out of order, or an unknown class name.
     InvalidCharRange,
     /// `ErrInvalidEscape`: an escape Go does not know (`\8`, `\C`, `\<`).
@@ -150,7 +150,7 @@ impl fmt::Display for ErrorCode {
 
 /// Why Envoy's RE2 would not load a pattern Go accepts.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum EnvoyRefusal {
+pub(crate) enum EnvoyRefusal {
     /// A `\p{...}` name RE2 does not know as written.
     UnicodeName {
         /// The class as written.
@@ -202,7 +202,7 @@ impl fmt::Display for EnvoyRefusal {
 
 /// A construct RE2 reads otherwise than other engines (and the `regex` crate) do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Surprise {
+pub(crate) enum Surprise {
     /// `[[a-z]]`: a `[` in a class.
     NestedClass,
     /// `[a&&b]`.

@@ -24,7 +24,7 @@
 use super::class::{MAX_RUNE, Set};
 
 /// The program size above which Envoy refuses a regex under Istio.
-pub const MAX_PROGRAM_SIZE: u64 = 32_768;
+pub(crate) const MAX_PROGRAM_SIZE: u64 = 32_768;
 
 /// Counts of instructions in a fragment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]

@@ -23,13 +23,13 @@ mod tests;
 
 use std::fmt;
 
-pub use netip::AddrError;
+pub(crate) use netip::AddrError;
 pub(crate) use quote::quote;
 
 /// A URL as Go's `url.URL` holds it: `scheme:opaque` or `scheme://userinfo@host/path`, with a
 /// query and a fragment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Url {
+pub(crate) struct Url {
     /// The scheme, lower-cased.
     pub scheme: String,
     /// What follows `scheme:` when it does not start with `/`, as written.
@@ -52,7 +52,7 @@ pub struct Url {
 
 /// `url.Userinfo`: a user name and, after `:`, a password.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Userinfo {
+pub(crate) struct Userinfo {
     /// The user name.
     pub username: String,
     /// The password, when there is a `:`.
@@ -61,12 +61,12 @@ pub struct Userinfo {
 
 impl Url {
     /// `URL.Hostname`: the host without its port and brackets.
-    pub fn hostname(&self) -> &str {
+    pub(crate) fn hostname(&self) -> &str {
         split_host_port(&self.host).0
     }
 
     /// `URL.Port`: the digits after the host's last `:`, or empty.
-    pub fn port(&self) -> &str {
+    pub(crate) fn port(&self) -> &str {
         split_host_port(&self.host).1
     }
 }
@@ -87,7 +87,7 @@ fn split_host_port(host_port: &str) -> (&str, &str) {
 }
 
 /// `Parse`: a URL, absolute or relative, with an optional `#fragment`.
-pub fn parse(raw: &str) -> Result<Url, UrlError> {
+pub(crate) fn parse(raw: &str) -> Result<Url, UrlError> {
     let (without_fragment, fragment) = raw.split_once('#').unwrap_or((raw, ""));
     let mut url = parse_bytes(without_fragment.as_bytes(), false).map_err(|kind| UrlError {
         url: without_fragment.to_string(),
@@ -104,7 +104,7 @@ pub fn parse(raw: &str) -> Result<Url, UrlError> {
 }
 
 /// `ParseRequestURI`: an absolute URL or an absolute path, as an HTTP request carries it.
-pub fn parse_request_uri(raw: &str) -> Result<Url, UrlError> {
+pub(crate) fn parse_request_uri(raw: &str) -> Result<Url, UrlError> {
     parse_bytes(raw.as_bytes(), true).map_err(|kind| UrlError {
         url: raw.to_string(),
         kind,
@@ -113,7 +113,7 @@ pub fn parse_request_uri(raw: &str) -> Result<Url, UrlError> {
 
 /// Go's `*url.Error` from a parse: the URL and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct UrlError {
+pub(crate) struct UrlError {
     /// The URL given (without its fragment when the rest is what failed).
     pub url: String,
     /// What is wrong.
@@ -131,7 +131,7 @@ impl std::error::Error for UrlError {}
 
 /// What Go's URL parser can find wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ParseError {
+pub(crate) enum ParseError {
     /// A byte below 0x20, or 0x7F.
     ControlCharacter,
     /// An empty request URI.

@@ -16,7 +16,7 @@ pub(super) enum Addr {
 
 /// `parseAddrError`: the input, what is wrong, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AddrError {
+pub(crate) struct AddrError {
     input: Vec<u8>,
     message: &'static str,
     at: Vec<u8>,
