@@ -1,7 +1,7 @@
 //! Hard limits that keep a hostile profile from using unbounded memory or time.
 //!
 //! Each is far above what a real mesh needs and far below what would hurt: the largest profile
-//! these limits admit renders in seconds (README, "Robustness"). Going over any of them is a
+//! these limits admit renders in seconds (docs/robustness.md). Going over any of them is a
 //! `too-large` error at the value that goes over.
 
 /// Largest profile meshc reads. Ten thousand services with subsets, a canary, callers and a
@@ -74,7 +74,7 @@ pub(crate) const MAX_CEL_COST_PER_RULE: usize = 1_000_000;
 /// `celconfig.RuntimeCELCostBudget`).
 pub(crate) const MAX_CEL_COST_PER_OBJECT: usize = 10_000_000;
 
-/// Every limit, for the README's table and the tests: name, value, what it bounds.
+/// Every limit, for the limits table in docs/robustness.md and the tests: name, value, what it bounds.
 pub const ALL: &[(&str, usize, &str)] = &[
     (
         "profile size",

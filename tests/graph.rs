@@ -249,11 +249,11 @@ fn the_readme_s_drawings_are_fresh() {
         std::fs::read_to_string(&committed).unwrap() == svg,
         "out/prod.svg is stale: run MESHC_BLESS=1 cargo test --test integration graph::"
     );
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = crate::support::documentation();
     let chart = graph("profiles/minimal.toml", "mermaid");
     assert!(
         readme.contains(&format!("```mermaid\n{chart}```\n")),
-        "the README's chart of profiles/minimal.toml is stale:\n{chart}"
+        "the documentation's chart of profiles/minimal.toml is stale:\n{chart}"
     );
 }
 
@@ -308,10 +308,10 @@ fn a_markdown_diff_draws_the_edges_that_change() {
     ]);
     assert!(!text(&folders.stdout).contains("```mermaid"));
     // The README shows the canary's chart as meshc draws it.
-    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let readme = crate::support::documentation();
     let shown = chart.split_once("```\n").map_or(chart, |(c, _)| c);
     assert!(
         readme.contains(&format!("```mermaid\n{shown}```\n")),
-        "the README's chart of the canary diff is stale:\n{shown}"
+        "the documentation's chart of the canary diff is stale:\n{shown}"
     );
 }

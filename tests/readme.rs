@@ -1,14 +1,14 @@
-//! The README stays true: its profile reference names every key of the format, and its limits
-//! table every limit (the code table is docs/codes/README.md, checked in `codes.rs`).
+//! The documentation stays true: the README's first profile works as written, the profile
+//! reference (docs/profile.md) names every key of the format, and the limits table
+//! (docs/robustness.md) every limit (the code table is docs/codes/README.md, checked in
+//! `codes.rs`).
 
 use std::collections::BTreeSet;
 
 use serde_json::Value;
 
-use crate::support::root;
-
 fn readme() -> String {
-    std::fs::read_to_string(root().join("README.md")).unwrap()
+    crate::support::documentation()
 }
 
 /// Every property name anywhere in the schema.
@@ -109,4 +109,79 @@ fn the_query_example_is_what_meshc_prints() {
     let actual: Vec<&str> = printed.lines().collect();
     assert_eq!(&actual[..shown.len()], &shown[..]);
     assert_eq!(actual.last(), rest.last());
+}
+
+/// The README's first profile, as a new user follows it: saved as `shop.toml` in an empty
+/// folder, it validates and renders, its two queries get the outcomes the README says, and the
+/// misspelling it shows is refused with exactly the diagnostic printed there.
+#[test]
+fn the_first_profile_works_as_written() {
+    let readme = std::fs::read_to_string(crate::support::root().join("README.md")).unwrap();
+    let section = &readme[readme
+        .find("## Your first profile")
+        .expect("a first profile")..];
+    let block = |fence: &str| {
+        let start = section.find(fence).unwrap() + fence.len();
+        section[start..start + section[start..].find("```").unwrap()].to_string()
+    };
+    let profile = block("```toml\n");
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_meshc"))
+            .args(args)
+            .current_dir(dir.path())
+            .env("NO_COLOR", "1")
+            .output()
+            .unwrap()
+    };
+    std::fs::write(dir.path().join("shop.toml"), &profile).unwrap();
+    for args in [
+        &["validate", "shop.toml"][..],
+        &["render", "shop.toml", "--out", "out/shop"],
+    ] {
+        let output = run(args);
+        assert!(output.status.success(), "meshc {args:?}: {output:?}");
+    }
+    assert!(dir.path().join("out/shop/kustomization.yaml").is_file());
+    let commands = block("```sh\nmeshc validate shop.toml");
+    let mut queries = 0;
+    for (line, outcome) in commands.lines().filter_map(|l| {
+        let (command, comment) = l.split_once('#')?;
+        let outcome = if comment.contains("denied") {
+            "outcome: denied"
+        } else if comment.contains("allowed") {
+            "outcome: allowed"
+        } else {
+            return None;
+        };
+        Some((command.trim().to_string(), outcome))
+    }) {
+        let args: Vec<&str> = line.split_whitespace().skip(1).collect();
+        let output = run(&args);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains(outcome), "`{line}` prints\n{stdout}");
+        queries += 1;
+    }
+    assert_eq!(
+        queries, 2,
+        "the README shows one allowed and one denied query"
+    );
+    let mistake = block("```text\n$ meshc validate shop.toml\n");
+    let misspelt = mistake
+        .lines()
+        .find_map(|l| l.split_once(" | ").map(|(_, source)| source.to_string()))
+        .unwrap();
+    let (key, _) = misspelt.split_once(" = ").unwrap();
+    let fixed = profile
+        .lines()
+        .find(|l| l.starts_with(&format!("{key} = ")) && l.len() == misspelt.len() + 1)
+        .unwrap();
+    std::fs::write(
+        dir.path().join("shop.toml"),
+        profile.replacen(fixed, &misspelt, 1),
+    )
+    .unwrap();
+    let output = run(&["validate", "shop.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), mistake);
 }

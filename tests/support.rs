@@ -35,6 +35,23 @@ pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The user documentation as one text: the README (the front page) and every reference
+/// document in `docs/` (the code documents excepted), in name order.
+pub(crate) fn documentation() -> String {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(root().join("docs"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "md"))
+        .collect();
+    names.sort();
+    let mut text = std::fs::read_to_string(root().join("README.md")).unwrap();
+    for name in names {
+        text.push('\n');
+        text.push_str(&std::fs::read_to_string(name).unwrap());
+    }
+    text
+}
+
 /// A profile read from disk as the command line reads it, named by its path relative to
 /// `base` so that snapshots do not depend on where the repository is checked out. `Err` holds
 /// the diagnostic of a profile that is not UTF-8.

@@ -102,7 +102,7 @@ enum Command {
     Synth(synth::SynthArgs),
 }
 
-/// meshc's exit codes (documented in the README).
+/// meshc's exit codes (documented in docs/diagnostics.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
     /// Success; warnings allowed.

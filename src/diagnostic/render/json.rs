@@ -1,5 +1,5 @@
 //! Diagnostics as JSON, one object per line, the same shape for every command (documented in
-//! the README's Diagnostics section). Every key is always present; a field that does not apply
+//! docs/diagnostics.md). Every key is always present; a field that does not apply
 //! to a location is `null`.
 
 use serde::Serialize;
