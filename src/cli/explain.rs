@@ -4,10 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Output, load, write_stdout};
+use super::{Exit, Output, load_compiled, write_stdout};
 use crate::diagnostic::suggest;
 use crate::explain::explain;
-use crate::pipeline::{Failure, compile};
 
 /// Arguments of `meshc explain`.
 #[derive(Debug, Args)]
@@ -21,18 +20,10 @@ pub(super) struct ExplainArgs {
 
 impl ExplainArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let source = match load(&self.profile, output) {
-            Ok(source) => source,
+        let (_, compiled) = match load_compiled(&self.profile, output) {
+            Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        let mut compiled = match compile(&source) {
-            Ok(compiled) => compiled,
-            Err(Failure::Invalid(diagnostics)) => {
-                return output.profile_diagnostics(&source, diagnostics);
-            }
-            Err(Failure::Internal(error)) => return output.internal(&source, &error),
-        };
-        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         let text = match explain(&compiled.plan, self.service.as_deref()) {
             Ok(text) => text,
             Err(unknown) => {

@@ -5,9 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Output, load, write_stdout};
+use super::{Exit, Output, load_compiled, write_stdout};
 use crate::graph::{self, Format, Graph};
-use crate::pipeline::{Compiled, Failure, InternalError, check, compile};
+use crate::pipeline::{Compiled, InternalError, check};
 use crate::prove;
 use crate::source::Source;
 
@@ -38,18 +38,10 @@ enum FormatArg {
 
 impl GraphArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let source = match load(&self.profile, output) {
-            Ok(source) => source,
+        let (source, compiled) = match load_compiled(&self.profile, output) {
+            Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        let mut compiled = match compile(&source) {
-            Ok(compiled) => compiled,
-            Err(Failure::Invalid(diagnostics)) => {
-                return output.profile_diagnostics(&source, diagnostics);
-            }
-            Err(Failure::Internal(error)) => return output.internal(&source, &error),
-        };
-        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         let mut drawn = match draw(&source, &compiled, output) {
             Ok(drawn) => drawn,
             Err(exit) => return exit,

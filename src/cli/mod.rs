@@ -31,7 +31,7 @@ use crate::diagnostic::render::{Checked, Files, Style, Summary};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
-use crate::pipeline::InternalError;
+use crate::pipeline::{Compiled, Failure, InternalError, compile};
 use crate::profile;
 use crate::source::Source;
 
@@ -429,6 +429,20 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, Ca
 }
 
 /// Reads and reports; `Err` holds the exit code when the profile could not be read.
+/// A profile loaded and compiled, its warnings printed; `Err` holds the exit code of a failure,
+/// reported already.
+fn load_compiled(path: &Path, output: &Output) -> Result<(Source, Compiled), Exit> {
+    let source = load(path, output)?;
+    match compile(&source) {
+        Ok(mut compiled) => {
+            output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
+            Ok((source, compiled))
+        }
+        Err(Failure::Invalid(diagnostics)) => Err(output.profile_diagnostics(&source, diagnostics)),
+        Err(Failure::Internal(error)) => Err(output.internal(&source, &error)),
+    }
+}
+
 fn load(path: &Path, output: &Output) -> Result<Source, Exit> {
     match read_profile(path) {
         Ok(Ok(source)) => {

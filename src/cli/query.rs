@@ -7,9 +7,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Output, load};
+use super::{Exit, Output, load_compiled};
 use crate::diagnostic::render::Style;
-use crate::pipeline::{Failure, InternalError, check, compile};
+use crate::pipeline::{InternalError, check};
 use crate::simulate::{Jwt, Origin, Request, Scheme, Token};
 use crate::{prove, topology};
 
@@ -87,22 +87,14 @@ fn pair(text: &str, what: &str) -> Result<(String, String), String> {
 
 impl QueryArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let source = match load(&self.profile, output) {
-            Ok(source) => source,
+        let (source, compiled) = match load_compiled(&self.profile, output) {
+            Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
         let checked = match check(&source) {
             Ok(checked) => checked,
             Err(diagnostics) => return output.profile_diagnostics(&source, diagnostics),
         };
-        let mut compiled = match compile(&source) {
-            Ok(compiled) => compiled,
-            Err(Failure::Invalid(diagnostics)) => {
-                return output.profile_diagnostics(&source, diagnostics);
-            }
-            Err(Failure::Internal(error)) => return output.internal(&source, &error),
-        };
-        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         let profile = &checked.profile;
         let mesh = match prove::simulate(&compiled.files, profile) {
             Ok(mesh) => mesh,

@@ -4,8 +4,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{CannotRead, Exit, Output, load, write_stdout};
-use crate::pipeline::{Failure, compile};
+use super::{CannotRead, Exit, Output, load_compiled, write_stdout};
 use crate::render::{File, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
@@ -48,18 +47,10 @@ impl Part {
 
 impl RenderArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let source = match load(&self.profile, output) {
-            Ok(source) => source,
+        let (_, mut compiled) = match load_compiled(&self.profile, output) {
+            Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        let mut compiled = match compile(&source) {
-            Ok(compiled) => compiled,
-            Err(Failure::Invalid(diagnostics)) => {
-                return output.profile_diagnostics(&source, diagnostics);
-            }
-            Err(Failure::Internal(error)) => return output.internal(&source, &error),
-        };
-        output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
         if let Some(part) = self.only {
             compiled.files.retain(|file| part.holds(file));
         }
