@@ -137,6 +137,18 @@ fn verify(bencher: Bencher, services: usize) {
         .bench(|| selfcheck::verify(black_box(input.files()), &input.checked.profile).is_ok());
 }
 
+/// The proofs: the rendered files read back into the simulator, the built-in guarantees'
+/// requests (every tenant path through the gateway, every declared caller) and the profile's
+/// `[[expect]]`s sent through it.
+#[divan::bench(args = SIZES, max_time = MAX_SECONDS)]
+fn prove(bencher: Bencher, services: usize) {
+    let input = fixture(services);
+    bencher
+        .counter(BytesCount::new(input.output_bytes()))
+        .counter(ItemsCount::new(services))
+        .bench(|| meshc::prove::check(black_box(input.files()), &input.checked.profile).is_ok());
+}
+
 /// The folder written, synced and swapped in, as `render --out` does it (replacing the previous
 /// iteration's folder).
 #[divan::bench(args = SIZES, max_time = MAX_SECONDS)]

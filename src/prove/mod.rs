@@ -50,9 +50,22 @@ pub(crate) fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailur
 pub(crate) fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refused> {
     // meshc's own render names the namespace of every object; the default is never used.
     let namespace = document::DEFAULT_NAMESPACE.into();
-    let mut documents = Vec::new();
-    for file in files {
-        documents.extend(document::read(file.name, &file.content, &namespace).0);
-    }
+    let namespace = &namespace;
+    // Reading YAML is most of the proofs' cost on a large mesh: one file per thread, as the
+    // self-check reads them.
+    let documents: Vec<_> = std::thread::scope(|scope| {
+        let readers: Vec<_> = files
+            .iter()
+            .map(|file| scope.spawn(move || document::read(file.name, &file.content, namespace).0))
+            .collect();
+        readers
+            .into_iter()
+            .flat_map(|reader| {
+                reader
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            })
+            .collect()
+    });
     Mesh::from_documents(&documents, &topology::of(profile)).map_err(Refused)
 }

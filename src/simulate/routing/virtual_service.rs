@@ -13,6 +13,11 @@ use crate::simulate::topology::{Labels, selects};
 
 use super::host::fqdn;
 
+#[path = "route_index.rs"]
+mod index;
+
+use index::{RouteIndex, Slot};
+
 /// A header condition of a match entry.
 #[derive(Debug, Clone)]
 enum HeaderTest {
@@ -63,6 +68,8 @@ pub(crate) struct Compiled {
     pub destinations: Vec<Vec<String>>,
     /// Per `http` rule, its CORS origins and whether unmatched preflights go on.
     pub cors: Vec<Option<(Vec<Matcher>, bool)>>,
+    /// The match entries filed by path, so that a request tries only those that could match.
+    index: RouteIndex,
 }
 
 /// The request as route matching sees it.
@@ -196,6 +203,7 @@ impl Compiled {
             });
         }
         Ok(Self {
+            index: RouteIndex::new(&rules),
             spec,
             hosts,
             rules,
@@ -226,16 +234,24 @@ impl Compiled {
         if self.rules.is_empty() && self.spec.unmodelled.is_some() {
             return Err("the `tcp` or `tls` routes of a VirtualService");
         }
-        for (i, matches) in self.rules.iter().enumerate() {
-            if matches.is_empty() {
+        let path = crate::simulate::path::without_query(view.path);
+        self.first_of(self.index.candidates(path), view)
+    }
+
+    /// The first of `slots` (in rule and entry order) that takes the request.
+    fn first_of(
+        &self,
+        slots: impl IntoIterator<Item = Slot>,
+        view: &View<'_>,
+    ) -> Result<Option<(usize, Option<usize>)>, &'static str> {
+        for (i, j) in slots {
+            let Some(j) = j else {
                 return Ok(Some((i, None)));
-            }
-            for (j, m) in matches.iter().enumerate() {
-                match m.eval(view) {
-                    Tri::Yes => return Ok(Some((i, Some(j)))),
-                    Tri::Unknown(what) => return Err(what),
-                    Tri::No => {}
-                }
+            };
+            match self.rules[i][j].eval(view) {
+                Tri::Yes => return Ok(Some((i, Some(j)))),
+                Tri::Unknown(what) => return Err(what),
+                Tri::No => {}
             }
         }
         Ok(None)

@@ -49,7 +49,26 @@ impl Default for Req {
     }
 }
 
-fn first(vs: &Compiled, r: &Req) -> Result<Option<(usize, Option<usize>)>, &'static str> {
+type Chosen = Result<Option<(usize, Option<usize>)>, &'static str>;
+
+fn first(vs: &Compiled, r: &Req) -> Chosen {
+    with_view(r, |view| vs.first(view))
+}
+
+/// What trying every entry in order chooses: the answer the index must keep.
+fn linear(vs: &Compiled, r: &Req) -> Chosen {
+    let slots = vs.rules.iter().enumerate().flat_map(|(i, matches)| {
+        let entries: Vec<Option<usize>> = if matches.is_empty() {
+            vec![None]
+        } else {
+            (0..matches.len()).map(Some).collect()
+        };
+        entries.into_iter().map(move |j| (i, j))
+    });
+    with_view(r, |view| vs.first_of(slots, view))
+}
+
+fn with_view(r: &Req, then: impl FnOnce(&View<'_>) -> Chosen) -> Chosen {
     let pairs: Vec<(String, String)> = r
         .headers
         .iter()
@@ -68,7 +87,7 @@ fn first(vs: &Compiled, r: &Req) -> Result<Option<(usize, Option<usize>)>, &'sta
         labels: r.labels.as_ref(),
         namespace: r.namespace,
     };
-    vs.first(&view)
+    then(&view)
 }
 
 fn rule(vs: &Compiled, r: &Req) -> Option<usize> {
@@ -313,4 +332,80 @@ fn bad_regexes_and_tcp_routes() {
     assert!(first(&tcp, &Req::default()).is_err());
     let none = vs("  hosts: [a]\n");
     assert_eq!(first(&none, &Req::default()), Ok(None));
+}
+
+/// One generated `match` entry: a uri condition (or none), `ignoreUriCase`, and maybe a header,
+/// source labels or a gateway, as YAML.
+fn entry_yaml(uri: Option<(u8, &str)>, any_case: bool, extra: u8) -> String {
+    let mut fields = Vec::new();
+    if let Some((kind, value)) = uri {
+        let kind = ["exact", "prefix", "regex"][usize::from(kind % 3)];
+        let value = if kind == "regex" { ".*b.*" } else { value };
+        fields.push(format!("uri: {{{kind}: '{value}'}}"));
+    }
+    if any_case {
+        fields.push("ignoreUriCase: true".to_string());
+    }
+    match extra % 5 {
+        1 => fields.push("headers: {x: {exact: '1'}}".to_string()),
+        2 => fields.push("sourceLabels: {app: a}".to_string()),
+        3 => fields.push("gateways: [mesh]".to_string()),
+        4 => fields.push("method: {exact: POST}".to_string()),
+        _ => {}
+    }
+    format!("{{{}}}", fields.join(", "))
+}
+
+const PATHS: &[&str] = &[
+    "", "/", "/a", "/A", "/a/", "/a/b", "/ab", "/b", "/é", "/a?q=1",
+];
+
+proptest::proptest! {
+    /// The indexed lookup chooses what trying every entry in order chooses (Istio's first
+    /// match), for generated rule lists and requests.
+    #[test]
+    fn index_keeps_first_match(
+        rules in proptest::collection::vec(
+            proptest::collection::vec(
+                (proptest::option::of((0u8..3, 0..PATHS.len() - 1)), proptest::bool::ANY, 0u8..5),
+                0..4,
+            ),
+            1..10,
+        ),
+        requests in proptest::collection::vec(
+            (0..PATHS.len(), proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY),
+            1..8,
+        ),
+    ) {
+        let mut spec = "  hosts: [a]\n  http:\n".to_string();
+        for entries in &rules {
+            let matches: Vec<String> = entries
+                .iter()
+                .map(|(uri, any_case, extra)| {
+                    entry_yaml(uri.map(|(kind, at)| (kind, PATHS[at])), *any_case, *extra)
+                })
+                .collect();
+            if matches.is_empty() {
+                spec.push_str("  - ");
+            } else {
+                spec.push_str("  - match: [");
+                spec.push_str(&matches.join(", "));
+                spec.push_str("]\n    ");
+            }
+            spec.push_str("route: [{destination: {host: a}}]\n");
+        }
+        let v = vs(&spec);
+        for (at, header, labelled, post) in requests {
+            let mut labels = Labels::new();
+            labels.insert("app".to_string(), "a".to_string());
+            let r = Req {
+                path: PATHS[at],
+                method: if post { "POST" } else { "GET" },
+                headers: if header { vec![("x", "1")] } else { Vec::new() },
+                labels: labelled.then_some(labels),
+                ..Req::default()
+            };
+            proptest::prop_assert_eq!(first(&v, &r), linear(&v, &r), "{} {}", spec, r.path);
+        }
+    }
 }
