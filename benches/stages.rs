@@ -146,7 +146,9 @@ fn prove(bencher: Bencher, services: usize) {
     bencher
         .counter(BytesCount::new(input.output_bytes()))
         .counter(ItemsCount::new(services))
-        .bench(|| meshc::prove::check(black_box(input.files()), &input.checked.profile).is_ok());
+        .bench(|| {
+            meshc::testing::prove::check(black_box(input.files()), &input.checked.profile).is_ok()
+        });
 }
 
 /// The folder written, synced and swapped in, as `render --out` does it (replacing the previous

@@ -67,6 +67,11 @@ pub mod selfcheck {
     pub use crate::selfcheck::{SelfCheckFailed, verify};
 }
 
+/// The built-in proofs and expectations.
+pub mod prove {
+    pub use crate::prove::check;
+}
+
 /// Synthetic profiles of any size.
 pub mod synth {
     pub use crate::synth::{Shape, profile};

@@ -17,7 +17,7 @@ use crate::topology;
 
 /// Why the rendered files do not prove what the profile says.
 #[derive(Debug)]
-pub(crate) enum ProofFailure {
+pub enum ProofFailure {
     /// Expectations or guarantees that do not hold: the profile's to fix.
     Failed(Diagnostics),
     /// The simulator cannot read the rendered files: a bug in meshc.
@@ -26,7 +26,7 @@ pub(crate) enum ProofFailure {
 
 /// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
 /// expectations against its rendered files.
-pub(crate) fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
+pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
     let mesh = simulate(files, profile).map_err(ProofFailure::Unreadable)?;
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
