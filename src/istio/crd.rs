@@ -373,16 +373,7 @@ pub(super) fn schema_check(
         .any(|(_, issue)| issue.undecodable && issue.path.0.starts_with(&spec.0));
     let mut diagnostics: Vec<Diagnostic> = issues
         .into_iter()
-        .map(|(code, issue)| {
-            let severity = if issue.error {
-                Severity::Error
-            } else {
-                Severity::Warning
-            };
-            document
-                .diagnostic(code, Some(issue.path), issue.message)
-                .with_severity(severity)
-        })
+        .map(|(code, issue)| document.issue(code, issue))
         .collect();
     diagnostics.extend(status);
     SchemaCheck {

@@ -4,7 +4,8 @@
 
 use std::sync::Arc;
 
-use crate::diagnostic::{Code, Diagnostic, Path, YamlSpan};
+use super::schema::walk::Issue;
+use crate::diagnostic::{Code, Diagnostic, Path, Severity, YamlSpan};
 use crate::yaml;
 use crate::yaml::{Node, SyntaxError, Value};
 
@@ -198,5 +199,17 @@ impl Document {
             path,
         };
         Diagnostic::new(code, at, message)
+    }
+
+    /// The diagnostic of a schema, metadata or IstioOperator issue found in this document: an
+    /// error or a warning as the issue says, under `code`.
+    pub(crate) fn issue(&self, code: Code, issue: Issue) -> Diagnostic {
+        let severity = if issue.error {
+            Severity::Error
+        } else {
+            Severity::Warning
+        };
+        self.diagnostic(code, Some(issue.path), issue.message)
+            .with_severity(severity)
     }
 }

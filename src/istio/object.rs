@@ -134,16 +134,7 @@ fn istio_operator(document: &Document, schemas: Schemas<'_>) -> Vec<Diagnostic> 
         Schemas::Crds(_) | Schemas::Nothing => {
             metadata::check_install(document.root.get("metadata"))
                 .into_iter()
-                .map(|issue| {
-                    let severity = if issue.error {
-                        Severity::Error
-                    } else {
-                        Severity::Warning
-                    };
-                    document
-                        .diagnostic(Code::Metadata, Some(issue.path), issue.message)
-                        .with_severity(severity)
-                })
+                .map(|issue| document.issue(Code::Metadata, issue))
                 .collect()
         }
     };
