@@ -70,6 +70,27 @@ impl Checker {
         }
     }
 
+    /// A service's name, which is also the name of its Kubernetes Service: the API server wants
+    /// a DNS-1035 label there, a DNS-1123 label that starts with a letter.
+    pub(super) fn service_name(&mut self, value: &Sp<String>) -> Option<Name> {
+        let name = self.name(value)?;
+        if name.as_str().starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Some(name);
+        }
+        self.report(
+            Diagnostic::new(
+                Code::InvalidName,
+                value.span(),
+                format!(
+                    "`{name}` cannot name a Kubernetes Service, whose name must start with a letter (DNS-1035)"
+                ),
+            )
+            .label("starts with a digit")
+            .help(format!("start it with a letter, such as `svc-{name}`")),
+        );
+        None
+    }
+
     /// A host name.
     pub(super) fn host(&mut self, value: &Sp<String>) -> Option<Host> {
         self.parsed(value, Code::InvalidHost, Host::parse)

@@ -41,7 +41,7 @@ impl Checker {
         profile: &RawProfile,
         budgets: &Budgets,
     ) -> Option<Service> {
-        let service_name = self.name(name);
+        let service_name = self.service_name(name);
         let port = self.port(&raw.port);
         let target_port = match &raw.target_port {
             Some(target) => self.port(target),
