@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::decode::{Resources, decode};
 use super::mesh::Mesh;
 use super::request::{Jwt, Token};
 use super::topology::Topology;
@@ -13,6 +14,13 @@ pub(crate) fn mesh(yaml: &str, topology: &str) -> Mesh {
     assert!(error.is_none(), "{error:?}");
     let topology: Topology = toml::from_str(topology).expect("a topology");
     Mesh::from_documents(&documents, &topology).expect("a mesh")
+}
+
+/// The decoded resources of YAML documents; panics on any error.
+pub(crate) fn resources(yaml: &str) -> Resources {
+    let (documents, error) = read("test.yaml", yaml, &"default".into());
+    assert!(error.is_none(), "{error:?}");
+    decode(&documents).expect("resources the simulator reads")
 }
 
 /// A valid token of `issuer` for `audiences`, subject `alice`, with `claims` (a JSON object).

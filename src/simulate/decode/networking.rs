@@ -559,15 +559,8 @@ pub(super) fn rate_limit_filter(meta: &Meta, spec: &Node) -> Result<Option<()>, 
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Resources, decode};
     use super::*;
-    use crate::istio::document::read;
-
-    fn resources(text: &str) -> Resources {
-        let (documents, error) = read("t.yaml", text, &"default".into());
-        assert!(error.is_none());
-        decode(&documents).unwrap()
-    }
+    use crate::simulate::testing::resources;
 
     #[test]
     fn gateway_servers() {

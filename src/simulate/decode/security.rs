@@ -372,15 +372,10 @@ fn targeted(spec: &Node) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Resources, decode};
+    use super::super::decode;
     use super::*;
     use crate::istio::document::read;
-
-    fn resources(text: &str) -> Resources {
-        let (documents, error) = read("t.yaml", text, &"default".into());
-        assert!(error.is_none());
-        decode(&documents).unwrap()
-    }
+    use crate::simulate::testing::resources;
 
     #[test]
     fn an_authorization_policy_keeps_every_field() {
