@@ -53,7 +53,16 @@ fn hook_entry(id: &str) -> String {
 /// A repository like a user's: the shipped profiles and their committed renders.
 fn user_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for folder in ["profiles", "out/prod", "out/dev", "out/minimal"] {
+    let folders = [
+        "profiles",
+        "out/prod",
+        "out/dev",
+        "out/minimal",
+        "out/multicluster/east",
+        "out/multicluster/edge",
+        "out/multicluster/west",
+    ];
+    for folder in folders {
         std::fs::create_dir_all(dir.path().join(folder)).unwrap();
         for entry in std::fs::read_dir(root().join(folder)).unwrap() {
             let entry = entry.unwrap();

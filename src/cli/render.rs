@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 
 use super::{CannotRead, Exit, Output, load_compiled, write_stdout};
-use crate::render::{File, OPERATOR_FILE};
+use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
 /// Arguments of `meshc render`.
@@ -41,31 +41,41 @@ enum Part {
 
 impl Part {
     fn holds(self, file: &File) -> bool {
-        (file.name == OPERATOR_FILE) == (self == Part::Operator)
+        // A render with clusters names its files `<cluster>/<file>`.
+        let name = file.name.rsplit('/').next().unwrap_or_default();
+        (name == OPERATOR_FILE) == (self == Part::Operator)
     }
 }
 
 impl RenderArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let (_, mut compiled) = match load_compiled(&self.profile, output) {
+        let (_, compiled) = match load_compiled(&self.profile, output) {
             Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        if let Some(part) = self.only {
-            compiled.files.retain(|file| part.holds(file));
-        }
-        output.rendered(&compiled.files);
-        match &self.out {
-            Some(dir) if self.check => {
-                check_drift(dir, &self.profile, &compiled.into_folder(), output)
+        let Some(dir) = &self.out else {
+            let mut streamed = compiled.into_stream();
+            if let Some(part) = self.only {
+                streamed.retain(|file| part.holds(file));
             }
-            Some(dir) => match emit::write_dir(dir, &compiled.into_folder()) {
+            output.rendered(&streamed);
+            return write_stdout(&emit::stream(&streamed), output);
+        };
+        let folder = compiled.into_folder();
+        output.rendered(folder.iter().filter(|file| !is_kustomization(file)));
+        if self.check {
+            check_drift(dir, &self.profile, &folder, output)
+        } else {
+            match emit::write_dir(dir, &folder) {
                 Ok(()) => Exit::Success,
                 Err(error) => output.error(&error),
-            },
-            None => write_stdout(&emit::stream(&compiled.files), output),
+            }
         }
     }
+}
+
+fn is_kustomization(file: &File) -> bool {
+    file.name.rsplit('/').next() == Some(KUSTOMIZATION_FILE)
 }
 
 /// `--check`: the diff goes to stdout (it is the result), the verdict to stderr.
