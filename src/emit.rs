@@ -597,6 +597,38 @@ mod tests {
     }
 
     #[test]
+    fn cluster_folders_are_written_and_replaced_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let file = |name: &str| File {
+            name: name.to_string(),
+            content: format!("{HEADER_MARK} test\n"),
+        };
+        write_dir(
+            &out,
+            &[file("a/x.yaml"), file("a/y.yaml"), file("b/x.yaml")],
+        )
+        .unwrap();
+        assert!(out.join("a/y.yaml").is_file() && out.join("b/x.yaml").is_file());
+        // A cluster that left the profile leaves with the old folder.
+        write_dir(&out, &[file("a/x.yaml")]).unwrap();
+        assert!(out.join("a/x.yaml").is_file());
+        assert!(!out.join("a/y.yaml").exists() && !out.join("b").exists());
+        // A file of someone else's in a cluster folder, or an empty folder, is not meshc's.
+        std::fs::write(out.join("a/notes.md"), "mine").unwrap();
+        std::fs::create_dir(out.join("empty")).unwrap();
+        let error = write_dir(&out, &[file("a/x.yaml")]).unwrap_err();
+        assert!(
+            matches!(&error, EmitError::Foreign { files, .. } if files == &["a/notes.md", "empty"]),
+            "{error:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/notes.md")).unwrap(),
+            "mine"
+        );
+    }
+
+    #[test]
     fn this_process_runs() {
         assert!(running(i32::try_from(std::process::id()).unwrap_or(1)));
     }

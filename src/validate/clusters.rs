@@ -354,3 +354,138 @@ impl Checker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+    use crate::model::{Placement, Profile, Role};
+    use crate::source::Source;
+
+    const SERVICE: &str =
+        "[services.a]\nport = 8080\n[[services.a.callers]]\nnamespaces = [\"x\"]\n";
+
+    fn checked(clusters: &str) -> Result<Profile, Vec<(Code, String)>> {
+        let source = Source::new("p.toml", format!("{clusters}\n{SERVICE}"));
+        crate::pipeline::check(&source)
+            .map(|checked| checked.profile)
+            .map_err(|found| {
+                found
+                    .iter()
+                    .map(|d| {
+                        let at = d.profile_span().unwrap_or_default();
+                        (d.code, source.text()[at].to_string())
+                    })
+                    .collect()
+            })
+    }
+
+    fn refused(clusters: &str) -> Vec<(Code, String)> {
+        checked(clusters).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn a_region_may_belong_to_several_clusters() {
+        let profile = checked(
+            "[regions.r]\nweight = 100\n[clusters.a]\nregions = [\"r\"]\n\
+             [clusters.b]\nregions = [\"r\"]",
+        )
+        .unwrap();
+        let regions: Vec<usize> = profile.clusters.iter().map(|c| c.regions.len()).collect();
+        assert_eq!(regions, [1, 1]);
+    }
+
+    #[test]
+    fn roles_and_addresses_are_checked_where_they_are_written() {
+        assert_eq!(
+            refused("[clusters.a]\nprimary = \"b\"\n[clusters.b]"),
+            [(Code::ConflictingKeys, "\"b\"".to_string())]
+        );
+        assert_eq!(
+            refused(
+                "[clusters.a]\ndiscovery-address = \"1.2.3.4\"\n[clusters.b]\nrole = \"remote\"\n\
+                 primary = \"a\"\ndiscovery-address = \"5.6.7.8\""
+            ),
+            [(Code::ConflictingKeys, "\"5.6.7.8\"".to_string())]
+        );
+        assert_eq!(
+            refused("[clusters.a]\n[clusters.b]\nrole = \"remote\""),
+            [(Code::MissingKey, "\"remote\"".to_string())]
+        );
+        assert_eq!(
+            refused("[clusters.a]\nrole = \"remote\"\nprimary = \"a\""),
+            [(Code::PrimaryIsRemote, "\"a\"".to_string())]
+        );
+        for (address, code) in [
+            ("*.example.com", Code::InvalidHost),
+            ("a b", Code::InvalidHost),
+        ] {
+            let found = refused(&format!(
+                "[clusters.a]\ndiscovery-address = \"{address}\"\n[clusters.b]\nrole = \"remote\"\n\
+                 primary = \"a\""
+            ));
+            assert_eq!(found, [(code, format!("\"{address}\""))], "{address}");
+        }
+        for address in ["10.0.0.1", "2001:db8::1", "istiod.example.com"] {
+            let profile = checked(&format!(
+                "[clusters.a]\ndiscovery-address = \"{address}\"\n[clusters.b]\nrole = \"remote\"\n\
+                 primary = \"a\""
+            ))
+            .unwrap();
+            assert_eq!(
+                profile.clusters[0].role,
+                Role::Primary {
+                    discovery_address: Some(address.to_string())
+                }
+            );
+        }
+    }
+
+    #[test]
+    fn each_cluster_sees_its_own_name_network_and_place() {
+        let profile = checked(
+            "[clusters.a]\nnetwork = \"n1\"\ndiscovery-address = \"10.0.0.1\"\n\
+             [clusters.b]\nnetwork = \"n2\"\n\
+             [clusters.c]\nrole = \"remote\"\nprimary = \"a\"\nnetwork = \"n1\"",
+        )
+        .unwrap();
+        let [a, b, c] = [0, 1, 2].map(|i| profile.for_cluster(&profile.clusters[i]));
+        for (own, name) in [(&a, "a"), (&b, "b"), (&c, "c")] {
+            assert_eq!(
+                own.mesh
+                    .cluster
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .as_deref(),
+                Some(name)
+            );
+            assert!(own.mesh.multi_network, "{name}: two networks are named");
+        }
+        assert_eq!(
+            b.mesh.network.as_ref().map(ToString::to_string).as_deref(),
+            Some("n2")
+        );
+        assert_eq!(
+            a.placement,
+            Some(Placement::Primary {
+                remotes: vec![crate::model::Name::parse("c").unwrap()]
+            })
+        );
+        assert_eq!(b.placement, Some(Placement::Primary { remotes: vec![] }));
+        assert!(c.is_remote() && !a.is_remote());
+        assert_eq!(
+            c.placement,
+            Some(Placement::Remote {
+                primary: crate::model::Name::parse("a").unwrap(),
+                discovery_address: "10.0.0.1".to_string(),
+            })
+        );
+
+        let one_network =
+            checked("[clusters.a]\nnetwork = \"n\"\n[clusters.b]\nnetwork = \"n\"").unwrap();
+        let own = one_network.for_cluster(&one_network.clusters[0]);
+        assert!(
+            !own.mesh.multi_network,
+            "one network needs no east-west gateway"
+        );
+    }
+}
