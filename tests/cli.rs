@@ -87,6 +87,15 @@ fn render_of_clusters_names_each_file_by_its_cluster() {
         rest.iter()
             .all(|s| !s.ends_with("istio-service-mesh-config.yaml"))
     );
+    let edge = sources(&["render", "profiles/multicluster.toml", "--cluster", "edge"]);
+    assert_eq!(edge, ["istio-service-mesh-config.yaml"]);
+    let unknown = meshc(&["render", "profiles/multicluster.toml", "--cluster", "eats"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("no such cluster; did you mean `east`?"),
+        "{}",
+        text(&unknown.stderr)
+    );
 
     let explained = text(&meshc(&["explain", "profiles/multicluster.toml"]).stdout);
     for step in [

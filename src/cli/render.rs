@@ -1,10 +1,12 @@
-//! `meshc render PROFILE [--only cluster|operator] [--out DIR [--check]] [--quiet]`.
+//! `meshc render PROFILE [--only cluster|operator] [--cluster NAME] [--out DIR [--check]] [--quiet]`.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use super::{CannotRead, Exit, Output, load_compiled, write_stdout};
+use crate::diagnostic::suggest;
+use crate::pipeline::Compiled;
 use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
@@ -25,6 +27,10 @@ pub(super) struct RenderArgs {
     /// the IstioOperator), `operator` for the IstioOperator alone (`istioctl install -f -`).
     #[arg(long, value_enum, value_name = "PART", conflicts_with = "out")]
     only: Option<Part>,
+    /// With `[clusters]`, print only this cluster's files, named as in a one-cluster render (for
+    /// `istioctl install -f -` and `kubectl apply -f -` against that cluster).
+    #[arg(long, value_name = "NAME", conflicts_with = "out")]
+    cluster: Option<String>,
     /// Print no summary line on success (warnings and errors are still printed).
     #[arg(long, short = 'q')]
     pub(super) quiet: bool,
@@ -54,7 +60,13 @@ impl RenderArgs {
             Err(exit) => return exit,
         };
         let Some(dir) = &self.out else {
-            let mut streamed = compiled.into_stream();
+            let mut streamed = match &self.cluster {
+                Some(name) => match one_cluster(compiled, name) {
+                    Ok(files) => files,
+                    Err(message) => return output.trouble(&message),
+                },
+                None => compiled.into_stream(),
+            };
             if let Some(part) = self.only {
                 streamed.retain(|file| part.holds(file));
             }
@@ -72,6 +84,26 @@ impl RenderArgs {
             }
         }
     }
+}
+
+/// The files of one cluster of a render with `[clusters]`.
+fn one_cluster(compiled: Compiled, name: &str) -> Result<Vec<File>, String> {
+    let known: Vec<String> = compiled.clusters.iter().map(|c| c.name.clone()).collect();
+    compiled
+        .clusters
+        .into_iter()
+        .find(|cluster| cluster.name == name)
+        .map(|cluster| cluster.files)
+        .ok_or_else(|| {
+            if known.is_empty() {
+                format!("--cluster {name}: the profile declares no [clusters]")
+            } else {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                let hint = suggest::help_for(name, &known)
+                    .unwrap_or_else(|| format!("the clusters are {}", known.join(", ")));
+                format!("--cluster {name}: no such cluster; {hint}")
+            }
+        })
 }
 
 fn is_kustomization(file: &File) -> bool {
