@@ -4,9 +4,12 @@
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::MAX_CLUSTERS;
-use crate::model::{Cluster, Host, LabelValue, Role};
+use crate::model::{CROSS_NETWORK_GATEWAY, Cluster, Host, LabelValue, Role};
 use crate::profile::raw::{ClusterRole, RawCluster};
 use crate::profile::{RawProfile, Sp};
+
+/// The Gateway a primary with remotes exposes istiod through (templates/istiod-gateway.yaml.j2).
+const ISTIOD_GATEWAY: &str = "istiod-gateway";
 
 /// How many clusters hold a copy of the mesh configuration: the primaries.
 pub(super) fn primaries(raw: &RawProfile) -> usize {
@@ -53,7 +56,43 @@ impl Checker {
             c.cluster(raw, name, cluster, named_networks)
         });
         self.regions_served(raw);
+        self.gateway_name_taken(raw);
         clusters
+    }
+
+    /// The ingress Gateway's name must not be one a cluster's render gives a Gateway of its own
+    /// in the root namespace: the two would replace each other.
+    fn gateway_name_taken(&mut self, raw: &RawProfile) {
+        let Some(name) = raw.gateway.as_ref().and_then(|g| g.value.name.as_ref()) else {
+            return;
+        };
+        let mut networks: Vec<&str> = raw
+            .clusters
+            .values()
+            .filter_map(|c| c.network.as_ref().map(Sp::as_str))
+            .collect();
+        networks.sort_unstable();
+        networks.dedup();
+        let remotes = raw
+            .clusters
+            .values()
+            .any(|c| role(c) == ClusterRole::Remote);
+        let taken = match name.as_str() {
+            CROSS_NETWORK_GATEWAY if networks.len() > 1 => {
+                "the east-west Gateway of a mesh whose clusters span networks"
+            }
+            ISTIOD_GATEWAY if remotes => "the Gateway that exposes istiod to remote clusters",
+            _ => return,
+        };
+        self.report(
+            Diagnostic::new(
+                Code::DuplicateName,
+                name.span(),
+                format!("gateway name `{}` is {taken}", name.as_str()),
+            )
+            .label("reserved for a generated Gateway")
+            .help("choose another name for the ingress Gateway"),
+        );
     }
 
     /// `[mesh] cluster`, `network` and `multi-network` say what each cluster now says itself.
@@ -381,6 +420,32 @@ mod tests {
 
     fn refused(clusters: &str) -> Vec<(Code, String)> {
         checked(clusters).err().unwrap_or_default()
+    }
+
+    #[test]
+    fn the_ingress_gateway_cannot_take_a_generated_gateway_s_name() {
+        let gateway = |name: &str| {
+            format!(
+                "[gateway]\nname = \"{name}\"\nhosts = [\"a.example.com\"]\ncredential = \"tls\"\n\
+                 [gateway.routes.r]\nprefix = \"/\"\nservice = \"a\"\n"
+            )
+        };
+        let two_networks = "[clusters.a]\nnetwork = \"n1\"\n[clusters.b]\nnetwork = \"n2\"\n";
+        let remote = "[clusters.a]\ndiscovery-address = \"10.0.0.1\"\n\
+                      [clusters.b]\nrole = \"remote\"\nprimary = \"a\"\n";
+        for (clusters, name) in [
+            (two_networks, "cross-network-gateway"),
+            (remote, "istiod-gateway"),
+        ] {
+            let found = refused(&format!("{clusters}{}", gateway(name)));
+            assert_eq!(
+                found,
+                [(Code::DuplicateName, format!("\"{name}\""))],
+                "{name}"
+            );
+        }
+        assert!(checked(&format!("{two_networks}{}", gateway("istiod-gateway"))).is_ok());
+        assert!(checked(&format!("{remote}{}", gateway("cross-network-gateway"))).is_ok());
     }
 
     #[test]
