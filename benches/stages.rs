@@ -216,7 +216,7 @@ fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
     input
         .files()
         .iter()
-        .flat_map(|f| meshc::testing::istio::read(f.name, &f.content, &namespace).0)
+        .flat_map(|f| meshc::testing::istio::read(&f.name, &f.content, &namespace).0)
         .collect()
 }
 

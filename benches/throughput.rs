@@ -77,7 +77,7 @@ fn main() {
 /// Writes the files and nothing else: no sync, no swap.
 fn write_plain(dir: &Path, files: &[File]) {
     for file in files {
-        std::fs::write(dir.join(file.name), &file.content).expect("a scratch file");
+        std::fs::write(dir.join(&file.name), &file.content).expect("a scratch file");
     }
 }
 

@@ -47,7 +47,7 @@ pub fn compare(entries: Option<&[Entry]>, files: &[File]) -> Vec<Drift> {
     let mut names: Vec<&str> = entries
         .iter()
         .map(|e| e.name.as_str())
-        .chain(files.iter().map(|f| f.name))
+        .chain(files.iter().map(|f| f.name.as_str()))
         .collect();
     names.sort_unstable();
     names.dedup();
@@ -180,9 +180,9 @@ mod tests {
         }
     }
 
-    fn file(name: &'static str, content: &str) -> File {
+    fn file(name: &str, content: &str) -> File {
         File {
-            name,
+            name: name.to_string(),
             content: content.to_string(),
         }
     }

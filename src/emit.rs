@@ -4,7 +4,10 @@
 //! meshc's header). The new files are written and synced in a temporary sibling folder, which
 //! then trades places with the old one in a single `renameat2(RENAME_EXCHANGE)`, so that a
 //! reader, a concurrent render or a crash sees either the old folder or the new one, never a
-//! mix. Files of resources that left the profile leave the folder with the old one.
+//! mix. Files of resources that left the profile leave the folder with the old one. A profile
+//! with `[clusters]` writes one folder per cluster inside `dir` (files named `<cluster>/<file>`),
+//! and the whole set is swapped at once, as one folder is: a cluster's folder is meshc's own when
+//! every file in it is.
 //!
 //! A render that is killed leaves its hidden temporary folder behind (`.<name>.meshc-new-<pid>-…`
 //! or `.<name>.meshc-old-<pid>-…`); the next render into the same folder removes those whose
@@ -166,14 +169,15 @@ pub(crate) fn stream(files: &[File]) -> String {
     let mut out = String::new();
     for file in files {
         out.push_str("# Source: ");
-        out.push_str(file.name);
+        out.push_str(&file.name);
         out.push('\n');
         out.push_str(&file.content);
     }
     out
 }
 
-/// Replaces `dir` with a folder holding exactly `files`.
+/// Replaces `dir` with a folder holding exactly `files` (a name `<cluster>/<file>` goes into a
+/// folder of its own).
 pub fn write_dir(dir: &Path, files: &[File]) -> Result<(), EmitError> {
     check_owned(dir)?;
     check_writable(dir)?;
@@ -258,11 +262,18 @@ fn check_owned(dir: &Path) -> Result<(), EmitError> {
     for entry in entries {
         let entry = entry.map_err(|e| io_error("cannot read", dir, e))?;
         let path = entry.path();
-        let owned = entry.file_type().is_ok_and(|t| t.is_file()) && starts_with_header(&path)
-            // A file that vanished meanwhile was a concurrent render's.
-            || fs::symlink_metadata(&path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound);
-        if !owned {
-            foreign.push(entry.file_name().to_string_lossy().into_owned());
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            // A cluster's folder of a render with `[clusters]`: owned when all it holds is, and
+            // it holds something (meshc never writes an empty one).
+            match foreign_in_cluster_folder(&path)? {
+                Some(inner) => foreign.extend(inner.into_iter().map(|f| format!("{name}/{f}"))),
+                None => foreign.push(name),
+            }
+            continue;
+        }
+        if !owned_file(&entry, &path) {
+            foreign.push(name);
         }
     }
     if foreign.is_empty() {
@@ -275,6 +286,36 @@ fn check_owned(dir: &Path) -> Result<(), EmitError> {
     })
 }
 
+/// Whether a folder entry is a file meshc wrote (or one a concurrent render removed meanwhile).
+fn owned_file(entry: &fs::DirEntry, path: &Path) -> bool {
+    entry.file_type().is_ok_and(|t| t.is_file()) && starts_with_header(path)
+        // A file that vanished meanwhile was a concurrent render's.
+        || fs::symlink_metadata(path).is_err_and(|e| e.kind() == io::ErrorKind::NotFound)
+}
+
+/// The entries of a cluster's folder that meshc did not write: anything but its files (a
+/// cluster's folder holds no folder); `None` when the folder is empty, which meshc never
+/// leaves, so it is not meshc's.
+fn foreign_in_cluster_folder(dir: &Path) -> Result<Option<Vec<String>>, EmitError> {
+    let entries = match fs::read_dir(dir) {
+        Ok(entries) => entries,
+        // Removed meanwhile by a concurrent render.
+        Err(err) if err.kind() == io::ErrorKind::NotFound => return Ok(Some(Vec::new())),
+        Err(err) => return Err(io_error("cannot read", dir, err)),
+    };
+    let mut foreign = Vec::new();
+    let mut any = false;
+    for entry in entries {
+        let entry = entry.map_err(|e| io_error("cannot read", dir, e))?;
+        any = true;
+        if !owned_file(&entry, &entry.path()) {
+            foreign.push(entry.file_name().to_string_lossy().into_owned());
+        }
+    }
+    foreign.sort();
+    Ok(any.then_some(foreign))
+}
+
 /// Refuses an existing folder whose files meshc could not all remove once it is swapped out
 /// (a read-only or immutable folder or file), before anything is written. `access` asks the
 /// kernel, so it also holds for root, whom only the immutable attribute stops.
@@ -283,7 +324,16 @@ fn check_writable(dir: &Path) -> Result<(), EmitError> {
     let Ok(entries) = fs::read_dir(dir) else {
         return Ok(());
     };
-    let paths = std::iter::once(dir.to_path_buf()).chain(entries.flatten().map(|e| e.path()));
+    let mut paths = vec![dir.to_path_buf()];
+    for entry in entries.flatten() {
+        // A cluster's folder, and the files it holds, are removed with the old folder too.
+        if entry.file_type().is_ok_and(|t| t.is_dir())
+            && let Ok(inner) = fs::read_dir(entry.path())
+        {
+            paths.extend(inner.flatten().map(|e| e.path()));
+        }
+        paths.push(entry.path());
+    }
     for path in paths {
         let result = access(&path, Access::WRITE_OK);
         // An entry that vanished meanwhile (a concurrent render's) needs no removing.
@@ -364,15 +414,29 @@ fn fill(staging: &Path, dir: &Path, files: &[File]) -> Result<(), EmitError> {
     fs::create_dir(staging)
         .map_err(|e| unchanged("cannot create a temporary folder beside", dir, e))?;
     let mut written = Vec::with_capacity(files.len() + 1);
+    let mut folders = Vec::new();
     for file in files {
-        let path = staging.join(file.name);
-        let shown = dir.join(file.name);
+        let path = staging.join(&file.name);
+        let shown = dir.join(&file.name);
+        // A render with `[clusters]` names its files `<cluster>/<file>`.
+        if let Some((folder, _)) = file.name.split_once('/')
+            && !folders.iter().any(|f| f == folder)
+        {
+            fs::create_dir(staging.join(folder))
+                .map_err(|e| unchanged("cannot create", &dir.join(folder), e))?;
+            folders.push(folder.to_string());
+        }
         let mut handle =
             fs::File::create(&path).map_err(|e| unchanged("cannot create", &shown, e))?;
         handle
             .write_all(file.content.as_bytes())
             .map_err(|e| unchanged("cannot write", &shown, e))?;
         written.push(("cannot write", shown, handle));
+    }
+    for folder in &folders {
+        let handle = fs::File::open(staging.join(folder))
+            .map_err(|e| unchanged("cannot sync", &dir.join(folder), e))?;
+        written.push(("cannot sync", dir.join(folder), handle));
     }
     let folder = fs::File::open(staging).map_err(|e| unchanged("cannot sync", dir, e))?;
     written.push(("cannot sync", dir.to_path_buf(), folder));
@@ -529,6 +593,38 @@ mod tests {
                 .unwrap()
                 .count(),
             1
+        );
+    }
+
+    #[test]
+    fn cluster_folders_are_written_and_replaced_as_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let file = |name: &str| File {
+            name: name.to_string(),
+            content: format!("{HEADER_MARK} test\n"),
+        };
+        write_dir(
+            &out,
+            &[file("a/x.yaml"), file("a/y.yaml"), file("b/x.yaml")],
+        )
+        .unwrap();
+        assert!(out.join("a/y.yaml").is_file() && out.join("b/x.yaml").is_file());
+        // A cluster that left the profile leaves with the old folder.
+        write_dir(&out, &[file("a/x.yaml")]).unwrap();
+        assert!(out.join("a/x.yaml").is_file());
+        assert!(!out.join("a/y.yaml").exists() && !out.join("b").exists());
+        // A file of someone else's in a cluster folder, or an empty folder, is not meshc's.
+        std::fs::write(out.join("a/notes.md"), "mine").unwrap();
+        std::fs::create_dir(out.join("empty")).unwrap();
+        let error = write_dir(&out, &[file("a/x.yaml")]).unwrap_err();
+        assert!(
+            matches!(&error, EmitError::Foreign { files, .. } if files == &["a/notes.md", "empty"]),
+            "{error:?}"
+        );
+        assert_eq!(
+            std::fs::read_to_string(out.join("a/notes.md")).unwrap(),
+            "mine"
         );
     }
 

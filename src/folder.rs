@@ -38,7 +38,9 @@ impl Entry {
     }
 }
 
-/// The entries of `dir`, sorted by name; `None` when `dir` does not exist.
+/// The entries of `dir`, sorted by name; `None` when `dir` does not exist. A folder inside
+/// `dir` (a cluster's, in a render with `[clusters]`) is read one level deep, its entries named
+/// `<folder>/<name>`; anything deeper is an entry that is never read.
 pub fn read(dir: &Path) -> io::Result<Option<Vec<Entry>>> {
     let listing = match fs::read_dir(dir) {
         Ok(listing) => listing,
@@ -50,15 +52,34 @@ pub fn read(dir: &Path) -> io::Result<Option<Vec<Entry>>> {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
         // `file_type` does not follow links: a link is reported, never read through.
-        let content = if entry.file_type()?.is_file() {
-            read_bounded(&entry.path())?
-        } else {
-            Content::Other
-        };
-        entries.push(Entry { name, content });
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            for inner in fs::read_dir(entry.path())? {
+                let inner = inner?;
+                let inner_name = inner.file_name().to_string_lossy().into_owned();
+                entries.push(Entry {
+                    name: format!("{name}/{inner_name}"),
+                    content: content(&inner)?,
+                });
+            }
+            continue;
+        }
+        entries.push(Entry {
+            name,
+            content: content(&entry)?,
+        });
     }
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(Some(entries))
+}
+
+/// A regular file's bytes; anything else is never read.
+fn content(entry: &fs::DirEntry) -> io::Result<Content> {
+    if entry.file_type()?.is_file() {
+        read_bounded(&entry.path())
+    } else {
+        Ok(Content::Other)
+    }
 }
 
 /// A regular file's bytes, reading one byte past the limit at most.

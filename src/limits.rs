@@ -51,6 +51,10 @@ pub const MAX_SERVICES: usize = 20_000;
 /// since isolation writes rules only where a tenant reaches.
 pub(crate) const MAX_TENANTS: usize = 5_000;
 
+/// Most clusters in `[clusters]`: each cluster renders the mesh's configuration again, so the
+/// output grows with their number.
+pub(crate) const MAX_CLUSTERS: usize = 64;
+
 /// Most entries in any other table or list (routes, callers, subsets, tenants, regions, paths,
 /// methods, hosts, labels, ...).
 pub(crate) const MAX_ENTRIES: usize = 256;
@@ -97,6 +101,7 @@ pub const ALL: &[(&str, usize, &str)] = &[
         "entries of `[services]`, `[external-services]`, `[gateway.routes]` and of `services` lists",
     ),
     ("tenants", MAX_TENANTS, "entries of `[tenants]`"),
+    ("clusters", MAX_CLUSTERS, "entries of `[clusters]`"),
     ("entries", MAX_ENTRIES, "entries of any other table or list"),
     (
         "generated items",

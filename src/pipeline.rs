@@ -6,6 +6,7 @@ use std::fmt;
 
 use crate::diagnostic::Diagnostics;
 use crate::plan::Plan;
+use crate::plan::cluster::ClusterPlan;
 use crate::render::{File, RenderError};
 use crate::selfcheck::SelfCheckFailed;
 use crate::source::Source;
@@ -22,15 +23,71 @@ pub struct Compiled {
     pub plan: Plan,
     /// Warnings about the profile.
     pub warnings: Diagnostics,
+    /// With `[clusters]`, each cluster's folder, in name order; `files`, `kustomization` and
+    /// `plan` are then those of the first primary, which holds the mesh configuration that
+    /// `explain`, `query` and `graph` describe.
+    pub clusters: Vec<ClusterFolder>,
+}
+
+/// The folder of one cluster.
+#[derive(Debug)]
+pub struct ClusterFolder {
+    /// The cluster name, the folder's name.
+    pub name: String,
+    /// Its rendered files, in output order, named as in a one-cluster folder.
+    pub files: Vec<File>,
+    /// Its `kustomization.yaml`.
+    pub kustomization: File,
+    /// What the cluster's render adds to the mesh's plan.
+    pub plan: ClusterPlan,
 }
 
 impl Compiled {
-    /// Every file `render --out` writes: the rendered files, then `kustomization.yaml`. Takes
-    /// the files rather than copying them: a large mesh renders to tens of megabytes.
+    /// Every file `render --out` writes: the rendered files, then `kustomization.yaml`; with
+    /// clusters, each cluster's, named `<cluster>/<file>`. Takes the files rather than copying
+    /// them: a large mesh renders to tens of megabytes.
     pub fn into_folder(self) -> Vec<File> {
-        let mut files = self.files;
-        files.push(self.kustomization);
-        files
+        if self.clusters.is_empty() {
+            let mut files = self.files;
+            files.push(self.kustomization);
+            return files;
+        }
+        self.clusters
+            .into_iter()
+            .flat_map(|cluster| {
+                let name = cluster.name;
+                cluster
+                    .files
+                    .into_iter()
+                    .chain([cluster.kustomization])
+                    .map(move |file| in_folder(&name, file))
+            })
+            .collect()
+    }
+
+    /// The files of the stdout stream: the rendered files; with clusters, each cluster's, named
+    /// `<cluster>/<file>`.
+    pub fn into_stream(self) -> Vec<File> {
+        if self.clusters.is_empty() {
+            return self.files;
+        }
+        self.clusters
+            .into_iter()
+            .flat_map(|cluster| {
+                let name = cluster.name;
+                cluster
+                    .files
+                    .into_iter()
+                    .map(move |file| in_folder(&name, file))
+            })
+            .collect()
+    }
+}
+
+fn in_folder(folder: &str, file: File) -> File {
+    File {
+        name: format!("{folder}/{}", file.name),
+        content: file.content,
     }
 }
 
@@ -77,34 +134,85 @@ pub fn check(source: &Source) -> Result<Checked, Diagnostics> {
     crate::validate::validate(&raw)
 }
 
-/// Runs every stage but emitting.
+/// Runs every stage but emitting; with `[clusters]`, once for each cluster.
 pub fn compile(source: &Source) -> Result<Compiled, Failure> {
     let checked = check(source).map_err(Failure::Invalid)?;
-    let plan = crate::plan::build(&checked.profile);
     let header = header(source.name());
-    let template = |error| Failure::Internal(InternalError::Template(error));
-    let files = crate::render::render(&plan, &header).map_err(template)?;
-    crate::selfcheck::verify(&files, &checked.profile)
-        .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
     let mut warnings = checked.warnings;
-    match crate::prove::check(&files, &checked.profile) {
-        Ok(()) => {}
-        // A profile refused by its proofs still hears about its warnings, as one refused
-        // earlier does.
-        Err(crate::prove::ProofFailure::Failed(diagnostics)) => {
-            warnings.extend(diagnostics);
-            return Err(Failure::Invalid(warnings));
-        }
-        Err(crate::prove::ProofFailure::Unreadable(refused)) => {
-            return Err(Failure::Internal(InternalError::Simulation(refused)));
-        }
+    let profile = checked.profile;
+    if profile.clusters.is_empty() {
+        let (files, kustomization, plan) = compile_one(&profile, &header, &mut warnings)?;
+        return Ok(Compiled {
+            files,
+            kustomization,
+            plan,
+            warnings,
+            clusters: Vec::new(),
+        });
     }
+    let mut clusters = Vec::with_capacity(profile.clusters.len());
+    let mut mesh = None;
+    for cluster in &profile.clusters {
+        let own = profile.for_cluster(cluster);
+        let (files, kustomization, plan) = compile_one(&own, &header, &mut warnings)?;
+        let cluster_plan = crate::plan::cluster::build(&own)
+            .unwrap_or_else(|| unreachable!("a profile made for a cluster has its placement"));
+        if mesh.is_none() && !own.is_remote() {
+            mesh = Some((files.clone(), kustomization.clone(), plan));
+        }
+        clusters.push(ClusterFolder {
+            name: cluster.name.to_string(),
+            files,
+            kustomization,
+            plan: cluster_plan,
+        });
+    }
+    let Some((files, kustomization, plan)) = mesh else {
+        unreachable!("validation keeps a primary for every remote")
+    };
     Ok(Compiled {
-        kustomization: crate::render::kustomization(&files, &header).map_err(template)?,
         files,
+        kustomization,
         plan,
         warnings,
+        clusters,
     })
+}
+
+/// Plans, renders, checks and proves one folder. A remote cluster's folder holds its
+/// IstioOperator alone, so there is nothing of the mesh to prove in it: its primary's folder
+/// holds the configuration that applies to its workloads.
+fn compile_one(
+    profile: &crate::model::Profile,
+    header: &str,
+    warnings: &mut Diagnostics,
+) -> Result<(Vec<File>, File, Plan), Failure> {
+    let plan = crate::plan::build(profile);
+    let template = |error| Failure::Internal(InternalError::Template(error));
+    let files = match crate::plan::cluster::build(profile) {
+        Some(cluster) => crate::render::render_cluster(&plan, &cluster, header),
+        None => crate::render::render(&plan, header),
+    }
+    .map_err(template)?;
+    crate::selfcheck::verify(&files, profile)
+        .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
+    if !profile.is_remote() {
+        match crate::prove::check(&files, profile) {
+            Ok(()) => {}
+            // A profile refused by its proofs still hears about its warnings, as one refused
+            // earlier does.
+            Err(crate::prove::ProofFailure::Failed(diagnostics)) => {
+                let mut all = std::mem::take(warnings);
+                all.extend(diagnostics);
+                return Err(Failure::Invalid(all));
+            }
+            Err(crate::prove::ProofFailure::Unreadable(refused)) => {
+                return Err(Failure::Internal(InternalError::Simulation(refused)));
+            }
+        }
+    }
+    let kustomization = crate::render::kustomization(&files, header).map_err(template)?;
+    Ok((files, kustomization, plan))
 }
 
 /// The comment that opens every file: where it came from and that it is generated. It holds no

@@ -40,7 +40,7 @@ pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> 
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {
-            name: file.name,
+            name: &file.name,
             text: &file.content,
         })
         .collect();
@@ -81,6 +81,11 @@ fn inventory(profile: &Profile) -> Inventory {
                 .map(|(key, value)| (key.to_string(), value.to_string()))
                 .collect(),
         });
+    }
+    // istiod's Service, which a primary with remote clusters exposes on its east-west gateway.
+    if matches!(&profile.placement, Some(crate::model::Placement::Primary { remotes }) if !remotes.is_empty())
+    {
+        inventory.add_service("istiod", profile.mesh.root_namespace.as_str());
     }
     inventory
 }

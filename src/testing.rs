@@ -49,7 +49,13 @@ pub mod model {
 
 /// The stage templates read.
 pub mod plan {
+    pub use crate::plan::cluster::ClusterPlan;
     pub use crate::plan::{Plan, Resource, ResourceList, build};
+}
+
+/// One cluster's folder of a compiled profile with `[clusters]`.
+pub mod pipeline {
+    pub use crate::pipeline::ClusterFolder;
 }
 
 /// TOML to raw structs with spans, and the profile's JSON Schema.

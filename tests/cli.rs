@@ -53,6 +53,61 @@ fn render_streams_every_file_behind_a_source_comment() {
     );
 }
 
+/// With `[clusters]`, every cluster's files, each named by its folder; `--only` keeps the
+/// parts of every cluster, and `explain` ends with each cluster's manual steps.
+#[test]
+fn render_of_clusters_names_each_file_by_its_cluster() {
+    let sources = |args: &[&str]| -> Vec<String> {
+        let output = meshc(args);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        text(&output.stdout)
+            .lines()
+            .filter_map(|l| l.strip_prefix("# Source: ").map(str::to_string))
+            .collect()
+    };
+    let all = sources(&["render", "profiles/multicluster.toml"]);
+    assert_eq!(all.len(), 12, "{all:?}");
+    assert_eq!(all[0], "east/istio-service-mesh-config.yaml");
+    assert!(
+        all.contains(&"east/istiod-gateway.yaml".to_string()),
+        "{all:?}"
+    );
+    let operators = sources(&["render", "profiles/multicluster.toml", "--only", "operator"]);
+    assert_eq!(
+        operators,
+        [
+            "east/istio-service-mesh-config.yaml",
+            "edge/istio-service-mesh-config.yaml",
+            "west/istio-service-mesh-config.yaml",
+        ]
+    );
+    let rest = sources(&["render", "profiles/multicluster.toml", "--only", "cluster"]);
+    assert_eq!(rest.len(), 9);
+    assert!(
+        rest.iter()
+            .all(|s| !s.ends_with("istio-service-mesh-config.yaml"))
+    );
+    let edge = sources(&["render", "profiles/multicluster.toml", "--cluster", "edge"]);
+    assert_eq!(edge, ["istio-service-mesh-config.yaml"]);
+    let unknown = meshc(&["render", "profiles/multicluster.toml", "--cluster", "eats"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        text(&unknown.stderr).contains("no such cluster; did you mean `east`?"),
+        "{}",
+        text(&unknown.stderr)
+    );
+
+    let explained = text(&meshc(&["explain", "profiles/multicluster.toml"]).stdout);
+    for step in [
+        "  cluster edge: remote of east on network net-east",
+        "kubectl --context=edge annotate namespace istio-system topology.istio.io/controlPlaneClusters=east",
+        "istioctl create-remote-secret --context=west --name=west | kubectl apply -f - --context=east",
+        "kubectl --context=west label namespace istio-system topology.istio.io/network=net-west",
+    ] {
+        assert!(explained.contains(step), "{step}\n{explained}");
+    }
+}
+
 #[test]
 fn exit_codes_follow_the_readme() {
     let dir = tempfile::tempdir().unwrap();
@@ -432,5 +487,47 @@ fn query_refuses_what_it_cannot_ask() {
     assert_eq!(
         meshc(&["query", bad.to_str().unwrap()]).status.code(),
         Some(1)
+    );
+}
+
+/// `meshc diff` and `render --check` compare a render of clusters folder by folder, and say
+/// which cluster a change is in.
+#[test]
+fn diff_and_check_of_clusters_name_the_cluster() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("multicluster");
+    for cluster in ["east", "edge", "west"] {
+        let from = root().join("out/multicluster").join(cluster);
+        std::fs::create_dir_all(out.join(cluster)).unwrap();
+        for entry in std::fs::read_dir(&from).unwrap() {
+            let entry = entry.unwrap();
+            std::fs::copy(entry.path(), out.join(cluster).join(entry.file_name())).unwrap();
+        }
+    }
+    let rules = out.join("west/destination-rules.yaml");
+    let edited = std::fs::read_to_string(&rules)
+        .unwrap()
+        .replace("consecutive5xxErrors: 5", "consecutive5xxErrors: 7");
+    std::fs::write(&rules, edited).unwrap();
+    let out_arg = out.to_str().unwrap();
+    let diff = meshc(&["diff", "profiles/multicluster.toml", out_arg]);
+    assert_eq!(diff.status.code(), Some(1), "{}", text(&diff.stderr));
+    let report = text(&diff.stdout);
+    assert!(
+        report.contains("west: DestinationRule shop/cart") && !report.contains("east:"),
+        "{report}"
+    );
+    let check = meshc(&[
+        "render",
+        "profiles/multicluster.toml",
+        "--out",
+        out_arg,
+        "--check",
+    ]);
+    assert_eq!(check.status.code(), Some(1));
+    assert!(
+        text(&check.stdout).contains("/west/destination-rules.yaml"),
+        "{}",
+        text(&check.stdout)
     );
 }

@@ -13,7 +13,7 @@ fn resources(path: &std::path::Path, name: &str) -> Vec<Resource> {
     compiled
         .files
         .iter()
-        .flat_map(|file| diff::parse(file.name, &file.content).unwrap())
+        .flat_map(|file| diff::parse(&file.name, &file.content).unwrap())
         .collect()
 }
 

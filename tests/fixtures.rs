@@ -61,8 +61,17 @@ fn valid_fixtures_compile_and_match_their_snapshots() {
                 source.name()
             );
         }
-        for file in &compiled.files {
-            insta::assert_snapshot!(file.name, &file.content);
+        if compiled.clusters.is_empty() {
+            for file in &compiled.files {
+                insta::assert_snapshot!(file.name.as_str(), &file.content);
+            }
+        }
+        // With clusters, every cluster's files, the first primary's among them.
+        for cluster in &compiled.clusters {
+            for file in cluster.files.iter().chain([&cluster.kustomization]) {
+                let name = format!("{}__{}", cluster.name, file.name);
+                insta::assert_snapshot!(name.as_str(), &file.content);
+            }
         }
     });
 }

@@ -276,3 +276,23 @@ fn the_estimate_admits_ten_thousand_synthetic_services() {
         panic!("refused: {codes:?}");
     }
 }
+
+/// Every primary cluster renders the mesh configuration again: 10,000 clusters are refused at
+/// the first one over the table limit, and 65 at the first one over the cluster limit.
+#[test]
+fn clusters_are_bounded() {
+    for (count, at) in [(10_000, "c256"), (65, "c64")] {
+        let mut text = services(1);
+        for c in 0..count {
+            writeln!(text, "[clusters.c{c}]\nnetwork = \"n{c}\"").unwrap();
+        }
+        let source = Source::new("clusters.toml", text);
+        let Err(diagnostics) = meshc::check(&source) else {
+            panic!("{count} clusters must be refused");
+        };
+        let found: Vec<_> = diagnostics.iter().collect();
+        assert_eq!(found.len(), 1, "{count}: {found:?}");
+        assert_eq!(found[0].code, Code::TooLarge);
+        assert_eq!(&source.text()[found[0].profile_span().unwrap()], at);
+    }
+}

@@ -1083,7 +1083,7 @@ proptest! {
         let inputs: Vec<Input> = compiled
             .files
             .iter()
-            .map(|file| Input { name: file.name, text: &file.content })
+            .map(|file| Input { name: &file.name, text: &file.content })
             .collect();
         let options = Options {
             webhook: true,

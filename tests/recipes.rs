@@ -53,7 +53,16 @@ fn hook_entry(id: &str) -> String {
 /// A repository like a user's: the shipped profiles and their committed renders.
 fn user_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for folder in ["profiles", "out/prod", "out/dev", "out/minimal"] {
+    let folders = [
+        "profiles",
+        "out/prod",
+        "out/dev",
+        "out/minimal",
+        "out/multicluster/east",
+        "out/multicluster/edge",
+        "out/multicluster/west",
+    ];
+    for folder in folders {
         std::fs::create_dir_all(dir.path().join(folder)).unwrap();
         for entry in std::fs::read_dir(root().join(folder)).unwrap() {
             let entry = entry.unwrap();
@@ -103,28 +112,45 @@ fn the_argo_cd_plugin_generates_what_kustomize_would_apply() {
         .chain(generate["args"].as_sequence().unwrap())
         .map(|v| v.as_str().unwrap())
         .collect();
-    let run = |profile: &str| {
-        Command::new(command[0])
-            .args(&command[1..])
+    let run_in = |profile: &str, cluster: Option<&str>| {
+        let mut sh = Command::new(command[0]);
+        sh.args(&command[1..])
             .current_dir(root())
             .env("PATH", path_with_meshc())
-            .env("ARGOCD_ENV_MESHC_PROFILE", profile)
-            .output()
-            .unwrap()
+            .env("ARGOCD_ENV_MESHC_PROFILE", profile);
+        if let Some(cluster) = cluster {
+            sh.env("ARGOCD_ENV_MESHC_CLUSTER", cluster);
+        }
+        sh.output().unwrap()
     };
+    let run = |profile: &str| run_in(profile, None);
 
-    let output = run("profiles/prod.toml");
-    assert_eq!(output.status.code(), Some(0));
-    let generated = identities(&String::from_utf8(output.stdout).unwrap());
-    let mut expected = BTreeSet::new();
-    let kustomization = yaml("out/prod/kustomization.yaml");
-    for file in kustomization["resources"].as_sequence().unwrap() {
-        let text =
-            std::fs::read_to_string(root().join("out/prod").join(file.as_str().unwrap())).unwrap();
-        expected.extend(identities(&text));
+    // With clusters, one Application per cluster: each gets its folder's resources.
+    for (profile, cluster, folder) in [
+        ("profiles/prod.toml", None, "out/prod"),
+        (
+            "profiles/multicluster.toml",
+            Some("west"),
+            "out/multicluster/west",
+        ),
+        (
+            "profiles/multicluster.toml",
+            Some("edge"),
+            "out/multicluster/edge",
+        ),
+    ] {
+        let output = run_in(profile, cluster);
+        assert_eq!(output.status.code(), Some(0), "{folder}");
+        let generated = identities(&String::from_utf8(output.stdout).unwrap());
+        let mut expected = BTreeSet::new();
+        let kustomization = yaml(&format!("{folder}/kustomization.yaml"));
+        for file in kustomization["resources"].as_sequence().unwrap() {
+            let path = root().join(folder).join(file.as_str().unwrap());
+            expected.extend(identities(&std::fs::read_to_string(path).unwrap()));
+        }
+        assert_eq!(generated, expected, "{folder}");
+        assert!(!generated.iter().any(|(kind, _)| kind == "IstioOperator"));
     }
-    assert_eq!(generated, expected);
-    assert!(!generated.iter().any(|(kind, _)| kind == "IstioOperator"));
 
     let refused = run("no/such/profile.toml");
     assert_ne!(

@@ -105,7 +105,7 @@ fn prod() -> (Mesh, meshc::testing::model::Profile) {
     let namespace = document::DEFAULT_NAMESPACE.into();
     let mut documents = Vec::new();
     for file in &compiled.files {
-        documents.extend(document::read(file.name, &file.content, &namespace).0);
+        documents.extend(document::read(&file.name, &file.content, &namespace).0);
     }
     let topology = meshc::testing::topology::of(&profile);
     let mesh = Mesh::from_documents(&documents, &topology).unwrap();

@@ -302,7 +302,7 @@ fn render_and_verify_with_crds_agree() {
             .files
             .iter()
             .map(|file| Input {
-                name: file.name,
+                name: &file.name,
                 text: &file.content,
             })
             .collect();

@@ -271,7 +271,7 @@ fn render_shipped(dir: &Path) -> Vec<PathBuf> {
         let out = dir.join(&name);
         std::fs::create_dir_all(&out).unwrap();
         for file in &compiled.files {
-            let path = out.join(file.name);
+            let path = out.join(&file.name);
             std::fs::write(&path, &file.content).unwrap();
             files.push(path);
         }

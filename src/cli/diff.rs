@@ -105,10 +105,31 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Opt
     };
     output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
     let mut resources = Vec::new();
-    for file in &compiled.files {
+    // With clusters, every cluster's files, named as in the folder: `<cluster>/<file>`.
+    let files: Vec<(String, &str)> = if compiled.clusters.is_empty() {
+        compiled
+            .files
+            .iter()
+            .map(|file| (file.name.clone(), file.content.as_str()))
+            .collect()
+    } else {
+        compiled
+            .clusters
+            .iter()
+            .flat_map(|cluster| {
+                cluster.files.iter().map(|file| {
+                    (
+                        format!("{}/{}", cluster.name, file.name),
+                        file.content.as_str(),
+                    )
+                })
+            })
+            .collect()
+    };
+    for (name, content) in &files {
         // The render passed meshc's own check, so its files read back; if one does not, the
         // error says which.
-        resources.extend(diff::parse(file.name, &file.content).map_err(|error| {
+        resources.extend(diff::parse(name, content).map_err(|error| {
             output.error(&error);
         })?);
     }

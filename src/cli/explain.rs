@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Output, load_compiled, write_stdout};
+use super::{Exit, Output, load_compiled, steps, write_stdout};
 use crate::diagnostic::suggest;
 use crate::explain::explain;
 
@@ -25,6 +25,12 @@ impl ExplainArgs {
             Err(exit) => return exit,
         };
         let text = match explain(&compiled.plan, self.service.as_deref()) {
+            Ok(text) if self.service.is_none() => {
+                text + &steps::section(
+                    &compiled.clusters,
+                    compiled.plan.operator.mesh_id.as_deref(),
+                )
+            }
             Ok(text) => text,
             Err(unknown) => {
                 let known: Vec<&str> = unknown.known.iter().map(String::as_str).collect();

@@ -12,6 +12,7 @@ mod graph;
 mod query;
 mod render;
 mod schema;
+mod steps;
 mod synth;
 mod validate;
 mod verify;
@@ -263,15 +264,14 @@ impl Output {
     }
 
     /// Records what a render holds (or would write), for the summary.
-    fn rendered(&self, files: &[crate::render::File]) {
+    fn rendered<'a>(&self, files: impl IntoIterator<Item = &'a crate::render::File>) {
         let mut summary = self.summary.borrow_mut();
-        summary.rendered = Some(files.len());
-        summary.objects = Some(
-            files
-                .iter()
-                .map(|f| f.content.lines().filter(|l| *l == "---").count())
-                .sum(),
-        );
+        let (count, objects) = files.into_iter().fold((0, 0), |(count, objects), f| {
+            let documents = f.content.lines().filter(|l| *l == "---").count();
+            (count + 1, objects + documents)
+        });
+        summary.rendered = Some(count);
+        summary.objects = Some(objects);
     }
 
     /// Records what a check of YAML covered: `schemas` says whether objects were checked

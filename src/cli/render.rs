@@ -1,11 +1,13 @@
-//! `meshc render PROFILE [--only cluster|operator] [--out DIR [--check]] [--quiet]`.
+//! `meshc render PROFILE [--only cluster|operator] [--cluster NAME] [--out DIR [--check]] [--quiet]`.
 
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
 use super::{CannotRead, Exit, Output, load_compiled, write_stdout};
-use crate::render::{File, OPERATOR_FILE};
+use crate::diagnostic::suggest;
+use crate::pipeline::Compiled;
+use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
 /// Arguments of `meshc render`.
@@ -25,6 +27,10 @@ pub(super) struct RenderArgs {
     /// the IstioOperator), `operator` for the IstioOperator alone (`istioctl install -f -`).
     #[arg(long, value_enum, value_name = "PART", conflicts_with = "out")]
     only: Option<Part>,
+    /// With `[clusters]`, print only this cluster's files, named as in a one-cluster render (for
+    /// `istioctl install -f -` and `kubectl apply -f -` against that cluster).
+    #[arg(long, value_name = "NAME", conflicts_with = "out")]
+    cluster: Option<String>,
     /// Print no summary line on success (warnings and errors are still printed).
     #[arg(long, short = 'q')]
     pub(super) quiet: bool,
@@ -41,31 +47,67 @@ enum Part {
 
 impl Part {
     fn holds(self, file: &File) -> bool {
-        (file.name == OPERATOR_FILE) == (self == Part::Operator)
+        // A render with clusters names its files `<cluster>/<file>`.
+        let name = file.name.rsplit('/').next().unwrap_or_default();
+        (name == OPERATOR_FILE) == (self == Part::Operator)
     }
 }
 
 impl RenderArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let (_, mut compiled) = match load_compiled(&self.profile, output) {
+        let (_, compiled) = match load_compiled(&self.profile, output) {
             Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        if let Some(part) = self.only {
-            compiled.files.retain(|file| part.holds(file));
-        }
-        output.rendered(&compiled.files);
-        match &self.out {
-            Some(dir) if self.check => {
-                check_drift(dir, &self.profile, &compiled.into_folder(), output)
+        let Some(dir) = &self.out else {
+            let mut streamed = match &self.cluster {
+                Some(name) => match one_cluster(compiled, name) {
+                    Ok(files) => files,
+                    Err(message) => return output.trouble(&message),
+                },
+                None => compiled.into_stream(),
+            };
+            if let Some(part) = self.only {
+                streamed.retain(|file| part.holds(file));
             }
-            Some(dir) => match emit::write_dir(dir, &compiled.into_folder()) {
+            output.rendered(&streamed);
+            return write_stdout(&emit::stream(&streamed), output);
+        };
+        let folder = compiled.into_folder();
+        output.rendered(folder.iter().filter(|file| !is_kustomization(file)));
+        if self.check {
+            check_drift(dir, &self.profile, &folder, output)
+        } else {
+            match emit::write_dir(dir, &folder) {
                 Ok(()) => Exit::Success,
                 Err(error) => output.error(&error),
-            },
-            None => write_stdout(&emit::stream(&compiled.files), output),
+            }
         }
     }
+}
+
+/// The files of one cluster of a render with `[clusters]`.
+fn one_cluster(compiled: Compiled, name: &str) -> Result<Vec<File>, String> {
+    let known: Vec<String> = compiled.clusters.iter().map(|c| c.name.clone()).collect();
+    compiled
+        .clusters
+        .into_iter()
+        .find(|cluster| cluster.name == name)
+        .map(|cluster| cluster.files)
+        .ok_or_else(|| {
+            if known.is_empty() {
+                format!("--cluster {name}: the profile declares no [clusters]")
+            } else {
+                let known: Vec<&str> = known.iter().map(String::as_str).collect();
+                let hint = suggest::help_for(name, &known)
+                    .unwrap_or_else(|| format!("the clusters are {}", known.join(", ")));
+                format!("--cluster {name}: no such cluster; {hint}")
+            }
+        })
+}
+
+fn is_kustomization(file: &File) -> bool {
+    file.name.rsplit('/').next() == Some(KUSTOMIZATION_FILE)
 }
 
 /// `--check`: the diff goes to stdout (it is the result), the verdict to stderr.

@@ -27,9 +27,10 @@ impl ValidateArgs {
         // valid profile is one that renders, and the expectations are checked against the
         // files a render would write.
         match compile(&source) {
-            Ok(compiled) => {
-                output.rendered(&compiled.files);
-                output.profile_diagnostics(&source, compiled.warnings)
+            Ok(mut compiled) => {
+                let warnings = std::mem::take(&mut compiled.warnings);
+                output.rendered(&compiled.into_stream());
+                output.profile_diagnostics(&source, warnings)
             }
             Err(Failure::Invalid(diagnostics)) => output.profile_diagnostics(&source, diagnostics),
             Err(Failure::Internal(error)) => output.internal(&source, &error),

@@ -213,6 +213,14 @@ registry! {
         UnreachableService = "unreachable-service", Warning, Profile;
         /// a request of `[[expect]]` that the rendered mesh does not treat as stated
         ExpectationFailed = "expectation-failed", Error, Profile;
+        /// a remote cluster names a primary the profile does not declare
+        UnknownCluster = "unknown-cluster", Error, Profile;
+        /// a remote cluster names a remote cluster as its primary
+        PrimaryIsRemote = "primary-is-remote", Error, Profile;
+        /// a region no cluster of `[clusters]` serves
+        RegionWithoutCluster = "region-without-cluster", Error, Profile;
+        /// a cluster runs a service on another port than `[services]` declares
+        ClusterServiceMismatch = "cluster-service-mismatch", Error, Profile;
         /// a guarantee of the security model that the rendered mesh does not keep
         ProofFailed = "proof-failed", Error, Profile;
         /// two tenants whose paths overlap

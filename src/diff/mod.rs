@@ -49,10 +49,16 @@ impl Resource {
         label(&self.kind, &self.namespace, &self.name)
     }
 
-    /// What identifies it: kind, namespace, name.
-    fn key(&self) -> (&str, &str, &str) {
-        (&self.kind, &self.namespace, &self.name)
+    /// What identifies it: its cluster (the folder of a render with `[clusters]`, else empty),
+    /// kind, namespace, name.
+    fn key(&self) -> (&str, &str, &str, &str) {
+        (cluster(&self.file), &self.kind, &self.namespace, &self.name)
     }
+}
+
+/// The cluster folder of a file named `<cluster>/<file>`; empty for a file of one folder.
+fn cluster(file: &str) -> &str {
+    file.rsplit_once('/').map_or("", |(cluster, _)| cluster)
 }
 
 fn label(kind: &str, namespace: &str, name: &str) -> String {
@@ -96,8 +102,9 @@ pub fn parse(file: &str, content: &str) -> Result<Vec<Resource>, Error> {
     Ok(resources)
 }
 
-/// Every object in the YAML files of a rendered folder. `kustomization.yaml` only lists the
-/// other files, and files of another kind (a README) hold no resources.
+/// Every object in the YAML files of a rendered folder (and of its clusters' folders, named
+/// `<cluster>/<file>`). `kustomization.yaml` only lists the other files, and files of another
+/// kind (a README) hold no resources.
 pub(crate) fn read_folder(dir: &Path) -> Result<Vec<Resource>, Error> {
     let entries = folder::read(dir)
         .map_err(|source| Error::Read {
@@ -114,7 +121,8 @@ pub(crate) fn read_folder(dir: &Path) -> Result<Vec<Resource>, Error> {
         let yaml = Path::new(&entry.name)
             .extension()
             .is_some_and(|e| e == "yaml" || e == "yml");
-        if !yaml || entry.name == render::KUSTOMIZATION_FILE {
+        let base = entry.name.rsplit('/').next().unwrap_or_default();
+        if !yaml || base == render::KUSTOMIZATION_FILE {
             continue;
         }
         let bytes = match entry.content {
@@ -168,9 +176,13 @@ pub struct ResourceDiff {
 }
 
 impl ResourceDiff {
-    /// `Kind namespace/name`.
+    /// `Kind namespace/name`; in a render with `[clusters]`, `<cluster>: Kind namespace/name`.
     pub fn label(&self) -> String {
-        label(&self.kind, &self.namespace, &self.name)
+        let label = label(&self.kind, &self.namespace, &self.name);
+        match cluster(&self.file) {
+            "" => label,
+            cluster => format!("{cluster}: {label}"),
+        }
     }
 }
 
@@ -256,15 +268,7 @@ pub fn compare<'a>(
             resources.push(diff_of(new, Change::Added(new.value.clone())));
         }
     }
-    resources.sort_by(|a, b| {
-        (file_rank(&a.file), &a.file, &a.kind, &a.namespace, &a.name).cmp(&(
-            file_rank(&b.file),
-            &b.file,
-            &b.kind,
-            &b.namespace,
-            &b.name,
-        ))
-    });
+    resources.sort_by(|a, b| order(a).cmp(&order(b)));
     Ok(Report {
         old: old_label.to_string(),
         new: new_label.to_string(),
@@ -280,6 +284,19 @@ fn diff_of(resource: &Resource, change: Change) -> ResourceDiff {
         name: resource.name.clone(),
         change,
     }
+}
+
+/// The order of the report: by cluster, then meshc's files in output order, then by name.
+fn order(diff: &ResourceDiff) -> (&str, usize, &str, &str, &str, &str) {
+    let base = diff.file.rsplit('/').next().unwrap_or_default();
+    (
+        cluster(&diff.file),
+        file_rank(base),
+        &diff.file,
+        &diff.kind,
+        &diff.namespace,
+        &diff.name,
+    )
 }
 
 /// meshc's files in output order, then any other file by name.

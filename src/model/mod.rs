@@ -2,6 +2,7 @@
 //! `validate` builds from the raw profile. Nothing here knows TOML or YAML.
 
 mod choices;
+mod cluster;
 mod duration;
 mod expect;
 mod http;
@@ -15,6 +16,7 @@ use std::fmt;
 pub(crate) use choices::{
     LogLevel, MtlsMode, MtlsScope, OutboundTraffic, PathNormalization, ServiceType, TlsVersion,
 };
+pub(crate) use cluster::{Cluster, Placement, Role};
 pub(crate) use duration::{Duration, DurationError};
 pub(crate) use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
 pub(crate) use http::{

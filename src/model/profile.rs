@@ -49,6 +49,11 @@ pub struct Profile {
     pub telemetry: Telemetry,
     /// Requests and the outcomes the rendered mesh must give them.
     pub expects: Vec<super::Expect>,
+    /// The clusters of `[clusters]`, by name; empty for a one-cluster profile.
+    pub clusters: Vec<super::Cluster>,
+    /// The cluster this profile is rendered for ([`Profile::for_cluster`]); `None` for a
+    /// one-cluster profile.
+    pub placement: Option<super::Placement>,
 }
 
 /// `[mesh]`

@@ -10,6 +10,7 @@
 //! name follows; readers of the plan (`explain`) find resources by id in a [`ResourceList`].
 
 mod cel;
+pub(crate) mod cluster;
 pub(crate) mod destination_rule;
 pub(crate) mod gateway;
 pub(crate) mod ids;

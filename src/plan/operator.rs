@@ -209,40 +209,43 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         ports,
         ..component(&ingress.deployment)
     };
-    let east_west = mesh
-        .multi_network
-        .then_some(mesh.network.as_ref())
-        .flatten()
-        .map(|network| {
-            let ports = [
-                ("status-port", Port::known(15021)),
-                ("tls", EAST_WEST_TLS_PORT),
-                ("tls-istiod", Port::known(15012)),
-                ("tls-webhook", Port::known(15017)),
-            ]
-            .into_iter()
-            .map(|(name, port)| PortSpec {
-                name: name.to_string(),
-                port,
-                target_port: port,
-            })
-            .collect();
-            Component {
-                env: vec![Label {
+    // A primary with remote clusters exposes istiod on its east-west gateway even on one
+    // network (istio.io "Install Primary-Remote"); the network's label and view then stay unset.
+    let serves_remotes = matches!(
+        &profile.placement,
+        Some(model::Placement::Primary { remotes }) if !remotes.is_empty()
+    );
+    let network = mesh.network.as_ref().filter(|_| mesh.multi_network);
+    let east_west = (network.is_some() || serves_remotes).then(|| {
+        let ports = [
+            ("status-port", Port::known(15021)),
+            ("tls", EAST_WEST_TLS_PORT),
+            ("tls-istiod", Port::known(15012)),
+            ("tls-webhook", Port::known(15017)),
+        ]
+        .into_iter()
+        .map(|(name, port)| PortSpec {
+            name: name.to_string(),
+            port,
+            target_port: port,
+        })
+        .collect();
+        let mut labels = vec![
+            label("istio", "eastwestgateway"),
+            label("app", "istio-eastwestgateway"),
+        ];
+        labels.extend(network.map(|n| label("topology.istio.io/network", n.as_str())));
+        Component {
+            env: network
+                .map(|network| Label {
                     key: "ISTIO_META_REQUESTED_NETWORK_VIEW".to_string(),
                     value: network.to_string(),
-                }],
-                ..gateway_component(
-                    "istio-eastwestgateway",
-                    vec![
-                        label("istio", "eastwestgateway"),
-                        label("app", "istio-eastwestgateway"),
-                        label("topology.istio.io/network", network.as_str()),
-                    ],
-                    ports,
-                )
-            }
-        });
+                })
+                .into_iter()
+                .collect(),
+            ..gateway_component("istio-eastwestgateway", labels, ports)
+        }
+    });
     IstioOperator {
         meta: Meta::new(
             OperatorId::ControlPlane,

@@ -56,7 +56,7 @@ pub(crate) fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refuse
     let documents: Vec<_> = std::thread::scope(|scope| {
         let readers: Vec<_> = files
             .iter()
-            .map(|file| scope.spawn(move || document::read(file.name, &file.content, namespace).0))
+            .map(|file| scope.spawn(move || document::read(&file.name, &file.content, namespace).0))
             .collect();
         readers
             .into_iter()

@@ -13,6 +13,7 @@ use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::plan::Plan;
+use crate::plan::cluster::ClusterPlan;
 
 pub(crate) use yaml::{comment_line, to_block as to_block_yaml};
 
@@ -22,8 +23,9 @@ pub(crate) const OPERATOR_FILE: &str = "istio-service-mesh-config.yaml";
 /// One rendered output file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct File {
-    /// File name, such as `virtual-services.yaml`.
-    pub name: &'static str,
+    /// File name, such as `virtual-services.yaml`; in a render of several clusters, its path
+    /// in the output folder, such as `east/virtual-services.yaml`.
+    pub name: String,
     /// YAML text: a header comment, then documents each starting with `---`.
     pub content: String,
 }
@@ -79,6 +81,14 @@ const OUTPUTS: &[Output] = &[
 /// Templates shared by several files.
 const LIBRARIES: &[(&str, &str)] = &[("macros.j2", include_str!("../../templates/macros.j2"))];
 
+/// istiod exposed to remote clusters, in the folder of their primary.
+const ISTIOD_GATEWAY: Output = Output {
+    name: "istiod-gateway.yaml",
+    template: "istiod-gateway.yaml.j2",
+    source: include_str!("../../templates/istiod-gateway.yaml.j2"),
+    has_documents: |_| true,
+};
+
 /// The folder's Kustomize base, written beside the rendered files.
 const KUSTOMIZATION: Output = Output {
     name: KUSTOMIZATION_FILE,
@@ -92,7 +102,7 @@ pub(crate) const KUSTOMIZATION_FILE: &str = "kustomization.yaml";
 
 /// The names of every file meshc can write, in output order.
 pub(crate) fn file_names() -> impl Iterator<Item = &'static str> {
-    OUTPUTS.iter().map(|o| o.name)
+    OUTPUTS.iter().chain([&ISTIOD_GATEWAY]).map(|o| o.name)
 }
 
 /// A failure inside a template: always a bug in meshc, never the profile's fault. It keeps
@@ -159,13 +169,42 @@ pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
     })
 }
 
+/// Renders the files of one cluster of a profile with `[clusters]`: a remote's IstioOperator
+/// alone (its mesh configuration lives in its primary), a primary's files and, when it has
+/// remotes, istiod's Gateway on its east-west gateway.
+pub(crate) fn render_cluster(
+    plan: &Plan,
+    cluster: &ClusterPlan,
+    header: &str,
+) -> Result<Vec<File>, RenderError> {
+    let environment = environment()?;
+    let context = minijinja::value::merge_maps([
+        minijinja::context! { cluster => Value::from(minijinja::value::Serde(cluster)) },
+        Value::from(minijinja::value::Serde(plan)),
+    ]);
+    let header = header_comment(header);
+    let outputs: Vec<&Output> = if cluster.remote.is_some() {
+        OUTPUTS.iter().filter(|o| o.name == OPERATOR_FILE).collect()
+    } else {
+        OUTPUTS
+            .iter()
+            .filter(|output| (output.has_documents)(plan))
+            .chain(cluster.istiod_exposure.as_ref().map(|_| &ISTIOD_GATEWAY))
+            .collect()
+    };
+    outputs
+        .into_iter()
+        .map(|output| render_file(environment, output, &context, &header))
+        .collect()
+}
+
 /// The `kustomization.yaml` of `files`: every file but the IstioOperator's, in output order,
 /// under the same header as the files, so that the folder stays meshc's own.
 pub fn kustomization(files: &[File], header: &str) -> Result<File, RenderError> {
-    let resources: Vec<&str> = files
+    let resources: Vec<String> = files
         .iter()
-        .map(|file| file.name)
-        .filter(|name| *name != OPERATOR_FILE)
+        .filter(|file| file.name != OPERATOR_FILE)
+        .map(|file| file.name.clone())
         .collect();
     let context = minijinja::context! { resources => resources };
     render_file(
@@ -197,7 +236,7 @@ fn render_file(
     content.push_str(header);
     tidy(&body, &mut content);
     Ok(File {
-        name: output.name,
+        name: output.name.to_string(),
         content,
     })
 }
@@ -262,7 +301,7 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
     for (name, source) in LIBRARIES {
         environment.add_template(name, source)?;
     }
-    for output in OUTPUTS.iter().chain([&KUSTOMIZATION]) {
+    for output in OUTPUTS.iter().chain([&ISTIOD_GATEWAY, &KUSTOMIZATION]) {
         environment.add_template(output.template, output.source)?;
     }
     Ok(environment)
@@ -276,8 +315,8 @@ mod tests {
 
     #[test]
     fn the_kustomization_lists_every_file_but_the_operator_in_order() {
-        let file = |name| File {
-            name,
+        let file = |name: &str| File {
+            name: name.to_string(),
             content: String::new(),
         };
         let files = [

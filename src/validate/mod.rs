@@ -8,6 +8,7 @@
 
 mod choices;
 mod clashes;
+mod clusters;
 mod control_plane;
 mod edge;
 mod expansion;
@@ -70,6 +71,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
     let expects = checker.expects(raw);
+    let clusters = checker.clusters(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.gateway_host_overlaps(raw);
@@ -96,6 +98,8 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         tenancy: tenancy?,
         telemetry: telemetry?,
         expects: expects?,
+        clusters: clusters?,
+        placement: None,
     })
 }
 

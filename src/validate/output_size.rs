@@ -42,9 +42,12 @@ impl Checker {
     /// value that contributes most.
     pub(super) fn output_size(&mut self, raw: &RawProfile) {
         let shares = estimate(raw);
+        // Every primary cluster's folder holds the mesh configuration again.
+        let copies = super::clusters::primaries(raw).max(1);
         let total = shares
             .iter()
-            .fold(0usize, |sum, share| sum.saturating_add(share.bytes));
+            .fold(0usize, |sum, share| sum.saturating_add(share.bytes))
+            .saturating_mul(copies);
         if total <= MAX_RENDERED_BYTES {
             return;
         }
@@ -68,8 +71,13 @@ impl Checker {
             )
             .label(format!("{} is the largest share", largest.what))
             .help(format!(
-                "{}. Split the mesh into several profiles, or make the repeated block smaller",
-                parts.join("; ")
+                "{}{}. Split the mesh into several profiles, or make the repeated block smaller",
+                parts.join("; "),
+                if copies > 1 {
+                    format!(", each rendered for {copies} primary clusters")
+                } else {
+                    String::new()
+                }
             )),
         );
     }
