@@ -95,3 +95,57 @@ pub enum HeaderCondition {
     /// The whole value matches this RE2 regular expression (checked).
     Regex(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{HttpPath, PathMatch};
+
+    fn name(text: &str) -> HeaderName {
+        HeaderName::parse(text).unwrap()
+    }
+
+    fn pair(n: &str, v: &str) -> (HeaderName, HeaderValue) {
+        (name(n), HeaderValue::parse(v).unwrap())
+    }
+
+    #[test]
+    fn later_operations_decide_for_a_header_both_name() {
+        let service = HeaderOps {
+            set: vec![pair("x-component", "reports"), pair("x-keep", "1")],
+            add: vec![pair("x-trace", "a")],
+            remove: vec![name("x-debug"), name("x-gone")],
+        };
+        let gateway = HeaderOps {
+            set: vec![pair("x-component", "api")],
+            add: vec![pair("x-debug", "on")],
+            remove: vec![name("x-trace")],
+        };
+        let both = service.then(&gateway);
+        assert_eq!(both.set, [pair("x-component", "api"), pair("x-keep", "1")]);
+        assert_eq!(both.add, [pair("x-debug", "on")]);
+        assert_eq!(both.remove, [name("x-gone"), name("x-trace")]);
+        assert!(!both.is_empty());
+        assert!(HeaderOps::default().then(&HeaderOps::default()).is_empty());
+        let headers = RouteHeaders {
+            request: HeaderOps::default(),
+            response: gateway.clone(),
+        };
+        assert!(!headers.is_empty());
+        assert_eq!(RouteHeaders::default().then(&headers), headers);
+    }
+
+    #[test]
+    fn path_conditions_overlap_where_a_request_can_match_both() {
+        let prefix = |p: &str| PathMatch::Prefix(HttpPath::parse(p).unwrap());
+        let exact = |p: &str| PathMatch::Exact(HttpPath::parse(p).unwrap());
+        assert!(prefix("/a").overlaps(&prefix("/a/b")));
+        assert!(prefix("/a/b").overlaps(&prefix("/a")));
+        assert!(!prefix("/a").overlaps(&prefix("/ab")));
+        assert!(prefix("/").overlaps(&exact("/health")));
+        assert!(exact("/a/b").overlaps(&prefix("/a")));
+        assert!(!exact("/a").overlaps(&prefix("/a/b")));
+        assert!(exact("/a").overlaps(&exact("/a")));
+        assert!(!exact("/a").overlaps(&exact("/b")));
+    }
+}

@@ -93,3 +93,136 @@ pub(super) fn guard_earlier_routes(gateway: &Gateway, policy: Option<&mut Author
     }
     policy.rules.push(rule);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{
+        GatewayRoute, HeaderCondition, HeaderName, HeaderValue, Method, Name, Port,
+    };
+    use crate::model::{RouteHeaders, TlsVersion};
+
+    fn prefix(path: &str) -> PathMatch {
+        PathMatch::Prefix(HttpPath::parse(path).unwrap())
+    }
+
+    fn exact(path: &str) -> PathMatch {
+        PathMatch::Exact(HttpPath::parse(path).unwrap())
+    }
+
+    fn route(name: &str, path: PathMatch, public: bool) -> GatewayRoute {
+        GatewayRoute {
+            span: 0..0,
+            name: Name::parse(name).unwrap(),
+            path,
+            service: Name::parse("s").unwrap(),
+            rate_limit: None,
+            methods: Vec::new(),
+            headers: Vec::new(),
+            public,
+            header_ops: RouteHeaders::default(),
+            fault: None,
+        }
+    }
+
+    fn gateway(routes: Vec<GatewayRoute>) -> Gateway {
+        Gateway {
+            name: Name::parse("ingress").unwrap(),
+            hosts: Vec::new(),
+            credential: Name::parse("tls").unwrap(),
+            min_tls: TlsVersion::V1_3,
+            https_port: (Port::known(443), Port::known(8443)),
+            http_redirect: None,
+            cors: None,
+            routes,
+        }
+    }
+
+    fn edge(gateway: &Gateway) -> AuthorizationPolicy {
+        let mut policy = AuthorizationPolicy {
+            meta: crate::plan::Meta::new(
+                crate::plan::ids::PolicyId::EdgeRequireJwt,
+                &Name::parse("istio-system").unwrap(),
+                "edge",
+            ),
+            selector: Vec::new(),
+            action: None,
+            rules: vec![Rule {
+                id: RuleFor::MissingToken,
+                from: Vec::new(),
+                to: vec![Operation {
+                    ports: vec!["8443".to_string()],
+                    not_methods: vec!["OPTIONS".to_string()],
+                    not_paths: public_paths(gateway),
+                    ..Operation::default()
+                }],
+                when: Vec::new(),
+            }],
+        };
+        guard_earlier_routes(gateway, Some(&mut policy));
+        policy
+    }
+
+    #[test]
+    fn allow_paths_of_prefixes_and_exact_paths() {
+        let (a, b, root) = (prefix("/a"), exact("/health"), prefix("/"));
+        assert_eq!(operation(&[&a, &b])[0].paths, ["/a", "/a/*", "/health"]);
+        assert_eq!(operation(&[&prefix("/a/")])[0].paths, ["/a/*"]);
+        // `/` is every path: no condition at all.
+        assert!(operation(&[&b, &root]).is_empty());
+    }
+
+    #[test]
+    fn public_paths_are_exactly_the_public_routes() {
+        let gw = gateway(vec![
+            route("health", exact("/health"), true),
+            route("api", prefix("/v1"), false),
+            route("ui", prefix("/"), true),
+        ]);
+        // A public `/` is written `/*`: an empty list would exempt nothing.
+        assert_eq!(public_paths(&gw), ["/*", "/health"]);
+        assert!(public_paths(&gateway(vec![route("api", prefix("/v1"), false)])).is_empty());
+    }
+
+    #[test]
+    fn routes_before_an_overlapping_public_route_keep_the_token() {
+        let gw = gateway(vec![
+            route("health", exact("/health"), true),
+            route("api", prefix("/v1"), false),
+            route("ui", prefix("/"), true),
+        ]);
+        let policy = edge(&gw);
+        assert_eq!(policy.rules.len(), 2);
+        let guard = &policy.rules[1];
+        assert_eq!(guard.id, RuleFor::BeforePublicRoute);
+        assert_eq!(guard.to[0].paths, ["/v1", "/v1/*"]);
+        assert!(guard.to[0].not_paths.is_empty());
+        // The rest of the operation is the first rule's.
+        assert_eq!(guard.to[0].ports, ["8443"]);
+        assert_eq!(guard.to[0].not_methods, ["OPTIONS"]);
+    }
+
+    #[test]
+    fn routes_after_or_apart_from_public_routes_need_no_second_rule() {
+        // `/v1` is tried after the public `/v1/docs` and `/health` does not overlap it.
+        let gw = gateway(vec![
+            route("docs", prefix("/v1/docs"), true),
+            route("health", exact("/health"), false),
+            route("api", prefix("/v1"), false),
+        ]);
+        assert_eq!(edge(&gw).rules.len(), 1);
+        assert!(edge(&gateway(Vec::new())).rules.len() == 1);
+    }
+
+    #[test]
+    fn a_conditional_route_before_a_public_one_keeps_the_token_on_its_whole_path() {
+        let mut orders = route("orders", prefix("/orders"), false);
+        orders.methods = vec![Method::parse("POST").unwrap()];
+        orders.headers = vec![(
+            HeaderName::parse("x-client").unwrap(),
+            HeaderCondition::Exact(HeaderValue::parse("web").unwrap()),
+        )];
+        let gw = gateway(vec![orders, route("ui", prefix("/"), true)]);
+        assert_eq!(edge(&gw).rules[1].to[0].paths, ["/orders", "/orders/*"]);
+    }
+}
