@@ -8,7 +8,8 @@ use crate::profile::raw::{RawFault, RawHeaderOps, RawProfile};
 
 /// Request headers no route may set, add or remove: the token that workloads validate, the
 /// client-certificate chain Envoy forwards, the Host the next hop routes by, and Envoy's own
-/// control headers (`x-envoy-upstream-rq-timeout-ms` would lift a timeout).
+/// control headers (`x-envoy-upstream-rq-timeout-ms` would lift a timeout). On responses,
+/// `host` and the CORS headers (`access-control-*`), which `[gateway.cors]` decides.
 const PROTECTED_REQUEST: &[&str] = &["authorization", "host", "x-forwarded-client-cert"];
 
 impl Checker {
@@ -63,7 +64,7 @@ impl Checker {
                     || text.starts_with("x-envoy-")
                     || tenancy_header.as_deref() == Some(text)
             } else {
-                text == "host"
+                text == "host" || text.starts_with("access-control-")
             };
             if protected {
                 c.report(
@@ -187,6 +188,9 @@ fn protected_help(header: &str, tenancy: Option<&str>) -> String {
         "it carries the request's token, which workloads validate".to_string()
     } else if header == "host" {
         "Istio does not let a route change the Host header".to_string()
+    } else if header.starts_with("access-control-") {
+        "CORS answers come from `[gateway.cors]`; a response header would widen them past its checks"
+            .to_string()
     } else if header == "x-forwarded-client-cert" {
         "it carries the identities of the callers, which Envoy manages".to_string()
     } else {

@@ -68,13 +68,16 @@ pub(super) fn guard_earlier_routes(gateway: &Gateway, policy: Option<&mut Author
     let Some(policy) = policy else {
         return;
     };
-    let earlier = gateway.routes.iter().enumerate().filter(|(i, route)| {
-        !route.public
-            && gateway.routes[i + 1..]
+    let mut earlier: Vec<&PathMatch> = Vec::new();
+    for (at, public) in gateway.routes.iter().enumerate().filter(|(_, r)| r.public) {
+        earlier.extend(
+            gateway.routes[..at]
                 .iter()
-                .any(|later| later.public && later.path.overlaps(&route.path))
-    });
-    let paths = deny_paths(earlier.map(|(_, route)| &route.path));
+                .filter(|route| !route.public && route.path.overlaps(&public.path))
+                .map(|route| &route.path),
+        );
+    }
+    let paths = deny_paths(earlier);
     let Some(first) = policy.rules.first() else {
         return;
     };
@@ -204,14 +207,22 @@ mod tests {
 
     #[test]
     fn routes_after_or_apart_from_public_routes_need_no_second_rule() {
-        // `/v1` is tried after the public `/v1/docs` and `/health` does not overlap it.
+        // `/health` does not overlap the public `/v1/docs`, `/v1` is tried after it, and the
+        // non-public `/v1/a` overlaps only the non-public `/v1`.
         let gw = gateway(vec![
-            route("docs", prefix("/v1/docs"), true),
             route("health", exact("/health"), false),
+            route("a", prefix("/v1/a"), false),
+            route("docs", prefix("/v1/docs"), true),
             route("api", prefix("/v1"), false),
         ]);
         assert_eq!(edge(&gw).rules.len(), 1);
         assert!(edge(&gateway(Vec::new())).rules.len() == 1);
+        // A public route before another public one is no reason for a token.
+        let gw = gateway(vec![
+            route("health", exact("/health"), true),
+            route("ui", prefix("/"), true),
+        ]);
+        assert_eq!(edge(&gw).rules.len(), 1);
     }
 
     #[test]
