@@ -708,7 +708,7 @@ mod tests {
         let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         let all = each(&plan);
-        assert_eq!(all.len(), 6, "five services and one external service");
+        assert_eq!(all.len(), 7, "six services and one external service");
         for (name, text) in &all {
             assert_eq!(explain(&plan, Some(name)).as_ref(), Ok(text), "{name}");
         }
