@@ -19,7 +19,7 @@ use crate::plan::ids::{
     VirtualServiceId,
 };
 use crate::plan::security::{Operation, Rule, Source};
-use crate::plan::virtual_service::{HttpRoute, RouteDestination, RouteMatch, UriMatch};
+use crate::plan::virtual_service::{HeaderPair, HttpRoute, RouteDestination, RouteMatch, UriMatch};
 use crate::plan::{Label, Plan, VirtualService};
 
 /// A `--service` that names no service.
@@ -153,20 +153,30 @@ fn mesh_section(out: &mut String, plan: &Plan) {
         .request_authentications
         .get(&RequestAuthenticationId::Workloads)
     {
-        let required = plan
+        let edge = plan
             .security
             .authorization_policies
-            .get(&PolicyId::EdgeRequireJwt)
-            .is_some();
+            .get(&PolicyId::EdgeRequireJwt);
+        // The paths of public routes are the first rule's `notPaths`.
+        let public: Vec<&str> = edge
+            .iter()
+            .filter_map(|policy| policy.rules.first())
+            .flat_map(|rule| &rule.to)
+            .flat_map(|operation| &operation.not_paths)
+            .map(String::as_str)
+            .collect();
         let _ = writeln!(
             out,
             "  JWT: issuer {}, audiences {}; {}",
             jwt.issuer,
             list_or(&jwt.audiences, "any"),
-            if required {
-                "a token is required at the ingress gateway"
-            } else {
-                "a token is checked when sent, not required"
+            match (edge.is_some(), public.is_empty()) {
+                (true, true) => "a token is required at the ingress gateway".to_string(),
+                (true, false) => format!(
+                    "a token is required at the ingress gateway, except on the public paths {}",
+                    public.join(", ")
+                ),
+                (false, _) => "a token is checked when sent, not required".to_string(),
             }
         );
     }
@@ -305,6 +315,9 @@ fn matches(entries: &[RouteMatch]) -> String {
             for header in &entry.headers {
                 parts.push(format!("header {} = {}", header.name, header.exact));
             }
+            for header in &entry.header_regexes {
+                parts.push(format!("header {} ~ {}", header.name, header.regex));
+            }
             if let Some(port) = entry.port {
                 parts.push(format!("port {port}"));
             }
@@ -344,6 +357,45 @@ fn policy_line(route: &HttpRoute) -> Option<String> {
             ),
             _ => format!("no retries (budget {})", retries.budget),
         });
+    }
+    if let Some(ops) = &route.header_ops {
+        for (side, ops) in [("request", &ops.request), ("response", &ops.response)] {
+            let Some(ops) = ops else { continue };
+            let pairs = |list: &[HeaderPair]| {
+                list.iter()
+                    .map(|p| format!("{} = {}", p.name, p.value))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            };
+            if !ops.set.is_empty() {
+                parts.push(format!("{side} sets {}", pairs(&ops.set)));
+            }
+            if !ops.add.is_empty() {
+                parts.push(format!("{side} adds {}", pairs(&ops.add)));
+            }
+            if !ops.remove.is_empty() {
+                let names: Vec<&str> = ops
+                    .remove
+                    .iter()
+                    .map(crate::model::HeaderName::as_str)
+                    .collect();
+                parts.push(format!("{side} removes {}", names.join(", ")));
+            }
+        }
+    }
+    if let Some(fault) = &route.fault {
+        if let Some(delay) = &fault.delay {
+            parts.push(format!(
+                "fault: {} % delayed {}",
+                delay.percent, delay.fixed_delay
+            ));
+        }
+        if let Some(abort) = &fault.abort {
+            parts.push(format!(
+                "fault: {} % aborted with {}",
+                abort.percent, abort.status
+            ));
+        }
     }
     (!parts.is_empty()).then(|| parts.join("; "))
 }
@@ -656,7 +708,7 @@ mod tests {
         let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         let all = each(&plan);
-        assert_eq!(all.len(), 6, "five services and one external service");
+        assert_eq!(all.len(), 7, "six services and one external service");
         for (name, text) in &all {
             assert_eq!(explain(&plan, Some(name)).as_ref(), Ok(text), "{name}");
         }

@@ -188,7 +188,7 @@ fn a_changed_canary_weight_reads_as_exactly_that_change() {
         "VirtualService nephoran-system/llm-processor http[default].route[canary].weight: 20 → 30"
             .to_string(),
     ];
-    for route in ["tenants", "intent", "admin"] {
+    for route in ["health", "tenants", "intent", "admin"] {
         for (subset, old, new) in [("stable", 80, 70), ("canary", 20, 30)] {
             expected.push(format!(
                 "VirtualService istio-system/nephoran-gateway-routes \

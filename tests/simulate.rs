@@ -198,15 +198,19 @@ fn prod_does_what_its_yaml_says() {
     assert_eq!(trace.outcome(), Some(&Outcome::Refused));
     assert_eq!(trace.branches[0].arrivals.len(), 3);
 
+    // The public dashboard at `/` exempts every path from the first rule of the edge's token
+    // requirement; its second rule keeps the token for the routes tried before `/`.
     let tokenless = mesh.evaluate(&edge("/v1/tenants/operator-a/x"));
     assert_eq!(
         endings(&tokenless),
         [(
             100,
             "denied (403)".into(),
-            Some("AuthorizationPolicy istio-system/edge-require-jwt rules[0]".into())
+            Some("AuthorizationPolicy istio-system/edge-require-jwt rules[1]".into())
         )]
     );
+    let dashboard = mesh.evaluate(&edge("/index.html"));
+    assert!(dashboard.allowed_anywhere(), "{:?}", endings(&dashboard));
 
     let tenant = edge("/v1/tenants/operator-a/x")
         .token(token(&serde_json::json!({"tenant_id": "operator-a"})));
@@ -332,7 +336,7 @@ fn prod_refuses_the_findings_of_issue_10() {
         .path("/v1/tenants/operator-a/x");
     assert_eq!(
         mesh.evaluate(&ported).stopped_by().unwrap().to_string(),
-        "AuthorizationPolicy istio-system/edge-require-jwt rules[0]"
+        "AuthorizationPolicy istio-system/edge-require-jwt rules[1]"
     );
     // 3. Inside the mesh a tenant header needs a listed tenant's claim, token or not.
     let header = Request::new(

@@ -173,6 +173,12 @@ registry! {
         WildcardGatewayHost = "wildcard-gateway-host", Warning, Profile;
         /// two gateway hosts of which one covers the other, which istiod refuses in the gateway's VirtualService
         OverlappingGatewayHosts = "overlapping-gateway-hosts", Error, Profile;
+        /// a public, exact or conditional gateway route that receives requests under a tenant's path
+        RouteOnTenantPath = "route-on-tenant-path", Error, Profile;
+        /// a route header operation on a header that carries identity or instructs Envoy
+        ProtectedHeader = "protected-header", Error, Profile;
+        /// fault injection on a route that has retries or a timeout
+        FaultWithRetries = "fault-with-retries", Error, Profile;
         /// a header name that is not a lower-case HTTP token
         InvalidHeaderName = "invalid-header-name", Error, Profile;
         /// a header value (or short text) with characters Envoy or meshc refuse

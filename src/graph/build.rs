@@ -294,15 +294,15 @@ impl Builder<'_> {
             let Some(service) = self.service(route.service.as_str()) else {
                 continue;
             };
-            let Some(request) = self.gateway_request(route.prefix.as_str()) else {
+            let Some(request) = self.gateway_request(route.scope().as_str()) else {
                 continue;
             };
             let host = topology::host(self.profile, service);
             let with_token = request.clone().token(self.token(serde_json::Map::new()));
-            let what = format!("GET {}", route.prefix);
+            let what = format!("GET {}", route.scope());
             let (verdict, added) =
                 self.judge(&[(what, with_token)], Some(service), Target::Service(&host));
-            let mut labels = vec![format!("{}: {}", route.name, route.prefix)];
+            let mut labels = vec![format!("{}: {}", route.name, route.scope())];
             if self.profile.security.jwt.is_some()
                 && probe::arrival(self.mesh, &request, Target::Service(&host)) != Arrival::Full
             {

@@ -10,6 +10,7 @@ mod names;
 mod numbers;
 mod profile;
 mod reach;
+mod route_ops;
 
 use std::fmt;
 
@@ -28,6 +29,7 @@ pub(crate) use names::{
 pub(crate) use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
 pub(crate) use reach::{Delivery, deliveries};
+pub(crate) use route_ops::{Fault, HeaderCondition, HeaderOps, RouteHeaders};
 
 /// The Istio vocabulary the model shares with the checker.
 pub(crate) use crate::istio::vocab::IstioVersion;

@@ -4,9 +4,10 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Duration, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, Issuer, IstioVersion, LabelKey,
-    LabelValue, LogLevel, Method, MtlsMode, MtlsScope, Name, OutboundTraffic, PathNormalization,
-    Percent, Port, Quantity, RetryOn, ServiceType, TagName, TlsVersion, Weight,
+    Duration, Fault, HeaderCondition, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, Issuer,
+    IstioVersion, LabelKey, LabelValue, LogLevel, Method, MtlsMode, MtlsScope, Name,
+    OutboundTraffic, PathNormalization, Percent, Port, Quantity, RetryOn, RouteHeaders,
+    ServiceType, TagName, TlsVersion, Weight,
 };
 
 /// Region subsets are named `region-<region>`.
@@ -357,6 +358,10 @@ pub struct Route {
     pub retries: Option<Retries>,
     /// Timeout.
     pub timeout: Option<Duration>,
+    /// Header operations.
+    pub header_ops: RouteHeaders,
+    /// Fault injection.
+    pub fault: Option<Fault>,
 }
 
 /// A path condition.
@@ -409,6 +414,10 @@ pub struct Canary {
     pub header: HeaderName,
     /// Override header value.
     pub header_value: HeaderValue,
+    /// Retries of the override route: its own budget's, else the service's.
+    pub retries: Option<Retries>,
+    /// Timeout of the override route: its own, else its budget's, else the service's.
+    pub timeout: Option<Duration>,
 }
 
 /// Priority routing.
@@ -418,6 +427,10 @@ pub struct Priority {
     pub header: HeaderName,
     /// Value → subset, in value order.
     pub subsets: Vec<(HeaderValue, Name)>,
+    /// Retries of the priority routes: their own budget's, else the service's.
+    pub retries: Option<Retries>,
+    /// Timeout of the priority routes: their own, else their budget's, else the service's.
+    pub timeout: Option<Duration>,
 }
 
 /// Locality load balancing of a service.
@@ -492,7 +505,8 @@ pub struct Gateway {
     pub http_redirect: Option<(Port, Port)>,
     /// CORS.
     pub cors: Option<Cors>,
-    /// Routes, longest prefix first.
+    /// Routes in the order Envoy tries them: exact paths, then longest prefix first; at one
+    /// path, the routes with more conditions first.
     pub routes: Vec<GatewayRoute>,
 }
 
@@ -522,12 +536,54 @@ pub struct GatewayRoute {
     pub span: std::ops::Range<usize>,
     /// Name.
     pub name: Name,
-    /// Path prefix.
-    pub prefix: HttpPath,
+    /// Path condition (never `/` exact: a prefix `/` is written for that).
+    pub path: PathMatch,
     /// Target service.
     pub service: Name,
     /// Local rate limit.
     pub rate_limit: Option<RateLimit>,
+    /// Method conditions (ORed; empty: any method).
+    pub methods: Vec<Method>,
+    /// Header conditions, by name.
+    pub headers: Vec<(HeaderName, HeaderCondition)>,
+    /// Whether requests need no token.
+    pub public: bool,
+    /// Header operations, applied after those of the service's own route.
+    pub header_ops: RouteHeaders,
+    /// Fault injection.
+    pub fault: Option<Fault>,
+}
+
+impl GatewayRoute {
+    /// The path the route is about: its prefix, or its exact path.
+    pub fn scope(&self) -> &HttpPath {
+        match &self.path {
+            PathMatch::Prefix(path) | PathMatch::Exact(path) => path,
+        }
+    }
+
+    /// Whether it matches on more than its path.
+    pub fn is_conditional(&self) -> bool {
+        !self.methods.is_empty() || !self.headers.is_empty()
+    }
+
+    /// A prefix route without conditions: it takes every request under its prefix that no
+    /// earlier route takes.
+    pub fn is_plain_prefix(&self) -> bool {
+        matches!(self.path, PathMatch::Prefix(_)) && !self.is_conditional()
+    }
+}
+
+impl PathMatch {
+    /// Whether some request path matches both conditions.
+    pub fn overlaps(&self, other: &PathMatch) -> bool {
+        match (self, other) {
+            (PathMatch::Prefix(a), PathMatch::Prefix(b)) => a.overlaps(b),
+            (PathMatch::Prefix(prefix), PathMatch::Exact(exact))
+            | (PathMatch::Exact(exact), PathMatch::Prefix(prefix)) => exact.is_within(prefix),
+            (PathMatch::Exact(a), PathMatch::Exact(b)) => a == b,
+        }
+    }
 }
 
 /// A token bucket.

@@ -40,8 +40,12 @@ pub(crate) struct Delivery {
 /// one whose prefix covers `q`, and every route whose prefix lies deeper inside `q`.
 pub(crate) fn deliveries(tenants: &[Tenant], routes: &[GatewayRoute]) -> Vec<Delivery> {
     let mut by_prefix: BTreeMap<&str, usize> = BTreeMap::new();
+    // Validation refuses a public, exact or conditional route that would receive requests
+    // under a tenant path (`route-on-tenant-path`), so only plain prefix routes deliver them.
     for (index, route) in routes.iter().enumerate() {
-        by_prefix.entry(route.prefix.as_str()).or_insert(index);
+        if route.is_plain_prefix() {
+            by_prefix.entry(route.scope().as_str()).or_insert(index);
+        }
     }
     let mut found = Vec::new();
     for (t, tenant) in tenants.iter().enumerate() {
@@ -113,9 +117,14 @@ mod tests {
             .map(|prefix| GatewayRoute {
                 span: 0..0,
                 name: Name::parse("r").unwrap(),
-                prefix: path(prefix),
+                path: crate::model::PathMatch::Prefix(path(prefix)),
                 service: Name::parse("s").unwrap(),
                 rate_limit: None,
+                methods: Vec::new(),
+                headers: Vec::new(),
+                public: false,
+                header_ops: crate::model::RouteHeaders::default(),
+                fault: None,
             })
             .collect()
     }

@@ -9,7 +9,7 @@ use super::virtual_service::{
     CorsPolicy, HttpRoute, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
 };
 use super::{Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label};
-use crate::model::{self, Duration, Gateway, GatewayRoute, Host, Name, Port};
+use crate::model::{self, Duration, Gateway, GatewayRoute, Host, Name, PathMatch, Port};
 
 /// Every gateway resource.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -309,7 +309,10 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
     let summary = gateway
         .routes
         .iter()
-        .map(|r| format!("{} → {}", r.prefix, r.service))
+        .map(|r| match &r.path {
+            PathMatch::Prefix(prefix) => format!("{prefix} → {}", r.service),
+            PathMatch::Exact(path) => format!("exactly {path} → {}", r.service),
+        })
         .collect::<Vec<_>>()
         .join(", ");
     (

@@ -158,6 +158,11 @@ pub enum RuleFor {
     },
     /// [`PolicyId::Callers`]: the gateway's routes to the service.
     GatewayRoutes,
+    /// [`PolicyId::Callers`]: the gateway's public routes to the service, which need no token.
+    PublicRoutes,
+    /// [`PolicyId::EdgeRequireJwt`]: a request without a token on a route that the gateway
+    /// tries before a public route whose path covers it.
+    BeforePublicRoute,
     /// [`PolicyId::TenantGuard`]: a tenant's methods beyond its own.
     TenantMethods {
         /// The tenant.

@@ -4,6 +4,8 @@
 //! Every ALLOW rule uses positive matches only and every DENY rule negative ones, so that a
 //! mismatch can only ever cause an unexpected 403, never an unexpected allow.
 
+mod public_routes;
+
 use std::collections::BTreeMap;
 
 use serde::Serialize;
@@ -339,11 +341,13 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
                     } else {
                         Vec::new()
                     },
+                    not_paths: public_routes::public_paths(gateway),
                     ..Operation::default()
                 }],
                 when: Vec::new(),
             }],
         });
+        public_routes::guard_earlier_routes(gateway, policies.last_mut());
     }
     if profile.security.default_deny {
         policies.push(AuthorizationPolicy {
@@ -387,11 +391,23 @@ fn edge_hosts(hosts: &[Host]) -> Vec<String> {
         .collect()
 }
 
-/// The path prefixes the gateway routes to each service.
-fn gateway_paths<'a>(context: &Context<'a>) -> BTreeMap<&'a Name, Vec<&'a HttpPath>> {
-    let mut paths: BTreeMap<&Name, Vec<&HttpPath>> = BTreeMap::new();
+/// The paths the gateway routes to each service.
+fn gateway_paths<'a>(context: &Context<'a>) -> BTreeMap<&'a Name, GatewayPaths<'a>> {
+    let require_token = context
+        .profile
+        .security
+        .jwt
+        .as_ref()
+        .is_some_and(|jwt| jwt.require_token);
+    let mut paths: BTreeMap<&Name, GatewayPaths<'a>> = BTreeMap::new();
     for route in context.profile.gateway.iter().flat_map(|g| &g.routes) {
-        paths.entry(&route.service).or_default().push(&route.prefix);
+        let entry = paths.entry(&route.service).or_default();
+        // Without a token requirement a public route is like any other.
+        if route.public && require_token {
+            entry.public.push(&route.path);
+        } else {
+            entry.token.push(&route.path);
+        }
     }
     paths
 }
@@ -402,10 +418,12 @@ fn token_principal(context: &Context<'_>) -> Option<String> {
     Some(format!("{}/*", jwt.issuer))
 }
 
+use public_routes::GatewayPaths;
+
 fn allow_policy(
     context: &Context<'_>,
     service: &Service,
-    routed: Option<&Vec<&HttpPath>>,
+    routed: Option<&GatewayPaths<'_>>,
 ) -> Option<AuthorizationPolicy> {
     let mut rules: Vec<Rule> = service
         .callers
@@ -447,28 +465,40 @@ fn allow_policy(
             }
         })
         .collect();
-    if let Some(prefixes) = routed {
+    if let Some(routed) = routed {
         let require_token = context
             .profile
             .security
             .jwt
             .as_ref()
             .is_some_and(|jwt| jwt.require_token);
-        let prefixes: Vec<HttpPath> = prefixes.iter().map(|p| (*p).clone()).collect();
-        rules.push(Rule {
-            id: RuleFor::GatewayRoutes,
-            from: vec![Source {
-                principals: vec![context.gateway_principal.clone()],
-                request_principals: if require_token {
-                    token_principal(context).into_iter().collect()
-                } else {
-                    Vec::new()
-                },
-                ..Source::default()
-            }],
-            to: operation(&[], &prefixes),
-            when: Vec::new(),
-        });
+        if !routed.token.is_empty() {
+            rules.push(Rule {
+                id: RuleFor::GatewayRoutes,
+                from: vec![Source {
+                    principals: vec![context.gateway_principal.clone()],
+                    request_principals: if require_token {
+                        token_principal(context).into_iter().collect()
+                    } else {
+                        Vec::new()
+                    },
+                    ..Source::default()
+                }],
+                to: public_routes::operation(&routed.token),
+                when: Vec::new(),
+            });
+        }
+        if !routed.public.is_empty() {
+            rules.push(Rule {
+                id: RuleFor::PublicRoutes,
+                from: vec![Source {
+                    principals: vec![context.gateway_principal.clone()],
+                    ..Source::default()
+                }],
+                to: public_routes::operation(&routed.public),
+                when: Vec::new(),
+            });
+        }
     }
     if rules.is_empty() {
         return None;

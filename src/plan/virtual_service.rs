@@ -8,8 +8,9 @@ use serde::Serialize;
 use super::ids::{RouteFor, RouteId, VirtualServiceId};
 use super::{Context, Meta, Resource, ResourceList};
 use crate::model::{
-    Duration, ExternalService, GatewayRoute, HeaderName, HeaderValue, Host, HttpPath, Method, Name,
-    PathMatch, Port, Retries, Service, Target, region_subset,
+    Duration, ExternalService, Fault, GatewayRoute, HeaderCondition, HeaderName, HeaderOps,
+    HeaderValue, Host, HttpPath, Method, Name, PathMatch, Port, Retries, RouteHeaders, Service,
+    Target, region_subset,
 };
 
 /// A VirtualService.
@@ -34,7 +35,7 @@ impl Resource for VirtualService {
 }
 
 /// One HTTP route.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct HttpRoute {
     /// What the route was generated for (not written out).
     #[serde(skip)]
@@ -51,10 +52,36 @@ pub struct HttpRoute {
     pub retries: Option<RetryPolicy>,
     /// `corsPolicy`.
     pub cors: Option<CorsPolicy>,
+    /// `headers` (request and response operations).
+    pub header_ops: Option<HeaderOperations>,
+    /// `fault`.
+    pub fault: Option<FaultPolicy>,
+}
+
+// The plan snapshots show a route's header operations and fault only when it has them, so
+// that the plan of a profile without them reads as before they existed.
+impl std::fmt::Debug for HttpRoute {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("HttpRoute");
+        s.field("id", &self.id)
+            .field("name", &self.name)
+            .field("matches", &self.matches)
+            .field("destinations", &self.destinations)
+            .field("timeout", &self.timeout)
+            .field("retries", &self.retries)
+            .field("cors", &self.cors);
+        if let Some(ops) = &self.header_ops {
+            s.field("header_ops", ops);
+        }
+        if let Some(fault) = &self.fault {
+            s.field("fault", fault);
+        }
+        s.finish()
+    }
 }
 
 /// One `match` entry: its conditions are ANDed.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Clone, Serialize, PartialEq, Eq)]
 pub struct RouteMatch {
     /// `uri.exact` or `uri.prefix`.
     pub uri: Option<UriMatch>,
@@ -64,6 +91,129 @@ pub struct RouteMatch {
     pub headers: Vec<HeaderMatch>,
     /// `port`.
     pub port: Option<Port>,
+    /// `headers.<name>.regex` (in the same `headers` map as the exact ones).
+    pub header_regexes: Vec<HeaderRegex>,
+}
+
+impl std::fmt::Debug for RouteMatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("RouteMatch");
+        s.field("uri", &self.uri)
+            .field("method", &self.method)
+            .field("headers", &self.headers)
+            .field("port", &self.port);
+        if !self.header_regexes.is_empty() {
+            s.field("header_regexes", &self.header_regexes);
+        }
+        s.finish()
+    }
+}
+
+/// A header condition by RE2 regular expression over the whole value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeaderRegex {
+    /// Header name.
+    pub name: HeaderName,
+    /// The regular expression (checked by validation).
+    pub regex: String,
+}
+
+/// `headers`: header operations of a route.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeaderOperations {
+    /// `request`.
+    pub request: Option<HeaderSide>,
+    /// `response`.
+    pub response: Option<HeaderSide>,
+}
+
+/// `set`, `add` and `remove` of one side.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeaderSide {
+    /// `set`.
+    pub set: Vec<HeaderPair>,
+    /// `add`.
+    pub add: Vec<HeaderPair>,
+    /// `remove`.
+    pub remove: Vec<HeaderName>,
+}
+
+/// One header and its value.
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct HeaderPair {
+    /// Name.
+    pub name: HeaderName,
+    /// Value.
+    pub value: HeaderValue,
+}
+
+impl HeaderSide {
+    fn of(ops: &HeaderOps) -> Option<Self> {
+        let pairs = |list: &[(HeaderName, HeaderValue)]| {
+            list.iter()
+                .map(|(name, value)| HeaderPair {
+                    name: name.clone(),
+                    value: value.clone(),
+                })
+                .collect()
+        };
+        (!ops.is_empty()).then(|| Self {
+            set: pairs(&ops.set),
+            add: pairs(&ops.add),
+            remove: ops.remove.clone(),
+        })
+    }
+}
+
+impl HeaderOperations {
+    fn of(headers: &RouteHeaders) -> Option<Self> {
+        (!headers.is_empty()).then(|| Self {
+            request: HeaderSide::of(&headers.request),
+            response: HeaderSide::of(&headers.response),
+        })
+    }
+}
+
+/// `fault`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FaultPolicy {
+    /// `delay`.
+    pub delay: Option<FaultDelay>,
+    /// `abort`.
+    pub abort: Option<FaultAbort>,
+}
+
+/// `fault.delay`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FaultDelay {
+    /// `percentage.value`.
+    pub percent: f64,
+    /// `fixedDelay`.
+    pub fixed_delay: Duration,
+}
+
+/// `fault.abort`.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct FaultAbort {
+    /// `percentage.value`.
+    pub percent: f64,
+    /// `httpStatus`.
+    pub status: u16,
+}
+
+impl FaultPolicy {
+    fn of(fault: &Fault) -> Self {
+        Self {
+            delay: fault.delay.map(|(fixed_delay, percent)| FaultDelay {
+                percent: percent.get(),
+                fixed_delay,
+            }),
+            abort: fault.abort.map(|(status, percent)| FaultAbort {
+                percent: percent.get(),
+                status,
+            }),
+        }
+    }
 }
 
 /// A URI condition.
@@ -167,11 +317,15 @@ pub(super) struct Rule {
     via: Option<Via>,
     pub(super) name: String,
     path: Option<PathMatch>,
-    method: Option<Method>,
+    /// Methods, ORed (empty: any).
+    methods: Vec<Method>,
     headers: Vec<HeaderMatch>,
+    header_regexes: Vec<HeaderRegex>,
     destinations: Vec<RouteDestination>,
     timeout: Option<Duration>,
     retries: Option<RetryPolicy>,
+    header_ops: RouteHeaders,
+    fault: Option<Fault>,
 }
 
 /// A gateway route and the service it leads to.
@@ -182,19 +336,58 @@ struct Via {
 }
 
 impl Rule {
-    /// This rule of a service limited to requests under the prefix of a gateway route, renamed
-    /// `<route>-<rule>`; `None` when no request can satisfy both.
+    /// This rule of a service limited to the requests a gateway route matches (its path, methods
+    /// and headers), renamed `<route>-<rule>`, with the route's header operations after the
+    /// rule's own and the route's fault; `None` when no request can satisfy both.
     pub(super) fn within(&self, route: &GatewayRoute) -> Option<Rule> {
-        let prefix = &route.prefix;
-        let path = match &self.path {
-            None => PathMatch::Prefix(prefix.clone()),
-            Some(PathMatch::Prefix(own)) if own.is_within(prefix) => PathMatch::Prefix(own.clone()),
-            Some(PathMatch::Prefix(own)) if prefix.is_within(own) => {
+        let path = match (&route.path, &self.path) {
+            (_, None) => route.path.clone(),
+            (PathMatch::Prefix(prefix), Some(PathMatch::Prefix(own))) if own.is_within(prefix) => {
+                PathMatch::Prefix(own.clone())
+            }
+            (PathMatch::Prefix(prefix), Some(PathMatch::Prefix(own))) if prefix.is_within(own) => {
                 PathMatch::Prefix(prefix.clone())
             }
-            Some(PathMatch::Exact(own)) if own.is_within(prefix) => PathMatch::Exact(own.clone()),
-            Some(_) => return None,
+            (PathMatch::Prefix(prefix), Some(PathMatch::Exact(own))) if own.is_within(prefix) => {
+                PathMatch::Exact(own.clone())
+            }
+            (PathMatch::Exact(exact), Some(own))
+                if PathMatch::Exact(exact.clone()).within(Some(own)) =>
+            {
+                PathMatch::Exact(exact.clone())
+            }
+            _ => return None,
         };
+        let methods = match (route.methods.is_empty(), self.methods.is_empty()) {
+            (true, _) => self.methods.clone(),
+            (false, true) => route.methods.clone(),
+            (false, false) => {
+                let both: Vec<Method> = self
+                    .methods
+                    .iter()
+                    .filter(|m| route.methods.contains(m))
+                    .cloned()
+                    .collect();
+                if both.is_empty() {
+                    return None;
+                }
+                both
+            }
+        };
+        let mut headers = self.headers.clone();
+        let mut header_regexes = self.header_regexes.clone();
+        for (name, condition) in &route.headers {
+            match condition {
+                HeaderCondition::Exact(value) => headers.push(HeaderMatch {
+                    name: name.clone(),
+                    exact: value.clone(),
+                }),
+                HeaderCondition::Regex(regex) => header_regexes.push(HeaderRegex {
+                    name: name.clone(),
+                    regex: regex.clone(),
+                }),
+            }
+        }
         Some(Rule {
             via: Some(Via {
                 gateway_route: route.name.clone(),
@@ -202,14 +395,25 @@ impl Rule {
             }),
             name: format!("{}-{}", route.name, self.name),
             path: Some(path),
+            methods,
+            headers,
+            header_regexes,
+            header_ops: self.header_ops.then(&route.header_ops),
+            fault: route.fault.or(self.fault),
             ..self.clone()
         })
     }
 
     /// Whether every request `later` matches, this rule matches first (so `later` is dead).
     pub(super) fn covers(&self, later: &Rule) -> bool {
-        let method = self.method.is_none() || self.method == later.method;
-        let headers = self.headers.iter().all(|h| later.headers.contains(h));
+        let method = self.methods.is_empty()
+            || (!later.methods.is_empty()
+                && later.methods.iter().all(|m| self.methods.contains(m)));
+        let headers = self.headers.iter().all(|h| later.headers.contains(h))
+            && self
+                .header_regexes
+                .iter()
+                .all(|h| later.header_regexes.contains(h));
         let path = match &later.path {
             Some(path) => path.within(self.path.as_ref()),
             None => self.path.is_none(),
@@ -232,15 +436,26 @@ impl Rule {
                 Some(UriMatch::Prefix(format!("{path}/"))),
             ],
         };
-        let has_conditions =
-            self.path.is_some() || self.method.is_some() || !self.headers.is_empty();
+        let has_conditions = self.path.is_some()
+            || !self.methods.is_empty()
+            || !self.headers.is_empty()
+            || !self.header_regexes.is_empty();
+        let methods: Vec<Option<Method>> = if self.methods.is_empty() {
+            vec![None]
+        } else {
+            self.methods.iter().cloned().map(Some).collect()
+        };
+        let (headers, header_regexes) = (&self.headers, &self.header_regexes);
         let matches = if has_conditions {
             uris.into_iter()
-                .map(|uri| RouteMatch {
-                    uri,
-                    method: self.method.clone(),
-                    headers: self.headers.clone(),
-                    port: None,
+                .flat_map(|uri| {
+                    methods.iter().map(move |method| RouteMatch {
+                        uri: uri.clone(),
+                        method: method.clone(),
+                        headers: headers.clone(),
+                        port: None,
+                        header_regexes: header_regexes.clone(),
+                    })
                 })
                 .collect()
         } else {
@@ -265,6 +480,8 @@ impl Rule {
             timeout: self.timeout,
             retries: self.retries,
             cors,
+            header_ops: HeaderOperations::of(&self.header_ops),
+            fault: self.fault.as_ref().map(FaultPolicy::of),
         }
     }
 }
@@ -322,22 +539,30 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         weight: None,
     };
     let header_rule =
-        |origin: RouteFor, name: String, header: &HeaderName, value: HeaderValue, subset: &Name| {
+        |origin: RouteFor,
+         name: String,
+         (header, value): (&HeaderName, HeaderValue),
+         subset: &Name,
+         (retries, timeout): (Option<&Retries>, Option<Duration>)| {
             Rule {
                 origin,
                 via: None,
                 name,
                 path: None,
-                method: None,
+                methods: Vec::new(),
                 headers: vec![HeaderMatch {
                     name: header.clone(),
                     exact: value,
                 }],
+                header_regexes: Vec::new(),
                 destinations: vec![to(Some(subset))],
-                timeout: service.timeout,
-                retries: service.retries.as_ref().map(RetryPolicy::from_budget),
+                timeout,
+                retries: retries.map(RetryPolicy::from_budget),
+                header_ops: RouteHeaders::default(),
+                fault: None,
             }
         };
+    let service_policy = (service.retries.as_ref(), service.timeout);
     let mut rules = Vec::new();
     if let Some(priority) = &service.priority {
         for (value, subset) in &priority.subsets {
@@ -348,9 +573,9 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             rules.push(header_rule(
                 origin,
                 name,
-                &priority.header,
-                value.clone(),
+                (&priority.header, value.clone()),
                 subset,
+                (priority.retries.as_ref(), priority.timeout),
             ));
         }
     }
@@ -358,9 +583,9 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         rules.push(header_rule(
             RouteFor::CanaryOverride,
             "canary-override".to_string(),
-            &canary.header,
-            canary.header_value.clone(),
+            (&canary.header, canary.header_value.clone()),
             &canary.canary,
+            (canary.retries.as_ref(), canary.timeout),
         ));
     }
     if service.region_routing {
@@ -372,9 +597,9 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                         region: region.name.clone(),
                     },
                     subset.to_string(),
-                    &context.profile.mesh.region_header,
-                    value,
+                    (&context.profile.mesh.region_header, value),
                     &subset,
+                    service_policy,
                 ));
             }
         }
@@ -398,7 +623,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             via: None,
             name: route.name.to_string(),
             path: route.path.clone(),
-            method: route.method.clone(),
+            methods: route.method.iter().cloned().collect(),
             headers: route
                 .headers
                 .iter()
@@ -407,9 +632,12 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                     exact: exact.clone(),
                 })
                 .collect(),
+            header_regexes: Vec::new(),
             destinations,
             timeout: route.timeout,
             retries: route.retries.as_ref().map(RetryPolicy::from_budget),
+            header_ops: route.header_ops.clone(),
+            fault: route.fault,
         };
         // A route an earlier one shadows never matches; validation warned about it
         // (`unreachable-route`), and Istio would warn about the dead rule.
@@ -439,11 +667,14 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         via: None,
         name: "default".to_string(),
         path: None,
-        method: None,
+        methods: Vec::new(),
         headers: Vec::new(),
+        header_regexes: Vec::new(),
         destinations,
         timeout: service.timeout,
         retries: service.retries.as_ref().map(RetryPolicy::from_budget),
+        header_ops: RouteHeaders::default(),
+        fault: None,
     });
     unique_names(&mut rules);
     rules
@@ -569,6 +800,7 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
                 method: None,
                 headers: Vec::new(),
                 port: Some(origination.http_port),
+                header_regexes: Vec::new(),
             }],
             destinations: vec![RouteDestination {
                 host: external.host.clone(),
@@ -579,6 +811,8 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
             timeout: origination.timeout,
             retries: origination.retries.as_ref().map(RetryPolicy::from_budget),
             cors: None,
+            header_ops: None,
+            fault: None,
         }],
     })
 }

@@ -452,6 +452,12 @@ pub struct RawRoute {
     pub retry_budget: Option<Sp<String>>,
     /// Overall timeout of this route.
     pub timeout: Option<Sp<String>>,
+    /// Request headers to set, add or remove before the subset receives the request.
+    pub request_headers: Option<Sp<RawHeaderOps>>,
+    /// Response headers to set, add or remove before the caller receives the response.
+    pub response_headers: Option<Sp<RawHeaderOps>>,
+    /// Delays or aborts a share of the requests (needs `fault-injection` in `allow-insecure`).
+    pub fault: Option<Sp<RawFault>>,
 }
 
 /// `canary = {...}`
@@ -468,6 +474,10 @@ pub struct RawCanary {
     pub header: Option<Sp<String>>,
     /// Value of that header. Default: `true`.
     pub header_value: Option<Sp<String>>,
+    /// Retry budget of the override route (overrides the service's).
+    pub retry_budget: Option<Sp<String>>,
+    /// Overall timeout of the override route (overrides the service's and the budget's).
+    pub timeout: Option<Sp<String>>,
 }
 
 /// `priority = {...}`
@@ -478,6 +488,10 @@ pub struct RawPriority {
     pub header: Option<Sp<String>>,
     /// Header value → subset.
     pub subsets: Sp<BTreeMap<Sp<String>, Sp<String>>>,
+    /// Retry budget of the priority routes (overrides the service's).
+    pub retry_budget: Option<Sp<String>>,
+    /// Overall timeout of the priority routes (overrides the service's and the budget's).
+    pub timeout: Option<Sp<String>>,
 }
 
 /// How a service's traffic spreads over regions.
@@ -599,12 +613,59 @@ pub struct RawCors {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawGatewayRoute {
-    /// Path prefix: the path itself and everything below it.
-    pub prefix: Sp<String>,
+    /// Path prefix: the path itself and everything below it (excludes `exact`).
+    pub prefix: Option<Sp<String>>,
     /// Service that receives the requests (its own routes, canary and subsets apply).
     pub service: Sp<String>,
     /// Local rate limit of this route, per gateway replica.
     pub rate_limit: Option<Sp<RawRateLimit>>,
+    /// Exactly this path (excludes `prefix`).
+    pub exact: Option<Sp<String>>,
+    /// Match only these HTTP methods. Default: any.
+    #[serde(default)]
+    pub methods: Vec<Sp<String>>,
+    /// Match these request headers, by exact value.
+    pub headers: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    /// Match these request headers, by RE2 regular expression over the whole value.
+    pub header_regexes: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    /// Requests on this route need no token, even with `security.jwt.require-token`: exactly
+    /// its path, and never a tenant's. Default: false.
+    pub public: Option<Sp<bool>>,
+    /// Request headers to set, add or remove before the service receives the request.
+    pub request_headers: Option<Sp<RawHeaderOps>>,
+    /// Response headers to set, add or remove before the client receives the response.
+    pub response_headers: Option<Sp<RawHeaderOps>>,
+    /// Delays or aborts a share of the requests (needs `fault-injection` in `allow-insecure`).
+    pub fault: Option<Sp<RawFault>>,
+}
+
+/// `request-headers = {...}` and `response-headers = {...}`: header operations of a route.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawHeaderOps {
+    /// Headers to set, replacing any value the message had.
+    #[serde(default)]
+    pub set: BTreeMap<Sp<String>, Sp<String>>,
+    /// Headers to append, keeping any value the message had.
+    #[serde(default)]
+    pub add: BTreeMap<Sp<String>, Sp<String>>,
+    /// Headers to remove.
+    #[serde(default)]
+    pub remove: Vec<Sp<String>>,
+}
+
+/// `fault = {...}`: fault injection for test environments.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawFault {
+    /// Delay before forwarding, a Go duration (`5s`).
+    pub delay: Option<Sp<String>>,
+    /// Percent of requests delayed (needs `delay`).
+    pub delay_percent: Option<Sp<f64>>,
+    /// HTTP status of aborted requests, 400 to 599.
+    pub abort: Option<Sp<i64>>,
+    /// Percent of requests aborted (needs `abort`).
+    pub abort_percent: Option<Sp<f64>>,
 }
 
 /// `rate-limit = { requests, per }`
@@ -686,6 +747,8 @@ pub enum InsecureOptIn {
     WeakPathNormalization,
     /// `gateway.cors.allow-credentials = true` with an origin regex that admits any origin.
     AnyOriginCredentials,
+    /// A route's `fault`: delayed or aborted requests, for test environments.
+    FaultInjection,
 }
 
 /// `[security.jwt]`

@@ -7,7 +7,7 @@
 //!   a tenant's path, also by `..`, `//`, `%2F`, a trailing `/`, upper case, a spoofed tenant
 //!   header or a Host with a port;
 //! - with tokens required, a request without one stops at the gateway, on every route and host
-//!   (with and without a port);
+//!   (with and without a port), except on a public route, where it reaches the service;
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
 //!   which need the tenant's claim), and a workload that is no caller, or a plaintext client,
 //!   reaches none of them.
@@ -15,7 +15,9 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{HttpPath, Name, Profile, Service, Tenancy, deliveries};
+use crate::model::{
+    HeaderCondition, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy, deliveries,
+};
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token, Trace};
 use crate::topology;
 
@@ -209,22 +211,50 @@ fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
         return;
     }
     for route in &gateway.routes {
-        let path = below(&route.prefix);
+        let path = match &route.path {
+            PathMatch::Prefix(prefix) => below(prefix),
+            PathMatch::Exact(exact) => exact.to_string(),
+        };
+        let method = route.methods.first().map_or("GET", Method::as_str);
         for host in &gateway.hosts {
             if host.is_wildcard() {
                 continue;
             }
             for host in [host.to_string(), format!("{host}:443")] {
-                let request = Request::new(Origin::Gateway(None), host.clone())
+                let mut request = Request::new(Origin::Gateway(None), host.clone())
                     .https()
+                    .method(method)
                     .path(&path);
+                for (name, condition) in &route.headers {
+                    if let HeaderCondition::Exact(value) = condition {
+                        request = request.header(name.as_str(), value.as_str());
+                    }
+                }
                 let trace = mesh.evaluate(&request);
+                if route.public {
+                    // A public route opens its own path: the request reaches the service. That
+                    // it opens nothing else is the guarantee below, on every other route.
+                    if !reached(&trace) {
+                        failed.push(broken(
+                            route.span.clone(),
+                            "a request without a token reaches a public route",
+                            &format!(
+                                "{method} {path} (Host {host}) {}",
+                                describe(profile, &trace)
+                            ),
+                        ));
+                    }
+                    continue;
+                }
                 let stopped = trace.entry.as_ref().is_some_and(|e| e.outcome.is_some());
                 if !stopped || trace.allowed_anywhere() {
                     failed.push(broken(
                         route.span.clone(),
                         "a request without a token stops at the gateway",
-                        &format!("GET {path} (Host {host}) {}", describe(profile, &trace)),
+                        &format!(
+                            "{method} {path} (Host {host}) {}",
+                            describe(profile, &trace)
+                        ),
                     ));
                 }
             }

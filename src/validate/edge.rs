@@ -5,16 +5,10 @@ use super::routing::{Budgets, RoutePolicy};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::istio::vocab::re2::{self, EnvoyRefusal};
 use crate::model::{
-    ControlPlane, Cors, ExternalService, Gateway, GatewayRoute, Port, RateLimit, TlsOrigination,
-    TlsVersion,
+    ControlPlane, Cors, ExternalService, Gateway, Port, TlsOrigination, TlsVersion,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{
-    Named, RawCors, RawExternalService, RawGatewayRoute, RawProfile, RawService,
-};
-
-/// Most requests a rate-limit bucket may hold; Envoy's token bucket is a uint32.
-const MAX_RATE: i64 = 1_000_000;
+use crate::profile::raw::{Named, RawCors, RawExternalService, RawProfile, RawService};
 
 /// The help of a regular expression that Go refuses or RE2 reads otherwise.
 const RE2_SYNTAX: &str = "Istio uses RE2 syntax: no look-around, no back-references";
@@ -147,56 +141,10 @@ impl Checker {
         }))
     }
 
-    fn gateway_routes(
-        &mut self,
-        raw: &Named<RawGatewayRoute>,
-        profile: &RawProfile,
-    ) -> Option<Vec<GatewayRoute>> {
-        self.unique(
-            raw.values().map(|r| (&r.prefix.value, r.prefix.span())),
-            "gateway prefix",
-        );
-        let mut routes = self.each(raw, |c, (name, route)| {
-            let route_name = c.name(name);
-            let prefix = c.path(&route.prefix);
-            let service = c.service_reference(&route.service, &profile.services);
-            let rate_limit = match &route.rate_limit {
-                Some(limit) => {
-                    if let Some(target) = profile.services.get(route.service.as_str()) {
-                        c.rate_limit_bypasses_subsets(name, limit.span(), target);
-                    }
-                    let requests = c.count(&limit.value.requests, 1..=MAX_RATE);
-                    let per = c.duration(&limit.value.per);
-                    Some(Some(RateLimit {
-                        requests: requests?,
-                        per: per?,
-                    }))
-                }
-                None => Some(None),
-            };
-            Some(GatewayRoute {
-                span: name.span(),
-                name: route_name?,
-                prefix: prefix?,
-                service: service?,
-                rate_limit: rate_limit?,
-            })
-        })?;
-        // Longest prefix first, so that `/v1/intent` is tried before `/v1`.
-        routes.sort_by(|a, b| {
-            b.prefix
-                .as_str()
-                .len()
-                .cmp(&a.prefix.as_str().len())
-                .then_with(|| a.prefix.cmp(&b.prefix))
-        });
-        Some(routes)
-    }
-
     /// Warns when a rate-limited route, which is one Envoy route to the service's final
     /// destinations, reaches a service that routes by subsets without any subset: ingress
     /// requests on it then go to every pod, canary and special subsets alike (IST0140).
-    fn rate_limit_bypasses_subsets(
+    pub(super) fn rate_limit_bypasses_subsets(
         &mut self,
         route: &Sp<String>,
         limit: std::ops::Range<usize>,

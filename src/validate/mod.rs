@@ -14,9 +14,11 @@ mod edge;
 mod expansion;
 mod expect;
 mod fields;
+mod gateway_routes;
 mod hosts;
 mod output_size;
 mod release;
+mod route_ops;
 mod routing;
 mod security;
 mod services;
@@ -70,6 +72,9 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let external_services = checker.external_services(&raw.external_services, &budgets);
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
+    if let (Some(Some(tenancy)), Some(Some(gateway))) = (&tenancy, &gateway) {
+        checker.routes_on_tenant_paths(tenancy, &gateway.routes);
+    }
     let expects = checker.expects(raw);
     let clusters = checker.clusters(raw);
     checker.reachability(raw);

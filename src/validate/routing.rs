@@ -10,7 +10,7 @@ use crate::model::{
     Route, Target, Weight,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{Named, RawRegion, RawRetryBudget, RawRoute};
+use crate::profile::raw::{Named, RawProfile, RawRegion, RawRetryBudget, RawRoute};
 
 /// The most retries a budget may ask for; more only multiplies load during an outage.
 const MAX_ATTEMPTS: i64 = 10;
@@ -259,6 +259,7 @@ impl Checker {
         subsets: &[&str],
         budgets: &Budgets,
         inherited: &RoutePolicy,
+        profile: &RawProfile,
     ) -> Option<Route> {
         let name = self.name(&raw.name);
         if is_reserved_route_name(raw.name.as_str()) {
@@ -317,7 +318,29 @@ impl Checker {
             budgets,
             inherited,
         );
+        let header_ops = self.route_headers(
+            raw.request_headers.as_ref(),
+            raw.response_headers.as_ref(),
+            profile,
+        );
+        let fault = self.fault(raw.fault.as_ref());
         let policy = policy?;
+        if let Some(fault_span) = raw.fault.as_ref().map(Sp::span)
+            && (policy.retries.is_some() || policy.timeout.is_some())
+        {
+            self.report(
+                Diagnostic::new(
+                    Code::FaultWithRetries,
+                    fault_span,
+                    format!(
+                        "route `{}` injects faults and has retries or a timeout",
+                        raw.name.as_str()
+                    ),
+                )
+                .help("Istio turns off a route's retries and timeout when it injects faults: drop the route's (or its service's) `retry-budget` and `timeout`, or the fault"),
+            );
+            return None;
+        }
         Some(Route {
             name: name?,
             path: path?,
@@ -326,6 +349,8 @@ impl Checker {
             target: target?,
             retries: policy.retries,
             timeout: policy.timeout,
+            header_ops: header_ops?,
+            fault: fault?,
         })
     }
 

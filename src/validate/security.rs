@@ -135,6 +135,27 @@ impl Checker {
                 }
             }
         }
+        let service_faults = profile.services.values().flat_map(|service| {
+            service
+                .routes
+                .iter()
+                .filter_map(|route| Some((route.name.as_str(), route.fault.as_ref()?)))
+        });
+        let gateway_faults = profile.gateway.iter().flat_map(|gateway| {
+            gateway
+                .value
+                .routes
+                .iter()
+                .filter_map(|(name, route)| Some((name.as_str(), route.fault.as_ref()?)))
+        });
+        for (route, fault) in service_faults.chain(gateway_faults) {
+            weaker(
+                self,
+                InsecureOptIn::FaultInjection,
+                fault.span(),
+                &format!("route `{route}` delays or aborts requests on purpose"),
+            );
+        }
         for opt_in in &raw.allow_insecure {
             if !used.contains(&opt_in.value) {
                 self.report(
@@ -356,6 +377,7 @@ fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
         InsecureOptIn::OptionalToken => "optional-token",
         InsecureOptIn::WeakPathNormalization => "weak-path-normalization",
         InsecureOptIn::AnyOriginCredentials => "any-origin-credentials",
+        InsecureOptIn::FaultInjection => "fault-injection",
     }
 }
 

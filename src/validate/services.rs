@@ -91,7 +91,7 @@ impl Checker {
                 "route name",
             );
             self.each(&raw.routes, |c, route| {
-                c.route(route, &subset_names, budgets, policy)
+                c.route(route, &subset_names, budgets, policy, profile)
             })
         });
         if let Some(routes) = &routes {
@@ -136,6 +136,36 @@ impl Checker {
         };
         let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
         let policy = policy?;
+        // The priority and canary-override routes may have a retry budget and timeout of
+        // their own; what they leave unset is the service's.
+        let canary_policy = raw.canary.as_ref().map(|c| {
+            self.route_policy(
+                c.value.retry_budget.as_ref(),
+                c.value.timeout.as_ref(),
+                budgets,
+                &policy,
+            )
+        });
+        let priority_policy = raw.priority.as_ref().map(|p| {
+            self.route_policy(
+                p.value.retry_budget.as_ref(),
+                p.value.timeout.as_ref(),
+                budgets,
+                &policy,
+            )
+        });
+        let mut canary = canary?;
+        if let (Some(canary), Some(own)) = (&mut canary, canary_policy) {
+            let own = own?;
+            canary.retries = own.retries;
+            canary.timeout = own.timeout;
+        }
+        let mut priority = priority?;
+        if let (Some(priority), Some(own)) = (&mut priority, priority_policy) {
+            let own = own?;
+            priority.retries = own.retries;
+            priority.timeout = own.timeout;
+        }
         Some(Service {
             name: service_name?,
             port: port?,
@@ -148,8 +178,8 @@ impl Checker {
             subsets: subsets?,
             default_subset: default_subset?,
             routes: routes?,
-            canary: canary?,
-            priority: priority?,
+            canary,
+            priority,
             region_routing: region_routing?,
             locality: locality?,
             retries: policy.retries,
@@ -406,6 +436,8 @@ impl Checker {
             weight: weight?,
             header: header?,
             header_value: header_value?,
+            retries: None,
+            timeout: None,
         })
     }
 
@@ -433,6 +465,8 @@ impl Checker {
         Some(Priority {
             header: header?,
             subsets: pairs?,
+            retries: None,
+            timeout: None,
         })
     }
 
