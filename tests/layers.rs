@@ -1,10 +1,11 @@
-//! Layered profiles (`extends`, `remove`): the errors of a chain (cycle, missing base, a removal
-//! of nothing, limits), diagnostics located in the file that set the value, `explain --origin`,
-//! and `render --check` of an overlay whose base changed.
+//! Layered profiles (`extends`, `remove`): the shipped split of prod and dev over one base, the
+//! errors of a chain (cycle, missing base, a removal of nothing, limits), diagnostics located in
+//! the file that set the value, `explain --origin`, and `render --check` of an overlay whose
+//! base changed.
 
 use std::path::Path;
 
-use crate::support::{meshc, read, text};
+use crate::support::{meshc, read, root, text};
 
 /// Writes `files` (name, text) into `dir`.
 fn write(dir: &Path, files: &[(&str, &str)]) {
@@ -31,6 +32,52 @@ fn run_in(dir: &Path, args: &[&str]) -> (Option<i32>, String, String) {
 }
 
 const BASE: &str = "[services.cart]\nport = 8080\n\n[[services.cart.callers]]\nservices = [\"web\"]\n\n[services.web]\nport = 8080\n\n[services.legacy]\nport = 8080\n\n[[services.legacy.callers]]\nservices = [\"web\"]\n\n[gateway]\ncredential = \"tls\"\nroutes.web = { prefix = \"/\", service = \"web\" }\n";
+
+#[test]
+fn prod_is_an_overlay_of_the_base_and_renders_the_committed_out_prod_byte_for_byte() {
+    let prod = std::fs::read_to_string(root().join("profiles/prod.toml")).unwrap();
+    assert!(
+        prod.lines()
+            .any(|l| l == "extends = \"base/nephoran.toml\""),
+        "prod.toml is an overlay of base/nephoran.toml"
+    );
+    let source = read(&root().join("profiles/prod.toml"), &root()).unwrap();
+    let names: Vec<&str> = source.layers().map(|(_, f)| f.name()).collect();
+    assert_eq!(names, ["profiles/prod.toml", "profiles/base/nephoran.toml"]);
+    let folder = meshc::compile(&source).unwrap().into_folder();
+    let committed = std::fs::read_dir(root().join("out/prod")).unwrap().count();
+    assert_eq!(
+        folder.len(),
+        committed,
+        "out/prod holds exactly the rendered files"
+    );
+    for file in &folder {
+        let bytes = std::fs::read(root().join("out/prod").join(file.name)).unwrap();
+        assert!(
+            bytes == file.content.as_bytes(),
+            "out/prod/{} differs from the render of the split prod.toml",
+            file.name
+        );
+    }
+}
+
+#[test]
+fn dev_is_an_overlay_of_the_same_base_in_at_most_40_lines() {
+    let dev = std::fs::read_to_string(root().join("profiles/dev.toml")).unwrap();
+    assert!(
+        dev.lines().count() <= 40,
+        "dev.toml has {} lines",
+        dev.lines().count()
+    );
+    assert!(dev.lines().any(|l| l == "extends = \"base/nephoran.toml\""));
+    let source = read(&root().join("profiles/dev.toml"), &root()).unwrap();
+    let compiled = meshc::compile(&source).unwrap();
+    // The base's mesh, with dev's identity.
+    assert!(compiled.plan.destination_rules.len() >= 5);
+    let rendered: String = compiled.files.iter().map(|f| f.content.as_str()).collect();
+    assert!(rendered.contains("nephoran.dev.example.com"));
+    assert!(!rendered.contains("api.nephoran.io"));
+}
 
 #[test]
 fn a_cycle_of_extends_is_refused_at_the_extends_that_closes_it_naming_the_chain() {

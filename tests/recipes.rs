@@ -53,7 +53,13 @@ fn hook_entry(id: &str) -> String {
 /// A repository like a user's: the shipped profiles and their committed renders.
 fn user_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for folder in ["profiles", "out/prod", "out/dev", "out/minimal"] {
+    for folder in [
+        "profiles",
+        "profiles/base",
+        "out/prod",
+        "out/dev",
+        "out/minimal",
+    ] {
         std::fs::create_dir_all(dir.path().join(folder)).unwrap();
         for entry in std::fs::read_dir(root().join(folder)).unwrap() {
             let entry = entry.unwrap();
