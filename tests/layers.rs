@@ -381,3 +381,34 @@ fn the_schema_describes_extends_and_remove() {
     assert_eq!(schema["properties"]["extends"]["type"], "string");
     assert_eq!(schema["properties"]["remove"]["items"]["type"], "string");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_base_that_is_not_utf8_or_not_a_file_is_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("latin1.toml"), b"# Caf\xe9\n[mesh]\n").unwrap();
+    write(
+        dir.path(),
+        &[
+            ("a.toml", "extends = \"latin1.toml\"\n"),
+            ("b.toml", "extends = \"/dev/zero\"\n"),
+            ("c.toml", "extends = \"fifo\"\n"),
+        ],
+    );
+    let (code, _, stderr) = run_in(dir.path(), &["validate", "a.toml"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("error[not-utf8]"), "{stderr}");
+    assert!(stderr.contains("--> latin1.toml:1:6"), "{stderr}");
+    // A device or a FIFO would never end, or never start: refused before it is opened.
+    let fifo = std::process::Command::new("mkfifo")
+        .arg(dir.path().join("fifo"))
+        .status()
+        .unwrap();
+    assert!(fifo.success());
+    for profile in ["b.toml", "c.toml"] {
+        let (code, _, stderr) = run_in(dir.path(), &["validate", profile]);
+        assert_eq!(code, Some(1), "{stderr}");
+        assert!(stderr.contains("error[missing-base]"), "{stderr}");
+        assert!(stderr.contains("not a regular file"), "{stderr}");
+    }
+}

@@ -426,12 +426,24 @@ fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, Ca
             return Ok(Err((source, diagnostic.into())));
         }
     };
-    let (source, diagnostics) = profile::read(source, path, &mut read_limited);
+    let (source, diagnostics) = profile::read(source, path, &mut read_base);
     Ok(if diagnostics.is_empty() {
         Ok(source)
     } else {
         Err((source, diagnostics))
     })
+}
+
+/// A base's bytes, as [`read_limited`] reads them, if it is a regular file: a profile names its
+/// base, so a hostile one could name a FIFO or a terminal, which would never end.
+fn read_base(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    read_limited(path, limit)
 }
 
 /// A file's bytes, up to one byte past `limit`: enough to know it is too large.

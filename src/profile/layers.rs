@@ -126,6 +126,10 @@ pub fn read(
 /// The `extends` value of a profile's text and its span there, if it names one. A text that
 /// is not TOML, or whose `extends` is not a string, names none: [`parse`] reports it.
 fn named_base(text: &str) -> Option<(String, Range<usize>)> {
+    // Most profiles extend none: they are not parsed twice.
+    if !text.contains(EXTENDS) {
+        return None;
+    }
     let text_start = text.len() - text.trim_start_matches('\u{feff}').len();
     let table = DeTable::parse(&text[text_start..]).ok()?.into_inner();
     let value = table.get(EXTENDS)?;
@@ -165,15 +169,7 @@ fn normal(path: &Path) -> PathBuf {
 pub(super) fn parse(source: &Source) -> Result<(Spanned<DeTable<'_>>, Overrides), Diagnostics> {
     let mut layers = Vec::new();
     let mut diagnostics = Diagnostics::new();
-    // The chain ends at the first file that extends none: files placed after it (by a caller
-    // that built the source itself) are no part of the profile.
-    let mut files: Vec<(usize, &Source)> = Vec::new();
-    for (offset, file) in source.layers() {
-        files.push((offset, file));
-        if named_base(file.text()).is_none() {
-            break;
-        }
-    }
+    let files: Vec<(usize, &Source)> = source.layers().collect();
     for (i, &(offset, file)) in files.iter().enumerate() {
         let text = file.text();
         // A byte-order mark is not TOML; editors on Windows write one, so accept it.
@@ -186,13 +182,17 @@ pub(super) fn parse(source: &Source) -> Result<(Spanned<DeTable<'_>>, Overrides)
         let mut table = merge::shift(document.into_inner(), start);
         let extends = table.remove(EXTENDS);
         let removals = table.remove(REMOVE);
+        // The chain ends at the first file that extends none: files placed after it (by a
+        // caller that built the source itself) are no part of the profile.
+        let extends_none = extends.is_none();
+        let last = extends_none || i + 1 == files.len();
         if let Some(value) = extends {
             if !value.get_ref().is_str() {
                 diagnostics.push(not_a(
                     &value,
                     "a string, the path of the profile this one extends",
                 ));
-            } else if i + 1 == files.len() {
+            } else if last {
                 diagnostics.push(
                     Diagnostic::new(
                         Code::MissingBase,
@@ -223,7 +223,7 @@ pub(super) fn parse(source: &Source) -> Result<(Spanned<DeTable<'_>>, Overrides)
                 }
             },
         };
-        if !removals.is_empty() && i + 1 == files.len() {
+        if !removals.is_empty() && extends_none {
             let (_, at) = &removals[0];
             diagnostics.push(
                 Diagnostic::new(
@@ -236,6 +236,9 @@ pub(super) fn parse(source: &Source) -> Result<(Spanned<DeTable<'_>>, Overrides)
             );
         }
         layers.push((table, removals, span));
+        if last {
+            break;
+        }
     }
     if !diagnostics.is_empty() {
         return Err(diagnostics);

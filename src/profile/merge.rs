@@ -321,6 +321,12 @@ mod tests {
         assert_eq!(missing.profile_span(), Some(5..9));
         let typo = only(remove(&mut base, "servics.a", 0..1));
         assert_eq!(typo.help.as_deref(), Some("did you mean `services`?"));
+        let mut named = parsed("[services.legacy-api]\nport = 1\n", 0);
+        let deeper = only(remove(&mut named, "services.legacy-apu", 0..1));
+        assert_eq!(
+            deeper.help.as_deref(),
+            Some("did you mean `services.legacy-api`?")
+        );
         let through = only(remove(&mut parsed("a = [1]\n", 0), "a.b", 0..1));
         assert!(
             through.message.ends_with("`a` is not a table"),
@@ -331,8 +337,37 @@ mod tests {
     }
 
     #[test]
+    fn a_diagnostic_within_an_overriding_value_also_points_at_the_value_it_replaced() {
+        let overrides = vec![(10..20, 100..104)];
+        let mut diagnostics = Diagnostics::new();
+        for span in [12..14, 10..20, 5..15, 15..25] {
+            diagnostics.push(Diagnostic::new(Code::PortOutOfRange, span, "bad port"));
+        }
+        let pointed: Vec<Diagnostic> = point_at_overridden(diagnostics.clone(), &overrides)
+            .into_iter()
+            .collect();
+        let replaced: Vec<Vec<crate::diagnostic::Span>> = pointed
+            .iter()
+            .map(|d| d.secondary.iter().map(|l| l.span.clone()).collect())
+            .collect();
+        let base = crate::diagnostic::Span::Toml(100..104);
+        assert_eq!(replaced, [vec![base.clone()], vec![base], vec![], vec![]]);
+        assert_eq!(
+            pointed[0].secondary[0].label.as_deref(),
+            Some("the value this one overrides")
+        );
+        assert_eq!(
+            point_at_overridden(diagnostics.clone(), &Overrides::new()),
+            diagnostics
+        );
+    }
+
+    #[test]
     fn leaves_quote_keys_that_need_it() {
-        let table = parsed("[labels]\n\"app.kubernetes.io/name\" = \"x\"\nv = 1.5\n", 0);
+        let table = parsed(
+            "[labels]\n\"app.kubernetes.io/name\" = \"x\"\nv = 1.5\ntenant_id = 2\nmax-age = 3\n\"\" = 4\n",
+            0,
+        );
         let shown: Vec<String> = effective(&table)
             .into_iter()
             .map(|(p, v, _)| format!("{p} = {v}"))
@@ -340,8 +375,11 @@ mod tests {
         assert_eq!(
             shown,
             [
+                "labels.\"\" = 4",
                 "labels.\"app.kubernetes.io/name\" = \"x\"",
-                "labels.v = 1.5"
+                "labels.max-age = 3",
+                "labels.tenant_id = 2",
+                "labels.v = 1.5",
             ]
         );
     }
