@@ -243,7 +243,7 @@ pub(super) fn parse(source: &Source) -> Result<(Spanned<DeTable<'_>>, Overrides)
     if !diagnostics.is_empty() {
         return Err(diagnostics);
     }
-    let mut overrides = Overrides::new();
+    let mut overrides = Overrides::default();
     let mut layers = layers.into_iter().rev();
     let Some((mut merged, _, mut span)) = layers.next() else {
         return Ok((Spanned::new(0..0, DeTable::default()), overrides));

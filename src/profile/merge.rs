@@ -12,8 +12,15 @@ use toml::de::{DeTable, DeValue};
 use crate::diagnostic::suggest::did_you_mean;
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 
-/// Where an overlay's value replaced a base's: the new value's span, the old one's.
-pub(crate) type Overrides = Vec<(Range<usize>, Range<usize>)>;
+/// What the overlays did to their bases' values, so that a diagnostic can show both sides.
+#[derive(Debug, Default)]
+pub(crate) struct Overrides {
+    /// Values an overlay replaced: the new value's span, the old one's.
+    replaced: Vec<(Range<usize>, Range<usize>)>,
+    /// Tables an overlay merged into a base's: the base table's span, which the merged table
+    /// keeps, and the overlay's.
+    merged: Vec<(Range<usize>, Range<usize>)>,
+}
 
 /// Moves every span of `table` by `by` bytes, into its file's place in the address space.
 pub(super) fn shift(table: DeTable<'_>, by: usize) -> DeTable<'_> {
@@ -61,12 +68,13 @@ pub(super) fn merge<'a>(base: &mut DeTable<'a>, overlay: DeTable<'a>, overrides:
         };
         let old_span = old.span();
         if let (DeValue::Table(below), DeValue::Table(_)) = (old.get_mut(), value.get_ref()) {
+            overrides.merged.push((old_span, value.span()));
             if let DeValue::Table(above) = value.into_inner() {
                 merge(below, above, overrides);
             }
             continue;
         }
-        overrides.push((value.span(), old_span));
+        overrides.replaced.push((value.span(), old_span));
         // The key too is the overlay's: a diagnostic about it points where it was last set.
         base.remove(key.get_ref().as_ref());
         base.insert(key, value);
@@ -74,24 +82,29 @@ pub(super) fn merge<'a>(base: &mut DeTable<'a>, overlay: DeTable<'a>, overrides:
 }
 
 /// `diagnostics`, each that points at a value an overlay set over a base's with the base's
-/// value labelled too, so that the reader sees what the overlay replaced.
+/// value labelled too, so that the reader sees what the overlay replaced; and each that points
+/// at a table an overlay merged into with the overlay's table labelled, since the keys of the
+/// two make the table it is about.
 pub(crate) fn point_at_overridden(diagnostics: Diagnostics, overrides: &Overrides) -> Diagnostics {
-    if overrides.is_empty() {
+    if overrides.replaced.is_empty() && overrides.merged.is_empty() {
         return diagnostics;
     }
     let mut pointed = Diagnostics::new();
     for diagnostic in &diagnostics {
-        let replaced = diagnostic.profile_span().and_then(|at| {
-            overrides
+        let mut diagnostic = diagnostic.clone();
+        if let Some(at) = diagnostic.profile_span() {
+            let replaced = overrides
+                .replaced
                 .iter()
-                .find(|(new, _)| new.start <= at.start && at.end <= new.end)
-        });
-        pointed.push(match replaced {
-            Some((_, old)) => diagnostic
-                .clone()
-                .secondary(old.clone(), "the value this one overrides"),
-            None => diagnostic.clone(),
-        });
+                .find(|(new, _)| new.start <= at.start && at.end <= new.end);
+            if let Some((_, old)) = replaced {
+                diagnostic = diagnostic.secondary(old.clone(), "the value this one overrides");
+            }
+            for (_, overlay) in overrides.merged.iter().filter(|(base, _)| *base == at) {
+                diagnostic = diagnostic.secondary(overlay.clone(), "merged with this table");
+            }
+        }
+        pointed.push(diagnostic);
     }
     pointed
 }
@@ -250,7 +263,7 @@ mod tests {
         let base_text = "[services.a]\nport = 1\nhosts = [\"x\", \"y\"]\n[services.b]\nport = 2\n";
         let overlay_text = "[services.a]\nport = 3\nhosts = [\"z\"]\n[services.c]\nport = 4\n";
         let mut base = parsed(base_text, 100);
-        let mut overrides = Overrides::new();
+        let mut overrides = Overrides::default();
         merge(&mut base, parsed(overlay_text, 0), &mut overrides);
         let leaves = effective(&base);
         let shown: Vec<(&str, &str)> = leaves
@@ -274,6 +287,7 @@ mod tests {
         assert_eq!(&overlay_text[leaves[1].2.clone()], "3");
         // Each replaced value is recorded with the one it replaced, in key order.
         let replaced: Vec<(&str, &str)> = overrides
+            .replaced
             .iter()
             .map(|(new, old)| {
                 (
@@ -283,6 +297,14 @@ mod tests {
             })
             .collect();
         assert_eq!(replaced, [("[\"z\"]", "[\"x\", \"y\"]"), ("3", "1")]);
+        // `[services]` and `[services.a]` were merged, each recorded with both sides.
+        assert_eq!(overrides.merged.len(), 2);
+        assert!(
+            overrides
+                .merged
+                .iter()
+                .all(|(base, overlay)| base.start >= 100 && overlay.end <= 100)
+        );
     }
 
     #[test]
@@ -291,7 +313,7 @@ mod tests {
         merge(
             &mut base,
             parsed("[[expect]]\nfrom = \"c\"\n", 0),
-            &mut Overrides::new(),
+            &mut Overrides::default(),
         );
         let shown: Vec<String> = effective(&base)
             .into_iter()
@@ -338,7 +360,10 @@ mod tests {
 
     #[test]
     fn a_diagnostic_within_an_overriding_value_also_points_at_the_value_it_replaced() {
-        let overrides = vec![(10..20, 100..104)];
+        let overrides = Overrides {
+            replaced: vec![(10..20, 100..104)],
+            merged: vec![(15..25, 200..210)],
+        };
         let mut diagnostics = Diagnostics::new();
         for span in [12..14, 10..20, 5..15, 15..25] {
             diagnostics.push(Diagnostic::new(Code::PortOutOfRange, span, "bad port"));
@@ -351,13 +376,17 @@ mod tests {
             .map(|d| d.secondary.iter().map(|l| l.span.clone()).collect())
             .collect();
         let base = crate::diagnostic::Span::Toml(100..104);
-        assert_eq!(replaced, [vec![base.clone()], vec![base], vec![], vec![]]);
+        let overlay = crate::diagnostic::Span::Toml(200..210);
+        assert_eq!(
+            replaced,
+            [vec![base.clone()], vec![base], vec![], vec![overlay]]
+        );
         assert_eq!(
             pointed[0].secondary[0].label.as_deref(),
             Some("the value this one overrides")
         );
         assert_eq!(
-            point_at_overridden(diagnostics.clone(), &Overrides::new()),
+            point_at_overridden(diagnostics.clone(), &Overrides::default()),
             diagnostics
         );
     }
