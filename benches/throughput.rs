@@ -31,7 +31,11 @@ fn main() {
         Source::new(
             "profiles/prod.toml",
             include_str!("../profiles/prod.toml").to_string(),
-        ),
+        )
+        .with_base(Source::new(
+            "profiles/base/nephoran.toml",
+            include_str!("../profiles/base/nephoran.toml").to_string(),
+        )),
     )];
     for services in [10, 100, 1_000, 10_000] {
         cases.push((

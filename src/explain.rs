@@ -705,7 +705,11 @@ mod tests {
 
     #[test]
     fn each_summary_is_the_one_explain_gives() {
-        let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
+        let source =
+            Source::new("prod.toml", include_str!("../profiles/prod.toml")).with_base(Source::new(
+                "base/nephoran.toml",
+                include_str!("../profiles/base/nephoran.toml"),
+            ));
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         let all = each(&plan);
         assert_eq!(all.len(), 7, "six services and one external service");

@@ -8,6 +8,10 @@
 /// retry budget each (the benchmark's largest size) take about 9.5 MiB.
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Most profiles in one chain of `extends` (the profile named on the command line and every
+/// base below it). A real chain has two to four: a base, an environment, a cluster.
+pub const MAX_LAYERS: usize = 16;
+
 /// Largest YAML file `meshc verify` and `meshc diff` read (and CRD file `--crds` reads).
 pub(crate) const MAX_YAML_BYTES: usize = 256 * 1024 * 1024;
 
@@ -83,7 +87,12 @@ pub const ALL: &[(&str, usize, &str)] = &[
     (
         "profile size",
         MAX_PROFILE_BYTES,
-        "bytes of the profile file",
+        "bytes of the profile file, and of a layered profile's files together",
+    ),
+    (
+        "layers",
+        MAX_LAYERS,
+        "profiles in one chain of `extends`, the overlay named on the command line included",
     ),
     (
         "nesting",

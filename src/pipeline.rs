@@ -130,8 +130,13 @@ impl Error for InternalError {
 
 /// Parses and validates a profile.
 pub fn check(source: &Source) -> Result<Checked, Diagnostics> {
-    let raw = crate::profile::load(source)?;
+    let (raw, overrides) = crate::profile::load_layered(source)?;
     crate::validate::validate(&raw)
+        .map(|mut checked| {
+            checked.warnings = crate::profile::point_at_overridden(checked.warnings, &overrides);
+            checked
+        })
+        .map_err(|diagnostics| crate::profile::point_at_overridden(diagnostics, &overrides))
 }
 
 /// Runs every stage but emitting; with `[clusters]`, once for each cluster.

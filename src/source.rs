@@ -1,15 +1,22 @@
 //! An input file's text and name (a profile, or a YAML file a diagnostic points into), and the
-//! mapping from byte offsets to lines and columns. It sits below [`crate::diagnostic`], which
-//! points into sources, and imports nothing of the crate.
+//! mapping from byte offsets to lines and columns. A layered profile is one [`Source`] holding
+//! the file named on the command line and the files it extends, placed one after the other in
+//! one byte-address space, so that a byte range names its file and its place in it. It sits
+//! below [`crate::diagnostic`], which points into sources, and imports nothing of the crate.
 
 use std::ops::Range;
 
-/// One input file: the name it is reported under and its text.
+/// One input file: the name it is reported under and its text; for a layered profile, also the
+/// files it extends ([`Source::locate`]).
 #[derive(Debug, Clone)]
 pub struct Source {
     name: String,
     text: String,
     line_starts: Vec<usize>,
+    /// The files a layered profile extends, nearest first, each with the offset of its first
+    /// byte: each starts one byte after the end of the one before, so that the end of one file
+    /// (where a diagnostic about a missing key may point) is not the start of the next.
+    bases: Vec<(usize, Source)>,
 }
 
 /// A 1-based line and column (the column counts characters, as editors do).
@@ -32,7 +39,43 @@ impl Source {
             name: name.into(),
             text,
             line_starts,
+            bases: Vec::new(),
         }
+    }
+
+    /// This profile with one more file it extends, placed after the files already there.
+    /// `base` is taken as one file: files it holds itself are dropped.
+    #[must_use]
+    pub fn with_base(mut self, mut base: Source) -> Self {
+        base.bases.clear();
+        let start = self.end() + 1;
+        self.bases.push((start, base));
+        self
+    }
+
+    /// The offset just past the last file.
+    fn end(&self) -> usize {
+        self.bases
+            .last()
+            .map_or(self.text.len(), |(start, base)| start + base.text.len())
+    }
+
+    /// Every file, this one first (at offset 0), then the files it extends, nearest first, each
+    /// with the offset of its first byte.
+    pub fn layers(&self) -> impl Iterator<Item = (usize, &Source)> {
+        std::iter::once((0, self)).chain(self.bases.iter().map(|(start, base)| (*start, base)))
+    }
+
+    /// The file a byte range of the address space points into (the one holding its start), and
+    /// the range within that file; the range's end is cut to the file's.
+    pub fn locate(&self, span: &Range<usize>) -> (&Source, Range<usize>) {
+        let (start, file) = self
+            .layers()
+            .take_while(|(start, _)| *start <= span.start)
+            .last()
+            .unwrap_or((0, self));
+        let end = span.end.max(span.start).min(start + file.text.len());
+        (file, span.start - start..end.max(span.start) - start)
     }
 
     /// The name diagnostics use for this source.
@@ -101,6 +144,26 @@ mod tests {
         assert_eq!(source.line(3), Some(""));
         assert_eq!(source.line(4), None);
         assert_eq!(source.line(0), None);
+    }
+
+    #[test]
+    fn a_layered_source_locates_each_range_in_its_file() {
+        let layered = Source::new("prod.toml", "extends = \"b.toml\"\n")
+            .with_base(Source::new("b.toml", "[mesh]\n"))
+            .with_base(Source::new("a.toml", "x = 1\n"));
+        let starts: Vec<(usize, &str)> = layered.layers().map(|(s, f)| (s, f.name())).collect();
+        assert_eq!(starts, [(0, "prod.toml"), (20, "b.toml"), (28, "a.toml")]);
+        let (file, local) = layered.locate(&(21..25));
+        assert_eq!((file.name(), local), ("b.toml", 1..5));
+        // The end of a file is its own, not the next file's start.
+        let (file, local) = layered.locate(&(27..27));
+        assert_eq!((file.name(), local), ("b.toml", 7..7));
+        let (file, local) = layered.locate(&(28..99));
+        assert_eq!((file.name(), local), ("a.toml", 0..6));
+        let (file, local) = layered.locate(&(3..40));
+        assert_eq!((file.name(), local), ("prod.toml", 3..19));
+        let single = Source::new("p.toml", "abc");
+        assert_eq!(single.locate(&(1..2)).1, 1..2);
     }
 
     #[test]

@@ -39,7 +39,7 @@ pub mod folder {
 
 /// The limits on what a profile may hold.
 pub mod limits {
-    pub use crate::limits::{ALL, MAX_DEPTH, MAX_PROFILE_BYTES, MAX_SERVICES};
+    pub use crate::limits::{ALL, MAX_DEPTH, MAX_LAYERS, MAX_PROFILE_BYTES, MAX_SERVICES};
 }
 
 /// The typed model of a valid profile.
@@ -60,7 +60,7 @@ pub mod pipeline {
 
 /// TOML to raw structs with spans, and the profile's JSON Schema.
 pub mod profile {
-    pub use crate::profile::{RawProfile, decode, load, schema};
+    pub use crate::profile::{Origin, RawProfile, decode, load, origins, read, schema};
 }
 
 /// Templates to YAML.

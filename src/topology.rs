@@ -151,7 +151,11 @@ mod tests {
 
     #[test]
     fn an_origin_is_a_workload_or_a_service_s_main_workload() {
-        let source = Source::new("prod.toml", include_str!("../profiles/prod.toml"));
+        let source =
+            Source::new("prod.toml", include_str!("../profiles/prod.toml")).with_base(Source::new(
+                "base/nephoran.toml",
+                include_str!("../profiles/base/nephoran.toml"),
+            ));
         let profile = crate::pipeline::check(&source).unwrap().profile;
         let workload = |name: &str| Ok(Origin::Workload(name.to_string()));
         let names: Vec<String> = of(&profile).workloads.into_iter().map(|w| w.name).collect();

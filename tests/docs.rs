@@ -1,6 +1,7 @@
 //! The examples of `docs/codes/*.md` print what meshc prints. In each document's Example
-//! section, every ```` ```toml ```` block is the file `profile.toml` and every ```` ```yaml ````
-//! block the file named on the line before it (`` `gateway.yaml`: ``, else `bundle.yaml`); every
+//! section, every ```` ```yaml ```` block is the file named on the line before it
+//! (`` `gateway.yaml`: ``, else `bundle.yaml`), and every ```` ```toml ```` block the `.toml` file
+//! named so (`` `base.toml`: ``, for a layered profile), else `profile.toml`; every
 //! ```` ```text ```` block that starts with `$ ` is a shell session on those files, each `$ `
 //! line a command run with the built `meshc` first on `PATH` and its output (stdout and stderr,
 //! as a terminal shows them) the rest of the block. The test runs them and compares, and checks
@@ -106,6 +107,9 @@ fn check(code: Code, text: &str, bless: bool, skipped: &mut Vec<String>) -> (Vec
     {
         let name = match (&block.name, block.lang.as_str()) {
             (Some(name), "yaml") => name.as_str(),
+            (Some(name), "toml") if Path::new(name).extension().is_some_and(|e| e == "toml") => {
+                name.as_str()
+            }
             (_, "toml") => "profile.toml",
             _ => "bundle.yaml",
         };

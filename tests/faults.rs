@@ -339,10 +339,13 @@ fn concurrent_renders_end_with_one_complete_render() {
     // overlap and a mix of the two would show.
     let changed = dir.path().join("changed");
     std::fs::create_dir(&changed).unwrap();
-    let text = std::fs::read_to_string(profile("prod")).unwrap();
+    // prod.toml extends base/nephoran.toml, which holds the canary.
+    std::fs::copy(profile("prod"), changed.join("prod.toml")).unwrap();
+    let text = std::fs::read_to_string(profile("base/nephoran")).unwrap();
     assert!(text.contains("weight = 20"));
+    std::fs::create_dir(changed.join("base")).unwrap();
     std::fs::write(
-        changed.join("prod.toml"),
+        changed.join("base/nephoran.toml"),
         text.replacen("weight = 20", "weight = 30", 1),
     )
     .unwrap();

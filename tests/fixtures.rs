@@ -121,10 +121,7 @@ fn invalid_fixtures_fail_with_exactly_their_codes() {
                     panic!("{}: internal error {error:?}", source.name())
                 }
             },
-            Err(invalid) => {
-                let (source, diagnostic) = *invalid;
-                (source, vec![diagnostic])
-            }
+            Err(invalid) => *invalid,
         };
         let expected = declared_codes(&expectations(path), "expect")
             .unwrap_or_else(|| panic!("{} has no `# expect = [...]` line", source.name()));

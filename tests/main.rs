@@ -12,6 +12,7 @@ mod faults;
 mod fixtures;
 mod graph;
 mod hostile;
+mod layers;
 mod limits;
 mod pipelines;
 mod profiles;

@@ -1278,7 +1278,9 @@ fn mutate(mut bytes: Vec<u8>, mutations: &[Mutation]) -> Vec<u8> {
 
 /// The shipped profiles, read once.
 fn shipped() -> Vec<(String, Vec<u8>)> {
-    ["minimal", "dev", "prod"]
+    // Read alone, as mutated bytes are: an overlay stops at its `extends`, so the base is
+    // mutated on its own too.
+    ["minimal", "dev", "prod", "base/nephoran"]
         .iter()
         .map(|name| {
             let path = crate::support::root().join(format!("profiles/{name}.toml"));

@@ -55,6 +55,7 @@ fn user_repository() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     let folders = [
         "profiles",
+        "profiles/base",
         "out/prod",
         "out/dev",
         "out/minimal",

@@ -170,12 +170,15 @@ fn a_failing_render_leaves_every_byte_of_the_folder() {
 fn a_changed_canary_weight_reads_as_exactly_that_change() {
     let dir = tempfile::tempdir().unwrap();
     let changed = dir.path().join("prod.toml");
+    // An overlay of prod.toml elsewhere: its own `extends` names the shipped base, and one key
+    // of the base's inline `canary` table changes, the others kept.
     let profile = std::fs::read_to_string(root().join("profiles/prod.toml")).unwrap();
+    let base = root().join("profiles/base/nephoran.toml");
     let edited = profile.replace(
-        r#"canary = "canary", weight = 20,"#,
-        r#"canary = "canary", weight = 30,"#,
-    );
-    assert_ne!(profile, edited);
+        r#"extends = "base/nephoran.toml""#,
+        &format!("extends = {:?}", base.to_str().unwrap()),
+    ) + "\n[services.llm-processor.canary]\nweight = 30\n";
+    assert!(edited.contains("profiles/base/nephoran.toml"));
     std::fs::write(&changed, edited).unwrap();
 
     let output = meshc(&["diff", "profiles/prod.toml", changed.to_str().unwrap()]);

@@ -52,17 +52,28 @@ pub(crate) fn documentation() -> String {
     text
 }
 
-/// A profile read from disk as the command line reads it, named by its path relative to
-/// `base` so that snapshots do not depend on where the repository is checked out. `Err` holds
-/// the diagnostic of a profile that is not UTF-8.
-pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Diagnostic)>> {
+/// A profile read from disk as the command line reads it, with the profiles it extends, named
+/// by its path relative to `base` so that snapshots do not depend on where the repository is
+/// checked out. `Err` holds the diagnostics of a profile that is not UTF-8, or whose chain of
+/// `extends` cannot be read.
+pub(crate) fn read(path: &Path, base: &Path) -> Result<Source, Box<(Source, Vec<Diagnostic>)>> {
     let bytes = std::fs::read(path).unwrap();
     let name = path
         .strip_prefix(base)
         .unwrap_or(path)
         .to_string_lossy()
         .replace('\\', "/");
-    meshc::testing::profile::decode(name, bytes)
+    let source = meshc::testing::profile::decode(name, bytes).map_err(|invalid| {
+        let (source, diagnostic) = *invalid;
+        Box::new((source, vec![diagnostic]))
+    })?;
+    let (source, diagnostics) =
+        meshc::testing::profile::read(source, path, &mut |file, _| std::fs::read(file));
+    if diagnostics.is_empty() {
+        Ok(source)
+    } else {
+        Err(Box::new((source, diagnostics.sorted())))
+    }
 }
 
 /// A profile's diagnostics as `meshc validate` prints them, without colour: each with its

@@ -409,23 +409,50 @@ impl Error for CannotRead {
     }
 }
 
-/// Reads a profile. I/O problems are `Err` (exit 2); text that is not UTF-8 is a profile
-/// error with a location (exit 1), reported through `Ok(Err(..))`.
+/// Reads a profile, and the profiles it extends. I/O problems with the profile named are `Err`
+/// (exit 2); text that is not UTF-8, and a base that cannot be read, are profile errors with a
+/// location (exit 1), reported through `Ok(Err(..))`.
 fn read_profile(path: &Path) -> Result<Result<Source, (Source, Diagnostics)>, CannotRead> {
     let cannot = |source| CannotRead {
         path: path.to_path_buf(),
         source,
     };
-    let file = std::fs::File::open(path).map_err(cannot)?;
-    let mut bytes = Vec::new();
-    // One byte past the limit is enough to know the profile is too large.
-    let limit = u64::try_from(MAX_PROFILE_BYTES).unwrap_or(u64::MAX) + 1;
-    file.take(limit).read_to_end(&mut bytes).map_err(cannot)?;
+    let bytes = read_limited(path, MAX_PROFILE_BYTES).map_err(cannot)?;
     let name = path.to_string_lossy().into_owned();
-    Ok(profile::decode(name, bytes).map_err(|invalid| {
-        let (source, diagnostic) = *invalid;
-        (source, diagnostic.into())
-    }))
+    let source = match profile::decode(name, bytes) {
+        Ok(source) => source,
+        Err(invalid) => {
+            let (source, diagnostic) = *invalid;
+            return Ok(Err((source, diagnostic.into())));
+        }
+    };
+    let (source, diagnostics) = profile::read(source, path, &mut read_base);
+    Ok(if diagnostics.is_empty() {
+        Ok(source)
+    } else {
+        Err((source, diagnostics))
+    })
+}
+
+/// A base's bytes, as [`read_limited`] reads them, if it is a regular file: a profile names its
+/// base, so a hostile one could name a FIFO or a terminal, which would never end.
+fn read_base(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    read_limited(path, limit)
+}
+
+/// A file's bytes, up to one byte past `limit`: enough to know it is too large.
+fn read_limited(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
+    let file = std::fs::File::open(path)?;
+    let mut bytes = Vec::new();
+    let limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    file.take(limit).read_to_end(&mut bytes)?;
+    Ok(bytes)
 }
 
 /// Reads and reports; `Err` holds the exit code when the profile could not be read.

@@ -111,6 +111,12 @@ registry! {
         TomlSyntax = "toml-syntax", Error, Profile;
         /// a key or table is defined twice in one table
         DuplicateKey = "duplicate-key", Error, Profile;
+        /// a chain of `extends` that comes back to a profile already in it
+        ExtendsCycle = "extends-cycle", Error, Profile;
+        /// the profile named by `extends` cannot be read
+        MissingBase = "missing-base", Error, Profile;
+        /// `remove` names an entry that no profile below the overlay sets
+        UnknownRemoval = "unknown-removal", Error, Profile;
         /// a key its table does not have, often a misspelling
         UnknownKey = "unknown-key", Error, Profile;
         /// a value of the wrong TOML type, such as a string for a number

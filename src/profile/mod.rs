@@ -1,12 +1,19 @@
-//! Stage 1: TOML text to [`RawProfile`], with every TOML and shape error as a diagnostic.
+//! Stage 1: TOML text to [`RawProfile`], with every TOML and shape error as a diagnostic. A
+//! layered profile (`extends`) is read file by file ([`layers::read`]) and its files merged
+//! before it becomes one [`RawProfile`] ([`merge`]).
 
 mod bounds;
 mod duplicate;
 pub(crate) mod expect;
+mod layers;
+mod merge;
 pub(crate) mod raw;
 mod serde_error;
 pub(crate) mod spanned;
 
+pub use layers::read;
+pub use merge::Origin;
+pub(crate) use merge::{Overrides, point_at_overridden};
 pub use raw::RawProfile;
 pub(crate) use spanned::Sp;
 
@@ -40,38 +47,72 @@ pub fn decode(
 /// Parses a profile. TOML and serde stop at the first error, so this yields one error, or
 /// every string, table and list over the limits of [`crate::limits`].
 pub fn load(source: &Source) -> Result<RawProfile, Diagnostics> {
-    let text = source.text();
-    if text.len() > MAX_PROFILE_BYTES {
+    load_layered(source).map(|(raw, _)| raw)
+}
+
+/// [`load`], and where an overlay replaced a base's value.
+pub(crate) fn load_layered(source: &Source) -> Result<(RawProfile, Overrides), Diagnostics> {
+    let size: usize = source.layers().map(|(_, file)| file.text().len()).sum();
+    if size > MAX_PROFILE_BYTES {
         return Err(Diagnostic::new(
             Code::TooLarge,
             0..0,
-            format!(
-                "the profile is {} bytes; meshc reads at most {MAX_PROFILE_BYTES}",
-                text.len()
-            ),
+            format!("the profile is {size} bytes; meshc reads at most {MAX_PROFILE_BYTES}"),
         )
         .help("split the mesh into several profiles, one per namespace")
         .into());
     }
-    // A byte-order mark is not TOML; editors on Windows write one, so accept it.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    let offset = source.text().len() - text.len();
-    let shift = |diagnostic: Diagnostic| diagnostic.shifted(offset);
-    let document =
-        toml::de::DeTable::parse(text).map_err(|e| shift(serde_error::diagnose(&e, text)))?;
+    let (document, overrides) = layers::parse(source)?;
     let over = bounds::exceeded(document.get_ref());
     if !over.is_empty() {
         let mut diagnostics = Diagnostics::new();
         for diagnostic in over {
-            diagnostics.push(shift(diagnostic));
+            diagnostics.push(diagnostic);
         }
         return Err(diagnostics);
     }
     RawProfile::deserialize(toml::de::Deserializer::from(document))
-        .map_err(|e| shift(serde_error::diagnose(&e, text)).into())
+        .map(|raw| (raw, overrides))
+        .map_err(|e| serde_error::diagnose(&e, source.text()).into())
+}
+
+/// Every effective value of a profile, with where it was set: one per leaf key path, in key
+/// order (`meshc explain --origin`).
+pub fn origins(source: &Source) -> Result<Vec<Origin>, Diagnostics> {
+    let (document, _) = layers::parse(source)?;
+    let mut found = Vec::new();
+    merge::leaves(document.get_ref(), "", &mut found);
+    Ok(found)
 }
 
 /// The JSON Schema of the profile format, for editors (Taplo, VS Code Even Better TOML).
+/// It has the two keys of layering, which the loader reads before the profile is merged, so
+/// that a base, often incomplete on its own, still gets completion and documentation.
 pub fn schema() -> schemars::Schema {
-    schemars::schema_for!(RawProfile)
+    let mut schema = schemars::schema_for!(RawProfile);
+    if let Some(properties) = schema
+        .get_mut("properties")
+        .and_then(serde_json::Value::as_object_mut)
+    {
+        properties.insert(
+            layers::EXTENDS.to_string(),
+            serde_json::json!({
+                "description": "The profile this one is an overlay of: a path relative to this \
+                    file. Its tables merge key by key (named entries by name), and any other \
+                    value, a list included, replaces the base's whole.",
+                "type": "string"
+            }),
+        );
+        properties.insert(
+            layers::REMOVE.to_string(),
+            serde_json::json!({
+                "description": "Entries inherited from the profiles this one extends to take \
+                    out, as dotted key paths (`services.legacy-api`, `tenants.acme`), before \
+                    this profile's own values are laid over them.",
+                "type": "array",
+                "items": { "type": "string" }
+            }),
+        );
+    }
+    schema
 }

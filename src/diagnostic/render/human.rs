@@ -36,26 +36,44 @@ fn one(diagnostic: &Diagnostic, files: &Files<'_>, renderer: &Renderer) -> Strin
         .primary_title(plain(&diagnostic.message))
         .id(diagnostic.code.as_str());
     let mut elements = Vec::new();
-    // The profile's ranges share one snippet, so that "first declared here" shows beside the
-    // place it explains; every other location is an element of its own, in order.
-    // The primary location comes first.
+    // The ranges in one file of the profile share one snippet, so that "first declared here"
+    // shows beside the place it explains; a layered profile's other files get their own, and
+    // every other location is an element of its own, in order. The primary location comes
+    // first.
     let locations: Vec<(&Location, bool)> = diagnostic
         .locations()
         .enumerate()
         .map(|(i, l)| (l, i == 0))
         .collect();
-    let toml: Vec<(&Location, bool)> = locations
-        .iter()
-        .copied()
-        .filter(|(l, _)| matches!(l.span, Span::Toml(_)))
-        .collect();
-    let mut toml_shown = false;
+    let mut files_shown: Vec<&str> = Vec::new();
     for &(location, primary) in &locations {
         match &location.span {
-            Span::Toml(_) if toml_shown => {}
-            Span::Toml(_) => {
-                toml_shown = true;
-                elements.push(profile_snippet(&toml, files.profile));
+            Span::Toml(range) => {
+                let Some(profile) = files.profile else {
+                    // A byte range without its text cannot be shown; nothing in meshc renders
+                    // one so.
+                    if files_shown.is_empty() {
+                        files_shown.push("");
+                        elements.push(Origin::path("<profile>").into());
+                    }
+                    continue;
+                };
+                let (file, _) = profile.locate(range);
+                if files_shown.contains(&file.name()) {
+                    continue;
+                }
+                files_shown.push(file.name());
+                let here: Vec<(&Location, bool, Range<usize>)> = locations
+                    .iter()
+                    .filter_map(|&(l, p)| match &l.span {
+                        Span::Toml(range) => {
+                            let (other, local) = profile.locate(range);
+                            std::ptr::eq(other, file).then_some((l, p, local))
+                        }
+                        Span::Yaml(_) | Span::File(_) => None,
+                    })
+                    .collect();
+                elements.push(profile_snippet(&here, file));
             }
             Span::Yaml(at) => elements.extend(yaml_snippet(at, location, primary, files)),
             Span::File(file) => elements.push(Origin::path(plain(file)).into()),
@@ -68,26 +86,22 @@ fn one(diagnostic: &Diagnostic, files: &Files<'_>, renderer: &Renderer) -> Strin
     renderer.render(&[group])
 }
 
-/// The lines of the profile that hold `locations` (each with whether it is the primary one),
-/// each underlined with its label.
-fn profile_snippet<'a>(locations: &[(&Location, bool)], profile: Option<&Source>) -> Element<'a> {
-    let Some(source) = profile else {
-        // A byte range without its text cannot be shown; nothing in meshc renders one so.
-        return Origin::path("<profile>").into();
-    };
+/// The lines of one file of the profile that hold `locations` (each with whether it is the
+/// primary one, and its range in the file), each underlined with its label.
+fn profile_snippet<'a>(
+    locations: &[(&Location, bool, Range<usize>)],
+    source: &Source,
+) -> Element<'a> {
     let spans: Vec<Range<usize>> = locations
         .iter()
-        .map(|(l, _)| match &l.span {
-            Span::Toml(range) => source.clamp(range),
-            Span::Yaml(_) | Span::File(_) => 0..0,
-        })
+        .map(|(_, _, range)| source.clamp(range))
         .collect();
     let window = Window::around(source, &spans);
     let mut snippet = Snippet::source(visible(window.text))
         .line_start(window.first_line)
         .path(plain(source.name()))
         .fold(true);
-    for ((location, primary), span) in locations.iter().zip(&spans) {
+    for ((location, primary, _), span) in locations.iter().zip(&spans) {
         let kind = if *primary {
             AnnotationKind::Primary
         } else {

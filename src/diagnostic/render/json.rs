@@ -66,8 +66,9 @@ fn location<'a>(location: &'a Location, primary: bool, files: &Files<'a>) -> Jso
     };
     match &location.span {
         Span::Toml(range) => {
-            if let Some(source) = files.profile {
-                let range = source.clamp(range);
+            if let Some(profile) = files.profile {
+                let (source, range) = profile.locate(range);
+                let range = source.clamp(&range);
                 let Position { line, column } = source.position(range.start);
                 let end = source.position(range.end);
                 record.file = Some(source.name());
