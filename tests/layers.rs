@@ -52,7 +52,7 @@ fn prod_is_an_overlay_of_the_base_and_renders_the_committed_out_prod_byte_for_by
         "out/prod holds exactly the rendered files"
     );
     for file in &folder {
-        let bytes = std::fs::read(root().join("out/prod").join(file.name)).unwrap();
+        let bytes = std::fs::read(root().join("out/prod").join(&file.name)).unwrap();
         assert!(
             bytes == file.content.as_bytes(),
             "out/prod/{} differs from the render of the split prod.toml",
