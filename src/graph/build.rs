@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::explain;
-use crate::model::{Caller, PathMatch, Profile, Service, Target as RouteTarget};
+use crate::model::{Caller, ExternalProtocol, PathMatch, Profile, Service, Target as RouteTarget};
 use crate::plan::Plan;
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token};
 use crate::topology;
@@ -174,7 +174,7 @@ impl Builder<'_> {
             });
         }
         for external in &profile.external_services {
-            let mut details = vec![format!("{}:{}", external.host, external.port)];
+            let mut details = vec![format!("{}:{}", external.host_list(), external.port)];
             if let Some(origination) = &external.origination {
                 details.push(format!("TLS originated from :{}", origination.http_port));
             }
@@ -445,7 +445,14 @@ impl Builder<'_> {
                 .origination
                 .as_ref()
                 .map_or(external.port, |o| o.http_port);
-            let host = external.host.to_string();
+            // A wildcard is probed with one name it covers.
+            let Some(first) = external.hosts.first() else {
+                continue;
+            };
+            let host = match first.as_str().strip_prefix("*.") {
+                Some(domain) => format!("any.{domain}"),
+                None => first.to_string(),
+            };
             let mut arrivals = Vec::new();
             for service in &self.profile.services {
                 let Some(origin) = self.origins.get(service.name.as_str()) else {
@@ -458,9 +465,13 @@ impl Builder<'_> {
             if arrivals.is_empty() {
                 continue;
             }
-            let label = match &external.origination {
-                Some(o) => format!("HTTP :{}, TLS to :{}", o.http_port, external.port),
-                None => format!("TLS :{}", external.port),
+            let label = match (&external.origination, external.protocol) {
+                (Some(o), _) => format!("HTTP :{}, TLS to :{}", o.http_port, external.port),
+                (None, ExternalProtocol::Https | ExternalProtocol::Tls) => {
+                    format!("TLS :{}", external.port)
+                }
+                (None, ExternalProtocol::Http) => format!("HTTP :{}", external.port),
+                (None, ExternalProtocol::Tcp) => format!("TCP :{}", external.port),
             };
             edges.push(DraftEdge {
                 from: Key::AnyService,

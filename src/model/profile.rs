@@ -72,6 +72,8 @@ pub struct Mesh {
     pub istio_version: IstioVersion,
     /// Header that pins a request to a region.
     pub region_header: HeaderName,
+    /// Load balancer of every service that names none (`None`: Istio's).
+    pub default_load_balancer: Option<LoadBalancer>,
 }
 
 /// `[control-plane]`
@@ -291,6 +293,21 @@ pub struct ConnectionPool {
     pub max_retries: Option<u32>,
     /// `http.idleTimeout`.
     pub idle_timeout: Option<Duration>,
+    /// `http.h2UpgradePolicy`: `Some(true)` upgrades HTTP/1.1 to HTTP/2, `Some(false)` never does.
+    pub h2_upgrade: Option<bool>,
+    /// `tcp.tcpKeepalive`.
+    pub tcp_keepalive: Option<TcpKeepalive>,
+}
+
+/// TCP keepalive probes on idle upstream connections; every key optional (the OS default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpKeepalive {
+    /// `time`: idle time before the first probe.
+    pub time: Option<Duration>,
+    /// `interval`: time between probes.
+    pub interval: Option<Duration>,
+    /// `probes`: unanswered probes before the connection is dropped.
+    pub probes: Option<u32>,
 }
 
 impl ConnectionPool {
@@ -307,6 +324,8 @@ impl ConnectionPool {
                 .or(self.max_requests_per_connection),
             max_retries: over.max_retries.or(self.max_retries),
             idle_timeout: over.idle_timeout.or(self.idle_timeout),
+            h2_upgrade: over.h2_upgrade.or(self.h2_upgrade),
+            tcp_keepalive: over.tcp_keepalive.or(self.tcp_keepalive),
         }
     }
 }
@@ -322,6 +341,21 @@ pub struct CircuitBreaker {
     pub base_ejection_time: Duration,
     /// `maxEjectionPercent`.
     pub max_ejection_percent: Option<Weight>,
+    /// `consecutiveGatewayErrors` (502, 503, 504).
+    pub consecutive_gateway_errors: Option<u32>,
+    /// `minHealthPercent`: below this share of healthy endpoints, ejection stops.
+    pub min_health_percent: Option<Weight>,
+    /// `splitExternalLocalOriginErrors`, and its `consecutiveLocalOriginFailures` (`None`:
+    /// the errors are not split).
+    pub local_origin: Option<LocalOrigin>,
+}
+
+/// Locally originated failures (connect timeouts, resets) counted apart from the upstream's
+/// own errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalOrigin {
+    /// `consecutiveLocalOriginFailures` (`None`: Envoy's default, 5).
+    pub consecutive_failures: Option<u32>,
 }
 
 /// A subset.
@@ -448,12 +482,60 @@ pub struct Caller {
 pub struct ExternalService {
     /// Name.
     pub name: Name,
-    /// DNS name.
-    pub host: Host,
-    /// TLS port.
+    /// DNS names, wildcards (`*.example.com`) included; one exact name when TLS is originated,
+    /// or the protocol is TCP.
+    pub hosts: Vec<Host>,
+    /// The port of `protocol` (TLS for `Https` and `Tls`).
     pub port: Port,
+    /// What the application speaks.
+    pub protocol: ExternalProtocol,
     /// TLS origination, if the application speaks plain HTTP.
     pub origination: Option<TlsOrigination>,
+    /// Connection pool (one exact host).
+    pub connection_pool: Option<ConnectionPool>,
+    /// Outlier detection (one exact host).
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Who calls it (empty: every service of the mesh).
+    pub callers: Vec<Caller>,
+}
+
+impl ExternalService {
+    /// Whether a host is a wildcard, so that Istio cannot resolve it and passes the
+    /// application's own destination address through (`resolution: NONE`).
+    pub fn has_wildcard(&self) -> bool {
+        self.hosts.iter().any(Host::is_wildcard)
+    }
+
+    /// The hosts, joined for a comment or a summary.
+    pub fn host_list(&self) -> String {
+        self.hosts
+            .iter()
+            .map(Host::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the mesh service `service` may call it.
+    pub fn called_by(&self, service: &Name) -> bool {
+        self.callers.is_empty()
+            || self
+                .callers
+                .iter()
+                .any(|caller| caller.services.contains(service))
+    }
+}
+
+/// What an application speaks to an external service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalProtocol {
+    /// HTTP over TLS (or plain HTTP to the sidecar, which originates TLS).
+    Https,
+    /// Another protocol over TLS.
+    Tls,
+    /// Plain HTTP.
+    Http,
+    /// Plain TCP.
+    Tcp,
 }
 
 /// TLS origination for an external service.

@@ -70,12 +70,15 @@ pub enum DestinationRuleId {
         /// The external service.
         external: Name,
     },
+    /// The mesh's default load balancer, for every service without a rule of its own.
+    MeshDefault,
 }
 
 impl ResourceId for DestinationRuleId {
     fn name(&self) -> String {
         match self {
             Self::Service { service: name } | Self::External { external: name } => name.to_string(),
+            Self::MeshDefault => "mesh-default".to_string(),
         }
     }
 }

@@ -11,6 +11,7 @@
 
 mod cel;
 pub(crate) mod destination_rule;
+pub(crate) mod egress;
 pub(crate) mod gateway;
 pub(crate) mod ids;
 mod operator;
@@ -129,6 +130,8 @@ istio_words! {
         Https = "HTTPS",
         /// TLS, routed by SNI.
         Tls = "TLS",
+        /// Plain TCP.
+        Tcp = "TCP",
     }
 }
 

@@ -74,6 +74,7 @@ impl Checker {
             None => Some(DEFAULT_ISTIO_VERSION),
         };
         let region_header = self.header_name_or(mesh.region_header.as_ref(), "x-region");
+        let default_load_balancer = self.default_load_balancer(mesh.default_load_balancer.as_ref());
         let multi_network = mesh.multi_network.as_ref().is_some_and(|m| m.value);
         if let Some(flag) = mesh.multi_network.as_ref().filter(|m| m.value)
             && mesh.network.is_none()
@@ -97,6 +98,7 @@ impl Checker {
             root_namespace: root_namespace?,
             istio_version: istio_version?,
             region_header: region_header?,
+            default_load_balancer: default_load_balancer?,
         })
     }
 

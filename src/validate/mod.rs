@@ -10,6 +10,7 @@ mod choices;
 mod clashes;
 mod control_plane;
 mod edge;
+mod egress;
 mod expansion;
 mod expect;
 mod fields;
@@ -21,6 +22,7 @@ mod security;
 mod services;
 mod telemetry;
 mod tenancy;
+mod traffic_policy;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Profile;
@@ -66,7 +68,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let security = checker.security(raw);
     let telemetry = checker.telemetry(&raw.telemetry);
     let services = checker.services(raw, &budgets);
-    let external_services = checker.external_services(&raw.external_services, &budgets);
+    let external_services = checker.external_services(raw, &budgets);
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
     let expects = checker.expects(raw);

@@ -10,7 +10,7 @@ use crate::model::{
     UrlRefusal,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{InsecureOptIn, PathNormalization, RawJwt, RawProfile};
+use crate::profile::raw::{ExternalProtocol, InsecureOptIn, PathNormalization, RawJwt, RawProfile};
 
 impl Checker {
     /// `[security]`, and the weaker settings of other sections that need its opt-ins: path
@@ -134,6 +134,17 @@ impl Checker {
                     );
                 }
             }
+        }
+        for (name, protocol) in plaintext_egress(profile) {
+            weaker(
+                self,
+                InsecureOptIn::PlaintextEgress,
+                protocol.span(),
+                &format!(
+                    "external service `{}` is called in plain text: its requests cross the network unencrypted",
+                    name.as_str()
+                ),
+            );
         }
         for opt_in in &raw.allow_insecure {
             if !used.contains(&opt_in.value) {
@@ -347,6 +358,23 @@ impl Checker {
     }
 }
 
+/// The external services called in plain text, and where their protocol is written.
+fn plaintext_egress(
+    profile: &RawProfile,
+) -> impl Iterator<Item = (&Sp<String>, &Sp<ExternalProtocol>)> {
+    profile
+        .external_services
+        .iter()
+        .filter_map(|(name, external)| {
+            let protocol = external.protocol.as_ref()?;
+            matches!(
+                protocol.value,
+                ExternalProtocol::Http | ExternalProtocol::Tcp
+            )
+            .then_some((name, protocol))
+        })
+}
+
 fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
     match opt_in {
         InsecureOptIn::PermissiveMtls => "permissive-mtls",
@@ -356,6 +384,7 @@ fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
         InsecureOptIn::OptionalToken => "optional-token",
         InsecureOptIn::WeakPathNormalization => "weak-path-normalization",
         InsecureOptIn::AnyOriginCredentials => "any-origin-credentials",
+        InsecureOptIn::PlaintextEgress => "plaintext-egress",
     }
 }
 
