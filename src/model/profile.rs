@@ -49,6 +49,34 @@ pub struct Profile {
     pub telemetry: Telemetry,
     /// Requests and the outcomes the rendered mesh must give them.
     pub expects: Vec<super::Expect>,
+    /// Egress scoping by Sidecar resources, if asked for.
+    pub sidecar: Option<SidecarScoping>,
+}
+
+/// `[sidecar]`: which hosts each proxy knows.
+#[derive(Debug, Clone)]
+pub struct SidecarScoping {
+    /// One Sidecar per service, or one for the namespace.
+    pub per_workload: bool,
+    /// Whether the hosts the profile says each service calls are added.
+    pub derive: bool,
+    /// Hosts added to every Sidecar.
+    pub hosts: Vec<EgressHost>,
+}
+
+/// A Sidecar egress host, `namespace/host`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EgressHost {
+    /// `*`, `.`, `~` or a namespace name.
+    pub namespace: String,
+    /// `*`, a wildcard or a fully qualified name.
+    pub host: String,
+}
+
+impl std::fmt::Display for EgressHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.host)
+    }
 }
 
 /// `[mesh]`

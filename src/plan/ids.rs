@@ -205,6 +205,27 @@ impl ResourceId for ServiceEntryId {
     }
 }
 
+/// A Sidecar.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SidecarId {
+    /// The egress hosts of one service's workloads.
+    Workload {
+        /// The service.
+        service: Name,
+    },
+    /// The egress hosts of the workload namespace.
+    Namespace,
+}
+
+impl ResourceId for SidecarId {
+    fn name(&self) -> String {
+        match self {
+            Self::Workload { service } => service.to_string(),
+            Self::Namespace => "default".to_string(),
+        }
+    }
+}
+
 /// A Gateway.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub enum GatewayId {

@@ -56,6 +56,33 @@ pub struct RawProfile {
     /// Requests and the outcome the rendered mesh must give each, checked on every render.
     #[serde(default)]
     pub expect: Vec<Sp<super::expect::RawExpect>>,
+    /// Sidecar resources that limit the hosts each proxy knows.
+    pub sidecar: Option<Sp<RawSidecar>>,
+}
+
+/// `[sidecar]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawSidecar {
+    /// One Sidecar per service (`workload`), or one for the namespace (`namespace`).
+    pub scope: Sp<SidecarScope>,
+    /// Give each Sidecar the hosts the profile says its workloads call: the services that
+    /// list them as callers, the external services they call, the root namespace and the
+    /// telemetry collectors. Default: true.
+    pub derive: Option<Sp<bool>>,
+    /// More egress hosts, each `namespace/host` (`*/api.example.com`, `./*`, `istio-system/*`).
+    #[serde(default)]
+    pub hosts: Vec<Sp<String>>,
+}
+
+/// Where Sidecars apply.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum SidecarScope {
+    /// One Sidecar per service, with the hosts that service calls.
+    Workload,
+    /// One Sidecar for the workload namespace, with the hosts any of its services calls.
+    Namespace,
 }
 
 /// `[mesh]`

@@ -10,7 +10,9 @@
 //!   (with and without a port);
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
 //!   which need the tenant's claim), and a workload that is no caller, or a plaintext client,
-//!   reaches none of them.
+//!   reaches none of them;
+//! - every declared caller of an external service reaches it, and with one Sidecar per
+//!   service no other service does (`egress`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,10 +34,11 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     }
     edge(mesh, profile, &mut failed);
     callers(mesh, profile, &mut failed);
+    super::egress::check(mesh, profile, &mut failed);
     failed
 }
 
-fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) -> Diagnostic {
+pub(super) fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) -> Diagnostic {
     Diagnostic::new(Code::ProofFailed, span, format!("{guarantee}: {what}"))
         .label("this guarantee does not hold in the rendered mesh")
         .help("`meshc query` shows the request hop by hop")

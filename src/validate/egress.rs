@@ -11,7 +11,7 @@ use super::routing::{Budgets, RoutePolicy};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{ExternalProtocol, ExternalService, Host, TlsOrigination};
 use crate::profile::Sp;
-use crate::profile::raw::{self, Named, RawExternalService, RawProfile};
+use crate::profile::raw::{self, Named, RawExternalService, RawProfile, SidecarScope};
 
 impl Checker {
     /// `[external-services]`.
@@ -122,6 +122,23 @@ impl Checker {
         }
         let origination = self.origination(raw, originate.is_some(), port, budgets);
         let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
+        let per_workload = profile
+            .sidecar
+            .as_ref()
+            .is_some_and(|s| s.value.scope.value == SidecarScope::Workload);
+        if let Some(first) = raw.callers.first().filter(|_| !per_workload) {
+            // Without a Sidecar per service every proxy knows the host: declared callers would
+            // be a promise nothing keeps.
+            self.report(
+                Diagnostic::new(
+                    Code::MissingDependency,
+                    first.span(),
+                    "callers of an external service need one Sidecar per service",
+                )
+                .label("nothing would keep other workloads from calling it")
+                .help("add `[sidecar]` with `scope = \"workload\"`, or remove the callers (then every service may call it)"),
+            );
+        }
         if let Some(callers) = &callers {
             for (caller, raw_caller) in callers.iter().zip(&raw.callers) {
                 // The sidecars of the callers pass the requests straight out: nothing in the

@@ -20,6 +20,7 @@ mod release;
 mod routing;
 mod security;
 mod services;
+mod sidecar;
 mod telemetry;
 mod tenancy;
 mod traffic_policy;
@@ -72,6 +73,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
     let expects = checker.expects(raw);
+    let sidecar = checker.sidecar(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.gateway_host_overlaps(raw);
@@ -98,6 +100,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         tenancy: tenancy?,
         telemetry: telemetry?,
         expects: expects?,
+        sidecar: sidecar?,
     })
 }
 
