@@ -113,8 +113,8 @@ pub struct ControlPlane {
     pub proxy: Proxy,
     /// The ingress gateway.
     pub ingress_gateway: IngressGateway,
-    /// Whether to install the egress gateway.
-    pub egress_gateway: bool,
+    /// The egress gateway's replicas and resources, when it is installed.
+    pub egress_gateway: Option<Deployment>,
     /// Path normalisation.
     pub path_normalization: PathNormalization,
 }

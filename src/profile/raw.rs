@@ -131,6 +131,8 @@ pub struct RawControlPlane {
     /// How proxies normalise request paths before routing and authorization.
     /// Default: `decode-and-merge-slashes` (recommended when policies match paths).
     pub path_normalization: Option<Sp<PathNormalization>>,
+    /// Replicas, autoscaling and resources of the egress gateway (needs `egress-gateway = true`).
+    pub egress_gateway_deployment: Option<Sp<RawDeployment>>,
 }
 
 /// Replicas, autoscaling and resources of a control-plane deployment.
