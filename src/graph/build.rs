@@ -158,7 +158,11 @@ impl Builder<'_> {
                 ),
             });
         }
-        if !profile.external_services.is_empty() && !profile.services.is_empty() {
+        let for_everyone = profile
+            .external_services
+            .iter()
+            .any(|e| e.callers.is_empty());
+        if for_everyone && !profile.services.is_empty() {
             drafts.push(Draft {
                 key: Key::AnyService,
                 place: Place::Mesh,
@@ -453,18 +457,6 @@ impl Builder<'_> {
                 Some(domain) => format!("any.{domain}"),
                 None => first.to_string(),
             };
-            let mut arrivals = Vec::new();
-            for service in &self.profile.services {
-                let Some(origin) = self.origins.get(service.name.as_str()) else {
-                    continue;
-                };
-                let request = Request::new(origin.clone(), host.clone()).port(port.get());
-                let arrival = probe::arrival(self.mesh, &request, Target::External(&host));
-                arrivals.push((service.name.to_string(), arrival));
-            }
-            if arrivals.is_empty() {
-                continue;
-            }
             let label = match (&external.origination, external.protocol) {
                 (Some(o), _) => format!("HTTP :{}, TLS to :{}", o.http_port, external.port),
                 (None, ExternalProtocol::Https | ExternalProtocol::Tls) => {
@@ -473,6 +465,33 @@ impl Builder<'_> {
                 (None, ExternalProtocol::Http) => format!("HTTP :{}", external.port),
                 (None, ExternalProtocol::Tcp) => format!("TCP :{}", external.port),
             };
+            // An external service with callers is drawn from each of them; one without, from
+            // every service.
+            let mut arrivals = Vec::new();
+            for service in &self.profile.services {
+                let Some(origin) = self.origins.get(service.name.as_str()) else {
+                    continue;
+                };
+                if !external.called_by(&service.name) {
+                    continue;
+                }
+                let request = Request::new(origin.clone(), host.clone()).port(port.get());
+                let arrival = probe::arrival(self.mesh, &request, Target::External(first.as_str()));
+                if external.callers.is_empty() {
+                    arrivals.push((service.name.to_string(), arrival));
+                } else {
+                    edges.push(DraftEdge {
+                        from: Key::Service(service.name.to_string()),
+                        to: Key::External(external.name.to_string()),
+                        kind: EdgeKind::Egress,
+                        labels: vec![label.clone()],
+                        verdict: probe::verdict(vec![(service.name.to_string(), arrival)]),
+                    });
+                }
+            }
+            if arrivals.is_empty() {
+                continue;
+            }
             edges.push(DraftEdge {
                 from: Key::AnyService,
                 to: Key::External(external.name.to_string()),
