@@ -564,8 +564,8 @@ pub struct RawExternalService {
     pub connection_pool: Option<Sp<RawConnectionPool>>,
     /// Outlier detection of its endpoints (one host only).
     pub circuit_breaker: Option<Sp<RawCircuitBreaker>>,
-    /// Which workloads call it. The derived Sidecars let only them reach it; without
-    /// callers, every service of the mesh may.
+    /// Which services of the profile call it (`services` only). Their Sidecars let only them
+    /// reach it; without callers, every service of the mesh may.
     #[serde(default)]
     pub callers: Vec<Sp<RawCaller>>,
 }

@@ -143,6 +143,19 @@ impl Checker {
             for (caller, raw_caller) in callers.iter().zip(&raw.callers) {
                 // The sidecars of the callers pass the requests straight out: nothing in the
                 // mesh sees a method or a path to check.
+                // Only the profile's services get a Sidecar from it: a namespace or service
+                // account outside would be a caller nothing holds to the list.
+                if !caller.namespaces.is_empty() || !caller.service_accounts.is_empty() {
+                    self.report(
+                        Diagnostic::new(
+                            Code::ConflictingKeys,
+                            raw_caller.span(),
+                            "callers of an external service are services of this profile",
+                        )
+                        .label("other workloads get no Sidecar from this profile")
+                        .help("list the callers under `services`; workloads outside the profile are scoped by their own Sidecars"),
+                    );
+                }
                 if !caller.methods.is_empty() || !caller.paths.is_empty() {
                     self.report(
                         Diagnostic::new(
