@@ -2,8 +2,9 @@
 //! (networking/v1/sidecar.proto: the Sidecar of the workload's namespace whose
 //! `workloadSelector` selects it, else that namespace's Sidecar without a selector, else the
 //! root namespace's; `egress.hosts` entries are `namespace/host`, where the namespace is `*`
-//! (any), `.` (the Sidecar's own), `~` (none) or a name, and the host `*`, `*.suffix` or a
-//! name). A host outside the scope is unknown to the proxy, as if it were in no registry.
+//! (any), `.` (the workload's own: a root-namespace default inherited in namespace `x` reads
+//! `./*` as `x/*`), `~` (none) or a name, and the host `*`, `*.suffix` or a name). A host
+//! outside the scope is unknown to the proxy, as if it were in no registry.
 
 use super::decode::Sidecar;
 use super::mesh::Mesh;
@@ -30,23 +31,25 @@ impl Mesh {
     /// The Sidecar of workload `w` when it leaves `host` (of config namespace `host_ns`) out.
     pub(crate) fn out_of_scope(&self, w: usize, host_ns: &str, host: &str) -> Option<&Sidecar> {
         let sidecar = &self.sidecars[self.proxies[w].sidecar?];
+        let own = self.topology.workloads[w].namespace.as_str();
         let known = sidecar
             .hosts
             .iter()
-            .any(|entry| admits(sidecar, entry, host_ns, host));
+            .any(|entry| admits(own, entry, host_ns, host));
         (!known).then_some(sidecar)
     }
 }
 
-/// Whether one `namespace/host` entry of `sidecar` covers `host` of namespace `host_ns`.
-fn admits(sidecar: &Sidecar, entry: &str, host_ns: &str, host: &str) -> bool {
+/// Whether one `namespace/host` entry of the Sidecar of a workload in namespace `own` covers
+/// `host` of namespace `host_ns`.
+fn admits(own: &str, entry: &str, host_ns: &str, host: &str) -> bool {
     let Some((namespace, pattern)) = entry.split_once('/') else {
         return false;
     };
     let namespace_ok = match namespace {
         "*" => true,
         "~" => false,
-        "." => host_ns == sidecar.meta.namespace,
+        "." => host_ns == own,
         name => host_ns == name,
     };
     namespace_ok && (pattern == "*" || overlaps(pattern, &host.to_ascii_lowercase()))
@@ -139,6 +142,33 @@ labels = { app = \"other\" }
         assert!(
             mesh.out_of_scope(web, "shop", "cart.shop.svc.cluster.local")
                 .is_some()
+        );
+    }
+
+    #[test]
+    fn a_root_default_reads_dot_as_the_workload_s_namespace() {
+        let root = "\
+apiVersion: networking.istio.io/v1
+kind: Sidecar
+metadata: {name: default, namespace: istio-system}
+spec:
+  egress:
+  - hosts: [./*]
+";
+        let mesh = mesh(root, TOPOLOGY);
+        let other = 2;
+        assert_eq!(mesh.proxies[other].sidecar, Some(0));
+        assert!(
+            mesh.out_of_scope(other, "elsewhere", "x.elsewhere.svc.cluster.local")
+                .is_none()
+        );
+        assert!(
+            mesh.out_of_scope(
+                other,
+                "istio-system",
+                "istiod.istio-system.svc.cluster.local"
+            )
+            .is_some()
         );
     }
 }
