@@ -68,6 +68,7 @@ mod tests {
         assert!(
             text.contains(
                 "  egress (Sidecar a1-policy-service): only \
+                 ./llm-processor.nephoran-system.svc.cluster.local, \
                  ./postgresql.nephoran-system.svc.cluster.local, \
                  ./redis.nephoran-system.svc.cluster.local, istio-system/*; \
                  other hosts are unknown to its proxy\n"

@@ -72,12 +72,18 @@ fn hosts(context: &Context<'_>, scoping: &SidecarScoping, callers: &[Service]) -
     let mut hosts: BTreeSet<String> = scoping.hosts.iter().map(ToString::to_string).collect();
     if scoping.derive {
         let profile = context.profile;
+        let namespace = context.namespace();
+        // A caller rule names a service itself, its namespace, or its service account.
         let calls = |target: &Service| {
             callers.iter().any(|caller| {
-                target
-                    .callers
-                    .iter()
-                    .any(|rule| rule.services.contains(&caller.name))
+                target.callers.iter().any(|rule| {
+                    rule.services.contains(&caller.name)
+                        || rule.namespaces.contains(namespace)
+                        || rule
+                            .service_accounts
+                            .iter()
+                            .any(|(ns, sa)| ns == namespace && *sa == caller.service_account)
+                })
             })
         };
         for target in profile.services.iter().filter(|t| calls(t)) {
