@@ -3,8 +3,8 @@
 //! (its proxy does not know the host).
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{ExternalService, Profile};
-use crate::simulate::{Mesh, Request, Trace};
+use crate::model::{Caller, ExternalService, Profile};
+use crate::simulate::{Mesh, Origin, Request, Trace};
 use crate::topology;
 
 use super::expect::describe;
@@ -74,4 +74,28 @@ fn sample_host(external: &ExternalService) -> Option<String> {
 fn ends_outside(trace: &Trace<'_>) -> bool {
     let endings = trace.endings();
     !endings.is_empty() && endings.iter().all(|(_, o)| o.is_allowed())
+}
+
+/// The profile's services that a caller rule covers by their namespace or service account
+/// (those it names under `services` are sent already), as proof sources.
+pub(super) fn covered_services(profile: &Profile, caller: &Caller) -> Vec<(String, Origin)> {
+    let namespace = &profile.mesh.namespace;
+    profile
+        .services
+        .iter()
+        .filter(|service| !caller.services.contains(&service.name))
+        .filter(|service| {
+            caller.namespaces.contains(namespace)
+                || caller
+                    .service_accounts
+                    .iter()
+                    .any(|(ns, sa)| ns == namespace && *sa == service.service_account)
+        })
+        .map(|service| {
+            (
+                format!("service `{}`", service.name),
+                topology::service_origin(service),
+            )
+        })
+        .collect()
 }

@@ -283,6 +283,11 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                     },
                 ));
             }
+            // With Sidecars, the profile's own services that a namespace or service account
+            // rule covers go through their own proxies' scope too.
+            if profile.sidecar.is_some() {
+                sources.extend(super::egress::covered_services(profile, caller));
+            }
             let paths: Vec<String> = if caller.paths.is_empty() {
                 vec!["/proof".to_string()]
             } else {
