@@ -6,6 +6,8 @@
 //! plan generated them for: `PolicyId::Callers { service }`, `TelemetryId::Sampling { service }`
 //! …), never by their names.
 
+mod egress;
+
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
@@ -89,6 +91,7 @@ pub(crate) fn explain(plan: &Plan, service: Option<&str>) -> Result<String, Unkn
                 out.push('\n');
                 service_section(&mut out, &index, vs);
             }
+            egress::external_services(&mut out, plan);
         }
     }
     Ok(out)
@@ -291,6 +294,7 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     traffic(out, rule.and_then(|id| plan.destination_rules.get(&id)));
     if let Some(service) = service {
         callers(out, plan, service);
+        egress::sidecar(out, plan, service);
         tenants(out, plan, service);
         sampling(out, plan, service);
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use crate::explain;
-use crate::model::{Caller, PathMatch, Profile, Service, Target as RouteTarget};
+use crate::model::{Caller, ExternalProtocol, PathMatch, Profile, Service, Target as RouteTarget};
 use crate::plan::Plan;
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token};
 use crate::topology;
@@ -158,7 +158,11 @@ impl Builder<'_> {
                 ),
             });
         }
-        if !profile.external_services.is_empty() && !profile.services.is_empty() {
+        let for_everyone = profile
+            .external_services
+            .iter()
+            .any(|e| e.callers.is_empty());
+        if for_everyone && !profile.services.is_empty() {
             drafts.push(Draft {
                 key: Key::AnyService,
                 place: Place::Mesh,
@@ -174,7 +178,7 @@ impl Builder<'_> {
             });
         }
         for external in &profile.external_services {
-            let mut details = vec![format!("{}:{}", external.host, external.port)];
+            let mut details = vec![format!("{}:{}", external.host_list(), external.port)];
             if let Some(origination) = &external.origination {
                 details.push(format!("TLS originated from :{}", origination.http_port));
             }
@@ -445,23 +449,49 @@ impl Builder<'_> {
                 .origination
                 .as_ref()
                 .map_or(external.port, |o| o.http_port);
-            let host = external.host.to_string();
+            // A wildcard is probed with one name it covers.
+            let Some(first) = external.hosts.first() else {
+                continue;
+            };
+            let host = match first.as_str().strip_prefix("*.") {
+                Some(domain) => format!("any.{domain}"),
+                None => first.to_string(),
+            };
+            let label = match (&external.origination, external.protocol) {
+                (Some(o), _) => format!("HTTP :{}, TLS to :{}", o.http_port, external.port),
+                (None, ExternalProtocol::Https | ExternalProtocol::Tls) => {
+                    format!("TLS :{}", external.port)
+                }
+                (None, ExternalProtocol::Http) => format!("HTTP :{}", external.port),
+                (None, ExternalProtocol::Tcp) => format!("TCP :{}", external.port),
+            };
+            // An external service with callers is drawn from each of them; one without, from
+            // every service.
             let mut arrivals = Vec::new();
             for service in &self.profile.services {
                 let Some(origin) = self.origins.get(service.name.as_str()) else {
                     continue;
                 };
+                if !external.called_by(&service.name) {
+                    continue;
+                }
                 let request = Request::new(origin.clone(), host.clone()).port(port.get());
-                let arrival = probe::arrival(self.mesh, &request, Target::External(&host));
-                arrivals.push((service.name.to_string(), arrival));
+                let arrival = probe::arrival(self.mesh, &request, Target::External(first.as_str()));
+                if external.callers.is_empty() {
+                    arrivals.push((service.name.to_string(), arrival));
+                } else {
+                    edges.push(DraftEdge {
+                        from: Key::Service(service.name.to_string()),
+                        to: Key::External(external.name.to_string()),
+                        kind: EdgeKind::Egress,
+                        labels: vec![label.clone()],
+                        verdict: probe::verdict(vec![(service.name.to_string(), arrival)]),
+                    });
+                }
             }
             if arrivals.is_empty() {
                 continue;
             }
-            let label = match &external.origination {
-                Some(o) => format!("HTTP :{}, TLS to :{}", o.http_port, external.port),
-                None => format!("TLS :{}", external.port),
-            };
             edges.push(DraftEdge {
                 from: Key::AnyService,
                 to: Key::External(external.name.to_string()),

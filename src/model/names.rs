@@ -130,6 +130,11 @@ impl Host {
         Self(format!("{service}.{namespace}.svc.cluster.local"))
     }
 
+    /// Every service host of the cluster domain that [`Host::fqdn`] names.
+    pub fn cluster_wildcard() -> Self {
+        Self("*.cluster.local".to_string())
+    }
+
     /// Whether this is `*` or starts with `*.`.
     pub fn is_wildcard(&self) -> bool {
         self.0.starts_with('*')

@@ -55,6 +55,34 @@ pub struct Profile {
     /// The cluster this profile is rendered for ([`Profile::for_cluster`]); `None` for a
     /// one-cluster profile.
     pub placement: Option<super::Placement>,
+    /// Egress scoping by Sidecar resources, if asked for.
+    pub sidecar: Option<SidecarScoping>,
+}
+
+/// `[sidecar]`: which hosts each proxy knows.
+#[derive(Debug, Clone)]
+pub struct SidecarScoping {
+    /// One Sidecar per service, or one for the namespace.
+    pub per_workload: bool,
+    /// Whether the hosts the profile says each service calls are added.
+    pub derive: bool,
+    /// Hosts added to every Sidecar.
+    pub hosts: Vec<EgressHost>,
+}
+
+/// A Sidecar egress host, `namespace/host`.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct EgressHost {
+    /// `*`, `.`, `~` or a namespace name.
+    pub namespace: String,
+    /// `*`, a wildcard or a fully qualified name.
+    pub host: String,
+}
+
+impl std::fmt::Display for EgressHost {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/{}", self.namespace, self.host)
+    }
 }
 
 /// `[mesh]`
@@ -78,6 +106,8 @@ pub struct Mesh {
     pub istio_version: IstioVersion,
     /// Header that pins a request to a region.
     pub region_header: HeaderName,
+    /// Load balancer of every service that names none (`None`: Istio's).
+    pub default_load_balancer: Option<LoadBalancer>,
 }
 
 /// `[control-plane]`
@@ -89,8 +119,8 @@ pub struct ControlPlane {
     pub proxy: Proxy,
     /// The ingress gateway.
     pub ingress_gateway: IngressGateway,
-    /// Whether to install the egress gateway.
-    pub egress_gateway: bool,
+    /// The egress gateway's replicas and resources, when it is installed.
+    pub egress_gateway: Option<Deployment>,
     /// Path normalisation.
     pub path_normalization: PathNormalization,
 }
@@ -297,6 +327,21 @@ pub struct ConnectionPool {
     pub max_retries: Option<u32>,
     /// `http.idleTimeout`.
     pub idle_timeout: Option<Duration>,
+    /// `http.h2UpgradePolicy`: `Some(true)` upgrades HTTP/1.1 to HTTP/2, `Some(false)` never does.
+    pub h2_upgrade: Option<bool>,
+    /// `tcp.tcpKeepalive`.
+    pub tcp_keepalive: Option<TcpKeepalive>,
+}
+
+/// TCP keepalive probes on idle upstream connections; every key optional (the OS default).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TcpKeepalive {
+    /// `time`: idle time before the first probe.
+    pub time: Option<Duration>,
+    /// `interval`: time between probes.
+    pub interval: Option<Duration>,
+    /// `probes`: unanswered probes before the connection is dropped.
+    pub probes: Option<u32>,
 }
 
 impl ConnectionPool {
@@ -313,6 +358,8 @@ impl ConnectionPool {
                 .or(self.max_requests_per_connection),
             max_retries: over.max_retries.or(self.max_retries),
             idle_timeout: over.idle_timeout.or(self.idle_timeout),
+            h2_upgrade: over.h2_upgrade.or(self.h2_upgrade),
+            tcp_keepalive: over.tcp_keepalive.or(self.tcp_keepalive),
         }
     }
 }
@@ -328,6 +375,21 @@ pub struct CircuitBreaker {
     pub base_ejection_time: Duration,
     /// `maxEjectionPercent`.
     pub max_ejection_percent: Option<Weight>,
+    /// `consecutiveGatewayErrors` (502, 503, 504).
+    pub consecutive_gateway_errors: Option<u32>,
+    /// `minHealthPercent`: below this share of healthy endpoints, ejection stops.
+    pub min_health_percent: Option<Weight>,
+    /// `splitExternalLocalOriginErrors`, and its `consecutiveLocalOriginFailures` (`None`:
+    /// the errors are not split).
+    pub local_origin: Option<LocalOrigin>,
+}
+
+/// Locally originated failures (connect timeouts, resets) counted apart from the upstream's
+/// own errors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LocalOrigin {
+    /// `consecutiveLocalOriginFailures` (`None`: Envoy's default, 5).
+    pub consecutive_failures: Option<u32>,
 }
 
 /// A subset.
@@ -466,12 +528,60 @@ pub struct Caller {
 pub struct ExternalService {
     /// Name.
     pub name: Name,
-    /// DNS name.
-    pub host: Host,
-    /// TLS port.
+    /// DNS names, wildcards (`*.example.com`) included; one exact name when TLS is originated,
+    /// or the protocol is TCP.
+    pub hosts: Vec<Host>,
+    /// The port of `protocol` (TLS for `Https` and `Tls`).
     pub port: Port,
+    /// What the application speaks.
+    pub protocol: ExternalProtocol,
     /// TLS origination, if the application speaks plain HTTP.
     pub origination: Option<TlsOrigination>,
+    /// Connection pool (one exact host).
+    pub connection_pool: Option<ConnectionPool>,
+    /// Outlier detection (one exact host).
+    pub circuit_breaker: Option<CircuitBreaker>,
+    /// Who calls it (empty: every service of the mesh).
+    pub callers: Vec<Caller>,
+}
+
+impl ExternalService {
+    /// Whether a host is a wildcard, so that Istio cannot resolve it and passes the
+    /// application's own destination address through (`resolution: NONE`).
+    pub fn has_wildcard(&self) -> bool {
+        self.hosts.iter().any(Host::is_wildcard)
+    }
+
+    /// The hosts, joined for a comment or a summary.
+    pub fn host_list(&self) -> String {
+        self.hosts
+            .iter()
+            .map(Host::as_str)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// Whether the mesh service `service` may call it.
+    pub fn called_by(&self, service: &Name) -> bool {
+        self.callers.is_empty()
+            || self
+                .callers
+                .iter()
+                .any(|caller| caller.services.contains(service))
+    }
+}
+
+/// What an application speaks to an external service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExternalProtocol {
+    /// HTTP over TLS (or plain HTTP to the sidecar, which originates TLS).
+    Https,
+    /// Another protocol over TLS.
+    Tls,
+    /// Plain HTTP.
+    Http,
+    /// Plain TCP.
+    Tcp,
 }
 
 /// TLS origination for an external service.

@@ -126,6 +126,10 @@ pub struct Pool {
     pub max_retries: Option<u32>,
     /// `http.idleTimeout`.
     pub idle_timeout: Option<Duration>,
+    /// `http.h2UpgradePolicy`.
+    pub h2_upgrade_policy: Option<H2Upgrade>,
+    /// `tcp.tcpKeepalive`.
+    pub tcp_keepalive: Option<Keepalive>,
     /// Whether any `tcp` key is set.
     pub has_tcp: bool,
     /// Whether any `http` key is set.
@@ -142,14 +146,50 @@ impl Pool {
             max_requests_per_connection: pool.max_requests_per_connection,
             max_retries: pool.max_retries,
             idle_timeout: pool.idle_timeout,
-            has_tcp: pool.max_connections.is_some() || pool.connect_timeout.is_some(),
+            h2_upgrade_policy: pool.h2_upgrade.map(|upgrade| {
+                if upgrade {
+                    H2Upgrade::Upgrade
+                } else {
+                    H2Upgrade::DoNotUpgrade
+                }
+            }),
+            tcp_keepalive: pool.tcp_keepalive.map(|keepalive| Keepalive {
+                time: keepalive.time,
+                interval: keepalive.interval,
+                probes: keepalive.probes,
+            }),
+            has_tcp: pool.max_connections.is_some()
+                || pool.connect_timeout.is_some()
+                || pool.tcp_keepalive.is_some(),
             has_http: pool.max_pending_requests.is_some()
                 || pool.max_requests.is_some()
                 || pool.max_requests_per_connection.is_some()
                 || pool.max_retries.is_some()
-                || pool.idle_timeout.is_some(),
+                || pool.idle_timeout.is_some()
+                || pool.h2_upgrade.is_some(),
         }
     }
+}
+
+istio_words! {
+    /// `connectionPool.http.h2UpgradePolicy`.
+    pub enum H2Upgrade {
+        /// Upgrade HTTP/1.1 connections to HTTP/2.
+        Upgrade = "UPGRADE",
+        /// Keep HTTP/1.1.
+        DoNotUpgrade = "DO_NOT_UPGRADE",
+    }
+}
+
+/// `connectionPool.tcp.tcpKeepalive`; at least one key is set.
+#[derive(Debug, Clone, Serialize)]
+pub struct Keepalive {
+    /// `time`.
+    pub time: Option<Duration>,
+    /// `interval`.
+    pub interval: Option<Duration>,
+    /// `probes`.
+    pub probes: Option<u32>,
 }
 
 /// `outlierDetection`.
@@ -163,6 +203,14 @@ pub struct Outlier {
     pub base_ejection_time: Duration,
     /// `maxEjectionPercent`.
     pub max_ejection_percent: Option<u32>,
+    /// `consecutiveGatewayErrors`.
+    pub consecutive_gateway_errors: Option<u32>,
+    /// `minHealthPercent`.
+    pub min_health_percent: Option<u32>,
+    /// `splitExternalLocalOriginErrors`.
+    pub split_local_origin: bool,
+    /// `consecutiveLocalOriginFailures`.
+    pub consecutive_local_origin_failures: Option<u32>,
 }
 
 impl Outlier {
@@ -172,6 +220,12 @@ impl Outlier {
             interval: breaker.interval,
             base_ejection_time: breaker.base_ejection_time,
             max_ejection_percent: breaker.max_ejection_percent.map(Weight::get),
+            consecutive_gateway_errors: breaker.consecutive_gateway_errors,
+            min_health_percent: breaker.min_health_percent.map(Weight::get),
+            split_local_origin: breaker.local_origin.is_some(),
+            consecutive_local_origin_failures: breaker
+                .local_origin
+                .and_then(|local| local.consecutive_failures),
         }
     }
 }
@@ -198,7 +252,8 @@ pub struct SubsetPolicy {
     pub traffic_policy: Option<TrafficPolicy>,
 }
 
-/// One DestinationRule per service that needs one, then one per TLS-originating external service.
+/// One DestinationRule per service that needs one, then one per TLS-originating external
+/// service, then the mesh's default.
 pub(super) fn build(context: &Context<'_>) -> ResourceList<DestinationRule> {
     let profile = context.profile;
     profile
@@ -211,7 +266,41 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<DestinationRule> {
                 .iter()
                 .filter_map(|external| external_rule(context, external)),
         )
+        .chain(mesh_default(context))
         .collect()
+}
+
+/// The mesh's default load balancer: a rule in the root namespace for every cluster-local host.
+/// Istio takes one DestinationRule per host and never merges a namespace's rule with the root
+/// namespace's, so the services' own rules carry the default too (`service_rule`).
+fn mesh_default(context: &Context<'_>) -> Option<DestinationRule> {
+    let balancer = context.profile.mesh.default_load_balancer.as_ref()?;
+    Some(DestinationRule {
+        meta: Meta::new(
+            DestinationRuleId::MeshDefault,
+            context.root(),
+            "The mesh's default load balancer, for services without a rule of their own.",
+        ),
+        host: Host::cluster_wildcard(),
+        traffic_policy: Some(TrafficPolicy {
+            load_balancer: Some(LoadBalancerPolicy {
+                simple: simple(balancer),
+                hash: None,
+                locality: None,
+            }),
+            ..TrafficPolicy::default()
+        }),
+        subsets: Vec::new(),
+    })
+}
+
+fn simple(balancer: &LoadBalancer) -> Option<SimpleLb> {
+    match balancer {
+        LoadBalancer::RoundRobin => Some(SimpleLb::RoundRobin),
+        LoadBalancer::LeastRequest => Some(SimpleLb::LeastRequest),
+        LoadBalancer::Random => Some(SimpleLb::Random),
+        _ => None,
+    }
 }
 
 fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationRule> {
@@ -240,16 +329,23 @@ fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationR
         }));
     }
     let locality = locality(context, service.locality);
-    let load_balancer = match (&service.load_balancer, locality) {
+    // A service that needs a rule of its own loses the root namespace's rule, so it carries the
+    // mesh's default; one that does not keeps the root namespace's.
+    let needs_rule = service.load_balancer.is_some()
+        || locality.is_some()
+        || pool.is_some()
+        || service.circuit_breaker.is_some()
+        || !subsets.is_empty();
+    let default = context.profile.mesh.default_load_balancer.as_ref();
+    let balancer = service
+        .load_balancer
+        .as_ref()
+        .or(default.filter(|_| needs_rule));
+    let load_balancer = match (balancer, locality) {
         (None, None) => None,
         (balancer, locality) => Some(LoadBalancerPolicy {
-            simple: match balancer {
-                Some(LoadBalancer::RoundRobin) => Some(SimpleLb::RoundRobin),
-                Some(LoadBalancer::LeastRequest) => Some(SimpleLb::LeastRequest),
-                Some(LoadBalancer::Random) => Some(SimpleLb::Random),
-                _ => None,
-            },
-            hash: balancer.as_ref().and_then(hash),
+            simple: balancer.and_then(simple),
+            hash: balancer.and_then(hash),
             locality,
         }),
     };
@@ -341,27 +437,52 @@ fn locality(context: &Context<'_>, mode: Locality) -> Option<LocalityPolicy> {
     }
 }
 
-/// TLS origination for an external service: SIMPLE TLS on the plain-HTTP port (§4.3).
+/// The traffic policy of an external service (validation leaves it one exact host): its pool,
+/// its outlier detection, and SIMPLE TLS on the plain-HTTP port when TLS is originated (§4.3).
 fn external_rule(context: &Context<'_>, external: &ExternalService) -> Option<DestinationRule> {
-    let origination = external.origination.as_ref()?;
+    if external.origination.is_none()
+        && external.connection_pool.is_none()
+        && external.circuit_breaker.is_none()
+    {
+        return None;
+    }
+    let host = external.hosts.first()?;
+    let mut says = Vec::new();
+    if let Some(origination) = &external.origination {
+        says.push(format!(
+            "Originates TLS to {host} for requests the application sends to port {}.",
+            origination.http_port
+        ));
+    }
+    match (&external.connection_pool, &external.circuit_breaker) {
+        (Some(_), Some(_)) => says.push(format!(
+            "Limits connections to {host} and ejects its failing endpoints."
+        )),
+        (Some(_), None) => says.push(format!("Limits connections to {host}.")),
+        (None, Some(_)) => says.push(format!("Ejects the failing endpoints of {host}.")),
+        (None, None) => {}
+    }
     Some(DestinationRule {
         meta: Meta::new(
             DestinationRuleId::External {
                 external: external.name.clone(),
             },
             context.namespace(),
-            format!(
-                "Originates TLS to {} for requests the application sends to port {}.",
-                external.host, origination.http_port
-            ),
+            says.join(" "),
         ),
-        host: external.host.clone(),
+        host: host.clone(),
         traffic_policy: Some(TrafficPolicy {
-            port_tls: vec![PortTls {
-                port: origination.http_port,
-                sni: external.host.clone(),
-                ca_certificates: origination.ca_certificates.clone(),
-            }],
+            connection_pool: external.connection_pool.as_ref().map(Pool::new),
+            outlier_detection: external.circuit_breaker.as_ref().map(Outlier::new),
+            port_tls: external
+                .origination
+                .iter()
+                .map(|origination| PortTls {
+                    port: origination.http_port,
+                    sni: host.clone(),
+                    ca_certificates: origination.ca_certificates.clone(),
+                })
+                .collect(),
             ..TrafficPolicy::default()
         }),
         subsets: Vec::new(),

@@ -70,12 +70,15 @@ pub enum DestinationRuleId {
         /// The external service.
         external: Name,
     },
+    /// The mesh's default load balancer, for every service without a rule of its own.
+    MeshDefault,
 }
 
 impl ResourceId for DestinationRuleId {
     fn name(&self) -> String {
         match self {
             Self::Service { service: name } | Self::External { external: name } => name.to_string(),
+            Self::MeshDefault => "mesh-default".to_string(),
         }
     }
 }
@@ -203,6 +206,27 @@ impl ResourceId for ServiceEntryId {
     fn name(&self) -> String {
         match self {
             Self::External { external } => external.to_string(),
+        }
+    }
+}
+
+/// A Sidecar.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub enum SidecarId {
+    /// The egress hosts of one service's workloads.
+    Workload {
+        /// The service.
+        service: Name,
+    },
+    /// The egress hosts of the workload namespace.
+    Namespace,
+}
+
+impl ResourceId for SidecarId {
+    fn name(&self) -> String {
+        match self {
+            Self::Workload { service } => service.to_string(),
+            Self::Namespace => "default".to_string(),
         }
     }
 }

@@ -12,11 +12,13 @@
 mod cel;
 pub(crate) mod cluster;
 pub(crate) mod destination_rule;
+pub(crate) mod egress;
 pub(crate) mod gateway;
 pub(crate) mod ids;
 mod operator;
 mod resource_list;
 pub(crate) mod security;
+pub(crate) mod sidecar;
 pub(crate) mod telemetry;
 pub(crate) mod virtual_service;
 mod words;
@@ -54,6 +56,8 @@ pub struct Plan {
     pub gateway: GatewayPlan,
     /// Telemetry resources.
     pub telemetry: ResourceList<Telemetry>,
+    /// Sidecars that scope egress hosts.
+    pub sidecars: ResourceList<sidecar::Sidecar>,
 }
 
 /// The apiVersion of each kind for the target release (istio-rules.md §3.1).
@@ -130,6 +134,8 @@ istio_words! {
         Https = "HTTPS",
         /// TLS, routed by SNI.
         Tls = "TLS",
+        /// Plain TCP.
+        Tcp = "TCP",
     }
 }
 
@@ -195,6 +201,7 @@ pub fn build(profile: &Profile) -> Plan {
         security: security::build(&context),
         gateway: gateway::build(&context),
         telemetry: telemetry::build(&context),
+        sidecars: sidecar::build(&context),
     }
 }
 

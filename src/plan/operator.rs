@@ -46,8 +46,8 @@ pub struct IstioOperator {
     pub ingress: Component,
     /// The east-west gateway, when the mesh spans networks.
     pub east_west: Option<Component>,
-    /// `components.egressGateways[0].enabled`.
-    pub egress: bool,
+    /// `components.egressGateways[0]`, when it is installed.
+    pub egress: Option<Component>,
 }
 
 /// `extensionProviders` entry; exactly one of the kinds is set.
@@ -315,7 +315,13 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
             ingress.ports.iter().map(port_spec).collect(),
         ),
         east_west,
-        egress: control_plane.egress_gateway,
+        egress: control_plane
+            .egress_gateway
+            .as_ref()
+            .map(|deployment| Component {
+                name: "istio-egressgateway".to_string(),
+                ..component(deployment)
+            }),
     }
 }
 

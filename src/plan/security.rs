@@ -10,15 +10,10 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::ids::{
-    PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor, ServiceEntryId,
-};
-use super::{
-    Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label, labels, principal,
-};
-use crate::model::{
-    self, ExternalService, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
-};
+use super::egress::ServiceEntry;
+use super::ids::{PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor};
+use super::{Context, Label, Meta, Resource, ResourceList, istio_words, label, labels, principal};
+use crate::model::{self, Host, HttpPath, Jwt, Method, MtlsScope, Name, Service, Tenancy};
 
 /// Every security resource.
 #[derive(Debug, Clone, Serialize)]
@@ -169,30 +164,6 @@ pub struct Condition {
     pub not_values: Vec<String>,
 }
 
-/// A ServiceEntry.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceEntry {
-    /// Id, name, namespace, comment.
-    pub meta: Meta<ServiceEntryId>,
-    /// `hosts`.
-    pub hosts: Vec<String>,
-    /// `ports`.
-    pub ports: Vec<ServiceEntryPort>,
-}
-
-/// A ServiceEntry port.
-#[derive(Debug, Clone, Serialize)]
-pub struct ServiceEntryPort {
-    /// `number`.
-    pub number: Port,
-    /// `name`.
-    pub name: &'static str,
-    /// `protocol`.
-    pub protocol: Protocol,
-    /// `targetPort`.
-    pub target_port: Option<Port>,
-}
-
 impl Resource for PeerAuthentication {
     type Id = PeerAuthenticationId;
 
@@ -217,14 +188,6 @@ impl Resource for AuthorizationPolicy {
     }
 }
 
-impl Resource for ServiceEntry {
-    type Id = ServiceEntryId;
-
-    fn id(&self) -> &ServiceEntryId {
-        &self.meta.id
-    }
-}
-
 pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     let profile = context.profile;
     SecurityPlan {
@@ -240,7 +203,7 @@ pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
         service_entries: profile
             .external_services
             .iter()
-            .map(|external| service_entry(context, external))
+            .map(|external| super::egress::service_entry(context, external))
             .collect(),
     }
 }
@@ -752,49 +715,5 @@ fn tenant_policy(
         selector: labels(&service.labels),
         action: Some(Action::Deny),
         rules,
-    }
-}
-
-fn service_entry(context: &Context<'_>, external: &ExternalService) -> ServiceEntry {
-    let tls_port = ServiceEntryPort {
-        number: external.port,
-        name: "https",
-        protocol: Protocol::Https,
-        target_port: None,
-    };
-    let (ports, comment) = match &external.origination {
-        Some(origination) => (
-            vec![
-                ServiceEntryPort {
-                    number: origination.http_port,
-                    name: "http-tls-origination",
-                    protocol: Protocol::Http,
-                    target_port: Some(external.port),
-                },
-                tls_port,
-            ],
-            format!(
-                "Registers {}: plain HTTP on {} (TLS originated by the sidecar), TLS on {}.",
-                external.host, origination.http_port, external.port
-            ),
-        ),
-        None => (
-            vec![tls_port],
-            format!(
-                "Registers {} (TLS from the application on {}).",
-                external.host, external.port
-            ),
-        ),
-    };
-    ServiceEntry {
-        meta: Meta::new(
-            ServiceEntryId::External {
-                external: external.name.clone(),
-            },
-            context.namespace(),
-            comment,
-        ),
-        hosts: vec![external.host.to_string()],
-        ports,
     }
 }

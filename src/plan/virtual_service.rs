@@ -776,9 +776,11 @@ pub(super) fn unique_names(rules: &mut [Rule]) {
     }
 }
 
-/// The HTTP side of a TLS-originating external service (istio-rules.md §4.3).
+/// The HTTP side of a TLS-originating external service (istio-rules.md §4.3); validation
+/// leaves it one exact host.
 fn external_service(context: &Context<'_>, external: &ExternalService) -> Option<VirtualService> {
     let origination = external.origination.as_ref()?;
+    let host = external.hosts.first()?;
     Some(VirtualService {
         meta: Meta::new(
             VirtualServiceId::External {
@@ -786,11 +788,11 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
             },
             context.namespace(),
             format!(
-                "Plain HTTP to {} on port {}; the sidecar originates TLS to port {}.",
-                external.host, origination.http_port, external.port
+                "Plain HTTP to {host} on port {}; the sidecar originates TLS to port {}.",
+                origination.http_port, external.port
             ),
         ),
-        hosts: vec![external.host.to_string()],
+        hosts: vec![host.to_string()],
         gateways: Vec::new(),
         http: vec![HttpRoute {
             id: RouteId::External,
@@ -803,7 +805,7 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
                 header_regexes: Vec::new(),
             }],
             destinations: vec![RouteDestination {
-                host: external.host.clone(),
+                host: host.clone(),
                 subset: None,
                 port: Some(origination.http_port),
                 weight: None,

@@ -13,6 +13,10 @@ use serde::Deserialize;
 
 use super::spanned::Sp;
 
+mod cluster;
+
+pub(crate) use cluster::{ClusterRole, RawCluster};
+
 /// A name-keyed table such as `[services.<name>]`; keys keep their spans.
 pub(crate) type Named<T> = BTreeMap<Sp<String>, T>;
 
@@ -61,48 +65,33 @@ pub struct RawProfile {
     /// `multi-network`: each cluster says its own.
     #[serde(default)]
     pub clusters: Named<RawCluster>,
+    /// Sidecar resources that limit the hosts each proxy knows.
+    pub sidecar: Option<Sp<RawSidecar>>,
 }
 
-/// `[clusters.<name>]`: one Kubernetes cluster of the mesh.
+/// `[sidecar]`
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawCluster {
-    /// `primary` (runs istiod, holds the mesh configuration) or `remote` (its proxies use the
-    /// istiod of its `primary`). Default: `primary`.
-    pub role: Option<Sp<ClusterRole>>,
-    /// The primary cluster whose istiod a remote cluster uses (remotes only).
-    pub primary: Option<Sp<String>>,
-    /// The cluster's network (`values.global.network`). Clusters on different networks reach
-    /// each other through east-west gateways, which meshc adds. Default: one network for all.
-    pub network: Option<Sp<String>>,
-    /// The regions of `[regions]` whose nodes belong to this cluster.
-    pub regions: Option<Sp<Vec<Sp<String>>>>,
-    /// The address at which remote clusters reach this primary's istiod: the load balancer IP
-    /// or host name of its east-west gateway (`values.global.remotePilotAddress` of its
-    /// remotes). Required on a primary that has remotes.
-    pub discovery_address: Option<Sp<String>>,
-    /// Services as this cluster runs them: each must keep the port of `[services.<name>]`.
+pub struct RawSidecar {
+    /// One Sidecar per service (`workload`), or one for the namespace (`namespace`).
+    pub scope: Sp<SidecarScope>,
+    /// Give each Sidecar the hosts the profile says its workloads call: the services that
+    /// list them as callers, the external services they call, the root namespace and the
+    /// telemetry collectors. Default: true.
+    pub derive: Option<Sp<bool>>,
+    /// More egress hosts, each `namespace/host` (`*/api.example.com`, `./*`, `istio-system/*`).
     #[serde(default)]
-    pub services: Named<RawClusterService>,
+    pub hosts: Vec<Sp<String>>,
 }
 
-/// `[clusters.<cluster>.services.<service>]`: a service as one cluster runs it.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawClusterService {
-    /// The service's port in this cluster; it must equal `[services.<name>] port` (Istio merges a
-    /// service's endpoints across clusters by host and port).
-    pub port: Option<Sp<i64>>,
-}
-
-/// What a cluster runs of Istio's control plane.
+/// Where Sidecars apply.
 #[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
 #[serde(rename_all = "kebab-case")]
-pub enum ClusterRole {
-    /// istiod runs here and holds the mesh configuration.
-    Primary,
-    /// No istiod: the cluster's proxies use the istiod of its primary.
-    Remote,
+pub enum SidecarScope {
+    /// One Sidecar per service, with the hosts that service calls.
+    Workload,
+    /// One Sidecar for the workload namespace, with the hosts any of its services calls.
+    Namespace,
 }
 
 /// `[mesh]`
@@ -127,6 +116,9 @@ pub struct RawMesh {
     pub istio_version: Option<Sp<String>>,
     /// Header that pins a request to a region. Default: `x-region`.
     pub region_header: Option<Sp<String>>,
+    /// Load balancer of every service that names none, and of every other service of the
+    /// cluster: `round-robin`, `least-request` or `random`. Default: Istio's (least request).
+    pub default_load_balancer: Option<Sp<LoadBalancer>>,
 }
 
 /// `[control-plane]`
@@ -148,6 +140,8 @@ pub struct RawControlPlane {
     /// How proxies normalise request paths before routing and authorization.
     /// Default: `decode-and-merge-slashes` (recommended when policies match paths).
     pub path_normalization: Option<Sp<PathNormalization>>,
+    /// Replicas, autoscaling and resources of the egress gateway (needs `egress-gateway = true`).
+    pub egress_gateway_deployment: Option<Sp<RawDeployment>>,
 }
 
 /// Replicas, autoscaling and resources of a control-plane deployment.
@@ -404,6 +398,32 @@ pub struct RawConnectionPool {
     pub max_retries: Option<Sp<i64>>,
     /// Close connections idle this long.
     pub idle_timeout: Option<Sp<String>>,
+    /// Whether HTTP/1.1 connections are upgraded to HTTP/2. Default: the mesh's (no upgrade).
+    pub h2_upgrade_policy: Option<Sp<H2UpgradePolicy>>,
+    /// TCP keepalive probes on idle connections, so that middleboxes keep them open.
+    pub tcp_keepalive: Option<Sp<RawTcpKeepalive>>,
+}
+
+/// `h2-upgrade-policy` choices.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum H2UpgradePolicy {
+    /// Upgrade HTTP/1.1 connections to HTTP/2.
+    Upgrade,
+    /// Keep HTTP/1.1.
+    DoNotUpgrade,
+}
+
+/// `tcp-keepalive = { time, interval, probes }`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawTcpKeepalive {
+    /// Idle time before the first probe, a Go duration. Default: the OS's (2 hours on Linux).
+    pub time: Option<Sp<String>>,
+    /// Time between probes. Default: the OS's (75 seconds on Linux).
+    pub interval: Option<Sp<String>>,
+    /// Unanswered probes before the connection is dropped. Default: the OS's (9 on Linux).
+    pub probes: Option<Sp<i64>>,
 }
 
 /// `circuit-breaker = {...}`
@@ -418,6 +438,17 @@ pub struct RawCircuitBreaker {
     pub base_ejection_time: Sp<String>,
     /// Most endpoints that may be ejected at once, percent. Default: Istio's (10).
     pub max_ejection_percent: Option<Sp<i64>>,
+    /// Consecutive gateway errors (502, 503, 504) that eject an endpoint. Default: off.
+    pub consecutive_gateway_errors: Option<Sp<i64>>,
+    /// Ejection stops while fewer than this percent of endpoints are healthy. Default:
+    /// Envoy's (0: ejection never stops).
+    pub min_health_percent: Option<Sp<i64>>,
+    /// Count failures of the proxy itself (connect timeouts, resets) apart from the errors
+    /// the endpoint returns. Default: false.
+    pub split_external_local_origin_errors: Option<Sp<bool>>,
+    /// Consecutive locally originated failures that eject an endpoint (needs
+    /// `split-external-local-origin-errors = true`). Default: Envoy's (5).
+    pub consecutive_local_origin_failures: Option<Sp<i64>>,
 }
 
 /// `[services.<name>.subsets.<subset>]`
@@ -531,9 +562,10 @@ pub struct RawCaller {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawExternalService {
-    /// DNS name of the service.
-    pub host: Sp<String>,
-    /// Its TLS port. Default: 443.
+    /// DNS name of the service (excludes `hosts`).
+    pub host: Option<Sp<String>>,
+    /// Its port: TLS for `https` and `tls`, plain for `http` and `tcp`. Default: 443 for
+    /// `https` and `tls`, 80 for `http`; `tcp` needs it.
     pub port: Option<Sp<i64>>,
     /// The application speaks plain HTTP to `http-port`; the sidecar originates TLS.
     /// Default: false (the application's own TLS passes through).
@@ -546,6 +578,34 @@ pub struct RawExternalService {
     pub retry_budget: Option<Sp<String>>,
     /// Overall timeout (needs TLS origination).
     pub timeout: Option<Sp<String>>,
+    /// Several DNS names served on the same port (excludes `host`); `*.example.com` covers
+    /// every name below `example.com`.
+    pub hosts: Option<Sp<Vec<Sp<String>>>>,
+    /// What the application speaks to it. Default: `https`.
+    pub protocol: Option<Sp<ExternalProtocol>>,
+    /// Connection limits towards it (one host only).
+    pub connection_pool: Option<Sp<RawConnectionPool>>,
+    /// Outlier detection of its endpoints (one host only).
+    pub circuit_breaker: Option<Sp<RawCircuitBreaker>>,
+    /// Which services of the profile call it (`services` only). Their Sidecars let only them
+    /// reach it; without callers, every service of the mesh may.
+    #[serde(default)]
+    pub callers: Vec<Sp<RawCaller>>,
+}
+
+/// What an application speaks to an external service.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum ExternalProtocol {
+    /// HTTP over TLS from the application (or plain HTTP with `tls-origination`).
+    Https,
+    /// Another protocol over TLS, routed by SNI.
+    Tls,
+    /// Plain HTTP, unencrypted outside the mesh (needs `plaintext-egress` in `allow-insecure`).
+    Http,
+    /// Plain TCP (a database, a cache): one exact host, unencrypted outside the mesh (needs
+    /// `plaintext-egress` in `allow-insecure`).
+    Tcp,
 }
 
 /// `[gateway]`
@@ -749,6 +809,8 @@ pub enum InsecureOptIn {
     AnyOriginCredentials,
     /// A route's `fault`: delayed or aborted requests, for test environments.
     FaultInjection,
+    /// An external service with `protocol = "http"` or `"tcp"`: unencrypted outside the mesh.
+    PlaintextEgress,
 }
 
 /// `[security.jwt]`

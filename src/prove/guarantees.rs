@@ -10,7 +10,9 @@
 //!   (with and without a port), except on a public route, where it reaches the service;
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
 //!   which need the tenant's claim), and a workload that is no caller, or a plaintext client,
-//!   reaches none of them.
+//!   reaches none of them;
+//! - every declared caller of an external service reaches it, and with one Sidecar per
+//!   service no other service does (`egress`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -34,10 +36,11 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     }
     edge(mesh, profile, &mut failed);
     callers(mesh, profile, &mut failed);
+    super::egress::check(mesh, profile, &mut failed);
     failed
 }
 
-fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) -> Diagnostic {
+pub(super) fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) -> Diagnostic {
     Diagnostic::new(Code::ProofFailed, span, format!("{guarantee}: {what}"))
         .label("this guarantee does not hold in the rendered mesh")
         .help("`meshc query` shows the request hop by hop")
@@ -309,6 +312,11 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         service_account: "proof".to_string(),
                     },
                 ));
+            }
+            // With Sidecars, the profile's own services that a namespace or service account
+            // rule covers go through their own proxies' scope too.
+            if profile.sidecar.is_some() {
+                sources.extend(super::egress::covered_services(profile, caller));
             }
             let paths: Vec<String> = if caller.paths.is_empty() {
                 vec!["/proof".to_string()]

@@ -5,6 +5,7 @@
 //! `[[expect]]` of the profile (`expectation-failed` at the expect). Each error says what
 //! happened instead and which resource decided.
 
+mod egress;
 mod expect;
 mod guarantees;
 

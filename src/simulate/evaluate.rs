@@ -430,7 +430,24 @@ impl Mesh {
             return ended(hop);
         }
         let known = ports.contains(&port) && header_port.is_none_or(|p| p == port);
-        let host: &'m str = match (&target, known) {
+        let host_namespace = match &target {
+            Target::Service(host) => Some(self.services[*host].namespace.as_str()),
+            Target::Entry(i, _) => Some(self.service_entries[*i].meta.namespace.as_str()),
+            Target::Unknown => None,
+        };
+        let scoped_out = match (&target, host_namespace, workload) {
+            (Target::Service(host) | Target::Entry(_, host), Some(ns), Some(w)) if known => {
+                self.out_of_scope(w, ns, host)
+            }
+            _ => None,
+        };
+        if let Some(sidecar) = scoped_out {
+            hop.note(format!(
+                "Sidecar {}/{} leaves `{}` out of its egress hosts",
+                sidecar.meta.namespace, sidecar.meta.name, request.host
+            ));
+        }
+        let host: &'m str = match (&target, known && scoped_out.is_none()) {
             (Target::Service(host) | Target::Entry(_, host), true) => host,
             _ => {
                 hop.note(format!(

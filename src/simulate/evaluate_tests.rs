@@ -653,7 +653,7 @@ fn merged_gateway_routes() {
 /// Resources the simulator does not model make the answer say so where they apply.
 #[test]
 fn unmodelled_resources() {
-    let sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: data}\nspec: {}\n";
+    let sidecar = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: data}\nspec: {ingress: [{port: {number: 80}}]}\n";
     let m = mesh(sidecar, TOPOLOGY);
     let trace = eval(&m, &from("web-v1", "db.data", "/"));
     assert!(matches!(trace.outcome(), Some(Outcome::NotModelled { .. })));

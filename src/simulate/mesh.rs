@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 use super::authz::Policy;
 use super::decode::{
     self, Action, DestinationRule, Gateway, Normalization, OutboundPolicy, PeerAuthentication,
-    RequestAuthentication, ServiceEntry, Unmodelled,
+    RequestAuthentication, ServiceEntry, Sidecar, Unmodelled,
 };
 use super::error::CompileError;
 use super::mtls::Peer;
@@ -41,6 +41,8 @@ pub(crate) struct ProxyIndex {
     pub unmodelled: Vec<usize>,
     /// Local rate limits that apply here.
     pub rate_limits: Vec<usize>,
+    /// The Sidecar that scopes a workload's egress hosts.
+    pub sidecar: Option<usize>,
 }
 
 /// A Service of the topology.
@@ -67,6 +69,7 @@ pub struct Mesh {
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) unmodelled: Vec<Unmodelled>,
     pub(crate) rate_limits: Vec<Unmodelled>,
+    pub(crate) sidecars: Vec<Sidecar>,
     /// Workloads first, then gateways.
     pub(crate) proxies: Vec<ProxyIndex>,
     /// Their identity URIs, in the same order.
@@ -141,6 +144,7 @@ impl Mesh {
             peer_authentications: resources.peer_authentications,
             unmodelled: resources.unmodelled,
             rate_limits: resources.rate_limits,
+            sidecars: resources.sidecars,
             proxies: Vec::new(),
             identities: Vec::new(),
             gateway_names: Vec::new(),
@@ -212,7 +216,12 @@ impl Mesh {
             .collect();
         mesh.proxies = proxies
             .iter()
-            .map(|(ns, labels, sidecar)| mesh.index(ns, labels, *sidecar, &selections, &selectors))
+            .map(|(ns, labels, sidecar)| {
+                let mut index = mesh.index(ns, labels, *sidecar, &selections, &selectors);
+                // Sidecar resources scope sidecars only, never gateways.
+                index.sidecar = sidecar.then(|| mesh.sidecar_for(ns, labels)).flatten();
+                index
+            })
             .collect();
         mesh.gateway_names = mesh
             .gateways

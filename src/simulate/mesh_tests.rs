@@ -142,9 +142,9 @@ fn services_from_workloads() {
 
 #[test]
 fn unmodelled_resources_and_rate_limits_by_scope() {
-    let yaml = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: ns}\nspec: {}\n---\n\
+    let yaml = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: ns}\nspec: {outboundTrafficPolicy: {mode: ALLOW_ANY}}\n---\n\
                 apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: mesh, namespace: istio-system}\n\
-                spec: {workloadSelector: {labels: {app: b}}}\n---\n\
+                spec: {workloadSelector: {labels: {app: b}}, egress: [{port: {number: 80}, hosts: ['*/*']}]}\n---\n\
                 apiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\nmetadata: {name: rl, namespace: istio-system}\n\
                 spec: {workloadSelector: {labels: {istio: ingressgateway}}, configPatches: [{applyTo: HTTP_FILTER, patch: {value: {name: envoy.filters.http.local_ratelimit}}}]}\n";
     let m = mesh(yaml, TOPOLOGY);

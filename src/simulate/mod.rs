@@ -27,6 +27,7 @@ mod pattern;
 mod request;
 mod routing;
 mod select;
+mod sidecar;
 #[cfg(test)]
 mod testing;
 mod topology;

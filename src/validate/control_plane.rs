@@ -74,6 +74,7 @@ impl Checker {
             None => Some(DEFAULT_ISTIO_VERSION),
         };
         let region_header = self.header_name_or(mesh.region_header.as_ref(), "x-region");
+        let default_load_balancer = self.default_load_balancer(mesh.default_load_balancer.as_ref());
         let multi_network = mesh.multi_network.as_ref().is_some_and(|m| m.value);
         if let Some(flag) = mesh.multi_network.as_ref().filter(|m| m.value)
             && mesh.network.is_none()
@@ -97,6 +98,7 @@ impl Checker {
             root_namespace: root_namespace?,
             istio_version: istio_version?,
             region_header: region_header?,
+            default_load_balancer: default_load_balancer?,
         })
     }
 
@@ -135,16 +137,41 @@ impl Checker {
         let istiod = self.deployment(&raw.istiod);
         let proxy = self.proxy(raw);
         let ingress_gateway = self.ingress_gateway(&raw.ingress_gateway);
+        let egress_gateway = self.egress_gateway(raw);
         Some(ControlPlane {
             istiod: istiod?,
             proxy: proxy?,
             ingress_gateway: ingress_gateway?,
-            egress_gateway: raw.egress_gateway.as_ref().is_some_and(|e| e.value),
+            egress_gateway: egress_gateway?,
             path_normalization: raw
                 .path_normalization
                 .as_ref()
                 .map_or(PathNormalization::DecodeAndMergeSlashes, |p| p.value.into()),
         })
+    }
+
+    /// `egress-gateway` and its deployment; `Some(None)` when it is not installed.
+    fn egress_gateway(&mut self, raw: &RawControlPlane) -> Option<Option<Deployment>> {
+        let installed = raw.egress_gateway.as_ref().is_some_and(|e| e.value);
+        match (&raw.egress_gateway_deployment, installed) {
+            (Some(deployment), true) => self.deployment(&deployment.value).map(Some),
+            (None, true) => Some(Some(Deployment {
+                scaling: Scaling::Default,
+                resources: Resources::default(),
+            })),
+            (Some(deployment), false) => {
+                self.report(
+                    Diagnostic::new(
+                        Code::MissingDependency,
+                        deployment.span(),
+                        "the egress gateway's deployment needs `egress-gateway = true`",
+                    )
+                    .help("install the egress gateway with `egress-gateway = true`, or remove its deployment"),
+                );
+                None
+            }
+            (None, false) => Some(None),
+        }
     }
 
     fn proxy(&mut self, raw: &RawControlPlane) -> Option<Proxy> {

@@ -1,14 +1,11 @@
-//! `[gateway]` and `[external-services]`: the mesh's two edges.
+//! `[gateway]`: the mesh's ingress edge (`egress` has the other).
 
 use super::Checker;
-use super::routing::{Budgets, RoutePolicy};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::istio::vocab::re2::{self, EnvoyRefusal};
-use crate::model::{
-    ControlPlane, Cors, ExternalService, Gateway, Port, TlsOrigination, TlsVersion,
-};
+use crate::model::{ControlPlane, Cors, Gateway, Port, TlsVersion};
 use crate::profile::Sp;
-use crate::profile::raw::{Named, RawCors, RawExternalService, RawProfile, RawService};
+use crate::profile::raw::{RawCors, RawProfile, RawService};
 
 /// The help of a regular expression that Go refuses or RE2 reads otherwise.
 const RE2_SYNTAX: &str = "Istio uses RE2 syntax: no look-around, no back-references";
@@ -285,115 +282,8 @@ impl Checker {
         None
     }
 
-    /// `[external-services]`.
-    pub(super) fn external_services(
-        &mut self,
-        raw: &Named<RawExternalService>,
-        budgets: &Budgets,
-    ) -> Option<Vec<ExternalService>> {
-        self.unique(
-            raw.values().map(|e| (&e.host.value, e.host.span())),
-            "external host",
-        );
-        self.each(raw, |c, (name, external)| {
-            c.external_service(name, external, budgets)
-        })
-    }
-
-    fn external_service(
-        &mut self,
-        name: &Sp<String>,
-        raw: &RawExternalService,
-        budgets: &Budgets,
-    ) -> Option<ExternalService> {
-        let checked_name = self.name(name);
-        let host = self.host(&raw.host);
-        let host = match host {
-            Some(host) if host.is_wildcard() || !host.is_qualified() => {
-                self.report(
-                    Diagnostic::new(
-                        Code::InvalidHost,
-                        raw.host.span(),
-                        format!("`{host}` must be a fully qualified name without wildcards"),
-                    )
-                    .help("Istio resolves an external service by DNS, which needs one exact name"),
-                );
-                None
-            }
-            other => other,
-        };
-        let port = self.port_or(raw.port.as_ref(), 443);
-        let originate = raw.tls_origination.as_ref().is_some_and(|t| t.value);
-        let origination = if originate {
-            let http_port = self.port_or(raw.http_port.as_ref(), 80);
-            // The defaults differ, so when the two are equal at least one of them is written.
-            if let (Some(http), Some(tls), Some(written)) = (
-                http_port,
-                port,
-                raw.http_port.as_ref().or(raw.port.as_ref()),
-            ) && http == tls
-            {
-                self.report(
-                    Diagnostic::new(
-                        Code::ConflictingKeys,
-                        written.span(),
-                        format!("the plain-HTTP port {http} is also the TLS port"),
-                    )
-                    .help("the ServiceEntry needs one port for each; set `http-port` (default 80) and `port` (default 443) apart"),
-                );
-            }
-            let ca = match &raw.ca_certificates {
-                Some(path) => self.file_path(path).map(Some),
-                None => Some(None),
-            };
-            let policy = self.route_policy(
-                raw.retry_budget.as_ref(),
-                raw.timeout.as_ref(),
-                budgets,
-                &RoutePolicy::default(),
-            );
-            (|| {
-                let policy = policy?;
-                Some(Some(TlsOrigination {
-                    http_port: http_port?,
-                    ca_certificates: ca?,
-                    retries: policy.retries,
-                    timeout: policy.timeout,
-                }))
-            })()
-        } else {
-            for (key, span) in [
-                ("retry-budget", raw.retry_budget.as_ref().map(Sp::span)),
-                ("timeout", raw.timeout.as_ref().map(Sp::span)),
-                ("http-port", raw.http_port.as_ref().map(Sp::span)),
-                (
-                    "ca-certificates",
-                    raw.ca_certificates.as_ref().map(Sp::span),
-                ),
-            ] {
-                if let Some(span) = span {
-                    self.report(
-                        Diagnostic::new(
-                            Code::MissingDependency,
-                            span,
-                            format!("`{key}` needs `tls-origination = true`"),
-                        )
-                        .help("without TLS origination the application's TLS passes through the proxy, which cannot see or retry the requests"),
-                    );
-                }
-            }
-            Some(None)
-        };
-        Some(ExternalService {
-            name: checked_name?,
-            host: host?,
-            port: port?,
-            origination: origination?,
-        })
-    }
-
     /// An absolute file path inside the proxy container.
-    fn file_path(&mut self, raw: &Sp<String>) -> Option<String> {
+    pub(super) fn file_path(&mut self, raw: &Sp<String>) -> Option<String> {
         self.text(
             raw,
             Code::InvalidPath,

@@ -11,6 +11,7 @@ mod clashes;
 mod clusters;
 mod control_plane;
 mod edge;
+mod egress;
 mod expansion;
 mod expect;
 mod fields;
@@ -22,8 +23,10 @@ mod route_ops;
 mod routing;
 mod security;
 mod services;
+mod sidecar;
 mod telemetry;
 mod tenancy;
+mod traffic_policy;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Profile;
@@ -69,7 +72,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let security = checker.security(raw);
     let telemetry = checker.telemetry(&raw.telemetry);
     let services = checker.services(raw, &budgets);
-    let external_services = checker.external_services(&raw.external_services, &budgets);
+    let external_services = checker.external_services(raw, &budgets);
     let gateway = checker.gateway(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
     if let (Some(Some(tenancy)), Some(Some(gateway))) = (&tenancy, &gateway) {
@@ -77,6 +80,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     }
     let expects = checker.expects(raw);
     let clusters = checker.clusters(raw);
+    let sidecar = checker.sidecar(raw);
     checker.reachability(raw);
     checker.name_clashes(raw);
     checker.gateway_host_overlaps(raw);
@@ -105,6 +109,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         expects: expects?,
         clusters: clusters?,
         placement: None,
+        sidecar: sidecar?,
     })
 }
 

@@ -10,7 +10,7 @@ use crate::model::{
     UrlRefusal,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{InsecureOptIn, PathNormalization, RawJwt, RawProfile};
+use crate::profile::raw::{ExternalProtocol, InsecureOptIn, PathNormalization, RawJwt, RawProfile};
 
 impl Checker {
     /// `[security]`, and the weaker settings of other sections that need its opt-ins: path
@@ -154,6 +154,17 @@ impl Checker {
                 InsecureOptIn::FaultInjection,
                 fault.span(),
                 &format!("route `{route}` delays or aborts requests on purpose"),
+            );
+        }
+        for (name, protocol) in plaintext_egress(profile) {
+            weaker(
+                self,
+                InsecureOptIn::PlaintextEgress,
+                protocol.span(),
+                &format!(
+                    "external service `{}` is called in plain text: its requests cross the network unencrypted",
+                    name.as_str()
+                ),
             );
         }
         for opt_in in &raw.allow_insecure {
@@ -368,6 +379,23 @@ impl Checker {
     }
 }
 
+/// The external services called in plain text, and where their protocol is written.
+fn plaintext_egress(
+    profile: &RawProfile,
+) -> impl Iterator<Item = (&Sp<String>, &Sp<ExternalProtocol>)> {
+    profile
+        .external_services
+        .iter()
+        .filter_map(|(name, external)| {
+            let protocol = external.protocol.as_ref()?;
+            matches!(
+                protocol.value,
+                ExternalProtocol::Http | ExternalProtocol::Tcp
+            )
+            .then_some((name, protocol))
+        })
+}
+
 fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
     match opt_in {
         InsecureOptIn::PermissiveMtls => "permissive-mtls",
@@ -378,6 +406,7 @@ fn opt_in_name(opt_in: InsecureOptIn) -> &'static str {
         InsecureOptIn::WeakPathNormalization => "weak-path-normalization",
         InsecureOptIn::AnyOriginCredentials => "any-origin-credentials",
         InsecureOptIn::FaultInjection => "fault-injection",
+        InsecureOptIn::PlaintextEgress => "plaintext-egress",
     }
 }
 

@@ -310,7 +310,10 @@ impl Checker {
         )
     }
 
-    fn connection_pool(&mut self, raw: &Sp<RawConnectionPool>) -> Option<ConnectionPool> {
+    pub(super) fn connection_pool(
+        &mut self,
+        raw: &Sp<RawConnectionPool>,
+    ) -> Option<ConnectionPool> {
         let pool = &raw.value;
         let max_connections = self.opt_count(pool.max_connections.as_ref(), 1..=MAX_POOL);
         let connect_timeout = self.opt_duration(pool.connect_timeout.as_ref());
@@ -320,6 +323,7 @@ impl Checker {
             self.opt_count(pool.max_requests_per_connection.as_ref(), 1..=MAX_POOL);
         let max_retries = self.opt_count(pool.max_retries.as_ref(), 0..=MAX_POOL);
         let idle_timeout = self.opt_duration(pool.idle_timeout.as_ref());
+        let extras = self.pool_extras(pool)?;
         let checked = ConnectionPool {
             max_connections: max_connections?,
             connect_timeout: connect_timeout?,
@@ -328,6 +332,8 @@ impl Checker {
             max_requests_per_connection: max_requests_per_connection?,
             max_retries: max_retries?,
             idle_timeout: idle_timeout?,
+            h2_upgrade: extras.h2_upgrade,
+            tcp_keepalive: extras.tcp_keepalive,
         };
         if checked == ConnectionPool::default() {
             self.report(
@@ -343,7 +349,10 @@ impl Checker {
         Some(checked)
     }
 
-    fn circuit_breaker(&mut self, raw: &Sp<RawCircuitBreaker>) -> Option<CircuitBreaker> {
+    pub(super) fn circuit_breaker(
+        &mut self,
+        raw: &Sp<RawCircuitBreaker>,
+    ) -> Option<CircuitBreaker> {
         let breaker = &raw.value;
         let errors = self.count(&breaker.consecutive_5xx_errors, 1..=1000);
         let interval = self.duration(&breaker.interval);
@@ -352,11 +361,15 @@ impl Checker {
             Some(percent) => self.weight(percent).map(Some),
             None => Some(None),
         };
+        let extras = self.breaker_extras(breaker)?;
         Some(CircuitBreaker {
             consecutive_5xx_errors: errors?,
             interval: interval?,
             base_ejection_time: ejection?,
             max_ejection_percent: max_ejection?,
+            consecutive_gateway_errors: extras.consecutive_gateway_errors,
+            min_health_percent: extras.min_health_percent,
+            local_origin: extras.local_origin,
         })
     }
 
@@ -527,7 +540,7 @@ impl Checker {
         Some(checked)
     }
 
-    fn caller(&mut self, raw: &Sp<RawCaller>, profile: &RawProfile) -> Option<Caller> {
+    pub(super) fn caller(&mut self, raw: &Sp<RawCaller>, profile: &RawProfile) -> Option<Caller> {
         let caller = &raw.value;
         if caller.services.is_empty()
             && caller.namespaces.is_empty()

@@ -20,6 +20,7 @@ const SOURCES: &[&str] = &[
     include_str!("builtin/destination-rule.yaml"),
     include_str!("builtin/gateway.yaml"),
     include_str!("builtin/service-entry.yaml"),
+    include_str!("builtin/sidecar.yaml"),
     include_str!("builtin/envoy-filter.yaml"),
     include_str!("builtin/peer-authentication.yaml"),
     include_str!("builtin/request-authentication.yaml"),

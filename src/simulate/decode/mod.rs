@@ -8,6 +8,7 @@
 mod mesh_config;
 mod networking;
 mod security;
+mod sidecar;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -28,6 +29,7 @@ pub(crate) use security::{
     AuthorizationPolicy, Condition, JwtRule, Operation, PeerAuthentication, RequestAuthentication,
     Rule, Source, TokenLocation,
 };
+pub(crate) use sidecar::Sidecar;
 
 /// A resource's identity and place.
 #[derive(Debug, Clone)]
@@ -91,6 +93,8 @@ pub(crate) struct Resources {
     pub unmodelled: Vec<Unmodelled>,
     /// Local rate limits (recognised EnvoyFilters): reported, never decisive.
     pub rate_limits: Vec<Unmodelled>,
+    /// Sidecars that only scope egress hosts.
+    pub sidecars: Vec<Sidecar>,
 }
 
 const NETWORKING: &str = "networking.istio.io";
@@ -167,13 +171,16 @@ fn decode_one(document: &Document, out: &mut Resources) -> Result<(), CompileErr
                 "patches Envoy's configuration",
             )?),
         },
-        "Sidecar" => out.unmodelled.push(scoped(
-            meta,
-            spec,
-            "workloadSelector",
-            "labels",
-            "changes what a sidecar accepts and reaches",
-        )?),
+        "Sidecar" => match sidecar::sidecar(&meta, spec)? {
+            Some(sidecar) => out.sidecars.push(sidecar),
+            None => out.unmodelled.push(scoped(
+                meta,
+                spec,
+                "workloadSelector",
+                "labels",
+                "changes what a sidecar accepts and reaches",
+            )?),
+        },
         "WasmPlugin" => out.unmodelled.push(scoped(
             meta,
             spec,
@@ -412,7 +419,7 @@ mod tests {
     fn unmodelled_kinds_keep_their_scope() {
         let r = one(
             "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata: {name: s, namespace: sn}\n\
-             spec:\n  workloadSelector: {labels: {app: a}}\n---\n\
+             spec:\n  workloadSelector: {labels: {app: a}}\n  outboundTrafficPolicy: {mode: ALLOW_ANY}\n---\n\
              apiVersion: gateway.networking.k8s.io/v1\nkind: HTTPRoute\nmetadata: {name: h}\n---\n\
              apiVersion: networking.istio.io/v1\nkind: WorkloadEntry\nmetadata: {name: w, namespace: m}\n",
         )
