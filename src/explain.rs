@@ -537,7 +537,16 @@ fn callers(out: &mut String, plan: &Plan, service: &Name) {
 fn rule_text(rule: &Rule) -> String {
     let from = alternatives(&rule.from, source_text, "anyone");
     let to = alternatives(&rule.to, operation_text, "any request");
-    format!("{from}: {to}")
+    let claims: Vec<String> = rule
+        .when
+        .iter()
+        .map(|c| format!("{} in {}", c.key, c.values.join(", ")))
+        .collect();
+    if claims.is_empty() {
+        format!("{from}: {to}")
+    } else {
+        format!("{from}: {to}, when {}", claims.join(" and "))
+    }
 }
 
 /// The items in words, joined by "or"; `none` when there are none.

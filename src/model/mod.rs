@@ -9,6 +9,7 @@ mod names;
 mod numbers;
 mod profile;
 mod reach;
+mod token;
 
 use std::fmt;
 
@@ -26,6 +27,7 @@ pub(crate) use names::{
 pub(crate) use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
 pub(crate) use reach::{Delivery, deliveries};
+pub(crate) use token::{ClaimName, ClaimValue, PrincipalRefusal, RequestPrincipal};
 
 /// The Istio vocabulary the model shares with the checker.
 pub(crate) use crate::istio::vocab::IstioVersion;

@@ -248,6 +248,10 @@ pub struct Service {
     pub sampling: Option<Percent>,
     /// Who may call it.
     pub callers: Vec<Caller>,
+    /// The mTLS mode of its workloads, where it differs from the mesh's.
+    pub mtls: Option<MtlsMode>,
+    /// The mTLS modes of single container ports, in port order.
+    pub port_mtls: Vec<(Port, MtlsMode)>,
 }
 
 /// Load-balancing algorithm.
@@ -441,6 +445,10 @@ pub struct Caller {
     pub methods: Vec<Method>,
     /// Path prefixes (empty: any).
     pub paths: Vec<HttpPath>,
+    /// Request principals of its tokens.
+    pub request_principals: Vec<super::RequestPrincipal>,
+    /// Claims its token must hold, each with the values accepted.
+    pub claims: Vec<(super::ClaimName, Vec<super::ClaimValue>)>,
 }
 
 /// An external service.

@@ -307,6 +307,12 @@ pub struct RawService {
     /// Who may call it. With default deny, nobody else can.
     #[serde(default)]
     pub callers: Vec<Sp<RawCaller>>,
+    /// The mTLS mode of its workloads, overriding `security.mtls` (a weaker one needs its
+    /// opt-in in `security.allow-insecure`).
+    pub mtls: Option<Sp<MtlsMode>>,
+    /// The mTLS mode of single container ports of its workloads, by port
+    /// (`{ 9090 = "permissive" }` for a plain-text metrics port).
+    pub port_mtls: Option<Sp<BTreeMap<Sp<String>, Sp<MtlsMode>>>>,
 }
 
 /// Load-balancing algorithms.
@@ -464,7 +470,17 @@ pub struct RawCaller {
     /// Allowed path prefixes. Default: any.
     #[serde(default)]
     pub paths: Vec<Sp<String>>,
+    /// Requests whose token has one of these request principals, `<issuer>/<subject>` (the
+    /// issuer of `[security.jwt]`, the token's `sub`), from any workload.
+    #[serde(default)]
+    pub request_principals: Vec<Sp<String>>,
+    /// Claims the request's token must hold, claim name → accepted values (any one of them).
+    /// Every claim must match, and they narrow the whole rule.
+    pub claims: Option<Sp<RawClaims>>,
 }
+
+/// `claims = { <claim> = ["<value>", ...] }`: claim name → accepted values.
+pub(crate) type RawClaims = BTreeMap<Sp<String>, Sp<Vec<Sp<String>>>>;
 
 /// `[external-services.<name>]`
 #[derive(Debug, Deserialize, JsonSchema)]

@@ -14,6 +14,7 @@ mod expansion;
 mod expect;
 mod fields;
 mod hosts;
+mod identity;
 mod output_size;
 mod release;
 mod routing;

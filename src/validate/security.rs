@@ -10,7 +10,7 @@ use crate::model::{
     UrlRefusal,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{InsecureOptIn, PathNormalization, RawJwt, RawProfile};
+use crate::profile::raw::{self, InsecureOptIn, PathNormalization, RawJwt, RawProfile};
 
 impl Checker {
     /// `[security]`, and the weaker settings of other sections that need its opt-ins: path
@@ -60,6 +60,37 @@ impl Checker {
                 "mTLS is disabled: traffic between workloads is plain text",
             ),
             _ => {}
+        }
+        for (name, service) in &profile.services {
+            let workload = service.mtls.iter().map(|m| (m, String::new()));
+            let ports = service.port_mtls.iter().flat_map(|ports| {
+                ports
+                    .value
+                    .iter()
+                    .map(|(port, m)| (m, format!(" on port {}", port.as_str())))
+            });
+            for (mode, place) in workload.chain(ports) {
+                let service = name.as_str();
+                match mode.value {
+                    raw::MtlsMode::Permissive => weaker(
+                        self,
+                        InsecureOptIn::PermissiveMtls,
+                        mode.span(),
+                        &format!(
+                            "mTLS is permissive for `{service}`{place}: it accepts plain text"
+                        ),
+                    ),
+                    raw::MtlsMode::Disable => weaker(
+                        self,
+                        InsecureOptIn::DisabledMtls,
+                        mode.span(),
+                        &format!(
+                            "mTLS is disabled for `{service}`{place}: its traffic is plain text"
+                        ),
+                    ),
+                    raw::MtlsMode::Strict => {}
+                }
+            }
         }
         let default_deny = raw.default_deny.as_ref().is_none_or(|d| d.value);
         if let Some(flag) = raw.default_deny.as_ref().filter(|d| !d.value) {

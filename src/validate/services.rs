@@ -135,7 +135,9 @@ impl Checker {
             None => Some(None),
         };
         let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
+        let workload_mtls = self.workload_mtls(raw);
         let policy = policy?;
+        let (mtls, port_mtls) = workload_mtls?;
         Some(Service {
             name: service_name?,
             port: port?,
@@ -156,6 +158,8 @@ impl Checker {
             timeout: policy.timeout,
             sampling: sampling?,
             callers: callers?,
+            mtls,
+            port_mtls,
         })
     }
 
@@ -498,6 +502,8 @@ impl Checker {
         if caller.services.is_empty()
             && caller.namespaces.is_empty()
             && caller.service_accounts.is_empty()
+            && caller.request_principals.is_empty()
+            && caller.claims.is_none()
         {
             self.report(
                 Diagnostic::new(
@@ -506,7 +512,10 @@ impl Checker {
                     "this caller rule names no caller",
                 )
                 .label("would allow any workload")
-                .help("add `services`, `namespaces` or `service-accounts`"),
+                .help(
+                    "add `services`, `namespaces`, `service-accounts`, `request-principals` \
+                     or `claims`",
+                ),
             );
             return None;
         }
@@ -536,6 +545,8 @@ impl Checker {
         });
         let methods = self.each(&caller.methods, Self::method);
         let paths = self.each(&caller.paths, Self::path);
+        let token = self.caller_token(caller, profile);
+        let (request_principals, claims) = token?;
         Some(Caller {
             span: raw.span(),
             services: services?,
@@ -543,6 +554,8 @@ impl Checker {
             service_accounts: accounts?,
             methods: methods?,
             paths: paths?,
+            request_principals,
+            claims,
         })
     }
 }
