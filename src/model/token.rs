@@ -134,6 +134,7 @@ mod tests {
         ] {
             assert!(ClaimName::parse(good).is_ok(), "{good}");
         }
+        assert!(ClaimName::parse(&"a".repeat(256)).is_ok());
         for bad in [
             "",
             "a]",

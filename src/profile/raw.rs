@@ -708,6 +708,26 @@ pub struct RawTelemetry {
     pub metrics: RawMetrics,
     /// Access logging.
     pub access_log: Option<Sp<RawAccessLog>>,
+    /// Envoy statistics beyond Istio's minimal set that every proxy keeps for Prometheus
+    /// (`meshConfig.defaultConfig.proxyStatsMatcher`).
+    #[serde(default)]
+    pub proxy_stats: Vec<Sp<ProxyStats>>,
+}
+
+/// Groups of Envoy statistics a proxy can keep.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum ProxyStats {
+    /// Circuit-breaker state and overflows (`circuit_breakers`, `upstream_rq_pending`).
+    CircuitBreakers,
+    /// Outlier detection: ejections and their causes (`outlier_detection`).
+    OutlierDetection,
+    /// Retries (`upstream_rq_retry`).
+    Retries,
+    /// Request timeouts (`upstream_rq_timeout`).
+    Timeouts,
+    /// Upstream connections (`upstream_cx_`).
+    Connections,
 }
 
 /// `[telemetry.providers.<name>]`
@@ -765,11 +785,57 @@ pub struct RawHeaderTag {
 #[derive(Debug, Deserialize, JsonSchema, Default)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawMetrics {
-    /// Metric dimensions taken from request headers, by label name.
+    /// Metric dimensions, by label name: each from a request header, a response header, a
+    /// request or response attribute, or the request's duration.
     #[serde(default)]
-    pub tags: Named<RawHeaderTag>,
+    pub tags: Named<RawMetricTag>,
     /// A dimension that classifies requests by path.
     pub classify: Option<Sp<RawClassify>>,
+}
+
+/// `[telemetry.metrics.tags.<name>]`: exactly one of `header`, `response-header`,
+/// `attribute` and `slower-than`.
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawMetricTag {
+    /// The value of this request header.
+    pub header: Option<Sp<String>>,
+    /// Value when the header (request or response) is absent. Default: `unknown`.
+    pub default: Option<Sp<String>>,
+    /// The value of this response header.
+    pub response_header: Option<Sp<String>>,
+    /// A request or response attribute.
+    pub attribute: Option<Sp<TagAttribute>>,
+    /// `slow` when the request took longer than this duration, else `fast` (a latency SLI).
+    pub slower_than: Option<Sp<String>>,
+    /// The metrics that get the tag. Default: `request-count` and `request-duration`.
+    pub metrics: Option<Sp<Vec<Sp<MetricName>>>>,
+}
+
+/// Request and response attributes a metric tag can take.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum TagAttribute {
+    /// The HTTP method.
+    RequestMethod,
+    /// The request's protocol (`HTTP/1.1`, `HTTP/2`).
+    RequestProtocol,
+    /// The status class, `2xx` to `5xx`, or `none` without a response (an availability SLI).
+    StatusClass,
+}
+
+/// Istio's standard HTTP metrics.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq, PartialOrd, Ord)]
+#[serde(rename_all = "kebab-case")]
+pub enum MetricName {
+    /// `istio_requests_total`.
+    RequestCount,
+    /// `istio_request_duration_milliseconds`.
+    RequestDuration,
+    /// `istio_request_bytes`.
+    RequestSize,
+    /// `istio_response_bytes`.
+    ResponseSize,
 }
 
 /// `[telemetry.metrics.classify]`

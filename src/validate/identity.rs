@@ -92,10 +92,7 @@ impl Checker {
         Some((principals?, claims?))
     }
 
-    fn claims(
-        &mut self,
-        raw: &Sp<RawClaims>,
-    ) -> Option<Vec<(ClaimName, Vec<ClaimValue>)>> {
+    fn claims(&mut self, raw: &Sp<RawClaims>) -> Option<Vec<(ClaimName, Vec<ClaimValue>)>> {
         if raw.value.is_empty() {
             self.report(
                 Diagnostic::new(Code::EmptyList, raw.span(), "`claims` is empty")

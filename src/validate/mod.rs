@@ -15,6 +15,7 @@ mod expect;
 mod fields;
 mod hosts;
 mod identity;
+mod metric_tags;
 mod output_size;
 mod release;
 mod routing;
