@@ -15,8 +15,8 @@ use crate::plan::destination_rule::{
 };
 use crate::plan::gateway::RouteLimit;
 use crate::plan::ids::{
-    DestinationRuleId, PolicyId, RequestAuthenticationId, RouteId, RuleFor, TelemetryId,
-    VirtualServiceId,
+    DestinationRuleId, PeerAuthenticationId, PolicyId, RequestAuthenticationId, RouteId, RuleFor,
+    TelemetryId, VirtualServiceId,
 };
 use crate::plan::security::{Operation, Rule, Source};
 use crate::plan::virtual_service::{HttpRoute, RouteDestination, RouteMatch, UriMatch};
@@ -281,9 +281,32 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     traffic(out, rule.and_then(|id| plan.destination_rules.get(&id)));
     if let Some(service) = service {
         callers(out, plan, service);
+        workload_mtls(out, plan, service);
         tenants(out, plan, service);
         sampling(out, plan, service);
     }
+}
+
+/// The service's own mTLS modes, when its PeerAuthentication sets any.
+fn workload_mtls(out: &mut String, plan: &Plan, service: &Name) {
+    let id = PeerAuthenticationId::Workload {
+        service: service.clone(),
+    };
+    let Some(policy) = plan.security.peer_authentications.get(&id) else {
+        return;
+    };
+    let mut parts: Vec<String> = policy
+        .mode
+        .iter()
+        .map(|mode| format!("{mode} (its own PeerAuthentication)"))
+        .collect();
+    parts.extend(
+        policy
+            .ports
+            .iter()
+            .map(|level| format!("{} on port {}", level.mode, level.port)),
+    );
+    let _ = writeln!(out, "  mTLS: {}", parts.join(", "));
 }
 
 fn matches(entries: &[RouteMatch]) -> String {

@@ -303,7 +303,7 @@ fn workload_peer_authentication(
         .collect();
     let mut says = Vec::new();
     if let Some(mode) = mode {
-        says.push(format!("mTLS mode {mode} for {}", service.name));
+        says.push(mode.to_string());
     }
     says.extend(
         ports
@@ -316,7 +316,7 @@ fn workload_peer_authentication(
                 service: service.name.clone(),
             },
             context.namespace(),
-            format!("{}.", says.join(", ")),
+            format!("mTLS for {}: {}.", service.name, says.join(", ")),
         ),
         selector: labels(&service.labels),
         mode,
