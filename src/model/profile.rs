@@ -555,6 +555,8 @@ pub struct Security {
     pub outbound_traffic: OutboundTraffic,
     /// JWT.
     pub jwt: Option<Jwt>,
+    /// More issuers the workloads accept, by name.
+    pub issuers: Vec<(Name, Jwt)>,
 }
 
 /// JWT settings.

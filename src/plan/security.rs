@@ -90,6 +90,19 @@ pub struct RequestAuthentication {
     pub audiences: Vec<String>,
     /// `jwtRules[0].outputClaimToHeaders`.
     pub claim_headers: Vec<ClaimHeader>,
+    /// `jwtRules[1..]`: the workloads' more issuers.
+    pub more_rules: Vec<JwtRule>,
+}
+
+/// A JWT rule of another issuer.
+#[derive(Debug, Clone, Serialize)]
+pub struct JwtRule {
+    /// `issuer`.
+    pub issuer: String,
+    /// `jwksUri`.
+    pub jwks_uri: String,
+    /// `audiences`.
+    pub audiences: Vec<String>,
 }
 
 /// One `outputClaimToHeaders` entry.
@@ -357,6 +370,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
             jwks_uri: jwks_uri.clone(),
             audiences: audiences.clone(),
             claim_headers,
+            more_rules: Vec::new(),
         });
     }
     authentications.push(RequestAuthentication {
@@ -370,6 +384,20 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
         jwks_uri,
         audiences,
         claim_headers: Vec::new(),
+        more_rules: context
+            .profile
+            .security
+            .issuers
+            .iter()
+            .map(|(_, jwt)| {
+                let (issuer, jwks_uri, audiences) = jwt_fields(jwt);
+                JwtRule {
+                    issuer,
+                    jwks_uri,
+                    audiences,
+                }
+            })
+            .collect(),
     });
     authentications
 }

@@ -603,6 +603,24 @@ pub struct RawSecurity {
     pub allow_insecure: Vec<Sp<InsecureOptIn>>,
     /// JSON Web Token validation.
     pub jwt: Option<Sp<RawJwt>>,
+    /// More token issuers whose tokens the workloads accept (never the gateway), by name: for
+    /// callers named by `request-principals` of another issuer, such as a machine-to-machine
+    /// one. Needs `[security.jwt]`; not with tenants, whose claims only its issuer may vouch
+    /// for.
+    #[serde(default)]
+    pub issuers: Named<RawIssuer>,
+}
+
+/// `[security.issuers.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawIssuer {
+    /// Token issuer (`iss`).
+    pub issuer: Sp<String>,
+    /// Where the issuer's keys are published, an https URL.
+    pub jwks_uri: Sp<String>,
+    /// Accepted audiences (`aud`).
+    pub audiences: Sp<Vec<Sp<String>>>,
 }
 
 /// Peer mTLS modes.

@@ -268,13 +268,21 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                 let Token::Valid(mut jwt) = token(profile, claims) else {
                     return request;
                 };
-                if let Some(subject) = subject.or_else(|| {
-                    caller
-                        .request_principals
-                        .first()
-                        .map(|p| p.subject.as_str())
-                }) {
-                    jwt.subject = Some(subject.to_string());
+                let principal = subject
+                    .and_then(|s| caller.request_principals.iter().find(|p| p.subject == s))
+                    .or_else(|| caller.request_principals.first());
+                if let Some(principal) = principal {
+                    jwt.subject = Some(principal.subject.clone());
+                    // A token of the principal's issuer, with that issuer's audiences.
+                    if let Some((_, more)) = profile
+                        .security
+                        .issuers
+                        .iter()
+                        .find(|(_, more)| more.issuer == principal.issuer)
+                    {
+                        jwt.issuer = more.issuer.to_string();
+                        jwt.audiences.clone_from(&more.audiences);
+                    }
                 }
                 request.token(Token::Valid(jwt))
             };

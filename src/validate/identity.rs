@@ -51,11 +51,19 @@ impl Checker {
             );
             return None;
         };
-        // An invalid issuer is reported with [security.jwt]; the principals wait for it.
+        // An invalid issuer is reported with [security]; the principals wait for it.
         let issuer = Issuer::parse(jwt.value.issuer.as_str()).ok();
+        let more: Option<Vec<Issuer>> = profile
+            .security
+            .issuers
+            .values()
+            .map(|more| Issuer::parse(more.issuer.as_str()).ok())
+            .collect();
         let principals = self.each(&caller.request_principals, |c, principal| {
             let issuer = issuer.as_ref()?;
-            match RequestPrincipal::parse(principal.as_str(), [issuer]) {
+            let more = more.as_ref()?;
+            let issuers = std::iter::once(issuer).chain(more);
+            match RequestPrincipal::parse(principal.as_str(), issuers) {
                 Ok(principal) => Some(principal),
                 Err(PrincipalRefusal::UnknownIssuer) => {
                     c.report(
