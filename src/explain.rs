@@ -186,13 +186,35 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 }
             );
         }
+        let names = |tags: &[crate::plan::telemetry::TagOverride]| -> String {
+            tags.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if let Some(metric) = default.metrics.first() {
-            let tags: Vec<&str> = metric.tags.iter().map(|t| t.name.as_str()).collect();
-            let _ = writeln!(out, "  metrics: extra dimensions {}", tags.join(", "));
+            let first = names(&metric.tags);
+            if default.metrics.iter().all(|m| names(&m.tags) == first) {
+                let _ = writeln!(out, "  metrics: extra dimensions {first}");
+            } else {
+                let each: Vec<String> = default
+                    .metrics
+                    .iter()
+                    .map(|m| format!("{} {}", m.metric, names(&m.tags)))
+                    .collect();
+                let _ = writeln!(out, "  metrics: extra dimensions {}", each.join("; "));
+            }
         }
         if let Some(log) = &default.access_log {
             let _ = writeln!(out, "  access log to {} when {}", log.provider, log.filter);
         }
+    }
+    if !plan.operator.proxy_stats.is_empty() {
+        let _ = writeln!(
+            out,
+            "  proxy statistics for Prometheus: {}",
+            plan.operator.proxy_stats.join(", ")
+        );
     }
     for gateway in &plan.gateway.gateways {
         let servers: Vec<String> = gateway
