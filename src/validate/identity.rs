@@ -66,12 +66,21 @@ impl Checker {
             match RequestPrincipal::parse(principal.as_str(), issuers) {
                 Ok(principal) => Some(principal),
                 Err(PrincipalRefusal::UnknownIssuer) => {
+                    let declared = if more.is_empty() {
+                        format!("the issuer `{issuer}`")
+                    } else {
+                        let all: Vec<String> = std::iter::once(issuer)
+                            .chain(more)
+                            .map(|i| format!("`{i}`"))
+                            .collect();
+                        format!("any declared issuer ({})", all.join(", "))
+                    };
                     c.report(
                         Diagnostic::new(
                             Code::UnknownIssuer,
                             principal.span(),
                             format!(
-                                "`{}` is not `<issuer>/<subject>` for the issuer `{issuer}`",
+                                "`{}` is not `<issuer>/<subject>` for {declared}",
                                 principal.as_str()
                             ),
                         )
