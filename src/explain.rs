@@ -17,8 +17,8 @@ use crate::plan::destination_rule::{
 };
 use crate::plan::gateway::RouteLimit;
 use crate::plan::ids::{
-    DestinationRuleId, PolicyId, RequestAuthenticationId, RouteId, RuleFor, TelemetryId,
-    VirtualServiceId,
+    DestinationRuleId, PeerAuthenticationId, PolicyId, RequestAuthenticationId, RouteId, RuleFor,
+    TelemetryId, VirtualServiceId,
 };
 use crate::plan::security::{Operation, Rule, Source};
 use crate::plan::virtual_service::{HeaderPair, HttpRoute, RouteDestination, RouteMatch, UriMatch};
@@ -199,13 +199,35 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 }
             );
         }
+        let names = |tags: &[crate::plan::telemetry::TagOverride]| -> String {
+            tags.iter()
+                .map(|t| t.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
         if let Some(metric) = default.metrics.first() {
-            let tags: Vec<&str> = metric.tags.iter().map(|t| t.name.as_str()).collect();
-            let _ = writeln!(out, "  metrics: extra dimensions {}", tags.join(", "));
+            let first = names(&metric.tags);
+            if default.metrics.iter().all(|m| names(&m.tags) == first) {
+                let _ = writeln!(out, "  metrics: extra dimensions {first}");
+            } else {
+                let each: Vec<String> = default
+                    .metrics
+                    .iter()
+                    .map(|m| format!("{} {}", m.metric, names(&m.tags)))
+                    .collect();
+                let _ = writeln!(out, "  metrics: extra dimensions {}", each.join("; "));
+            }
         }
         if let Some(log) = &default.access_log {
             let _ = writeln!(out, "  access log to {} when {}", log.provider, log.filter);
         }
+    }
+    if !plan.operator.proxy_stats.is_empty() {
+        let _ = writeln!(
+            out,
+            "  proxy statistics for Prometheus: {}",
+            plan.operator.proxy_stats.join(", ")
+        );
     }
     for gateway in &plan.gateway.gateways {
         let servers: Vec<String> = gateway
@@ -295,9 +317,32 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     if let Some(service) = service {
         callers(out, plan, service);
         egress::sidecar(out, plan, service);
+        workload_mtls(out, plan, service);
         tenants(out, plan, service);
         sampling(out, plan, service);
     }
+}
+
+/// The service's own mTLS modes, when its PeerAuthentication sets any.
+fn workload_mtls(out: &mut String, plan: &Plan, service: &Name) {
+    let id = PeerAuthenticationId::Workload {
+        service: service.clone(),
+    };
+    let Some(policy) = plan.security.peer_authentications.get(&id) else {
+        return;
+    };
+    let mut parts: Vec<String> = policy
+        .mode
+        .iter()
+        .map(|mode| format!("{mode} (its own PeerAuthentication)"))
+        .collect();
+    parts.extend(
+        policy
+            .ports
+            .iter()
+            .map(|level| format!("{} on port {}", level.mode, level.port)),
+    );
+    let _ = writeln!(out, "  mTLS: {}", parts.join(", "));
 }
 
 fn matches(entries: &[RouteMatch]) -> String {
@@ -593,7 +638,16 @@ fn callers(out: &mut String, plan: &Plan, service: &Name) {
 fn rule_text(rule: &Rule) -> String {
     let from = alternatives(&rule.from, source_text, "anyone");
     let to = alternatives(&rule.to, operation_text, "any request");
-    format!("{from}: {to}")
+    let claims: Vec<String> = rule
+        .when
+        .iter()
+        .map(|c| format!("{} in {}", c.key, c.values.join(", ")))
+        .collect();
+    if claims.is_empty() {
+        format!("{from}: {to}")
+    } else {
+        format!("{from}: {to}, when {}", claims.join(" and "))
+    }
 }
 
 /// The items in words, joined by "or"; `none` when there are none.

@@ -233,3 +233,90 @@ fn hostile_values_cannot_change_an_expression() {
         );
     }
 }
+
+/// Response-header tags with hostile header names and defaults, and the SLI tags, come back as
+/// exactly the trees meshc means to write.
+#[test]
+fn response_header_and_sli_tags_keep_their_shape() {
+    use std::fmt::Write;
+    let toml = |text: &str| toml::Value::String(text.to_string()).to_string();
+    let headers = ["x-it's", "x-a|b", "x-'||true||'"];
+    let mut profile = String::from(
+        "[services.api]\nport = 8080\n[[services.api.callers]]\nnamespaces = [\"default\"]\n\
+         [telemetry.metrics.tags]\nstatus = { attribute = \"status-class\" }\n\
+         slow = { slower-than = \"250ms\" }\nmethod = { attribute = \"request-method\" }\n",
+    );
+    let response = select(ident("response"), "headers");
+    let code = select(ident("response"), "code");
+    let mut expected = vec![
+        (
+            "status".to_string(),
+            cond(
+                has(ident("response"), "code"),
+                [(500, "5xx"), (400, "4xx"), (300, "3xx"), (200, "2xx")]
+                    .into_iter()
+                    .rev()
+                    .fold(s("1xx"), |otherwise, (floor, class)| {
+                        cond(
+                            binary(BinaryOp::Ge, code.clone(), int(floor)),
+                            s(class),
+                            otherwise,
+                        )
+                    }),
+                s("none"),
+            ),
+        ),
+        (
+            "slow".to_string(),
+            cond(
+                binary(
+                    BinaryOp::Gt,
+                    select(ident("request"), "duration"),
+                    call("duration", vec![s("0.25s")]),
+                ),
+                s("slow"),
+                s("fast"),
+            ),
+        ),
+        ("method".to_string(), select(ident("request"), "method")),
+    ];
+    for (i, default) in INJECTIONS.iter().enumerate() {
+        let header = headers[i % headers.len()];
+        let name = format!("r{i:02}");
+        writeln!(
+            profile,
+            "{name} = {{ response-header = {}, default = {} }}",
+            toml(header),
+            toml(default)
+        )
+        .unwrap();
+        expected.push((
+            name,
+            cond(
+                Expr::And(vec![
+                    has(ident("response"), "headers"),
+                    binary(BinaryOp::In, s(header), response.clone()),
+                ]),
+                Expr::Index(Box::new(response.clone()), Box::new(s(header))),
+                s(default),
+            ),
+        ));
+    }
+    let source = meshc::Source::new("cel.toml", profile);
+    let compiled = meshc::compile(&source).unwrap_or_else(|e| panic!("{e:?}"));
+    let mut found = Vec::new();
+    for file in &compiled.files {
+        for document in serde_norway::Deserializer::from_str(&file.content) {
+            let value: Value = serde::Deserialize::deserialize(document).unwrap();
+            expressions(&value, &mut found);
+        }
+    }
+    for (name, want) in &expected {
+        let Some((_, text)) = found.iter().find(|(n, _)| n == name) else {
+            panic!("{name} was not written");
+        };
+        let parsed = meshc::testing::cel::parse(text)
+            .unwrap_or_else(|e| panic!("{name}: {text:?} is not CEL: {e}"));
+        assert_eq!(&parsed, want, "{name}: {text}");
+    }
+}

@@ -221,6 +221,12 @@ registry! {
         FailoverToSelf = "failover-to-self", Error, Profile;
         /// a caller rule that names no caller, so it would allow anyone
         CallerWithoutSource = "caller-without-source", Error, Profile;
+        /// a request principal whose issuer is not the profile's JWT issuer
+        UnknownIssuer = "unknown-issuer", Error, Profile;
+        /// a claim name, claim value or token subject that a policy cannot match exactly
+        InvalidClaim = "invalid-claim", Error, Profile;
+        /// a port-level mTLS mode on a port the sidecar keeps for itself
+        ProxyPort = "proxy-port", Error, Profile;
         /// a service that nothing may call under default deny
         UnreachableService = "unreachable-service", Warning, Profile;
         /// a request of `[[expect]]` that the rendered mesh does not treat as stated

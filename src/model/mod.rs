@@ -11,6 +11,7 @@ mod numbers;
 mod profile;
 mod reach;
 mod route_ops;
+mod token;
 
 use std::fmt;
 
@@ -30,6 +31,7 @@ pub(crate) use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
 pub(crate) use reach::{Delivery, deliveries};
 pub(crate) use route_ops::{Fault, HeaderCondition, HeaderOps, RouteHeaders};
+pub(crate) use token::{ClaimName, ClaimValue, PrincipalRefusal, RequestPrincipal};
 
 /// The Istio vocabulary the model shares with the checker.
 pub(crate) use crate::istio::vocab::IstioVersion;

@@ -284,6 +284,10 @@ pub struct Service {
     pub sampling: Option<Percent>,
     /// Who may call it.
     pub callers: Vec<Caller>,
+    /// The mTLS mode of its workloads, where it differs from the mesh's.
+    pub mtls: Option<MtlsMode>,
+    /// The mTLS modes of single container ports, in port order.
+    pub port_mtls: Vec<(Port, MtlsMode)>,
 }
 
 /// Load-balancing algorithm.
@@ -521,6 +525,10 @@ pub struct Caller {
     pub methods: Vec<Method>,
     /// Path prefixes (empty: any).
     pub paths: Vec<HttpPath>,
+    /// Request principals of its tokens.
+    pub request_principals: Vec<super::RequestPrincipal>,
+    /// Claims its token must hold, each with the values accepted.
+    pub claims: Vec<(super::ClaimName, Vec<super::ClaimValue>)>,
 }
 
 /// An external service.
@@ -718,6 +726,8 @@ pub struct Security {
     pub outbound_traffic: OutboundTraffic,
     /// JWT.
     pub jwt: Option<Jwt>,
+    /// More issuers the workloads accept, by name.
+    pub issuers: Vec<(Name, Jwt)>,
 }
 
 /// JWT settings.
@@ -767,11 +777,69 @@ pub struct Telemetry {
     /// Tracing.
     pub tracing: Option<Tracing>,
     /// Metric tags.
-    pub metric_tags: Vec<HeaderTag>,
+    pub metric_tags: Vec<MetricTag>,
     /// Request classification.
     pub classify: Option<Classify>,
     /// Access log.
     pub access_log: Option<AccessLog>,
+    /// Envoy statistic groups every proxy keeps, in order, each once.
+    pub proxy_stats: Vec<ProxyStats>,
+}
+
+/// Groups of Envoy statistics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum ProxyStats {
+    /// Circuit breakers.
+    CircuitBreakers,
+    /// Outlier detection.
+    OutlierDetection,
+    /// Retries.
+    Retries,
+    /// Timeouts.
+    Timeouts,
+    /// Upstream connections.
+    Connections,
+}
+
+/// A metric dimension.
+#[derive(Debug, Clone)]
+pub struct MetricTag {
+    /// Tag name.
+    pub name: TagName,
+    /// Where its value comes from.
+    pub value: TagValue,
+    /// The metrics that get it, in order, each once.
+    pub metrics: Vec<Metric>,
+}
+
+/// Where a metric tag's value comes from.
+#[derive(Debug, Clone)]
+pub enum TagValue {
+    /// A request header, or a default.
+    RequestHeader(HeaderName, String),
+    /// A response header, or a default.
+    ResponseHeader(HeaderName, String),
+    /// The HTTP method.
+    RequestMethod,
+    /// The request protocol.
+    RequestProtocol,
+    /// `2xx` … `5xx`, or `none`.
+    StatusClass,
+    /// `slow` above this duration, else `fast`.
+    SlowerThan(Duration),
+}
+
+/// Istio's standard HTTP metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Metric {
+    /// Requests.
+    RequestCount,
+    /// Request durations.
+    RequestDuration,
+    /// Request sizes.
+    RequestSize,
+    /// Response sizes.
+    ResponseSize,
 }
 
 /// A mesh-config extension provider.

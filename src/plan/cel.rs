@@ -37,6 +37,31 @@ pub(super) fn header_or(header: &HeaderName, default: &str) -> String {
     )
 }
 
+/// The response header's value, or `default` when there is no response or no such header.
+pub(super) fn response_header_or(header: &HeaderName, default: &str) -> String {
+    let name = string(header.as_str());
+    format!(
+        "has(response.headers) && {name} in response.headers ? response.headers[{name}] : {}",
+        string(default)
+    )
+}
+
+/// The status class (`2xx` … `5xx`, `1xx` below), or `none` when nothing answered.
+pub(super) fn status_class() -> String {
+    "has(response.code) ? (response.code >= 500 ? '5xx' : (response.code >= 400 ? '4xx' : \
+     (response.code >= 300 ? '3xx' : (response.code >= 200 ? '2xx' : '1xx')))) : 'none'"
+        .to_string()
+}
+
+/// `slow` when the request took longer than `limit` (a Go duration, such as `500ms`), else
+/// `fast`.
+pub(super) fn slower_than(limit: &str) -> String {
+    format!(
+        "request.duration > duration({}) ? 'slow' : 'fast'",
+        string(limit)
+    )
+}
+
 /// Whether the request path is `prefix` or lies under it (whole segments).
 pub(super) fn path_under(prefix: &HttpPath) -> String {
     if prefix.as_str() == "/" {

@@ -90,12 +90,18 @@ pub enum PeerAuthenticationId {
     Mesh,
     /// The workload namespace.
     Namespace,
+    /// The workloads of one service, and their ports.
+    Workload {
+        /// The service.
+        service: Name,
+    },
 }
 
 impl ResourceId for PeerAuthenticationId {
     fn name(&self) -> String {
         match self {
             Self::Mesh | Self::Namespace => "default".to_string(),
+            Self::Workload { service } => format!("{service}-mtls"),
         }
     }
 }

@@ -7,8 +7,8 @@ use super::gateway::EAST_WEST_TLS_PORT;
 use super::ids::OperatorId;
 use super::{Context, Label, Meta, istio_words, label};
 use crate::model::{
-    self, Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, Resources,
-    Scaling, ServicePort,
+    self, Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, ProxyStats,
+    Resources, Scaling, ServicePort,
 };
 
 /// The IstioOperator.
@@ -30,6 +30,8 @@ pub struct IstioOperator {
     pub hold_application: bool,
     /// `meshConfig.defaultConfig.concurrency`.
     pub concurrency: u32,
+    /// `meshConfig.defaultConfig.proxyStatsMatcher.inclusionRegexps`.
+    pub proxy_stats: Vec<&'static str>,
     /// `meshConfig.pathNormalization.normalization`.
     pub path_normalization: NormalizationType,
     /// `meshConfig.outboundTrafficPolicy.mode`.
@@ -259,6 +261,13 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
         tracing: profile.telemetry.tracing.is_some(),
         hold_application: control_plane.proxy.hold_application,
         concurrency: control_plane.proxy.concurrency,
+        proxy_stats: profile
+            .telemetry
+            .proxy_stats
+            .iter()
+            .flat_map(|&group| stats_regexes(group))
+            .copied()
+            .collect(),
         path_normalization: match control_plane.path_normalization {
             PathNormalization::None => NormalizationType::None,
             PathNormalization::Base => NormalizationType::Base,
@@ -367,5 +376,19 @@ fn port_spec(port: &ServicePort) -> PortSpec {
         name: port.name.to_string(),
         port: port.port,
         target_port: port.target_port,
+    }
+}
+
+/// The Envoy statistics of a group, as `proxyStatsMatcher` regexes over full stat names
+/// (Istio's "Envoy Statistics" page configures circuit breakers, retries, connections and
+/// timeouts this way: <https://istio.io/latest/docs/ops/configuration/telemetry/envoy-stats/>).
+fn stats_regexes(group: ProxyStats) -> &'static [&'static str] {
+    match group {
+        // The breakers' gauges, and the pending-request counters whose overflow is a trip.
+        ProxyStats::CircuitBreakers => &[".*circuit_breakers.*", ".*upstream_rq_pending.*"],
+        ProxyStats::OutlierDetection => &[".*outlier_detection.*"],
+        ProxyStats::Retries => &[".*upstream_rq_retry.*"],
+        ProxyStats::Timeouts => &[".*upstream_rq_timeout.*"],
+        ProxyStats::Connections => &[".*upstream_cx_.*"],
     }
 }

@@ -13,7 +13,7 @@ use serde::Serialize;
 use super::egress::ServiceEntry;
 use super::ids::{PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor};
 use super::{Context, Label, Meta, Resource, ResourceList, istio_words, label, labels, principal};
-use crate::model::{self, Host, HttpPath, Jwt, Method, MtlsScope, Name, Service, Tenancy};
+use crate::model::{self, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy};
 
 /// Every security resource.
 #[derive(Debug, Clone, Serialize)]
@@ -33,7 +33,20 @@ pub struct SecurityPlan {
 pub struct PeerAuthentication {
     /// Id, name, namespace, comment.
     pub meta: Meta<PeerAuthenticationId>,
-    /// `mtls.mode`.
+    /// `selector.matchLabels` (empty: the mesh or the namespace).
+    pub selector: Vec<Label>,
+    /// `mtls.mode` (`None`: inherited, for a workload policy that only sets ports).
+    pub mode: Option<MtlsMode>,
+    /// `portLevelMtls`, by container port.
+    pub ports: Vec<PortMtls>,
+}
+
+/// One `portLevelMtls` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct PortMtls {
+    /// The container port.
+    pub port: Port,
+    /// `mode`.
     pub mode: MtlsMode,
 }
 
@@ -74,6 +87,19 @@ pub struct RequestAuthentication {
     pub audiences: Vec<String>,
     /// `jwtRules[0].outputClaimToHeaders`.
     pub claim_headers: Vec<ClaimHeader>,
+    /// `jwtRules[1..]`: the workloads' more issuers.
+    pub more_rules: Vec<JwtRule>,
+}
+
+/// A JWT rule of another issuer.
+#[derive(Debug, Clone, Serialize)]
+pub struct JwtRule {
+    /// `issuer`.
+    pub issuer: String,
+    /// `jwksUri`.
+    pub jwks_uri: String,
+    /// `audiences`.
+    pub audiences: Vec<String>,
 }
 
 /// One `outputClaimToHeaders` entry.
@@ -191,7 +217,14 @@ impl Resource for AuthorizationPolicy {
 pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     let profile = context.profile;
     SecurityPlan {
-        peer_authentications: vec![peer_authentication(context)].into(),
+        peer_authentications: std::iter::once(peer_authentication(context))
+            .chain(
+                profile
+                    .services
+                    .iter()
+                    .filter_map(|service| workload_peer_authentication(context, service)),
+            )
+            .collect(),
         request_authentications: profile
             .security
             .jwt
@@ -221,8 +254,52 @@ fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
     let mode = MtlsMode::from(security.mtls);
     PeerAuthentication {
         meta: Meta::new(id, namespace, format!("mTLS mode {mode} for {scope}.")),
-        mode,
+        selector: Vec::new(),
+        mode: Some(mode),
+        ports: Vec::new(),
     }
+}
+
+/// A service's own mTLS modes: a PeerAuthentication with its selector in the workload
+/// namespace (one with a selector in the root namespace is ignored, istio-rules.md §1), whose
+/// mode and ports override the mesh's and the namespace's; `None` when it sets neither.
+fn workload_peer_authentication(
+    context: &Context<'_>,
+    service: &Service,
+) -> Option<PeerAuthentication> {
+    if service.mtls.is_none() && service.port_mtls.is_empty() {
+        return None;
+    }
+    let mode = service.mtls.map(MtlsMode::from);
+    let ports: Vec<PortMtls> = service
+        .port_mtls
+        .iter()
+        .map(|&(port, mode)| PortMtls {
+            port,
+            mode: mode.into(),
+        })
+        .collect();
+    let mut says = Vec::new();
+    if let Some(mode) = mode {
+        says.push(mode.to_string());
+    }
+    says.extend(
+        ports
+            .iter()
+            .map(|p| format!("{} on port {}", p.mode, p.port)),
+    );
+    Some(PeerAuthentication {
+        meta: Meta::new(
+            PeerAuthenticationId::Workload {
+                service: service.name.clone(),
+            },
+            context.namespace(),
+            format!("mTLS for {}: {}.", service.name, says.join(", ")),
+        ),
+        selector: labels(&service.labels),
+        mode,
+        ports,
+    })
 }
 
 fn jwt_fields(jwt: &Jwt) -> (String, String, Vec<String>) {
@@ -258,6 +335,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
             jwks_uri: jwks_uri.clone(),
             audiences: audiences.clone(),
             claim_headers,
+            more_rules: Vec::new(),
         });
     }
     authentications.push(RequestAuthentication {
@@ -271,6 +349,20 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
         jwks_uri,
         audiences,
         claim_headers: Vec::new(),
+        more_rules: context
+            .profile
+            .security
+            .issuers
+            .iter()
+            .map(|(_, jwt)| {
+                let (issuer, jwks_uri, audiences) = jwt_fields(jwt);
+                JwtRule {
+                    issuer,
+                    jwks_uri,
+                    audiences,
+                }
+            })
+            .collect(),
     });
     authentications
 }
@@ -420,11 +512,37 @@ fn allow_policy(
                     ..Source::default()
                 });
             }
+            if !caller.request_principals.is_empty() {
+                from.push(Source {
+                    request_principals: caller
+                        .request_principals
+                        .iter()
+                        .map(ToString::to_string)
+                        .collect(),
+                    ..Source::default()
+                });
+            } else if from.is_empty() && !caller.claims.is_empty() {
+                // Only claims: any valid token that holds them, said as a source, so that no
+                // rule without `from` admits anyone.
+                from.push(Source {
+                    request_principals: token_principal(context).into_iter().collect(),
+                    ..Source::default()
+                });
+            }
             Rule {
                 id: RuleFor::Caller { index },
                 from,
                 to: operation(&caller.methods, &caller.paths),
-                when: Vec::new(),
+                // Claims narrow the whole rule: whoever the caller is, its token holds them.
+                when: caller
+                    .claims
+                    .iter()
+                    .map(|(name, values)| Condition {
+                        key: format!("request.auth.claims[{name}]"),
+                        values: values.iter().map(ToString::to_string).collect(),
+                        not_values: Vec::new(),
+                    })
+                    .collect(),
             }
         })
         .collect();

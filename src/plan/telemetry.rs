@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::ids::TelemetryId;
 use super::{Context, Label, Meta, Resource, ResourceList, cel, istio_words, labels};
-use crate::model::{Name, Percent, Service};
+use crate::model::{Metric, Name, Percent, Service, TagValue};
 
 /// A Telemetry resource.
 #[derive(Debug, Clone, Serialize)]
@@ -86,12 +86,38 @@ istio_words! {
         RequestCount = "REQUEST_COUNT",
         /// `istio_request_duration_milliseconds`.
         RequestDuration = "REQUEST_DURATION",
+        /// `istio_request_bytes`.
+        RequestSize = "REQUEST_SIZE",
+        /// `istio_response_bytes`.
+        ResponseSize = "RESPONSE_SIZE",
     }
 }
 
-/// The metrics whose series get the extra dimensions: requests and their latency. TCP metrics
-/// have no request headers, and size metrics would multiply series for little insight.
-const TAGGED_METRICS: [IstioMetric; 2] = [IstioMetric::RequestCount, IstioMetric::RequestDuration];
+/// The metrics whose series get request classes: requests and their latency. TCP metrics have
+/// no request path, and size metrics would multiply series for little insight; a metric tag
+/// says which metrics it goes to, these by default.
+const CLASSIFIED_METRICS: [IstioMetric; 2] =
+    [IstioMetric::RequestCount, IstioMetric::RequestDuration];
+
+/// Every metric a tag can go to, in the order their overrides are written.
+const METRICS: [(Metric, IstioMetric); 4] = [
+    (Metric::RequestCount, IstioMetric::RequestCount),
+    (Metric::RequestDuration, IstioMetric::RequestDuration),
+    (Metric::RequestSize, IstioMetric::RequestSize),
+    (Metric::ResponseSize, IstioMetric::ResponseSize),
+];
+
+/// The CEL expression of a tag's value, built from its typed source.
+fn tag_value(value: &TagValue) -> String {
+    match value {
+        TagValue::RequestHeader(header, default) => cel::header_or(header, default),
+        TagValue::ResponseHeader(header, default) => cel::response_header_or(header, default),
+        TagValue::RequestMethod => "request.method".to_string(),
+        TagValue::RequestProtocol => "request.protocol".to_string(),
+        TagValue::StatusClass => cel::status_class(),
+        TagValue::SlowerThan(limit) => cel::slower_than(&limit.to_string()),
+    }
+}
 
 pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
     let telemetry = &context.profile.telemetry;
@@ -108,14 +134,7 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
             })
             .collect(),
     });
-    let mut tags: Vec<TagOverride> = telemetry
-        .metric_tags
-        .iter()
-        .map(|tag| TagOverride {
-            name: tag.name.to_string(),
-            value: cel::header_or(&tag.header, &tag.default),
-        })
-        .collect();
+    let mut class = None;
     if let Some(classify) = &telemetry.classify {
         let value = classify.classes.iter().rev().fold(
             cel::string(&classify.default),
@@ -127,22 +146,34 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
                 )
             },
         );
-        tags.push(TagOverride {
+        class = Some(TagOverride {
             name: classify.tag.to_string(),
             value,
         });
     }
-    let metrics = if tags.is_empty() {
-        Vec::new()
-    } else {
-        TAGGED_METRICS
-            .iter()
-            .map(|&metric| MetricOverride {
-                metric,
-                tags: tags.clone(),
+    let metrics: Vec<MetricOverride> = METRICS
+        .iter()
+        .filter_map(|&(metric, istio)| {
+            let tags: Vec<TagOverride> = telemetry
+                .metric_tags
+                .iter()
+                .filter(|tag| tag.metrics.contains(&metric))
+                .map(|tag| TagOverride {
+                    name: tag.name.to_string(),
+                    value: tag_value(&tag.value),
+                })
+                .chain(
+                    class
+                        .clone()
+                        .filter(|_| CLASSIFIED_METRICS.contains(&istio)),
+                )
+                .collect();
+            (!tags.is_empty()).then_some(MetricOverride {
+                metric: istio,
+                tags,
             })
-            .collect()
-    };
+        })
+        .collect();
     let access_log = telemetry.access_log.as_ref().map(|log| {
         let mut conditions = Vec::new();
         if log.errors {

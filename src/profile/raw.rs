@@ -14,8 +14,10 @@ use serde::Deserialize;
 use super::spanned::Sp;
 
 mod cluster;
+mod telemetry;
 
 pub(crate) use cluster::{ClusterRole, RawCluster};
+pub(crate) use telemetry::*;
 
 /// A name-keyed table such as `[services.<name>]`; keys keep their spans.
 pub(crate) type Named<T> = BTreeMap<Sp<String>, T>;
@@ -348,6 +350,12 @@ pub struct RawService {
     /// Who may call it. With default deny, nobody else can.
     #[serde(default)]
     pub callers: Vec<Sp<RawCaller>>,
+    /// The mTLS mode of its workloads, overriding `security.mtls` (a weaker one needs its
+    /// opt-in in `security.allow-insecure`).
+    pub mtls: Option<Sp<MtlsMode>>,
+    /// The mTLS mode of single container ports of its workloads, by port
+    /// (`{ 9090 = "permissive" }` for a plain-text metrics port).
+    pub port_mtls: Option<Sp<BTreeMap<Sp<String>, Sp<MtlsMode>>>>,
 }
 
 /// Load-balancing algorithms.
@@ -556,7 +564,17 @@ pub struct RawCaller {
     /// Allowed path prefixes. Default: any.
     #[serde(default)]
     pub paths: Vec<Sp<String>>,
+    /// Requests whose token has one of these request principals, `<issuer>/<subject>` (the
+    /// issuer of `[security.jwt]`, the token's `sub`), from any workload.
+    #[serde(default)]
+    pub request_principals: Vec<Sp<String>>,
+    /// Claims the request's token must hold, claim name → accepted values (any one of them).
+    /// Every claim must match, and they narrow the whole rule.
+    pub claims: Option<Sp<RawClaims>>,
 }
+
+/// `claims = { <claim> = ["<value>", ...] }`: claim name → accepted values.
+pub(crate) type RawClaims = BTreeMap<Sp<String>, Sp<Vec<Sp<String>>>>;
 
 /// `[external-services.<name>]`
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -755,6 +773,24 @@ pub struct RawSecurity {
     pub allow_insecure: Vec<Sp<InsecureOptIn>>,
     /// JSON Web Token validation.
     pub jwt: Option<Sp<RawJwt>>,
+    /// More token issuers whose tokens the workloads accept (never the gateway), by name: for
+    /// callers named by `request-principals` of another issuer, such as a machine-to-machine
+    /// one. Needs `[security.jwt]`; not with tenants, whose claims only its issuer may vouch
+    /// for.
+    #[serde(default)]
+    pub issuers: Named<RawIssuer>,
+}
+
+/// `[security.issuers.<name>]`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RawIssuer {
+    /// Token issuer (`iss`).
+    pub issuer: Sp<String>,
+    /// Where the issuer's keys are published, an https URL.
+    pub jwks_uri: Sp<String>,
+    /// Accepted audiences (`aud`).
+    pub audiences: Sp<Vec<Sp<String>>>,
 }
 
 /// Peer mTLS modes.
@@ -848,118 +884,4 @@ pub struct RawTenant {
     /// Allowed HTTP methods. Default: any.
     #[serde(default)]
     pub methods: Vec<Sp<String>>,
-}
-
-/// `[telemetry]`
-#[derive(Debug, Deserialize, JsonSchema, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawTelemetry {
-    /// Extension providers, by name.
-    #[serde(default)]
-    pub providers: Named<RawProvider>,
-    /// Distributed tracing.
-    pub tracing: Option<Sp<RawTracing>>,
-    /// Metric dimensions and request classes.
-    #[serde(default)]
-    pub metrics: RawMetrics,
-    /// Access logging.
-    pub access_log: Option<Sp<RawAccessLog>>,
-}
-
-/// `[telemetry.providers.<name>]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawProvider {
-    /// What the provider is.
-    pub kind: Sp<ProviderKind>,
-    /// Collector host (FQDN) for network providers.
-    pub service: Option<Sp<String>>,
-    /// Collector port for network providers.
-    pub port: Option<Sp<i64>>,
-    /// File path for `file-access-log`. Default: `/dev/stdout`.
-    pub path: Option<Sp<String>>,
-}
-
-/// Provider kinds.
-#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "kebab-case")]
-pub enum ProviderKind {
-    /// Traces over OTLP/gRPC (Jaeger, Tempo, an OpenTelemetry collector).
-    Opentelemetry,
-    /// Traces in Zipkin format.
-    Zipkin,
-    /// Access logs over OTLP/gRPC.
-    OtelAccessLog,
-    /// Access logs to a file.
-    FileAccessLog,
-}
-
-/// `[telemetry.tracing]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawTracing {
-    /// Tracing provider (an `opentelemetry` or `zipkin` provider).
-    pub provider: Sp<String>,
-    /// Percent of requests traced. Default: 1.
-    pub sampling: Option<Sp<f64>>,
-    /// Span tags taken from request headers, by tag name.
-    #[serde(default)]
-    pub tags: Named<RawHeaderTag>,
-}
-
-/// A tag read from a request header.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawHeaderTag {
-    /// The header.
-    pub header: Sp<String>,
-    /// Value when the header is absent. Default: `unknown`.
-    pub default: Option<Sp<String>>,
-}
-
-/// `[telemetry.metrics]`
-#[derive(Debug, Deserialize, JsonSchema, Default)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawMetrics {
-    /// Metric dimensions taken from request headers, by label name.
-    #[serde(default)]
-    pub tags: Named<RawHeaderTag>,
-    /// A dimension that classifies requests by path.
-    pub classify: Option<Sp<RawClassify>>,
-}
-
-/// `[telemetry.metrics.classify]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawClassify {
-    /// Label name. Default: `request_class`.
-    pub tag: Option<Sp<String>>,
-    /// Class of requests no prefix matches. Default: `other`.
-    pub default: Option<Sp<String>>,
-    /// Classes, tried in order.
-    pub classes: Sp<Vec<RawClass>>,
-}
-
-/// One request class.
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawClass {
-    /// Class name (the label value).
-    pub name: Sp<String>,
-    /// Path prefix of its requests.
-    pub prefix: Sp<String>,
-}
-
-/// `[telemetry.access-log]`
-#[derive(Debug, Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields, rename_all = "kebab-case")]
-pub struct RawAccessLog {
-    /// Access-log provider. Default: Istio's built-in `envoy` (stdout).
-    pub provider: Option<Sp<String>>,
-    /// Log failed requests (status 400 and above, or no response). Default: true.
-    pub errors: Option<Sp<bool>>,
-    /// Log requests slower than this.
-    pub slower_than: Option<Sp<String>>,
-    /// Log every request that carries this header.
-    pub debug_header: Option<Sp<String>>,
 }

@@ -158,7 +158,15 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
                 .clone()
                 .or_else(|| jwt.map(|j| j.issuer.to_string()))
                 .ok_or("the profile has no issuer")?,
-            subject: Some("expect".to_string()),
+            // A `sub` claim is the token's subject, so that `request-principals` can be
+            // expected; without one, any subject will do.
+            subject: Some(
+                claims
+                    .get("sub")
+                    .and_then(serde_json::Value::as_str)
+                    .unwrap_or("expect")
+                    .to_string(),
+            ),
             audiences: audiences
                 .clone()
                 .unwrap_or_else(|| jwt.map(|j| j.audiences.clone()).unwrap_or_default()),

@@ -9,8 +9,8 @@
 //! - with tokens required, a request without one stops at the gateway, on every route and host
 //!   (with and without a port), except on a public route, where it reaches the service;
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
-//!   which need the tenant's claim), and a workload that is no caller, or a plaintext client,
-//!   reaches none of them;
+//!   which need the tenant's claim), with the token it is named by if any, and a workload that
+//!   is no caller, or a plaintext client, reaches none of them without a token;
 //! - every declared caller of an external service reaches it, and with one Sidecar per
 //!   service no other service does (`egress`).
 
@@ -286,12 +286,67 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     for service in &profile.services {
         let host = topology::host(profile, service);
         for caller in &service.callers {
-            let mut sources: Vec<(String, Origin)> = Vec::new();
+            // A caller named by its token sends it; the strangers below send none.
+            let with_token = |request: Request, subject: Option<&str>| {
+                if caller.request_principals.is_empty() && caller.claims.is_empty() {
+                    return request;
+                }
+                let claims = caller
+                    .claims
+                    .iter()
+                    .filter_map(|(name, values)| {
+                        Some((name.to_string(), values.first()?.as_str().into()))
+                    })
+                    .collect();
+                let Token::Valid(mut jwt) = token(profile, claims) else {
+                    return request;
+                };
+                let principal = subject
+                    .and_then(|s| caller.request_principals.iter().find(|p| p.subject == s))
+                    .or_else(|| caller.request_principals.first());
+                if let Some(principal) = principal {
+                    jwt.subject = Some(principal.subject.clone());
+                    // A token of the principal's issuer, with that issuer's audiences.
+                    if let Some((_, more)) = profile
+                        .security
+                        .issuers
+                        .iter()
+                        .find(|(_, more)| more.issuer == principal.issuer)
+                    {
+                        jwt.issuer = more.issuer.to_string();
+                        jwt.audiences.clone_from(&more.audiences);
+                    }
+                }
+                request.token(Token::Valid(jwt))
+            };
+            let mut sources: Vec<(String, Origin, Option<&str>)> = Vec::new();
+            let bearer = || Origin::Identity {
+                namespace: "meshc-proof-bearer".to_string(),
+                service_account: "bearer".to_string(),
+            };
+            for principal in &caller.request_principals {
+                sources.push((
+                    format!("a workload with a token of `{principal}`"),
+                    bearer(),
+                    Some(principal.subject.as_str()),
+                ));
+            }
+            let named = !caller.services.is_empty()
+                || !caller.service_accounts.is_empty()
+                || !caller.namespaces.is_empty();
+            if caller.request_principals.is_empty() && !named {
+                sources.push((
+                    "a workload with the token claims".to_string(),
+                    bearer(),
+                    None,
+                ));
+            }
             for name in &caller.services {
                 if let Some(caller) = by_name.get(name) {
                     sources.push((
                         format!("service `{name}`"),
                         topology::service_origin(caller),
+                        None,
                     ));
                 }
             }
@@ -302,6 +357,7 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         namespace: namespace.to_string(),
                         service_account: account.to_string(),
                     },
+                    None,
                 ));
             }
             for namespace in &caller.namespaces {
@@ -311,12 +367,17 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         namespace: namespace.to_string(),
                         service_account: "proof".to_string(),
                     },
+                    None,
                 ));
             }
             // With Sidecars, the profile's own services that a namespace or service account
             // rule covers go through their own proxies' scope too.
             if profile.sidecar.is_some() {
-                sources.extend(super::egress::covered_services(profile, caller));
+                sources.extend(
+                    super::egress::covered_services(profile, caller)
+                        .into_iter()
+                        .map(|(who, origin)| (who, origin, None)),
+                );
             }
             let paths: Vec<String> = if caller.paths.is_empty() {
                 vec!["/proof".to_string()]
@@ -339,10 +400,13 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             };
             for path in &paths {
                 for method in &methods {
-                    for (who, origin) in &sources {
-                        let request = Request::new(origin.clone(), host.clone())
-                            .method(method)
-                            .path(path);
+                    for (who, origin, subject) in &sources {
+                        let request = with_token(
+                            Request::new(origin.clone(), host.clone())
+                                .method(method)
+                                .path(path),
+                            *subject,
+                        );
                         let trace = mesh.evaluate(&request);
                         if !reached(&trace) {
                             failed.push(broken(

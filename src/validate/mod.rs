@@ -17,6 +17,8 @@ mod expect;
 mod fields;
 mod gateway_routes;
 mod hosts;
+mod identity;
+mod metric_tags;
 mod output_size;
 mod release;
 mod route_ops;

@@ -6,11 +6,13 @@ use std::ops::Range;
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    HttpsUrl, Issuer, Jwt, MtlsMode, MtlsScope, OutboundTraffic, Security, Tenancy, Tenant,
+    HttpsUrl, Issuer, Jwt, MtlsMode, MtlsScope, Name, OutboundTraffic, Security, Tenancy, Tenant,
     UrlRefusal,
 };
 use crate::profile::Sp;
-use crate::profile::raw::{ExternalProtocol, InsecureOptIn, PathNormalization, RawJwt, RawProfile};
+use crate::profile::raw::{
+    self, ExternalProtocol, InsecureOptIn, PathNormalization, RawJwt, RawProfile,
+};
 
 impl Checker {
     /// `[security]`, and the weaker settings of other sections that need its opt-ins: path
@@ -60,6 +62,37 @@ impl Checker {
                 "mTLS is disabled: traffic between workloads is plain text",
             ),
             _ => {}
+        }
+        for (name, service) in &profile.services {
+            let workload = service.mtls.iter().map(|m| (m, String::new()));
+            let ports = service.port_mtls.iter().flat_map(|ports| {
+                ports
+                    .value
+                    .iter()
+                    .map(|(port, m)| (m, format!(" on port {}", port.as_str())))
+            });
+            for (mode, place) in workload.chain(ports) {
+                let service = name.as_str();
+                match mode.value {
+                    raw::MtlsMode::Permissive => weaker(
+                        self,
+                        InsecureOptIn::PermissiveMtls,
+                        mode.span(),
+                        &format!(
+                            "mTLS is permissive for `{service}`{place}: it accepts plain text"
+                        ),
+                    ),
+                    raw::MtlsMode::Disable => weaker(
+                        self,
+                        InsecureOptIn::DisabledMtls,
+                        mode.span(),
+                        &format!(
+                            "mTLS is disabled for `{service}`{place}: its traffic is plain text"
+                        ),
+                    ),
+                    raw::MtlsMode::Strict => {}
+                }
+            }
         }
         let default_deny = raw.default_deny.as_ref().is_none_or(|d| d.value);
         if let Some(flag) = raw.default_deny.as_ref().filter(|d| !d.value) {
@@ -167,6 +200,7 @@ impl Checker {
                 ),
             );
         }
+        let issuers = self.issuers(profile);
         for opt_in in &raw.allow_insecure {
             if !used.contains(&opt_in.value) {
                 self.report(
@@ -191,23 +225,102 @@ impl Checker {
             default_deny,
             outbound_traffic: outbound,
             jwt: jwt?,
+            issuers: issuers?,
         })
     }
 
     fn jwt(&mut self, raw: &Sp<RawJwt>) -> Option<Jwt> {
         let jwt = &raw.value;
-        let issuer = match Issuer::parse(jwt.issuer.as_str()) {
+        let (issuer, jwks_uri, audiences) =
+            self.token_rule(&jwt.issuer, &jwt.jwks_uri, &jwt.audiences)?;
+        Some(Jwt {
+            issuer,
+            jwks_uri,
+            audiences,
+            require_token: jwt.require_token.as_ref().is_none_or(|r| r.value),
+        })
+    }
+
+    /// `[security.issuers]`: each a JWT rule of the workloads only, with an issuer of its own.
+    fn issuers(&mut self, profile: &RawProfile) -> Option<Vec<(Name, Jwt)>> {
+        let raw = &profile.security;
+        let Some((first, _)) = raw.issuers.iter().next() else {
+            return Some(Vec::new());
+        };
+        let Some(main) = &raw.jwt else {
+            self.report(
+                Diagnostic::new(
+                    Code::MissingDependency,
+                    first.span(),
+                    "more issuers need [security.jwt]: it is the one that sets up token validation",
+                )
+                .help("add [security.jwt] with the issuer of the gateway's tokens"),
+            );
+            return None;
+        };
+        if let Some((tenant, _)) = profile.tenants.iter().next() {
+            self.report(
+                Diagnostic::new(
+                    Code::ConflictingKeys,
+                    first.span(),
+                    "with tenants, workloads accept the tokens of [security.jwt] only: a tenant \
+                     claim in another issuer's token would be trusted as well",
+                )
+                .secondary(tenant.span(), "tenant declared here")
+                .help("remove [security.issuers], or the tenants"),
+            );
+            return None;
+        }
+        let mut seen = vec![(main.value.issuer.as_str(), main.value.issuer.span())];
+        self.each(&raw.issuers, |c, (name, issuer)| {
+            if let Some((_, first)) = seen
+                .iter()
+                .find(|(text, _)| *text == issuer.issuer.as_str())
+            {
+                c.report(
+                    Diagnostic::new(
+                        Code::DuplicateName,
+                        issuer.issuer.span(),
+                        format!("issuer `{}` is declared twice", issuer.issuer.as_str()),
+                    )
+                    .secondary(first.clone(), "first here"),
+                );
+                return None;
+            }
+            seen.push((issuer.issuer.as_str(), issuer.issuer.span()));
+            let checked = c.name(name);
+            let (iss, jwks_uri, audiences) =
+                c.token_rule(&issuer.issuer, &issuer.jwks_uri, &issuer.audiences)?;
+            Some((
+                checked?,
+                Jwt {
+                    issuer: iss,
+                    jwks_uri,
+                    audiences,
+                    require_token: false,
+                },
+            ))
+        })
+    }
+
+    /// An issuer, its JWKS URI and its audiences.
+    fn token_rule(
+        &mut self,
+        issuer: &Sp<String>,
+        jwks_uri: &Sp<String>,
+        audiences: &Sp<Vec<Sp<String>>>,
+    ) -> Option<(Issuer, HttpsUrl, Vec<String>)> {
+        let issuer = match Issuer::parse(issuer.as_str()) {
             Ok(issuer) => Some(issuer),
             Err(why) => {
-                let diagnostic =
-                    Diagnostic::new(Code::InvalidIssuer, jwt.issuer.span(), why.reason());
+                let diagnostic = Diagnostic::new(Code::InvalidIssuer, issuer.span(), why.reason());
                 self.report(diagnostic.help("write the `iss` claim of the tokens exactly"));
                 None
             }
         };
-        let jwks_uri = self.jwt_url(&jwt.jwks_uri, HttpsUrl::jwks_uri);
-        let audiences = if self.non_empty(&jwt.audiences, "`audiences`") {
-            self.each(&jwt.audiences.value, |c, audience| {
+        let jwks_uri = self.jwt_url(jwks_uri, HttpsUrl::jwks_uri);
+        let audiences = if self.non_empty(audiences, "`audiences`") {
+            self.each(&audiences.value, |c, audience| {
                 c.text(
                     audience,
                     Code::InvalidHeaderValue,
@@ -222,12 +335,7 @@ impl Checker {
         } else {
             None
         };
-        Some(Jwt {
-            issuer: issuer?,
-            jwks_uri: jwks_uri?,
-            audiences: audiences?,
-            require_token: jwt.require_token.as_ref().is_none_or(|r| r.value),
-        })
+        Some((issuer?, jwks_uri?, audiences?))
     }
 
     /// A JWT issuer or JWKS URI: `jwt-url-not-https` for another scheme, `invalid-url` for what

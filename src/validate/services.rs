@@ -135,6 +135,7 @@ impl Checker {
             None => Some(None),
         };
         let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
+        let workload_mtls = self.workload_mtls(raw);
         let policy = policy?;
         // The priority and canary-override routes may have a retry budget and timeout of
         // their own; what they leave unset is the service's.
@@ -166,6 +167,7 @@ impl Checker {
             priority.retries = own.retries;
             priority.timeout = own.timeout;
         }
+        let (mtls, port_mtls) = workload_mtls?;
         Some(Service {
             name: service_name?,
             port: port?,
@@ -186,6 +188,8 @@ impl Checker {
             timeout: policy.timeout,
             sampling: sampling?,
             callers: callers?,
+            mtls,
+            port_mtls,
         })
     }
 
@@ -545,6 +549,8 @@ impl Checker {
         if caller.services.is_empty()
             && caller.namespaces.is_empty()
             && caller.service_accounts.is_empty()
+            && caller.request_principals.is_empty()
+            && caller.claims.is_none()
         {
             self.report(
                 Diagnostic::new(
@@ -553,7 +559,10 @@ impl Checker {
                     "this caller rule names no caller",
                 )
                 .label("would allow any workload")
-                .help("add `services`, `namespaces` or `service-accounts`"),
+                .help(
+                    "add `services`, `namespaces`, `service-accounts`, `request-principals` \
+                     or `claims`",
+                ),
             );
             return None;
         }
@@ -583,6 +592,8 @@ impl Checker {
         });
         let methods = self.each(&caller.methods, Self::method);
         let paths = self.each(&caller.paths, Self::path);
+        let token = self.caller_token(caller, profile);
+        let (request_principals, claims) = token?;
         Some(Caller {
             span: raw.span(),
             services: services?,
@@ -590,6 +601,8 @@ impl Checker {
             service_accounts: accounts?,
             methods: methods?,
             paths: paths?,
+            request_principals,
+            claims,
         })
     }
 }

@@ -22,7 +22,8 @@ impl Checker {
             Some(tracing) => self.tracing(tracing, &raw.providers).map(Some),
             None => Some(None),
         };
-        let metric_tags = self.header_tags(&raw.metrics.tags);
+        let metric_tags = self.metric_tags(&raw.metrics.tags);
+        let proxy_stats = self.proxy_stats(&raw.proxy_stats);
         let classify = match &raw.metrics.classify {
             Some(classify) => {
                 let checked = self.classify(classify);
@@ -43,6 +44,7 @@ impl Checker {
             metric_tags: metric_tags?,
             classify: classify?,
             access_log: access_log?,
+            proxy_stats,
         })
     }
 
@@ -217,7 +219,7 @@ impl Checker {
 
     /// A literal value that ends up inside a CEL string or a span tag: printable, no quotes
     /// needed, short.
-    fn literal(&mut self, raw: &Sp<String>) -> Option<String> {
+    pub(super) fn literal(&mut self, raw: &Sp<String>) -> Option<String> {
         self.text(
             raw,
             Code::InvalidHeaderValue,
@@ -269,7 +271,7 @@ impl Checker {
     fn classify_tag_is_free(
         &mut self,
         classify: &Sp<raw::RawClassify>,
-        tags: &Named<RawHeaderTag>,
+        tags: &Named<raw::RawMetricTag>,
     ) -> bool {
         let tag = classify
             .value
