@@ -412,3 +412,32 @@ fn a_base_that_is_not_utf8_or_not_a_file_is_refused_without_waiting() {
         assert!(stderr.contains("not a regular file"), "{stderr}");
     }
 }
+
+/// Issue 14's promise for the two features together: one cluster's overlay that changes a
+/// service's port is refused at the overlay's line, not at the base that declared the service.
+#[test]
+fn an_overlay_that_changes_a_port_in_one_cluster_is_refused_at_its_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let base = std::fs::read_to_string(root().join("profiles/multicluster.toml")).unwrap();
+    write(
+        dir.path(),
+        &[
+            ("base.toml", &base),
+            (
+                "overlay.toml",
+                "extends = \"base.toml\"\n\n[clusters.west.services.cart]\nport = 9090\n",
+            ),
+        ],
+    );
+    let (code, _, stderr) = run_in(dir.path(), &["validate", "overlay.toml"]);
+    assert_eq!(code, Some(1), "{stderr}");
+    let diagnostic = stderr
+        .split("\n\n")
+        .find(|d| d.contains("error[cluster-service-mismatch]"))
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(diagnostic.contains("--> overlay.toml:4:8"), "{diagnostic}");
+    // The same overlay without the change is a valid profile: the error is the port's alone.
+    write(dir.path(), &[("same.toml", "extends = \"base.toml\"\n")]);
+    let (code, _, stderr) = run_in(dir.path(), &["validate", "same.toml"]);
+    assert_eq!(code, Some(0), "{stderr}");
+}
