@@ -212,6 +212,74 @@ fn no_value_changes_a_drawing_s_shape() {
     }
 }
 
+/// With `[clusters]`, one group per cluster holds what it runs of the install: a primary's
+/// istiod, a remote's proxies with an edge from the istiod that configures them, and east-west
+/// gateways joined across networks; the mesh's own groups are drawn once, as without clusters.
+#[test]
+fn each_cluster_is_a_group_of_its_own() {
+    let chart = graph("profiles/multicluster.toml", "mermaid");
+    let groups: Vec<&str> = chart
+        .lines()
+        .filter_map(|l| l.trim_start().strip_prefix("subgraph "))
+        .collect();
+    assert_eq!(
+        groups,
+        [
+            "g0[\"namespace istio-system\"]",
+            "g1[\"namespace shop\"]",
+            "g2[\"cluster east #40;primary#41;\"]",
+            "g3[\"cluster edge #40;remote#41;\"]",
+            "g4[\"cluster west #40;primary#41;\"]",
+        ]
+    );
+    // The services and the gateway, then istiod and the east-west gateway of east and west,
+    // the proxies and east-west gateway of edge; two grants, one remote, two network crossings.
+    assert_eq!(check_mermaid(&chart), (9, 5));
+    assert!(chart.contains("n3[/\"istiod east<br>holds the mesh configuration<br>"));
+    assert!(chart.contains("n5(\"proxies of edge<br>no istiod<br>"));
+    assert!(chart.contains("  n3 -->|\"configured by east\"| n5\n"));
+    let crossing =
+        "|\"cross-network: net-east - net-west<br>both ways, mTLS passed through :15443\"|";
+    // east and edge (net-east) each reach west (net-west); east and edge share a network.
+    assert!(chart.contains(&format!("  n4 -->{crossing} n8\n")));
+    assert!(chart.contains(&format!("  n6 -->{crossing} n8\n")));
+    assert_eq!(chart.matches("cross-network").count(), 2);
+    let digraph = graph("profiles/multicluster.toml", "dot");
+    assert_eq!(check_dot(&digraph), (9, 5));
+    for g in 2..5 {
+        assert!(digraph.contains(&format!("subgraph cluster_g{g} {{")));
+    }
+    for format in ["svg", "html"] {
+        let document = graph("profiles/multicluster.toml", format);
+        assert_eq!(
+            document.matches("<g class=\"group\">").count(),
+            5,
+            "{format}"
+        );
+        assert_eq!(document.matches("<g class=\"node istiod\"").count(), 2);
+        assert_eq!(document.matches("<g class=\"node workloads\"").count(), 1);
+    }
+    // One network: no crossing, and the east-west gateway only where a remote reaches istiod.
+    let one = graph(
+        "tests/fixtures/graph/one-network-remote/profile.toml",
+        "mermaid",
+    );
+    assert_eq!(check_mermaid(&one), (5, 2));
+    assert!(
+        one.contains("  n3 -->|\"configured by main\"| n2\n"),
+        "{one}"
+    );
+    assert_eq!(one.matches("east-west gateway").count(), 1, "{one}");
+    assert!(one.contains("east-west gateway main"), "{one}");
+    assert!(!one.contains("cross-network"), "{one}");
+    // Without clusters, nothing of the install is drawn.
+    let prod = graph("profiles/prod.toml", "mermaid");
+    assert!(
+        !prod.contains("cluster ") && !prod.contains("istiod"),
+        "{prod}"
+    );
+}
+
 #[test]
 fn edges_carry_the_simulator_s_verdict() {
     let chart = graph("profiles/prod.toml", "mermaid");

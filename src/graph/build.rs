@@ -74,7 +74,9 @@ pub fn build(profile: &Profile, plan: &Plan, mesh: &Mesh) -> Graph {
     };
     let mut drafts = builder.nodes(&explain::each(plan));
     let edges = builder.edges(&mut drafts);
-    assemble(profile, drafts, edges)
+    let mut graph = assemble(profile, drafts, edges);
+    super::clusters::add(&mut graph, profile);
+    graph
 }
 
 struct Builder<'a> {

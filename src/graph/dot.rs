@@ -46,6 +46,12 @@ fn node_style(kind: NodeKind) -> &'static str {
         NodeKind::External => {
             r##"shape=cylinder, style=filled, fillcolor="#fff7ed", color="#c2410c""##
         }
+        NodeKind::Istiod => {
+            r##"shape=component, style=filled, fillcolor="#e0e7ff", color="#4338ca""##
+        }
+        NodeKind::Workloads => {
+            r##"shape=box3d, style="filled,dashed", fillcolor="#f8fafc", color="#4338ca""##
+        }
     }
 }
 

@@ -91,7 +91,9 @@ fn columns(graph: &Graph, mesh_group: Option<usize>) -> Vec<usize> {
         .nodes
         .iter()
         .map(|node| match node.kind {
-            NodeKind::Tenant | NodeKind::Gateway => Some(0),
+            NodeKind::Tenant | NodeKind::Gateway | NodeKind::Istiod | NodeKind::Workloads => {
+                Some(0)
+            }
             NodeKind::Caller if Some(node.group) != mesh_group => Some(0),
             _ => None,
         })

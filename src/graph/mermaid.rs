@@ -34,6 +34,14 @@ const NODE_STYLES: &[(NodeKind, &str)] = &[
         NodeKind::External,
         "fill:#fff7ed,stroke:#c2410c,color:#431407",
     ),
+    (
+        NodeKind::Istiod,
+        "fill:#e0e7ff,stroke:#4338ca,color:#1e1b4b",
+    ),
+    (
+        NodeKind::Workloads,
+        "fill:#f8fafc,stroke:#4338ca,stroke-dasharray:4 2,color:#1e1b4b",
+    ),
 ];
 
 /// The stroke of the edges of each verdict (by [`Verdict::class`]).
@@ -70,6 +78,8 @@ fn shape(kind: NodeKind, label: &str) -> String {
         NodeKind::Service => format!("[{label}]"),
         NodeKind::AnyService => format!("[/{label}/]"),
         NodeKind::External => format!("[({label})]"),
+        NodeKind::Istiod => format!("[/{label}\\]"),
+        NodeKind::Workloads => format!("({label})"),
     }
 }
 

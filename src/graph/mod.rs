@@ -12,6 +12,7 @@
 
 mod build;
 mod changes;
+mod clusters;
 mod collapse;
 mod dot;
 mod html;

@@ -39,6 +39,10 @@ pub enum NodeKind {
     AnyService,
     /// An external service.
     External,
+    /// The istiod of a primary cluster, which holds the mesh configuration.
+    Istiod,
+    /// The proxies of a remote cluster, configured by its primary's istiod.
+    Workloads,
 }
 
 impl NodeKind {
@@ -51,6 +55,8 @@ impl NodeKind {
             NodeKind::Service => "service",
             NodeKind::AnyService => "any",
             NodeKind::External => "external",
+            NodeKind::Istiod => "istiod",
+            NodeKind::Workloads => "workloads",
         }
     }
 }
@@ -81,6 +87,10 @@ pub enum EdgeKind {
     Caller,
     /// Egress to an external service.
     Egress,
+    /// A primary's istiod configuring a remote cluster's proxies (the install's, not a grant).
+    Configures,
+    /// Traffic between the east-west gateways of two networks (the install's, not a grant).
+    CrossNetwork,
 }
 
 /// What the simulator made of the edge's requests.

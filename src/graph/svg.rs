@@ -44,6 +44,12 @@ const STYLE: &str = "\
 .denied path{stroke:#dc2626;stroke-dasharray:3 3}.denied text{fill:#7f1d1d}\
 .notes{fill:#475569}";
 
+/// The styles of the install's nodes, added only to a graph of several clusters (so that the
+/// drawing of one cluster keeps its bytes).
+const CLUSTER_STYLE: &str = "\
+.istiod rect{fill:#e0e7ff;stroke:#4338ca}\
+.workloads rect{fill:#f8fafc;stroke:#4338ca;stroke-dasharray:4 2}";
+
 /// The colour of each verdict's arrowhead.
 const MARKERS: &[(&str, &str)] = &[
     ("allowed", "#15803d"),
@@ -79,7 +85,12 @@ pub(super) fn svg(out: &mut String, graph: &Graph, layout: &Layout) {
          font-size=\"12\">"
     );
     out.push_str("<title>meshc graph</title>\n");
-    let _ = writeln!(out, "<style>{STYLE}</style>");
+    let clusters = graph
+        .nodes
+        .iter()
+        .any(|n| matches!(n.kind, NodeKind::Istiod | NodeKind::Workloads));
+    let extra = if clusters { CLUSTER_STYLE } else { "" };
+    let _ = writeln!(out, "<style>{STYLE}{extra}</style>");
     out.push_str("<defs>");
     for (class, colour) in MARKERS {
         let _ = write!(
