@@ -244,6 +244,10 @@ fn each_cluster_is_a_group_of_its_own() {
     assert!(chart.contains(&format!("  n4 -->{crossing} n8\n")));
     assert!(chart.contains(&format!("  n6 -->{crossing} n8\n")));
     assert_eq!(chart.matches("cross-network").count(), 2);
+    // The install's edges are not the simulator's verdicts: a style of their own.
+    assert!(chart.ends_with(
+        "  linkStyle 0,1 stroke:#15803d\n  linkStyle 2,3,4 stroke:#4338ca,stroke-dasharray:2 2\n"
+    ));
     let digraph = graph("profiles/multicluster.toml", "dot");
     assert_eq!(check_dot(&digraph), (9, 5));
     for g in 2..5 {

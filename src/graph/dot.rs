@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Graph, NodeKind, Verdict};
+use super::model::{Edge, Graph, INSTALL, NodeKind, Verdict};
 
 /// `text` as the inside of a double-quoted DOT string.
 pub(super) fn escape(text: &str) -> String {
@@ -55,8 +55,11 @@ fn node_style(kind: NodeKind) -> &'static str {
     }
 }
 
-fn edge_style(verdict: &Verdict) -> &'static str {
-    match verdict {
+fn edge_style(edge: &Edge) -> &'static str {
+    if edge.class() == INSTALL {
+        return r##"color="#4338ca", fontcolor="#1e1b4b", style=dotted"##;
+    }
+    match &edge.verdict {
         Verdict::Allowed => r##"color="#15803d", fontcolor="#14532d""##,
         Verdict::Partial(_) => r##"color="#d97706", fontcolor="#78350f", style=dashed"##,
         Verdict::Denied(_) => r##"color="#dc2626", fontcolor="#7f1d1d", style=dashed"##,
@@ -101,7 +104,7 @@ pub(super) fn write(graph: &Graph) -> String {
             edge.from,
             edge.to,
             quoted(&edge.lines()),
-            edge_style(&edge.verdict)
+            edge_style(edge)
         );
     }
     out.push_str("}\n");

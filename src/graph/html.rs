@@ -10,7 +10,7 @@
 use std::fmt::Write;
 
 use super::layout;
-use super::model::Graph;
+use super::model::{Graph, INSTALL};
 use super::svg::{self, escape, mesh_group};
 
 const STYLE: &str = "\
@@ -72,8 +72,13 @@ pub(super) fn write(graph: &Graph) -> String {
         "<header><h1>Who reaches what</h1><p class=\"legend\">\
          <span style=\"color:#15803d\">&#9472; allowed</span>\
          <span style=\"color:#d97706\">&#8943; partly refused</span>\
-         <span style=\"color:#dc2626\">&#8943; refused</span>\
-         <span>as meshc's simulator answers the requests each grant stands for; \
+         <span style=\"color:#dc2626\">&#8943; refused</span>",
+    );
+    if graph.edges.iter().any(|e| e.class() == INSTALL) {
+        out.push_str("<span style=\"color:#4338ca\">&#8943; the clusters' install</span>");
+    }
+    out.push_str(
+        "<span>as meshc's simulator answers the requests each grant stands for; \
          hover or click a node</span></p></header>\n<main>\n<div id=\"graph\">\n",
     );
     svg::svg(&mut out, graph, &layout);

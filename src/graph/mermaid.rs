@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Graph, NodeKind, Verdict};
+use super::model::{Graph, INSTALL, NodeKind, Verdict};
 
 /// The colours of nodes by kind (`classDef`) and of edges by verdict (`linkStyle`).
 const NODE_STYLES: &[(NodeKind, &str)] = &[
@@ -44,11 +44,12 @@ const NODE_STYLES: &[(NodeKind, &str)] = &[
     ),
 ];
 
-/// The stroke of the edges of each verdict (by [`Verdict::class`]).
+/// The stroke of the edges of each verdict, and of the install's (by [`super::model::Edge::class`]).
 const EDGE_STYLES: &[(&str, &str)] = &[
     ("allowed", "stroke:#15803d"),
     ("partial", "stroke:#d97706,stroke-dasharray:6 3"),
     ("denied", "stroke:#dc2626,stroke-dasharray:3 3"),
+    (INSTALL, "stroke:#4338ca,stroke-dasharray:2 2"),
 ];
 
 /// `text` as the inside of a quoted Mermaid label.
@@ -123,7 +124,7 @@ pub(super) fn write(graph: &Graph) -> String {
     }
     for (class, stroke) in EDGE_STYLES {
         let list: Vec<String> = (0..graph.edges.len())
-            .filter(|&i| graph.edges[i].verdict.class() == *class)
+            .filter(|&i| graph.edges[i].class() == *class)
             .map(|i| i.to_string())
             .collect();
         if !list.is_empty() {

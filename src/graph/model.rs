@@ -93,6 +93,9 @@ pub enum EdgeKind {
     CrossNetwork,
 }
 
+/// The style of the edges of a cluster's install ([`Edge::class`]).
+pub(super) const INSTALL: &str = "install";
+
 /// What the simulator made of the edge's requests.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Verdict {
@@ -155,6 +158,15 @@ pub struct Edge {
 }
 
 impl Edge {
+    /// Its style's name: its verdict's, or `install` for an edge of a cluster's install (which
+    /// the simulator does not judge).
+    pub fn class(&self) -> &'static str {
+        match self.kind {
+            EdgeKind::Configures | EdgeKind::CrossNetwork => INSTALL,
+            _ => self.verdict.class(),
+        }
+    }
+
     /// Every line of its label, the verdict's last.
     pub fn lines(&self) -> Vec<String> {
         let mut lines = self.labels.clone();

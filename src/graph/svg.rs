@@ -6,7 +6,7 @@
 use std::fmt::Write;
 
 use super::layout::{self, CHAR_WIDTH, GROUP_TITLE, LINE_HEIGHT, Layout, PAD, Rect, clip};
-use super::model::{Graph, NodeKind, Verdict};
+use super::model::{Graph, INSTALL, NodeKind};
 
 /// `text` escaped for XML content and attribute values.
 pub(super) fn escape(text: &str) -> String {
@@ -48,7 +48,11 @@ const STYLE: &str = "\
 /// drawing of one cluster keeps its bytes).
 const CLUSTER_STYLE: &str = "\
 .istiod rect{fill:#e0e7ff;stroke:#4338ca}\
-.workloads rect{fill:#f8fafc;stroke:#4338ca;stroke-dasharray:4 2}";
+.workloads rect{fill:#f8fafc;stroke:#4338ca;stroke-dasharray:4 2}\
+.install path{stroke:#4338ca;stroke-dasharray:2 3}.install text{fill:#1e1b4b}";
+
+/// The colour of the install's arrowheads, in a graph of several clusters.
+const INSTALL_MARKER: (&str, &str) = (INSTALL, "#4338ca");
 
 /// The colour of each verdict's arrowhead.
 const MARKERS: &[(&str, &str)] = &[
@@ -92,7 +96,8 @@ pub(super) fn svg(out: &mut String, graph: &Graph, layout: &Layout) {
     let extra = if clusters { CLUSTER_STYLE } else { "" };
     let _ = writeln!(out, "<style>{STYLE}{extra}</style>");
     out.push_str("<defs>");
-    for (class, colour) in MARKERS {
+    let install = clusters.then_some(&INSTALL_MARKER);
+    for (class, colour) in MARKERS.iter().chain(install) {
         let _ = write!(
             out,
             "<marker id=\"arrow-{class}\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" \
@@ -222,17 +227,18 @@ fn edges(out: &mut String, graph: &Graph, layout: &Layout) {
     }
     // Edges between the same two nodes with the same verdict are drawn as one arrow, their
     // labels stacked.
-    let mut bundles: Vec<(usize, usize, &Verdict, Vec<String>)> = Vec::new();
+    let mut bundles: Vec<(usize, usize, &str, Vec<String>)> = Vec::new();
     for edge in &graph.edges {
         let lines = edge.lines();
-        match bundles.iter_mut().find(|(f, t, v, _)| {
-            *f == edge.from && *t == edge.to && v.class() == edge.verdict.class()
-        }) {
+        match bundles
+            .iter_mut()
+            .find(|(f, t, v, _)| *f == edge.from && *t == edge.to && *v == edge.class())
+        {
             Some((_, _, _, all)) => all.extend(lines),
-            None => bundles.push((edge.from, edge.to, &edge.verdict, lines)),
+            None => bundles.push((edge.from, edge.to, edge.class(), lines)),
         }
     }
-    for (source, target, verdict, full) in bundles {
+    for (source, target, class, full) in bundles {
         let (from, to): (Rect, Rect) = (layout.nodes[source], layout.nodes[target]);
         let forward = layout.columns[target] > layout.columns[source];
         let start = from.right();
@@ -271,7 +277,6 @@ fn edges(out: &mut String, graph: &Graph, layout: &Layout) {
             .find(|r| !obstacles.hits(r))
             .unwrap_or_else(|| label(PLACES[0]));
         obstacles.add(place);
-        let class = verdict.class();
         let _ = write!(
             out,
             "<g class=\"edge {class}\" data-from=\"n{}\" data-to=\"n{}\"><title>{}</title>\
