@@ -69,12 +69,12 @@ pub struct ExtensionProvider {
     pub log_format: Option<PlannedLogFormat>,
 }
 
-/// `logFormat` of an access-log provider: exactly one of `text` and `labels`.
+/// `logFormat` of an access-log provider: `text` when set, else `labels`.
 #[derive(Debug, Clone, Serialize)]
 pub struct PlannedLogFormat {
-    /// `text`: one line.
+    /// `text`: the fields on one line.
     pub text: Option<String>,
-    /// `labels`: the JSON object's fields, by name.
+    /// The fields by name: `labels`, the JSON object's fields, unless `text` is set.
     pub labels: Vec<LogLabel>,
 }
 
@@ -428,21 +428,15 @@ fn stats_regexes(group: ProxyStats) -> &'static [&'static str] {
 
 /// A provider's `logFormat`.
 fn planned_log_format(format: &LogFormat) -> PlannedLogFormat {
-    match format.layout {
-        LogLayout::Text => PlannedLogFormat {
-            text: Some(format.text()),
-            labels: Vec::new(),
-        },
-        LogLayout::Json => PlannedLogFormat {
-            text: None,
-            labels: format
-                .fields
-                .iter()
-                .map(|(name, operator)| LogLabel {
-                    name: name.as_str().to_string(),
-                    value: operator.to_string(),
-                })
-                .collect(),
-        },
+    PlannedLogFormat {
+        text: (format.layout == LogLayout::Text).then(|| format.text()),
+        labels: format
+            .fields
+            .iter()
+            .map(|(name, operator)| LogLabel {
+                name: name.as_str().to_string(),
+                value: operator.to_string(),
+            })
+            .collect(),
     }
 }
