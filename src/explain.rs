@@ -219,7 +219,13 @@ fn mesh_section(out: &mut String, plan: &Plan) {
             }
         }
         if let Some(log) = &default.access_log {
-            let _ = writeln!(out, "  access log to {} when {}", log.provider, log.filter);
+            let _ = writeln!(
+                out,
+                "  access log to {} when {}{}",
+                log.provider,
+                log.filter,
+                log_format_words(plan, &log.provider)
+            );
         }
     }
     if !plan.operator.proxy_stats.is_empty() {
@@ -264,6 +270,26 @@ fn mesh_section(out: &mut String, plan: &Plan) {
             servers.join("; ")
         );
     }
+}
+
+/// `, as JSON with fields a, b` when the access-log provider sets its own format.
+fn log_format_words(plan: &Plan, provider: &str) -> String {
+    let Some(format) = plan
+        .operator
+        .providers
+        .iter()
+        .find(|p| p.name == provider)
+        .and_then(|p| p.log_format.as_ref())
+    else {
+        return String::new();
+    };
+    let fields: Vec<&str> = format.labels.iter().map(|l| l.name.as_str()).collect();
+    let layout = if format.text.is_some() {
+        "a text line"
+    } else {
+        "JSON"
+    };
+    format!(", as {layout} with fields {}", fields.join(", "))
 }
 
 fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {

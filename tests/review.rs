@@ -255,3 +255,27 @@ fn explain_summarises_the_plan() {
         text(&unknown.stderr)
     );
 }
+
+#[test]
+fn explain_names_the_access_log_format_and_its_fields() {
+    for (case, line) in [
+        (
+            "access-log-formats",
+            "access log to json-log when !has(response.code) || response.code >= 400, as JSON \
+             with fields agent, code, duration, flags, grpc_status, path, request_id, upstream\n",
+        ),
+        (
+            "legacy-access-log-format",
+            ", as a text line with fields authority, bytes_received, bytes_sent,",
+        ),
+    ] {
+        let profile = format!("tests/fixtures/valid/{case}/profile.toml");
+        let output = meshc(&["explain", &profile]);
+        assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+        assert!(
+            text(&output.stdout).contains(line),
+            "{}",
+            text(&output.stdout)
+        );
+    }
+}

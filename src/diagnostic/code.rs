@@ -189,6 +189,8 @@ registry! {
         InvalidHeaderName = "invalid-header-name", Error, Profile;
         /// a header value (or short text) with characters Envoy or meshc refuse
         InvalidHeaderValue = "invalid-header-value", Error, Profile;
+        /// an access-log field that is not one of Envoy's command operators meshc knows
+        InvalidLogField = "invalid-log-field", Error, Profile;
         /// a host name that is not a valid DNS name, or not qualified where it must be
         InvalidHost = "invalid-host", Error, Profile;
         /// a Kubernetes label key or value that Kubernetes refuses

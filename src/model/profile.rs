@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use super::{
     Duration, Fault, HeaderCondition, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, Issuer,
-    IstioVersion, LabelKey, LabelValue, LogLevel, Method, MtlsMode, MtlsScope, Name,
+    IstioVersion, LabelKey, LabelValue, LogFormat, LogLevel, Method, MtlsMode, MtlsScope, Name,
     OutboundTraffic, PathNormalization, Percent, Port, Quantity, RetryOn, RouteHeaders,
     ServiceType, TagName, TlsVersion, Weight,
 };
@@ -874,11 +874,15 @@ pub enum ProviderKind {
         service: Host,
         /// Collector port.
         port: Port,
+        /// Own format (`None`: Istio's).
+        format: Option<LogFormat>,
     },
     /// File access logs.
     FileAccessLog {
         /// File path.
         path: String,
+        /// Own format (`None`: Istio's).
+        format: Option<LogFormat>,
     },
 }
 

@@ -7,8 +7,8 @@ use super::gateway::EAST_WEST_TLS_PORT;
 use super::ids::OperatorId;
 use super::{Context, Label, Meta, istio_words, label};
 use crate::model::{
-    self, Deployment, LogLevel, OutboundTraffic, PathNormalization, Port, ProviderKind, ProxyStats,
-    Resources, Scaling, ServicePort,
+    self, Deployment, LogFormat, LogLayout, LogLevel, OutboundTraffic, PathNormalization, Port,
+    ProviderKind, ProxyStats, Resources, Scaling, ServicePort,
 };
 
 /// The IstioOperator.
@@ -65,6 +65,26 @@ pub struct ExtensionProvider {
     pub port: Option<Port>,
     /// `path`.
     pub path: Option<String>,
+    /// `logFormat`.
+    pub log_format: Option<PlannedLogFormat>,
+}
+
+/// `logFormat` of an access-log provider: `text` when set, else `labels`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlannedLogFormat {
+    /// `text`: the fields on one line.
+    pub text: Option<String>,
+    /// The fields by name: `labels`, the JSON object's fields, unless `text` is set.
+    pub labels: Vec<LogLabel>,
+}
+
+/// One `labels` entry.
+#[derive(Debug, Clone, Serialize)]
+pub struct LogLabel {
+    /// The JSON key.
+    pub name: String,
+    /// The Envoy command operator.
+    pub value: String,
 }
 
 /// A component's `k8s` settings (and gateway settings).
@@ -284,19 +304,31 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
             .iter()
             .map(|provider| {
                 use ExtensionProviderKind as Kind;
-                let (kind, service, port, path) = match &provider.kind {
+                let (kind, service, port, path, format) = match &provider.kind {
                     ProviderKind::Opentelemetry { service, port } => {
-                        (Kind::Opentelemetry, Some(service), Some(*port), None)
+                        (Kind::Opentelemetry, Some(service), Some(*port), None, None)
                     }
                     ProviderKind::Zipkin { service, port } => {
-                        (Kind::Zipkin, Some(service), Some(*port), None)
+                        (Kind::Zipkin, Some(service), Some(*port), None, None)
                     }
-                    ProviderKind::OtelAccessLog { service, port } => {
-                        (Kind::EnvoyOtelAls, Some(service), Some(*port), None)
-                    }
-                    ProviderKind::FileAccessLog { path } => {
-                        (Kind::EnvoyFileAccessLog, None, None, Some(path.clone()))
-                    }
+                    ProviderKind::OtelAccessLog {
+                        service,
+                        port,
+                        format,
+                    } => (
+                        Kind::EnvoyOtelAls,
+                        Some(service),
+                        Some(*port),
+                        None,
+                        format.as_ref(),
+                    ),
+                    ProviderKind::FileAccessLog { path, format } => (
+                        Kind::EnvoyFileAccessLog,
+                        None,
+                        None,
+                        Some(path.clone()),
+                        format.as_ref(),
+                    ),
                 };
                 ExtensionProvider {
                     name: provider.name.to_string(),
@@ -304,6 +336,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
                     service: service.map(ToString::to_string),
                     port,
                     path,
+                    log_format: format.map(planned_log_format),
                 }
             })
             .collect(),
@@ -390,5 +423,20 @@ fn stats_regexes(group: ProxyStats) -> &'static [&'static str] {
         ProxyStats::Retries => &[".*upstream_rq_retry.*"],
         ProxyStats::Timeouts => &[".*upstream_rq_timeout.*"],
         ProxyStats::Connections => &[".*upstream_cx_.*"],
+    }
+}
+
+/// A provider's `logFormat`.
+fn planned_log_format(format: &LogFormat) -> PlannedLogFormat {
+    PlannedLogFormat {
+        text: (format.layout == LogLayout::Text).then(|| format.text()),
+        labels: format
+            .fields
+            .iter()
+            .map(|(name, operator)| LogLabel {
+                name: name.as_str().to_string(),
+                value: operator.to_string(),
+            })
+            .collect(),
     }
 }

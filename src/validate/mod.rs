@@ -18,6 +18,7 @@ mod fields;
 mod gateway_routes;
 mod hosts;
 mod identity;
+mod log_format;
 mod metric_tags;
 mod output_size;
 mod release;

@@ -97,42 +97,60 @@ impl Checker {
             }
             Some((service?, port?))
         };
-        let kind =
-            match raw.kind.value {
-                raw::ProviderKind::Opentelemetry => network(self)
-                    .map(|(service, port)| ProviderKind::Opentelemetry { service, port }),
-                raw::ProviderKind::Zipkin => {
-                    network(self).map(|(service, port)| ProviderKind::Zipkin { service, port })
+        if matches!(
+            raw.kind.value,
+            raw::ProviderKind::Opentelemetry | raw::ProviderKind::Zipkin
+        ) && !self.no_log_format(raw)
+        {
+            return None;
+        }
+        let kind = match raw.kind.value {
+            raw::ProviderKind::Opentelemetry => {
+                network(self).map(|(service, port)| ProviderKind::Opentelemetry { service, port })
+            }
+            raw::ProviderKind::Zipkin => {
+                network(self).map(|(service, port)| ProviderKind::Zipkin { service, port })
+            }
+            raw::ProviderKind::OtelAccessLog => {
+                let checked = network(self);
+                let format = self.log_format(raw);
+                checked
+                    .zip(format)
+                    .map(|((service, port), format)| ProviderKind::OtelAccessLog {
+                        service,
+                        port,
+                        format,
+                    })
+            }
+            raw::ProviderKind::FileAccessLog => {
+                if let Some(service) = &raw.service {
+                    self.report(Diagnostic::new(
+                        Code::ConflictingKeys,
+                        service.span(),
+                        "`service` does not apply to a file access log",
+                    ));
                 }
-                raw::ProviderKind::OtelAccessLog => network(self)
-                    .map(|(service, port)| ProviderKind::OtelAccessLog { service, port }),
-                raw::ProviderKind::FileAccessLog => {
-                    if let Some(service) = &raw.service {
-                        self.report(Diagnostic::new(
-                            Code::ConflictingKeys,
-                            service.span(),
-                            "`service` does not apply to a file access log",
-                        ));
-                    }
-                    if let Some(port) = &raw.port {
-                        self.report(Diagnostic::new(
-                            Code::ConflictingKeys,
-                            port.span(),
-                            "`port` does not apply to a file access log",
-                        ));
-                    }
-                    let path = match &raw.path {
-                        Some(path) => self.text(
-                            path,
-                            Code::InvalidPath,
-                            is_file_path,
-                            "an absolute file path",
-                        ),
-                        None => Some("/dev/stdout".to_string()),
-                    };
-                    path.map(|path| ProviderKind::FileAccessLog { path })
+                if let Some(port) = &raw.port {
+                    self.report(Diagnostic::new(
+                        Code::ConflictingKeys,
+                        port.span(),
+                        "`port` does not apply to a file access log",
+                    ));
                 }
-            };
+                let path = match &raw.path {
+                    Some(path) => self.text(
+                        path,
+                        Code::InvalidPath,
+                        is_file_path,
+                        "an absolute file path",
+                    ),
+                    None => Some("/dev/stdout".to_string()),
+                };
+                let format = self.log_format(raw);
+                path.zip(format)
+                    .map(|(path, format)| ProviderKind::FileAccessLog { path, format })
+            }
+        };
         Some(Provider {
             name: checked?,
             kind: kind?,

@@ -54,6 +54,25 @@ pub struct RawProvider {
     pub port: Option<Sp<i64>>,
     /// File path for `file-access-log`. Default: `/dev/stdout`.
     pub path: Option<Sp<String>>,
+    /// Access-log layout for `file-access-log` and `otel-access-log` providers with `fields`:
+    /// `json` (one object per request; the default) or `text` (`name="value"` pairs on one
+    /// line, in name order).
+    pub format: Option<Sp<LogLayout>>,
+    /// Access-log fields, by name: each one Envoy command operator, such as
+    /// `"%RESPONSE_CODE%"`, `"%DURATION%"`, `"%UPSTREAM_HOST%"` or `"%REQ(X-REQUEST-ID)%"`.
+    /// Default: Istio's own format.
+    #[serde(default)]
+    pub fields: Named<Sp<String>>,
+}
+
+/// Access-log layouts.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum LogLayout {
+    /// `name="value"` pairs on one line (`logFormat.text`).
+    Text,
+    /// One JSON object per request (`logFormat.labels`).
+    Json,
 }
 
 /// Provider kinds.
