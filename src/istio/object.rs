@@ -211,6 +211,19 @@ mod tests {
     }
 
     #[test]
+    fn meshc_s_istio_objects_still_name_their_namespace() {
+        let yaml = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: s\nspec:\n  \
+                    egress:\n  - hosts: [\"./*\"]\n";
+        let found = own_check(yaml);
+        assert!(
+            found
+                .iter()
+                .any(|(code, message)| *code == Code::Metadata && message.contains("namespace")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
     fn a_namespace_with_more_than_meshc_emits_or_a_bad_label_is_refused() {
         let spec = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  \
                     finalizers: [kubernetes]\n";
