@@ -138,6 +138,25 @@ fn mesh_section(out: &mut String, plan: &Plan) {
         operator.trust_domain,
         plan.api.networking
     );
+    match &plan.namespace {
+        Some(namespace) => {
+            let labels: Vec<String> = namespace
+                .labels
+                .iter()
+                .map(|l| format!("{}={}", l.key, l.value))
+                .collect();
+            let _ = writeln!(
+                out,
+                "  namespace {} (rendered, sidecars injected): {}",
+                namespace.name,
+                labels.join(", ")
+            );
+        }
+        None => out.push_str(
+            "  namespace: not rendered (`manage-namespaces = false`); its owner labels it \
+             istio-injection=enabled\n",
+        ),
+    }
     for peer in &plan.security.peer_authentications {
         let _ = writeln!(out, "  {}", peer.meta.comment);
     }

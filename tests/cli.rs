@@ -39,6 +39,7 @@ fn render_streams_every_file_behind_a_source_comment() {
         sources,
         [
             "# Source: istio-service-mesh-config.yaml",
+            "# Source: namespaces.yaml",
             "# Source: virtual-services.yaml",
             "# Source: destination-rules.yaml",
             "# Source: security-policies.yaml",
@@ -48,7 +49,7 @@ fn render_streams_every_file_behind_a_source_comment() {
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "profiles/prod.toml (6 files, 47 resources): 0 errors, 0 warnings, 0 notes\n",
+        "profiles/prod.toml (7 files, 48 resources): 0 errors, 0 warnings, 0 notes\n",
         "prod renders without warnings, and says what it printed"
     );
 }
@@ -66,7 +67,8 @@ fn render_of_clusters_names_each_file_by_its_cluster() {
             .collect()
     };
     let all = sources(&["render", "profiles/multicluster.toml"]);
-    assert_eq!(all.len(), 12, "{all:?}");
+    // east: 6 files with istiod's Gateway; edge, a remote: its install and namespace; west: 5.
+    assert_eq!(all.len(), 15, "{all:?}");
     assert_eq!(all[0], "east/istio-service-mesh-config.yaml");
     assert!(
         all.contains(&"east/istiod-gateway.yaml".to_string()),
@@ -82,13 +84,13 @@ fn render_of_clusters_names_each_file_by_its_cluster() {
         ]
     );
     let rest = sources(&["render", "profiles/multicluster.toml", "--only", "cluster"]);
-    assert_eq!(rest.len(), 9);
+    assert_eq!(rest.len(), 12);
     assert!(
         rest.iter()
             .all(|s| !s.ends_with("istio-service-mesh-config.yaml"))
     );
     let edge = sources(&["render", "profiles/multicluster.toml", "--cluster", "edge"]);
-    assert_eq!(edge, ["istio-service-mesh-config.yaml"]);
+    assert_eq!(edge, ["istio-service-mesh-config.yaml", "namespaces.yaml"]);
     let unknown = meshc(&["render", "profiles/multicluster.toml", "--cluster", "eats"]);
     assert_eq!(unknown.status.code(), Some(2));
     assert!(

@@ -159,7 +159,12 @@ fn multicluster_renders_one_folder_per_cluster_of_one_mesh() {
             .unwrap();
         folder.files.iter().map(|f| f.name.as_str()).collect()
     };
-    assert_eq!(files("edge"), ["istio-service-mesh-config.yaml"]);
+    // A remote's pods are injected by its primary's istiod, which selects them by namespace
+    // label too: the remote needs its install and the labelled namespace, nothing else.
+    assert_eq!(
+        files("edge"),
+        ["istio-service-mesh-config.yaml", "namespaces.yaml"]
+    );
     assert!(files("east").contains(&"istiod-gateway.yaml"));
     assert!(!files("west").contains(&"istiod-gateway.yaml"));
     for cluster in ["east", "west"] {

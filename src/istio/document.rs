@@ -154,6 +154,13 @@ impl Document {
             && !CLUSTER_SCOPED.contains(&(group, kind))
     }
 
+    /// Whether this is an object of a kind that lives in no namespace, such as a Namespace.
+    pub fn is_cluster_scoped(&self) -> bool {
+        self.api()
+            .zip(self.kind())
+            .is_some_and(|((group, _), kind)| CLUSTER_SCOPED.contains(&(group, kind)))
+    }
+
     /// `spec`, if it is an object.
     pub fn spec(&self) -> Option<&Node> {
         self.root

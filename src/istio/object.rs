@@ -173,5 +173,79 @@ fn builtin(document: &Document, target: IstioVersion) -> SchemaCheck {
             )
             .into();
     }
-    crd::schema_check(document, true, Some(&schema.schema))
+    crd::schema_check(
+        document,
+        !document.is_cluster_scoped(),
+        Some(&schema.schema),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::istio::document;
+
+    /// The codes and paths meshc's own check finds in `yaml`.
+    fn own_check(yaml: &str) -> Vec<(Code, String)> {
+        let namespace: Arc<str> = "default".into();
+        let (documents, error) = document::read("namespaces.yaml", yaml, &namespace);
+        assert!(error.is_none(), "{error:?}");
+        let target = IstioVersion {
+            major: 1,
+            minor: 30,
+        };
+        documents
+            .iter()
+            .flat_map(|d| check_document(d, Schemas::Builtin(target), true))
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn meshc_s_namespace_passes_its_own_check_without_a_namespace_of_its_own() {
+        let yaml = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    \
+                    istio-injection: enabled\n    topology.istio.io/network: net-a\n";
+        assert_eq!(own_check(yaml), []);
+    }
+
+    #[test]
+    fn meshc_s_istio_objects_still_name_their_namespace() {
+        let yaml = "apiVersion: networking.istio.io/v1\nkind: Sidecar\nmetadata:\n  name: s\nspec:\n  \
+                    egress:\n  - hosts: [\"./*\"]\n";
+        let found = own_check(yaml);
+        assert!(
+            found
+                .iter()
+                .any(|(code, message)| *code == Code::Metadata && message.contains("namespace")),
+            "{found:?}"
+        );
+    }
+
+    #[test]
+    fn a_namespace_with_more_than_meshc_emits_or_a_bad_label_is_refused() {
+        let spec = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\nspec:\n  \
+                    finalizers: [kubernetes]\n";
+        let found = own_check(spec);
+        assert!(
+            found.iter().any(|(code, _)| *code == Code::Schema),
+            "{found:?}"
+        );
+        let label = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    \
+                     istio-injection: \"en abled\"\n";
+        let found = own_check(label);
+        assert!(
+            found.iter().any(|(code, _)| *code == Code::Metadata),
+            "{found:?}"
+        );
+        let version = "apiVersion: v1beta1\nkind: Namespace\nmetadata:\n  name: shop\n";
+        let found = own_check(version);
+        assert!(
+            found
+                .iter()
+                .any(|(code, _)| *code == Code::VersionNotServed),
+            "{found:?}"
+        );
+    }
 }

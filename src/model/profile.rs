@@ -108,6 +108,8 @@ pub struct Mesh {
     pub region_header: HeaderName,
     /// Load balancer of every service that names none (`None`: Istio's).
     pub default_load_balancer: Option<LoadBalancer>,
+    /// Whether meshc renders the workload namespace's Namespace object.
+    pub manage_namespaces: bool,
 }
 
 /// `[control-plane]`

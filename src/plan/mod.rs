@@ -15,6 +15,7 @@ pub(crate) mod destination_rule;
 pub(crate) mod egress;
 pub(crate) mod gateway;
 pub(crate) mod ids;
+pub(crate) mod namespace;
 mod operator;
 mod resource_list;
 pub(crate) mod security;
@@ -58,6 +59,9 @@ pub struct Plan {
     pub telemetry: ResourceList<Telemetry>,
     /// Sidecars that scope egress hosts.
     pub sidecars: ResourceList<sidecar::Sidecar>,
+    /// The workload namespace, labelled for injection; `None` when the profile does not manage
+    /// it.
+    pub namespace: Option<namespace::Namespace>,
 }
 
 /// The apiVersion of each kind for the target release (istio-rules.md §3.1).
@@ -202,6 +206,7 @@ pub fn build(profile: &Profile) -> Plan {
         gateway: gateway::build(&context),
         telemetry: telemetry::build(&context),
         sidecars: sidecar::build(&context),
+        namespace: namespace::build(profile),
     }
 }
 

@@ -121,6 +121,11 @@ pub struct RawMesh {
     /// Load balancer of every service that names none, and of every other service of the
     /// cluster: `round-robin`, `least-request` or `random`. Default: Istio's (least request).
     pub default_load_balancer: Option<Sp<LoadBalancer>>,
+    /// Whether meshc renders the workload namespace (`namespaces.yaml`): a Namespace with the
+    /// sidecar injection label and, where the cluster names a network, its
+    /// `topology.istio.io/network`. `false` where the namespace is owned elsewhere (another
+    /// GitOps application, a platform team); label it yourself then. Default: true.
+    pub manage_namespaces: Option<Sp<bool>>,
 }
 
 /// `[control-plane]`

@@ -38,7 +38,7 @@ struct Output {
     has_documents: fn(&Plan) -> bool,
 }
 
-/// The six files, in the order `istioctl install` and `kubectl apply` want them.
+/// The seven files, in the order `istioctl install` and `kubectl apply` want them.
 const OUTPUTS: &[Output] = &[
     Output {
         name: OPERATOR_FILE,
@@ -46,6 +46,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/istio-service-mesh-config.yaml.j2"),
         has_documents: |_| true,
     },
+    NAMESPACES,
     Output {
         name: "virtual-services.yaml",
         template: "virtual-services.yaml.j2",
@@ -77,6 +78,17 @@ const OUTPUTS: &[Output] = &[
         has_documents: |plan| !plan.telemetry.is_empty(),
     },
 ];
+
+/// The workload namespace. It comes first in the Kustomization, as Kustomize orders it anyway,
+/// so that `kubectl apply -f` of the files in order creates the namespace before what lives
+/// in it; a file of its own keeps it out of reach of the Istio files' diffs, and lets a
+/// remote cluster, which needs the namespace but none of the Istio resources, take it alone.
+const NAMESPACES: Output = Output {
+    name: "namespaces.yaml",
+    template: "namespaces.yaml.j2",
+    source: include_str!("../../templates/namespaces.yaml.j2"),
+    has_documents: |plan| plan.namespace.is_some(),
+};
 
 /// Templates shared by several files.
 const LIBRARIES: &[(&str, &str)] = &[("macros.j2", include_str!("../../templates/macros.j2"))];
@@ -170,7 +182,8 @@ pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
 }
 
 /// Renders the files of one cluster of a profile with `[clusters]`: a remote's IstioOperator
-/// alone (its mesh configuration lives in its primary), a primary's files and, when it has
+/// and workload namespace alone (its mesh configuration lives in its primary), a primary's
+/// files and, when it has
 /// remotes, istiod's Gateway on its east-west gateway.
 pub(crate) fn render_cluster(
     plan: &Plan,
@@ -184,7 +197,12 @@ pub(crate) fn render_cluster(
     ]);
     let header = header_comment(header);
     let outputs: Vec<&Output> = if cluster.remote.is_some() {
-        OUTPUTS.iter().filter(|o| o.name == OPERATOR_FILE).collect()
+        // A remote's injector (its primary's istiod) also selects pods by namespace label.
+        OUTPUTS
+            .iter()
+            .filter(|o| o.name == OPERATOR_FILE || o.name == NAMESPACES.name)
+            .filter(|output| (output.has_documents)(plan))
+            .collect()
     } else {
         OUTPUTS
             .iter()

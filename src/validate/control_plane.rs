@@ -99,6 +99,7 @@ impl Checker {
             istio_version: istio_version?,
             region_header: region_header?,
             default_load_balancer: default_load_balancer?,
+            manage_namespaces: mesh.manage_namespaces.as_ref().is_none_or(|m| m.value),
         })
     }
 

@@ -27,6 +27,7 @@ const SOURCES: &[&str] = &[
     include_str!("builtin/authorization-policy.yaml"),
     include_str!("builtin/telemetry.yaml"),
     include_str!("builtin/istio-operator.yaml"),
+    include_str!("builtin/namespace.yaml"),
 ];
 
 /// A kind's schema: of the object without `apiVersion`, `kind` and `metadata`.
@@ -65,15 +66,20 @@ fn load(root: &Node) -> Result<KindSchema, String> {
             .ok_or_else(|| format!("`{key}` is missing"))
     };
     let mut properties = BTreeMap::new();
-    let spec = root.get("spec").ok_or("`spec` is missing")?;
-    properties.insert("spec".to_string(), parse(spec)?);
+    let mut required = Vec::new();
+    // A kind without `spec` in its notation (a Namespace) admits nothing beside `apiVersion`,
+    // `kind` and `metadata`.
+    if let Some(spec) = root.get("spec") {
+        properties.insert("spec".to_string(), parse(spec)?);
+        required.push("spec".to_string());
+    }
     Ok(KindSchema {
         group: text("group")?,
         kind: text("kind")?,
         schema: Schema {
             kind: Some(Type::Object),
             properties: Some(properties),
-            required: vec!["spec".to_string()],
+            required,
             ..Schema::default()
         },
     })

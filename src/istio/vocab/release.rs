@@ -99,6 +99,7 @@ pub(crate) fn served(group: &str, kind: &str, target: IstioVersion) -> &'static 
             }
         }
         ("install.istio.io", "IstioOperator") => &["v1alpha1"],
+        ("", "Namespace") => &["v1"],
         _ => &[],
     }
 }
