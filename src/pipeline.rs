@@ -47,37 +47,30 @@ impl Compiled {
     /// clusters, each cluster's, named `<cluster>/<file>`. Takes the files rather than copying
     /// them: a large mesh renders to tens of megabytes.
     pub fn into_folder(self) -> Vec<File> {
+        self.into_files(true)
+    }
+
+    /// The files of the stdout stream: the rendered files; with clusters, each cluster's, named
+    /// `<cluster>/<file>`.
+    pub fn into_stream(self) -> Vec<File> {
+        self.into_files(false)
+    }
+
+    fn into_files(self, with_kustomization: bool) -> Vec<File> {
         if self.clusters.is_empty() {
             let mut files = self.files;
-            files.push(self.kustomization);
+            files.extend(with_kustomization.then_some(self.kustomization));
             return files;
         }
         self.clusters
             .into_iter()
             .flat_map(|cluster| {
                 let name = cluster.name;
+                let kustomization = with_kustomization.then_some(cluster.kustomization);
                 cluster
                     .files
                     .into_iter()
-                    .chain([cluster.kustomization])
-                    .map(move |file| in_folder(&name, file))
-            })
-            .collect()
-    }
-
-    /// The files of the stdout stream: the rendered files; with clusters, each cluster's, named
-    /// `<cluster>/<file>`.
-    pub fn into_stream(self) -> Vec<File> {
-        if self.clusters.is_empty() {
-            return self.files;
-        }
-        self.clusters
-            .into_iter()
-            .flat_map(|cluster| {
-                let name = cluster.name;
-                cluster
-                    .files
-                    .into_iter()
+                    .chain(kustomization)
                     .map(move |file| in_folder(&name, file))
             })
             .collect()
