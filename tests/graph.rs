@@ -3,18 +3,15 @@
 //! hold every format's markup (`fixtures/graph/hostile/`) drawn with exactly the nodes and edges
 //! it declares.
 
-use crate::support::{meshc, root, text};
+use crate::support::{meshc, root, shipped_profiles, text};
 
 const FORMATS: &[&str] = &["mermaid", "dot", "svg", "html"];
 
 fn shipped() -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(root().join("profiles"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+    let names: Vec<String> = shipped_profiles()
+        .iter()
         .map(|p| p.file_stem().unwrap().to_string_lossy().into_owned())
         .collect();
-    names.sort();
     assert!(names.len() >= 3, "the shipped profiles are missing");
     names
 }

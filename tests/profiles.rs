@@ -5,15 +5,10 @@
 //! After an intended change, refresh `out/` with `MESHC_BLESS=1 cargo test profiles` (or
 //! `meshc render profiles/<name>.toml --out out/<name>`) and review the diff.
 
-use crate::support::{plan_snapshot, read, root};
+use crate::support::{plan_snapshot, read, root, shipped_profiles};
 
 fn shipped() -> Vec<std::path::PathBuf> {
-    let mut profiles: Vec<_> = std::fs::read_dir(root().join("profiles"))
-        .unwrap()
-        .map(|entry| entry.unwrap().path())
-        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
-        .collect();
-    profiles.sort();
+    let profiles = shipped_profiles();
     assert!(profiles.len() >= 3, "the shipped profiles are missing");
     profiles
 }

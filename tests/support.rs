@@ -31,6 +31,17 @@ pub(crate) fn istio_crds() -> Option<&'static meshc::istio::Crds> {
     .as_ref()
 }
 
+/// The shipped profiles, `profiles/*.toml`, in name order (bases live in a subfolder).
+pub(crate) fn shipped_profiles() -> Vec<PathBuf> {
+    let mut profiles: Vec<PathBuf> = std::fs::read_dir(root().join("profiles"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    profiles.sort();
+    profiles
+}
+
 pub(crate) fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }

@@ -13,7 +13,7 @@ use std::process::Command;
 use meshc::Severity;
 use meshc::testing::istio::webhook::{self, WebhookFinding, referee_path};
 
-use crate::support::{read, root};
+use crate::support::{read, root, shipped_profiles};
 
 /// YAML as kubectl reads it into JSON: keys become strings (`8080:` is `"8080"`).
 fn to_json(value: &serde_norway::Value) -> serde_json::Value {
@@ -251,11 +251,7 @@ fn referee(shared: &Path, paths: &[PathBuf]) -> BTreeMap<(String, usize), Verdic
 /// The shipped profiles and the valid fixture profiles rendered into `dir`, one folder each.
 fn render_shipped(dir: &Path) -> Vec<PathBuf> {
     let mut files = Vec::new();
-    let mut profiles: Vec<PathBuf> = std::fs::read_dir(root().join("profiles"))
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-        .collect();
+    let mut profiles = shipped_profiles();
     if let Ok(valid) = std::fs::read_dir(root().join("tests/fixtures/valid")) {
         profiles.extend(valid.map(|e| e.unwrap().path().join("profile.toml")));
     }

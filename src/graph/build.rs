@@ -576,25 +576,20 @@ fn paths(paths: &[crate::model::HttpPath]) -> Vec<&str> {
 
 /// A grant's label: its methods, then its path prefixes.
 fn grant_labels(methods: &[crate::model::Method], paths: &[crate::model::HttpPath]) -> Vec<String> {
-    let methods = if methods.is_empty() {
-        "any method".to_string()
-    } else {
-        methods
+    fn joined<T: ToString>(items: &[T], separator: &str, none: &str) -> String {
+        if items.is_empty() {
+            return none.to_string();
+        }
+        items
             .iter()
             .map(ToString::to_string)
             .collect::<Vec<_>>()
-            .join(" ")
-    };
-    let paths = if paths.is_empty() {
-        "any path".to_string()
-    } else {
-        paths
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
-    vec![methods, paths]
+            .join(separator)
+    }
+    vec![
+        joined(methods, " ", "any method"),
+        joined(paths, ", ", "any path"),
+    ]
 }
 
 /// A service's subsets, weights and routes, line by line.

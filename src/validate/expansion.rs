@@ -25,18 +25,7 @@ impl Checker {
                 .map(|t| t.services.value.len() * (4 + 2 * t.paths.value.len() + t.methods.len()))
                 .sum::<usize>();
         // Each gateway route copies the rules of its service.
-        let gateway: usize = raw.gateway.as_ref().map_or(0, |gateway| {
-            gateway
-                .value
-                .routes
-                .values()
-                .map(|route| {
-                    raw.services
-                        .get(route.service.as_str())
-                        .map_or(1, |service| rules(service, regions))
-                })
-                .sum()
-        });
+        let gateway = gateway_rules(raw, regions);
         // Region routing: a subset and a route per region on each service that asks for it.
         let region: usize = raw
             .services
@@ -89,6 +78,23 @@ impl Checker {
             )),
         );
     }
+}
+
+/// The HTTP rules of the gateway's VirtualService: each route copies the rules of its service
+/// (one rule for a route to an unknown service, which validation refuses anyway).
+pub(super) fn gateway_rules(raw: &RawProfile, regions: usize) -> usize {
+    raw.gateway.as_ref().map_or(0, |gateway| {
+        gateway
+            .value
+            .routes
+            .values()
+            .map(|route| {
+                raw.services
+                    .get(route.service.as_str())
+                    .map_or(1, |service| rules(service, regions))
+            })
+            .sum()
+    })
 }
 
 /// The HTTP rules of a service's VirtualService: priority values, the canary override, region

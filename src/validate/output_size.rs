@@ -10,7 +10,7 @@
 use std::ops::Range;
 
 use super::Checker;
-use super::expansion::rules;
+use super::expansion::gateway_rules;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::{MAX_GENERATED, MAX_RENDERED_BYTES};
 use crate::profile::raw::{RawCors, RawTracing};
@@ -87,18 +87,7 @@ impl Checker {
 fn estimate(raw: &RawProfile) -> Vec<Share> {
     let first = |span: Option<Range<usize>>| span.unwrap_or(0..0);
     let regions = raw.regions.len();
-    let gateway_rules: usize = raw.gateway.as_ref().map_or(0, |gateway| {
-        gateway
-            .value
-            .routes
-            .values()
-            .map(|route| {
-                raw.services
-                    .get(route.service.as_str())
-                    .map_or(1, |service| rules(service, regions))
-            })
-            .sum()
-    });
+    let gateway_rules = gateway_rules(raw, regions);
     let items = MAX_GENERATED.min(generated(raw).saturating_add(gateway_rules));
     let mut shares = vec![Share {
         what: "the services",
