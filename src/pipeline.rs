@@ -192,10 +192,11 @@ fn compile_one(
         None => crate::render::render(&plan, header),
     }
     .map_err(template)?;
-    crate::selfcheck::verify(&files, profile)
+    // The proofs simulate the documents the self-check read: reading YAML is most of either.
+    let documents = crate::selfcheck::verify_keeping(&files, profile)
         .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
     if !profile.is_remote() {
-        match crate::prove::check(&files, profile) {
+        match crate::prove::check_documents(&documents, profile) {
             Ok(()) => {}
             // A profile refused by its proofs still hears about its warnings, as one refused
             // earlier does.
@@ -209,6 +210,7 @@ fn compile_one(
             }
         }
     }
+    drop(documents);
     let kustomization = crate::render::kustomization(&files, header).map_err(template)?;
     Ok((files, kustomization, plan))
 }

@@ -8,7 +8,7 @@
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::istio::{self, Input, Inventory, Options, Schemas, Workload, World};
+use crate::istio::{self, Document, Input, Inventory, Options, Schemas, Workload, World};
 use crate::model::Profile;
 use crate::render::{File, OPERATOR_FILE};
 use crate::source::Source;
@@ -37,6 +37,15 @@ impl std::error::Error for SelfCheckFailed {}
 
 /// Checks the rendered files of `profile`; `Err` holds every error found.
 pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
+    verify_keeping(files, profile).map(drop)
+}
+
+/// [`verify`], giving back the documents it read, for the proofs to simulate without reading
+/// the files again.
+pub(crate) fn verify_keeping(
+    files: &[File],
+    profile: &Profile,
+) -> Result<Vec<Document>, SelfCheckFailed> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {
@@ -44,7 +53,7 @@ pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> 
             text: &file.content,
         })
         .collect();
-    let report = istio::check(
+    let (report, documents) = istio::check_keeping(
         &inputs,
         Options {
             webhook: true,
@@ -56,7 +65,7 @@ pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> 
         },
     );
     if report.errors().next().is_none() {
-        return Ok(());
+        return Ok(documents);
     }
     let mut diagnostics = report.diagnostics;
     diagnostics.retain(|d| d.severity == Severity::Error);

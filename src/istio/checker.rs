@@ -84,6 +84,11 @@ impl<'a> Checker<'a> {
     /// files added, then document and line. The report holds no source text: [`super::check`]
     /// and [`super::check_paths`] add the texts of the files it names.
     pub fn finish(self) -> Report {
+        self.finish_keeping().0
+    }
+
+    /// [`Self::finish`], giving back the documents read.
+    pub(super) fn finish_keeping(self) -> (Report, Vec<Document>) {
         let Self {
             options,
             files,
@@ -102,7 +107,7 @@ impl<'a> Checker<'a> {
         ));
         diagnostics.extend(rules::check_bundle(&documents, &inventory, options.world));
         sort(&mut diagnostics, &files);
-        Report {
+        let report = Report {
             diagnostics,
             objects: documents.iter().filter(|d| !d.is_empty()).count(),
             files: files.len(),
@@ -117,7 +122,8 @@ impl<'a> Checker<'a> {
                 .count(),
             patches,
             sources: Vec::new(),
-        }
+        };
+        (report, documents)
     }
 }
 

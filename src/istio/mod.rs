@@ -159,20 +159,37 @@ impl Report {
 /// Checks files in memory. A large bundle (a megabyte of YAML or more) is read on several
 /// threads.
 pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
-    let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
-    let namespace: Arc<str> = options.namespace.into();
-    let read = |input: &Input<'_>| document::read(input.name, input.text, &namespace);
-    let read: Vec<_> = if bytes >= checker::PARALLEL_FROM_BYTES {
-        checker::in_parallel(inputs, read)
-    } else {
-        inputs.iter().map(read).collect()
-    };
+    check_keeping(inputs, options).0
+}
+
+/// [`check`], and the documents it read, in the order of the files: the compiler's proofs
+/// simulate the same documents, and reading YAML is the larger part of either's cost.
+pub(crate) fn check_keeping(inputs: &[Input<'_>], options: Options<'_>) -> (Report, Vec<Document>) {
+    let read = read_all(inputs, options.namespace);
     let mut checker = Checker::new(options);
     for (input, (documents, error)) in inputs.iter().zip(read) {
         checker.add_read(input.name, documents, error);
     }
     let text = |name: &str| inputs.iter().rev().find(|i| i.name == name).map(|i| i.text);
-    checker.finish().with_sources(text)
+    let (report, documents) = checker.finish_keeping();
+    (report.with_sources(text), documents)
+}
+
+/// Each file's documents and the syntax error that stopped reading it, if any; objects that
+/// name no namespace are in `namespace`. A large bundle (a megabyte of YAML or more) is read on
+/// several threads, one file each; below that, threads cost more than they save.
+pub(crate) fn read_all(
+    inputs: &[Input<'_>],
+    namespace: &str,
+) -> Vec<(Vec<Document>, Option<crate::yaml::SyntaxError>)> {
+    let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
+    let namespace: Arc<str> = namespace.into();
+    let read = |input: &Input<'_>| document::read(input.name, input.text, &namespace);
+    if bytes >= checker::PARALLEL_FROM_BYTES {
+        checker::in_parallel(inputs, read)
+    } else {
+        inputs.iter().map(read).collect()
+    }
 }
 
 /// The name standard input has in diagnostics.

@@ -10,7 +10,7 @@ mod expect;
 mod guarantees;
 
 use crate::diagnostic::Diagnostics;
-use crate::istio::document;
+use crate::istio::{self, Document, Input, document};
 use crate::model::Profile;
 use crate::render::File;
 use crate::simulate::{Mesh, Refused};
@@ -28,7 +28,16 @@ pub enum ProofFailure {
 /// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
 /// expectations against its rendered files.
 pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
-    let mesh = simulate(files, profile).map_err(ProofFailure::Unreadable)?;
+    check_documents(&read(files), profile)
+}
+
+/// [`check`] on the documents of the rendered files, already read (by the self-check).
+pub(crate) fn check_documents(
+    documents: &[Document],
+    profile: &Profile,
+) -> Result<(), ProofFailure> {
+    let mesh = Mesh::from_documents(documents, &topology::of(profile))
+        .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
         failed.push(diagnostic);
@@ -49,24 +58,22 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
 /// over the workloads the profile describes: what the proofs, `meshc query` and `meshc graph`
 /// send their requests through.
 pub(crate) fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refused> {
-    // meshc's own render names the namespace of every object; the default is never used.
-    let namespace = document::DEFAULT_NAMESPACE.into();
-    let namespace = &namespace;
-    // Reading YAML is most of the proofs' cost on a large mesh: one file per thread, as the
-    // self-check reads them.
-    let documents: Vec<_> = std::thread::scope(|scope| {
-        let readers: Vec<_> = files
-            .iter()
-            .map(|file| scope.spawn(move || document::read(&file.name, &file.content, namespace).0))
-            .collect();
-        readers
-            .into_iter()
-            .flat_map(|reader| {
-                reader
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-            })
-            .collect()
-    });
-    Mesh::from_documents(&documents, &topology::of(profile)).map_err(Refused)
+    Mesh::from_documents(&read(files), &topology::of(profile)).map_err(Refused)
+}
+
+/// Every document of the rendered files, read as the self-check reads them (on several threads
+/// for a large mesh). meshc's own render names the namespace of every object; the default is
+/// never used.
+fn read(files: &[File]) -> Vec<Document> {
+    let inputs: Vec<Input<'_>> = files
+        .iter()
+        .map(|file| Input {
+            name: &file.name,
+            text: &file.content,
+        })
+        .collect();
+    istio::read_all(&inputs, document::DEFAULT_NAMESPACE)
+        .into_iter()
+        .flat_map(|(documents, _)| documents)
+        .collect()
 }
