@@ -19,6 +19,9 @@ pub struct Shape {
     pub reach: usize,
     /// Regions (at least one).
     pub regions: usize,
+    /// With more than `reach`, tenants reach from `reach` to this many services, in turn (the
+    /// first `reach`, the next one more, …), as real tenants differ.
+    pub reach_max: usize,
 }
 
 impl Shape {
@@ -40,6 +43,7 @@ impl Default for Shape {
             tenants: 4,
             reach: 3,
             regions: 3,
+            reach_max: 3,
         }
     }
 }
@@ -249,7 +253,8 @@ fn write_tenants(out: &mut String, shape: Shape) -> std::fmt::Result {
     for tenant in 0..shape.tenants {
         // Spread each tenant's services over the routed ones, and give it a path under each of
         // their routes, so that every grant is used.
-        let mut reached: Vec<usize> = (0..shape.reach)
+        let spread = shape.reach_max.saturating_sub(shape.reach) + 1;
+        let mut reached: Vec<usize> = (0..shape.reach + tenant % spread)
             .map(|k| (tenant + k * 37) % routed * GATEWAY_EVERY)
             .collect();
         reached.sort_unstable();
@@ -327,12 +332,21 @@ mod tests {
                 tenants: 0,
                 reach: 1,
                 regions: 1,
+                reach_max: 1,
             },
             Shape {
                 services: 25,
                 tenants: 9,
                 reach: 4,
                 regions: 5,
+                reach_max: 4,
+            },
+            Shape {
+                services: 60,
+                tenants: 6,
+                reach: 3,
+                regions: 2,
+                reach_max: 5,
             },
         ] {
             let compiled = compile(shape);
@@ -346,6 +360,23 @@ mod tests {
         let shape = Shape::services(30);
         assert_eq!(profile(shape), profile(shape));
         assert_ne!(profile(shape), profile(Shape::services(31)));
+    }
+
+    #[test]
+    fn tenants_reach_from_the_least_to_the_most_in_turn() {
+        let shape = Shape {
+            services: 100,
+            tenants: 4,
+            reach: 3,
+            regions: 1,
+            reach_max: 5,
+        };
+        let reached: Vec<usize> = profile(shape)
+            .lines()
+            .filter(|line| line.starts_with("services = ["))
+            .map(|line| line.matches('"').count() / 2)
+            .collect();
+        assert_eq!(reached, [3, 4, 5, 3]);
     }
 
     #[test]

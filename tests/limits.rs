@@ -139,6 +139,7 @@ fn a_thousand_tenants_on_ten_thousand_services_are_admitted() {
         tenants: 1_000,
         reach: 5,
         regions: 3,
+        reach_max: 5,
     });
     let source = Source::new("synthetic.toml", text);
     if let Err(diagnostics) = meshc::check(&source) {
