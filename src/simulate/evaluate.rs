@@ -46,7 +46,7 @@ impl Mesh {
         match &request.from {
             Origin::Gateway(name) => self.through_gateway(request, name.as_deref()),
             Origin::Workload(name) => {
-                let Some(i) = self.topology.workloads.iter().position(|w| &w.name == name) else {
+                let Some(&i) = self.workloads_by_name.get(name) else {
                     return unknown(request, "the topology has no workload of that name");
                 };
                 let w = &self.topology.workloads[i];

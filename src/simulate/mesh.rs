@@ -84,6 +84,10 @@ pub struct Mesh {
     pub(crate) sidecar_routes: HashMap<String, Vec<usize>>,
     /// DestinationRules by host (short names expanded); wildcard hosts under `*`.
     pub(crate) rules_by_host: HashMap<String, Vec<usize>>,
+    /// The topology's workloads by name (the first of a name): the proofs send tens of
+    /// requests per service, and searching the list for each sender made a large mesh's proofs
+    /// grow with the square of its services.
+    pub(crate) workloads_by_name: HashMap<String, usize>,
 }
 
 impl Mesh {
@@ -151,7 +155,13 @@ impl Mesh {
             listeners: Vec::new(),
             sidecar_routes: HashMap::new(),
             rules_by_host: HashMap::new(),
+            workloads_by_name: HashMap::new(),
         };
+        for (i, workload) in topology.workloads.iter().enumerate() {
+            mesh.workloads_by_name
+                .entry(workload.name.clone())
+                .or_insert(i);
+        }
         for (v, vs) in mesh.virtual_services.iter().enumerate() {
             if vs.binds("mesh") {
                 for host in &vs.hosts {
