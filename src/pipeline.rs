@@ -134,6 +134,7 @@ pub fn check(source: &Source) -> Result<Checked, Diagnostics> {
 
 /// Runs every stage but emitting; with `[clusters]`, once for each cluster.
 pub fn compile(source: &Source) -> Result<Compiled, Failure> {
+    prepare();
     let checked = check(source).map_err(Failure::Invalid)?;
     let header = header(source.name());
     let mut warnings = checked.warnings;
@@ -175,6 +176,21 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
         warnings,
         clusters,
     })
+}
+
+/// Compiles the templates and builds the checker's schemas on a second thread while this one
+/// reads, validates and plans the profile: built once per process, they are a quarter of the
+/// instructions of a small render such as prod's (callgrind: templates 3.8 M, schemas 3.8 M,
+/// istioctl's API 12.4 M of 81 M), and the stages that need them wait for them only if they
+/// get there first. The thread is not joined: a refused profile does not wait for it. Without
+/// a thread, each is built where it is first needed.
+fn prepare() {
+    let _ = std::thread::Builder::new()
+        .name("meshc-prepare".to_string())
+        .spawn(|| {
+            crate::render::prepare();
+            crate::istio::prepare();
+        });
 }
 
 /// Plans, renders, checks and proves one folder. A remote cluster's folder holds its

@@ -281,6 +281,12 @@ fn tidy(body: &str, text: &mut String) {
     }
 }
 
+/// Compiles the templates now, if no render has yet: [`crate::pipeline`] has it done on a
+/// second core while the profile is read.
+pub(crate) fn prepare() {
+    let _ = environment();
+}
+
 fn environment() -> Result<&'static Environment<'static>, RenderError> {
     static ENVIRONMENT: OnceLock<Result<Environment<'static>, minijinja::Error>> = OnceLock::new();
     ENVIRONMENT

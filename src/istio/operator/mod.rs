@@ -43,6 +43,11 @@ impl Issue {
     }
 }
 
+/// Loads istioctl's API now, if no check has yet ([`super::prepare`]).
+pub(crate) fn prepare() {
+    api::api();
+}
+
 /// Whether `document` belongs to istioctl: its group is `install.istio.io`.
 pub(crate) fn is_operator(document: &Document) -> bool {
     document.api().is_some_and(|(group, _)| group == GROUP)
