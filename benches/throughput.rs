@@ -37,10 +37,11 @@ fn main() {
             include_str!("../profiles/base/nephoran.toml").to_string(),
         )),
     )];
+    // The shape of the budgets: one tenant per ten services, each reaching 3 to 5.
     for services in [10, 100, 1_000, 10_000] {
         cases.push((
             format!("synthetic N={services}"),
-            Source::new("synthetic.toml", synth::profile(Shape::services(services))),
+            Source::new("synthetic.toml", synth::profile(Shape::tenanted(services))),
         ));
     }
     let scratch = tempfile::tempdir().expect("a temporary folder");

@@ -32,6 +32,19 @@ impl Shape {
             ..Self::default()
         }
     }
+
+    /// The shape of issue 13's budgets: `services` services and one tenant per ten of them
+    /// (at least one), each reaching 3 to 5 services
+    /// (`meshc synth --services N --tenants N/10 --reach 3..5`).
+    pub fn tenanted(services: usize) -> Self {
+        Self {
+            services,
+            tenants: (services / 10).max(1),
+            reach: 3,
+            reach_max: 5,
+            ..Self::default()
+        }
+    }
 }
 
 impl Default for Shape {
@@ -327,6 +340,7 @@ mod tests {
             Shape::services(1),
             Shape::services(2),
             Shape::services(12),
+            Shape::tenanted(30),
             Shape {
                 services: 40,
                 tenants: 0,
@@ -381,11 +395,13 @@ mod tests {
 
     #[test]
     fn ten_thousand_services_fit_the_size_limit() {
-        let text = profile(Shape::services(10_000));
-        assert!(
-            text.len() < crate::limits::MAX_PROFILE_BYTES,
-            "{}",
-            text.len()
-        );
+        for shape in [Shape::services(10_000), Shape::tenanted(10_000)] {
+            let text = profile(shape);
+            assert!(
+                text.len() < crate::limits::MAX_PROFILE_BYTES,
+                "{shape:?}: {}",
+                text.len()
+            );
+        }
     }
 }
