@@ -761,3 +761,19 @@ fn destination_ports() {
     assert_eq!(trace.branches[0].port, 443);
     assert_eq!(trace.outcome(), Some(&Outcome::Unavailable { status: 503 }));
 }
+
+#[test]
+fn a_sending_workload_is_found_by_its_name() {
+    let m = mesh(EDGE, TOPOLOGY);
+    // `db` is the last workload of the topology: its own sidecar sends the request.
+    let trace = eval(&m, &from("db", "web.shop.svc.cluster.local", "/"));
+    let entry = trace.entry.as_ref().map(|hop| hop.proxy.to_string());
+    assert!(
+        entry.as_deref().is_some_and(|p| p.contains("db")),
+        "{entry:?}"
+    );
+    assert_eq!(
+        outcome(&m, &from("nobody", "web.shop.svc.cluster.local", "/")),
+        Outcome::not_modelled("the topology has no workload of that name")
+    );
+}
