@@ -102,6 +102,12 @@ impl<'a> Checker<'a> {
         ));
         diagnostics.extend(rules::check_bundle(&documents, &inventory, options.world));
         sort(&mut diagnostics, &files);
+        // What the API server would refuse in the CRDs themselves comes after the files'.
+        let mut sources = Vec::new();
+        if let Schemas::Crds(crds) = options.schemas {
+            diagnostics.extend(crds.findings().iter().cloned());
+            sources.extend(crds.sources().iter().cloned());
+        }
         Report {
             diagnostics,
             objects: documents.iter().filter(|d| !d.is_empty()).count(),
@@ -116,7 +122,7 @@ impl<'a> Checker<'a> {
                 })
                 .count(),
             patches,
-            sources: Vec::new(),
+            sources,
         }
     }
 }
