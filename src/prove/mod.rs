@@ -26,8 +26,8 @@ pub enum ProofFailure {
 }
 
 /// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
-/// expectations against its rendered files.
-pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
+/// expectations against its rendered files; gives back the mesh it simulated.
+pub fn check(files: &[File], profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mesh = simulate(files, profile).map_err(ProofFailure::Unreadable)?;
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
@@ -39,7 +39,7 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
         }
     }
     if failed.is_empty() {
-        Ok(())
+        Ok(mesh)
     } else {
         Err(ProofFailure::Failed(failed))
     }
