@@ -244,6 +244,8 @@ struct Route {
     to: usize,
     split: Option<u32>,
     budget: Option<usize>,
+    /// A header set on the request or (`true`) the response.
+    set_header: Option<(bool, String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -409,16 +411,20 @@ fn route() -> impl Strategy<Value = Route> {
         0usize..4,
         prop::option::of(0u32..=100),
         prop::option::of(0usize..3),
+        prop::option::of((any::<bool>(), header_name("op"), header_value())),
     )
-        .prop_map(|(exact, path, method, headers, to, split, budget)| Route {
-            exact,
-            path,
-            method,
-            headers,
-            to,
-            split,
-            budget,
-        })
+        .prop_map(
+            |(exact, path, method, headers, to, split, budget, set_header)| Route {
+                exact,
+                path,
+                method,
+                headers,
+                to,
+                split,
+                budget,
+                set_header,
+            },
+        )
 }
 
 fn caller() -> impl Strategy<Value = Caller> {
@@ -862,6 +868,17 @@ fn write(spec: &Spec) -> (String, Expected) {
                     _ => {
                         let _ = writeln!(out, "to = \"{}\"", subsets[route.to % subsets.len()]);
                     }
+                }
+                if let Some((response, header, value)) = &route.set_header {
+                    let side = if *response { "response" } else { "request" };
+                    let _ = writeln!(
+                        out,
+                        "{side}-headers = {{ set = {{ {} = {} }} }}",
+                        toml_str(header),
+                        toml_str(value)
+                    );
+                    keep(header);
+                    keep(value);
                 }
                 // A route's own budget must fit the service's timeout: only without one.
                 if let Some((budget_name, _)) =
