@@ -211,6 +211,31 @@ fn graph(bencher: Bencher, services: usize) {
     });
 }
 
+/// The whole of `meshc graph` on 1,000 services but reading the file and printing: the compile
+/// (render, self-check, proofs, keeping the mesh the proofs simulated), the graph, collapsed,
+/// and written in each format. The budget is under a second.
+#[divan::bench(args = ["mermaid", "dot", "svg", "html"], max_time = MAX_SECONDS, sample_count = 10)]
+fn graph_command(bencher: Bencher, format: &str) {
+    use meshc::testing::graph::{Format, build, collapse, write};
+    let format = match format {
+        "mermaid" => Format::Mermaid,
+        "dot" => Format::Dot,
+        "svg" => Format::Svg,
+        _ => Format::Html,
+    };
+    let input = fixture(1_000);
+    bencher.bench(|| {
+        let simulated = meshc::testing::pipeline::compile_simulated(black_box(&input.source))
+            .expect("a synthetic profile compiles");
+        let graph = build(
+            &simulated.profile,
+            &simulated.compiled.plan,
+            &simulated.mesh,
+        );
+        write(&collapse(graph), format).len()
+    });
+}
+
 fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
     let namespace = meshc::testing::istio::DEFAULT_NAMESPACE.into();
     input

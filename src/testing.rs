@@ -53,9 +53,10 @@ pub mod plan {
     pub use crate::plan::{Plan, Resource, ResourceList, build};
 }
 
-/// One cluster's folder of a compiled profile with `[clusters]`.
+/// One cluster's folder of a compiled profile with `[clusters]`; a compile that keeps its
+/// simulated mesh (`meshc graph`, `meshc query`).
 pub mod pipeline {
-    pub use crate::pipeline::ClusterFolder;
+    pub use crate::pipeline::{ClusterFolder, Simulated, compile_simulated};
 }
 
 /// TOML to raw structs with spans, and the profile's JSON Schema.

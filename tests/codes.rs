@@ -128,7 +128,7 @@ fn yaml_expectations(dir: &Path, out: &mut BTreeSet<String>) {
 /// Every code is fired by a fixture whose test holds it to exactly its codes: an invalid
 /// profile naming it on its first line (`fixtures.rs`), a valid profile expecting it as a
 /// warning (`fixtures.rs`), a case of `verify/rules`, `verify/legacy`, `verify/schema`,
-/// `verify/operator` or `verify/hostile` naming it (`verify.rs`), or, for `webhook`, a case of
+/// `verify/crd-cost`, `verify/operator` or `verify/hostile` naming it (`verify.rs`), or, for `webhook`, a case of
 /// `webhook/` (`webhook.rs`). The one
 /// exception is `internal`, meshc's own failure: no profile may trigger it, and the property
 /// tests fail if one does.
@@ -141,7 +141,9 @@ fn every_code_has_a_fixture() {
             covered.extend(declared_codes(&expectations(&path), key).unwrap_or_default());
         }
     }
-    for folder in ["rules", "legacy", "schema", "operator", "hostile"] {
+    for folder in [
+        "rules", "legacy", "schema", "crd-cost", "operator", "hostile",
+    ] {
         yaml_expectations(&fixtures().join("verify").join(folder), &mut covered);
     }
     let webhook = std::fs::read_dir(fixtures().join("webhook"))

@@ -244,6 +244,8 @@ struct Route {
     to: usize,
     split: Option<u32>,
     budget: Option<usize>,
+    /// A header set on the request or (`true`) the response.
+    set_header: Option<(bool, String, String)>,
 }
 
 #[derive(Debug, Clone)]
@@ -299,6 +301,91 @@ struct Telemetry {
     access_log: Option<(bool, Option<u32>, Option<String>)>,
 }
 
+/// A service's settings from issue 15: outlier detection and pool extras, its mTLS mode.
+#[derive(Debug, Clone)]
+struct ServiceExtra {
+    gateway_errors: Option<u32>,
+    min_health: Option<u32>,
+    local_origin: Option<u32>,
+    h2_upgrade: Option<bool>,
+    keepalive: Option<(u32, u32, u8)>,
+    mtls: bool,
+    port_mtls: Option<u16>,
+}
+
+/// The keys of issue 15 that the first generator lacked.
+#[derive(Debug, Clone)]
+struct Extras {
+    /// `[mesh] default-load-balancer`: round robin, least request, random.
+    default_balancer: Option<u8>,
+    /// `[mesh] manage-namespaces = false`.
+    unmanaged_namespaces: bool,
+    /// `[sidecar] scope`: per workload (`true`) or per namespace.
+    sidecar: Option<bool>,
+    /// `[telemetry] proxy-stats`.
+    proxy_stats: Vec<&'static str>,
+    /// Per service (by index, modulo).
+    services: Vec<ServiceExtra>,
+    /// Per external service: 0 one host, 1 several, 2 a wildcard, 3 `protocol = "tls"`.
+    external_shapes: Vec<u8>,
+}
+
+const PROXY_STATS: &[&str] = &[
+    "circuit-breakers",
+    "outlier-detection",
+    "retries",
+    "timeouts",
+    "connections",
+];
+
+fn service_extra() -> impl Strategy<Value = ServiceExtra> {
+    (
+        prop::option::of(1u32..=100),
+        prop::option::of(0u32..=100),
+        prop::option::of(1u32..=100),
+        prop::option::of(any::<bool>()),
+        prop::option::of((1u32..=7200, 1u32..=600, 1u8..=127)),
+        any::<bool>(),
+        prop::option::of(1u16..=14_999),
+    )
+        .prop_map(
+            |(gateway_errors, min_health, local_origin, h2_upgrade, keepalive, mtls, port_mtls)| {
+                ServiceExtra {
+                    gateway_errors,
+                    min_health,
+                    local_origin,
+                    h2_upgrade,
+                    keepalive,
+                    mtls,
+                    port_mtls,
+                }
+            },
+        )
+}
+
+fn extras() -> impl Strategy<Value = Extras> {
+    (
+        prop::option::of(0u8..3),
+        any::<bool>(),
+        prop::option::of(any::<bool>()),
+        prop::sample::subsequence(PROXY_STATS, 0..=PROXY_STATS.len()),
+        prop::collection::vec(service_extra(), 1..=4),
+        prop::collection::vec(0u8..4, 2),
+    )
+        .prop_map(
+            |(default_balancer, unmanaged_namespaces, sidecar, proxy_stats, services, shapes)| {
+                Extras {
+                    default_balancer,
+                    unmanaged_namespaces,
+                    sidecar,
+                    proxy_stats,
+                    services,
+                    external_shapes: shapes,
+                }
+            },
+        )
+}
+
 /// A generated valid profile, before it is written as TOML.
 #[derive(Debug, Clone)]
 struct Spec {
@@ -312,6 +399,7 @@ struct Spec {
     audiences: Option<Vec<String>>,
     tenants: Vec<(Vec<usize>, Vec<String>, Vec<&'static str>)>,
     telemetry: Telemetry,
+    extras: Extras,
 }
 
 fn route() -> impl Strategy<Value = Route> {
@@ -323,16 +411,20 @@ fn route() -> impl Strategy<Value = Route> {
         0usize..4,
         prop::option::of(0u32..=100),
         prop::option::of(0usize..3),
+        prop::option::of((any::<bool>(), header_name("op"), header_value())),
     )
-        .prop_map(|(exact, path, method, headers, to, split, budget)| Route {
-            exact,
-            path,
-            method,
-            headers,
-            to,
-            split,
-            budget,
-        })
+        .prop_map(
+            |(exact, path, method, headers, to, split, budget, set_header)| Route {
+                exact,
+                path,
+                method,
+                headers,
+                to,
+                split,
+                budget,
+                set_header,
+            },
+        )
 }
 
 fn caller() -> impl Strategy<Value = Caller> {
@@ -482,13 +574,14 @@ fn spec() -> impl Strategy<Value = Spec> {
                 0..=3,
             ),
             telemetry(),
+            extras(),
         ),
     )
         .prop_map(
             |(
                 (namespace, region_weights, failover, budgets),
                 (services, externals, gateway),
-                (audiences, tenants, telemetry),
+                (audiences, tenants, telemetry, extras),
             )| Spec {
                 namespace: format!("ns-{namespace}"),
                 region_weights,
@@ -500,6 +593,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 audiences,
                 tenants,
                 telemetry,
+                extras,
             },
         )
 }
@@ -522,6 +616,22 @@ fn write(spec: &Spec) -> (String, Expected) {
     };
     let _ = writeln!(out, "[mesh]\nnamespace = \"{}\"", spec.namespace);
     keep(&spec.namespace);
+    let extras = &spec.extras;
+    if let Some(balancer) = extras.default_balancer {
+        let name = ["round-robin", "least-request", "random"][usize::from(balancer)];
+        let _ = writeln!(out, "default-load-balancer = \"{name}\"");
+    }
+    if extras.unmanaged_namespaces {
+        out.push_str("manage-namespaces = false\n");
+    }
+    if let Some(per_workload) = extras.sidecar {
+        let scope = if per_workload {
+            "workload"
+        } else {
+            "namespace"
+        };
+        let _ = writeln!(out, "\n[sidecar]\nscope = \"{scope}\"");
+    }
     let names: Vec<String> = spec
         .services
         .iter()
@@ -613,9 +723,24 @@ fn write(spec: &Spec) -> (String, Expected) {
             _ => {}
         }
         let several_regions = regions.len() >= 2;
+        let extra = &extras.services[i % extras.services.len()];
         if service.circuit || (several_regions && service.locality == 0) {
-            out.push_str(
-                "circuit-breaker = { consecutive-5xx-errors = 5, interval = \"30s\", base-ejection-time = \"1m\", max-ejection-percent = 50 }\n",
+            let mut more = String::new();
+            if let Some(errors) = extra.gateway_errors {
+                let _ = write!(more, ", consecutive-gateway-errors = {errors}");
+            }
+            if let Some(percent) = extra.min_health {
+                let _ = write!(more, ", min-health-percent = {percent}");
+            }
+            if let Some(failures) = extra.local_origin {
+                let _ = write!(
+                    more,
+                    ", split-external-local-origin-errors = true, consecutive-local-origin-failures = {failures}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "circuit-breaker = {{ consecutive-5xx-errors = 5, interval = \"30s\", base-ejection-time = \"1m\", max-ejection-percent = 50{more} }}"
             );
             if several_regions {
                 out.push_str(match service.locality {
@@ -628,7 +753,27 @@ fn write(spec: &Spec) -> (String, Expected) {
             out.push_str("locality = \"off\"\n");
         }
         if service.pool {
-            out.push_str("connection-pool = { max-connections = 100, connect-timeout = \"2s\", max-requests = 200 }\n");
+            let mut more = String::new();
+            if let Some(upgrade) = extra.h2_upgrade {
+                let policy = if upgrade { "upgrade" } else { "do-not-upgrade" };
+                let _ = write!(more, ", h2-upgrade-policy = \"{policy}\"");
+            }
+            if let Some((time, interval, probes)) = extra.keepalive {
+                let _ = write!(
+                    more,
+                    ", tcp-keepalive = {{ time = \"{time}s\", interval = \"{interval}s\", probes = {probes} }}"
+                );
+            }
+            let _ = writeln!(
+                out,
+                "connection-pool = {{ max-connections = 100, connect-timeout = \"2s\", max-requests = 200{more} }}"
+            );
+        }
+        if extra.mtls {
+            out.push_str("mtls = \"strict\"\n");
+        }
+        if let Some(port) = extra.port_mtls {
+            let _ = writeln!(out, "port-mtls = {{ {port} = \"strict\" }}");
         }
         if service.region_routing && !regions.is_empty() {
             out.push_str("region-routing = true\n");
@@ -724,6 +869,17 @@ fn write(spec: &Spec) -> (String, Expected) {
                         let _ = writeln!(out, "to = \"{}\"", subsets[route.to % subsets.len()]);
                     }
                 }
+                if let Some((response, header, value)) = &route.set_header {
+                    let side = if *response { "response" } else { "request" };
+                    let _ = writeln!(
+                        out,
+                        "{side}-headers = {{ set = {{ {} = {} }} }}",
+                        toml_str(header),
+                        toml_str(value)
+                    );
+                    keep(header);
+                    keep(value);
+                }
                 // A route's own budget must fit the service's timeout: only without one.
                 if let Some((budget_name, _)) =
                     budget(route.budget).filter(|_| service.timeout.is_none())
@@ -770,8 +926,34 @@ fn write(spec: &Spec) -> (String, Expected) {
         if !hosts.insert(host.clone()) {
             continue;
         }
+        let shape = extras.external_shapes[i % extras.external_shapes.len()];
+        let _ = writeln!(out, "\n[external-services.external-{i}]");
+        match shape {
+            // Several names on one port, and a wildcard: one exact host is needed for TLS
+            // origination, so these only pass TLS through.
+            1 if !*tls => {
+                let other = format!("www.{host}");
+                if hosts.insert(other.clone()) {
+                    let _ = writeln!(out, "hosts = [\"{host}\", \"{other}\"]");
+                    keep(&other);
+                } else {
+                    let _ = writeln!(out, "host = \"{host}\"");
+                }
+            }
+            2 if !*tls => {
+                let wildcard = format!("*.{host}");
+                let _ = writeln!(out, "hosts = [\"{wildcard}\"]");
+                keep(&wildcard);
+                continue;
+            }
+            3 if !*tls => {
+                let _ = writeln!(out, "host = \"{host}\"\nprotocol = \"tls\"");
+            }
+            _ => {
+                let _ = writeln!(out, "host = \"{host}\"");
+            }
+        }
         keep(&host);
-        let _ = writeln!(out, "\n[external-services.external-{i}]\nhost = \"{host}\"");
         if *tls {
             out.push_str("tls-origination = true\n");
             if let Some((budget_name, _)) = budget(*retry) {
@@ -879,6 +1061,14 @@ fn write(spec: &Spec) -> (String, Expected) {
     }
 
     let telemetry = &spec.telemetry;
+    if !extras.proxy_stats.is_empty() {
+        let list: Vec<String> = extras
+            .proxy_stats
+            .iter()
+            .map(|s| format!("\"{s}\""))
+            .collect();
+        let _ = writeln!(out, "\n[telemetry]\nproxy-stats = [{}]", list.join(", "));
+    }
     if let Some((sampling, tags)) = &telemetry.tracing {
         let _ = writeln!(
             out,

@@ -8,7 +8,7 @@ use super::graph::draw;
 use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
 use crate::graph::{self, Graph};
-use crate::pipeline::{Failure, compile};
+use crate::pipeline::{Compiled, Failure, compile, compile_simulated};
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]
@@ -88,7 +88,16 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Opt
         return Ok((resources, None));
     }
     let source = load(path, output).map_err(|_| ())?;
-    let mut compiled = match compile(&source) {
+    // The graph needs the simulated render; a compile without it keeps less in memory.
+    let compiled: Result<(Compiled, Option<Graph>), Failure> = if graph {
+        compile_simulated(&source).map(|simulated| {
+            let drawn = draw(&simulated);
+            (simulated.compiled, Some(drawn))
+        })
+    } else {
+        compile(&source).map(|compiled| (compiled, None))
+    };
+    let (mut compiled, drawn) = match compiled {
         Ok(compiled) => compiled,
         Err(Failure::Invalid(diagnostics)) => {
             output.profile_diagnostics(&source, diagnostics);
@@ -133,10 +142,5 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Opt
             output.error(&error);
         })?);
     }
-    let drawn = if graph {
-        Some(draw(&source, &compiled, output).map_err(|_| ())?)
-    } else {
-        None
-    };
     Ok((resources, drawn))
 }

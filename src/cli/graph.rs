@@ -5,11 +5,9 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Output, load_compiled, write_stdout};
+use super::{Exit, Output, load_simulated, write_stdout};
 use crate::graph::{self, Format, Graph};
-use crate::pipeline::{Compiled, InternalError, check};
-use crate::prove;
-use crate::source::Source;
+use crate::pipeline::Simulated;
 
 /// Arguments of `meshc graph`.
 #[derive(Debug, Args)]
@@ -38,14 +36,11 @@ enum FormatArg {
 
 impl GraphArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let (source, compiled) = match load_compiled(&self.profile, output) {
+        let (_, simulated) = match load_simulated(&self.profile, output) {
             Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        let mut drawn = match draw(&source, &compiled, output) {
-            Ok(drawn) => drawn,
-            Err(exit) => return exit,
-        };
+        let mut drawn = draw(&simulated);
         if !self.expand {
             drawn = graph::collapse(drawn);
         }
@@ -59,12 +54,11 @@ impl GraphArgs {
     }
 }
 
-/// The graph of a compiled profile: its rendered files read back into the simulator, every
-/// grant judged. `Err` holds the exit code of a failure, reported already.
-pub(super) fn draw(source: &Source, compiled: &Compiled, output: &Output) -> Result<Graph, Exit> {
-    let checked = check(source).map_err(|d| output.profile_diagnostics(source, d))?;
-    let profile = &checked.profile;
-    let mesh = prove::simulate(&compiled.files, profile)
-        .map_err(|refused| output.internal(source, &InternalError::Simulation(refused)))?;
-    Ok(graph::build(profile, &compiled.plan, &mesh))
+/// The graph of a compiled profile: every grant judged by the simulator on its render.
+pub(super) fn draw(simulated: &Simulated) -> Graph {
+    graph::build(
+        &simulated.profile,
+        &simulated.compiled.plan,
+        &simulated.mesh,
+    )
 }

@@ -32,7 +32,7 @@ use crate::diagnostic::render::{Checked, Files, Style, Summary};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
-use crate::pipeline::{Compiled, Failure, InternalError, compile};
+use crate::pipeline::{Compiled, Failure, InternalError, Simulated, compile, compile_simulated};
 use crate::profile;
 use crate::source::Source;
 
@@ -465,8 +465,28 @@ fn load_compiled(path: &Path, output: &Output) -> Result<(Source, Compiled), Exi
             output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
             Ok((source, compiled))
         }
-        Err(Failure::Invalid(diagnostics)) => Err(output.profile_diagnostics(&source, diagnostics)),
-        Err(Failure::Internal(error)) => Err(output.internal(&source, &error)),
+        Err(failure) => Err(failed(&source, failure, output)),
+    }
+}
+
+/// [`load_compiled`], with the profile and the simulated mesh of its render ([`Simulated`]).
+fn load_simulated(path: &Path, output: &Output) -> Result<(Source, Simulated), Exit> {
+    let source = load(path, output)?;
+    match compile_simulated(&source) {
+        Ok(mut simulated) => {
+            let warnings = std::mem::take(&mut simulated.compiled.warnings);
+            output.profile_diagnostics(&source, warnings);
+            Ok((source, simulated))
+        }
+        Err(failure) => Err(failed(&source, failure, output)),
+    }
+}
+
+/// Reports why a profile did not compile.
+fn failed(source: &Source, failure: Failure, output: &Output) -> Exit {
+    match failure {
+        Failure::Invalid(diagnostics) => output.profile_diagnostics(source, diagnostics),
+        Failure::Internal(error) => output.internal(source, &error),
     }
 }
 

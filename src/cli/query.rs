@@ -7,11 +7,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Output, load_compiled};
+use super::{Exit, Output, load_simulated};
 use crate::diagnostic::render::Style;
-use crate::pipeline::{InternalError, check};
 use crate::simulate::{Jwt, Origin, Request, Scheme, Token};
-use crate::{prove, topology};
+use crate::topology;
 
 /// Arguments of `meshc query`.
 #[derive(Debug, Args)]
@@ -87,21 +86,11 @@ fn pair(text: &str, what: &str) -> Result<(String, String), String> {
 
 impl QueryArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let (source, compiled) = match load_compiled(&self.profile, output) {
+        let (_, simulated) = match load_simulated(&self.profile, output) {
             Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
-        let checked = match check(&source) {
-            Ok(checked) => checked,
-            Err(diagnostics) => return output.profile_diagnostics(&source, diagnostics),
-        };
-        let profile = &checked.profile;
-        let mesh = match prove::simulate(&compiled.files, profile) {
-            Ok(mesh) => mesh,
-            Err(refused) => {
-                return output.internal(&source, &InternalError::Simulation(refused));
-            }
-        };
+        let (profile, mesh) = (&simulated.profile, &simulated.mesh);
         let request = match self.request(profile) {
             Ok(request) => request,
             Err(message) => return output.trouble(&message),

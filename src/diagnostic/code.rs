@@ -271,6 +271,8 @@ registry! {
         CelRule = "cel-rule", Error, Yaml;
         /// a CRD's CEL rule that meshc cannot evaluate
         CelUnsupported = "cel-unsupported", Error, Yaml;
+        /// a CRD's CEL rule over the API server's estimated cost limits: the CRD is refused
+        CelCost = "cel-cost", Error, Yaml;
         /// an IstioOperator that istioctl install refuses: an unknown field, a wrong type, a bad value
         IstioOperator = "istio-operator", Error | Warning, Yaml;
         /// a route to a host that no Service or ServiceEntry declares (IST0101)

@@ -1,7 +1,7 @@
 //! Large meshes stay readable: services of one group whose edges are the same (same peers, same
 //! labels, same verdicts) are drawn as one node that names them, and a note says so.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use super::model::{Edge, EdgeKind, Graph, Node, NodeKind, Verdict};
 
@@ -56,12 +56,13 @@ pub fn collapse(graph: Graph) -> Graph {
         mut notes,
     } = graph;
     // The first member of each set stands for the set; the others go.
+    let by_first: BTreeMap<usize, &Vec<usize>> = sets.iter().map(|s| (s[0], s)).collect();
     let mut kept = Vec::new();
     let mut new_index = vec![0; nodes.len()];
     for (i, node) in nodes.iter().enumerate() {
         if merged_into[i] == i {
             new_index[i] = kept.len();
-            let node = match sets.iter().find(|s| s[0] == i) {
+            let node = match by_first.get(&i) {
                 Some(set) => {
                     let members: Vec<&Node> = set.iter().map(|&m| &nodes[m]).collect();
                     notes.push(format!(
@@ -83,11 +84,14 @@ pub fn collapse(graph: Graph) -> Graph {
     for i in 0..nodes.len() {
         new_index[i] = new_index[merged_into[i]];
     }
+    // Merged services' edges become the same edge: kept once, in first-seen order (a set, since
+    // looking each up in the list was quadratic in the edges).
+    let mut seen = HashSet::new();
     let mut out_edges: Vec<Edge> = Vec::new();
     for mut edge in edges {
         edge.from = new_index[edge.from];
         edge.to = new_index[edge.to];
-        if !out_edges.contains(&edge) {
+        if seen.insert(edge.clone()) {
             out_edges.push(edge);
         }
     }

@@ -6,7 +6,14 @@
 
 use std::fmt::Write;
 
+use super::condense;
 use super::model::{Graph, INSTALL, NodeKind, Verdict};
+
+/// The most edges GitHub's Mermaid draws (its `maxEdges` default).
+const MAX_EDGES: usize = 500;
+
+/// The most characters of a diagram GitHub's Mermaid reads (its `maxTextSize` default).
+const MAX_TEXT: usize = 50_000;
 
 /// The colours of nodes by kind (`classDef`) and of edges by verdict (`linkStyle`).
 const NODE_STYLES: &[(NodeKind, &str)] = &[
@@ -84,8 +91,48 @@ fn shape(kind: NodeKind, label: &str) -> String {
     }
 }
 
-/// The flowchart.
+/// The flowchart, within GitHub's limits: the whole graph if it fits; else without labels;
+/// else each group's services as one node with their edges merged, with labels, then without.
+/// A `%%` note says what was left out.
 pub(super) fn write(graph: &Graph) -> String {
+    let whole = flowchart(graph);
+    if fits(graph, &whole) {
+        return whole;
+    }
+    let why = format!(
+        "the whole graph ({} nodes, {} edges, {} characters) is over GitHub's Mermaid limits \
+         ({MAX_EDGES} edges, {MAX_TEXT} characters); meshc graph --format svg, html or dot \
+         draws all of it",
+        graph.nodes.len(),
+        graph.edges.len(),
+        whole.len()
+    );
+    let grouped = condense::by_group(graph);
+    let tries = [
+        (condense::plain(graph), "labels are left out"),
+        (grouped.clone(), "each namespace's services are one node"),
+        (
+            condense::plain(&grouped),
+            "each namespace's services are one node, and labels are left out",
+        ),
+    ];
+    let mut last = String::new();
+    for (mut condensed, what) in tries {
+        condensed.notes.insert(0, format!("{why}: {what}"));
+        last = flowchart(&condensed);
+        if fits(&condensed, &last) {
+            break;
+        }
+    }
+    last
+}
+
+fn fits(graph: &Graph, text: &str) -> bool {
+    graph.edges.len() <= MAX_EDGES && text.len() <= MAX_TEXT
+}
+
+/// The flowchart of the whole graph.
+fn flowchart(graph: &Graph) -> String {
     let mut out = String::from("flowchart LR\n");
     for note in &graph.notes {
         let _ = writeln!(out, "  %% {}", escape(note));
@@ -137,6 +184,101 @@ pub(super) fn write(graph: &Graph) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::graph::model::{Edge, EdgeKind, Group, Node};
+
+    /// A caller and `services` services in one namespace, each service called by the caller
+    /// and calling the next two.
+    fn mesh(services: usize) -> Graph {
+        let node = |kind, group, title: String| Node {
+            kind,
+            group,
+            details: vec!["port 8080".into(), "subsets stable, canary".into()],
+            explain: format!("{title} text"),
+            title,
+        };
+        let mut nodes = vec![node(NodeKind::Caller, 0, "monitoring".into())];
+        nodes.extend((0..services).map(|i| node(NodeKind::Service, 1, format!("svc-{i:05}"))));
+        let edge = |from, to| Edge {
+            from,
+            to,
+            kind: EdgeKind::Caller,
+            labels: vec!["GET /metrics".into()],
+            verdict: Verdict::Allowed,
+        };
+        let mut edges = Vec::new();
+        for i in 1..=services {
+            edges.push(edge(0, i));
+            edges.push(edge(i, i % services + 1));
+            edges.push(edge(i, (i + 1) % services + 1));
+        }
+        Graph {
+            groups: vec![
+                Group {
+                    title: "namespace monitoring".into(),
+                },
+                Group {
+                    title: "namespace shop".into(),
+                },
+            ],
+            nodes,
+            edges,
+            notes: Vec::new(),
+        }
+    }
+
+    fn edges(chart: &str) -> usize {
+        chart
+            .lines()
+            .filter(|l| l.contains("-->") || l.contains("-.->"))
+            .count()
+    }
+
+    #[test]
+    fn a_graph_within_github_s_limits_is_drawn_whole() {
+        let graph = mesh(20);
+        assert_eq!(write(&graph), flowchart(&graph));
+    }
+
+    /// 1,000 services (3,000 edges) are over GitHub's 500 edges: each namespace's services
+    /// become one node, the edges between two nodes one edge, and a note says so.
+    #[test]
+    fn a_large_graph_is_condensed_to_github_s_limits() {
+        let chart = write(&mesh(1000));
+        assert!(chart.len() <= MAX_TEXT, "{} characters", chart.len());
+        assert!(edges(&chart) <= MAX_EDGES);
+        assert_eq!(edges(&chart), 2, "{chart}");
+        assert!(
+            chart.contains(
+                "\"1000 services<br>svc-00000<br>svc-00001<br>svc-00002<br>and 997 more\""
+            ),
+            "{chart}"
+        );
+        assert!(chart.contains("n0 -->|\"1000 grants\"| n1"), "{chart}");
+        assert!(chart.contains("n1 -->|\"2000 grants\"| n1"), "{chart}");
+        assert!(
+            chart.contains(
+                "%% the whole graph #40;1001 nodes, 3000 edges, 173480 characters#41; is over \
+                 GitHub#39;s Mermaid limits #40;500 edges, 50000 characters#41;"
+            ),
+            "{chart}"
+        );
+        assert!(
+            chart.contains("each namespace#39;s services are one node"),
+            "{chart}"
+        );
+        // 160 services with long texts: 480 edges are within the limit, the text is not;
+        // without labels and details, it is.
+        let mut long = mesh(160);
+        for node in &mut long.nodes {
+            node.details.push("x".repeat(300));
+        }
+        assert!(flowchart(&long).len() > MAX_TEXT);
+        let fewer = write(&long);
+        assert_eq!(edges(&fewer), 480);
+        assert!(fewer.contains("labels are left out"), "{fewer}");
+        assert!(!fewer.contains("xxx"));
+        assert!(fewer.len() <= MAX_TEXT);
+    }
 
     #[test]
     fn only_safe_characters_stay_as_they_are() {

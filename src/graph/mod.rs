@@ -14,6 +14,7 @@ mod build;
 mod changes;
 mod clusters;
 mod collapse;
+mod condense;
 mod dot;
 mod html;
 mod layout;

@@ -143,7 +143,7 @@ fn summary(reasons: &[String]) -> String {
 }
 
 /// One arrow.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Edge {
     /// Index of the source node.
     pub from: usize,

@@ -107,6 +107,12 @@ impl<'a> Checker<'a> {
         ));
         diagnostics.extend(rules::check_bundle(&documents, &inventory, options.world));
         sort(&mut diagnostics, &files);
+        // What the API server would refuse in the CRDs themselves comes after the files'.
+        let mut sources = Vec::new();
+        if let Schemas::Crds(crds) = options.schemas {
+            diagnostics.extend(crds.findings().iter().cloned());
+            sources.extend(crds.sources().iter().cloned());
+        }
         let report = Report {
             diagnostics,
             objects: documents.iter().filter(|d| !d.is_empty()).count(),
@@ -121,7 +127,7 @@ impl<'a> Checker<'a> {
                 })
                 .count(),
             patches,
-            sources: Vec::new(),
+            sources,
         };
         (report, documents)
     }

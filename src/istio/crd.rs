@@ -11,9 +11,10 @@ use std::path::PathBuf;
 use super::document::{self, Document};
 use super::files::{self, ReadError};
 use super::metadata;
-use super::schema::Schema;
 use super::schema::walk::{self, IssueSource};
-use crate::diagnostic::{Code, Diagnostic, Path, Severity};
+use super::schema::{Schema, cost};
+use crate::diagnostic::{Code, Diagnostic, Path, Severity, YamlSpan};
+use crate::source::Source;
 use crate::yaml::{Node, SyntaxError, Value};
 
 /// A served (or unserved) version of a kind.
@@ -33,6 +34,11 @@ struct Crd {
 #[derive(Debug, Default)]
 pub struct Crds {
     kinds: BTreeMap<(String, String), Crd>,
+    /// What the API server would refuse in the CRDs themselves: CEL rules over its static cost
+    /// limits ([`cost`]). Every check against these CRDs reports them.
+    findings: Vec<Diagnostic>,
+    /// The text of each CRD file a finding names, for showing its lines.
+    sources: Vec<Source>,
 }
 
 /// Why CRDs could not be loaded.
@@ -145,7 +151,11 @@ impl Crds {
                     let file = name.into_owned();
                     return Err(CrdError::Syntax { file, source });
                 }
+                let findings = crds.findings.len();
                 found += crds.add(&documents)?;
+                if crds.findings.len() > findings {
+                    crds.sources.push(Source::new(&*name, &text));
+                }
             }
             if found == 0 {
                 return Err(CrdError::NoneFound { path: path.clone() });
@@ -167,30 +177,46 @@ impl Crds {
             } else {
                 vec![&document.root]
             };
-            for item in items {
+            let listed = document.kind() == Some("List");
+            for (i, item) in items.into_iter().enumerate() {
                 if item.get("kind").and_then(Node::as_str) != Some("CustomResourceDefinition") {
                     continue;
                 }
-                self.add_one(item).map_err(|problem| CrdError::Invalid {
+                let refused = self.add_one(item).map_err(|problem| CrdError::Invalid {
                     file: document.file.to_string(),
                     line: item.line,
                     problem,
                 })?;
+                let at = if listed {
+                    Path::root().key("items").index(i)
+                } else {
+                    Path::root()
+                };
+                self.findings.extend(
+                    refused
+                        .into_iter()
+                        .map(|(version, refusal)| finding(document, item, &at, version, refusal)),
+                );
                 added += 1;
             }
         }
         Ok(added)
     }
 
-    fn add_one(&mut self, crd: &Node) -> Result<(), InvalidCrd> {
+    /// Adds one CustomResourceDefinition; what the API server would refuse in its rules comes
+    /// back with the index of its version.
+    fn add_one(&mut self, crd: &Node) -> Result<Vec<(usize, cost::Refusal)>, InvalidCrd> {
         let text = |keys: &[&str]| crd.at(keys).and_then(Node::as_str);
         let group = text(&["spec", "group"]).ok_or(InvalidCrd::NoGroup)?;
         let kind = text(&["spec", "names", "kind"]).ok_or(InvalidCrd::NoKind)?;
         let mut versions = BTreeMap::new();
-        for version in crd
+        let mut refused = Vec::new();
+        for (index, version) in crd
             .at(&["spec", "versions"])
             .map(Node::items)
             .unwrap_or_default()
+            .iter()
+            .enumerate()
         {
             let name = version
                 .get("name")
@@ -207,6 +233,9 @@ impl Crds {
                 }
                 None => None,
             };
+            if let Some(schema) = &schema {
+                refused.extend(cost::refusals(schema).into_iter().map(|r| (index, r)));
+            }
             versions.insert(
                 name.to_string(),
                 Version {
@@ -231,7 +260,18 @@ impl Crds {
         }
         self.kinds
             .insert((group.to_string(), kind.to_string()), Crd { versions });
-        Ok(())
+        Ok(refused)
+    }
+
+    /// What the API server would refuse in these CRDs themselves (their CEL rules' estimated
+    /// costs), as findings on the CRD files.
+    pub fn findings(&self) -> &[Diagnostic] {
+        &self.findings
+    }
+
+    /// The text of each CRD file that [`Crds::findings`] names.
+    pub(crate) fn sources(&self) -> &[Source] {
+        &self.sources
     }
 
     /// Whether no CRD was added.
@@ -304,6 +344,42 @@ impl Crds {
             format!("no kind {kind} in {group} (kinds: {})", kinds.join(", ")),
         )
     }
+}
+
+/// A refusal of the API server in the schema of version `version` of `crd` (at `at` in its
+/// document), as a `cel-cost` finding on the CRD's file.
+fn finding(
+    document: &Document,
+    crd: &Node,
+    at: &Path,
+    version: usize,
+    refusal: cost::Refusal,
+) -> Diagnostic {
+    let mut path = at
+        .key("spec")
+        .key("versions")
+        .index(version)
+        .key("schema")
+        .key("openAPIV3Schema");
+    path.0.extend(refusal.path.0);
+    let line = if refusal.line == 0 {
+        crd.deepest(&path).line
+    } else {
+        refusal.line
+    };
+    let name = crd
+        .at(&["metadata", "name"])
+        .and_then(Node::as_str)
+        .unwrap_or("(unnamed)");
+    let at = YamlSpan {
+        file: document.file.clone(),
+        document: document.index,
+        line,
+        resource: Some(format!("CustomResourceDefinition {name}")),
+        path: Some(path),
+    };
+    Diagnostic::new(Code::CelCost, at, refusal.message)
+        .help("the API server refuses this CRD until the rule's worst case fits the limit")
 }
 
 /// Istio's API groups: `istio.io` and its subgroups.

@@ -26,8 +26,8 @@ pub enum ProofFailure {
 }
 
 /// Proves the security model's guarantees of the profile ([`guarantees`]) and runs its
-/// expectations against its rendered files.
-pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
+/// expectations against its rendered files; gives back the mesh it simulated.
+pub fn check(files: &[File], profile: &Profile) -> Result<Mesh, ProofFailure> {
     check_documents(&read(files), profile)
 }
 
@@ -35,7 +35,7 @@ pub fn check(files: &[File], profile: &Profile) -> Result<(), ProofFailure> {
 pub(crate) fn check_documents(
     documents: &[Document],
     profile: &Profile,
-) -> Result<(), ProofFailure> {
+) -> Result<Mesh, ProofFailure> {
     let mesh = Mesh::from_documents(documents, &topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
     let mut failed = Diagnostics::new();
@@ -48,7 +48,7 @@ pub(crate) fn check_documents(
         }
     }
     if failed.is_empty() {
-        Ok(())
+        Ok(mesh)
     } else {
         Err(ProofFailure::Failed(failed))
     }

@@ -4,6 +4,7 @@
 //! compiled (statically, even in a branch that would not run), so it is reported as "cannot
 //! evaluate", never passed.
 
+pub(crate) mod estimate;
 mod eval;
 mod k8s;
 mod value;
@@ -163,6 +164,12 @@ impl Program {
             }
             Err(error) => Outcome::Error(error),
         }
+    }
+
+    /// The most cost units the rule can spend with `self` of type `root`: the API server's
+    /// static estimate ([`estimate`]).
+    pub(crate) fn max_cost(&self, root: &estimate::Decl) -> u64 {
+        estimate::max_cost(&self.expr, root)
     }
 
     /// Evaluates a `messageExpression`: the string it gives, if it gives one.

@@ -3,6 +3,7 @@
 //! walk that validates a document against one ([`walk`]).
 
 pub(crate) mod builtin;
+pub(crate) mod cost;
 pub(crate) mod walk;
 
 use std::collections::BTreeMap;
@@ -93,6 +94,8 @@ pub(crate) struct Rule {
     pub message_expression: Option<Program>,
     /// `fieldPath`, split into keys.
     pub field_path: Vec<String>,
+    /// The line of the rule in its CRD (0 in meshc's own schemas).
+    pub line: u32,
 }
 
 impl Rule {
@@ -104,6 +107,7 @@ impl Rule {
             message: Some(message.to_string()),
             message_expression: None,
             field_path: Vec::new(),
+            line: 0,
         }
     }
 }
@@ -164,6 +168,9 @@ pub(crate) struct Schema {
     pub not: Option<Box<Schema>>,
     /// `x-kubernetes-validations`.
     pub rules: Vec<Rule>,
+    /// Whether a `default` is set (a required property with one counts for nothing in the
+    /// smallest size of its object: the API server fills it in).
+    pub has_default: bool,
 }
 
 impl Schema {
@@ -214,6 +221,7 @@ impl Schema {
                     schema.pattern = Some((pattern, compiled));
                 }
                 "format" => schema.format = Some(text(value).to_string()),
+                "default" => schema.has_default = true,
                 "uniqueItems" => schema.unique |= flag(value),
                 "x-kubernetes-list-type" => schema.unique |= matches!(text(value), "set" | "map"),
                 "x-kubernetes-list-map-keys" => {
@@ -269,6 +277,7 @@ fn rule_of(node: &Node) -> Rule {
                     .collect()
             })
             .unwrap_or_default(),
+        line: node.get("rule").map_or(node.line, |rule| rule.line),
     }
 }
 
