@@ -268,3 +268,70 @@ pub(super) fn route_copies(gateway: &RawGateway) -> Vec<(&RawGatewayRoute, usize
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::diagnostic::Code;
+    use crate::source::Source;
+
+    fn codes(text: &str) -> Vec<Code> {
+        let source = Source::new("p.toml", text.to_string());
+        match crate::pipeline::check(&source) {
+            Ok(_) => Vec::new(),
+            Err(found) => found.iter().map(|d| d.code).collect(),
+        }
+    }
+
+    fn gateway(name: &str, hosts: &str, extra: &str) -> String {
+        format!(
+            "[gateways.{name}]\nhosts = [{hosts}]\ncredential = \"tls\"\n{extra}\n\
+             [gateways.{name}.routes.web]\nprefix = \"/\"\nservice = \"web\"\n"
+        )
+    }
+
+    const WEB: &str = "[services.web]\nport = 8080\n";
+
+    #[test]
+    fn gateways_conflict_only_on_a_shared_port_with_overlapping_hosts() {
+        let two = |a: &str, b: &str| {
+            codes(&format!(
+                "{WEB}{}{}",
+                gateway("a", "\"a.example.com\"", a),
+                gateway("b", b, "")
+            ))
+        };
+        assert!(two("", "\"b.example.com\"").is_empty());
+        assert_eq!(two("", "\"a.example.com\""), [Code::GatewayHostConflict]);
+        assert_eq!(two("", "\"*.example.com\""), [Code::GatewayHostConflict]);
+        // Only on the redirecting HTTP port.
+        assert_eq!(
+            two(
+                "https-port = 15443\n[control-plane.ingress-gateway]\nports = [{ name = \"http2\", port = 80, target-port = 8080 }, { name = \"https\", port = 443, target-port = 8443 }, { name = \"tls\", port = 15443, target-port = 15443 }]",
+                "\"a.example.com\""
+            ),
+            [Code::GatewayHostConflict]
+        );
+        // No port in common.
+        assert!(two(
+            "https-port = 15443\nhttps-redirect = false\n[control-plane.ingress-gateway]\nports = [{ name = \"http2\", port = 80, target-port = 8080 }, { name = \"https\", port = 443, target-port = 8443 }, { name = \"tls\", port = 15443, target-port = 15443 }]",
+            "\"a.example.com\""
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn each_route_is_counted_once_per_virtual_service_it_is_copied_into() {
+        let raw: RawProfile = toml::from_str(
+            "[gateway]\nhosts = [\"a.io\", \"b.io\", \"c.io\"]\ncredential = \"tls\"\n\
+             [gateway.routes.all]\nprefix = \"/x\"\nservice = \"s\"\n\
+             [gateway.routes.a]\nprefix = \"/\"\nhosts = [\"a.io\"]\nservice = \"s\"\n\
+             [gateway.routes.bc]\nprefix = \"/\"\nhosts = [\"b.io\", \"c.io\"]\nservice = \"s\"\n",
+        )
+        .unwrap();
+        let gateway = &raw.gateway.as_ref().unwrap().value;
+        let copies: Vec<usize> = route_copies(gateway).into_iter().map(|(_, n)| n).collect();
+        // Keys in order: `a`, `all`, `bc`; `b.io` and `c.io` share one VirtualService.
+        assert_eq!(copies, [1, 2, 1]);
+    }
+}
