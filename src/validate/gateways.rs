@@ -321,6 +321,47 @@ mod tests {
     }
 
     #[test]
+    fn a_wildcard_host_refuses_only_public_paths_it_does_not_open_too() {
+        const JWT: &str = "[security.jwt]\nissuer = \"https://auth.example.com\"\n\
+                           jwks-uri = \"https://auth.example.com/jwks\"\naudiences = [\"a\"]\n";
+        let public = |name: &str, path: &str| {
+            format!(
+                "[gateways.{name}.routes.open]\nexact = \"{path}\"\nservice = \"web\"\n\
+                 public = true\n"
+            )
+        };
+        let profile = |wildcard: &str, other: &str, jwt: &str| {
+            codes(&format!(
+                "{WEB}{}{wildcard}{}{other}{jwt}",
+                gateway("apps", "\"*.apps.example.com\"", ""),
+                gateway("status", "\"status.example.com\"", ""),
+            ))
+        };
+        let refused = [Code::WildcardTokenRule];
+        assert_eq!(profile("", &public("status", "/health"), JWT), refused);
+        // Another public path on the wildcard's hosts does not open this one.
+        assert_eq!(
+            profile(
+                &public("apps", "/status"),
+                &public("status", "/health"),
+                JWT
+            ),
+            refused
+        );
+        assert!(
+            profile(
+                &public("apps", "/health"),
+                &public("status", "/health"),
+                JWT
+            )
+            .is_empty()
+        );
+        // Without a token requirement there is no token rule.
+        assert!(profile("", &public("status", "/health"), "").is_empty());
+        assert!(profile("", "", JWT).is_empty());
+    }
+
+    #[test]
     fn each_route_is_counted_once_per_virtual_service_it_is_copied_into() {
         let raw: RawProfile = toml::from_str(
             "[gateway]\nhosts = [\"a.io\", \"b.io\", \"c.io\"]\ncredential = \"tls\"\n\
