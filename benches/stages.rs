@@ -249,8 +249,8 @@ fn requests(profile: &meshc::testing::model::Profile) -> Vec<Request> {
     let host =
         |service: &meshc::testing::model::Service| meshc::testing::topology::host(profile, service);
     let gateway = profile
-        .gateway
-        .as_ref()
+        .gateways
+        .first()
         .and_then(|g| g.hosts.first())
         .map_or_else(|| "example.com".to_string(), ToString::to_string);
     let tenant = profile

@@ -107,7 +107,9 @@ pub(crate) fn each(plan: &Plan) -> BTreeMap<String, String> {
             let name = match &vs.meta.id {
                 VirtualServiceId::Service { service } => service.to_string(),
                 VirtualServiceId::External { external } => external.to_string(),
-                VirtualServiceId::Ingress { .. } => return None,
+                VirtualServiceId::Ingress { .. } | VirtualServiceId::IngressHosts { .. } => {
+                    return None;
+                }
             };
             let mut out = String::new();
             service_section(&mut out, &index, vs);
@@ -179,13 +181,35 @@ fn mesh_section(out: &mut String, plan: &Plan) {
             .security
             .authorization_policies
             .get(&PolicyId::EdgeRequireJwt);
-        // The paths of public routes are the first rule's `notPaths`.
-        let public: Vec<&str> = edge
+        // The paths of public routes are the `notPaths` of the token rule of each set of hosts
+        // (one for a gateway whose routes name no hosts); with several, each says its hosts.
+        let missing: Vec<&Rule> = edge
             .iter()
-            .filter_map(|policy| policy.rules.first())
-            .flat_map(|rule| &rule.to)
-            .flat_map(|operation| &operation.not_paths)
-            .map(String::as_str)
+            .flat_map(|policy| &policy.rules)
+            .filter(|rule| rule.id == RuleFor::MissingToken)
+            .collect();
+        let public: Vec<String> = missing
+            .iter()
+            .filter_map(|rule| {
+                let operation = rule.to.first()?;
+                let paths = operation.not_paths.join(", ");
+                if paths.is_empty() {
+                    return None;
+                }
+                let hosts: Vec<&str> = operation
+                    .hosts
+                    .iter()
+                    .filter(|h| !h.ends_with(":*"))
+                    .map(String::as_str)
+                    .collect();
+                Some(if missing.len() == 1 {
+                    paths
+                } else if hosts.is_empty() {
+                    format!("{paths} (every host)")
+                } else {
+                    format!("{paths} ({})", hosts.join(", "))
+                })
+            })
             .collect();
         let _ = writeln!(
             out,
@@ -196,7 +220,7 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 (true, true) => "a token is required at the ingress gateway".to_string(),
                 (true, false) => format!(
                     "a token is required at the ingress gateway, except on the public paths {}",
-                    public.join(", ")
+                    public.join(if missing.len() == 1 { ", " } else { "; " })
                 ),
                 (false, _) => "a token is checked when sent, not required".to_string(),
             }
@@ -328,7 +352,7 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
             }),
         ),
         // The gateway's routes are explained with the services they lead to.
-        VirtualServiceId::Ingress { .. } => (None, None),
+        VirtualServiceId::Ingress { .. } | VirtualServiceId::IngressHosts { .. } => (None, None),
     };
     let external = matches!(vs.meta.id, VirtualServiceId::External { .. });
     let _ = writeln!(
@@ -524,9 +548,14 @@ fn ingress(out: &mut String, index: &Index<'_>, service: &Name) {
             }
         }
         paths.extend(limited);
+        // A gateway whose routes name their hosts has a VirtualService per class of hosts.
+        let hosts = match vs.meta.id {
+            VirtualServiceId::IngressHosts { .. } => format!(" for {}", vs.hosts.join(", ")),
+            _ => String::new(),
+        };
         let _ = writeln!(
             out,
-            "  from the ingress ({}): {}, with the routes above",
+            "  from the ingress ({}){hosts}: {}, with the routes above",
             vs.gateways.join(", "),
             paths.join(", ")
         );

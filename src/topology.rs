@@ -95,11 +95,29 @@ pub fn of(profile: &Profile) -> Topology {
     }
 }
 
-/// The origin `--from` names: `gateway`, `plaintext`, `<namespace>/<service-account>`, a
-/// workload of the topology, or a service of the profile (its first workload).
+/// The origin `--from` names: `gateway`, `gateway:<name>` (a gateway of the profile),
+/// `plaintext`, `<namespace>/<service-account>`, a workload of the topology, or a service of
+/// the profile (its first workload).
 pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, String> {
     use crate::simulate::Origin;
     let origin: Origin = text.parse()?;
+    if let Origin::Gateway(Some(name)) = &origin {
+        // Every gateway of a profile runs on the default ingress gateway's workload, which may
+        // be named too.
+        return match gateway(profile, Some(name)) {
+            _ if name == INGRESS_GATEWAY => Ok(origin),
+            Some(_) => Ok(Origin::Gateway(Some(INGRESS_GATEWAY.to_string()))),
+            None => Err(format!(
+                "the profile has no gateway `{name}`; its gateways are {}",
+                profile
+                    .gateways
+                    .iter()
+                    .map(|g| format!("`gateway:{}`", g.name))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        };
+    }
     let Origin::Workload(name) = &origin else {
         return Ok(origin);
     };
@@ -124,6 +142,26 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
         .find(|s| s.name.as_str() == name)
         .ok_or_else(|| format!("the profile has no service or workload `{name}`"))?;
     Ok(service_origin(service))
+}
+
+/// The gateway `gateway:<name>` names, or the first for `gateway`.
+fn gateway<'a>(profile: &'a Profile, name: Option<&str>) -> Option<&'a crate::model::Gateway> {
+    match name {
+        Some(name) => profile.gateways.iter().find(|g| g.name.as_str() == name),
+        None => profile.gateways.first(),
+    }
+}
+
+/// The Host of a request from `gateway` or `gateway:<name>` that names none: the gateway's
+/// first host.
+pub(crate) fn gateway_host(profile: &Profile, origin: &str) -> Option<String> {
+    let name = match origin {
+        "gateway" => None,
+        _ => Some(origin.strip_prefix("gateway:")?),
+    };
+    gateway(profile, name)
+        .and_then(|g| g.hosts.first())
+        .map(ToString::to_string)
 }
 
 /// The workload a request from a service is sent from: the subset most of its traffic runs

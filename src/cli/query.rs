@@ -17,11 +17,12 @@ use crate::topology;
 pub(super) struct QueryArgs {
     /// The profile (TOML).
     profile: PathBuf,
-    /// Where the request enters: `gateway`, a service of the profile, a workload of the
-    /// topology, `<namespace>/<service-account>`, or `plaintext` (no sidecar, no identity).
+    /// Where the request enters: `gateway` (the first gateway), `gateway:<name>`, a service of
+    /// the profile, a workload of the topology, `<namespace>/<service-account>`, or
+    /// `plaintext` (no sidecar, no identity).
     #[arg(long, default_value = "gateway")]
     from: String,
-    /// The Host header (default: the gateway's first host; required from inside the mesh).
+    /// The Host header (default: that gateway's first host; required from inside the mesh).
     #[arg(long)]
     host: Option<String>,
     /// The port dialled (default: 443 or 80 at the gateway, the Service's port inside).
@@ -126,11 +127,7 @@ impl QueryArgs {
         let from = topology::origin(profile, &self.from)?;
         let host = match (&self.host, &from) {
             (Some(host), _) => host.clone(),
-            (None, Origin::Gateway(_)) => profile
-                .gateway
-                .as_ref()
-                .and_then(|g| g.hosts.first())
-                .map(ToString::to_string)
+            (None, Origin::Gateway(_)) => topology::gateway_host(profile, &self.from)
                 .ok_or("the profile has no gateway host; give --host")?,
             (None, _) => return Err("give --host: the Host header of the request".to_string()),
         };

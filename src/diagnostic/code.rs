@@ -179,6 +179,14 @@ registry! {
         WildcardGatewayHost = "wildcard-gateway-host", Warning, Profile;
         /// two gateway hosts of which one covers the other, which istiod refuses in the gateway's VirtualService
         OverlappingGatewayHosts = "overlapping-gateway-hosts", Error, Profile;
+        /// `[gateway]` and `[gateways.<name>]` in one profile
+        GatewayAndGateways = "gateway-and-gateways", Error, Profile;
+        /// two ingress gateways serve overlapping hosts on one port of one workload
+        GatewayHostConflict = "gateway-host-conflict", Error, Profile;
+        /// a gateway route names a host its gateway does not serve
+        UnknownGatewayHost = "unknown-gateway-host", Error, Profile;
+        /// with tokens required, a public route beside a wildcard gateway host whose token rule covers it
+        WildcardTokenRule = "wildcard-token-rule", Error, Profile;
         /// a public, exact or conditional gateway route that receives requests under a tenant's path
         RouteOnTenantPath = "route-on-tenant-path", Error, Profile;
         /// a route header operation on a header that carries identity or instructs Envoy

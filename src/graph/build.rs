@@ -5,7 +5,10 @@
 use std::collections::BTreeMap;
 
 use crate::explain;
-use crate::model::{Caller, ExternalProtocol, PathMatch, Profile, Service, Target as RouteTarget};
+use crate::model::{
+    Caller, ExternalProtocol, Gateway, GatewayRoute, HttpPath, PathMatch, Profile, Service,
+    Target as RouteTarget,
+};
 use crate::plan::Plan;
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token};
 use crate::topology;
@@ -17,7 +20,7 @@ use super::probe::{self, Arrival, Target};
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 enum Key {
     Tenant(String),
-    Gateway,
+    Gateway(String),
     Namespace(String),
     Account(String, String),
     Service(String),
@@ -127,10 +130,10 @@ impl Builder<'_> {
                 });
             }
         }
-        if let Some(gateway) = &profile.gateway {
+        for gateway in &profile.gateways {
             let hosts: Vec<String> = gateway.hosts.iter().map(ToString::to_string).collect();
             drafts.push(Draft {
-                key: Key::Gateway,
+                key: Key::Gateway(gateway.name.to_string()),
                 place: Place::Root,
                 node: node(
                     NodeKind::Gateway,
@@ -282,9 +285,23 @@ impl Builder<'_> {
         all.then(|| format!("{header} pins a region"))
     }
 
+    /// A request to a gateway for `path`: to the first host whose routes take the path (by
+    /// its prefix), or to the first gateway's first host.
     fn gateway_request(&self, path: &str) -> Option<Request> {
-        let gateway = self.profile.gateway.as_ref()?;
-        let host = gateway.hosts.first()?;
+        let takes = |route: &&GatewayRoute| {
+            HttpPath::parse(path).is_ok_and(|p| route.path.overlaps(&PathMatch::Prefix(p)))
+        };
+        let host = self
+            .profile
+            .gateways
+            .iter()
+            .flat_map(|g| g.hosts.iter().map(move |h| (g, h)))
+            .find(|(g, h)| g.routes_for(h).iter().any(&takes))
+            .or_else(|| {
+                let first = self.profile.gateways.first()?;
+                Some((first, first.hosts.first()?))
+            })
+            .map(|(_, h)| h)?;
         Some(
             Request::new(Origin::Gateway(None), host.to_string())
                 .https()
@@ -293,16 +310,22 @@ impl Builder<'_> {
     }
 
     fn route_edges(&self, edges: &mut Vec<DraftEdge>) {
-        let Some(gateway) = &self.profile.gateway else {
-            return;
-        };
+        for gateway in &self.profile.gateways {
+            self.gateway_route_edges(gateway, edges);
+        }
+    }
+
+    fn gateway_route_edges(&self, gateway: &Gateway, edges: &mut Vec<DraftEdge>) {
         for route in &gateway.routes {
             let Some(service) = self.service(route.service.as_str()) else {
                 continue;
             };
-            let Some(request) = self.gateway_request(route.scope().as_str()) else {
+            let Some(host) = gateway.hosts.iter().find(|h| route.serves(h)) else {
                 continue;
             };
+            let request = Request::new(Origin::Gateway(None), host.to_string())
+                .https()
+                .path(route.scope().as_str());
             let host = topology::host(self.profile, service);
             let with_token = request.clone().token(self.token(serde_json::Map::new()));
             let what = format!("GET {}", route.scope());
@@ -319,7 +342,7 @@ impl Builder<'_> {
             }
             labels.extend(added);
             edges.push(DraftEdge {
-                from: Key::Gateway,
+                from: Key::Gateway(gateway.name.to_string()),
                 to: Key::Service(service.name.to_string()),
                 kind: EdgeKind::Route,
                 labels,

@@ -32,8 +32,8 @@ pub struct Expect {
 /// Where an expected request enters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ExpectFrom {
-    /// The ingress gateway.
-    Gateway,
+    /// An ingress gateway: the named one (`gateway:<name>`), or the first.
+    Gateway(Option<Name>),
     /// No sidecar, no identity.
     Plaintext,
     /// A service of the profile (its main workload).

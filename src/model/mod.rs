@@ -6,6 +6,7 @@ mod cluster;
 mod duration;
 mod expect;
 mod http;
+mod ingress;
 mod log_format;
 mod names;
 mod numbers;
@@ -25,6 +26,7 @@ pub(crate) use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
 pub(crate) use http::{
     HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, Method, RetryOn, UrlRefusal,
 };
+pub(crate) use ingress::HostClass;
 pub(crate) use log_format::{LogFormat, LogLayout, LogOperator};
 pub(crate) use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,

@@ -40,8 +40,8 @@ pub struct Profile {
     pub services: Vec<Service>,
     /// External services, by name.
     pub external_services: Vec<ExternalService>,
-    /// The ingress gateway, if any.
-    pub gateway: Option<Gateway>,
+    /// The ingress gateways: `[gateway]`, or `[gateways.<name>]` in name order.
+    pub gateways: Vec<Gateway>,
     /// Security settings.
     pub security: Security,
     /// Tenant isolation, if any tenant is declared.
@@ -672,6 +672,8 @@ pub struct GatewayRoute {
     pub header_ops: RouteHeaders,
     /// Fault injection.
     pub fault: Option<Fault>,
+    /// The hosts it serves, some of its gateway's; empty: all of them.
+    pub hosts: Vec<Host>,
 }
 
 impl GatewayRoute {

@@ -30,7 +30,7 @@ pub(crate) struct Delivery {
     pub tenant: usize,
     /// The path's index in the tenant's `paths`.
     pub path: usize,
-    /// The route's index in [`super::Gateway::routes`].
+    /// The route's index in the list of routes it was found in.
     pub route: usize,
 }
 
@@ -38,11 +38,15 @@ pub(crate) struct Delivery {
 /// when its prefix is the longest that covers the request's path (the ingress VirtualService
 /// lists routes longest prefix first), so under a tenant path `q` the routes are the longest
 /// one whose prefix covers `q`, and every route whose prefix lies deeper inside `q`.
-pub(crate) fn deliveries(tenants: &[Tenant], routes: &[GatewayRoute]) -> Vec<Delivery> {
+pub(crate) fn deliveries<R: std::borrow::Borrow<GatewayRoute>>(
+    tenants: &[Tenant],
+    routes: &[R],
+) -> Vec<Delivery> {
     let mut by_prefix: BTreeMap<&str, usize> = BTreeMap::new();
     // Validation refuses a public, exact or conditional route that would receive requests
     // under a tenant path (`route-on-tenant-path`), so only plain prefix routes deliver them.
     for (index, route) in routes.iter().enumerate() {
+        let route = route.borrow();
         if route.is_plain_prefix() {
             by_prefix.entry(route.scope().as_str()).or_insert(index);
         }
@@ -125,6 +129,7 @@ mod tests {
                 public: false,
                 header_ops: crate::model::RouteHeaders::default(),
                 fault: None,
+                hosts: Vec::new(),
             })
             .collect()
     }

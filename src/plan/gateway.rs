@@ -1,15 +1,18 @@
-//! The edge: the ingress Gateway (HTTPS only, HTTP redirects), its VirtualService that keeps
-//! each service's subset and canary routing (IST0140), the admin rate limit (§4.4), and the
-//! east-west Gateway of a multi-network mesh (§4.1).
+//! The edge: each ingress Gateway (HTTPS only, HTTP redirects), its VirtualServices (one per
+//! class of hosts with the same routes) that keep each service's subset and canary routing
+//! (IST0140), the admin rate limit (§4.4), and the east-west Gateway of a multi-network mesh
+//! (§4.1).
 
 use serde::Serialize;
 
 use super::ids::{GatewayId, RateLimitId, ResourceId, RouteId, VirtualServiceId};
+use std::collections::{BTreeMap, BTreeSet};
+
 use super::virtual_service::{
-    CorsPolicy, HttpRoute, OrderedRules, OriginMatch, VirtualService, service_rules, unique_names,
+    CorsPolicy, HttpRoute, OrderedRules, OriginMatch, Rule, VirtualService, service_rules,
 };
 use super::{Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label};
-use crate::model::{self, Duration, Gateway, GatewayRoute, Host, Name, PathMatch, Port};
+use crate::model::{self, Duration, Gateway, GatewayRoute, Host, HostClass, Name, PathMatch, Port};
 
 /// Every gateway resource.
 #[derive(Debug, Clone, Serialize, Default)]
@@ -136,26 +139,37 @@ pub struct RouteLimit {
 pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
     let mut gateways = Vec::new();
     let mut virtual_services = Vec::new();
-    let mut rate_limits = Vec::new();
-    if let Some(gateway) = &context.profile.gateway {
+    let mut limits: Vec<RouteLimit> = Vec::new();
+    let mut names = RouteNames::default();
+    for gateway in &context.profile.gateways {
         gateways.push(ingress(context, gateway));
-        let (routes, limits) = routes(context, gateway);
-        if !routes.http.is_empty() {
-            virtual_services.push(routes);
+        for (routes, class_limits) in routes(context, gateway, &mut names) {
+            if !routes.http.is_empty() {
+                virtual_services.push(routes);
+            }
+            for limit in class_limits {
+                // A route of several classes of hosts has one name and one limit.
+                if !limits.iter().any(|l| l.route == limit.route) {
+                    limits.push(limit);
+                }
+            }
         }
-        if !limits.is_empty() {
-            rate_limits.push(RateLimitFilter {
-                meta: Meta::new(
-                    RateLimitId::Ingress {
-                        gateway: gateway.name.clone(),
-                    },
-                    context.root(),
-                    "Local rate limits of gateway routes (per gateway replica).",
-                ),
-                selector: vec![label("istio", "ingressgateway")],
-                routes: limits,
-            });
-        }
+    }
+    let mut rate_limits = Vec::new();
+    if let (Some(first), false) = (context.profile.gateways.first(), limits.is_empty()) {
+        // Every gateway runs on the default ingress gateway: one filter for all of them, since
+        // a second would insert the rate-limit filter into its chain twice.
+        rate_limits.push(RateLimitFilter {
+            meta: Meta::new(
+                RateLimitId::Ingress {
+                    gateway: first.name.clone(),
+                },
+                context.root(),
+                "Local rate limits of gateway routes (per gateway replica).",
+            ),
+            selector: vec![label("istio", "ingressgateway")],
+            routes: limits,
+        });
     }
     if context.profile.mesh.multi_network {
         gateways.push(GatewayResource {
@@ -183,6 +197,40 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
         gateways: gateways.into(),
         virtual_services: virtual_services.into(),
         rate_limits: rate_limits.into(),
+    }
+}
+
+/// Route names that are unique on the gateway workload, where a rate limit finds its route by
+/// name alone: a route copied into several VirtualServices of one gateway (one per class of
+/// hosts) keeps one name, and every other route gets a name of its own (`-2`, `-3`…).
+#[derive(Default)]
+struct RouteNames {
+    /// The name given to each (gateway, name before uniquing, occurrence in its
+    /// VirtualService).
+    given: BTreeMap<(Name, String, usize), String>,
+    used: BTreeSet<String>,
+}
+
+impl RouteNames {
+    fn assign(&mut self, gateway: &Name, rules: &mut [Rule]) {
+        let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+        for rule in rules {
+            let occurrence = seen.entry(rule.name.clone()).or_default();
+            let key = (gateway.clone(), rule.name.clone(), *occurrence);
+            *occurrence += 1;
+            if let Some(name) = self.given.get(&key) {
+                rule.name.clone_from(name);
+                continue;
+            }
+            let mut candidate = rule.name.clone();
+            let mut n = 2;
+            while !self.used.insert(candidate.clone()) {
+                candidate = format!("{}-{n}", rule.name);
+                n += 1;
+            }
+            self.given.insert(key, candidate.clone());
+            rule.name = candidate;
+        }
     }
 }
 
@@ -235,11 +283,15 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
     }
 }
 
-/// The gateway's VirtualService and the rate limits of its routes. Each gateway route carries
-/// the target service's own rules narrowed to the route's prefix, so that priority, canary and
-/// region routing apply to ingress traffic too (a gateway VirtualService does not chain into the
-/// mesh one).
-fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<RouteLimit>) {
+/// The gateway's VirtualServices, one per class of hosts that get the same routes, and the
+/// rate limits of their routes. Each gateway route carries the target service's own rules
+/// narrowed to the route's prefix, so that priority, canary and region routing apply to
+/// ingress traffic too (a gateway VirtualService does not chain into the mesh one).
+fn routes(
+    context: &Context<'_>,
+    gateway: &Gateway,
+    names: &mut RouteNames,
+) -> Vec<(VirtualService, Vec<RouteLimit>)> {
     let cors = gateway.cors.as_ref().map(|cors| CorsPolicy {
         origins: cors
             .origins
@@ -257,9 +309,37 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
         max_age: cors.max_age,
         allow_credentials: cors.allow_credentials,
     });
+    let classes = gateway.classes();
+    let several = classes.len() > 1;
+    classes
+        .iter()
+        .map(|class| {
+            let id = if several {
+                VirtualServiceId::IngressHosts {
+                    gateway: gateway.name.clone(),
+                    host: class.hosts[0].clone(),
+                }
+            } else {
+                VirtualServiceId::Ingress {
+                    gateway: gateway.name.clone(),
+                }
+            };
+            class_routes(context, gateway, class, id, cors.as_ref(), names)
+        })
+        .collect()
+}
+
+fn class_routes(
+    context: &Context<'_>,
+    gateway: &Gateway,
+    class: &HostClass<'_>,
+    id: VirtualServiceId,
+    cors: Option<&CorsPolicy>,
+    names: &mut RouteNames,
+) -> (VirtualService, Vec<RouteLimit>) {
     let mut ordered = OrderedRules::default();
     let mut limited: Vec<Option<&GatewayRoute>> = Vec::new();
-    for route in &gateway.routes {
+    for route in &class.routes {
         let Some(service) = context.service(&route.service) else {
             continue;
         };
@@ -277,15 +357,15 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
             // Narrowing can make a service's final route repeat one of its routes exactly
             // (a gateway prefix equal to a route's prefix); Envoy would never reach the copy.
             if ordered.push(narrowed) {
-                limited.push(route.rate_limit.is_some().then_some(route));
+                limited.push(route.rate_limit.is_some().then_some(*route));
             }
         }
     }
     let mut rules = ordered.into_rules();
-    unique_names(&mut rules);
+    names.assign(&gateway.name, &mut rules);
     let http: Vec<HttpRoute> = rules
         .into_iter()
-        .map(|rule| rule.into_route(cors.clone()))
+        .map(|rule| rule.into_route(cors.cloned()))
         .collect();
     let limits = http
         .iter()
@@ -306,7 +386,7 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
         gateway: gateway.name.clone(),
     };
     let gateway_ref = format!("{}/{}", context.root(), gateway_id.name());
-    let summary = gateway
+    let summary = class
         .routes
         .iter()
         .map(|r| match &r.path {
@@ -317,14 +397,8 @@ fn routes(context: &Context<'_>, gateway: &Gateway) -> (VirtualService, Vec<Rout
         .join(", ");
     (
         VirtualService {
-            meta: Meta::new(
-                VirtualServiceId::Ingress {
-                    gateway: gateway.name.clone(),
-                },
-                context.root(),
-                format!("Ingress routes: {summary}."),
-            ),
-            hosts: gateway.hosts.iter().map(Host::to_string).collect(),
+            meta: Meta::new(id, context.root(), format!("Ingress routes: {summary}.")),
+            hosts: class.hosts.iter().map(ToString::to_string).collect(),
             gateways: vec![gateway_ref],
             http,
         },

@@ -5,7 +5,7 @@
 //! resource by id through [`ResourceList::get`](super::ResourceList::get), never by rebuilding
 //! its name. Ids are not serialized: the templates never see them.
 
-use crate::model::{CROSS_NETWORK_GATEWAY, HeaderValue, Name};
+use crate::model::{CROSS_NETWORK_GATEWAY, HeaderValue, Host, Name};
 
 /// The id of a kind of resource: it names the resource.
 pub trait ResourceId: Ord {
@@ -41,10 +41,18 @@ pub enum VirtualServiceId {
         /// The external service.
         external: Name,
     },
-    /// The routes of the ingress gateway.
+    /// The routes of an ingress gateway.
     Ingress {
         /// The gateway.
         gateway: Name,
+    },
+    /// The routes of some hosts of an ingress gateway whose routes name their hosts: those
+    /// that get the same routes.
+    IngressHosts {
+        /// The gateway.
+        gateway: Name,
+        /// The first of the hosts.
+        host: Host,
     },
 }
 
@@ -53,6 +61,16 @@ impl ResourceId for VirtualServiceId {
         match self {
             Self::Service { service: name } | Self::External { external: name } => name.to_string(),
             Self::Ingress { gateway } => format!("{gateway}-routes"),
+            // A gateway name has no dot and a gateway host has one, so these never meet the
+            // names above. At most 63 + 8 + 253 characters: kept under Kubernetes' 253.
+            Self::IngressHosts { gateway, host } => {
+                let mut name = format!(
+                    "{gateway}-routes-{}",
+                    host.as_str().replace('*', "wildcard")
+                );
+                name.truncate(253);
+                name.trim_end_matches(['-', '.']).to_string()
+            }
         }
     }
 }

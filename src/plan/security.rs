@@ -13,7 +13,9 @@ use serde::Serialize;
 use super::egress::ServiceEntry;
 use super::ids::{PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor};
 use super::{Context, Label, Meta, Resource, ResourceList, istio_words, label, labels, principal};
-use crate::model::{self, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy};
+use crate::model::{
+    self, Gateway, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
+};
 
 /// Every security resource.
 #[derive(Debug, Clone, Serialize)]
@@ -313,7 +315,7 @@ fn jwt_fields(jwt: &Jwt) -> (String, String, Vec<String>) {
 fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthentication> {
     let (issuer, jwks_uri, audiences) = jwt_fields(jwt);
     let mut authentications = Vec::new();
-    if context.profile.gateway.is_some() {
+    if !context.profile.gateways.is_empty() {
         // At the edge the token's tenant claim overwrites any tenant header the client sent.
         let claim_headers = context
             .profile
@@ -370,8 +372,9 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
 fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     let profile = context.profile;
     let mut policies = Vec::new();
-    if let (Some(gateway), Some(jwt)) = (&profile.gateway, &profile.security.jwt)
+    if let Some(jwt) = &profile.security.jwt
         && jwt.require_token
+        && !profile.gateways.is_empty()
     {
         policies.push(AuthorizationPolicy {
             meta: Meta::new(
@@ -381,28 +384,8 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             ),
             selector: vec![label("istio", "ingressgateway")],
             action: Some(Action::Deny),
-            rules: vec![Rule {
-                id: RuleFor::MissingToken,
-                from: vec![Source {
-                    not_request_principals: vec!["*".to_string()],
-                    ..Source::default()
-                }],
-                to: vec![Operation {
-                    hosts: edge_hosts(&gateway.hosts),
-                    ports: vec![gateway.https_port.1.to_string()],
-                    // Browsers send CORS preflights without credentials.
-                    not_methods: if gateway.cors.is_some() {
-                        vec!["OPTIONS".to_string()]
-                    } else {
-                        Vec::new()
-                    },
-                    not_paths: public_routes::public_paths(gateway),
-                    ..Operation::default()
-                }],
-                when: Vec::new(),
-            }],
+            rules: profile.gateways.iter().flat_map(edge_rules).collect(),
         });
-        public_routes::guard_earlier_routes(gateway, policies.last_mut());
     }
     if profile.security.default_deny {
         policies.push(AuthorizationPolicy {
@@ -432,6 +415,41 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     policies
 }
 
+/// The edge's token requirement on one gateway: for each class of its hosts (the hosts that
+/// get the same routes), a request without a token on their HTTPS port is denied unless its
+/// path is one of their public routes', and then a rule for their routes tried before an
+/// overlapping public route.
+fn edge_rules(gateway: &Gateway) -> Vec<Rule> {
+    let mut rules = Vec::new();
+    for class in gateway.classes() {
+        let hosts: Vec<Host> = class.hosts.iter().map(|h| (*h).clone()).collect();
+        let missing = Rule {
+            id: RuleFor::MissingToken,
+            from: vec![Source {
+                not_request_principals: vec!["*".to_string()],
+                ..Source::default()
+            }],
+            to: vec![Operation {
+                hosts: edge_hosts(&hosts),
+                ports: vec![gateway.https_port.1.to_string()],
+                // Browsers send CORS preflights without credentials.
+                not_methods: if gateway.cors.is_some() {
+                    vec!["OPTIONS".to_string()]
+                } else {
+                    Vec::new()
+                },
+                not_paths: public_routes::public_paths(&class.routes),
+                ..Operation::default()
+            }],
+            when: Vec::new(),
+        };
+        let guard = public_routes::guard_earlier_routes(&class.routes, &missing);
+        rules.push(missing);
+        rules.extend(guard);
+    }
+    rules
+}
+
 /// The `hosts` of the edge's token requirement: each host with and without a port, since the
 /// gateway routes `h:443` like `h` while an AuthorizationPolicy host matches the Host header
 /// exactly (istio-rules.md §7). A wildcard host cannot be written with a port (`*.h:*` is a
@@ -455,7 +473,7 @@ fn gateway_paths<'a>(context: &Context<'a>) -> BTreeMap<&'a Name, GatewayPaths<'
         .as_ref()
         .is_some_and(|jwt| jwt.require_token);
     let mut paths: BTreeMap<&Name, GatewayPaths<'a>> = BTreeMap::new();
-    for route in context.profile.gateway.iter().flat_map(|g| &g.routes) {
+    for route in context.profile.gateways.iter().flat_map(|g| &g.routes) {
         let entry = paths.entry(&route.service).or_default();
         // Without a token requirement a public route is like any other.
         if route.public && require_token {
@@ -657,15 +675,18 @@ impl<'a> TenantReach<'a> {
             }
         }
         let mut delivered: BTreeMap<&Name, Vec<(usize, usize)>> = BTreeMap::new();
-        if let Some(gateway) = &profile.gateway {
-            for delivery in model::deliveries(&tenancy.tenants, &gateway.routes) {
-                delivered
-                    .entry(&gateway.routes[delivery.route].service)
-                    .or_default()
-                    .push((delivery.tenant, delivery.path));
+        for gateway in &profile.gateways {
+            for class in gateway.classes() {
+                for delivery in model::deliveries(&tenancy.tenants, &class.routes) {
+                    delivered
+                        .entry(&class.routes[delivery.route].service)
+                        .or_default()
+                        .push((delivery.tenant, delivery.path));
+                }
             }
         }
         for pairs in delivered.values_mut() {
+            pairs.sort_unstable();
             pairs.dedup();
         }
         Self { listed, delivered }

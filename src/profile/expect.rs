@@ -14,11 +14,12 @@ use super::spanned::Sp;
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawExpect {
-    /// Where the request enters: `gateway`, a service of the profile, `<namespace>/<service-account>`,
-    /// or `plaintext` (no sidecar, no identity).
+    /// Where the request enters: `gateway` (the first gateway), `gateway:<name>` (one of
+    /// `[gateways]`), a service of the profile, `<namespace>/<service-account>`, or `plaintext`
+    /// (no sidecar, no identity).
     pub from: Sp<String>,
-    /// The Host header: a host, or a service of the profile (its cluster name). Default at the
-    /// gateway: the gateway's first host; required from inside the mesh.
+    /// The Host header: a host, or a service of the profile (its cluster name). Default at a
+    /// gateway: that gateway's first host; required from inside the mesh.
     pub host: Option<Sp<String>>,
     /// The port dialled. Default: 443 at the gateway, the Service's port inside.
     pub port: Option<Sp<i64>>,

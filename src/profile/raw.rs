@@ -69,6 +69,29 @@ pub struct RawProfile {
     pub clusters: Named<RawCluster>,
     /// Sidecar resources that limit the hosts each proxy knows.
     pub sidecar: Option<Sp<RawSidecar>>,
+    /// Several ingress gateways, by name (the Gateway resource's name), each with every key of
+    /// `[gateway]` but `name`. Not together with `[gateway]`.
+    #[serde(default)]
+    pub gateways: Named<Sp<RawGateway>>,
+}
+
+impl RawProfile {
+    /// Every ingress gateway as written: `[gateway]` (no key), or each of `[gateways.<name>]`
+    /// with its key, in key order.
+    pub(crate) fn ingress_gateways(
+        &self,
+    ) -> impl Iterator<Item = (Option<&Sp<String>>, &Sp<RawGateway>)> {
+        self.gateway.iter().map(|gateway| (None, gateway)).chain(
+            self.gateways
+                .iter()
+                .map(|(key, gateway)| (Some(key), gateway)),
+        )
+    }
+
+    /// Whether the profile has an ingress gateway.
+    pub(crate) fn has_gateway(&self) -> bool {
+        self.gateway.is_some() || !self.gateways.is_empty()
+    }
 }
 
 /// `[sidecar]`
@@ -631,11 +654,12 @@ pub enum ExternalProtocol {
     Tcp,
 }
 
-/// `[gateway]`
+/// `[gateway]`, or one of `[gateways.<name>]`
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawGateway {
-    /// Name of the Gateway resource. Default: `ingress`.
+    /// Name of the Gateway resource (only in `[gateway]`: a `[gateways.<name>]` table is named
+    /// by its key). Default: `ingress`.
     pub name: Option<Sp<String>>,
     /// Host names the gateway serves.
     pub hosts: Sp<Vec<Sp<String>>>,
@@ -720,6 +744,9 @@ pub struct RawGatewayRoute {
     pub response_headers: Option<Sp<RawHeaderOps>>,
     /// Delays or aborts a share of the requests (needs `fault-injection` in `allow-insecure`).
     pub fault: Option<Sp<RawFault>>,
+    /// Route only requests for these hosts, some of the gateway's `hosts`. Default: all of
+    /// them.
+    pub hosts: Option<Sp<Vec<Sp<String>>>>,
 }
 
 /// `request-headers = {...}` and `response-headers = {...}`: header operations of a route.

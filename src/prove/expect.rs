@@ -122,7 +122,8 @@ pub(super) fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
 
 fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
     let from = match &expect.from {
-        ExpectFrom::Gateway => Origin::Gateway(None),
+        ExpectFrom::Gateway(None) => Origin::Gateway(None),
+        ExpectFrom::Gateway(Some(name)) => topology::origin(profile, &format!("gateway:{name}"))?,
         ExpectFrom::Plaintext => Origin::Plaintext,
         ExpectFrom::Service(name) => topology::origin(profile, name.as_str())?,
         ExpectFrom::Account(namespace, account) => Origin::Identity {
@@ -138,12 +139,13 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
             .find(|s| &s.name == name)
             .map(|s| topology::host(profile, s))
             .ok_or_else(|| format!("no service `{name}`"))?,
-        None => profile
-            .gateway
-            .as_ref()
-            .and_then(|g| g.hosts.first())
-            .map(ToString::to_string)
-            .ok_or("the profile has no gateway host")?,
+        None => {
+            let origin = match &expect.from {
+                ExpectFrom::Gateway(Some(name)) => format!("gateway:{name}"),
+                _ => "gateway".to_string(),
+            };
+            topology::gateway_host(profile, &origin).ok_or("the profile has no gateway host")?
+        }
     };
     let jwt = profile.security.jwt.as_ref();
     let token = match &expect.token {

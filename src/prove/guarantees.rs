@@ -18,7 +18,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    HeaderCondition, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy, deliveries,
+    HeaderCondition, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy,
+    deliveries,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Request, Token, Trace};
 use crate::topology;
@@ -31,8 +32,12 @@ const UNDECLARED_TENANT: &str = "meshc_undeclared";
 /// Every guarantee that does not hold, at the profile value it concerns.
 pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     let mut failed = Vec::new();
-    if let (Some(tenancy), Some(_)) = (&profile.tenancy, &profile.gateway) {
-        tenants(mesh, profile, tenancy, &mut failed);
+    if let Some(tenancy) = &profile.tenancy {
+        for gateway in &profile.gateways {
+            for class in gateway.classes() {
+                tenants(mesh, profile, tenancy, &class, &mut failed);
+            }
+        }
     }
     edge(mesh, profile, &mut failed);
     callers(mesh, profile, &mut failed);
@@ -77,11 +82,15 @@ fn claim(tenancy: &Tenancy, value: &str) -> serde_json::Map<String, serde_json::
     claims
 }
 
-fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<Diagnostic>) {
-    let Some(gateway) = &profile.gateway else {
-        return;
-    };
-    let Some(host) = gateway.hosts.first().map(ToString::to_string) else {
+/// The tenants' guarantees on the hosts of one class (hosts with the same routes).
+fn tenants(
+    mesh: &Mesh,
+    profile: &Profile,
+    tenancy: &Tenancy,
+    class: &HostClass<'_>,
+    failed: &mut Vec<Diagnostic>,
+) {
+    let Some(host) = class.hosts.first().map(ToString::to_string) else {
         return;
     };
     let at_gateway = |path: &str| {
@@ -89,9 +98,9 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
             .https()
             .path(path)
     };
-    for delivery in deliveries(&tenancy.tenants, &gateway.routes) {
+    for delivery in deliveries(&tenancy.tenants, &class.routes) {
         let tenant = &tenancy.tenants[delivery.tenant];
-        let route = &gateway.routes[delivery.route];
+        let route = class.routes[delivery.route];
         if !tenant.services.contains(&route.service) {
             continue;
         }
@@ -207,19 +216,28 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
 }
 
 fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
-    let (Some(gateway), Some(jwt)) = (&profile.gateway, &profile.security.jwt) else {
+    let Some(jwt) = &profile.security.jwt else {
         return;
     };
     if !jwt.require_token {
         return;
     }
-    for route in &gateway.routes {
+    for gateway in &profile.gateways {
+        for class in gateway.classes() {
+            edge_class(mesh, profile, &class, failed);
+        }
+    }
+}
+
+/// The edge's guarantees on every route of one class of hosts, at each of its hosts.
+fn edge_class(mesh: &Mesh, profile: &Profile, class: &HostClass<'_>, failed: &mut Vec<Diagnostic>) {
+    for route in &class.routes {
         let path = match &route.path {
             PathMatch::Prefix(prefix) => below(prefix),
             PathMatch::Exact(exact) => exact.to_string(),
         };
         let method = route.methods.first().map_or("GET", Method::as_str);
-        for host in &gateway.hosts {
+        for host in &class.hosts {
             if host.is_wildcard() {
                 continue;
             }

@@ -66,10 +66,7 @@ impl Checker {
             }
         }
         let multi_network = raw.mesh.multi_network.as_ref().is_some_and(|m| m.value);
-        if let Some(name) = raw
-            .gateway
-            .as_ref()
-            .and_then(|g| g.value.name.as_ref())
+        for name in super::gateways::written_gateway_names(raw)
             .filter(|name| multi_network && name.as_str() == CROSS_NETWORK_GATEWAY)
         {
             self.report(

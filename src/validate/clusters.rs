@@ -63,9 +63,12 @@ impl Checker {
     /// The ingress Gateway's name must not be one a cluster's render gives a Gateway of its own
     /// in the root namespace: the two would replace each other.
     fn gateway_name_taken(&mut self, raw: &RawProfile) {
-        let Some(name) = raw.gateway.as_ref().and_then(|g| g.value.name.as_ref()) else {
-            return;
-        };
+        for name in super::gateways::written_gateway_names(raw) {
+            self.gateway_name_free(raw, name);
+        }
+    }
+
+    fn gateway_name_free(&mut self, raw: &RawProfile, name: &Sp<String>) {
         let mut networks: Vec<&str> = raw
             .clusters
             .values()

@@ -1,11 +1,12 @@
-//! `[gateway]`: the mesh's ingress edge (`egress` has the other).
+//! `[gateway]` and each of `[gateways.<name>]`: the mesh's ingress edge (`egress` has the
+//! other).
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::istio::vocab::re2::{self, EnvoyRefusal};
 use crate::model::{ControlPlane, Cors, Gateway, Port, TlsVersion};
 use crate::profile::Sp;
-use crate::profile::raw::{RawCors, RawProfile, RawService};
+use crate::profile::raw::{RawCors, RawGateway, RawProfile, RawService};
 
 /// The help of a regular expression that Go refuses or RE2 reads otherwise.
 const RE2_SYNTAX: &str = "Istio uses RE2 syntax: no look-around, no back-references";
@@ -27,17 +28,16 @@ fn envoy_help(refusal: &EnvoyRefusal) -> &'static str {
 }
 
 impl Checker {
-    /// `[gateway]`; `Some(None)` when there is none, `None` when it is invalid.
-    pub(super) fn gateway(
+    /// `[gateway]` (no `key`) or `[gateways.<key>]`; `None` when it is invalid.
+    pub(super) fn gateway_table(
         &mut self,
+        key: Option<&Sp<String>>,
+        gateway: &Sp<RawGateway>,
         raw: &RawProfile,
         control_plane: Option<&ControlPlane>,
-    ) -> Option<Option<Gateway>> {
-        let Some(gateway) = &raw.gateway else {
-            return Some(None);
-        };
+    ) -> Option<Gateway> {
         let gw = &gateway.value;
-        let name = self.name_or(gw.name.as_ref(), "ingress");
+        let name = self.gateway_name(key, gw);
         let hosts = if self.non_empty(&gw.hosts, "`hosts`") {
             self.unique(gw.hosts.value.iter().map(|h| (&h.value, h.span())), "host");
             self.each(&gw.hosts.value, |c, host| {
@@ -122,8 +122,8 @@ impl Checker {
             Some(cors) => self.cors(cors).map(Some),
             None => Some(None),
         };
-        let routes = self.gateway_routes(&gw.routes, raw);
-        Some(Some(Gateway {
+        let routes = self.gateway_routes(&gw.routes, raw, hosts.as_deref());
+        Some(Gateway {
             name: name?,
             hosts: hosts?,
             credential: credential?,
@@ -135,7 +135,7 @@ impl Checker {
             http_redirect: http_redirect?,
             cors: cors?,
             routes: routes?,
-        }))
+        })
     }
 
     /// Warns when a rate-limited route, which is one Envoy route to the service's final

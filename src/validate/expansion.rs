@@ -46,7 +46,7 @@ impl Checker {
             )
         } else if gateway >= region {
             (
-                first_key(raw.gateway.as_ref().map(Sp::span)),
+                first_key(raw.ingress_gateways().next().map(|(_, g)| g.span())),
                 "the gateway's routes",
             )
         } else {
@@ -80,21 +80,20 @@ impl Checker {
     }
 }
 
-/// The HTTP rules of the gateway's VirtualService: each route copies the rules of its service
-/// (one rule for a route to an unknown service, which validation refuses anyway).
+/// The HTTP rules of the gateways' VirtualServices: each route copies the rules of its service
+/// (one rule for a route to an unknown service, which validation refuses anyway) into each
+/// VirtualService it is in.
 pub(super) fn gateway_rules(raw: &RawProfile, regions: usize) -> usize {
-    raw.gateway.as_ref().map_or(0, |gateway| {
-        gateway
-            .value
-            .routes
-            .values()
-            .map(|route| {
-                raw.services
-                    .get(route.service.as_str())
-                    .map_or(1, |service| rules(service, regions))
-            })
-            .sum()
-    })
+    raw.ingress_gateways()
+        .flat_map(|(_, gateway)| super::gateways::route_copies(&gateway.value))
+        .map(|(route, copies)| {
+            let each = raw
+                .services
+                .get(route.service.as_str())
+                .map_or(1, |service| rules(service, regions));
+            each.saturating_mul(copies)
+        })
+        .fold(0, usize::saturating_add)
 }
 
 /// The HTTP rules of a service's VirtualService: priority values, the canary override, region

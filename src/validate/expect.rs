@@ -34,7 +34,12 @@ impl Checker {
                     "a Host header: printable ASCII without spaces",
                 )
                 .map(|h| Some(ExpectHost::Literal(h))),
-            None if from == Some(ExpectFrom::Gateway) => Some(None),
+            // An unknown `gateway:<name>` is reported as such, not as a request from inside.
+            None if matches!(from, Some(ExpectFrom::Gateway(_)))
+                || (from.is_none() && expect.from.as_str().starts_with("gateway:")) =>
+            {
+                Some(None)
+            }
             None => {
                 self.report(
                     Diagnostic::new(
@@ -104,7 +109,7 @@ impl Checker {
 
     fn expect_from(&mut self, raw: &RawProfile, from: &Sp<String>) -> Option<ExpectFrom> {
         match from.as_str() {
-            "gateway" if raw.gateway.is_none() => {
+            "gateway" if !raw.has_gateway() => {
                 self.report(
                     Diagnostic::new(
                         Code::MissingDependency,
@@ -115,7 +120,8 @@ impl Checker {
                 );
                 None
             }
-            "gateway" => Some(ExpectFrom::Gateway),
+            "gateway" => Some(ExpectFrom::Gateway(None)),
+            text if text.starts_with("gateway:") => self.expect_gateway(raw, from),
             "plaintext" => Some(ExpectFrom::Plaintext),
             text => match text.split_once('/') {
                 Some((namespace, account)) => {
@@ -131,6 +137,47 @@ impl Checker {
                     .map(ExpectFrom::Service),
             },
         }
+    }
+
+    /// `gateway:<name>`: the request enters through that gateway (its workload), and its Host
+    /// defaults to the gateway's first host.
+    fn expect_gateway(&mut self, raw: &RawProfile, from: &Sp<String>) -> Option<ExpectFrom> {
+        let name = from.as_str().strip_prefix("gateway:").unwrap_or_default();
+        let names: Vec<&str> = super::gateways::written_gateway_names(raw)
+            .map(Sp::as_str)
+            .chain(
+                raw.gateway
+                    .as_ref()
+                    .filter(|g| g.value.name.is_none())
+                    .map(|_| "ingress"),
+            )
+            .collect();
+        if names.contains(&name) {
+            return Name::parse(name).ok().map(|n| ExpectFrom::Gateway(Some(n)));
+        }
+        let help = match crate::diagnostic::suggest::did_you_mean(name, names.iter().copied()) {
+            Some(best) => format!("did you mean `gateway:{best}`?"),
+            None if names.is_empty() => {
+                "add [gateway], or send the request from a service".to_string()
+            }
+            None => format!(
+                "the gateways are {}",
+                names
+                    .iter()
+                    .map(|n| format!("`gateway:{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        self.report(
+            Diagnostic::new(
+                Code::UnknownValue,
+                from.span(),
+                format!("the profile has no gateway `{name}`"),
+            )
+            .help(help),
+        );
+        None
     }
 
     fn expect_token(

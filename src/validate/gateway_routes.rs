@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{GatewayRoute, HeaderCondition, HeaderName, PathMatch, RateLimit, Tenancy};
+use crate::model::{
+    Gateway, GatewayRoute, HeaderCondition, HeaderName, Host, PathMatch, RateLimit, Tenancy,
+};
 use crate::profile::Sp;
 use crate::profile::raw::{Named, RawGatewayRoute, RawProfile, RawService};
 
@@ -17,19 +19,23 @@ impl Checker {
         &mut self,
         raw: &Named<RawGatewayRoute>,
         profile: &RawProfile,
+        hosts: Option<&[Host]>,
     ) -> Option<Vec<GatewayRoute>> {
-        // Two plain prefix routes on one prefix: the second could never match.
+        // Two plain prefix routes on one prefix: the second could never match. Routes that
+        // name their hosts are compared once they are checked, host by host.
         self.unique(
             raw.values()
+                .filter(|r| r.hosts.is_none())
                 .filter(|r| r.exact.is_none() && r.methods.is_empty())
                 .filter(|r| r.headers.is_none() && r.header_regexes.is_none())
                 .filter_map(|r| r.prefix.as_ref().map(|p| (&p.value, p.span()))),
             "gateway prefix",
         );
         let mut routes = self.each(raw, |c, (name, route)| {
-            c.gateway_route(name, route, profile)
+            c.gateway_route(name, route, profile, hosts)
         })?;
         routes.sort_by(|a, b| order(a).cmp(&order(b)));
+        self.same_prefix_on_a_host(&routes);
         self.same_conditions(&routes);
         Some(routes)
     }
@@ -39,8 +45,10 @@ impl Checker {
         name: &Sp<String>,
         route: &RawGatewayRoute,
         profile: &RawProfile,
+        hosts: Option<&[Host]>,
     ) -> Option<GatewayRoute> {
         let route_name = self.name(name);
+        let route_hosts = self.route_hosts(route, hosts);
         let path = match (&route.prefix, &route.exact) {
             (Some(prefix), None) => self.path(prefix).map(PathMatch::Prefix),
             (None, Some(exact)) => self.path(exact).map(PathMatch::Exact),
@@ -124,6 +132,7 @@ impl Checker {
             public,
             header_ops: header_ops?,
             fault: fault?,
+            hosts: route_hosts?,
         })
     }
 
@@ -217,11 +226,42 @@ impl Checker {
         }
     }
 
+    /// Reports two plain prefix routes on one prefix for one host, where one of them names
+    /// its hosts (the others were compared as written): the later never matches there.
+    fn same_prefix_on_a_host(&mut self, routes: &[GatewayRoute]) {
+        for (i, later) in routes.iter().enumerate() {
+            let Some(earlier) = routes[..i].iter().find(|earlier| {
+                (!earlier.hosts.is_empty() || !later.hosts.is_empty())
+                    && earlier.is_plain_prefix()
+                    && later.is_plain_prefix()
+                    && earlier.path == later.path
+                    && share_a_host(earlier, later)
+            }) else {
+                continue;
+            };
+            self.report(
+                Diagnostic::new(
+                    Code::DuplicateName,
+                    later.span.clone(),
+                    format!(
+                        "gateway routes `{}` and `{}` both take prefix `{}` for a host",
+                        earlier.name,
+                        later.name,
+                        later.scope()
+                    ),
+                )
+                .secondary(earlier.span.clone(), "first here")
+                .help("give the routes `hosts` that do not overlap, or different prefixes"),
+            );
+        }
+    }
+
     /// Reports routes with the same path and the same conditions: the later never matches.
     fn same_conditions(&mut self, routes: &[GatewayRoute]) {
         for (i, later) in routes.iter().enumerate() {
             let Some(earlier) = routes[..i].iter().find(|earlier| {
-                earlier.is_conditional()
+                share_a_host(earlier, later)
+                    && earlier.is_conditional()
                     && earlier.path == later.path
                     && earlier.methods == later.methods
                     && earlier.headers == later.headers
@@ -247,9 +287,23 @@ impl Checker {
     /// tenant's path: tenants' paths are served by plain prefix routes, which require a token
     /// and deliver every request under the path, so that the proofs can show each tenant
     /// reaches its paths and nobody else does.
-    pub(super) fn routes_on_tenant_paths(&mut self, tenancy: &Tenancy, routes: &[GatewayRoute]) {
+    /// A gateway whose routes name hosts is checked per class of hosts (a route in several
+    /// is reported once).
+    pub(super) fn routes_on_tenant_paths(&mut self, tenancy: &Tenancy, gateway: &Gateway) {
+        let mut reported = Vec::new();
+        for class in gateway.classes() {
+            self.class_on_tenant_paths(tenancy, &class.routes, &mut reported);
+        }
+    }
+
+    fn class_on_tenant_paths(
+        &mut self,
+        tenancy: &Tenancy,
+        routes: &[&GatewayRoute],
+        reported: &mut Vec<std::ops::Range<usize>>,
+    ) {
         for (i, route) in routes.iter().enumerate() {
-            if route.is_plain_prefix() && !route.public {
+            if (route.is_plain_prefix() && !route.public) || reported.contains(&route.span) {
                 continue;
             }
             let reached = tenancy.tenants.iter().find_map(|tenant| {
@@ -265,6 +319,7 @@ impl Checker {
             let Some((tenant, path)) = reached else {
                 continue;
             };
+            reported.push(route.span.clone());
             let kind = if route.public {
                 "public route"
             } else if route.is_conditional() {
@@ -290,6 +345,11 @@ impl Checker {
             );
         }
     }
+}
+
+/// Whether some host gets both routes.
+fn share_a_host(a: &GatewayRoute, b: &GatewayRoute) -> bool {
+    a.hosts.is_empty() || b.hosts.is_empty() || a.hosts.iter().any(|h| b.hosts.contains(h))
 }
 
 /// The order Envoy must try gateway routes in: exact paths first, then longer prefixes, and

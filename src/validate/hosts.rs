@@ -6,16 +6,22 @@ use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::Host;
 use crate::profile::RawProfile;
+use crate::profile::raw::RawGateway;
 
 impl Checker {
     /// Reports each gateway host that an earlier one covers, or that covers an earlier one.
     /// Hosts that are not valid, and exact repeats, are reported by the gateway's own checks.
     pub(super) fn gateway_host_overlaps(&mut self, raw: &RawProfile) {
-        let Some(gateway) = &raw.gateway else {
-            return;
-        };
+        for (_, gateway) in raw.ingress_gateways() {
+            self.host_overlaps(&gateway.value);
+        }
+    }
+
+    /// Also with routes per host, where each class of hosts has a VirtualService of its own:
+    /// istiod gives a wildcard VirtualService every server host it covers, so the routes of
+    /// `*.example.com` would be merged into `api.example.com`'s in an order nobody controls.
+    fn host_overlaps(&mut self, gateway: &RawGateway) {
         let hosts: Vec<_> = gateway
-            .value
             .hosts
             .value
             .iter()

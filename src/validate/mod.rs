@@ -16,6 +16,7 @@ mod expansion;
 mod expect;
 mod fields;
 mod gateway_routes;
+mod gateways;
 mod hosts;
 mod identity;
 mod log_format;
@@ -76,10 +77,12 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     let telemetry = checker.telemetry(&raw.telemetry);
     let services = checker.services(raw, &budgets);
     let external_services = checker.external_services(raw, &budgets);
-    let gateway = checker.gateway(raw, control_plane.as_ref());
+    let gateways = checker.gateways(raw, control_plane.as_ref());
     let tenancy = checker.tenancy(raw);
-    if let (Some(Some(tenancy)), Some(Some(gateway))) = (&tenancy, &gateway) {
-        checker.routes_on_tenant_paths(tenancy, &gateway.routes);
+    if let (Some(Some(tenancy)), Some(gateways)) = (&tenancy, &gateways) {
+        for gateway in gateways {
+            checker.routes_on_tenant_paths(tenancy, gateway);
+        }
     }
     let expects = checker.expects(raw);
     let clusters = checker.clusters(raw);
@@ -94,10 +97,10 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
     checker.expansion(raw);
     checker.output_size(raw);
     // Where tenants' requests go is only worth saying of an otherwise valid profile.
-    if let (Some(Some(tenancy)), Some(gateway), Some(services)) = (&tenancy, &gateway, &services)
+    if let (Some(Some(tenancy)), Some(gateways), Some(services)) = (&tenancy, &gateways, &services)
         && !checker.diagnostics.has_errors()
     {
-        checker.tenant_reach(raw, tenancy, gateway.as_ref(), services);
+        checker.tenant_reach(raw, tenancy, gateways, services);
     }
     Some(Profile {
         mesh: mesh?,
@@ -105,7 +108,7 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         regions: regions?,
         services: services?,
         external_services: external_services?,
-        gateway: gateway?,
+        gateways: gateways?,
         security: security?,
         tenancy: tenancy?,
         telemetry: telemetry?,

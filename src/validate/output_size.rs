@@ -115,8 +115,12 @@ fn estimate(raw: &RawProfile) -> Vec<Share> {
             ),
         });
     }
-    if let Some(gateway) = &raw.gateway
-        && let Some(cors) = &gateway.value.cors
+    // The largest CORS policy stands for every gateway's: an upper bound, since each is
+    // copied into its own gateway's rules only.
+    if let Some(cors) = raw
+        .ingress_gateways()
+        .filter_map(|(_, g)| g.value.cors.as_ref())
+        .max_by_key(|cors| cors_bytes(&cors.value))
     {
         shares.push(Share {
             what: "the CORS policy, copied into every HTTP rule of the gateway",

@@ -143,14 +143,18 @@ impl Checker {
                 what,
             );
         }
-        let cors = profile.gateway.as_ref().and_then(|g| g.value.cors.as_ref());
-        if let Some(cors) = cors
-            && cors
+        let cors = profile
+            .ingress_gateways()
+            .filter_map(|(_, g)| g.value.cors.as_ref());
+        for cors in cors {
+            if !cors
                 .value
                 .allow_credentials
                 .as_ref()
                 .is_some_and(|c| c.value)
-        {
+            {
+                continue;
+            }
             for regex in &cors.value.allow_origin_regexes {
                 if let Some(origin) = foreign_origin(regex.as_str()) {
                     let what = format!(
@@ -174,7 +178,7 @@ impl Checker {
                 .iter()
                 .filter_map(|route| Some((route.name.as_str(), route.fault.as_ref()?)))
         });
-        let gateway_faults = profile.gateway.iter().flat_map(|gateway| {
+        let gateway_faults = profile.ingress_gateways().flat_map(|(_, gateway)| {
             gateway
                 .value
                 .routes
@@ -401,7 +405,7 @@ impl Checker {
         let Some((first, _)) = raw.tenants.iter().next() else {
             return Some(None);
         };
-        if raw.gateway.is_none() {
+        if !raw.has_gateway() {
             self.report(
                 Diagnostic::new(
                     Code::MissingDependency,
@@ -459,9 +463,8 @@ impl Checker {
             return;
         }
         let routed: BTreeSet<&str> = raw
-            .gateway
-            .iter()
-            .flat_map(|g| g.value.routes.values().map(|r| r.service.as_str()))
+            .ingress_gateways()
+            .flat_map(|(_, g)| g.value.routes.values().map(|r| r.service.as_str()))
             .collect();
         let tenant_reached: BTreeSet<&str> = raw
             .tenants

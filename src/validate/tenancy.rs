@@ -16,14 +16,30 @@ impl Checker {
         &mut self,
         raw: &RawProfile,
         tenancy: &Tenancy,
-        gateway: Option<&Gateway>,
+        gateways: &[Gateway],
         services: &[Service],
     ) {
         self.overlapping_tenant_paths(raw, tenancy);
-        let routes = gateway.map_or(&[][..], |g| g.routes.as_slice());
-        let found = deliveries(&tenancy.tenants, routes);
-        self.unusable_grants(raw, tenancy, services, routes, &found);
-        self.misrouted_tenant_paths(raw, tenancy, routes, &found);
+        // Every class of hosts of every gateway routes on its own: its deliveries, with route
+        // indices into one list of all classes' routes.
+        let mut routes: Vec<&GatewayRoute> = Vec::new();
+        let mut found = Vec::new();
+        for gateway in gateways {
+            for class in gateway.classes() {
+                let offset = routes.len();
+                found.extend(
+                    deliveries(&tenancy.tenants, &class.routes)
+                        .into_iter()
+                        .map(|d| Delivery {
+                            route: d.route + offset,
+                            ..d
+                        }),
+                );
+                routes.extend(class.routes);
+            }
+        }
+        self.unusable_grants(raw, tenancy, services, &routes, &found);
+        self.misrouted_tenant_paths(raw, tenancy, &routes, &found);
     }
 
     fn overlapping_tenant_paths(&mut self, raw: &RawProfile, tenancy: &Tenancy) {
@@ -85,7 +101,7 @@ impl Checker {
         raw: &RawProfile,
         tenancy: &Tenancy,
         services: &[Service],
-        routes: &[GatewayRoute],
+        routes: &[&GatewayRoute],
         found: &[Delivery],
     ) {
         for (t, tenant) in tenancy.tenants.iter().enumerate() {
@@ -142,28 +158,31 @@ impl Checker {
         &mut self,
         raw: &RawProfile,
         tenancy: &Tenancy,
-        routes: &[GatewayRoute],
+        routes: &[&GatewayRoute],
         found: &[Delivery],
     ) {
-        let mut by_route: BTreeMap<usize, Vec<String>> = BTreeMap::new();
+        // By the route's place in the profile: a route of several classes is one route.
+        let mut by_route: BTreeMap<(usize, usize), (usize, Vec<String>)> = BTreeMap::new();
         for delivery in found {
             let tenant = &tenancy.tenants[delivery.tenant];
             let route = &routes[delivery.route];
             if !tenant.services.contains(&route.service) {
-                let paths = by_route.entry(delivery.route).or_default();
+                let (_, paths) = by_route
+                    .entry((route.span.start, route.span.end))
+                    .or_insert((delivery.route, Vec::new()));
                 let text = format!("`{}` of `{}`", tenant.paths[delivery.path], tenant.id);
                 if !paths.contains(&text) {
                     paths.push(text);
                 }
             }
         }
-        for (index, paths) in by_route {
-            let route = &routes[index];
+        for (index, paths) in by_route.into_values() {
+            let route = routes[index];
             let Some(span) = raw
-                .gateway
-                .as_ref()
-                .and_then(|g| g.value.routes.get(route.name.as_str()))
-                .map(|r| r.service.span())
+                .ingress_gateways()
+                .flat_map(|(_, g)| &g.value.routes)
+                .find(|(name, _)| name.span() == route.span)
+                .map(|(_, r)| r.service.span())
             else {
                 continue;
             };

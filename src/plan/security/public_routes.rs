@@ -2,8 +2,8 @@
 //! routes the gateway tries before them keep it (istio-rules.md §7: an AuthorizationPolicy
 //! sees the request, not the route it takes, so "this route is public" must be said in paths).
 
-use super::{AuthorizationPolicy, Operation, Rule, RuleFor, authz_paths};
-use crate::model::{Gateway, HttpPath, PathMatch};
+use super::{Operation, Rule, RuleFor, authz_paths};
+use crate::model::{GatewayRoute, HttpPath, PathMatch};
 
 /// The paths the gateway routes to one service: those that need a token and the public ones.
 #[derive(Debug, Default)]
@@ -54,56 +54,49 @@ fn deny_paths<'a>(paths: impl IntoIterator<Item = &'a PathMatch>) -> Vec<String>
     listed
 }
 
-/// The `notPaths` of the edge's token requirement: every public route's path.
-pub(super) fn public_paths(gateway: &Gateway) -> Vec<String> {
-    deny_paths(gateway.routes.iter().filter(|r| r.public).map(|r| &r.path))
+/// The `notPaths` of the edge's token requirement for some hosts: the path of every public
+/// route of theirs.
+pub(super) fn public_paths(routes: &[&GatewayRoute]) -> Vec<String> {
+    deny_paths(routes.iter().filter(|r| r.public).map(|r| &r.path))
 }
 
-/// Adds to the edge's token requirement a rule for the routes that need a token and that the
-/// gateway tries before a public route whose path overlaps theirs (`/v1/tenants` before a
-/// public `/`): the first rule leaves the public path out, and these must stay in. A route with
-/// conditions is kept in whole, so a request that misses its conditions and falls through to
-/// the public route needs a token too: never more open than the profile says.
-pub(super) fn guard_earlier_routes(gateway: &Gateway, policy: Option<&mut AuthorizationPolicy>) {
-    let Some(policy) = policy else {
-        return;
-    };
+/// The rule of the edge's token requirement for the routes of some hosts that need a token
+/// and that the gateway tries before a public route whose path overlaps theirs (`/v1/tenants`
+/// before a public `/`): `missing`, their rule, leaves the public path out, and these must
+/// stay in. A route with conditions is kept in whole, so a request that misses its conditions
+/// and falls through to the public route needs a token too: never more open than the profile
+/// says.
+pub(super) fn guard_earlier_routes(routes: &[&GatewayRoute], missing: &Rule) -> Option<Rule> {
     let mut earlier: Vec<&PathMatch> = Vec::new();
-    for (at, public) in gateway.routes.iter().enumerate().filter(|(_, r)| r.public) {
+    for (at, public) in routes.iter().enumerate().filter(|(_, r)| r.public) {
         earlier.extend(
-            gateway.routes[..at]
+            routes[..at]
                 .iter()
                 .filter(|route| !route.public && route.path.overlaps(&public.path))
                 .map(|route| &route.path),
         );
     }
     let paths = deny_paths(earlier);
-    let Some(first) = policy.rules.first() else {
-        return;
-    };
     if paths.is_empty() {
-        return;
+        return None;
     }
     let mut rule = Rule {
         id: RuleFor::BeforePublicRoute,
-        from: first.from.clone(),
-        to: first.to.clone(),
+        from: missing.from.clone(),
+        to: missing.to.clone(),
         when: Vec::new(),
     };
     for operation in &mut rule.to {
         operation.not_paths = Vec::new();
         operation.paths.clone_from(&paths);
     }
-    policy.rules.push(rule);
+    Some(rule)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{
-        GatewayRoute, HeaderCondition, HeaderName, HeaderValue, Method, Name, Port,
-    };
-    use crate::model::{RouteHeaders, TlsVersion};
+    use crate::model::{HeaderCondition, HeaderName, HeaderValue, Method, Name, RouteHeaders};
 
     fn prefix(path: &str) -> PathMatch {
         PathMatch::Prefix(HttpPath::parse(path).unwrap())
@@ -125,45 +118,29 @@ mod tests {
             public,
             header_ops: RouteHeaders::default(),
             fault: None,
-        }
-    }
-
-    fn gateway(routes: Vec<GatewayRoute>) -> Gateway {
-        Gateway {
-            name: Name::parse("ingress").unwrap(),
             hosts: Vec::new(),
-            credential: Name::parse("tls").unwrap(),
-            min_tls: TlsVersion::V1_3,
-            https_port: (Port::known(443), Port::known(8443)),
-            http_redirect: None,
-            cors: None,
-            routes,
         }
     }
 
-    fn edge(gateway: &Gateway) -> AuthorizationPolicy {
-        let mut policy = AuthorizationPolicy {
-            meta: crate::plan::Meta::new(
-                crate::plan::ids::PolicyId::EdgeRequireJwt,
-                &Name::parse("istio-system").unwrap(),
-                "edge",
-            ),
-            selector: Vec::new(),
-            action: None,
-            rules: vec![Rule {
-                id: RuleFor::MissingToken,
-                from: Vec::new(),
-                to: vec![Operation {
-                    ports: vec!["8443".to_string()],
-                    not_methods: vec!["OPTIONS".to_string()],
-                    not_paths: public_paths(gateway),
-                    ..Operation::default()
-                }],
-                when: Vec::new(),
+    fn edge(routes: &[GatewayRoute]) -> Vec<Rule> {
+        let routes: Vec<&GatewayRoute> = routes.iter().collect();
+        let missing = Rule {
+            id: RuleFor::MissingToken,
+            from: Vec::new(),
+            to: vec![Operation {
+                ports: vec!["8443".to_string()],
+                not_methods: vec!["OPTIONS".to_string()],
+                not_paths: public_paths(&routes),
+                ..Operation::default()
             }],
+            when: Vec::new(),
         };
-        guard_earlier_routes(gateway, Some(&mut policy));
-        policy
+        let guard = guard_earlier_routes(&routes, &missing);
+        std::iter::once(missing).chain(guard).collect()
+    }
+
+    fn public(routes: &[GatewayRoute]) -> Vec<String> {
+        public_paths(&routes.iter().collect::<Vec<_>>())
     }
 
     #[test]
@@ -177,26 +154,26 @@ mod tests {
 
     #[test]
     fn public_paths_are_exactly_the_public_routes() {
-        let gw = gateway(vec![
+        let gw = vec![
             route("health", exact("/health"), true),
             route("api", prefix("/v1"), false),
             route("ui", prefix("/"), true),
-        ]);
+        ];
         // A public `/` is written `/*`: an empty list would exempt nothing.
-        assert_eq!(public_paths(&gw), ["/*", "/health"]);
-        assert!(public_paths(&gateway(vec![route("api", prefix("/v1"), false)])).is_empty());
+        assert_eq!(public(&gw), ["/*", "/health"]);
+        assert!(public(&[route("api", prefix("/v1"), false)]).is_empty());
     }
 
     #[test]
     fn routes_before_an_overlapping_public_route_keep_the_token() {
-        let gw = gateway(vec![
+        let gw = vec![
             route("health", exact("/health"), true),
             route("api", prefix("/v1"), false),
             route("ui", prefix("/"), true),
-        ]);
-        let policy = edge(&gw);
-        assert_eq!(policy.rules.len(), 2);
-        let guard = &policy.rules[1];
+        ];
+        let rules = edge(&gw);
+        assert_eq!(rules.len(), 2);
+        let guard = &rules[1];
         assert_eq!(guard.id, RuleFor::BeforePublicRoute);
         assert_eq!(guard.to[0].paths, ["/v1", "/v1/*"]);
         assert!(guard.to[0].not_paths.is_empty());
@@ -209,20 +186,20 @@ mod tests {
     fn routes_after_or_apart_from_public_routes_need_no_second_rule() {
         // `/health` does not overlap the public `/v1/docs`, `/v1` is tried after it, and the
         // non-public `/v1/a` overlaps only the non-public `/v1`.
-        let gw = gateway(vec![
+        let gw = vec![
             route("health", exact("/health"), false),
             route("a", prefix("/v1/a"), false),
             route("docs", prefix("/v1/docs"), true),
             route("api", prefix("/v1"), false),
-        ]);
-        assert_eq!(edge(&gw).rules.len(), 1);
-        assert!(edge(&gateway(Vec::new())).rules.len() == 1);
+        ];
+        assert_eq!(edge(&gw).len(), 1);
+        assert!(edge(&[]).len() == 1);
         // A public route before another public one is no reason for a token.
-        let gw = gateway(vec![
+        let gw = vec![
             route("health", exact("/health"), true),
             route("ui", prefix("/"), true),
-        ]);
-        assert_eq!(edge(&gw).rules.len(), 1);
+        ];
+        assert_eq!(edge(&gw).len(), 1);
     }
 
     #[test]
@@ -233,7 +210,7 @@ mod tests {
             HeaderName::parse("x-client").unwrap(),
             HeaderCondition::Exact(HeaderValue::parse("web").unwrap()),
         )];
-        let gw = gateway(vec![orders, route("ui", prefix("/"), true)]);
-        assert_eq!(edge(&gw).rules[1].to[0].paths, ["/orders", "/orders/*"]);
+        let gw = vec![orders, route("ui", prefix("/"), true)];
+        assert_eq!(edge(&gw)[1].to[0].paths, ["/orders", "/orders/*"]);
     }
 }
