@@ -152,10 +152,23 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 labels.join(", ")
             );
         }
-        None => out.push_str(
-            "  namespace: not rendered (`manage-namespaces = false`); its owner labels it \
-             istio-injection=enabled\n",
-        ),
+        None => {
+            let injection = match &operator.revision {
+                Some(revision) => format!("istio.io/rev={revision}"),
+                None => "istio-injection=enabled".to_string(),
+            };
+            let _ = writeln!(
+                out,
+                "  namespace: not rendered (`manage-namespaces = false`); its owner labels it \
+                 {injection}"
+            );
+        }
+    }
+    if let Some(revision) = &operator.revision {
+        let _ = writeln!(
+            out,
+            "  control plane revision {revision}: istiod-{revision}"
+        );
     }
     for peer in &plan.security.peer_authentications {
         let _ = writeln!(out, "  {}", peer.meta.comment);

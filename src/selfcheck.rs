@@ -85,7 +85,11 @@ fn inventory(profile: &Profile) -> Inventory {
     // istiod's Service, which a primary with remote clusters exposes on its east-west gateway.
     if matches!(&profile.placement, Some(crate::model::Placement::Primary { remotes }) if !remotes.is_empty())
     {
-        inventory.add_service("istiod", profile.mesh.root_namespace.as_str());
+        let istiod = match &profile.mesh.revision {
+            Some(revision) => format!("istiod-{revision}"),
+            None => "istiod".to_string(),
+        };
+        inventory.add_service(&istiod, profile.mesh.root_namespace.as_str());
     }
     inventory
 }

@@ -110,6 +110,8 @@ pub struct Mesh {
     pub default_load_balancer: Option<LoadBalancer>,
     /// Whether meshc renders the workload namespace's Namespace object.
     pub manage_namespaces: bool,
+    /// The control-plane revision, if the mesh is installed as one.
+    pub revision: Option<Name>,
 }
 
 /// `[control-plane]`

@@ -28,7 +28,12 @@ pub(super) fn build(profile: &Profile) -> Option<Namespace> {
     if !mesh.manage_namespaces {
         return None;
     }
-    let mut labels = vec![label("istio-injection", "enabled")];
+    // Never both labels: istio-injection wins over istio.io/rev (istio.io "Installing the
+    // Sidecar", and the analyzer's IST0123 NamespaceMultipleInjectionLabels).
+    let mut labels = vec![match &mesh.revision {
+        Some(revision) => label("istio.io/rev", revision.as_str()),
+        None => label("istio-injection", "enabled"),
+    }];
     if let Some(network) = &mesh.network {
         labels.push(label("topology.istio.io/network", &network.to_string()));
     }

@@ -126,6 +126,10 @@ pub struct RawMesh {
     /// `topology.istio.io/network`. `false` where the namespace is owned elsewhere (another
     /// GitOps application, a platform team); label it yourself then. Default: true.
     pub manage_namespaces: Option<Sp<bool>>,
+    /// Istio control-plane revision (`spec.revision` of the IstioOperator, istiod as
+    /// `istiod-<revision>`): workload namespaces are labelled `istio.io/rev: <revision>` instead
+    /// of `istio-injection: enabled`. A DNS-1123 label of at most 56 characters. Default: none.
+    pub revision: Option<Sp<String>>,
 }
 
 /// `[control-plane]`

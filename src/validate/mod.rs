@@ -22,6 +22,7 @@ mod log_format;
 mod metric_tags;
 mod output_size;
 mod release;
+mod revision;
 mod route_ops;
 mod routing;
 mod security;
