@@ -138,31 +138,29 @@ fn mesh_section(out: &mut String, plan: &Plan) {
         operator.trust_domain,
         plan.api.networking
     );
-    match &plan.namespace {
-        Some(namespace) => {
-            let labels: Vec<String> = namespace
-                .labels
-                .iter()
-                .map(|l| format!("{}={}", l.key, l.value))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  namespace {} (rendered, sidecars injected): {}",
-                namespace.name,
-                labels.join(", ")
-            );
-        }
-        None => {
-            let injection = match &operator.revision {
-                Some(revision) => format!("istio.io/rev={revision}"),
-                None => "istio-injection=enabled".to_string(),
-            };
-            let _ = writeln!(
-                out,
-                "  namespace: not rendered (`manage-namespaces = false`); its owner labels it \
-                 {injection}"
-            );
-        }
+    for namespace in &plan.namespaces {
+        let labels: Vec<String> = namespace
+            .labels
+            .iter()
+            .map(|l| format!("{}={}", l.key, l.value))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  namespace {} (rendered, sidecars injected): {}",
+            namespace.name,
+            labels.join(", ")
+        );
+    }
+    if plan.namespaces.is_empty() {
+        let injection = match &operator.revision {
+            Some(revision) => format!("istio.io/rev={revision}"),
+            None => "istio-injection=enabled".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "  namespace: not rendered (`manage-namespaces = false`); its owner labels it \
+             {injection}"
+        );
     }
     if let Some(revision) = &operator.revision {
         let _ = writeln!(
@@ -175,11 +173,23 @@ fn mesh_section(out: &mut String, plan: &Plan) {
     }
     match plan.security.authorization_policies.get(&PolicyId::AllowNothing) {
         None => out.push_str("  authorization: no default deny; a workload without an ALLOW policy takes any request\n"),
-        Some(deny) => {
+        Some(_) => {
+            let namespaces: Vec<&str> = plan
+                .security
+                .authorization_policies
+                .iter()
+                .filter(|p| {
+                    matches!(
+                        p.meta.id,
+                        PolicyId::AllowNothing | PolicyId::AllowNothingIn { .. }
+                    )
+                })
+                .map(|p| p.meta.namespace.as_str())
+                .collect();
             let _ = writeln!(
                 out,
                 "  authorization: default deny in {}; a request no ALLOW policy matches is refused",
-                deny.meta.namespace
+                namespaces.join(", ")
             );
         }
     }
@@ -222,7 +232,17 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 out,
                 "  tracing: {} % of requests in {} to {}{}",
                 tracing.sampling,
-                default.meta.namespace,
+                plan.telemetry
+                    .iter()
+                    .filter(|t| {
+                        matches!(
+                            t.meta.id,
+                            TelemetryId::Namespace | TelemetryId::NamespaceIn { .. }
+                        )
+                    })
+                    .map(|t| t.meta.namespace.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 tracing.provider,
                 if tags.is_empty() {
                     String::new()

@@ -69,9 +69,9 @@ pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> 
 /// Everything the profile declares: its services and the pods behind them. The gateways come
 /// from the rendered IstioOperator, which the checker reads itself.
 fn inventory(profile: &Profile) -> Inventory {
-    let namespace = profile.mesh.namespace.as_str();
     let mut inventory = Inventory::default();
     for service in &profile.services {
+        let namespace = service.namespace.as_str();
         inventory.add_service(service.name.as_str(), namespace);
         inventory.add_workload(Workload {
             namespace: namespace.to_string(),

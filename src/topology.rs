@@ -21,17 +21,13 @@ fn labels(model: &ModelLabels) -> Labels {
         .collect()
 }
 
-/// The Service host of a profile service.
-pub fn host(profile: &Profile, service: &Service) -> String {
-    format!(
-        "{}.{}.svc.cluster.local",
-        service.name, profile.mesh.namespace
-    )
+/// The Service host of a profile service, in its namespace.
+pub fn host(service: &Service) -> String {
+    format!("{}.{}.svc.cluster.local", service.name, service.namespace)
 }
 
 /// The topology of a profile.
 pub fn of(profile: &Profile) -> Topology {
-    let namespace = profile.mesh.namespace.as_str();
     let regions: Vec<String> = profile
         .regions
         .iter()
@@ -40,7 +36,7 @@ pub fn of(profile: &Profile) -> Topology {
     let mut workloads = Vec::new();
     for service in &profile.services {
         let port = WorkloadPort {
-            service: host(profile, service),
+            service: host(service),
             port: service.port.get(),
             target_port: Some(service.target_port.get()),
         };
@@ -50,7 +46,7 @@ pub fn of(profile: &Profile) -> Topology {
             all.extend(labels(extra));
             Workload {
                 name,
-                namespace: namespace.to_string(),
+                namespace: service.namespace.to_string(),
                 labels: all,
                 service_account: service.service_account.as_str().to_string(),
                 regions: regions.clone(),

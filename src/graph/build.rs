@@ -148,7 +148,7 @@ impl Builder<'_> {
         for service in &profile.services {
             drafts.push(Draft {
                 key: Key::Service(service.name.to_string()),
-                place: Place::Mesh,
+                place: self.namespace_place(service.namespace.as_str()),
                 node: node(
                     NodeKind::Service,
                     service.name.to_string(),
@@ -303,7 +303,7 @@ impl Builder<'_> {
             let Some(request) = self.gateway_request(route.scope().as_str()) else {
                 continue;
             };
-            let host = topology::host(self.profile, service);
+            let host = topology::host(service);
             let with_token = request.clone().token(self.token(serde_json::Map::new()));
             let what = format!("GET {}", route.scope());
             let (verdict, added) =
@@ -343,7 +343,7 @@ impl Builder<'_> {
                 let Some(service) = self.service(name.as_str()) else {
                     continue;
                 };
-                let host = topology::host(self.profile, service);
+                let host = topology::host(service);
                 let mut requests = Vec::new();
                 for path in paths(&tenant.paths) {
                     for method in &methods {
@@ -420,7 +420,7 @@ impl Builder<'_> {
             };
             sources.push((key, origin));
         }
-        let host = topology::host(self.profile, service);
+        let host = topology::host(service);
         let methods = methods(&caller.methods);
         for (key, origin) in sources {
             let mut requests = Vec::new();

@@ -292,6 +292,8 @@ pub struct Service {
     pub mtls: Option<MtlsMode>,
     /// The mTLS modes of single container ports, in port order.
     pub port_mtls: Vec<(Port, MtlsMode)>,
+    /// The namespace its workloads and every resource for it live in.
+    pub namespace: Name,
 }
 
 /// Load-balancing algorithm.

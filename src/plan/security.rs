@@ -217,12 +217,13 @@ impl Resource for AuthorizationPolicy {
 pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     let profile = context.profile;
     SecurityPlan {
-        peer_authentications: std::iter::once(peer_authentication(context))
+        peer_authentications: peer_authentications(context)
+            .into_iter()
             .chain(
                 profile
                     .services
                     .iter()
-                    .filter_map(|service| workload_peer_authentication(context, service)),
+                    .filter_map(workload_peer_authentication),
             )
             .collect(),
         request_authentications: profile
@@ -241,32 +242,44 @@ pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     }
 }
 
-fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
+/// The mesh's mTLS mode: one PeerAuthentication in the root namespace, or one in each workload
+/// namespace.
+fn peer_authentications(context: &Context<'_>) -> Vec<PeerAuthentication> {
     let security = &context.profile.security;
-    let (id, namespace, scope) = match security.mtls_scope {
-        MtlsScope::Mesh => (PeerAuthenticationId::Mesh, context.root(), "the whole mesh"),
-        MtlsScope::Namespace => (
-            PeerAuthenticationId::Namespace,
-            context.namespace(),
-            "this namespace",
-        ),
-    };
     let mode = MtlsMode::from(security.mtls);
-    PeerAuthentication {
+    let policy = |id, namespace, scope: &str| PeerAuthentication {
         meta: Meta::new(id, namespace, format!("mTLS mode {mode} for {scope}.")),
         selector: Vec::new(),
         mode: Some(mode),
         ports: Vec::new(),
+    };
+    match security.mtls_scope {
+        MtlsScope::Mesh => vec![policy(
+            PeerAuthenticationId::Mesh,
+            context.root(),
+            "the whole mesh",
+        )],
+        MtlsScope::Namespace => context
+            .namespaces()
+            .into_iter()
+            .map(|namespace| {
+                let id = if context.is_mesh_namespace(namespace) {
+                    PeerAuthenticationId::Namespace
+                } else {
+                    PeerAuthenticationId::NamespaceIn {
+                        namespace: namespace.clone(),
+                    }
+                };
+                policy(id, namespace, "this namespace")
+            })
+            .collect(),
     }
 }
 
 /// A service's own mTLS modes: a PeerAuthentication with its selector in the workload
 /// namespace (one with a selector in the root namespace is ignored, istio-rules.md §1), whose
 /// mode and ports override the mesh's and the namespace's; `None` when it sets neither.
-fn workload_peer_authentication(
-    context: &Context<'_>,
-    service: &Service,
-) -> Option<PeerAuthentication> {
+fn workload_peer_authentication(service: &Service) -> Option<PeerAuthentication> {
     if service.mtls.is_none() && service.port_mtls.is_empty() {
         return None;
     }
@@ -293,7 +306,7 @@ fn workload_peer_authentication(
             PeerAuthenticationId::Workload {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             format!("mTLS for {}: {}.", service.name, says.join(", ")),
         ),
         selector: labels(&service.labels),
@@ -338,7 +351,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
             more_rules: Vec::new(),
         });
     }
-    authentications.push(RequestAuthentication {
+    let workloads = RequestAuthentication {
         meta: Meta::new(
             RequestAuthenticationId::Workloads,
             context.namespace(),
@@ -363,7 +376,22 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
                 }
             })
             .collect(),
-    });
+    };
+    // One per workload namespace: a RequestAuthentication without a selector covers its own
+    // namespace only.
+    for namespace in context.namespaces() {
+        let id = if context.is_mesh_namespace(namespace) {
+            RequestAuthenticationId::Workloads
+        } else {
+            RequestAuthenticationId::WorkloadsIn {
+                namespace: namespace.clone(),
+            }
+        };
+        authentications.push(RequestAuthentication {
+            meta: Meta::new(id, namespace, workloads.meta.comment.clone()),
+            ..workloads.clone()
+        });
+    }
     authentications
 }
 
@@ -405,16 +433,26 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
         public_routes::guard_earlier_routes(gateway, policies.last_mut());
     }
     if profile.security.default_deny {
-        policies.push(AuthorizationPolicy {
-            meta: Meta::new(
-                PolicyId::AllowNothing,
-                context.namespace(),
-                "Default deny: a request no ALLOW policy matches is refused.",
-            ),
-            selector: Vec::new(),
-            action: None,
-            rules: Vec::new(),
-        });
+        // A policy without a selector covers its own namespace only: one in each.
+        for namespace in context.namespaces() {
+            let id = if context.is_mesh_namespace(namespace) {
+                PolicyId::AllowNothing
+            } else {
+                PolicyId::AllowNothingIn {
+                    namespace: namespace.clone(),
+                }
+            };
+            policies.push(AuthorizationPolicy {
+                meta: Meta::new(
+                    id,
+                    namespace,
+                    "Default deny: a request no ALLOW policy matches is refused.",
+                ),
+                selector: Vec::new(),
+                action: None,
+                rules: Vec::new(),
+            });
+        }
     }
     let routed = gateway_paths(context);
     let tenancy = profile
@@ -426,7 +464,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             policies.push(policy);
         }
         if let Some((tenancy, reach)) = &tenancy {
-            policies.push(tenant_policy(context, tenancy, reach, service));
+            policies.push(tenant_policy(tenancy, reach, service));
         }
     }
     policies
@@ -491,7 +529,11 @@ fn allow_policy(
                 .iter()
                 .map(|name| {
                     let account = context.service(name).map_or(name, |s| &s.service_account);
-                    principal(context.profile, context.namespace(), account.as_str())
+                    principal(
+                        context.profile,
+                        context.namespace_of(name),
+                        account.as_str(),
+                    )
                 })
                 .collect();
             principals.extend(
@@ -589,7 +631,7 @@ fn allow_policy(
             PolicyId::Callers {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             match (service.callers.is_empty(), routed.is_some()) {
                 (false, true) => format!(
                     "Who may call {}: its callers and the routes of the gateway.",
@@ -683,7 +725,6 @@ impl<'a> TenantReach<'a> {
 /// by its own paths rule, and a request on a tenant's path without that tenant's claim is
 /// refused by one of the three shared rules.
 fn tenant_policy(
-    context: &Context<'_>,
     tenancy: &Tenancy,
     reach: &TenantReach<'_>,
     service: &Service,
@@ -822,7 +863,7 @@ fn tenant_policy(
             PolicyId::TenantGuard {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             format!(
                 "Keeps tenants on {}: only the tenants that list it, each on its own paths and \
                  methods; tenant headers only with the same tenant's claim; tenant paths only \

@@ -365,6 +365,10 @@ pub struct RawService {
     /// The mTLS mode of single container ports of its workloads, by port
     /// (`{ 9090 = "permissive" }` for a plain-text metrics port).
     pub port_mtls: Option<Sp<BTreeMap<Sp<String>, Sp<MtlsMode>>>>,
+    /// The namespace its workloads run in, where every resource for it goes (its host is
+    /// `<name>.<namespace>.svc.cluster.local`, its identity `<trust-domain>/ns/<namespace>/sa/<account>`).
+    /// Default: `mesh.namespace`.
+    pub namespace: Option<Sp<String>>,
 }
 
 /// Load-balancing algorithms.
@@ -820,7 +824,7 @@ pub enum MtlsMode {
 pub enum MtlsScope {
     /// The whole mesh (a policy in the root namespace).
     Mesh,
-    /// The workload namespace only.
+    /// The workload namespaces only (a policy in each).
     Namespace,
 }
 

@@ -41,7 +41,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile, expect: &Expect) -> Option<D
             .services
             .iter()
             .find(|s| &s.name == service)
-            .map(|s| topology::host(profile, s))?;
+            .map(topology::host)?;
         let sent = trace.branches.iter().any(|branch| {
             branch.host == host
                 && subset
@@ -86,7 +86,7 @@ pub(super) fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
         let service = profile
             .services
             .iter()
-            .find(|s| topology::host(profile, s) == branch.host)
+            .find(|s| topology::host(s) == branch.host)
             .map_or_else(|| branch.host.to_string(), |s| s.name.to_string());
         let mut destination = service;
         if let Some(subset) = branch.subset {
@@ -136,7 +136,7 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
             .services
             .iter()
             .find(|s| &s.name == name)
-            .map(|s| topology::host(profile, s))
+            .map(topology::host)
             .ok_or_else(|| format!("no service `{name}`"))?,
         None => profile
             .gateway

@@ -284,7 +284,7 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let by_name: BTreeMap<&Name, &Service> =
         profile.services.iter().map(|s| (&s.name, s)).collect();
     for service in &profile.services {
-        let host = topology::host(profile, service);
+        let host = topology::host(service);
         for caller in &service.callers {
             // A caller named by its token sends it; the strangers below send none.
             let with_token = |request: Request, subject: Option<&str>| {

@@ -20,6 +20,7 @@ mod hosts;
 mod identity;
 mod log_format;
 mod metric_tags;
+mod namespaces;
 mod output_size;
 mod release;
 mod revision;

@@ -42,6 +42,7 @@ impl Checker {
         budgets: &Budgets,
     ) -> Option<Service> {
         let service_name = self.service_name(name);
+        let namespace = self.service_namespace(raw, profile);
         let port = self.port(&raw.port);
         let target_port = match &raw.target_port {
             Some(target) => self.port(target),
@@ -190,6 +191,7 @@ impl Checker {
             callers: callers?,
             mtls,
             port_mtls,
+            namespace: namespace?,
         })
     }
 
