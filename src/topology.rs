@@ -35,10 +35,22 @@ pub fn of(profile: &Profile) -> Topology {
         .collect();
     let mut workloads = Vec::new();
     for service in &profile.services {
-        let port = WorkloadPort {
-            service: host(service),
-            port: service.port.get(),
-            target_port: Some(service.target_port.get()),
+        let ports: Vec<WorkloadPort> = if service.ports.is_empty() {
+            vec![WorkloadPort {
+                service: host(service),
+                port: service.port.get(),
+                target_port: Some(service.target_port.get()),
+            }]
+        } else {
+            service
+                .ports
+                .iter()
+                .map(|p| WorkloadPort {
+                    service: host(service),
+                    port: p.port.get(),
+                    target_port: Some(p.target_port.get()),
+                })
+                .collect()
         };
         let base = labels(&service.labels);
         let workload = |name: String, extra: &ModelLabels| {
@@ -50,7 +62,7 @@ pub fn of(profile: &Profile) -> Topology {
                 labels: all,
                 service_account: service.service_account.as_str().to_string(),
                 regions: regions.clone(),
-                ports: vec![port.clone()],
+                ports: ports.clone(),
             }
         };
         if service.subsets.is_empty() {

@@ -17,6 +17,7 @@ pub(crate) mod gateway;
 pub(crate) mod ids;
 pub(crate) mod namespace;
 mod operator;
+mod ports;
 mod resource_list;
 pub(crate) mod security;
 pub(crate) mod sidecar;

@@ -574,7 +574,7 @@ fn allow_policy(
             Rule {
                 id: RuleFor::Caller { index },
                 from,
-                to: operation(&caller.methods, &caller.paths),
+                to: with_ports(operation(&caller.methods, &caller.paths), &caller.ports),
                 // Claims narrow the whole rule: whoever the caller is, its token holds them.
                 when: caller
                     .claims
@@ -659,6 +659,21 @@ fn operation(methods: &[Method], paths: &[HttpPath]) -> Vec<Operation> {
     } else {
         vec![operation]
     }
+}
+
+/// `operation` limited to the container ports a caller rule names (none: every port).
+fn with_ports(mut to: Vec<Operation>, ports: &[Port]) -> Vec<Operation> {
+    if ports.is_empty() {
+        return to;
+    }
+    let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+    if to.is_empty() {
+        to.push(Operation::default());
+    }
+    for operation in &mut to {
+        operation.ports.clone_from(&ports);
+    }
+    to
 }
 
 /// Path prefixes as AuthorizationPolicy paths: `/a` becomes `/a` and `/a/*`, `/a/` becomes
@@ -749,7 +764,13 @@ fn tenant_policy(
     // Left out when no tenant lists the service: then every claim is foreign.
     let claim_not_listed =
         || (!listed_ids.is_empty()).then(|| condition(&claim_key, Vec::new(), listed_ids.clone()));
-    let ports = vec![service.target_port.to_string()];
+    // HTTP ports only: on a TCP port the DENY rules' HTTP fields would be dropped, and the
+    // rules would refuse every connection.
+    let ports: Vec<String> = service
+        .http_target_ports()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let on_ports = |paths: Vec<String>, not_paths: Vec<String>, not_methods: Vec<String>| {
         vec![Operation {
             ports: ports.clone(),

@@ -509,10 +509,13 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
                 ),
                 hosts: vec![host_of(context, &service.name).to_string()],
                 gateways: Vec::new(),
-                http: rules
-                    .into_iter()
-                    .map(|rule| rule.into_route(None))
-                    .collect(),
+                http: super::ports::for_every_port(
+                    service,
+                    rules
+                        .into_iter()
+                        .map(|rule| rule.into_route(None))
+                        .collect(),
+                ),
             }
         })
         .collect();

@@ -14,9 +14,11 @@ use serde::Deserialize;
 use super::spanned::Sp;
 
 mod cluster;
+mod ports;
 mod telemetry;
 
 pub(crate) use cluster::{ClusterRole, RawCluster};
+pub(crate) use ports::*;
 pub(crate) use telemetry::*;
 
 /// A name-keyed table such as `[services.<name>]`; keys keep their spans.
@@ -317,8 +319,8 @@ pub struct RawRetryBudget {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawService {
-    /// The Service port that routes use.
-    pub port: Sp<i64>,
+    /// The Service port that routes use (excludes `ports`).
+    pub port: Option<Sp<i64>>,
     /// The container port behind it, which authorization policies match. Default: `port`.
     pub target_port: Option<Sp<i64>>,
     /// Kubernetes service account of its pods. Default: the service name.
@@ -369,6 +371,9 @@ pub struct RawService {
     /// `<name>.<namespace>.svc.cluster.local`, its identity `<trust-domain>/ns/<namespace>/sa/<account>`).
     /// Default: `mesh.namespace`.
     pub namespace: Option<Sp<String>>,
+    /// The ports of a service with several (excludes `port` and `target-port`); the first,
+    /// an `http`, `http2` or `grpc` port, is the one its routes, the gateway and the proofs use.
+    pub ports: Option<Sp<Vec<RawNamedPort>>>,
 }
 
 /// Load-balancing algorithms.
@@ -584,6 +589,9 @@ pub struct RawCaller {
     /// Claims the request's token must hold, claim name → accepted values (any one of them).
     /// Every claim must match, and they narrow the whole rule.
     pub claims: Option<Sp<RawClaims>>,
+    /// Only these ports of the service, by name (needs `ports` on the service). Default: all.
+    #[serde(default)]
+    pub ports: Vec<Sp<String>>,
 }
 
 /// `claims = { <claim> = ["<value>", ...] }`: claim name → accepted values.

@@ -286,6 +286,11 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     for service in &profile.services {
         let host = topology::host(service);
         for caller in &service.callers {
+            // The ports the caller dials: its own HTTP ports, or the main port. A caller held
+            // to TCP ports only is not proven: the simulator sends HTTP requests.
+            let Some(port) = proof_port(service, &caller.ports) else {
+                continue;
+            };
             // A caller named by its token sends it; the strangers below send none.
             let with_token = |request: Request, subject: Option<&str>| {
                 if caller.request_principals.is_empty() && caller.claims.is_empty() {
@@ -404,7 +409,8 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         let request = with_token(
                             Request::new(origin.clone(), host.clone())
                                 .method(method)
-                                .path(path),
+                                .path(path)
+                                .port(port),
                             *subject,
                         );
                         let trace = mesh.evaluate(&request);
@@ -431,7 +437,10 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         ("a plaintext client", Origin::Plaintext),
                     ];
                     for (who, origin) in strangers {
-                        let request = Request::new(origin, host.clone()).method(method).path(path);
+                        let request = Request::new(origin, host.clone())
+                            .method(method)
+                            .path(path)
+                            .port(port);
                         let trace = mesh.evaluate(&request);
                         if trace.allowed_anywhere() {
                             failed.push(broken(
@@ -449,4 +458,17 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// The Service port a caller proof dials: the first HTTP port among those the caller is held
+/// to (by container port), or the service's main port; `None` when it is held to TCP ports only.
+fn proof_port(service: &Service, caller_ports: &[crate::model::Port]) -> Option<u16> {
+    if caller_ports.is_empty() {
+        return Some(service.port.get());
+    }
+    service
+        .ports
+        .iter()
+        .find(|p| p.protocol.is_http() && caller_ports.contains(&p.target_port))
+        .map(|p| p.port.get())
 }

@@ -22,6 +22,7 @@ mod log_format;
 mod metric_tags;
 mod namespaces;
 mod output_size;
+mod ports;
 mod release;
 mod revision;
 mod route_ops;

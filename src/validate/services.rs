@@ -43,10 +43,10 @@ impl Checker {
     ) -> Option<Service> {
         let service_name = self.service_name(name);
         let namespace = self.service_namespace(raw, profile);
-        let port = self.port(&raw.port);
-        let target_port = match &raw.target_port {
-            Some(target) => self.port(target),
-            None => port,
+        let ports = self.own_ports(raw, name.span());
+        let (port, target_port, named_ports) = match ports {
+            Some((port, target, named)) => (Some(port), Some(target), Some(named)),
+            None => (None, None, None),
         };
         let service_account = match &raw.service_account {
             Some(account) => self.name(account),
@@ -135,7 +135,15 @@ impl Checker {
             }
             None => Some(None),
         };
-        let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
+        let callers = self.each(&raw.callers, |c, caller| {
+            let mut checked = c.caller(caller, profile)?;
+            c.caller_ports(
+                &caller.value,
+                named_ports.as_deref().unwrap_or_default(),
+                &mut checked,
+            )?;
+            Some(checked)
+        });
         let workload_mtls = self.workload_mtls(raw);
         let policy = policy?;
         // The priority and canary-override routes may have a retry budget and timeout of
@@ -192,6 +200,7 @@ impl Checker {
             mtls,
             port_mtls,
             namespace: namespace?,
+            ports: named_ports?,
         })
     }
 
@@ -531,7 +540,11 @@ impl Checker {
             return None;
         }
         if raw.circuit_breaker.is_none() {
-            let span = if explicit { span } else { raw.port.span() };
+            let span = match (explicit, &raw.port, &raw.ports) {
+                (false, Some(port), _) => port.span(),
+                (false, None, Some(ports)) => ports.span(),
+                _ => span,
+            };
             self.report(
                 Diagnostic::new(
                     Code::MissingDependency,
@@ -605,6 +618,7 @@ impl Checker {
             paths: paths?,
             request_principals,
             claims,
+            ports: Vec::new(),
         })
     }
 }
