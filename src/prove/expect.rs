@@ -130,14 +130,20 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
             service_account: account.to_string(),
         },
     };
+    // A service named without a port is dialled on its main port, which a service with
+    // several ports needs said.
+    let mut main_port = None;
     let host = match &expect.host {
         Some(ExpectHost::Literal(host)) => host.clone(),
-        Some(ExpectHost::Service(name)) => profile
-            .services
-            .iter()
-            .find(|s| &s.name == name)
-            .map(topology::host)
-            .ok_or_else(|| format!("no service `{name}`"))?,
+        Some(ExpectHost::Service(name)) => {
+            let service = profile
+                .services
+                .iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| format!("no service `{name}`"))?;
+            main_port = Some(service.port.get());
+            topology::host(service)
+        }
         None => profile
             .gateway
             .as_ref()
@@ -177,7 +183,7 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
     Ok(Request {
         from,
         host,
-        port: expect.port.map(crate::model::Port::get),
+        port: expect.port.map(crate::model::Port::get).or(main_port),
         scheme: if gateway { Scheme::Https } else { Scheme::Http },
         sni: None,
         method: expect.method.to_string(),
