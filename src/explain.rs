@@ -757,7 +757,14 @@ fn source_text(source: &Source) -> String {
 fn operation_text(operation: &Operation) -> String {
     let methods = list_or(&operation.methods, "any method");
     let paths = list_or(&operation.paths, "any path");
-    format!("{methods} on {paths}")
+    if operation.ports.is_empty() {
+        format!("{methods} on {paths}")
+    } else {
+        format!(
+            "{methods} on {paths}, container ports {}",
+            operation.ports.join(", ")
+        )
+    }
 }
 
 fn list_or(items: &[String], none: &str) -> String {
