@@ -421,6 +421,11 @@ impl Builder<'_> {
             sources.push((key, origin));
         }
         let host = topology::host(service);
+        // The port the caller dials: a service with several ports needs it said.
+        let port = service
+            .http_port_for(&caller.ports)
+            .unwrap_or(service.port)
+            .get();
         let methods = methods(&caller.methods);
         for (key, origin) in sources {
             let mut requests = Vec::new();
@@ -428,7 +433,8 @@ impl Builder<'_> {
                 for method in &methods {
                     let request = Request::new(origin.clone(), host.clone())
                         .method(method)
-                        .path(path);
+                        .path(path)
+                        .port(port);
                     requests.push((format!("{method} {path}"), request));
                 }
             }

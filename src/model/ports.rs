@@ -56,3 +56,18 @@ impl PortProtocol {
         matches!(self, Self::Http | Self::Http2 | Self::Grpc)
     }
 }
+
+impl super::Service {
+    /// The Service port a caller held to `caller_ports` (container ports; empty: every port)
+    /// dials with HTTP: the first HTTP port among them, or the main port; `None` when it is
+    /// held to non-HTTP ports only.
+    pub fn http_port_for(&self, caller_ports: &[Port]) -> Option<Port> {
+        if caller_ports.is_empty() {
+            return Some(self.port);
+        }
+        self.ports
+            .iter()
+            .find(|p| p.protocol.is_http() && caller_ports.contains(&p.target_port))
+            .map(|p| p.port)
+    }
+}

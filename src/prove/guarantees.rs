@@ -288,7 +288,10 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
         for caller in &service.callers {
             // The ports the caller dials: its own HTTP ports, or the main port. A caller held
             // to TCP ports only is not proven: the simulator sends HTTP requests.
-            let Some(port) = proof_port(service, &caller.ports) else {
+            let Some(port) = service
+                .http_port_for(&caller.ports)
+                .map(crate::model::Port::get)
+            else {
                 continue;
             };
             // A caller named by its token sends it; the strangers below send none.
@@ -458,17 +461,4 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             }
         }
     }
-}
-
-/// The Service port a caller proof dials: the first HTTP port among those the caller is held
-/// to (by container port), or the service's main port; `None` when it is held to TCP ports only.
-fn proof_port(service: &Service, caller_ports: &[crate::model::Port]) -> Option<u16> {
-    if caller_ports.is_empty() {
-        return Some(service.port.get());
-    }
-    service
-        .ports
-        .iter()
-        .find(|p| p.protocol.is_http() && caller_ports.contains(&p.target_port))
-        .map(|p| p.port.get())
 }
