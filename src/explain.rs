@@ -855,7 +855,7 @@ mod tests {
             ));
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         let all = each(&plan);
-        assert_eq!(all.len(), 7, "six services and one external service");
+        assert_eq!(all.len(), 8, "seven services and one external service");
         for (name, text) in &all {
             assert_eq!(explain(&plan, Some(name)).as_ref(), Ok(text), "{name}");
         }
