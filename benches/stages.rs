@@ -246,8 +246,7 @@ fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
 }
 
 fn requests(profile: &meshc::testing::model::Profile) -> Vec<Request> {
-    let host =
-        |service: &meshc::testing::model::Service| meshc::testing::topology::host(profile, service);
+    let host = meshc::testing::topology::host;
     let gateway = profile
         .gateways
         .first()

@@ -140,35 +140,58 @@ fn mesh_section(out: &mut String, plan: &Plan) {
         operator.trust_domain,
         plan.api.networking
     );
-    match &plan.namespace {
-        Some(namespace) => {
-            let labels: Vec<String> = namespace
-                .labels
-                .iter()
-                .map(|l| format!("{}={}", l.key, l.value))
-                .collect();
-            let _ = writeln!(
-                out,
-                "  namespace {} (rendered, sidecars injected): {}",
-                namespace.name,
-                labels.join(", ")
-            );
-        }
-        None => out.push_str(
+    for namespace in &plan.namespaces {
+        let labels: Vec<String> = namespace
+            .labels
+            .iter()
+            .map(|l| format!("{}={}", l.key, l.value))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  namespace {} (rendered, sidecars injected): {}",
+            namespace.name,
+            labels.join(", ")
+        );
+    }
+    if plan.namespaces.is_empty() {
+        let injection = match &operator.revision {
+            Some(revision) => format!("istio.io/rev={revision}"),
+            None => "istio-injection=enabled".to_string(),
+        };
+        let _ = writeln!(
+            out,
             "  namespace: not rendered (`manage-namespaces = false`); its owner labels it \
-             istio-injection=enabled\n",
-        ),
+             {injection}"
+        );
+    }
+    if let Some(revision) = &operator.revision {
+        let _ = writeln!(
+            out,
+            "  control plane revision {revision}: istiod-{revision}"
+        );
     }
     for peer in &plan.security.peer_authentications {
         let _ = writeln!(out, "  {}", peer.meta.comment);
     }
     match plan.security.authorization_policies.get(&PolicyId::AllowNothing) {
         None => out.push_str("  authorization: no default deny; a workload without an ALLOW policy takes any request\n"),
-        Some(deny) => {
+        Some(_) => {
+            let namespaces: Vec<&str> = plan
+                .security
+                .authorization_policies
+                .iter()
+                .filter(|p| {
+                    matches!(
+                        p.meta.id,
+                        PolicyId::AllowNothing | PolicyId::AllowNothingIn { .. }
+                    )
+                })
+                .map(|p| p.meta.namespace.as_str())
+                .collect();
             let _ = writeln!(
                 out,
                 "  authorization: default deny in {}; a request no ALLOW policy matches is refused",
-                deny.meta.namespace
+                namespaces.join(", ")
             );
         }
     }
@@ -233,7 +256,17 @@ fn mesh_section(out: &mut String, plan: &Plan) {
                 out,
                 "  tracing: {} % of requests in {} to {}{}",
                 tracing.sampling,
-                default.meta.namespace,
+                plan.telemetry
+                    .iter()
+                    .filter(|t| {
+                        matches!(
+                            t.meta.id,
+                            TelemetryId::Namespace | TelemetryId::NamespaceIn { .. }
+                        )
+                    })
+                    .map(|t| t.meta.namespace.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 tracing.provider,
                 if tags.is_empty() {
                     String::new()
@@ -753,7 +786,14 @@ fn source_text(source: &Source) -> String {
 fn operation_text(operation: &Operation) -> String {
     let methods = list_or(&operation.methods, "any method");
     let paths = list_or(&operation.paths, "any path");
-    format!("{methods} on {paths}")
+    if operation.ports.is_empty() {
+        format!("{methods} on {paths}")
+    } else {
+        format!(
+            "{methods} on {paths}, container ports {}",
+            operation.ports.join(", ")
+        )
+    }
 }
 
 fn list_or(items: &[String], none: &str) -> String {
@@ -844,7 +884,7 @@ mod tests {
             ));
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         let all = each(&plan);
-        assert_eq!(all.len(), 7, "six services and one external service");
+        assert_eq!(all.len(), 8, "seven services and one external service");
         for (name, text) in &all {
             assert_eq!(explain(&plan, Some(name)).as_ref(), Ok(text), "{name}");
         }

@@ -78,9 +78,9 @@ pub(crate) fn verify_keeping(
 /// Everything the profile declares: its services and the pods behind them. The gateways come
 /// from the rendered IstioOperator, which the checker reads itself.
 fn inventory(profile: &Profile) -> Inventory {
-    let namespace = profile.mesh.namespace.as_str();
     let mut inventory = Inventory::default();
     for service in &profile.services {
+        let namespace = service.namespace.as_str();
         inventory.add_service(service.name.as_str(), namespace);
         inventory.add_workload(Workload {
             namespace: namespace.to_string(),
@@ -94,7 +94,11 @@ fn inventory(profile: &Profile) -> Inventory {
     // istiod's Service, which a primary with remote clusters exposes on its east-west gateway.
     if matches!(&profile.placement, Some(crate::model::Placement::Primary { remotes }) if !remotes.is_empty())
     {
-        inventory.add_service("istiod", profile.mesh.root_namespace.as_str());
+        let istiod = match &profile.mesh.revision {
+            Some(revision) => format!("istiod-{revision}"),
+            None => "istiod".to_string(),
+        };
+        inventory.add_service(&istiod, profile.mesh.root_namespace.as_str());
     }
     inventory
 }

@@ -21,17 +21,13 @@ fn labels(model: &ModelLabels) -> Labels {
         .collect()
 }
 
-/// The Service host of a profile service.
-pub fn host(profile: &Profile, service: &Service) -> String {
-    format!(
-        "{}.{}.svc.cluster.local",
-        service.name, profile.mesh.namespace
-    )
+/// The Service host of a profile service, in its namespace.
+pub fn host(service: &Service) -> String {
+    format!("{}.{}.svc.cluster.local", service.name, service.namespace)
 }
 
 /// The topology of a profile.
 pub fn of(profile: &Profile) -> Topology {
-    let namespace = profile.mesh.namespace.as_str();
     let regions: Vec<String> = profile
         .regions
         .iter()
@@ -39,10 +35,22 @@ pub fn of(profile: &Profile) -> Topology {
         .collect();
     let mut workloads = Vec::new();
     for service in &profile.services {
-        let port = WorkloadPort {
-            service: host(profile, service),
-            port: service.port.get(),
-            target_port: Some(service.target_port.get()),
+        let ports: Vec<WorkloadPort> = if service.ports.is_empty() {
+            vec![WorkloadPort {
+                service: host(service),
+                port: service.port.get(),
+                target_port: Some(service.target_port.get()),
+            }]
+        } else {
+            service
+                .ports
+                .iter()
+                .map(|p| WorkloadPort {
+                    service: host(service),
+                    port: p.port.get(),
+                    target_port: Some(p.target_port.get()),
+                })
+                .collect()
         };
         let base = labels(&service.labels);
         let workload = |name: String, extra: &ModelLabels| {
@@ -50,11 +58,11 @@ pub fn of(profile: &Profile) -> Topology {
             all.extend(labels(extra));
             Workload {
                 name,
-                namespace: namespace.to_string(),
+                namespace: service.namespace.to_string(),
                 labels: all,
                 service_account: service.service_account.as_str().to_string(),
                 regions: regions.clone(),
-                ports: vec![port.clone()],
+                ports: ports.clone(),
             }
         };
         if service.subsets.is_empty() {

@@ -237,6 +237,12 @@ registry! {
         InvalidClaim = "invalid-claim", Error, Profile;
         /// a port-level mTLS mode on a port the sidecar keeps for itself
         ProxyPort = "proxy-port", Error, Profile;
+        /// a service port whose name Istio would read as another protocol, or a first port without HTTP
+        PortProtocol = "port-protocol", Error, Profile;
+        /// two ports of one service with the same number
+        DuplicatePort = "duplicate-port", Error, Profile;
+        /// a caller's `ports` names a port its service does not declare
+        UnknownPort = "unknown-port", Error, Profile;
         /// a service that nothing may call under default deny
         UnreachableService = "unreachable-service", Warning, Profile;
         /// a request of `[[expect]]` that the rendered mesh does not treat as stated

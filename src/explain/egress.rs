@@ -14,7 +14,23 @@ pub(super) fn sidecar(out: &mut String, plan: &Plan, service: &Name) {
         .get(&SidecarId::Workload {
             service: service.clone(),
         })
-        .or_else(|| plan.sidecars.get(&SidecarId::Namespace));
+        .or_else(|| {
+            // The Sidecar of the service's namespace, where its VirtualService lives.
+            let namespace = plan
+                .virtual_services
+                .get(&VirtualServiceId::Service {
+                    service: service.clone(),
+                })?
+                .meta
+                .namespace
+                .as_str();
+            plan.sidecars.iter().find(|s| {
+                matches!(
+                    s.meta.id,
+                    SidecarId::Namespace | SidecarId::NamespaceIn { .. }
+                ) && s.meta.namespace == namespace
+            })
+        });
     if let Some(sidecar) = sidecar {
         let _ = writeln!(
             out,

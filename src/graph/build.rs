@@ -151,7 +151,7 @@ impl Builder<'_> {
         for service in &profile.services {
             drafts.push(Draft {
                 key: Key::Service(service.name.to_string()),
-                place: Place::Mesh,
+                place: self.namespace_place(service.namespace.as_str()),
                 node: node(
                     NodeKind::Service,
                     service.name.to_string(),
@@ -326,7 +326,7 @@ impl Builder<'_> {
             let request = Request::new(Origin::Gateway(None), host.to_string())
                 .https()
                 .path(route.scope().as_str());
-            let host = topology::host(self.profile, service);
+            let host = topology::host(service);
             let with_token = request.clone().token(self.token(serde_json::Map::new()));
             let what = format!("GET {}", route.scope());
             let (verdict, added) =
@@ -366,7 +366,7 @@ impl Builder<'_> {
                 let Some(service) = self.service(name.as_str()) else {
                     continue;
                 };
-                let host = topology::host(self.profile, service);
+                let host = topology::host(service);
                 let mut requests = Vec::new();
                 for path in paths(&tenant.paths) {
                     for method in &methods {
@@ -443,7 +443,12 @@ impl Builder<'_> {
             };
             sources.push((key, origin));
         }
-        let host = topology::host(self.profile, service);
+        let host = topology::host(service);
+        // The port the caller dials: a service with several ports needs it said.
+        let port = service
+            .http_port_for(&caller.ports)
+            .unwrap_or(service.port)
+            .get();
         let methods = methods(&caller.methods);
         for (key, origin) in sources {
             let mut requests = Vec::new();
@@ -451,7 +456,8 @@ impl Builder<'_> {
                 for method in &methods {
                     let request = Request::new(origin.clone(), host.clone())
                         .method(method)
-                        .path(path);
+                        .path(path)
+                        .port(port);
                     requests.push((format!("{method} {path}"), request));
                 }
             }

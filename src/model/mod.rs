@@ -10,6 +10,7 @@ mod ingress;
 mod log_format;
 mod names;
 mod numbers;
+mod ports;
 mod profile;
 mod reach;
 mod route_ops;
@@ -32,6 +33,7 @@ pub(crate) use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
 };
 pub(crate) use numbers::{Percent, Port, Quantity, Weight};
+pub(crate) use ports::{NamedPort, PortProtocol};
 pub use profile::*;
 pub(crate) use reach::{Delivery, deliveries};
 pub(crate) use route_ops::{Fault, HeaderCondition, HeaderOps, RouteHeaders};

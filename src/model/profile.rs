@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use super::{
     Duration, Fault, HeaderCondition, HeaderName, HeaderValue, Host, HttpPath, HttpsUrl, Issuer,
     IstioVersion, LabelKey, LabelValue, LogFormat, LogLevel, Method, MtlsMode, MtlsScope, Name,
-    OutboundTraffic, PathNormalization, Percent, Port, Quantity, RetryOn, RouteHeaders,
+    NamedPort, OutboundTraffic, PathNormalization, Percent, Port, Quantity, RetryOn, RouteHeaders,
     ServiceType, TagName, TlsVersion, Weight,
 };
 
@@ -110,6 +110,8 @@ pub struct Mesh {
     pub default_load_balancer: Option<LoadBalancer>,
     /// Whether meshc renders the workload namespace's Namespace object.
     pub manage_namespaces: bool,
+    /// The control-plane revision, if the mesh is installed as one.
+    pub revision: Option<Name>,
 }
 
 /// `[control-plane]`
@@ -290,6 +292,25 @@ pub struct Service {
     pub mtls: Option<MtlsMode>,
     /// The mTLS modes of single container ports, in port order.
     pub port_mtls: Vec<(Port, MtlsMode)>,
+    /// The namespace its workloads and every resource for it live in.
+    pub namespace: Name,
+    /// Its ports, when it declares several (`ports`); empty for the shorthand `port`, whose
+    /// one port is `port` and `target_port`. The first is `port` and `target_port`.
+    pub ports: Vec<NamedPort>,
+}
+
+impl Service {
+    /// The target ports of its HTTP ports (the one port of the shorthand `port`).
+    pub fn http_target_ports(&self) -> Vec<Port> {
+        if self.ports.is_empty() {
+            return vec![self.target_port];
+        }
+        self.ports
+            .iter()
+            .filter(|p| p.protocol.is_http())
+            .map(|p| p.target_port)
+            .collect()
+    }
 }
 
 /// Load-balancing algorithm.
@@ -531,6 +552,8 @@ pub struct Caller {
     pub request_principals: Vec<super::RequestPrincipal>,
     /// Claims its token must hold, each with the values accepted.
     pub claims: Vec<(super::ClaimName, Vec<super::ClaimValue>)>,
+    /// The container ports it may reach (from the port names of `ports`); empty: all.
+    pub ports: Vec<Port>,
 }
 
 /// An external service.

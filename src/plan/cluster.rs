@@ -73,7 +73,7 @@ pub(crate) fn build(profile: &Profile) -> Option<ClusterPlan> {
             external_istiod: !remotes.is_empty(),
             istiod_exposure: (!remotes.is_empty()).then(|| IstiodExposure {
                 namespace: root.to_string(),
-                istiod_host: format!("istiod.{root}.svc.cluster.local"),
+                istiod_host: istiod_host(profile),
                 remotes: remotes.iter().map(ToString::to_string).collect(),
             }),
         },
@@ -104,4 +104,14 @@ pub(crate) fn build(profile: &Profile) -> Option<ClusterPlan> {
             }
         }
     })
+}
+
+/// istiod's Service host: `istiod-<revision>` under a revision, as Istio's
+/// samples/multicluster/expose-istiod-rev.yaml.tmpl routes it.
+fn istiod_host(profile: &Profile) -> String {
+    let root = &profile.mesh.root_namespace;
+    match &profile.mesh.revision {
+        Some(revision) => format!("istiod-{revision}.{root}.svc.cluster.local"),
+        None => format!("istiod.{root}.svc.cluster.local"),
+    }
 }

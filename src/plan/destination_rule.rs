@@ -366,7 +366,7 @@ fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationR
             DestinationRuleId::Service {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             format!("Traffic policy and subsets of {}.", service.name),
         ),
         host: super::virtual_service::host_of(context, &service.name),

@@ -108,6 +108,11 @@ pub enum PeerAuthenticationId {
     Mesh,
     /// The workload namespace.
     Namespace,
+    /// Another workload namespace, of services that name their own.
+    NamespaceIn {
+        /// The namespace.
+        namespace: Name,
+    },
     /// The workloads of one service, and their ports.
     Workload {
         /// The service.
@@ -118,7 +123,7 @@ pub enum PeerAuthenticationId {
 impl ResourceId for PeerAuthenticationId {
     fn name(&self) -> String {
         match self {
-            Self::Mesh | Self::Namespace => "default".to_string(),
+            Self::Mesh | Self::Namespace | Self::NamespaceIn { .. } => "default".to_string(),
             Self::Workload { service } => format!("{service}-mtls"),
         }
     }
@@ -131,13 +136,18 @@ pub enum RequestAuthenticationId {
     Edge,
     /// Token validation on every workload.
     Workloads,
+    /// Token validation on every workload of another workload namespace.
+    WorkloadsIn {
+        /// The namespace.
+        namespace: Name,
+    },
 }
 
 impl ResourceId for RequestAuthenticationId {
     fn name(&self) -> String {
         match self {
             Self::Edge => "edge-jwt",
-            Self::Workloads => "jwt",
+            Self::Workloads | Self::WorkloadsIn { .. } => "jwt",
         }
         .to_string()
     }
@@ -150,6 +160,11 @@ pub enum PolicyId {
     EdgeRequireJwt,
     /// The namespace's default deny.
     AllowNothing,
+    /// The default deny of another workload namespace.
+    AllowNothingIn {
+        /// The namespace.
+        namespace: Name,
+    },
     /// Who may call a service: its callers and the gateway's routes to it.
     Callers {
         /// The service.
@@ -166,7 +181,7 @@ impl ResourceId for PolicyId {
     fn name(&self) -> String {
         match self {
             Self::EdgeRequireJwt => "edge-require-jwt".to_string(),
-            Self::AllowNothing => "allow-nothing".to_string(),
+            Self::AllowNothing | Self::AllowNothingIn { .. } => "allow-nothing".to_string(),
             Self::Callers { service } => service.to_string(),
             Self::TenantGuard { service } => format!("{service}-tenant-guard"),
         }
@@ -244,13 +259,18 @@ pub enum SidecarId {
     },
     /// The egress hosts of the workload namespace.
     Namespace,
+    /// The egress hosts of another workload namespace.
+    NamespaceIn {
+        /// The namespace.
+        namespace: Name,
+    },
 }
 
 impl ResourceId for SidecarId {
     fn name(&self) -> String {
         match self {
             Self::Workload { service } => service.to_string(),
-            Self::Namespace => "default".to_string(),
+            Self::Namespace | Self::NamespaceIn { .. } => "default".to_string(),
         }
     }
 }
@@ -299,6 +319,11 @@ impl ResourceId for RateLimitId {
 pub enum TelemetryId {
     /// The namespace's telemetry (the one without a selector).
     Namespace,
+    /// The telemetry of another workload namespace.
+    NamespaceIn {
+        /// The namespace.
+        namespace: Name,
+    },
     /// A service's own trace sampling.
     Sampling {
         /// The service.
@@ -309,7 +334,7 @@ pub enum TelemetryId {
 impl ResourceId for TelemetryId {
     fn name(&self) -> String {
         match self {
-            Self::Namespace => "default".to_string(),
+            Self::Namespace | Self::NamespaceIn { .. } => "default".to_string(),
             Self::Sampling { service } => service.to_string(),
         }
     }

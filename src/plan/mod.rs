@@ -17,6 +17,7 @@ pub(crate) mod gateway;
 pub(crate) mod ids;
 pub(crate) mod namespace;
 mod operator;
+mod ports;
 mod resource_list;
 pub(crate) mod security;
 pub(crate) mod sidecar;
@@ -26,7 +27,7 @@ mod words;
 
 use serde::Serialize;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::model::{IstioVersion, LabelKey, Labels, Name, Profile, Service};
 use words::istio_words;
@@ -59,9 +60,9 @@ pub struct Plan {
     pub telemetry: ResourceList<Telemetry>,
     /// Sidecars that scope egress hosts.
     pub sidecars: ResourceList<sidecar::Sidecar>,
-    /// The workload namespace, labelled for injection; `None` when the profile does not manage
-    /// it.
-    pub namespace: Option<namespace::Namespace>,
+    /// The workload namespaces (the mesh's first, then the services' own), labelled for
+    /// injection; none when the profile does not manage them.
+    pub namespaces: Vec<namespace::Namespace>,
 }
 
 /// The apiVersion of each kind for the target release (istio-rules.md §3.1).
@@ -206,7 +207,7 @@ pub fn build(profile: &Profile) -> Plan {
         gateway: gateway::build(&context),
         telemetry: telemetry::build(&context),
         sidecars: sidecar::build(&context),
-        namespace: namespace::build(profile),
+        namespaces: namespace::build(&context),
     }
 }
 
@@ -238,6 +239,33 @@ impl<'a> Context<'a> {
 
     fn namespace(&self) -> &Name {
         &self.profile.mesh.namespace
+    }
+
+    /// Every workload namespace: the mesh's, then the other namespaces of services, sorted.
+    /// Namespace-wide resources (default deny, the workloads' token rules, a namespace's
+    /// Sidecar) are written once in each.
+    fn namespaces(&self) -> Vec<&'a Name> {
+        let mesh = &self.profile.mesh.namespace;
+        let others: BTreeSet<&Name> = self
+            .profile
+            .services
+            .iter()
+            .map(|s| &s.namespace)
+            .filter(|ns| *ns != mesh)
+            .collect();
+        std::iter::once(mesh).chain(others).collect()
+    }
+
+    /// Whether `namespace` is the mesh's workload namespace, whose namespace-wide resources
+    /// keep the plain ids (`AllowNothing`); those of the others name it (`AllowNothingIn`).
+    fn is_mesh_namespace(&self, namespace: &Name) -> bool {
+        namespace == &self.profile.mesh.namespace
+    }
+
+    /// The namespace of the service `name` (the mesh's for a name that is not a service).
+    fn namespace_of(&self, name: &Name) -> &'a Name {
+        self.service(name)
+            .map_or(&self.profile.mesh.namespace, |s| &s.namespace)
     }
 
     fn root(&self) -> &Name {

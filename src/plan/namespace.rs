@@ -1,4 +1,4 @@
-//! The workload namespace as a Kubernetes Namespace, labelled so that Istio injects its pods'
+//! The workload namespaces as Kubernetes Namespaces, labelled so that Istio injects its pods'
 //! sidecars and, in a mesh of several networks, knows their network.
 //!
 //! Labels from istio.io "Installing the Sidecar" (`istio-injection=enabled` selects the
@@ -9,8 +9,7 @@
 
 use serde::Serialize;
 
-use super::{Label, label};
-use crate::model::Profile;
+use super::{Context, Label, label};
 
 /// A Namespace object.
 #[derive(Debug, Clone, Serialize, PartialEq, Eq)]
@@ -21,19 +20,30 @@ pub struct Namespace {
     pub labels: Vec<Label>,
 }
 
-/// The workload namespace, unless the profile leaves namespaces to someone else
+/// The workload namespaces, unless the profile leaves namespaces to someone else
 /// (`manage-namespaces = false`).
-pub(super) fn build(profile: &Profile) -> Option<Namespace> {
-    let mesh = &profile.mesh;
+pub(super) fn build(context: &Context<'_>) -> Vec<Namespace> {
+    let mesh = &context.profile.mesh;
     if !mesh.manage_namespaces {
-        return None;
+        return Vec::new();
     }
-    let mut labels = vec![label("istio-injection", "enabled")];
-    if let Some(network) = &mesh.network {
-        labels.push(label("topology.istio.io/network", &network.to_string()));
-    }
-    Some(Namespace {
-        name: mesh.namespace.to_string(),
-        labels,
-    })
+    context
+        .namespaces()
+        .into_iter()
+        .map(|name| {
+            // Never both labels: istio-injection wins over istio.io/rev (istio.io "Installing
+            // the Sidecar", and the analyzer's IST0123 NamespaceMultipleInjectionLabels).
+            let mut labels = vec![match &mesh.revision {
+                Some(revision) => label("istio.io/rev", revision.as_str()),
+                None => label("istio-injection", "enabled"),
+            }];
+            if let Some(network) = &mesh.network {
+                labels.push(label("topology.istio.io/network", &network.to_string()));
+            }
+            Namespace {
+                name: name.to_string(),
+                labels,
+            }
+        })
+        .collect()
 }

@@ -50,6 +50,9 @@ pub struct IstioOperator {
     pub east_west: Option<Component>,
     /// `components.egressGateways[0]`, when it is installed.
     pub egress: Option<Component>,
+    /// `spec.revision`: istiod runs as `istiod-<revision>` and injects into namespaces labelled
+    /// `istio.io/rev: <revision>`.
+    pub revision: Option<String>,
 }
 
 /// `extensionProviders` entry; exactly one of the kinds is set.
@@ -364,6 +367,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
                 name: "istio-egressgateway".to_string(),
                 ..component(deployment)
             }),
+        revision: mesh.revision.as_ref().map(ToString::to_string),
     }
 }
 

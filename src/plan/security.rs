@@ -219,12 +219,13 @@ impl Resource for AuthorizationPolicy {
 pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     let profile = context.profile;
     SecurityPlan {
-        peer_authentications: std::iter::once(peer_authentication(context))
+        peer_authentications: peer_authentications(context)
+            .into_iter()
             .chain(
                 profile
                     .services
                     .iter()
-                    .filter_map(|service| workload_peer_authentication(context, service)),
+                    .filter_map(workload_peer_authentication),
             )
             .collect(),
         request_authentications: profile
@@ -243,32 +244,44 @@ pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
     }
 }
 
-fn peer_authentication(context: &Context<'_>) -> PeerAuthentication {
+/// The mesh's mTLS mode: one PeerAuthentication in the root namespace, or one in each workload
+/// namespace.
+fn peer_authentications(context: &Context<'_>) -> Vec<PeerAuthentication> {
     let security = &context.profile.security;
-    let (id, namespace, scope) = match security.mtls_scope {
-        MtlsScope::Mesh => (PeerAuthenticationId::Mesh, context.root(), "the whole mesh"),
-        MtlsScope::Namespace => (
-            PeerAuthenticationId::Namespace,
-            context.namespace(),
-            "this namespace",
-        ),
-    };
     let mode = MtlsMode::from(security.mtls);
-    PeerAuthentication {
+    let policy = |id, namespace, scope: &str| PeerAuthentication {
         meta: Meta::new(id, namespace, format!("mTLS mode {mode} for {scope}.")),
         selector: Vec::new(),
         mode: Some(mode),
         ports: Vec::new(),
+    };
+    match security.mtls_scope {
+        MtlsScope::Mesh => vec![policy(
+            PeerAuthenticationId::Mesh,
+            context.root(),
+            "the whole mesh",
+        )],
+        MtlsScope::Namespace => context
+            .namespaces()
+            .into_iter()
+            .map(|namespace| {
+                let id = if context.is_mesh_namespace(namespace) {
+                    PeerAuthenticationId::Namespace
+                } else {
+                    PeerAuthenticationId::NamespaceIn {
+                        namespace: namespace.clone(),
+                    }
+                };
+                policy(id, namespace, "this namespace")
+            })
+            .collect(),
     }
 }
 
 /// A service's own mTLS modes: a PeerAuthentication with its selector in the workload
 /// namespace (one with a selector in the root namespace is ignored, istio-rules.md §1), whose
 /// mode and ports override the mesh's and the namespace's; `None` when it sets neither.
-fn workload_peer_authentication(
-    context: &Context<'_>,
-    service: &Service,
-) -> Option<PeerAuthentication> {
+fn workload_peer_authentication(service: &Service) -> Option<PeerAuthentication> {
     if service.mtls.is_none() && service.port_mtls.is_empty() {
         return None;
     }
@@ -295,7 +308,7 @@ fn workload_peer_authentication(
             PeerAuthenticationId::Workload {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             format!("mTLS for {}: {}.", service.name, says.join(", ")),
         ),
         selector: labels(&service.labels),
@@ -340,7 +353,7 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
             more_rules: Vec::new(),
         });
     }
-    authentications.push(RequestAuthentication {
+    let workloads = RequestAuthentication {
         meta: Meta::new(
             RequestAuthenticationId::Workloads,
             context.namespace(),
@@ -365,7 +378,22 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
                 }
             })
             .collect(),
-    });
+    };
+    // One per workload namespace: a RequestAuthentication without a selector covers its own
+    // namespace only.
+    for namespace in context.namespaces() {
+        let id = if context.is_mesh_namespace(namespace) {
+            RequestAuthenticationId::Workloads
+        } else {
+            RequestAuthenticationId::WorkloadsIn {
+                namespace: namespace.clone(),
+            }
+        };
+        authentications.push(RequestAuthentication {
+            meta: Meta::new(id, namespace, workloads.meta.comment.clone()),
+            ..workloads.clone()
+        });
+    }
     authentications
 }
 
@@ -388,16 +416,26 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
         });
     }
     if profile.security.default_deny {
-        policies.push(AuthorizationPolicy {
-            meta: Meta::new(
-                PolicyId::AllowNothing,
-                context.namespace(),
-                "Default deny: a request no ALLOW policy matches is refused.",
-            ),
-            selector: Vec::new(),
-            action: None,
-            rules: Vec::new(),
-        });
+        // A policy without a selector covers its own namespace only: one in each.
+        for namespace in context.namespaces() {
+            let id = if context.is_mesh_namespace(namespace) {
+                PolicyId::AllowNothing
+            } else {
+                PolicyId::AllowNothingIn {
+                    namespace: namespace.clone(),
+                }
+            };
+            policies.push(AuthorizationPolicy {
+                meta: Meta::new(
+                    id,
+                    namespace,
+                    "Default deny: a request no ALLOW policy matches is refused.",
+                ),
+                selector: Vec::new(),
+                action: None,
+                rules: Vec::new(),
+            });
+        }
     }
     let routed = gateway_paths(context);
     let tenancy = profile
@@ -409,7 +447,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             policies.push(policy);
         }
         if let Some((tenancy, reach)) = &tenancy {
-            policies.push(tenant_policy(context, tenancy, reach, service));
+            policies.push(tenant_policy(tenancy, reach, service));
         }
     }
     policies
@@ -509,7 +547,11 @@ fn allow_policy(
                 .iter()
                 .map(|name| {
                     let account = context.service(name).map_or(name, |s| &s.service_account);
-                    principal(context.profile, context.namespace(), account.as_str())
+                    principal(
+                        context.profile,
+                        context.namespace_of(name),
+                        account.as_str(),
+                    )
                 })
                 .collect();
             principals.extend(
@@ -550,7 +592,7 @@ fn allow_policy(
             Rule {
                 id: RuleFor::Caller { index },
                 from,
-                to: operation(&caller.methods, &caller.paths),
+                to: with_ports(operation(&caller.methods, &caller.paths), &caller.ports),
                 // Claims narrow the whole rule: whoever the caller is, its token holds them.
                 when: caller
                     .claims
@@ -607,7 +649,7 @@ fn allow_policy(
             PolicyId::Callers {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             match (service.callers.is_empty(), routed.is_some()) {
                 (false, true) => format!(
                     "Who may call {}: its callers and the routes of the gateway.",
@@ -635,6 +677,21 @@ fn operation(methods: &[Method], paths: &[HttpPath]) -> Vec<Operation> {
     } else {
         vec![operation]
     }
+}
+
+/// `operation` limited to the container ports a caller rule names (none: every port).
+fn with_ports(mut to: Vec<Operation>, ports: &[Port]) -> Vec<Operation> {
+    if ports.is_empty() {
+        return to;
+    }
+    let ports: Vec<String> = ports.iter().map(ToString::to_string).collect();
+    if to.is_empty() {
+        to.push(Operation::default());
+    }
+    for operation in &mut to {
+        operation.ports.clone_from(&ports);
+    }
+    to
 }
 
 /// Path prefixes as AuthorizationPolicy paths: `/a` becomes `/a` and `/a/*`, `/a/` becomes
@@ -704,7 +761,6 @@ impl<'a> TenantReach<'a> {
 /// by its own paths rule, and a request on a tenant's path without that tenant's claim is
 /// refused by one of the three shared rules.
 fn tenant_policy(
-    context: &Context<'_>,
     tenancy: &Tenancy,
     reach: &TenantReach<'_>,
     service: &Service,
@@ -729,7 +785,13 @@ fn tenant_policy(
     // Left out when no tenant lists the service: then every claim is foreign.
     let claim_not_listed =
         || (!listed_ids.is_empty()).then(|| condition(&claim_key, Vec::new(), listed_ids.clone()));
-    let ports = vec![service.target_port.to_string()];
+    // HTTP ports only: on a TCP port the DENY rules' HTTP fields would be dropped, and the
+    // rules would refuse every connection.
+    let ports: Vec<String> = service
+        .http_target_ports()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     let on_ports = |paths: Vec<String>, not_paths: Vec<String>, not_methods: Vec<String>| {
         vec![Operation {
             ports: ports.clone(),
@@ -843,7 +905,7 @@ fn tenant_policy(
             PolicyId::TenantGuard {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             format!(
                 "Keeps tenants on {}: only the tenants that list it, each on its own paths and \
                  methods; tenant headers only with the same tenant's claim; tenant paths only \

@@ -43,59 +43,92 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Sidecar> {
                     SidecarId::Workload {
                         service: service.name.clone(),
                     },
-                    context.namespace(),
+                    &service.namespace,
                     format!(
                         "The hosts {} may call; others are unknown to it.",
                         service.name
                     ),
                 ),
                 selector: labels(&service.labels),
-                hosts: hosts(context, scoping, std::slice::from_ref(service)),
+                hosts: hosts(context, scoping, &service.namespace, &[service]),
             })
             .collect()
     } else {
-        vec![Sidecar {
-            meta: Meta::new(
-                SidecarId::Namespace,
-                context.namespace(),
-                "The hosts the namespace's services may call; others are unknown to them.",
-            ),
-            selector: Vec::new(),
-            hosts: hosts(context, scoping, services),
-        }]
-        .into()
+        // A Sidecar without a selector covers its own namespace: one in each, with the hosts
+        // of the services there.
+        context
+            .namespaces()
+            .into_iter()
+            .map(|namespace| {
+                let here: Vec<&Service> = services
+                    .iter()
+                    .filter(|s| &s.namespace == namespace)
+                    .collect();
+                let id = if context.is_mesh_namespace(namespace) {
+                    SidecarId::Namespace
+                } else {
+                    SidecarId::NamespaceIn {
+                        namespace: namespace.clone(),
+                    }
+                };
+                Sidecar {
+                    meta: Meta::new(
+                        id,
+                        namespace,
+                        "The hosts the namespace's services may call; others are unknown to them.",
+                    ),
+                    selector: Vec::new(),
+                    hosts: hosts(context, scoping, namespace, &here),
+                }
+            })
+            .collect()
     }
 }
 
-/// The egress hosts of the workloads of `callers`.
-fn hosts(context: &Context<'_>, scoping: &SidecarScoping, callers: &[Service]) -> Vec<String> {
+/// A host as a Sidecar in `here` names it: `./host` in its own namespace, `<ns>/host` in another.
+fn scoped(here: &Name, namespace: &Name, host: impl std::fmt::Display) -> String {
+    if here == namespace {
+        format!("./{host}")
+    } else {
+        format!("{namespace}/{host}")
+    }
+}
+
+/// The egress hosts of the workloads of `callers`, for a Sidecar in the namespace `here`.
+fn hosts(
+    context: &Context<'_>,
+    scoping: &SidecarScoping,
+    here: &Name,
+    callers: &[&Service],
+) -> Vec<String> {
     let mut hosts: BTreeSet<String> = scoping.hosts.iter().map(ToString::to_string).collect();
     if scoping.derive {
         let profile = context.profile;
-        let namespace = context.namespace();
         // A caller rule names a service itself, its namespace, or its service account.
         let calls = |target: &Service| {
             callers.iter().any(|caller| {
                 target.callers.iter().any(|rule| {
                     rule.services.contains(&caller.name)
-                        || rule.namespaces.contains(namespace)
-                        || rule
-                            .service_accounts
-                            .iter()
-                            .any(|(ns, sa)| ns == namespace && *sa == caller.service_account)
+                        || rule.namespaces.contains(&caller.namespace)
+                        || rule.service_accounts.iter().any(|(ns, sa)| {
+                            *ns == caller.namespace && *sa == caller.service_account
+                        })
                 })
             })
         };
         for target in profile.services.iter().filter(|t| calls(t)) {
-            hosts.insert(format!(
-                "./{}",
-                super::virtual_service::host_of(context, &target.name)
+            hosts.insert(scoped(
+                here,
+                &target.namespace,
+                super::virtual_service::host_of(context, &target.name),
             ));
         }
         let names: Vec<&Name> = callers.iter().map(|c| &c.name).collect();
         for external in &profile.external_services {
             if names.iter().any(|name| external.called_by(name)) {
-                hosts.extend(external.hosts.iter().map(|host| format!("./{host}")));
+                // ServiceEntries live in the mesh's namespace.
+                let mesh = context.namespace();
+                hosts.extend(external.hosts.iter().map(|host| scoped(here, mesh, host)));
             }
         }
         hosts.insert(format!("{}/*", context.root()));

@@ -202,17 +202,27 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
     });
     let mut resources = Vec::new();
     if tracing.is_some() || !metrics.is_empty() || access_log.is_some() {
-        resources.push(Telemetry {
-            meta: Meta::new(
-                TelemetryId::Namespace,
-                context.namespace(),
-                "Namespace telemetry: the one Telemetry without a selector here.",
-            ),
-            selector: Vec::new(),
-            tracing: tracing.clone(),
-            metrics,
-            access_log,
-        });
+        // A Telemetry without a selector covers its own namespace only: one in each.
+        for namespace in context.namespaces() {
+            let id = if context.is_mesh_namespace(namespace) {
+                TelemetryId::Namespace
+            } else {
+                TelemetryId::NamespaceIn {
+                    namespace: namespace.clone(),
+                }
+            };
+            resources.push(Telemetry {
+                meta: Meta::new(
+                    id,
+                    namespace,
+                    "Namespace telemetry: the one Telemetry without a selector here.",
+                ),
+                selector: Vec::new(),
+                tracing: tracing.clone(),
+                metrics: metrics.clone(),
+                access_log: access_log.clone(),
+            });
+        }
     }
     if let Some(tracing) = &tracing {
         resources.extend(
@@ -221,25 +231,20 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Telemetry> {
                 .services
                 .iter()
                 .filter_map(|service| Some((service, service.sampling?)))
-                .map(|(service, sampling)| sampling_override(context, service, sampling, tracing)),
+                .map(|(service, sampling)| sampling_override(service, sampling, tracing)),
         );
     }
     resources.into()
 }
 
 /// A service's own sampling; the tags repeat, since a workload's tracing replaces the namespace's.
-fn sampling_override(
-    context: &Context<'_>,
-    service: &Service,
-    sampling: Percent,
-    tracing: &TracingPolicy,
-) -> Telemetry {
+fn sampling_override(service: &Service, sampling: Percent, tracing: &TracingPolicy) -> Telemetry {
     Telemetry {
         meta: Meta::new(
             TelemetryId::Sampling {
                 service: service.name.clone(),
             },
-            context.namespace(),
+            &service.namespace,
             format!(
                 "Traces {} % of the requests to {}.",
                 sampling.get(),

@@ -504,15 +504,18 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
                     VirtualServiceId::Service {
                         service: service.name.clone(),
                     },
-                    context.namespace(),
+                    &service.namespace,
                     format!("Routes to {} in order: {summary}.", service.name),
                 ),
                 hosts: vec![host_of(context, &service.name).to_string()],
                 gateways: Vec::new(),
-                http: rules
-                    .into_iter()
-                    .map(|rule| rule.into_route(None))
-                    .collect(),
+                http: super::ports::for_every_port(
+                    service,
+                    rules
+                        .into_iter()
+                        .map(|rule| rule.into_route(None))
+                        .collect(),
+                ),
             }
         })
         .collect();
@@ -525,9 +528,9 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
     services.into()
 }
 
-/// A service's FQDN.
+/// A service's FQDN, in its own namespace.
 pub(super) fn host_of(context: &Context<'_>, service: &Name) -> Host {
-    Host::fqdn(service, context.namespace())
+    Host::fqdn(service, context.namespace_of(service))
 }
 
 /// The rules of a service, in the order Envoy must try them.

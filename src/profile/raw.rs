@@ -14,9 +14,11 @@ use serde::Deserialize;
 use super::spanned::Sp;
 
 mod cluster;
+mod ports;
 mod telemetry;
 
 pub(crate) use cluster::{ClusterRole, RawCluster};
+pub(crate) use ports::*;
 pub(crate) use telemetry::*;
 
 /// A name-keyed table such as `[services.<name>]`; keys keep their spans.
@@ -149,6 +151,10 @@ pub struct RawMesh {
     /// `topology.istio.io/network`. `false` where the namespace is owned elsewhere (another
     /// GitOps application, a platform team); label it yourself then. Default: true.
     pub manage_namespaces: Option<Sp<bool>>,
+    /// Istio control-plane revision (`spec.revision` of the IstioOperator, istiod as
+    /// `istiod-<revision>`): workload namespaces are labelled `istio.io/rev: <revision>` instead
+    /// of `istio-injection: enabled`. A DNS-1123 label of at most 56 characters. Default: none.
+    pub revision: Option<Sp<String>>,
 }
 
 /// `[control-plane]`
@@ -336,8 +342,8 @@ pub struct RawRetryBudget {
 #[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawService {
-    /// The Service port that routes use.
-    pub port: Sp<i64>,
+    /// The Service port that routes use (excludes `ports`).
+    pub port: Option<Sp<i64>>,
     /// The container port behind it, which authorization policies match. Default: `port`.
     pub target_port: Option<Sp<i64>>,
     /// Kubernetes service account of its pods. Default: the service name.
@@ -384,6 +390,13 @@ pub struct RawService {
     /// The mTLS mode of single container ports of its workloads, by port
     /// (`{ 9090 = "permissive" }` for a plain-text metrics port).
     pub port_mtls: Option<Sp<BTreeMap<Sp<String>, Sp<MtlsMode>>>>,
+    /// The namespace its workloads run in, where every resource for it goes (its host is
+    /// `<name>.<namespace>.svc.cluster.local`, its identity `<trust-domain>/ns/<namespace>/sa/<account>`).
+    /// Default: `mesh.namespace`.
+    pub namespace: Option<Sp<String>>,
+    /// The ports of a service with several (excludes `port` and `target-port`); the first,
+    /// an `http`, `http2` or `grpc` port, is the one its routes, the gateway and the proofs use.
+    pub ports: Option<Sp<Vec<RawNamedPort>>>,
 }
 
 /// Load-balancing algorithms.
@@ -599,6 +612,9 @@ pub struct RawCaller {
     /// Claims the request's token must hold, claim name → accepted values (any one of them).
     /// Every claim must match, and they narrow the whole rule.
     pub claims: Option<Sp<RawClaims>>,
+    /// Only these ports of the service, by name (needs `ports` on the service). Default: all.
+    #[serde(default)]
+    pub ports: Vec<Sp<String>>,
 }
 
 /// `claims = { <claim> = ["<value>", ...] }`: claim name → accepted values.
@@ -843,7 +859,7 @@ pub enum MtlsMode {
 pub enum MtlsScope {
     /// The whole mesh (a policy in the root namespace).
     Mesh,
-    /// The workload namespace only.
+    /// The workload namespaces only (a policy in each).
     Namespace,
 }
 

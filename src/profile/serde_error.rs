@@ -188,7 +188,10 @@ mod tests {
 
     #[test]
     fn missing_and_duplicate_keys_have_their_own_codes() {
-        assert_eq!(diagnose_text("[services.a]\n").code, Code::MissingKey);
+        assert_eq!(
+            diagnose_text("[services.a]\nports = [{ port = 1 }]\n").code,
+            Code::MissingKey
+        );
         assert_eq!(
             diagnose_text("[services.a]\nport = 1\n[services.\"a\"]\nport = 2\n").code,
             Code::DuplicateKey

@@ -79,17 +79,16 @@ fn ends_outside(trace: &Trace<'_>) -> bool {
 /// The profile's services that a caller rule covers by their namespace or service account
 /// (those it names under `services` are sent already), as proof sources.
 pub(super) fn covered_services(profile: &Profile, caller: &Caller) -> Vec<(String, Origin)> {
-    let namespace = &profile.mesh.namespace;
     profile
         .services
         .iter()
         .filter(|service| !caller.services.contains(&service.name))
         .filter(|service| {
-            caller.namespaces.contains(namespace)
+            caller.namespaces.contains(&service.namespace)
                 || caller
                     .service_accounts
                     .iter()
-                    .any(|(ns, sa)| ns == namespace && *sa == service.service_account)
+                    .any(|(ns, sa)| *ns == service.namespace && *sa == service.service_account)
         })
         .map(|service| {
             (

@@ -41,7 +41,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile, expect: &Expect) -> Option<D
             .services
             .iter()
             .find(|s| &s.name == service)
-            .map(|s| topology::host(profile, s))?;
+            .map(topology::host)?;
         let sent = trace.branches.iter().any(|branch| {
             branch.host == host
                 && subset
@@ -86,7 +86,7 @@ pub(super) fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
         let service = profile
             .services
             .iter()
-            .find(|s| topology::host(profile, s) == branch.host)
+            .find(|s| topology::host(s) == branch.host)
             .map_or_else(|| branch.host.to_string(), |s| s.name.to_string());
         let mut destination = service;
         if let Some(subset) = branch.subset {
@@ -131,14 +131,20 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
             service_account: account.to_string(),
         },
     };
+    // A service named without a port is dialled on its main port, which a service with
+    // several ports needs said.
+    let mut main_port = None;
     let host = match &expect.host {
         Some(ExpectHost::Literal(host)) => host.clone(),
-        Some(ExpectHost::Service(name)) => profile
-            .services
-            .iter()
-            .find(|s| &s.name == name)
-            .map(|s| topology::host(profile, s))
-            .ok_or_else(|| format!("no service `{name}`"))?,
+        Some(ExpectHost::Service(name)) => {
+            let service = profile
+                .services
+                .iter()
+                .find(|s| &s.name == name)
+                .ok_or_else(|| format!("no service `{name}`"))?;
+            main_port = Some(service.port.get());
+            topology::host(service)
+        }
         None => {
             let origin = match &expect.from {
                 ExpectFrom::Gateway(Some(name)) => format!("gateway:{name}"),
@@ -179,7 +185,7 @@ fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
     Ok(Request {
         from,
         host,
-        port: expect.port.map(crate::model::Port::get),
+        port: expect.port.map(crate::model::Port::get).or(main_port),
         scheme: if gateway { Scheme::Https } else { Scheme::Http },
         sni: None,
         method: expect.method.to_string(),

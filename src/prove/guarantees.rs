@@ -302,8 +302,16 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let by_name: BTreeMap<&Name, &Service> =
         profile.services.iter().map(|s| (&s.name, s)).collect();
     for service in &profile.services {
-        let host = topology::host(profile, service);
+        let host = topology::host(service);
         for caller in &service.callers {
+            // The ports the caller dials: its own HTTP ports, or the main port. A caller held
+            // to TCP ports only is not proven: the simulator sends HTTP requests.
+            let Some(port) = service
+                .http_port_for(&caller.ports)
+                .map(crate::model::Port::get)
+            else {
+                continue;
+            };
             // A caller named by its token sends it; the strangers below send none.
             let with_token = |request: Request, subject: Option<&str>| {
                 if caller.request_principals.is_empty() && caller.claims.is_empty() {
@@ -422,7 +430,8 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         let request = with_token(
                             Request::new(origin.clone(), host.clone())
                                 .method(method)
-                                .path(path),
+                                .path(path)
+                                .port(port),
                             *subject,
                         );
                         let trace = mesh.evaluate(&request);
@@ -449,7 +458,10 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         ("a plaintext client", Origin::Plaintext),
                     ];
                     for (who, origin) in strangers {
-                        let request = Request::new(origin, host.clone()).method(method).path(path);
+                        let request = Request::new(origin, host.clone())
+                            .method(method)
+                            .path(path)
+                            .port(port);
                         let trace = mesh.evaluate(&request);
                         if trace.allowed_anywhere() {
                             failed.push(broken(

@@ -79,15 +79,15 @@ const OUTPUTS: &[Output] = &[
     },
 ];
 
-/// The workload namespace. It comes first in the Kustomization, as Kustomize orders it anyway,
-/// so that `kubectl apply -f` of the files in order creates the namespace before what lives
+/// The workload namespaces. They come first in the Kustomization, as Kustomize orders it anyway,
+/// so that `kubectl apply -f` of the files in order creates the namespaces before what lives
 /// in it; a file of its own keeps it out of reach of the Istio files' diffs, and lets a
-/// remote cluster, which needs the namespace but none of the Istio resources, take it alone.
+/// remote cluster, which needs the namespaces but none of the Istio resources, take them alone.
 const NAMESPACES: Output = Output {
     name: "namespaces.yaml",
     template: "namespaces.yaml.j2",
     source: include_str!("../../templates/namespaces.yaml.j2"),
-    has_documents: |plan| plan.namespace.is_some(),
+    has_documents: |plan| !plan.namespaces.is_empty(),
 };
 
 /// Templates shared by several files.

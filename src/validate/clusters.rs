@@ -341,8 +341,17 @@ impl Checker {
             else {
                 continue;
             };
+            // The mesh's main port: the shorthand, or the first of `ports`.
+            let main = service.port.as_ref().or_else(|| {
+                service
+                    .ports
+                    .as_ref()
+                    .and_then(|p| p.value.first())
+                    .map(|p| &p.port)
+            });
             if let Some(port) = &restated.port
-                && port.value != service.port.value
+                && let Some(main) = main
+                && port.value != main.value
             {
                 self.report(
                     Diagnostic::new(
@@ -352,11 +361,11 @@ impl Checker {
                             "`{}` listens on port {} here, but on {} in the mesh",
                             name.as_str(),
                             port.value,
-                            service.port.value
+                            main.value
                         ),
                     )
                     .label("another port in this cluster")
-                    .secondary(service.port.span(), "the port every cluster serves")
+                    .secondary(main.span(), "the port every cluster serves")
                     .help(
                         "Istio merges a service's endpoints across clusters by host and port, so \
                          this cluster's pods would never get the traffic; keep the port, or \

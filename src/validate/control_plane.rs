@@ -75,6 +75,7 @@ impl Checker {
         };
         let region_header = self.header_name_or(mesh.region_header.as_ref(), "x-region");
         let default_load_balancer = self.default_load_balancer(mesh.default_load_balancer.as_ref());
+        let revision = self.revision(mesh.revision.as_ref());
         let multi_network = mesh.multi_network.as_ref().is_some_and(|m| m.value);
         if let Some(flag) = mesh.multi_network.as_ref().filter(|m| m.value)
             && mesh.network.is_none()
@@ -100,6 +101,7 @@ impl Checker {
             region_header: region_header?,
             default_load_balancer: default_load_balancer?,
             manage_namespaces: mesh.manage_namespaces.as_ref().is_none_or(|m| m.value),
+            revision: revision?,
         })
     }
 

@@ -121,7 +121,12 @@ impl Checker {
             }
         }
         let origination = self.origination(raw, originate.is_some(), port, budgets);
-        let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
+        let callers = self.each(&raw.callers, |c, caller| {
+            let mut checked = c.caller(caller, profile)?;
+            // An external service has one port: there is no port name to pick.
+            c.caller_ports(&caller.value, &[], &mut checked)?;
+            Some(checked)
+        });
         let per_workload = profile
             .sidecar
             .as_ref()

@@ -42,10 +42,11 @@ impl Checker {
         budgets: &Budgets,
     ) -> Option<Service> {
         let service_name = self.service_name(name);
-        let port = self.port(&raw.port);
-        let target_port = match &raw.target_port {
-            Some(target) => self.port(target),
-            None => port,
+        let namespace = self.service_namespace(raw, profile);
+        let ports = self.own_ports(raw, name.span());
+        let (port, target_port, named_ports) = match ports {
+            Some((port, target, named)) => (Some(port), Some(target), Some(named)),
+            None => (None, None, None),
         };
         let service_account = match &raw.service_account {
             Some(account) => self.name(account),
@@ -134,7 +135,15 @@ impl Checker {
             }
             None => Some(None),
         };
-        let callers = self.each(&raw.callers, |c, caller| c.caller(caller, profile));
+        let callers = self.each(&raw.callers, |c, caller| {
+            let mut checked = c.caller(caller, profile)?;
+            c.caller_ports(
+                &caller.value,
+                named_ports.as_deref().unwrap_or_default(),
+                &mut checked,
+            )?;
+            Some(checked)
+        });
         let workload_mtls = self.workload_mtls(raw);
         let policy = policy?;
         // The priority and canary-override routes may have a retry budget and timeout of
@@ -190,6 +199,8 @@ impl Checker {
             callers: callers?,
             mtls,
             port_mtls,
+            namespace: namespace?,
+            ports: named_ports?,
         })
     }
 
@@ -529,7 +540,11 @@ impl Checker {
             return None;
         }
         if raw.circuit_breaker.is_none() {
-            let span = if explicit { span } else { raw.port.span() };
+            let span = match (explicit, &raw.port, &raw.ports) {
+                (false, Some(port), _) => port.span(),
+                (false, None, Some(ports)) => ports.span(),
+                _ => span,
+            };
             self.report(
                 Diagnostic::new(
                     Code::MissingDependency,
@@ -603,6 +618,7 @@ impl Checker {
             paths: paths?,
             request_principals,
             claims,
+            ports: Vec::new(),
         })
     }
 }
