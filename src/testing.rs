@@ -19,7 +19,9 @@ pub mod report {
 
 /// `meshc diff`.
 pub mod diff {
-    pub use crate::diff::{Resource, compare, json, markdown, parse, text};
+    pub use crate::diff::{
+        Access, Behaviour, Kind, Resource, Side, compare, json, markdown, parse, text,
+    };
 }
 
 /// `render --check`.

@@ -8,7 +8,7 @@ use super::graph::draw;
 use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
 use crate::graph::{self, Graph};
-use crate::pipeline::{Failure, compile};
+use crate::pipeline::{Failure, InternalError, check, compile};
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]
@@ -37,13 +37,13 @@ impl DiffArgs {
         // Like diff(1): any trouble is exit 2, whatever the other side holds.
         // A pull-request comment also draws the edges that change, when both sides are profiles.
         let graphs = self.format == Format::Markdown;
-        let (Ok((old, old_graph)), Ok((new, new_graph))) = (
+        let (Ok((old, old_graph, old_side)), Ok((new, new_graph, new_side))) = (
             side(&self.old, output, graphs),
             side(&self.new, output, graphs),
         ) else {
             return Exit::Trouble;
         };
-        let report = match diff::compare(
+        let mut report = match diff::compare(
             &self.old.to_string_lossy(),
             &old,
             &self.new.to_string_lossy(),
@@ -52,6 +52,10 @@ impl DiffArgs {
             Ok(report) => report,
             Err(error) => return output.error(&error),
         };
+        // What requests get can only be told when both sides say which workloads exist.
+        if let (Some(old), Some(new)) = (&old_side, &new_side) {
+            report.behave(old, new);
+        }
         let text = match self.format {
             Format::Text => diff::text(&report, output.stdout_color()),
             Format::Markdown => {
@@ -70,22 +74,24 @@ impl DiffArgs {
         if write_stdout(&text, output) != Exit::Success {
             return Exit::Trouble;
         }
-        if report.resources.is_empty() {
-            Exit::Success
-        } else {
+        if report.differs() {
             Exit::Invalid
+        } else {
+            Exit::Success
         }
     }
 }
 
-/// The resources of one side, and its graph when asked for and the side is a profile; problems
-/// are printed here and end in exit 2.
-fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Option<Graph>), ()> {
+/// The resources of one side, its graph when asked for and the side is a profile, and its
+/// simulation when it is a profile; problems are printed here and end in exit 2.
+type Read = (Vec<Resource>, Option<Graph>, Option<diff::Side>);
+
+fn side(path: &Path, output: &Output, graph: bool) -> Result<Read, ()> {
     if path.is_dir() {
         let resources = diff::read_folder(path).map_err(|error| {
             output.error(&error);
         })?;
-        return Ok((resources, None));
+        return Ok((resources, None, None));
     }
     let source = load(path, output).map_err(|_| ())?;
     let mut compiled = match compile(&source) {
@@ -138,5 +144,14 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Opt
     } else {
         None
     };
-    Ok((resources, drawn))
+    // The profile compiled, so it checks; its model is what the requests are generated from.
+    let profile = check(&source)
+        .map_err(|diagnostics| {
+            output.profile_diagnostics(&source, diagnostics);
+        })?
+        .profile;
+    let simulated = diff::Side::new(profile, &compiled).map_err(|refused| {
+        output.internal(&source, &InternalError::Simulation(refused));
+    })?;
+    Ok((resources, drawn, Some(simulated)))
 }

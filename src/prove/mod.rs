@@ -9,6 +9,8 @@ mod egress;
 mod expect;
 mod guarantees;
 
+pub(crate) use expect::request as expect_request;
+
 use crate::diagnostic::Diagnostics;
 use crate::istio::document;
 use crate::model::Profile;
