@@ -77,7 +77,7 @@ pub mod selfcheck {
 
 /// The built-in proofs and expectations.
 pub mod prove {
-    pub use crate::prove::check;
+    pub use crate::prove::{ProofFailure, check};
 }
 
 /// Synthetic profiles of any size.

@@ -10,6 +10,7 @@ mod log_format;
 mod names;
 mod numbers;
 mod profile;
+mod public;
 mod reach;
 mod route_ops;
 mod token;
@@ -31,6 +32,7 @@ pub(crate) use names::{
 };
 pub(crate) use numbers::{Percent, Port, Quantity, Weight};
 pub use profile::*;
+pub(crate) use public::open_to_tenants;
 pub(crate) use reach::{Delivery, deliveries};
 pub(crate) use route_ops::{Fault, HeaderCondition, HeaderOps, RouteHeaders};
 pub(crate) use token::{ClaimName, ClaimValue, PrincipalRefusal, RequestPrincipal};

@@ -709,6 +709,8 @@ fn tenant_policy(
     let claim_not_listed =
         || (!listed_ids.is_empty()).then(|| condition(&claim_key, Vec::new(), listed_ids.clone()));
     let ports = vec![service.target_port.to_string()];
+    // A tenant's token is as welcome as none on the public routes open to tenants.
+    let public = public_routes::open_to_tenants(context.profile, &service.name);
     let on_ports = |paths: Vec<String>, not_paths: Vec<String>, not_methods: Vec<String>| {
         vec![Operation {
             ports: ports.clone(),
@@ -758,7 +760,7 @@ fn tenant_policy(
                 from: Vec::new(),
                 to: on_ports(
                     Vec::new(),
-                    Vec::new(),
+                    public.clone(),
                     tenant.methods.iter().map(ToString::to_string).collect(),
                 ),
                 when: vec![is_tenant()],
@@ -767,11 +769,14 @@ fn tenant_policy(
         // The tenant's paths that can arrive here (all of them if none can: the grant is
         // unusable, and validation says so). A tenant that may reach every path (`/`) has no
         // paths to be kept out of.
-        let own_paths = authz_paths(if exposed.is_empty() {
+        let mut own_paths = authz_paths(if exposed.is_empty() {
             &tenant.paths
         } else {
             &exposed
         });
+        if !own_paths.is_empty() {
+            own_paths.extend(public.iter().cloned());
+        }
         if !own_paths.is_empty() {
             own.push(Rule {
                 id: RuleFor::TenantPaths {
@@ -795,13 +800,13 @@ fn tenant_policy(
         Rule {
             id: RuleFor::ForeignClaim,
             from: Vec::new(),
-            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            to: on_ports(Vec::new(), public.clone(), Vec::new()),
             when: vec![condition(&claim_key, any(), listed_ids.clone())],
         },
         Rule {
             id: RuleFor::HeaderWithoutClaim,
             from: Vec::new(),
-            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            to: on_ports(Vec::new(), public.clone(), Vec::new()),
             when: std::iter::once(condition(&header_key, any(), Vec::new()))
                 .chain(claim_not_listed())
                 .collect(),

@@ -8,6 +8,8 @@
 mod egress;
 mod expect;
 mod guarantees;
+mod mtls;
+mod reach;
 
 pub(crate) use expect::request as expect_request;
 
