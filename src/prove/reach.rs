@@ -7,14 +7,18 @@
 //!   it calls the service directly, not through the gateway;
 //! - a declared caller of one service is refused by a service that does not declare it;
 //! - a tenant's token reaches no service the tenant does not list (through the gateway, or
-//!   carried by a caller inside the mesh), and a tenant header without a claim reaches none,
+//!   carried by a caller inside the mesh), and a tenant header without a claim reaches none;
+//!   sent to the services the next tenant lists and the first [`UNLISTED_SAMPLE`] no tenant
+//!   lists, so that the proof costs what tenants reach, not tenants × services;
 //!   except on the public routes open to tenants ([`open_to_tenants`]), which a tenant's token
 //!   reaches.
 
+use std::collections::BTreeMap;
+
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Caller, HeaderCondition, Method, MtlsMode, Name, PathMatch, Profile, Service, Tenancy,
-    open_to_tenants,
+    Caller, GatewayRoute, HeaderCondition, Method, MtlsMode, Name, PathMatch, Profile, Service,
+    Tenancy, open_to_tenants,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
@@ -58,6 +62,9 @@ fn token(profile: &Profile, claims: serde_json::Map<String, serde_json::Value>) 
         claims,
     }))
 }
+
+/// How many services no tenant lists each tenant's token is sent to.
+const UNLISTED_SAMPLE: usize = 8;
 
 /// Whether `path` lies in a tenant's paths.
 fn in_tenant_path(profile: &Profile, path: &str) -> bool {
@@ -299,7 +306,22 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
         .gateway
         .as_ref()
         .and_then(|g| g.hosts.iter().find(|h| !h.is_wildcard()));
-    let routes = profile.gateway.iter().flat_map(|g| &g.routes);
+    // Indexed once: a large mesh has a route per service and tenants by the hundred.
+    let mut routes_to: BTreeMap<&Name, Vec<&GatewayRoute>> = BTreeMap::new();
+    for route in profile.gateway.iter().flat_map(|g| &g.routes) {
+        routes_to.entry(&route.service).or_default().push(route);
+    }
+    let open: BTreeMap<&Name, Vec<&PathMatch>> = routes_to
+        .keys()
+        .map(|name| (*name, open_to_tenants(profile, name)))
+        .collect();
+    let no_routes = Vec::new();
+    let unlisted: Vec<&Service> = profile
+        .services
+        .iter()
+        .filter(|s| !tenancy.tenants.iter().any(|t| t.services.contains(&s.name)))
+        .take(UNLISTED_SAMPLE)
+        .collect();
     // Every tenant, and a claim naming no tenant, which lists no service.
     let mut claimants: Vec<(&str, &[Name], std::ops::Range<usize>)> = tenancy
         .tenants
@@ -309,20 +331,17 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
     if let Some(first) = tenancy.tenants.first() {
         claimants.push((UNDECLARED_TENANT, &[], first.span.clone()));
     }
-    for (id, services, span) in claimants {
+    for (index, (id, services, span)) in claimants.iter().enumerate() {
+        let (id, services) = (*id, *services);
         let mut claims = serde_json::Map::new();
         claims.insert(tenancy.claim.clone(), id.into());
         let Some(token) = token(profile, claims) else {
             return;
         };
-        for service in &profile.services {
-            let open = open_to_tenants(profile, &service.name);
-            // The public routes open to tenants take the tenant's token.
-            if let Some(host) = host {
-                for route in routes
-                    .clone()
-                    .filter(|r| r.service == service.name && r.public)
-                {
+        // The public routes open to tenants take the tenant's token.
+        if let Some(host) = host {
+            for (name, open) in &open {
+                for route in routes_to[name].iter().filter(|r| r.public) {
                     if !open.contains(&&route.path) {
                         continue;
                     }
@@ -344,8 +363,7 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                                 route.span.clone(),
                                 "a tenant's token reaches a public route",
                                 &format!(
-                                    "`{}` cannot {method} {path}: {}",
-                                    id,
+                                    "`{id}` cannot {method} {path}: {}",
                                     describe(profile, &trace)
                                 ),
                             ));
@@ -353,16 +371,26 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                     }
                 }
             }
+        }
+        // The services it must not reach: those the next tenant lists (where another tenant's
+        // data lives) and the first that no tenant lists, not all of them: on a large mesh
+        // that would be tenants × services requests.
+        let next = &tenancy.tenants[(index + 1) % tenancy.tenants.len()];
+        let others = profile
+            .services
+            .iter()
+            .filter(|s| next.services.contains(&s.name))
+            .chain(unlisted.iter().copied());
+        for service in others {
+            let open: &[&PathMatch] = open.get(&service.name).map_or(&[], Vec::as_slice);
+            let routes = routes_to.get(&service.name).unwrap_or(&no_routes);
             if services.contains(&service.name) {
                 continue;
             }
             let mut requests: Vec<(String, Request)> = Vec::new();
             // Through the gateway, on every route to the service that needs a token.
             if let Some(host) = host {
-                for route in routes
-                    .clone()
-                    .filter(|r| r.service == service.name && !r.public)
-                {
+                for route in routes.iter().filter(|r| !r.public) {
                     let method = route.methods.first().map_or("GET", Method::as_str);
                     let path = &route_paths(&route.path)[0];
                     if in_tenant_path(profile, path) {
