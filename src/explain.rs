@@ -827,7 +827,11 @@ fn tenants(out: &mut String, plan: &Plan, service: &Name) {
         if let Some((_, methods, paths)) = reach.last_mut() {
             for operation in &rule.to {
                 methods.extend(operation.not_methods.iter().cloned());
-                paths.extend(operation.not_paths.iter().cloned());
+                // The paths rule names the tenant's paths and the public routes open to
+                // tenants; the methods rule leaves out the public routes only.
+                if matches!(rule.id, RuleFor::TenantPaths { .. }) {
+                    paths.extend(operation.not_paths.iter().cloned());
+                }
             }
         }
     }

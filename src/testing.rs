@@ -19,7 +19,9 @@ pub mod report {
 
 /// `meshc diff`.
 pub mod diff {
-    pub use crate::diff::{Resource, compare, json, markdown, parse, text};
+    pub use crate::diff::{
+        Access, Behaviour, Kind, Resource, Side, compare, json, markdown, parse, text,
+    };
 }
 
 /// `render --check`.
@@ -76,7 +78,7 @@ pub mod selfcheck {
 
 /// The built-in proofs and expectations.
 pub mod prove {
-    pub use crate::prove::check;
+    pub use crate::prove::{ProofFailure, check};
 }
 
 /// Synthetic profiles of any size.

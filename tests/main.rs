@@ -14,6 +14,7 @@ mod graph;
 mod hostile;
 mod layers;
 mod limits;
+mod mutations;
 mod pipelines;
 mod profiles;
 mod properties;

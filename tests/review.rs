@@ -196,7 +196,31 @@ fn a_changed_canary_weight_reads_as_exactly_that_change() {
             ));
         }
     }
-    assert_eq!(text(&output.stdout).lines().collect::<Vec<_>>(), expected);
+    let stdout = text(&output.stdout);
+    let (behaviour, resources): (Vec<&str>, Vec<&str>) = stdout
+        .lines()
+        .partition(|l| l.starts_with("behaviour: ") || l.starts_with("  "));
+    assert_eq!(resources, expected);
+    // What requests get: the same access, another split, for every request that reaches
+    // llm-processor (tenants', callers', the public route's, the expects') and for no other.
+    assert!(behaviour[0].ends_with("get another outcome"), "{stdout}");
+    for line in &behaviour[1..] {
+        assert!(
+            line.contains(" → llm-processor")
+                && line.ends_with(
+                    ": routed 20 % llm-processor/canary, 80 % llm-processor/stable \
+                     → 30 % llm-processor/canary, 70 % llm-processor/stable"
+                ),
+            "{line}"
+        );
+    }
+    for request in [
+        "  operator-a GET /v1/tenants/operator-a/x",
+        "  nephio-bridge POST /v1/intent/x",
+        "  no token GET /health → llm-processor (Host intent.nephoran.io:443)",
+    ] {
+        assert!(stdout.contains(request), "{request}: {stdout}");
+    }
 }
 
 #[test]

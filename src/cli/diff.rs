@@ -8,7 +8,7 @@ use super::graph::draw;
 use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
 use crate::graph::{self, Graph};
-use crate::pipeline::{Compiled, Failure, compile, compile_simulated};
+use crate::pipeline::{Failure, compile_simulated};
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]
@@ -37,13 +37,13 @@ impl DiffArgs {
         // Like diff(1): any trouble is exit 2, whatever the other side holds.
         // A pull-request comment also draws the edges that change, when both sides are profiles.
         let graphs = self.format == Format::Markdown;
-        let (Ok((old, old_graph)), Ok((new, new_graph))) = (
+        let (Ok((old, old_graph, old_side)), Ok((new, new_graph, new_side))) = (
             side(&self.old, output, graphs),
             side(&self.new, output, graphs),
         ) else {
             return Exit::Trouble;
         };
-        let report = match diff::compare(
+        let mut report = match diff::compare(
             &self.old.to_string_lossy(),
             &old,
             &self.new.to_string_lossy(),
@@ -52,6 +52,10 @@ impl DiffArgs {
             Ok(report) => report,
             Err(error) => return output.error(&error),
         };
+        // What requests get can only be told when both sides say which workloads exist.
+        if let (Some(old), Some(new)) = (&old_side, &new_side) {
+            report.behave(old, new);
+        }
         let text = match self.format {
             Format::Text => diff::text(&report, output.stdout_color()),
             Format::Markdown => {
@@ -70,35 +74,29 @@ impl DiffArgs {
         if write_stdout(&text, output) != Exit::Success {
             return Exit::Trouble;
         }
-        if report.resources.is_empty() {
-            Exit::Success
-        } else {
+        if report.differs() {
             Exit::Invalid
+        } else {
+            Exit::Success
         }
     }
 }
 
-/// The resources of one side, and its graph when asked for and the side is a profile; problems
-/// are printed here and end in exit 2.
-fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Option<Graph>), ()> {
+/// The resources of one side, its graph when asked for and the side is a profile, and its
+/// simulation when it is a profile; problems are printed here and end in exit 2.
+type Read = (Vec<Resource>, Option<Graph>, Option<diff::Side>);
+
+fn side(path: &Path, output: &Output, graph: bool) -> Result<Read, ()> {
     if path.is_dir() {
         let resources = diff::read_folder(path).map_err(|error| {
             output.error(&error);
         })?;
-        return Ok((resources, None));
+        return Ok((resources, None, None));
     }
     let source = load(path, output).map_err(|_| ())?;
-    // The graph needs the simulated render; a compile without it keeps less in memory.
-    let compiled: Result<(Compiled, Option<Graph>), Failure> = if graph {
-        compile_simulated(&source).map(|simulated| {
-            let drawn = draw(&simulated);
-            (simulated.compiled, Some(drawn))
-        })
-    } else {
-        compile(&source).map(|compiled| (compiled, None))
-    };
-    let (mut compiled, drawn) = match compiled {
-        Ok(compiled) => compiled,
+    // The behaviour diff (and the graph) send requests through the mesh the proofs simulated.
+    let simulated = match compile_simulated(&source) {
+        Ok(simulated) => simulated,
         Err(Failure::Invalid(diagnostics)) => {
             output.profile_diagnostics(&source, diagnostics);
             output.trouble(&format!(
@@ -112,6 +110,12 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Opt
             return Err(());
         }
     };
+    let drawn = graph.then(|| draw(&simulated));
+    let crate::pipeline::Simulated {
+        mut compiled,
+        profile,
+        mesh,
+    } = simulated;
     output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
     let mut resources = Vec::new();
     // With clusters, every cluster's files, named as in the folder: `<cluster>/<file>`.
@@ -142,5 +146,6 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<(Vec<Resource>, Opt
             output.error(&error);
         })?);
     }
-    Ok((resources, drawn))
+    let simulated = diff::Side::new(profile, mesh);
+    Ok((resources, drawn, Some(simulated)))
 }

@@ -51,11 +51,14 @@ pub fn json(report: &Report) -> String {
             entry
         })
         .collect();
-    let document = json!({
+    let mut document = json!({
         "old": report.old,
         "new": report.new,
         "resources": resources,
     });
+    if let Some(behaviour) = &report.behaviour {
+        document["behaviour"] = super::behaviour::json(behaviour);
+    }
     let mut text = serde_json::to_string_pretty(&document).unwrap_or_default();
     text.push('\n');
     text

@@ -38,9 +38,16 @@ fn layout(report: &Report) -> String {
             .filter(|r| wanted(&r.change))
             .count()
     };
-    if report.resources.is_empty() {
+    if !report.differs() {
         out.push_str("No difference: both render the same resources.\n");
         return out;
+    }
+    if let Some(behaviour) = &report.behaviour {
+        super::behaviour::markdown(behaviour, &mut out, |text| code(text).replace('|', "\\|"));
+        if report.resources.is_empty() {
+            return out;
+        }
+        out.push_str("#### Resources\n\n");
     }
     let counts: Vec<String> = [
         ("changed", count(|c| matches!(c, Change::Changed(_)))),

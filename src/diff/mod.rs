@@ -5,6 +5,7 @@
 //! Both sides are rendered YAML (a folder read back, or a profile compiled), so a profile can
 //! be compared with a folder and comments or layout never count as changes.
 
+mod behaviour;
 mod compare;
 mod error;
 mod json;
@@ -22,6 +23,7 @@ use serde_json::Value;
 use crate::limits::MAX_YAML_BYTES;
 use crate::{folder, render, yaml};
 
+pub use behaviour::{Access, Behaviour, Kind, Side};
 pub(crate) use error::Error;
 pub use json::json;
 pub use markdown::markdown;
@@ -158,6 +160,25 @@ pub struct Report {
     pub new: String,
     /// The resources that differ, ordered by file, kind, namespace and name.
     pub resources: Vec<ResourceDiff>,
+    /// The requests whose outcome changes, when both sides are profiles ([`Report::behave`]).
+    pub behaviour: Option<Behaviour>,
+}
+
+impl Report {
+    /// Sends the requests generated from both profiles through both sides and records those
+    /// whose outcome changes.
+    pub fn behave(&mut self, old: &Side, new: &Side) {
+        self.behaviour = Some(behaviour::compare(old, new));
+    }
+
+    /// Whether the two sides differ at all: a resource, or what a request gets.
+    pub fn differs(&self) -> bool {
+        !self.resources.is_empty()
+            || self
+                .behaviour
+                .as_ref()
+                .is_some_and(|b| !b.changes.is_empty())
+    }
 }
 
 /// A resource that was added, removed or changed.
@@ -273,6 +294,7 @@ pub fn compare<'a>(
         old: old_label.to_string(),
         new: new_label.to_string(),
         resources,
+        behaviour: None,
     })
 }
 

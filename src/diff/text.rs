@@ -24,6 +24,14 @@ pub fn text(report: &Report, color: bool) -> String {
         }
     };
     let mut out = String::new();
+    // What requests get comes first: it is what a reviewer must judge; the resources explain it.
+    if let Some(behaviour) = &report.behaviour
+        && report.differs()
+    {
+        for line in super::behaviour::text_lines(behaviour) {
+            let _ = writeln!(out, "{}", plain(&line));
+        }
+    }
     for resource in &report.resources {
         let label = plain(&resource.label());
         match &resource.change {

@@ -12,6 +12,7 @@ mod names;
 mod numbers;
 mod ports;
 mod profile;
+mod public;
 mod reach;
 mod route_ops;
 mod token;
@@ -35,6 +36,7 @@ pub(crate) use names::{
 pub(crate) use numbers::{Percent, Port, Quantity, Weight};
 pub(crate) use ports::{NamedPort, PortProtocol};
 pub use profile::*;
+pub(crate) use public::open_to_tenants;
 pub(crate) use reach::{Delivery, deliveries};
 pub(crate) use route_ops::{Fault, HeaderCondition, HeaderOps, RouteHeaders};
 pub(crate) use token::{ClaimName, ClaimValue, PrincipalRefusal, RequestPrincipal};

@@ -447,7 +447,7 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             policies.push(policy);
         }
         if let Some((tenancy, reach)) = &tenancy {
-            policies.push(tenant_policy(tenancy, reach, service));
+            policies.push(tenant_policy(context, tenancy, reach, service));
         }
     }
     policies
@@ -761,6 +761,7 @@ impl<'a> TenantReach<'a> {
 /// by its own paths rule, and a request on a tenant's path without that tenant's claim is
 /// refused by one of the three shared rules.
 fn tenant_policy(
+    context: &Context<'_>,
     tenancy: &Tenancy,
     reach: &TenantReach<'_>,
     service: &Service,
@@ -792,6 +793,8 @@ fn tenant_policy(
         .iter()
         .map(ToString::to_string)
         .collect();
+    // A tenant's token is as welcome as none on the public routes open to tenants.
+    let public = public_routes::open_to_tenants(context.profile, &service.name);
     let on_ports = |paths: Vec<String>, not_paths: Vec<String>, not_methods: Vec<String>| {
         vec![Operation {
             ports: ports.clone(),
@@ -841,7 +844,7 @@ fn tenant_policy(
                 from: Vec::new(),
                 to: on_ports(
                     Vec::new(),
-                    Vec::new(),
+                    public.clone(),
                     tenant.methods.iter().map(ToString::to_string).collect(),
                 ),
                 when: vec![is_tenant()],
@@ -850,11 +853,14 @@ fn tenant_policy(
         // The tenant's paths that can arrive here (all of them if none can: the grant is
         // unusable, and validation says so). A tenant that may reach every path (`/`) has no
         // paths to be kept out of.
-        let own_paths = authz_paths(if exposed.is_empty() {
+        let mut own_paths = authz_paths(if exposed.is_empty() {
             &tenant.paths
         } else {
             &exposed
         });
+        if !own_paths.is_empty() {
+            own_paths.extend(public.iter().cloned());
+        }
         if !own_paths.is_empty() {
             own.push(Rule {
                 id: RuleFor::TenantPaths {
@@ -878,13 +884,13 @@ fn tenant_policy(
         Rule {
             id: RuleFor::ForeignClaim,
             from: Vec::new(),
-            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            to: on_ports(Vec::new(), public.clone(), Vec::new()),
             when: vec![condition(&claim_key, any(), listed_ids.clone())],
         },
         Rule {
             id: RuleFor::HeaderWithoutClaim,
             from: Vec::new(),
-            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
+            to: on_ports(Vec::new(), public.clone(), Vec::new()),
             when: std::iter::once(condition(&header_key, any(), Vec::new()))
                 .chain(claim_not_listed())
                 .collect(),

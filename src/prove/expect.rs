@@ -120,7 +120,8 @@ pub(super) fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
     format!("it goes {}", parts.join(", "))
 }
 
-fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
+/// The request an expectation sends (also one of those `meshc diff` sends through both sides).
+pub(crate) fn request(profile: &Profile, expect: &Expect) -> Result<Request, String> {
     let from = match &expect.from {
         ExpectFrom::Gateway(None) => Origin::Gateway(None),
         ExpectFrom::Gateway(Some(name)) => topology::origin(profile, &format!("gateway:{name}"))?,

@@ -5,14 +5,17 @@
 //!   that delivers them there;
 //! - no other tenant's token, no undeclared tenant and no token without a tenant claim reaches
 //!   a tenant's path, also by `..`, `//`, `%2F`, a trailing `/`, upper case, a spoofed tenant
-//!   header or a Host with a port;
+//!   header or a Host with a port, on the service the path is delivered to or any service a
+//!   tenant lists (a variant Istio reads as another path may reach a public route elsewhere);
 //! - with tokens required, a request without one stops at the gateway, on every route and host
 //!   (with and without a port), except on a public route, where it reaches the service;
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
 //!   which need the tenant's claim), with the token it is named by if any, and a workload that
 //!   is no caller, or a plaintext client, reaches none of them without a token;
 //! - every declared caller of an external service reaches it, and with one Sidecar per
-//!   service no other service does (`egress`).
+//!   service no other service does (`egress`);
+//! - where mTLS is STRICT, a client without a sidecar is refused at the connection (`mtls`);
+//! - routes, audiences, strangers, other services' callers and tenants' services (`reach`).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -21,13 +24,16 @@ use crate::model::{
     HeaderCondition, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy,
     deliveries,
 };
-use crate::simulate::{Jwt, Mesh, Origin, Request, Token, Trace};
+use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
 
 use super::expect::describe;
 
 /// A claim value no profile declares (tenant ids are DNS labels, which cannot hold `_`).
-const UNDECLARED_TENANT: &str = "meshc_undeclared";
+pub(super) const UNDECLARED_TENANT: &str = "meshc_undeclared";
+
+/// A path no caller rule of the service names (checked before it is used).
+const OUTSIDE_PATH: &str = "/meshc-proof-undeclared";
 
 /// Every guarantee that does not hold, at the profile value it concerns.
 pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
@@ -42,6 +48,8 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     edge(mesh, profile, &mut failed);
     callers(mesh, profile, &mut failed);
     super::egress::check(mesh, profile, &mut failed);
+    super::mtls::check(mesh, profile, &mut failed);
+    super::reach::check(mesh, profile, &mut failed);
     failed
 }
 
@@ -115,19 +123,56 @@ fn tenants(
                 .map(crate::model::Method::as_str)
                 .collect()
         };
+        // The path itself as well as what lies below it: a policy names both.
+        let own_paths = [path.clone(), own.to_string()];
         for method in &methods {
-            let request = at_gateway(&path)
-                .method(method)
-                .token(token(profile, claim(tenancy, tenant.id.as_str())));
+            for path in &own_paths {
+                let request = at_gateway(path)
+                    .method(method)
+                    .token(token(profile, claim(tenancy, tenant.id.as_str())));
+                let trace = mesh.evaluate(&request);
+                if !reached(&trace) {
+                    failed.push(broken(
+                        tenant.span.clone(),
+                        "every tenant reaches its own paths",
+                        &format!(
+                            "`{}` cannot {method} `{path}` through gateway route `{}`: {}",
+                            tenant.id,
+                            route.name,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+            }
+        }
+        // Inside the mesh (the gateway writes the header from the claim), a caller of the
+        // service with the tenant's token and another tenant's header: the header must equal
+        // the claim.
+        let service = profile.services.iter().find(|s| s.name == route.service);
+        let caller = service
+            .and_then(|s| s.callers.iter().find_map(|c| c.services.first()))
+            .and_then(|name| profile.services.iter().find(|s| &s.name == name));
+        if let (Some(other), Some(service), Some(caller)) = (
+            tenancy.tenants.iter().find(|t| t.id != tenant.id),
+            service,
+            caller,
+        ) {
+            let request = Request::new(topology::service_origin(caller), topology::host(service))
+                .path(&path)
+                .method(methods[0])
+                .token(token(profile, claim(tenancy, tenant.id.as_str())))
+                .header(tenancy.header.as_str(), other.id.as_str());
             let trace = mesh.evaluate(&request);
-            if !reached(&trace) {
+            if trace.allowed_anywhere() {
                 failed.push(broken(
                     tenant.span.clone(),
-                    "every tenant reaches its own paths",
+                    "a tenant header equals the token's tenant claim",
                     &format!(
-                        "`{}` cannot {method} `{path}` through gateway route `{}`: {}",
+                        "`{}` with `{}`'s token and header `{}: {}` reaches `{path}`: {}",
+                        caller.name,
                         tenant.id,
-                        route.name,
+                        tenancy.header,
+                        other.id,
                         describe(profile, &trace)
                     ),
                 ));
@@ -163,6 +208,7 @@ fn tenants(
         for (who, token, from) in attackers {
             let mut paths = vec![
                 path.clone(),
+                own.to_string(),
                 format!("{path}/"),
                 path.replacen('/', "//", 2),
             ];
@@ -195,7 +241,7 @@ fn tenants(
             requests.push(ported);
             for request in requests {
                 let trace = mesh.evaluate(&request);
-                if trace.allowed_anywhere() {
+                if reaches_tenant_data(profile, tenancy, &route.service, &trace) {
                     failed.push(broken(
                         tenant.span.clone(),
                         "no one else reaches a tenant's paths",
@@ -215,6 +261,32 @@ fn tenants(
     }
 }
 
+/// Whether the request gets into a workload that holds tenant data: the service the tenant's
+/// path is delivered to, or any service a tenant lists. A variant of a tenant's path that Istio
+/// does not read as that path (upper case, `//` without slash merging: matches are
+/// case-sensitive and exact, istio-rules.md §7) may fall through to a public route to a service
+/// no tenant lists; it reaches nobody's tenant data there.
+fn reaches_tenant_data(
+    profile: &Profile,
+    tenancy: &Tenancy,
+    delivered_to: &Name,
+    trace: &Trace<'_>,
+) -> bool {
+    trace.branches.iter().any(|branch| {
+        let allowed = branch.outcome.as_ref().is_some_and(Outcome::is_allowed)
+            || branch
+                .arrivals
+                .iter()
+                .any(|h| h.outcome.as_ref().is_some_and(Outcome::is_allowed));
+        allowed
+            && profile.services.iter().any(|s| {
+                topology::host(s) == branch.host
+                    && (&s.name == delivered_to
+                        || tenancy.tenants.iter().any(|t| t.services.contains(&s.name)))
+            })
+    })
+}
+
 fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let Some(jwt) = &profile.security.jwt else {
         return;
@@ -232,52 +304,53 @@ fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
 /// The edge's guarantees on every route of one class of hosts, at each of its hosts.
 fn edge_class(mesh: &Mesh, profile: &Profile, class: &HostClass<'_>, failed: &mut Vec<Diagnostic>) {
     for route in &class.routes {
-        let path = match &route.path {
-            PathMatch::Prefix(prefix) => below(prefix),
-            PathMatch::Exact(exact) => exact.to_string(),
+        // Below a prefix, and the prefix itself: the token rule names both.
+        let paths = match &route.path {
+            PathMatch::Prefix(prefix) => vec![below(prefix), prefix.to_string()],
+            PathMatch::Exact(exact) => vec![exact.to_string()],
         };
         let method = route.methods.first().map_or("GET", Method::as_str);
-        for host in &class.hosts {
-            if host.is_wildcard() {
-                continue;
+        let hosts = class.hosts.iter().filter(|h| !h.is_wildcard());
+        let hosts = hosts.flat_map(|h| [h.to_string(), format!("{h}:443")]);
+        let tries: Vec<(String, String)> = hosts
+            .flat_map(|host| paths.iter().map(move |path| (host.clone(), path.clone())))
+            .collect();
+        for (host, path) in tries {
+            let mut request = Request::new(Origin::Gateway(None), host.clone())
+                .https()
+                .method(method)
+                .path(&path);
+            for (name, condition) in &route.headers {
+                if let HeaderCondition::Exact(value) = condition {
+                    request = request.header(name.as_str(), value.as_str());
+                }
             }
-            for host in [host.to_string(), format!("{host}:443")] {
-                let mut request = Request::new(Origin::Gateway(None), host.clone())
-                    .https()
-                    .method(method)
-                    .path(&path);
-                for (name, condition) in &route.headers {
-                    if let HeaderCondition::Exact(value) = condition {
-                        request = request.header(name.as_str(), value.as_str());
-                    }
-                }
-                let trace = mesh.evaluate(&request);
-                if route.public {
-                    // A public route opens its own path: the request reaches the service. That
-                    // it opens nothing else is the guarantee below, on every other route.
-                    if !reached(&trace) {
-                        failed.push(broken(
-                            route.span.clone(),
-                            "a request without a token reaches a public route",
-                            &format!(
-                                "{method} {path} (Host {host}) {}",
-                                describe(profile, &trace)
-                            ),
-                        ));
-                    }
-                    continue;
-                }
-                let stopped = trace.entry.as_ref().is_some_and(|e| e.outcome.is_some());
-                if !stopped || trace.allowed_anywhere() {
+            let trace = mesh.evaluate(&request);
+            if route.public {
+                // A public route opens its own path: the request reaches the service. That
+                // it opens nothing else is the guarantee below, on every other route.
+                if !reached(&trace) {
                     failed.push(broken(
                         route.span.clone(),
-                        "a request without a token stops at the gateway",
+                        "a request without a token reaches a public route",
                         &format!(
                             "{method} {path} (Host {host}) {}",
                             describe(profile, &trace)
                         ),
                     ));
                 }
+                continue;
+            }
+            let stopped = trace.entry.as_ref().is_some_and(|e| e.outcome.is_some());
+            if !stopped || trace.allowed_anywhere() {
+                failed.push(broken(
+                    route.span.clone(),
+                    "a request without a token stops at the gateway",
+                    &format!(
+                        "{method} {path} (Host {host}) {}",
+                        describe(profile, &trace)
+                    ),
+                ));
             }
         }
     }
@@ -412,7 +485,7 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                     .paths
                     .iter()
                     .filter(|p| !in_tenant_path(p))
-                    .map(below)
+                    .flat_map(|p| [below(p), p.to_string()])
                     .collect()
             };
             let methods: Vec<&str> = if caller.methods.is_empty() {
@@ -474,6 +547,54 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                                 ),
                             ));
                         }
+                    }
+                }
+            }
+            // Exactly what it declares: where every caller rule of the service names its paths
+            // (or its methods), a declared caller is refused on a path (a method) none names.
+            let mut outside: Vec<(String, &str)> = Vec::new();
+            let declared = |path: &HttpPath| {
+                let path = path.as_str().trim_end_matches('/');
+                OUTSIDE_PATH == path || OUTSIDE_PATH.starts_with(&format!("{path}/"))
+            };
+            if service.callers.iter().all(|c| !c.paths.is_empty())
+                && !service.callers.iter().flat_map(|c| &c.paths).any(declared)
+            {
+                outside.push((OUTSIDE_PATH.to_string(), methods[0]));
+            }
+            let undeclared = ["DELETE", "PATCH", "PUT", "POST", "GET"]
+                .into_iter()
+                .find(|m| {
+                    !service
+                        .callers
+                        .iter()
+                        .flat_map(|c| &c.methods)
+                        .any(|d| d.as_str() == *m)
+                });
+            if service.callers.iter().all(|c| !c.methods.is_empty())
+                && let (Some(method), Some(path)) = (undeclared, paths.first())
+            {
+                outside.push((path.clone(), method));
+            }
+            for (path, method) in &outside {
+                for (who, origin, subject) in &sources {
+                    let request = with_token(
+                        Request::new(origin.clone(), host.clone())
+                            .method(method)
+                            .path(path),
+                        *subject,
+                    );
+                    let trace = mesh.evaluate(&request);
+                    if trace.allowed_anywhere() {
+                        failed.push(broken(
+                            caller.span.clone(),
+                            "every caller reaches exactly what it declares",
+                            &format!(
+                                "{who} can {method} {path} on `{}`, which no caller rule declares: {}",
+                                service.name,
+                                describe(profile, &trace)
+                            ),
+                        ));
                     }
                 }
             }

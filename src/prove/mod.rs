@@ -8,6 +8,10 @@
 mod egress;
 mod expect;
 mod guarantees;
+mod mtls;
+mod reach;
+
+pub(crate) use expect::request as expect_request;
 
 use crate::diagnostic::Diagnostics;
 use crate::istio::{self, Document, Input, document};

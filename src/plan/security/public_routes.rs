@@ -3,7 +3,7 @@
 //! sees the request, not the route it takes, so "this route is public" must be said in paths).
 
 use super::{Operation, Rule, RuleFor, authz_paths};
-use crate::model::{GatewayRoute, HttpPath, PathMatch};
+use crate::model::{self, GatewayRoute, HttpPath, Name, PathMatch, Profile};
 
 /// The paths the gateway routes to one service: those that need a token and the public ones.
 #[derive(Debug, Default)]
@@ -52,6 +52,16 @@ fn deny_paths<'a>(paths: impl IntoIterator<Item = &'a PathMatch>) -> Vec<String>
     listed.sort();
     listed.dedup();
     listed
+}
+
+/// The `notPaths` of a tenant guard's rules about claims and headers: the public routes to the
+/// service that are open to tenants ([`model::open_to_tenants`]).
+pub(super) fn open_to_tenants(profile: &Profile, service: &Name) -> Vec<String> {
+    let open = model::open_to_tenants(profile, service);
+    if open.is_empty() {
+        return Vec::new();
+    }
+    deny_paths(open)
 }
 
 /// The `notPaths` of the edge's token requirement for some hosts: the path of every public

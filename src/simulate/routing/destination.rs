@@ -44,6 +44,13 @@ pub(crate) fn rules_for(
             if !own || !overlaps(&dr_host, host) {
                 continue;
             }
+            // A proxy in the root namespace (the gateways) first looks only at the root
+            // namespace's private rules, so that a catch-all `*.local` rule there does not shadow
+            // every service's own (push_context.go `destinationRule`: `rootNamespaceLocal`, which
+            // `setDestinationRules` fills with the root's rules exported to `.` alone).
+            if step == 0 && caller.namespace == root && !private_only(rule) {
+                continue;
+            }
             if step > 0 && !exported(&rule.export_to, &rule.meta.namespace, caller.namespace) {
                 continue;
             }
@@ -71,6 +78,12 @@ pub(crate) fn rules_for(
             .collect());
     }
     Ok(Vec::new())
+}
+
+/// Whether a rule is exported to its own namespace alone (`exportTo: ["."]` or its namespace);
+/// no `exportTo` means Istio's default, every namespace.
+fn private_only(rule: &DestinationRule) -> bool {
+    matches!(rule.export_to.as_slice(), [only] if only == "." || *only == rule.meta.namespace)
 }
 
 /// A subset's labels and the rule (and part) that defines it: the first definition wins.

@@ -175,3 +175,46 @@ fn subset_labels_and_regions() {
     assert!(!in_subset(&labels(&[("other", "eu")]), &workload));
     assert!(in_subset(&Labels::new(), &workload));
 }
+
+/// A gateway in the root namespace skips the root's exported catch-all and takes the service's
+/// own rule; the root's private rules still come first for it (push_context.go
+/// `destinationRule`, `setDestinationRules`: `rootNamespaceLocal`).
+#[test]
+fn a_root_namespace_proxy_takes_the_service_rule_over_the_root_catch_all() {
+    let all = rules(&format!(
+        "{}{}",
+        dr(
+            "mesh-default",
+            "istio-system",
+            "{host: \"*.cluster.local\"}"
+        ),
+        dr("web", "shop", "{host: web}"),
+    ));
+    assert_eq!(
+        lookup(&all, "istio-system", None),
+        Ok(vec!["web".to_string()])
+    );
+    assert_eq!(lookup(&all, "other", None), Ok(vec!["web".to_string()]));
+    let private = rules(&format!(
+        "{}{}",
+        dr(
+            "gateway-only",
+            "istio-system",
+            "{host: \"*.cluster.local\", exportTo: [\".\"]}"
+        ),
+        dr("web", "shop", "{host: web}"),
+    ));
+    assert_eq!(
+        lookup(&private, "istio-system", None),
+        Ok(vec!["gateway-only".to_string()])
+    );
+    let only_root = rules(&dr(
+        "mesh-default",
+        "istio-system",
+        "{host: \"*.cluster.local\"}",
+    ));
+    assert_eq!(
+        lookup(&only_root, "istio-system", None),
+        Ok(vec!["mesh-default".to_string()])
+    );
+}

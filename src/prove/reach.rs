@@ -1,0 +1,481 @@
+//! The guarantees about who reaches which service, beyond each caller's own list:
+//!
+//! - with a valid token, every gateway route reaches its service, on its path and below it
+//!   (tenants' paths aside: they need their tenant's claim);
+//! - a token for another audience gets nowhere through the gateway;
+//! - a workload that is no caller, with or without a token, is refused on a route's path when
+//!   it calls the service directly, not through the gateway;
+//! - a declared caller of one service is refused by a service that does not declare it;
+//! - a tenant's token reaches no service the tenant does not list (through the gateway, or
+//!   carried by a caller inside the mesh), and a tenant header without a claim reaches none;
+//!   sent to the services the next tenant lists and the first [`UNLISTED_SAMPLE`] no tenant
+//!   lists, so that the proof costs what tenants reach, not tenants × services;
+//!   except on the public routes open to tenants ([`open_to_tenants`]), which a tenant's token
+//!   reaches.
+
+use std::collections::BTreeMap;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::{
+    Caller, GatewayRoute, HeaderCondition, Host, Method, MtlsMode, Name, PathMatch, Profile,
+    Service, Tenancy, open_to_tenants,
+};
+use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
+use crate::topology;
+
+use super::expect::describe;
+use super::guarantees::UNDECLARED_TENANT;
+use super::guarantees::broken;
+
+/// Every guarantee of this module that does not hold.
+pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
+    routes(mesh, profile, failed);
+    other_services(mesh, profile, failed);
+    if let Some(tenancy) = &profile.tenancy {
+        tenants(mesh, profile, tenancy, failed);
+    }
+}
+
+/// Whether some way the request ends reaches a workload behind `host`.
+fn allowed_at(trace: &Trace<'_>, host: &str) -> bool {
+    trace.branches.iter().any(|branch| {
+        branch.host == host
+            && (branch.outcome.as_ref().is_some_and(Outcome::is_allowed)
+                || branch
+                    .arrivals
+                    .iter()
+                    .any(|h| h.outcome.as_ref().is_some_and(Outcome::is_allowed)))
+    })
+}
+
+fn reached(trace: &Trace<'_>) -> bool {
+    let endings = trace.endings();
+    !endings.is_empty() && endings.iter().all(|(_, o)| o.is_allowed())
+}
+
+fn token(profile: &Profile, claims: serde_json::Map<String, serde_json::Value>) -> Option<Token> {
+    let jwt = profile.security.jwt.as_ref()?;
+    Some(Token::Valid(Jwt {
+        issuer: jwt.issuer.to_string(),
+        subject: Some("proof".to_string()),
+        audiences: jwt.audiences.clone(),
+        claims,
+    }))
+}
+
+/// How many services no tenant lists each tenant's token is sent to.
+const UNLISTED_SAMPLE: usize = 8;
+
+/// Whether `path` lies in a tenant's paths.
+fn in_tenant_path(profile: &Profile, path: &str) -> bool {
+    let tenants = profile.tenancy.iter().flat_map(|t| &t.tenants);
+    tenants.flat_map(|t| &t.paths).any(|p| {
+        let p = p.as_str().trim_end_matches('/');
+        p.is_empty() || path == p || path.starts_with(&format!("{p}/"))
+    })
+}
+
+/// The paths a request on a route uses: below a prefix and the prefix itself, or the exact one.
+fn route_paths(path: &PathMatch) -> Vec<String> {
+    match path {
+        PathMatch::Prefix(prefix) if prefix.ends_with_slash() => {
+            vec![format!("{prefix}proof"), prefix.to_string()]
+        }
+        PathMatch::Prefix(prefix) => vec![format!("{prefix}/proof"), prefix.to_string()],
+        PathMatch::Exact(exact) => vec![exact.to_string()],
+    }
+}
+
+/// Whether a route's path condition takes `path`.
+fn takes(condition: &PathMatch, path: &str) -> bool {
+    match condition {
+        PathMatch::Exact(exact) => exact.as_str() == path,
+        PathMatch::Prefix(prefix) => {
+            let prefix = prefix.as_str().trim_end_matches('/');
+            path == prefix || path.starts_with(&format!("{prefix}/"))
+        }
+    }
+}
+
+/// Every gateway route with the first host it is sent on (a host of its gateway that it
+/// serves, not a wildcard); a route served only on wildcard hosts is left out.
+fn gateway_routes(profile: &Profile) -> Vec<(&GatewayRoute, &Host)> {
+    profile
+        .gateways
+        .iter()
+        .flat_map(|gateway| {
+            gateway.routes.iter().filter_map(|route| {
+                let host = gateway
+                    .hosts
+                    .iter()
+                    .find(|h| !h.is_wildcard() && route.serves(h))?;
+                Some((route, host))
+            })
+        })
+        .collect()
+}
+
+fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
+    let claimless = token(profile, serde_json::Map::new());
+    let stranger = || Origin::Identity {
+        namespace: "meshc-proof-stranger".to_string(),
+        service_account: "stranger".to_string(),
+    };
+    for (route, host) in gateway_routes(profile) {
+        let Some(service) = profile.services.iter().find(|s| s.name == route.service) else {
+            continue;
+        };
+        // A route without methods takes any: GET and DELETE stand for them.
+        let methods: Vec<&str> = if route.methods.is_empty() {
+            vec!["GET", "DELETE"]
+        } else {
+            route.methods.iter().map(Method::as_str).collect()
+        };
+        for (path, method) in route_paths(&route.path)
+            .into_iter()
+            .flat_map(|p| methods.iter().map(move |m| (p.clone(), *m)))
+        {
+            if in_tenant_path(profile, &path) {
+                continue;
+            }
+            let mut request = Request::new(Origin::Gateway(None), host.to_string())
+                .https()
+                .method(method)
+                .path(&path);
+            for (name, condition) in &route.headers {
+                if let HeaderCondition::Exact(value) = condition {
+                    request = request.header(name.as_str(), value.as_str());
+                }
+            }
+            if let Some(claimless) = &claimless {
+                let trace = mesh.evaluate(&request.clone().token(claimless.clone()));
+                // Without mTLS the gateway has no identity for the service's policy to admit:
+                // that lockout is the opt-in's, and said by its warning.
+                let plaintext = service.mtls.unwrap_or(profile.security.mtls) == MtlsMode::Disable;
+                if !reached(&trace) && !plaintext {
+                    failed.push(broken(
+                        route.span.clone(),
+                        "with a valid token, every gateway route reaches its service",
+                        &format!(
+                            "{method} {path} with a token: {}",
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+                if let Token::Valid(mut jwt) = claimless.clone()
+                    && !jwt.audiences.is_empty()
+                {
+                    jwt.audiences = vec!["meshc-proof-other-audience".to_string()];
+                    let trace = mesh.evaluate(&request.clone().token(Token::Valid(jwt)));
+                    if trace.allowed_anywhere() {
+                        failed.push(broken(
+                            route.span.clone(),
+                            "a token for another audience gets nowhere",
+                            &format!(
+                                "{method} {path} with a token for another audience: {}",
+                                describe(profile, &trace)
+                            ),
+                        ));
+                    }
+                }
+            }
+            // The service itself, called directly by a workload that is no caller.
+            let direct = topology::host(service);
+            let tokens = [Some(Token::None), claimless.clone()];
+            for token in tokens.into_iter().flatten() {
+                let request = Request::new(stranger(), direct.clone())
+                    .method(method)
+                    .path(&path)
+                    .token(token);
+                let trace = mesh.evaluate(&request);
+                if trace.allowed_anywhere() {
+                    failed.push(broken(
+                        route.span.clone(),
+                        "only the gateway delivers a route's requests",
+                        &format!(
+                            "a workload that is no caller can {method} {path} on `{}` directly: {}",
+                            service.name,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+/// Whether a caller rule admits requests of service `from` without a token.
+fn admits(profile: &Profile, caller: &Caller, from: &Service) -> bool {
+    caller.services.contains(&from.name)
+        || caller.namespaces.contains(&profile.mesh.namespace)
+        || caller
+            .service_accounts
+            .iter()
+            .any(|(ns, sa)| *ns == profile.mesh.namespace && *sa == from.service_account)
+}
+
+/// The first path a caller rule declares, as a request uses it.
+fn first_path(caller: &Caller) -> String {
+    caller.paths.first().map_or_else(
+        || "/proof".to_string(),
+        |p| format!("{}/proof", p.as_str().trim_end_matches('/')),
+    )
+}
+
+fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
+    let services = &profile.services;
+    for (index, service) in services.iter().enumerate() {
+        for caller in &service.callers {
+            let path = first_path(caller);
+            let method = caller.methods.first().map_or("GET", Method::as_str);
+            // A namespace or service account the caller rule names, from outside the profile's
+            // services: no Sidecar of the profile scopes what it calls.
+            let identities = caller
+                .namespaces
+                .iter()
+                .map(|ns| (ns.to_string(), "proof".to_string()));
+            let identities = identities.chain(
+                caller
+                    .service_accounts
+                    .iter()
+                    .map(|(ns, sa)| (ns.to_string(), sa.to_string())),
+            );
+            for (namespace, account) in identities {
+                if namespace == profile.mesh.namespace.as_str() {
+                    continue;
+                }
+                let other = (1..services.len())
+                    .map(|k| &services[(index + k) % services.len()])
+                    .find(|t| {
+                        !t.callers.iter().any(|c| {
+                            c.namespaces.iter().any(|n| n.as_str() == namespace)
+                                || c.service_accounts
+                                    .iter()
+                                    .any(|(n, a)| n.as_str() == namespace && a.as_str() == account)
+                        })
+                    });
+                let Some(other) = other else {
+                    continue;
+                };
+                let origin = Origin::Identity {
+                    namespace: namespace.clone(),
+                    service_account: account.clone(),
+                };
+                let request = Request::new(origin, topology::host(other))
+                    .method(method)
+                    .path(&path);
+                let trace = mesh.evaluate(&request);
+                if trace.allowed_anywhere() {
+                    failed.push(broken(
+                        caller.span.clone(),
+                        "a caller reaches only the services that declare it",
+                        &format!(
+                            "`{namespace}/{account}` can {method} {path} on `{}`, which does not declare it: {}",
+                            other.name,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+            }
+            for name in &caller.services {
+                let Some(from) = services.iter().find(|s| &s.name == name) else {
+                    continue;
+                };
+                // The next service that declares no rule admitting it.
+                let other = (1..services.len())
+                    .map(|k| &services[(index + k) % services.len()])
+                    .find(|t| {
+                        t.name != *name && !t.callers.iter().any(|c| admits(profile, c, from))
+                    });
+                let Some(other) = other else {
+                    continue;
+                };
+                let request = Request::new(topology::service_origin(from), topology::host(other))
+                    .method(method)
+                    .path(&path);
+                let trace = mesh.evaluate(&request);
+                if trace.allowed_anywhere() {
+                    failed.push(broken(
+                        caller.span.clone(),
+                        "a caller reaches only the services that declare it",
+                        &format!(
+                            "`{name}` can {method} {path} on `{}`, which does not declare it: {}",
+                            other.name,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
+
+fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<Diagnostic>) {
+    // Indexed once: a large mesh has a route per service and tenants by the hundred.
+    let mut routes_to: BTreeMap<&Name, Vec<(&GatewayRoute, &Host)>> = BTreeMap::new();
+    for (route, host) in gateway_routes(profile) {
+        routes_to
+            .entry(&route.service)
+            .or_default()
+            .push((route, host));
+    }
+    let open: BTreeMap<&Name, Vec<&PathMatch>> = routes_to
+        .keys()
+        .map(|name| (*name, open_to_tenants(profile, name)))
+        .collect();
+    let no_routes = Vec::new();
+    let unlisted: Vec<&Service> = profile
+        .services
+        .iter()
+        .filter(|s| !tenancy.tenants.iter().any(|t| t.services.contains(&s.name)))
+        .take(UNLISTED_SAMPLE)
+        .collect();
+    // Every tenant, and a claim naming no tenant, which lists no service.
+    let mut claimants: Vec<(&str, &[Name], std::ops::Range<usize>)> = tenancy
+        .tenants
+        .iter()
+        .map(|t| (t.id.as_str(), t.services.as_slice(), t.span.clone()))
+        .collect();
+    if let Some(first) = tenancy.tenants.first() {
+        claimants.push((UNDECLARED_TENANT, &[], first.span.clone()));
+    }
+    for (index, (id, services, span)) in claimants.iter().enumerate() {
+        let (id, services) = (*id, *services);
+        let mut claims = serde_json::Map::new();
+        claims.insert(tenancy.claim.clone(), id.into());
+        let Some(token) = token(profile, claims) else {
+            return;
+        };
+        // The public routes open to tenants take the tenant's token.
+        {
+            for (name, open) in &open {
+                for (route, host) in routes_to[name].iter().filter(|(r, _)| r.public) {
+                    if !open.contains(&&route.path) {
+                        continue;
+                    }
+                    let methods: Vec<&str> = if route.methods.is_empty() {
+                        vec!["GET", "DELETE"]
+                    } else {
+                        route.methods.iter().map(Method::as_str).collect()
+                    };
+                    let path = &route_paths(&route.path)[0];
+                    for method in methods {
+                        let request = Request::new(Origin::Gateway(None), host.to_string())
+                            .https()
+                            .method(method)
+                            .path(path)
+                            .token(token.clone());
+                        let trace = mesh.evaluate(&request);
+                        if !reached(&trace) {
+                            failed.push(broken(
+                                route.span.clone(),
+                                "a tenant's token reaches a public route",
+                                &format!(
+                                    "`{id}` cannot {method} {path}: {}",
+                                    describe(profile, &trace)
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        // The services it must not reach: those the next tenant lists (where another tenant's
+        // data lives) and the first that no tenant lists, not all of them: on a large mesh
+        // that would be tenants × services requests.
+        let next = &tenancy.tenants[(index + 1) % tenancy.tenants.len()];
+        let others = profile
+            .services
+            .iter()
+            .filter(|s| next.services.contains(&s.name))
+            .chain(unlisted.iter().copied());
+        for service in others {
+            let open: &[&PathMatch] = open.get(&service.name).map_or(&[], Vec::as_slice);
+            let routes = routes_to.get(&service.name).unwrap_or(&no_routes);
+            if services.contains(&service.name) {
+                continue;
+            }
+            let mut requests: Vec<(String, Request)> = Vec::new();
+            // Through the gateway, on every route to the service that needs a token.
+            {
+                for (route, host) in routes.iter().filter(|(r, _)| !r.public) {
+                    let method = route.methods.first().map_or("GET", Method::as_str);
+                    let path = &route_paths(&route.path)[0];
+                    if in_tenant_path(profile, path) {
+                        continue;
+                    }
+                    let request = Request::new(Origin::Gateway(None), host.to_string())
+                        .https()
+                        .method(method)
+                        .path(path)
+                        .token(token.clone());
+                    requests.push((format!("through gateway route `{}`", route.name), request));
+                }
+            }
+            // Carried by a caller inside the mesh.
+            for caller in &service.callers {
+                // The caller the rule names first: a service, a namespace, a service account.
+                let named = caller
+                    .services
+                    .first()
+                    .and_then(|n| profile.services.iter().find(|s| &s.name == n))
+                    .map(|s| (s.name.to_string(), topology::service_origin(s)));
+                let named = named.or_else(|| {
+                    let (namespace, account) = caller
+                        .namespaces
+                        .first()
+                        .map(|ns| (ns.to_string(), "proof".to_string()))
+                        .or_else(|| {
+                            let (ns, sa) = caller.service_accounts.first()?;
+                            Some((ns.to_string(), sa.to_string()))
+                        })?;
+                    let origin = Origin::Identity {
+                        namespace,
+                        service_account: account,
+                    };
+                    Some((origin.to_string(), origin))
+                });
+                let Some((from, origin)) = named else {
+                    continue;
+                };
+                let method = caller.methods.first().map_or("GET", Method::as_str);
+                let path = first_path(caller);
+                if in_tenant_path(profile, &path) || open.iter().any(|p| takes(p, &path)) {
+                    continue;
+                }
+                let request = Request::new(origin, topology::host(service))
+                    .method(method)
+                    .path(&path);
+                requests.push((
+                    format!("carried by `{from}`"),
+                    request.clone().token(token.clone()),
+                ));
+                // A tenant header without a claim, whoever's service it is.
+                requests.push((
+                    format!("as a `{}` header from `{from}`", tenancy.header),
+                    request.header(tenancy.header.as_str(), id),
+                ));
+            }
+            let service_host = topology::host(service);
+            for (how, request) in requests {
+                let trace = mesh.evaluate(&request);
+                // A request that misses the route's conditions may fall through to another
+                // route's service: only reaching this one counts.
+                if allowed_at(&trace, &service_host) {
+                    failed.push(broken(
+                        span.clone(),
+                        "a tenant reaches only the services it lists",
+                        &format!(
+                            "`{}` reaches `{}` with {} {} {how}: {}",
+                            id,
+                            service.name,
+                            request.method,
+                            request.path,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+            }
+        }
+    }
+}
