@@ -358,7 +358,20 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     if let Some(service) = service {
         ingress(out, index, service);
     }
-    traffic(out, rule.and_then(|id| plan.destination_rules.get(&id)));
+    // Through the egress gateway, the gateway is the proxy that sends to the host.
+    let sender = if external && !vs.gateways.is_empty() {
+        "the egress gateway"
+    } else {
+        "the sidecar"
+    };
+    traffic(
+        out,
+        rule.and_then(|id| plan.destination_rules.get(&id)),
+        sender,
+    );
+    if let VirtualServiceId::External { external } = &vs.meta.id {
+        egress::gateway_callers(out, plan, external);
+    }
     if let Some(service) = service {
         callers(out, plan, service);
         egress::sidecar(out, plan, service);
@@ -414,6 +427,20 @@ fn matches(entries: &[RouteMatch]) -> String {
             }
             if let Some(port) = entry.port {
                 parts.push(format!("port {port}"));
+            }
+            if !entry.gateways.is_empty() {
+                let at: Vec<&str> = entry
+                    .gateways
+                    .iter()
+                    .map(|g| {
+                        if g == "mesh" {
+                            "the sidecars"
+                        } else {
+                            g.as_str()
+                        }
+                    })
+                    .collect();
+                parts.push(format!("at {}", at.join(", ")));
             }
             parts.join(", ")
         })
@@ -533,7 +560,7 @@ fn ingress(out: &mut String, index: &Index<'_>, service: &Name) {
     }
 }
 
-fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
+fn traffic(out: &mut String, rule: Option<&DestinationRule>, sender: &str) {
     let policy = rule.and_then(|r| r.traffic_policy.as_ref());
     let balancer = policy.and_then(|p| p.load_balancer.as_ref());
     let mut text = match balancer {
@@ -586,7 +613,7 @@ fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
         for port in tls {
             let _ = writeln!(
                 out,
-                "  TLS: the sidecar originates TLS to {} for plain HTTP on port {}",
+                "  TLS: {sender} originates TLS to {} for plain HTTP on port {}",
                 port.sni, port.port
             );
         }
@@ -680,7 +707,7 @@ fn callers(out: &mut String, plan: &Plan, service: &Name) {
     }
 }
 
-fn rule_text(rule: &Rule) -> String {
+pub(super) fn rule_text(rule: &Rule) -> String {
     let from = alternatives(&rule.from, source_text, "anyone");
     let to = alternatives(&rule.to, operation_text, "any request");
     let claims: Vec<String> = rule

@@ -553,6 +553,8 @@ pub struct ExternalService {
     pub circuit_breaker: Option<CircuitBreaker>,
     /// Who calls it (empty: every service of the mesh).
     pub callers: Vec<Caller>,
+    /// Whether its requests leave through the egress gateway (then HTTP, one exact host).
+    pub via_gateway: bool,
 }
 
 impl ExternalService {

@@ -219,6 +219,18 @@ impl Mesh {
         sender: &Sender<'_>,
         request: &Request,
     ) -> Branch<'m> {
+        if let Some(g) = self.gateway_service(host) {
+            return self.through_midpath(
+                g,
+                host,
+                subset_name,
+                port,
+                weight,
+                carried,
+                sender,
+                request,
+            );
+        }
         let mut branch = Branch {
             host,
             subset: subset_name,
@@ -282,7 +294,7 @@ impl Mesh {
         };
         let (labels, subset_tls, by) = match subset_name {
             None => (None, super::decode::TlsMode::Unset, None),
-            Some(name) => match subset(&self.destination_rules, &applied, name) {
+            Some(name) => match subset(&self.destination_rules, &applied, name, port) {
                 Some((labels, tls, by)) => (Some(labels), tls, Some(by)),
                 None => {
                     branch.outcome = Some(Outcome::Unavailable { status: 503 });

@@ -455,6 +455,46 @@ pub(crate) struct DestinationRule {
     pub tls: TlsMode,
     /// `portLevelSettings[].tls` by port.
     pub port_tls: Vec<(u32, TlsMode)>,
+    /// A subset's `portLevelSettings[].tls`: (subset index, port, mode).
+    pub subset_port_tls: Vec<(usize, u32, TlsMode)>,
+    /// Every `tls.sni`: (subset index, port of a `portLevelSettings` entry, the name); `None`s
+    /// for the rule's own levels.
+    pub sni: Vec<(Option<usize>, Option<u32>, String)>,
+}
+
+/// The `tls.sni` of a traffic policy (or of one of its port settings).
+fn tls_sni(meta: &Meta, policy: Option<&Node>) -> Result<Option<String>, CompileError> {
+    let Some(tls) = policy
+        .map(|p| object(meta, p, "tls"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    Ok(string(meta, tls, "sni")?.map(str::to_string))
+}
+
+/// The port settings of a traffic policy: (port, tls mode, sni) each.
+fn port_settings(
+    meta: &Meta,
+    policy: Option<&Node>,
+) -> Result<Vec<(u32, TlsMode, Option<String>)>, CompileError> {
+    let mut settings = Vec::new();
+    if let Some(policy) = policy {
+        for setting in items(meta, policy, "portLevelSettings")? {
+            let port = object(meta, setting, "port")?
+                .map(|p| unsigned(meta, p, "number"))
+                .transpose()?
+                .flatten()
+                .unwrap_or(0);
+            settings.push((
+                port,
+                traffic_tls(meta, Some(setting))?,
+                tls_sni(meta, Some(setting))?,
+            ));
+        }
+    }
+    Ok(settings)
 }
 
 fn traffic_tls(meta: &Meta, policy: Option<&Node>) -> Result<TlsMode, CompileError> {
@@ -474,25 +514,28 @@ fn traffic_tls(meta: &Meta, policy: Option<&Node>) -> Result<TlsMode, CompileErr
 pub(super) fn destination_rule(meta: Meta, spec: &Node) -> Result<DestinationRule, CompileError> {
     let policy = object(&meta, spec, "trafficPolicy")?;
     let mut port_tls = Vec::new();
-    if let Some(policy) = policy {
-        for setting in items(&meta, policy, "portLevelSettings")? {
-            let port = object(&meta, setting, "port")?
-                .map(|p| unsigned(&meta, p, "number"))
-                .transpose()?
-                .flatten()
-                .unwrap_or(0);
-            port_tls.push((port, traffic_tls(&meta, Some(setting))?));
-        }
+    let mut sni = Vec::new();
+    sni.extend(tls_sni(&meta, policy)?.map(|name| (None, None, name)));
+    for (port, tls, name) in port_settings(&meta, policy)? {
+        port_tls.push((port, tls));
+        sni.extend(name.map(|name| (None, Some(port), name)));
     }
     let mut subsets = Vec::new();
-    for subset in items(&meta, spec, "subsets")? {
+    let mut subset_port_tls = Vec::new();
+    for (j, subset) in items(&meta, spec, "subsets")?.iter().enumerate() {
+        let policy = object(&meta, subset, "trafficPolicy")?;
         subsets.push((
             string(&meta, subset, "name")?
                 .unwrap_or_default()
                 .to_string(),
             labels(&meta, subset, "labels")?,
-            traffic_tls(&meta, object(&meta, subset, "trafficPolicy")?)?,
+            traffic_tls(&meta, policy)?,
         ));
+        sni.extend(tls_sni(&meta, policy)?.map(|name| (Some(j), None, name)));
+        for (port, tls, name) in port_settings(&meta, policy)? {
+            subset_port_tls.push((j, port, tls));
+            sni.extend(name.map(|name| (Some(j), Some(port), name)));
+        }
     }
     let workload_selector = match object(&meta, spec, "workloadSelector")? {
         Some(selector) => Some(labels(&meta, selector, "matchLabels")?),
@@ -505,6 +548,8 @@ pub(super) fn destination_rule(meta: Meta, spec: &Node) -> Result<DestinationRul
         subsets,
         tls: traffic_tls(&meta, policy)?,
         port_tls,
+        subset_port_tls,
+        sni,
         meta,
     })
 }
