@@ -185,10 +185,12 @@ pub(crate) struct HttpRoute {
     pub timeout: Option<String>,
     /// (attempts, perTryTimeout, retryOn).
     pub retries: Option<(u32, Option<String>, Option<String>)>,
-    /// `fault.abort`: (status, percentage; 100 when absent).
-    pub abort: Option<(u32, f64)>,
-    /// `fault.delay` is set.
-    pub delay: bool,
+    /// `fault.abort`: (HTTP status, `None` for a gRPC or HTTP/2 error; percentage, 0 when
+    /// absent: "If not specified, no request will be aborted", istio/api
+    /// networking/v1alpha3/virtual_service.proto `HTTPFaultInjection.Abort`).
+    pub abort: Option<(Option<u32>, f64)>,
+    /// `fault.delay`: (`fixedDelay`, percentage; 0 when absent, as for an abort).
+    pub delay: Option<(String, f64)>,
     pub mirrors: Vec<String>,
     pub cors: Option<CorsPolicy>,
     pub headers: HeaderOps,
@@ -327,15 +329,21 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
     let (abort, delay) = match object(meta, rule, "fault")? {
         Some(fault) => {
             let abort = match object(meta, fault, "abort")? {
-                Some(a) => Some((
-                    unsigned(meta, a, "httpStatus")?.unwrap_or(0),
-                    percentage(meta, a)?,
+                Some(a) => Some((unsigned(meta, a, "httpStatus")?, percentage(meta, a)?)),
+                None => None,
+            };
+            let delay = match object(meta, fault, "delay")? {
+                Some(d) => Some((
+                    string(meta, d, "fixedDelay")?
+                        .unwrap_or("an unmodelled delay")
+                        .to_string(),
+                    percentage(meta, d)?,
                 )),
                 None => None,
             };
-            (abort, field(fault, "delay").is_some())
+            (abort, delay)
         }
-        None => (None, false),
+        None => (None, None),
     };
     let mut mirrors = Vec::new();
     if let Some(mirror) = object(meta, rule, "mirror")? {
@@ -394,7 +402,7 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
 
 fn percentage(meta: &Meta, node: &Node) -> Result<f64, CompileError> {
     let Some(p) = object(meta, node, "percentage")? else {
-        return Ok(100.0);
+        return Ok(0.0);
     };
     Ok(match field(p, "value").map(|v| &v.value) {
         Some(Value::Int(i)) => i32::try_from(*i).map_or(f64::MAX, f64::from),
@@ -721,8 +729,8 @@ spec:
             one.retries,
             Some((2, Some("1s".into()), Some("5xx".into())))
         );
-        assert_eq!(one.abort, Some((503, 10.0)));
-        assert!(one.delay);
+        assert_eq!(one.abort, Some((Some(503), 10.0)));
+        assert_eq!(one.delay, Some(("1s".to_string(), 0.0)));
         assert_eq!(one.mirrors, ["m", "mm"]);
         let cors = one.cors.as_ref().unwrap();
         assert_eq!(
@@ -751,8 +759,9 @@ spec:
             vs.http[3].unmodelled.as_deref(),
             Some("rewrite.uriRegexRewrite")
         );
-        assert_eq!(vs.http[4].abort, Some((500, 100.0)));
-        assert!(!vs.http[4].delay);
+        // No percentage: no request is aborted.
+        assert_eq!(vs.http[4].abort, Some((Some(500), 0.0)));
+        assert_eq!(vs.http[4].delay, None);
         assert!(vs.unmodelled.is_none());
     }
 
