@@ -291,16 +291,19 @@ fn mesh_section(out: &mut String, plan: &Plan) {
     }
 }
 
-/// `, as JSON with fields a, b` when the access-log provider sets its own format.
+/// `, as JSON with fields a, b` when the access-log provider sets its own format, and
+/// `, empty values left out` when it omits them.
 fn log_format_words(plan: &Plan, provider: &str) -> String {
-    let Some(format) = plan
-        .operator
-        .providers
-        .iter()
-        .find(|p| p.name == provider)
-        .and_then(|p| p.log_format.as_ref())
-    else {
+    let Some(provider) = plan.operator.providers.iter().find(|p| p.name == provider) else {
         return String::new();
+    };
+    let omit = if provider.omit_empty_values {
+        ", empty values left out"
+    } else {
+        ""
+    };
+    let Some(format) = provider.log_format.as_ref() else {
+        return omit.to_string();
     };
     let fields: Vec<&str> = format.labels.iter().map(|l| l.name.as_str()).collect();
     let layout = if format.text.is_some() {
@@ -308,7 +311,7 @@ fn log_format_words(plan: &Plan, provider: &str) -> String {
     } else {
         "JSON"
     };
-    format!(", as {layout} with fields {}", fields.join(", "))
+    format!(", as {layout} with fields {}{omit}", fields.join(", "))
 }
 
 fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {

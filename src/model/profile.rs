@@ -887,6 +887,8 @@ pub enum ProviderKind {
         path: String,
         /// Own format (`None`: Istio's).
         format: Option<LogFormat>,
+        /// Leave a value the proxy cannot fill empty (or out of a JSON line), not `-`.
+        omit_empty: bool,
     },
 }
 
