@@ -298,7 +298,7 @@ impl Mesh {
         };
         if hop.outcome.is_none() {
             match &onward.branches[..] {
-                [only] if only.weight == 100 => {
+                [only] => {
                     hop.note(format!("sent on to {}:{}", only.host, only.port));
                     if let Some(outcome) = &only.outcome {
                         hop.end(outcome.clone(), only.decided_by);
