@@ -348,16 +348,19 @@ fn mesh_section(out: &mut String, plan: &Plan) {
     }
 }
 
-/// `, as JSON with fields a, b` when the access-log provider sets its own format.
+/// `, as JSON with fields a, b` when the access-log provider sets its own format, and
+/// `, empty values left out` when it omits them.
 fn log_format_words(plan: &Plan, provider: &str) -> String {
-    let Some(format) = plan
-        .operator
-        .providers
-        .iter()
-        .find(|p| p.name == provider)
-        .and_then(|p| p.log_format.as_ref())
-    else {
+    let Some(provider) = plan.operator.providers.iter().find(|p| p.name == provider) else {
         return String::new();
+    };
+    let omit = if provider.omit_empty_values {
+        ", empty values left out"
+    } else {
+        ""
+    };
+    let Some(format) = provider.log_format.as_ref() else {
+        return omit.to_string();
     };
     let fields: Vec<&str> = format.labels.iter().map(|l| l.name.as_str()).collect();
     let layout = if format.text.is_some() {
@@ -365,7 +368,7 @@ fn log_format_words(plan: &Plan, provider: &str) -> String {
     } else {
         "JSON"
     };
-    format!(", as {layout} with fields {}", fields.join(", "))
+    format!(", as {layout} with fields {}{omit}", fields.join(", "))
 }
 
 fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
@@ -415,7 +418,20 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
     if let Some(service) = service {
         ingress(out, index, service);
     }
-    traffic(out, rule.and_then(|id| plan.destination_rules.get(&id)));
+    // Through the egress gateway, the gateway is the proxy that sends to the host.
+    let sender = if external && !vs.gateways.is_empty() {
+        "the egress gateway"
+    } else {
+        "the sidecar"
+    };
+    traffic(
+        out,
+        rule.and_then(|id| plan.destination_rules.get(&id)),
+        sender,
+    );
+    if let VirtualServiceId::External { external } = &vs.meta.id {
+        egress::gateway_callers(out, plan, external);
+    }
     if let Some(service) = service {
         callers(out, plan, service);
         egress::sidecar(out, plan, service);
@@ -471,6 +487,20 @@ fn matches(entries: &[RouteMatch]) -> String {
             }
             if let Some(port) = entry.port {
                 parts.push(format!("port {port}"));
+            }
+            if !entry.gateways.is_empty() {
+                let at: Vec<&str> = entry
+                    .gateways
+                    .iter()
+                    .map(|g| {
+                        if g == "mesh" {
+                            "the sidecars"
+                        } else {
+                            g.as_str()
+                        }
+                    })
+                    .collect();
+                parts.push(format!("at {}", at.join(", ")));
             }
             parts.join(", ")
         })
@@ -595,7 +625,7 @@ fn ingress(out: &mut String, index: &Index<'_>, service: &Name) {
     }
 }
 
-fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
+fn traffic(out: &mut String, rule: Option<&DestinationRule>, sender: &str) {
     let policy = rule.and_then(|r| r.traffic_policy.as_ref());
     let balancer = policy.and_then(|p| p.load_balancer.as_ref());
     let mut text = match balancer {
@@ -648,7 +678,7 @@ fn traffic(out: &mut String, rule: Option<&DestinationRule>) {
         for port in tls {
             let _ = writeln!(
                 out,
-                "  TLS: the sidecar originates TLS to {} for plain HTTP on port {}",
+                "  TLS: {sender} originates TLS to {} for plain HTTP on port {}",
                 port.sni, port.port
             );
         }
@@ -742,7 +772,7 @@ fn callers(out: &mut String, plan: &Plan, service: &Name) {
     }
 }
 
-fn rule_text(rule: &Rule) -> String {
+pub(super) fn rule_text(rule: &Rule) -> String {
     let from = alternatives(&rule.from, source_text, "anyone");
     let to = alternatives(&rule.to, operation_text, "any request");
     let claims: Vec<String> = rule

@@ -2,7 +2,9 @@
 //! service subset (labels `app: <service>` plus the subset's), or one per service without
 //! subsets, each in every region of the profile; and the ingress gateway istioctl installs
 //! (labels `istio: ingressgateway`, service account `istio-ingressgateway-service-account`, in
-//! the root namespace, on the profile's gateway ports).
+//! the root namespace, on the profile's gateway ports), and the egress gateway when it is
+//! installed (labels `istio: egressgateway`, its Service `istio-egressgateway` with istioctl's
+//! default ports 80 and 443 on container ports 8080 and 8443).
 
 use crate::model::Profile;
 use crate::model::{Labels as ModelLabels, Service};
@@ -13,6 +15,12 @@ pub(crate) const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-a
 
 /// The name of the ingress gateway workload.
 pub(crate) const INGRESS_GATEWAY: &str = "istio-ingressgateway";
+
+/// The name istioctl gives the egress gateway's Deployment and Service.
+pub(crate) const EGRESS_GATEWAY: &str = "istio-egressgateway";
+
+/// The service account istioctl gives the egress gateway.
+pub(crate) const EGRESS_SERVICE_ACCOUNT: &str = "istio-egressgateway-service-account";
 
 fn labels(model: &ModelLabels) -> Labels {
     model
@@ -95,11 +103,37 @@ pub fn of(profile: &Profile) -> Topology {
                 target_port: Some(p.target_port.get()),
             })
             .collect(),
+        service: None,
     };
+    let root = profile.mesh.root_namespace.as_str();
+    let egress = profile
+        .control_plane
+        .egress_gateway
+        .as_ref()
+        .map(|_| GatewayWorkload {
+            name: EGRESS_GATEWAY.to_string(),
+            namespace: root.to_string(),
+            labels: [
+                ("istio".to_string(), "egressgateway".to_string()),
+                ("app".to_string(), EGRESS_GATEWAY.to_string()),
+            ]
+            .into_iter()
+            .collect(),
+            service_account: EGRESS_SERVICE_ACCOUNT.to_string(),
+            ports: [(80, 8080), (443, 8443)]
+                .into_iter()
+                .map(|(port, target)| GatewayPort {
+                    port,
+                    target_port: Some(target),
+                })
+                .collect(),
+            service: Some(format!("{EGRESS_GATEWAY}.{root}.svc.cluster.local")),
+        });
     Topology {
         trust_domain: Some(profile.mesh.trust_domain.to_string()),
         workloads,
-        gateways: vec![gateway],
+        // The ingress gateway first: it is the one `--from gateway` names.
+        gateways: std::iter::once(gateway).chain(egress).collect(),
     }
 }
 

@@ -294,6 +294,46 @@ fn edges_carry_the_simulator_s_verdict() {
     assert!(chart.contains("\"a1: /a1/<br>token required<br>to a1-interface\""));
 }
 
+/// Through the egress gateway, whose policy reads methods and paths, the edge is probed with
+/// what the caller lists, and allowed.
+#[test]
+fn egress_through_the_gateway_is_drawn_as_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let profile = dir.path().join("egress.toml");
+    std::fs::write(
+        &profile,
+        r#"[control-plane]
+egress-gateway = true
+
+[services.worker]
+port = 8080
+
+[[services.worker.callers]]
+namespaces = ["default"]
+
+[external-services.llm-api]
+host = "api.llm.example.com"
+tls-origination = true
+egress = "gateway"
+
+[[external-services.llm-api.callers]]
+services = ["worker"]
+methods = ["POST"]
+paths = ["/v1/chat/completions"]
+"#,
+    )
+    .unwrap();
+    let chart = graph(profile.to_str().unwrap(), "mermaid");
+    let edge = chart
+        .lines()
+        .find(|line| line.contains("through the egress gateway"))
+        .unwrap_or_else(|| panic!("{chart}"));
+    assert!(
+        edge.contains("-->|\"HTTP :80, TLS to :443, through the egress gateway\"|"),
+        "{chart}"
+    );
+}
+
 #[test]
 fn an_invalid_profile_draws_nothing() {
     let dir = tempfile::tempdir().unwrap();

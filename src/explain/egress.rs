@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use crate::model::Name;
 use crate::plan::Plan;
-use crate::plan::ids::{ServiceEntryId, SidecarId, VirtualServiceId};
+use crate::plan::ids::{PolicyId, ServiceEntryId, SidecarId, VirtualServiceId};
 
 /// The egress hosts of `service`, when a Sidecar scopes them.
 pub(super) fn sidecar(out: &mut String, plan: &Plan, service: &Name) {
@@ -42,6 +42,20 @@ pub(super) fn sidecar(out: &mut String, plan: &Plan, service: &Name) {
 }
 
 /// A section for each external service that has no VirtualService.
+/// Who the egress gateway lets out to an external service routed through it.
+pub(super) fn gateway_callers(out: &mut String, plan: &Plan, external: &Name) {
+    let id = PolicyId::EgressGateway {
+        external: external.clone(),
+    };
+    let Some(policy) = plan.security.authorization_policies.get(&id) else {
+        return;
+    };
+    out.push_str("  leaves through the egress gateway, which admits (any rule):\n");
+    for rule in &policy.rules {
+        let _ = writeln!(out, "    - {}", super::rule_text(rule));
+    }
+}
+
 pub(super) fn external_services(out: &mut String, plan: &Plan) {
     for entry in &plan.security.service_entries {
         let ServiceEntryId::External { external } = &entry.meta.id;

@@ -496,6 +496,11 @@ impl Builder<'_> {
                 (None, ExternalProtocol::Http) => format!("HTTP :{}", external.port),
                 (None, ExternalProtocol::Tcp) => format!("TCP :{}", external.port),
             };
+            let label = if external.via_gateway {
+                format!("{label}, through the egress gateway")
+            } else {
+                label
+            };
             // An external service with callers is drawn from each of them; one without, from
             // every service.
             let mut arrivals = Vec::new();
@@ -506,7 +511,20 @@ impl Builder<'_> {
                 if !external.called_by(&service.name) {
                     continue;
                 }
-                let request = Request::new(origin.clone(), host.clone()).port(port.get());
+                let mut request = Request::new(origin.clone(), host.clone()).port(port.get());
+                // The egress gateway reads the requests: probe with what the caller lists.
+                if let Some(caller) = external
+                    .callers
+                    .iter()
+                    .find(|c| external.via_gateway && c.services.contains(&service.name))
+                {
+                    if let Some(method) = caller.methods.first() {
+                        request = request.method(method.as_str());
+                    }
+                    if let Some(path) = caller.paths.first() {
+                        request = request.path(path.as_str());
+                    }
+                }
                 let arrival = probe::arrival(self.mesh, &request, Target::External(first.as_str()));
                 if external.callers.is_empty() {
                     arrivals.push((service.name.to_string(), arrival));

@@ -576,6 +576,8 @@ pub struct ExternalService {
     pub circuit_breaker: Option<CircuitBreaker>,
     /// Who calls it (empty: every service of the mesh).
     pub callers: Vec<Caller>,
+    /// Whether its requests leave through the egress gateway (then HTTP, one exact host).
+    pub via_gateway: bool,
 }
 
 impl ExternalService {
@@ -910,6 +912,8 @@ pub enum ProviderKind {
         path: String,
         /// Own format (`None`: Istio's).
         format: Option<LogFormat>,
+        /// Leave a value the proxy cannot fill empty (or out of a JSON line), not `-`.
+        omit_empty: bool,
     },
 }
 

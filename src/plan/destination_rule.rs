@@ -230,8 +230,9 @@ impl Outlier {
     }
 }
 
-/// A port whose plain HTTP the sidecar wraps in TLS.
-#[derive(Debug, Clone, Serialize)]
+/// A port whose plain HTTP the proxy wraps in TLS: `SIMPLE` towards an external host, or
+/// Istio mTLS towards the egress gateway.
+#[derive(Clone, Serialize)]
 pub struct PortTls {
     /// `port.number`.
     pub port: Port,
@@ -239,6 +240,23 @@ pub struct PortTls {
     pub sni: Host,
     /// `tls.caCertificates`.
     pub ca_certificates: Option<String>,
+    /// `tls.mode` is `ISTIO_MUTUAL` rather than `SIMPLE`.
+    pub istio_mutual: bool,
+}
+
+// The plan snapshots show the mode only where it is Istio mTLS, so that TLS origination reads
+// as before the egress gateway's subsets existed.
+impl std::fmt::Debug for PortTls {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("PortTls");
+        s.field("port", &self.port)
+            .field("sni", &self.sni)
+            .field("ca_certificates", &self.ca_certificates);
+        if self.istio_mutual {
+            s.field("istio_mutual", &self.istio_mutual);
+        }
+        s.finish()
+    }
 }
 
 /// One subset.
@@ -266,6 +284,7 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<DestinationRule> {
                 .iter()
                 .filter_map(|external| external_rule(context, external)),
         )
+        .chain(super::egress_gateway::destination_rule(context))
         .chain(mesh_default(context))
         .collect()
 }
@@ -481,6 +500,7 @@ fn external_rule(context: &Context<'_>, external: &ExternalService) -> Option<De
                     port: origination.http_port,
                     sni: host.clone(),
                     ca_certificates: origination.ca_certificates.clone(),
+                    istio_mutual: false,
                 })
                 .collect(),
             ..TrafficPolicy::default()

@@ -66,6 +66,21 @@ pub(super) fn service_entry(context: &Context<'_>, external: &ExternalService) -
         target_port: None,
     };
     let (ports, comment) = match &external.origination {
+        // Through the egress gateway the TLS port stays out of the registry: the sidecars could
+        // pass the application's own TLS to it directly, around the gateway's policy.
+        Some(origination) if external.via_gateway => (
+            vec![ServiceEntryPort {
+                number: origination.http_port,
+                name: "http-tls-origination",
+                protocol: Protocol::Http,
+                target_port: Some(external.port),
+            }],
+            format!(
+                "Registers {hosts}: plain HTTP on {} through the egress gateway, which \
+                 originates TLS to port {}.",
+                origination.http_port, external.port
+            ),
+        ),
         Some(origination) => (
             vec![
                 ServiceEntryPort {

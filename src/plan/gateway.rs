@@ -71,6 +71,9 @@ istio_words! {
         Simple = "SIMPLE",
         /// The gateway forwards mTLS by SNI, untouched (east-west).
         AutoPassthrough = "AUTO_PASSTHROUGH",
+        /// The gateway terminates Istio mTLS with its workload certificate (the egress
+        /// gateway, for the sidecars).
+        IstioMutual = "ISTIO_MUTUAL",
     }
 }
 
@@ -193,6 +196,7 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
             }],
         });
     }
+    gateways.extend(super::egress_gateway::gateways(context));
     GatewayPlan {
         gateways: gateways.into(),
         virtual_services: virtual_services.into(),

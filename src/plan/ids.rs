@@ -7,6 +7,9 @@
 
 use crate::model::{CROSS_NETWORK_GATEWAY, HeaderValue, Host, Name};
 
+/// The prefix of the names of the egress gateway's resources.
+pub(crate) const EGRESS_GATEWAY: &str = "egress-gateway";
+
 /// The id of a kind of resource: it names the resource.
 pub trait ResourceId: Ord {
     /// `metadata.name`.
@@ -90,6 +93,9 @@ pub enum DestinationRuleId {
     },
     /// The mesh's default load balancer, for every service without a rule of its own.
     MeshDefault,
+    /// The egress gateway's subsets: mTLS from the sidecars, one subset per external service
+    /// routed through it.
+    EgressGateway,
 }
 
 impl ResourceId for DestinationRuleId {
@@ -97,6 +103,7 @@ impl ResourceId for DestinationRuleId {
         match self {
             Self::Service { service: name } | Self::External { external: name } => name.to_string(),
             Self::MeshDefault => "mesh-default".to_string(),
+            Self::EgressGateway => EGRESS_GATEWAY.to_string(),
         }
     }
 }
@@ -175,6 +182,11 @@ pub enum PolicyId {
         /// The service.
         service: Name,
     },
+    /// Who may leave through the egress gateway for an external service.
+    EgressGateway {
+        /// The external service.
+        external: Name,
+    },
 }
 
 impl ResourceId for PolicyId {
@@ -184,6 +196,7 @@ impl ResourceId for PolicyId {
             Self::AllowNothing | Self::AllowNothingIn { .. } => "allow-nothing".to_string(),
             Self::Callers { service } => service.to_string(),
             Self::TenantGuard { service } => format!("{service}-tenant-guard"),
+            Self::EgressGateway { external } => format!("{EGRESS_GATEWAY}-{external}"),
         }
     }
 }
@@ -229,6 +242,9 @@ pub enum RuleFor {
     /// [`PolicyId::TenantGuard`]: a tenant's path, where another ALLOW lets it in, without the
     /// claim of a tenant that lists the service.
     TenantPathsWithoutClaim,
+    /// [`PolicyId::EgressGateway`]: every service of the mesh, for an external service that
+    /// lists no callers.
+    EveryService,
 }
 
 /// A ServiceEntry.
@@ -285,6 +301,11 @@ pub enum GatewayId {
     },
     /// The east-west gateway of a multi-network mesh.
     EastWest,
+    /// The egress gateway's server for an external service.
+    Egress {
+        /// The external service.
+        external: Name,
+    },
 }
 
 impl ResourceId for GatewayId {
@@ -292,6 +313,7 @@ impl ResourceId for GatewayId {
         match self {
             Self::Ingress { gateway } => gateway.to_string(),
             Self::EastWest => CROSS_NETWORK_GATEWAY.to_string(),
+            Self::Egress { external } => format!("{EGRESS_GATEWAY}-{external}"),
         }
     }
 }
@@ -355,8 +377,11 @@ pub enum RouteId {
         /// The service's route it narrows.
         rule: RouteFor,
     },
-    /// The plain-HTTP route of a TLS-originating external service.
+    /// The plain-HTTP route of a TLS-originating external service (at the egress gateway,
+    /// when its requests go through it).
     External,
+    /// The sidecars' route of an external service to the egress gateway.
+    ToEgressGateway,
 }
 
 /// Which of a service's routes, in the order Envoy tries them.

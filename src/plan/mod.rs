@@ -13,6 +13,7 @@ mod cel;
 pub(crate) mod cluster;
 pub(crate) mod destination_rule;
 pub(crate) mod egress;
+mod egress_gateway;
 pub(crate) mod gateway;
 pub(crate) mod ids;
 pub(crate) mod namespace;

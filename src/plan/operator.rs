@@ -56,7 +56,7 @@ pub struct IstioOperator {
 }
 
 /// `extensionProviders` entry; exactly one of the kinds is set.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct ExtensionProvider {
     /// `name`.
     pub name: String,
@@ -70,6 +70,26 @@ pub struct ExtensionProvider {
     pub path: Option<String>,
     /// `logFormat`.
     pub log_format: Option<PlannedLogFormat>,
+    /// `omitEmptyValues` (file access logs).
+    pub omit_empty_values: bool,
+}
+
+// The plan snapshots show `omit_empty_values` only where it is set, so that the providers of a
+// profile without it read as before it existed.
+impl std::fmt::Debug for ExtensionProvider {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("ExtensionProvider");
+        s.field("name", &self.name)
+            .field("kind", &self.kind)
+            .field("service", &self.service)
+            .field("port", &self.port)
+            .field("path", &self.path)
+            .field("log_format", &self.log_format);
+        if self.omit_empty_values {
+            s.field("omit_empty_values", &self.omit_empty_values);
+        }
+        s.finish()
+    }
 }
 
 /// `logFormat` of an access-log provider: `text` when set, else `labels`.
@@ -307,6 +327,13 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
             .iter()
             .map(|provider| {
                 use ExtensionProviderKind as Kind;
+                let omit_empty_values = matches!(
+                    provider.kind,
+                    ProviderKind::FileAccessLog {
+                        omit_empty: true,
+                        ..
+                    }
+                );
                 let (kind, service, port, path, format) = match &provider.kind {
                     ProviderKind::Opentelemetry { service, port } => {
                         (Kind::Opentelemetry, Some(service), Some(*port), None, None)
@@ -325,7 +352,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
                         None,
                         format.as_ref(),
                     ),
-                    ProviderKind::FileAccessLog { path, format } => (
+                    ProviderKind::FileAccessLog { path, format, .. } => (
                         Kind::EnvoyFileAccessLog,
                         None,
                         None,
@@ -340,6 +367,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
                     port,
                     path,
                     log_format: format.map(planned_log_format),
+                    omit_empty_values,
                 }
             })
             .collect(),

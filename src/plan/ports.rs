@@ -33,6 +33,7 @@ pub(super) fn for_every_port(service: &Service, routes: Vec<HttpRoute>) -> Vec<H
                     headers: Vec::new(),
                     port: None,
                     header_regexes: Vec::new(),
+                    gateways: Vec::new(),
                 });
             }
             for condition in &mut copy.matches {

@@ -235,7 +235,10 @@ pub(super) fn build(context: &Context<'_>) -> SecurityPlan {
             .map(|jwt| request_authentications(context, jwt))
             .unwrap_or_default()
             .into(),
-        authorization_policies: authorization_policies(context).into(),
+        authorization_policies: authorization_policies(context)
+            .into_iter()
+            .chain(super::egress_gateway::policies(context))
+            .collect(),
         service_entries: profile
             .external_services
             .iter()
@@ -666,7 +669,7 @@ fn allow_policy(
 }
 
 /// A `to` list for methods and path prefixes; empty when neither restricts anything.
-fn operation(methods: &[Method], paths: &[HttpPath]) -> Vec<Operation> {
+pub(super) fn operation(methods: &[Method], paths: &[HttpPath]) -> Vec<Operation> {
     let operation = Operation {
         methods: methods.iter().map(ToString::to_string).collect(),
         paths: authz_paths(paths),

@@ -93,6 +93,8 @@ pub struct RouteMatch {
     pub port: Option<Port>,
     /// `headers.<name>.regex` (in the same `headers` map as the exact ones).
     pub header_regexes: Vec<HeaderRegex>,
+    /// `gateways`: the match applies to these only (empty: the VirtualService's own).
+    pub gateways: Vec<String>,
 }
 
 impl std::fmt::Debug for RouteMatch {
@@ -104,6 +106,9 @@ impl std::fmt::Debug for RouteMatch {
             .field("port", &self.port);
         if !self.header_regexes.is_empty() {
             s.field("header_regexes", &self.header_regexes);
+        }
+        if !self.gateways.is_empty() {
+            s.field("gateways", &self.gateways);
         }
         s.finish()
     }
@@ -262,7 +267,7 @@ pub struct RetryPolicy {
 }
 
 impl RetryPolicy {
-    fn from_budget(retries: &Retries) -> Self {
+    pub(super) fn from_budget(retries: &Retries) -> Self {
         let active = retries.attempts > 0;
         Self {
             budget: retries.budget.clone(),
@@ -455,6 +460,7 @@ impl Rule {
                         headers: headers.clone(),
                         port: None,
                         header_regexes: header_regexes.clone(),
+                        gateways: Vec::new(),
                     })
                 })
                 .collect()
@@ -782,6 +788,9 @@ pub(super) fn unique_names(rules: &mut [Rule]) {
 /// The HTTP side of a TLS-originating external service (istio-rules.md §4.3); validation
 /// leaves it one exact host.
 fn external_service(context: &Context<'_>, external: &ExternalService) -> Option<VirtualService> {
+    if external.via_gateway {
+        return super::egress_gateway::virtual_service(context, external);
+    }
     let origination = external.origination.as_ref()?;
     let host = external.hosts.first()?;
     Some(VirtualService {
@@ -806,6 +815,7 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
                 headers: Vec::new(),
                 port: Some(origination.http_port),
                 header_regexes: Vec::new(),
+                gateways: Vec::new(),
             }],
             destinations: vec![RouteDestination {
                 host: host.clone(),

@@ -653,6 +653,23 @@ pub struct RawExternalService {
     /// reach it; without callers, every service of the mesh may.
     #[serde(default)]
     pub callers: Vec<Sp<RawCaller>>,
+    /// How its requests leave the mesh: `direct`, from each caller's sidecar, or `gateway`,
+    /// through the egress gateway, whose policy admits only the callers (and their `methods`
+    /// and `paths`). `gateway` needs `egress-gateway = true` in `[control-plane]`, one exact
+    /// host, and HTTP the gateway can read: `protocol = "http"` or `tls-origination = true`.
+    /// Default: `direct`.
+    pub egress: Option<Sp<EgressPath>>,
+}
+
+/// How requests to an external service leave the mesh.
+#[derive(Debug, Clone, Copy, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "kebab-case")]
+pub enum EgressPath {
+    /// From each caller's sidecar, straight to the external host.
+    Direct,
+    /// Through the egress gateway (mTLS from the sidecars), which originates TLS when the
+    /// service has `tls-origination`.
+    Gateway,
 }
 
 /// What an application speaks to an external service.

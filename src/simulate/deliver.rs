@@ -125,16 +125,35 @@ impl Mesh {
             end(&mut hop, Outcome::Responded { status });
             return trace(hop);
         }
-        if let Some((status, percent)) = spec.abort {
+        // Envoy's fault filter delays before it aborts (envoy
+        // source/extensions/filters/http/fault/fault_filter.cc `decodeHeaders`). A fault on a
+        // share of requests only may end a request or may not: the trace follows the requests it
+        // spares and says the share; only an abort of every request ends it here.
+        if let Some((delay, percent)) = &spec.delay
+            && *percent > 0.0
+        {
+            hop.note(format!(
+                "fault: a delay of {delay} on {percent}% of requests"
+            ));
+        }
+        if let Some((status, percent)) = spec.abort
+            && percent > 0.0
+        {
+            let Some(status) = status else {
+                end(
+                    &mut hop,
+                    Outcome::not_modelled("a fault that aborts with a gRPC or HTTP/2 error"),
+                );
+                return trace(hop);
+            };
             let status = u16::try_from(status).unwrap_or(u16::MAX);
             if percent >= 100.0 {
-                end(&mut hop, Outcome::Responded { status });
+                end(&mut hop, Outcome::Aborted { status });
                 return trace(hop);
             }
-            hop.note(format!("{percent}% of requests are aborted with {status}"));
-        }
-        if spec.delay {
-            hop.note("a delay is injected");
+            hop.note(format!(
+                "fault: may abort with {status}: {percent}% of requests"
+            ));
         }
         for mirror in &spec.mirrors {
             hop.note(format!("a copy goes to {mirror}"));
@@ -219,6 +238,18 @@ impl Mesh {
         sender: &Sender<'_>,
         request: &Request,
     ) -> Branch<'m> {
+        if let Some(g) = self.gateway_service(host) {
+            return self.through_midpath(
+                g,
+                host,
+                subset_name,
+                port,
+                weight,
+                carried,
+                sender,
+                request,
+            );
+        }
         let mut branch = Branch {
             host,
             subset: subset_name,
@@ -282,7 +313,7 @@ impl Mesh {
         };
         let (labels, subset_tls, by) = match subset_name {
             None => (None, super::decode::TlsMode::Unset, None),
-            Some(name) => match subset(&self.destination_rules, &applied, name) {
+            Some(name) => match subset(&self.destination_rules, &applied, name, port) {
                 Some((labels, tls, by)) => (Some(labels), tls, Some(by)),
                 None => {
                     branch.outcome = Some(Outcome::Unavailable { status: 503 });

@@ -18,6 +18,7 @@ impl Display for Outcome {
             }
             Outcome::Responded { status } => write!(f, "answered by the proxy ({status})"),
             Outcome::Refused => f.write_str("refused"),
+            Outcome::Aborted { status } => write!(f, "aborted by fault: {status} (100%)"),
             Outcome::Unavailable { status } => write!(f, "unavailable ({status})"),
             Outcome::BadRequest => f.write_str("bad request (400)"),
             Outcome::External { host } => write!(f, "leaves the mesh for {host}"),
@@ -251,6 +252,10 @@ mod tests {
                 "answered by the proxy (200)",
             ),
             (Outcome::Refused, "refused"),
+            (
+                Outcome::Aborted { status: 503 },
+                "aborted by fault: 503 (100%)",
+            ),
             (Outcome::Unavailable { status: 503 }, "unavailable (503)"),
             (Outcome::BadRequest, "bad request (400)"),
             (

@@ -319,7 +319,7 @@ impl Mesh {
     }
 
     /// The first server of a table, for answers.
-    fn server(&self, table: &Table) -> Option<(Decider<'_>, &str)> {
+    pub(crate) fn server(&self, table: &Table) -> Option<(Decider<'_>, &str)> {
         let &(g, s) = table.servers.first()?;
         Some((
             self.server_decider(g, s),

@@ -524,10 +524,13 @@ spec:
   - match: [{uri: {prefix: /tea}}]
     directResponse: {status: 418}
   - match: [{uri: {prefix: /fail}}]
-    fault: {abort: {httpStatus: 503}}
+    fault: {abort: {httpStatus: 503, percentage: {value: 100}}}
+    route: [{destination: {host: api, port: {number: 8080}}}]
+  - match: [{uri: {prefix: /grpc}}]
+    fault: {abort: {grpcStatus: UNAVAILABLE, percentage: {value: 100}}}
     route: [{destination: {host: api, port: {number: 8080}}}]
   - match: [{uri: {prefix: /flaky}}]
-    fault: {abort: {httpStatus: 503, percentage: {value: 5}}, delay: {fixedDelay: 1s}}
+    fault: {abort: {httpStatus: 503, percentage: {value: 5}}, delay: {fixedDelay: 1s, percentage: {value: 100}}}
     mirror: {host: db}
     route: [{destination: {host: api, port: {number: 8080}}}]
   - match: [{uri: {prefix: /v1/}}]
@@ -594,16 +597,20 @@ spec:
     );
     assert_eq!(
         outcome(&m, &call("/fail")),
-        Outcome::Responded { status: 503 }
+        Outcome::Aborted { status: 503 }
     );
+    assert!(matches!(
+        outcome(&m, &call("/grpc")),
+        Outcome::NotModelled { reason } if reason.contains("gRPC")
+    ));
     let flaky = eval(&m, &call("/flaky"));
     assert_eq!(flaky.outcome(), Some(&Outcome::Allowed));
     let text = flaky.to_string();
     assert!(
-        text.contains("5% of requests are aborted with 503"),
+        text.contains("fault: may abort with 503: 5% of requests"),
         "{text}"
     );
-    assert!(text.contains("a delay is injected"));
+    assert!(text.contains("fault: a delay of 1s on 100% of requests"));
     assert!(text.contains("a copy goes to db"));
     let rewritten = call("/v1/x").header("x-gone", "1");
     assert_eq!(outcome(&m, &rewritten), Outcome::Allowed);

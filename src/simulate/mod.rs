@@ -21,6 +21,7 @@ mod error;
 mod evaluate;
 mod guard;
 mod mesh;
+mod midpath;
 mod mtls;
 mod path;
 mod pattern;

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 /// Pod labels or a label selector.
 pub type Labels = BTreeMap<String, String>;
 
-/// Every workload of the mesh, and the ingress gateways.
+/// Every workload of the mesh, and the gateways.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Topology {
@@ -19,7 +19,7 @@ pub struct Topology {
     /// Workloads with a sidecar.
     #[serde(default)]
     pub workloads: Vec<Workload>,
-    /// Ingress gateway deployments.
+    /// Gateway deployments: ingress gateways, and gateways that routes send to (egress).
     #[serde(default)]
     pub gateways: Vec<GatewayWorkload>,
 }
@@ -67,7 +67,7 @@ impl WorkloadPort {
     }
 }
 
-/// An ingress gateway deployment.
+/// A gateway deployment.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub struct GatewayWorkload {
@@ -83,6 +83,11 @@ pub struct GatewayWorkload {
     /// Its Service ports and the container ports behind them.
     #[serde(default)]
     pub ports: Vec<GatewayPort>,
+    /// The host of its Service (`istio-egressgateway.istio-system.svc.cluster.local`), for a
+    /// gateway that routes send to in the middle of a request's path, such as an egress
+    /// gateway; absent when nothing in the mesh sends to it.
+    #[serde(default)]
+    pub service: Option<String>,
 }
 
 /// A port of the gateway's Service.

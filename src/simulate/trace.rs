@@ -100,6 +100,11 @@ pub enum Outcome {
     },
     /// The connection is refused (no listener, TLS mismatch, plaintext under STRICT mTLS).
     Refused,
+    /// A route's injected fault aborts every request (`fault.abort` at 100 %) with this status.
+    Aborted {
+        /// The status.
+        status: u16,
+    },
     /// 502 or 503: nowhere to send it (a subset with no workload, an unknown host).
     Unavailable {
         /// The status.
@@ -135,6 +140,7 @@ impl Outcome {
             Outcome::Unauthenticated { status }
             | Outcome::Redirected { status, .. }
             | Outcome::Responded { status }
+            | Outcome::Aborted { status }
             | Outcome::Unavailable { status } => Some(*status),
             Outcome::Refused | Outcome::NotModelled { .. } => None,
         }
@@ -457,6 +463,7 @@ mod tests {
                 false,
             ),
             (Outcome::Responded { status: 418 }, Some(418), false),
+            (Outcome::Aborted { status: 500 }, Some(500), false),
             (Outcome::Unavailable { status: 503 }, Some(503), false),
             (Outcome::Refused, None, false),
             (Outcome::not_modelled("x"), None, false),

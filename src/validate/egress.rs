@@ -121,6 +121,13 @@ impl Checker {
             }
         }
         let origination = self.origination(raw, originate.is_some(), port, budgets);
+        let via_gateway = self.egress_path(
+            raw,
+            hosts.as_deref(),
+            protocol,
+            originate.is_some(),
+            profile,
+        );
         let callers = self.each(&raw.callers, |c, caller| {
             let mut checked = c.caller(caller, profile)?;
             // An external service has one port: there is no port name to pick.
@@ -131,9 +138,14 @@ impl Checker {
             .sidecar
             .as_ref()
             .is_some_and(|s| s.value.scope.value == SidecarScope::Workload);
-        if let Some(first) = raw.callers.first().filter(|_| !per_workload) {
+        if let Some(first) = raw
+            .callers
+            .first()
+            .filter(|_| !per_workload && !via_gateway)
+        {
             // Without a Sidecar per service every proxy knows the host: declared callers would
-            // be a promise nothing keeps.
+            // be a promise nothing keeps (the egress gateway's policy keeps it, when the
+            // requests go through it).
             self.report(
                 Diagnostic::new(
                     Code::MissingDependency,
@@ -161,7 +173,9 @@ impl Checker {
                         .help("list the callers under `services`; workloads outside the profile are scoped by their own Sidecars"),
                     );
                 }
-                if !caller.methods.is_empty() || !caller.paths.is_empty() {
+                // Through the egress gateway they are HTTP its policy reads (`egress_path`
+                // refuses anything else).
+                if !via_gateway && (!caller.methods.is_empty() || !caller.paths.is_empty()) {
                     self.report(
                         Diagnostic::new(
                             Code::ConflictingKeys,
@@ -169,7 +183,7 @@ impl Checker {
                             "methods and paths of calls to an external service cannot be enforced",
                         )
                         .label("no proxy on the way out reads the requests")
-                        .help("remove `methods` and `paths`: the callers decide which workloads may reach the service"),
+                        .help("remove `methods` and `paths`: the callers decide which workloads may reach the service; or send its HTTP through the egress gateway (`egress = \"gateway\"`), whose policy reads them"),
                     );
                 }
             }
@@ -183,6 +197,7 @@ impl Checker {
             connection_pool: connection_pool?,
             circuit_breaker: circuit_breaker?,
             callers: callers?,
+            via_gateway,
         })
     }
 

@@ -34,6 +34,28 @@ impl Checker {
         Some(Some(LogFormat { layout, fields }))
     }
 
+    /// Whether `omit-empty-values` is left out of every provider but a file access log, the
+    /// only one whose MeshConfig settings hold it (`EnvoyFileAccessLogProvider.omitEmptyValues`;
+    /// `EnvoyOpenTelemetryLogProvider` has no such field); reports it where it is set.
+    pub(super) fn omit_empty_values_fits(&mut self, raw: &RawProvider) -> bool {
+        let Some(omit) = &raw.omit_empty_values else {
+            return true;
+        };
+        if raw.kind.value == raw::ProviderKind::FileAccessLog {
+            return true;
+        }
+        self.report(
+            Diagnostic::new(
+                Code::ConflictingKeys,
+                omit.span(),
+                "`omit-empty-values` only applies to a `file-access-log` provider",
+            )
+            .secondary(raw.kind.span(), "another kind of provider")
+            .help("Istio's mesh configuration has it for file access logs only; remove it here"),
+        );
+        false
+    }
+
     /// Whether a provider that writes no access log leaves `format` and `fields` out;
     /// reports each that it sets.
     pub(super) fn no_log_format(&mut self, raw: &RawProvider) -> bool {

@@ -12,6 +12,7 @@ mod clusters;
 mod control_plane;
 mod edge;
 mod egress;
+mod egress_gateway;
 mod expansion;
 mod expect;
 mod fields;

@@ -104,6 +104,9 @@ impl Checker {
         {
             return None;
         }
+        if !self.omit_empty_values_fits(raw) {
+            return None;
+        }
         let kind = match raw.kind.value {
             raw::ProviderKind::Opentelemetry => {
                 network(self).map(|(service, port)| ProviderKind::Opentelemetry { service, port })
@@ -148,7 +151,11 @@ impl Checker {
                 };
                 let format = self.log_format(raw);
                 path.zip(format)
-                    .map(|(path, format)| ProviderKind::FileAccessLog { path, format })
+                    .map(|(path, format)| ProviderKind::FileAccessLog {
+                        path,
+                        format,
+                        omit_empty: raw.omit_empty_values.as_ref().is_some_and(|o| o.value),
+                    })
             }
         };
         Some(Provider {

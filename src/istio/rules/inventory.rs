@@ -144,6 +144,11 @@ impl Inventory {
                         .get("namespace")
                         .and_then(Node::as_str)
                         .unwrap_or(namespace);
+                    // istioctl names the gateway's Service after the component, and routes may
+                    // send to it (sidecars to the egress gateway).
+                    if let Some(name) = gateway.get("name").and_then(Node::as_str) {
+                        self.add_service(name, namespace);
+                    }
                     match gateway
                         .get("label")
                         .map(string_map)

@@ -63,6 +63,10 @@ pub struct RawProvider {
     /// Default: Istio's own format.
     #[serde(default)]
     pub fields: Named<Sp<String>>,
+    /// For `file-access-log`: a value the proxy cannot fill is left empty (`text`) or its field
+    /// is left out (`json`), instead of written as `-` (MeshConfig
+    /// `EnvoyFileAccessLogProvider.omitEmptyValues`). Default: false.
+    pub omit_empty_values: Option<Sp<bool>>,
 }
 
 /// Access-log layouts.

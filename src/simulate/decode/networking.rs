@@ -185,10 +185,12 @@ pub(crate) struct HttpRoute {
     pub timeout: Option<String>,
     /// (attempts, perTryTimeout, retryOn).
     pub retries: Option<(u32, Option<String>, Option<String>)>,
-    /// `fault.abort`: (status, percentage; 100 when absent).
-    pub abort: Option<(u32, f64)>,
-    /// `fault.delay` is set.
-    pub delay: bool,
+    /// `fault.abort`: (HTTP status, `None` for a gRPC or HTTP/2 error; percentage, 0 when
+    /// absent: "If not specified, no request will be aborted", istio/api
+    /// networking/v1alpha3/virtual_service.proto `HTTPFaultInjection.Abort`).
+    pub abort: Option<(Option<u32>, f64)>,
+    /// `fault.delay`: (`fixedDelay`, percentage; 0 when absent, as for an abort).
+    pub delay: Option<(String, f64)>,
     pub mirrors: Vec<String>,
     pub cors: Option<CorsPolicy>,
     pub headers: HeaderOps,
@@ -327,15 +329,21 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
     let (abort, delay) = match object(meta, rule, "fault")? {
         Some(fault) => {
             let abort = match object(meta, fault, "abort")? {
-                Some(a) => Some((
-                    unsigned(meta, a, "httpStatus")?.unwrap_or(0),
-                    percentage(meta, a)?,
+                Some(a) => Some((unsigned(meta, a, "httpStatus")?, percentage(meta, a)?)),
+                None => None,
+            };
+            let delay = match object(meta, fault, "delay")? {
+                Some(d) => Some((
+                    string(meta, d, "fixedDelay")?
+                        .unwrap_or("an unmodelled delay")
+                        .to_string(),
+                    percentage(meta, d)?,
                 )),
                 None => None,
             };
-            (abort, field(fault, "delay").is_some())
+            (abort, delay)
         }
-        None => (None, false),
+        None => (None, None),
     };
     let mut mirrors = Vec::new();
     if let Some(mirror) = object(meta, rule, "mirror")? {
@@ -394,7 +402,7 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
 
 fn percentage(meta: &Meta, node: &Node) -> Result<f64, CompileError> {
     let Some(p) = object(meta, node, "percentage")? else {
-        return Ok(100.0);
+        return Ok(0.0);
     };
     Ok(match field(p, "value").map(|v| &v.value) {
         Some(Value::Int(i)) => i32::try_from(*i).map_or(f64::MAX, f64::from),
@@ -455,6 +463,46 @@ pub(crate) struct DestinationRule {
     pub tls: TlsMode,
     /// `portLevelSettings[].tls` by port.
     pub port_tls: Vec<(u32, TlsMode)>,
+    /// A subset's `portLevelSettings[].tls`: (subset index, port, mode).
+    pub subset_port_tls: Vec<(usize, u32, TlsMode)>,
+    /// Every `tls.sni`: (subset index, port of a `portLevelSettings` entry, the name); `None`s
+    /// for the rule's own levels.
+    pub sni: Vec<(Option<usize>, Option<u32>, String)>,
+}
+
+/// The `tls.sni` of a traffic policy (or of one of its port settings).
+fn tls_sni(meta: &Meta, policy: Option<&Node>) -> Result<Option<String>, CompileError> {
+    let Some(tls) = policy
+        .map(|p| object(meta, p, "tls"))
+        .transpose()?
+        .flatten()
+    else {
+        return Ok(None);
+    };
+    Ok(string(meta, tls, "sni")?.map(str::to_string))
+}
+
+/// The port settings of a traffic policy: (port, tls mode, sni) each.
+fn port_settings(
+    meta: &Meta,
+    policy: Option<&Node>,
+) -> Result<Vec<(u32, TlsMode, Option<String>)>, CompileError> {
+    let mut settings = Vec::new();
+    if let Some(policy) = policy {
+        for setting in items(meta, policy, "portLevelSettings")? {
+            let port = object(meta, setting, "port")?
+                .map(|p| unsigned(meta, p, "number"))
+                .transpose()?
+                .flatten()
+                .unwrap_or(0);
+            settings.push((
+                port,
+                traffic_tls(meta, Some(setting))?,
+                tls_sni(meta, Some(setting))?,
+            ));
+        }
+    }
+    Ok(settings)
 }
 
 fn traffic_tls(meta: &Meta, policy: Option<&Node>) -> Result<TlsMode, CompileError> {
@@ -474,25 +522,28 @@ fn traffic_tls(meta: &Meta, policy: Option<&Node>) -> Result<TlsMode, CompileErr
 pub(super) fn destination_rule(meta: Meta, spec: &Node) -> Result<DestinationRule, CompileError> {
     let policy = object(&meta, spec, "trafficPolicy")?;
     let mut port_tls = Vec::new();
-    if let Some(policy) = policy {
-        for setting in items(&meta, policy, "portLevelSettings")? {
-            let port = object(&meta, setting, "port")?
-                .map(|p| unsigned(&meta, p, "number"))
-                .transpose()?
-                .flatten()
-                .unwrap_or(0);
-            port_tls.push((port, traffic_tls(&meta, Some(setting))?));
-        }
+    let mut sni = Vec::new();
+    sni.extend(tls_sni(&meta, policy)?.map(|name| (None, None, name)));
+    for (port, tls, name) in port_settings(&meta, policy)? {
+        port_tls.push((port, tls));
+        sni.extend(name.map(|name| (None, Some(port), name)));
     }
     let mut subsets = Vec::new();
-    for subset in items(&meta, spec, "subsets")? {
+    let mut subset_port_tls = Vec::new();
+    for (j, subset) in items(&meta, spec, "subsets")?.iter().enumerate() {
+        let policy = object(&meta, subset, "trafficPolicy")?;
         subsets.push((
             string(&meta, subset, "name")?
                 .unwrap_or_default()
                 .to_string(),
             labels(&meta, subset, "labels")?,
-            traffic_tls(&meta, object(&meta, subset, "trafficPolicy")?)?,
+            traffic_tls(&meta, policy)?,
         ));
+        sni.extend(tls_sni(&meta, policy)?.map(|name| (Some(j), None, name)));
+        for (port, tls, name) in port_settings(&meta, policy)? {
+            subset_port_tls.push((j, port, tls));
+            sni.extend(name.map(|name| (Some(j), Some(port), name)));
+        }
     }
     let workload_selector = match object(&meta, spec, "workloadSelector")? {
         Some(selector) => Some(labels(&meta, selector, "matchLabels")?),
@@ -505,6 +556,8 @@ pub(super) fn destination_rule(meta: Meta, spec: &Node) -> Result<DestinationRul
         subsets,
         tls: traffic_tls(&meta, policy)?,
         port_tls,
+        subset_port_tls,
+        sni,
         meta,
     })
 }
@@ -676,8 +729,8 @@ spec:
             one.retries,
             Some((2, Some("1s".into()), Some("5xx".into())))
         );
-        assert_eq!(one.abort, Some((503, 10.0)));
-        assert!(one.delay);
+        assert_eq!(one.abort, Some((Some(503), 10.0)));
+        assert_eq!(one.delay, Some(("1s".to_string(), 0.0)));
         assert_eq!(one.mirrors, ["m", "mm"]);
         let cors = one.cors.as_ref().unwrap();
         assert_eq!(
@@ -706,8 +759,9 @@ spec:
             vs.http[3].unmodelled.as_deref(),
             Some("rewrite.uriRegexRewrite")
         );
-        assert_eq!(vs.http[4].abort, Some((500, 100.0)));
-        assert!(!vs.http[4].delay);
+        // No percentage: no request is aborted.
+        assert_eq!(vs.http[4].abort, Some((Some(500), 0.0)));
+        assert_eq!(vs.http[4].delay, None);
         assert!(vs.unmodelled.is_none());
     }
 

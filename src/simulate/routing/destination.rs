@@ -86,11 +86,15 @@ fn private_only(rule: &DestinationRule) -> bool {
     matches!(rule.export_to.as_slice(), [only] if only == "." || *only == rule.meta.namespace)
 }
 
-/// A subset's labels and the rule (and part) that defines it: the first definition wins.
+/// A subset's labels, its client TLS on `port` (its port setting before its own `tls`, as
+/// istio/istio pilot/pkg/networking/core/cluster_traffic_policy.go `MergeTrafficPolicy` lets a
+/// subset's port settings win), and the rule (and part) that defines it: the first definition
+/// wins.
 pub(crate) fn subset<'m>(
     rules: &'m [DestinationRule],
     applied: &[usize],
     name: &str,
+    port: u16,
 ) -> Option<(&'m Labels, TlsMode, Decider<'m>)> {
     applied.iter().find_map(|&i| {
         let rule = &rules[i];
@@ -99,9 +103,16 @@ pub(crate) fn subset<'m>(
             .position(|(n, _, _)| n == name)
             .map(|j| {
                 let (_, labels, tls) = &rule.subsets[j];
+                let on_port = rule
+                    .subset_port_tls
+                    .iter()
+                    .find(|(s, p, mode)| {
+                        *s == j && *p == u32::from(port) && *mode != TlsMode::Unset
+                    })
+                    .map(|(_, _, mode)| *mode);
                 (
                     labels,
-                    *tls,
+                    on_port.unwrap_or(*tls),
                     Decider {
                         kind: "DestinationRule",
                         namespace: &rule.meta.namespace,
@@ -132,6 +143,35 @@ pub(crate) fn client_tls(
         .iter()
         .find(|(p, mode)| *p == u32::from(port) && *mode != TlsMode::Unset)
         .map_or(rule.tls, |(_, mode)| *mode)
+}
+
+/// The SNI a DestinationRule sets for `port` of `subset`: the subset's port setting, the
+/// subset's own, the rule's port setting, then the rule's own (the order of `client_tls`).
+pub(crate) fn client_sni<'m>(
+    rules: &'m [DestinationRule],
+    applied: &[usize],
+    subset: Option<&str>,
+    port: u16,
+) -> Option<&'m str> {
+    let &first = applied.first()?;
+    let subset_rule = subset.and_then(|name| {
+        applied.iter().find_map(|&i| {
+            let j = rules[i].subsets.iter().position(|(n, _, _)| n == name)?;
+            Some((i, j))
+        })
+    });
+    let port = u32::from(port);
+    let find = |i: usize, at: Option<usize>, on: Option<u32>| {
+        rules[i]
+            .sni
+            .iter()
+            .find(|(s, p, _)| *s == at && *p == on)
+            .map(|(_, _, name)| name.as_str())
+    };
+    subset_rule
+        .and_then(|(i, j)| find(i, Some(j), Some(port)).or_else(|| find(i, Some(j), None)))
+        .or_else(|| find(first, None, Some(port)))
+        .or_else(|| find(first, None, None))
 }
 
 /// Whether a workload's pods carry every label of a subset (a region label is one of its

@@ -102,16 +102,16 @@ fn subsets_and_client_tls() {
         ),
     ));
     let applied = [0, 1];
-    let (labels, tls, by) = subset(&all, &applied, "v1").unwrap();
+    let (labels, tls, by) = subset(&all, &applied, "v1", 80).unwrap();
     assert_eq!(labels["version"], "v1");
     assert_eq!(tls, TlsMode::Unset);
     assert_eq!(by.to_string(), "DestinationRule shop/a subsets[0]");
     assert_eq!(
-        subset(&all, &applied, "v3").unwrap().2.to_string(),
+        subset(&all, &applied, "v3", 80).unwrap().2.to_string(),
         "DestinationRule shop/b subsets[1]"
     );
-    assert!(subset(&all, &applied, "v4").is_none());
-    let v2 = subset(&all, &applied, "v2").unwrap().1;
+    assert!(subset(&all, &applied, "v4", 80).is_none());
+    let v2 = subset(&all, &applied, "v2", 80).unwrap().1;
     assert_eq!(
         client_tls(&all, &applied, v2, 8080),
         TlsMode::Set(TrafficTls::Other)
@@ -217,4 +217,47 @@ fn a_root_namespace_proxy_takes_the_service_rule_over_the_root_catch_all() {
         lookup(&only_root, "istio-system", None),
         Ok(vec!["mesh-default".to_string()])
     );
+}
+
+/// A subset's port setting wins over the subset's own `tls`, and the SNI follows the same
+/// order: subset port, subset, rule port, rule (istio/istio
+/// pilot/pkg/networking/core/cluster_traffic_policy.go `MergeTrafficPolicy`; the egress
+/// gateway's subset of istio.io's "Egress Gateways with TLS Origination" sets both on a port).
+#[test]
+fn subset_port_settings_and_sni() {
+    let all = rules(&dr(
+        "gw",
+        "shop",
+        "{host: web, trafficPolicy: {tls: {mode: ISTIO_MUTUAL, sni: rule.example}, \
+         portLevelSettings: [{port: {number: 80}, tls: {mode: ISTIO_MUTUAL, sni: rule-port.example}}]}, \
+         subsets: [{name: cnn, labels: {istio: egressgateway}, trafficPolicy: {tls: {mode: DISABLE, sni: subset.example}, \
+         portLevelSettings: [{port: {number: 443}, tls: {mode: ISTIO_MUTUAL, sni: edition.cnn.com}}]}}, \
+         {name: bare, labels: {istio: egressgateway}}]}",
+    ));
+    let applied = [0];
+    let on = |name, port| subset(&all, &applied, name, port).unwrap().1;
+    assert_eq!(on("cnn", 443), TlsMode::Set(TrafficTls::IstioMutual));
+    assert_eq!(on("cnn", 80), TlsMode::Set(TrafficTls::Disable));
+    assert_eq!(on("bare", 443), TlsMode::Unset);
+    assert_eq!(
+        client_sni(&all, &applied, Some("cnn"), 443),
+        Some("edition.cnn.com")
+    );
+    assert_eq!(
+        client_sni(&all, &applied, Some("cnn"), 80),
+        Some("subset.example")
+    );
+    assert_eq!(
+        client_sni(&all, &applied, Some("bare"), 80),
+        Some("rule-port.example")
+    );
+    assert_eq!(
+        client_sni(&all, &applied, Some("bare"), 443),
+        Some("rule.example")
+    );
+    assert_eq!(
+        client_sni(&all, &applied, None, 80),
+        Some("rule-port.example")
+    );
+    assert_eq!(client_sni(&[], &[], None, 80), None);
 }

@@ -15,6 +15,7 @@ fn build(yaml: &str, port: u16) -> Option<Listener> {
         .map(|v| Compiled::new(v).unwrap())
         .collect();
     let workload = GatewayWorkload {
+        service: None,
         name: "gw".into(),
         namespace: "istio-system".into(),
         labels: [("istio".to_string(), "ingressgateway".to_string())]
