@@ -26,6 +26,34 @@ fn apply(ops: &HeaderOps, carried: &mut Carried<'_>) {
 }
 
 impl Mesh {
+    /// The DestinationRules (indices) that apply to `sender`'s requests for `host`, a host of
+    /// `host_namespace`; `Err` names what they depend on that is not known.
+    pub(super) fn destination_rules_for(
+        &self,
+        sender: &Sender<'_>,
+        host: &str,
+        host_namespace: &str,
+    ) -> Result<Vec<usize>, &'static str> {
+        let caller = Caller {
+            namespace: sender.namespace,
+            labels: sender.labels,
+        };
+        let candidates: Vec<usize> = [host, "*"]
+            .iter()
+            .filter_map(|h| self.rules_by_host.get(*h))
+            .flatten()
+            .copied()
+            .collect();
+        rules_for(
+            &self.destination_rules,
+            &candidates,
+            host,
+            Some(host_namespace),
+            &caller,
+            &self.settings.root,
+        )
+    }
+
     /// Picks the route among the first matches of each VirtualService of a virtual host (a
     /// gateway merges them; catch-all routes go last, route.go `SortVHostRoutes`), applies it,
     /// and follows its destinations.
@@ -287,24 +315,7 @@ impl Mesh {
             branch.outcome = Some(Outcome::Unavailable { status: 503 });
             return branch;
         }
-        let caller = Caller {
-            namespace: sender.namespace,
-            labels: sender.labels,
-        };
-        let candidates: Vec<usize> = [host, "*"]
-            .iter()
-            .filter_map(|h| self.rules_by_host.get(*h))
-            .flatten()
-            .copied()
-            .collect();
-        let applied = match rules_for(
-            &self.destination_rules,
-            &candidates,
-            host,
-            Some(&service.namespace),
-            &caller,
-            &self.settings.root,
-        ) {
+        let applied = match self.destination_rules_for(sender, host, &service.namespace) {
             Ok(applied) => applied,
             Err(what) => {
                 branch.outcome = Some(Outcome::not_modelled(format!("it depends on {what}")));

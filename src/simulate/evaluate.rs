@@ -4,13 +4,13 @@
 
 use std::borrow::Cow;
 
-use super::context::{Headers, Sni};
+use super::context::{Headers, Payload, Sni};
 use super::decode::OutboundPolicy;
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::path;
 use super::request::{Origin, Request, Scheme, Token};
-use super::routing::gateway::{Listener, Table, by_sni};
+use super::routing::gateway::{Listener, Table, Vhost, by_sni};
 use super::routing::host::{DOMAIN, fqdn, overlaps, without_port};
 use super::routing::virtual_service::View;
 use super::topology::Labels;
@@ -224,34 +224,8 @@ impl Mesh {
             gateway: true,
             listener: port,
         };
-        let mut chosen = Vec::new();
-        let mut unknown_attribute = None;
-        for &v in &vhost.services {
-            let vs = &self.virtual_services[v];
-            let bound = table
-                .servers
-                .iter()
-                .map(|&(g, _)| self.gateway_names[g].as_str())
-                .find(|name| vs.binds(name))
-                .unwrap_or_default();
-            let view = View {
-                path: &carried.path,
-                method: carried.method,
-                authority: &carried.host,
-                scheme: sender.scheme,
-                headers: &carried.headers,
-                jwt: payload,
-                port: u32::from(port),
-                gateway: bound,
-                labels: sender.labels,
-                namespace: sender.namespace,
-            };
-            match vs.first(&view) {
-                Ok(Some((rule, entry))) => chosen.push((v, rule, entry)),
-                Ok(None) => {}
-                Err(what) => unknown_attribute = Some(what),
-            }
-        }
+        let (chosen, unknown_attribute) =
+            self.gateway_routes(table, vhost, &carried, payload, port, &sender);
         self.route_and_deliver(
             hop,
             chosen,
@@ -610,6 +584,54 @@ fn unknown<'m>(request: &Request, why: &str) -> Trace<'m> {
     });
     hop.end(Outcome::not_modelled(why), None);
     ended(hop)
+}
+
+/// A VirtualService a request matched (its index), the rule and the route entry it takes.
+pub(super) type Chosen = (usize, usize, Option<usize>);
+
+impl Mesh {
+    /// The route each VirtualService of a gateway's virtual host takes the request by (its
+    /// first matching rule), with the gateway each is bound through, and the attribute a match
+    /// needed that is not known: what the ingress and the egress gateway both route by.
+    pub(super) fn gateway_routes(
+        &self,
+        table: &Table,
+        vhost: &Vhost,
+        carried: &Carried<'_>,
+        jwt: Option<Payload<'_>>,
+        port: u16,
+        sender: &Sender<'_>,
+    ) -> (Vec<Chosen>, Option<&'static str>) {
+        let mut chosen = Vec::new();
+        let mut unknown_attribute = None;
+        for &v in &vhost.services {
+            let vs = &self.virtual_services[v];
+            let bound = table
+                .servers
+                .iter()
+                .map(|&(g, _)| self.gateway_names[g].as_str())
+                .find(|name| vs.binds(name))
+                .unwrap_or_default();
+            let view = View {
+                path: &carried.path,
+                method: carried.method,
+                authority: &carried.host,
+                scheme: sender.scheme,
+                headers: &carried.headers,
+                jwt,
+                port: u32::from(port),
+                gateway: bound,
+                labels: sender.labels,
+                namespace: sender.namespace,
+            };
+            match vs.first(&view) {
+                Ok(Some((rule, entry))) => chosen.push((v, rule, entry)),
+                Ok(None) => {}
+                Err(what) => unknown_attribute = Some(what),
+            }
+        }
+        (chosen, unknown_attribute)
+    }
 }
 
 #[cfg(test)]

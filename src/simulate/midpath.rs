@@ -18,10 +18,9 @@ use super::evaluate::Sender;
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::request::Request;
-use super::routing::destination::{Caller, client_sni, client_tls, rules_for, subset};
+use super::routing::destination::{client_sni, client_tls, subset};
 use super::routing::gateway::{Listener, by_sni};
 use super::routing::host::without_port;
-use super::routing::virtual_service::View;
 use super::topology::selects;
 use super::trace::{Branch, Hop, Outcome, Proxy, Step};
 
@@ -65,24 +64,7 @@ impl Mesh {
             return branch;
         }
         let gateway = &self.topology.gateways[g];
-        let caller = Caller {
-            namespace: sender.namespace,
-            labels: sender.labels,
-        };
-        let candidates: Vec<usize> = [host, "*"]
-            .iter()
-            .filter_map(|h| self.rules_by_host.get(*h))
-            .flatten()
-            .copied()
-            .collect();
-        let applied = match rules_for(
-            &self.destination_rules,
-            &candidates,
-            host,
-            Some(&gateway.namespace),
-            &caller,
-            &self.settings.root,
-        ) {
+        let applied = match self.destination_rules_for(sender, host, &gateway.namespace) {
             Ok(applied) => applied,
             Err(what) => {
                 branch.outcome = Some(Outcome::not_modelled(format!("it depends on {what}")));
@@ -263,34 +245,8 @@ impl Mesh {
             gateway: true,
             listener: port,
         };
-        let mut chosen = Vec::new();
-        let mut unknown_attribute = None;
-        for &v in &vhost.services {
-            let vs = &self.virtual_services[v];
-            let bound = table
-                .servers
-                .iter()
-                .map(|&(g, _)| self.gateway_names[g].as_str())
-                .find(|name| vs.binds(name))
-                .unwrap_or_default();
-            let view = View {
-                path: &carried.path,
-                method: carried.method,
-                authority: &carried.host,
-                scheme: next.scheme,
-                headers: &carried.headers,
-                jwt: payload,
-                port: u32::from(port),
-                gateway: bound,
-                labels: next.labels,
-                namespace: next.namespace,
-            };
-            match vs.first(&view) {
-                Ok(Some((rule, entry))) => chosen.push((v, rule, entry)),
-                Ok(None) => {}
-                Err(what) => unknown_attribute = Some(what),
-            }
-        }
+        let (chosen, unknown_attribute) =
+            self.gateway_routes(table, vhost, &carried, payload, port, &next);
         let onward =
             self.route_and_deliver(hop, chosen, unknown_attribute, &mut carried, &next, request);
         let Some(mut hop) = onward.entry else {
