@@ -103,16 +103,22 @@ pub fn collapse(graph: Graph) -> Graph {
     }
 }
 
-/// One node for several services: how many, their names, and each one's text.
-fn merged(members: &[&Node]) -> Node {
-    let mut details: Vec<String> = members
+/// The titles of the first `listed` members, and how many more there are.
+pub(super) fn titles(members: &[&Node], listed: usize) -> Vec<String> {
+    let mut titles: Vec<String> = members
         .iter()
-        .take(LISTED)
+        .take(listed)
         .map(|m| m.title.clone())
         .collect();
-    if members.len() > LISTED {
-        details.push(format!("and {} more", members.len() - LISTED));
+    if members.len() > listed {
+        titles.push(format!("and {} more", members.len() - listed));
     }
+    titles
+}
+
+/// One node for several services: how many, their names, and each one's text.
+fn merged(members: &[&Node]) -> Node {
+    let details = titles(members, LISTED);
     let mut explain = format!(
         "{} services with the same edges, drawn as one:\n\n",
         members.len()

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use super::collapse::titles;
 use super::model::{Edge, EdgeKind, Graph, Node, NodeKind, Verdict};
 
 /// How many service names a group's node lists before `and N more`.
@@ -98,14 +99,7 @@ pub(super) fn by_group(graph: &Graph) -> Graph {
 /// node already stood for several), and every member's text.
 fn group_node(members: &[&Node]) -> Node {
     let count: usize = members.iter().map(|m| services_in(m)).sum();
-    let mut details: Vec<String> = members
-        .iter()
-        .take(LISTED)
-        .map(|m| m.title.clone())
-        .collect();
-    if members.len() > LISTED {
-        details.push(format!("and {} more", members.len() - LISTED));
-    }
+    let details = titles(members, LISTED);
     let explain = members
         .iter()
         .map(|m| m.explain.as_str())
