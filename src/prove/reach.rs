@@ -13,7 +13,7 @@
 //!   except on the public routes open to tenants ([`open_to_tenants`]), which a tenant's token
 //!   reaches.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
@@ -66,13 +66,48 @@ fn token(profile: &Profile, claims: serde_json::Map<String, serde_json::Value>) 
 /// How many services no tenant lists each tenant's token is sent to.
 const UNLISTED_SAMPLE: usize = 8;
 
-/// Whether `path` lies in a tenant's paths.
-fn in_tenant_path(profile: &Profile, path: &str) -> bool {
-    let tenants = profile.tenancy.iter().flat_map(|t| &t.tenants);
-    tenants.flat_map(|t| &t.paths).any(|p| {
-        let p = p.as_str().trim_end_matches('/');
-        p.is_empty() || path == p || path.starts_with(&format!("{p}/"))
-    })
+/// The tenants' paths, to ask whether a path lies in one.
+struct TenantPaths {
+    /// Each tenant path as a folder (`/a/`), so that whether a path lies in one is a lookup of
+    /// each of its ancestors, not a scan of every tenant (a large mesh has tenants by the
+    /// hundred and asks for every route and caller).
+    folders: BTreeSet<String>,
+    /// A tenant owns `/`: every path.
+    all: bool,
+}
+
+impl TenantPaths {
+    fn of(profile: &Profile) -> Self {
+        let mut paths = Self {
+            folders: BTreeSet::new(),
+            all: false,
+        };
+        for path in profile
+            .tenancy
+            .iter()
+            .flat_map(|t| &t.tenants)
+            .flat_map(|t| &t.paths)
+        {
+            let path = path.as_str().trim_end_matches('/');
+            if path.is_empty() {
+                paths.all = true;
+            } else {
+                paths.folders.insert(format!("{path}/"));
+            }
+        }
+        paths
+    }
+
+    /// Whether `path` is a tenant's path or below one.
+    fn contains(&self, path: &str) -> bool {
+        if self.all {
+            return true;
+        }
+        let folder = format!("{path}/");
+        folder
+            .match_indices('/')
+            .any(|(cut, _)| self.folders.contains(&folder[..=cut]))
+    }
 }
 
 /// The paths a request on a route uses: below a prefix and the prefix itself, or the exact one.
@@ -116,6 +151,7 @@ fn gateway_routes(profile: &Profile) -> Vec<(&GatewayRoute, &Host)> {
 }
 
 fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
+    let tenant_paths = TenantPaths::of(profile);
     let claimless = token(profile, serde_json::Map::new());
     let stranger = || Origin::Identity {
         namespace: "meshc-proof-stranger".to_string(),
@@ -135,7 +171,7 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             .into_iter()
             .flat_map(|p| methods.iter().map(move |m| (p.clone(), *m)))
         {
-            if in_tenant_path(profile, &path) {
+            if tenant_paths.contains(&path) {
                 continue;
             }
             let mut request = Request::new(Origin::Gateway(None), host.to_string())
@@ -311,6 +347,7 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
 }
 
 fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<Diagnostic>) {
+    let tenant_paths = TenantPaths::of(profile);
     // Indexed once: a large mesh has a route per service and tenants by the hundred.
     let mut routes_to: BTreeMap<&Name, Vec<(&GatewayRoute, &Host)>> = BTreeMap::new();
     for (route, host) in gateway_routes(profile) {
@@ -401,7 +438,7 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                 for (route, host) in routes.iter().filter(|(r, _)| !r.public) {
                     let method = route.methods.first().map_or("GET", Method::as_str);
                     let path = &route_paths(&route.path)[0];
-                    if in_tenant_path(profile, path) {
+                    if tenant_paths.contains(path) {
                         continue;
                     }
                     let request = Request::new(Origin::Gateway(None), host.to_string())
@@ -440,7 +477,7 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                 };
                 let method = caller.methods.first().map_or("GET", Method::as_str);
                 let path = first_path(caller);
-                if in_tenant_path(profile, &path) || open.iter().any(|p| takes(p, &path)) {
+                if tenant_paths.contains(&path) || open.iter().any(|p| takes(p, &path)) {
                     continue;
                 }
                 let request = Request::new(origin, topology::host(service))
