@@ -264,6 +264,26 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
         for caller in &service.callers {
             let path = first_path(caller);
             let method = caller.methods.first().map_or("GET", Method::as_str);
+            // What the caller declares, sent from `origin` to a service that does not declare
+            // it, gets nowhere.
+            let refused_elsewhere =
+                |who: &str, origin: Origin, other: &Service, failed: &mut Vec<Diagnostic>| {
+                    let request = Request::new(origin, topology::host(other))
+                        .method(method)
+                        .path(&path);
+                    let trace = mesh.evaluate(&request);
+                    if trace.allowed_anywhere() {
+                        failed.push(broken(
+                            caller.span.clone(),
+                            "a caller reaches only the services that declare it",
+                            &format!(
+                                "`{who}` can {method} {path} on `{}`, which does not declare it: {}",
+                                other.name,
+                                describe(profile, &trace)
+                            ),
+                        ));
+                    }
+                };
             // A namespace or service account the caller rule names, from outside the profile's
             // services: no Sidecar of the profile scopes what it calls.
             let identities = caller
@@ -293,25 +313,12 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
                 let Some(other) = other else {
                     continue;
                 };
+                let who = format!("{namespace}/{account}");
                 let origin = Origin::Identity {
-                    namespace: namespace.clone(),
-                    service_account: account.clone(),
+                    namespace,
+                    service_account: account,
                 };
-                let request = Request::new(origin, topology::host(other))
-                    .method(method)
-                    .path(&path);
-                let trace = mesh.evaluate(&request);
-                if trace.allowed_anywhere() {
-                    failed.push(broken(
-                        caller.span.clone(),
-                        "a caller reaches only the services that declare it",
-                        &format!(
-                            "`{namespace}/{account}` can {method} {path} on `{}`, which does not declare it: {}",
-                            other.name,
-                            describe(profile, &trace)
-                        ),
-                    ));
-                }
+                refused_elsewhere(&who, origin, other, failed);
             }
             for name in &caller.services {
                 let Some(from) = services.iter().find(|s| &s.name == name) else {
@@ -326,21 +333,7 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
                 let Some(other) = other else {
                     continue;
                 };
-                let request = Request::new(topology::service_origin(from), topology::host(other))
-                    .method(method)
-                    .path(&path);
-                let trace = mesh.evaluate(&request);
-                if trace.allowed_anywhere() {
-                    failed.push(broken(
-                        caller.span.clone(),
-                        "a caller reaches only the services that declare it",
-                        &format!(
-                            "`{name}` can {method} {path} on `{}`, which does not declare it: {}",
-                            other.name,
-                            describe(profile, &trace)
-                        ),
-                    ));
-                }
+                refused_elsewhere(name.as_str(), topology::service_origin(from), other, failed);
             }
         }
     }
