@@ -589,6 +589,9 @@ fn ingress(out: &mut String, index: &Index<'_>, service: &Name) {
         };
         let mut paths: Vec<String> = Vec::new();
         let mut limited: Vec<String> = Vec::new();
+        // Gateway routes to several ports of the service (`port`) say each path's port.
+        let port_of = |route: &HttpRoute| route.destinations.first().and_then(|d| d.port);
+        let several_ports = routes.iter().any(|r| port_of(r) != port_of(routes[0]));
         for route in routes {
             let limit = index.limits.get(&route.id);
             for entry in &route.matches {
@@ -596,6 +599,10 @@ fn ingress(out: &mut String, index: &Index<'_>, service: &Name) {
                     Some(UriMatch::Exact(path)) => path.to_string(),
                     Some(UriMatch::Prefix(prefix)) => format!("{prefix}*"),
                     None => continue,
+                };
+                let path = match port_of(route) {
+                    Some(port) if several_ports => format!("{path} on port {port}"),
+                    _ => path,
                 };
                 if let Some(limit) = limit {
                     let text = format!(

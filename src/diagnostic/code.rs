@@ -237,11 +237,11 @@ registry! {
         InvalidClaim = "invalid-claim", Error, Profile;
         /// a port-level mTLS mode on a port the sidecar keeps for itself
         ProxyPort = "proxy-port", Error, Profile;
-        /// a service port whose name Istio would read as another protocol, or a first port without HTTP
+        /// a service port whose name Istio would read as another protocol, a first port without HTTP, or a gateway route to a port without HTTP
         PortProtocol = "port-protocol", Error, Profile;
         /// two ports of one service with the same number
         DuplicatePort = "duplicate-port", Error, Profile;
-        /// a caller's `ports` names a port its service does not declare
+        /// a caller's `ports` or a gateway route's `port` names a port its service does not declare
         UnknownPort = "unknown-port", Error, Profile;
         /// a service that nothing may call under default deny
         UnreachableService = "unreachable-service", Warning, Profile;

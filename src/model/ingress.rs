@@ -76,6 +76,7 @@ mod tests {
             header_ops: RouteHeaders::default(),
             fault: None,
             hosts: hosts.iter().map(|h| Host::parse(h).unwrap()).collect(),
+            port: None,
         }
     }
 

@@ -58,6 +58,12 @@ impl PortProtocol {
 }
 
 impl super::Service {
+    /// The Service port a gateway route sends to: the port named `name`, or the main port.
+    pub fn route_port(&self, name: Option<&Name>) -> Port {
+        name.and_then(|name| self.ports.iter().find(|p| &p.name == name))
+            .map_or(self.port, |p| p.port)
+    }
+
     /// The Service port a caller held to `caller_ports` (container ports; empty: every port)
     /// dials with HTTP: the first HTTP port among them, or the main port; `None` when it is
     /// held to non-HTTP ports only.

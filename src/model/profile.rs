@@ -699,6 +699,8 @@ pub struct GatewayRoute {
     pub fault: Option<Fault>,
     /// The hosts it serves, some of its gateway's; empty: all of them.
     pub hosts: Vec<Host>,
+    /// The service's HTTP port it sends to, by name; `None`: the service's first port.
+    pub port: Option<Name>,
 }
 
 impl GatewayRoute {

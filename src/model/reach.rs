@@ -130,6 +130,7 @@ mod tests {
                 header_ops: crate::model::RouteHeaders::default(),
                 fault: None,
                 hosts: Vec::new(),
+                port: None,
             })
             .collect()
     }

@@ -354,10 +354,12 @@ fn class_routes(
             // service's final route (its canary split or default subset).
             service_rules = service_rules.split_off(service_rules.len().saturating_sub(1));
         }
+        let port = service.route_port(route.port.as_ref());
         for rule in service_rules {
             let Some(narrowed) = rule.within(route) else {
                 continue;
             };
+            let narrowed = narrowed.on_port(port);
             // Narrowing can make a service's final route repeat one of its routes exactly
             // (a gateway prefix equal to a route's prefix); Envoy would never reach the copy.
             if ordered.push(narrowed) {
@@ -393,9 +395,15 @@ fn class_routes(
     let summary = class
         .routes
         .iter()
-        .map(|r| match &r.path {
-            PathMatch::Prefix(prefix) => format!("{prefix} → {}", r.service),
-            PathMatch::Exact(path) => format!("exactly {path} → {}", r.service),
+        .map(|r| {
+            let to = match &r.port {
+                Some(port) => format!("{} port {port}", r.service),
+                None => r.service.to_string(),
+            };
+            match &r.path {
+                PathMatch::Prefix(prefix) => format!("{prefix} → {to}"),
+                PathMatch::Exact(path) => format!("exactly {path} → {to}"),
+            }
         })
         .collect::<Vec<_>>()
         .join(", ");

@@ -409,6 +409,15 @@ impl Rule {
         })
     }
 
+    /// This rule with every destination on the Service port `port` (a gateway route's
+    /// `port`); Istio sends a route's requests to the port its destination names.
+    pub(super) fn on_port(mut self, port: Port) -> Rule {
+        for destination in &mut self.destinations {
+            destination.port = Some(port);
+        }
+        self
+    }
+
     /// Whether every request `later` matches, this rule matches first (so `later` is dead).
     pub(super) fn covers(&self, later: &Rule) -> bool {
         let method = self.methods.is_empty()

@@ -780,6 +780,9 @@ pub struct RawGatewayRoute {
     /// Route only requests for these hosts, some of the gateway's `hosts`. Default: all of
     /// them.
     pub hosts: Option<Sp<Vec<Sp<String>>>>,
+    /// Send the requests to this port of the service, by its name in the service's `ports`
+    /// (an `http`, `http2` or `grpc` one). Default: the service's first port.
+    pub port: Option<Sp<String>>,
 }
 
 /// `request-headers = {...}` and `response-headers = {...}`: header operations of a route.

@@ -1,7 +1,7 @@
 //! The guarantees about who reaches which service, beyond each caller's own list:
 //!
 //! - with a valid token, every gateway route reaches its service, on its path and below it
-//!   (tenants' paths aside: they need their tenant's claim);
+//!   (tenants' paths aside: they need their tenant's claim), on the port the route names;
 //! - a token for another audience gets nowhere through the gateway;
 //! - a workload that is no caller, with or without a token, is refused on a route's path when
 //!   it calls the service directly, not through the gateway;
@@ -161,6 +161,7 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
         let Some(service) = profile.services.iter().find(|s| s.name == route.service) else {
             continue;
         };
+        let port = service.route_port(route.port.as_ref());
         // A route without methods takes any: GET and DELETE stand for them.
         let methods: Vec<&str> = if route.methods.is_empty() {
             vec!["GET", "DELETE"]
@@ -181,6 +182,23 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             for (name, condition) in &route.headers {
                 if let HeaderCondition::Exact(value) = condition {
                     request = request.header(name.as_str(), value.as_str());
+                }
+            }
+            if route.port.is_some() {
+                let sent = match &claimless {
+                    Some(token) => request.clone().token(token.clone()),
+                    None => request.clone(),
+                };
+                let trace = mesh.evaluate(&sent);
+                if let Some(wrong) = trace.branches.iter().find(|b| b.port != port.get()) {
+                    failed.push(broken(
+                        route.span.clone(),
+                        "every gateway route reaches the port it names",
+                        &format!(
+                            "{method} {path} goes to port {} of `{}`, not {port}",
+                            wrong.port, wrong.host
+                        ),
+                    ));
                 }
             }
             if let Some(claimless) = &claimless {
@@ -220,6 +238,7 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             let tokens = [Some(Token::None), claimless.clone()];
             for token in tokens.into_iter().flatten() {
                 let request = Request::new(stranger(), direct.clone())
+                    .port(port.get())
                     .method(method)
                     .path(&path)
                     .token(token);

@@ -104,6 +104,7 @@ impl Checker {
             profile,
         );
         let fault = self.fault(route.fault.as_ref());
+        let port = self.gateway_route_port(route, target);
         if let (Some(fault), Some(target)) = (&route.fault, target)
             && service_retries_or_timeout(target)
         {
@@ -133,6 +134,7 @@ impl Checker {
             header_ops: header_ops?,
             fault: fault?,
             hosts: route_hosts?,
+            port: port?,
         })
     }
 

@@ -129,6 +129,7 @@ mod tests {
             header_ops: RouteHeaders::default(),
             fault: None,
             hosts: Vec::new(),
+            port: None,
         }
     }
 
