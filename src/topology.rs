@@ -2,7 +2,9 @@
 //! service subset (labels `app: <service>` plus the subset's), or one per service without
 //! subsets, each in every region of the profile; and the ingress gateway istioctl installs
 //! (labels `istio: ingressgateway`, service account `istio-ingressgateway-service-account`, in
-//! the root namespace, on the profile's gateway ports), and the egress gateway when it is
+//! the root namespace, on the profile's gateway ports), each gateway's deployment of its own
+//! (`istio: <gateway>-ingressgateway`, `<gateway>-ingressgateway-service-account`, on its own
+//! ports), and the egress gateway when it is
 //! installed (labels `istio: egressgateway`, its Service `istio-egressgateway` with istioctl's
 //! default ports 80 and 443 on container ports 8080 and 8443).
 
@@ -13,8 +15,8 @@ use crate::simulate::{GatewayPort, GatewayWorkload, Labels, Topology, Workload, 
 /// The service account istioctl gives the default ingress gateway.
 pub(crate) const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
 
-/// The name of the ingress gateway workload.
-pub(crate) const INGRESS_GATEWAY: &str = "istio-ingressgateway";
+/// The name of the default ingress gateway workload.
+pub(crate) const INGRESS_GATEWAY: &str = crate::model::DEFAULT_INGRESS;
 
 /// The name istioctl gives the egress gateway's Deployment and Service.
 pub(crate) const EGRESS_GATEWAY: &str = "istio-egressgateway";
@@ -105,6 +107,30 @@ pub fn of(profile: &Profile) -> Topology {
             .collect(),
         service: None,
     };
+    // Each gateway on a deployment of its own: its pods, labels, identity and Service ports.
+    let own = profile.gateways.iter().filter_map(|g| {
+        let deployment = g.deployment.as_ref()?;
+        Some(GatewayWorkload {
+            name: g.workload(),
+            namespace: profile.mesh.root_namespace.as_str().to_string(),
+            labels: [
+                ("istio".to_string(), g.workload_label()),
+                ("app".to_string(), g.workload()),
+            ]
+            .into_iter()
+            .collect(),
+            service_account: g.service_account(),
+            ports: deployment
+                .ports
+                .iter()
+                .map(|p| GatewayPort {
+                    port: p.port.get(),
+                    target_port: Some(p.target_port.get()),
+                })
+                .collect(),
+            service: None,
+        })
+    });
     let root = profile.mesh.root_namespace.as_str();
     let egress = profile
         .control_plane
@@ -133,7 +159,7 @@ pub fn of(profile: &Profile) -> Topology {
         trust_domain: Some(profile.mesh.trust_domain.to_string()),
         workloads,
         // The ingress gateway first: it is the one `--from gateway` names.
-        gateways: std::iter::once(gateway).chain(egress).collect(),
+        gateways: std::iter::once(gateway).chain(own).chain(egress).collect(),
     }
 }
 
@@ -144,11 +170,11 @@ pub fn origin(profile: &Profile, text: &str) -> Result<crate::simulate::Origin, 
     use crate::simulate::Origin;
     let origin: Origin = text.parse()?;
     if let Origin::Gateway(Some(name)) = &origin {
-        // Every gateway of a profile runs on the default ingress gateway's workload, which may
-        // be named too.
+        // A gateway runs on the default ingress gateway's workload, which may be named too, or
+        // on its deployment of its own.
         return match gateway(profile, Some(name)) {
             _ if name == INGRESS_GATEWAY => Ok(origin),
-            Some(_) => Ok(Origin::Gateway(Some(INGRESS_GATEWAY.to_string()))),
+            Some(g) => Ok(Origin::Gateway(Some(g.workload()))),
             None => Err(format!(
                 "the profile has no gateway `{name}`; its gateways are {}",
                 profile

@@ -181,7 +181,7 @@ registry! {
         OverlappingGatewayHosts = "overlapping-gateway-hosts", Error, Profile;
         /// `[gateway]` and `[gateways.<name>]` in one profile
         GatewayAndGateways = "gateway-and-gateways", Error, Profile;
-        /// two ingress gateways serve overlapping hosts on one port of one workload
+        /// two ingress gateways serve overlapping hosts on one port
         GatewayHostConflict = "gateway-host-conflict", Error, Profile;
         /// a gateway route names a host its gateway does not serve
         UnknownGatewayHost = "unknown-gateway-host", Error, Profile;

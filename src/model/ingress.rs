@@ -9,6 +9,9 @@
 
 use super::{Gateway, GatewayRoute, Host};
 
+/// The name istioctl gives the default ingress gateway's Deployment and Service.
+pub(crate) const DEFAULT_INGRESS: &str = "istio-ingressgateway";
+
 /// Hosts of one gateway that get the same routes.
 #[derive(Debug, Clone)]
 pub struct HostClass<'a> {
@@ -52,6 +55,33 @@ impl Gateway {
         classes
     }
 
+    /// The name of the ingress-gateway deployment it runs on (its IstioOperator component,
+    /// Deployment and Service): `<name>-ingressgateway` for one of its own, else istioctl's
+    /// default `istio-ingressgateway`.
+    pub fn workload(&self) -> String {
+        match self.deployment {
+            Some(_) => format!("{}-ingressgateway", self.name),
+            None => DEFAULT_INGRESS.to_string(),
+        }
+    }
+
+    /// The `istio` label of its deployment's pods, which its Gateway and the policies on it
+    /// select: the deployment's name for one of its own, `ingressgateway` for the default.
+    pub fn workload_label(&self) -> String {
+        match self.deployment {
+            Some(_) => self.workload(),
+            None => "ingressgateway".to_string(),
+        }
+    }
+
+    /// The service account of its deployment's pods: `<deployment>-service-account`, as the
+    /// operator's gateway chart names it (istio/istio
+    /// manifests/charts/gateways/istio-ingress/templates/serviceaccount.yaml,
+    /// `{{ $gateway.name }}-service-account`).
+    pub fn service_account(&self) -> String {
+        format!("{}-service-account", self.workload())
+    }
+
     /// The routes of requests for `host`, one of the gateway's hosts.
     pub fn routes_for(&self, host: &Host) -> Vec<&GatewayRoute> {
         self.routes.iter().filter(|r| r.serves(host)).collect()
@@ -90,6 +120,7 @@ mod tests {
             http_redirect: None,
             cors: None,
             routes,
+            deployment: None,
         }
     }
 

@@ -28,7 +28,7 @@ pub(crate) use expect::{Expect, ExpectFrom, ExpectHost, ExpectToken};
 pub(crate) use http::{
     HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, Method, RetryOn, UrlRefusal,
 };
-pub(crate) use ingress::HostClass;
+pub(crate) use ingress::{DEFAULT_INGRESS, HostClass};
 pub(crate) use log_format::{LogFormat, LogLayout, LogOperator};
 pub(crate) use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,

@@ -653,6 +653,8 @@ pub struct Gateway {
     /// Routes in the order Envoy tries them: exact paths, then longest prefix first; at one
     /// path, the routes with more conditions first.
     pub routes: Vec<GatewayRoute>,
+    /// The ingress-gateway deployment of its own; `None`: the default ingress gateway.
+    pub deployment: Option<IngressGateway>,
 }
 
 /// CORS settings.

@@ -142,26 +142,31 @@ pub struct RouteLimit {
 pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
     let mut gateways = Vec::new();
     let mut virtual_services = Vec::new();
-    let mut limits: Vec<RouteLimit> = Vec::new();
+    // The limits of the routes of each gateway deployment, by its `istio` label.
+    let mut limits: BTreeMap<String, Vec<RouteLimit>> = BTreeMap::new();
     let mut names = RouteNames::default();
     for gateway in &context.profile.gateways {
         gateways.push(ingress(context, gateway));
+        let on = limits.entry(gateway.workload_label()).or_default();
         for (routes, class_limits) in routes(context, gateway, &mut names) {
             if !routes.http.is_empty() {
                 virtual_services.push(routes);
             }
             for limit in class_limits {
                 // A route of several classes of hosts has one name and one limit.
-                if !limits.iter().any(|l| l.route == limit.route) {
-                    limits.push(limit);
+                if !on.iter().any(|l| l.route == limit.route) {
+                    on.push(limit);
                 }
             }
         }
     }
     let mut rate_limits = Vec::new();
-    if let (Some(first), false) = (context.profile.gateways.first(), limits.is_empty()) {
-        // Every gateway runs on the default ingress gateway: one filter for all of them, since
-        // a second would insert the rate-limit filter into its chain twice.
+    for (first, label_value) in super::security::workloads(context) {
+        // One filter per gateway deployment, named after its first gateway, since a second
+        // would insert the rate-limit filter into the deployment's chain twice.
+        let Some(routes) = limits.remove(&label_value).filter(|l| !l.is_empty()) else {
+            continue;
+        };
         rate_limits.push(RateLimitFilter {
             meta: Meta::new(
                 RateLimitId::Ingress {
@@ -170,8 +175,8 @@ pub(super) fn build(context: &Context<'_>) -> GatewayPlan {
                 context.root(),
                 "Local rate limits of gateway routes (per gateway replica).",
             ),
-            selector: vec![label("istio", "ingressgateway")],
-            routes: limits,
+            selector: vec![label("istio", &label_value)],
+            routes,
         });
     }
     if context.profile.mesh.multi_network {
@@ -282,7 +287,7 @@ fn ingress(context: &Context<'_>, gateway: &Gateway) -> GatewayResource {
                 "HTTPS ingress; no plain-HTTP server."
             },
         ),
-        selector: vec![label("istio", "ingressgateway")],
+        selector: vec![label("istio", &gateway.workload_label())],
         servers,
     }
 }

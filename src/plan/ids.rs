@@ -141,6 +141,11 @@ impl ResourceId for PeerAuthenticationId {
 pub enum RequestAuthenticationId {
     /// Token validation at the ingress gateway.
     Edge,
+    /// Token validation at the deployment of its own of a gateway.
+    EdgeOwn {
+        /// The gateway.
+        gateway: Name,
+    },
     /// Token validation on every workload.
     Workloads,
     /// Token validation on every workload of another workload namespace.
@@ -153,10 +158,10 @@ pub enum RequestAuthenticationId {
 impl ResourceId for RequestAuthenticationId {
     fn name(&self) -> String {
         match self {
-            Self::Edge => "edge-jwt",
-            Self::Workloads | Self::WorkloadsIn { .. } => "jwt",
+            Self::Edge => "edge-jwt".to_string(),
+            Self::EdgeOwn { gateway } => format!("edge-jwt-{gateway}"),
+            Self::Workloads | Self::WorkloadsIn { .. } => "jwt".to_string(),
         }
-        .to_string()
     }
 }
 
@@ -165,6 +170,11 @@ impl ResourceId for RequestAuthenticationId {
 pub enum PolicyId {
     /// Refuses requests without a token at the ingress gateway.
     EdgeRequireJwt,
+    /// Refuses requests without a token at the deployment of its own of a gateway.
+    EdgeRequireJwtOwn {
+        /// The gateway.
+        gateway: Name,
+    },
     /// The namespace's default deny.
     AllowNothing,
     /// The default deny of another workload namespace.
@@ -193,6 +203,7 @@ impl ResourceId for PolicyId {
     fn name(&self) -> String {
         match self {
             Self::EdgeRequireJwt => "edge-require-jwt".to_string(),
+            Self::EdgeRequireJwtOwn { gateway } => format!("edge-require-jwt-{gateway}"),
             Self::AllowNothing | Self::AllowNothingIn { .. } => "allow-nothing".to_string(),
             Self::Callers { service } => service.to_string(),
             Self::TenantGuard { service } => format!("{service}-tenant-guard"),

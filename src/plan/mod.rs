@@ -217,8 +217,6 @@ struct Context<'a> {
     profile: &'a Profile,
     /// Services by name, so that references resolve in O(log n) on large meshes.
     services: BTreeMap<&'a Name, &'a Service>,
-    /// `<trust-domain>/ns/<root>/sa/istio-ingressgateway-service-account`.
-    gateway_principal: String,
 }
 
 impl<'a> Context<'a> {
@@ -226,11 +224,6 @@ impl<'a> Context<'a> {
         Self {
             profile,
             services: profile.services.iter().map(|s| (&s.name, s)).collect(),
-            gateway_principal: principal(
-                profile,
-                &profile.mesh.root_namespace,
-                INGRESS_SERVICE_ACCOUNT,
-            ),
         }
     }
 
@@ -273,9 +266,6 @@ impl<'a> Context<'a> {
         &self.profile.mesh.root_namespace
     }
 }
-
-/// The service account istioctl gives the default ingress gateway.
-const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
 
 /// The SPIFFE-style principal of a service account, as AuthorizationPolicy matches it.
 fn principal(profile: &Profile, namespace: &Name, service_account: &str) -> String {

@@ -12,7 +12,7 @@ use crate::model::{
 };
 
 /// The IstioOperator.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct IstioOperator {
     /// Id, name, namespace, comment.
     pub meta: Meta<OperatorId>,
@@ -53,6 +53,39 @@ pub struct IstioOperator {
     /// `spec.revision`: istiod runs as `istiod-<revision>` and injects into namespaces labelled
     /// `istio.io/rev: <revision>`.
     pub revision: Option<String>,
+    /// `components.ingressGateways[1..]`: the deployments of their own of gateways.
+    pub own_ingress: Vec<Component>,
+}
+
+// The plan snapshots show `own_ingress` only where a gateway has a deployment of its own, so
+// that the operator of a profile without one reads as before it existed.
+impl std::fmt::Debug for IstioOperator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("IstioOperator");
+        s.field("meta", &self.meta)
+            .field("mesh_id", &self.mesh_id)
+            .field("cluster", &self.cluster)
+            .field("network", &self.network)
+            .field("trust_domain", &self.trust_domain)
+            .field("tracing", &self.tracing)
+            .field("hold_application", &self.hold_application)
+            .field("concurrency", &self.concurrency)
+            .field("proxy_stats", &self.proxy_stats)
+            .field("path_normalization", &self.path_normalization)
+            .field("outbound_traffic", &self.outbound_traffic)
+            .field("providers", &self.providers)
+            .field("proxy_log_level", &self.proxy_log_level)
+            .field("proxy_resources", &self.proxy_resources)
+            .field("pilot", &self.pilot)
+            .field("ingress", &self.ingress)
+            .field("east_west", &self.east_west)
+            .field("egress", &self.egress)
+            .field("revision", &self.revision);
+        if !self.own_ingress.is_empty() {
+            s.field("own_ingress", &self.own_ingress);
+        }
+        s.finish()
+    }
 }
 
 /// `extensionProviders` entry; exactly one of the kinds is set.
@@ -246,11 +279,7 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
     let gateway_component = |name: &str, labels: Vec<Label>, ports: Vec<PortSpec>| Component {
         name: name.to_string(),
         labels,
-        service_type: Some(match ingress.service_type {
-            model::ServiceType::LoadBalancer => ServiceType::LoadBalancer,
-            model::ServiceType::NodePort => ServiceType::NodePort,
-            model::ServiceType::ClusterIp => ServiceType::ClusterIp,
-        }),
+        service_type: Some(service_type(ingress.service_type)),
         ports,
         ..component(&ingress.deployment)
     };
@@ -396,6 +425,39 @@ pub(super) fn build(context: &Context<'_>) -> IstioOperator {
                 ..component(deployment)
             }),
         revision: mesh.revision.as_ref().map(ToString::to_string),
+        own_ingress: profile
+            .gateways
+            .iter()
+            .filter_map(|gateway| {
+                let own = gateway.deployment.as_ref()?;
+                Some(own_ingress(gateway, own))
+            })
+            .collect(),
+    }
+}
+
+/// The ingress-gateway deployment of its own of a gateway, as Istio's recipe for an extra
+/// ingress gateway installs it: one more `ingressGateways` entry with its own name, `istio`
+/// label, Service and k8s settings (istio.io "Installing Gateways", IstioOperator tab).
+fn own_ingress(gateway: &model::Gateway, own: &model::IngressGateway) -> Component {
+    let name = gateway.workload();
+    Component {
+        labels: vec![
+            label("istio", &gateway.workload_label()),
+            label("app", &name),
+        ],
+        name,
+        service_type: Some(service_type(own.service_type)),
+        ports: own.ports.iter().map(port_spec).collect(),
+        ..component(&own.deployment)
+    }
+}
+
+fn service_type(service_type: model::ServiceType) -> ServiceType {
+    match service_type {
+        model::ServiceType::LoadBalancer => ServiceType::LoadBalancer,
+        model::ServiceType::NodePort => ServiceType::NodePort,
+        model::ServiceType::ClusterIp => ServiceType::ClusterIp,
     }
 }
 

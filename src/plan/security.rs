@@ -341,20 +341,28 @@ fn request_authentications(context: &Context<'_>, jwt: &Jwt) -> Vec<RequestAuthe
                 header: tenancy.header.to_string(),
                 claim: tenancy.claim.clone(),
             })
-            .collect();
-        authentications.push(RequestAuthentication {
-            meta: Meta::new(
-                RequestAuthenticationId::Edge,
-                context.root(),
-                "Validates tokens at the ingress gateway and forwards them to workloads.",
-            ),
-            selector: vec![label("istio", "ingressgateway")],
-            issuer: issuer.clone(),
-            jwks_uri: jwks_uri.clone(),
-            audiences: audiences.clone(),
-            claim_headers,
-            more_rules: Vec::new(),
-        });
+            .collect::<Vec<_>>();
+        for (gateway, label_value) in workloads(context) {
+            let id = match gateway.deployment {
+                Some(_) => RequestAuthenticationId::EdgeOwn {
+                    gateway: gateway.name.clone(),
+                },
+                None => RequestAuthenticationId::Edge,
+            };
+            authentications.push(RequestAuthentication {
+                meta: Meta::new(
+                    id,
+                    context.root(),
+                    "Validates tokens at the ingress gateway and forwards them to workloads.",
+                ),
+                selector: vec![label("istio", &label_value)],
+                issuer: issuer.clone(),
+                jwks_uri: jwks_uri.clone(),
+                audiences: audiences.clone(),
+                claim_headers: Vec::clone(&claim_headers),
+                more_rules: Vec::new(),
+            });
+        }
     }
     let workloads = RequestAuthentication {
         meta: Meta::new(
@@ -407,16 +415,29 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
         && jwt.require_token
         && !profile.gateways.is_empty()
     {
-        policies.push(AuthorizationPolicy {
-            meta: Meta::new(
-                PolicyId::EdgeRequireJwt,
-                context.root(),
-                "Denies requests without a valid token at the ingress gateway.",
-            ),
-            selector: vec![label("istio", "ingressgateway")],
-            action: Some(Action::Deny),
-            rules: profile.gateways.iter().flat_map(edge_rules).collect(),
-        });
+        for (first, label_value) in workloads(context) {
+            let id = match first.deployment {
+                Some(_) => PolicyId::EdgeRequireJwtOwn {
+                    gateway: first.name.clone(),
+                },
+                None => PolicyId::EdgeRequireJwt,
+            };
+            policies.push(AuthorizationPolicy {
+                meta: Meta::new(
+                    id,
+                    context.root(),
+                    "Denies requests without a valid token at the ingress gateway.",
+                ),
+                selector: vec![label("istio", &label_value)],
+                action: Some(Action::Deny),
+                rules: profile
+                    .gateways
+                    .iter()
+                    .filter(|g| g.workload_label() == label_value)
+                    .flat_map(edge_rules)
+                    .collect(),
+            });
+        }
     }
     if profile.security.default_deny {
         // A policy without a selector covers its own namespace only: one in each.
@@ -491,6 +512,19 @@ fn edge_rules(gateway: &Gateway) -> Vec<Rule> {
     rules
 }
 
+/// Each ingress-gateway deployment the profile's gateways run on, with its `istio` label: the
+/// default one first when some gateway runs there, then each gateway with its own, in the
+/// order of the gateways.
+pub(super) fn workloads<'a>(context: &Context<'a>) -> Vec<(&'a Gateway, String)> {
+    let gateways = &context.profile.gateways;
+    let shared = gateways.iter().find(|g| g.deployment.is_none());
+    shared
+        .into_iter()
+        .chain(gateways.iter().filter(|g| g.deployment.is_some()))
+        .map(|g| (g, g.workload_label()))
+        .collect()
+}
+
 /// The `hosts` of the edge's token requirement: each host with and without a port, since the
 /// gateway routes `h:443` like `h` while an AuthorizationPolicy host matches the Host header
 /// exactly (istio-rules.md §7). A wildcard host cannot be written with a port (`*.h:*` is a
@@ -514,6 +548,17 @@ fn gateway_paths<'a>(context: &Context<'a>) -> BTreeMap<&'a Name, GatewayPaths<'
         .as_ref()
         .is_some_and(|jwt| jwt.require_token);
     let mut paths: BTreeMap<&Name, GatewayPaths<'a>> = BTreeMap::new();
+    for gateway in &context.profile.gateways {
+        // A gateway on a deployment of its own speaks with that deployment's identity.
+        let principal =
+            super::principal(context.profile, context.root(), &gateway.service_account());
+        for route in &gateway.routes {
+            let entry = paths.entry(&route.service).or_default();
+            if !entry.principals.contains(&principal) {
+                entry.principals.push(principal.clone());
+            }
+        }
+    }
     for route in context.profile.gateways.iter().flat_map(|g| &g.routes) {
         let entry = paths.entry(&route.service).or_default();
         // Without a token requirement a public route is like any other.
@@ -620,7 +665,7 @@ fn allow_policy(
             rules.push(Rule {
                 id: RuleFor::GatewayRoutes,
                 from: vec![Source {
-                    principals: vec![context.gateway_principal.clone()],
+                    principals: routed.principals.clone(),
                     request_principals: if require_token {
                         token_principal(context).into_iter().collect()
                     } else {
@@ -636,7 +681,7 @@ fn allow_policy(
             rules.push(Rule {
                 id: RuleFor::PublicRoutes,
                 from: vec![Source {
-                    principals: vec![context.gateway_principal.clone()],
+                    principals: routed.principals.clone(),
                     ..Source::default()
                 }],
                 to: public_routes::operation(&routed.public),

@@ -711,6 +711,10 @@ pub struct RawGateway {
     /// Routes from path prefixes to services, by name.
     #[serde(default)]
     pub routes: Named<RawGatewayRoute>,
+    /// Run this gateway on an ingress-gateway deployment of its own (an IstioOperator
+    /// `ingressGateways` entry `<name>-ingressgateway`, label `istio: <name>-ingressgateway`),
+    /// with these replicas, resources and Service, instead of the default ingress gateway.
+    pub deployment: Option<Sp<RawIngressGateway>>,
 }
 
 /// TLS versions.

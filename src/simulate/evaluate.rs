@@ -148,19 +148,43 @@ impl Mesh {
         true
     }
 
+    /// The gateway a client outside the mesh reaches for a request that names none: the first
+    /// one that nothing in the mesh sends to (no Service host in the topology) whose listener on
+    /// the port has a virtual host for the request's host, as the host's DNS name leads to the
+    /// load balancer of the gateway that serves it; the first gateway when none does.
+    fn entry_gateway(&self, request: &Request, port: u16) -> usize {
+        let host = lower(without_port(&request.host));
+        let serves = |listener: &Listener| match listener {
+            Listener::Plain(table) => table.vhost(&host).is_some(),
+            Listener::Tls(chains) => chains.iter().any(|(_, _, t)| t.vhost(&host).is_some()),
+            Listener::Unmodelled(_) => false,
+        };
+        self.topology
+            .gateways
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.service.is_none())
+            .find(|(g, _)| {
+                self.listeners[*g]
+                    .iter()
+                    .any(|(p, _, l)| *p == port && l.as_ref().is_some_and(serves))
+            })
+            .map_or(0, |(g, _)| g)
+    }
+
     fn through_gateway<'m>(&'m self, request: &Request, name: Option<&str>) -> Trace<'m> {
+        let port = request.port.unwrap_or(match request.scheme {
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        });
         let found = match name {
             Some(name) => self.topology.gateways.iter().position(|g| g.name == name),
-            None => (!self.topology.gateways.is_empty()).then_some(0),
+            None => (!self.topology.gateways.is_empty()).then(|| self.entry_gateway(request, port)),
         };
         let Some(g) = found else {
             return unknown(request, "the topology has no such ingress gateway");
         };
         let gateway = &self.topology.gateways[g];
-        let port = request.port.unwrap_or(match request.scheme {
-            Scheme::Http => 80,
-            Scheme::Https => 443,
-        });
         let entry = self.listeners[g].iter().find(|(p, _, _)| *p == port);
         let mut hop = Hop::new(Proxy::Gateway {
             name: &gateway.name,

@@ -287,7 +287,7 @@ impl Checker {
         })
     }
 
-    fn ingress_gateway(&mut self, raw: &RawIngressGateway) -> Option<IngressGateway> {
+    pub(super) fn ingress_gateway(&mut self, raw: &RawIngressGateway) -> Option<IngressGateway> {
         let scaling = self.scaling(raw.replicas.as_ref(), raw.autoscale.as_ref());
         let resources = self.resources(raw.resources.as_ref());
         let ports = match &raw.ports {

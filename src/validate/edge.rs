@@ -65,18 +65,34 @@ impl Checker {
             None
         };
         let credential = self.name(&gw.credential);
+        let deployment = self.gateway_deployment(gw, name.as_ref());
         let https_port = self.port_or(gw.https_port.as_ref(), 443);
+        let own = deployment.as_ref().and_then(Option::as_ref);
         let target = |c: &mut Self, port: Option<Port>, raw: Option<&Sp<i64>>| {
-            let (port, cp) = (port?, control_plane?);
-            let found = cp.ingress_gateway.ports.iter().find(|p| p.port == port);
+            let port = port?;
+            let ports = match own {
+                Some(own) => &own.ports,
+                None => &control_plane?.ingress_gateway.ports,
+            };
+            let found = ports.iter().find(|p| p.port == port);
             if found.is_none() {
                 c.report(
                     Diagnostic::new(
                         Code::GatewayPortNotExposed,
                         raw.map_or(gateway.span(), Sp::span),
-                        format!("the ingress gateway's Service has no port {port}"),
+                        if own.is_some() {
+                            format!(
+                                "the Service of the gateway's own deployment has no port {port}"
+                            )
+                        } else {
+                            format!("the ingress gateway's Service has no port {port}")
+                        },
                     )
-                    .help("add it to [control-plane.ingress-gateway] `ports`, or use one of its ports"),
+                    .help(if own.is_some() {
+                        "add it to the gateway's `deployment.ports`, or use one of its ports"
+                    } else {
+                        "add it to [control-plane.ingress-gateway] `ports`, or use one of its ports"
+                    }),
                 );
             }
             Some((port, found?.target_port))
@@ -135,6 +151,7 @@ impl Checker {
             http_redirect: http_redirect?,
             cors: cors?,
             routes: routes?,
+            deployment: deployment?,
         })
     }
 

@@ -165,9 +165,12 @@ impl Checker {
         })
     }
 
-    /// Two gateways on one workload (every gateway runs on the default ingress gateway) with
-    /// servers on one port whose hosts overlap: istiod cannot tell which server a request
-    /// belongs to (IST0145 ConflictingGateways), and one of them silently loses.
+    /// Two gateways on one workload (the default ingress gateway, unless a gateway has a
+    /// `deployment` of its own) with servers on one port whose hosts overlap: istiod cannot
+    /// tell which server a request belongs to (IST0145 ConflictingGateways), and one of them
+    /// silently loses. On two deployments the host's DNS name would lead to one of them only,
+    /// and the other's routes for it are never taken (nor proven: the simulator sends a host's
+    /// requests to the first deployment that serves it), so that is refused too.
     fn gateway_conflicts(&mut self, raw: &RawProfile, gateways: &[Gateway]) {
         let written: Vec<(&Sp<String>, &Sp<RawGateway>)> = raw.gateways.iter().collect();
         if written.len() != gateways.len() {
@@ -197,10 +200,17 @@ impl Checker {
                     Diagnostic::new(
                         Code::GatewayHostConflict,
                         span(later, mine),
-                        format!(
-                            "gateways `{}` and `{}` run on the same ingress gateway and port {port}: {how}",
-                            gateway.name, other.name
-                        ),
+                        if gateway.workload_label() == other.workload_label() {
+                            format!(
+                                "gateways `{}` and `{}` run on the same ingress gateway and port {port}: {how}",
+                                gateway.name, other.name
+                            )
+                        } else {
+                            format!(
+                                "gateways `{}` and `{}` both serve port {port} on their deployments: {how}, and a host's DNS name leads to one of them",
+                                gateway.name, other.name
+                            )
+                        },
                     )
                     .secondary(span(earlier, theirs), format!("served by `{}` here", other.name))
                     .help(

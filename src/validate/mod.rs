@@ -16,6 +16,7 @@ mod egress_gateway;
 mod expansion;
 mod expect;
 mod fields;
+mod gateway_deployment;
 mod gateway_ports;
 mod gateway_routes;
 mod gateways;

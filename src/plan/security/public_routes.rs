@@ -10,6 +10,9 @@ use crate::model::{self, GatewayRoute, HttpPath, Name, PathMatch, Profile};
 pub(super) struct GatewayPaths<'a> {
     pub(super) token: Vec<&'a PathMatch>,
     pub(super) public: Vec<&'a PathMatch>,
+    /// The principals of the gateway deployments whose routes lead to the service, in the
+    /// order of the gateways.
+    pub(super) principals: Vec<String>,
 }
 
 /// The `to` of an ALLOW rule for path conditions: a prefix `/a` is `/a` and `/a/*`, an exact
