@@ -784,3 +784,55 @@ fn a_sending_workload_is_found_by_its_name() {
         Outcome::not_modelled("the topology has no workload of that name")
     );
 }
+
+/// A request that names no gateway enters at the gateway that serves its host, as the host's
+/// DNS name leads to that gateway's load balancer; the first gateway when none serves it.
+#[test]
+fn a_request_enters_at_the_gateway_that_serves_its_host() {
+    let topology = format!(
+        "{TOPOLOGY}[[gateways]]\nname = \"partners\"\nnamespace = \"istio-system\"\n\
+         labels = {{ istio = \"partners\" }}\nservice-account = \"partners-sa\"\n\
+         ports = [{{ port = 443, target-port = 8443 }}]\n"
+    );
+    let partners = r"
+apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata: {name: partners, namespace: istio-system}
+spec:
+  selector: {istio: partners}
+  servers:
+  - port: {number: 443, name: https, protocol: HTTPS}
+    hosts: [partners.io]
+    tls: {mode: SIMPLE, credentialName: cert}
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: partners-routes, namespace: istio-system}
+spec:
+  hosts: [partners.io]
+  gateways: [partners]
+  http:
+  - route: [{destination: {host: api.shop.svc.cluster.local, port: {number: 8080}}}]
+";
+    let m = mesh(&format!("{EDGE}---{partners}"), &topology);
+    let entry = |host: &str| {
+        let trace = eval(&m, &gateway(host, "/api"));
+        let proxy = trace.entry.as_ref().map(|h| h.proxy.to_string());
+        (proxy.unwrap_or_default(), trace.outcome().cloned())
+    };
+    let (proxy, outcome) = entry("partners.io");
+    assert!(proxy.contains("partners"), "{proxy}");
+    assert_eq!(outcome, Some(Outcome::Allowed));
+    let (proxy, outcome) = entry("shop.io");
+    assert!(proxy.contains("ingress"), "{proxy}");
+    assert_eq!(outcome, Some(Outcome::Allowed));
+    // No gateway serves it: the first gateway answers.
+    let (proxy, outcome) = entry("nowhere.io");
+    assert!(proxy.contains("ingress"), "{proxy}");
+    assert_eq!(outcome, Some(Outcome::Refused));
+    // Named, the gateway is the one asked for, whatever the host.
+    let named = Request::new(Origin::Gateway(Some("ingress".into())), "partners.io")
+        .path("/api")
+        .https();
+    assert_eq!(eval(&m, &named).outcome(), Some(&Outcome::Refused));
+}
