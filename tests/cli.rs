@@ -49,7 +49,7 @@ fn render_streams_every_file_behind_a_source_comment() {
     );
     assert_eq!(
         String::from_utf8_lossy(&output.stderr),
-        "profiles/prod.toml (7 files, 57 resources): 0 errors, 0 warnings, 0 notes\n",
+        "profiles/prod.toml (7 files, 61 resources): 0 errors, 0 warnings, 0 notes\n",
         "prod renders without warnings, and says what it printed"
     );
 }

@@ -69,6 +69,25 @@ const EQUIVALENT: &[(&str, &str)] = &[
         "the gateway's other port answers every request with a redirect to HTTPS",
     ),
     (
+        "edge-jwt-oran-a1 spec.jwtRules[0].audiences removed",
+        "as edge-jwt's, on the A1 gateway's deployment of its own: the workload's \
+         RequestAuthentication checks the same audiences on the token it forwards",
+    ),
+    (
+        "edge-jwt-oran-a1 spec.jwtRules[0].outputClaimToHeaders removed",
+        "as edge-jwt's: every tenant guard refuses a tenant header that differs from the \
+         token's claim",
+    ),
+    (
+        "edge-require-jwt-oran-a1 spec.rules[0].to[0].operation.hosts removed",
+        "the A1 gateway's deployment serves only its gateway's host: a request for another \
+         finds no server",
+    ),
+    (
+        "edge-require-jwt-oran-a1 spec.rules[0].to[0].operation.ports removed",
+        "the deployment's other port answers every request with a redirect to HTTPS",
+    ),
+    (
         "edge-require-jwt spec.selector",
         "in the root namespace it then applies to every workload, but its rules name the \
          gateway's hosts, which no request inside the mesh carries",

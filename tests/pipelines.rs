@@ -123,7 +123,7 @@ fn the_drift_check_is_the_same_however_the_profile_path_is_spelled() {
 /// `render` and `validate` end with what the render holds, on stderr, unless `--quiet`.
 #[test]
 fn render_and_validate_summarise_on_stderr_unless_quiet() {
-    let expected = "profiles/prod.toml (7 files, 57 resources): 0 errors, 0 warnings, 0 notes\n";
+    let expected = "profiles/prod.toml (7 files, 61 resources): 0 errors, 0 warnings, 0 notes\n";
     for command in ["render", "validate"] {
         let output = meshc(&[command, "profiles/prod.toml"]);
         assert_eq!(output.status.code(), Some(0));
