@@ -230,13 +230,6 @@ impl Mesh {
             branch.arrivals.push(hop);
             return branch;
         };
-        let authority = without_port(&carried.host).to_ascii_lowercase();
-        let Some(vhost) = table.vhost(&authority) else {
-            hop.note(format!("no virtual host for `{authority}`"));
-            hop.end(Outcome::NotFound, None);
-            branch.arrivals.push(hop);
-            return branch;
-        };
         let next = Sender {
             namespace: &gateway.namespace,
             labels: Some(&gateway.labels),
@@ -245,10 +238,20 @@ impl Mesh {
             gateway: true,
             listener: port,
         };
-        let (chosen, unknown_attribute) =
-            self.gateway_routes(table, vhost, &carried, payload, port, &next);
-        let onward =
-            self.route_and_deliver(hop, chosen, unknown_attribute, &mut carried, &next, request);
+        let onward = if self.terminates_to_tcp(table) {
+            self.l4_at_gateway(hop, table, port, &carried, &next, request)
+        } else {
+            let authority = without_port(&carried.host).to_ascii_lowercase();
+            let Some(vhost) = table.vhost(&authority) else {
+                hop.note(format!("no virtual host for `{authority}`"));
+                hop.end(Outcome::NotFound, None);
+                branch.arrivals.push(hop);
+                return branch;
+            };
+            let (chosen, unknown_attribute) =
+                self.gateway_routes(table, vhost, &carried, payload, port, &next);
+            self.route_and_deliver(hop, chosen, unknown_attribute, &mut carried, &next, request)
+        };
         let Some(mut hop) = onward.entry else {
             return branch;
         };
