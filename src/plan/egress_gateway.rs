@@ -16,7 +16,7 @@ use super::gateway::{GatewayResource, Server, ServerTls, TlsMode};
 use super::ids::{DestinationRuleId, GatewayId, PolicyId, RouteId, RuleFor, VirtualServiceId};
 use super::security::{Action, AuthorizationPolicy, Operation, Rule, Source, operation};
 use super::virtual_service::{HttpRoute, RouteDestination, RouteMatch, VirtualService};
-use super::{Context, Meta, Protocol, label, principal};
+use super::{Context, Meta, Protocol, egress_l4, label, principal};
 use crate::model::{ExternalProtocol, ExternalService, Host, Name, Port};
 
 /// The egress gateway's Service port the sidecars send to (istioctl's default Service maps
@@ -61,6 +61,8 @@ pub(super) fn gateways(context: &Context<'_>) -> Vec<GatewayResource> {
     through_gateway(context)
         .filter_map(|external| {
             let host = host(external)?;
+            // HTTP for the gateway to read, or TLS whose content it passes on.
+            let read = external.gateway_reads_requests();
             Some(GatewayResource {
                 meta: Meta::new(
                     GatewayId::Egress {
@@ -72,8 +74,8 @@ pub(super) fn gateways(context: &Context<'_>) -> Vec<GatewayResource> {
                 selector: vec![label(SELECTOR.0, SELECTOR.1)],
                 servers: vec![Server {
                     port: EGRESS_GATEWAY_PORT,
-                    name: "https",
-                    protocol: Protocol::Https,
+                    name: if read { "https" } else { "tls" },
+                    protocol: if read { Protocol::Https } else { Protocol::Tls },
                     hosts: vec![host.to_string()],
                     tls: ServerTls {
                         https_redirect: false,
@@ -114,6 +116,25 @@ pub(super) fn virtual_service(
         .origination
         .as_ref()
         .map_or((None, None), |o| (o.retries.as_ref(), o.timeout));
+    if !external.gateway_reads_requests() {
+        return Some(VirtualService {
+            meta: Meta::new(
+                VirtualServiceId::External {
+                    external: external.name.clone(),
+                },
+                context.namespace(),
+                egress_l4::comment(external, host),
+            ),
+            hosts: vec![host.to_string()],
+            gateways: vec!["mesh".to_string(), gateway_name.clone()],
+            http: Vec::new(),
+            l4: Some(egress_l4::routes(
+                external,
+                host,
+                (&gateway_host(context), &gateway_name, EGRESS_GATEWAY_PORT),
+            )),
+        });
+    }
     let originated = external.protocol == ExternalProtocol::Https;
     Some(VirtualService {
         meta: Meta::new(
@@ -166,6 +187,7 @@ pub(super) fn virtual_service(
                 fault: None,
             },
         ],
+        l4: None,
     })
 }
 
@@ -237,7 +259,39 @@ pub(super) fn policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
                 }
                 to
             };
-            let rules: Vec<Rule> = if external.callers.is_empty() {
+            let read = external.gateway_reads_requests();
+            let rules: Vec<Rule> = if !read {
+                let principals = |services: &[Name]| -> Vec<String> {
+                    services
+                        .iter()
+                        .map(|name| {
+                            let account =
+                                context.service(name).map_or(name, |s| &s.service_account);
+                            principal(context.profile, context.namespace(), account.as_str())
+                        })
+                        .collect()
+                };
+                if external.callers.is_empty() {
+                    vec![egress_l4::rule(
+                        RuleFor::EveryService,
+                        every_service(),
+                        host,
+                    )]
+                } else {
+                    external
+                        .callers
+                        .iter()
+                        .enumerate()
+                        .map(|(index, caller)| {
+                            egress_l4::rule(
+                                RuleFor::Caller { index },
+                                principals(&caller.services),
+                                host,
+                            )
+                        })
+                        .collect()
+                }
+            } else if external.callers.is_empty() {
                 vec![Rule {
                     id: RuleFor::EveryService,
                     from: vec![Source {
