@@ -602,6 +602,7 @@ fn carry(request: &Request) -> Carried<'_> {
         headers: Headers::new(&request.headers),
         token: &request.token,
         token_present: request.token != Token::None,
+        l4: false,
     }
 }
 

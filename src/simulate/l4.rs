@@ -171,6 +171,8 @@ impl Mesh {
             );
             return ended(hop);
         }
+        let mut carried = carried.clone();
+        carried.l4 = true;
         let single = route.destinations.len() == 1;
         let mut branches = Vec::new();
         for destination in &route.destinations {
@@ -187,7 +189,7 @@ impl Mesh {
                 destination.subset.as_deref(),
                 port,
                 weight,
-                carried,
+                &carried,
                 sender,
                 request,
             ));

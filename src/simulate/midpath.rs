@@ -208,6 +208,8 @@ impl Mesh {
         }
         let proxy = self.topology.workloads.len() + g;
         let mut carried = carried.clone();
+        // A TLS server passes on what it carries by `tcp` routes: its policies see a connection.
+        carried.l4 |= self.terminates_to_tcp(table);
         if self.unmodelled_at(Some(proxy), &gateway.namespace, &mut hop)
             || !self.admit(&mut hop, &mut carried)
         {
