@@ -200,3 +200,47 @@ impl Mesh {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::simulate::testing::mesh;
+    use crate::simulate::{Origin, Part, Request, Step, Trace};
+
+    /// The VirtualService parts that routed a trace, hop by hop.
+    fn routes(trace: &Trace<'_>) -> Vec<Part> {
+        let hops = trace
+            .entry
+            .iter()
+            .chain(trace.branches.iter().flat_map(|b| b.arrivals.iter()));
+        hops.flat_map(|hop| &hop.steps)
+            .filter_map(|step| match step {
+                Step::Route { by, .. } => Some(by.part),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_hop_names_the_tls_or_tcp_route_it_took() {
+        let case: toml::Value = toml::from_str(include_str!(
+            "../../tests/fixtures/simulate/egress-gateway-tls-tcp/case.toml"
+        ))
+        .unwrap();
+        let m = mesh(
+            include_str!("../../tests/fixtures/simulate/egress-gateway-tls-tcp/resources.yaml"),
+            &toml::to_string(&case["topology"]).unwrap(),
+        );
+        let send = |from: &str, host: &str, port: u16| {
+            let request = Request::new(Origin::Workload(from.into()), host).port(port);
+            routes(&m.evaluate(&request))
+        };
+        assert_eq!(
+            send("sleep", "en.wikipedia.org", 443),
+            [Part::Tls(0), Part::Tcp(0)]
+        );
+        assert_eq!(
+            send("other", "db.example.com", 5432),
+            [Part::Tcp(0), Part::Tcp(1)]
+        );
+    }
+}

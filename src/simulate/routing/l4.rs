@@ -169,6 +169,8 @@ mod tests {
         assert!(covers("*", "a.example.com"));
         assert!(covers("*.example.com", "a.b.example.com"));
         assert!(!covers("*.example.com", "example.com"));
+        // The wildcard stands for at least one character.
+        assert!(!covers("*.example.com", ".example.com"));
         assert!(!covers("a.example.com", "b.example.com"));
     }
 }
