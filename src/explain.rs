@@ -414,6 +414,9 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
             let _ = writeln!(out, "       {policy}");
         }
     }
+    if let Some(l4) = &vs.l4 {
+        egress::l4_routes(out, l4, vs.http.len());
+    }
     let plan = index.plan;
     if let Some(service) = service {
         ingress(out, index, service);

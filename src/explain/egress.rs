@@ -5,6 +5,7 @@ use std::fmt::Write;
 
 use crate::model::Name;
 use crate::plan::Plan;
+use crate::plan::egress_l4::L4Routes;
 use crate::plan::ids::{PolicyId, ServiceEntryId, SidecarId, VirtualServiceId};
 
 /// The egress hosts of `service`, when a Sidecar scopes them.
@@ -37,6 +38,34 @@ pub(super) fn sidecar(out: &mut String, plan: &Plan, service: &Name) {
             "  egress (Sidecar {}): only {}; other hosts are unknown to its proxy",
             sidecar.meta.name,
             sidecar.hosts.join(", ")
+        );
+    }
+}
+
+/// The `tls` and `tcp` routes of a VirtualService, numbered on after its `first` HTTP routes.
+pub(super) fn l4_routes(out: &mut String, l4: &L4Routes, first: usize) {
+    let routes = l4
+        .tls
+        .iter()
+        .map(|r| ("TLS", r))
+        .chain(l4.tcp.iter().map(|r| ("TCP", r)));
+    for (index, (kind, route)) in routes.enumerate() {
+        let name = if route.sni_hosts.is_empty() {
+            String::new()
+        } else {
+            format!(", server name {}", route.sni_hosts.join(", "))
+        };
+        let at = if route.gateways == ["mesh"] {
+            "the sidecars".to_string()
+        } else {
+            route.gateways.join(", ")
+        };
+        let _ = writeln!(
+            out,
+            "    {}. {kind}: port {}{name}, at {at} → {}",
+            first + index + 1,
+            route.port,
+            super::destinations(std::slice::from_ref(&route.destination))
         );
     }
 }
@@ -118,5 +147,24 @@ mod tests {
             1,
             "a routed external service has its own section only: {text}"
         );
+    }
+
+    #[test]
+    fn tls_and_tcp_routes_through_the_egress_gateway_are_explained() {
+        let source = Source::new(
+            "egress-through-gateway-tls-tcp.toml",
+            include_str!("../../tests/fixtures/valid/egress-through-gateway-tls-tcp/profile.toml"),
+        );
+        let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
+        let text = super::super::explain(&plan, None).unwrap();
+        for line in [
+            "    1. TLS: port 443, server name api.github.com, at the sidecars → github\n\
+             \x20   2. TCP: port 443, at egress-gateway-github → api.github.com\n",
+            "    1. TCP: port 5432, at the sidecars → orders-db\n\
+             \x20   2. TCP: port 443, at egress-gateway-orders-db → orders.db.example.com\n",
+            "    - cluster.local/ns/default/sa/reporter: any request, when connection.sni in orders.db.example.com\n",
+        ] {
+            assert!(text.contains(line), "{line}\nnot in\n{text}");
+        }
     }
 }

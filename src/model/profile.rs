@@ -576,7 +576,7 @@ pub struct ExternalService {
     pub circuit_breaker: Option<CircuitBreaker>,
     /// Who calls it (empty: every service of the mesh).
     pub callers: Vec<Caller>,
-    /// Whether its requests leave through the egress gateway (then HTTP, one exact host).
+    /// Whether its requests leave through the egress gateway (then one exact host).
     pub via_gateway: bool,
 }
 
@@ -594,6 +594,13 @@ impl ExternalService {
             .map(Host::as_str)
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// Whether the egress gateway reads its requests: plain HTTP from the sidecars (the
+    /// application's, or TLS originated at the gateway). Other traffic through the gateway is
+    /// TLS or TCP passed on inside Istio mTLS, which it reads only the server name of.
+    pub fn gateway_reads_requests(&self) -> bool {
+        self.via_gateway && (self.protocol == ExternalProtocol::Http || self.origination.is_some())
     }
 
     /// Whether the mesh service `service` may call it.

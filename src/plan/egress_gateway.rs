@@ -9,15 +9,16 @@
 //! so that the gateway's AuthorizationPolicy sees each caller's identity and admits exactly
 //! the declared callers, with their methods and paths. TLS to the host is originated at the
 //! gateway by the service's own DestinationRule (§4.3), which applies wherever the host is
-//! sent to. Validation leaves each such service one exact host and HTTP.
+//! sent to. Validation leaves each such service one exact host. The application's own TLS, and
+//! TCP, take the same Gateway, subset and policy with `tls`/`tcp` routes (`egress_l4`).
 
 use super::destination_rule::{DestinationRule, PortTls, SubsetPolicy, TrafficPolicy};
 use super::gateway::{GatewayResource, Server, ServerTls, TlsMode};
 use super::ids::{DestinationRuleId, GatewayId, PolicyId, RouteId, RuleFor, VirtualServiceId};
 use super::security::{Action, AuthorizationPolicy, Operation, Rule, Source, operation};
 use super::virtual_service::{HttpRoute, RouteDestination, RouteMatch, VirtualService};
-use super::{Context, Meta, Protocol, label, principal};
-use crate::model::{ExternalProtocol, ExternalService, Host, Name, Port};
+use super::{Context, Meta, Protocol, egress_l4, label, principal};
+use crate::model::{ExternalProtocol, ExternalService, Host, HttpPath, Method, Name, Port};
 
 /// The egress gateway's Service port the sidecars send to (istioctl's default Service maps
 /// it to the container port 8443).
@@ -61,6 +62,8 @@ pub(super) fn gateways(context: &Context<'_>) -> Vec<GatewayResource> {
     through_gateway(context)
         .filter_map(|external| {
             let host = host(external)?;
+            // HTTP for the gateway to read, or TLS whose content it passes on.
+            let read = external.gateway_reads_requests();
             Some(GatewayResource {
                 meta: Meta::new(
                     GatewayId::Egress {
@@ -72,8 +75,8 @@ pub(super) fn gateways(context: &Context<'_>) -> Vec<GatewayResource> {
                 selector: vec![label(SELECTOR.0, SELECTOR.1)],
                 servers: vec![Server {
                     port: EGRESS_GATEWAY_PORT,
-                    name: "https",
-                    protocol: Protocol::Https,
+                    name: if read { "https" } else { "tls" },
+                    protocol: if read { Protocol::Https } else { Protocol::Tls },
                     hosts: vec![host.to_string()],
                     tls: ServerTls {
                         https_redirect: false,
@@ -114,6 +117,25 @@ pub(super) fn virtual_service(
         .origination
         .as_ref()
         .map_or((None, None), |o| (o.retries.as_ref(), o.timeout));
+    if !external.gateway_reads_requests() {
+        return Some(VirtualService {
+            meta: Meta::new(
+                VirtualServiceId::External {
+                    external: external.name.clone(),
+                },
+                context.namespace(),
+                egress_l4::comment(external, host),
+            ),
+            hosts: vec![host.to_string()],
+            gateways: vec!["mesh".to_string(), gateway_name.clone()],
+            http: Vec::new(),
+            l4: Some(egress_l4::routes(
+                external,
+                host,
+                (&gateway_host(context), &gateway_name, EGRESS_GATEWAY_PORT),
+            )),
+        });
+    }
     let originated = external.protocol == ExternalProtocol::Https;
     Some(VirtualService {
         meta: Meta::new(
@@ -166,6 +188,7 @@ pub(super) fn virtual_service(
                 fault: None,
             },
         ],
+        l4: None,
     })
 }
 
@@ -204,8 +227,13 @@ pub(super) fn destination_rule(context: &Context<'_>) -> Option<DestinationRule>
     })
 }
 
+/// A caller entry of the gateway's policy: what it stands for, its principals, its methods and
+/// paths.
+type Entry<'a> = (RuleFor, Vec<String>, &'a [Method], &'a [HttpPath]);
+
 /// Per service, the egress gateway's ALLOW policy: its callers (every service of the mesh when
-/// it lists none), to its host only, with their methods and paths.
+/// it lists none), to its host only: with their methods and paths for HTTP the gateway reads,
+/// by the server name of their mTLS connection for TLS and TCP.
 pub(super) fn policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
     let every_service = || {
         context
@@ -237,44 +265,53 @@ pub(super) fn policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
                 }
                 to
             };
-            let rules: Vec<Rule> = if external.callers.is_empty() {
-                vec![Rule {
-                    id: RuleFor::EveryService,
-                    from: vec![Source {
-                        principals: every_service(),
-                        ..Source::default()
-                    }],
-                    to: to(&[], &[]),
-                    when: Vec::new(),
-                }]
+            // Each caller entry (or every service, when it lists none): its principals, and
+            // what the gateway may check besides: methods and paths where it reads HTTP, the
+            // server name where TLS or TCP passes through it.
+            let principals = |services: &[Name]| -> Vec<String> {
+                services
+                    .iter()
+                    .map(|name| {
+                        let account = context.service(name).map_or(name, |s| &s.service_account);
+                        principal(context.profile, context.namespace(), account.as_str())
+                    })
+                    .collect()
+            };
+            let entries: Vec<Entry<'_>> = if external.callers.is_empty() {
+                vec![(RuleFor::EveryService, every_service(), &[], &[])]
             } else {
                 external
                     .callers
                     .iter()
                     .enumerate()
-                    .map(|(index, caller)| Rule {
-                        id: RuleFor::Caller { index },
-                        from: vec![Source {
-                            principals: caller
-                                .services
-                                .iter()
-                                .map(|name| {
-                                    let account =
-                                        context.service(name).map_or(name, |s| &s.service_account);
-                                    principal(
-                                        context.profile,
-                                        context.namespace(),
-                                        account.as_str(),
-                                    )
-                                })
-                                .collect(),
-                            ..Source::default()
-                        }],
-                        to: to(&caller.methods, &caller.paths),
-                        when: Vec::new(),
+                    .map(|(index, caller)| {
+                        (
+                            RuleFor::Caller { index },
+                            principals(&caller.services),
+                            &caller.methods[..],
+                            &caller.paths[..],
+                        )
                     })
                     .collect()
             };
+            let read = external.gateway_reads_requests();
+            let rules = entries
+                .into_iter()
+                .map(|(id, principals, methods, paths)| {
+                    if !read {
+                        return egress_l4::rule(id, principals, host);
+                    }
+                    Rule {
+                        id,
+                        from: vec![Source {
+                            principals,
+                            ..Source::default()
+                        }],
+                        to: to(methods, paths),
+                        when: Vec::new(),
+                    }
+                })
+                .collect();
             Some(AuthorizationPolicy {
                 meta: Meta::new(
                     PolicyId::EgressGateway {

@@ -418,6 +418,7 @@ fn class_routes(
             hosts: class.hosts.iter().map(ToString::to_string).collect(),
             gateways: vec![gateway_ref],
             http,
+            l4: None,
         },
         limits,
     )

@@ -14,6 +14,7 @@ pub(crate) mod cluster;
 pub(crate) mod destination_rule;
 pub(crate) mod egress;
 mod egress_gateway;
+pub(crate) mod egress_l4;
 pub(crate) mod gateway;
 pub(crate) mod ids;
 pub(crate) mod namespace;

@@ -14,7 +14,7 @@ use crate::model::{
 };
 
 /// A VirtualService.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Clone, Serialize)]
 pub struct VirtualService {
     /// Id, name, namespace, comment.
     pub meta: Meta<VirtualServiceId>,
@@ -24,6 +24,22 @@ pub struct VirtualService {
     pub gateways: Vec<String>,
     /// `spec.http`, in order.
     pub http: Vec<HttpRoute>,
+    /// `spec.tls` and `spec.tcp`: TLS and TCP through the egress gateway.
+    pub l4: Option<super::egress_l4::L4Routes>,
+}
+
+impl std::fmt::Debug for VirtualService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut s = f.debug_struct("VirtualService");
+        s.field("meta", &self.meta)
+            .field("hosts", &self.hosts)
+            .field("gateways", &self.gateways)
+            .field("http", &self.http);
+        if let Some(l4) = &self.l4 {
+            s.field("l4", l4);
+        }
+        s.finish()
+    }
 }
 
 impl Resource for VirtualService {
@@ -531,6 +547,7 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
                         .map(|rule| rule.into_route(None))
                         .collect(),
                 ),
+                l4: None,
             }
         })
         .collect();
@@ -838,5 +855,6 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
             header_ops: None,
             fault: None,
         }],
+        l4: None,
     })
 }

@@ -655,9 +655,9 @@ pub struct RawExternalService {
     pub callers: Vec<Sp<RawCaller>>,
     /// How its requests leave the mesh: `direct`, from each caller's sidecar, or `gateway`,
     /// through the egress gateway, whose policy admits only the callers (and their `methods`
-    /// and `paths`). `gateway` needs `egress-gateway = true` in `[control-plane]`, one exact
-    /// host, and HTTP the gateway can read: `protocol = "http"` or `tls-origination = true`.
-    /// Default: `direct`.
+    /// and `paths` where it reads plain HTTP: `protocol = "http"` or `tls-origination = true`;
+    /// the application's own TLS and TCP pass through it unread). `gateway` needs
+    /// `egress-gateway = true` in `[control-plane]` and one exact host. Default: `direct`.
     pub egress: Option<Sp<EgressPath>>,
 }
 
@@ -668,7 +668,7 @@ pub enum EgressPath {
     /// From each caller's sidecar, straight to the external host.
     Direct,
     /// Through the egress gateway (mTLS from the sidecars), which originates TLS when the
-    /// service has `tls-origination`.
+    /// service has `tls-origination`, and passes the application's TLS or TCP on.
     Gateway,
 }
 

@@ -1,8 +1,9 @@
 //! The guarantees about calls that leave the mesh: every declared caller of an external
 //! service reaches it, and with one Sidecar per service, no other service of the profile does
 //! (its proxy does not know the host). Through the egress gateway, whose policy keeps the
-//! callers, no other service does either, each caller reaches with every method and path it
-//! lists, and not with a method it does not list.
+//! callers, no other service does either (over HTTP, or TLS and TCP inside Istio mTLS); where
+//! the gateway reads HTTP, each caller reaches with every method and path it lists, and not
+//! with a method it does not list.
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{Caller, ExternalService, Method, Profile};
@@ -59,7 +60,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>
                 continue;
             }
             for caller in &entries {
-                for (method, path) in requests(caller, external.via_gateway) {
+                for (method, path) in requests(caller, external.gateway_reads_requests()) {
                     let trace = send(method, &path);
                     if !ends_outside(&trace) {
                         failed.push(broken(
@@ -76,7 +77,9 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>
             }
             // The gateway reads the requests: a method no entry of this service lists stays
             // inside.
-            if let Some(method) = unlisted_method(&entries).filter(|_| external.via_gateway) {
+            if let Some(method) =
+                unlisted_method(&entries).filter(|_| external.gateway_reads_requests())
+            {
                 let trace = send(method, "/proof");
                 if ends_outside(&trace) {
                     failed.push(broken(

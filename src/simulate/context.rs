@@ -209,6 +209,9 @@ pub(crate) struct Attributes<'r> {
     pub remote_ip: Option<IpAddr>,
     /// The TLS server name of the connection.
     pub sni: Sni<'r>,
+    /// A TLS or TCP connection the proxy does not read as HTTP: its policies see no HTTP
+    /// attribute.
+    pub tcp: bool,
 }
 
 /// The TLS server name of a connection, built only when a policy asks.

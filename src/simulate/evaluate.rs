@@ -297,6 +297,15 @@ impl Mesh {
                     .to_ascii_lowercase();
                 match by_sni(chains, &sni) {
                     None => refuse(hop, format!("no HTTPS server for the server name `{sni}`")),
+                    Some((_, _, table)) if self.terminates_to_tcp(table) => {
+                        hop.end(
+                            Outcome::not_modelled(
+                                "a TLS server's TCP routes at an ingress gateway",
+                            ),
+                            self.server(table).map(|(by, _)| by),
+                        );
+                        None
+                    }
                     Some((_, mode, table)) if mode != "SIMPLE" => {
                         hop.end(
                             Outcome::not_modelled(format!("TLS mode {mode} (client certificates)")),
@@ -488,6 +497,25 @@ impl Mesh {
                     branches: vec![branch],
                 }
             }
+            [v] if !self.virtual_services[v].spec.l4.is_empty()
+                && self.l4_port(&target, port).is_some() =>
+            {
+                let sni = request
+                    .sni
+                    .as_deref()
+                    .unwrap_or_else(|| without_port(&request.host))
+                    .to_ascii_lowercase();
+                let tls = self.l4_port(&target, port) == Some(true);
+                self.l4_from_sidecar(
+                    hop,
+                    v,
+                    port,
+                    tls.then_some(sni.as_str()),
+                    &carried,
+                    sender,
+                    request,
+                )
+            }
             [v] => {
                 let view = View {
                     path: &carried.path,
@@ -598,6 +626,7 @@ fn carry(request: &Request) -> Carried<'_> {
         headers: Headers::new(&request.headers),
         token: &request.token,
         token_present: request.token != Token::None,
+        l4: false,
     }
 }
 

@@ -25,6 +25,9 @@ pub(crate) struct Carried<'r> {
     pub token: &'r Token,
     /// Whether the token is still in the request.
     pub token_present: bool,
+    /// Whether a proxy routed it as TLS or TCP: every proxy after it sees a connection, not
+    /// an HTTP request.
+    pub l4: bool,
 }
 
 impl Carried<'_> {
@@ -139,5 +142,6 @@ fn attributes<'a>(
         source_ip: connection.source_ip,
         remote_ip: connection.remote_ip,
         sni: connection.sni,
+        tcp: carried.l4,
     }
 }

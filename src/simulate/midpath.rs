@@ -208,6 +208,8 @@ impl Mesh {
         }
         let proxy = self.topology.workloads.len() + g;
         let mut carried = carried.clone();
+        // A TLS server passes on what it carries by `tcp` routes: its policies see a connection.
+        carried.l4 |= self.terminates_to_tcp(table);
         if self.unmodelled_at(Some(proxy), &gateway.namespace, &mut hop)
             || !self.admit(&mut hop, &mut carried)
         {
@@ -230,13 +232,6 @@ impl Mesh {
             branch.arrivals.push(hop);
             return branch;
         };
-        let authority = without_port(&carried.host).to_ascii_lowercase();
-        let Some(vhost) = table.vhost(&authority) else {
-            hop.note(format!("no virtual host for `{authority}`"));
-            hop.end(Outcome::NotFound, None);
-            branch.arrivals.push(hop);
-            return branch;
-        };
         let next = Sender {
             namespace: &gateway.namespace,
             labels: Some(&gateway.labels),
@@ -245,10 +240,20 @@ impl Mesh {
             gateway: true,
             listener: port,
         };
-        let (chosen, unknown_attribute) =
-            self.gateway_routes(table, vhost, &carried, payload, port, &next);
-        let onward =
-            self.route_and_deliver(hop, chosen, unknown_attribute, &mut carried, &next, request);
+        let onward = if self.terminates_to_tcp(table) {
+            self.l4_at_gateway(hop, table, port, &carried, &next, request)
+        } else {
+            let authority = without_port(&carried.host).to_ascii_lowercase();
+            let Some(vhost) = table.vhost(&authority) else {
+                hop.note(format!("no virtual host for `{authority}`"));
+                hop.end(Outcome::NotFound, None);
+                branch.arrivals.push(hop);
+                return branch;
+            };
+            let (chosen, unknown_attribute) =
+                self.gateway_routes(table, vhost, &carried, payload, port, &next);
+            self.route_and_deliver(hop, chosen, unknown_attribute, &mut carried, &next, request)
+        };
         let Some(mut hop) = onward.entry else {
             return branch;
         };

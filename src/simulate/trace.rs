@@ -20,6 +20,10 @@ pub enum Part {
     JwtRule(usize),
     /// `http[i]` of a VirtualService.
     Http(usize),
+    /// `tls[i]` of a VirtualService.
+    Tls(usize),
+    /// `tcp[i]` of a VirtualService.
+    Tcp(usize),
     /// `servers[i]` of a Gateway.
     Server(usize),
     /// `subsets[i]` of a DestinationRule.
@@ -35,6 +39,8 @@ impl fmt::Display for Part {
             Part::Rule(i) => write!(f, "rules[{i}]"),
             Part::JwtRule(i) => write!(f, "jwtRules[{i}]"),
             Part::Http(i) => write!(f, "http[{i}]"),
+            Part::Tls(i) => write!(f, "tls[{i}]"),
+            Part::Tcp(i) => write!(f, "tcp[{i}]"),
             Part::Server(i) => write!(f, "servers[{i}]"),
             Part::Subset(i) => write!(f, "subsets[{i}]"),
             Part::Port(p) => write!(f, "portLevelMtls[{p}]"),
@@ -427,6 +433,8 @@ mod tests {
         for (part, text) in [
             (Part::JwtRule(1), "jwtRules[1]"),
             (Part::Http(2), "http[2]"),
+            (Part::Tls(1), "tls[1]"),
+            (Part::Tcp(0), "tcp[0]"),
             (Part::Server(0), "servers[0]"),
             (Part::Subset(4), "subsets[4]"),
             (Part::Port(8080), "portLevelMtls[8080]"),

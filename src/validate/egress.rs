@@ -121,13 +121,12 @@ impl Checker {
             }
         }
         let origination = self.origination(raw, originate.is_some(), port, budgets);
-        let via_gateway = self.egress_path(
-            raw,
-            hosts.as_deref(),
-            protocol,
-            originate.is_some(),
-            profile,
-        );
+        let via_gateway = self.egress_path(raw, hosts.as_deref(), profile);
+        // Plain HTTP that the egress gateway reads: the only calls whose methods and paths a
+        // proxy on the way out sees.
+        let read = via_gateway
+            && (protocol == ExternalProtocol::Http
+                || (protocol == ExternalProtocol::Https && originate.is_some()));
         let callers = self.each(&raw.callers, |c, caller| {
             let mut checked = c.caller(caller, profile)?;
             // An external service has one port: there is no port name to pick.
@@ -173,18 +172,8 @@ impl Checker {
                         .help("list the callers under `services`; workloads outside the profile are scoped by their own Sidecars"),
                     );
                 }
-                // Through the egress gateway they are HTTP its policy reads (`egress_path`
-                // refuses anything else).
-                if !via_gateway && (!caller.methods.is_empty() || !caller.paths.is_empty()) {
-                    self.report(
-                        Diagnostic::new(
-                            Code::ConflictingKeys,
-                            raw_caller.span(),
-                            "methods and paths of calls to an external service cannot be enforced",
-                        )
-                        .label("no proxy on the way out reads the requests")
-                        .help("remove `methods` and `paths`: the callers decide which workloads may reach the service; or send its HTTP through the egress gateway (`egress = \"gateway\"`), whose policy reads them"),
-                    );
+                if !read && (!caller.methods.is_empty() || !caller.paths.is_empty()) {
+                    self.report(unreadable_calls(raw_caller.span(), via_gateway));
                 }
             }
         }
@@ -359,6 +348,26 @@ impl Checker {
             retries: policy.retries,
             timeout: policy.timeout,
         }))
+    }
+}
+
+/// Methods and paths on a caller of an external service whose requests no proxy reads.
+fn unreadable_calls(span: std::ops::Range<usize>, via_gateway: bool) -> Diagnostic {
+    let diagnostic = Diagnostic::new(
+        Code::ConflictingKeys,
+        span,
+        "methods and paths of calls to an external service cannot be enforced",
+    );
+    if via_gateway {
+        // Istio's TCP authorization filter drops an ALLOW rule with HTTP fields: such a caller
+        // would be refused, not limited.
+        diagnostic
+            .label("the egress gateway passes TLS and TCP through without reading the requests")
+            .help("remove `methods` and `paths`: through the gateway the callers decide which workloads may reach the host; or let the gateway read plain HTTP (`tls-origination = true`, or `protocol = \"http\"`)")
+    } else {
+        diagnostic
+            .label("no proxy on the way out reads the requests")
+            .help("remove `methods` and `paths`: the callers decide which workloads may reach the service; or send its HTTP through the egress gateway (`egress = \"gateway\"`), whose policy reads them")
     }
 }
 

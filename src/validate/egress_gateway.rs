@@ -1,16 +1,17 @@
 //! `egress = "gateway"` on an external service: its requests leave through the egress gateway
-//! (Istio's recipe, istio.io "Egress Gateways" and "Egress Gateways with TLS Origination").
+//! (Istio's recipe, istio.io "Egress Gateways" and "Egress Gateways with TLS Origination"; for
+//! TLS and TCP, "Egress using Wildcard Hosts").
 //!
-//! The gateway resolves the host by DNS and reads the requests, so the service needs one exact
-//! host (a wildcard's `resolution: NONE` would send the gateway's traffic back to itself, as the
-//! recipe warns) and HTTP the gateway sees: plain HTTP, or plain HTTP from the application with
-//! TLS originated at the gateway. That is also what lets the gateway's policy check the callers'
-//! methods and paths.
+//! The gateway resolves the host by DNS, so the service needs one exact host (a wildcard's
+//! `resolution: NONE` would send the gateway's traffic back to itself, as the recipe warns).
+//! Plain HTTP (the application's, or with TLS originated at the gateway) is read by the gateway,
+//! whose policy then checks the callers' methods and paths; the application's own TLS, and TCP,
+//! pass through it inside Istio mTLS, where only the caller and the server name are known.
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{ExternalProtocol, Host};
-use crate::profile::raw::{EgressPath, RawExternalService, RawProfile};
+use crate::model::Host;
+use crate::profile::raw::{EgressPath, ExternalProtocol, RawExternalService, RawProfile};
 
 impl Checker {
     /// Whether the service asks for the egress gateway; reports what that needs and is
@@ -19,8 +20,6 @@ impl Checker {
         &mut self,
         raw: &RawExternalService,
         hosts: Option<&[Host]>,
-        protocol: ExternalProtocol,
-        originate: bool,
         profile: &RawProfile,
     ) -> bool {
         let Some(path) = raw
@@ -46,7 +45,12 @@ impl Checker {
                 .help("install it with `egress-gateway = true` in `[control-plane]`, or remove `egress`"),
             );
         }
-        if let Some(hosts) = hosts
+        // TCP's own check says it already: a TCP service has one exact host.
+        let tcp = raw
+            .protocol
+            .as_ref()
+            .is_some_and(|p| p.value == ExternalProtocol::Tcp);
+        if let Some(hosts) = hosts.filter(|_| !tcp)
             && (hosts.len() != 1 || hosts.iter().any(Host::is_wildcard))
         {
             self.report(
@@ -61,23 +65,6 @@ impl Checker {
                     format!("{} hosts", hosts.len())
                 })
                 .help("the gateway resolves the host by DNS (a wildcard would send its traffic back to itself); declare one external service per host"),
-            );
-        }
-        let readable = protocol == ExternalProtocol::Http
-            || (protocol == ExternalProtocol::Https && originate);
-        if !readable {
-            let what = match protocol {
-                ExternalProtocol::Https => "the application's own TLS",
-                ExternalProtocol::Tls => "TLS",
-                ExternalProtocol::Http | ExternalProtocol::Tcp => "TCP",
-            };
-            self.report(
-                Diagnostic::new(
-                    Code::ConflictingKeys,
-                    path.span(),
-                    format!("meshc routes only HTTP through the egress gateway, not {what}"),
-                )
-                .help("set `tls-origination = true` (the application speaks plain HTTP and the gateway originates TLS), or `protocol = \"http\"`; or remove `egress`"),
             );
         }
         true

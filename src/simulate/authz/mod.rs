@@ -257,6 +257,7 @@ mod tests {
             source_ip: None,
             remote_ip: None,
             sni: crate::simulate::context::Sni::None,
+            tcp: false,
         };
         let list: Vec<usize> = (0..policies.len())
             .filter(|&i| policies[i].action == action)

@@ -92,6 +92,21 @@ pub(crate) enum Test {
 }
 
 impl Test {
+    /// Whether only an HTTP request has the attribute: Istio's TCP filter cannot test it
+    /// (istio/istio pilot/pkg/security/authz/model/generator.go, "must not be used in TCP").
+    fn is_http(&self) -> bool {
+        matches!(
+            self,
+            Test::Host(_)
+                | Test::Method(_)
+                | Test::Path(_)
+                | Test::PathTemplate(_)
+                | Test::RequestPrincipal { .. }
+                | Test::Claim(..)
+                | Test::Header(..)
+        )
+    }
+
     fn eval(&self, a: &Attributes<'_>) -> Tri {
         let yes = match self {
             Test::Host(p) => p.matches_ignoring_case(a.host),
@@ -155,15 +170,23 @@ pub(crate) struct Field {
 }
 
 impl Field {
+    /// On a TCP connection the HTTP values are dropped, and a side left without values imposes
+    /// nothing (model.go `checkError`: a DENY rule grows wider; an ALLOW rule with them never
+    /// gets here, see [`Rule::tcp_never`]).
     fn eval(&self, a: &Attributes<'_>) -> Tri {
+        let seen = |t: &&Test| !(a.tcp && t.is_http());
         let mut result = Tri::Yes;
-        if !self.values.is_empty() {
-            result = result.and(Tri::any(self.values.iter().map(|t| t.eval(a))));
+        if self.values.iter().any(|t| seen(&t)) {
+            result = result.and(Tri::any(self.values.iter().filter(seen).map(|t| t.eval(a))));
         }
-        if !self.not.is_empty() {
-            result = result.and(Tri::any(self.not.iter().map(|t| t.eval(a))).not());
+        if self.not.iter().any(|t| seen(&t)) {
+            result = result.and(Tri::any(self.not.iter().filter(seen).map(|t| t.eval(a))).not());
         }
         result
+    }
+
+    fn is_http(&self) -> bool {
+        self.values.iter().chain(&self.not).any(Test::is_http)
     }
 }
 
@@ -178,12 +201,15 @@ pub(crate) struct Rule {
     /// The rule matches nothing (an ALLOW rule with a value Istio cannot translate, or a rule
     /// with an unknown `when` key).
     pub never: bool,
+    /// An ALLOW rule with HTTP fields, which Istio's TCP filter skips (builder.go: "skipped
+    /// rule ... on TCP filter chain"): it matches no TCP connection.
+    pub tcp_never: bool,
 }
 
 impl Rule {
     /// Whether the rule matches.
     pub(crate) fn eval(&self, a: &Attributes<'_>) -> Tri {
-        if self.never {
+        if self.never || (a.tcp && self.tcp_never) {
             return Tri::No;
         }
         let all = |fields: &[Field]| Tri::all(fields.iter().map(|f| f.eval(a)));
@@ -211,17 +237,25 @@ impl Rule {
             .iter()
             .map(|c| builder.condition(c, namespace, trust))
             .collect::<Vec<_>>();
-        let from = spec
+        let from: Vec<Vec<Field>> = spec
             .from
             .iter()
             .map(|s| builder.source(s, namespace, trust))
             .collect();
-        let to = spec.to.iter().map(|o| builder.operation(o)).collect();
+        let to: Vec<Vec<Field>> = spec.to.iter().map(|o| builder.operation(o)).collect();
+        let when: Vec<Field> = when.into_iter().flatten().collect();
+        let http = from
+            .iter()
+            .chain(&to)
+            .flatten()
+            .chain(&when)
+            .any(Field::is_http);
         Rule {
             from,
             to,
             never: builder.never,
-            when: when.into_iter().flatten().collect(),
+            tcp_never: action == Action::Allow && http,
+            when,
         }
     }
 }

@@ -48,6 +48,7 @@ struct Req {
     source_ip: Option<IpAddr>,
     remote_ip: Option<IpAddr>,
     sni: Option<&'static str>,
+    tcp: bool,
 }
 
 impl Default for Req {
@@ -64,6 +65,7 @@ impl Default for Req {
             source_ip: None,
             remote_ip: None,
             sni: None,
+            tcp: false,
         }
     }
 }
@@ -89,6 +91,7 @@ fn eval(rule: &Rule, r: &Req) -> Tri {
         source_ip: r.source_ip,
         remote_ip: r.remote_ip,
         sni: r.sni.map_or(Sni::None, Sni::Name),
+        tcp: r.tcp,
     };
     rule.eval(&attributes)
 }
@@ -832,4 +835,41 @@ fn service_account_forms() {
             "{uri}"
         );
     }
+}
+
+#[test]
+fn on_a_tcp_connection_allow_rules_with_http_fields_match_nothing_and_deny_rules_drop_them() {
+    let tcp = |r: Req| Req { tcp: true, ..r };
+    let sleep = || peer("spiffe://cluster.local/ns/default/sa/sleep");
+    // The principal alone: HTTP or not.
+    check(
+        "{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}]}",
+        &[(tcp(sleep()), Tri::Yes), (sleep(), Tri::Yes)],
+    );
+    // With an HTTP field, Istio skips the ALLOW rule on a TCP filter chain.
+    for rule in [
+        "{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}], to: [{operation: {methods: [GET]}}]}",
+        "{to: [{operation: {hosts: [api.io]}}]}",
+        "{to: [{operation: {notPaths: [/x]}}]}",
+        "{when: [{key: 'request.headers[x]', values: [v]}]}",
+        "{from: [{source: {requestPrincipals: ['*']}}]}",
+    ] {
+        check_as(rule, Action::Allow, &[(tcp(sleep()), Tri::No)]);
+    }
+    // A DENY rule loses its HTTP fields there, and so matches more.
+    check_as(
+        "{from: [{source: {principals: [cluster.local/ns/default/sa/sleep]}}], to: [{operation: {methods: [POST], ports: ['8080']}}]}",
+        Action::Deny,
+        &[(tcp(sleep()), Tri::Yes), (sleep(), Tri::No)],
+    );
+    check_as(
+        "{to: [{operation: {notMethods: [GET]}}]}",
+        Action::Deny,
+        &[(tcp(Req::default()), Tri::Yes), (Req::default(), Tri::No)],
+    );
+    check_as(
+        "{to: [{operation: {hosts: [other.io], ports: ['9090']}}]}",
+        Action::Deny,
+        &[(tcp(Req::default()), Tri::No)],
+    );
 }

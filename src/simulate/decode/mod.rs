@@ -5,6 +5,7 @@
 //! answer that depends on it says "not modelled" instead of guessing. Fields Istio does not know
 //! are pruned by the API server and ignored here too.
 
+mod l4;
 mod mesh_config;
 mod networking;
 mod security;
@@ -18,6 +19,7 @@ use super::topology::Labels;
 use crate::istio::Document;
 use crate::yaml::{Node, Value};
 
+pub(crate) use l4::{L4Match, L4Route};
 pub use mesh_config::Normalization;
 pub(crate) use mesh_config::{MeshConfig, OutboundPolicy};
 pub(crate) use networking::{

@@ -207,8 +207,8 @@ pub(crate) struct VirtualService {
     pub gateways: Vec<String>,
     pub export_to: Vec<String>,
     pub http: Vec<HttpRoute>,
-    /// `tcp`/`tls` routes or `delegate`-only content: not modelled.
-    pub unmodelled: Option<String>,
+    /// The `tls` then the `tcp` routes.
+    pub l4: Vec<super::L4Route>,
 }
 
 /// A gateway name as Istio resolves it: `name` means `<vs namespace>/name`
@@ -235,7 +235,7 @@ pub(super) fn virtual_service(meta: Meta, spec: &Node) -> Result<VirtualService,
         hosts: strings(&meta, spec, "hosts")?,
         gateways,
         export_to: strings(&meta, spec, "exportTo")?,
-        unmodelled: unmodelled(spec, &["tcp", "tls"]),
+        l4: super::l4::l4_routes(&meta, spec, &|g| resolve_gateway(g, &namespace))?,
         http,
         meta,
     })
@@ -568,6 +568,8 @@ pub(crate) struct ServiceEntry {
     pub meta: Meta,
     pub hosts: Vec<String>,
     pub ports: Vec<u32>,
+    /// Each port's `protocol`, upper case (empty when absent).
+    pub protocols: Vec<String>,
     /// `location: MESH_INTERNAL`.
     pub internal: bool,
     pub export_to: Vec<String>,
@@ -575,12 +577,19 @@ pub(crate) struct ServiceEntry {
 
 pub(super) fn service_entry(meta: Meta, spec: &Node) -> Result<ServiceEntry, CompileError> {
     let mut ports = Vec::new();
+    let mut protocols = Vec::new();
     for port in items(&meta, spec, "ports")? {
         ports.push(unsigned(&meta, port, "number")?.unwrap_or(0));
+        protocols.push(
+            string(&meta, port, "protocol")?
+                .unwrap_or_default()
+                .to_ascii_uppercase(),
+        );
     }
     Ok(ServiceEntry {
         hosts: strings(&meta, spec, "hosts")?,
         ports,
+        protocols,
         internal: string(&meta, spec, "location")? == Some("MESH_INTERNAL"),
         export_to: strings(&meta, spec, "exportTo")?,
         meta,
@@ -613,6 +622,8 @@ pub(super) fn rate_limit_filter(meta: &Meta, spec: &Node) -> Result<Option<()>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simulate::decode::l4::L4Destination;
+    use crate::simulate::decode::{L4Match, L4Route};
     use crate::simulate::testing::resources;
 
     #[test]
@@ -762,17 +773,53 @@ spec:
         // No percentage: no request is aborted.
         assert_eq!(vs.http[4].abort, Some((Some(500), 0.0)));
         assert_eq!(vs.http[4].delay, None);
-        assert!(vs.unmodelled.is_none());
+        assert!(vs.l4.is_empty());
     }
 
     #[test]
-    fn tcp_routes_and_delegates_are_not_modelled() {
+    fn tls_and_tcp_routes_are_read_and_delegates_are_not_modelled() {
         let r = resources(
-            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v}\n\
-             spec:\n  hosts: [a]\n  tcp: [{route: [{destination: {host: a}}]}]\n  http: [{delegate: {name: d}}]\n",
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: ns}\n\
+             spec:\n  hosts: [a]\n  tcp: [{match: [{port: 5432, gateways: [g], sourceLabels: {app: x}}], route: [{destination: {host: a, port: {number: 5432}}, weight: 100}]}]\n\
+             \x20 tls: [{match: [{port: 443, sniHosts: [a]}], route: [{destination: {host: e, subset: s}}]}]\n\
+             \x20 http: [{delegate: {name: d}}]\n",
         );
         let vs = &r.virtual_services[0];
-        assert_eq!(vs.unmodelled.as_deref(), Some("tcp"));
+        assert_eq!(
+            vs.l4,
+            [
+                L4Route {
+                    tls: true,
+                    matches: vec![L4Match {
+                        port: Some(443),
+                        sni_hosts: vec!["a".into()],
+                        gateways: Vec::new(),
+                        unmodelled: None,
+                    }],
+                    destinations: vec![L4Destination {
+                        host: "e".into(),
+                        subset: Some("s".into()),
+                        port: None,
+                        weight: None,
+                    }],
+                },
+                L4Route {
+                    tls: false,
+                    matches: vec![L4Match {
+                        port: Some(5432),
+                        sni_hosts: Vec::new(),
+                        gateways: vec!["ns/g".into()],
+                        unmodelled: Some("sourceLabels".into()),
+                    }],
+                    destinations: vec![L4Destination {
+                        host: "a".into(),
+                        subset: None,
+                        port: Some(5432),
+                        weight: Some(100),
+                    }],
+                },
+            ]
+        );
         assert_eq!(vs.http[0].unmodelled.as_deref(), Some("delegate"));
         assert!(vs.gateways.is_empty());
     }

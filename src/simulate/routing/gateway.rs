@@ -139,7 +139,9 @@ pub(crate) fn listener(
             let mode = server.tls.as_ref().map(|t| t.mode.as_str());
             match (server.protocol.as_str(), mode) {
                 ("HTTP" | "HTTP2" | "GRPC" | "GRPC-WEB", _) => plain.push((g, s)),
-                ("HTTPS", Some(mode)) if mode != "PASSTHROUGH" && mode != "AUTO_PASSTHROUGH" => {
+                ("HTTPS" | "TLS", Some(mode))
+                    if mode != "PASSTHROUGH" && mode != "AUTO_PASSTHROUGH" =>
+                {
                     tls.push((g, s));
                 }
                 (protocol, mode) => {

@@ -4,4 +4,5 @@
 pub(crate) mod destination;
 pub(crate) mod gateway;
 pub(crate) mod host;
+pub(crate) mod l4;
 pub(crate) mod virtual_service;

@@ -163,7 +163,12 @@ fn claim_path(name: &str) -> Option<Vec<String>> {
 }
 
 impl Compiled {
-    pub(crate) fn new(spec: VirtualService) -> Result<Self, CompileError> {
+    pub(crate) fn new(mut spec: VirtualService) -> Result<Self, CompileError> {
+        for route in &mut spec.l4 {
+            for destination in &mut route.destinations {
+                destination.host = fqdn(&destination.host, &spec.meta.namespace);
+            }
+        }
         let mut rules = Vec::new();
         for (i, rule) in spec.http.iter().enumerate() {
             let mut matches = Vec::new();
@@ -231,7 +236,7 @@ impl Compiled {
         &self,
         view: &View<'_>,
     ) -> Result<Option<(usize, Option<usize>)>, &'static str> {
-        if self.rules.is_empty() && self.spec.unmodelled.is_some() {
+        if self.rules.is_empty() && !self.spec.l4.is_empty() {
             return Err("the `tcp` or `tls` routes of a VirtualService");
         }
         let path = crate::simulate::path::without_query(view.path);

@@ -1,0 +1,246 @@
+//! TLS and TCP connections routed by a VirtualService's `tls` and `tcp` routes: a sidecar's
+//! connection to a ServiceEntry port of protocol TLS, HTTPS or TCP (its `tls` routes read the
+//! server name the application sends), and a gateway server of protocol TLS that terminates
+//! Istio mTLS and proxies what it carries by its `tcp` routes, as Istio's egress recipes send
+//! TLS and TCP through the egress gateway (istio/istio.io
+//! content/en/docs/tasks/traffic-management/egress/wildcard-egress-hosts/index.md, "Configure
+//! traffic through egress gateway with SNI proxy": a `tls` route bound to the mesh sends to the
+//! gateway's subset with `ISTIO_MUTUAL`, a `tcp` route bound to the gateway sends on).
+//!
+//! The request's method, path and headers stand for nothing here: only the port, the server
+//! name and the identities decide.
+
+use super::evaluate::{Sender, Target};
+use super::guard::Carried;
+use super::mesh::Mesh;
+use super::request::Request;
+use super::routing::gateway::Table;
+use super::routing::l4::Connection;
+use super::trace::{Decider, Hop, Outcome, Part, Step, Trace};
+
+impl Mesh {
+    /// Whether a connection to `target` on `port` is TLS (`Some(true)`) or TCP
+    /// (`Some(false)`) by the ServiceEntry's port protocol; `None` for HTTP and Services.
+    pub(crate) fn l4_port(&self, target: &Target<'_>, port: u16) -> Option<bool> {
+        let Target::Entry(i, _) = target else {
+            return None;
+        };
+        let entry = &self.service_entries[*i];
+        let k = entry.ports.iter().position(|p| *p == u32::from(port))?;
+        match entry.protocols.get(k).map(String::as_str) {
+            Some("TLS" | "HTTPS") => Some(true),
+            Some("TCP" | "MONGO" | "MYSQL" | "REDIS") => Some(false),
+            _ => None,
+        }
+    }
+
+    /// Whether a gateway route table is a TLS server's, whose connections go on by `tcp`
+    /// routes.
+    pub(crate) fn terminates_to_tcp(&self, table: &Table) -> bool {
+        table
+            .servers
+            .first()
+            .is_some_and(|&(g, s)| self.gateways[g].servers[s].protocol == "TLS")
+    }
+
+    /// A sidecar's TLS (`sni` set) or TCP connection, routed by VirtualService `v`.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn l4_from_sidecar<'m>(
+        &'m self,
+        hop: Hop<'m>,
+        v: usize,
+        port: u16,
+        sni: Option<&str>,
+        carried: &Carried<'_>,
+        sender: &Sender<'_>,
+        request: &Request,
+    ) -> Trace<'m> {
+        let connection = Connection {
+            port: u32::from(port),
+            sni,
+            gateway: "mesh",
+        };
+        self.l4_route(hop, &[v], &connection, carried, sender, request)
+    }
+
+    /// A connection a gateway's TLS server terminated, routed by the `tcp` routes of the
+    /// VirtualServices bound to it for the server's hosts.
+    pub(crate) fn l4_at_gateway<'m>(
+        &'m self,
+        hop: Hop<'m>,
+        table: &'m Table,
+        port: u16,
+        carried: &Carried<'_>,
+        sender: &Sender<'_>,
+        request: &Request,
+    ) -> Trace<'m> {
+        let mut services: Vec<usize> = table
+            .vhosts
+            .iter()
+            .flat_map(|v| v.services.iter().copied())
+            .collect();
+        services.sort_unstable();
+        services.dedup();
+        let Some(gateway) = table
+            .servers
+            .first()
+            .map(|&(g, _)| self.gateway_names[g].as_str())
+        else {
+            return Trace {
+                entry: Some(hop),
+                branches: Vec::new(),
+            };
+        };
+        let connection = Connection {
+            port: u32::from(port),
+            sni: None,
+            gateway,
+        };
+        self.l4_route(hop, &services, &connection, carried, sender, request)
+    }
+
+    /// The first route of `services` (in order) that takes the connection, and its
+    /// destinations.
+    fn l4_route<'m>(
+        &'m self,
+        mut hop: Hop<'m>,
+        services: &[usize],
+        connection: &Connection<'_>,
+        carried: &Carried<'_>,
+        sender: &Sender<'_>,
+        request: &Request,
+    ) -> Trace<'m> {
+        let ended = |hop| Trace {
+            entry: Some(hop),
+            branches: Vec::new(),
+        };
+        let mut found = None;
+        for &v in services {
+            match self.virtual_services[v].first_l4(connection) {
+                Ok(Some(i)) => {
+                    found = Some((v, i));
+                    break;
+                }
+                Ok(None) => {}
+                Err(what) => {
+                    hop.end(
+                        Outcome::not_modelled(format!("routing depends on {what}")),
+                        None,
+                    );
+                    return ended(hop);
+                }
+            }
+        }
+        let Some((v, i)) = found else {
+            hop.note(format!(
+                "no `tls` or `tcp` route takes the connection on port {}",
+                connection.port
+            ));
+            hop.end(
+                Outcome::not_modelled("a TLS or TCP connection that no route takes"),
+                None,
+            );
+            return ended(hop);
+        };
+        let vs = &self.virtual_services[v];
+        let route = &vs.spec.l4[i];
+        let before = vs.spec.l4[..i]
+            .iter()
+            .filter(|r| r.tls == route.tls)
+            .count();
+        let by = Decider {
+            kind: "VirtualService",
+            namespace: &vs.spec.meta.namespace,
+            name: &vs.spec.meta.name,
+            part: if route.tls {
+                Part::Tls(before)
+            } else {
+                Part::Tcp(before)
+            },
+        };
+        hop.steps.push(Step::Route {
+            by,
+            name: None,
+            timeout: None,
+            retries: None,
+        });
+        if route.destinations.is_empty() {
+            hop.end(
+                Outcome::not_modelled("a rule without a destination"),
+                Some(by),
+            );
+            return ended(hop);
+        }
+        let mut carried = carried.clone();
+        carried.l4 = true;
+        let single = route.destinations.len() == 1;
+        let mut branches = Vec::new();
+        for destination in &route.destinations {
+            let weight = destination.weight.unwrap_or(if single { 100 } else { 0 });
+            if weight == 0 {
+                continue;
+            }
+            let port = destination
+                .port
+                .and_then(|p| u16::try_from(p).ok())
+                .unwrap_or(sender.listener);
+            branches.push(self.deliver(
+                &destination.host,
+                destination.subset.as_deref(),
+                port,
+                weight,
+                &carried,
+                sender,
+                request,
+            ));
+        }
+        Trace {
+            entry: Some(hop),
+            branches,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::simulate::testing::mesh;
+    use crate::simulate::{Origin, Part, Request, Step, Trace};
+
+    /// The VirtualService parts that routed a trace, hop by hop.
+    fn routes(trace: &Trace<'_>) -> Vec<Part> {
+        let hops = trace
+            .entry
+            .iter()
+            .chain(trace.branches.iter().flat_map(|b| b.arrivals.iter()));
+        hops.flat_map(|hop| &hop.steps)
+            .filter_map(|step| match step {
+                Step::Route { by, .. } => Some(by.part),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn each_hop_names_the_tls_or_tcp_route_it_took() {
+        let case: toml::Value = toml::from_str(include_str!(
+            "../../tests/fixtures/simulate/egress-gateway-tls-tcp/case.toml"
+        ))
+        .unwrap();
+        let m = mesh(
+            include_str!("../../tests/fixtures/simulate/egress-gateway-tls-tcp/resources.yaml"),
+            &toml::to_string(&case["topology"]).unwrap(),
+        );
+        let send = |from: &str, host: &str, port: u16| {
+            let request = Request::new(Origin::Workload(from.into()), host).port(port);
+            routes(&m.evaluate(&request))
+        };
+        assert_eq!(
+            send("sleep", "en.wikipedia.org", 443),
+            [Part::Tls(0), Part::Tcp(0)]
+        );
+        assert_eq!(
+            send("other", "db.example.com", 5432),
+            [Part::Tcp(0), Part::Tcp(1)]
+        );
+    }
+}
