@@ -15,21 +15,27 @@ pub(crate) fn open_to_tenants<'a>(profile: &'a Profile, service: &Name) -> Vec<&
     let Some(tenancy) = &profile.tenancy else {
         return Vec::new();
     };
-    let listed = tenancy.tenants.iter().any(|t| t.services.contains(service));
-    let tenant_paths: Vec<PathMatch> = tenancy
-        .tenants
-        .iter()
-        .flat_map(|t| &t.paths)
-        .map(|p| PathMatch::Prefix(p.clone()))
-        .collect();
-    let open: Vec<&PathMatch> = profile
+    let mut open: Vec<&PathMatch> = profile
         .gateways
         .iter()
         .flat_map(|g| &g.routes)
         .filter(|r| r.public && &r.service == service)
         .map(|r| &r.path)
-        .filter(|path| !listed || !tenant_paths.iter().any(|t| t.overlaps(path)))
         .collect();
+    // Asked for every service of a large mesh, most of which have no public route: the
+    // tenants are looked at only for those that do.
+    if open.is_empty() {
+        return open;
+    }
+    if tenancy.tenants.iter().any(|t| t.services.contains(service)) {
+        let tenant_paths: Vec<PathMatch> = tenancy
+            .tenants
+            .iter()
+            .flat_map(|t| &t.paths)
+            .map(|p| PathMatch::Prefix(p.clone()))
+            .collect();
+        open.retain(|path| !tenant_paths.iter().any(|t| t.overlaps(path)));
+    }
     // Several gateways may route one path to the service: each path once, in route order.
     let mut unique: Vec<&PathMatch> = Vec::with_capacity(open.len());
     for path in open {

@@ -12,6 +12,7 @@ use crate::topology;
 
 use super::expect::describe;
 use super::guarantees::broken;
+use super::index::Homes;
 
 pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let scoped = profile.sidecar.as_ref().is_some_and(|s| s.per_workload);
@@ -147,18 +148,16 @@ fn ends_outside(trace: &Trace<'_>) -> bool {
 
 /// The profile's services that a caller rule covers by their namespace or service account
 /// (those it names under `services` are sent already), as proof sources.
-pub(super) fn covered_services(profile: &Profile, caller: &Caller) -> Vec<(String, Origin)> {
-    profile
-        .services
-        .iter()
+pub(super) fn covered_services(
+    profile: &Profile,
+    homes: &Homes<'_>,
+    caller: &Caller,
+) -> Vec<(String, Origin)> {
+    homes
+        .covered(&caller.namespaces, &caller.service_accounts)
+        .into_iter()
+        .map(|index| &profile.services[index])
         .filter(|service| !caller.services.contains(&service.name))
-        .filter(|service| {
-            caller.namespaces.contains(&service.namespace)
-                || caller
-                    .service_accounts
-                    .iter()
-                    .any(|(ns, sa)| *ns == service.namespace && *sa == service.service_account)
-        })
         .map(|service| {
             (
                 format!("service `{}`", service.name),

@@ -106,6 +106,8 @@ fn tenants(
             .https()
             .path(path)
     };
+    let by_name = super::index::by_name(profile);
+    let data = TenantData::of(profile, tenancy);
     for delivery in deliveries(&tenancy.tenants, &class.routes) {
         let tenant = &tenancy.tenants[delivery.tenant];
         let route = class.routes[delivery.route];
@@ -148,10 +150,10 @@ fn tenants(
         // Inside the mesh (the gateway writes the header from the claim), a caller of the
         // service with the tenant's token and another tenant's header: the header must equal
         // the claim.
-        let service = profile.services.iter().find(|s| s.name == route.service);
+        let service = by_name.get(&route.service).map(|&(_, s)| s);
         let caller = service
             .and_then(|s| s.callers.iter().find_map(|c| c.services.first()))
-            .and_then(|name| profile.services.iter().find(|s| &s.name == name));
+            .and_then(|name| by_name.get(name).map(|&(_, s)| s));
         if let (Some(other), Some(service), Some(caller)) = (
             tenancy.tenants.iter().find(|t| t.id != tenant.id),
             service,
@@ -241,7 +243,7 @@ fn tenants(
             requests.push(ported);
             for request in requests {
                 let trace = mesh.evaluate(&request);
-                if reaches_tenant_data(profile, tenancy, &route.service, &trace) {
+                if data.reached(&route.service, &trace) {
                     failed.push(broken(
                         tenant.span.clone(),
                         "no one else reaches a tenant's paths",
@@ -261,30 +263,44 @@ fn tenants(
     }
 }
 
-/// Whether the request gets into a workload that holds tenant data: the service the tenant's
-/// path is delivered to, or any service a tenant lists. A variant of a tenant's path that Istio
-/// does not read as that path (upper case, `//` without slash merging: matches are
-/// case-sensitive and exact, istio-rules.md §7) may fall through to a public route to a service
-/// no tenant lists; it reaches nobody's tenant data there.
-fn reaches_tenant_data(
-    profile: &Profile,
-    tenancy: &Tenancy,
-    delivered_to: &Name,
-    trace: &Trace<'_>,
-) -> bool {
-    trace.branches.iter().any(|branch| {
-        let allowed = branch.outcome.as_ref().is_some_and(Outcome::is_allowed)
-            || branch
-                .arrivals
-                .iter()
-                .any(|h| h.outcome.as_ref().is_some_and(Outcome::is_allowed));
-        allowed
-            && profile.services.iter().any(|s| {
-                topology::host(s) == branch.host
-                    && (&s.name == delivered_to
-                        || tenancy.tenants.iter().any(|t| t.services.contains(&s.name)))
-            })
-    })
+/// The services that hold tenant data, by host: every service a tenant lists, and the one a
+/// tenant's path is delivered to.
+struct TenantData<'p> {
+    /// The services behind each host, and whether a tenant lists one of them.
+    hosts: BTreeMap<String, (Vec<&'p Name>, bool)>,
+}
+
+impl<'p> TenantData<'p> {
+    fn of(profile: &'p Profile, tenancy: &Tenancy) -> Self {
+        let listed: BTreeSet<&Name> = tenancy.tenants.iter().flat_map(|t| &t.services).collect();
+        let mut hosts: BTreeMap<String, (Vec<&Name>, bool)> = BTreeMap::new();
+        for service in &profile.services {
+            let (names, any_listed) = hosts.entry(topology::host(service)).or_default();
+            names.push(&service.name);
+            *any_listed |= listed.contains(&service.name);
+        }
+        Self { hosts }
+    }
+
+    /// Whether the request gets into a workload that holds tenant data: the service the
+    /// tenant's path is delivered to, or any service a tenant lists. A variant of a tenant's
+    /// path that Istio does not read as that path (upper case, `//` without slash merging:
+    /// matches are case-sensitive and exact, istio-rules.md §7) may fall through to a public
+    /// route to a service no tenant lists; it reaches nobody's tenant data there.
+    fn reached(&self, delivered_to: &Name, trace: &Trace<'_>) -> bool {
+        trace.branches.iter().any(|branch| {
+            let allowed = branch.outcome.as_ref().is_some_and(Outcome::is_allowed)
+                || branch
+                    .arrivals
+                    .iter()
+                    .any(|h| h.outcome.as_ref().is_some_and(Outcome::is_allowed));
+            allowed
+                && self
+                    .hosts
+                    .get(branch.host)
+                    .is_some_and(|(names, listed)| *listed || names.contains(&delivered_to))
+        })
+    }
 }
 
 fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
@@ -374,6 +390,7 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     };
     let by_name: BTreeMap<&Name, &Service> =
         profile.services.iter().map(|s| (&s.name, s)).collect();
+    let homes = super::index::Homes::of(&profile.services);
     for service in &profile.services {
         let host = topology::host(service);
         for caller in &service.callers {
@@ -473,7 +490,7 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             // rule covers go through their own proxies' scope too.
             if profile.sidecar.is_some() {
                 sources.extend(
-                    super::egress::covered_services(profile, caller)
+                    super::egress::covered_services(profile, &homes, caller)
                         .into_iter()
                         .map(|(who, origin)| (who, origin, None)),
                 );

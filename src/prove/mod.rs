@@ -8,6 +8,7 @@
 mod egress;
 mod expect;
 mod guarantees;
+mod index;
 mod mtls;
 mod reach;
 

@@ -26,6 +26,7 @@ use crate::topology;
 use super::expect::describe;
 use super::guarantees::UNDECLARED_TENANT;
 use super::guarantees::broken;
+use super::index::{self, Naming, Runs, next_outside};
 
 /// Every guarantee of this module that does not hold.
 pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
@@ -157,8 +158,9 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
         namespace: "meshc-proof-stranger".to_string(),
         service_account: "stranger".to_string(),
     };
+    let by_name = index::by_name(profile);
     for (route, host) in gateway_routes(profile) {
-        let Some(service) = profile.services.iter().find(|s| s.name == route.service) else {
+        let Some(&(_, service)) = by_name.get(&route.service) else {
             continue;
         };
         let port = service.route_port(route.port.as_ref());
@@ -259,16 +261,6 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     }
 }
 
-/// Whether a caller rule admits requests of service `from` without a token.
-fn admits(profile: &Profile, caller: &Caller, from: &Service) -> bool {
-    caller.services.contains(&from.name)
-        || caller.namespaces.contains(&profile.mesh.namespace)
-        || caller
-            .service_accounts
-            .iter()
-            .any(|(ns, sa)| *ns == profile.mesh.namespace && *sa == from.service_account)
-}
-
 /// The first path a caller rule declares, as a request uses it.
 fn first_path(caller: &Caller) -> String {
     caller.paths.first().map_or_else(
@@ -279,6 +271,9 @@ fn first_path(caller: &Caller) -> String {
 
 fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let services = &profile.services;
+    let by_name = index::by_name(profile);
+    let naming = Naming::of(services);
+    let mesh_namespace = profile.mesh.namespace.as_str();
     for (index, service) in services.iter().enumerate() {
         for caller in &service.callers {
             let path = first_path(caller);
@@ -319,17 +314,16 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
                 if namespace == profile.mesh.namespace.as_str() {
                     continue;
                 }
-                let other = (1..services.len())
-                    .map(|k| &services[(index + k) % services.len()])
-                    .find(|t| {
-                        !t.callers.iter().any(|c| {
-                            c.namespaces.iter().any(|n| n.as_str() == namespace)
-                                || c.service_accounts
-                                    .iter()
-                                    .any(|(n, a)| n.as_str() == namespace && a.as_str() == account)
-                        })
-                    });
-                let Some(other) = other else {
+                // The next service with no caller rule naming the namespace or the account.
+                let other = next_outside(
+                    index,
+                    services.len(),
+                    &[
+                        naming.namespaces.get(namespace.as_str()),
+                        naming.accounts.get(&(namespace.as_str(), account.as_str())),
+                    ],
+                );
+                let Some(other) = other.map(|k| &services[k]) else {
                     continue;
                 };
                 let who = format!("{namespace}/{account}");
@@ -340,16 +334,26 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
                 refused_elsewhere(&who, origin, other, failed);
             }
             for name in &caller.services {
-                let Some(from) = services.iter().find(|s| &s.name == name) else {
+                let Some(&(at, from)) = by_name.get(name) else {
                     continue;
                 };
-                // The next service that declares no rule admitting it.
-                let other = (1..services.len())
-                    .map(|k| &services[(index + k) % services.len()])
-                    .find(|t| {
-                        t.name != *name && !t.callers.iter().any(|c| admits(profile, c, from))
-                    });
-                let Some(other) = other else {
+                // The next service, other than itself, with no caller rule that admits its
+                // requests without a token: none names it, the mesh's namespace, or its
+                // service account there.
+                let itself = Runs::of([at]);
+                let other = next_outside(
+                    index,
+                    services.len(),
+                    &[
+                        Some(&itself),
+                        naming.services.get(name.as_str()),
+                        naming.namespaces.get(mesh_namespace),
+                        naming
+                            .accounts
+                            .get(&(mesh_namespace, from.service_account.as_str())),
+                    ],
+                );
+                let Some(other) = other.map(|k| &services[k]) else {
                     continue;
                 };
                 refused_elsewhere(name.as_str(), topology::service_origin(from), other, failed);
@@ -373,11 +377,23 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
         .map(|name| (*name, open_to_tenants(profile, name)))
         .collect();
     let no_routes = Vec::new();
+    let by_name = index::by_name(profile);
+    let listed: BTreeSet<&Name> = tenancy.tenants.iter().flat_map(|t| &t.services).collect();
     let unlisted: Vec<&Service> = profile
         .services
         .iter()
-        .filter(|s| !tenancy.tenants.iter().any(|t| t.services.contains(&s.name)))
+        .filter(|s| !listed.contains(&s.name))
         .take(UNLISTED_SAMPLE)
+        .collect();
+    // The public routes open to tenants, in the order of the services' names.
+    let open_routes: Vec<(&GatewayRoute, &Host)> = open
+        .iter()
+        .flat_map(|(name, open)| {
+            routes_to[name]
+                .iter()
+                .filter(|(r, _)| r.public && open.contains(&&r.path))
+                .copied()
+        })
         .collect();
     // Every tenant, and a claim naming no tenant, which lists no service.
     let mut claimants: Vec<(&str, &[Name], std::ops::Range<usize>)> = tenancy
@@ -396,36 +412,29 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
             return;
         };
         // The public routes open to tenants take the tenant's token.
-        {
-            for (name, open) in &open {
-                for (route, host) in routes_to[name].iter().filter(|(r, _)| r.public) {
-                    if !open.contains(&&route.path) {
-                        continue;
-                    }
-                    let methods: Vec<&str> = if route.methods.is_empty() {
-                        vec!["GET", "DELETE"]
-                    } else {
-                        route.methods.iter().map(Method::as_str).collect()
-                    };
-                    let path = &route_paths(&route.path)[0];
-                    for method in methods {
-                        let request = Request::new(Origin::Gateway(None), host.to_string())
-                            .https()
-                            .method(method)
-                            .path(path)
-                            .token(token.clone());
-                        let trace = mesh.evaluate(&request);
-                        if !reached(&trace) {
-                            failed.push(broken(
-                                route.span.clone(),
-                                "a tenant's token reaches a public route",
-                                &format!(
-                                    "`{id}` cannot {method} {path}: {}",
-                                    describe(profile, &trace)
-                                ),
-                            ));
-                        }
-                    }
+        for (route, host) in &open_routes {
+            let methods: Vec<&str> = if route.methods.is_empty() {
+                vec!["GET", "DELETE"]
+            } else {
+                route.methods.iter().map(Method::as_str).collect()
+            };
+            let path = &route_paths(&route.path)[0];
+            for method in methods {
+                let request = Request::new(Origin::Gateway(None), host.to_string())
+                    .https()
+                    .method(method)
+                    .path(path)
+                    .token(token.clone());
+                let trace = mesh.evaluate(&request);
+                if !reached(&trace) {
+                    failed.push(broken(
+                        route.span.clone(),
+                        "a tenant's token reaches a public route",
+                        &format!(
+                            "`{id}` cannot {method} {path}: {}",
+                            describe(profile, &trace)
+                        ),
+                    ));
                 }
             }
         }
@@ -433,11 +442,12 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
         // data lives) and the first that no tenant lists, not all of them: on a large mesh
         // that would be tenants × services requests.
         let next = &tenancy.tenants[(index + 1) % tenancy.tenants.len()];
-        let others = profile
+        let next_lists: BTreeMap<usize, &Service> = next
             .services
             .iter()
-            .filter(|s| next.services.contains(&s.name))
-            .chain(unlisted.iter().copied());
+            .filter_map(|name| by_name.get(name).copied())
+            .collect();
+        let others = next_lists.into_values().chain(unlisted.iter().copied());
         for service in others {
             let open: &[&PathMatch] = open.get(&service.name).map_or(&[], Vec::as_slice);
             let routes = routes_to.get(&service.name).unwrap_or(&no_routes);
@@ -467,8 +477,8 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                 let named = caller
                     .services
                     .first()
-                    .and_then(|n| profile.services.iter().find(|s| &s.name == n))
-                    .map(|s| (s.name.to_string(), topology::service_origin(s)));
+                    .and_then(|n| by_name.get(n))
+                    .map(|(_, s)| (s.name.to_string(), topology::service_origin(s)));
                 let named = named.or_else(|| {
                     let (namespace, account) = caller
                         .namespaces

@@ -3,7 +3,7 @@
 //! no request can use, or tenant paths routed to a service the tenant does not list, are
 //! warned about, since both fail closed without a word.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
@@ -104,23 +104,32 @@ impl Checker {
         routes: &[&GatewayRoute],
         found: &[Delivery],
     ) {
+        // Indexed once: a large mesh has tenants by the hundred and services by the thousand.
+        let routed: BTreeSet<(usize, &Name)> = found
+            .iter()
+            .map(|d| (d.tenant, &routes[d.route].service))
+            .collect();
+        let mut by_name: BTreeMap<&Name, Vec<&Service>> = BTreeMap::new();
+        for service in services {
+            by_name.entry(&service.name).or_default().push(service);
+        }
         for (t, tenant) in tenancy.tenants.iter().enumerate() {
             for (s, name) in tenant.services.iter().enumerate() {
-                let routed = found
-                    .iter()
-                    .any(|d| d.tenant == t && routes[d.route].service == *name);
-                let called = services
-                    .iter()
-                    .filter(|service| service.name == *name)
-                    .flat_map(|service| &service.callers)
-                    .any(|caller| {
-                        caller.paths.is_empty()
-                            || caller
-                                .paths
-                                .iter()
-                                .any(|c| tenant.paths.iter().any(|p| p.overlaps(c)))
-                    });
-                if routed || called {
+                let called = || {
+                    by_name
+                        .get(name)
+                        .into_iter()
+                        .flatten()
+                        .flat_map(|service| &service.callers)
+                        .any(|caller| {
+                            caller.paths.is_empty()
+                                || caller
+                                    .paths
+                                    .iter()
+                                    .any(|c| tenant.paths.iter().any(|p| p.overlaps(c)))
+                        })
+                };
+                if routed.contains(&(t, name)) || called() {
                     continue;
                 }
                 let Some(span) = raw

@@ -1,0 +1,207 @@
+//! Indexes of the profile's services for the proofs, so that choosing whom to send a request
+//! costs a lookup, not a scan of every service: a large mesh has services by the ten thousand,
+//! and the proofs ask once for each caller of each of them.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use crate::model::{Name, Profile, Service};
+
+/// The services by name, with their position in the profile.
+pub(super) fn by_name(profile: &Profile) -> BTreeMap<&Name, (usize, &Service)> {
+    profile
+        .services
+        .iter()
+        .enumerate()
+        .map(|(index, service)| (&service.name, (index, service)))
+        .collect()
+}
+
+/// The services by where they run: their namespace, and their namespace and service account.
+#[derive(Debug, Default)]
+pub(super) struct Homes<'p> {
+    namespaces: BTreeMap<&'p str, Vec<usize>>,
+    accounts: BTreeMap<(&'p str, &'p str), Vec<usize>>,
+}
+
+impl<'p> Homes<'p> {
+    pub(super) fn of(services: &'p [Service]) -> Self {
+        let mut homes = Self::default();
+        for (index, service) in services.iter().enumerate() {
+            let namespace = service.namespace.as_str();
+            homes.namespaces.entry(namespace).or_default().push(index);
+            homes
+                .accounts
+                .entry((namespace, service.service_account.as_str()))
+                .or_default()
+                .push(index);
+        }
+        homes
+    }
+
+    /// The positions, in order, of the services in one of `namespaces` or running as one of
+    /// `accounts`.
+    pub(super) fn covered(&self, namespaces: &[Name], accounts: &[(Name, Name)]) -> Vec<usize> {
+        let in_namespaces = namespaces
+            .iter()
+            .filter_map(|ns| self.namespaces.get(ns.as_str()));
+        let as_accounts = accounts
+            .iter()
+            .filter_map(|(ns, sa)| self.accounts.get(&(ns.as_str(), sa.as_str())));
+        let covered: BTreeSet<usize> = in_namespaces
+            .chain(as_accounts)
+            .flatten()
+            .copied()
+            .collect();
+        covered.into_iter().collect()
+    }
+}
+
+/// Positions of services, kept as runs of consecutive positions (`lo..=hi`), so that the next
+/// position outside the set is found by one jump per run.
+#[derive(Debug, Default)]
+pub(super) struct Runs(Vec<(usize, usize)>);
+
+impl Runs {
+    /// The runs of `positions`, in any order, repeats allowed.
+    pub(super) fn of(positions: impl IntoIterator<Item = usize>) -> Self {
+        let positions: BTreeSet<usize> = positions.into_iter().collect();
+        let mut runs: Vec<(usize, usize)> = Vec::new();
+        for position in positions {
+            match runs.last_mut() {
+                Some((_, hi)) if *hi + 1 == position => *hi = position,
+                _ => runs.push((position, position)),
+            }
+        }
+        Self(runs)
+    }
+
+    /// The last position of the run that holds `position`, if one does.
+    fn end_of(&self, position: usize) -> Option<usize> {
+        let after = self.0.partition_point(|&(lo, _)| lo <= position);
+        let &(_, hi) = self.0.get(after.checked_sub(1)?)?;
+        (hi >= position).then_some(hi)
+    }
+}
+
+/// Which services a caller rule names: by the namespace it names, the service account
+/// (namespace and account) it names, and the service it names.
+#[derive(Debug, Default)]
+pub(super) struct Naming<'p> {
+    pub(super) namespaces: BTreeMap<&'p str, Runs>,
+    pub(super) accounts: BTreeMap<(&'p str, &'p str), Runs>,
+    pub(super) services: BTreeMap<&'p str, Runs>,
+}
+
+impl<'p> Naming<'p> {
+    pub(super) fn of(services: &'p [Service]) -> Self {
+        let mut namespaces: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut accounts: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+        let mut named: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, service) in services.iter().enumerate() {
+            for caller in &service.callers {
+                for namespace in &caller.namespaces {
+                    namespaces
+                        .entry(namespace.as_str())
+                        .or_default()
+                        .push(index);
+                }
+                for (namespace, account) in &caller.service_accounts {
+                    accounts
+                        .entry((namespace.as_str(), account.as_str()))
+                        .or_default()
+                        .push(index);
+                }
+                for name in &caller.services {
+                    named.entry(name.as_str()).or_default().push(index);
+                }
+            }
+        }
+        Self {
+            namespaces: runs(namespaces),
+            accounts: runs(accounts),
+            services: runs(named),
+        }
+    }
+}
+
+fn runs<K: Ord>(map: BTreeMap<K, Vec<usize>>) -> BTreeMap<K, Runs> {
+    map.into_iter()
+        .map(|(key, positions)| (key, Runs::of(positions)))
+        .collect()
+}
+
+/// The first position after `from`, in the services' order and round to the start (`from`
+/// itself left out), that none of `sets` holds.
+pub(super) fn next_outside(from: usize, count: usize, sets: &[Option<&Runs>]) -> Option<usize> {
+    let first = |mut position: usize, end: usize| {
+        'next: while position < end {
+            for runs in sets.iter().flatten() {
+                if let Some(hi) = runs.end_of(position) {
+                    position = hi + 1;
+                    continue 'next;
+                }
+            }
+            return Some(position);
+        }
+        None
+    };
+    first(from + 1, count).or_else(|| first(0, from.min(count)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The scan the index replaces.
+    fn scanned(from: usize, count: usize, members: &[&[usize]]) -> Option<usize> {
+        (1..count)
+            .map(|k| (from + k) % count)
+            .find(|p| !members.iter().any(|m| m.contains(p)))
+    }
+
+    #[test]
+    fn runs_join_consecutive_positions_in_any_order() {
+        let runs = Runs::of([5, 1, 2, 3, 9, 2]);
+        assert_eq!(runs.0, vec![(1, 3), (5, 5), (9, 9)]);
+        assert_eq!(runs.end_of(0), None);
+        assert_eq!(runs.end_of(1), Some(3));
+        assert_eq!(runs.end_of(3), Some(3));
+        assert_eq!(runs.end_of(4), None);
+        assert_eq!(runs.end_of(5), Some(5));
+        assert_eq!(runs.end_of(10), None);
+    }
+
+    #[test]
+    fn next_outside_agrees_with_a_scan() {
+        let sets: [&[usize]; 6] = [
+            &[],
+            &[0],
+            &[1, 2, 3],
+            &[0, 1, 2, 3, 4, 5, 6],
+            &[6],
+            &[2, 4, 6],
+        ];
+        for count in 1..8 {
+            for from in 0..count {
+                for a in &sets {
+                    for b in &sets {
+                        let (ra, rb) = (Runs::of(a.iter().copied()), Runs::of(b.iter().copied()));
+                        assert_eq!(
+                            next_outside(from, count, &[Some(&ra), None, Some(&rb)]),
+                            scanned(from, count, &[a, b]),
+                            "from {from} of {count}, sets {a:?} and {b:?}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn nothing_outside_when_every_other_position_is_held() {
+        let all = Runs::of([0, 1, 3]);
+        assert_eq!(next_outside(2, 4, &[Some(&all)]), None);
+        assert_eq!(next_outside(2, 5, &[Some(&all)]), Some(4));
+        assert_eq!(next_outside(0, 1, &[]), None);
+    }
+}
