@@ -1071,6 +1071,7 @@ fn write(spec: &Spec) -> (String, Expected) {
         );
     }
     out.push_str(&spec.keys.second_gateway(&names, &mut keep));
+    out.push_str(&spec.keys.clusters(&regions, &mut keep));
     if egress_gateway {
         out.push_str("\n[control-plane]\negress-gateway = true\n");
     }

@@ -5,7 +5,7 @@
 //! a second issuer of `[security.issuers]`; services with several ports and in namespaces of
 //! their own; egress through the egress gateway, with callers held to methods and paths; and an
 //! access-log provider with its own fields; metric tags from a response header, an attribute or
-//! a duration, on chosen metrics.
+//! a duration, on chosen metrics; and clusters: primaries, a remote, networks.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -100,6 +100,9 @@ pub(super) struct Keys {
     log_fields: Option<(bool, bool, Vec<&'static str>)>,
     /// Metric tags, each with the metrics it goes to (none: the default two).
     metric_tags: Vec<(TagSource, Vec<&'static str>)>,
+    /// `[clusters]`: how many (1 to 3), each on a network of its own, and the last a remote
+    /// of the first (with two or more).
+    clusters: Option<(usize, bool, bool)>,
 }
 
 const PROTOCOLS: &[&str] = &["tcp", "http", "grpc", "tls"];
@@ -223,6 +226,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
             ),
             0..=3,
         ),
+        prop::option::of((1usize..=3, any::<bool>(), any::<bool>())),
     )
         .prop_map(
             |(
@@ -235,6 +239,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
                 egress_gateway,
                 log_fields,
                 metric_tags,
+                clusters,
             )| Keys {
                 routes,
                 cors,
@@ -245,6 +250,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
                 egress_gateway,
                 log_fields,
                 metric_tags,
+                clusters,
             },
         )
 }
@@ -549,6 +555,37 @@ impl Keys {
             trees.push((name, tree));
         }
         (out, trees)
+    }
+}
+
+impl Keys {
+    /// The `[clusters]` tables, every region in one of them (in turn).
+    pub(super) fn clusters(&self, regions: &[String], keep: &mut dyn FnMut(&str)) -> String {
+        let Some((count, networks, remote)) = self.clusters else {
+            return String::new();
+        };
+        let remote = remote && count >= 2;
+        let mut out = String::new();
+        for c in 0..count {
+            let name = format!("cluster-{c}");
+            let _ = writeln!(out, "\n[clusters.{name}]");
+            keep(&name);
+            if remote && c == count - 1 {
+                out.push_str("role = \"remote\"\nprimary = \"cluster-0\"\n");
+            } else if remote && c == 0 {
+                out.push_str("discovery-address = \"192.0.2.10\"\n");
+            }
+            if networks {
+                let network = format!("network-{c}");
+                let _ = writeln!(out, "network = \"{network}\"");
+                keep(&network);
+            }
+            let own: Vec<&String> = regions.iter().skip(c).step_by(count).collect();
+            if !own.is_empty() {
+                let _ = writeln!(out, "regions = {}", list(&own));
+            }
+        }
+        out
     }
 }
 
