@@ -1265,7 +1265,7 @@ proptest! {
     fn valid_profiles_compile_and_keep_every_string(spec in spec()) {
         let (profile, expected) = write(&spec);
         dump(&profile);
-        let source = Source::new("generated.toml", profile.clone());
+        let source = spec.keys.source(&profile);
         let compiled = match meshc::compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
@@ -1310,7 +1310,7 @@ proptest! {
     #[test]
     fn valid_renders_pass_verify_with_crds(spec in spec()) {
         let (profile, _) = write(&spec);
-        let source = Source::new("generated.toml", profile.clone());
+        let source = spec.keys.source(&profile);
         let compiled = meshc::compile(&source)
             .map_err(|e| TestCaseError::fail(format!("refused: {e:?}\n{profile}")))?;
         let inputs: Vec<Input> = compiled

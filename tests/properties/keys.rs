@@ -5,14 +5,17 @@
 //! a second issuer of `[security.issuers]`; services with several ports and in namespaces of
 //! their own; egress through the egress gateway, with callers held to methods and paths; and an
 //! access-log provider with its own fields; metric tags from a response header, an attribute or
-//! a duration, on chosen metrics; and clusters: primaries, a remote, networks.
+//! a duration, on chosen metrics; clusters: primaries, a remote, networks; and the profile
+//! split into a base and an overlay that `extends` it ([`Keys::source`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
+use std::path::Path;
 
 use proptest::prelude::*;
 use proptest::sample::select;
 
+use meshc::Source;
 use meshc::testing::cel::{BinaryOp, Expr};
 
 use super::{METHODS, header_name, header_value, literal, ms, path, toml_str};
@@ -103,6 +106,9 @@ pub(super) struct Keys {
     /// `[clusters]`: how many (1 to 3), each on a network of its own, and the last a remote
     /// of the first (with two or more).
     clusters: Option<(usize, bool, bool)>,
+    /// Where to split the profile into a base and an overlay: before the table header this
+    /// far (per thousand) into the profile's headers.
+    layers: Option<u16>,
 }
 
 const PROTOCOLS: &[&str] = &["tcp", "http", "grpc", "tls"];
@@ -227,6 +233,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
             0..=3,
         ),
         prop::option::of((1usize..=3, any::<bool>(), any::<bool>())),
+        prop::option::of(0u16..1000),
     )
         .prop_map(
             |(
@@ -240,6 +247,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
                 log_fields,
                 metric_tags,
                 clusters,
+                layers,
             )| Keys {
                 routes,
                 cors,
@@ -251,6 +259,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
                 log_fields,
                 metric_tags,
                 clusters,
+                layers,
             },
         )
 }
@@ -586,6 +595,51 @@ impl Keys {
             }
         }
         out
+    }
+}
+
+/// The base's path, beside the overlay.
+const BASE: &str = "base/generated.toml";
+
+impl Keys {
+    /// The profile as meshc reads it: one file, or with [`Keys::layers`] a base holding the
+    /// tables before the split and an overlay that extends it holding the rest, read as
+    /// `meshc` reads a chain from disk. Tables of named entries merge by name, so the two
+    /// halves make the same profile, unless a list of tables (`[[...]]`) has items on both
+    /// sides: the overlay's would replace the base's, so then the split moves to the first
+    /// header that splits none.
+    pub(super) fn source(&self, profile: &str) -> Source {
+        let whole = || Source::new("generated.toml", profile);
+        let Some(at) = self.layers else {
+            return whole();
+        };
+        let headers: Vec<usize> = profile.match_indices("\n[").map(|(i, _)| i + 1).collect();
+        let lists = |text: &str| -> BTreeSet<String> {
+            text.lines()
+                .filter(|l| l.starts_with("[["))
+                .map(str::to_string)
+                .collect()
+        };
+        let first = headers.len() * usize::from(at) / 1000;
+        let Some(split) = headers[first.min(headers.len())..]
+            .iter()
+            .copied()
+            .find(|&i| lists(&profile[..i]).is_disjoint(&lists(&profile[i..])))
+        else {
+            return whole();
+        };
+        let base = profile[..split].to_string();
+        let overlay = format!("extends = \"{BASE}\"\n{}", &profile[split..]);
+        let (source, diagnostics) = meshc::testing::profile::read(
+            Source::new("generated.toml", overlay),
+            Path::new("generated.toml"),
+            &mut |path, _| {
+                assert_eq!(path, Path::new(BASE));
+                Ok(base.clone().into_bytes())
+            },
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        source
     }
 }
 
