@@ -56,9 +56,9 @@ pub mod plan {
 }
 
 /// One cluster's folder of a compiled profile with `[clusters]`; a compile that keeps its
-/// simulated mesh (`meshc graph`, `meshc query`).
+/// simulated mesh (`meshc query`, `meshc diff`), and one that does not prove it (`meshc graph`).
 pub mod pipeline {
-    pub use crate::pipeline::{ClusterFolder, Simulated, compile_simulated};
+    pub use crate::pipeline::{ClusterFolder, Simulated, compile_simulated, compile_unproved};
 }
 
 /// TOML to raw structs with spans, and the profile's JSON Schema.

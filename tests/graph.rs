@@ -334,6 +334,28 @@ paths = ["/v1/chat/completions"]
     );
 }
 
+/// `graph` draws the rendered mesh without proving it (issue 16's second on 1,000 services):
+/// a profile whose proofs fail, here a hand-written Sidecar that cuts `web` off from `cart`, is
+/// drawn, with that grant refused and why, while `validate` refuses the profile.
+#[test]
+fn a_profile_whose_proofs_fail_is_drawn_with_the_grant_refused() {
+    let profile = "tests/fixtures/invalid/sidecar-cuts-a-caller/profile.toml";
+    let validate = meshc(&["validate", profile]);
+    assert_eq!(validate.status.code(), Some(1));
+    assert!(text(&validate.stderr).contains("error[proof-failed]"));
+    let chart = graph(profile, "mermaid");
+    let refused: Vec<&str> = chart.lines().filter(|l| l.contains("refused")).collect();
+    assert_eq!(refused.len(), 1, "{chart}");
+    assert!(
+        refused[0].contains("n1 -.->|") && refused[0].ends_with("| n0"),
+        "{chart}"
+    );
+    assert!(refused[0].contains("unavailable #40;502#41;"), "{chart}");
+    assert!(chart.contains("n0[\"cart<br>port 8080\"]"), "{chart}");
+    assert!(chart.contains("n1[\"web<br>port 8080\"]"), "{chart}");
+    assert!(chart.contains("linkStyle 0 stroke:#dc2626"), "{chart}");
+}
+
 #[test]
 fn an_invalid_profile_draws_nothing() {
     let dir = tempfile::tempdir().unwrap();

@@ -23,6 +23,8 @@ use serde_norway::Value;
 
 use crate::cel;
 
+mod keys;
+
 /// Cases of each property: `MESHC_PROPTEST_CASES`, or `default`.
 pub(crate) fn cases(default: u32) -> u32 {
     std::env::var("MESHC_PROPTEST_CASES")
@@ -400,6 +402,7 @@ struct Spec {
     tenants: Vec<(Vec<usize>, Vec<String>, Vec<&'static str>)>,
     telemetry: Telemetry,
     extras: Extras,
+    keys: keys::Keys,
 }
 
 fn route() -> impl Strategy<Value = Route> {
@@ -575,13 +578,14 @@ fn spec() -> impl Strategy<Value = Spec> {
             ),
             telemetry(),
             extras(),
+            keys::keys(),
         ),
     )
         .prop_map(
             |(
                 (namespace, region_weights, failover, budgets),
                 (services, externals, gateway),
-                (audiences, tenants, telemetry, extras),
+                (audiences, tenants, telemetry, extras, keys),
             )| Spec {
                 namespace: format!("ns-{namespace}"),
                 region_weights,
@@ -594,6 +598,7 @@ fn spec() -> impl Strategy<Value = Spec> {
                 tenants,
                 telemetry,
                 extras,
+                keys,
             },
         )
 }
@@ -690,7 +695,15 @@ fn write(spec: &Spec) -> (String, Expected) {
     for (i, service) in spec.services.iter().enumerate() {
         let name = &names[i];
         keep(name);
-        let _ = writeln!(out, "\n[services.{name}]\nport = {}", service.port);
+        let _ = writeln!(
+            out,
+            "\n[services.{name}]\n{}",
+            spec.keys.port(i, service.port)
+        );
+        if let Some(namespace) = spec.keys.namespace(i, &spec.namespace) {
+            let _ = writeln!(out, "namespace = \"{namespace}\"");
+            keep(&namespace);
+        }
         match service.balancer {
             1 => out.push_str("load-balancer = \"round-robin\"\n"),
             2 => out.push_str("load-balancer = \"least-request\"\n"),
@@ -921,6 +934,7 @@ fn write(spec: &Spec) -> (String, Expected) {
     }
 
     let mut hosts = BTreeSet::new();
+    let mut egress_gateway = false;
     for (i, (host, tls, retry)) in spec.externals.iter().enumerate() {
         let host = format!("ext{i}.{host}");
         if !hosts.insert(host.clone()) {
@@ -959,6 +973,9 @@ fn write(spec: &Spec) -> (String, Expected) {
             if let Some((budget_name, _)) = budget(*retry) {
                 let _ = writeln!(out, "retry-budget = \"{budget_name}\"");
             }
+            // Last: its callers' tables follow.
+            spec.keys.egress(&format!("external-{i}"), &names, &mut out);
+            egress_gateway |= spec.keys.egress_gateway();
         }
     }
 
@@ -973,9 +990,10 @@ fn write(spec: &Spec) -> (String, Expected) {
     if let Some(gateway) = &gateway {
         let unique: BTreeSet<&String> = gateway.hosts.iter().collect();
         let list: Vec<String> = unique.iter().map(|h| toml_str(h)).collect();
+        let table = spec.keys.gateway_table();
         let _ = writeln!(
             out,
-            "\n[gateway]\nhosts = [{}]\ncredential = \"gateway-tls\"",
+            "\n[{table}]\nhosts = [{}]\ncredential = \"gateway-tls\"",
             list.join(", ")
         );
         gateway.hosts.iter().for_each(|h| keep(h));
@@ -984,10 +1002,12 @@ fn write(spec: &Spec) -> (String, Expected) {
             let prefix = format!("/g{k}{prefix}");
             let _ = writeln!(
                 out,
-                "\n[gateway.routes.route-{k}]\nprefix = {}\nservice = \"{}\"",
+                "\n[{table}.routes.route-{k}]\n{} = {}\nservice = \"{}\"",
+                spec.keys.route_path_key(k),
                 toml_str(&prefix),
                 names[target % names.len()]
             );
+            out.push_str(&spec.keys.route(k, &mut keep));
             if let Some((requests, per)) = rate {
                 let _ = writeln!(
                     out,
@@ -995,6 +1015,11 @@ fn write(spec: &Spec) -> (String, Expected) {
                     ms(*per)
                 );
             }
+            out.push_str(
+                &spec
+                    .keys
+                    .route_twin(k, table, &prefix, &names[target % names.len()]),
+            );
         }
         if let Some((origins, regexes, headers, credentials)) = &gateway.cors {
             let mut origins: Vec<String> = origins.iter().map(|h| format!("https://{h}")).collect();
@@ -1010,11 +1035,12 @@ fn write(spec: &Spec) -> (String, Expected) {
             };
             let _ = writeln!(
                 out,
-                "\n[gateway.cors]\nallow-origins = [{}]\nallow-origin-regexes = [{}]\nallow-headers = [{}]\nallow-credentials = {credentials}",
+                "\n[{table}.cors]\nallow-origins = [{}]\nallow-origin-regexes = [{}]\nallow-headers = [{}]\nallow-credentials = {credentials}",
                 quoted(&origins),
                 quoted(regexes),
                 quoted(headers)
             );
+            out.push_str(&spec.keys.cors(&mut keep));
             origins
                 .iter()
                 .chain(regexes)
@@ -1038,6 +1064,16 @@ fn write(spec: &Spec) -> (String, Expected) {
         for audience in &audiences {
             keep(audience);
         }
+        out.push_str(
+            &spec
+                .keys
+                .token_callers(&names, !spec.tenants.is_empty(), &mut keep),
+        );
+    }
+    out.push_str(&spec.keys.second_gateway(&names, &mut keep));
+    out.push_str(&spec.keys.clusters(&regions, &mut keep));
+    if egress_gateway {
+        out.push_str("\n[control-plane]\negress-gateway = true\n");
     }
     for (t, (services, paths, methods)) in spec.tenants.iter().enumerate() {
         let services: BTreeSet<&String> =
@@ -1102,6 +1138,9 @@ fn write(spec: &Spec) -> (String, Expected) {
             cel::header_or(header, default.as_deref().unwrap_or("unknown")),
         );
     }
+    let (tags, trees) = spec.keys.metric_tags();
+    out.push_str(&tags);
+    expected.cel.extend(trees);
     if let Some((default, classes)) = &telemetry.classify {
         out.push_str("\n[telemetry.metrics.classify]\n");
         if let Some(default) = default {
@@ -1124,6 +1163,9 @@ fn write(spec: &Spec) -> (String, Expected) {
     if let Some((errors, slow, debug)) = &telemetry.access_log {
         let errors = *errors || (slow.is_none() && debug.is_none());
         let _ = writeln!(out, "\n[telemetry.access-log]\nerrors = {errors}");
+        if let Some(provider) = spec.keys.log_provider() {
+            let _ = writeln!(out, "provider = \"{provider}\"");
+        }
         let mut conditions = Vec::new();
         if errors {
             let code = cel::select(cel::ident("response"), "code");
@@ -1152,6 +1194,7 @@ fn write(spec: &Spec) -> (String, Expected) {
                 .cel
                 .insert("filter".to_string(), cel::or(conditions));
         }
+        out.push_str(&spec.keys.log_provider_table());
     }
     (out, expected)
 }
@@ -1222,7 +1265,7 @@ proptest! {
     fn valid_profiles_compile_and_keep_every_string(spec in spec()) {
         let (profile, expected) = write(&spec);
         dump(&profile);
-        let source = Source::new("generated.toml", profile.clone());
+        let source = spec.keys.source(&profile);
         let compiled = match meshc::compile(&source) {
             Ok(compiled) => compiled,
             Err(Failure::Invalid(diagnostics)) => {
@@ -1267,7 +1310,7 @@ proptest! {
     #[test]
     fn valid_renders_pass_verify_with_crds(spec in spec()) {
         let (profile, _) = write(&spec);
-        let source = Source::new("generated.toml", profile.clone());
+        let source = spec.keys.source(&profile);
         let compiled = meshc::compile(&source)
             .map_err(|e| TestCaseError::fail(format!("refused: {e:?}\n{profile}")))?;
         let inputs: Vec<Input> = compiled

@@ -1,11 +1,13 @@
 //! `meshc graph PROFILE [--format mermaid|dot|svg|html]`: who reaches what, drawn from the
-//! simulator's answers on the rendered mesh.
+//! simulator's answers on the rendered mesh. The profile is validated and its render checked,
+//! but not proven ([`crate::pipeline::compile_unproved`]): a grant the mesh refuses is drawn
+//! refused.
 
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
-use super::{Exit, Output, load_simulated, write_stdout};
+use super::{Exit, Output, load_unproved, write_stdout};
 use crate::graph::{self, Format, Graph};
 use crate::pipeline::Simulated;
 
@@ -36,7 +38,7 @@ enum FormatArg {
 
 impl GraphArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let (_, simulated) = match load_simulated(&self.profile, output) {
+        let (_, simulated) = match load_unproved(&self.profile, output) {
             Ok(loaded) => loaded,
             Err(exit) => return exit,
         };

@@ -32,7 +32,9 @@ use crate::diagnostic::render::{Checked, Files, Style, Summary};
 use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
-use crate::pipeline::{Compiled, Failure, InternalError, Simulated, compile, compile_simulated};
+use crate::pipeline::{
+    Compiled, Failure, InternalError, Simulated, compile, compile_simulated, compile_unproved,
+};
 use crate::profile;
 use crate::source::Source;
 
@@ -471,8 +473,21 @@ fn load_compiled(path: &Path, output: &Output) -> Result<(Source, Compiled), Exi
 
 /// [`load_compiled`], with the profile and the simulated mesh of its render ([`Simulated`]).
 fn load_simulated(path: &Path, output: &Output) -> Result<(Source, Simulated), Exit> {
+    load_with(path, output, compile_simulated)
+}
+
+/// [`load_simulated`] without the proofs ([`compile_unproved`]), for `graph`.
+fn load_unproved(path: &Path, output: &Output) -> Result<(Source, Simulated), Exit> {
+    load_with(path, output, compile_unproved)
+}
+
+fn load_with(
+    path: &Path,
+    output: &Output,
+    compile: fn(&Source) -> Result<Simulated, Failure>,
+) -> Result<(Source, Simulated), Exit> {
     let source = load(path, output)?;
-    match compile_simulated(&source) {
+    match compile(&source) {
         Ok(mut simulated) => {
             let warnings = std::mem::take(&mut simulated.compiled.warnings);
             output.profile_diagnostics(&source, warnings);

@@ -2,12 +2,14 @@
 //!
 //! Identifiers are indices (`n3`, `g1`); every text is a quoted label whose characters other
 //! than letters, digits and a few safe punctuation marks are written as Mermaid entity codes
-//! (`#34;`), so no value can end a label, start a directive or add a node.
+//! (`#34;`), so no value can end a label, start a directive or add a node. Notes are `%%`
+//! comments, which Mermaid reads raw: they keep their characters but those that could end the
+//! line or open a directive ([`comment`]).
 
 use std::fmt::Write;
 
 use super::condense;
-use super::model::{Graph, INSTALL, NodeKind, Verdict};
+use super::model::{Graph, INSTALL, NodeKind, Verdict, visible};
 
 /// The most edges GitHub's Mermaid draws (its `maxEdges` default).
 const MAX_EDGES: usize = 500;
@@ -70,6 +72,25 @@ pub(super) fn escape(text: &str) -> String {
         }
     }
     out
+}
+
+/// `text` as the rest of a `%%` comment line. Mermaid does not decode entity codes in a comment,
+/// so the text is written as it reads, but for what would end the comment or make it more than
+/// one: Mermaid reads `\r` and `\r\n` as line ends (`cleanupText`) and a comment ends at `\n`
+/// (its lexers' `%%[^\n]*`), so every control character is drawn as its Unicode picture, as in
+/// every label ([`visible`]), and the JavaScript line terminators U+2028 and U+2029 as spaces;
+/// and Mermaid reads `%%{…}%%` as a directive (`init` sets the theme, the security level)
+/// wherever it stands, comments included (its `directiveRegex` runs before comments are
+/// removed), so `%` is written as the fullwidth `％`, which cannot open one.
+fn comment(text: &str) -> String {
+    visible(text)
+        .chars()
+        .map(|c| match c {
+            '%' => '％',
+            '\u{2028}' | '\u{2029}' => ' ',
+            c => c,
+        })
+        .collect()
 }
 
 /// Lines as one quoted label, broken with `<br>`.
@@ -135,7 +156,7 @@ fn fits(graph: &Graph, text: &str) -> bool {
 fn flowchart(graph: &Graph) -> String {
     let mut out = String::from("flowchart LR\n");
     for note in &graph.notes {
-        let _ = writeln!(out, "  %% {}", escape(note));
+        let _ = writeln!(out, "  %% {}", comment(note));
     }
     for (g, group) in graph.groups.iter().enumerate() {
         let _ = writeln!(out, "  subgraph g{g}[{}]", label(&[&group.title]));
@@ -257,13 +278,13 @@ mod tests {
         assert!(chart.contains("n1 -->|\"2000 grants\"| n1"), "{chart}");
         assert!(
             chart.contains(
-                "%% the whole graph #40;1001 nodes, 3000 edges, 173480 characters#41; is over \
-                 GitHub#39;s Mermaid limits #40;500 edges, 50000 characters#41;"
+                "%% the whole graph (1001 nodes, 3000 edges, 173480 characters) is over \
+                 GitHub's Mermaid limits (500 edges, 50000 characters)"
             ),
             "{chart}"
         );
         assert!(
-            chart.contains("each namespace#39;s services are one node"),
+            chart.contains("each namespace's services are one node"),
             "{chart}"
         );
         // 160 services with long texts: 480 edges are within the limit, the text is not;
@@ -287,5 +308,25 @@ mod tests {
             escape("\"]) --> x; %%{init}<br>#é|"),
             "#34;#93;#41; --#62; x#59; #37;#37;#123;init#125;#60;br#62;#35;#233;#124;"
         );
+    }
+
+    /// A note is one comment line, legible as written, whatever it holds: nothing ends the
+    /// line, and no `%%{` opens a directive.
+    #[test]
+    fn a_note_stays_one_legible_comment_line() {
+        let note = "2 services (a, b) in ns 'x' <br> #40; \"q\" %%{init: {'theme':'dark'}}%%\r\n\
+                    n9[\"evil\"]\u{2028}%%{init}%%\u{85}end";
+        let mut graph = mesh(1);
+        graph.notes = vec![note.to_string()];
+        let chart = flowchart(&graph);
+        let line = chart.lines().nth(1).unwrap();
+        assert_eq!(
+            line,
+            "  %% 2 services (a, b) in ns 'x' <br> #40; \"q\" ％％{init: {'theme':'dark'}}％％\
+             \u{240d}\u{240a}n9[\"evil\"] ％％{init}％％\u{fffd}end"
+        );
+        assert_eq!(chart.matches('%').count(), 2, "{chart}");
+        assert_eq!(chart.lines().filter(|l| l.contains("evil")).count(), 1);
+        assert!(!chart.contains(['\r', '\u{2028}', '\u{2029}', '\u{85}']));
     }
 }
