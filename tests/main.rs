@@ -22,6 +22,7 @@ mod readme;
 mod real;
 mod recipes;
 mod review;
+mod security_size;
 mod simulate;
 mod support;
 mod verify;
