@@ -16,6 +16,7 @@ mod layers;
 mod limits;
 mod mutations;
 mod pipelines;
+mod preflight;
 mod profiles;
 mod properties;
 mod readme;

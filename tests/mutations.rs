@@ -124,10 +124,7 @@ const EQUIVALENT: &[(&str, &str)] = &[
 
 /// Survivors no proof catches yet and no reason makes equivalent: gaps, reported by the long
 /// run and listed in docs/security.md.
-const GAPS: &[(&str, &str)] = &[(
-    "edge-require-jwt spec.rules[1].to[0].operation.notMethods removed",
-    "CORS preflights then need a token; no proof sends a preflight",
-)];
+const GAPS: &[(&str, &str)] = &[];
 
 /// The kinds whose documents are mutated.
 const KINDS: &[&str] = &[

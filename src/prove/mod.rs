@@ -9,6 +9,7 @@ mod egress;
 mod expect;
 mod guarantees;
 mod mtls;
+mod preflight;
 mod reach;
 
 pub(crate) use expect::request as expect_request;
