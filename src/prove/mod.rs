@@ -37,10 +37,7 @@ pub fn check(files: &[File], profile: &Profile) -> Result<Mesh, ProofFailure> {
 }
 
 /// [`check`] on the documents of the rendered files, already read (by the self-check).
-pub(crate) fn check_documents(
-    documents: &[Document],
-    profile: &Profile,
-) -> Result<Mesh, ProofFailure> {
+pub fn check_documents(documents: &[Document], profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mesh = Mesh::from_documents(documents, &topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
     let mut failed = Diagnostics::new();
