@@ -117,6 +117,11 @@ const EQUIVALENT: &[(&str, &str)] = &[
         "as its selector's removal",
     ),
     (
+        "spec.selector.matchLabels.app.kubernetes.io/name removed",
+        "as its selector's removal (a service labelled the Kubernetes way, as prod's A1 policy \
+         service)",
+    ),
+    (
         "default/hello spec.selector",
         "the minimal mesh has one workload",
     ),
