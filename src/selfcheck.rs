@@ -42,10 +42,7 @@ pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> 
 
 /// [`verify`], giving back the documents it read, for the proofs to simulate without reading
 /// the files again.
-pub(crate) fn verify_keeping(
-    files: &[File],
-    profile: &Profile,
-) -> Result<Vec<Document>, SelfCheckFailed> {
+pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>, SelfCheckFailed> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {

@@ -73,12 +73,12 @@ pub mod render {
 
 /// The render's own check.
 pub mod selfcheck {
-    pub use crate::selfcheck::{SelfCheckFailed, verify};
+    pub use crate::selfcheck::{SelfCheckFailed, verify, verify_keeping};
 }
 
 /// The built-in proofs and expectations.
 pub mod prove {
-    pub use crate::prove::{ProofFailure, check};
+    pub use crate::prove::{ProofFailure, check, check_documents};
 }
 
 /// Synthetic profiles of any size.

@@ -263,6 +263,8 @@ registry! {
         UnusableTenantGrant = "unusable-tenant-grant", Warning, Profile;
         /// a gateway route that sends a tenant's paths to a service the tenant does not list
         MisroutedTenantPaths = "misrouted-tenant-paths", Warning, Profile;
+        /// a gateway route to a service whose mTLS is disabled: the gateway has no identity there
+        PlaintextGatewayRoute = "plaintext-gateway-route", Warning, Profile;
         /// ingress traffic skips the subset routing the mesh applies to a service
         IngressBypassesSubsets = "ingress-bypasses-subsets", Warning, Both;
         /// a route that an earlier route shadows completely

@@ -960,12 +960,15 @@ fn tenant_policy(
                 service: service.name.clone(),
             },
             &service.namespace,
-            format!(
-                "Keeps tenants on {}: only the tenants that list it, each on its own paths and \
-                 methods; tenant headers only with the same tenant's claim; tenant paths only \
-                 with their tenant's claim.",
-                service.name
-            ),
+            // Short: a large mesh has one of these per service (issue 10's size yardstick).
+            if listed.is_empty() {
+                format!("Tenant isolation on {}: no tenant lists it.", service.name)
+            } else {
+                format!(
+                    "Tenant isolation on {}: the tenants that list it, each on its own grant.",
+                    service.name
+                )
+            },
         ),
         selector: labels(&service.labels),
         action: Some(Action::Deny),

@@ -9,6 +9,8 @@
 //!   tenant lists (a variant Istio reads as another path may reach a public route elsewhere);
 //! - with tokens required, a request without one stops at the gateway, on every route and host
 //!   (with and without a port), except on a public route, where it reaches the service;
+//! - a tokenless CORS preflight is answered at the gateway where it has CORS, and with tokens
+//!   required stops there where it has none (`preflight`);
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
 //!   which need the tenant's claim), with the token it is named by if any, and a workload that
 //!   is no caller, or a plaintext client, reaches none of them without a token;
@@ -46,6 +48,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
         }
     }
     edge(mesh, profile, &mut failed);
+    super::preflight::check(mesh, profile, &mut failed);
     callers(mesh, profile, &mut failed);
     super::egress::check(mesh, profile, &mut failed);
     super::mtls::check(mesh, profile, &mut failed);
@@ -66,7 +69,7 @@ fn reached(trace: &Trace<'_>) -> bool {
 }
 
 /// A path strictly under a prefix, as a request would use it.
-fn below(prefix: &HttpPath) -> String {
+pub(super) fn below(prefix: &HttpPath) -> String {
     if prefix.ends_with_slash() {
         format!("{prefix}proof")
     } else {

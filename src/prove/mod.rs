@@ -10,6 +10,7 @@ mod expect;
 mod guarantees;
 mod index;
 mod mtls;
+mod preflight;
 mod reach;
 
 pub(crate) use expect::request as expect_request;
@@ -37,10 +38,7 @@ pub fn check(files: &[File], profile: &Profile) -> Result<Mesh, ProofFailure> {
 }
 
 /// [`check`] on the documents of the rendered files, already read (by the self-check).
-pub(crate) fn check_documents(
-    documents: &[Document],
-    profile: &Profile,
-) -> Result<Mesh, ProofFailure> {
+pub fn check_documents(documents: &[Document], profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mesh = Mesh::from_documents(documents, &topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
     let mut failed = Diagnostics::new();

@@ -206,7 +206,7 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             if let Some(claimless) = &claimless {
                 let trace = mesh.evaluate(&request.clone().token(claimless.clone()));
                 // Without mTLS the gateway has no identity for the service's policy to admit:
-                // that lockout is the opt-in's, and said by its warning.
+                // that lockout is the opt-in's, and said by `plaintext-gateway-route`.
                 let plaintext = service.mtls.unwrap_or(profile.security.mtls) == MtlsMode::Disable;
                 if !reached(&trace) && !plaintext {
                     failed.push(broken(

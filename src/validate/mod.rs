@@ -26,6 +26,7 @@ mod log_format;
 mod metric_tags;
 mod namespaces;
 mod output_size;
+mod plaintext_routes;
 mod ports;
 mod release;
 mod revision;
@@ -107,6 +108,11 @@ fn build(checker: &mut Checker, raw: &RawProfile) -> Option<Profile> {
         && !checker.diagnostics.has_errors()
     {
         checker.tenant_reach(raw, tenancy, gateways, services);
+    }
+    if let (Some(security), Some(gateways), Some(services)) = (&security, &gateways, &services)
+        && !checker.diagnostics.has_errors()
+    {
+        checker.plaintext_gateway_routes(raw, security, gateways, services);
     }
     Some(Profile {
         mesh: mesh?,
