@@ -47,6 +47,19 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>
                 continue;
             };
             for route in &class.routes {
+                // A preflight is routed like any request: a route held to other methods, or
+                // matched on a header pattern no preflight carries, does not match it (Envoy
+                // matches `:method` and headers before the CORS filter runs), so the preflight
+                // falls to the routes after it and this route's own CORS cannot answer it.
+                let takes_preflight = (route.methods.is_empty()
+                    || route.methods.iter().any(|m| m.as_str() == "OPTIONS"))
+                    && route
+                        .headers
+                        .iter()
+                        .all(|(_, condition)| matches!(condition, HeaderCondition::Exact(_)));
+                if !takes_preflight {
+                    continue;
+                }
                 let path = match &route.path {
                     PathMatch::Prefix(prefix) => below(prefix),
                     PathMatch::Exact(exact) => exact.to_string(),
