@@ -9,6 +9,7 @@ mod egress;
 mod expect;
 mod guarantees;
 mod mtls;
+mod ports;
 mod preflight;
 mod reach;
 
