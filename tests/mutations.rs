@@ -11,16 +11,19 @@
 //! an empty list as an absent one. `metadata` is not touched. Mutants the simulator cannot read
 //! (Istio would refuse them at admission) are counted apart.
 //!
-//! `cargo test` runs it on `profiles/minimal.toml` and the diff fixtures' tenant profile; the
-//! shipped profiles with tenants (prod, dev) take longer and run with
-//! `MESHC_MUTATIONS=all cargo test --release --test integration mutations`.
+//! `cargo test` runs it on `profiles/minimal.toml`, the diff fixtures' tenant profile and
+//! [`PORTS`], a service of several ports; the shipped profiles with tenants (prod, dev) take
+//! longer and run with `MESHC_MUTATIONS=all cargo test --release --test integration mutations`,
+//! or some of them with `MESHC_MUTATIONS=prod` (a comma-separated list).
 //! [`EQUIVALENT`] explains the survivors that are equivalent mutants, each with why, and
 //! [`GAPS`] the ones no proof catches yet; `MESHC_MUTATIONS_VERBOSE=1` prints every survivor
 //! with its reason.
 
+use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use meshc::Source;
+use meshc::testing::model::Profile;
 use meshc::testing::prove;
 use meshc::testing::render::File;
 use serde_json::Value;
@@ -150,6 +153,70 @@ const EQUIVALENT: &[(&str, &str)] = &[
 /// run and listed in docs/security.md.
 const GAPS: &[(&str, &str)] = &[];
 
+/// A service of several ports, as prod's `oran-adaptor`: its policies' rules hold on some ports
+/// only, and the proofs must send their requests on each (`cargo test` runs it).
+const PORTS: &str = r#"
+# A service of three ports: a caller on every port, one held to the first, a gateway route and
+# tenants who list another service.
+[mesh]
+namespace = "ran"
+
+[services.adaptor]
+ports = [
+  { name = "http-a1", port = 8080 },
+  { name = "http-o1", port = 8081 },
+  { name = "http-o2", port = 8082 },
+]
+
+[[services.adaptor.callers]]
+services = ["bridge"]
+methods = ["POST", "PUT"]
+paths = ["/a1/", "/o1/"]
+
+[[services.adaptor.callers]]
+service-accounts = ["ric/near-rt-ric"]
+methods = ["GET"]
+paths = ["/a1/policies"]
+ports = ["http-a1"]
+
+[services.bridge]
+port = 8080
+
+[[services.bridge.callers]]
+services = ["adaptor"]
+paths = ["/v1/status"]
+
+[gateway]
+hosts = ["ran.example.com"]
+credential = "ran-tls"
+
+[gateway.routes.a1]
+prefix = "/a1/"
+service = "adaptor"
+
+[gateway.routes.tenants]
+prefix = "/v1/tenants"
+service = "bridge"
+
+[security.jwt]
+issuer = "https://auth.example.com"
+jwks-uri = "https://auth.example.com/jwks.json"
+audiences = ["ran"]
+require-token = true
+
+[tenancy]
+claim = "tenant_id"
+header = "x-tenant-id"
+
+[tenants.op-a]
+services = ["bridge"]
+paths = ["/v1/tenants/op-a"]
+
+[tenants.op-b]
+services = ["bridge"]
+paths = ["/v1/tenants/op-b"]
+"#;
+
 /// The kinds whose documents are mutated.
 const KINDS: &[&str] = &[
     "PeerAuthentication",
@@ -209,11 +276,15 @@ fn removals(node: &Value, path: &mut Vec<Step>, out: &mut Vec<Vec<Step>>) {
 
 /// Why removing what `path` names from `spec` changes nothing a request can observe, when that
 /// follows from the document alone:
-/// - a `ports` condition (or a `to`/`operation` that holds nothing else) of a policy that
-///   selects a service's workloads: every workload listens on its one port, so the condition
-///   always holds (meshc renders one port per service);
+/// - a `ports` condition (or a `to`/`operation` that holds nothing else) that names every
+///   container port of the service whose workloads the policy selects (`ports`), so that the
+///   condition always holds; one that names some of them is no equivalent;
 /// - `action: ALLOW`, Istio's default action.
-fn equivalent(spec: &Value, path: &[Step]) -> Option<&'static str> {
+fn equivalent(
+    spec: &Value,
+    path: &[Step],
+    ports: Option<&BTreeSet<String>>,
+) -> Option<&'static str> {
     let mut at = spec;
     for step in path {
         at = match step {
@@ -221,31 +292,63 @@ fn equivalent(spec: &Value, path: &[Step]) -> Option<&'static str> {
             Step::Index(i) => &at[*i],
         };
     }
-    let only_ports = |operation: &Value| {
+    let every_port = |named: &Value| {
+        let named: BTreeSet<&str> = named
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        ports.is_some_and(|ports| ports.iter().all(|p| named.contains(p.as_str())))
+    };
+    let only_every_port = |operation: &Value| {
         operation
             .as_object()
             .is_some_and(|o| o.keys().all(|k| k == "ports"))
+            && every_port(&operation["ports"])
     };
-    let one_port = spec["selector"]["matchLabels"].get("app").is_some();
     let last = match path.last() {
         Some(Step::Key(key)) => key.as_str(),
         _ => "",
     };
-    let ports_only = match last {
-        "ports" => true,
-        "operation" => only_ports(at),
+    let always = match last {
+        "ports" => every_port(at),
+        "operation" => only_every_port(at),
         "to" => at
             .as_array()
-            .is_some_and(|to| to.iter().all(|t| only_ports(&t["operation"]))),
+            .is_some_and(|to| to.iter().all(|t| only_every_port(&t["operation"]))),
         _ => false,
     };
-    if one_port && ports_only {
-        return Some("the workload listens on one port, which the condition names");
+    if always {
+        return Some("the condition names every port the workload listens on");
     }
     if last == "action" && path.len() == 1 && at == "ALLOW" {
         return Some("ALLOW is the default action");
     }
     None
+}
+
+/// The container ports of the service whose workloads `document` selects (its namespace, its
+/// labels), as a policy's `ports` names them.
+fn selected_ports(profile: &Profile, document: &Value) -> Option<BTreeSet<String>> {
+    let labels = document["spec"]["selector"]["matchLabels"].as_object()?;
+    let namespace = document["metadata"]["namespace"].as_str()?;
+    let service = profile.services.iter().find(|s| {
+        s.namespace.as_str() == namespace
+            && s.labels.len() == labels.len()
+            && s.labels
+                .iter()
+                .all(|(k, v)| labels.get(k.as_str()).and_then(Value::as_str) == Some(v.as_str()))
+    })?;
+    Some(if service.ports.is_empty() {
+        BTreeSet::from([service.target_port.get().to_string()])
+    } else {
+        service
+            .ports
+            .iter()
+            .map(|p| p.target_port.get().to_string())
+            .collect()
+    })
 }
 
 fn remove(node: &mut Value, path: &[Step]) {
@@ -324,6 +427,7 @@ fn score(name: &str, source: &Source) -> Score {
         let mut without = original.clone();
         without.remove(d);
         mutants.push((format!("{} removed", label(document)), without, None));
+        let ports = selected_ports(&profile, document);
         let mut paths = Vec::new();
         let mut path = vec![Step::Key("spec".to_string())];
         mutants.push((
@@ -338,7 +442,7 @@ fn score(name: &str, source: &Source) -> Score {
         removals(&document["spec"], &mut path, &mut paths);
         for path in paths {
             let mut all = original.clone();
-            let why = equivalent(&document["spec"], &path[1..]);
+            let why = equivalent(&document["spec"], &path[1..], ports.as_ref());
             remove(&mut all[d], &path);
             mutants.push((
                 format!("{} {} removed", label(document), show(&path)),
@@ -422,11 +526,12 @@ fn unexplained(name: &str, source: &Source) -> Vec<String> {
 #[test]
 fn every_removal_from_the_rendered_security_yaml_breaks_a_proof_or_an_expect() {
     let mut cases: Vec<(String, Source)> = Vec::new();
-    let all = std::env::var("MESHC_MUTATIONS").is_ok_and(|v| v == "all");
-    let profiles: &[&str] = if all {
-        &["minimal", "dev", "prod"]
-    } else {
-        &["minimal"]
+    // `all`, or the shipped profiles to run, comma-separated (`prod`): the long run one at a time.
+    let chosen = std::env::var("MESHC_MUTATIONS").unwrap_or_default();
+    let profiles: Vec<&str> = match chosen.as_str() {
+        "" => vec!["minimal"],
+        "all" => vec!["minimal", "dev", "prod"],
+        names => names.split(',').collect(),
     };
     for name in profiles {
         let path = root().join(format!("profiles/{name}.toml"));
@@ -436,6 +541,10 @@ fn every_removal_from_the_rendered_security_yaml_breaks_a_proof_or_an_expect() {
     cases.push((
         "tenant-access".to_string(),
         Source::new("new.toml", std::fs::read_to_string(tenants).unwrap()),
+    ));
+    cases.push((
+        "ports".to_string(),
+        Source::new("ports.toml", PORTS.to_string()),
     ));
     let survivors: Vec<String> = cases
         .iter()

@@ -23,8 +23,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    HeaderCondition, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy,
-    deliveries,
+    Caller, HeaderCondition, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service,
+    Tenancy, deliveries,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
@@ -154,33 +154,40 @@ fn tenants(
         // service with the tenant's token and another tenant's header: the header must equal
         // the claim.
         let service = by_name.get(&route.service).map(|&(_, s)| s);
-        let caller = service
-            .and_then(|s| s.callers.iter().find_map(|c| c.services.first()))
+        let rule = service.and_then(|s| s.callers.iter().find(|c| !c.services.is_empty()));
+        let caller = rule
+            .and_then(|c| c.services.first())
             .and_then(|name| by_name.get(name).map(|&(_, s)| s));
-        if let (Some(other), Some(service), Some(caller)) = (
+        if let (Some(other), Some(service), Some(rule), Some(caller)) = (
             tenancy.tenants.iter().find(|t| t.id != tenant.id),
             service,
+            rule,
             caller,
         ) {
-            let request = Request::new(topology::service_origin(caller), topology::host(service))
-                .path(&path)
-                .method(methods[0])
-                .token(token(profile, claim(tenancy, tenant.id.as_str())))
-                .header(tenancy.header.as_str(), other.id.as_str());
-            let trace = mesh.evaluate(&request);
-            if trace.allowed_anywhere() {
-                failed.push(broken(
-                    tenant.span.clone(),
-                    "a tenant header equals the token's tenant claim",
-                    &format!(
-                        "`{}` with `{}`'s token and header `{}: {}` reaches `{path}`: {}",
-                        caller.name,
-                        tenant.id,
-                        tenancy.header,
-                        other.id,
-                        describe(profile, &trace)
-                    ),
-                ));
+            // On every port the caller dials: a guard's rule may hold on some only.
+            for port in super::ports::http_ports(service, &rule.ports) {
+                let request =
+                    Request::new(topology::service_origin(caller), topology::host(service))
+                        .path(&path)
+                        .port(port)
+                        .method(methods[0])
+                        .token(token(profile, claim(tenancy, tenant.id.as_str())))
+                        .header(tenancy.header.as_str(), other.id.as_str());
+                let trace = mesh.evaluate(&request);
+                if trace.allowed_anywhere() {
+                    failed.push(broken(
+                        tenant.span.clone(),
+                        "a tenant header equals the token's tenant claim",
+                        &format!(
+                            "`{}` with `{}`'s token and header `{}: {}` reaches `{path}`: {}",
+                            caller.name,
+                            tenant.id,
+                            tenancy.header,
+                            other.id,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
             }
         }
         let method = methods[0];
@@ -397,14 +404,13 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     for service in &profile.services {
         let host = topology::host(service);
         for caller in &service.callers {
-            // The ports the caller dials: its own HTTP ports, or the main port. A caller held
-            // to TCP ports only is not proven: the simulator sends HTTP requests.
-            let Some(port) = service
-                .http_port_for(&caller.ports)
-                .map(crate::model::Port::get)
-            else {
+            // The ports the caller dials: each of its own HTTP ports, or every HTTP port of the
+            // service. A caller held to TCP ports only is not proven: the simulator sends HTTP
+            // requests.
+            let ports = super::ports::http_ports(service, &caller.ports);
+            if ports.is_empty() {
                 continue;
-            };
+            }
             // A caller named by its token sends it; the strangers below send none.
             let with_token = |request: Request, subject: Option<&str>| {
                 if caller.request_principals.is_empty() && caller.claims.is_empty() {
@@ -517,7 +523,10 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                     .map(crate::model::Method::as_str)
                     .collect()
             };
-            for path in &paths {
+            for (path, port) in paths
+                .iter()
+                .flat_map(|p| ports.iter().map(move |port| (p, *port)))
+            {
                 for method in &methods {
                     for (who, origin, subject) in &sources {
                         let request = with_token(
@@ -533,8 +542,8 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                                 caller.span.clone(),
                                 "every caller reaches what it declares",
                                 &format!(
-                                    "{who} cannot {method} {path} on `{}`: {}",
-                                    service.name,
+                                    "{who} cannot {method} {path} on {}: {}",
+                                    super::ports::on(service, port),
                                     describe(profile, &trace)
                                 ),
                             ));
@@ -561,8 +570,8 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                                 caller.span.clone(),
                                 "only declared callers get in",
                                 &format!(
-                                    "{who} can {method} {path} on `{}`: {}",
-                                    service.name,
+                                    "{who} can {method} {path} on {}: {}",
+                                    super::ports::on(service, port),
                                     describe(profile, &trace)
                                 ),
                             ));
@@ -596,12 +605,16 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             {
                 outside.push((path.clone(), method));
             }
-            for (path, method) in &outside {
+            let outside = outside
+                .iter()
+                .flat_map(|(path, method)| ports.iter().map(move |port| (path, *method, *port)));
+            for (path, method, port) in outside {
                 for (who, origin, subject) in &sources {
                     let request = with_token(
                         Request::new(origin.clone(), host.clone())
                             .method(method)
-                            .path(path),
+                            .path(path)
+                            .port(port),
                         *subject,
                     );
                     let trace = mesh.evaluate(&request);
@@ -610,8 +623,43 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                             caller.span.clone(),
                             "every caller reaches exactly what it declares",
                             &format!(
-                                "{who} can {method} {path} on `{}`, which no caller rule declares: {}",
-                                service.name,
+                                "{who} can {method} {path} on {}, which no caller \
+                                 rule declares: {}",
+                                super::ports::on(service, port),
+                                describe(profile, &trace)
+                            ),
+                        ));
+                    }
+                }
+            }
+            // Held to some ports, refused on the others, where no other caller rule of the
+            // service may admit the same workloads there.
+            let alone = service
+                .callers
+                .iter()
+                .filter(|c| !std::ptr::eq(*c, caller))
+                .all(|c| !may_share(&by_name, c, caller));
+            let (true, Some(path), Some(method)) = (alone, paths.first(), methods.first()) else {
+                continue;
+            };
+            for port in super::ports::other_http_ports(service, &caller.ports) {
+                for (who, origin, subject) in &sources {
+                    let request = with_token(
+                        Request::new(origin.clone(), host.clone())
+                            .method(method)
+                            .path(path)
+                            .port(port),
+                        *subject,
+                    );
+                    let trace = mesh.evaluate(&request);
+                    if trace.allowed_anywhere() {
+                        failed.push(broken(
+                            caller.span.clone(),
+                            "every caller reaches exactly what it declares",
+                            &format!(
+                                "{who} can {method} {path} on {}, which its caller \
+                                 rule does not name: {}",
+                                super::ports::on(service, port),
                                 describe(profile, &trace)
                             ),
                         ));
@@ -620,4 +668,33 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             }
         }
     }
+}
+
+/// Whether two caller rules of a service may admit one workload: a service, namespace or
+/// service account both name or cover, or a rule that admits by token, which the proof does not
+/// sort out.
+fn may_share(by_name: &BTreeMap<&Name, &Service>, a: &Caller, b: &Caller) -> bool {
+    let by_token = |c: &Caller| {
+        !c.request_principals.is_empty()
+            || !c.claims.is_empty()
+            || (c.services.is_empty() && c.namespaces.is_empty() && c.service_accounts.is_empty())
+    };
+    // Each workload a rule names, as (namespace, service account), with its namespaces.
+    let accounts = |c: &Caller| -> Vec<(Name, Name)> {
+        let services = c.services.iter().filter_map(|n| by_name.get(n));
+        services
+            .map(|s| (s.namespace.clone(), s.service_account.clone()))
+            .chain(c.service_accounts.iter().cloned())
+            .collect()
+    };
+    let covers = |x: &Caller, accounts: &[(Name, Name)]| {
+        accounts.iter().any(|(ns, _)| x.namespaces.contains(ns))
+    };
+    let (of_a, of_b) = (accounts(a), accounts(b));
+    by_token(a)
+        || by_token(b)
+        || a.namespaces.iter().any(|n| b.namespaces.contains(n))
+        || of_a.iter().any(|w| of_b.contains(w))
+        || covers(a, &of_b)
+        || covers(b, &of_a)
 }

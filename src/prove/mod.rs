@@ -10,6 +10,7 @@ mod expect;
 mod guarantees;
 mod index;
 mod mtls;
+mod ports;
 mod preflight;
 mod reach;
 

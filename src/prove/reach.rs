@@ -238,11 +238,16 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             // The service itself, called directly by a workload that is no caller.
             let direct = topology::host(service);
             let tokens = [Some(Token::None), claimless.clone()];
-            for token in tokens.into_iter().flatten() {
+            let ports = super::ports::http_ports(service, &[]);
+            let tries = tokens
+                .into_iter()
+                .flatten()
+                .flat_map(|t| ports.iter().map(move |p| (t.clone(), *p)));
+            for (token, port) in tries {
                 let request = Request::new(stranger(), direct.clone())
-                    .port(port.get())
                     .method(method)
                     .path(&path)
+                    .port(port)
                     .token(token);
                 let trace = mesh.evaluate(&request);
                 if trace.allowed_anywhere() {
@@ -250,8 +255,8 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                         route.span.clone(),
                         "only the gateway delivers a route's requests",
                         &format!(
-                            "a workload that is no caller can {method} {path} on `{}` directly: {}",
-                            service.name,
+                            "a workload that is no caller can {method} {path} on {} directly: {}",
+                            super::ports::on(service, port),
                             describe(profile, &trace)
                         ),
                     ));
@@ -282,20 +287,24 @@ fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) 
             // it, gets nowhere.
             let refused_elsewhere =
                 |who: &str, origin: Origin, other: &Service, failed: &mut Vec<Diagnostic>| {
-                    let request = Request::new(origin, topology::host(other))
-                        .method(method)
-                        .path(&path);
-                    let trace = mesh.evaluate(&request);
-                    if trace.allowed_anywhere() {
-                        failed.push(broken(
-                            caller.span.clone(),
-                            "a caller reaches only the services that declare it",
-                            &format!(
-                                "`{who}` can {method} {path} on `{}`, which does not declare it: {}",
-                                other.name,
-                                describe(profile, &trace)
-                            ),
-                        ));
+                    for port in super::ports::http_ports(other, &[]) {
+                        let request = Request::new(origin.clone(), topology::host(other))
+                            .method(method)
+                            .path(&path)
+                            .port(port);
+                        let trace = mesh.evaluate(&request);
+                        if trace.allowed_anywhere() {
+                            failed.push(broken(
+                                caller.span.clone(),
+                                "a caller reaches only the services that declare it",
+                                &format!(
+                                    "`{who}` can {method} {path} on {}, which does \
+                                     not declare it: {}",
+                                    super::ports::on(other, port),
+                                    describe(profile, &trace)
+                                ),
+                            ));
+                        }
                     }
                 };
             // A namespace or service account the caller rule names, from outside the profile's
@@ -502,18 +511,27 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                 if tenant_paths.contains(&path) || open.iter().any(|p| takes(p, &path)) {
                     continue;
                 }
-                let request = Request::new(origin, topology::host(service))
-                    .method(method)
-                    .path(&path);
-                requests.push((
-                    format!("carried by `{from}`"),
-                    request.clone().token(token.clone()),
-                ));
-                // A tenant header without a claim, whoever's service it is.
-                requests.push((
-                    format!("as a `{}` header from `{from}`", tenancy.header),
-                    request.header(tenancy.header.as_str(), id),
-                ));
+                // On every port the caller dials: a guard's rule may hold on some only.
+                for port in super::ports::http_ports(service, &caller.ports) {
+                    let request = Request::new(origin.clone(), topology::host(service))
+                        .method(method)
+                        .path(&path)
+                        .port(port);
+                    let on_port = if service.ports.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" on port {port}")
+                    };
+                    requests.push((
+                        format!("carried by `{from}`{on_port}"),
+                        request.clone().token(token.clone()),
+                    ));
+                    // A tenant header without a claim, whoever's service it is.
+                    requests.push((
+                        format!("as a `{}` header from `{from}`{on_port}", tenancy.header),
+                        request.header(tenancy.header.as_str(), id),
+                    ));
+                }
             }
             let service_host = topology::host(service);
             for (how, request) in requests {
