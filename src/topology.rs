@@ -9,7 +9,7 @@
 //! default ports 80 and 443 on container ports 8080 and 8443).
 
 use crate::model::Profile;
-use crate::model::{Labels as ModelLabels, Service};
+use crate::model::{Labels as ModelLabels, Service, ServicePort};
 use crate::simulate::{GatewayPort, GatewayWorkload, Labels, Topology, Workload, WorkloadPort};
 
 /// The service account istioctl gives the default ingress gateway.
@@ -28,6 +28,17 @@ fn labels(model: &ModelLabels) -> Labels {
     model
         .iter()
         .map(|(k, v)| (k.as_str().to_string(), v.as_str().to_string()))
+        .collect()
+}
+
+/// An ingress gateway's Service ports, as the simulator reads them.
+fn gateway_ports(ports: &[ServicePort]) -> Vec<GatewayPort> {
+    ports
+        .iter()
+        .map(|p| GatewayPort {
+            port: p.port.get(),
+            target_port: Some(p.target_port.get()),
+        })
         .collect()
 }
 
@@ -95,16 +106,7 @@ pub fn of(profile: &Profile) -> Topology {
         .into_iter()
         .collect(),
         service_account: INGRESS_SERVICE_ACCOUNT.to_string(),
-        ports: profile
-            .control_plane
-            .ingress_gateway
-            .ports
-            .iter()
-            .map(|p| GatewayPort {
-                port: p.port.get(),
-                target_port: Some(p.target_port.get()),
-            })
-            .collect(),
+        ports: gateway_ports(&profile.control_plane.ingress_gateway.ports),
         service: None,
     };
     // Each gateway on a deployment of its own: its pods, labels, identity and Service ports.
@@ -120,14 +122,7 @@ pub fn of(profile: &Profile) -> Topology {
             .into_iter()
             .collect(),
             service_account: g.service_account(),
-            ports: deployment
-                .ports
-                .iter()
-                .map(|p| GatewayPort {
-                    port: p.port.get(),
-                    target_port: Some(p.target_port.get()),
-                })
-                .collect(),
+            ports: gateway_ports(&deployment.ports),
             service: None,
         })
     });
