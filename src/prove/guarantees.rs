@@ -23,13 +23,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    HeaderCondition, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy,
-    deliveries,
+    HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy, deliveries,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
 
 use super::expect::describe;
+use super::sample::with_header;
 
 /// A claim value no profile declares (tenant ids are DNS labels, which cannot hold `_`).
 pub(super) const UNDECLARED_TENANT: &str = "meshc_undeclared";
@@ -334,9 +334,7 @@ fn edge_class(
                 .method(method)
                 .path(&path);
             for (name, condition) in &route.headers {
-                if let HeaderCondition::Exact(value) = condition {
-                    request = request.header(name.as_str(), value.as_str());
-                }
+                request = with_header(request, name, condition);
             }
             let trace = mesh.evaluate(&request);
             if route.public {

@@ -10,6 +10,7 @@ mod expect;
 mod guarantees;
 mod mtls;
 mod reach;
+mod sample;
 
 pub(crate) use expect::request as expect_request;
 

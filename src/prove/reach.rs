@@ -17,8 +17,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Caller, GatewayRoute, HeaderCondition, Host, Method, MtlsMode, Name, PathMatch, Profile,
-    Service, Tenancy, open_to_tenants,
+    Caller, GatewayRoute, Host, Method, MtlsMode, Name, PathMatch, Profile, Service, Tenancy,
+    open_to_tenants,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
@@ -26,6 +26,7 @@ use crate::topology;
 use super::expect::describe;
 use super::guarantees::UNDECLARED_TENANT;
 use super::guarantees::broken;
+use super::sample::with_header;
 
 /// Every guarantee of this module that does not hold.
 pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
@@ -180,9 +181,7 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                 .method(method)
                 .path(&path);
             for (name, condition) in &route.headers {
-                if let HeaderCondition::Exact(value) = condition {
-                    request = request.header(name.as_str(), value.as_str());
-                }
+                request = with_header(request, name, condition);
             }
             if route.port.is_some() {
                 let sent = match &claimless {
