@@ -17,11 +17,12 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Caller, GatewayRoute, Host, Method, MtlsMode, Name, PathMatch, Profile, Service, Tenancy,
-    open_to_tenants,
+    Caller, GatewayRoute, HeaderCondition, Host, Method, MtlsMode, Name, PathMatch, Profile,
+    Service, Tenancy, open_to_tenants,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
+use crate::validate::header_value;
 
 use super::expect::describe;
 use super::guarantees::UNDECLARED_TENANT;
@@ -162,6 +163,13 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
         let Some(service) = profile.services.iter().find(|s| s.name == route.service) else {
             continue;
         };
+        // A route whose header regex has no sample is not probed (`unprovable-route` warns).
+        let unprovable = route.headers.iter().any(|(_, condition)| {
+            matches!(condition, HeaderCondition::Regex(regex) if header_value(regex).is_none())
+        });
+        if unprovable {
+            continue;
+        }
         let port = service.route_port(route.port.as_ref());
         // A route without methods takes any: GET and DELETE stand for them.
         let methods: Vec<&str> = if route.methods.is_empty() {
