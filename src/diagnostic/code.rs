@@ -245,6 +245,8 @@ registry! {
         UnknownPort = "unknown-port", Error, Profile;
         /// a service that nothing may call under default deny
         UnreachableService = "unreachable-service", Warning, Profile;
+        /// a gateway route's header regex for which the proofs find no short value to send
+        UnprovableRoute = "unprovable-route", Warning, Profile;
         /// a request of `[[expect]]` that the rendered mesh does not treat as stated
         ExpectationFailed = "expectation-failed", Error, Profile;
         /// a remote cluster names a primary the profile does not declare

@@ -216,9 +216,14 @@ pub(super) fn destination_rule(context: &Context<'_>) -> Option<DestinationRule>
         return None;
     }
     Some(DestinationRule {
+        // In the gateway's own namespace, exported everywhere: a sidecar looks a host's rule up
+        // in its own namespace, then the host's, then the root namespace (istio/istio
+        // pilot/pkg/model/push_context.go `destinationRule`), so a rule in the mesh namespace
+        // would be invisible to a service of another namespace, whose requests would reach the
+        // gateway without the subset's Istio mTLS and SNI.
         meta: Meta::new(
             DestinationRuleId::EgressGateway,
-            context.namespace(),
+            context.root(),
             "Istio mTLS from the sidecars to the egress gateway, one subset per external service.",
         ),
         host: gateway_host(context),
@@ -240,13 +245,7 @@ pub(super) fn policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             .profile
             .services
             .iter()
-            .map(|s| {
-                principal(
-                    context.profile,
-                    context.namespace(),
-                    s.service_account.as_str(),
-                )
-            })
+            .map(|s| principal(context.profile, &s.namespace, s.service_account.as_str()))
             .collect::<Vec<_>>()
     };
     through_gateway(context)
@@ -273,7 +272,11 @@ pub(super) fn policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
                     .iter()
                     .map(|name| {
                         let account = context.service(name).map_or(name, |s| &s.service_account);
-                        principal(context.profile, context.namespace(), account.as_str())
+                        principal(
+                            context.profile,
+                            context.namespace_of(name),
+                            account.as_str(),
+                        )
                     })
                     .collect()
             };

@@ -8,7 +8,9 @@
 //!   header or a Host with a port, on the service the path is delivered to or any service a
 //!   tenant lists (a variant Istio reads as another path may reach a public route elsewhere);
 //! - with tokens required, a request without one stops at the gateway, on every route and host
-//!   (with and without a port), except on a public route, where it reaches the service;
+//!   (with and without a port), except on a public route, where it reaches the service, and
+//!   on a route that takes only `OPTIONS` where the gateway answers CORS, where the service
+//!   refuses it;
 //! - a tokenless CORS preflight is answered at the gateway where it has CORS, and with tokens
 //!   required stops there where it has none (`preflight`);
 //! - every declared caller reaches each method and path it declares (except tenants' paths,
@@ -23,13 +25,13 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
-    Caller, HeaderCondition, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service,
-    Tenancy, deliveries,
+    Caller, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy, deliveries,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
 
 use super::expect::describe;
+use super::sample::with_header;
 
 /// A claim value no profile declares (tenant ids are DNS labels, which cannot hold `_`).
 pub(super) const UNDECLARED_TENANT: &str = "meshc_undeclared";
@@ -322,20 +324,31 @@ fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     }
     for gateway in &profile.gateways {
         for class in gateway.classes() {
-            edge_class(mesh, profile, &class, failed);
+            edge_class(mesh, profile, &class, gateway.cors.is_some(), failed);
         }
     }
 }
 
 /// The edge's guarantees on every route of one class of hosts, at each of its hosts.
-fn edge_class(mesh: &Mesh, profile: &Profile, class: &HostClass<'_>, failed: &mut Vec<Diagnostic>) {
+/// Where the gateway answers CORS, the edge lets a tokenless `OPTIONS` through (a browser's
+/// preflight carries no credentials, and Envoy's RBAC filter runs before its CORS filter), so
+/// the probe uses another of the route's methods; a route whose only method is `OPTIONS` is
+/// instead proven to refuse a tokenless `OPTIONS` somewhere (at its service).
+fn edge_class(
+    mesh: &Mesh,
+    profile: &Profile,
+    class: &HostClass<'_>,
+    cors: bool,
+    failed: &mut Vec<Diagnostic>,
+) {
     for route in &class.routes {
         // Below a prefix, and the prefix itself: the token rule names both.
         let paths = match &route.path {
             PathMatch::Prefix(prefix) => vec![below(prefix), prefix.to_string()],
             PathMatch::Exact(exact) => vec![exact.to_string()],
         };
-        let method = route.methods.first().map_or("GET", Method::as_str);
+        let method = edge_method(&route.methods, cors);
+        let preflight_exempt = cors && method == "OPTIONS";
         let hosts = class.hosts.iter().filter(|h| !h.is_wildcard());
         let hosts = hosts.flat_map(|h| [h.to_string(), format!("{h}:443")]);
         let tries: Vec<(String, String)> = hosts
@@ -347,9 +360,7 @@ fn edge_class(mesh: &Mesh, profile: &Profile, class: &HostClass<'_>, failed: &mu
                 .method(method)
                 .path(&path);
             for (name, condition) in &route.headers {
-                if let HeaderCondition::Exact(value) = condition {
-                    request = request.header(name.as_str(), value.as_str());
-                }
+                request = with_header(request, name, condition);
             }
             let trace = mesh.evaluate(&request);
             if route.public {
@@ -359,6 +370,19 @@ fn edge_class(mesh: &Mesh, profile: &Profile, class: &HostClass<'_>, failed: &mu
                     failed.push(broken(
                         route.span.clone(),
                         "a request without a token reaches a public route",
+                        &format!(
+                            "{method} {path} (Host {host}) {}",
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+                continue;
+            }
+            if preflight_exempt {
+                if trace.allowed_anywhere() {
+                    failed.push(broken(
+                        route.span.clone(),
+                        "a request without a token is refused",
                         &format!(
                             "{method} {path} (Host {host}) {}",
                             describe(profile, &trace)
@@ -379,6 +403,20 @@ fn edge_class(mesh: &Mesh, profile: &Profile, class: &HostClass<'_>, failed: &mu
                 ));
             }
         }
+    }
+}
+
+/// The method of the edge's tokenless probe on a route: its first, `GET` for any, and where
+/// the gateway answers CORS its first other than `OPTIONS`, which the edge lets through.
+fn edge_method(methods: &[Method], cors: bool) -> &str {
+    let mut usable = methods
+        .iter()
+        .map(Method::as_str)
+        .filter(|m| !cors || *m != "OPTIONS");
+    match (methods.first(), usable.next()) {
+        (None, _) => "GET",
+        (Some(_), Some(method)) => method,
+        (Some(first), None) => first.as_str(),
     }
 }
 
@@ -697,4 +735,25 @@ fn may_share(by_name: &BTreeMap<&Name, &Service>, a: &Caller, b: &Caller) -> boo
         || of_a.iter().any(|w| of_b.contains(w))
         || covers(a, &of_b)
         || covers(b, &of_a)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::edge_method;
+    use crate::model::Method;
+
+    fn methods(names: &[&str]) -> Vec<Method> {
+        names.iter().map(|m| Method::parse(m).unwrap()).collect()
+    }
+
+    #[test]
+    fn the_edge_probe_avoids_options_only_where_the_gateway_answers_cors() {
+        assert_eq!(edge_method(&[], true), "GET");
+        assert_eq!(edge_method(&methods(&["OPTIONS", "POST"]), true), "POST");
+        assert_eq!(
+            edge_method(&methods(&["OPTIONS", "POST"]), false),
+            "OPTIONS"
+        );
+        assert_eq!(edge_method(&methods(&["OPTIONS"]), true), "OPTIONS");
+    }
 }

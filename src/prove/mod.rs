@@ -13,6 +13,7 @@ mod mtls;
 mod ports;
 mod preflight;
 mod reach;
+mod sample;
 
 pub(crate) use expect::request as expect_request;
 

@@ -22,11 +22,13 @@ use crate::model::{
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
 use crate::topology;
+use crate::validate::header_value;
 
 use super::expect::describe;
 use super::guarantees::UNDECLARED_TENANT;
 use super::guarantees::broken;
 use super::index::{self, Naming, Runs, next_outside};
+use super::sample::with_header;
 
 /// Every guarantee of this module that does not hold.
 pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
@@ -163,6 +165,13 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
         let Some(&(_, service)) = by_name.get(&route.service) else {
             continue;
         };
+        // A route whose header regex has no sample is not probed (`unprovable-route` warns).
+        let unprovable = route.headers.iter().any(|(_, condition)| {
+            matches!(condition, HeaderCondition::Regex(regex) if header_value(regex).is_none())
+        });
+        if unprovable {
+            continue;
+        }
         let port = service.route_port(route.port.as_ref());
         // A route without methods takes any: GET and DELETE stand for them.
         let methods: Vec<&str> = if route.methods.is_empty() {
@@ -182,9 +191,7 @@ fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                 .method(method)
                 .path(&path);
             for (name, condition) in &route.headers {
-                if let HeaderCondition::Exact(value) = condition {
-                    request = request.header(name.as_str(), value.as_str());
-                }
+                request = with_header(request, name, condition);
             }
             if route.port.is_some() {
                 let sent = match &claimless {

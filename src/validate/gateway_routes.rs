@@ -4,6 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::Checker;
+use super::header_sample::header_value;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
     Gateway, GatewayRoute, HeaderCondition, HeaderName, Host, PathMatch, RateLimit, Tenancy,
@@ -170,8 +171,20 @@ impl Checker {
             for (name, value) in &list.value {
                 let checked = self.header_name(name);
                 let condition = if regex {
-                    self.regex(value)
-                        .map(|()| HeaderCondition::Regex(value.value.clone()))
+                    self.regex(value).map(|()| {
+                        if header_value(&value.value).is_none() {
+                            self.report(
+                                Diagnostic::new(
+                                    Code::UnprovableRoute,
+                                    value.span(),
+                                    "the proofs find no header value this regex matches",
+                                )
+                                .label("no short printable value matches it")
+                                .help("a simpler regex lets every render prove the route; until then nothing proves that it delivers"),
+                            );
+                        }
+                        HeaderCondition::Regex(value.value.clone())
+                    })
                 } else {
                     self.header_value(value).map(HeaderCondition::Exact)
                 };

@@ -20,6 +20,7 @@ mod gateway_deployment;
 mod gateway_ports;
 mod gateway_routes;
 mod gateways;
+mod header_sample;
 mod hosts;
 mod identity;
 mod log_format;
@@ -38,6 +39,8 @@ mod sidecar;
 mod telemetry;
 mod tenancy;
 mod traffic_policy;
+
+pub(crate) use header_sample::header_value;
 
 use crate::diagnostic::{Code, Diagnostic, Diagnostics};
 use crate::model::Profile;
