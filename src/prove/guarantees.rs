@@ -643,33 +643,14 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
             {
                 outside.push((path.clone(), method));
             }
-            let outside = outside
-                .iter()
-                .flat_map(|(path, method)| ports.iter().map(move |port| (path, *method, *port)));
-            for (path, method, port) in outside {
-                for (who, origin, subject) in &sources {
-                    let request = with_token(
-                        Request::new(origin.clone(), host.clone())
-                            .method(method)
-                            .path(path)
-                            .port(port),
-                        *subject,
-                    );
-                    let trace = mesh.evaluate(&request);
-                    if trace.allowed_anywhere() {
-                        failed.push(broken(
-                            caller.span.clone(),
-                            "every caller reaches exactly what it declares",
-                            &format!(
-                                "{who} can {method} {path} on {}, which no caller \
-                                 rule declares: {}",
-                                super::ports::on(service, port),
-                                describe(profile, &trace)
-                            ),
-                        ));
-                    }
-                }
-            }
+            let mut refused: Vec<(String, &str, u16, &str)> = outside
+                .into_iter()
+                .flat_map(|(path, method)| {
+                    ports.iter().map(move |port| {
+                        (path.clone(), method, *port, "which no caller rule declares")
+                    })
+                })
+                .collect();
             // Held to some ports, refused on the others, where no other caller rule of the
             // service may admit the same workloads there.
             let alone = service
@@ -677,16 +658,27 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                 .iter()
                 .filter(|c| !std::ptr::eq(*c, caller))
                 .all(|c| !may_share(&by_name, c, caller));
-            let (true, Some(path), Some(method)) = (alone, paths.first(), methods.first()) else {
-                continue;
-            };
-            for port in super::ports::other_http_ports(service, &caller.ports) {
+            if let (true, Some(path), Some(method)) = (alone, paths.first(), methods.first()) {
+                refused.extend(
+                    super::ports::other_http_ports(service, &caller.ports)
+                        .into_iter()
+                        .map(|port| {
+                            (
+                                path.clone(),
+                                *method,
+                                port,
+                                "which its caller rule does not name",
+                            )
+                        }),
+                );
+            }
+            for (path, method, port, why) in &refused {
                 for (who, origin, subject) in &sources {
                     let request = with_token(
                         Request::new(origin.clone(), host.clone())
                             .method(method)
                             .path(path)
-                            .port(port),
+                            .port(*port),
                         *subject,
                     );
                     let trace = mesh.evaluate(&request);
@@ -695,9 +687,8 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
                             caller.span.clone(),
                             "every caller reaches exactly what it declares",
                             &format!(
-                                "{who} can {method} {path} on {}, which its caller \
-                                 rule does not name: {}",
-                                super::ports::on(service, port),
+                                "{who} can {method} {path} on {}, {why}: {}",
+                                super::ports::on(service, *port),
                                 describe(profile, &trace)
                             ),
                         ));
