@@ -1074,7 +1074,11 @@ fn write(spec: &Spec) -> (String, Expected) {
                 .token_callers(&names, !spec.tenants.is_empty(), &mut keep),
         );
     }
-    out.push_str(&spec.keys.second_gateway(&names, &mut keep));
+    out.push_str(
+        &spec
+            .keys
+            .second_gateway(&names, gateway.is_some(), &mut keep),
+    );
     out.push_str(&spec.keys.clusters(&regions, &mut keep));
     if egress_gateway {
         out.push_str("\n[control-plane]\negress-gateway = true\n");

@@ -78,6 +78,9 @@ pub(super) struct Deployment {
     /// `ports`: HTTP and HTTPS target ports above 8080 and 8443 (never equal), with the
     /// status port.
     ports: Option<(u8, u8)>,
+    /// The first gateway (`edge`) on a deployment of its own too, scaled the same way: two
+    /// own deployments under Istio's one autoscaling switch.
+    edge: bool,
 }
 
 /// How the second gateway's own deployment scales.
@@ -227,12 +230,14 @@ fn deployment() -> impl Strategy<Value = Deployment> {
         prop::option::of(1u16..=4000),
         prop::option::of(select(SERVICE_TYPES)),
         prop::option::of((0u8..100, 0u8..100)),
+        any::<bool>(),
     )
-        .prop_map(|(scaling, cpu, service_type, ports)| Deployment {
+        .prop_map(|(scaling, cpu, service_type, ports, edge)| Deployment {
             scaling,
             cpu,
             service_type,
             ports,
+            edge,
         })
 }
 
@@ -547,8 +552,14 @@ impl Keys {
         )
     }
 
-    /// The second gateway, with `[gateways.<name>]`.
-    pub(super) fn second_gateway(&self, services: &[String], keep: &mut dyn FnMut(&str)) -> String {
+    /// The second gateway, with `[gateways.<name>]`, after the first (`edge`) if the profile
+    /// has it.
+    pub(super) fn second_gateway(
+        &self,
+        services: &[String],
+        edge: bool,
+        keep: &mut dyn FnMut(&str),
+    ) -> String {
         if !self.named_gateways {
             return String::new();
         }
@@ -559,7 +570,11 @@ impl Keys {
         );
         if let Some(deployment) = &self.deployment {
             keep("partners-ingressgateway");
-            deployment.write(&mut out);
+            let edge = edge && deployment.edge;
+            if edge {
+                keep("edge-ingressgateway");
+            }
+            deployment.write(edge, &mut out);
         }
         out
     }
@@ -705,9 +720,24 @@ impl Keys {
 }
 
 impl Deployment {
-    /// `[gateways.partners.deployment]`, and the default ingress gateway's `replicas` when
-    /// this one has `replicas`.
-    fn write(&self, out: &mut String) {
+    /// `[gateways.partners.deployment]` (and `edge`'s, with `edge`), and the default ingress
+    /// gateway's `replicas` when this one has `replicas`.
+    fn write(&self, edge: bool, out: &mut String) {
+        if edge {
+            out.push_str("\n[gateways.edge.deployment]\n");
+            match self.scaling {
+                None => {}
+                Some(Scaling::Replicas { default, .. }) => {
+                    let _ = writeln!(out, "replicas = {default}");
+                }
+                Some(Scaling::Autoscale { min, .. }) => {
+                    let _ = writeln!(
+                        out,
+                        "autoscale = {{ min = {min}, max = {min}, cpu-percent = 80 }}"
+                    );
+                }
+            }
+        }
         out.push_str("\n[gateways.partners.deployment]\n");
         match self.scaling {
             None => {}
