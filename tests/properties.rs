@@ -1008,6 +1008,8 @@ fn write(spec: &Spec) -> (String, Expected) {
                 names[target % names.len()]
             );
             out.push_str(&spec.keys.route(k, &mut keep));
+            let port = spec.keys.route_port(k, target % names.len());
+            out.push_str(&port);
             if let Some((requests, per)) = rate {
                 let _ = writeln!(
                     out,
@@ -1015,11 +1017,13 @@ fn write(spec: &Spec) -> (String, Expected) {
                     ms(*per)
                 );
             }
-            out.push_str(
-                &spec
-                    .keys
-                    .route_twin(k, table, &prefix, &names[target % names.len()]),
-            );
+            out.push_str(&spec.keys.route_twin(
+                k,
+                table,
+                &prefix,
+                &names[target % names.len()],
+                &port,
+            ));
         }
         if let Some((origins, regexes, headers, credentials)) = &gateway.cors {
             let mut origins: Vec<String> = origins.iter().map(|h| format!("https://{h}")).collect();
@@ -1070,7 +1074,11 @@ fn write(spec: &Spec) -> (String, Expected) {
                 .token_callers(&names, !spec.tenants.is_empty(), &mut keep),
         );
     }
-    out.push_str(&spec.keys.second_gateway(&names, &mut keep));
+    out.push_str(
+        &spec
+            .keys
+            .second_gateway(&names, gateway.is_some(), &mut keep),
+    );
     out.push_str(&spec.keys.clusters(&regions, &mut keep));
     if egress_gateway {
         out.push_str("\n[control-plane]\negress-gateway = true\n");
@@ -1289,6 +1297,8 @@ proptest! {
         for text in &expected.verbatim {
             prop_assert!(found.contains(text), "{text:?} did not come back\n{profile}");
         }
+        let removed = found.iter().find(|t| t.contains(keys::REMOVED));
+        prop_assert!(removed.is_none(), "{removed:?} was removed by the overlay\n{profile}");
         for (name, text) in &expressions {
             let tree = meshc::testing::cel::parse(text).map_err(|e| TestCaseError::fail(format!("{name}: {text:?}: {e}")))?;
             let want = expected.cel.get(name);

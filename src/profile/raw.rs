@@ -714,6 +714,8 @@ pub struct RawGateway {
     /// Run this gateway on an ingress-gateway deployment of its own (an IstioOperator
     /// `ingressGateways` entry `<name>-ingressgateway`, label `istio: <name>-ingressgateway`),
     /// with these replicas, resources and Service, instead of the default ingress gateway.
+    /// Istio has one autoscaling switch for all ingress gateways: `autoscale` here while the
+    /// default one autoscales (Istio's default), `replicas` while it has `replicas`.
     pub deployment: Option<Sp<RawIngressGateway>>,
 }
 

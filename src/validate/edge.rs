@@ -65,7 +65,8 @@ impl Checker {
             None
         };
         let credential = self.name(&gw.credential);
-        let deployment = self.gateway_deployment(gw, name.as_ref());
+        let deployment =
+            self.gateway_deployment(gw, name.as_ref(), &raw.control_plane.ingress_gateway);
         let https_port = self.port_or(gw.https_port.as_ref(), 443);
         let own = deployment.as_ref().and_then(Option::as_ref);
         let target = |c: &mut Self, port: Option<Port>, raw: Option<&Sp<i64>>| {

@@ -5,8 +5,10 @@
 //! a second issuer of `[security.issuers]`; services with several ports and in namespaces of
 //! their own; egress through the egress gateway, with callers held to methods and paths; and an
 //! access-log provider with its own fields; metric tags from a response header, an attribute or
-//! a duration, on chosen metrics; clusters: primaries, a remote, networks; and the profile
-//! split into a base and an overlay that `extends` it ([`Keys::source`]).
+//! a duration, on chosen metrics; clusters: primaries, a remote, networks; the second gateway
+//! on a deployment of its own; gateway routes to a named port of a service with several; and
+//! the profile split into a base and an overlay that `extends` it and `remove`s what only the
+//! base had ([`Keys::source`]).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write;
@@ -33,6 +35,9 @@ pub(super) struct GatewayRoute {
     /// Header name and RE2 of `header-regexes`.
     header_regexes: Vec<(String, String)>,
     operations: Option<Operations>,
+    /// `port = "<name>"`, where the route's service has `ports`: its second port when that
+    /// one carries HTTP, else its first, `http`.
+    named_port: bool,
 }
 
 /// `request-headers` (`false`) or `response-headers`: one header each to `set` and `add`
@@ -60,6 +65,46 @@ pub(super) struct Port {
     /// Added to the first port (modulo the port range), so never equal to it.
     offset: u16,
 }
+
+/// The second gateway's deployment of its own.
+#[derive(Debug, Clone)]
+pub(super) struct Deployment {
+    /// `replicas` or `autoscale`, or neither.
+    scaling: Option<Scaling>,
+    /// `resources.requests.cpu` in millicores.
+    cpu: Option<u16>,
+    /// `service-type`.
+    service_type: Option<&'static str>,
+    /// `ports`: HTTP and HTTPS target ports above 8080 and 8443 (never equal), with the
+    /// status port.
+    ports: Option<(u8, u8)>,
+    /// The first gateway (`edge`) on a deployment of its own too, scaled the same way: two
+    /// own deployments under Istio's one autoscaling switch.
+    edge: bool,
+}
+
+/// How the second gateway's own deployment scales.
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Scaling {
+    /// Its `replicas`, and the default ingress gateway's: Istio has one autoscaling switch for
+    /// every ingress gateway, which a fixed count on the default one turns off.
+    Replicas { own: u8, default: u8 },
+    /// `autoscale`: `min`, `max` as `min + extra`, `cpu-percent`.
+    Autoscale { min: u8, extra: u8, cpu: u8 },
+}
+
+const SERVICE_TYPES: &[&str] = &["LoadBalancer", "NodePort", "ClusterIP"];
+
+/// What the overlay `remove`s: an entry that only the base has, and a key of `[mesh]` that
+/// only the base sets.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Removal {
+    entry: bool,
+    key: bool,
+}
+
+/// The mark of everything the base has and the overlay removes: it must not reach the YAML.
+pub(super) const REMOVED: &str = "decoy-zq9";
 
 /// Where a metric tag's value comes from, beside a request header.
 #[derive(Debug, Clone)]
@@ -90,6 +135,8 @@ pub(super) struct Keys {
     cors: (Vec<&'static str>, Vec<String>, Option<u32>),
     /// `[gateways.<name>]`: the profile's gateway as `edge`, and a second, `partners`.
     named_gateways: bool,
+    /// `[gateways.partners.deployment]`.
+    deployment: Option<Deployment>,
     token_callers: Vec<TokenCaller>,
     /// Per service, by index modulo: a second port.
     ports: Vec<Option<Port>>,
@@ -107,8 +154,8 @@ pub(super) struct Keys {
     /// of the first (with two or more).
     clusters: Option<(usize, bool, bool)>,
     /// Where to split the profile into a base and an overlay: before the table header this
-    /// far (per thousand) into the profile's headers.
-    layers: Option<u16>,
+    /// far (per thousand) into the profile's headers, and what the overlay removes.
+    layers: Option<(u16, Option<Removal>)>,
 }
 
 const PROTOCOLS: &[&str] = &["tcp", "http", "grpc", "tls"];
@@ -148,9 +195,10 @@ fn gateway_route() -> impl Strategy<Value = GatewayRoute> {
             (header_name("gwadd"), header_value()),
             header_name("gwdel"),
         )),
+        any::<bool>(),
     )
         .prop_map(
-            |(exact, public, methods, headers, regexes, operations)| GatewayRoute {
+            |(exact, public, methods, headers, regexes, operations, named_port)| GatewayRoute {
                 exact,
                 public,
                 methods: if public { Vec::new() } else { methods },
@@ -164,8 +212,33 @@ fn gateway_route() -> impl Strategy<Value = GatewayRoute> {
                         .collect()
                 },
                 operations,
+                named_port,
             },
         )
+}
+
+fn deployment() -> impl Strategy<Value = Deployment> {
+    (
+        prop::option::of(prop_oneof![
+            (1u8..=5, 1u8..=5).prop_map(|(own, default)| Scaling::Replicas { own, default }),
+            (1u8..=5, 0u8..=5, 1u8..=100).prop_map(|(min, extra, cpu)| Scaling::Autoscale {
+                min,
+                extra,
+                cpu
+            }),
+        ]),
+        prop::option::of(1u16..=4000),
+        prop::option::of(select(SERVICE_TYPES)),
+        prop::option::of((0u8..100, 0u8..100)),
+        any::<bool>(),
+    )
+        .prop_map(|(scaling, cpu, service_type, ports, edge)| Deployment {
+            scaling,
+            cpu,
+            service_type,
+            ports,
+            edge,
+        })
 }
 
 fn token_caller() -> impl Strategy<Value = TokenCaller> {
@@ -206,7 +279,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
             prop::collection::vec(header_name("expose"), 0..=2),
             prop::option::of(0u32..=86_400),
         ),
-        any::<bool>(),
+        (any::<bool>(), prop::option::of(deployment())),
         prop::collection::vec(token_caller(), 0..=2),
         prop::collection::vec(
             prop::option::of(
@@ -233,13 +306,21 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
             0..=3,
         ),
         prop::option::of((1usize..=3, any::<bool>(), any::<bool>())),
-        prop::option::of(0u16..1000),
+        prop::option::of((
+            0u16..1000,
+            prop::option::of(
+                (any::<bool>(), any::<bool>()).prop_map(|(entry, key)| Removal {
+                    entry: entry || !key,
+                    key,
+                }),
+            ),
+        )),
     )
         .prop_map(
             |(
                 routes,
                 cors,
-                named_gateways,
+                (named_gateways, deployment),
                 token_callers,
                 ports,
                 namespaces,
@@ -252,6 +333,7 @@ pub(super) fn keys() -> impl Strategy<Value = Keys> {
                 routes,
                 cors,
                 named_gateways,
+                deployment,
                 token_callers,
                 ports,
                 namespaces,
@@ -362,16 +444,40 @@ impl Keys {
         out
     }
 
+    /// Gateway route `k`'s `port` line when it names a port of `service` (by index): the
+    /// service's second port when that one carries HTTP (a gateway forwards HTTP), else its
+    /// first, which `ports` names `http`.
+    pub(super) fn route_port(&self, k: usize, service: usize) -> String {
+        if !self.routes[k % self.routes.len()].named_port {
+            return String::new();
+        }
+        match &self.ports[service % self.ports.len()] {
+            None => String::new(),
+            Some(Port {
+                protocol: protocol @ ("http" | "grpc"),
+                ..
+            }) => format!("port = \"{protocol}-more\"\n"),
+            Some(_) => "port = \"http\"\n".to_string(),
+        }
+    }
+
     /// After gateway route `k` with header regexes, a route on the same path to the same
-    /// service without conditions: the proofs send a route's exact headers but no value for a
-    /// regex, so a route reached only through a regex would fail them (a gap in the proofs,
-    /// reported, not this generator's to hide any further).
-    pub(super) fn route_twin(&self, k: usize, table: &str, path: &str, service: &str) -> String {
+    /// service (and port line) without conditions: the proofs send a route's exact headers but
+    /// no value for a regex, so a route reached only through a regex would fail them (a gap in
+    /// the proofs, reported, not this generator's to hide any further).
+    pub(super) fn route_twin(
+        &self,
+        k: usize,
+        table: &str,
+        path: &str,
+        service: &str,
+        port: &str,
+    ) -> String {
         if self.routes[k % self.routes.len()].header_regexes.is_empty() {
             return String::new();
         }
         format!(
-            "\n[{table}.routes.route-{k}-all]\n{} = {}\nservice = \"{service}\"\n",
+            "\n[{table}.routes.route-{k}-all]\n{} = {}\nservice = \"{service}\"\n{port}",
             self.route_path_key(k),
             toml_str(path)
         )
@@ -446,16 +552,31 @@ impl Keys {
         )
     }
 
-    /// The second gateway, with `[gateways.<name>]`.
-    pub(super) fn second_gateway(&self, services: &[String], keep: &mut dyn FnMut(&str)) -> String {
+    /// The second gateway, with `[gateways.<name>]`, after the first (`edge`) if the profile
+    /// has it.
+    pub(super) fn second_gateway(
+        &self,
+        services: &[String],
+        edge: bool,
+        keep: &mut dyn FnMut(&str),
+    ) -> String {
         if !self.named_gateways {
             return String::new();
         }
         keep("partners-gateway.example.net");
-        format!(
+        let mut out = format!(
             "\n[gateways.partners]\nhosts = [\"partners-gateway.example.net\"]\ncredential = \"partners-tls\"\n\n[gateways.partners.routes.partners-0]\nprefix = \"/partners\"\nservice = {}\n",
             toml_str(&services[0])
-        )
+        );
+        if let Some(deployment) = &self.deployment {
+            keep("partners-ingressgateway");
+            let edge = edge && deployment.edge;
+            if edge {
+                keep("edge-ingressgateway");
+            }
+            deployment.write(edge, &mut out);
+        }
+        out
     }
 
     /// The second issuer (without tenants, which trust `[security.jwt]`'s alone) and the
@@ -598,6 +719,62 @@ impl Keys {
     }
 }
 
+impl Deployment {
+    /// `[gateways.partners.deployment]` (and `edge`'s, with `edge`), and the default ingress
+    /// gateway's `replicas` when this one has `replicas`.
+    fn write(&self, edge: bool, out: &mut String) {
+        if edge {
+            out.push_str("\n[gateways.edge.deployment]\n");
+            match self.scaling {
+                None => {}
+                Some(Scaling::Replicas { default, .. }) => {
+                    let _ = writeln!(out, "replicas = {default}");
+                }
+                Some(Scaling::Autoscale { min, .. }) => {
+                    let _ = writeln!(
+                        out,
+                        "autoscale = {{ min = {min}, max = {min}, cpu-percent = 80 }}"
+                    );
+                }
+            }
+        }
+        out.push_str("\n[gateways.partners.deployment]\n");
+        match self.scaling {
+            None => {}
+            Some(Scaling::Replicas { own, .. }) => {
+                let _ = writeln!(out, "replicas = {own}");
+            }
+            Some(Scaling::Autoscale { min, extra, cpu }) => {
+                let _ = writeln!(
+                    out,
+                    "autoscale = {{ min = {min}, max = {}, cpu-percent = {cpu} }}",
+                    min + extra
+                );
+            }
+        }
+        if let Some(cpu) = self.cpu {
+            let _ = writeln!(out, "resources = {{ requests = {{ cpu = \"{cpu}m\" }} }}");
+        }
+        if let Some(service_type) = self.service_type {
+            let _ = writeln!(out, "service-type = \"{service_type}\"");
+        }
+        if let Some((http, https)) = self.ports {
+            let _ = writeln!(
+                out,
+                "ports = [{{ name = \"status-port\", port = 15021, target-port = 15021 }}, {{ name = \"http2\", port = 80, target-port = {} }}, {{ name = \"https\", port = 443, target-port = {} }}]",
+                8080 + u16::from(http),
+                8443 + u16::from(https)
+            );
+        }
+        if let Some(Scaling::Replicas { default, .. }) = self.scaling {
+            let _ = write!(
+                out,
+                "\n[control-plane.ingress-gateway]\nreplicas = {default}\n"
+            );
+        }
+    }
+}
+
 /// The base's path, beside the overlay.
 const BASE: &str = "base/generated.toml";
 
@@ -610,7 +787,7 @@ impl Keys {
     /// header that splits none.
     pub(super) fn source(&self, profile: &str) -> Source {
         let whole = || Source::new("generated.toml", profile);
-        let Some(at) = self.layers else {
+        let Some((at, removal)) = self.layers else {
             return whole();
         };
         let headers: Vec<usize> = profile.match_indices("\n[").map(|(i, _)| i + 1).collect();
@@ -628,8 +805,29 @@ impl Keys {
         else {
             return whole();
         };
-        let base = profile[..split].to_string();
-        let overlay = format!("extends = \"{BASE}\"\n{}", &profile[split..]);
+        let mut base = profile[..split].to_string();
+        let mut removed = Vec::new();
+        if let Some(Removal { entry, key }) = removal {
+            // The profile opens with `[mesh]`, where the generator never writes `trust-domain`.
+            if key {
+                base = base.replacen(
+                    "[mesh]\n",
+                    &format!("[mesh]\ntrust-domain = \"{REMOVED}.example\"\n"),
+                    1,
+                );
+                removed.push("\"mesh.trust-domain\"".to_string());
+            }
+            if entry {
+                let _ = write!(base, "\n[services.removed-{REMOVED}]\nport = 8080\n");
+                removed.push(format!("\"services.removed-{REMOVED}\""));
+            }
+        }
+        let remove = if removed.is_empty() {
+            String::new()
+        } else {
+            format!("remove = [{}]\n", removed.join(", "))
+        };
+        let overlay = format!("extends = \"{BASE}\"\n{remove}{}", &profile[split..]);
         let (source, diagnostics) = meshc::testing::profile::read(
             Source::new("generated.toml", overlay),
             Path::new("generated.toml"),
