@@ -14,16 +14,17 @@ pub(crate) fn reject(path: &str) -> Option<&'static str> {
     if !path.starts_with('/') {
         return Some("the path does not start with `/`");
     }
-    // One pass over the bytes (every hop of every request comes here): `%00` is searched for
-    // only in a path with a `%`; it has no letter, so no case to fold.
-    let mut percent = false;
-    for b in path.bytes() {
+    // One pass over the bytes (every hop of every request comes here). `%00` has no letter,
+    // so no case to fold; a control character is reported first, wherever it is.
+    let bytes = path.as_bytes();
+    let mut nul = false;
+    for (at, &b) in bytes.iter().enumerate() {
         if b <= b' ' || b == 0x7f {
             return Some("the path holds a space or a control character");
         }
-        percent |= b == b'%';
+        nul |= b == b'%' && bytes[at + 1..].starts_with(b"00");
     }
-    if percent && path.contains("%00") {
+    if nul {
         return Some("the path holds `%00`");
     }
     None
@@ -294,6 +295,14 @@ mod tests {
             }
         }
         assert!(normal > 100, "the shortcut is taken: {normal}");
+        // Taken in every mode where it applies, and only there.
+        for mode in [Base, MergeSlashes, DecodeAndMergeSlashes] {
+            assert!(already_normal("/v1/tenants/a/x/", mode), "{mode:?}");
+            assert!(!already_normal("v1/x", mode), "{mode:?}");
+        }
+        assert!(already_normal("/a//b", Base));
+        assert!(!already_normal("/a//b", MergeSlashes));
+        assert!(!already_normal("/a//b", DecodeAndMergeSlashes));
     }
 
     #[test]
@@ -304,6 +313,12 @@ mod tests {
         assert!(reject("/a b").is_some());
         assert!(reject("/a\u{7f}").is_some());
         assert!(reject("/a%0").is_none());
+        assert!(reject("/a00").is_none());
+        assert!(reject("/%0a00").is_none());
+        assert_eq!(
+            reject("/a%00 b"),
+            Some("the path holds a space or a control character")
+        );
         assert!(reject("/a").is_none());
         assert!(method_ok("GET"));
         assert!(method_ok("M-SEARCH"));
