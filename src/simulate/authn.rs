@@ -144,16 +144,17 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
         });
         return out;
     }
-    let params: Vec<&str> = query
-        .trim_start_matches('?')
-        .split('&')
-        .map(|p| p.split_once('=').map_or(p, |(k, _)| k))
-        .collect();
+    let has_param = |name: &str| {
+        query
+            .trim_start_matches('?')
+            .split('&')
+            .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
+    };
     if rules.iter().any(|&r| {
         let rule = rule(r);
-        (rule.locations.is_empty() && params.contains(&"access_token"))
+        (rule.locations.is_empty() && has_param("access_token"))
             || rule.locations.iter().any(|l| {
-                matches!(l, TokenLocation::Param(p) if params.contains(&p.as_str()))
+                matches!(l, TokenLocation::Param(p) if has_param(p))
                     || matches!(l, TokenLocation::Cookie(_))
             })
     }) {

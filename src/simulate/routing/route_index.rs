@@ -22,6 +22,11 @@ pub(super) struct RouteIndex {
     /// `ignoreUriCase` entries, filed by their ASCII-lowercased string.
     exact_any_case: HashMap<Box<str>, Vec<Slot>>,
     prefix_any_case: HashMap<Box<str>, Vec<Slot>>,
+    /// The lengths of the keys of `prefix` and of `prefix_any_case`, sorted: a path's prefixes
+    /// of other lengths are filed under no key, so only these are looked up (a path of 40
+    /// bytes was hashed 41 times, once per prefix, for the few lengths a mesh's routes have).
+    prefix_lengths: Vec<usize>,
+    prefix_any_case_lengths: Vec<usize>,
     /// Entries every path must try, in order.
     always: Vec<Slot>,
 }
@@ -53,6 +58,8 @@ impl RouteIndex {
                 }
             }
         }
+        index.prefix_lengths = lengths(&index.prefix);
+        index.prefix_any_case_lengths = lengths(&index.prefix_any_case);
         index
     }
 
@@ -65,13 +72,13 @@ impl RouteIndex {
             }
         };
         add(&self.exact, path);
-        for head in heads(path) {
+        for head in heads(path, &self.prefix_lengths) {
             add(&self.prefix, head);
         }
         if !self.exact_any_case.is_empty() || !self.prefix_any_case.is_empty() {
             let path = path.to_ascii_lowercase();
             add(&self.exact_any_case, &path);
-            for head in heads(&path) {
+            for head in heads(&path, &self.prefix_any_case_lengths) {
                 add(&self.prefix_any_case, head);
             }
         }
@@ -84,10 +91,19 @@ fn lower(s: &str) -> Box<str> {
     s.to_ascii_lowercase().into()
 }
 
-/// Every prefix of `path` that ends on a character boundary, the empty one and `path` included:
-/// a string prefix that `path` starts with is one of them.
-fn heads(path: &str) -> impl Iterator<Item = &str> {
-    path.char_indices()
-        .map(|(at, _)| &path[..at])
-        .chain(std::iter::once(path))
+/// The distinct lengths of a map's keys, sorted.
+fn lengths(map: &HashMap<Box<str>, Vec<Slot>>) -> Vec<usize> {
+    let mut lengths: Vec<usize> = map.keys().map(|k| k.len()).collect();
+    lengths.sort_unstable();
+    lengths.dedup();
+    lengths
+}
+
+/// The prefixes of `path` of the given lengths (sorted) that end on a character boundary:
+/// a key of one of these lengths that `path` starts with is one of them.
+fn heads<'p>(path: &'p str, lengths: &'p [usize]) -> impl Iterator<Item = &'p str> {
+    lengths
+        .iter()
+        .take_while(|&&n| n <= path.len())
+        .filter_map(|&n| path.get(..n))
 }
