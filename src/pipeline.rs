@@ -307,32 +307,35 @@ fn compile_one(
         None => crate::render::render(&plan, header),
     }
     .map_err(template)?;
-    // The proofs simulate the documents the self-check read: reading YAML is most of either.
-    let documents = crate::selfcheck::verify_keeping(&files, profile)
-        .map_err(|failed| Failure::Internal(InternalError::SelfCheckFailed(failed)))?;
-    let mesh = if profile.is_remote() {
+    let self_check = |failed| Failure::Internal(InternalError::SelfCheckFailed(failed));
+    let simulates = !profile.is_remote() && (run.proves() || run.keeps());
+    if !simulates {
+        crate::selfcheck::verify(&files, profile).map_err(self_check)?;
+    }
+    // The proofs simulate the documents the self-check read, decoded as it reads each one:
+    // reading YAML is most of either, and the documents' trees are never kept together.
+    let mesh = if !simulates {
         None
     } else if run.proves() {
-        Some(prove(&documents, profile, warnings)?)
-    } else if run.keeps() {
-        let mesh = Mesh::from_documents(&documents, &crate::topology::of(profile))
+        let decoded = crate::selfcheck::verify_decoding(&files, profile).map_err(self_check)?;
+        Some(prove(decoded, profile, warnings)?)
+    } else {
+        let decoded = crate::selfcheck::verify_decoding(&files, profile).map_err(self_check)?;
+        let mesh = Mesh::from_decoded(decoded, &crate::topology::of(profile))
             .map_err(|errors| Failure::Internal(InternalError::Simulation(Refused(errors))))?;
         Some(mesh)
-    } else {
-        None
     };
-    drop(documents);
     let kustomization = crate::render::kustomization(&files, header).map_err(template)?;
     Ok((files, kustomization, plan, mesh))
 }
 
 /// The proofs of one folder's documents, and the mesh they simulated.
 fn prove(
-    documents: &[crate::istio::Document],
+    decoded: crate::simulate::Decoded,
     profile: &Profile,
     warnings: &mut Diagnostics,
 ) -> Result<Mesh, Failure> {
-    match crate::prove::check_documents(documents, profile) {
+    match crate::prove::check_decoded(decoded, profile) {
         Ok(mesh) => Ok(mesh),
         // A profile refused by its proofs still hears about its warnings, as one refused
         // earlier does.

@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Severity};
 use crate::istio::{self, Document, Input, Inventory, Options, Schemas, Workload, World};
 use crate::model::Profile;
 use crate::render::{File, OPERATOR_FILE};
+use crate::simulate::Decoded;
 use crate::source::Source;
 
 /// The rendered files fail meshc's own check: a bug in meshc.
@@ -37,12 +38,38 @@ impl std::error::Error for SelfCheckFailed {}
 
 /// Checks the rendered files of `profile`; `Err` holds every error found.
 pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
-    verify_keeping(files, profile).map(drop)
+    check(files, profile, |(): &mut (), _| {}).map(drop)
 }
 
-/// [`verify`], giving back the documents it read, for the proofs to simulate without reading
-/// the files again.
+/// [`verify`], decoding each document for the simulator as it is read: the proofs simulate
+/// the documents the self-check read, without reading the files again or keeping their trees.
+pub(crate) fn verify_decoding(
+    files: &[File],
+    profile: &Profile,
+) -> Result<Decoded, SelfCheckFailed> {
+    let mut decoded = Decoded::default();
+    for file in check(files, profile, Decoded::add)? {
+        decoded.append(file);
+    }
+    Ok(decoded)
+}
+
+/// [`verify`], giving back a copy of every document it read, whole, in the order of the files
+/// (the proofs' benchmark times [`crate::prove::check_documents`] on them).
 pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>, SelfCheckFailed> {
+    let kept = check(files, profile, |kept: &mut Vec<Document>, document| {
+        kept.push(document.clone());
+    })?;
+    Ok(kept.into_iter().flatten().collect())
+}
+
+/// The self-check, with `visit` seeing each document whole as it is read, with a state for each
+/// file; the states, in the order of the files.
+fn check<V: Default + Send>(
+    files: &[File],
+    profile: &Profile,
+    visit: impl Fn(&mut V, &Document) + Sync,
+) -> Result<Vec<V>, SelfCheckFailed> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {
@@ -50,7 +77,7 @@ pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>
             text: &file.content,
         })
         .collect();
-    let (report, documents) = istio::check_keeping(
+    let (report, states) = istio::check_visiting(
         &inputs,
         Options {
             webhook: true,
@@ -60,9 +87,10 @@ pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>
             install_file: Some(OPERATOR_FILE),
             ..Options::new(Schemas::Builtin(profile.mesh.istio_version))
         },
+        visit,
     );
     if report.errors().next().is_none() {
-        return Ok(documents);
+        return Ok(states);
     }
     let mut diagnostics = report.diagnostics;
     diagnostics.retain(|d| d.severity == Severity::Error);

@@ -1,6 +1,8 @@
 //! The [`Checker`]: files go in one at a time, the report comes out at the end. Each document
-//! is checked on its own ([`object`](super::object)), then the bundle against the rules across
-//! resources ([`rules`](super::rules)).
+//! is checked on its own ([`object`](super::object)) as it is read, then trimmed to what the
+//! rules across resources read ([`rules::keep`]); once every file is in, the bundle is checked
+//! against those rules ([`rules`](super::rules)). So the whole trees of a bundle are never in
+//! memory together: one document's per thread, and the rest trimmed.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -9,14 +11,12 @@ use super::document::{self, Document};
 use super::rules;
 use super::{Input, Options, Report, Schemas, object};
 use crate::diagnostic::{Diagnostic, Span};
-use crate::yaml::SyntaxError;
 
-/// Below this many documents (or bytes of YAML, for reading), threads cost more than they save:
-/// starting them takes about as long as checking a small mesh such as prod's 37 documents.
-const PARALLEL_FROM_DOCUMENTS: usize = 500;
+/// Below this many bytes of YAML, threads cost more than they save: starting them takes about
+/// as long as checking a small mesh such as prod's 37 documents.
 pub(super) const PARALLEL_FROM_BYTES: usize = 1 << 20;
 
-/// A check in progress: the files added so far, read into documents.
+/// A check in progress: the files added so far, each document checked and trimmed.
 #[derive(Debug)]
 pub struct Checker<'a> {
     options: Options<'a>,
@@ -24,10 +24,20 @@ pub struct Checker<'a> {
     namespace: Arc<str>,
     /// The names of the files added, in order: diagnostics are reported in this order.
     files: Vec<String>,
+    /// Every document, trimmed to what the rules across resources read.
     documents: Vec<Document>,
     diagnostics: Vec<Diagnostic>,
     /// Files left out as Kustomize patches.
     patches: usize,
+}
+
+/// One file read, each of its documents checked on its own and trimmed.
+#[derive(Debug, Default)]
+pub(super) struct CheckedFile {
+    name: String,
+    documents: Vec<Document>,
+    /// The syntax error and the install file's finding first, then each document's findings.
+    diagnostics: Vec<Diagnostic>,
 }
 
 impl<'a> Checker<'a> {
@@ -43,18 +53,19 @@ impl<'a> Checker<'a> {
         }
     }
 
-    /// Reads a file into the check; a YAML error becomes a diagnostic, and the documents before
-    /// it are kept.
+    /// Reads and checks a file; a YAML error becomes a diagnostic, and the documents before it
+    /// are kept.
     pub fn add(&mut self, input: Input<'_>) {
-        let (documents, error) = document::read(input.name, input.text, &self.namespace);
-        self.add_read(input.name, documents, error);
+        let namespace = self.namespace.clone();
+        let file = self.check_file(input, &namespace, &mut |_: &Document| {});
+        self.add_checked(file);
     }
 
     /// Reads a file whose objects that name no namespace are in `namespace` (a Kustomize
     /// resource's), not in [`Options::namespace`].
     pub fn add_in(&mut self, input: Input<'_>, namespace: &str) {
-        let (documents, error) = document::read(input.name, input.text, &namespace.into());
-        self.add_read(input.name, documents, error);
+        let file = self.check_file(input, &namespace.into(), &mut |_: &Document| {});
+        self.add_checked(file);
     }
 
     /// Counts a file left out as a Kustomize patch.
@@ -62,33 +73,85 @@ impl<'a> Checker<'a> {
         self.patches += 1;
     }
 
-    /// Adds a file already read by [`document::read`].
-    pub(super) fn add_read(
+    /// Reads and checks each file (on several threads for a megabyte of YAML or more, one
+    /// file each), objects that name no namespace in the namespace given with it or else in
+    /// [`Options::namespace`]; `visit` sees each document whole, before it is trimmed, with
+    /// a state of its file's own. The files are added in order; their states are returned in
+    /// that order.
+    pub(super) fn add_all<V: Default + Send>(
         &mut self,
-        name: &str,
-        documents: Vec<Document>,
-        error: Option<SyntaxError>,
-    ) {
-        let error = error.map(|error| document::syntax_diagnostic(name, &error));
-        self.diagnostics.extend(error);
-        if self.options.install_file == Some(name) {
+        inputs: &[(Input<'_>, Option<&str>)],
+        visit: impl Fn(&mut V, &Document) + Sync,
+    ) -> Vec<V> {
+        let bytes: usize = inputs.iter().map(|(input, _)| input.text.len()).sum();
+        let this = &*self;
+        let one = |(input, namespace): &(Input<'_>, Option<&str>)| {
+            let namespace = namespace.map_or_else(|| this.namespace.clone(), Arc::from);
+            let mut state = V::default();
+            let file = this.check_file(*input, &namespace, &mut |document: &Document| {
+                visit(&mut state, document);
+            });
+            (file, state)
+        };
+        let checked = if bytes >= PARALLEL_FROM_BYTES {
+            in_parallel(inputs, one)
+        } else {
+            inputs.iter().map(one).collect()
+        };
+        checked
+            .into_iter()
+            .map(|(file, state)| {
+                self.add_checked(file);
+                state
+            })
+            .collect()
+    }
+
+    /// Reads one file, checking each document on its own as it is read; `visit` sees it whole,
+    /// then it is trimmed.
+    fn check_file(
+        &self,
+        input: Input<'_>,
+        namespace: &Arc<str>,
+        visit: &mut dyn FnMut(&Document),
+    ) -> CheckedFile {
+        let Options {
+            schemas, webhook, ..
+        } = self.options;
+        let mut documents = Vec::new();
+        let mut found = Vec::new();
+        let error = document::read_each(input.name, input.text, namespace, |mut document| {
+            found.extend(object::check_document(&document, schemas, webhook));
+            visit(&document);
+            rules::keep::trim(&mut document);
+            documents.push(document);
+        });
+        let mut diagnostics: Vec<Diagnostic> = error
+            .map(|error| document::syntax_diagnostic(input.name, &error))
+            .into_iter()
+            .collect();
+        if self.options.install_file == Some(input.name) {
             let objects = documents.iter().filter(|d| !d.is_empty()).count();
-            self.diagnostics
-                .extend(rules::install::install_file(name, objects));
+            diagnostics.extend(rules::install::install_file(input.name, objects));
         }
-        self.files.push(name.to_string());
-        self.documents.extend(documents);
+        diagnostics.append(&mut found);
+        CheckedFile {
+            name: input.name.to_string(),
+            documents,
+            diagnostics,
+        }
     }
 
-    /// Checks every document, then the rules across them: the diagnostics, in the order of the
-    /// files added, then document and line. The report holds no source text: [`super::check`]
-    /// and [`super::check_paths`] add the texts of the files it names.
+    fn add_checked(&mut self, file: CheckedFile) {
+        self.diagnostics.extend(file.diagnostics);
+        self.files.push(file.name);
+        self.documents.extend(file.documents);
+    }
+
+    /// Checks the rules across the documents: the diagnostics, in the order of the files
+    /// added, then document and line. The report holds no source text: [`super::check`] and
+    /// [`super::check_paths`] add the texts of the files it names.
     pub fn finish(self) -> Report {
-        self.finish_keeping().0
-    }
-
-    /// [`Self::finish`], giving back the documents read.
-    pub(super) fn finish_keeping(self) -> (Report, Vec<Document>) {
         let Self {
             options,
             files,
@@ -100,11 +163,6 @@ impl<'a> Checker<'a> {
         let mut inventory = options.inventory;
         inventory.add_documents(&documents);
         inventory.add_operators(&documents);
-        diagnostics.extend(check_documents(
-            &documents,
-            options.schemas,
-            options.webhook,
-        ));
         diagnostics.extend(rules::check_bundle(&documents, &inventory, options.world));
         sort(&mut diagnostics, &files);
         // What the API server would refuse in the CRDs themselves comes after the files'.
@@ -113,7 +171,7 @@ impl<'a> Checker<'a> {
             diagnostics.extend(crds.findings().iter().cloned());
             sources.extend(crds.sources().iter().cloned());
         }
-        let report = Report {
+        Report {
             diagnostics,
             objects: documents.iter().filter(|d| !d.is_empty()).count(),
             files: files.len(),
@@ -128,28 +186,8 @@ impl<'a> Checker<'a> {
                 .count(),
             patches,
             sources,
-        };
-        (report, documents)
+        }
     }
-}
-
-/// Each document on its own, on several threads for a large bundle.
-fn check_documents(documents: &[Document], schemas: Schemas<'_>, webhook: bool) -> Vec<Diagnostic> {
-    let threads = if documents.len() >= PARALLEL_FROM_DOCUMENTS {
-        parallelism()
-    } else {
-        1
-    };
-    let chunk = documents.len().div_ceil(threads).max(1);
-    in_parallel(documents.chunks(chunk), |documents| {
-        documents
-            .iter()
-            .flat_map(|document| object::check_document(document, schemas, webhook))
-            .collect::<Vec<_>>()
-    })
-    .into_iter()
-    .flatten()
-    .collect()
 }
 
 /// Diagnostics in the order of the files (a file named twice counts where it was named last),
@@ -169,10 +207,6 @@ fn sort(diagnostics: &mut [Diagnostic], files: &[String]) {
         };
         (order.get(file).copied().unwrap_or(usize::MAX), place)
     });
-}
-
-fn parallelism() -> usize {
-    std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
 }
 
 /// `work` on every item, each on a thread of its own (one item needs none); results in the

@@ -70,20 +70,29 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 /// A file's documents, and the syntax error that stopped reading it, if any; objects that name
 /// no namespace are in `namespace`.
 pub fn read(file: &str, text: &str, namespace: &Arc<str>) -> (Vec<Document>, Option<SyntaxError>) {
+    let mut documents = Vec::new();
+    let error = read_each(file, text, namespace, |document| documents.push(document));
+    (documents, error)
+}
+
+/// [`read`] one document at a time: each is handed to `each` as soon as it is read, and the
+/// syntax error that stopped reading is returned.
+pub(crate) fn read_each(
+    file: &str,
+    text: &str,
+    namespace: &Arc<str>,
+    mut each: impl FnMut(Document),
+) -> Option<SyntaxError> {
     let name: Arc<str> = file.into();
-    let stream = yaml::read(text);
-    let documents = stream
-        .documents
-        .into_iter()
-        .map(|d| Document {
+    yaml::read_each(text, |d| {
+        each(Document {
             file: name.clone(),
             index: d.index,
             line: d.line,
             root: d.root,
             default_namespace: namespace.clone(),
-        })
-        .collect();
-    (documents, stream.error)
+        });
+    })
 }
 
 /// The diagnostic of a file that is not valid YAML, at the line where reading stopped.

@@ -159,20 +159,25 @@ impl Report {
 /// Checks files in memory. A large bundle (a megabyte of YAML or more) is read on several
 /// threads.
 pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
-    check_keeping(inputs, options).0
+    check_visiting(inputs, options, |(): &mut (), _| {}).0
 }
 
-/// [`check`], and the documents it read, in the order of the files: the compiler's proofs
-/// simulate the same documents, and reading YAML is the larger part of either's cost.
-pub(crate) fn check_keeping(inputs: &[Input<'_>], options: Options<'_>) -> (Report, Vec<Document>) {
-    let read = read_all(inputs, options.namespace);
+/// [`check`], with `visit` seeing each document whole as it is read, before the checker keeps
+/// only what its rules across resources need of it: the compiler's proofs decode the documents
+/// for the simulator this way, so that reading YAML, the larger part of either's cost, is done
+/// once, and the trees of the whole bundle are never in memory together. Each file has a
+/// state of its own (files may be read on several threads); the states come back in the order
+/// of the files.
+pub(crate) fn check_visiting<V: Default + Send>(
+    inputs: &[Input<'_>],
+    options: Options<'_>,
+    visit: impl Fn(&mut V, &Document) + Sync,
+) -> (Report, Vec<V>) {
     let mut checker = Checker::new(options);
-    for (input, (documents, error)) in inputs.iter().zip(read) {
-        checker.add_read(input.name, documents, error);
-    }
+    let all: Vec<(Input<'_>, Option<&str>)> = inputs.iter().map(|input| (*input, None)).collect();
+    let states = checker.add_all(&all, visit);
     let text = |name: &str| inputs.iter().rev().find(|i| i.name == name).map(|i| i.text);
-    let (report, documents) = checker.finish_keeping();
-    (report.with_sources(text), documents)
+    (checker.finish().with_sources(text), states)
 }
 
 /// Each file's documents and the syntax error that stopped reading it, if any; objects that
@@ -209,7 +214,6 @@ pub const STDIN_NAME: &str = "<stdin>";
 /// file or folder that cannot be read ends the check.
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
-    let mut texts = Vec::new();
     // Every file first: a kustomization says how to read the files beside it.
     let mut names = Vec::new();
     let mut skipped = Vec::new();
@@ -223,6 +227,9 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
         }
     }
     let layout = kustomize::Layout::of(&names.iter().flatten().cloned().collect::<Vec<_>>());
+    // Every file is read before any is checked, so that large files are checked on several
+    // threads; the texts are kept for the report anyway.
+    let mut texts = Vec::new();
     for path in names {
         let (text, name) = match &path {
             None => (
@@ -235,22 +242,23 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
             }
             Some(path) => (files::read(path)?, path.to_string_lossy().into_owned()),
         };
-        let input = Input {
-            name: &name,
-            text: &text,
-        };
-        match path.as_deref().and_then(|p| layout.namespace(p)) {
-            Some(namespace) => checker.add_in(input, namespace),
-            None => checker.add(input),
-        }
-        texts.push((name, text));
+        let namespace = path
+            .as_deref()
+            .and_then(|p| layout.namespace(p))
+            .map(str::to_string);
+        texts.push((name, text, namespace));
     }
+    let inputs: Vec<(Input<'_>, Option<&str>)> = texts
+        .iter()
+        .map(|(name, text, namespace)| (Input { name, text }, namespace.as_deref()))
+        .collect();
+    checker.add_all(&inputs, |(): &mut (), _| {});
     let text = |name: &str| {
         texts
             .iter()
             .rev()
-            .find(|(n, _)| n == name)
-            .map(|(_, t)| t.as_str())
+            .find(|(n, _, _)| n == name)
+            .map(|(_, t, _)| t.as_str())
     };
     let mut report = checker.finish();
     report

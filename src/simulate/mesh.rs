@@ -5,8 +5,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use super::authz::Policy;
 use super::decode::{
-    self, Action, DestinationRule, Gateway, Normalization, OutboundPolicy, PeerAuthentication,
-    RequestAuthentication, ServiceEntry, Sidecar, Unmodelled,
+    self, Action, Decoded, DestinationRule, Gateway, Normalization, OutboundPolicy,
+    PeerAuthentication, RequestAuthentication, ServiceEntry, Sidecar, Unmodelled,
 };
 use super::error::CompileError;
 use super::mtls::Peer;
@@ -97,7 +97,18 @@ impl Mesh {
         documents: &[Document],
         topology: &Topology,
     ) -> Result<Mesh, Vec<CompileError>> {
-        let resources = decode::decode(documents)?;
+        Self::from_resources(decode::decode(documents)?, topology)
+    }
+
+    /// [`Mesh::from_documents`] on documents already decoded one by one, as they were read.
+    pub fn from_decoded(decoded: Decoded, topology: &Topology) -> Result<Mesh, Vec<CompileError>> {
+        Self::from_resources(decoded.finish()?, topology)
+    }
+
+    fn from_resources(
+        resources: decode::Resources,
+        topology: &Topology,
+    ) -> Result<Mesh, Vec<CompileError>> {
         let mut errors = topology_errors(topology);
         let config = resources
             .mesh_config

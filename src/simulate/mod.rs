@@ -35,7 +35,7 @@ mod testing;
 mod topology;
 mod trace;
 
-pub use decode::{Action, Normalization, PeerMode};
+pub use decode::{Action, Decoded, Normalization, PeerMode};
 pub use error::{CompileError, Refused};
 pub use mesh::Mesh;
 pub use request::{Jwt, Origin, Request, Scheme, Token};

@@ -9,4 +9,4 @@ pub(crate) mod node;
 mod stream;
 
 pub(crate) use node::{Node, Value, short, to_json};
-pub(crate) use stream::{SyntaxError, read};
+pub(crate) use stream::{SyntaxError, read, read_each};

@@ -90,7 +90,24 @@ pub(crate) fn read(text: &str) -> Stream {
     read_within(text, Limits::default())
 }
 
+/// Reads `text` one document at a time, handing each to `each` as soon as it is read, so that
+/// a caller that keeps less than the whole tree holds one document's tree at a time, not the
+/// stream's; gives the error that stopped reading, if any.
+pub(crate) fn read_each(text: &str, each: impl FnMut(Document)) -> Option<SyntaxError> {
+    read_each_within(text, Limits::default(), each)
+}
+
 fn read_within(text: &str, limits: Limits) -> Stream {
+    let mut documents = Vec::new();
+    let error = read_each_within(text, limits, |document| documents.push(document));
+    Stream { documents, error }
+}
+
+fn read_each_within(
+    text: &str,
+    limits: Limits,
+    mut each: impl FnMut(Document),
+) -> Option<SyntaxError> {
     let mut builder = Builder {
         limits,
         ..Builder::default()
@@ -98,7 +115,11 @@ fn read_within(text: &str, limits: Limits) -> Stream {
     let mut error = None;
     for event in Parser::new_from_str(text) {
         let step = match event {
-            Ok((event, span)) => builder.event(event, span),
+            Ok((event, span)) => builder.event(event, span).map(|()| {
+                if let Some(document) = builder.finished.take() {
+                    each(document);
+                }
+            }),
             Err(e) => Err(Failure {
                 line: line_of(e.marker().line()),
                 column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
@@ -107,7 +128,7 @@ fn read_within(text: &str, limits: Limits) -> Stream {
         };
         if let Err(failure) = step {
             error = Some(SyntaxError {
-                document: builder.documents.len(),
+                document: builder.documents,
                 line: failure.line,
                 column: failure.column,
                 message: failure.message,
@@ -115,10 +136,7 @@ fn read_within(text: &str, limits: Limits) -> Stream {
             break;
         }
     }
-    Stream {
-        documents: builder.documents,
-        error,
-    }
+    error
 }
 
 struct Failure {
@@ -162,7 +180,10 @@ enum Frame {
 
 #[derive(Default)]
 struct Builder {
-    documents: Vec<Document>,
+    /// How many documents were read.
+    documents: usize,
+    /// The document just read, until it is handed on.
+    finished: Option<Document>,
     stack: Vec<Frame>,
     /// Each anchored value, and its weight.
     anchors: HashMap<usize, (Node, usize)>,
@@ -189,8 +210,8 @@ impl Builder {
                     .root
                     .take()
                     .unwrap_or_else(|| Node::new(self.document_line, Value::Null));
-                self.documents.push(Document {
-                    index: self.documents.len(),
+                self.finished = Some(Document {
+                    index: self.documents,
                     line: if root.value == Value::Null {
                         self.document_line
                     } else {
@@ -198,6 +219,7 @@ impl Builder {
                     },
                     root,
                 });
+                self.documents += 1;
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve(&text, style, tag.as_deref()).map_err(|m| failure(span, m))?;

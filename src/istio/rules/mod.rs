@@ -12,6 +12,7 @@ pub(crate) mod hosts;
 pub(crate) mod identity;
 pub(crate) mod install;
 pub(crate) mod inventory;
+pub(crate) mod keep;
 pub(crate) mod policy;
 pub(crate) mod routing;
 pub(crate) mod telemetry;

@@ -104,17 +104,69 @@ const SECURITY: &str = "security.istio.io";
 
 /// Decodes every document of a modelled kind; documents of other kinds are ignored.
 pub(crate) fn decode(documents: &[Document]) -> Result<Resources, Vec<CompileError>> {
-    let mut resources = Resources::default();
-    let mut errors = Vec::new();
+    let mut decoded = Decoded::default();
     for document in documents {
-        if let Err(error) = decode_one(document, &mut resources) {
-            errors.push(error);
+        decoded.add(document);
+    }
+    decoded.finish()
+}
+
+/// Documents decoded one at a time, as a reader hands them over, so that their trees need not
+/// all be kept until the mesh is built ([`Mesh::from_decoded`](super::Mesh::from_decoded)).
+#[derive(Debug, Default)]
+pub struct Decoded {
+    resources: Resources,
+    errors: Vec<CompileError>,
+}
+
+impl Decoded {
+    /// Decodes `document` if it is of a modelled kind; documents of other kinds are ignored.
+    pub fn add(&mut self, document: &Document) {
+        if let Err(error) = decode_one(document, &mut self.resources) {
+            self.errors.push(error);
         }
     }
-    if errors.is_empty() {
-        Ok(resources)
-    } else {
-        Err(errors)
+
+    /// Adds what `later` decoded, as if its documents had been added here after this one's:
+    /// files decoded on threads of their own are joined in the order of the files.
+    pub fn append(&mut self, later: Decoded) {
+        let Resources {
+            gateways,
+            virtual_services,
+            destination_rules,
+            service_entries,
+            authorization_policies,
+            request_authentications,
+            peer_authentications,
+            mesh_config,
+            unmodelled,
+            rate_limits,
+            sidecars,
+        } = later.resources;
+        let into = &mut self.resources;
+        into.gateways.extend(gateways);
+        into.virtual_services.extend(virtual_services);
+        into.destination_rules.extend(destination_rules);
+        into.service_entries.extend(service_entries);
+        into.authorization_policies.extend(authorization_policies);
+        into.request_authentications.extend(request_authentications);
+        into.peer_authentications.extend(peer_authentications);
+        if mesh_config.is_some() {
+            into.mesh_config = mesh_config;
+        }
+        into.unmodelled.extend(unmodelled);
+        into.rate_limits.extend(rate_limits);
+        into.sidecars.extend(sidecars);
+        self.errors.extend(later.errors);
+    }
+
+    /// The resources, or every document that could not be decoded.
+    pub(crate) fn finish(self) -> Result<Resources, Vec<CompileError>> {
+        if self.errors.is_empty() {
+            Ok(self.resources)
+        } else {
+            Err(self.errors)
+        }
     }
 }
 
@@ -304,7 +356,16 @@ pub(crate) fn strings(meta: &Meta, node: &Node, key: &str) -> Result<Vec<String>
                 .map(str::to_string)
                 .ok_or_else(|| meta.error(item, format!("an item of `{key}` is not a string")))
         })
-        .collect()
+        .collect::<Result<_, _>>()
+        .map(exact)
+}
+
+/// A list without spare room: collecting through `Result` cannot know the length, so a list
+/// of one item gets room for four, and a large mesh decodes hundreds of thousands of short
+/// lists that live as long as the mesh (at 1,000 services, a fifth of the decoded mesh).
+pub(crate) fn exact<T>(mut list: Vec<T>) -> Vec<T> {
+    list.shrink_to_fit();
+    list
 }
 
 /// A list (absent: empty).

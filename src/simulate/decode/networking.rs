@@ -101,7 +101,7 @@ fn string_matches(
     let Some(map) = object(meta, node, key)? else {
         return Ok(Vec::new());
     };
-    let mut out = Vec::new();
+    let mut out = Vec::with_capacity(map.entries().len());
     for (name, value) in map.entries() {
         let name = if lower {
             name.to_ascii_lowercase()
@@ -227,8 +227,9 @@ pub(super) fn virtual_service(meta: Meta, spec: &Node) -> Result<VirtualService,
         .iter()
         .map(|g| resolve_gateway(g, &namespace))
         .collect();
-    let mut http = Vec::new();
-    for rule in items(&meta, spec, "http")? {
+    let rules = items(&meta, spec, "http")?;
+    let mut http = Vec::with_capacity(rules.len());
+    for rule in rules {
         http.push(http_route(&meta, rule, &namespace)?);
     }
     Ok(VirtualService {
@@ -242,8 +243,9 @@ pub(super) fn virtual_service(meta: Meta, spec: &Node) -> Result<VirtualService,
 }
 
 fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, CompileError> {
-    let mut matches = Vec::new();
-    for m in items(meta, rule, "match")? {
+    let listed = items(meta, rule, "match")?;
+    let mut matches = Vec::with_capacity(listed.len());
+    for m in listed {
         matches.push(HttpMatch {
             uri: object(meta, m, "uri")?
                 .map(|n| string_match(meta, n))
@@ -274,8 +276,9 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
             source_namespace: string(meta, m, "sourceNamespace")?.map(str::to_string),
         });
     }
-    let mut route = Vec::new();
-    for destination in items(meta, rule, "route")? {
+    let listed = items(meta, rule, "route")?;
+    let mut route = Vec::with_capacity(listed.len());
+    for destination in listed {
         let target = object(meta, destination, "destination")?;
         let (host, subset, port) = match target {
             Some(d) => (

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{CompileError, Meta, boolean, field, items, labels, object, string, strings};
+use super::{CompileError, Meta, boolean, exact, field, items, labels, object, string, strings};
 use crate::simulate::topology::Labels;
 use crate::yaml::Node;
 
@@ -123,7 +123,8 @@ pub(super) fn authorization_policy(
     let rules = items(&meta, spec, "rules")?
         .iter()
         .map(|rule| self::rule(&meta, rule))
-        .collect::<Result<_, _>>()?;
+        .collect::<Result<_, _>>()
+        .map(exact)?;
     Ok(AuthorizationPolicy {
         selector: selector(&meta, spec)?,
         targeted: targeted(spec),
@@ -154,7 +155,8 @@ fn rule(meta: &Meta, node: &Node) -> Result<Rule, CompileError> {
                 trust_domains: Values::read(meta, s, "trustDomains", "notTrustDomains")?,
             }),
         })
-        .collect::<Result<_, CompileError>>()?;
+        .collect::<Result<_, CompileError>>()
+        .map(exact)?;
     let to = items(meta, node, "to")?
         .iter()
         .map(|to| match object(meta, to, "operation")? {
@@ -166,7 +168,8 @@ fn rule(meta: &Meta, node: &Node) -> Result<Rule, CompileError> {
                 paths: Values::read(meta, o, "paths", "notPaths")?,
             }),
         })
-        .collect::<Result<_, CompileError>>()?;
+        .collect::<Result<_, CompileError>>()
+        .map(exact)?;
     let when = items(meta, node, "when")?
         .iter()
         .map(|when| {
@@ -176,7 +179,8 @@ fn rule(meta: &Meta, node: &Node) -> Result<Rule, CompileError> {
                 not_values: strings(meta, when, "notValues")?,
             })
         })
-        .collect::<Result<_, CompileError>>()?;
+        .collect::<Result<_, CompileError>>()
+        .map(exact)?;
     Ok(Rule { from, to, when })
 }
 
@@ -263,7 +267,8 @@ fn jwt_rule(meta: &Meta, node: &Node) -> Result<JwtRule, CompileError> {
                 string(meta, pair, "claim")?.unwrap_or_default().to_string(),
             ))
         })
-        .collect::<Result<_, CompileError>>()?;
+        .collect::<Result<_, CompileError>>()
+        .map(exact)?;
     Ok(JwtRule {
         issuer: string(meta, node, "issuer")?
             .unwrap_or_default()
