@@ -93,9 +93,11 @@ impl<'a> Isolation<'a> {
     }
 
     /// The paths `service`'s ALLOW admits, when the namespace's guard can stand for its own:
-    /// no tenant lists it, the default deny refuses what its ALLOW does not admit, every rule
-    /// of its ALLOW names paths and none of them is a path a tenant is welcome on, and its
-    /// HTTP ports are no other protocol's in the namespace.
+    /// no tenant lists it, the default deny refuses what its ALLOW does not admit, every rule of
+    /// its ALLOW names paths and none of them is a path a tenant is welcome on, and its HTTP
+    /// ports are no other protocol's in the namespace. (No service lives in the root
+    /// namespace, where a policy without a selector would hold for the whole mesh: validation
+    /// refuses it.)
     fn foldable(
         &self,
         service: &Service,
