@@ -13,7 +13,9 @@
 //! none of the paths a tenant's claim is welcome on, and its ports are HTTP ports of no other
 //! protocol in the namespace (on a TCP port its HTTP conditions would be dropped and it would
 //! refuse every connection, istio-rules.md §7). A workload of the namespace that the profile
-//! does not name is refused everything by the default deny, which folding needs.
+//! does not name is refused everything by the default deny, which folding needs. The guard
+//! names its ports even where the namespace has no other protocol: Istio's webhook warns of a
+//! DENY rule with HTTP conditions and no ports.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -32,8 +34,7 @@ pub(super) struct Isolation<'a> {
     welcome: WelcomePaths,
     /// Whether the default deny refuses what no ALLOW admits (folding needs it).
     default_deny: bool,
-    /// The container ports of each namespace that carry something else than HTTP (a
-    /// namespace without any is in the map too).
+    /// The container ports of each namespace that carry something else than HTTP.
     opaque_ports: BTreeMap<&'a Name, BTreeSet<Port>>,
     /// Each namespace's share of the services folded into its guard: their HTTP container
     /// ports and the paths their ALLOWs admit.
@@ -139,15 +140,10 @@ impl<'a> Isolation<'a> {
         self.folded
             .iter()
             .map(|(&namespace, (ports, paths))| {
-                // Without other protocols in the namespace, every port is an HTTP port of its
-                // services, and naming them would change nothing.
-                let opaque = self.opaque_ports.get(namespace).is_some_and(|o| !o.is_empty());
+                // Named even where every port of the namespace is HTTP: Istio's webhook warns
+                // of a DENY with HTTP conditions and no ports.
                 let to = vec![Operation {
-                    ports: if opaque {
-                        ports.iter().map(ToString::to_string).collect()
-                    } else {
-                        Vec::new()
-                    },
+                    ports: ports.iter().map(ToString::to_string).collect(),
                     paths: outermost(paths),
                     ..Operation::default()
                 }];
