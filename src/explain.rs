@@ -42,6 +42,8 @@ struct Index<'a> {
     ingress: Vec<(&'a VirtualService, BTreeMap<&'a Name, Vec<&'a HttpRoute>>)>,
     /// Rate limits by route.
     limits: BTreeMap<&'a RouteId, &'a RouteLimit>,
+    /// Whether the plan isolates tenants (it has a tenant guard).
+    tenancy: bool,
 }
 
 impl<'a> Index<'a> {
@@ -50,6 +52,12 @@ impl<'a> Index<'a> {
             plan,
             ingress: Vec::new(),
             limits: BTreeMap::new(),
+            tenancy: plan.security.authorization_policies.iter().any(|p| {
+                matches!(
+                    p.meta.id,
+                    PolicyId::TenantGuard { .. } | PolicyId::TenantGuardIn { .. }
+                )
+            }),
         };
         for vs in &plan.gateway.virtual_services {
             let mut by_service: BTreeMap<&Name, Vec<&HttpRoute>> = BTreeMap::new();
@@ -439,7 +447,7 @@ fn service_section(out: &mut String, index: &Index<'_>, vs: &VirtualService) {
         callers(out, plan, service);
         egress::sidecar(out, plan, service);
         workload_mtls(out, plan, service);
-        tenants(out, plan, service);
+        tenants(out, plan, index.tenancy, service);
         sampling(out, plan, service);
     }
 }
@@ -846,11 +854,20 @@ fn list_or(items: &[String], none: &str) -> String {
 
 /// The tenants that may use the service: each has rules of its own in the service's tenant
 /// guard (its header, its paths, its methods).
-fn tenants(out: &mut String, plan: &Plan, service: &Name) {
+fn tenants(out: &mut String, plan: &Plan, tenancy: bool, service: &Name) {
     let id = PolicyId::TenantGuard {
         service: service.clone(),
     };
     let Some(guard) = plan.security.authorization_policies.get(&id) else {
+        // Without a guard of its own under tenancy, the service is refused every tenant claim
+        // and header: by its namespace's guard on the paths its ALLOW admits, by the default
+        // deny elsewhere.
+        if tenancy {
+            let _ = writeln!(
+                out,
+                "  tenants: none: every tenant claim and tenant header is refused"
+            );
+        }
         return;
     };
     let mut reach: Vec<(&Name, Vec<String>, Vec<String>)> = Vec::new();

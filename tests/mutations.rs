@@ -23,7 +23,7 @@ use std::collections::BTreeSet;
 use std::fmt::Write;
 
 use meshc::Source;
-use meshc::testing::model::Profile;
+use meshc::testing::model::{Profile, Service};
 use meshc::testing::prove;
 use meshc::testing::render::File;
 use serde_json::Value;
@@ -329,10 +329,19 @@ fn equivalent(
 }
 
 /// The container ports of the service whose workloads `document` selects (its namespace, its
-/// labels), as a policy's `ports` names them.
+/// labels), as a policy's `ports` names them; without a selector, those of every service of its
+/// namespace (the default deny refuses everything to a workload the profile does not name).
 fn selected_ports(profile: &Profile, document: &Value) -> Option<BTreeSet<String>> {
-    let labels = document["spec"]["selector"]["matchLabels"].as_object()?;
     let namespace = document["metadata"]["namespace"].as_str()?;
+    let Some(labels) = document["spec"]["selector"]["matchLabels"].as_object() else {
+        let ports: BTreeSet<String> = profile
+            .services
+            .iter()
+            .filter(|s| s.namespace.as_str() == namespace)
+            .flat_map(container_ports)
+            .collect();
+        return (!ports.is_empty() && profile.security.default_deny).then_some(ports);
+    };
     let service = profile.services.iter().find(|s| {
         s.namespace.as_str() == namespace
             && s.labels.len() == labels.len()
@@ -340,7 +349,12 @@ fn selected_ports(profile: &Profile, document: &Value) -> Option<BTreeSet<String
                 .iter()
                 .all(|(k, v)| labels.get(k.as_str()).and_then(Value::as_str) == Some(v.as_str()))
     })?;
-    Some(if service.ports.is_empty() {
+    Some(container_ports(service))
+}
+
+/// A service's container ports, as a policy's `ports` names them.
+fn container_ports(service: &Service) -> BTreeSet<String> {
+    if service.ports.is_empty() {
         BTreeSet::from([service.target_port.get().to_string()])
     } else {
         service
@@ -348,7 +362,7 @@ fn selected_ports(profile: &Profile, document: &Value) -> Option<BTreeSet<String
             .iter()
             .map(|p| p.target_port.get().to_string())
             .collect()
-    })
+    }
 }
 
 fn remove(node: &mut Value, path: &[Step]) {

@@ -192,6 +192,12 @@ pub enum PolicyId {
         /// The service.
         service: Name,
     },
+    /// Keeps every tenant off the services of a namespace that no tenant lists and whose
+    /// callers reach no tenant path.
+    TenantGuardIn {
+        /// The namespace.
+        namespace: Name,
+    },
     /// Who may leave through the egress gateway for an external service.
     EgressGateway {
         /// The external service.
@@ -207,6 +213,7 @@ impl ResourceId for PolicyId {
             Self::AllowNothing | Self::AllowNothingIn { .. } => "allow-nothing".to_string(),
             Self::Callers { service } => service.to_string(),
             Self::TenantGuard { service } => format!("{service}-tenant-guard"),
+            Self::TenantGuardIn { .. } => "tenant-guard".to_string(),
             Self::EgressGateway { external } => format!("{EGRESS_GATEWAY}-{external}"),
         }
     }

@@ -5,6 +5,7 @@
 //! mismatch can only ever cause an unexpected 403, never an unexpected allow.
 
 mod public_routes;
+mod tenants;
 
 use std::collections::BTreeMap;
 
@@ -13,9 +14,7 @@ use serde::Serialize;
 use super::egress::ServiceEntry;
 use super::ids::{PeerAuthenticationId, PolicyId, RequestAuthenticationId, RuleFor};
 use super::{Context, Label, Meta, Resource, ResourceList, istio_words, label, labels, principal};
-use crate::model::{
-    self, Gateway, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service, Tenancy,
-};
+use crate::model::{self, Gateway, Host, HttpPath, Jwt, Method, MtlsScope, Name, Port, Service};
 
 /// Every security resource.
 #[derive(Debug, Clone, Serialize)]
@@ -462,17 +461,22 @@ fn authorization_policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
         }
     }
     let routed = gateway_paths(context);
-    let tenancy = profile
+    let mut isolation = profile
         .tenancy
         .as_ref()
-        .map(|tenancy| (tenancy, TenantReach::new(profile, tenancy)));
+        .map(|tenancy| tenants::Isolation::new(profile, tenancy));
+    // The namespaces' guards go with the default denies, before the services' policies.
+    let namespace_wide = policies.len();
     for service in &profile.services {
-        if let Some(policy) = allow_policy(context, service, routed.get(&service.name)) {
-            policies.push(policy);
-        }
-        if let Some((tenancy, reach)) = &tenancy {
-            policies.push(tenant_policy(context, tenancy, reach, service));
-        }
+        let allow = allow_policy(context, service, routed.get(&service.name));
+        let guard = isolation
+            .as_mut()
+            .and_then(|isolation| isolation.service_guard(context, service, allow.as_ref()));
+        policies.extend(allow);
+        policies.extend(guard);
+    }
+    if let Some(isolation) = &isolation {
+        policies.splice(namespace_wide..namespace_wide, isolation.namespace_guards());
     }
     policies
 }
@@ -760,218 +764,4 @@ fn authz_paths(prefixes: &[HttpPath]) -> Vec<String> {
     paths.sort();
     paths.dedup();
     paths
-}
-
-/// What tenant isolation needs to know of each service: which tenants list it, and which
-/// tenant paths the gateway delivers to it.
-struct TenantReach<'a> {
-    /// The indices of the tenants that list each service.
-    listed: BTreeMap<&'a Name, Vec<usize>>,
-    /// The (tenant, path) indices the gateway delivers to each service.
-    delivered: BTreeMap<&'a Name, Vec<(usize, usize)>>,
-}
-
-impl<'a> TenantReach<'a> {
-    fn new(profile: &'a model::Profile, tenancy: &'a Tenancy) -> Self {
-        let mut listed: BTreeMap<&Name, Vec<usize>> = BTreeMap::new();
-        for (index, tenant) in tenancy.tenants.iter().enumerate() {
-            for service in &tenant.services {
-                listed.entry(service).or_default().push(index);
-            }
-        }
-        let mut delivered: BTreeMap<&Name, Vec<(usize, usize)>> = BTreeMap::new();
-        for gateway in &profile.gateways {
-            for class in gateway.classes() {
-                for delivery in model::deliveries(&tenancy.tenants, &class.routes) {
-                    delivered
-                        .entry(&class.routes[delivery.route].service)
-                        .or_default()
-                        .push((delivery.tenant, delivery.path));
-                }
-            }
-        }
-        for pairs in delivered.values_mut() {
-            pairs.sort_unstable();
-            pairs.dedup();
-        }
-        Self { listed, delivered }
-    }
-}
-
-/// §4.7, sized by what tenants reach: on a service, rules for each tenant that lists it (its
-/// paths, methods and header) and three rules for everyone else (a claim of a tenant that does
-/// not list the service, a tenant header not backed by such a claim, and a tenant path reached
-/// without its tenant's claim).
-///
-/// No tenant ALLOW is needed: the gateway delivers a request only on a route's prefix, which
-/// the route's ALLOW admits, so these DENY rules alone decide which tokens get through. Tenant
-/// paths do not overlap (validation), so a listed tenant's claim is kept off the others' paths
-/// by its own paths rule, and a request on a tenant's path without that tenant's claim is
-/// refused by one of the three shared rules.
-fn tenant_policy(
-    context: &Context<'_>,
-    tenancy: &Tenancy,
-    reach: &TenantReach<'_>,
-    service: &Service,
-) -> AuthorizationPolicy {
-    let claim_key = format!("request.auth.claims[{}]", tenancy.claim);
-    let header_key = format!("request.headers[{}]", tenancy.header);
-    let condition = |key: &str, values: Vec<String>, not_values: Vec<String>| Condition {
-        key: key.to_string(),
-        values,
-        not_values,
-    };
-    let any = || vec!["*".to_string()];
-    let listed: &[usize] = reach.listed.get(&service.name).map_or(&[], Vec::as_slice);
-    let delivered: &[(usize, usize)] = reach
-        .delivered
-        .get(&service.name)
-        .map_or(&[], Vec::as_slice);
-    let listed_ids: Vec<String> = listed
-        .iter()
-        .map(|&t| tenancy.tenants[t].id.to_string())
-        .collect();
-    // Left out when no tenant lists the service: then every claim is foreign.
-    let claim_not_listed =
-        || (!listed_ids.is_empty()).then(|| condition(&claim_key, Vec::new(), listed_ids.clone()));
-    // HTTP ports only: on a TCP port the DENY rules' HTTP fields would be dropped, and the
-    // rules would refuse every connection.
-    let ports: Vec<String> = service
-        .http_target_ports()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
-    // A tenant's token is as welcome as none on the public routes open to tenants.
-    let public = public_routes::open_to_tenants(context.profile, &service.name);
-    let on_ports = |paths: Vec<String>, not_paths: Vec<String>, not_methods: Vec<String>| {
-        vec![Operation {
-            ports: ports.clone(),
-            paths,
-            not_paths,
-            not_methods,
-            ..Operation::default()
-        }]
-    };
-    // The tenant paths another ALLOW lets in here: those the gateway delivers, and those of a
-    // listed tenant within a caller's paths.
-    let exposed = |t: usize| -> Vec<HttpPath> {
-        let tenant = &tenancy.tenants[t];
-        tenant
-            .paths
-            .iter()
-            .enumerate()
-            .filter(|&(p, path)| {
-                delivered.contains(&(t, p))
-                    || service
-                        .callers
-                        .iter()
-                        .any(|c| c.paths.is_empty() || c.paths.iter().any(|own| own.overlaps(path)))
-            })
-            .map(|(_, path)| path.clone())
-            .collect()
-    };
-    let mut without_claim: Vec<HttpPath> = delivered
-        .iter()
-        .filter(|(t, _)| !listed.contains(t))
-        .map(|&(t, p)| tenancy.tenants[t].paths[p].clone())
-        .collect();
-    let mut own = Vec::new();
-    for &t in listed {
-        let tenant = &tenancy.tenants[t];
-        let id = tenant.id.to_string();
-        let is_tenant = || condition(&claim_key, vec![id.clone()], Vec::new());
-        let exposed = exposed(t);
-        without_claim.extend(exposed.iter().cloned());
-        // Another ALLOW (a gateway route, a caller) may admit any method; this keeps the
-        // tenant's.
-        if !tenant.methods.is_empty() {
-            own.push(Rule {
-                id: RuleFor::TenantMethods {
-                    tenant: tenant.id.clone(),
-                },
-                from: Vec::new(),
-                to: on_ports(
-                    Vec::new(),
-                    public.clone(),
-                    tenant.methods.iter().map(ToString::to_string).collect(),
-                ),
-                when: vec![is_tenant()],
-            });
-        }
-        // The tenant's paths that can arrive here (all of them if none can: the grant is
-        // unusable, and validation says so). A tenant that may reach every path (`/`) has no
-        // paths to be kept out of.
-        let mut own_paths = authz_paths(if exposed.is_empty() {
-            &tenant.paths
-        } else {
-            &exposed
-        });
-        if !own_paths.is_empty() {
-            own_paths.extend(public.iter().cloned());
-        }
-        if !own_paths.is_empty() {
-            own.push(Rule {
-                id: RuleFor::TenantPaths {
-                    tenant: tenant.id.clone(),
-                },
-                from: Vec::new(),
-                to: on_ports(Vec::new(), own_paths, Vec::new()),
-                when: vec![is_tenant()],
-            });
-        }
-        own.push(Rule {
-            id: RuleFor::TenantHeaderMismatch {
-                tenant: tenant.id.clone(),
-            },
-            from: Vec::new(),
-            to: on_ports(Vec::new(), Vec::new(), Vec::new()),
-            when: vec![is_tenant(), condition(&header_key, any(), vec![id.clone()])],
-        });
-    }
-    let mut rules = vec![
-        Rule {
-            id: RuleFor::ForeignClaim,
-            from: Vec::new(),
-            to: on_ports(Vec::new(), public.clone(), Vec::new()),
-            when: vec![condition(&claim_key, any(), listed_ids.clone())],
-        },
-        Rule {
-            id: RuleFor::HeaderWithoutClaim,
-            from: Vec::new(),
-            to: on_ports(Vec::new(), public.clone(), Vec::new()),
-            when: std::iter::once(condition(&header_key, any(), Vec::new()))
-                .chain(claim_not_listed())
-                .collect(),
-        },
-    ];
-    if !without_claim.is_empty() {
-        rules.push(Rule {
-            id: RuleFor::TenantPathsWithoutClaim,
-            from: Vec::new(),
-            // A tenant path `/` makes every path a tenant path: then no `paths` at all.
-            to: on_ports(authz_paths(&without_claim), Vec::new(), Vec::new()),
-            when: claim_not_listed().into_iter().collect(),
-        });
-    }
-    rules.extend(own);
-    AuthorizationPolicy {
-        meta: Meta::new(
-            PolicyId::TenantGuard {
-                service: service.name.clone(),
-            },
-            &service.namespace,
-            // Short: a large mesh has one of these per service (issue 10's size yardstick).
-            if listed.is_empty() {
-                format!("Tenant isolation on {}: no tenant lists it.", service.name)
-            } else {
-                format!(
-                    "Tenant isolation on {}: the tenants that list it, each on its own grant.",
-                    service.name
-                )
-            },
-        ),
-        selector: labels(&service.labels),
-        action: Some(Action::Deny),
-        rules,
-    }
 }

@@ -399,8 +399,12 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
         .services
         .iter()
         .filter(|s| !listed.contains(&s.name))
-        .take(UNLISTED_SAMPLE)
         .collect();
+    let sample = unlisted.len().min(UNLISTED_SAMPLE);
+    // The namespace's guard covers the services no tenant lists on the paths their ALLOWs
+    // admit: the first tenant's token is sent on each such path and port of each namespace
+    // once, on every service no tenant lists, so that a path missing from it is seen.
+    let mut covered: BTreeSet<(&Name, String, u16)> = BTreeSet::new();
     // The public routes open to tenants, in the order of the services' names.
     let open_routes: Vec<(&GatewayRoute, &Host)> = open
         .iter()
@@ -463,8 +467,23 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
             .iter()
             .filter_map(|name| by_name.get(name).copied())
             .collect();
+        let exhaustive = index == 0;
+        let unlisted = &unlisted[..if exhaustive { unlisted.len() } else { sample }];
         let others = next_lists.into_values().chain(unlisted.iter().copied());
         for service in others {
+            let sampled = !listed.contains(&service.name)
+                && unlisted[..sample].iter().any(|s| s.name == service.name);
+            // A path and port this namespace's guard was already tried on, on a service
+            // beyond the sample: nothing new to learn.
+            let mut fresh = |path: &str, port: u16| {
+                // The guard names container ports.
+                let target = service
+                    .ports
+                    .iter()
+                    .find(|p| p.port.get() == port)
+                    .map_or(service.target_port, |p| p.target_port);
+                sampled || covered.insert((&service.namespace, path.to_string(), target.get()))
+            };
             let open: &[&PathMatch] = open.get(&service.name).map_or(&[], Vec::as_slice);
             let routes = routes_to.get(&service.name).unwrap_or(&no_routes);
             if services.contains(&service.name) {
@@ -475,16 +494,20 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
             {
                 for (route, host) in routes.iter().filter(|(r, _)| !r.public) {
                     let method = route.methods.first().map_or("GET", Method::as_str);
-                    let path = &route_paths(&route.path)[0];
-                    if tenant_paths.contains(path) {
-                        continue;
+                    let paths = route_paths(&route.path);
+                    for path in &paths[..if exhaustive { paths.len() } else { 1 }] {
+                        if tenant_paths.contains(path)
+                            || !fresh(path, service.route_port(route.port.as_ref()).get())
+                        {
+                            continue;
+                        }
+                        let request = Request::new(Origin::Gateway(None), host.to_string())
+                            .https()
+                            .method(method)
+                            .path(path)
+                            .token(token.clone());
+                        requests.push((format!("through gateway route `{}`", route.name), request));
                     }
-                    let request = Request::new(Origin::Gateway(None), host.to_string())
-                        .https()
-                        .method(method)
-                        .path(path)
-                        .token(token.clone());
-                    requests.push((format!("through gateway route `{}`", route.name), request));
                 }
             }
             // Carried by a caller inside the mesh.
@@ -514,15 +537,30 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                     continue;
                 };
                 let method = caller.methods.first().map_or("GET", Method::as_str);
-                let path = first_path(caller);
-                if tenant_paths.contains(&path) || open.iter().any(|p| takes(p, &path)) {
-                    continue;
-                }
-                // On every port the caller dials: a guard's rule may hold on some only.
-                for port in super::ports::http_ports(service, &caller.ports) {
+                let paths: Vec<String> = if exhaustive {
+                    caller
+                        .paths
+                        .iter()
+                        .flat_map(|p| route_paths(&PathMatch::Prefix(p.clone())))
+                        .collect()
+                } else {
+                    vec![first_path(caller)]
+                };
+                // On every path and port the caller dials: a guard's rule may hold on some only.
+                for (path, port) in paths.iter().flat_map(|path| {
+                    super::ports::http_ports(service, &caller.ports)
+                        .into_iter()
+                        .map(move |port| (path, port))
+                }) {
+                    if tenant_paths.contains(path)
+                        || open.iter().any(|p| takes(p, path))
+                        || !fresh(path, port)
+                    {
+                        continue;
+                    }
                     let request = Request::new(origin.clone(), topology::host(service))
                         .method(method)
-                        .path(&path)
+                        .path(path)
                         .port(port);
                     let on_port = if service.ports.is_empty() {
                         String::new()

@@ -46,6 +46,9 @@ impl Checker {
                     "the namespace's Telemetry, which its sampling override would replace"
                         .to_string(),
                 ),
+                "tenant-guard" if !raw.tenants.is_empty() => {
+                    Some("the tenant guard of its namespace".to_string())
+                }
                 other if !raw.tenants.is_empty() => ["-tenant-guard"]
                     .iter()
                     .find_map(|suffix| other.strip_suffix(suffix))
