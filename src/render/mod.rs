@@ -5,6 +5,7 @@
 //! the output unescaped. Undefined values are errors, so a template cannot silently print
 //! nothing for a field the plan lacks.
 
+mod context;
 mod yaml;
 
 use std::sync::OnceLock;
@@ -14,6 +15,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::plan::Plan;
 use crate::plan::cluster::ClusterPlan;
+use context::Part;
 
 pub(crate) use yaml::{comment_line, to_block as to_block_yaml};
 
@@ -36,6 +38,8 @@ struct Output {
     template: &'static str,
     source: &'static str,
     has_documents: fn(&Plan) -> bool,
+    /// The parts of the plan its template reads.
+    reads: &'static [Part],
 }
 
 /// The seven files, in the order `istioctl install` and `kubectl apply` want them.
@@ -45,6 +49,7 @@ const OUTPUTS: &[Output] = &[
         template: "istio-service-mesh-config.yaml.j2",
         source: include_str!("../../templates/istio-service-mesh-config.yaml.j2"),
         has_documents: |_| true,
+        reads: &[Part::Operator],
     },
     NAMESPACES,
     Output {
@@ -52,30 +57,35 @@ const OUTPUTS: &[Output] = &[
         template: "virtual-services.yaml.j2",
         source: include_str!("../../templates/virtual-services.yaml.j2"),
         has_documents: |plan| !plan.virtual_services.is_empty(),
+        reads: &[Part::Api, Part::VirtualServices],
     },
     Output {
         name: "destination-rules.yaml",
         template: "destination-rules.yaml.j2",
         source: include_str!("../../templates/destination-rules.yaml.j2"),
         has_documents: |plan| !plan.destination_rules.is_empty(),
+        reads: &[Part::Api, Part::DestinationRules],
     },
     Output {
         name: "security-policies.yaml",
         template: "security-policies.yaml.j2",
         source: include_str!("../../templates/security-policies.yaml.j2"),
         has_documents: |_| true,
+        reads: &[Part::Api, Part::Security, Part::Sidecars],
     },
     Output {
         name: "gateway.yaml",
         template: "gateway.yaml.j2",
         source: include_str!("../../templates/gateway.yaml.j2"),
         has_documents: |plan| !plan.gateway.gateways.is_empty(),
+        reads: &[Part::Api, Part::Gateway],
     },
     Output {
         name: "telemetry-config.yaml",
         template: "telemetry-config.yaml.j2",
         source: include_str!("../../templates/telemetry-config.yaml.j2"),
         has_documents: |plan| !plan.telemetry.is_empty(),
+        reads: &[Part::Api, Part::Telemetry],
     },
 ];
 
@@ -88,6 +98,7 @@ const NAMESPACES: Output = Output {
     template: "namespaces.yaml.j2",
     source: include_str!("../../templates/namespaces.yaml.j2"),
     has_documents: |plan| !plan.namespaces.is_empty(),
+    reads: &[Part::Namespaces],
 };
 
 /// Templates shared by several files.
@@ -99,6 +110,7 @@ const ISTIOD_GATEWAY: Output = Output {
     template: "istiod-gateway.yaml.j2",
     source: include_str!("../../templates/istiod-gateway.yaml.j2"),
     has_documents: |_| true,
+    reads: &[Part::Api],
 };
 
 /// The folder's Kustomize base, written beside the rendered files.
@@ -107,6 +119,7 @@ const KUSTOMIZATION: Output = Output {
     template: "kustomization.yaml.j2",
     source: include_str!("../../templates/kustomization.yaml.j2"),
     has_documents: |_| true,
+    reads: &[],
 };
 
 /// The name Kustomize looks for.
@@ -152,23 +165,29 @@ impl std::error::Error for RenderError {
 
 /// Renders the files that have documents, each opening with `header` as comment lines.
 ///
-/// The files are independent, so a large plan renders each on a thread of its own: for a large
-/// mesh the render stage is a second of template evaluation, which a second core shortens by a
-/// quarter (benches/README.md). A small plan renders in a millisecond, less than starting the
-/// threads costs.
+/// The files are independent, so a large plan renders each on a thread of its own, with the
+/// parts of the plan its template reads (`context`): for a large mesh the render stage is a
+/// second of template evaluation, which a second core shortens by a quarter
+/// (benches/README.md). A small plan renders in a millisecond, less than starting the threads
+/// costs.
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
-    let context = Value::from(minijinja::value::Serde(plan));
     let header = header_comment(header);
     let outputs = OUTPUTS.iter().filter(|output| (output.has_documents)(plan));
+    let render_one = |output: &Output| {
+        render_file(
+            environment,
+            output,
+            &context::of(plan, output.reads),
+            &header,
+        )
+    };
     if plan.virtual_services.len() < PARALLEL_FROM {
-        return outputs
-            .map(|output| render_file(environment, output, &context, &header))
-            .collect();
+        return outputs.map(render_one).collect();
     }
     std::thread::scope(|scope| {
         let renders: Vec<_> = outputs
-            .map(|output| scope.spawn(|| render_file(environment, output, &context, &header)))
+            .map(|output| scope.spawn(|| render_one(output)))
             .collect();
         renders
             .into_iter()
@@ -191,10 +210,8 @@ pub(crate) fn render_cluster(
     header: &str,
 ) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
-    let context = minijinja::value::merge_maps([
-        minijinja::context! { cluster => Value::from(minijinja::value::Serde(cluster)) },
-        Value::from(minijinja::value::Serde(plan)),
-    ]);
+    let cluster_context =
+        minijinja::context! { cluster => Value::from(minijinja::value::Serde(cluster)) };
     let header = header_comment(header);
     let outputs: Vec<&Output> = if cluster.remote.is_some() {
         // A remote's injector (its primary's istiod) also selects pods by namespace label.
@@ -212,7 +229,13 @@ pub(crate) fn render_cluster(
     };
     outputs
         .into_iter()
-        .map(|output| render_file(environment, output, &context, &header))
+        .map(|output| {
+            let context = minijinja::value::merge_maps([
+                cluster_context.clone(),
+                context::of(plan, output.reads),
+            ]);
+            render_file(environment, output, &context, &header)
+        })
         .collect()
 }
 
@@ -271,14 +294,38 @@ pub(crate) fn header_comment(header: &str) -> String {
 /// flow leaves behind, so the layout does not depend on how a template is indented. meshc's YAML
 /// never needs a blank line: multi-line values are always quoted, with their line breaks
 /// escaped.
+///
+/// Each line is what `str::lines` gives, trimmed with `str::trim_end`. Most lines need
+/// neither, so runs of them are copied whole: line by line, this was a twentieth of the render
+/// stage.
 fn tidy(body: &str, text: &mut String) {
-    for line in body.lines() {
-        let line = line.trim_end();
-        if !line.is_empty() {
-            text.push_str(line);
-            text.push('\n');
+    // Bytes that may end a line `trim_end` shortens; a line ending in any other ASCII byte
+    // keeps its length (every other whitespace `trim_end` knows is outside ASCII).
+    let may_trim =
+        |byte: u8| matches!(byte, b' ' | b'\t' | b'\r' | 0x0B | 0x0C) || !byte.is_ascii();
+    let mut kept = 0;
+    let mut start = 0;
+    while start < body.len() {
+        let end = body[start..]
+            .bytes()
+            .position(|byte| byte == b'\n')
+            .map_or(body.len(), |at| start + at);
+        let line = &body[start..end];
+        let trimmed = match line.as_bytes().last() {
+            Some(&last) if !may_trim(last) => line,
+            _ => line.trim_end(),
+        };
+        if trimmed.is_empty() || trimmed.len() != line.len() || end == body.len() {
+            text.push_str(&body[kept..start]);
+            if !trimmed.is_empty() {
+                text.push_str(trimmed);
+                text.push('\n');
+            }
+            kept = (end + 1).min(body.len());
         }
+        start = end + 1;
     }
+    text.push_str(&body[kept.min(body.len())..]);
 }
 
 /// Compiles the templates now, if no render has yet: [`crate::pipeline`] has it done on a
@@ -365,6 +412,52 @@ mod tests {
         );
     }
 
+    /// `tidy` as it is specified: every line trimmed, the empty ones dropped.
+    fn tidy_by_lines(body: &str) -> String {
+        body.lines()
+            .map(str::trim_end)
+            .filter(|line| !line.is_empty())
+            .map(|line| format!("{line}\n"))
+            .collect()
+    }
+
+    fn tidied(body: &str) -> String {
+        let mut text = String::from("# header\n");
+        tidy(body, &mut text);
+        text
+    }
+
+    #[test]
+    fn tidy_drops_blank_lines_and_trailing_whitespace_only() {
+        for (body, expected) in [
+            ("", ""),
+            ("\n\n", ""),
+            ("a\nb\n", "a\nb\n"),
+            ("a\nb", "a\nb\n"),
+            ("a  \n\n  \nb\t\n", "a\nb\n"),
+            ("a\r\nb\r\n", "a\nb\n"),
+            ("  indented\n", "  indented\n"),
+            ("x\u{a0}\u{2028}\ny\u{b}\u{c}\nz\u{e9}\n", "x\ny\nz\u{e9}\n"),
+            ("last line  ", "last line\n"),
+        ] {
+            assert_eq!(tidied(body), format!("# header\n{expected}"), "{body:?}");
+            assert_eq!(
+                tidied(body),
+                format!("# header\n{}", tidy_by_lines(body)),
+                "{body:?}"
+            );
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn tidy_is_trim_end_of_every_line_without_the_empty_ones(
+            body in "([a-c: \t\r\n\u{b}\u{c}\u{85}\u{a0}\u{e9}\u{2028}\u{3000}]{0,12}\n?){0,8}"
+        ) {
+            proptest::prop_assert_eq!(tidied(&body), format!("# header\n{}", tidy_by_lines(&body)));
+        }
+    }
+
     #[test]
     fn a_template_failure_keeps_minijinja_s_error() {
         let output = Output {
@@ -372,6 +465,7 @@ mod tests {
             template: "no-such-template.j2",
             source: "",
             has_documents: |_| true,
+            reads: &[],
         };
         let error =
             render_file(environment().unwrap(), &output, &Value::UNDEFINED, "").unwrap_err();

@@ -91,12 +91,14 @@ const RESERVED: &[&str] = &["y", "n", "yes", "no", "true", "false", "on", "off",
 /// not a YAML 1.1 boolean or null. No such string is a number, a timestamp, an anchor, a tag, a
 /// comment, a key or an indicator in any YAML version.
 fn is_plain_safe(text: &str) -> bool {
-    let mut chars = text.chars();
-    let Some(first) = chars.next() else {
+    // Bytes, not chars: every byte of a character outside ASCII fails both tests.
+    let Some((&first, rest)) = text.as_bytes().split_first() else {
         return false;
     };
-    (first.is_ascii_alphabetic() || first == '/')
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
+    (first.is_ascii_alphabetic() || first == b'/')
+        && rest
+            .iter()
+            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
         && !RESERVED.iter().any(|word| word.eq_ignore_ascii_case(text))
 }
 
@@ -274,6 +276,8 @@ mod tests {
             ("nel\u{85}ls\u{2028}", r#""nel\u0085ls\u2028""#),
             ("bell\u{7}del\u{7f}", r#""bell\u0007del\u007F""#),
             ("ünïcode", r#""ünïcode""#),
+            ("caf\u{e9}", "\"caf\u{e9}\""),
+            ("False", r#""False""#),
         ] {
             assert_eq!(yaml(&Value::from(text)), expected, "{text:?}");
         }
