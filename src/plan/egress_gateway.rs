@@ -270,14 +270,7 @@ pub(super) fn policies(context: &Context<'_>) -> Vec<AuthorizationPolicy> {
             let principals = |services: &[Name]| -> Vec<String> {
                 services
                     .iter()
-                    .map(|name| {
-                        let account = context.service(name).map_or(name, |s| &s.service_account);
-                        principal(
-                            context.profile,
-                            context.namespace_of(name),
-                            account.as_str(),
-                        )
-                    })
+                    .map(|name| context.service_principal(name))
                     .collect()
             };
             let entries: Vec<Entry<'_>> = if external.callers.is_empty() {

@@ -263,6 +263,13 @@ impl<'a> Context<'a> {
             .map_or(&self.profile.mesh.namespace, |s| &s.namespace)
     }
 
+    /// The principal the service `name` calls with: its service account in its namespace (the
+    /// mesh's namespace and an account of that name for a name that is not a service).
+    fn service_principal(&self, name: &Name) -> String {
+        let account = self.service(name).map_or(name, |s| &s.service_account);
+        principal(self.profile, self.namespace_of(name), account.as_str())
+    }
+
     fn root(&self) -> &Name {
         &self.profile.mesh.root_namespace
     }

@@ -597,14 +597,7 @@ fn allow_policy(
             let mut principals: Vec<String> = caller
                 .services
                 .iter()
-                .map(|name| {
-                    let account = context.service(name).map_or(name, |s| &s.service_account);
-                    principal(
-                        context.profile,
-                        context.namespace_of(name),
-                        account.as_str(),
-                    )
-                })
+                .map(|name| context.service_principal(name))
                 .collect();
             principals.extend(
                 caller
