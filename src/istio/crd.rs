@@ -419,22 +419,15 @@ pub(super) fn schema_check(
         .collect::<Vec<_>>();
     let mut status = None;
     if let Some(schema) = schema {
-        let top: Vec<(String, Node)> = document
-            .root
-            .entries()
-            .iter()
-            .filter(|(k, _)| !matches!(k.as_str(), "apiVersion" | "kind" | "metadata"))
-            .cloned()
-            .collect();
-        if top.iter().any(|(k, _)| k == "status") {
+        if document.root.get("status").is_some() {
             let message = "status in a manifest is ignored by the API server (status subresource)";
             let diagnostic = document
                 .diagnostic(Code::Schema, Some(Path::of(&["status"])), message)
                 .with_severity(Severity::Warning);
             status = Some(diagnostic);
         }
-        let top = Node::new(document.root.line, Value::Map(top));
-        for issue in walk::validate(schema, &top, &Path::root()) {
+        let described = ["apiVersion", "kind", "metadata"];
+        for issue in walk::validate_without(schema, &document.root, &described, &Path::root()) {
             let code = match issue.source {
                 IssueSource::Schema => Code::Schema,
                 IssueSource::Rule => Code::CelRule,

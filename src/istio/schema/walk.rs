@@ -48,6 +48,47 @@ pub(crate) fn validate(schema: &Schema, value: &Node, path: &Path) -> Vec<Issue>
     walk.issues
 }
 
+/// [`validate`] on the mapping `object` as if the keys in `skip` were not in it (a manifest's
+/// `apiVersion`, `kind` and `metadata`, which its schema does not describe), without copying
+/// the rest of it: a copy of a document's `spec` was a tenth of the self-check's instructions.
+/// Only a schema whose own rules or `oneOf`/`anyOf`/`allOf`/`not` read the object whole needs the
+/// copy.
+pub(crate) fn validate_without(
+    schema: &Schema,
+    object: &Node,
+    skip: &[&str],
+    path: &Path,
+) -> Vec<Issue> {
+    let Value::Map(entries) = &object.value else {
+        return validate(
+            schema,
+            &Node::new(object.line, Value::Map(Vec::new())),
+            path,
+        );
+    };
+    let reads_whole = !schema.rules.is_empty()
+        || schema.not.is_some()
+        || !schema.all_of.is_empty()
+        || !schema.any_of.is_empty()
+        || !schema.one_of.is_empty();
+    let admits = !schema.int_or_string && schema.kind.is_none_or(|k| k == Type::Object);
+    if reads_whole || !admits {
+        let kept: Vec<(String, Node)> = entries
+            .iter()
+            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .cloned()
+            .collect();
+        return validate(schema, &Node::new(object.line, Value::Map(kept)), path);
+    }
+    let mut walk = Walk {
+        issues: Vec::new(),
+        cel_budget: cel::RUNTIME_BUDGET,
+    };
+    // What `Walk::node` does for a mapping its schema admits, with nothing else to check.
+    walk.mapping(schema, object, entries, skip, &Trail::Root(path));
+    walk.issues
+}
+
 /// The way to the node being checked, borrowed from the walk's stack so that visiting a node
 /// allocates nothing; it becomes a [`Path`] only when an issue is reported.
 #[derive(Clone, Copy)]
@@ -161,7 +202,7 @@ impl Walk {
             }
         }
         let value = match &value.value {
-            Value::Map(entries) => self.mapping(schema, value, entries, path),
+            Value::Map(entries) => self.mapping(schema, value, entries, &[], path),
             Value::Seq(items) => {
                 self.list(schema, items, path);
                 Cow::Borrowed(value)
@@ -178,15 +219,20 @@ impl Walk {
         Some(value)
     }
 
+    /// The entries of a mapping (but those named in `skip`, as if absent) against `schema`; the
+    /// mapping as the API server keeps it, its `null` entries pruned. With keys skipped, the
+    /// mapping returned is `node` itself unless an entry was pruned.
     fn mapping<'a>(
         &mut self,
         schema: &Schema,
         node: &'a Node,
         entries: &'a [(String, Node)],
+        skip: &[&str],
         path: &Trail<'_>,
     ) -> Cow<'a, Node> {
+        let kept = |(key, _): &&(String, Node)| !skip.contains(&key.as_str());
         let mut pruned: Option<Vec<(String, Node)>> = None;
-        for (key, child) in entries {
+        for (key, child) in entries.iter().filter(kept) {
             let sub = schema.properties.as_ref().and_then(|p| p.get(key));
             let sub = match (sub, &schema.additional) {
                 (Some(sub), _) => sub,
@@ -208,7 +254,7 @@ impl Walk {
             };
             if self.node(sub, child, &path.key(key)).is_none() && !sub.nullable {
                 pruned
-                    .get_or_insert_with(|| entries.to_vec())
+                    .get_or_insert_with(|| entries.iter().filter(kept).cloned().collect())
                     .retain(|(k, _)| k != key);
             }
         }
@@ -216,16 +262,25 @@ impl Walk {
             Some(kept) => Cow::Owned(Node::new(node.line, Value::Map(kept))),
             None => Cow::Borrowed(node),
         };
-        let present = value.entries();
+        let none: &[(String, Node)] = &[];
+        let (pruned, whole) = match &value {
+            Cow::Owned(pruned) => (pruned.entries(), none),
+            Cow::Borrowed(_) => (none, entries),
+        };
+        let present = || pruned.iter().chain(whole.iter().filter(kept));
         for required in &schema.required {
-            if !present.iter().any(|(k, _)| k == required) {
+            if !present().any(|(k, _)| k == required) {
                 self.error(
                     &path.key(required),
                     format!("required field {required:?} is missing"),
                 );
             }
         }
-        let n = present.len() as u64;
+        let n = if schema.min_properties.is_some() || schema.max_properties.is_some() {
+            present().count() as u64
+        } else {
+            0
+        };
         if schema.min_properties.is_some_and(|min| n < min)
             || schema.max_properties.is_some_and(|max| n > max)
         {
@@ -452,16 +507,19 @@ impl Walk {
             if self.cel_budget == 0 {
                 return;
             }
-            let mut at = path.path();
-            for key in &rule.field_path {
-                at = at.key(key);
-            }
-            let at = Trail::Root(&at);
+            // The rule's path is built only when it has something to report: most rules pass.
+            let at = || {
+                let mut at = path.path();
+                for key in &rule.field_path {
+                    at = at.key(key);
+                }
+                at
+            };
             let program = match &rule.program {
                 Ok(program) => program,
                 Err(why) => {
                     self.push(
-                        &at,
+                        &Trail::Root(&at()),
                         true,
                         IssueSource::Unsupported,
                         format!("cannot evaluate rule {}: {why}", quoted(&rule.text)),
@@ -482,12 +540,17 @@ impl Walk {
                         Value::Map(_) | Value::Seq(_) => String::new(),
                         ref scalar => format!(" (value {})", short(scalar)),
                     };
-                    self.push(&at, true, IssueSource::Rule, format!("{message}{shown}"));
+                    self.push(
+                        &Trail::Root(&at()),
+                        true,
+                        IssueSource::Rule,
+                        format!("{message}{shown}"),
+                    );
                 }
                 Outcome::Error(error) => {
                     let message = rule.message.as_deref().unwrap_or("failed rule");
                     self.push(
-                        &at,
+                        &Trail::Root(&at()),
                         true,
                         IssueSource::Rule,
                         format!(
@@ -498,7 +561,7 @@ impl Walk {
                 }
                 Outcome::Unsupported(why) => {
                     self.push(
-                        &at,
+                        &Trail::Root(&at()),
                         true,
                         IssueSource::Unsupported,
                         format!("cannot evaluate rule {}: {why}", quoted(&rule.text)),
