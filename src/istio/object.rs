@@ -69,7 +69,7 @@ fn admission(document: &Document, schema: &[Diagnostic]) -> Vec<Diagnostic> {
             Span::Toml(_) | Span::File(_) => None,
         })
         .collect();
-    webhook::check(&yaml::to_json(&document.root))
+    webhook::check_node(&document.root)
         .into_iter()
         .filter(|finding| !reported.contains(&finding.path))
         .map(|finding| {

@@ -8,5 +8,5 @@
 pub(crate) mod node;
 mod stream;
 
-pub(crate) use node::{Node, Value, short, to_json};
+pub(crate) use node::{Node, Value, from_json, short, to_json};
 pub(crate) use stream::{SyntaxError, read, read_each};

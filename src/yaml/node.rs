@@ -134,6 +134,25 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
     }
 }
 
+/// A JSON value as the YAML reader would have read it (every node at line 0): integers that fit
+/// 64 bits are integers, other numbers floats.
+pub(crate) fn from_json(value: &serde_json::Value) -> Node {
+    let value = match value {
+        serde_json::Value::Null => Value::Null,
+        serde_json::Value::Bool(b) => Value::Bool(*b),
+        serde_json::Value::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
+        },
+        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::Array(items) => Value::Seq(items.iter().map(from_json).collect()),
+        serde_json::Value::Object(map) => {
+            Value::Map(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
+        }
+    };
+    Node::new(0, value)
+}
+
 /// The value as short JSON, cut to about 60 characters, for messages.
 pub(crate) fn short(value: &Value) -> String {
     let mut text = String::new();

@@ -5,10 +5,27 @@
 use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 
-use serde_json::{Map, Value};
-
 use super::WebhookFinding;
 use crate::diagnostic::{Path, Severity, Step};
+use crate::yaml::{Node, Value};
+
+/// Whether `node` is JSON's `null` as the API server sees it: YAML's null, and the numbers JSON
+/// cannot hold (`.inf`, `.nan`), which kubectl's conversion to JSON turns into `null`.
+pub(super) fn is_null(node: &Node) -> bool {
+    match node.value {
+        Value::Null => true,
+        Value::Float(f) => !f.is_finite(),
+        _ => false,
+    }
+}
+
+/// The entries of a mapping in the order of their keys, as a JSON object of Go's (and of
+/// `serde_json`) iterates them.
+pub(super) fn sorted(entries: &[(String, Node)]) -> Vec<(&str, &Node)> {
+    let mut sorted: Vec<(&str, &Node)> = entries.iter().map(|(k, v)| (k.as_str(), v)).collect();
+    sorted.sort_unstable_by_key(|(k, _)| *k);
+    sorted
+}
 
 /// Whether a key can be written after a dot; the referee's rule (a letter, `_`, `$` or `@`
 /// first, then word characters, `$`, `@` or `-`; like Python's `$`, a final newline is allowed).
@@ -155,18 +172,23 @@ impl Report<'_> {
 
 /// A protobuf message as the decoder sees it: a JSON object at a path, or an absent one (whose
 /// fields are all zero values). Reading a field of the wrong JSON type marks the spec undecodable.
+/// It reads the YAML tree itself, as kubectl's conversion to JSON would present it (non-finite
+/// numbers are `null`, a mapping's keys in sorted order), so no JSON copy of the document is made.
 #[derive(Clone)]
 pub(super) struct Msg<'a> {
-    map: Option<&'a Map<String, Value>>,
+    map: Option<&'a [(String, Node)]>,
     path: Path,
     context: &'a Context,
 }
 
 impl<'a> Msg<'a> {
     /// The message `value` at `path` (absent unless it is an object).
-    pub(super) fn new(value: Option<&'a Value>, path: Path, context: &'a Context) -> Self {
+    pub(super) fn new(value: Option<&'a Node>, path: Path, context: &'a Context) -> Self {
         Self {
-            map: value.and_then(Value::as_object),
+            map: value.and_then(|v| match &v.value {
+                Value::Map(entries) => Some(entries.as_slice()),
+                _ => None,
+            }),
             path,
             context,
         }
@@ -183,8 +205,12 @@ impl<'a> Msg<'a> {
     }
 
     /// Field `key`, unless absent or null.
-    pub(super) fn raw(&self, key: &str) -> Option<&'a Value> {
-        self.map?.get(key).filter(|v| !v.is_null())
+    pub(super) fn raw(&self, key: &str) -> Option<&'a Node> {
+        self.map?
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
+            .filter(|v| !is_null(v))
     }
 
     /// Whether field `key` is set (field presence of messages, wrappers and oneof members).
@@ -199,7 +225,7 @@ impl<'a> Msg<'a> {
     /// Sub-message `key`, if set.
     pub(super) fn msg(&self, key: &str) -> Option<Msg<'a>> {
         let value = self.raw(key)?;
-        if value.is_object() {
+        if matches!(value.value, Value::Map(_)) {
             Some(Self::new(Some(value), self.at(key), self.context))
         } else {
             self.wrong_type();
@@ -214,9 +240,9 @@ impl<'a> Msg<'a> {
     }
 
     /// The items of list `key` (an empty list, like an absent one, has none).
-    pub(super) fn items(&self, key: &str) -> &'a [Value] {
-        match self.raw(key) {
-            Some(Value::Array(items)) => items,
+    pub(super) fn items(&self, key: &str) -> &'a [Node] {
+        match self.raw(key).map(|v| &v.value) {
+            Some(Value::Seq(items)) => items,
             Some(_) => {
                 self.wrong_type();
                 &[]
@@ -228,13 +254,17 @@ impl<'a> Msg<'a> {
     /// The messages of list `key` with their indexes, each at its own path; null items are
     /// left out.
     pub(super) fn indexed(&self, key: &str) -> Vec<(usize, Msg<'a>)> {
+        let items = self.items(key);
+        if items.is_empty() {
+            return Vec::new();
+        }
         let path = self.at(key);
-        self.items(key)
+        items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| match item {
-                Value::Object(_) => Some((i, Self::new(Some(item), path.index(i), self.context))),
-                Value::Null => None,
+            .filter_map(|(i, item)| match &item.value {
+                Value::Map(_) => Some((i, Self::new(Some(item), path.index(i), self.context))),
+                _ if is_null(item) => None,
                 _ => {
                     self.wrong_type();
                     None
@@ -253,9 +283,9 @@ impl<'a> Msg<'a> {
         self.items(key)
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| match item {
-                Value::String(s) => Some((i, s.as_str())),
-                Value::Null => None,
+            .filter_map(|(i, item)| match &item.value {
+                Value::Str(s) => Some((i, s.as_str())),
+                _ if is_null(item) => None,
                 _ => {
                     self.wrong_type();
                     None
@@ -271,8 +301,8 @@ impl<'a> Msg<'a> {
 
     /// String field `key` (`""` when absent).
     pub(super) fn str(&self, key: &str) -> &'a str {
-        match self.raw(key) {
-            Some(Value::String(s)) => s,
+        match self.raw(key).map(|v| &v.value) {
+            Some(Value::Str(s)) => s,
             Some(_) => {
                 self.wrong_type();
                 ""
@@ -293,19 +323,13 @@ impl<'a> Msg<'a> {
     /// Integer field `key` (0 when absent). A float with no fraction is taken, as the API server
     /// takes it after its JSON round trip.
     pub(super) fn int(&self, key: &str) -> i64 {
-        match self.raw(key) {
-            Some(Value::Number(n)) => {
-                if let Some(i) = n.as_i64() {
-                    i
-                } else if let Some(f) = n.as_f64().filter(|f| f.fract() == 0.0) {
-                    // Saturating: a value this large is out of every range checked here.
-                    #[allow(clippy::cast_possible_truncation)]
-                    let i = f as i64;
-                    i
-                } else {
-                    self.wrong_type();
-                    0
-                }
+        match self.raw(key).map(|v| &v.value) {
+            Some(Value::Int(i)) => *i,
+            Some(Value::Float(f)) if f.fract() == 0.0 => {
+                // Saturating: a value this large is out of every range checked here.
+                #[allow(clippy::cast_possible_truncation)]
+                let i = *f as i64;
+                i
             }
             Some(_) => {
                 self.wrong_type();
@@ -317,8 +341,10 @@ impl<'a> Msg<'a> {
 
     /// Floating-point field `key` (0 when absent).
     pub(super) fn float(&self, key: &str) -> f64 {
-        match self.raw(key) {
-            Some(Value::Number(n)) => n.as_f64().unwrap_or(0.0),
+        match self.raw(key).map(|v| &v.value) {
+            #[allow(clippy::cast_precision_loss)]
+            Some(Value::Int(i)) => *i as f64,
+            Some(Value::Float(f)) => *f,
             Some(_) => {
                 self.wrong_type();
                 0.0
@@ -329,7 +355,7 @@ impl<'a> Msg<'a> {
 
     /// Boolean field `key` (false when absent).
     pub(super) fn bool(&self, key: &str) -> bool {
-        match self.raw(key) {
+        match self.raw(key).map(|v| &v.value) {
             Some(Value::Bool(b)) => *b,
             Some(_) => {
                 self.wrong_type();
@@ -339,10 +365,10 @@ impl<'a> Msg<'a> {
         }
     }
 
-    /// Map field `key`, if set (an empty map is set).
-    pub(super) fn map(&self, key: &str) -> Option<Vec<(&'a str, &'a Value)>> {
-        match self.raw(key) {
-            Some(Value::Object(map)) => Some(map.iter().map(|(k, v)| (k.as_str(), v)).collect()),
+    /// Map field `key`, if set (an empty map is set); its entries in the order of their keys.
+    pub(super) fn map(&self, key: &str) -> Option<Vec<(&'a str, &'a Node)>> {
+        match self.raw(key).map(|v| &v.value) {
+            Some(Value::Map(entries)) => Some(sorted(entries)),
             Some(_) => {
                 self.wrong_type();
                 None
@@ -352,7 +378,7 @@ impl<'a> Msg<'a> {
     }
 
     /// The entries of map `key` (none when absent).
-    pub(super) fn entries(&self, key: &str) -> Vec<(&'a str, &'a Value)> {
+    pub(super) fn entries(&self, key: &str) -> Vec<(&'a str, &'a Node)> {
         self.map(key).unwrap_or_default()
     }
 
@@ -360,9 +386,9 @@ impl<'a> Msg<'a> {
     pub(super) fn str_entries(&self, key: &str) -> Vec<(&'a str, &'a str)> {
         self.entries(key)
             .into_iter()
-            .filter_map(|(k, v)| match v {
-                Value::String(s) => Some((k, s.as_str())),
-                Value::Null => None,
+            .filter_map(|(k, v)| match &v.value {
+                Value::Str(s) => Some((k, s.as_str())),
+                _ if is_null(v) => None,
                 _ => {
                     self.wrong_type();
                     None
@@ -375,9 +401,9 @@ impl<'a> Msg<'a> {
     pub(super) fn int_entries(&self, key: &str) -> Vec<(&'a str, i64)> {
         self.entries(key)
             .into_iter()
-            .filter_map(|(k, v)| match v {
-                Value::Number(n) if n.as_i64().is_some() => Some((k, n.as_i64().unwrap_or(0))),
-                Value::Null => None,
+            .filter_map(|(k, v)| match &v.value {
+                Value::Int(i) => Some((k, *i)),
+                _ if is_null(v) => None,
                 _ => {
                     self.wrong_type();
                     None
@@ -391,9 +417,9 @@ impl<'a> Msg<'a> {
         let path = self.at(key);
         self.entries(key)
             .into_iter()
-            .filter_map(|(k, v)| match v {
-                Value::Object(_) => Some((k, Self::new(Some(v), path.key(k), self.context))),
-                Value::Null => None,
+            .filter_map(|(k, v)| match &v.value {
+                Value::Map(_) => Some((k, Self::new(Some(v), path.key(k), self.context))),
+                _ if is_null(v) => None,
                 _ => {
                     self.wrong_type();
                     None
@@ -431,6 +457,7 @@ mod tests {
     fn decoding_follows_protobuf() {
         let context = Context::default();
         let value = serde_json::json!({"list": [], "map": {}, "n": null, "f": 80.0, "s": "x"});
+        let value = crate::yaml::from_json(&value);
         let msg = Msg::new(Some(&value), Path::root(), &context);
         assert!(msg.items("list").is_empty());
         assert_eq!(msg.map("map").map(|m| m.len()), Some(0));

@@ -273,7 +273,10 @@ fn check_filter_value(r: Report<'_>, apply_to: &str, patch: &Msg<'_>) {
         apply_to,
         "HTTP_FILTER" | "NETWORK_FILTER" | "LISTENER_FILTER" | "EXTENSION_CONFIG"
     );
-    let Some(serde_json::Value::Object(value)) = patch.raw("value") else {
+    let Some(value) = patch
+        .raw("value")
+        .filter(|v| matches!(v.value, crate::yaml::Value::Map(_)))
+    else {
         return;
     };
     let typed = [
@@ -283,9 +286,12 @@ fn check_filter_value(r: Report<'_>, apply_to: &str, patch: &Msg<'_>) {
         "configDiscovery",
     ]
     .iter()
-    .any(|k| value.contains_key(*k));
+    .any(|k| value.get(k).is_some());
     if filter_object && !typed {
-        let name = value.get("name").and_then(|n| n.as_str()).unwrap_or("");
+        let name = value
+            .get("name")
+            .and_then(crate::yaml::Node::as_str)
+            .unwrap_or("");
         r.warning(
             &patch.at("value"),
             format!("using deprecated types by name without typed_config; {name}"),

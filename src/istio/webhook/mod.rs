@@ -27,7 +27,7 @@ mod telemetry;
 mod unreachable;
 mod virtual_service;
 
-use serde_json::Value;
+use crate::yaml::{Node, Value};
 
 use crate::diagnostic::{Path, Severity};
 pub use decode::referee_path;
@@ -62,7 +62,7 @@ enum Kind {
 
 impl Kind {
     /// The kind of `document`, when it is one of the nine at a served API version.
-    fn of(document: &Value) -> Option<Self> {
+    fn of(document: &Node) -> Option<Self> {
         let api_version = document.get("apiVersion")?.as_str()?;
         Self::named(api_version, document.get("kind")?.as_str()?)
     }
@@ -211,29 +211,30 @@ impl Kind {
 }
 
 /// Whether every enum field below `value` along `pattern` holds a known value (or null).
-fn enum_values_known(value: &Value, pattern: &[&str], allowed: &[&str]) -> bool {
+fn enum_values_known(value: &Node, pattern: &[&str], allowed: &[&str]) -> bool {
     let Some((first, rest)) = pattern.split_first() else {
-        return match value {
-            Value::Null => true,
-            Value::String(s) => allowed.contains(&s.as_str()),
-            _ => false,
+        return match &value.value {
+            Value::Str(s) => allowed.contains(&s.as_str()),
+            _ => decode::is_null(value),
         };
     };
-    let Some(object) = value.as_object() else {
+    let Value::Map(object) = &value.value else {
         return true;
     };
     if *first == "*" {
-        return object.values().all(|v| enum_values_known(v, rest, allowed));
+        return object
+            .iter()
+            .all(|(_, v)| enum_values_known(v, rest, allowed));
     }
-    match (first.strip_suffix("[]"), object) {
-        (Some(key), object) => match object.get(key) {
-            Some(Value::Array(items)) => items
+    match first.strip_suffix("[]") {
+        Some(key) => match value.get(key).map(|v| &v.value) {
+            Some(Value::Seq(items)) => items
                 .iter()
                 .all(|item| enum_values_known(item, rest, allowed)),
             _ => true,
         },
-        (None, object) => object
-            .get(*first)
+        None => value
+            .get(first)
             .is_none_or(|v| enum_values_known(v, rest, allowed)),
     }
 }
@@ -247,18 +248,17 @@ struct Meta<'a> {
 }
 
 impl<'a> Meta<'a> {
-    fn read(document: &'a Value) -> Self {
+    fn read(document: &'a Node) -> Self {
         let meta = document.get("metadata");
-        let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Value::as_str);
+        let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Node::as_str);
         let strings = |key: &str| -> Vec<(&'a str, &'a str)> {
-            meta.and_then(|m| m.get(key))
-                .and_then(Value::as_object)
-                .map(|map| {
-                    map.iter()
-                        .filter_map(|(k, v)| Some((k.as_str(), v.as_str()?)))
-                        .collect()
-                })
-                .unwrap_or_default()
+            match meta.and_then(|m| m.get(key)).map(|v| &v.value) {
+                Some(Value::Map(map)) => decode::sorted(map)
+                    .into_iter()
+                    .filter_map(|(k, v)| Some((k, v.as_str()?)))
+                    .collect(),
+                _ => Vec::new(),
+            }
         };
         Self {
             name: text("name").unwrap_or(""),
@@ -358,13 +358,25 @@ pub(crate) fn covers(api_version: &str, kind: &str) -> bool {
 
 /// The rules' findings on one document (a Kubernetes object as JSON): none for a kind the rules
 /// do not cover ([`covers`]), or a spec Istio's decoder refuses.
-pub fn check(document: &Value) -> Vec<WebhookFinding> {
+pub fn check(document: &serde_json::Value) -> Vec<WebhookFinding> {
+    check_node(&crate::yaml::from_json(document))
+}
+
+/// [`check`] on the document as the YAML reader read it, as kubectl would hand it to the API
+/// server as JSON: the checker's way, with no JSON copy of the document.
+pub(crate) fn check_node(document: &Node) -> Vec<WebhookFinding> {
     let Some(kind) = Kind::of(document) else {
         return Vec::new();
     };
     let spec_value = match document.get("spec") {
-        None | Some(Value::Null) => None,
-        Some(spec @ Value::Object(_)) => Some(spec),
+        None => None,
+        Some(spec) if decode::is_null(spec) => None,
+        Some(
+            spec @ Node {
+                value: Value::Map(_),
+                ..
+            },
+        ) => Some(spec),
         Some(_) => return Vec::new(),
     };
     if let Some(spec) = spec_value {
@@ -402,7 +414,9 @@ mod tests {
 
     #[test]
     fn only_the_nine_istio_kinds_at_served_versions() {
-        let doc = |api: &str, kind: &str| serde_json::json!({"apiVersion": api, "kind": kind});
+        let doc = |api: &str, kind: &str| {
+            crate::yaml::from_json(&serde_json::json!({"apiVersion": api, "kind": kind}))
+        };
         assert_eq!(
             Kind::of(&doc("networking.istio.io/v1", "Gateway")),
             Some(Kind::Gateway)
@@ -424,12 +438,13 @@ mod tests {
 
     #[test]
     fn an_unknown_enum_value_switches_the_webhook_off() {
-        let spec =
-            serde_json::json!({"trafficPolicy": {"portLevelSettings": [{"tls": {"mode": "X"}}]}});
+        let spec = crate::yaml::from_json(
+            &serde_json::json!({"trafficPolicy": {"portLevelSettings": [{"tls": {"mode": "X"}}]}}),
+        );
         let pattern = ["trafficPolicy", "portLevelSettings[]", "tls", "mode"];
         assert!(!enum_values_known(&spec, &pattern, &["SIMPLE"]));
         assert!(enum_values_known(
-            &serde_json::json!({}),
+            &crate::yaml::from_json(&serde_json::json!({})),
             &pattern,
             &["SIMPLE"]
         ));

@@ -5,10 +5,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use serde_json::Value;
-
-use super::decode::{Context, Msg, Report};
+use super::decode::{Context, Msg, Report, is_null};
 use super::go::q;
+use crate::yaml::{Node, Value, to_json};
 
 /// Warns about the unreachable rules of route list `key` (`http`, `tcp` or `tls`); HTTP rules
 /// are named by their `name` and get the prefix-overlap check too.
@@ -27,7 +26,7 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
     let mut empty_seen = false;
     let mut prefixes: Vec<(usize, usize, String, String, PrefixMatch)> = Vec::new();
     for (n, item) in spec.items(key).iter().enumerate() {
-        if !item.is_object() {
+        if !matches!(item.value, Value::Map(_)) {
             continue;
         }
         let route = Msg::new(Some(item), at.index(n), &scratch);
@@ -98,40 +97,43 @@ const MATCH_MAPS: [&str; 4] = ["headers", "queryParams", "withoutHeaders", "sour
 
 /// A match as protobuf JSON writes it (zero values left out), without its name: two matches
 /// with the same identity match the same requests.
-fn identity(value: &Value) -> String {
+fn identity(value: &Node) -> String {
     let mut out = String::new();
-    match value {
-        Value::Object(map) => {
-            let body: BTreeMap<&str, &Value> = map
+    match &value.value {
+        Value::Map(map) => {
+            let body: BTreeMap<&str, &Node> = map
                 .iter()
                 .filter(|(k, _)| *k != "name")
                 .map(|(k, v)| (k.as_str(), v))
                 .collect();
             write_normalized(&mut out, &body);
         }
-        other => write_value(&mut out, other),
+        _ => write_value(&mut out, value),
     }
     out
 }
 
-fn is_zero(value: &Value) -> bool {
-    match value {
+#[allow(clippy::float_cmp)]
+fn is_zero(value: &Node) -> bool {
+    match &value.value {
+        _ if is_null(value) => true,
         Value::Null => true,
         Value::Bool(b) => !b,
-        Value::Number(n) => n.as_f64() == Some(0.0),
-        Value::String(s) => s.is_empty(),
-        Value::Array(items) => items.is_empty(),
-        Value::Object(map) => map.is_empty(),
+        Value::Int(i) => *i == 0,
+        Value::Float(f) => *f == 0.0,
+        Value::Str(s) => s.is_empty(),
+        Value::Seq(items) => items.is_empty(),
+        Value::Map(map) => map.is_empty(),
     }
 }
 
-fn write_normalized(out: &mut String, map: &BTreeMap<&str, &Value>) {
+fn write_normalized(out: &mut String, map: &BTreeMap<&str, &Node>) {
     out.push('{');
     let mut first = true;
     for (key, value) in map {
         let keep = !is_zero(value)
             || matches!(*key, "exact" | "prefix" | "regex")
-            || (value.is_object() && !MATCH_MAPS.contains(key));
+            || (matches!(value.value, Value::Map(_)) && !MATCH_MAPS.contains(key));
         if !keep {
             continue;
         }
@@ -145,13 +147,13 @@ fn write_normalized(out: &mut String, map: &BTreeMap<&str, &Value>) {
     out.push('}');
 }
 
-fn write_value(out: &mut String, value: &Value) {
-    match value {
-        Value::Object(map) => {
-            let sorted: BTreeMap<&str, &Value> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
+fn write_value(out: &mut String, value: &Node) {
+    match &value.value {
+        Value::Map(map) => {
+            let sorted: BTreeMap<&str, &Node> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
             write_normalized(out, &sorted);
         }
-        Value::Array(items) => {
+        Value::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
@@ -161,7 +163,8 @@ fn write_value(out: &mut String, value: &Value) {
             }
             out.push(']');
         }
-        other => out.push_str(&other.to_string()),
+        // A scalar as JSON writes it.
+        _ => out.push_str(&to_json(value).to_string()),
     }
 }
 
