@@ -8,8 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::document::{self, Document};
-use super::rules;
 use super::{Input, Options, Report, Schemas, object};
+use super::{batch, rules};
 use crate::diagnostic::{Diagnostic, Span};
 
 /// Below this many bytes of YAML, threads cost more than they save: starting them takes about
@@ -29,6 +29,29 @@ pub struct Checker<'a> {
     diagnostics: Vec<Diagnostic>,
     /// Files left out as Kustomize patches.
     patches: usize,
+}
+
+/// A piece of a file ([`batch`]) read, each of its documents checked on its own and trimmed.
+#[derive(Debug, Default)]
+struct PieceChecked {
+    first_document: usize,
+    error: Option<crate::yaml::SyntaxError>,
+    used: crate::yaml::PieceUse,
+    documents: Vec<Document>,
+    found: Vec<Diagnostic>,
+}
+
+/// What a worker of [`Checker::add_all_in_pieces`] did: a piece, or a file it read whole.
+#[derive(Debug)]
+enum Unit {
+    Piece(PieceChecked),
+    Whole(CheckedFile),
+}
+
+impl Default for Unit {
+    fn default() -> Self {
+        Unit::Piece(PieceChecked::default())
+    }
 }
 
 /// One file read, each of its documents checked on its own and trimmed.
@@ -107,6 +130,141 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
+    /// [`Checker::add_all`] with nothing to see, the files cut into pieces checked on every
+    /// core ([`batch`]): a file of a megabyte or more is no longer checked on one thread.
+    /// The findings are the same as `add_all`'s, in the same order.
+    pub(super) fn add_all_in_pieces(&mut self, inputs: &[(Input<'_>, Option<&str>)]) {
+        let bytes: usize = inputs.iter().map(|(input, _)| input.text.len()).sum();
+        let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        if bytes < PARALLEL_FROM_BYTES || workers < 2 {
+            self.add_all(inputs, |(): &mut (), _| {});
+            return;
+        }
+        let size = (bytes / (workers * 4)).max(batch::MIN_PIECE_BYTES);
+        self.add_in_pieces(inputs, workers, size);
+    }
+
+    /// [`Checker::add_all_in_pieces`] on `workers` threads, in pieces of at least `size` bytes;
+    /// how many files were put together from several pieces (the others were read whole).
+    fn add_in_pieces(
+        &mut self,
+        inputs: &[(Input<'_>, Option<&str>)],
+        workers: usize,
+        size: usize,
+    ) -> usize {
+        let mut joined = 0;
+        let cuts: Vec<Option<Vec<batch::Piece<'_>>>> = inputs
+            .iter()
+            .map(|(input, _)| batch::cut(input.text, size))
+            .collect();
+        let units: Vec<(usize, Option<batch::Piece<'_>>)> = cuts
+            .iter()
+            .enumerate()
+            .flat_map(|(file, cut)| match cut {
+                Some(pieces) => pieces.iter().map(|p| (file, Some(*p))).collect(),
+                None => vec![(file, None)],
+            })
+            .collect();
+        let namespaces: Vec<Arc<str>> = inputs
+            .iter()
+            .map(|(_, namespace)| namespace.map_or_else(|| self.namespace.clone(), Arc::from))
+            .collect();
+        let names: Vec<Arc<str>> = inputs.iter().map(|(input, _)| input.name.into()).collect();
+        let this = &*self;
+        let mut done = batch::run(&units, workers, |(file, piece)| match piece {
+            Some(piece) => Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file])),
+            None => Unit::Whole(this.check_file(inputs[*file].0, &namespaces[*file], &mut |_| {})),
+        })
+        .into_iter();
+        for (file, cut) in cuts.iter().enumerate() {
+            let input = inputs[file].0;
+            let mut pieces = Vec::new();
+            let mut whole = None;
+            for unit in done.by_ref().take(cut.as_ref().map_or(1, Vec::len)) {
+                match unit {
+                    Unit::Piece(piece) => pieces.push(piece),
+                    Unit::Whole(checked) => whole = Some(checked),
+                }
+            }
+            let several = pieces.len() > 1;
+            let checked = match (whole, Self::join(pieces)) {
+                (Some(checked), _) => checked,
+                (None, Ok((error, documents, found))) => {
+                    joined += usize::from(several);
+                    self.checked_file(input, error, documents, found)
+                }
+                (None, Err(())) => self.check_file(input, &namespaces[file], &mut |_| {}),
+            };
+            self.add_checked(checked);
+        }
+        joined
+    }
+
+    /// One piece of a file read and each of its documents checked and trimmed.
+    fn check_piece(
+        &self,
+        file: &Arc<str>,
+        piece: batch::Piece<'_>,
+        namespace: &Arc<str>,
+    ) -> PieceChecked {
+        let Options {
+            schemas, webhook, ..
+        } = self.options;
+        let mut documents = Vec::new();
+        let mut found = Vec::new();
+        let place = (piece.text, piece.first_line, piece.first_document);
+        let (error, used) = document::read_piece(file, place, namespace, |mut document| {
+            found.extend(object::check_document(&document, schemas, webhook));
+            rules::keep::trim(&mut document);
+            documents.push(document);
+        });
+        PieceChecked {
+            first_document: piece.first_document,
+            error,
+            used,
+            documents,
+            found,
+        }
+    }
+
+    /// The pieces of one file put back together: its syntax error, documents and findings as a
+    /// read of the whole file gives them, or `Err` when the pieces did not read as the whole
+    /// would (and the file must be read whole). A file in one piece was read whole.
+    #[allow(clippy::type_complexity)]
+    fn join(
+        mut pieces: Vec<PieceChecked>,
+    ) -> Result<
+        (
+            Option<crate::yaml::SyntaxError>,
+            Vec<Document>,
+            Vec<Diagnostic>,
+        ),
+        (),
+    > {
+        if let [one] = pieces.as_mut_slice() {
+            return Ok((
+                one.error.take(),
+                std::mem::take(&mut one.documents),
+                std::mem::take(&mut one.found),
+            ));
+        }
+        let consistent = pieces.iter().all(|p| p.error.is_none())
+            && pieces
+                .windows(2)
+                .all(|w| w[0].first_document + w[0].used.documents == w[1].first_document);
+        let used: Vec<crate::yaml::PieceUse> = pieces.iter().map(|p| p.used).collect();
+        if !consistent || !crate::yaml::PieceUse::within_budgets(&used) {
+            return Err(());
+        }
+        let mut documents = Vec::new();
+        let mut found = Vec::new();
+        for mut piece in pieces {
+            documents.append(&mut piece.documents);
+            found.append(&mut piece.found);
+        }
+        Ok((None, documents, found))
+    }
+
     /// Reads one file, checking each document on its own as it is read; `visit` sees it whole,
     /// then it is trimmed.
     fn check_file(
@@ -126,6 +284,18 @@ impl<'a> Checker<'a> {
             rules::keep::trim(&mut document);
             documents.push(document);
         });
+        self.checked_file(input, error, documents, found)
+    }
+
+    /// A file read: the syntax error and the install file's finding first, then each
+    /// document's findings.
+    fn checked_file(
+        &self,
+        input: Input<'_>,
+        error: Option<crate::yaml::SyntaxError>,
+        documents: Vec<Document>,
+        mut found: Vec<Diagnostic>,
+    ) -> CheckedFile {
         let mut diagnostics: Vec<Diagnostic> = error
             .map(|error| document::syntax_diagnostic(input.name, &error))
             .into_iter()
@@ -233,4 +403,133 @@ where
             .map(|handle| handle.join().unwrap_or_default())
             .collect()
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::istio::vocab::IstioVersion;
+    use crate::istio::{Schemas, World};
+
+    /// Every diagnostic of `texts` checked as files whole and in pieces of at least `size`
+    /// bytes, as `meshc verify` prints them, and the objects counted; and how many files were
+    /// put together from several pieces.
+    fn both(texts: &[(&str, &str)], size: usize) -> (String, String, usize) {
+        let inputs: Vec<(Input<'_>, Option<&str>)> = texts
+            .iter()
+            .map(|(name, text)| (Input { name, text }, None))
+            .collect();
+        let options = || Options {
+            world: World::Closed,
+            install_file: Some("install.yaml"),
+            ..Options::new(Schemas::Builtin(IstioVersion {
+                major: 1,
+                minor: 30,
+            }))
+        };
+        let mut whole = Checker::new(options());
+        whole.add_all(&inputs, |(): &mut (), _| {});
+        let mut pieces = Checker::new(options());
+        let joined = pieces.add_in_pieces(&inputs, 3, size);
+        let show =
+            |report: Report| format!("{} objects: {:#?}", report.objects, report.diagnostics);
+        (show(whole.finish()), show(pieces.finish()), joined)
+    }
+
+    /// YAML files of the repository: the verify and webhook fixtures and the committed renders.
+    fn corpus() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut files = Vec::new();
+        let mut folders = vec![
+            root.join("tests/fixtures/verify"),
+            root.join("tests/fixtures/webhook"),
+            root.join("out"),
+        ];
+        while let Some(folder) = folders.pop() {
+            let Ok(entries) = std::fs::read_dir(&folder) else {
+                continue;
+            };
+            for entry in entries.flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    folders.push(path);
+                } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml")
+                    && let Ok(text) = std::fs::read_to_string(&path)
+                {
+                    files.push((path.display().to_string(), text));
+                }
+            }
+        }
+        files.sort();
+        files
+    }
+
+    #[test]
+    fn files_checked_in_pieces_find_what_whole_files_find() {
+        let corpus = corpus();
+        assert!(corpus.len() > 50, "{} files", corpus.len());
+        let mut joined = 0;
+        for (name, text) in &corpus {
+            for size in [0, 1000] {
+                let (whole, pieces, n) = both(&[(name, text)], size);
+                assert_eq!(whole, pieces, "{name} in pieces of {size} bytes");
+                joined += n;
+            }
+        }
+        // The renders alone are a dozen files of many documents each.
+        assert!(joined > 20, "{joined} files put together from pieces");
+        let all: Vec<(&str, &str)> = corpus
+            .iter()
+            .map(|(n, t)| (n.as_str(), t.as_str()))
+            .collect();
+        let (whole, pieces, joined) = both(&all, 0);
+        assert_eq!(whole, pieces, "every file together");
+        assert!(joined > 10, "{joined}");
+    }
+
+    #[test]
+    fn pieces_that_read_otherwise_than_the_whole_are_read_whole() {
+        let object = |name: &str| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n\
+                 metadata: {{name: {name}, namespace: shop}}\nspec: {{host: {name}}}\n"
+            )
+        };
+        let (a, b, c) = (object("a"), object("b"), object("c"));
+        // Each case, and whether its pieces read as the whole does (or the file is read whole).
+        let cases = [
+            // A syntax error, a duplicate key and a bad value in a later piece.
+            (format!("{a}---\n{b}---\nx: [\n---\n{c}"), false),
+            (format!("{a}---\n{b}spec: {{}}\n---\n{c}"), false),
+            (
+                format!("{a}---\n{}---\n{c}", b.replace("host: b", "host: b_c")),
+                true,
+            ),
+            // A quoted value over a marker: an error read whole.
+            (format!("{a}---\nx: \"a\n---\nb\"\n---\n{c}"), false),
+            // Document ends, markers with content, comments and directives, empty documents.
+            (
+                format!("# head\n{a}...\n---\n{b}--- # c\n{c}---\n---\n"),
+                true,
+            ),
+            (
+                format!("%YAML 1.1\n---\n{a}---\n--- |\n  text\n---\n{b}"),
+                true,
+            ),
+            // An alias of an anchor in an earlier document, and a flow mapping over a marker.
+            (format!("a: &x 1\n---\nb: *x\n---\n{c}"), false),
+            (format!("{a}---\nx: {{a: 1,\n---\n}}\n---\n{c}"), false),
+            // Lines the reader counts otherwise: not cut.
+            (format!("{}---\n{b}", a.replace('\n', "\r\n")), false),
+            // The install file holds one object.
+            (format!("{a}---\n{b}"), true),
+        ];
+        for (text, in_pieces) in &cases {
+            for name in ["file.yaml", "install.yaml"] {
+                let (whole, pieces, joined) = both(&[(name, text)], 0);
+                assert_eq!(whole, pieces, "{text}");
+                assert_eq!(joined, usize::from(*in_pieces), "{text}");
+            }
+        }
+    }
 }

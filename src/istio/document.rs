@@ -95,6 +95,26 @@ pub(crate) fn read_each(
     })
 }
 
+/// [`read_each`] of a piece of a file that starts at line `first_line` of it with its document
+/// `first_document` ([`yaml::read_piece`]); also gives what the piece used of the file's budgets.
+pub(crate) fn read_piece(
+    file: &Arc<str>,
+    piece: (&str, u32, usize),
+    namespace: &Arc<str>,
+    mut each: impl FnMut(Document),
+) -> (Option<SyntaxError>, yaml::PieceUse) {
+    let (text, first_line, first_document) = piece;
+    yaml::read_piece(text, first_line, first_document, |d| {
+        each(Document {
+            file: file.clone(),
+            index: d.index,
+            line: d.line,
+            root: d.root,
+            default_namespace: namespace.clone(),
+        });
+    })
+}
+
 /// The diagnostic of a file that is not valid YAML, at the line where reading stopped.
 pub(crate) fn syntax_diagnostic(file: &str, error: &SyntaxError) -> Diagnostic {
     let at = YamlSpan {

@@ -11,6 +11,7 @@
 //! references against) and [`vocab`] (the Istio vocabulary the compiler shares). What it finds
 //! is reported as [`Diagnostic`]s, placed in their file by [`document`].
 
+mod batch;
 pub(crate) mod cel;
 mod checker;
 pub(crate) mod crd;
@@ -210,8 +211,10 @@ pub const STDIN_NAME: &str = "<stdin>";
 
 /// Checks files on disk: the files named, the YAML files below each folder named
 /// ([`files::yaml_files`]; each entry a walk passes over is a `skipped-file` note), and
-/// standard input for `-`, each read (with the size limit of a file) and checked in turn. Any
-/// file or folder that cannot be read ends the check.
+/// standard input for `-`, each read (with the size limit of a file) and checked. A megabyte
+/// of YAML or more is checked on every core, large files cut into pieces at their `---` lines
+/// (`batch`), with the findings of a check one file at a time. Any file or folder that cannot be
+/// read ends the check.
 pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, ReadError> {
     let mut checker = Checker::new(options);
     // Every file first: a kustomization says how to read the files beside it.
@@ -252,7 +255,7 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
         .iter()
         .map(|(name, text, namespace)| (Input { name, text }, namespace.as_deref()))
         .collect();
-    checker.add_all(&inputs, |(): &mut (), _| {});
+    checker.add_all_in_pieces(&inputs);
     let text = |name: &str| {
         texts
             .iter()

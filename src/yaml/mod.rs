@@ -9,4 +9,4 @@ pub(crate) mod node;
 mod stream;
 
 pub(crate) use node::{Node, Value, from_json, short, to_json};
-pub(crate) use stream::{SyntaxError, read, read_each};
+pub(crate) use stream::{PieceUse, SyntaxError, read, read_each, read_piece};

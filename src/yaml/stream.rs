@@ -103,40 +103,90 @@ fn read_within(text: &str, limits: Limits) -> Stream {
     Stream { documents, error }
 }
 
-fn read_each_within(
+/// What reading one piece of a stream ([`read_piece`]) used of the stream's budgets and how many
+/// documents it held: a stream read in pieces is read as it would be whole only if the pieces
+/// together stay within the budgets and each started at the document it was said to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct PieceUse {
+    /// How many documents the piece held.
+    pub documents: usize,
+    held: usize,
+    copied: usize,
+}
+
+impl PieceUse {
+    /// Whether pieces that used this much read as their stream would whole: together within
+    /// the budgets a whole stream has.
+    pub(crate) fn within_budgets(pieces: &[PieceUse]) -> bool {
+        let limits = Limits::default();
+        let sum =
+            |f: fn(&PieceUse) -> usize| pieces.iter().map(f).fold(0usize, usize::saturating_add);
+        sum(|p| p.held) <= limits.tree_bytes && sum(|p| p.copied) <= limits.alias_bytes
+    }
+}
+
+/// Reads a piece of a stream that starts at a line of its own: the piece's first line is line
+/// `first_line` of the stream and its first document is document `first_document`, so that
+/// documents and errors have the places they would have in the whole stream. Gives the error
+/// that stopped reading, if any, and what the piece used.
+pub(crate) fn read_piece(
     text: &str,
-    limits: Limits,
-    mut each: impl FnMut(Document),
-) -> Option<SyntaxError> {
+    first_line: u32,
+    first_document: usize,
+    each: impl FnMut(Document),
+) -> (Option<SyntaxError>, PieceUse) {
+    let mut builder = Builder {
+        limits: Limits::default(),
+        documents: first_document,
+        line_offset: first_line.saturating_sub(1),
+        ..Builder::default()
+    };
+    let error = builder.read(text, each);
+    let used = PieceUse {
+        documents: builder.documents - first_document,
+        held: builder.held,
+        copied: builder.copied,
+    };
+    (error, used)
+}
+
+fn read_each_within(text: &str, limits: Limits, each: impl FnMut(Document)) -> Option<SyntaxError> {
     let mut builder = Builder {
         limits,
         ..Builder::default()
     };
-    let mut error = None;
-    for event in Parser::new_from_str(text) {
-        let step = match event {
-            Ok((event, span)) => builder.event(event, span).map(|()| {
-                if let Some(document) = builder.finished.take() {
-                    each(document);
-                }
-            }),
-            Err(e) => Err(Failure {
-                line: line_of(e.marker().line()),
-                column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
-                message: e.info().to_string(),
-            }),
-        };
-        if let Err(failure) = step {
-            error = Some(SyntaxError {
-                document: builder.documents,
-                line: failure.line,
-                column: failure.column,
-                message: failure.message,
-            });
-            break;
+    builder.read(text, each)
+}
+
+impl Builder {
+    fn read(&mut self, text: &str, mut each: impl FnMut(Document)) -> Option<SyntaxError> {
+        let builder = self;
+        let mut error = None;
+        for event in Parser::new_from_str(text) {
+            let step = match event {
+                Ok((event, span)) => builder.event(event, span).map(|()| {
+                    if let Some(document) = builder.finished.take() {
+                        each(document);
+                    }
+                }),
+                Err(e) => Err(Failure {
+                    line: line_of(e.marker().line()),
+                    column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
+                    message: e.info().to_string(),
+                }),
+            };
+            if let Err(failure) = step {
+                error = Some(SyntaxError {
+                    document: builder.documents,
+                    line: failure.line.saturating_add(builder.line_offset),
+                    column: failure.column,
+                    message: failure.message,
+                });
+                break;
+            }
         }
+        error
     }
-    error
 }
 
 struct Failure {
@@ -194,11 +244,13 @@ struct Builder {
     copied: usize,
     document_line: u32,
     root: Option<Node>,
+    /// Lines of the stream before the text read ([`read_piece`]).
+    line_offset: u32,
 }
 
 impl Builder {
     fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Failure> {
-        let line = line_of(span.start.line());
+        let line = line_of(span.start.line()).saturating_add(self.line_offset);
         match event {
             Event::DocumentStart(_) => {
                 self.document_line = line;

@@ -1,0 +1,164 @@
+//! Large files on every core: `meshc verify` of one file of a megabyte or more checked its
+//! documents on one thread. Files are cut at their `---` lines into pieces ([`cut`]) that are
+//! read and checked on their own on a pool of threads ([`run`]), each piece read with the line
+//! and the document index it starts at in its file, so that its findings are the ones a read of
+//! the whole file gives. A file whose pieces do not read as the whole would (a syntax error in
+//! one, a piece holding more or fewer documents than its place said, the file's budgets
+//! exceeded by the pieces together) is read again whole by the caller.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+/// No piece is cut smaller than this: below it, the work of a piece is less than handing it
+/// to a thread.
+pub(super) const MIN_PIECE_BYTES: usize = 128 << 10;
+
+/// A piece of a file: its text, the line of the file it starts at (1-based) and the index of
+/// its first document in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Piece<'t> {
+    pub(super) text: &'t str,
+    pub(super) first_line: u32,
+    pub(super) first_document: usize,
+}
+
+/// Cuts `text` into pieces of at least `size` bytes, each after the first starting at a line
+/// that is exactly `---`; `None` when its lines cannot be counted as the YAML reader counts them
+/// (a `\r`, which the reader takes as a line break of its own). The documents before a piece are
+/// counted from the document markers (lines that start with `---` and a space, a tab or nothing)
+/// and, before the first marker, a line of content (neither blank, a comment nor a directive):
+/// a count that is wrong shows when the pieces are read, and the file is then read whole.
+pub(super) fn cut(text: &str, size: usize) -> Option<Vec<Piece<'_>>> {
+    if text.contains('\r') {
+        return None;
+    }
+    let mut pieces = Vec::new();
+    let mut start = 0;
+    let mut first_line = 1u32;
+    let mut first_document = 0;
+    let mut documents = 0usize;
+    let mut marker_seen = false;
+    let mut content_before = false;
+    let mut at = 0;
+    let mut line = 1u32;
+    for body in text.split('\n') {
+        let marker = body
+            .strip_prefix("---")
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with([' ', '\t']));
+        if marker {
+            if !marker_seen {
+                marker_seen = true;
+                documents += usize::from(content_before);
+            }
+            // A piece before which nothing but comments and directives stood would hold no
+            // document, and the directives would be cut from theirs.
+            if body == "---" && at - start >= size && documents > first_document {
+                pieces.push(Piece {
+                    text: &text[start..at],
+                    first_line,
+                    first_document,
+                });
+                start = at;
+                first_line = line;
+                first_document = documents;
+            }
+            documents += 1;
+        } else if !marker_seen {
+            let trimmed = body.trim_start();
+            content_before |= !(trimmed.is_empty() || trimmed.starts_with(['#', '%']));
+        }
+        at += body.len() + 1;
+        line = line.saturating_add(1);
+    }
+    pieces.push(Piece {
+        text: &text[start..],
+        first_line,
+        first_document,
+    });
+    Some(pieces)
+}
+
+/// `work` on every item on up to `workers` threads, each taking the next item not yet taken;
+/// the results in the order of the items.
+pub(super) fn run<T: Sync, R: Send + Default>(
+    items: &[T],
+    workers: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let workers = workers.min(items.len());
+    if workers <= 1 {
+        return items.iter().map(work).collect();
+    }
+    let next = AtomicUsize::new(0);
+    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                scope.spawn(|| {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(item) = items.get(i) else {
+                            return done;
+                        };
+                        done.push((i, work(item)));
+                    }
+                })
+            })
+            .collect();
+        // A worker only panics on a bug; its items are then empty rather than crashing meshc.
+        handles
+            .into_iter()
+            .flat_map(|handle| handle.join().unwrap_or_default())
+            .collect()
+    });
+    done.sort_by_key(|(i, _)| *i);
+    let mut results = Vec::with_capacity(items.len());
+    let mut done = done.into_iter().peekable();
+    for i in 0..items.len() {
+        results.push(match done.next_if(|(j, _)| *j == i) {
+            Some((_, result)) => result,
+            None => R::default(),
+        });
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn places(text: &str, size: usize) -> Vec<(usize, u32, usize)> {
+        cut(text, size)
+            .expect("no carriage return")
+            .iter()
+            .map(|p| (p.text.len(), p.first_line, p.first_document))
+            .collect()
+    }
+
+    #[test]
+    fn pieces_start_at_bare_markers_with_their_line_and_document() {
+        let text = "a: 1\n---\nb: 2\n--- # c\nc: 3\n---\nd: 4\n";
+        assert_eq!(places(text, 0), [(5, 1, 0), (22, 2, 1), (9, 6, 3)]);
+        let rejoined: String = cut(text, 0).unwrap().iter().map(|p| p.text).collect();
+        assert_eq!(rejoined, text);
+        // Comments and directives before the first marker hold no document, and stay with it.
+        let text = "# head\n%YAML 1.1\n---\na: 1\n---\nb: 2\n";
+        assert_eq!(places(text, 0), [(26, 1, 0), (9, 5, 1)]);
+        // Pieces are at least `size` bytes.
+        assert_eq!(
+            places("---\na\n---\nb\n---\nc\n", 7),
+            [(12, 1, 0), (6, 5, 2)]
+        );
+        assert_eq!(places("a\n", 0), [(2, 1, 0)]);
+        assert!(cut("a: 1\r\n---\r\nb: 2\r\n", 0).is_none());
+    }
+
+    #[test]
+    fn the_pool_keeps_the_order_of_the_items() {
+        let items: Vec<usize> = (0..100).collect();
+        assert_eq!(
+            run(&items, 3, |i| i * 2),
+            items.iter().map(|i| i * 2).collect::<Vec<_>>()
+        );
+        assert_eq!(run(&items[..1], 3, |i| *i), [0]);
+    }
+}
