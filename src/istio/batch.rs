@@ -79,7 +79,7 @@ pub(super) fn cut(text: &str, size: usize) -> Option<Vec<Piece<'_>>> {
 
 /// `work` on every item on up to `workers` threads, each taking the next item not yet taken;
 /// the results in the order of the items.
-pub(super) fn run<T: Sync, R: Send + Default>(
+pub(super) fn run<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
     work: impl Fn(&T) -> R + Sync,
@@ -104,22 +104,19 @@ pub(super) fn run<T: Sync, R: Send + Default>(
                 })
             })
             .collect();
-        // A worker only panics on a bug; its items are then empty rather than crashing meshc.
+        // A worker that panicked took its pieces' findings with it: going on would report a
+        // file as checked that was not, so the panic goes on as it would on one thread.
         handles
             .into_iter()
-            .flat_map(|handle| handle.join().unwrap_or_default())
+            .flat_map(|handle| {
+                handle
+                    .join()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
+            })
             .collect()
     });
     done.sort_by_key(|(i, _)| *i);
-    let mut results = Vec::with_capacity(items.len());
-    let mut done = done.into_iter().peekable();
-    for i in 0..items.len() {
-        results.push(match done.next_if(|(j, _)| *j == i) {
-            Some((_, result)) => result,
-            None => R::default(),
-        });
-    }
-    results
+    done.into_iter().map(|(_, result)| result).collect()
 }
 
 #[cfg(test)]
@@ -160,5 +157,12 @@ mod tests {
             items.iter().map(|i| i * 2).collect::<Vec<_>>()
         );
         assert_eq!(run(&items[..1], 3, |i| *i), [0]);
+    }
+
+    #[test]
+    #[should_panic(expected = "piece 7")]
+    fn a_worker_that_panics_is_not_taken_for_one_that_found_nothing() {
+        let items: Vec<usize> = (0..10).collect();
+        run(&items, 2, |i| assert_ne!(*i, 7, "piece 7"));
     }
 }

@@ -48,12 +48,6 @@ enum Unit {
     Whole(CheckedFile),
 }
 
-impl Default for Unit {
-    fn default() -> Self {
-        Unit::Piece(PieceChecked::default())
-    }
-}
-
 /// One file read, each of its documents checked on its own and trimmed.
 #[derive(Debug, Default)]
 pub(super) struct CheckedFile {
