@@ -33,7 +33,8 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::pipeline::{
-    Compiled, Failure, InternalError, Simulated, compile, compile_simulated, compile_unproved,
+    Compiled, Failure, InternalError, Simulated, Written, compile, compile_simulated,
+    compile_unproved, compile_written,
 };
 use crate::profile;
 use crate::source::Source;
@@ -466,6 +467,19 @@ fn load_compiled(path: &Path, output: &Output) -> Result<(Source, Compiled), Exi
         Ok(mut compiled) => {
             output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
             Ok((source, compiled))
+        }
+        Err(failure) => Err(failed(&source, failure, output)),
+    }
+}
+
+/// [`load_compiled`] without the plan ([`compile_written`]), for a command that only writes
+/// the files.
+fn load_written(path: &Path, output: &Output) -> Result<Written, Exit> {
+    let source = load(path, output)?;
+    match compile_written(&source) {
+        Ok(mut written) => {
+            output.profile_diagnostics(&source, std::mem::take(&mut written.warnings));
+            Ok(written)
         }
         Err(failure) => Err(failed(&source, failure, output)),
     }

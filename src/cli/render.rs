@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{CannotRead, Exit, Output, load_compiled, write_stdout};
+use super::{CannotRead, Exit, Output, load_written, write_stdout};
 use crate::diagnostic::suggest;
-use crate::pipeline::Compiled;
+use crate::pipeline::Written;
 use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
@@ -55,7 +55,7 @@ impl Part {
 
 impl RenderArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let (_, compiled) = match load_compiled(&self.profile, output) {
+        let compiled = match load_written(&self.profile, output) {
             Ok(loaded) => loaded,
             Err(exit) => return exit,
         };
@@ -87,7 +87,7 @@ impl RenderArgs {
 }
 
 /// The files of one cluster of a render with `[clusters]`.
-fn one_cluster(compiled: Compiled, name: &str) -> Result<Vec<File>, String> {
+fn one_cluster(compiled: Written, name: &str) -> Result<Vec<File>, String> {
     let known: Vec<String> = compiled.clusters.iter().map(|c| c.name.clone()).collect();
     compiled
         .clusters

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::{Exit, Output, load};
-use crate::pipeline::{Failure, compile};
+use crate::pipeline::{Failure, compile_written};
 
 /// Arguments of `meshc validate`.
 #[derive(Debug, Args)]
@@ -26,7 +26,7 @@ impl ValidateArgs {
         // The whole render but writing, so that the summary says what `render` would write, a
         // valid profile is one that renders, and the expectations are checked against the
         // files a render would write.
-        match compile(&source) {
+        match compile_written(&source) {
             Ok(mut compiled) => {
                 let warnings = std::mem::take(&mut compiled.warnings);
                 output.rendered(&compiled.into_stream());

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 
 use super::context::Sni;
-use super::decode::{Action, HeaderOps, PeerMode, StringMatch};
+use super::decode::{Action, HeaderOps, PeerMode};
 use super::evaluate::{Sender, Target};
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
@@ -197,11 +197,7 @@ impl Mesh {
             }
         }
         if let Some(uri) = &spec.rewrite_uri {
-            let matched = entry.map(|j| &spec.matches[j]);
-            if matches!(
-                matched.and_then(|m| m.uri.as_ref()),
-                Some(StringMatch::Regex(_))
-            ) {
+            if entry.is_some_and(|j| vs.rules[rule][j].uri_regex) {
                 end(
                     &mut hop,
                     Outcome::not_modelled("`rewrite.uri` after a regex match"),

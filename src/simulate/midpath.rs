@@ -21,7 +21,6 @@ use super::request::Request;
 use super::routing::destination::{client_sni, client_tls, subset};
 use super::routing::gateway::{Listener, by_sni};
 use super::routing::host::without_port;
-use super::topology::selects;
 use super::trace::{Branch, Hop, Outcome, Proxy, Step};
 
 impl Mesh {
@@ -75,7 +74,7 @@ impl Mesh {
             None => TlsMode::Unset,
             Some(name) => match subset(&self.destination_rules, &applied, name, port) {
                 Some((labels, tls, by)) => {
-                    if !selects(labels, &gateway.labels) {
+                    if !labels.selects(&gateway.labels) {
                         branch.outcome = Some(Outcome::Unavailable { status: 503 });
                         branch.decided_by = Some(by);
                         return branch;

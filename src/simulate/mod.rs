@@ -29,6 +29,7 @@ mod pattern;
 mod request;
 mod routing;
 mod select;
+mod selector;
 mod sidecar;
 #[cfg(test)]
 mod testing;

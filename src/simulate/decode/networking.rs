@@ -7,6 +7,7 @@ use super::{
     CompileError, Meta, boolean, field, items, labels, object, string, strings, unmodelled,
     unsigned,
 };
+use crate::simulate::selector::Selector;
 use crate::simulate::topology::Labels;
 use crate::yaml::{Node, Value};
 
@@ -462,7 +463,7 @@ pub(crate) struct DestinationRule {
     pub export_to: Vec<String>,
     pub workload_selector: Option<Labels>,
     /// (name, labels, subset-level tls).
-    pub subsets: Vec<(String, Labels, TlsMode)>,
+    pub subsets: Vec<(String, Selector, TlsMode)>,
     pub tls: TlsMode,
     /// `portLevelSettings[].tls` by port.
     pub port_tls: Vec<(u32, TlsMode)>,
@@ -531,15 +532,16 @@ pub(super) fn destination_rule(meta: Meta, spec: &Node) -> Result<DestinationRul
         port_tls.push((port, tls));
         sni.extend(name.map(|name| (None, Some(port), name)));
     }
-    let mut subsets = Vec::new();
+    let listed = items(&meta, spec, "subsets")?;
+    let mut subsets = Vec::with_capacity(listed.len());
     let mut subset_port_tls = Vec::new();
-    for (j, subset) in items(&meta, spec, "subsets")?.iter().enumerate() {
+    for (j, subset) in listed.iter().enumerate() {
         let policy = object(&meta, subset, "trafficPolicy")?;
         subsets.push((
             string(&meta, subset, "name")?
                 .unwrap_or_default()
                 .to_string(),
-            labels(&meta, subset, "labels")?,
+            Selector::from(labels(&meta, subset, "labels")?),
             traffic_tls(&meta, policy)?,
         ));
         sni.extend(tls_sni(&meta, policy)?.map(|name| (Some(j), None, name)));
@@ -856,10 +858,13 @@ spec:
         assert_eq!(dr.tls, TlsMode::Set(TrafficTls::IstioMutual));
         assert_eq!(dr.port_tls, [(8080, TlsMode::Set(TrafficTls::Disable))]);
         assert_eq!(dr.subsets[0].0, "v1");
-        assert_eq!(dr.subsets[0].1["version"], "v1");
+        assert_eq!(
+            dr.subsets[0].1.iter().collect::<Vec<_>>(),
+            [("version", "v1")]
+        );
         assert_eq!(dr.subsets[0].2, TlsMode::Set(TrafficTls::Other));
         assert_eq!(dr.subsets[1].2, TlsMode::Unset);
-        assert!(dr.subsets[1].1.is_empty());
+        assert_eq!(dr.subsets[1].1.iter().count(), 0);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 //! (DestinationRule `tls`, else auto mTLS).
 
 use crate::simulate::decode::{DestinationRule, TlsMode, TrafficTls};
+use crate::simulate::selector::Selector;
 use crate::simulate::topology::{Labels, Workload};
 use crate::simulate::trace::{Decider, Part};
 
@@ -96,7 +97,7 @@ pub(crate) fn subset<'m>(
     applied: &[usize],
     name: &str,
     port: u16,
-) -> Option<(&'m Labels, TlsMode, Decider<'m>)> {
+) -> Option<(&'m Selector, TlsMode, Decider<'m>)> {
     applied.iter().find_map(|&i| {
         let rule = &rules[i];
         rule.subsets
@@ -177,9 +178,9 @@ pub(crate) fn client_sni<'m>(
 
 /// Whether a workload's pods carry every label of a subset (a region label is one of its
 /// regions).
-pub(crate) fn in_subset(labels: &Labels, workload: &Workload) -> bool {
+pub(crate) fn in_subset(labels: &Selector, workload: &Workload) -> bool {
     labels.iter().all(|(k, v)| {
-        workload.labels.get(k) == Some(v)
+        workload.labels.get(k).is_some_and(|found| found == v)
             || (k == REGION_LABEL && workload.regions.iter().any(|r| r == v))
     })
 }

@@ -103,7 +103,7 @@ fn subsets_and_client_tls() {
     ));
     let applied = [0, 1];
     let (labels, tls, by) = subset(&all, &applied, "v1", 80).unwrap();
-    assert_eq!(labels["version"], "v1");
+    assert_eq!(labels.iter().collect::<Vec<_>>(), [("version", "v1")]);
     assert_eq!(tls, TlsMode::Unset);
     assert_eq!(by.to_string(), "DestinationRule shop/a subsets[0]");
     assert_eq!(
@@ -159,11 +159,13 @@ fn subset_labels_and_regions() {
         regions: vec!["eu".into()],
         ports: Vec::new(),
     };
-    let labels = |pairs: &[(&str, &str)]| -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
+    let labels = |pairs: &[(&str, &str)]| -> Selector {
+        Selector::from(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect::<Labels>(),
+        )
     };
     assert!(in_subset(&labels(&[("version", "v1")]), &workload));
     assert!(in_subset(
@@ -173,7 +175,7 @@ fn subset_labels_and_regions() {
     assert!(!in_subset(&labels(&[(REGION_LABEL, "us")]), &workload));
     assert!(!in_subset(&labels(&[("version", "v2")]), &workload));
     assert!(!in_subset(&labels(&[("other", "eu")]), &workload));
-    assert!(in_subset(&Labels::new(), &workload));
+    assert!(in_subset(&Selector::default(), &workload));
 }
 
 /// A gateway in the root namespace skips the root's exported catch-all and takes the service's

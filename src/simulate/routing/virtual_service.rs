@@ -51,6 +51,8 @@ pub(crate) struct Match {
     source_namespace: Option<String>,
     /// The prefix a `rewrite.uri` replaces (`/` without a uri match).
     pub(crate) rewrites: String,
+    /// Whether the uri is matched by a regex (a `rewrite.uri` after one is not modelled).
+    pub(crate) uri_regex: bool,
     /// Envoy's catch-all route: path `/` (or regex `.*`) and nothing else
     /// (route.go `IsCatchAllRoute`).
     pub(crate) catch_all: bool,
@@ -59,6 +61,8 @@ pub(crate) struct Match {
 /// A compiled VirtualService.
 #[derive(Debug)]
 pub(crate) struct Compiled {
+    /// The decoded resource, its `http` rules without their match entries: `rules` holds them,
+    /// compiled (keeping both was 3.5 MB of the simulator's mesh at 1,000 services, massif).
     pub spec: VirtualService,
     /// `hosts`, short names expanded in its namespace.
     pub hosts: Vec<String>,
@@ -149,6 +153,7 @@ fn compile_match(m: &HttpMatch) -> Result<Match, String> {
         gateways: m.gateways.clone(),
         source_namespace: m.source_namespace.clone(),
         rewrites,
+        uri_regex: matches!(m.uri, Some(StringMatch::Regex(_))),
     })
 }
 
@@ -169,9 +174,11 @@ impl Compiled {
                 destination.host = fqdn(&destination.host, &spec.meta.namespace);
             }
         }
-        let mut rules = Vec::new();
+        // Lists of their exact length: a `Vec` grown by pushing holds room for four entries,
+        // and most rules have one match entry of a few hundred bytes.
+        let mut rules = Vec::with_capacity(spec.http.len());
         for (i, rule) in spec.http.iter().enumerate() {
-            let mut matches = Vec::new();
+            let mut matches = Vec::with_capacity(rule.matches.len());
             for (j, m) in rule.matches.iter().enumerate() {
                 matches.push(
                     compile_match(m)
@@ -192,7 +199,7 @@ impl Compiled {
                     .collect()
             })
             .collect();
-        let mut cors = Vec::new();
+        let mut cors = Vec::with_capacity(spec.http.len());
         for (i, rule) in spec.http.iter().enumerate() {
             cors.push(match &rule.cors {
                 Some(policy) => {
@@ -206,6 +213,9 @@ impl Compiled {
                 }
                 None => None,
             });
+        }
+        for rule in &mut spec.http {
+            rule.matches = Vec::new();
         }
         Ok(Self {
             index: RouteIndex::new(&rules),
