@@ -1,6 +1,7 @@
 //! istioctl's API for the IstioOperator, as data: the Go structs `istioctl install` decodes the
 //! document into, and the protobuf messages and enums of its `meshConfig` and `values`, read
-//! from `api/*.yaml` (each file names the sources and commits it was written from).
+//! from `api/*.yaml` (each file names the sources and commits it was written from), which are
+//! written in the subset of YAML that [`notation`] reads.
 //!
 //! The notation. `structs:` maps a Go struct to its fields, by JSON name; `packages:` maps a
 //! protobuf package to its `messages:` (fields by proto name; a nested message is written
@@ -16,10 +17,10 @@
 //! Kubernetes API type, checked only as an object), `proto MESSAGE` (raw JSON decoded as that
 //! message) or another struct.
 
+mod notation;
+
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
-
-use crate::yaml::{self, Node};
 
 /// The sources, compiled in.
 const SOURCES: &[(&str, &str)] = &[
@@ -195,38 +196,48 @@ fn load(sources: &[(&str, &str)]) -> Result<Api, String> {
     let mut pending: Vec<(String, usize, String, String)> = Vec::new();
     for (file, text) in sources {
         let in_file = |e: String| format!("{file}: {e}");
-        let root = yaml::read(text)
-            .documents
-            .into_iter()
-            .next()
-            .map(|d| d.root)
-            .ok_or_else(|| in_file("empty".into()))?;
-        for (name, fields) in root.get("structs").map(Node::entries).unwrap_or_default() {
+        let root = notation::read(text).map_err(in_file)?;
+        let entries = |key: &str| {
+            root.get(key)
+                .map(notation::Value::entries)
+                .unwrap_or_default()
+        };
+        for (name, fields) in entries("structs") {
             let mut parsed = BTreeMap::new();
             for (key, spec) in fields.entries() {
                 let spec = spec
                     .as_str()
                     .ok_or_else(|| in_file(format!("{name}.{key}")))?;
                 parsed.insert(
-                    key.clone(),
+                    (*key).to_string(),
                     go_field(spec).map_err(|e| in_file(format!("{name}.{key}: {e}")))?,
                 );
             }
-            api.structs.insert(name.clone(), parsed);
+            api.structs.insert((*name).to_string(), parsed);
         }
-        for (package, body) in root.get("packages").map(Node::entries).unwrap_or_default() {
-            for (name, values) in body.get("enums").map(Node::entries).unwrap_or_default() {
-                let values = values.strings().map(str::to_string).collect();
+        for (package, body) in entries("packages") {
+            let entries = |key: &str| {
+                body.get(key)
+                    .map(notation::Value::entries)
+                    .unwrap_or_default()
+            };
+            for (name, values) in entries("enums") {
+                let values = values.words().iter().map(|w| (*w).to_string()).collect();
                 api.enums.insert(format!("{package}.{name}"), values);
             }
-            for (name, fields) in body.get("messages").map(Node::entries).unwrap_or_default() {
+            for (name, fields) in entries("messages") {
                 let full = format!("{package}.{name}");
                 let mut message = Message::default();
                 for (key, spec) in fields.entries() {
                     let at = |e: String| in_file(format!("{full}.{key}: {e}"));
                     let spec = spec.as_str().ok_or_else(|| at("not a string".into()))?;
                     let (field, ty) = proto_field(key, spec).map_err(at)?;
-                    pending.push((full.clone(), message.fields.len(), package.clone(), ty));
+                    pending.push((
+                        full.clone(),
+                        message.fields.len(),
+                        (*package).to_string(),
+                        ty,
+                    ));
                     message.fields.push(field);
                 }
                 api.messages.insert(full, message);
@@ -369,6 +380,17 @@ mod tests {
     }
 
     #[test]
+    fn an_enum_value_yaml_1_1_reads_as_a_boolean_is_kept() {
+        // istio/api mesh/v1alpha1/config.proto: `enum IngressControllerMode { UNSPECIFIED = 0;
+        // OFF = 1; DEFAULT = 2; STRICT = 3; }`; read as YAML, `OFF` was the boolean false and
+        // `"OFF"` was refused.
+        assert_eq!(
+            api().enums["istio.mesh.v1alpha1.MeshConfig.IngressControllerMode"],
+            ["UNSPECIFIED", "OFF", "DEFAULT", "STRICT"]
+        );
+    }
+
+    #[test]
     fn json_names_follow_protoc() {
         assert_eq!(json_name("default_config"), "defaultConfig");
         assert_eq!(
@@ -388,22 +410,26 @@ mod tests {
 
     #[test]
     fn a_broken_source_is_refused_with_its_place() {
-        let unknown = "packages:\n  p.v1:\n    messages:\n      A: {b: list B}\n";
+        let unknown = "packages:\n  p.v1:\n    messages:\n      A:\n        b: list B\n";
         assert_eq!(
             load(&[("x.yaml", unknown)]).unwrap_err(),
             "p.v1.A: unknown type B"
         );
-        let word = "packages:\n  p.v1:\n    messages:\n      A: {b: string later}\n";
+        let word = "packages:\n  p.v1:\n    messages:\n      A:\n        b: string later\n";
         assert!(
             load(&[("x.yaml", word)])
                 .unwrap_err()
                 .starts_with("x.yaml: p.v1.A.b")
         );
-        let go = "structs:\n  A: {b: float}\n";
+        let go = "structs:\n  A:\n    b: float\n";
         assert!(
             load(&[("x.yaml", go)])
                 .unwrap_err()
                 .contains("unknown Go type")
+        );
+        assert_eq!(
+            load(&[("x.yaml", "structs:\n  A: {b: string}\n")]).unwrap_err(),
+            "x.yaml: line 2: `{b: string}` is not plain words"
         );
     }
 }
