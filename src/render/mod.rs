@@ -6,6 +6,7 @@
 //! nothing for a field the plan lacks.
 
 mod context;
+mod indent;
 mod yaml;
 
 use std::ops::Range;
@@ -432,6 +433,7 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
         }
     });
     environment.remove_filter("safe");
+    environment.add_filter("indent", indent::indent);
     environment.add_filter("comment", |text: String| {
         Value::from_safe_string(comment_line(&text))
     });
