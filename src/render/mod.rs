@@ -182,7 +182,7 @@ impl std::error::Error for RenderError {
 /// parts of the plan its template reads (`context`): for a large mesh the render stage is a
 /// second of template evaluation, which a second core shortens by a quarter
 /// (benches/README.md). The largest files, one document per VirtualService or
-/// DestinationRule, render in [`PIECES`] runs of their list on threads of their own, so that
+/// DestinationRule, render in `PIECES` runs of their list on threads of their own, so that
 /// the last of them does not run alone on one core. A small plan renders in a millisecond,
 /// less than starting the threads costs.
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
