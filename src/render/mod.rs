@@ -6,8 +6,10 @@
 //! nothing for a field the plan lacks.
 
 mod context;
+mod indent;
 mod yaml;
 
+use std::ops::Range;
 use std::sync::OnceLock;
 
 use minijinja::value::Value;
@@ -15,7 +17,7 @@ use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::plan::Plan;
 use crate::plan::cluster::ClusterPlan;
-use context::Part;
+use context::{List, Part};
 
 pub(crate) use yaml::{comment_line, to_block as to_block_yaml};
 
@@ -40,6 +42,8 @@ struct Output {
     has_documents: fn(&Plan) -> bool,
     /// The parts of the plan its template reads.
     reads: &'static [Part],
+    /// The list it prints one document per item of, if it may render in pieces of that list.
+    split: Option<List>,
 }
 
 /// The seven files, in the order `istioctl install` and `kubectl apply` want them.
@@ -50,6 +54,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/istio-service-mesh-config.yaml.j2"),
         has_documents: |_| true,
         reads: &[Part::Operator],
+        split: None,
     },
     NAMESPACES,
     Output {
@@ -58,6 +63,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/virtual-services.yaml.j2"),
         has_documents: |plan| !plan.virtual_services.is_empty(),
         reads: &[Part::Api, Part::VirtualServices],
+        split: Some(List::VirtualServices),
     },
     Output {
         name: "destination-rules.yaml",
@@ -65,6 +71,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/destination-rules.yaml.j2"),
         has_documents: |plan| !plan.destination_rules.is_empty(),
         reads: &[Part::Api, Part::DestinationRules],
+        split: Some(List::DestinationRules),
     },
     Output {
         name: "security-policies.yaml",
@@ -72,6 +79,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/security-policies.yaml.j2"),
         has_documents: |_| true,
         reads: &[Part::Api, Part::Security, Part::Sidecars],
+        split: None,
     },
     Output {
         name: "gateway.yaml",
@@ -79,6 +87,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/gateway.yaml.j2"),
         has_documents: |plan| !plan.gateway.gateways.is_empty(),
         reads: &[Part::Api, Part::Gateway],
+        split: None,
     },
     Output {
         name: "telemetry-config.yaml",
@@ -86,6 +95,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/telemetry-config.yaml.j2"),
         has_documents: |plan| !plan.telemetry.is_empty(),
         reads: &[Part::Api, Part::Telemetry],
+        split: None,
     },
 ];
 
@@ -99,6 +109,7 @@ const NAMESPACES: Output = Output {
     source: include_str!("../../templates/namespaces.yaml.j2"),
     has_documents: |plan| !plan.namespaces.is_empty(),
     reads: &[Part::Namespaces],
+    split: None,
 };
 
 /// Templates shared by several files.
@@ -111,6 +122,7 @@ const ISTIOD_GATEWAY: Output = Output {
     source: include_str!("../../templates/istiod-gateway.yaml.j2"),
     has_documents: |_| true,
     reads: &[Part::Api],
+    split: None,
 };
 
 /// The folder's Kustomize base, written beside the rendered files.
@@ -120,6 +132,7 @@ const KUSTOMIZATION: Output = Output {
     source: include_str!("../../templates/kustomization.yaml.j2"),
     has_documents: |_| true,
     reads: &[],
+    split: None,
 };
 
 /// The name Kustomize looks for.
@@ -168,36 +181,86 @@ impl std::error::Error for RenderError {
 /// The files are independent, so a large plan renders each on a thread of its own, with the
 /// parts of the plan its template reads (`context`): for a large mesh the render stage is a
 /// second of template evaluation, which a second core shortens by a quarter
-/// (benches/README.md). A small plan renders in a millisecond, less than starting the threads
-/// costs.
+/// (benches/README.md). The largest files, one document per VirtualService or
+/// DestinationRule, render in `PIECES` runs of their list on threads of their own, so that
+/// the last of them does not run alone on one core. A small plan renders in a millisecond,
+/// less than starting the threads costs.
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
     let header = header_comment(header);
     let outputs = OUTPUTS.iter().filter(|output| (output.has_documents)(plan));
-    let render_one = |output: &Output| {
-        render_file(
-            environment,
-            output,
-            &context::of(plan, output.reads),
-            &header,
-        )
-    };
     if plan.virtual_services.len() < PARALLEL_FROM {
-        return outputs.map(render_one).collect();
+        return outputs
+            .map(|output| {
+                render_file(
+                    environment,
+                    output,
+                    &context::of(plan, output.reads),
+                    &header,
+                )
+            })
+            .collect();
     }
     std::thread::scope(|scope| {
         let renders: Vec<_> = outputs
-            .map(|output| scope.spawn(|| render_one(output)))
+            .map(|output| {
+                let pieces: Vec<_> = pieces(plan, output)
+                    .into_iter()
+                    .enumerate()
+                    .map(|(at, piece)| {
+                        // The header opens the first piece only.
+                        let header = if at == 0 { header.as_str() } else { "" };
+                        scope.spawn(move || {
+                            let context = context::of_piece(plan, output.reads, piece.as_ref());
+                            render_file(environment, output, &context, header)
+                        })
+                    })
+                    .collect();
+                (output, pieces)
+            })
             .collect();
         renders
             .into_iter()
-            .map(|render| {
-                render
-                    .join()
-                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+            .map(|(output, pieces)| {
+                let texts = pieces
+                    .into_iter()
+                    .map(|piece| {
+                        piece
+                            .join()
+                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                            .map(|file| file.content)
+                    })
+                    .collect::<Result<Vec<String>, RenderError>>()?;
+                Ok(File {
+                    name: output.name.to_string(),
+                    content: concatenate(texts),
+                })
             })
             .collect()
     })
+}
+
+/// `texts` end to end, in the first one's buffer (most files are one piece: no copy).
+fn concatenate(texts: Vec<String>) -> String {
+    let mut texts = texts.into_iter();
+    let mut content = texts.next().unwrap_or_default();
+    let rest: Vec<String> = texts.collect();
+    content.reserve(rest.iter().map(String::len).sum());
+    for text in rest {
+        content.push_str(&text);
+    }
+    content
+}
+
+/// What `output` renders in on a large plan: runs of its list, or the whole file.
+fn pieces(plan: &Plan, output: &Output) -> Vec<Option<(List, Range<usize>)>> {
+    match output.split {
+        Some(list) => context::split(list.len(plan), PIECES)
+            .into_iter()
+            .map(|range| Some((list, range)))
+            .collect(),
+        None => vec![None],
+    }
 }
 
 /// Renders the files of one cluster of a profile with `[clusters]`: a remote's IstioOperator
@@ -258,6 +321,10 @@ pub fn kustomization(files: &[File], header: &str) -> Result<File, RenderError> 
 
 /// The number of VirtualServices from which the files render in parallel.
 const PARALLEL_FROM: usize = 50;
+
+/// The pieces a file of a list renders in on a large plan: on two cores, two halves of the
+/// largest file beside the other files keep both cores busy to the end (benches/README.md).
+const PIECES: usize = 2;
 
 fn render_file(
     environment: &Environment<'static>,
@@ -366,6 +433,7 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
         }
     });
     environment.remove_filter("safe");
+    environment.add_filter("indent", indent::indent);
     environment.add_filter("comment", |text: String| {
         Value::from_safe_string(comment_line(&text))
     });
@@ -466,6 +534,7 @@ mod tests {
             source: "",
             has_documents: |_| true,
             reads: &[],
+            split: None,
         };
         let error =
             render_file(environment().unwrap(), &output, &Value::UNDEFINED, "").unwrap_err();
