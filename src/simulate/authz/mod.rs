@@ -77,23 +77,27 @@ pub(crate) struct Policy {
     pub dry_run: bool,
     pub provider: Option<String>,
     pub rules: Vec<Rule>,
+    /// Whether a rule reads `connection.sni` (which names the subset a sidecar sends to).
+    pub reads_sni: bool,
 }
 
 impl Policy {
     /// Compiles a decoded policy; `trust` is the trust domain and its aliases.
     pub(crate) fn compile(policy: &AuthorizationPolicy, trust: &[String]) -> Self {
         let namespace = &policy.meta.namespace;
+        let rules: Vec<Rule> = policy
+            .rules
+            .iter()
+            .map(|r| Rule::compile(r, namespace, policy.action, trust))
+            .collect();
         Self {
             namespace: namespace.clone(),
             name: policy.meta.name.clone(),
             action: policy.action,
             dry_run: policy.meta.dry_run,
             provider: policy.provider.clone(),
-            rules: policy
-                .rules
-                .iter()
-                .map(|r| Rule::compile(r, namespace, policy.action, trust))
-                .collect(),
+            reads_sni: rules.iter().any(Rule::reads_sni),
+            rules,
         }
     }
 

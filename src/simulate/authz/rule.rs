@@ -290,6 +290,17 @@ impl Rule {
         from.and(entries(&self.to, a)).and(when)
     }
 
+    /// Whether a value of the rule tests the connection's SNI.
+    pub(crate) fn reads_sni(&self) -> bool {
+        self.from
+            .iter()
+            .chain(&self.to)
+            .flatten()
+            .chain(&self.when)
+            .flat_map(|f| f.values.iter().chain(&f.not))
+            .any(|t| matches!(t, Test::Sni(_)))
+    }
+
     /// Compiles a rule of a policy in `namespace` with `action`; `trust` holds the trust domain
     /// and its aliases (a principal naming an alias matches the trust domain's identity).
     pub(crate) fn compile(spec: &Spec, namespace: &str, action: Action, trust: &[String]) -> Self {
