@@ -334,7 +334,9 @@ impl Mesh {
             branch.outcome = Some(Outcome::Unavailable { status: 503 });
             return branch;
         }
-        let applied = match self.destination_rules_for(sender, host, &service.namespace) {
+        let applied = match reuse.rules_for(host, || {
+            self.destination_rules_for(sender, host, &service.namespace)
+        }) {
             Ok(applied) => applied,
             Err(what) => {
                 branch.outcome = Some(Outcome::not_modelled(format!("it depends on {what}")));

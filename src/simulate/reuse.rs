@@ -8,7 +8,9 @@
 //! authorization rule on `connection.sni` reads; everything else it reads is the request,
 //! the sender and the request as it travels ([`Carried`]), which are compared here. So where
 //! all of those are equal, the answer is the same answer, and is copied instead of computed
-//! again. The simulator is deterministic: nothing else can make two such hops differ.
+//! again. The simulator is deterministic: nothing else can make two such hops differ. The
+//! DestinationRules that apply to a host are found once for such a request's destinations on
+//! it ([`Reuse::rules_for`]).
 
 use super::evaluate::Sender;
 use super::guard::Carried;
@@ -22,6 +24,8 @@ use super::trace::{Branch, Hop};
 #[derive(Default)]
 pub(crate) struct Reuse<'a, 'm, 'c> {
     last: Option<Last<'a, 'm, 'c>>,
+    /// The DestinationRules that applied to the last host delivered to.
+    rules: Option<(&'m str, Result<Vec<usize>, &'static str>)>,
 }
 
 struct Last<'a, 'm, 'c> {
@@ -41,6 +45,27 @@ struct Last<'a, 'm, 'c> {
 pub(crate) struct Place<'e, 'm> {
     pub earlier: &'e [Branch<'m>],
     pub arrival: usize,
+}
+
+impl<'m> Reuse<'_, 'm, '_> {
+    /// The DestinationRules that apply to `host` for the request's sender (`compute`), computed
+    /// once for destinations in a row on one host: which rules apply depends on the sender and
+    /// the host alone (and the host's namespace, which the host decides), and one request's
+    /// destinations have one sender.
+    pub(crate) fn rules_for(
+        &mut self,
+        host: &'m str,
+        compute: impl FnOnce() -> Result<Vec<usize>, &'static str>,
+    ) -> Result<Vec<usize>, &'static str> {
+        if let Some((last, rules)) = &self.rules
+            && *last == host
+        {
+            return rules.clone();
+        }
+        let rules = compute();
+        self.rules = Some((host, rules.clone()));
+        rules
+    }
 }
 
 impl Mesh {
@@ -235,7 +260,7 @@ spec:
   - match: [{{uri: {{prefix: /alias}}}}]
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
-    - {{destination: {{host: alias.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: alias.shop.svc.cluster.local, subset: a1, port: {{number: 80}}}}, weight: 50}}
   - match: [{{uri: {{prefix: /81}}}}]
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
@@ -261,7 +286,7 @@ metadata: {{name: alias, namespace: shop}}
 spec:
   host: alias
   subsets:
-  - {{name: v1, labels: {{version: v1}}}}
+  - {{name: a1, labels: {{version: v1}}}}
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
