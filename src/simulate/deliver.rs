@@ -10,6 +10,7 @@ use super::evaluate::{Sender, Target};
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::request::Request;
+use super::reuse::{Place, Reuse};
 use super::routing::destination::{Caller, client_tls, in_subset, rules_for, sends_mtls, subset};
 use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
 
@@ -220,29 +221,45 @@ impl Mesh {
             return trace(hop);
         }
         let single = spec.route.len() == 1;
+        // Each destination's request first: a destination's hop may be an earlier one's, found
+        // by its request ([`Reuse`]).
+        let sends: Vec<(usize, u32, Carried<'_>)> = spec
+            .route
+            .iter()
+            .enumerate()
+            .filter_map(|(k, destination)| {
+                let weight = destination.weight.unwrap_or(if single { 100 } else { 0 });
+                if weight == 0 {
+                    return None;
+                }
+                let mut carried = carried.clone();
+                apply(&destination.headers, &mut carried);
+                Some((k, weight, carried))
+            })
+            .collect();
         let mut branches = Vec::new();
-        for (k, destination) in spec.route.iter().enumerate() {
-            let weight = destination.weight.unwrap_or(if single { 100 } else { 0 });
-            if weight == 0 {
-                continue;
-            }
-            let mut carried = carried.clone();
-            apply(&destination.headers, &mut carried);
+        let mut reuse = Reuse::default();
+        for (k, weight, carried) in &sends {
+            let (k, weight) = (*k, *weight);
+            let destination = &spec.route[k];
             let host = vs.destinations[rule][k].as_str();
             let port = destination
                 .port
                 .and_then(|p| u16::try_from(p).ok())
                 .or_else(|| self.only_port(host))
                 .unwrap_or(sender.listener);
-            branches.push(self.deliver(
+            let branch = self.deliver(
                 host,
                 destination.subset.as_deref(),
                 port,
                 weight,
-                &carried,
+                carried,
                 sender,
                 request,
-            ));
+                &branches,
+                &mut reuse,
+            );
+            branches.push(branch);
         }
         Trace {
             entry: Some(hop),
@@ -252,15 +269,17 @@ impl Mesh {
 
     /// One destination: its workloads and their inbound hops.
     #[allow(clippy::too_many_arguments)]
-    pub(crate) fn deliver<'m>(
+    pub(crate) fn deliver<'a, 'm, 'c>(
         &'m self,
         host: &'m str,
         subset_name: Option<&'m str>,
         port: u16,
         weight: u32,
-        carried: &Carried<'_>,
+        carried: &'a Carried<'c>,
         sender: &Sender<'_>,
         request: &Request,
+        earlier: &[Branch<'m>],
+        reuse: &mut Reuse<'a, 'm, 'c>,
     ) -> Branch<'m> {
         if let Some(g) = self.gateway_service(host) {
             return self.through_midpath(
@@ -311,7 +330,9 @@ impl Mesh {
             branch.outcome = Some(Outcome::Unavailable { status: 503 });
             return branch;
         }
-        let applied = match self.destination_rules_for(sender, host, &service.namespace) {
+        let applied = match reuse.rules_for(host, || {
+            self.destination_rules_for(sender, host, &service.namespace)
+        }) {
             Ok(applied) => applied,
             Err(what) => {
                 branch.outcome = Some(Outcome::not_modelled(format!("it depends on {what}")));
@@ -365,12 +386,17 @@ impl Mesh {
                         hop.end(Outcome::Unavailable { status: 503 }, None);
                         hop
                     }
-                    Ok(mtls) => self.inbound(
+                    Ok(mtls) => self.inbound_reusing(
+                        reuse,
+                        &Place {
+                            earlier,
+                            arrival: branch.arrivals.len(),
+                        },
                         w,
                         host,
                         port,
                         subset_name,
-                        carried.clone(),
+                        carried,
                         sender,
                         request,
                         mtls,
@@ -389,7 +415,7 @@ impl Mesh {
             .map(|s| s.ports[0])
     }
 
-    fn target_port(&self, w: usize, host: &str, port: u16) -> u16 {
+    pub(super) fn target_port(&self, w: usize, host: &str, port: u16) -> u16 {
         self.topology.workloads[w]
             .ports
             .iter()
@@ -397,7 +423,7 @@ impl Mesh {
             .map_or(port, super::topology::WorkloadPort::target)
     }
 
-    fn inbound_hop(&self, w: usize, target: u16) -> Hop<'_> {
+    pub(super) fn inbound_hop(&self, w: usize, target: u16) -> Hop<'_> {
         let workload = &self.topology.workloads[w];
         Hop::new(Proxy::Inbound {
             workload: &workload.name,

@@ -10,6 +10,7 @@ use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::path;
 use super::request::{Origin, Request, Scheme, Token};
+use super::reuse::Reuse;
 use super::routing::gateway::{Listener, Table, Vhost, by_sni};
 use super::routing::host::{DOMAIN, fqdn, overlaps, without_port};
 use super::routing::virtual_service::View;
@@ -491,7 +492,17 @@ impl Mesh {
         match bound[..] {
             [] => {
                 hop.steps.push(Step::DefaultRoute { host });
-                let branch = self.deliver(host, None, port, 100, &carried, sender, request);
+                let branch = self.deliver(
+                    host,
+                    None,
+                    port,
+                    100,
+                    &carried,
+                    sender,
+                    request,
+                    &[],
+                    &mut Reuse::default(),
+                );
                 Trace {
                     entry: Some(hop),
                     branches: vec![branch],

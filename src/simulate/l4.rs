@@ -14,6 +14,7 @@ use super::evaluate::{Sender, Target};
 use super::guard::Carried;
 use super::mesh::Mesh;
 use super::request::Request;
+use super::reuse::Reuse;
 use super::routing::gateway::Table;
 use super::routing::l4::Connection;
 use super::trace::{Decider, Hop, Outcome, Part, Step, Trace};
@@ -175,6 +176,7 @@ impl Mesh {
         carried.l4 = true;
         let single = route.destinations.len() == 1;
         let mut branches = Vec::new();
+        let mut reuse = Reuse::default();
         for destination in &route.destinations {
             let weight = destination.weight.unwrap_or(if single { 100 } else { 0 });
             if weight == 0 {
@@ -184,7 +186,7 @@ impl Mesh {
                 .port
                 .and_then(|p| u16::try_from(p).ok())
                 .unwrap_or(sender.listener);
-            branches.push(self.deliver(
+            let branch = self.deliver(
                 &destination.host,
                 destination.subset.as_deref(),
                 port,
@@ -192,7 +194,10 @@ impl Mesh {
                 &carried,
                 sender,
                 request,
-            ));
+                &branches,
+                &mut reuse,
+            );
+            branches.push(branch);
         }
         Trace {
             entry: Some(hop),

@@ -27,6 +27,7 @@ mod mtls;
 mod path;
 mod pattern;
 mod request;
+mod reuse;
 mod routing;
 mod select;
 mod selector;

@@ -66,18 +66,6 @@ impl Tri {
         }
         result
     }
-
-    /// `And` of every value, stopping at the first `No`.
-    pub(crate) fn all(values: impl IntoIterator<Item = Tri>) -> Tri {
-        let mut result = Tri::Yes;
-        for value in values {
-            result = result.and(value);
-            if result == Tri::No {
-                break;
-            }
-        }
-        result
-    }
 }
 
 /// A compiled AuthorizationPolicy.
@@ -89,23 +77,27 @@ pub(crate) struct Policy {
     pub dry_run: bool,
     pub provider: Option<String>,
     pub rules: Vec<Rule>,
+    /// Whether a rule reads `connection.sni` (which names the subset a sidecar sends to).
+    pub reads_sni: bool,
 }
 
 impl Policy {
     /// Compiles a decoded policy; `trust` is the trust domain and its aliases.
     pub(crate) fn compile(policy: &AuthorizationPolicy, trust: &[String]) -> Self {
         let namespace = &policy.meta.namespace;
+        let rules: Vec<Rule> = policy
+            .rules
+            .iter()
+            .map(|r| Rule::compile(r, namespace, policy.action, trust))
+            .collect();
         Self {
             namespace: namespace.clone(),
             name: policy.meta.name.clone(),
             action: policy.action,
             dry_run: policy.meta.dry_run,
             provider: policy.provider.clone(),
-            rules: policy
-                .rules
-                .iter()
-                .map(|r| Rule::compile(r, namespace, policy.action, trust))
-                .collect(),
+            reads_sni: rules.iter().any(Rule::reads_sni),
+            rules,
         }
     }
 
@@ -480,11 +472,8 @@ mod tests {
         assert_eq!(Tri::Yes.not(), Tri::No);
         assert_eq!(Tri::No.not(), Tri::Yes);
         assert_eq!(Tri::any([]), Tri::No);
-        assert_eq!(Tri::all([]), Tri::Yes);
         assert_eq!(Tri::any([Tri::No, u, Tri::No]), u);
         assert_eq!(Tri::any([u, Tri::Yes]), Tri::Yes);
-        assert_eq!(Tri::all([Tri::Yes, u]), u);
-        assert_eq!(Tri::all([u, Tri::No]), Tri::No);
         assert_eq!(Tri::from(true), Tri::Yes);
         assert_eq!(Tri::from(false), Tri::No);
     }

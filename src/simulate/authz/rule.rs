@@ -174,13 +174,31 @@ impl Field {
     /// nothing (model.go `checkError`: a DENY rule grows wider; an ALLOW rule with them never
     /// gets here, see [`Rule::tcp_never`]).
     fn eval(&self, a: &Attributes<'_>) -> Tri {
-        let seen = |t: &&Test| !(a.tcp && t.is_http());
-        let mut result = Tri::Yes;
-        if self.values.iter().any(|t| seen(&t)) {
-            result = result.and(Tri::any(self.values.iter().filter(seen).map(|t| t.eval(a))));
+        if a.tcp {
+            let seen = |t: &&Test| !t.is_http();
+            let mut result = Tri::Yes;
+            if self.values.iter().any(|t| seen(&t)) {
+                result = result.and(Tri::any(self.values.iter().filter(seen).map(|t| t.eval(a))));
+            }
+            if self.not.iter().any(|t| seen(&t)) {
+                result =
+                    result.and(Tri::any(self.not.iter().filter(seen).map(|t| t.eval(a))).not());
+            }
+            return result;
         }
-        if self.not.iter().any(|t| seen(&t)) {
-            result = result.and(Tri::any(self.not.iter().filter(seen).map(|t| t.eval(a))).not());
+        // An HTTP request has every attribute, so no value is dropped: the same formula without
+        // the filter, in plain loops (this is the simulator's innermost loop). A `No` of the
+        // values decides the `And` whatever the other side gives: the tests are pure, so
+        // skipping it changes nothing.
+        let mut result = Tri::Yes;
+        if !self.values.is_empty() {
+            result = any_test(&self.values, a);
+            if result == Tri::No {
+                return Tri::No;
+            }
+        }
+        if !self.not.is_empty() {
+            result = result.and(any_test(&self.not, a).not());
         }
         result
     }
@@ -188,6 +206,49 @@ impl Field {
     fn is_http(&self) -> bool {
         self.values.iter().chain(&self.not).any(Test::is_http)
     }
+}
+
+/// `Or` of the tests, stopping at the first `Yes`; the first `Unknown` otherwise ([`Tri::any`]).
+fn any_test(tests: &[Test], a: &Attributes<'_>) -> Tri {
+    let mut result = Tri::No;
+    for test in tests {
+        match test.eval(a) {
+            Tri::Yes => return Tri::Yes,
+            unknown @ Tri::Unknown(_) if result == Tri::No => result = unknown,
+            _ => {}
+        }
+    }
+    result
+}
+
+/// `And` of the fields, stopping at the first `No`; the first `Unknown` otherwise.
+fn all_fields(fields: &[Field], a: &Attributes<'_>) -> Tri {
+    let mut result = Tri::Yes;
+    for field in fields {
+        match field.eval(a) {
+            Tri::No => return Tri::No,
+            unknown @ Tri::Unknown(_) if result == Tri::Yes => result = unknown,
+            _ => {}
+        }
+    }
+    result
+}
+
+/// `Or` of the entries (`from` or `to`), each the `And` of its fields; no entry imposes
+/// nothing.
+fn entries(list: &[Vec<Field>], a: &Attributes<'_>) -> Tri {
+    if list.is_empty() {
+        return Tri::Yes;
+    }
+    let mut result = Tri::No;
+    for fields in list {
+        match all_fields(fields, a) {
+            Tri::Yes => return Tri::Yes,
+            unknown @ Tri::Unknown(_) if result == Tri::No => result = unknown,
+            _ => {}
+        }
+    }
+    result
 }
 
 /// A compiled rule.
@@ -212,17 +273,32 @@ impl Rule {
         if self.never || (a.tcp && self.tcp_never) {
             return Tri::No;
         }
-        let all = |fields: &[Field]| Tri::all(fields.iter().map(|f| f.eval(a)));
-        let entries = |list: &[Vec<Field>]| {
-            if list.is_empty() {
-                Tri::Yes
-            } else {
-                Tri::any(list.iter().map(|fields| all(fields)))
-            }
-        };
-        entries(&self.from)
-            .and(entries(&self.to))
-            .and(all(&self.when))
+        // `from ∧ to ∧ when`, each evaluated only while no part has said `No`: `when` first,
+        // as its conditions (a claim, a header) are what most rules of a proxy differ in and a
+        // request without a token fails them at once. `And` gives `No` if any part is `No`,
+        // whatever the order, and otherwise the first `Unknown` in the order `from`, `to`,
+        // `when`, which the last line keeps; the tests are pure, so skipping a part after a
+        // `No` changes no answer.
+        let when = all_fields(&self.when, a);
+        if when == Tri::No {
+            return Tri::No;
+        }
+        let from = entries(&self.from, a);
+        if from == Tri::No {
+            return Tri::No;
+        }
+        from.and(entries(&self.to, a)).and(when)
+    }
+
+    /// Whether a value of the rule tests the connection's SNI.
+    pub(crate) fn reads_sni(&self) -> bool {
+        self.from
+            .iter()
+            .chain(&self.to)
+            .flatten()
+            .chain(&self.when)
+            .flat_map(|f| f.values.iter().chain(&f.not))
+            .any(|t| matches!(t, Test::Sni(_)))
     }
 
     /// Compiles a rule of a policy in `namespace` with `action`; `trust` holds the trust domain

@@ -773,6 +773,88 @@ fn unknown_attributes_propagate_through_the_logic() {
     );
 }
 
+/// A rule is evaluated `when` first and stops at the first `No`, but answers as `from ∧ to ∧
+/// when` in that order: a `No` anywhere wins, else the first unknown attribute of `from`, then
+/// `to`, then `when`.
+#[test]
+fn the_order_of_evaluation_does_not_change_the_answer() {
+    let unknown = Req::default();
+    let mut with_header = unknown.clone();
+    with_header.headers = vec![("x", "1")];
+    // `from` unknown, `when` unknown: `from`'s attribute is the answer.
+    check_as(
+        "{from: [{source: {ipBlocks: [1.0.0.0/8]}}], \
+          when: [{key: destination.ip, values: [1.2.3.4]}]}",
+        Action::Deny,
+        &[(unknown.clone(), Tri::Unknown("source.ip"))],
+    );
+    // `from` unknown, `when` no (or yes).
+    check_as(
+        "{from: [{source: {ipBlocks: [1.0.0.0/8]}}], \
+          when: [{key: 'request.headers[x]', values: ['1']}]}",
+        Action::Deny,
+        &[
+            (unknown.clone(), NO),
+            (with_header.clone(), Tri::Unknown("source.ip")),
+        ],
+    );
+    // `when` unknown, `from` no or yes.
+    check_as(
+        "{from: [{source: {namespaces: [a]}}], when: [{key: remote.ip, values: [1.0.0.0/8]}]}",
+        Action::Deny,
+        &[
+            (unknown.clone(), NO),
+            (peer("spiffe://td/ns/a/sa/b"), Tri::Unknown("remote.ip")),
+        ],
+    );
+    // Fields of `when`: the first unknown, unless a later one is no; `to` before `when`.
+    check_as(
+        "{when: [{key: destination.ip, values: [1.2.3.4]}, {key: remote.ip, values: [1.0.0.0/8]}]}",
+        Action::Deny,
+        &[(unknown.clone(), Tri::Unknown("destination.ip"))],
+    );
+    check_as(
+        "{when: [{key: destination.ip, values: [1.2.3.4]}, {key: 'request.headers[x]', values: ['1']}]}",
+        Action::Deny,
+        &[
+            (unknown.clone(), NO),
+            (with_header, Tri::Unknown("destination.ip")),
+        ],
+    );
+    check_as(
+        "{to: [{operation: {paths: [/a]}}], when: [{key: destination.ip, values: [1.2.3.4]}]}",
+        Action::Deny,
+        &[
+            (path("/b"), NO),
+            (path("/a"), Tri::Unknown("destination.ip")),
+        ],
+    );
+    // Entries: the first unknown one, unless one matches.
+    check_as(
+        "{from: [{source: {namespaces: [a]}}, {source: {ipBlocks: [1.0.0.0/8]}}, \
+          {source: {remoteIpBlocks: [1.0.0.0/8]}}]}",
+        Action::Deny,
+        &[
+            (unknown.clone(), Tri::Unknown("source.ip")),
+            (peer("spiffe://td/ns/a/sa/b"), YES),
+        ],
+    );
+    // Inside a field: an unknown value, or an unknown excluded value.
+    check_as(
+        "{from: [{source: {namespaces: [a], notIpBlocks: [1.0.0.0/8]}}]}",
+        Action::Deny,
+        &[
+            (unknown.clone(), NO),
+            (peer("spiffe://td/ns/a/sa/b"), Tri::Unknown("source.ip")),
+        ],
+    );
+    check_as(
+        "{when: [{key: source.ip, values: [1.0.0.0/8], notValues: [1.2.0.0/16]}]}",
+        Action::Deny,
+        &[(unknown, Tri::Unknown("source.ip"))],
+    );
+}
+
 #[test]
 fn cidrs() {
     let cidr = |t: &str| Cidr::parse(t);

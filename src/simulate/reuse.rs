@@ -1,0 +1,459 @@
+//! One request's deliveries to workloads that decide alike. A route that splits a request
+//! between subsets (a canary, a priority subset) sends it to several workloads of one Service,
+//! whose sidecars usually hold the same policies: the inbound hop at the second is the hop at
+//! the first under another name. [`Mesh::inbound`] reads the workload only through its
+//! container port and what applies to its proxy (the policies of each action, the
+//! RequestAuthentication rules, its mTLS modes, the resources not modelled and the rate
+//! limits), and the subset only through the SNI of the connection, which no filter but an
+//! authorization rule on `connection.sni` reads; everything else it reads is the request,
+//! the sender and the request as it travels ([`Carried`]), which are compared here. So where
+//! all of those are equal, the answer is the same answer, and is copied instead of computed
+//! again. The simulator is deterministic: nothing else can make two such hops differ. The
+//! DestinationRules that apply to a host are found once for such a request's destinations on
+//! it ([`Reuse::rules_for`]).
+
+use super::evaluate::Sender;
+use super::guard::Carried;
+use super::mesh::{Mesh, ProxyIndex};
+use super::mtls::Peer;
+use super::request::Request;
+use super::trace::{Branch, Hop};
+
+/// The last inbound hop one request got and what it was computed from; one per request.
+/// It points at the hop in the request's branches, so that keeping it copies nothing.
+#[derive(Default)]
+pub(crate) struct Reuse<'a, 'm, 'c> {
+    last: Option<Last<'a, 'm, 'c>>,
+    /// The DestinationRules that applied to the last host delivered to.
+    rules: Option<(&'m str, Result<Vec<usize>, &'static str>)>,
+}
+
+struct Last<'a, 'm, 'c> {
+    /// Where the hop is: branch, arrival.
+    at: (usize, usize),
+    workload: usize,
+    host: &'m str,
+    port: u16,
+    target: u16,
+    subset: Option<&'m str>,
+    mtls: bool,
+    carried: &'a Carried<'c>,
+}
+
+/// Where a delivery's hop goes: the request's branches before this one (`earlier`), and its
+/// arrival in the branch being built (its index is `earlier.len()`).
+pub(crate) struct Place<'e, 'm> {
+    pub earlier: &'e [Branch<'m>],
+    pub arrival: usize,
+}
+
+impl<'m> Reuse<'_, 'm, '_> {
+    /// The DestinationRules that apply to `host` for the request's sender (`compute`), computed
+    /// once for destinations in a row on one host: which rules apply depends on the sender and
+    /// the host alone (and the host's namespace, which the host decides), and one request's
+    /// destinations have one sender.
+    pub(crate) fn rules_for(
+        &mut self,
+        host: &'m str,
+        compute: impl FnOnce() -> Result<Vec<usize>, &'static str>,
+    ) -> Result<Vec<usize>, &'static str> {
+        if let Some((last, rules)) = &self.rules
+            && *last == host
+        {
+            return rules.clone();
+        }
+        let rules = compute();
+        self.rules = Some((host, rules.clone()));
+        rules
+    }
+}
+
+impl Mesh {
+    /// [`Mesh::inbound`] for one request, whose earlier deliveries `reuse` remembers: the hop
+    /// of the last one under workload `w`'s name where it is the same answer (see the module).
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn inbound_reusing<'a, 'm, 'c>(
+        &'m self,
+        reuse: &mut Reuse<'a, 'm, 'c>,
+        place: &Place<'_, 'm>,
+        w: usize,
+        host: &'m str,
+        port: u16,
+        subset: Option<&'m str>,
+        carried: &'a Carried<'c>,
+        sender: &Sender<'_>,
+        request: &Request,
+        mtls: bool,
+    ) -> Hop<'m> {
+        let target = self.target_port(w, host, port);
+        if let Some(last) = &reuse.last
+            && last.host == host
+            && last.port == port
+            && last.target == target
+            && last.mtls == mtls
+            && same_request(last.carried, carried)
+            && self.decide_alike(last.workload, w, last.subset != subset)
+            && let Some(earlier) = place
+                .earlier
+                .get(last.at.0)
+                .and_then(|b| b.arrivals.get(last.at.1))
+        {
+            let mut hop = earlier.clone();
+            hop.proxy = self.inbound_hop(w, target).proxy;
+            return hop;
+        }
+        reuse.last = Some(Last {
+            at: (place.earlier.len(), place.arrival),
+            workload: w,
+            host,
+            port,
+            target,
+            subset,
+            mtls,
+            carried,
+        });
+        self.inbound(
+            w,
+            host,
+            port,
+            subset,
+            carried.clone(),
+            sender,
+            request,
+            mtls,
+        )
+    }
+
+    /// Whether the proxies of workloads `a` and `b` decide every request alike, on connections
+    /// whose SNI differs when `sni_differs`.
+    fn decide_alike(&self, a: usize, b: usize, sni_differs: bool) -> bool {
+        let reads_sni = |index: &ProxyIndex| {
+            index
+                .custom
+                .iter()
+                .chain(&index.deny)
+                .chain(&index.allow)
+                .any(|&i| self.policies[i].reads_sni)
+        };
+        let (x, y) = (&self.proxies[a], &self.proxies[b]);
+        (a == b || same_filters(x, y)) && !(sni_differs && reads_sni(x))
+    }
+}
+
+/// Everything of two proxies that an inbound hop reads. Written out field by field, so that a
+/// field added to [`ProxyIndex`] must be sorted here.
+fn same_filters(x: &ProxyIndex, y: &ProxyIndex) -> bool {
+    let ProxyIndex {
+        custom,
+        deny,
+        allow,
+        jwt,
+        peer,
+        unmodelled,
+        rate_limits,
+        // The Sidecar scopes where the workload sends, not what it accepts.
+        sidecar: _,
+    } = x;
+    *custom == y.custom
+        && *deny == y.deny
+        && *allow == y.allow
+        && *jwt == y.jwt
+        && same_peer(peer, &y.peer)
+        && *unmodelled == y.unmodelled
+        && *rate_limits == y.rate_limits
+}
+
+fn same_peer(x: &Peer, y: &Peer) -> bool {
+    let Peer {
+        mode,
+        ports,
+        ambiguous,
+    } = x;
+    *mode == y.mode && *ports == y.ports && *ambiguous == y.ambiguous
+}
+
+/// Whether two deliveries carry the same request. Field by field, as [`same_filters`].
+fn same_request(x: &Carried<'_>, y: &Carried<'_>) -> bool {
+    let Carried {
+        host,
+        method,
+        path,
+        headers,
+        token,
+        token_present,
+        l4,
+    } = x;
+    *host == y.host
+        && *method == y.method
+        && *path == y.path
+        && *headers == y.headers
+        && std::ptr::eq(*token, y.token)
+        && *token_present == y.token_present
+        && *l4 == y.l4
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::simulate::Outcome;
+    use crate::simulate::request::{Origin, Request};
+    use crate::simulate::testing::mesh;
+    use crate::simulate::trace::Hop;
+
+    const TOPOLOGY: &str = r#"
+trust-domain = "td"
+[[workloads]]
+name = "web-v1"
+namespace = "shop"
+labels = { app = "web", version = "v1" }
+service-account = "web"
+ports = [
+  { service = "web.shop.svc.cluster.local", port = 80, target-port = 8080 },
+  { service = "web.shop.svc.cluster.local", port = 81, target-port = 8080 },
+  { service = "web.shop.svc.cluster.local", port = 90, target-port = 9090 },
+  { service = "alias.shop.svc.cluster.local", port = 80, target-port = 8080 },
+]
+[[workloads]]
+name = "web-v2"
+namespace = "shop"
+labels = { app = "web", version = "v2" }
+service-account = "web"
+ports = [
+  { service = "web.shop.svc.cluster.local", port = 80, target-port = 8081 },
+  { service = "web.shop.svc.cluster.local", port = 81, target-port = 8081 },
+  { service = "web.shop.svc.cluster.local", port = 90, target-port = 9090 },
+]
+[[workloads]]
+name = "client"
+namespace = "shop"
+labels = { app = "client" }
+service-account = "client"
+"#;
+
+    /// `web` split between its versions, hosts, ports, headers and client TLS settings (one
+    /// route each), and `/v2` to its second version alone; `policies` apply.
+    fn web(policies: &str) -> String {
+        format!(
+            r"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: web, namespace: shop}}
+spec:
+  hosts: [web.shop.svc.cluster.local]
+  http:
+  - match: [{{uri: {{prefix: /split}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v2, port: {{number: 80}}}}, weight: 50}}
+  - match: [{{uri: {{prefix: /headers}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50,
+       headers: {{request: {{set: {{x: a}}}}}}}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50,
+       headers: {{request: {{set: {{x: b}}}}}}}}
+  - match: [{{uri: {{prefix: /ports}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 90}}}}, weight: 50}}
+  - match: [{{uri: {{prefix: /v2}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v2, port: {{number: 80}}}}}}
+  - match: [{{uri: {{prefix: /alias}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: alias.shop.svc.cluster.local, subset: a1, port: {{number: 80}}}}, weight: 50}}
+  - match: [{{uri: {{prefix: /81}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 81}}}}, weight: 50}}
+  - match: [{{uri: {{prefix: /plain}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: plain, port: {{number: 80}}}}, weight: 50}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: web, namespace: shop}}
+spec:
+  host: web
+  subsets:
+  - {{name: v1, labels: {{version: v1}}}}
+  - {{name: v2, labels: {{version: v2}}}}
+  - {{name: plain, labels: {{version: v1}}, trafficPolicy: {{tls: {{mode: DISABLE}}}}}}
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {{name: alias, namespace: shop}}
+spec:
+  host: alias
+  subsets:
+  - {{name: a1, labels: {{version: v1}}}}
+---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {{name: callers, namespace: shop}}
+spec:
+  selector: {{matchLabels: {{app: web}}}}
+  rules:
+  - from: [{{source: {{principals: [td/ns/shop/sa/client]}}}}]
+{policies}"
+        )
+    }
+
+    fn arrivals<'m>(m: &'m crate::simulate::Mesh, path: &str) -> Vec<Hop<'m>> {
+        let request = Request::new("client".parse::<Origin>().unwrap(), "web")
+            .port(80)
+            .path(path);
+        m.evaluate(&request)
+            .branches
+            .into_iter()
+            .flat_map(|b| b.arrivals)
+            .collect()
+    }
+
+    fn outcomes(hops: &[Hop<'_>]) -> Vec<(String, Option<Outcome>)> {
+        hops.iter()
+            .map(|h| (h.proxy.to_string(), h.outcome.clone()))
+            .collect()
+    }
+
+    fn at(workload: &str, port: u16, outcome: Outcome) -> (String, Option<Outcome>) {
+        (
+            format!("sidecar of shop/{workload}, port {port}"),
+            Some(outcome),
+        )
+    }
+
+    /// The second version's hop, copied from the first's, is the hop it gets on its own.
+    #[test]
+    fn a_copied_hop_is_the_hop_computed_alone() {
+        let m = mesh(&web(""), TOPOLOGY);
+        let split = arrivals(&m, "/split");
+        assert_eq!(
+            outcomes(&split),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v2", 8081, Outcome::Allowed)
+            ]
+        );
+        let alone = arrivals(&m, "/v2");
+        assert_eq!(alone.len(), 1);
+        assert_eq!(split[1], alone[0]);
+        assert_eq!(split[0].steps, split[1].steps);
+    }
+
+    /// Each thing the hop reads that differs between two deliveries gives each its own answer.
+    #[test]
+    fn what_differs_is_decided_again() {
+        // Policies of one version only.
+        let only_v2 = "---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-v2, namespace: shop}
+spec:
+  selector: {matchLabels: {version: v2}}
+  action: DENY
+  rules: [{}]
+";
+        let m = mesh(&web(only_v2), TOPOLOGY);
+        assert_eq!(
+            outcomes(&arrivals(&m, "/split")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v2", 8081, Outcome::Denied)
+            ]
+        );
+        // The SNI, which names the subset, where a rule reads it.
+        let sni = "---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: sni, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  action: DENY
+  rules: [{when: [{key: connection.sni, values: ['outbound_.80_.v2_.*']}]}]
+";
+        let m = mesh(&web(sni), TOPOLOGY);
+        assert_eq!(
+            outcomes(&arrivals(&m, "/split")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v2", 8081, Outcome::Denied)
+            ]
+        );
+        // The request: headers a destination sets, and the port.
+        let header_and_port = "---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: b-and-9090, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  action: DENY
+  rules:
+  - when: [{key: 'request.headers[x]', values: [b]}]
+  - to: [{operation: {ports: ['9090']}}]
+";
+        let m = mesh(&web(header_and_port), TOPOLOGY);
+        assert_eq!(
+            outcomes(&arrivals(&m, "/headers")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v1", 8080, Outcome::Denied)
+            ]
+        );
+        assert_eq!(
+            outcomes(&arrivals(&m, "/ports")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v1", 9090, Outcome::Denied)
+            ]
+        );
+        // The container port, where two versions listen on different ones.
+        let port_8081 = "---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-8081, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  action: DENY
+  rules: [{to: [{operation: {ports: ['8081']}}]}]
+";
+        let m = mesh(&web(port_8081), TOPOLOGY);
+        assert_eq!(
+            outcomes(&arrivals(&m, "/split")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v2", 8081, Outcome::Denied)
+            ]
+        );
+        // The host and the Service port, which the SNI names, to one container port.
+        let sni_host_port = "---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: sni, namespace: shop}
+spec:
+  selector: {matchLabels: {app: web}}
+  action: DENY
+  rules: [{when: [{key: connection.sni, values: ['*_.alias.shop.svc.cluster.local', 'outbound_.81_.*']}]}]
+";
+        let m = mesh(&web(sni_host_port), TOPOLOGY);
+        for path in ["/alias", "/81"] {
+            assert_eq!(
+                outcomes(&arrivals(&m, path)),
+                [
+                    at("web-v1", 8080, Outcome::Allowed),
+                    at("web-v1", 8080, Outcome::Denied)
+                ],
+                "{path}"
+            );
+        }
+        // Plaintext to one subset: no peer for the policy to admit.
+        let m = mesh(&web(""), TOPOLOGY);
+        assert_eq!(
+            outcomes(&arrivals(&m, "/plain")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v1", 8080, Outcome::Denied)
+            ]
+        );
+    }
+}
