@@ -6,6 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::fmt::Write as _;
 
 use super::WebhookFinding;
+use super::at::At;
 use crate::diagnostic::{Path, Severity, Step};
 use crate::yaml::{Node, Value};
 
@@ -131,19 +132,19 @@ pub(super) struct Report<'c> {
 
 impl Report<'_> {
     /// An error at `path`.
-    pub(super) fn error(&self, path: &Path, message: impl Into<String>) {
+    pub(super) fn error(&self, path: &At<'_>, message: impl Into<String>) {
         self.push(Severity::Error, path, message.into());
     }
 
     /// An error at `path`, if there is one.
-    pub(super) fn error_if(&self, path: &Path, message: Option<String>) {
+    pub(super) fn error_if(&self, path: &At<'_>, message: Option<String>) {
         if let Some(message) = message {
             self.error(path, message);
         }
     }
 
     /// A warning at `path` (dropped by an errors-only report).
-    pub(super) fn warning(&self, path: &Path, message: impl Into<String>) {
+    pub(super) fn warning(&self, path: &At<'_>, message: impl Into<String>) {
         if self.warnings {
             self.push(Severity::Warning, path, message.into());
         }
@@ -157,10 +158,10 @@ impl Report<'_> {
         }
     }
 
-    fn push(&self, severity: Severity, path: &Path, message: String) {
+    fn push(&self, severity: Severity, path: &At<'_>, message: String) {
         let finding = WebhookFinding {
             severity,
-            path: path.clone(),
+            path: path.to_path(),
             message,
         };
         let mut findings = self.context.findings.borrow_mut();
@@ -177,13 +178,13 @@ impl Report<'_> {
 #[derive(Clone)]
 pub(super) struct Msg<'a> {
     map: Option<&'a [(String, Node)]>,
-    path: Path,
+    path: At<'a>,
     context: &'a Context,
 }
 
 impl<'a> Msg<'a> {
     /// The message `value` at `path` (absent unless it is an object).
-    pub(super) fn new(value: Option<&'a Node>, path: Path, context: &'a Context) -> Self {
+    pub(super) fn new(value: Option<&'a Node>, path: At<'a>, context: &'a Context) -> Self {
         Self {
             map: value.and_then(|v| match &v.value {
                 Value::Map(entries) => Some(entries.as_slice()),
@@ -195,12 +196,15 @@ impl<'a> Msg<'a> {
     }
 
     /// Where this message is.
-    pub(super) fn path(&self) -> &Path {
+    pub(super) fn path(&self) -> &At<'a> {
         &self.path
     }
 
     /// The path of field `key`.
-    pub(super) fn at(&self, key: &str) -> Path {
+    pub(super) fn at<'k>(&self, key: &'k str) -> At<'k>
+    where
+        'a: 'k,
+    {
         self.path.key(key)
     }
 
@@ -223,7 +227,7 @@ impl<'a> Msg<'a> {
     }
 
     /// Sub-message `key`, if set.
-    pub(super) fn msg(&self, key: &str) -> Option<Msg<'a>> {
+    pub(super) fn msg(&self, key: &'a str) -> Option<Msg<'a>> {
         let value = self.raw(key)?;
         if matches!(value.value, Value::Map(_)) {
             Some(Self::new(Some(value), self.at(key), self.context))
@@ -234,7 +238,7 @@ impl<'a> Msg<'a> {
     }
 
     /// Sub-message `key`, absent when not set.
-    pub(super) fn sub(&self, key: &str) -> Msg<'a> {
+    pub(super) fn sub(&self, key: &'a str) -> Msg<'a> {
         self.msg(key)
             .unwrap_or_else(|| Self::new(None, self.at(key), self.context))
     }
@@ -253,7 +257,7 @@ impl<'a> Msg<'a> {
 
     /// The messages of list `key` with their indexes, each at its own path; null items are
     /// left out.
-    pub(super) fn indexed(&self, key: &str) -> Vec<(usize, Msg<'a>)> {
+    pub(super) fn indexed(&self, key: &'a str) -> Vec<(usize, Msg<'a>)> {
         let items = self.items(key);
         if items.is_empty() {
             return Vec::new();
@@ -274,7 +278,7 @@ impl<'a> Msg<'a> {
     }
 
     /// The messages of list `key`, each at its own path; null items are left out.
-    pub(super) fn msgs(&self, key: &str) -> Vec<Msg<'a>> {
+    pub(super) fn msgs(&self, key: &'a str) -> Vec<Msg<'a>> {
         self.indexed(key).into_iter().map(|(_, m)| m).collect()
     }
 
@@ -413,7 +417,7 @@ impl<'a> Msg<'a> {
     }
 
     /// The message values of a `map<string, Message>` field, each at its own path.
-    pub(super) fn msg_entries(&self, key: &str) -> Vec<(&'a str, Msg<'a>)> {
+    pub(super) fn msg_entries(&self, key: &'a str) -> Vec<(&'a str, Msg<'a>)> {
         let path = self.at(key);
         self.entries(key)
             .into_iter()
@@ -458,7 +462,7 @@ mod tests {
         let context = Context::default();
         let value = serde_json::json!({"list": [], "map": {}, "n": null, "f": 80.0, "s": "x"});
         let value = crate::yaml::from_json(&value);
-        let msg = Msg::new(Some(&value), Path::root(), &context);
+        let msg = Msg::new(Some(&value), At::root(), &context);
         assert!(msg.items("list").is_empty());
         assert_eq!(msg.map("map").map(|m| m.len()), Some(0));
         assert!(!msg.has("n"));
@@ -472,7 +476,7 @@ mod tests {
     #[test]
     fn an_undecodable_spec_has_no_findings() {
         let context = Context::default();
-        context.report().error(&Path::root(), "x");
+        context.report().error(&At::root(), "x");
         context.refuse();
         assert!(context.into_findings().is_empty());
     }
@@ -481,9 +485,9 @@ mod tests {
     fn errors_only_drops_warnings() {
         let context = Context::default();
         let report = context.report().errors_only();
-        report.warning(&Path::root(), "w");
-        report.error(&Path::root(), "e");
-        report.error(&Path::root(), "e");
+        report.warning(&At::root(), "w");
+        report.error(&At::root(), "e");
+        report.error(&At::root(), "e");
         let findings = context.into_findings();
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Error);

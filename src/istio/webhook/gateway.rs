@@ -2,13 +2,13 @@
 //! `validateServerBind`, `validateTLSOptions`).
 
 use super::Meta;
+use super::at::At;
 use super::decode::{Msg, Report};
 use super::go::{list, q};
 use super::hosts::{
     Protocol, is_ip, is_label, partial_wildcard_error, port_error, unix_address_error,
     wildcard_domain_error,
 };
-use crate::diagnostic::Path;
 
 /// The server TLS modes.
 pub(super) const TLS_MODES: &[&str] = &[
@@ -47,7 +47,7 @@ pub(super) fn check(r: Report<'_>, meta: &Meta<'_>, spec: &Msg<'_>) {
     let semantics = meta.annotation("internal.istio.io/gateway-semantics") == Some("gateway");
     if !meta.name.is_empty() && !is_label(meta.name) && !semantics {
         r.error(
-            &Path::root().key("metadata").key("name"),
+            &At::root().key("metadata").key("name"),
             format!(
                 "invalid gateway name: {} (a Gateway name must be a DNS-1123 label, without dots)",
                 q(meta.name)
@@ -154,7 +154,7 @@ fn check_server(r: Report<'_>, server: &Msg<'_>, semantics: bool) {
 }
 
 /// `validateServerPort`: (path, message) of each problem.
-fn port_errors(server: &Msg<'_>, port: Option<&Msg<'_>>, bind: &str) -> Vec<(Path, String)> {
+fn port_errors<'a>(server: &Msg<'a>, port: Option<&Msg<'a>>, bind: &str) -> Vec<(At<'a>, String)> {
     let Some(port) = port else {
         return vec![(server.at("port"), "port is required".to_string())];
     };

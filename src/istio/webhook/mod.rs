@@ -7,6 +7,7 @@
 //! decoder refuses, because a field read here has the wrong JSON type or an enum field an unknown
 //! value, gets no findings: the webhook never sees it, and the CRD schema reports it.
 
+mod at;
 mod authorization;
 mod decode;
 mod destination_rule;
@@ -30,6 +31,7 @@ mod virtual_service;
 use crate::yaml::{Node, Value};
 
 use crate::diagnostic::{Path, Severity};
+use at::At;
 pub use decode::referee_path;
 use decode::{Context, Msg, Report};
 use go::q;
@@ -294,7 +296,7 @@ const RESERVED_ANNOTATIONS: [&str; 3] = [
 /// `validateMetadata`, which runs before every kind's rules: false when it rejects the object,
 /// which ends the check.
 fn metadata_accepts(r: Report<'_>, kind: Kind, meta: &Meta<'_>, spec: &Msg<'_>) -> bool {
-    let annotations = Path::root().key("metadata").key("annotations");
+    let annotations = At::root().key("metadata").key("annotations");
     let object = format!("{}/{}", meta.namespace, meta.name);
     if let Some(value) = meta.annotation(DRY_RUN) {
         let at = annotations.key(DRY_RUN);
@@ -390,7 +392,7 @@ pub(crate) fn check_node(document: &Node) -> Vec<WebhookFinding> {
     }
     let context = Context::default();
     let meta = Meta::read(document);
-    let spec = Msg::new(spec_value, Path::root().key("spec"), &context);
+    let spec = Msg::new(spec_value, At::root().key("spec"), &context);
     let r = context.report();
     if metadata_accepts(r, kind, &meta, &spec) {
         match kind {

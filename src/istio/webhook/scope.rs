@@ -1,10 +1,10 @@
 //! What a config applies to, as the webhook checks it: label keys and values, workload selectors
 //! (`matchLabels` and the older `labels`), policy `targetRef(s)`, and `exportTo`.
 
+use super::at::At;
 use super::decode::{Msg, Report};
 use super::go::q;
 use super::hosts::is_label;
-use crate::diagnostic::Path;
 
 /// `([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]`: a qualified name (or a non-empty label value).
 fn is_qualified(s: &str) -> bool {
@@ -98,7 +98,9 @@ pub(super) fn check_workload_selector(r: Report<'_>, selector: Option<&Msg<'_>>)
 
 /// `ValidateAlphaWorkloadSelector` (`workloadSelector.labels` of a ServiceEntry or an
 /// EnvoyFilter): its errors, and the warning of a selector without labels.
-pub(super) fn alpha_selector_findings(selector: Option<&Msg<'_>>) -> (Vec<(Path, String)>, bool) {
+pub(super) fn alpha_selector_findings<'a>(
+    selector: Option<&Msg<'a>>,
+) -> (Vec<(At<'a>, String)>, bool) {
     let Some(selector) = selector else {
         return (Vec::new(), false);
     };

@@ -5,6 +5,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use super::Meta;
+use super::at::At;
 use super::decode::{Msg, Report};
 use super::destination_rule::subset_name_error;
 use super::durations::{check_duration, nanos};
@@ -20,7 +21,6 @@ use super::hosts::{
 use super::regex::{check_string_match, regex_error};
 use super::scope::{ExportRules, check_export_to, check_labels};
 use super::unreachable::check_reachability;
-use crate::diagnostic::Path;
 use crate::istio::vocab::RETRY_ON;
 
 const GRPC_STATUS: [&str; 17] = [
@@ -189,7 +189,7 @@ fn check_claim_routes(r: Report<'_>, http: &[Msg<'_>], gateways: &[&str]) {
 
 /// `validateGatewayNames`: `namespace/name`, or a bare name; as in Go, the first bare name ends
 /// the check.
-fn check_gateway_names(r: Report<'_>, at: &Path, names: &[(usize, &str)], semantics: bool) {
+fn check_gateway_names(r: Report<'_>, at: &At<'_>, names: &[(usize, &str)], semantics: bool) {
     for (k, name) in names {
         let at = at.index(*k);
         let Some((namespace, gateway)) = name.split_once('/') else {
@@ -856,7 +856,7 @@ fn check_tls_route(
     check_route_destinations(r, route, "route", semantics, false);
 }
 
-fn check_sni_host(r: Report<'_>, at: &Path, sni: &str, hosts: &[&str], to_gateway: bool) {
+fn check_sni_host(r: Report<'_>, at: &At<'_>, sni: &str, hosts: &[&str], to_gateway: bool) {
     let error = if to_gateway {
         gateway_bound_domain_error(true, sni)
     } else {
