@@ -303,7 +303,7 @@ impl Mesh {
             decided_by: None,
         };
         let service = match self.lookup(host, Some(sender.namespace)) {
-            Target::Service(h) => &self.services[h],
+            Target::Service(_, service) => service,
             Target::Entry(i, _) => {
                 let entry = &self.service_entries[i];
                 branch.outcome = Some(if entry.internal {

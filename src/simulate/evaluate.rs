@@ -35,7 +35,8 @@ pub(crate) struct Sender<'a> {
 
 /// A host a sidecar can send to.
 pub(crate) enum Target<'m> {
-    Service(&'m str),
+    /// A Service's host, and the Service, found by the one look-up that resolved it.
+    Service(&'m str, &'m super::mesh::Service),
     /// A ServiceEntry (index) and its host that matched.
     Entry(usize, &'m str),
     Unknown,
@@ -357,7 +358,7 @@ impl Mesh {
             _ => None,
         };
         match alias.map(|a| self.lookup(&a, namespace)) {
-            Some(found @ Target::Service(_)) => found,
+            Some(found @ Target::Service(..)) => found,
             _ => self.lookup(&name, namespace),
         }
     }
@@ -365,8 +366,8 @@ impl Mesh {
     /// A host by its full name: a Service of the topology or a ServiceEntry visible to
     /// `namespace` (any, when `None`).
     pub(crate) fn lookup(&self, name: &str, namespace: Option<&str>) -> Target<'_> {
-        if let Some((host, _)) = self.services.get_key_value(name) {
-            return Target::Service(host);
+        if let Some((host, service)) = self.services.get_key_value(name) {
+            return Target::Service(host, service);
         }
         for (i, entry) in self.service_entries.iter().enumerate() {
             let visible = namespace.is_none_or(|ns| {
@@ -390,7 +391,7 @@ impl Mesh {
     /// The ports of a target.
     fn ports(&self, target: &Target<'_>) -> Vec<u16> {
         match target {
-            Target::Service(host) => self.services[*host].ports.clone(),
+            Target::Service(_, service) => service.ports.clone(),
             Target::Entry(i, _) => self.service_entries[*i]
                 .ports
                 .iter()
@@ -439,12 +440,12 @@ impl Mesh {
         }
         let known = ports.contains(&port) && header_port.is_none_or(|p| p == port);
         let host_namespace = match &target {
-            Target::Service(host) => Some(self.services[*host].namespace.as_str()),
+            Target::Service(_, service) => Some(service.namespace.as_str()),
             Target::Entry(i, _) => Some(self.service_entries[*i].meta.namespace.as_str()),
             Target::Unknown => None,
         };
         let scoped_out = match (&target, host_namespace, workload) {
-            (Target::Service(host) | Target::Entry(_, host), Some(ns), Some(w)) if known => {
+            (Target::Service(host, _) | Target::Entry(_, host), Some(ns), Some(w)) if known => {
                 self.out_of_scope(w, ns, host)
             }
             _ => None,
@@ -456,7 +457,7 @@ impl Mesh {
             ));
         }
         let host: &'m str = match (&target, known && scoped_out.is_none()) {
-            (Target::Service(host) | Target::Entry(_, host), true) => host,
+            (Target::Service(host, _) | Target::Entry(_, host), true) => host,
             _ => {
                 hop.note(format!(
                     "`{}` is no known host on port {port}",
@@ -562,10 +563,9 @@ impl Mesh {
     }
 
     fn plaintext<'m>(&'m self, request: &Request) -> Trace<'m> {
-        let Target::Service(host) = self.resolve(&request.host, None) else {
+        let Target::Service(host, service) = self.resolve(&request.host, None) else {
             return unknown(request, "a plaintext caller needs the host of a Service");
         };
-        let service = &self.services[host];
         let port = request
             .port
             .or_else(|| (service.ports.len() == 1).then(|| service.ports[0]));
