@@ -169,7 +169,7 @@ fn same_peer(x: &Peer, y: &Peer) -> bool {
         ports,
         ambiguous,
     } = x;
-    *mode == y.mode || /* ~ changed by cargo-mutants ~ */ *ports == y.ports && *ambiguous == y.ambiguous
+    *mode == y.mode && *ports == y.ports && *ambiguous == y.ambiguous
 }
 
 /// Whether two deliveries carry the same request. Field by field, as [`same_filters`].
@@ -218,7 +218,7 @@ namespace = "shop"
 labels = { app = "web", version = "v2" }
 service-account = "web"
 ports = [
-  { service = "web.shop.svc.cluster.local", port = 80, target-port = 8081 },
+  { service = "web.shop.svc.cluster.local", port = 80, target-port = 8080 },
   { service = "web.shop.svc.cluster.local", port = 81, target-port = 8081 },
   { service = "web.shop.svc.cluster.local", port = 90, target-port = 9090 },
 ]
@@ -244,6 +244,10 @@ spec:
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v2, port: {{number: 80}}}}, weight: 50}}
+  - match: [{{uri: {{prefix: /container}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 81}}}}, weight: 50}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v2, port: {{number: 81}}}}, weight: 50}}
   - match: [{{uri: {{prefix: /headers}}}}]
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50,
@@ -260,7 +264,7 @@ spec:
   - match: [{{uri: {{prefix: /alias}}}}]
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
-    - {{destination: {{host: alias.shop.svc.cluster.local, subset: a1, port: {{number: 80}}}}, weight: 50}}
+    - {{destination: {{host: alias.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
   - match: [{{uri: {{prefix: /81}}}}]
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
@@ -286,7 +290,7 @@ metadata: {{name: alias, namespace: shop}}
 spec:
   host: alias
   subsets:
-  - {{name: a1, labels: {{version: v1}}}}
+  - {{name: v1, labels: {{version: v1}}}}
 ---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
@@ -332,13 +336,101 @@ spec:
             outcomes(&split),
             [
                 at("web-v1", 8080, Outcome::Allowed),
-                at("web-v2", 8081, Outcome::Allowed)
+                at("web-v2", 8080, Outcome::Allowed)
             ]
         );
         let alone = arrivals(&m, "/v2");
         assert_eq!(alone.len(), 1);
         assert_eq!(split[1], alone[0]);
         assert_eq!(split[0].steps, split[1].steps);
+    }
+
+    /// Whatever applies to the second version's proxy alone, the hop it gets in the split is
+    /// the hop it gets on its own: each field of the proxies that [`super::same_filters`]
+    /// compares, made to differ by a resource that selects that version only.
+    #[test]
+    fn a_proxy_of_its_own_is_decided_again() {
+        let only_v2 = |kind: &str, group: &str, spec: &str| {
+            format!(
+                "---\napiVersion: {group}\nkind: {kind}\nmetadata: {{name: v2-only, namespace: shop}}\n\
+                 spec:\n  selector: {{matchLabels: {{version: v2}}}}\n{spec}"
+            )
+        };
+        let cases = [
+            (
+                "allow",
+                only_v2(
+                    "AuthorizationPolicy",
+                    "security.istio.io/v1",
+                    "  rules: [{from: [{source: {principals: [td/ns/shop/sa/client]}}]}]\n",
+                ),
+            ),
+            (
+                "custom",
+                only_v2(
+                    "AuthorizationPolicy",
+                    "security.istio.io/v1",
+                    "  action: CUSTOM\n  provider: {name: ext}\n  rules: [{}]\n",
+                ),
+            ),
+            (
+                "jwt",
+                only_v2(
+                    "RequestAuthentication",
+                    "security.istio.io/v1",
+                    "  jwtRules: [{issuer: iss, jwksUri: 'https://iss.example/jwks'}]\n",
+                ),
+            ),
+            (
+                "peer mode",
+                only_v2(
+                    "PeerAuthentication",
+                    "security.istio.io/v1",
+                    "  mtls: {mode: PERMISSIVE}\n",
+                ),
+            ),
+            (
+                "peer ports",
+                only_v2(
+                    "PeerAuthentication",
+                    "security.istio.io/v1",
+                    "  portLevelMtls: {8080: {mode: PERMISSIVE}}\n",
+                ) + "---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\n\
+                     metadata: {name: shop, namespace: shop}\nspec: {mtls: {mode: STRICT}}\n",
+            ),
+            (
+                "peer ambiguous",
+                only_v2("PeerAuthentication", "security.istio.io/v1", "  mtls: {mode: STRICT}\n")
+                    + &only_v2("PeerAuthentication", "security.istio.io/v1", "  mtls: {mode: PERMISSIVE}\n")
+                        .replace("name: v2-only", "name: v2-also"),
+            ),
+            (
+                "rate limits",
+                "---\napiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\n\
+                 metadata: {name: rl, namespace: shop}\n\
+                 spec: {workloadSelector: {labels: {version: v2}}, configPatches: [{applyTo: HTTP_FILTER, \
+                 patch: {value: {name: envoy.filters.http.local_ratelimit}}}]}\n"
+                    .to_string(),
+            ),
+            (
+                "unmodelled",
+                "---\napiVersion: networking.istio.io/v1\nkind: Sidecar\n\
+                 metadata: {name: s, namespace: shop}\n\
+                 spec: {workloadSelector: {labels: {version: v2}}, outboundTrafficPolicy: {mode: ALLOW_ANY}}\n"
+                    .to_string(),
+            ),
+        ];
+        for (what, resources) in cases {
+            let m = mesh(&web(&resources), TOPOLOGY);
+            let split = arrivals(&m, "/split");
+            let alone = arrivals(&m, "/v2");
+            assert_eq!(split.len(), 2, "{what}");
+            assert_eq!(split[1], alone[0], "{what}");
+            assert_ne!(
+                split[0].steps, split[1].steps,
+                "{what}: the versions differ"
+            );
+        }
     }
 
     /// Each thing the hop reads that differs between two deliveries gives each its own answer.
@@ -359,7 +451,7 @@ spec:
             outcomes(&arrivals(&m, "/split")),
             [
                 at("web-v1", 8080, Outcome::Allowed),
-                at("web-v2", 8081, Outcome::Denied)
+                at("web-v2", 8080, Outcome::Denied)
             ]
         );
         // The SNI, which names the subset, where a rule reads it.
@@ -377,7 +469,7 @@ spec:
             outcomes(&arrivals(&m, "/split")),
             [
                 at("web-v1", 8080, Outcome::Allowed),
-                at("web-v2", 8081, Outcome::Denied)
+                at("web-v2", 8080, Outcome::Denied)
             ]
         );
         // The request: headers a destination sets, and the port.
@@ -419,13 +511,14 @@ spec:
 ";
         let m = mesh(&web(port_8081), TOPOLOGY);
         assert_eq!(
-            outcomes(&arrivals(&m, "/split")),
+            outcomes(&arrivals(&m, "/container")),
             [
                 at("web-v1", 8080, Outcome::Allowed),
                 at("web-v2", 8081, Outcome::Denied)
             ]
         );
-        // The host and the Service port, which the SNI names, to one container port.
+        // The host and the Service port, which the SNI names, to one container port (the
+        // subsets of both hosts have one name).
         let sni_host_port = "---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
