@@ -62,13 +62,7 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
-    }
+    use crate::simulate::testing::labels;
 
     #[test]
     fn candidates_come_from_the_namespace_the_root_and_the_labels() {

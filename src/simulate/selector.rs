@@ -36,13 +36,7 @@ impl From<Labels> for Selector {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-            .collect()
-    }
+    use crate::simulate::testing::labels;
 
     #[test]
     fn selects_as_the_map_does() {

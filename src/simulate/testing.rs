@@ -5,7 +5,7 @@ use serde_json::Value;
 use super::decode::{Resources, decode};
 use super::mesh::Mesh;
 use super::request::{Jwt, Token};
-use super::topology::Topology;
+use super::topology::{Labels, Topology};
 use crate::istio::document::read;
 
 /// A mesh from YAML documents and a TOML topology; panics on any error.
@@ -36,4 +36,12 @@ pub(crate) fn jwt(issuer: &str, audiences: &[&str], claims: &Value) -> Jwt {
 /// [`jwt`] as a request's token.
 pub(crate) fn token(issuer: &str, audiences: &[&str], claims: &Value) -> Token {
     Token::Valid(jwt(issuer, audiences, claims))
+}
+
+/// Labels from pairs.
+pub(crate) fn labels(pairs: &[(&str, &str)]) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+        .collect()
 }
