@@ -194,6 +194,24 @@ impl<'a> Checker<'a> {
         joined
     }
 
+    /// One document as it is read, whole or in a piece: checked on its own (`visit` sees it
+    /// whole), then trimmed to what the rules across resources read, and kept.
+    fn check_and_keep(
+        &self,
+        mut document: Document,
+        visit: &mut dyn FnMut(&Document),
+        documents: &mut Vec<Document>,
+        found: &mut Vec<Diagnostic>,
+    ) {
+        let Options {
+            schemas, webhook, ..
+        } = self.options;
+        found.extend(object::check_document(&document, schemas, webhook));
+        visit(&document);
+        rules::keep::trim(&mut document);
+        documents.push(document);
+    }
+
     /// One piece of a file read and each of its documents checked and trimmed.
     fn check_piece(
         &self,
@@ -201,16 +219,11 @@ impl<'a> Checker<'a> {
         piece: batch::Piece<'_>,
         namespace: &Arc<str>,
     ) -> PieceChecked {
-        let Options {
-            schemas, webhook, ..
-        } = self.options;
         let mut documents = Vec::new();
         let mut found = Vec::new();
         let place = (piece.text, piece.first_line, piece.first_document);
-        let (error, used) = document::read_piece(file, place, namespace, |mut document| {
-            found.extend(object::check_document(&document, schemas, webhook));
-            rules::keep::trim(&mut document);
-            documents.push(document);
+        let (error, used) = document::read_piece(file, place, namespace, |document| {
+            self.check_and_keep(document, &mut |_| {}, &mut documents, &mut found);
         });
         PieceChecked {
             first_document: piece.first_document,
@@ -267,16 +280,10 @@ impl<'a> Checker<'a> {
         namespace: &Arc<str>,
         visit: &mut dyn FnMut(&Document),
     ) -> CheckedFile {
-        let Options {
-            schemas, webhook, ..
-        } = self.options;
         let mut documents = Vec::new();
         let mut found = Vec::new();
-        let error = document::read_each(input.name, input.text, namespace, |mut document| {
-            found.extend(object::check_document(&document, schemas, webhook));
-            visit(&document);
-            rules::keep::trim(&mut document);
-            documents.push(document);
+        let error = document::read_each(input.name, input.text, namespace, |document| {
+            self.check_and_keep(document, visit, &mut documents, &mut found);
         });
         self.checked_file(input, error, documents, found)
     }

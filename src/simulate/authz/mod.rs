@@ -66,6 +66,18 @@ impl Tri {
         }
         result
     }
+
+    /// `And` of every value, stopping at the first `No`.
+    pub(crate) fn all(values: impl IntoIterator<Item = Tri>) -> Tri {
+        let mut result = Tri::Yes;
+        for value in values {
+            result = result.and(value);
+            if result == Tri::No {
+                break;
+            }
+        }
+        result
+    }
 }
 
 /// A compiled AuthorizationPolicy.
@@ -474,6 +486,9 @@ mod tests {
         assert_eq!(Tri::any([]), Tri::No);
         assert_eq!(Tri::any([Tri::No, u, Tri::No]), u);
         assert_eq!(Tri::any([u, Tri::Yes]), Tri::Yes);
+        assert_eq!(Tri::all([]), Tri::Yes);
+        assert_eq!(Tri::all([Tri::Yes, u, Tri::Yes]), u);
+        assert_eq!(Tri::all([u, Tri::No]), Tri::No);
         assert_eq!(Tri::from(true), Tri::Yes);
         assert_eq!(Tri::from(false), Tri::No);
     }

@@ -192,13 +192,13 @@ impl Field {
         // skipping it changes nothing.
         let mut result = Tri::Yes;
         if !self.values.is_empty() {
-            result = any_test(&self.values, a);
+            result = Tri::any(self.values.iter().map(|t| t.eval(a)));
             if result == Tri::No {
                 return Tri::No;
             }
         }
         if !self.not.is_empty() {
-            result = result.and(any_test(&self.not, a).not());
+            result = result.and(Tri::any(self.not.iter().map(|t| t.eval(a))).not());
         }
         result
     }
@@ -206,32 +206,6 @@ impl Field {
     fn is_http(&self) -> bool {
         self.values.iter().chain(&self.not).any(Test::is_http)
     }
-}
-
-/// `Or` of the tests, stopping at the first `Yes`; the first `Unknown` otherwise ([`Tri::any`]).
-fn any_test(tests: &[Test], a: &Attributes<'_>) -> Tri {
-    let mut result = Tri::No;
-    for test in tests {
-        match test.eval(a) {
-            Tri::Yes => return Tri::Yes,
-            unknown @ Tri::Unknown(_) if result == Tri::No => result = unknown,
-            _ => {}
-        }
-    }
-    result
-}
-
-/// `And` of the fields, stopping at the first `No`; the first `Unknown` otherwise.
-fn all_fields(fields: &[Field], a: &Attributes<'_>) -> Tri {
-    let mut result = Tri::Yes;
-    for field in fields {
-        match field.eval(a) {
-            Tri::No => return Tri::No,
-            unknown @ Tri::Unknown(_) if result == Tri::Yes => result = unknown,
-            _ => {}
-        }
-    }
-    result
 }
 
 /// `Or` of the entries (`from` or `to`), each the `And` of its fields; no entry imposes
@@ -242,7 +216,7 @@ fn entries(list: &[Vec<Field>], a: &Attributes<'_>) -> Tri {
     }
     let mut result = Tri::No;
     for fields in list {
-        match all_fields(fields, a) {
+        match Tri::all(fields.iter().map(|f| f.eval(a))) {
             Tri::Yes => return Tri::Yes,
             unknown @ Tri::Unknown(_) if result == Tri::No => result = unknown,
             _ => {}
@@ -279,7 +253,7 @@ impl Rule {
         // whatever the order, and otherwise the first `Unknown` in the order `from`, `to`,
         // `when`, which the last line keeps; the tests are pure, so skipping a part after a
         // `No` changes no answer.
-        let when = all_fields(&self.when, a);
+        let when = Tri::all(self.when.iter().map(|f| f.eval(a)));
         if when == Tri::No {
             return Tri::No;
         }
