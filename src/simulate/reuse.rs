@@ -405,6 +405,17 @@ spec:
                         .replace("name: v2-only", "name: v2-also"),
             ),
             (
+                // Both versions take their mode from one policy, and a second one selecting
+                // the second version alone disagrees with it: the modes are alike, but only
+                // the second version's is ambiguous.
+                "peer ambiguous, mode alike",
+                "---\napiVersion: security.istio.io/v1\nkind: PeerAuthentication\n\
+                 metadata: {name: web, namespace: shop}\n\
+                 spec: {selector: {matchLabels: {app: web}}, mtls: {mode: STRICT}}\n"
+                    .to_string()
+                    + &only_v2("PeerAuthentication", "security.istio.io/v1", "  mtls: {mode: PERMISSIVE}\n"),
+            ),
+            (
                 "rate limits",
                 "---\napiVersion: networking.istio.io/v1alpha3\nkind: EnvoyFilter\n\
                  metadata: {name: rl, namespace: shop}\n\
