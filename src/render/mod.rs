@@ -333,11 +333,10 @@ pub fn kustomization(files: &[File], header: &str) -> Result<File, RenderError> 
 /// The number of VirtualServices from which the files render in parallel.
 const PARALLEL_FROM: usize = 50;
 
-/// The most documents a template context is built for at once. Smaller runs build their trees
-/// for fewer instructions, down to a floor (callgrind, the render stage at 1,000 services and
-/// 100 tenants: 866 M instructions in runs of 32, 868 M of 16, 908 M of 48 to 256, 902 M whole
-/// files: mimalloc reuses the pages of a small tree and takes fresh ones for a large one), and
-/// each run compiles the file's imports again (benches/README.md).
+/// The most documents a template context is built for at once: at 10,000 services, runs of 32
+/// or of 128 keep the render stage under the process's other peaks alike, and each run
+/// compiles the file's imports again; prod's largest file (33 documents) takes two
+/// (benches/README.md).
 const RUN: usize = 32;
 
 fn render_file(
