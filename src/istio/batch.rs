@@ -79,7 +79,7 @@ pub(super) fn cut(text: &str, size: usize) -> Option<Vec<Piece<'_>>> {
 
 /// `work` on every item on up to `workers` threads, each taking the next item not yet taken;
 /// the results in the order of the items.
-pub(super) fn run<T: Sync, R: Send>(
+pub(crate) fn run<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
     work: impl Fn(&T) -> R + Sync,

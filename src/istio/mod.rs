@@ -11,7 +11,7 @@
 //! references against) and [`vocab`] (the Istio vocabulary the compiler shares). What it finds
 //! is reported as [`Diagnostic`]s, placed in their file by [`document`].
 
-mod batch;
+pub(crate) mod batch;
 pub(crate) mod cel;
 mod checker;
 pub(crate) mod crd;

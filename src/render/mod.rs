@@ -42,8 +42,9 @@ struct Output {
     has_documents: fn(&Plan) -> bool,
     /// The parts of the plan its template reads.
     reads: &'static [Part],
-    /// The list it prints one document per item of, if it may render in pieces of that list.
-    split: Option<List>,
+    /// The lists it prints one document per item of, in turn, and nothing else: the file
+    /// renders in runs of those documents. None: it renders whole.
+    lists: &'static [List],
 }
 
 /// The seven files, in the order `istioctl install` and `kubectl apply` want them.
@@ -54,7 +55,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/istio-service-mesh-config.yaml.j2"),
         has_documents: |_| true,
         reads: &[Part::Operator],
-        split: None,
+        lists: &[],
     },
     NAMESPACES,
     Output {
@@ -63,7 +64,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/virtual-services.yaml.j2"),
         has_documents: |plan| !plan.virtual_services.is_empty(),
         reads: &[Part::Api, Part::VirtualServices],
-        split: Some(List::VirtualServices),
+        lists: &[List::VirtualServices],
     },
     Output {
         name: "destination-rules.yaml",
@@ -71,7 +72,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/destination-rules.yaml.j2"),
         has_documents: |plan| !plan.destination_rules.is_empty(),
         reads: &[Part::Api, Part::DestinationRules],
-        split: Some(List::DestinationRules),
+        lists: &[List::DestinationRules],
     },
     Output {
         name: "security-policies.yaml",
@@ -79,7 +80,13 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/security-policies.yaml.j2"),
         has_documents: |_| true,
         reads: &[Part::Api, Part::Security, Part::Sidecars],
-        split: None,
+        lists: &[
+            List::PeerAuthentications,
+            List::RequestAuthentications,
+            List::AuthorizationPolicies,
+            List::ServiceEntries,
+            List::Sidecars,
+        ],
     },
     Output {
         name: "gateway.yaml",
@@ -87,7 +94,11 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/gateway.yaml.j2"),
         has_documents: |plan| !plan.gateway.gateways.is_empty(),
         reads: &[Part::Api, Part::Gateway],
-        split: None,
+        lists: &[
+            List::Gateways,
+            List::GatewayVirtualServices,
+            List::RateLimits,
+        ],
     },
     Output {
         name: "telemetry-config.yaml",
@@ -95,7 +106,7 @@ const OUTPUTS: &[Output] = &[
         source: include_str!("../../templates/telemetry-config.yaml.j2"),
         has_documents: |plan| !plan.telemetry.is_empty(),
         reads: &[Part::Api, Part::Telemetry],
-        split: None,
+        lists: &[List::Telemetry],
     },
 ];
 
@@ -109,7 +120,7 @@ const NAMESPACES: Output = Output {
     source: include_str!("../../templates/namespaces.yaml.j2"),
     has_documents: |plan| !plan.namespaces.is_empty(),
     reads: &[Part::Namespaces],
-    split: None,
+    lists: &[List::Namespaces],
 };
 
 /// Templates shared by several files.
@@ -122,7 +133,7 @@ const ISTIOD_GATEWAY: Output = Output {
     source: include_str!("../../templates/istiod-gateway.yaml.j2"),
     has_documents: |_| true,
     reads: &[Part::Api],
-    split: None,
+    lists: &[],
 };
 
 /// The folder's Kustomize base, written beside the rendered files.
@@ -132,7 +143,7 @@ const KUSTOMIZATION: Output = Output {
     source: include_str!("../../templates/kustomization.yaml.j2"),
     has_documents: |_| true,
     reads: &[],
-    split: None,
+    lists: &[],
 };
 
 /// The name Kustomize looks for.
@@ -178,89 +189,89 @@ impl std::error::Error for RenderError {
 
 /// Renders the files that have documents, each opening with `header` as comment lines.
 ///
-/// The files are independent, so a large plan renders each on a thread of its own, with the
-/// parts of the plan its template reads (`context`): for a large mesh the render stage is a
-/// second of template evaluation, which a second core shortens by a quarter
-/// (benches/README.md). The largest files, one document per VirtualService or
-/// DestinationRule, render in `PIECES` runs of their list on threads of their own, so that
-/// the last of them does not run alone on one core. A small plan renders in a millisecond,
-/// less than starting the threads costs.
+/// A file of lists renders in runs of at most `RUN` of its documents, each run with a template
+/// context of its own (`context::of_run`) built just before it renders and dropped right
+/// after: built for whole files, the trees minijinja reads the plan through made the render
+/// stage the process's peak at 10,000 services (benches/README.md), and the runs keep one
+/// small tree per thread alive at once.
+/// A large plan renders its runs on every core, each thread taking the next run not yet
+/// taken, so that no file is left running alone on one core; a small plan renders in a
+/// millisecond, less than starting the threads costs.
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
+    let workers = if plan.virtual_services.len() < PARALLEL_FROM {
+        1
+    } else {
+        std::thread::available_parallelism().map_or(1, std::num::NonZero::get)
+    };
+    render_in_runs(plan, header, RUN, workers)
+}
+
+/// [`render`] in runs of at most `run` documents, on up to `workers` threads.
+fn render_in_runs(
+    plan: &Plan,
+    header: &str,
+    run: usize,
+    workers: usize,
+) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
-    let header = header_comment(header);
-    let outputs = OUTPUTS.iter().filter(|output| (output.has_documents)(plan));
-    if plan.virtual_services.len() < PARALLEL_FROM {
-        return outputs
-            .map(|output| {
-                render_file(
-                    environment,
-                    output,
-                    &context::of(plan, output.reads),
-                    &header,
-                )
-            })
-            .collect();
-    }
-    std::thread::scope(|scope| {
-        let renders: Vec<_> = outputs
-            .map(|output| {
-                let pieces: Vec<_> = pieces(plan, output)
-                    .into_iter()
-                    .enumerate()
-                    .map(|(at, piece)| {
-                        // The header opens the first piece only.
-                        let header = if at == 0 { header.as_str() } else { "" };
-                        scope.spawn(move || {
-                            let context = context::of_piece(plan, output.reads, piece.as_ref());
-                            render_file(environment, output, &context, header)
-                        })
-                    })
-                    .collect();
-                (output, pieces)
-            })
-            .collect();
-        renders
-            .into_iter()
-            .map(|(output, pieces)| {
-                let texts = pieces
-                    .into_iter()
-                    .map(|piece| {
-                        piece
-                            .join()
-                            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-                            .map(|file| file.content)
-                    })
-                    .collect::<Result<Vec<String>, RenderError>>()?;
-                Ok(File {
-                    name: output.name.to_string(),
-                    content: concatenate(texts),
-                })
-            })
-            .collect()
+    let outputs: Vec<&Output> = OUTPUTS
+        .iter()
+        .filter(|output| (output.has_documents)(plan))
+        .collect();
+    let runs: Vec<(usize, &Output, Option<Range<usize>>)> = outputs
+        .iter()
+        .enumerate()
+        .flat_map(|(file, &output)| {
+            runs(plan, output, run)
+                .into_iter()
+                .map(move |documents| (file, output, documents))
+        })
+        .collect();
+    let mut texts = crate::istio::batch::run(&runs, workers, |(_, output, documents)| {
+        let context = match documents {
+            Some(documents) => context::of_run(plan, output.reads, output.lists, documents.clone()),
+            None => context::of(plan, output.reads),
+        };
+        let mut text = String::new();
+        render_text(environment, output, &context, &mut text).map(|()| text)
     })
+    .into_iter()
+    .zip(runs.iter().map(|(file, _, _)| *file))
+    .peekable();
+    let header = header_comment(header);
+    outputs
+        .into_iter()
+        .enumerate()
+        .map(|(file, output)| {
+            let mut pieces = Vec::new();
+            while let Some((text, _)) = texts.next_if(|(_, of)| *of == file) {
+                pieces.push(text?);
+            }
+            let mut content =
+                String::with_capacity(header.len() + pieces.iter().map(String::len).sum::<usize>());
+            content.push_str(&header);
+            for piece in pieces {
+                content.push_str(&piece);
+            }
+            Ok(File {
+                name: output.name.to_string(),
+                content,
+            })
+        })
+        .collect()
 }
 
-/// `texts` end to end, in the first one's buffer (most files are one piece: no copy).
-fn concatenate(texts: Vec<String>) -> String {
-    let mut texts = texts.into_iter();
-    let mut content = texts.next().unwrap_or_default();
-    let rest: Vec<String> = texts.collect();
-    content.reserve(rest.iter().map(String::len).sum());
-    for text in rest {
-        content.push_str(&text);
+/// The runs of documents `output` renders in, at most `size` each: its lists' items counted
+/// as one list; `None`, the whole file, for a file of no lists.
+fn runs(plan: &Plan, output: &Output, size: usize) -> Vec<Option<Range<usize>>> {
+    if output.lists.is_empty() {
+        return vec![None];
     }
-    content
-}
-
-/// What `output` renders in on a large plan: runs of its list, or the whole file.
-fn pieces(plan: &Plan, output: &Output) -> Vec<Option<(List, Range<usize>)>> {
-    match output.split {
-        Some(list) => context::split(list.len(plan), PIECES)
-            .into_iter()
-            .map(|range| Some((list, range)))
-            .collect(),
-        None => vec![None],
-    }
+    let documents = output.lists.iter().map(|list| list.len(plan)).sum();
+    context::split(documents, size)
+        .into_iter()
+        .map(Some)
+        .collect()
 }
 
 /// Renders the files of one cluster of a profile with `[clusters]`: a remote's IstioOperator
@@ -322,9 +333,11 @@ pub fn kustomization(files: &[File], header: &str) -> Result<File, RenderError> 
 /// The number of VirtualServices from which the files render in parallel.
 const PARALLEL_FROM: usize = 50;
 
-/// The pieces a file of a list renders in on a large plan: on two cores, two halves of the
-/// largest file beside the other files keep both cores busy to the end (benches/README.md).
-const PIECES: usize = 2;
+/// The most documents a template context is built for at once: at 10,000 services, runs of 32
+/// or of 128 keep the render stage under the process's other peaks alike, and each run
+/// compiles the file's imports again; prod's largest file (33 documents) takes two
+/// (benches/README.md).
+const RUN: usize = 32;
 
 fn render_file(
     environment: &Environment<'static>,
@@ -332,6 +345,21 @@ fn render_file(
     context: &Value,
     header: &str,
 ) -> Result<File, RenderError> {
+    let mut content = header.to_string();
+    render_text(environment, output, context, &mut content)?;
+    Ok(File {
+        name: output.name.to_string(),
+        content,
+    })
+}
+
+/// Appends `output`'s template rendered on `context`, tidied, to `text`.
+fn render_text(
+    environment: &Environment<'static>,
+    output: &Output,
+    context: &Value,
+    text: &mut String,
+) -> Result<(), RenderError> {
     let failed = |source| RenderError::Template {
         template: output.template,
         source,
@@ -340,13 +368,9 @@ fn render_file(
         .get_template(output.template)
         .and_then(|template| template.render(context))
         .map_err(failed)?;
-    let mut content = String::with_capacity(header.len() + body.len());
-    content.push_str(header);
-    tidy(&body, &mut content);
-    Ok(File {
-        name: output.name.to_string(),
-        content,
-    })
+    text.reserve(body.len());
+    tidy(&body, text);
+    Ok(())
 }
 
 /// `header` as YAML comment lines, each ending in a line break.
@@ -534,13 +558,24 @@ mod tests {
             source: "",
             has_documents: |_| true,
             reads: &[],
-            split: None,
+            lists: &[],
         };
         let error =
             render_file(environment().unwrap(), &output, &Value::UNDEFINED, "").unwrap_err();
         assert_eq!(error.to_string(), "template no-such-template.j2 failed");
         let cause = std::error::Error::source(&error).unwrap();
         assert!(cause.is::<minijinja::Error>(), "{cause}");
+    }
+
+    /// Every file of `plan` rendered whole, on this thread.
+    fn whole_files(plan: &Plan, header: &str) -> Vec<File> {
+        let context = Value::from(minijinja::value::Serde(plan));
+        let header = header_comment(header);
+        OUTPUTS
+            .iter()
+            .filter(|output| (output.has_documents)(plan))
+            .map(|output| render_file(environment().unwrap(), output, &context, &header).unwrap())
+            .collect()
     }
 
     #[test]
@@ -551,13 +586,28 @@ mod tests {
         );
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         assert!(plan.virtual_services.len() >= PARALLEL_FROM);
-        let parallel = render(&plan, "a header").unwrap();
-        let context = Value::from(minijinja::value::Serde(&plan));
-        let header = header_comment("a header");
-        let serial: Vec<File> = OUTPUTS
-            .iter()
-            .map(|output| render_file(environment().unwrap(), output, &context, &header).unwrap())
-            .collect();
-        assert_eq!(parallel, serial);
+        assert_eq!(
+            render(&plan, "a header").unwrap(),
+            whole_files(&plan, "a header")
+        );
+    }
+
+    #[test]
+    fn files_render_in_runs_of_any_size_to_the_same_text() {
+        let source = Source::new("prod.toml", include_str!("../../profiles/prod.toml")).with_base(
+            Source::new(
+                "base/nephoran.toml",
+                include_str!("../../profiles/base/nephoran.toml"),
+            ),
+        );
+        let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
+        let whole = whole_files(&plan, "a header");
+        assert_eq!(whole.len(), OUTPUTS.len());
+        for run in [1, 2, 3, 5, 1000] {
+            for workers in [1, 3] {
+                let files = render_in_runs(&plan, "a header", run, workers).unwrap();
+                assert_eq!(files, whole, "runs of {run} on {workers} threads");
+            }
+        }
     }
 }
