@@ -179,6 +179,26 @@ pub(crate) fn stream(files: &[File]) -> String {
 /// Replaces `dir` with a folder holding exactly `files` (a name `<cluster>/<file>` goes into a
 /// folder of its own).
 pub fn write_dir(dir: &Path, files: &[File]) -> Result<(), EmitError> {
+    stage(dir, files)?.swap_in()
+}
+
+/// The new folder of a [`write_dir`], written and synced beside the folder it replaces but not
+/// yet in its place: [`Staged::swap_in`] puts it there. Dropped before, it is removed, and the
+/// folder stays as it was. So the folder can be written while the files are still being
+/// proven, and replaced only once they are (the fsyncs took 1.9 ms of prod's render).
+#[derive(Debug)]
+pub(crate) struct Staged {
+    dir: PathBuf,
+    parent: PathBuf,
+    name: String,
+    staging: PathBuf,
+    /// Swapped in: nothing is left at `staging` to remove.
+    swapped: bool,
+}
+
+/// Writes and syncs the new folder of `dir` beside it, after checking that meshc may replace
+/// `dir`; [`Staged::swap_in`] replaces it.
+pub(crate) fn stage(dir: &Path, files: &[File]) -> Result<Staged, EmitError> {
     check_owned(dir)?;
     check_writable(dir)?;
     let parent = parent_of(dir)?;
@@ -189,14 +209,34 @@ pub fn write_dir(dir: &Path, files: &[File]) -> Result<(), EmitError> {
         })?
         .to_string_lossy()
         .into_owned();
-    remove_stale(&parent, &name);
-    let staging = staging_path(&parent, &name, "new");
-    let result = fill(&staging, dir, files).and_then(|()| swap_in(&staging, dir, &parent, &name));
-    if result.is_err() {
-        // The temporary folder is ours alone; removing it is best effort.
-        let _ = fs::remove_dir_all(&staging);
+    let staged = Staged {
+        dir: dir.to_path_buf(),
+        staging: staging_path(&parent, &name, "new"),
+        parent,
+        name,
+        swapped: false,
+    };
+    fill(&staged.staging, dir, files)?;
+    Ok(staged)
+}
+
+impl Staged {
+    /// Puts the new folder in the place of the old one, in one step, and syncs the parent.
+    pub(crate) fn swap_in(mut self) -> Result<(), EmitError> {
+        remove_stale(&self.parent, &self.name);
+        swap_in(&self.staging, &self.dir, &self.parent, &self.name)?;
+        self.swapped = true;
+        Ok(())
     }
-    result
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if !self.swapped {
+            // The temporary folder is ours alone; removing it is best effort.
+            let _ = fs::remove_dir_all(&self.staging);
+        }
+    }
 }
 
 /// Removes the temporary folders that killed renders into `parent/name` left behind: hidden
@@ -580,6 +620,34 @@ mod tests {
             "{error:?}"
         );
         assert!(std::error::Error::source(&error).is_none());
+    }
+
+    #[test]
+    fn a_staged_folder_dropped_is_removed_and_the_old_one_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        let file = |content: &str| File {
+            name: "a.yaml".to_string(),
+            content: format!("{HEADER_MARK}\n{content}"),
+        };
+        write_dir(&out, &[file("old")]).unwrap();
+        let staged = stage(&out, &[file("new")]).unwrap();
+        let names = || {
+            let mut names: Vec<String> = std::fs::read_dir(dir.path())
+                .unwrap()
+                .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect();
+            names.sort();
+            names
+        };
+        assert_eq!(names().len(), 2, "{:?}", names());
+        drop(staged);
+        assert_eq!(names(), ["out"]);
+        let read = || std::fs::read_to_string(out.join("a.yaml")).unwrap();
+        assert_eq!(read(), file("old").content);
+        stage(&out, &[file("new")]).unwrap().swap_in().unwrap();
+        assert_eq!(names(), ["out"]);
+        assert_eq!(read(), file("new").content);
     }
 
     #[test]

@@ -170,7 +170,7 @@ pub fn check(source: &Source) -> Result<Checked, Diagnostics> {
 
 /// Runs every stage but emitting; with `[clusters]`, once for each cluster.
 pub fn compile(source: &Source) -> Result<Compiled, Failure> {
-    let (written, plan, _) = compile_keeping(source, Run::Compile, true)?;
+    let (written, plan, _) = compile_keeping(source, Run::Compile, true, None)?;
     Ok(with_plan(written, plan))
 }
 
@@ -178,7 +178,21 @@ pub fn compile(source: &Source) -> Result<Compiled, Failure> {
 /// rendered rather than kept through the self-check and the proofs (massif at 1,000 services
 /// and 100 tenants: 13.5 MB of the 64 MB alive when the self-check peaks).
 pub(crate) fn compile_written(source: &Source) -> Result<Written, Failure> {
-    compile_keeping(source, Run::Compile, false).map(|(written, _, _)| written)
+    compile_keeping(source, Run::Compile, false, None).map(|(written, _, _)| written)
+}
+
+/// Something done with a folder's files (as [`Written::into_folder`] gives them) on a second
+/// thread while they are checked and proven: `render --out` writes and syncs its new folder
+/// there, and puts it in place only once the compile has succeeded.
+pub(crate) type Beside<'a> = &'a mut (dyn FnMut(&[File]) + Send);
+
+/// [`compile_written`], handing a one-folder profile's files to `beside` as soon as they are
+/// rendered; with `[clusters]`, `beside` is not called.
+pub(crate) fn compile_written_beside(
+    source: &Source,
+    beside: Beside<'_>,
+) -> Result<Written, Failure> {
+    compile_keeping(source, Run::Compile, false, Some(beside)).map(|(written, _, _)| written)
 }
 
 fn with_plan(written: Written, plan: Option<Plan>) -> Compiled {
@@ -224,7 +238,7 @@ pub fn compile_unproved(source: &Source) -> Result<Simulated, Failure> {
 }
 
 fn simulated(source: &Source, run: Run) -> Result<Simulated, Failure> {
-    let (written, plan, kept) = compile_keeping(source, run, true)?;
+    let (written, plan, kept) = compile_keeping(source, run, true, None)?;
     let Some((profile, mesh)) = kept else {
         unreachable!("a kept compile keeps its mesh")
     };
@@ -263,8 +277,14 @@ impl Run {
 type Kept = (Written, Option<Plan>, Option<(Profile, Mesh)>);
 
 /// [`compile`] as `run` says, with the plan if `keep_plan`; keeping, also the profile and the
-/// simulated mesh of [`Simulated`].
-fn compile_keeping(source: &Source, run: Run, keep_plan: bool) -> Result<Kept, Failure> {
+/// simulated mesh of [`Simulated`]; a one-folder profile's files handed to `beside` as
+/// [`compile_written_beside`] says.
+fn compile_keeping(
+    source: &Source,
+    run: Run,
+    keep_plan: bool,
+    beside: Option<Beside<'_>>,
+) -> Result<Kept, Failure> {
     prepare();
     let checked = check(source).map_err(Failure::Invalid)?;
     let header = header(source.name());
@@ -272,7 +292,7 @@ fn compile_keeping(source: &Source, run: Run, keep_plan: bool) -> Result<Kept, F
     let profile = checked.profile;
     if profile.clusters.is_empty() {
         let (files, kustomization, plan, mesh) =
-            compile_one(&profile, &header, &mut warnings, run, keep_plan)?;
+            compile_one(&profile, &header, &mut warnings, run, keep_plan, beside)?;
         let kept = match mesh {
             Some(mesh) if run.keeps() => Some((profile, mesh)),
             _ => None,
@@ -297,7 +317,7 @@ fn compile_keeping(source: &Source, run: Run, keep_plan: bool) -> Result<Kept, F
         let own = profile.for_cluster(cluster);
         let keeps_plan = keep_plan && mesh.is_none() && !own.is_remote();
         let (files, kustomization, plan, _) =
-            compile_one(&own, &header, &mut warnings, each, keeps_plan)?;
+            compile_one(&own, &header, &mut warnings, each, keeps_plan, None)?;
         let cluster_plan = crate::plan::cluster::build(&own)
             .unwrap_or_else(|| unreachable!("a profile made for a cluster has its placement"));
         if mesh.is_none() && !own.is_remote() {
@@ -351,44 +371,72 @@ type Folder = (Vec<File>, File, Option<Plan>, Option<Mesh>);
 
 /// Plans, renders, checks and (as `run` says) proves one folder, with the plan if
 /// `keep_plan` (else it is dropped once rendered), and the mesh the proofs simulated, or with
-/// `run` keeping, an unproven one. A remote cluster's folder holds its IstioOperator alone, so
-/// there is nothing of the mesh to prove in it (and no mesh): its primary's folder holds the
-/// configuration that applies to its workloads.
+/// `run` keeping, an unproven one; its files, `kustomization.yaml` last, are handed to `beside`
+/// on a second thread while they are checked and proven. A remote cluster's folder holds its
+/// IstioOperator alone, so there is nothing of the mesh to prove in it (and no mesh): its
+/// primary's folder holds the configuration that applies to its workloads.
 fn compile_one(
     profile: &Profile,
     header: &str,
     warnings: &mut Diagnostics,
     run: Run,
     keep_plan: bool,
+    beside: Option<Beside<'_>>,
 ) -> Result<Folder, Failure> {
     let plan = crate::plan::build(profile);
     let template = |error| Failure::Internal(InternalError::Template(error));
-    let files = match crate::plan::cluster::build(profile) {
+    let mut files = match crate::plan::cluster::build(profile) {
         Some(cluster) => crate::render::render_cluster(&plan, &cluster, header),
         None => crate::render::render(&plan, header),
     }
     .map_err(template)?;
     let plan = keep_plan.then_some(plan);
+    files.push(crate::render::kustomization(&files, header).map_err(template)?);
+    let rendered = files.len() - 1;
+    let mesh = std::thread::scope(|scope| {
+        let beside = beside.map(|beside| scope.spawn(|| beside(&files)));
+        let mesh = check_and_prove(profile, &files[..rendered], warnings, run);
+        if let Some(beside) = beside {
+            // A panic is a bug: it goes on as it would on one thread.
+            beside
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        }
+        mesh
+    })?;
+    let Some(kustomization) = files.pop() else {
+        unreachable!("the kustomization was pushed above")
+    };
+    Ok((files, kustomization, plan, mesh))
+}
+
+/// The self-check of one folder's rendered files and, as `run` says, their proofs; the mesh
+/// the proofs simulated, or with `run` keeping, an unproven one.
+fn check_and_prove(
+    profile: &Profile,
+    files: &[File],
+    warnings: &mut Diagnostics,
+    run: Run,
+) -> Result<Option<Mesh>, Failure> {
     let self_check = |failed| Failure::Internal(InternalError::SelfCheckFailed(failed));
     let simulates = !profile.is_remote() && (run.proves() || run.keeps());
     if !simulates {
-        crate::selfcheck::verify(&files, profile).map_err(self_check)?;
+        crate::selfcheck::verify(files, profile).map_err(self_check)?;
     }
     // The proofs simulate the documents the self-check read, decoded as it reads each one:
     // reading YAML is most of either, and the documents' trees are never kept together.
     let mesh = if !simulates {
         None
     } else if run.proves() {
-        let decoded = crate::selfcheck::verify_decoding(&files, profile).map_err(self_check)?;
+        let decoded = crate::selfcheck::verify_decoding(files, profile).map_err(self_check)?;
         Some(prove(decoded, profile, warnings)?)
     } else {
-        let decoded = crate::selfcheck::verify_decoding(&files, profile).map_err(self_check)?;
+        let decoded = crate::selfcheck::verify_decoding(files, profile).map_err(self_check)?;
         let mesh = Mesh::from_decoded(decoded, &crate::topology::of(profile))
             .map_err(|errors| Failure::Internal(InternalError::Simulation(Refused(errors))))?;
         Some(mesh)
     };
-    let kustomization = crate::render::kustomization(&files, header).map_err(template)?;
-    Ok((files, kustomization, plan, mesh))
+    Ok(mesh)
 }
 
 /// The proofs of one folder's documents, and the mesh they simulated.

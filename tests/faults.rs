@@ -157,6 +157,22 @@ fn a_folder_with_foreign_files_keeps_every_byte() {
     assert_eq!(before, tree(dir.path()));
 }
 
+/// The new folder is written while the proofs run: a render they refuse removes it, and the
+/// folder and its parent stay as they were.
+#[test]
+fn a_render_its_proofs_refuse_leaves_the_folder_as_it_was() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    assert_eq!(render(&profile("minimal"), &out).0, Some(0));
+    let before = tree(dir.path());
+    let refused = root().join("tests/fixtures/invalid/expectation-failed/profile.toml");
+    let (code, stderr) = render(&refused, &out);
+    assert_eq!(code, Some(1), "{stderr}");
+    assert!(stderr.contains("expectation-failed"), "{stderr}");
+    assert_eq!(before, tree(dir.path()));
+    assert!(leftovers(dir.path()).is_empty());
+}
+
 /// Makes a path unwritable for as long as it lives: `chmod` for a user, `chattr +i` for root
 /// (whom permission bits do not stop). `None` when neither holds here.
 struct ReadOnly {

@@ -33,8 +33,8 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::pipeline::{
-    Compiled, Failure, InternalError, Simulated, Written, compile, compile_simulated,
-    compile_unproved, compile_written,
+    Beside, Compiled, Failure, InternalError, Simulated, Written, compile, compile_simulated,
+    compile_unproved, compile_written, compile_written_beside,
 };
 use crate::profile;
 use crate::source::Source;
@@ -473,10 +473,15 @@ fn load_compiled(path: &Path, output: &Output) -> Result<(Source, Compiled), Exi
 }
 
 /// [`load_compiled`] without the plan ([`compile_written`]), for a command that only writes
-/// the files.
-fn load_written(path: &Path, output: &Output) -> Result<Written, Exit> {
+/// the files; with `beside`, a one-folder profile's files are handed to it as soon as they are
+/// rendered ([`compile_written_beside`]).
+fn load_written(path: &Path, output: &Output, beside: Option<Beside<'_>>) -> Result<Written, Exit> {
     let source = load(path, output)?;
-    match compile_written(&source) {
+    let compiled = match beside {
+        Some(beside) => compile_written_beside(&source, beside),
+        None => compile_written(&source),
+    };
+    match compiled {
         Ok(mut written) => {
             output.profile_diagnostics(&source, std::mem::take(&mut written.warnings));
             Ok(written)

@@ -6,7 +6,7 @@ use clap::{Args, ValueEnum};
 
 use super::{CannotRead, Exit, Output, load_written, write_stdout};
 use crate::diagnostic::suggest;
-use crate::pipeline::Written;
+use crate::pipeline::{Beside, Written};
 use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
@@ -55,9 +55,26 @@ impl Part {
 
 impl RenderArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
-        let compiled = match load_written(&self.profile, output) {
+        // Into a folder, the new one is written and synced beside it while the files are
+        // checked and proven, and put in its place only once they pass; a failed compile
+        // removes it and leaves the folder as it was.
+        let mut staged = None;
+        let mut stage = |files: &[File]| {
+            if let Some(dir) = &self.out {
+                staged = Some(emit::stage(dir, files));
+            }
+        };
+        let beside: Option<Beside<'_>> = if self.out.is_some() && !self.check {
+            Some(&mut stage)
+        } else {
+            None
+        };
+        let compiled = match load_written(&self.profile, output, beside) {
             Ok(loaded) => loaded,
-            Err(exit) => return exit,
+            Err(exit) => {
+                drop(staged);
+                return exit;
+            }
         };
         let Some(dir) = &self.out else {
             let mut streamed = match &self.cluster {
@@ -78,7 +95,9 @@ impl RenderArgs {
         if self.check {
             check_drift(dir, &self.profile, &folder, output)
         } else {
-            match emit::write_dir(dir, &folder) {
+            // With `[clusters]`, the folder is written once every cluster's files are proven.
+            let staged = staged.unwrap_or_else(|| emit::stage(dir, &folder));
+            match staged.and_then(emit::Staged::swap_in) {
                 Ok(()) => Exit::Success,
                 Err(error) => output.error(&error),
             }

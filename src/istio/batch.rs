@@ -77,8 +77,8 @@ pub(super) fn cut(text: &str, size: usize) -> Option<Vec<Piece<'_>>> {
     Some(pieces)
 }
 
-/// `work` on every item on up to `workers` threads, each taking the next item not yet taken;
-/// the results in the order of the items.
+/// `work` on every item on up to `workers` threads (the calling thread one of them), each
+/// taking the next item not yet taken; the results in the order of the items.
 pub(crate) fn run<T: Sync, R: Send>(
     items: &[T],
     workers: usize,
@@ -89,31 +89,29 @@ pub(crate) fn run<T: Sync, R: Send>(
         return items.iter().map(work).collect();
     }
     let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        loop {
+            let i = next.fetch_add(1, Ordering::Relaxed);
+            let Some(item) = items.get(i) else {
+                return done;
+            };
+            done.push((i, work(item)));
+        }
+    };
     let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (0..workers)
-            .map(|_| {
-                scope.spawn(|| {
-                    let mut done = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(item) = items.get(i) else {
-                            return done;
-                        };
-                        done.push((i, work(item)));
-                    }
-                })
-            })
-            .collect();
+        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(worker)).collect();
+        let mut done = worker();
         // A worker that panicked took its pieces' findings with it: going on would report a
         // file as checked that was not, so the panic goes on as it would on one thread.
-        handles
-            .into_iter()
-            .flat_map(|handle| {
+        for handle in handles {
+            done.extend(
                 handle
                     .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e))
-            })
-            .collect()
+                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
+            );
+        }
+        done
     });
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, result)| result).collect()

@@ -22,6 +22,7 @@
 //! - routes, audiences, strangers, other services' callers and tenants' services (`reach`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
@@ -41,21 +42,63 @@ const OUTSIDE_PATH: &str = "/meshc-proof-undeclared";
 
 /// Every guarantee that does not hold, at the profile value it concerns.
 pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
-    let mut failed = Vec::new();
+    // The parts send their requests on two threads, each taking the next part not yet taken,
+    // largest first; the findings keep the parts' order.
+    let next = AtomicUsize::new(0);
+    let worker = || {
+        let mut done = Vec::new();
+        while let Some(&part) = LARGEST_FIRST.get(next.fetch_add(1, Ordering::Relaxed)) {
+            let mut failed = Vec::new();
+            PARTS[part](mesh, profile, &mut failed);
+            done.push((part, failed));
+        }
+        done
+    };
+    let mut done = std::thread::scope(|scope| {
+        let other = scope.spawn(worker);
+        let mut done = worker();
+        // A panic is a bug: it goes on as it would on one thread.
+        done.extend(
+            other
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+        );
+        done
+    });
+    done.sort_by_key(|(part, _)| *part);
+    done.into_iter().flat_map(|(_, failed)| failed).collect()
+}
+
+/// A part of the guarantees: its requests sent, what does not hold added to the list.
+type Part = fn(&Mesh, &Profile, &mut Vec<Diagnostic>);
+
+/// The parts of [`check`], in the order of their findings.
+const PARTS: [Part; 7] = [
+    every_tenant,
+    edge,
+    super::preflight::check,
+    callers,
+    super::egress::check,
+    super::mtls::check,
+    super::reach::check,
+];
+
+/// The order in which the threads of [`check`] take the [`PARTS`]: the largest first, so that
+/// no thread is left alone with a large one at the end. Callgrind on the render's first thread,
+/// where they ran one after another (f885ec1): at 1,000 services / 100 tenants `callers` 685 M
+/// instructions, the tenants 349 M, `reach` 234 M, the rest 12 M; on prod `reach` 8.9 M,
+/// `callers` 5.6 M, the tenants 1.9 M, the rest 1.3 M.
+const LARGEST_FIRST: [usize; 7] = [3, 6, 0, 1, 2, 4, 5];
+
+/// The tenants' guarantees on every route class of every gateway.
+fn every_tenant(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     if let Some(tenancy) = &profile.tenancy {
         for gateway in &profile.gateways {
             for class in gateway.classes() {
-                tenants(mesh, profile, tenancy, &class, &mut failed);
+                tenants(mesh, profile, tenancy, &class, failed);
             }
         }
     }
-    edge(mesh, profile, &mut failed);
-    super::preflight::check(mesh, profile, &mut failed);
-    callers(mesh, profile, &mut failed);
-    super::egress::check(mesh, profile, &mut failed);
-    super::mtls::check(mesh, profile, &mut failed);
-    super::reach::check(mesh, profile, &mut failed);
-    failed
 }
 
 pub(super) fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) -> Diagnostic {
@@ -730,8 +773,15 @@ fn may_share(by_name: &BTreeMap<&Name, &Service>, a: &Caller, b: &Caller) -> boo
 
 #[cfg(test)]
 mod tests {
-    use super::edge_method;
+    use super::{LARGEST_FIRST, PARTS, edge_method};
     use crate::model::Method;
+
+    #[test]
+    fn every_part_is_taken_once() {
+        let mut taken = LARGEST_FIRST.to_vec();
+        taken.sort_unstable();
+        assert_eq!(taken, (0..PARTS.len()).collect::<Vec<_>>());
+    }
 
     fn methods(names: &[&str]) -> Vec<Method> {
         names.iter().map(|m| Method::parse(m).unwrap()).collect()
