@@ -3,6 +3,7 @@
 //! timestamps stay strings, non-string keys become strings, and a duplicate key is an error.
 //! Every value keeps its line, so findings can point into the file.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::error::Error;
 use std::fmt;
@@ -207,19 +208,20 @@ fn line_of(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-/// A collection being built, with the weight of what it holds so far.
+/// A collection being built, with the weight of what it holds so far; its items or entries so
+/// far are those of [`Builder::items`] or [`Builder::entries`] from `start` on.
 enum Frame {
     Seq {
         line: u32,
         anchor: usize,
         weight: usize,
-        items: Vec<Node>,
+        start: usize,
     },
     Map {
         line: u32,
         anchor: usize,
         weight: usize,
-        entries: Vec<(String, Node)>,
+        start: usize,
         merges: Vec<Node>,
         /// The key read, waiting for its value (`None` for a merge key `<<`).
         key: Option<Option<String>>,
@@ -235,6 +237,12 @@ struct Builder {
     /// The document just read, until it is handed on.
     finished: Option<Document>,
     stack: Vec<Frame>,
+    /// The items of the lists being built, innermost list's last. A finished list takes its
+    /// own in one allocation of its length, where a `Vec` of its own grew by doubling: one
+    /// allocation per list instead of about log2 of its length, and no spare capacity.
+    items: Vec<Node>,
+    /// The entries of the mappings being built, as [`Builder::items`] holds lists' items.
+    entries: Vec<(String, Node)>,
     /// Each anchored value, and its weight.
     anchors: HashMap<usize, (Node, usize)>,
     limits: Limits,
@@ -302,7 +310,7 @@ impl Builder {
                     line,
                     anchor,
                     weight: NODE_BYTES,
-                    items: Vec::new(),
+                    start: self.items.len(),
                 });
             }
             Event::MappingStart(anchor, tag) => {
@@ -313,7 +321,7 @@ impl Builder {
                     line,
                     anchor,
                     weight: NODE_BYTES,
-                    entries: Vec::new(),
+                    start: self.entries.len(),
                     merges: Vec::new(),
                     key: None,
                     index: None,
@@ -324,9 +332,10 @@ impl Builder {
                     line,
                     anchor,
                     weight,
-                    items,
+                    start,
                 }) = self.stack.pop()
                 {
+                    let items = self.items.split_off(start);
                     self.hold(NODE_BYTES, span)?;
                     self.value(Node::new(line, Value::Seq(items)), weight, anchor, span)?;
                 }
@@ -336,11 +345,12 @@ impl Builder {
                     line,
                     anchor,
                     weight,
-                    mut entries,
+                    start,
                     merges,
                     ..
                 }) = self.stack.pop()
                 {
+                    let mut entries = self.entries.split_off(start);
                     // Merged entries were weighed as the aliases that brought them in.
                     merge(&mut entries, merges, span)?;
                     self.hold(NODE_BYTES, span)?;
@@ -426,14 +436,12 @@ impl Builder {
         span: Span,
     ) -> Result<(), Failure> {
         let Some(Frame::Map {
-            key,
-            entries,
-            index,
-            ..
+            key, start, index, ..
         }) = self.stack.last_mut()
         else {
             return Ok(());
         };
+        let entries = &self.entries[*start..];
         if style == ScalarStyle::Plain && text == "<<" {
             *key = Some(None);
             return Ok(());
@@ -475,14 +483,11 @@ impl Builder {
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq {
-                items, weight: sum, ..
-            }) => {
+            Some(Frame::Seq { weight: sum, .. }) => {
                 *sum = sum.saturating_add(weight);
-                items.push(node);
+                self.items.push(node);
             }
             Some(Frame::Map {
-                entries,
                 merges,
                 key,
                 weight: sum,
@@ -490,7 +495,7 @@ impl Builder {
             }) => match key.take() {
                 Some(Some(name)) => {
                     *sum = sum.saturating_add(weight + KEY_BYTES + name.len());
-                    entries.push((name, node));
+                    self.entries.push((name, node));
                 }
                 Some(None) => {
                     *sum = sum.saturating_add(weight);
@@ -586,13 +591,16 @@ fn to_float(value: &Value) -> Value {
 /// YAML 1.1 resolution of a plain scalar (PyYAML's resolvers without timestamps, plus `y`/`n`
 /// and exponent-only floats such as `1e3`, as go-yaml v2 reads them).
 fn plain(text: &str) -> Value {
-    // Most plain scalars are names: a letter that starts no special word means a string.
-    if text
-        .as_bytes()
-        .first()
-        .is_some_and(|b| b.is_ascii_alphabetic() && !b"yYnNtTfFoO".contains(b))
-    {
-        return Value::Str(text.to_string());
+    // Most plain scalars are names: a letter that starts no special word means a string, and a
+    // letter starts no number, so a name that is not null or a boolean is a string.
+    if let Some(first) = text.as_bytes().first().filter(|b| b.is_ascii_alphabetic()) {
+        if !b"yYnNtTfFoO".contains(first) {
+            return Value::Str(text.to_string());
+        }
+        return match text {
+            "null" | "Null" | "NULL" => Value::Null,
+            _ => boolean(text).map_or_else(|| Value::Str(text.to_string()), Value::Bool),
+        };
     }
     if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
         return Value::Null;
@@ -670,7 +678,12 @@ fn integer(text: &str) -> Option<Value> {
 }
 
 fn parse_radix(digits: &str, radix: u32) -> Option<i128> {
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
+    // Underscores are rare: the digits are parsed in place unless there are some to drop.
+    let clean: Cow<'_, str> = if digits.contains('_') {
+        Cow::Owned(digits.chars().filter(|c| *c != '_').collect())
+    } else {
+        Cow::Borrowed(digits)
+    };
     // Beyond i128 the value is certainly not a 64-bit integer; keep it approximately.
     i128::from_str_radix(&clean, radix).ok().or(Some(i128::MAX))
 }
@@ -766,6 +779,7 @@ fn is_exponent_float(body: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::short;
 
     fn one(text: &str) -> Node {
         let stream = read(text);
@@ -803,6 +817,91 @@ mod tests {
         for (text, want) in cases {
             assert_eq!(&plain(text), want, "{text}");
         }
+    }
+
+    /// A word that starts with a letter is null, a boolean or a string, never a number: the
+    /// shortcut for such words gives what the whole resolution would.
+    #[test]
+    fn words_resolve_without_the_number_rules() {
+        let cases: &[(&str, Value)] = &[
+            ("name", Value::Str("name".into())),
+            ("namespace", Value::Str("namespace".into())),
+            ("n", Value::Bool(false)),
+            ("No", Value::Bool(false)),
+            ("on", Value::Bool(true)),
+            ("TRUE", Value::Bool(true)),
+            ("Null", Value::Null),
+            ("nULL", Value::Str("nULL".into())),
+            ("e3", Value::Str("e3".into())),
+            ("f1.5", Value::Str("f1.5".into())),
+            ("o017", Value::Str("o017".into())),
+            ("t1:20", Value::Str("t1:20".into())),
+            ("inf", Value::Str("inf".into())),
+            ("nan", Value::Str("nan".into())),
+        ];
+        for (text, want) in cases {
+            assert_eq!(&plain(text), want, "{text}");
+        }
+    }
+
+    #[test]
+    fn digits_with_and_without_underscores_parse_alike() {
+        for (text, want) in [("1_0_0", 100), ("100", 100), ("0x_ff", 255), ("0b1_1", 3)] {
+            assert_eq!(plain(text), Value::Int(want), "{text}");
+        }
+    }
+
+    /// Nested collections take their own items and entries from the shared buffers, each in one
+    /// allocation of its length, and a key is a duplicate only among its own mapping's keys.
+    #[test]
+    fn nested_collections_keep_their_own_items() {
+        let node = one("a: [1, [2, 3], {b: [4]}]\nc: {d: 5, e: [6, {f: 7}]}\ng: []\nh: {}\n");
+        let strip = |node: &Node| short(&node.value);
+        assert_eq!(strip(node.get("a").unwrap()), "[1, [2, 3], {\"b\": [4]}]");
+        assert_eq!(
+            strip(node.get("c").unwrap()),
+            "{\"d\": 5, \"e\": [6, {\"f\": 7}]}"
+        );
+        assert_eq!(node.entries().len(), 4);
+        assert_eq!(
+            node.at(&["c", "e"]).unwrap().items()[0].value,
+            Value::Int(6)
+        );
+        let mut collections = vec![&node];
+        while let Some(node) = collections.pop() {
+            match &node.value {
+                Value::Seq(items) => {
+                    assert_eq!(items.capacity(), items.len());
+                    collections.extend(items);
+                }
+                Value::Map(entries) => {
+                    assert_eq!(entries.capacity(), entries.len());
+                    collections.extend(entries.iter().map(|(_, v)| v));
+                }
+                _ => {}
+            }
+        }
+        assert_eq!(read("a: 1\nm: {a: 2, m: 3}\n").error, None);
+        let error = read("a: {x: 1}\nb: [x]\nx: 2\na: 3\n")
+            .error
+            .expect("duplicate key");
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (4, "duplicate key \"a\"")
+        );
+        let many: String = (0..20)
+            .map(|i| format!("k{i}: {{k{i}: [k{i}]}}\n"))
+            .collect();
+        let node = one(&many);
+        assert_eq!(node.entries().len(), 20);
+        assert_eq!(
+            node.at(&["k19", "k19"]).unwrap().strings().next(),
+            Some("k19")
+        );
+        let error = read(&format!("{many}k7: 1\n"))
+            .error
+            .expect("duplicate key");
+        assert_eq!(error.line, 21);
     }
 
     #[test]
