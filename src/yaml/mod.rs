@@ -6,6 +6,7 @@
 //! Istio or of profiles.
 
 pub(crate) mod node;
+mod scalar;
 mod stream;
 
 pub(crate) use node::{Node, Value, from_json, short, to_json};

@@ -10,6 +10,7 @@ use std::fmt;
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use super::node::{Node, Value};
+use super::scalar::resolve;
 use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_TREE_BYTES};
 
 /// What one value takes in memory besides its text: the weight of a value is this, plus its
@@ -207,19 +208,20 @@ fn line_of(line: usize) -> u32 {
     u32::try_from(line).unwrap_or(u32::MAX)
 }
 
-/// A collection being built, with the weight of what it holds so far.
+/// A collection being built, with the weight of what it holds so far; its items or entries so
+/// far are those of [`Builder::items`] or [`Builder::entries`] from `start` on.
 enum Frame {
     Seq {
         line: u32,
         anchor: usize,
         weight: usize,
-        items: Vec<Node>,
+        start: usize,
     },
     Map {
         line: u32,
         anchor: usize,
         weight: usize,
-        entries: Vec<(String, Node)>,
+        start: usize,
         merges: Vec<Node>,
         /// The key read, waiting for its value (`None` for a merge key `<<`).
         key: Option<Option<String>>,
@@ -235,6 +237,12 @@ struct Builder {
     /// The document just read, until it is handed on.
     finished: Option<Document>,
     stack: Vec<Frame>,
+    /// The items of the lists being built, innermost list's last. A finished list takes its
+    /// own in one allocation of its length, where a `Vec` of its own grew by doubling: one
+    /// allocation per list instead of about log2 of its length, and no spare capacity.
+    items: Vec<Node>,
+    /// The entries of the mappings being built, as [`Builder::items`] holds lists' items.
+    entries: Vec<(String, Node)>,
     /// Each anchored value, and its weight.
     anchors: HashMap<usize, (Node, usize)>,
     limits: Limits,
@@ -302,7 +310,7 @@ impl Builder {
                     line,
                     anchor,
                     weight: NODE_BYTES,
-                    items: Vec::new(),
+                    start: self.items.len(),
                 });
             }
             Event::MappingStart(anchor, tag) => {
@@ -313,7 +321,7 @@ impl Builder {
                     line,
                     anchor,
                     weight: NODE_BYTES,
-                    entries: Vec::new(),
+                    start: self.entries.len(),
                     merges: Vec::new(),
                     key: None,
                     index: None,
@@ -324,9 +332,10 @@ impl Builder {
                     line,
                     anchor,
                     weight,
-                    items,
+                    start,
                 }) = self.stack.pop()
                 {
+                    let items = self.items.split_off(start);
                     self.hold(NODE_BYTES, span)?;
                     self.value(Node::new(line, Value::Seq(items)), weight, anchor, span)?;
                 }
@@ -336,11 +345,12 @@ impl Builder {
                     line,
                     anchor,
                     weight,
-                    mut entries,
+                    start,
                     merges,
                     ..
                 }) = self.stack.pop()
                 {
+                    let mut entries = self.entries.split_off(start);
                     // Merged entries were weighed as the aliases that brought them in.
                     merge(&mut entries, merges, span)?;
                     self.hold(NODE_BYTES, span)?;
@@ -426,14 +436,12 @@ impl Builder {
         span: Span,
     ) -> Result<(), Failure> {
         let Some(Frame::Map {
-            key,
-            entries,
-            index,
-            ..
+            key, start, index, ..
         }) = self.stack.last_mut()
         else {
             return Ok(());
         };
+        let entries = &self.entries[*start..];
         if style == ScalarStyle::Plain && text == "<<" {
             *key = Some(None);
             return Ok(());
@@ -475,14 +483,11 @@ impl Builder {
         }
         match self.stack.last_mut() {
             None => self.root = Some(node),
-            Some(Frame::Seq {
-                items, weight: sum, ..
-            }) => {
+            Some(Frame::Seq { weight: sum, .. }) => {
                 *sum = sum.saturating_add(weight);
-                items.push(node);
+                self.items.push(node);
             }
             Some(Frame::Map {
-                entries,
                 merges,
                 key,
                 weight: sum,
@@ -490,7 +495,7 @@ impl Builder {
             }) => match key.take() {
                 Some(Some(name)) => {
                     *sum = sum.saturating_add(weight + KEY_BYTES + name.len());
-                    entries.push((name, node));
+                    self.entries.push((name, node));
                 }
                 Some(None) => {
                     *sum = sum.saturating_add(weight);
@@ -550,222 +555,10 @@ fn python_float(f: f64) -> String {
     }
 }
 
-/// The value of a scalar: quoted and block scalars are strings; plain ones resolve by YAML 1.1.
-fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
-    if let Some(tag) = tag {
-        if !(tag.is_yaml_core_schema() || tag.handle == "!!") {
-            return Err(format!("unsupported tag {tag}"));
-        }
-        return match tag.suffix.as_str() {
-            "str" => Ok(Value::Str(text.to_string())),
-            "null" => Ok(Value::Null),
-            "bool" => boolean(text)
-                .map(Value::Bool)
-                .ok_or_else(|| format!("{text:?} is not a bool")),
-            "int" => integer(text).ok_or_else(|| format!("{text:?} is not an int")),
-            "float" => float(text)
-                .or_else(|| integer(text).map(|v| to_float(&v)))
-                .ok_or_else(|| format!("{text:?} is not a float")),
-            _ => Err(format!("unsupported tag {tag}")),
-        };
-    }
-    if style != ScalarStyle::Plain {
-        return Ok(Value::Str(text.to_string()));
-    }
-    Ok(plain(text))
-}
-
-fn to_float(value: &Value) -> Value {
-    match value {
-        #[allow(clippy::cast_precision_loss)]
-        Value::Int(i) => Value::Float(*i as f64),
-        other => other.clone(),
-    }
-}
-
-/// YAML 1.1 resolution of a plain scalar (PyYAML's resolvers without timestamps, plus `y`/`n`
-/// and exponent-only floats such as `1e3`, as go-yaml v2 reads them).
-fn plain(text: &str) -> Value {
-    // Most plain scalars are names: a letter that starts no special word means a string.
-    if text
-        .as_bytes()
-        .first()
-        .is_some_and(|b| b.is_ascii_alphabetic() && !b"yYnNtTfFoO".contains(b))
-    {
-        return Value::Str(text.to_string());
-    }
-    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
-        return Value::Null;
-    }
-    if let Some(b) = boolean(text) {
-        return Value::Bool(b);
-    }
-    if let Some(value) = integer(text) {
-        return value;
-    }
-    if let Some(value) = float(text) {
-        return value;
-    }
-    Value::Str(text.to_string())
-}
-
-fn boolean(text: &str) -> Option<bool> {
-    match text {
-        "yes" | "Yes" | "YES" | "true" | "True" | "TRUE" | "on" | "On" | "ON" | "y" | "Y" => {
-            Some(true)
-        }
-        "no" | "No" | "NO" | "false" | "False" | "FALSE" | "off" | "Off" | "OFF" | "n" | "N" => {
-            Some(false)
-        }
-        _ => None,
-    }
-}
-
-/// Splits a leading sign off.
-fn sign(text: &str) -> (bool, &str) {
-    match text.as_bytes().first() {
-        Some(b'-') => (true, &text[1..]),
-        Some(b'+') => (false, &text[1..]),
-        _ => (false, text),
-    }
-}
-
-fn integer(text: &str) -> Option<Value> {
-    let (negative, body) = sign(text);
-    let digits = |s: &str, radix: u32| {
-        !s.is_empty()
-            && s.chars().all(|c| c == '_' || c.is_digit(radix))
-            && s.chars().any(|c| c != '_')
-    };
-    let magnitude: i128 = if let Some(bin) = body.strip_prefix("0b") {
-        if !digits(bin, 2) {
-            return None;
-        }
-        parse_radix(bin, 2)?
-    } else if let Some(hex) = body.strip_prefix("0x") {
-        if !digits(hex, 16) {
-            return None;
-        }
-        parse_radix(hex, 16)?
-    } else if body.len() > 1 && body.starts_with('0') {
-        if !digits(&body[1..], 8) {
-            return None;
-        }
-        parse_radix(&body[1..], 8)?
-    } else if body.contains(':') {
-        sexagesimal(body)?
-    } else if body == "0" {
-        0
-    } else if body.starts_with(|c: char| c.is_ascii_digit() && c != '0') && digits(body, 10) {
-        parse_radix(body, 10)?
-    } else {
-        return None;
-    };
-    let value = if negative { -magnitude } else { magnitude };
-    Some(match i64::try_from(value) {
-        Ok(i) => Value::Int(i),
-        #[allow(clippy::cast_precision_loss)]
-        Err(_) => Value::Float(value as f64),
-    })
-}
-
-fn parse_radix(digits: &str, radix: u32) -> Option<i128> {
-    let clean: String = digits.chars().filter(|c| *c != '_').collect();
-    // Beyond i128 the value is certainly not a 64-bit integer; keep it approximately.
-    i128::from_str_radix(&clean, radix).ok().or(Some(i128::MAX))
-}
-
-/// `190:20:30` (base 60), as YAML 1.1 integers allow.
-fn sexagesimal(body: &str) -> Option<i128> {
-    let mut parts = body.split(':');
-    let first = parts.next()?;
-    if !(first.starts_with(|c: char| c.is_ascii_digit() && c != '0')
-        && first.chars().all(|c| c == '_' || c.is_ascii_digit()))
-    {
-        return None;
-    }
-    let mut value = parse_radix(first, 10)?;
-    for part in parts {
-        if part.is_empty() || part.len() > 2 || !part.chars().all(|c| c.is_ascii_digit()) {
-            return None;
-        }
-        let n: i128 = part.parse().ok()?;
-        if n > 59 || (part.len() == 2 && !part.starts_with(|c: char| ('0'..='5').contains(&c))) {
-            return None;
-        }
-        value = value.checked_mul(60)?.checked_add(n)?;
-    }
-    Some(value)
-}
-
-fn float(text: &str) -> Option<Value> {
-    let (negative, body) = sign(text);
-    let apply = |f: f64| Value::Float(if negative { -f } else { f });
-    match body {
-        ".inf" | ".Inf" | ".INF" => return Some(apply(f64::INFINITY)),
-        ".nan" | ".NaN" | ".NAN" if body.len() == text.len() => {
-            return Some(Value::Float(f64::NAN));
-        }
-        _ => {}
-    }
-    if body.contains(':') {
-        let (whole, fraction) = body.split_once('.')?;
-        let whole = sexagesimal(whole)?;
-        if !fraction.chars().all(|c| c == '_' || c.is_ascii_digit()) {
-            return None;
-        }
-        let fraction: f64 = format!("0.{}", fraction.replace('_', "")).parse().ok()?;
-        #[allow(clippy::cast_precision_loss)]
-        return Some(apply(whole as f64 + fraction));
-    }
-    if !is_yaml11_float(body) && !is_exponent_float(body) {
-        return None;
-    }
-    body.replace('_', "").parse::<f64>().ok().map(apply)
-}
-
-/// PyYAML's `[0-9][0-9_]*\.[0-9_]*([eE][-+][0-9]+)?` and `\.[0-9_]+([eE][-+][0-9]+)?`.
-fn is_yaml11_float(body: &str) -> bool {
-    let (mantissa, exponent) = match body.find(['e', 'E']) {
-        Some(at) => (&body[..at], Some(&body[at + 1..])),
-        None => (body, None),
-    };
-    let Some((whole, fraction)) = mantissa.split_once('.') else {
-        return false;
-    };
-    let whole_ok = whole.is_empty()
-        || (whole.starts_with(|c: char| c.is_ascii_digit())
-            && whole.chars().all(|c| c == '_' || c.is_ascii_digit()));
-    let fraction_ok = fraction.chars().all(|c| c == '_' || c.is_ascii_digit())
-        && (!whole.is_empty() || fraction.starts_with(|c: char| c.is_ascii_digit() || c == '_'))
-        && !(whole.is_empty() && fraction.is_empty());
-    let exponent_ok = exponent.is_none_or(|e| {
-        e.len() > 1 && e.starts_with(['-', '+']) && e[1..].chars().all(|c| c.is_ascii_digit())
-    });
-    whole_ok && fraction_ok && exponent_ok
-}
-
-/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)[eE][-+]?[0-9]+`: go-yaml v2 reads `1e3` as a float.
-fn is_exponent_float(body: &str) -> bool {
-    let Some(at) = body.find(['e', 'E']) else {
-        return false;
-    };
-    let (mantissa, exponent) = (&body[..at], &body[at + 1..]);
-    let exponent = exponent.strip_prefix(['-', '+']).unwrap_or(exponent);
-    let mantissa_ok = match mantissa.split_once('.') {
-        Some((whole, fraction)) => {
-            whole.chars().all(|c| c.is_ascii_digit())
-                && fraction.chars().all(|c| c.is_ascii_digit())
-                && (!whole.is_empty() || !fraction.is_empty())
-        }
-        None => !mantissa.is_empty() && mantissa.chars().all(|c| c.is_ascii_digit()),
-    };
-    mantissa_ok && !exponent.is_empty() && exponent.chars().all(|c| c.is_ascii_digit())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::yaml::short;
 
     fn one(text: &str) -> Node {
         let stream = read(text);
@@ -778,31 +571,57 @@ mod tests {
             .root
     }
 
+    /// Nested collections take their own items and entries from the shared buffers, each in one
+    /// allocation of its length, and a key is a duplicate only among its own mapping's keys.
     #[test]
-    fn plain_scalars_resolve_as_yaml_1_1() {
-        let cases: &[(&str, Value)] = &[
-            ("yes", Value::Bool(true)),
-            ("off", Value::Bool(false)),
-            ("y", Value::Bool(true)),
-            ("N", Value::Bool(false)),
-            ("0x1F", Value::Int(31)),
-            ("017", Value::Int(15)),
-            ("1_000", Value::Int(1000)),
-            ("190:20:30", Value::Int(685_230)),
-            ("1e3", Value::Float(1000.0)),
-            ("1.5", Value::Float(1.5)),
-            ("1.", Value::Float(1.0)),
-            ("-.inf", Value::Float(f64::NEG_INFINITY)),
-            ("~", Value::Null),
-            ("2001-12-14", Value::Str("2001-12-14".into())),
-            ("1.0.0", Value::Str("1.0.0".into())),
-            ("08", Value::Str("08".into())),
-            ("0", Value::Int(0)),
-            ("-12", Value::Int(-12)),
-        ];
-        for (text, want) in cases {
-            assert_eq!(&plain(text), want, "{text}");
+    fn nested_collections_keep_their_own_items() {
+        let node = one("a: [1, [2, 3], {b: [4]}]\nc: {d: 5, e: [6, {f: 7}]}\ng: []\nh: {}\n");
+        let strip = |node: &Node| short(&node.value);
+        assert_eq!(strip(node.get("a").unwrap()), "[1, [2, 3], {\"b\": [4]}]");
+        assert_eq!(
+            strip(node.get("c").unwrap()),
+            "{\"d\": 5, \"e\": [6, {\"f\": 7}]}"
+        );
+        assert_eq!(node.entries().len(), 4);
+        assert_eq!(
+            node.at(&["c", "e"]).unwrap().items()[0].value,
+            Value::Int(6)
+        );
+        let mut collections = vec![&node];
+        while let Some(node) = collections.pop() {
+            match &node.value {
+                Value::Seq(items) => {
+                    assert_eq!(items.capacity(), items.len());
+                    collections.extend(items);
+                }
+                Value::Map(entries) => {
+                    assert_eq!(entries.capacity(), entries.len());
+                    collections.extend(entries.iter().map(|(_, v)| v));
+                }
+                _ => {}
+            }
         }
+        assert_eq!(read("a: 1\nm: {a: 2, m: 3}\n").error, None);
+        let error = read("a: {x: 1}\nb: [x]\nx: 2\na: 3\n")
+            .error
+            .expect("duplicate key");
+        assert_eq!(
+            (error.line, error.message.as_str()),
+            (4, "duplicate key \"a\"")
+        );
+        let many: String = (0..20)
+            .map(|i| format!("k{i}: {{k{i}: [k{i}]}}\n"))
+            .collect();
+        let node = one(&many);
+        assert_eq!(node.entries().len(), 20);
+        assert_eq!(
+            node.at(&["k19", "k19"]).unwrap().strings().next(),
+            Some("k19")
+        );
+        let error = read(&format!("{many}k7: 1\n"))
+            .error
+            .expect("duplicate key");
+        assert_eq!(error.line, 21);
     }
 
     #[test]
