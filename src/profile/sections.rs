@@ -15,50 +15,41 @@ use std::collections::HashMap;
 
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
-use toml_parser::lexer::TokenKind;
 
 use super::merge;
 
-/// `text` parsed as [`DeTable::parse`] parses it, one section at a time where it can be.
+/// Below this size a document is parsed whole: its lists are small (a 1 MB profile's were
+/// 22 MB), and cutting it into sections and moving their spans costs instructions (see
+/// [`parse`]). The shipped profiles are 30 kB at most, layers together.
+const SECTIONS_FROM: usize = 256 * 1024;
+
+/// `text` parsed as [`DeTable::parse`] parses it, one section at a time where it can be and
+/// the text is large enough for the lists to matter.
 pub(super) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, toml::de::Error> {
-    match starts(text).and_then(|starts| by_section(text, &starts)) {
+    let sectioned = if text.len() < SECTIONS_FROM {
+        None
+    } else {
+        by_section(text, &starts(text))
+    };
+    match sectioned {
         Some(table) => Ok(Spanned::new(0..0, table)),
         None => DeTable::parse(text),
     }
 }
 
-/// Where each header that opens a section starts: a `[` first on its line (after blanks) and
-/// outside any array or inline table. `None` for a text with no header, or whose brackets do
-/// not balance (the whole parse reports it).
-fn starts(text: &str) -> Option<Vec<usize>> {
+/// Where each line that starts with `[` (after blanks) starts: every header does. So may a
+/// line inside a multi-line array or string; the section before such a line then ends inside
+/// that array or string and does not parse, and the whole document is parsed instead.
+fn starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
-    let mut depth = 0_usize;
-    let mut line_start = true;
-    let mut in_header = false;
-    for token in toml_parser::Source::new(text).lex() {
-        match token.kind() {
-            TokenKind::Newline => {
-                in_header = false;
-                line_start = depth == 0;
-            }
-            TokenKind::Whitespace | TokenKind::Eof => {}
-            _ if in_header => {}
-            TokenKind::LeftSquareBracket if line_start => {
-                starts.push(token.span().start());
-                in_header = true;
-                line_start = false;
-            }
-            TokenKind::LeftSquareBracket | TokenKind::LeftCurlyBracket => {
-                depth += 1;
-                line_start = false;
-            }
-            TokenKind::RightSquareBracket | TokenKind::RightCurlyBracket => {
-                depth = depth.checked_sub(1)?;
-            }
-            _ => line_start = false,
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start_matches([' ', '\t']).starts_with('[') {
+            starts.push(at + line.len() - line.trim_start_matches([' ', '\t']).len());
         }
+        at += line.len();
     }
-    (depth == 0 && !starts.is_empty()).then_some(starts)
+    starts
 }
 
 /// What a header made of a key path, as far as this module lays sections.
@@ -75,7 +66,7 @@ enum Made {
 /// The document of `text`, each section of it (from `starts`) parsed alone; `None` where the
 /// whole parse has to decide.
 fn by_section<'i>(text: &'i str, starts: &[usize]) -> Option<DeTable<'i>> {
-    let first = starts.first().copied().unwrap_or(text.len());
+    let first = *starts.first()?;
     let mut root = section(text, 0, first)?;
     let mut made: HashMap<Vec<String>, Made> = HashMap::new();
     for (i, &start) in starts.iter().enumerate() {
@@ -201,6 +192,7 @@ fn lay<'i>(
 mod tests {
     use super::*;
 
+    use std::fmt::Write as _;
     use std::ops::Range;
 
     /// Every key, value and span of a document, in key order.
@@ -213,7 +205,7 @@ mod tests {
     fn table_shape(table: &DeTable<'_>, out: &mut String) {
         out.push('{');
         for (key, value) in table {
-            out.push_str(&format!("{:?}@{:?}=", key.get_ref(), key.span()));
+            let _ = write!(out, "{:?}@{:?}=", key.get_ref(), key.span());
             value_shape(value.get_ref(), value.span(), out);
             out.push(',');
         }
@@ -231,30 +223,37 @@ mod tests {
                 }
                 out.push(']');
             }
-            other => out.push_str(&format!("{other:?}")),
+            other => {
+                let _ = write!(out, "{other:?}");
+            }
         }
-        out.push_str(&format!("@{span:?}"));
+        let _ = write!(out, "@{span:?}");
     }
 
-    /// The sectioned parse gives the whole parse's tree, spans included, or its error.
+    /// The sections, where they are laid, give the whole parse's tree, spans included; and
+    /// [`parse`] gives the whole parse's tree or its error.
     fn same_as_whole(text: &str) {
         let whole = DeTable::parse(text);
-        let sectioned = parse(text);
-        match (whole, sectioned) {
-            (Ok(whole), Ok(sectioned)) => {
-                assert_eq!(shape(sectioned.get_ref()), shape(whole.get_ref()), "{text}");
-                assert_eq!(sectioned.span(), whole.span());
+        match (by_section(text, &starts(text)), &whole) {
+            (Some(sectioned), Ok(whole)) => {
+                assert_eq!(shape(&sectioned), shape(whole.get_ref()), "{text}");
             }
-            (Err(whole), Err(sectioned)) => assert_eq!(sectioned, whole, "{text}"),
-            (whole, sectioned) => panic!("{text}: whole {whole:?}, by section {sectioned:?}"),
+            (Some(_), Err(error)) => panic!("{text}: laid by section, but it is {error}"),
+            (None, _) => {}
+        }
+        match (parse(text), whole) {
+            (Ok(parsed), Ok(whole)) => {
+                assert_eq!(shape(parsed.get_ref()), shape(whole.get_ref()), "{text}");
+                assert_eq!(parsed.span(), whole.span());
+            }
+            (Err(parsed), Err(whole)) => assert_eq!(parsed, whole, "{text}"),
+            (parsed, whole) => panic!("{text}: whole {whole:?}, parsed {parsed:?}"),
         }
     }
 
     /// Whether `text` was laid section by section rather than parsed whole.
     fn sectioned(text: &str) -> bool {
-        starts(text)
-            .and_then(|starts| by_section(text, &starts))
-            .is_some()
+        by_section(text, &starts(text)).is_some()
     }
 
     #[test]
@@ -277,6 +276,15 @@ mod tests {
         ));
         assert!(sectioned("[a.b.c]\nx = 1\n[a]\ny = 2\n"));
         assert!(sectioned("[[e]]\nx = 1\n[[e]]\nx = 2\n"));
+    }
+
+    #[test]
+    fn a_section_starts_at_each_line_that_starts_with_a_bracket() {
+        assert_eq!(
+            starts("a = [1]\n[b]\n  [[c]]\r\n\tx = \"[d]\"\n[e] # [f]\n"),
+            vec![8, 14, 32]
+        );
+        assert_eq!(starts("a = 1\n"), Vec::<usize>::new());
     }
 
     #[test]
@@ -331,7 +339,8 @@ mod tests {
             };
             same_as_whole(text.strip_prefix('\u{feff}').unwrap_or(&text));
         }
-        let synthetic = crate::synth::profile(crate::synth::Shape::services(300));
+        let synthetic = crate::synth::profile(crate::synth::Shape::services(400));
+        assert!(synthetic.len() >= SECTIONS_FROM);
         assert!(sectioned(&synthetic));
         same_as_whole(&synthetic);
     }
