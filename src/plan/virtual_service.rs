@@ -476,22 +476,28 @@ impl Rule {
             self.methods.iter().cloned().map(Some).collect()
         };
         let (headers, header_regexes) = (&self.headers, &self.header_regexes);
-        let matches = if has_conditions {
-            uris.into_iter()
-                .flat_map(|uri| {
-                    methods.iter().map(move |method| RouteMatch {
+        // Room for exactly the matches: collecting them from nested iterators gave every route
+        // room for four (544 bytes) where most have one or two, 32.6 MB of the plan at 10,000
+        // services and 1,000 tenants (heaptrack), kept through the render.
+        let mut matches = Vec::with_capacity(if has_conditions {
+            uris.len() * methods.len()
+        } else {
+            0
+        });
+        if has_conditions {
+            for uri in uris {
+                for method in &methods {
+                    matches.push(RouteMatch {
                         uri: uri.clone(),
                         method: method.clone(),
                         headers: headers.clone(),
                         port: None,
                         header_regexes: header_regexes.clone(),
                         gateways: Vec::new(),
-                    })
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+                    });
+                }
+            }
+        }
         let id = match self.via {
             None => RouteId::Service(self.origin),
             Some(Via {

@@ -187,7 +187,7 @@ pub(super) fn parse(source: &Source) -> Result<(Spanned<DeTable<'_>>, Overrides)
         // A byte-order mark is not TOML; editors on Windows write one, so accept it.
         let trimmed = text.strip_prefix('\u{feff}').unwrap_or(text);
         let start = offset + text.len() - trimmed.len();
-        let document = DeTable::parse(trimmed)
+        let document = super::sections::parse(trimmed)
             .map_err(|e| super::serde_error::diagnose(&e, trimmed).shifted(start))?;
         let span = document.span();
         let span = span.start + start..span.end + start;

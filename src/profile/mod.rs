@@ -8,6 +8,7 @@ pub(crate) mod expect;
 mod layers;
 mod merge;
 pub(crate) mod raw;
+mod sections;
 mod serde_error;
 pub(crate) mod spanned;
 

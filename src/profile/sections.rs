@@ -1,0 +1,348 @@
+//! A TOML document parsed one table section at a time. The `toml` crate lexes a whole
+//! document into a list of tokens and a list of parser events before it builds the tree: at
+//! 10,000 services and 1,000 tenants (a 9.7 MB profile) those two lists were 223 MB of the
+//! 467 MB heap peak of loading (heaptrack), alive together with the tree. Parsed section by
+//! section, they only ever hold one section's.
+//!
+//! Each section (a `[table]` or `[[array]]` header and the keys under it, or the keys before the
+//! first header) is parsed alone and laid into the document as the whole parse would have
+//! placed it, with the same keys, values and spans. Where that needs rules this module does not
+//! follow (a header that reopens a table, extends one a key defined, or goes through an array of
+//! tables), and whenever a section does not parse, the whole document is parsed instead, so
+//! that every error and every tree is the `toml` crate's own.
+
+use std::collections::HashMap;
+
+use toml::Spanned;
+use toml::de::{DeTable, DeValue};
+
+use super::merge;
+
+/// Below this size a document is parsed whole: its lists are small (a 1 MB profile's were
+/// 22 MB), and moving each section's spans into place costs instructions (81 M of the 247 M
+/// that loading the 1 MB profile took, callgrind). The shipped profiles are 30 kB at most,
+/// layers together.
+const SECTIONS_FROM: usize = 256 * 1024;
+
+/// `text` parsed as [`DeTable::parse`] parses it, one section at a time where it can be and
+/// the text is large enough for the lists to matter.
+pub(super) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, toml::de::Error> {
+    let sectioned = if text.len() < SECTIONS_FROM {
+        None
+    } else {
+        by_section(text, &starts(text))
+    };
+    match sectioned {
+        Some(table) => Ok(Spanned::new(0..0, table)),
+        None => DeTable::parse(text),
+    }
+}
+
+/// Where each line that starts with `[` (after blanks) starts: every header does. So may a
+/// line inside a multi-line array or string; the section before such a line then ends inside
+/// that array or string and does not parse, and the whole document is parsed instead.
+fn starts(text: &str) -> Vec<usize> {
+    let mut starts = Vec::new();
+    let mut at = 0;
+    for line in text.split_inclusive('\n') {
+        if line.trim_start_matches([' ', '\t']).starts_with('[') {
+            starts.push(at + line.len() - line.trim_start_matches([' ', '\t']).len());
+        }
+        at += line.len();
+    }
+    starts
+}
+
+/// What a header made of a key path, as far as this module lays sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Made {
+    /// A table named on the way to a header's own (`services` of `[services.cart]`).
+    Implicit,
+    /// A `[table]`.
+    Table,
+    /// An `[[array]]` of tables.
+    Array,
+}
+
+/// The document of `text`, each section of it (from `starts`) parsed alone; `None` where the
+/// whole parse has to decide.
+fn by_section<'i>(text: &'i str, starts: &[usize]) -> Option<DeTable<'i>> {
+    let first = *starts.first()?;
+    let mut root = section(text, 0, first)?;
+    let mut made: HashMap<Vec<String>, Made> = HashMap::new();
+    for (i, &start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(text.len());
+        let table = section(text, start, end)?;
+        lay(&mut root, &mut made, table, start)?;
+    }
+    Some(root)
+}
+
+/// The text from `start` to `end` parsed alone, its spans moved to its place in `text`.
+fn section(text: &str, start: usize, end: usize) -> Option<DeTable<'_>> {
+    let table = DeTable::parse(text.get(start..end)?).ok()?;
+    Some(merge::shift(table.into_inner(), start))
+}
+
+/// The key path of a section's header and whether it names an array of tables: the section's
+/// tables are the header's path, one key each, down to the value whose span is the header's
+/// (it starts the section, at `start`); the tables on the way have their keys' spans.
+fn header(section: &DeTable<'_>, start: usize) -> Option<(Vec<String>, Made)> {
+    let mut path = Vec::new();
+    let mut here = section;
+    loop {
+        let mut entries = here.iter();
+        let (key, value) = entries.next()?;
+        if entries.next().is_some() {
+            return None;
+        }
+        path.push(key.get_ref().to_string());
+        match value.get_ref() {
+            DeValue::Table(_) if value.span().start == start => return Some((path, Made::Table)),
+            DeValue::Array(items) if value.span().start == start && items.len() == 1 => {
+                return Some((path, Made::Array));
+            }
+            DeValue::Table(inner) if value.span().start > start => here = inner,
+            _ => return None,
+        }
+    }
+}
+
+/// Lays a parsed section (starting at `start`) into `root`, as the whole parse would: the
+/// tables on its header's path are created where missing, then its table is added, or
+/// completes one that only headers below it had named, or its array's table is appended.
+/// `made` holds what earlier headers made; `None` for anything else.
+fn lay<'i>(
+    root: &mut DeTable<'i>,
+    made: &mut HashMap<Vec<String>, Made>,
+    section: DeTable<'i>,
+    start: usize,
+) -> Option<()> {
+    let (path, kind) = header(&section, start)?;
+    let mut here = root;
+    let mut there = section;
+    for depth in 1..=path.len() {
+        let (key, value) = there.into_iter().next()?;
+        let known = made.get(&path[..depth]).copied();
+        if depth < path.len() {
+            match known {
+                Some(Made::Implicit | Made::Table) => {
+                    let DeValue::Table(below) = here.get_mut(key.get_ref().as_ref())?.get_mut()
+                    else {
+                        return None;
+                    };
+                    let DeValue::Table(next) = value.into_inner() else {
+                        return None;
+                    };
+                    here = below;
+                    there = next;
+                    continue;
+                }
+                Some(Made::Array) => return None,
+                None if here.contains_key(key.get_ref().as_ref()) => return None,
+                None => {
+                    for end in depth..path.len() {
+                        made.insert(path[..end].to_vec(), Made::Implicit);
+                    }
+                    made.insert(path, kind);
+                    here.insert(key, value);
+                    return Some(());
+                }
+            }
+        }
+        match (kind, known) {
+            (_, None) if !here.contains_key(key.get_ref().as_ref()) => {
+                here.insert(key, value);
+            }
+            (Made::Table, Some(Made::Implicit)) => {
+                let (_, named) = here.remove_entry(key.get_ref().as_ref())?;
+                let span = value.span();
+                let (DeValue::Table(mut table), DeValue::Table(below)) =
+                    (value.into_inner(), named.into_inner())
+                else {
+                    return None;
+                };
+                for (name, inner) in below {
+                    if table.contains_key(name.get_ref().as_ref()) {
+                        return None;
+                    }
+                    table.insert(name, inner);
+                }
+                here.insert(key, Spanned::new(span, DeValue::Table(table)));
+            }
+            (Made::Array, Some(Made::Array)) => {
+                let DeValue::Array(items) = here.get_mut(key.get_ref().as_ref())?.get_mut() else {
+                    return None;
+                };
+                let DeValue::Array(added) = value.into_inner() else {
+                    return None;
+                };
+                for item in added {
+                    items.push(item);
+                }
+            }
+            _ => return None,
+        }
+        made.insert(path, kind);
+        return Some(());
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::fmt::Write as _;
+    use std::ops::Range;
+
+    /// Every key, value and span of a document, in key order.
+    fn shape(table: &DeTable<'_>) -> String {
+        let mut out = String::new();
+        table_shape(table, &mut out);
+        out
+    }
+
+    fn table_shape(table: &DeTable<'_>, out: &mut String) {
+        out.push('{');
+        for (key, value) in table {
+            let _ = write!(out, "{:?}@{:?}=", key.get_ref(), key.span());
+            value_shape(value.get_ref(), value.span(), out);
+            out.push(',');
+        }
+        out.push('}');
+    }
+
+    fn value_shape(value: &DeValue<'_>, span: Range<usize>, out: &mut String) {
+        match value {
+            DeValue::Table(table) => table_shape(table, out),
+            DeValue::Array(items) => {
+                out.push('[');
+                for item in items {
+                    value_shape(item.get_ref(), item.span(), out);
+                    out.push(',');
+                }
+                out.push(']');
+            }
+            other => {
+                let _ = write!(out, "{other:?}");
+            }
+        }
+        let _ = write!(out, "@{span:?}");
+    }
+
+    /// The sections, where they are laid, give the whole parse's tree, spans included; and
+    /// [`parse`] gives the whole parse's tree or its error.
+    fn same_as_whole(text: &str) {
+        let whole = DeTable::parse(text);
+        match (by_section(text, &starts(text)), &whole) {
+            (Some(sectioned), Ok(whole)) => {
+                assert_eq!(shape(&sectioned), shape(whole.get_ref()), "{text}");
+            }
+            (Some(_), Err(error)) => panic!("{text}: laid by section, but it is {error}"),
+            (None, _) => {}
+        }
+        match (parse(text), whole) {
+            (Ok(parsed), Ok(whole)) => {
+                assert_eq!(shape(parsed.get_ref()), shape(whole.get_ref()), "{text}");
+                assert_eq!(parsed.span(), whole.span());
+            }
+            (Err(parsed), Err(whole)) => assert_eq!(parsed, whole, "{text}"),
+            (parsed, whole) => panic!("{text}: whole {whole:?}, parsed {parsed:?}"),
+        }
+    }
+
+    /// Whether `text` was laid section by section rather than parsed whole.
+    fn sectioned(text: &str) -> bool {
+        by_section(text, &starts(text)).is_some()
+    }
+
+    #[test]
+    fn sections_give_the_whole_parse() {
+        for text in [
+            "",
+            "a = 1\n",
+            "a = 1\n[b]\nc = 2\n",
+            "[services.a]\nport = 1\n[services.b]\nport = 2\n[gateway]\nname = \"g\"\n",
+            "[a.b.c]\nx = 1\n[a]\ny = 2\n[a.b]\nz = 3\n",
+            "[[expect]]\nfrom = \"a\"\n[[expect]]\nfrom = \"b\"\n\n  [[expect]] # third\nx = 1\n",
+            "x = [\n  [1, 2],\n  [3],\n]\n[t]\ny = { a = [\n1] }\n",
+            "s = \"\"\"\n[not.a.header]\n\"\"\"\n[t]\nk = '''\n[[nor]]\n'''\n",
+            "\"quoted.key\" = 1\n[\"a.b\".'c']\nd = 2\n[ spaced . path ]\ne = 3\n",
+        ] {
+            same_as_whole(text);
+        }
+        assert!(sectioned(
+            "[services.a]\nport = 1\n[services.b]\nport = 2\n"
+        ));
+        assert!(sectioned("[a.b.c]\nx = 1\n[a]\ny = 2\n"));
+        assert!(sectioned("[[e]]\nx = 1\n[[e]]\nx = 2\n"));
+    }
+
+    #[test]
+    fn a_section_starts_at_each_line_that_starts_with_a_bracket() {
+        assert_eq!(
+            starts("a = [1]\n[b]\n  [[c]]\r\n\tx = \"[d]\"\n[e] # [f]\n"),
+            vec![8, 14, 32]
+        );
+        assert_eq!(starts("a = 1\n"), Vec::<usize>::new());
+    }
+
+    #[test]
+    fn what_the_sections_cannot_decide_is_parsed_whole() {
+        for text in [
+            // A table defined twice, and a key defined twice across a header.
+            "[a]\nx = 1\n[a]\ny = 2\n",
+            "[a]\nb = 1\n[a.b]\nc = 2\n",
+            "a = { b = 1 }\n[a.c]\nd = 2\n",
+            "a.b = 1\n[a.c]\nd = 2\n",
+            // Dotted keys into a table a header named, which the whole parse accepts.
+            "[a.b.c]\nx = 1\n[a]\nb.y = 2\n",
+            // A header through, or over, an array.
+            "[[e]]\nx = 1\n[e.f]\ny = 2\n",
+            "e = [1]\n[[e]]\nx = 1\n",
+            "[[e]]\nx = 1\n[e]\ny = 2\n",
+            "[e]\nx = 1\n[[e]]\ny = 2\n",
+            // Sections that do not parse, and brackets that do not balance.
+            "[a]\nx = \n[b]\ny = 1\n",
+            "[a\nx = 1\n",
+            "x = ]\n[a]\n",
+            "x = [\n[a]\ny = 1\n",
+        ] {
+            assert!(!sectioned(text), "{text}");
+            same_as_whole(text);
+        }
+    }
+
+    /// Every `.toml` file under `folder`.
+    fn tomls(folder: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(folder) else {
+            return;
+        };
+        for path in entries.flatten().map(|entry| entry.path()) {
+            if path.is_dir() {
+                tomls(&path, found);
+            } else if path.extension().is_some_and(|e| e == "toml") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn every_profile_and_fixture_parses_as_a_whole() {
+        let mut files = Vec::new();
+        tomls("profiles".as_ref(), &mut files);
+        tomls("tests/fixtures".as_ref(), &mut files);
+        assert!(files.len() > 300, "{} files", files.len());
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            same_as_whole(text.strip_prefix('\u{feff}').unwrap_or(&text));
+        }
+        let synthetic = crate::synth::profile(crate::synth::Shape::services(400));
+        assert!(synthetic.len() >= SECTIONS_FROM);
+        assert!(sectioned(&synthetic));
+        same_as_whole(&synthetic);
+    }
+}
