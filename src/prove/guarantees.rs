@@ -22,7 +22,6 @@
 //! - routes, audiences, strangers, other services' callers and tenants' services (`reach`).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{
@@ -44,26 +43,10 @@ const OUTSIDE_PATH: &str = "/meshc-proof-undeclared";
 pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     // The parts send their requests on two threads, each taking the next part not yet taken,
     // largest first; the findings keep the parts' order.
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut done = Vec::new();
-        while let Some(&part) = LARGEST_FIRST.get(next.fetch_add(1, Ordering::Relaxed)) {
-            let mut failed = Vec::new();
-            PARTS[part](mesh, profile, &mut failed);
-            done.push((part, failed));
-        }
-        done
-    };
-    let mut done = std::thread::scope(|scope| {
-        let other = scope.spawn(worker);
-        let mut done = worker();
-        // A panic is a bug: it goes on as it would on one thread.
-        done.extend(
-            other
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-        );
-        done
+    let mut done = crate::istio::batch::run(&LARGEST_FIRST, 2, |&part| {
+        let mut failed = Vec::new();
+        PARTS[part](mesh, profile, &mut failed);
+        (part, failed)
     });
     done.sort_by_key(|(part, _)| *part);
     done.into_iter().flat_map(|(_, failed)| failed).collect()
