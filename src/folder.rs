@@ -3,10 +3,10 @@
 //! folder costs one bounded read, not all its bytes.
 
 use std::fs;
-use std::io::{self, Read};
+use std::io;
 use std::path::Path;
 
-use crate::limits::MAX_YAML_BYTES;
+use crate::limits::{MAX_YAML_BYTES, read_at_most};
 
 /// One entry of a folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -82,15 +82,11 @@ fn content(entry: &fs::DirEntry) -> io::Result<Content> {
     }
 }
 
-/// A regular file's bytes, reading one byte past the limit at most.
+/// A regular file's bytes, as [`read_at_most`] reads them.
 fn read_bounded(path: &Path) -> io::Result<Content> {
-    let limit = u64::try_from(MAX_YAML_BYTES).unwrap_or(u64::MAX) + 1;
-    let mut bytes = Vec::new();
-    fs::File::open(path)?.take(limit).read_to_end(&mut bytes)?;
-    Ok(if bytes.len() > MAX_YAML_BYTES {
-        Content::TooLarge
-    } else {
-        Content::File(bytes)
+    Ok(match read_at_most(fs::File::open(path)?, MAX_YAML_BYTES)? {
+        Some(bytes) => Content::File(bytes),
+        None => Content::TooLarge,
     })
 }
 

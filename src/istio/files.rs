@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::str::Utf8Error;
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::limits::MAX_YAML_BYTES;
+use crate::limits::{MAX_YAML_BYTES, read_at_most};
 
 /// Why a file or folder could not be read.
 #[derive(Debug)]
@@ -163,10 +163,15 @@ fn walk(dir: &Path, listing: &mut Listing) -> Result<(), ReadError> {
     Ok(())
 }
 
-/// The text of one file; a file over the limit is refused after reading one byte past it.
+/// The text of one file, refused unread when its size is over the limit ([`read_at_most`]).
 pub(crate) fn read(path: &Path) -> Result<String, ReadError> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
-    read_from(file, path)
+    let bytes = read_at_most(file, MAX_YAML_BYTES)
+        .map_err(io_error(path))?
+        .ok_or_else(|| ReadError::TooLarge {
+            path: path.to_path_buf(),
+        })?;
+    utf8(bytes, path)
 }
 
 /// The text `reader` gives (a file, or standard input named `path`), with the limit of
@@ -186,6 +191,10 @@ fn read_limited(reader: impl Read, path: &Path, limit: usize) -> Result<String, 
             path: path.to_path_buf(),
         });
     }
+    utf8(bytes, path)
+}
+
+fn utf8(bytes: Vec<u8>, path: &Path) -> Result<String, ReadError> {
     String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
         path: path.to_path_buf(),
         source: e.utf8_error(),

@@ -58,7 +58,8 @@ pub(crate) fn load_layered(source: &Source) -> Result<(RawProfile, Overrides), D
         return Err(Diagnostic::new(
             Code::TooLarge,
             0..0,
-            format!("the profile is {size} bytes; meshc reads at most {MAX_PROFILE_BYTES}"),
+            // A file is read only to one byte past the limit, so `size` is not its size.
+            format!("the profile is larger than {MAX_PROFILE_BYTES} bytes, the most meshc reads"),
         )
         .help("split the mesh into several profiles, one per namespace")
         .into());
