@@ -5,6 +5,7 @@
 //! Shared by the Istio checker ([`crate::istio`]) and the semantic diff; it knows nothing of
 //! Istio or of profiles.
 
+mod fast;
 pub(crate) mod node;
 mod scalar;
 mod stream;

@@ -9,6 +9,7 @@ use std::fmt;
 
 use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
+use super::fast;
 use super::node::{Node, Value};
 use super::scalar::resolve;
 use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_TREE_BYTES};
@@ -161,15 +162,23 @@ fn read_each_within(text: &str, limits: Limits, each: impl FnMut(Document)) -> O
 
 impl Builder {
     fn read(&mut self, text: &str, mut each: impl FnMut(Document)) -> Option<SyntaxError> {
-        let builder = self;
-        let mut error = None;
+        let failure = match fast::read(text, |event, span| self.step(event, span, &mut each)) {
+            Some(read) => read.err(),
+            None => self.read_saphyr(text, &mut each),
+        };
+        failure.map(|failure| SyntaxError {
+            document: self.documents,
+            line: failure.line.saturating_add(self.line_offset),
+            column: failure.column,
+            message: failure.message,
+        })
+    }
+
+    /// Reads `text` with saphyr-parser, for what [`fast`] leaves to it.
+    fn read_saphyr(&mut self, text: &str, each: &mut impl FnMut(Document)) -> Option<Failure> {
         for event in Parser::new_from_str(text) {
             let step = match event {
-                Ok((event, span)) => builder.event(event, span).map(|()| {
-                    if let Some(document) = builder.finished.take() {
-                        each(document);
-                    }
-                }),
+                Ok((event, span)) => self.step(event, span, each),
                 Err(e) => Err(Failure {
                     line: line_of(e.marker().line()),
                     column: u32::try_from(e.marker().col() + 1).unwrap_or(u32::MAX),
@@ -177,16 +186,24 @@ impl Builder {
                 }),
             };
             if let Err(failure) = step {
-                error = Some(SyntaxError {
-                    document: builder.documents,
-                    line: failure.line.saturating_add(builder.line_offset),
-                    column: failure.column,
-                    message: failure.message,
-                });
-                break;
+                return Some(failure);
             }
         }
-        error
+        None
+    }
+
+    /// Takes one event, and hands on the document it finishes, if any.
+    fn step(
+        &mut self,
+        event: Event<'_>,
+        span: Span,
+        each: &mut impl FnMut(Document),
+    ) -> Result<(), Failure> {
+        self.event(event, span)?;
+        if let Some(document) = self.finished.take() {
+            each(document);
+        }
+        Ok(())
     }
 }
 

@@ -1,0 +1,663 @@
+//! A fast reader for the YAML meshc's own writer emits: the same events, with the same spans,
+//! that saphyr-parser produces for it, at a fraction of the cost. Any text it is not sure of is
+//! left whole to saphyr-parser ([`read`] gives `None` before any event is handed on), so what is
+//! accepted and reported never depends on which reader read it.
+//!
+//! The subset, exactly; anything else anywhere in the text makes the whole text saphyr-parser's:
+//!
+//! - the text is empty or ends with a line break; no byte below 0x20 but the line break (no
+//!   tab, no carriage return), no DEL, no byte order mark;
+//! - lines that are empty, blank or comments (`#` first on the line) are skipped; a line that
+//!   is exactly `---` starts a document (so no `...`, no directives, nothing after `---`);
+//! - a document is empty, or its content is a block mapping or a block sequence;
+//! - a block mapping's entries are `key: value` or `key:` on lines of the mapping's column; a
+//!   key is a plain or quoted scalar on one line, under 512 bytes, right before its `:`;
+//! - a block sequence's items are `- ` and then a scalar, a flow sequence, `{}` or the first entry of
+//!   a mapping (`- key: value`), on lines of the sequence's column; a sequence under a key may
+//!   have its dashes on the key's column;
+//! - a `key:` with nothing after it (but a comment) has its value on the next lines, a mapping
+//!   or a sequence further right (a sequence also on the key's column), or is empty;
+//! - a value on the key's line is a scalar, a flow sequence, `{}` or a literal block scalar;
+//! - a plain scalar is one line of printable ASCII that starts with a letter, a digit, one of
+//!   `/._$~+()=<^\;` or `-` before a letter, digit or `.`, holds no `[]{}`, no `: ` and no ` #`
+//!   and does not end with `:`;
+//! - a double-quoted scalar is one line of printable ASCII whose escapes are `\\ \" \/ \n \t
+//!   \r`; a single-quoted one is one line of printable ASCII (`''` for a quote);
+//! - a flow sequence is one line: `[]`, or `[` items separated by `, ` `]`, each item a plain
+//!   scalar without `:` or `,` or a quoted scalar;
+//! - a block scalar is `|` or `|-` alone after its key, its first line right of the key and not
+//!   blank, its lines empty or at least as far right as the first; it ends at the first line
+//!   further left;
+//! - a scalar, flow sequence or comment ends its line (blanks and a ` #` comment may follow);
+//!   non-ASCII text is in comments and block scalars only.
+
+use std::borrow::Cow;
+
+use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+
+/// Longest key read here: saphyr-parser refuses a key of more than 1,024 characters.
+const MAX_KEY: usize = 512;
+
+/// Reads `text` into `sink` if the whole of it is in the subset; `None` (and nothing handed to
+/// `sink`) if it is not. Gives what `sink` refused, if anything.
+pub(super) fn read<'a, E>(
+    text: &'a str,
+    sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
+) -> Option<Result<(), E>> {
+    // Checked whole first: events handed on cannot be taken back if the text then leaves the
+    // subset, and holding them all would cost the memory of a second tree.
+    if !accepts(text) {
+        return None;
+    }
+    match events(text, sink) {
+        Err(Stop::Sink(e)) => Some(Err(e)),
+        // `Outside` cannot come: the same text was just read to its end in the subset.
+        Ok(()) | Err(Stop::Outside) => Some(Ok(())),
+    }
+}
+
+/// Whether the whole of `text` is in the subset.
+pub(super) fn accepts(text: &str) -> bool {
+    events(text, |_, _| Ok::<(), ()>(())).is_ok()
+}
+
+/// Why reading stopped.
+pub(super) enum Stop<E> {
+    /// The text leaves the subset here.
+    Outside,
+    /// The sink refused an event.
+    Sink(E),
+}
+
+/// Hands the events of `text` to `sink` as saphyr-parser would, until the text leaves the
+/// subset or the sink refuses one.
+pub(super) fn events<'a, E>(
+    text: &'a str,
+    sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
+) -> Result<(), Stop<E>> {
+    if !(text.is_empty() || text.ends_with('\n')) {
+        return Err(Stop::Outside);
+    }
+    let mut reader = Reader {
+        lines: Lines {
+            rest: text,
+            number: 1,
+            chars: 0,
+        },
+        sink,
+        stack: Vec::new(),
+        pending: None,
+        document: Document::None,
+    };
+    reader.stream()
+}
+
+/// One line, without its break.
+#[derive(Clone, Copy)]
+struct Line<'a> {
+    text: &'a str,
+    /// 1-based.
+    number: usize,
+    /// Characters of the text before the line.
+    chars: usize,
+}
+
+impl Line<'_> {
+    /// The place of byte `col`; every place marked is in the line's ASCII start, where bytes
+    /// are characters.
+    fn at(&self, col: usize) -> Marker {
+        Marker::new(self.chars + col, self.number, col)
+    }
+
+    fn empty(&self, col: usize) -> Span {
+        Span::empty(self.at(col))
+    }
+
+    fn span(&self, start: usize, end: usize) -> Span {
+        Span::new(self.at(start), self.at(end))
+    }
+}
+
+/// The lines still to read.
+#[derive(Clone, Copy)]
+struct Lines<'a> {
+    rest: &'a str,
+    number: usize,
+    chars: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn next<E>(&mut self) -> Result<Option<Line<'a>>, Stop<E>> {
+        if self.rest.is_empty() {
+            return Ok(None);
+        }
+        let Some(end) = self.rest.find('\n') else {
+            return Err(Stop::Outside);
+        };
+        let text = &self.rest[..end];
+        if text.bytes().any(|b| b < 0x20 || b == 0x7f) {
+            return Err(Stop::Outside);
+        }
+        let chars = if text.is_ascii() {
+            text.len()
+        } else if text.contains('\u{feff}') {
+            return Err(Stop::Outside);
+        } else {
+            text.chars().count()
+        };
+        let line = Line {
+            text,
+            number: self.number,
+            chars: self.chars,
+        };
+        self.rest = &self.rest[end + 1..];
+        self.number += 1;
+        self.chars += chars + 1;
+        Ok(Some(line))
+    }
+
+    /// Where the text ends.
+    fn end(&self) -> Marker {
+        Marker::new(self.chars, self.number, 0)
+    }
+}
+
+/// An open block collection and the column of its keys or dashes.
+#[derive(Clone, Copy)]
+enum Block {
+    Map(usize),
+    Seq(usize),
+    /// A sequence under a key with its dashes on the key's column.
+    Indentless(usize),
+}
+
+/// Where the stream is between documents.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Document {
+    /// No document open.
+    None,
+    /// A `---` read and no content yet.
+    Empty,
+    /// A document with content.
+    Open,
+}
+
+/// How a plain scalar ended.
+enum End {
+    /// At the end of the line or at a comment.
+    Line,
+    /// At a `:` that makes it a key, at this byte.
+    Colon(usize),
+    /// At a flow indicator, at this byte.
+    Flow(usize),
+}
+
+struct Reader<'a, F> {
+    lines: Lines<'a>,
+    sink: F,
+    stack: Vec<Block>,
+    /// The `:` of the innermost mapping's key whose value is on the next lines, and the column
+    /// of that mapping.
+    pending: Option<(usize, Marker)>,
+    document: Document,
+}
+
+impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
+    fn emit(&mut self, event: Event<'a>, span: Span) -> Result<(), Stop<E>> {
+        (self.sink)(event, span).map_err(Stop::Sink)
+    }
+
+    fn stream(&mut self) -> Result<(), Stop<E>> {
+        self.emit(Event::StreamStart, Span::empty(Marker::new(0, 1, 0)))?;
+        while let Some(line) = self.lines.next()? {
+            let content = line.text.trim_start_matches(' ');
+            if content.is_empty() || content.starts_with('#') {
+                continue;
+            }
+            let col = line.text.len() - content.len();
+            if col == 0 && ["---", "...", "%"].iter().any(|m| content.starts_with(m)) {
+                if content != "---" {
+                    return Err(Stop::Outside);
+                }
+                let marker = line.span(0, 3);
+                self.end_document(marker)?;
+                self.emit(Event::DocumentStart(true), marker)?;
+                self.document = Document::Empty;
+                continue;
+            }
+            self.content(line, col)?;
+        }
+        let end = Span::empty(self.lines.end());
+        self.end_document(end)?;
+        self.emit(Event::StreamEnd, end)
+    }
+
+    /// Ends the document open, if any, at the token `next`.
+    fn end_document(&mut self, next: Span) -> Result<(), Stop<E>> {
+        match self.document {
+            Document::None => return Ok(()),
+            Document::Empty => self.emit(empty_scalar(), next)?,
+            Document::Open => {
+                self.resolve_pending()?;
+                self.close_while(Span::empty(next.start), |_| true)?;
+            }
+        }
+        self.document = Document::None;
+        self.emit(Event::DocumentEnd, next)
+    }
+
+    /// The empty value of a key with nothing on its next lines.
+    fn resolve_pending(&mut self) -> Result<(), Stop<E>> {
+        match self.pending.take() {
+            Some((_, colon)) => self.emit(empty_scalar(), Span::empty(colon)),
+            None => Ok(()),
+        }
+    }
+
+    fn close_while(&mut self, at: Span, close: impl Fn(Block) -> bool) -> Result<(), Stop<E>> {
+        while let Some(&top) = self.stack.last() {
+            if !close(top) {
+                break;
+            }
+            self.stack.pop();
+            let event = match top {
+                Block::Map(_) => Event::MappingEnd,
+                Block::Seq(_) | Block::Indentless(_) => Event::SequenceEnd,
+            };
+            self.emit(event, at)?;
+        }
+        Ok(())
+    }
+
+    /// A line whose content starts at `col`.
+    fn content(&mut self, line: Line<'a>, col: usize) -> Result<(), Stop<E>> {
+        let dash = line.text[col..].starts_with("- ");
+        if let Some((key_col, _)) = self.pending {
+            if col > key_col {
+                self.pending = None;
+                return self.open(line, col, dash, line.empty(col));
+            }
+            if col == key_col && dash {
+                self.pending = None;
+                let item = item_start(line.text, col)?;
+                return self.open(line, col, true, line.empty(item));
+            }
+            self.resolve_pending()?;
+        }
+        if self.stack.is_empty() {
+            match self.document {
+                Document::Open => return Err(Stop::Outside),
+                Document::None => self.emit(Event::DocumentStart(false), line.empty(col))?,
+                Document::Empty => {}
+            }
+            self.document = Document::Open;
+            return self.open(line, col, dash, line.empty(col));
+        }
+        self.close_while(line.empty(col), |top| match top {
+            Block::Map(indent) | Block::Seq(indent) => indent > col,
+            Block::Indentless(indent) => indent > col || (indent == col && !dash),
+        })?;
+        match self.stack.last() {
+            Some(&Block::Map(indent)) if indent == col && !dash => self.entry(line, col),
+            Some(&(Block::Seq(indent) | Block::Indentless(indent))) if indent == col && dash => {
+                self.item(line, col)
+            }
+            _ => Err(Stop::Outside),
+        }
+    }
+
+    /// Opens the collection that starts on `line` at `col`, its start event at `start`.
+    fn open(&mut self, line: Line<'a>, col: usize, dash: bool, start: Span) -> Result<(), Stop<E>> {
+        if dash {
+            let indentless =
+                matches!(self.stack.last(), Some(&Block::Map(indent)) if indent == col);
+            self.stack.push(if indentless {
+                Block::Indentless(col)
+            } else {
+                Block::Seq(col)
+            });
+            self.emit(Event::SequenceStart(0, None), start)?;
+            self.item(line, col)
+        } else {
+            self.stack.push(Block::Map(col));
+            self.emit(Event::MappingStart(0, None), start)?;
+            self.entry(line, col)
+        }
+    }
+
+    /// `key: ...` at `col`, in the mapping of that column.
+    fn entry(&mut self, line: Line<'a>, col: usize) -> Result<(), Stop<E>> {
+        let (key, colon) = key(line, col)?;
+        let Some(colon) = colon else {
+            return Err(Stop::Outside);
+        };
+        self.emit_scalar(key, line)?;
+        self.value(line, col, colon)
+    }
+
+    /// `- ...` at `col`, in the sequence of that column.
+    fn item(&mut self, line: Line<'a>, col: usize) -> Result<(), Stop<E>> {
+        let start = item_start(line.text, col)?;
+        if matches!(line.text.as_bytes()[start], b'[' | b'{') {
+            return self.flow(line, start);
+        }
+        let (scalar, colon) = key(line, start)?;
+        match colon {
+            Some(colon) => {
+                self.stack.push(Block::Map(start));
+                self.emit(Event::MappingStart(0, None), line.empty(start))?;
+                self.emit_scalar(scalar, line)?;
+                self.value(line, start, colon)
+            }
+            None => {
+                let scalar = ends_line(line.text, scalar)?;
+                self.emit_scalar(scalar, line)
+            }
+        }
+    }
+
+    fn emit_scalar(
+        &mut self,
+        (text, style, start, end): Scalar<'a>,
+        line: Line<'a>,
+    ) -> Result<(), Stop<E>> {
+        self.emit(Event::Scalar(text, style, 0, None), line.span(start, end))
+    }
+
+    /// What follows the `:` at `colon` of a key of the mapping at `col`.
+    fn value(&mut self, line: Line<'a>, col: usize, colon: usize) -> Result<(), Stop<E>> {
+        let text = line.text;
+        let start =
+            colon + 1 + text[colon + 1..].len() - text[colon + 1..].trim_start_matches(' ').len();
+        match text.as_bytes().get(start) {
+            None | Some(b'#') => {
+                self.pending = Some((col, line.at(colon)));
+                Ok(())
+            }
+            Some(b'|') => match &text[start..] {
+                "|" => self.literal(col, false),
+                "|-" => self.literal(col, true),
+                _ => Err(Stop::Outside),
+            },
+            Some(b'[' | b'{') => self.flow(line, start),
+            Some(b'"' | b'\'') => {
+                let scalar = ends_line(text, quoted(text, start)?)?;
+                self.emit_scalar(scalar, line)
+            }
+            Some(_) => match plain(text, start, false)? {
+                (end, End::Line) => self.emit_scalar(
+                    (
+                        Cow::Borrowed(&text[start..end]),
+                        ScalarStyle::Plain,
+                        start,
+                        end,
+                    ),
+                    line,
+                ),
+                _ => Err(Stop::Outside),
+            },
+        }
+    }
+
+    /// A flow sequence, or an empty flow mapping, at `start` that ends its line; the span of
+    /// its end takes in the blanks and comment after it, as saphyr-parser's does.
+    fn flow(&mut self, line: Line<'a>, start: usize) -> Result<(), Stop<E>> {
+        let text = line.text;
+        let bytes = text.as_bytes();
+        if bytes[start] == b'{' {
+            if bytes.get(start + 1) != Some(&b'}') {
+                return Err(Stop::Outside);
+            }
+            rest_is_blank(text, start + 2)?;
+            self.emit(Event::MappingStart(0, None), line.span(start, start + 1))?;
+            return self.emit(Event::MappingEnd, line.span(start + 1, text.len()));
+        }
+        self.emit(Event::SequenceStart(0, None), line.span(start, start + 1))?;
+        let mut at = start + 1;
+        if bytes.get(at) != Some(&b']') {
+            loop {
+                let scalar = match bytes.get(at) {
+                    Some(b'"' | b'\'') => quoted(text, at)?,
+                    Some(_) => match plain(text, at, true)? {
+                        (end, End::Flow(stop)) if stop == end => {
+                            (Cow::Borrowed(&text[at..end]), ScalarStyle::Plain, at, end)
+                        }
+                        _ => return Err(Stop::Outside),
+                    },
+                    None => return Err(Stop::Outside),
+                };
+                let end = scalar.3;
+                self.emit_scalar(scalar, line)?;
+                match (bytes.get(end), bytes.get(end + 1), bytes.get(end + 2)) {
+                    (Some(b']'), _, _) => {
+                        at = end;
+                        break;
+                    }
+                    (Some(b','), Some(b' '), Some(b)) if *b != b' ' => at = end + 2,
+                    _ => return Err(Stop::Outside),
+                }
+            }
+        }
+        rest_is_blank(text, at + 1)?;
+        self.emit(Event::SequenceEnd, line.span(at, text.len()))
+    }
+
+    /// A literal block scalar whose `|` (`|-` with `strip`) ended the line of a key of the
+    /// mapping at `col`.
+    fn literal(&mut self, col: usize, strip: bool) -> Result<(), Stop<E>> {
+        let mut lines = self.lines;
+        let Some(first) = lines.next()? else {
+            return Err(Stop::Outside);
+        };
+        let indent = indentation(first.text)?;
+        if indent <= col {
+            return Err(Stop::Outside);
+        }
+        let mut value = first.text[indent..].to_string();
+        self.lines = lines;
+        let mut breaks = 0;
+        let end = loop {
+            let mut next = self.lines;
+            let Some(line) = next.next()? else {
+                break self.lines.end();
+            };
+            if line.text.is_empty() {
+                breaks += 1;
+            } else {
+                let spaces = indentation(line.text)?;
+                if spaces < indent {
+                    break line.at(spaces);
+                }
+                value.push('\n');
+                value.extend(std::iter::repeat_n('\n', breaks));
+                value.push_str(&line.text[indent..]);
+                breaks = 0;
+            }
+            self.lines = next;
+        };
+        if !strip {
+            value.push('\n');
+        }
+        let start = first.at(indent);
+        self.emit(
+            Event::Scalar(Cow::Owned(value), ScalarStyle::Literal, 0, None),
+            Span::new(start, end),
+        )
+    }
+}
+
+/// A scalar at `start` that may be a key: the scalar, and its `:` if it is one.
+fn key<E>(line: Line<'_>, start: usize) -> Result<(Scalar<'_>, Option<usize>), Stop<E>> {
+    let text = line.text;
+    let scalar = match text.as_bytes()[start] {
+        b'"' | b'\'' => quoted(text, start)?,
+        _ => {
+            let (end, stop) = plain(text, start, false)?;
+            let scalar = (
+                Cow::Borrowed(&text[start..end]),
+                ScalarStyle::Plain,
+                start,
+                end,
+            );
+            match stop {
+                End::Colon(colon) if colon == end => return key_within(scalar, Some(colon)),
+                End::Line => scalar,
+                End::Colon(_) | End::Flow(_) => return Err(Stop::Outside),
+            }
+        }
+    };
+    let end = scalar.3;
+    let after = text.as_bytes().get(end + 1);
+    if text.as_bytes().get(end) == Some(&b':') && matches!(after, None | Some(b' ')) {
+        return key_within(scalar, Some(end));
+    }
+    Ok((scalar, None))
+}
+
+/// A scalar: its value, style, and first and past-the-end bytes in its line.
+type Scalar<'a> = (Cow<'a, str>, ScalarStyle, usize, usize);
+
+fn empty_scalar<'a>() -> Event<'a> {
+    Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None)
+}
+
+fn key_within<E>(
+    scalar: Scalar<'_>,
+    colon: Option<usize>,
+) -> Result<(Scalar<'_>, Option<usize>), Stop<E>> {
+    if colon.is_some_and(|colon| colon - scalar.2 >= MAX_KEY) {
+        return Err(Stop::Outside);
+    }
+    Ok((scalar, colon))
+}
+
+/// The spaces that start a line that is not blank.
+fn indentation<E>(text: &str) -> Result<usize, Stop<E>> {
+    let spaces = text.len() - text.trim_start_matches(' ').len();
+    if spaces == text.len() {
+        return Err(Stop::Outside);
+    }
+    Ok(spaces)
+}
+
+/// Where the content of the item whose `- ` is at `col` starts.
+fn item_start<E>(text: &str, col: usize) -> Result<usize, Stop<E>> {
+    let start = col + 2 + text[col + 2..].len() - text[col + 2..].trim_start_matches(' ').len();
+    match text.as_bytes().get(start) {
+        None | Some(b'#') => Err(Stop::Outside),
+        Some(_) => Ok(start),
+    }
+}
+
+/// A scalar that ends its line; a quoted one's span takes in the blanks and comment after it,
+/// as saphyr-parser's does.
+fn ends_line<'a, E>(text: &str, scalar: Scalar<'a>) -> Result<Scalar<'a>, Stop<E>> {
+    rest_is_blank(text, scalar.3)?;
+    Ok(match scalar.1 {
+        ScalarStyle::Plain => scalar,
+        _ => (scalar.0, scalar.1, scalar.2, text.len()),
+    })
+}
+
+/// Whether only blanks and a comment follow byte `end`.
+fn rest_is_blank<E>(text: &str, end: usize) -> Result<(), Stop<E>> {
+    let rest = &text[end..];
+    let content = rest.trim_start_matches(' ');
+    if content.is_empty() || (content.starts_with('#') && content.len() < rest.len()) {
+        Ok(())
+    } else {
+        Err(Stop::Outside)
+    }
+}
+
+/// A plain scalar at `start` (in a flow sequence with `flow`): its past-the-end byte, trailing
+/// blanks left out, and how it ended.
+fn plain<E>(text: &str, start: usize, flow: bool) -> Result<(usize, End), Stop<E>> {
+    let bytes = text.as_bytes();
+    let first = bytes[start];
+    let starts = first.is_ascii_alphanumeric()
+        || b"/._$~+()=<^\\;".contains(&first)
+        || (first == b'-'
+            && bytes
+                .get(start + 1)
+                .is_some_and(|b| b.is_ascii_alphanumeric() || *b == b'.'));
+    if !starts {
+        return Err(Stop::Outside);
+    }
+    let mut at = start;
+    let end = loop {
+        match bytes.get(at) {
+            None => break End::Line,
+            Some(b) if !b.is_ascii() => return Err(Stop::Outside),
+            Some(b'[' | b']' | b'{' | b'}' | b',') if flow => break End::Flow(at),
+            Some(b'[' | b']' | b'{' | b'}') => return Err(Stop::Outside),
+            Some(b':') if flow => return Err(Stop::Outside),
+            Some(b':') if matches!(bytes.get(at + 1), None | Some(b' ')) => break End::Colon(at),
+            Some(b' ') if bytes.get(at + 1) == Some(&b'#') => break End::Line,
+            Some(_) => at += 1,
+        }
+    };
+    let stop = match end {
+        End::Line => at,
+        End::Colon(at) | End::Flow(at) => at,
+    };
+    let trimmed = text[..stop].trim_end_matches(' ').len();
+    Ok((trimmed, end))
+}
+
+/// A quoted scalar that opens at `start` and closes on its line.
+fn quoted<E>(text: &str, start: usize) -> Result<Scalar<'_>, Stop<E>> {
+    let bytes = text.as_bytes();
+    let quote = bytes[start];
+    let mut value: Option<String> = None;
+    let mut run = start + 1;
+    let mut at = start + 1;
+    loop {
+        let Some(&b) = bytes.get(at) else {
+            return Err(Stop::Outside);
+        };
+        if !b.is_ascii() {
+            return Err(Stop::Outside);
+        }
+        let (unescaped, width) = match (quote, b, bytes.get(at + 1)) {
+            (b'\'', b'\'', Some(b'\'')) => ('\'', 2),
+            (b'"', b'\\', Some(&e)) => (
+                match e {
+                    b'\\' | b'"' | b'/' => char::from(e),
+                    b'n' => '\n',
+                    b't' => '\t',
+                    b'r' => '\r',
+                    _ => return Err(Stop::Outside),
+                },
+                2,
+            ),
+            (b'"', b'\\', None) => return Err(Stop::Outside),
+            (_, b, _) if b == quote => break,
+            _ => {
+                at += 1;
+                continue;
+            }
+        };
+        let value = value.get_or_insert_with(String::new);
+        value.push_str(&text[run..at]);
+        value.push(unescaped);
+        at += width;
+        run = at;
+    }
+    let scalar = match value {
+        Some(mut value) => {
+            value.push_str(&text[run..at]);
+            Cow::Owned(value)
+        }
+        None => Cow::Borrowed(&text[start + 1..at]),
+    };
+    let style = if quote == b'"' {
+        ScalarStyle::DoubleQuoted
+    } else {
+        ScalarStyle::SingleQuoted
+    };
+    Ok((scalar, style, start, at + 1))
+}
+
+#[cfg(test)]
+mod tests;

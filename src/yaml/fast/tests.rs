@@ -1,0 +1,271 @@
+//! The fast reader against saphyr-parser: wherever it reads a text, the events and their spans
+//! are saphyr-parser's, to the last one.
+
+use std::path::{Path, PathBuf};
+
+use proptest::prelude::*;
+use saphyr_parser::Parser;
+
+use super::*;
+
+type Events<'a> = Vec<(Event<'a>, Span)>;
+
+fn saphyr(text: &str) -> Result<Events<'_>, String> {
+    Parser::new_from_str(text)
+        .map(|event| event.map_err(|e| e.to_string()))
+        .collect()
+}
+
+fn fast(text: &str) -> Option<Events<'_>> {
+    let mut found = Vec::new();
+    let read = events(text, |event, span| {
+        found.push((event, span));
+        Ok::<(), ()>(())
+    });
+    read.is_ok().then_some(found)
+}
+
+/// Whether the fast reader reads `text`; where it does, its events are saphyr-parser's.
+fn same(text: &str) -> bool {
+    let Some(found) = fast(text) else {
+        return false;
+    };
+    assert_eq!(Ok(found), saphyr(text), "{text:?}");
+    assert!(accepts(text));
+    true
+}
+
+fn files(dir: &Path, found: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files(&path, found);
+        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+            found.push(path);
+        }
+    }
+}
+
+fn texts(dir: &str) -> Vec<(PathBuf, String)> {
+    let mut paths = Vec::new();
+    files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut paths);
+    paths.sort();
+    paths
+        .into_iter()
+        .filter_map(|path| Some((path.clone(), std::fs::read_to_string(path).ok()?)))
+        .collect()
+}
+
+/// Every YAML fixture, valid or not, is read as saphyr-parser reads it, or left to it.
+#[test]
+fn fixtures_read_as_saphyr_reads_them() {
+    let fixtures = texts("tests/fixtures");
+    assert!(fixtures.len() > 100, "{}", fixtures.len());
+    let read = fixtures.iter().filter(|(_, text)| same(text)).count();
+    // Most fixtures are hand-written Istio YAML, much of it in the subset.
+    assert!(read * 3 > fixtures.len(), "{read} of {}", fixtures.len());
+}
+
+/// The committed renders are meshc's writer's output: all of it is in the subset.
+#[test]
+fn committed_renders_are_read_fast() {
+    let renders = texts("out");
+    assert!(renders.len() >= 30, "{}", renders.len());
+    for (path, text) in &renders {
+        assert!(same(text), "{} is not read fast", path.display());
+    }
+}
+
+#[test]
+fn the_writers_constructs_are_read_with_saphyrs_spans() {
+    let text = "# head é\n---\n# x\na: 1\nb:\n  c: \"x\\\\y\\\"z\\n\" # t\n  d:\n  - e\n  - f: g\n    \
+                h: [A, \"B\", c d, 'it''s']\n  i: |\n    l1\n\n      l2\n\n  j: k\n  l: |-\n    m\n  \
+                n: []\n  p: {}  # q\n  r: ['s'] \n  o:\n---\n---\n- a: 1\n  b:\n- - x\n";
+    assert!(
+        !same(text),
+        "a sequence right in an item is left to saphyr-parser"
+    );
+    let text = text.replace("- - x\n", "- x:\n    - y\n  z:\n  - w\n");
+    assert!(same(&text));
+    assert!(same(""));
+    assert!(same("# only a comment\n\n"));
+    assert!(same("---\n"));
+    assert!(same("a:\n  b:\n  c: 1\nd:\n"));
+    assert!(same("l:\n  - a: 1\n    b:\n  - c: 2\n"));
+    assert!(same("a: -1\nb: -x\nc: x:y\nd: a#b\n\"e\": 'f'\n<<: g\n"));
+}
+
+#[test]
+fn what_is_outside_the_subset_is_left_to_saphyr() {
+    for text in [
+        "a: b",
+        "a: b\r\n",
+        "\u{feff}a: b\n",
+        "a: &x b\nc: *x\n",
+        "a: !t b\n",
+        "a: {b: c}\n",
+        "a: { }\n",
+        "a: b\n  c\n",
+        "a:\tb\n",
+        "? a\n: b\n",
+        "%YAML 1.2\n---\na: b\n",
+        "a: b\n...\n",
+        "--- a\n",
+        "a: >\n  b\n",
+        "a: |+\n  b\n",
+        "a: |\n  b\n \n",
+        "- |\n  a\n",
+        "x\n",
+        "a: [b,c]\n",
+        "a: [ b ]\n",
+        "a: [b\n  ]\n",
+        "a : b\n",
+        "a: \"b\n  c\"\n",
+        "a: \"\\x41\"\n",
+        "a: b: c\n",
+        "a: ü\n",
+        "-\n",
+        "- # c\n",
+        "  a: 1\nb: 2\n",
+    ] {
+        assert!(fast(text).is_none(), "{text:?}");
+        assert!(!accepts(text), "{text:?}");
+    }
+}
+
+/// What the sink refuses stops the reading, and comes back.
+#[test]
+fn the_sinks_refusal_comes_back() {
+    let mut seen = 0;
+    let read = super::read("a: 1\nb: 2\n", |_, _| {
+        seen += 1;
+        if seen == 4 { Err("stop") } else { Ok(()) }
+    });
+    assert_eq!(read, Some(Err("stop")));
+    assert_eq!(seen, 4);
+    assert!(super::read("a: *b\n", |_, _| Ok::<(), ()>(())).is_none());
+}
+
+/// Pieces of lines: most in the subset, some just outside it, some hostile.
+fn piece() -> impl Strategy<Value = &'static str> {
+    prop::sample::select(vec![
+        "k: v",
+        "k:",
+        "k2: v w",
+        "\"k\": v",
+        "k: 'v'",
+        "k: 'a''b'",
+        "k: \"a\\\"b\\\\\"",
+        "k: |",
+        "k: |-",
+        "k: [a, \"b\"]",
+        "k: []",
+        "v",
+        "- v",
+        "- k: v",
+        "- k:",
+        "# c",
+        "k: v # c",
+        "k: \"v\" # c",
+        "x",
+        "  x",
+        "---",
+        "",
+        "-1",
+        "k: -1",
+        "k: ~",
+        "<<: v",
+        "k: yes",
+        "k: a#b",
+        "k: x:y",
+        "k: /p",
+        "k: .5", // just outside, or hostile:
+        "&a x",
+        "*a",
+        "k: &a x",
+        "k: *a",
+        "!t x",
+        "k: {a: b}",
+        "k: v\t",
+        "\tk: v",
+        "? k",
+        "k: >",
+        "k: |+",
+        "k: |2",
+        "k: a: b",
+        "...",
+        "--- x",
+        "%YAML 1.2",
+        "é",
+        "k: x é",
+        "\u{feff}k: v",
+        "k: [a, ]",
+        "k: [ a ]",
+        "[a]: b",
+        "k : v",
+        "k: \"open",
+        "k: 'open",
+        "k: a #b",
+        "-x",
+        "-",
+        "- - a",
+        "k: \"\\x41\"",
+        "k: `x`",
+        "   ",
+        "k: v\r",
+        "k: @x",
+        "k: %x",
+        "k:v",
+        "k: \"a\"b",
+        "k: [a]b",
+        "k: [a,b]",
+        "- [a]",
+        "- |",
+        "k: [a: b]",
+        "k: x]",
+        "k: {",
+        "# é",
+        "k: [a] # c",
+        "k: []  ",
+        "k: {}",
+        "- {}",
+        "k: {} # c",
+        "k: 'v'  ",
+        "k: \"v\"  # c",
+        "- 'v' # c",
+        "k: {a: b}",
+        "k: { }",
+        "k: {}x",
+        "k: v # é",
+        "\u{0}",
+        "k: \"é\"",
+        "- \"k\": v",
+        "-  k: v",
+    ])
+}
+
+fn line() -> impl Strategy<Value = String> {
+    (
+        prop::sample::select(vec![0usize, 0, 0, 2, 2, 4, 1, 6]),
+        piece(),
+    )
+        .prop_map(|(indent, piece)| format!("{}{piece}", " ".repeat(indent)))
+}
+
+proptest::proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    /// Text made of the pieces: wherever the fast reader reads it, it reads it as saphyr-parser
+    /// does; and it never panics.
+    #[test]
+    fn pieces_read_as_saphyr_reads_them(
+        lines in prop::collection::vec(line(), 0..14),
+        ending in prop::sample::select(vec!["\n", "", "\n\n"]),
+    ) {
+        let text = format!("{}{ending}", lines.join("\n"));
+        same(&text);
+    }
+}
