@@ -4,7 +4,7 @@
 use std::ops::Range;
 
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeString, DeTable, DeValue};
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::limits::{MAX_ENTRIES, MAX_SERVICES, MAX_STRING_BYTES, MAX_TENANTS};
@@ -15,6 +15,24 @@ pub(super) fn exceeded(root: &DeTable<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
     table(root, &[], &mut found);
     found
+}
+
+/// Whether the entry `key` of the top-level table `field` (`[services.<name>]`), and what it
+/// holds, are within every limit [`exceeded`] checks.
+pub(super) fn entry_within(
+    field: &str,
+    key: &Spanned<DeString<'_>>,
+    value: &Spanned<DeValue<'_>>,
+) -> bool {
+    let mut found = Vec::new();
+    string(key.get_ref(), key.span(), &mut found);
+    self::value(value, &[field, key.get_ref()], &mut found);
+    found.is_empty()
+}
+
+/// Whether the top-level table `field` may hold `count` entries.
+pub(super) fn entries_within(field: &str, count: usize) -> bool {
+    count <= entries_limit(&[field])
 }
 
 fn table(table: &DeTable<'_>, path: &[&str], found: &mut Vec<Diagnostic>) {

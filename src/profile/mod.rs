@@ -4,6 +4,7 @@
 
 mod bounds;
 mod duplicate;
+mod eager;
 pub(crate) mod expect;
 mod layers;
 mod merge;
@@ -64,6 +65,15 @@ pub(crate) fn load_layered(source: &Source) -> Result<(RawProfile, Overrides), D
         .help("split the mesh into several profiles, one per namespace")
         .into());
     }
+    match eager::load(source) {
+        Some(raw) => Ok((raw, Overrides::default())),
+        None => load_whole(source),
+    }
+}
+
+/// [`load_layered`] through the whole document's tree: every layer parsed and merged, the
+/// limits checked on the tree, then the tree deserialized.
+fn load_whole(source: &Source) -> Result<(RawProfile, Overrides), Diagnostics> {
     let (document, overrides) = layers::parse(source)?;
     let over = bounds::exceeded(document.get_ref());
     if !over.is_empty() {

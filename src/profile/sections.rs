@@ -11,10 +11,10 @@
 //! tables), and whenever a section does not parse, the whole document is parsed instead, so
 //! that every error and every tree is the `toml` crate's own.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use toml::Spanned;
-use toml::de::{DeTable, DeValue};
+use toml::de::{DeString, DeTable, DeValue};
 
 use super::merge;
 
@@ -30,7 +30,7 @@ pub(super) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, toml::de::Error>
     let sectioned = if text.len() < SECTIONS_FROM {
         None
     } else {
-        by_section(text, &starts(text))
+        by_section(text, &starts(text), &mut Keep)
     };
     match sectioned {
         Some(table) => Ok(Spanned::new(0..0, table)),
@@ -64,18 +64,105 @@ enum Made {
     Array,
 }
 
-/// The document of `text`, each section of it (from `starts`) parsed alone; `None` where the
-/// whole parse has to decide.
-fn by_section<'i>(text: &'i str, starts: &[usize]) -> Option<DeTable<'i>> {
+/// Takes finished entries of name-keyed tables (`[services.<name>]`) out of the document as
+/// it is laid, so that their trees need not be alive together.
+pub(super) trait Take<'i> {
+    /// Whether entries of the top-level table `field` are taken.
+    fn takes(&self, field: &str) -> bool;
+
+    /// Takes the entry `key` of `field`, which no later section adds to; `None` where the
+    /// whole parse has to decide.
+    fn take(
+        &mut self,
+        field: &str,
+        key: Spanned<DeString<'i>>,
+        value: Spanned<DeValue<'i>>,
+    ) -> Option<()>;
+}
+
+/// Takes nothing: the whole tree is built.
+struct Keep;
+
+impl<'i> Take<'i> for Keep {
+    fn takes(&self, _: &str) -> bool {
+        false
+    }
+
+    fn take(&mut self, _: &str, _: Spanned<DeString<'i>>, _: Spanned<DeValue<'i>>) -> Option<()> {
+        None
+    }
+}
+
+/// `text` laid section by section as [`parse`] lays it, each entry of a table that `taker`
+/// takes handed to it once the sections past it no longer add to it, and the rest of the
+/// document; `None` where the whole parse has to decide, or where `text` is too small for the
+/// sections to pay.
+pub(super) fn taking<'i>(text: &'i str, taker: &mut dyn Take<'i>) -> Option<DeTable<'i>> {
+    if text.len() < SECTIONS_FROM {
+        return None;
+    }
+    by_section(text, &starts(text), taker)
+}
+
+/// The document of `text`, each section of it (from `starts`) parsed alone, less what `taker`
+/// took; `None` where the whole parse has to decide.
+///
+/// An entry (`[services.cart]`, with any sections below it) is taken when the next header is
+/// not below it. A later header at or below a taken entry, or naming the table that holds it,
+/// would have to change what was taken: the whole parse decides then.
+fn by_section<'i>(
+    text: &'i str,
+    starts: &[usize],
+    taker: &mut dyn Take<'i>,
+) -> Option<DeTable<'i>> {
     let first = *starts.first()?;
     let mut root = section(text, 0, first)?;
     let mut made: HashMap<Vec<String>, Made> = HashMap::new();
+    let mut open: Option<[String; 2]> = None;
+    let mut taken: HashSet<[String; 2]> = HashSet::new();
     for (i, &start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(text.len());
         let table = section(text, start, end)?;
-        lay(&mut root, &mut made, table, start)?;
+        let (path, kind) = header(&table, start)?;
+        if open.as_ref().is_some_and(|entry| !path.starts_with(entry)) {
+            take_entry(&mut root, open.take()?, &mut taken, taker)?;
+        }
+        let through_taken = match path.as_slice() {
+            [field] => taken.iter().any(|[f, _]| f == field),
+            [field, name, ..] => taken.contains(&[field.clone(), name.clone()]),
+            [] => false,
+        };
+        if through_taken {
+            return None;
+        }
+        if let ([field, name, ..], None) = (path.as_slice(), &open) {
+            if taker.takes(field) {
+                open = Some([field.clone(), name.clone()]);
+            }
+        }
+        lay(&mut root, &mut made, table, path, kind)?;
+    }
+    if let Some(entry) = open {
+        take_entry(&mut root, entry, &mut taken, taker)?;
     }
     Some(root)
+}
+
+/// Hands the entry `[field, name]` of `root` to `taker`, and remembers it in `taken`.
+fn take_entry<'i>(
+    root: &mut DeTable<'i>,
+    entry: [String; 2],
+    taken: &mut HashSet<[String; 2]>,
+    taker: &mut dyn Take<'i>,
+) -> Option<()> {
+    let [field, name] = &entry;
+    let DeValue::Table(table) = root.get_mut(field.as_str())?.get_mut() else {
+        return None;
+    };
+    let (key, value) = table.remove_entry(name.as_str())?;
+    taker.take(field, key, value)?;
+    taken.insert(entry);
+    Some(())
 }
 
 /// The text from `start` to `end` parsed alone, its spans moved to its place in `text`.
@@ -108,7 +195,7 @@ fn header(section: &DeTable<'_>, start: usize) -> Option<(Vec<String>, Made)> {
     }
 }
 
-/// Lays a parsed section (starting at `start`) into `root`, as the whole parse would: the
+/// Lays a parsed section (its header's `path` and `kind`) into `root`, as the whole parse would: the
 /// tables on its header's path are created where missing, then its table is added, or
 /// completes one that only headers below it had named, or its array's table is appended.
 /// `made` holds what earlier headers made; `None` for anything else.
@@ -116,9 +203,9 @@ fn lay<'i>(
     root: &mut DeTable<'i>,
     made: &mut HashMap<Vec<String>, Made>,
     section: DeTable<'i>,
-    start: usize,
+    path: Vec<String>,
+    kind: Made,
 ) -> Option<()> {
-    let (path, kind) = header(&section, start)?;
     let mut here = root;
     let mut there = section;
     for depth in 1..=path.len() {
@@ -235,7 +322,7 @@ mod tests {
     /// [`parse`] gives the whole parse's tree or its error.
     fn same_as_whole(text: &str) {
         let whole = DeTable::parse(text);
-        match (by_section(text, &starts(text)), &whole) {
+        match (by_section(text, &starts(text), &mut Keep), &whole) {
             (Some(sectioned), Ok(whole)) => {
                 assert_eq!(shape(&sectioned), shape(whole.get_ref()), "{text}");
             }
@@ -254,7 +341,7 @@ mod tests {
 
     /// Whether `text` was laid section by section rather than parsed whole.
     fn sectioned(text: &str) -> bool {
-        by_section(text, &starts(text)).is_some()
+        by_section(text, &starts(text), &mut Keep).is_some()
     }
 
     #[test]
