@@ -38,6 +38,7 @@ mod limits;
 mod model;
 mod pipeline;
 mod plan;
+mod pool;
 mod profile;
 mod prove;
 mod render;

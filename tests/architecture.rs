@@ -43,7 +43,7 @@ const COMPILER_AND_TOOLS: &[&str] = &[
 ];
 
 /// What the compiler and the checker both use, which must import neither.
-const SHARED: &[&str] = &["diagnostic", "source"];
+const SHARED: &[&str] = &["diagnostic", "source", "pool"];
 
 /// The one file that draws diagnostics with annotate-snippets.
 const RENDERER: &str = "src/diagnostic/render/human.rs";

@@ -1,12 +1,10 @@
 //! Large files on every core: `meshc verify` of one file of a megabyte or more checked its
 //! documents on one thread. Files are cut at their `---` lines into pieces ([`cut`]) that are
-//! read and checked on their own on a pool of threads ([`run`]), each piece read with the line
-//! and the document index it starts at in its file, so that its findings are the ones a read of
-//! the whole file gives. A file whose pieces do not read as the whole would (a syntax error in
-//! one, a piece holding more or fewer documents than its place said, the file's budgets
-//! exceeded by the pieces together) is read again whole by the caller.
-
-use std::sync::atomic::{AtomicUsize, Ordering};
+//! read and checked on their own on a pool of threads ([`crate::pool::run`]), each piece read
+//! with the line and the document index it starts at in its file, so that its findings are the
+//! ones a read of the whole file gives. A file whose pieces do not read as the whole would (a
+//! syntax error in one, a piece holding more or fewer documents than its place said, the file's
+//! budgets exceeded by the pieces together) is read again whole by the caller.
 
 /// No piece is cut smaller than this: below it, the work of a piece is less than handing it
 /// to a thread.
@@ -104,46 +102,6 @@ fn lines(text: &str) -> u32 {
     u32::try_from(breaks).unwrap_or(u32::MAX)
 }
 
-/// `work` on every item on up to `workers` threads (the calling thread one of them), each
-/// taking the next item not yet taken; the results in the order of the items.
-pub(crate) fn run<T: Sync, R: Send>(
-    items: &[T],
-    workers: usize,
-    work: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let workers = workers.min(items.len());
-    if workers <= 1 {
-        return items.iter().map(work).collect();
-    }
-    let next = AtomicUsize::new(0);
-    let worker = || {
-        let mut done = Vec::new();
-        loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
-            let Some(item) = items.get(i) else {
-                return done;
-            };
-            done.push((i, work(item)));
-        }
-    };
-    let mut done: Vec<(usize, R)> = std::thread::scope(|scope| {
-        let handles: Vec<_> = (1..workers).map(|_| scope.spawn(worker)).collect();
-        let mut done = worker();
-        // A worker that panicked took its pieces' findings with it: going on would report a
-        // file as checked that was not, so the panic goes on as it would on one thread.
-        for handle in handles {
-            done.extend(
-                handle
-                    .join()
-                    .unwrap_or_else(|e| std::panic::resume_unwind(e)),
-            );
-        }
-        done
-    });
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, result)| result).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,22 +191,5 @@ mod tests {
         assert_eq!(lines(&text[..509]), 254);
         assert_eq!(lines(&"\n".repeat(600)), 600);
         assert_eq!(lines(""), 0);
-    }
-
-    #[test]
-    fn the_pool_keeps_the_order_of_the_items() {
-        let items: Vec<usize> = (0..100).collect();
-        assert_eq!(
-            run(&items, 3, |i| i * 2),
-            items.iter().map(|i| i * 2).collect::<Vec<_>>()
-        );
-        assert_eq!(run(&items[..1], 3, |i| *i), [0]);
-    }
-
-    #[test]
-    #[should_panic(expected = "piece 7")]
-    fn a_worker_that_panics_is_not_taken_for_one_that_found_nothing() {
-        let items: Vec<usize> = (0..10).collect();
-        run(&items, 2, |i| assert_ne!(*i, 7, "piece 7"));
     }
 }

@@ -171,7 +171,7 @@ impl<'a> Checker<'a> {
             .collect();
         let names: Vec<Arc<str>> = inputs.iter().map(|(input, _)| input.name.into()).collect();
         let this = &*self;
-        let mut done = batch::run(&units, workers, |(file, piece)| match piece {
+        let mut done = crate::pool::run(&units, workers, |(file, piece)| match piece {
             Some(piece) => Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file])),
             None => Unit::Whole(this.check_file(inputs[*file].0, &namespaces[*file], &mut |_| {})),
         })
@@ -395,7 +395,7 @@ fn largest_first<R: Send>(
 ) -> Vec<R> {
     let mut order: Vec<usize> = (0..inputs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].0.text.len()));
-    let mut done = batch::run(&order, workers, |&i| (i, work(&inputs[i])));
+    let mut done = crate::pool::run(&order, workers, |&i| (i, work(&inputs[i])));
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, result)| result).collect()
 }

@@ -45,7 +45,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     // order of [`shares`]; the findings keep the parts' order, and within `callers` the
     // services'.
     let lookups = std::sync::OnceLock::new();
-    let mut done = crate::istio::batch::run(&shares(profile.services.len()), 2, |share| {
+    let mut done = crate::pool::run(&shares(profile.services.len()), 2, |share| {
         let mut failed = Vec::new();
         match share {
             Share::Part(part) => PARTS[*part](mesh, profile, &mut failed),

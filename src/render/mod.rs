@@ -227,7 +227,7 @@ fn render_in_runs(
                 .map(move |documents| (file, output, documents))
         })
         .collect();
-    let mut texts = crate::istio::batch::run(&runs, workers, |(_, output, documents)| {
+    let mut texts = crate::pool::run(&runs, workers, |(_, output, documents)| {
         let context = match documents {
             Some(documents) => context::of_run(plan, output.reads, output.lists, documents.clone()),
             None => context::of(plan, output.reads),
