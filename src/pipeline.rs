@@ -356,14 +356,19 @@ fn compile_keeping(
 /// instructions of a small render such as prod's (callgrind: templates 3.8 M, schemas 3.8 M,
 /// istioctl's API 12.4 M of 81 M), and the stages that need them wait for them only if they
 /// get there first. The thread is not joined: a refused profile does not wait for it. Without
-/// a thread, each is built where it is first needed.
-fn prepare() {
-    let _ = std::thread::Builder::new()
-        .name("meshc-prepare".to_string())
-        .spawn(|| {
-            crate::render::prepare();
-            crate::istio::prepare();
-        });
+/// a thread, each is built where it is first needed. Started once per process: the command
+/// line starts it before it reads the profile's files ([`crate::cli`]), the compile again for
+/// a caller that did not.
+pub(crate) fn prepare() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        let _ = std::thread::Builder::new()
+            .name("meshc-prepare".to_string())
+            .spawn(|| {
+                crate::render::prepare();
+                crate::istio::prepare();
+            });
+    });
 }
 
 /// One folder compiled: its files, its `kustomization.yaml`, its plan if kept, and its mesh.

@@ -525,6 +525,9 @@ fn failed(source: &Source, failure: Failure, output: &Output) -> Exit {
 }
 
 fn load(path: &Path, output: &Output) -> Result<Source, Exit> {
+    // Every command that loads a profile compiles it: what the compile builds once per
+    // process is built while the profile is read.
+    crate::pipeline::prepare();
     match read_profile(path) {
         Ok(Ok(source)) => {
             output.read_profile(&source);
