@@ -35,6 +35,8 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 
+use held::Held;
+
 /// Longest key read here: saphyr-parser refuses a key of more than 1,024 characters.
 const MAX_KEY: usize = 512;
 
@@ -44,19 +46,49 @@ pub(super) fn read<'a, E>(
     text: &'a str,
     sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
 ) -> Option<Result<(), E>> {
-    // Checked whole first: events handed on cannot be taken back if the text then leaves the
-    // subset, and holding them all would cost the memory of a second tree.
-    if !accepts(text) {
-        return None;
-    }
-    match events(text, sink) {
-        Err(Stop::Sink(e)) => Some(Err(e)),
-        // `Outside` cannot come: the same text was just read to its end in the subset.
-        Ok(()) | Err(Stop::Outside) => Some(Ok(())),
-    }
+    let limit = if text.len() <= held::MAX_HELD_TEXT {
+        held::MAX_HELD
+    } else {
+        0
+    };
+    read_holding(text, limit, sink)
 }
 
-/// Whether the whole of `text` is in the subset.
+/// [`read`], holding at most `limit` events while the text is checked.
+fn read_holding<'a, E>(
+    text: &'a str,
+    limit: usize,
+    mut sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
+) -> Option<Result<(), E>> {
+    // Events handed on cannot be taken back if the text then leaves the subset: they are held
+    // until the whole text is checked, and a text with more of them than is worth their memory
+    // is read a second time instead.
+    let mut held = Held::new(limit, text.len());
+    let checked = events(text, |event, span| {
+        held.push(event, span);
+        Ok::<(), ()>(())
+    });
+    if checked.is_err() {
+        return None;
+    }
+    let Some(events) = held.events() else {
+        return match self::events(text, sink) {
+            Err(Stop::Sink(e)) => Some(Err(e)),
+            // `Outside` cannot come: the same text was just read to its end in the subset.
+            Ok(()) | Err(Stop::Outside) => Some(Ok(())),
+        };
+    };
+    for (event, span) in events {
+        if let Err(e) = sink(event, span) {
+            return Some(Err(e));
+        }
+    }
+    Some(Ok(()))
+}
+
+/// Whether the whole of `text` is in the subset; the tests' check that [`events`] stops
+/// reading where the text leaves it.
+#[cfg(test)]
 pub(super) fn accepts(text: &str) -> bool {
     events(text, |_, _| Ok::<(), ()>(())).is_ok()
 }
@@ -658,6 +690,8 @@ fn quoted<E>(text: &str, start: usize) -> Result<Scalar<'_>, Stop<E>> {
     };
     Ok((scalar, style, start, at + 1))
 }
+
+mod held;
 
 #[cfg(test)]
 mod tests;

@@ -96,6 +96,11 @@ fn the_writers_constructs_are_read_with_saphyrs_spans() {
     assert!(same("a:\n  b:\n  c: 1\nd:\n"));
     assert!(same("l:\n  - a: 1\n    b:\n  - c: 2\n"));
     assert!(same("a: -1\nb: -x\nc: x:y\nd: a#b\n\"e\": 'f'\n<<: g\n"));
+    // Every escape the writer may emit in a double-quoted scalar is read here, not left to
+    // saphyr-parser.
+    for escape in ["\\\\", "\\\"", "\\/", "\\n", "\\t", "\\r"] {
+        assert!(same(&format!("k: \"a{escape}b\"\n")), "{escape}");
+    }
 }
 
 #[test]
@@ -267,5 +272,63 @@ proptest::proptest! {
     ) {
         let text = format!("{}{ending}", lines.join("\n"));
         same(&text);
+    }
+}
+
+/// What [`read`] hands on with at most `limit` events held.
+fn read_with(text: &str, limit: usize) -> Option<Events<'_>> {
+    let mut found = Vec::new();
+    let read = read_holding(text, limit, |event, span| {
+        found.push((event, span));
+        Ok::<(), ()>(())
+    });
+    assert_eq!(read?, Ok(()));
+    Some(found)
+}
+
+/// Read once with the events held, or twice past the limit, the events handed on are the same;
+/// a text whose last document leaves the subset hands on nothing either way.
+#[test]
+fn held_or_read_again_the_events_are_the_same() {
+    let text = "a: 1\nb:\n  - c\n  - \"d\"\n---\ne: |\n  f\n  g\n---\nh: [i, 'j']\n";
+    let all = fast(text).expect("in the subset");
+    assert!(all.len() > 20, "{}", all.len());
+    for limit in [0, 1, all.len() - 1, all.len(), held::MAX_HELD] {
+        assert_eq!(read_with(text, limit).as_ref(), Some(&all), "{limit}");
+    }
+    let leaves = format!("{text}---\nk: &x l\n");
+    assert!(saphyr(&leaves).is_ok());
+    for limit in [0, 1, all.len(), held::MAX_HELD] {
+        let handed = read_holding(&leaves, limit, |_, _| Err::<(), _>("handed on"));
+        assert!(handed.is_none(), "{limit}");
+    }
+}
+
+/// A text with more events than are held is read again, and the sink's refusal still comes back.
+#[test]
+fn past_the_limit_the_sinks_refusal_comes_back() {
+    for limit in [0, 2, 1000] {
+        let mut seen = 0;
+        let read = read_holding("a: 1\nb: 2\n", limit, |_, _| {
+            seen += 1;
+            if seen == 4 { Err("stop") } else { Ok(()) }
+        });
+        assert_eq!(read, Some(Err("stop")), "{limit}");
+        assert_eq!(seen, 4, "{limit}");
+    }
+}
+
+proptest::proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1000))]
+
+    /// Held or read again, [`read`] hands on what [`events`] gives for a text in the subset,
+    /// and nothing for one that leaves it anywhere.
+    #[test]
+    fn pieces_are_handed_on_whole_or_not_at_all(
+        lines in prop::collection::vec(line(), 0..14),
+        limit in prop::sample::select(vec![0usize, 3, 10, held::MAX_HELD]),
+    ) {
+        let text = format!("{}\n", lines.join("\n"));
+        prop_assert_eq!(read_with(&text, limit), fast(&text));
     }
 }
