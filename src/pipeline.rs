@@ -437,7 +437,7 @@ fn check_and_prove(
         Some(prove(decoded, profile, warnings)?)
     } else {
         let decoded = crate::selfcheck::verify_decoding(files, profile).map_err(self_check)?;
-        let mesh = Mesh::from_decoded(decoded, &crate::topology::of(profile))
+        let mesh = Mesh::from_decoded(decoded, crate::topology::of(profile))
             .map_err(|errors| Failure::Internal(InternalError::Simulation(Refused(errors))))?;
         Some(mesh)
     };

@@ -48,7 +48,7 @@ pub fn check_documents(documents: &[Document], profile: &Profile) -> Result<Mesh
 
 /// [`check`] on the rendered files as the self-check decoded them while it read them.
 pub(crate) fn check_decoded(decoded: Decoded, profile: &Profile) -> Result<Mesh, ProofFailure> {
-    let mesh = Mesh::from_decoded(decoded, &topology::of(profile))
+    let mesh = Mesh::from_decoded(decoded, topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
     check_mesh(mesh, profile)
 }

@@ -98,19 +98,20 @@ impl Mesh {
         documents: &[Document],
         topology: &Topology,
     ) -> Result<Mesh, Vec<CompileError>> {
-        Self::from_resources(decode::decode(documents)?, topology)
+        Self::from_resources(decode::decode(documents)?, topology.clone())
     }
 
-    /// [`Mesh::from_documents`] on documents already decoded one by one, as they were read.
-    pub fn from_decoded(decoded: Decoded, topology: &Topology) -> Result<Mesh, Vec<CompileError>> {
+    /// [`Mesh::from_documents`] on documents already decoded one by one, as they were read; the
+    /// mesh keeps `topology` rather than a copy, which is a tenth of a large mesh's memory.
+    pub fn from_decoded(decoded: Decoded, topology: Topology) -> Result<Mesh, Vec<CompileError>> {
         Self::from_resources(decoded.finish()?, topology)
     }
 
     fn from_resources(
         resources: decode::Resources,
-        topology: &Topology,
+        topology: Topology,
     ) -> Result<Mesh, Vec<CompileError>> {
-        let mut errors = topology_errors(topology);
+        let mut errors = topology_errors(&topology);
         let config = resources
             .mesh_config
             .as_ref()
@@ -142,15 +143,25 @@ impl Mesh {
         if !errors.is_empty() {
             return Err(errors);
         }
-        let policies: Vec<Policy> = resources
-            .authorization_policies
-            .iter()
-            .map(|p| Policy::compile(p, &trust))
-            .collect();
+        // Each decoded policy is dropped once compiled and its selector filed, so the decoded
+        // list and the compiled one are never whole together.
+        let count = resources.authorization_policies.len();
+        let mut policies = Vec::with_capacity(count);
+        let mut selectors: Vec<Option<Labels>> = Vec::with_capacity(count);
+        let mut selections = Selections::default();
+        for (i, p) in resources.authorization_policies.into_iter().enumerate() {
+            policies.push(Policy::compile(&p, &trust));
+            if !p.targeted {
+                selections
+                    .policies
+                    .add(i, Some(&p.meta.namespace), p.selector.as_ref());
+            }
+            selectors.push(p.selector);
+        }
         let mut mesh = Mesh {
-            services: services(topology),
+            services: services(&topology),
             settings,
-            topology: topology.clone(),
+            topology: Topology::default(),
             gateways: resources.gateways,
             virtual_services,
             destination_rules: resources.destination_rules,
@@ -194,14 +205,6 @@ impl Mesh {
             };
             mesh.rules_by_host.entry(key).or_default().push(i);
         }
-        let mut selections = Selections::default();
-        for (i, p) in resources.authorization_policies.iter().enumerate() {
-            if !p.targeted {
-                selections
-                    .policies
-                    .add(i, Some(&p.meta.namespace), p.selector.as_ref());
-            }
-        }
         for (i, ra) in mesh.request_authentications.iter().enumerate() {
             if !ra.targeted {
                 selections
@@ -220,11 +223,6 @@ impl Mesh {
                 }
             }
         }
-        let selectors: Vec<Option<Labels>> = resources
-            .authorization_policies
-            .into_iter()
-            .map(|p| p.selector)
-            .collect();
         let proxies: Vec<(&str, &Labels, bool)> = topology
             .workloads
             .iter()
@@ -278,6 +276,7 @@ impl Mesh {
                     .collect()
             })
             .collect();
+        mesh.topology = topology;
         Ok(mesh)
     }
 
