@@ -229,32 +229,14 @@ mod tests {
         }
     }
 
-    /// The YAML files below `dir`, recursively.
-    fn yaml_below(dir: &Path, out: &mut Vec<std::path::PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(dir) else {
-            return;
-        };
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                yaml_below(&path, out);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                out.push(path);
-            }
-        }
-    }
-
     /// The rules across resources find the same on trimmed documents as on whole ones, message
     /// for message and line for line, over every bundle of the verify and webhook fixtures and
     /// every committed render.
     #[test]
     fn the_rules_find_on_trimmed_documents_what_they_find_on_whole_ones() {
-        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut bundles: Vec<Vec<std::path::PathBuf>> = Vec::new();
         for dir in ["tests/fixtures/verify", "tests/fixtures/webhook", "out"] {
-            let mut files = Vec::new();
-            yaml_below(&root.join(dir), &mut files);
-            files.sort();
+            let files = crate::yaml::files_below(dir);
             // Each file alone, and each fixture's folder as one bundle.
             bundles.extend(files.iter().map(|f| vec![f.clone()]));
             let mut folders: Vec<&Path> = files.iter().filter_map(|f| f.parent()).collect();

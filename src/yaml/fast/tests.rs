@@ -1,7 +1,7 @@
 //! The fast reader against saphyr-parser: wherever it reads a text, the events and their spans
 //! are saphyr-parser's, to the last one.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use proptest::prelude::*;
 use saphyr_parser::Parser;
@@ -35,25 +35,8 @@ fn same(text: &str) -> bool {
     true
 }
 
-fn files(dir: &Path, found: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let path = entry.path();
-        if path.is_dir() {
-            files(&path, found);
-        } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-            found.push(path);
-        }
-    }
-}
-
 fn texts(dir: &str) -> Vec<(PathBuf, String)> {
-    let mut paths = Vec::new();
-    files(&Path::new(env!("CARGO_MANIFEST_DIR")).join(dir), &mut paths);
-    paths.sort();
-    paths
+    crate::yaml::files_below(dir)
         .into_iter()
         .filter_map(|path| Some((path.clone(), std::fs::read_to_string(path).ok()?)))
         .collect()
