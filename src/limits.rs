@@ -4,6 +4,8 @@
 //! these limits admit renders in seconds (docs/robustness.md). Going over any of them is a
 //! `too-large` error at the value that goes over.
 
+use std::io::Read;
+
 /// Largest profile meshc reads. Ten thousand services with subsets, a canary, callers and a
 /// retry budget each (the benchmark's largest size) take about 9.5 MiB.
 pub const MAX_PROFILE_BYTES: usize = 16 * 1024 * 1024;
@@ -21,15 +23,25 @@ pub(crate) const MAX_YAML_BYTES: usize = 256 * 1024 * 1024;
 /// and seconds to refuse it. A file that grows while it is read (or a stream with no size) is
 /// read one byte past the limit, never further.
 pub(crate) fn read_at_most(file: std::fs::File, limit: usize) -> std::io::Result<Option<Vec<u8>>> {
-    use std::io::Read;
-    let limit = u64::try_from(limit).unwrap_or(u64::MAX);
     let size = file.metadata()?.len();
-    if size > limit {
+    if size > u64::try_from(limit).unwrap_or(u64::MAX) {
         return Ok(None);
     }
-    let mut bytes = Vec::with_capacity(usize::try_from(size).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut bytes)?;
-    Ok((u64::try_from(bytes.len()).unwrap_or(u64::MAX) <= limit).then_some(bytes))
+    read_capped(file, limit, usize::try_from(size).unwrap_or(0))
+}
+
+/// The bytes `reader` gives if there are at most `limit` of them, else `None`, reading one byte
+/// past the limit at most; `expected` is room reserved for them up front.
+pub(crate) fn read_capped(
+    reader: impl Read,
+    limit: usize,
+    expected: usize,
+) -> std::io::Result<Option<Vec<u8>>> {
+    let mut bytes = Vec::with_capacity(expected.min(limit));
+    reader
+        .take(u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1))
+        .read_to_end(&mut bytes)?;
+    Ok((bytes.len() <= limit).then_some(bytes))
 }
 
 /// Deepest nesting of lists and mappings in a YAML document (Istio's CRDs need 29 levels, a

@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use std::str::Utf8Error;
 
 use crate::diagnostic::{Code, Diagnostic, Span};
-use crate::limits::{MAX_YAML_BYTES, read_at_most};
+use crate::limits::{MAX_YAML_BYTES, read_at_most, read_capped};
 
 /// Why a file or folder could not be read.
 #[derive(Debug)]
@@ -166,12 +166,7 @@ fn walk(dir: &Path, listing: &mut Listing) -> Result<(), ReadError> {
 /// The text of one file, refused unread when its size is over the limit ([`read_at_most`]).
 pub(crate) fn read(path: &Path) -> Result<String, ReadError> {
     let file = std::fs::File::open(path).map_err(io_error(path))?;
-    let bytes = read_at_most(file, MAX_YAML_BYTES)
-        .map_err(io_error(path))?
-        .ok_or_else(|| ReadError::TooLarge {
-            path: path.to_path_buf(),
-        })?;
-    utf8(bytes, path)
+    text(read_at_most(file, MAX_YAML_BYTES), path)
 }
 
 /// The text `reader` gives (a file, or standard input named `path`), with the limit of
@@ -181,20 +176,16 @@ pub(crate) fn read_from(reader: impl Read, path: &Path) -> Result<String, ReadEr
 }
 
 fn read_limited(reader: impl Read, path: &Path, limit: usize) -> Result<String, ReadError> {
-    let mut bytes = Vec::new();
-    reader
-        .take(u64::try_from(limit).unwrap_or(u64::MAX) + 1)
-        .read_to_end(&mut bytes)
-        .map_err(io_error(path))?;
-    if bytes.len() > limit {
-        return Err(ReadError::TooLarge {
-            path: path.to_path_buf(),
-        });
-    }
-    utf8(bytes, path)
+    text(read_capped(reader, limit, 0), path)
 }
 
-fn utf8(bytes: Vec<u8>, path: &Path) -> Result<String, ReadError> {
+/// The text of bytes read within the limit, or why there is none.
+fn text(bytes: io::Result<Option<Vec<u8>>>, path: &Path) -> Result<String, ReadError> {
+    let bytes = bytes
+        .map_err(io_error(path))?
+        .ok_or_else(|| ReadError::TooLarge {
+            path: path.to_path_buf(),
+        })?;
     String::from_utf8(bytes).map_err(|e| ReadError::NotUtf8 {
         path: path.to_path_buf(),
         source: e.utf8_error(),
