@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use super::rules::record::Record;
 use super::schema::walk::Issue;
 use crate::diagnostic::{Code, Diagnostic, Path, Severity, YamlSpan};
 use crate::yaml;
@@ -23,6 +24,9 @@ pub struct Document {
     /// The namespace the object is applied to when it names none: kubectl's `--namespace`
     /// ([`Options::namespace`](super::Options::namespace)).
     pub default_namespace: Arc<str>,
+    /// What the rules across resources read of a kind whose `spec` is not kept once the
+    /// document has been checked on its own ([`rules::keep`](super::rules::keep)).
+    pub(crate) record: Option<Box<Record>>,
 }
 
 /// The namespace kubectl applies an object without `metadata.namespace` to, unless told
@@ -91,6 +95,7 @@ pub(crate) fn read_each(
             line: d.line,
             root: d.root,
             default_namespace: namespace.clone(),
+            record: None,
         });
     })
 }
@@ -111,6 +116,7 @@ pub(crate) fn read_piece(
             line: d.line,
             root: d.root,
             default_namespace: namespace.clone(),
+            record: None,
         });
     })
 }
@@ -227,6 +233,17 @@ impl Document {
         let line = path
             .as_ref()
             .map_or(self.line, |path| self.root.deepest(path).line);
+        self.placed(code, path, line, message.into())
+    }
+
+    /// [`Document::diagnostic`] at a field whose line is known: one of a [`Record`], whose
+    /// tree is no longer kept.
+    pub(crate) fn diagnostic_at(&self, code: Code, at: (Path, u32), message: String) -> Diagnostic {
+        let (path, line) = at;
+        self.placed(code, Some(path), line, message)
+    }
+
+    fn placed(&self, code: Code, path: Option<Path>, line: u32, message: String) -> Diagnostic {
         let at = YamlSpan {
             file: self.file.clone(),
             document: self.index,

@@ -1,101 +1,58 @@
 //! What the rules across resources keep of a document once it has been checked on its own: the
 //! fields they, and the [`Inventory`](super::Inventory), read, and nothing else. A render of a
-//! large mesh is mostly authorization rules and route matches, which no rule across resources
-//! reads; trimming each document as it is read keeps the bundle's memory to the index those
-//! rules need, not the whole mesh's trees (issue 13).
+//! large mesh is mostly authorization rules, routes and destination rules, whose trees no rule
+//! across resources needs whole; trimming each document as it is read keeps the bundle's memory
+//! to the index those rules need, not the whole mesh's trees (issue 13).
 //!
-//! Trimming removes entries and never moves one: what is kept is the node it was, with its
-//! line, so every finding of the rules points where it pointed in the whole tree. A kind is
-//! trimmed only where this module names what its rules read; every other kind is kept whole.
+//! A VirtualService or DestinationRule keeps a [`Record`] read from its whole tree (the strings
+//! the rules compare, and the line of each field a finding points at) and no `spec`. Of a policy
+//! the `spec` keeps its selector: trimming removes entries and never moves one, so what is kept
+//! is the node it was, with its line, and every finding points where it pointed in the whole
+//! tree. A kind is trimmed only where this module names what its rules read; every other kind
+//! is kept whole.
 
 use super::super::document::Document;
+use super::record::{Record, Routes, Rule};
 use crate::yaml::{Node, Value};
 
 /// The keys of an AuthorizationPolicy's, RequestAuthentication's or PeerAuthentication's
 /// `spec` that rules read: the selector ([`super::policy`]).
 const POLICY_SPEC: &[&str] = &["selector"];
 
-/// The keys of a VirtualService's `spec` that rules read ([`super::VirtualService`]).
-const ROUTE_SPEC: &[&str] = &["hosts", "gateways", "http", "tcp", "tls"];
-
-/// The keys of an `http`, `tcp` or `tls` route that rules read: its destinations, and an HTTP
-/// route's timeout and retries ([`super::routing`]).
-const ROUTE_RULE: &[&str] = &["route", "mirror", "mirrors", "timeout", "retries"];
-
-/// The keys of a route destination (`route[].destination`, `mirror`,
-/// `mirrors[].destination`) that rules read.
-const DESTINATION: &[&str] = &["host", "subset"];
-
-/// The keys of an HTTP route's `retries` that the retry rule reads.
-const RETRIES: &[&str] = &["attempts", "perTryTimeout"];
-
-/// The keys of a DestinationRule's `spec` that rules read: its host and subsets' names
-/// ([`super::routing`]), whether it selects workloads, and the traffic policies' failover
-/// ([`super::policy`]).
-const DESTINATION_SPEC: &[&str] = &["host", "subsets", "workloadSelector", "trafficPolicy"];
-
-/// The keys of a subset that rules read.
-const SUBSET: &[&str] = &["name", "trafficPolicy"];
-
-/// The keys of a traffic policy (and of its port-level ones) that the failover rule reads.
-const TRAFFIC_POLICY: &[&str] = &["loadBalancer", "outlierDetection", "portLevelSettings"];
+/// The keys of a trimmed kind's `metadata` that rules read: what names the object.
+const METADATA: &[&str] = &["name", "namespace"];
 
 /// Drops from `document` what no rule across resources reads.
 pub(crate) fn trim(document: &mut Document) {
     let (Some((group, _)), Some(kind)) = (document.api(), document.kind()) else {
         return;
     };
-    let trim_spec: fn(&mut Node) = match (group, kind) {
+    let record = match (group, kind) {
         (
             "security.istio.io",
             "AuthorizationPolicy" | "RequestAuthentication" | "PeerAuthentication",
-        ) => |spec| keep(spec, POLICY_SPEC),
-        ("networking.istio.io", "VirtualService") => |spec| {
-            keep(spec, ROUTE_SPEC);
-            for protocol in ["http", "tcp", "tls"] {
-                for rule in items_mut(spec, protocol) {
-                    route_rule(rule);
-                }
-            }
-        },
-        ("networking.istio.io", "DestinationRule") => |spec| {
-            keep(spec, DESTINATION_SPEC);
-            traffic_policy(get_mut(spec, "trafficPolicy"));
-            for subset in items_mut(spec, "subsets") {
-                keep(subset, SUBSET);
-                traffic_policy(get_mut(subset, "trafficPolicy"));
-            }
-        },
+        ) => None,
+        ("networking.istio.io", "VirtualService") => Some(Record::Routes(Routes::of(document))),
+        ("networking.istio.io", "DestinationRule") => Some(Record::Rule(Rule::of(document))),
         _ => return,
     };
-    if let Some(spec) = get_mut(&mut document.root, "spec") {
-        trim_spec(spec);
+    if let Some(metadata) = get_mut(&mut document.root, "metadata") {
+        keep(metadata, METADATA);
     }
-}
-
-fn route_rule(rule: &mut Node) {
-    keep(rule, ROUTE_RULE);
-    for list in ["route", "mirrors"] {
-        for item in items_mut(rule, list) {
-            keep(item, &["destination"]);
-            if let Some(destination) = get_mut(item, "destination") {
-                keep(destination, DESTINATION);
+    match record {
+        Some(record) => {
+            keep(&mut document.root, &["apiVersion", "kind", "metadata"]);
+            document.record = Some(Box::new(record));
+        }
+        None => {
+            keep(
+                &mut document.root,
+                &["apiVersion", "kind", "metadata", "spec"],
+            );
+            if let Some(spec) = get_mut(&mut document.root, "spec") {
+                keep(spec, POLICY_SPEC);
             }
         }
-    }
-    if let Some(mirror) = get_mut(rule, "mirror") {
-        keep(mirror, DESTINATION);
-    }
-    if let Some(retries) = get_mut(rule, "retries") {
-        keep(retries, RETRIES);
-    }
-}
-
-fn traffic_policy(policy: Option<&mut Node>) {
-    let Some(policy) = policy else { return };
-    keep(policy, TRAFFIC_POLICY);
-    for port in items_mut(policy, "portLevelSettings") {
-        keep(port, TRAFFIC_POLICY);
     }
 }
 
@@ -111,16 +68,6 @@ fn get_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
     match &mut node.value {
         Value::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,
-    }
-}
-
-fn items_mut<'a>(node: &'a mut Node, key: &str) -> &'a mut [Node] {
-    match get_mut(node, key) {
-        Some(Node {
-            value: Value::Seq(items),
-            ..
-        }) => items,
-        _ => &mut [],
     }
 }
 
@@ -162,61 +109,125 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_route_keeps_its_destinations_timeout_and_retries_at_their_index() {
-        let root = trimmed(
-            "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
-             metadata: {name: r, namespace: shop}\nspec:\n  hosts: [cart]\n  http:\n  \
-             - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: cart}}]\n    \
-             timeout: 1s\n    headers: {request: {set: {x: y}}}\n    \
-             retries: {attempts: 2, perTryTimeout: 1s, retryOn: 5xx}\n  \
-             - route: [{destination: {host: cart, subset: v2, port: {number: 80}}, weight: 9}]\n    \
-             mirror: {host: log, port: {number: 80}}\n    \
-             mirrors: [{destination: {host: log}, percentage: {value: 5}}]\n",
-        );
-        let http = root.at(&["spec", "http"]).expect("http is kept").items();
-        let keys = |node: Option<&Node>| -> Vec<String> {
-            node.map(Node::entries)
-                .unwrap_or_default()
-                .iter()
-                .map(|(k, _)| k.clone())
-                .collect()
-        };
-        assert_eq!(keys(Some(&http[0])), ["route", "timeout", "retries"]);
-        assert_eq!(keys(http[0].get("retries")), ["attempts", "perTryTimeout"]);
-        assert_eq!(keys(Some(&http[1])), ["route", "mirror", "mirrors"]);
-        assert_eq!(http[1].line, 12);
-        let route = &http[1].get("route").unwrap().items()[0];
-        assert_eq!(keys(Some(route)), ["destination"]);
-        assert_eq!(keys(route.get("destination")), ["host", "subset"]);
-        assert_eq!(keys(http[1].get("mirror")), ["host"]);
-        let mirror = &http[1].get("mirrors").unwrap().items()[0];
-        assert_eq!(keys(Some(mirror)), ["destination"]);
+    /// The line a finding points at.
+    fn line(diagnostic: &crate::diagnostic::Diagnostic) -> u32 {
+        match &diagnostic.primary.span {
+            crate::diagnostic::Span::Yaml(at) => at.line,
+            _ => 0,
+        }
+    }
+
+    /// The document trimmed, and its record.
+    fn recorded(text: &str) -> (Node, Record) {
+        let mut document = documents(text).remove(0);
+        trim(&mut document);
+        let record = document.record.take().expect("a record");
+        (document.root, *record)
     }
 
     #[test]
-    fn a_destination_rule_keeps_what_failover_and_subsets_need() {
-        let root = trimmed(
+    fn a_route_keeps_its_destinations_and_their_lines_and_no_spec() {
+        let (root, record) = recorded(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\n\
+             metadata: {name: r, namespace: shop, labels: {a: b}}\nspec:\n  hosts: [cart]\n  \
+             gateways: [edge]\n  http:\n  \
+             - match: [{uri: {prefix: /a}}]\n    route: [{destination: {host: cart}}]\n    \
+             timeout: 1s\n    retries: {attempts: 2, perTryTimeout: 2s, retryOn: 5xx}\n  \
+             - route: [{destination: {host: cart, subset: v2, port: {number: 80}}, weight: 9}]\n    \
+             mirror: {host: log, port: {number: 80}}\n",
+        );
+        let keys: Vec<&str> = root.entries().iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(keys, ["apiVersion", "kind", "metadata"]);
+        let metadata: Vec<&str> = root
+            .get("metadata")
+            .unwrap()
+            .entries()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
+        assert_eq!(metadata, ["name", "namespace"]);
+        let Record::Routes(routes) = record else {
+            panic!("a VirtualService keeps its routes")
+        };
+        assert_eq!(routes.hosts, [(0, 5, "cart.shop.svc.cluster.local".into())]);
+        assert_eq!(
+            routes.bindings,
+            [(Some((0, 6)), Some(("shop".into(), "edge".into())))]
+        );
+        let destinations: Vec<(String, u32, Option<(&str, u32)>, String)> = routes
+            .destinations
+            .iter()
+            .map(|d| {
+                let subset = d.subset.as_ref().map(|(s, line)| (&**s, *line));
+                (
+                    d.host.to_string(),
+                    d.host_line,
+                    subset,
+                    d.at.path().to_string(),
+                )
+            })
+            .collect();
+        let cart = "cart.shop.svc.cluster.local".to_string();
+        assert_eq!(
+            destinations,
+            [
+                (
+                    cart.clone(),
+                    9,
+                    None,
+                    "spec.http[0].route[0].destination".into()
+                ),
+                (
+                    cart,
+                    12,
+                    Some(("v2", 12)),
+                    "spec.http[1].route[0].destination".into()
+                ),
+                (
+                    "log.shop.svc.cluster.local".into(),
+                    13,
+                    None,
+                    "spec.http[1].mirror".into()
+                ),
+            ]
+        );
+        let retries: Vec<(u32, String)> = routes
+            .retries
+            .iter()
+            .map(|d| (line(d), d.message.clone()))
+            .collect();
+        assert_eq!(
+            retries,
+            [(
+                11,
+                "perTryTimeout 2s exceeds the route timeout 1s, so no retry can run".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn a_destination_rule_keeps_its_host_subsets_and_failover_findings() {
+        let (root, record) = recorded(
             "apiVersion: networking.istio.io/v1\nkind: DestinationRule\n\
              metadata: {name: r, namespace: shop}\nspec:\n  host: cart\n  \
-             trafficPolicy:\n    tls: {mode: ISTIO_MUTUAL}\n    outlierDetection: {}\n    \
-             portLevelSettings: [{port: {number: 80}, connectionPool: {}, loadBalancer: {}}]\n  \
-             subsets: [{name: v1, labels: {v: '1'}, trafficPolicy: {connectionPool: {}}}]\n",
+             workloadSelector: {matchLabels: {app: cart}}\n  \
+             trafficPolicy:\n    loadBalancer:\n      localityLbSetting:\n        \
+             failover: [{from: a, to: b}]\n  \
+             subsets: [{name: v1, labels: {v: '1'}}, {name: v2}]\n",
         );
-        let spec = root.get("spec").expect("spec is kept");
-        let keys = |node: &Node| -> Vec<String> {
-            node.entries().iter().map(|(k, _)| k.clone()).collect()
+        assert!(root.get("spec").is_none());
+        let Record::Rule(rule) = record else {
+            panic!("a DestinationRule keeps its rule")
         };
-        assert_eq!(keys(spec), ["host", "trafficPolicy", "subsets"]);
-        let policy = spec.get("trafficPolicy").expect("policy");
-        assert_eq!(keys(policy), ["outlierDetection", "portLevelSettings"]);
-        assert_eq!(
-            keys(&policy.get("portLevelSettings").unwrap().items()[0]),
-            ["loadBalancer"]
-        );
-        let subset = &spec.get("subsets").unwrap().items()[0];
-        assert_eq!(keys(subset), ["name", "trafficPolicy"]);
-        assert!(subset.get("trafficPolicy").unwrap().entries().is_empty());
+        assert_eq!(rule.host, Some(("cart.shop.svc.cluster.local".into(), 5)));
+        assert_eq!(rule.subsets, ["v1".into(), "v2".into()]);
+        assert!(rule.selects_workloads);
+        let failover: Vec<String> = rule
+            .failover
+            .iter()
+            .map(|d| format!("{} {}", line(d), d.code))
+            .collect();
+        assert_eq!(failover, ["10 failover-without-outlier-detection"]);
     }
 
     #[test]

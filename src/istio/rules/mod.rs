@@ -14,18 +14,18 @@ pub(crate) mod install;
 pub(crate) mod inventory;
 pub(crate) mod keep;
 pub(crate) mod policy;
+pub(crate) mod record;
 pub(crate) mod routing;
 pub(crate) mod telemetry;
 
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-use self::hosts::{fqdn, gateway_ref};
 pub use self::inventory::{Inventory, Workload};
+use self::record::{Record, Routes, Rule};
 use super::World;
 use super::document::Document;
 use crate::diagnostic::{Code, Diagnostic, Path, Severity};
-use crate::yaml::Node;
 
 /// Runs every cross-resource rule over `documents`, in `world`.
 pub(crate) fn check_bundle(
@@ -60,10 +60,43 @@ impl Found {
             .push(document.diagnostic(code, Some(path), message));
     }
 
+    /// [`Found::add`] at a field of a document's [`Record`], whose line it knows.
+    pub(crate) fn add_at(
+        &mut self,
+        document: &Document,
+        at: (Path, u32),
+        code: Code,
+        message: String,
+    ) {
+        self.diagnostics
+            .push(document.diagnostic_at(code, at, message));
+    }
+
+    /// Findings made when the document was read ([`record`]), reported in their turn.
+    pub(crate) fn extend(&mut self, found: &[Diagnostic]) {
+        self.diagnostics.extend_from_slice(found);
+    }
+
     /// A reference to something the files do not hold: an error of `code` in a closed world;
     /// in an open one a note, since a file not given may define it.
     pub(crate) fn missing(&mut self, document: &Document, code: Code, path: Path, message: String) {
         let diagnostic = document.diagnostic(code, Some(path), message);
+        self.push_missing(diagnostic);
+    }
+
+    /// [`Found::missing`] at a field of a document's [`Record`], whose line it knows.
+    pub(crate) fn missing_at(
+        &mut self,
+        document: &Document,
+        at: (Path, u32),
+        code: Code,
+        message: String,
+    ) {
+        let diagnostic = document.diagnostic_at(code, at, message);
+        self.push_missing(diagnostic);
+    }
+
+    fn push_missing(&mut self, diagnostic: Diagnostic) {
         self.diagnostics.push(match self.world {
             World::Closed => diagnostic,
             World::Open => diagnostic.with_severity(Severity::Note).help(
@@ -80,8 +113,8 @@ pub(crate) struct Bundle<'a> {
     pub documents: &'a [Document],
     /// VirtualServices, read once.
     pub virtual_services: Vec<VirtualService<'a>>,
-    /// DestinationRules.
-    pub destination_rules: Vec<&'a Document>,
+    /// DestinationRules, read once.
+    pub destination_rules: Vec<DestinationRule<'a>>,
     /// Gateways by namespace and name.
     pub gateways: HashMap<(&'a str, &'a str), &'a Document>,
     /// ServiceEntries.
@@ -115,7 +148,9 @@ impl<'a> Bundle<'a> {
                     bundle.virtual_services.push(VirtualService::new(document));
                 }
                 ("networking.istio.io", "DestinationRule") => {
-                    bundle.destination_rules.push(document);
+                    bundle
+                        .destination_rules
+                        .push(DestinationRule::new(document));
                 }
                 ("networking.istio.io", "Gateway") => {
                     if let (Some(ns), Some(name)) = (document.namespace(), document.name()) {
@@ -132,35 +167,27 @@ impl<'a> Bundle<'a> {
     }
 }
 
-/// A VirtualService, read once: hosts resolved, bindings resolved, destinations collected.
+/// A VirtualService and its routes: read from the document if it is whole, else kept from
+/// when it was ([`record`]).
 pub(crate) struct VirtualService<'a> {
     /// The document.
     pub document: &'a Document,
     /// Its namespace.
     pub namespace: &'a str,
-    /// `spec.hosts`, resolved, with their index.
-    pub hosts: Vec<(usize, String)>,
-    /// What it binds to: `None` for the mesh, else a Gateway (namespace, name), with the
-    /// index in `spec.gateways` (`None` when the mesh binding is implied).
-    pub bindings: Vec<(Option<usize>, Option<GatewayRef>)>,
-    /// Every route destination.
-    pub destinations: Vec<Destination<'a>>,
-    /// HTTP routes with a timeout and retries, for the retry rule.
-    pub http: Vec<(usize, &'a Node)>,
+    /// Its hosts, bindings and destinations.
+    pub routes: Cow<'a, Routes>,
+}
+
+/// A DestinationRule and what the rules read of it, as for a [`VirtualService`].
+pub(crate) struct DestinationRule<'a> {
+    /// The document.
+    pub document: &'a Document,
+    /// Its host, subsets and failover findings.
+    pub rule: Cow<'a, Rule>,
 }
 
 /// A Gateway by namespace and name.
 pub(crate) type GatewayRef = (String, String);
-
-/// A route destination.
-pub(crate) struct Destination<'a> {
-    /// Host, resolved.
-    pub host: Cow<'a, str>,
-    /// Subset, if any.
-    pub subset: Option<&'a str>,
-    /// Where the `destination` object is.
-    pub at: DestinationAt,
-}
 
 /// Where a destination is in its VirtualService, kept as indices so that collecting
 /// destinations allocates no path.
@@ -195,69 +222,24 @@ impl DestinationAt {
 
 impl<'a> VirtualService<'a> {
     fn new(document: &'a Document) -> Self {
-        let namespace = document.namespace().unwrap_or_default();
-        let spec = document.spec();
-        let list = |key: &str| {
-            spec.and_then(|s| s.get(key))
-                .map(Node::items)
-                .unwrap_or_default()
+        let routes = match document.record.as_deref() {
+            Some(Record::Routes(routes)) => Cow::Borrowed(routes),
+            _ => Cow::Owned(Routes::of(document)),
         };
-        let hosts = list("hosts")
-            .iter()
-            .enumerate()
-            .filter_map(|(i, h)| h.as_str().map(|h| (i, fqdn(h, namespace).into_owned())))
-            .collect();
-        let gateways = list("gateways");
-        let bindings = if gateways.is_empty() {
-            vec![(None, None)]
-        } else {
-            gateways
-                .iter()
-                .enumerate()
-                .filter_map(|(i, g)| g.as_str().map(|g| (Some(i), gateway_ref(g, namespace))))
-                .collect()
-        };
-        let mut destinations = Vec::new();
-        let mut push = |node: Option<&'a Node>, at: DestinationAt| {
-            let Some(node) = node else { return };
-            let Some(host) = node.get("host").and_then(Node::as_str) else {
-                return;
-            };
-            destinations.push(Destination {
-                host: fqdn(host, namespace),
-                subset: node.get("subset").and_then(Node::as_str),
-                at,
-            });
-        };
-        for protocol in ["http", "tcp", "tls"] {
-            for (rule_index, rule) in list(protocol).iter().enumerate() {
-                let at = |slot| DestinationAt {
-                    protocol,
-                    rule: rule_index,
-                    slot,
-                };
-                let items = |key: &str| rule.get(key).map(Node::items).unwrap_or_default();
-                for (j, route) in items("route").iter().enumerate() {
-                    push(route.get("destination"), at(Slot::Route(j)));
-                }
-                push(rule.get("mirror"), at(Slot::Mirror));
-                for (j, mirror) in items("mirrors").iter().enumerate() {
-                    push(mirror.get("destination"), at(Slot::Mirrors(j)));
-                }
-            }
-        }
         Self {
             document,
-            namespace,
-            hosts,
-            bindings,
-            destinations,
-            http: list("http").iter().enumerate().collect(),
+            namespace: document.namespace().unwrap_or_default(),
+            routes,
         }
     }
+}
 
-    /// Whether the mesh (sidecars) uses this VirtualService.
-    pub(crate) fn binds_mesh(&self) -> bool {
-        self.bindings.iter().any(|(_, b)| b.is_none())
+impl<'a> DestinationRule<'a> {
+    fn new(document: &'a Document) -> Self {
+        let rule = match document.record.as_deref() {
+            Some(Record::Rule(rule)) => Cow::Borrowed(rule),
+            _ => Cow::Owned(Rule::of(document)),
+        };
+        Self { document, rule }
     }
 }

@@ -8,7 +8,6 @@ use super::hosts::{covering_wildcards, covers, fqdn};
 use super::{Bundle, Found, GatewayRef, Inventory};
 use crate::diagnostic::Code;
 use crate::diagnostic::Path;
-use crate::istio::cel::parse_duration;
 use crate::yaml::Node;
 
 /// Runs the routing rules.
@@ -23,46 +22,32 @@ pub(crate) fn check(bundle: &Bundle<'_>, inventory: &Inventory, out: &mut Found)
 
 /// Subsets by host, over every DestinationRule; reports a second DestinationRule for one host
 /// in one namespace (Istio merges them, keeping one traffic policy and dropping the others).
-fn destination_rules<'a>(
-    bundle: &Bundle<'a>,
+fn destination_rules<'b>(
+    bundle: &'b Bundle<'_>,
     out: &mut Found,
-) -> HashMap<String, BTreeSet<&'a str>> {
-    let mut subsets: HashMap<String, BTreeSet<&'a str>> = HashMap::new();
-    let mut first: HashMap<(&str, String), &str> = HashMap::new();
-    for document in &bundle.destination_rules {
+) -> HashMap<&'b str, BTreeSet<&'b str>> {
+    let mut subsets: HashMap<&str, BTreeSet<&str>> = HashMap::new();
+    let mut first: HashMap<(&str, &str), &str> = HashMap::new();
+    for rule in &bundle.destination_rules {
+        let document = rule.document;
         let namespace = document.namespace().unwrap_or_default();
-        let Some(host) = document
-            .spec()
-            .and_then(|s| s.get("host"))
-            .and_then(Node::as_str)
-        else {
+        let Some((host, line)) = &rule.rule.host else {
             continue;
         };
-        let host = fqdn(host, namespace).into_owned();
-        let names = subsets.entry(host.clone()).or_default();
-        for subset in document
-            .spec()
-            .and_then(|s| s.get("subsets"))
-            .map(Node::items)
-            .unwrap_or_default()
-        {
-            if let Some(name) = subset.get("name").and_then(Node::as_str) {
-                names.insert(name);
-            }
-        }
-        if document
-            .spec()
-            .and_then(|s| s.get("workloadSelector"))
-            .is_some()
-        {
+        let host: &str = host;
+        subsets
+            .entry(host)
+            .or_default()
+            .extend(rule.rule.subsets.iter().map(|name| &**name));
+        if rule.rule.selects_workloads {
             continue;
         }
         let name = document.name().unwrap_or_default();
-        match first.get(&(namespace, host.clone())) {
-            Some(earlier) => out.add(
+        match first.get(&(namespace, host)) {
+            Some(earlier) => out.add_at(
                 document,
+                (Path::of(&["spec", "host"]), *line),
                 Code::DuplicateDestinationRule,
-                Path::of(&["spec", "host"]),
                 format!(
                     "DestinationRule {earlier} in {namespace} already configures {host}; Istio \
                      keeps one traffic policy and silently drops the other: merge them into one"
@@ -80,7 +65,7 @@ fn destination_rules<'a>(
 fn destinations(
     bundle: &Bundle<'_>,
     inventory: &Inventory,
-    subsets: &HashMap<String, BTreeSet<&str>>,
+    subsets: &HashMap<&str, BTreeSet<&str>>,
     out: &mut Found,
 ) {
     let mut entries: HashSet<String> = HashSet::new();
@@ -106,12 +91,12 @@ fn destinations(
         inventory.has_service(host, world)
     };
     for vs in &bundle.virtual_services {
-        for destination in &vs.destinations {
+        for destination in &vs.routes.destinations {
             if declared(&destination.host) == Some(false) {
-                out.missing(
+                out.missing_at(
                     vs.document,
+                    (destination.at.path().key("host"), destination.host_line),
                     Code::UnknownDestinationHost,
-                    destination.at.path().key("host"),
                     format!(
                         "{} is neither a declared service nor a ServiceEntry host; the route \
                          has no endpoints (503)",
@@ -119,25 +104,27 @@ fn destinations(
                     ),
                 );
             }
-            let Some(subset) = destination.subset else {
+            let Some((subset, line)) = &destination.subset else {
                 continue;
             };
+            let subset: &str = subset;
+            let at = || (destination.at.path().key("subset"), *line);
             match subsets.get(&*destination.host) {
                 Some(names) if names.contains(subset) => {}
-                Some(names) => out.add(
+                Some(names) => out.add_at(
                     vs.document,
+                    at(),
                     Code::UnknownSubset,
-                    destination.at.path().key("subset"),
                     format!(
                         "the DestinationRule of {} defines no subset {subset} (it defines: {})",
                         destination.host,
                         names.iter().copied().collect::<Vec<_>>().join(", ")
                     ),
                 ),
-                None => out.missing(
+                None => out.missing_at(
                     vs.document,
+                    at(),
                     Code::UnknownSubset,
-                    destination.at.path().key("subset"),
                     format!(
                         "subset {subset} of {} is defined by no DestinationRule",
                         destination.host
@@ -154,27 +141,30 @@ fn host_claims(bundle: &Bundle<'_>, out: &mut Found) {
     type Claim<'a> = (Option<&'a GatewayRef>, &'a str);
     let mut claimed: HashMap<Claim<'_>, (&str, usize)> = HashMap::new();
     for (index, vs) in bundle.virtual_services.iter().enumerate() {
-        for (_, binding) in &vs.bindings {
-            for (i, host) in &vs.hosts {
-                let key = (binding.as_ref(), host.as_str());
-                let scope = match binding {
+        for (_, binding) in &vs.routes.bindings {
+            for (i, line, host) in &vs.routes.hosts {
+                let host: &str = host;
+                let key = (binding.as_ref(), host);
+                let scope = || match binding {
                     None => "the mesh".to_string(),
                     Some((ns, name)) => format!("gateway {ns}/{name}"),
                 };
+                let at = || (Path::of(&["spec", "hosts"]).index(*i), *line);
                 match claimed.get(&key) {
-                    Some((_, earlier)) if *earlier == index => out.add(
+                    Some((_, earlier)) if *earlier == index => out.add_at(
                         vs.document,
+                        at(),
                         Code::ConflictingVirtualServiceHost,
-                        Path::of(&["spec", "hosts"]).index(*i),
-                        format!("{host} is listed twice for {scope} (a short name and its FQDN count as one host)"),
+                        format!("{host} is listed twice for {} (a short name and its FQDN count as one host)", scope()),
                     ),
-                    Some((name, _)) => out.add(
+                    Some((name, _)) => out.add_at(
                         vs.document,
+                        at(),
                         Code::ConflictingVirtualServiceHost,
-                        Path::of(&["spec", "hosts"]).index(*i),
                         format!(
-                            "VirtualService {name} already claims {host} for {scope}; Istio \
-                             applies only one of them: merge them into one"
+                            "VirtualService {name} already claims {host} for {}; Istio \
+                             applies only one of them: merge them into one",
+                            scope()
                         ),
                     ),
                     None => {
@@ -212,16 +202,15 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
         // The host patterns of each bound Gateway that exists; `None` once a bound Gateway is
         // missing, whose hosts the files cannot show.
         let mut accepting: Option<Vec<(String, HostPatterns<'_>)>> = Some(Vec::new());
-        for (index, binding) in &vs.bindings {
-            let (Some(index), Some((namespace, name))) = (index, binding) else {
+        for (index, binding) in &vs.routes.bindings {
+            let (Some((index, line)), Some((namespace, name))) = (index, binding) else {
                 continue;
             };
-            let path = Path::of(&["spec", "gateways"]).index(*index);
             let Some(gateway) = bundle.gateways.get(&(namespace.as_str(), name.as_str())) else {
-                out.missing(
+                out.missing_at(
                     vs.document,
+                    (Path::of(&["spec", "gateways"]).index(*index), *line),
                     Code::UnknownGateway,
-                    path,
                     format!(
                         "Gateway {namespace}/{name} is not defined{}",
                         elsewhere(name)
@@ -249,10 +238,11 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
         }
         // A host is used if any binding takes it: the mesh takes every host, so only a
         // VirtualService bound to gateways alone can hold a host that nothing routes.
-        let Some(accepting) = accepting.filter(|a| !a.is_empty() && !vs.binds_mesh()) else {
+        let Some(accepting) = accepting.filter(|a| !a.is_empty() && !vs.routes.binds_mesh()) else {
             continue;
         };
-        for (i, host) in &vs.hosts {
+        for (i, line, host) in &vs.routes.hosts {
+            let host: &str = host;
             let accepted = accepting.iter().any(|(gateway, patterns)| {
                 let namespace = gateway.split_once('/').map_or("", |(ns, _)| ns);
                 let visible = |ns: &str| {
@@ -269,10 +259,10 @@ fn gateways(bundle: &Bundle<'_>, out: &mut Found) {
                 } else {
                     ("the bound Gateways", names.join(", "))
                 };
-                out.add(
+                out.add_at(
                     vs.document,
+                    (Path::of(&["spec", "hosts"]).index(*i), *line),
                     Code::GatewayHostMismatch,
-                    Path::of(&["spec", "hosts"]).index(*i),
                     format!(
                         "no server of {gateway} {names} accepts host {host}, so this route is \
                          never used"
@@ -291,9 +281,13 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
     // Per host: the mesh VirtualService that routes it by subset, and whether the mesh also
     // routes it without one.
     let mut mesh: HashMap<&str, (&str, Vec<&str>, bool)> = HashMap::new();
-    for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
-        for destination in &vs.destinations {
-            if let Some(subset) = destination.subset {
+    for vs in bundle
+        .virtual_services
+        .iter()
+        .filter(|vs| vs.routes.binds_mesh())
+    {
+        for destination in &vs.routes.destinations {
+            if let Some(subset) = destination.subset() {
                 let entry = mesh.entry(&*destination.host).or_insert((
                     vs.document.name().unwrap_or_default(),
                     Vec::new(),
@@ -305,22 +299,31 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
             }
         }
     }
-    for vs in bundle.virtual_services.iter().filter(|vs| vs.binds_mesh()) {
-        for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
+    for vs in bundle
+        .virtual_services
+        .iter()
+        .filter(|vs| vs.routes.binds_mesh())
+    {
+        for destination in vs.routes.destinations.iter().filter(|d| d.subset.is_none()) {
             if let Some(entry) = mesh.get_mut(&*destination.host) {
                 entry.2 = true;
             }
         }
     }
-    for vs in bundle.virtual_services.iter().filter(|vs| !vs.binds_mesh()) {
+    for vs in bundle
+        .virtual_services
+        .iter()
+        .filter(|vs| !vs.routes.binds_mesh())
+    {
         let with_subset: HashSet<&str> = vs
+            .routes
             .destinations
             .iter()
             .filter(|d| d.subset.is_some())
             .map(|d| &*d.host)
             .collect();
         let mut reported = HashSet::new();
-        for destination in vs.destinations.iter().filter(|d| d.subset.is_none()) {
+        for destination in vs.routes.destinations.iter().filter(|d| d.subset.is_none()) {
             let host = &*destination.host;
             let Some((name, subsets, plain)) = mesh.get(host) else {
                 continue;
@@ -330,10 +333,10 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
             }
             // A warning, as istioctl's IST0140: a rate-limited gateway route keeps only the
             // service's final route on purpose (one token bucket per Envoy route).
-            out.add(
+            out.add_at(
                 vs.document,
+                (destination.at.path().key("host"), destination.host_line),
                 Code::IngressBypassesSubsets,
-                destination.at.path().key("host"),
                 format!(
                     "ingress traffic to {host} skips the subset routing of VirtualService {name} \
                      (which routes it by subset: {}): a gateway does not apply mesh \
@@ -345,65 +348,10 @@ fn ingress_subsets(bundle: &Bundle<'_>, out: &mut Found) {
     }
 }
 
-/// A route's per-try timeout fits its timeout (error), and so do all its tries (warning).
+/// Each HTTP route's retries fit its timeout: found when the VirtualService was read.
 fn retries(bundle: &Bundle<'_>, out: &mut Found) {
-    let duration = |node: &Node, key: &str| {
-        node.get(key)
-            .and_then(Node::as_str)
-            .and_then(|d| parse_duration(d).ok())
-    };
     for vs in &bundle.virtual_services {
-        for (i, route) in &vs.http {
-            let (Some(timeout), Some(retries)) = (duration(route, "timeout"), route.get("retries"))
-            else {
-                continue;
-            };
-            let Some(per_try) = duration(retries, "perTryTimeout") else {
-                continue;
-            };
-            let attempts = match retries.get("attempts").map(|a| &a.value) {
-                Some(crate::yaml::Value::Int(n)) => *n,
-                _ => continue,
-            };
-            let path = Path::of(&["spec", "http"])
-                .index(*i)
-                .key("retries")
-                .key("perTryTimeout");
-            let shown = |nanos: i64| {
-                if nanos % 1_000_000_000 == 0 {
-                    format!("{}s", nanos / 1_000_000_000)
-                } else {
-                    format!("{}ms", nanos / 1_000_000)
-                }
-            };
-            if timeout > 0 && per_try > timeout {
-                out.add(
-                    vs.document,
-                    Code::PerTryExceedsTimeout,
-                    path,
-                    format!(
-                        "perTryTimeout {} exceeds the route timeout {}, so no retry can run",
-                        shown(per_try),
-                        shown(timeout)
-                    ),
-                );
-            } else if timeout > 0
-                && attempts > 0
-                && i128::from(per_try) * i128::from(attempts + 1) > i128::from(timeout)
-            {
-                out.add(
-                    vs.document,
-                    Code::RetriesCutByTimeout,
-                    path,
-                    format!(
-                        "{} tries of {} need more than the route timeout {}; the last retries never run",
-                        attempts + 1,
-                        shown(per_try),
-                        shown(timeout)
-                    ),
-                );
-            }
-        }
+        out.extend(&vs.routes.retries);
     }
 }
 
