@@ -40,12 +40,10 @@ pub(crate) fn covers(pattern: &str, host: &str) -> bool {
     }
 }
 
-/// The wildcard patterns that would cover `host`: `*.b.c` and `*.c` for `a.b.c`, and `*`.
-pub(crate) fn covering_wildcards(host: &str) -> impl Iterator<Item = String> + '_ {
-    let labels = host
-        .match_indices('.')
-        .map(|(at, _)| format!("*{}", &host[at..]));
-    labels.chain(std::iter::once("*".to_string()))
+/// The wildcard patterns that would cover `host` but `*`, without their `*`: `.b.c` and `.c`
+/// for `a.b.c`. Slices of `host`, so that looking them up allocates nothing.
+pub(crate) fn wildcard_suffixes(host: &str) -> impl Iterator<Item = &str> {
+    host.match_indices('.').map(|(at, _)| &host[at..])
 }
 
 /// A Gateway as a VirtualService names it: `ns/name`, the legacy `name.ns`, or `name` in the
@@ -84,8 +82,8 @@ mod tests {
         assert!(!covers("*.example.com", "example.com"));
         assert!(covers("*", "anything"));
         assert!(!covers("api.example.com", "web.example.com"));
-        let found: Vec<String> = covering_wildcards("a.b.c").collect();
-        assert_eq!(found, vec!["*.b.c", "*.c", "*"]);
+        let found: Vec<&str> = wildcard_suffixes("a.b.c").collect();
+        assert_eq!(found, [".b.c", ".c"]);
     }
 
     #[test]

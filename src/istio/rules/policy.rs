@@ -1,6 +1,6 @@
 //! Policy rules: locality failover comes with outlier detection (in the traffic policy that
-//! takes effect, after subset and port-level merging), and every workload selector of a policy
-//! matches a declared workload.
+//! takes effect, after subset and port-level merging; found by [`super::record`] while the rule
+//! is whole), and every workload selector of a policy matches a declared workload.
 
 use std::collections::BTreeMap;
 

@@ -1,10 +1,11 @@
 //! Routing rules: destinations exist, subsets are defined by the host's one DestinationRule,
 //! no two VirtualServices claim a host for one binding, bound Gateways exist and cover the
-//! hosts, ingress keeps the mesh's subset routing (IST0140), retries fit their timeout.
+//! hosts, ingress keeps the mesh's subset routing (IST0140), retries fit their timeout (found by
+//! [`super::record`] while the VirtualService is whole).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use super::hosts::{covering_wildcards, covers, fqdn};
+use super::hosts::{covers, fqdn, wildcard_suffixes};
 use super::{Bundle, Found, GatewayRef, Inventory};
 use crate::diagnostic::Code;
 use crate::diagnostic::Path;
@@ -82,10 +83,20 @@ fn destinations(
             }
         }
     }
+    // The wildcard hosts `*.x` by their suffix `.x`, so that the patterns covering a host are
+    // looked up, not built for every destination (issue 13).
+    let suffixes: HashSet<&str> = entries
+        .iter()
+        .filter_map(|e| e.strip_prefix('*').filter(|s| s.starts_with('.')))
+        .collect();
+    let any_host = entries.contains("*");
     // `Some(false)`: the host is none of the Services and ServiceEntries that exist.
     let world = out.world;
     let declared = |host: &str| {
-        if entries.contains(host) || covering_wildcards(host).any(|w| entries.contains(&w)) {
+        if entries.contains(host)
+            || any_host
+            || wildcard_suffixes(host).any(|suffix| suffixes.contains(suffix))
+        {
             return Some(true);
         }
         inventory.has_service(host, world)
