@@ -154,41 +154,17 @@ mod tests {
             routes.bindings,
             [(Some((0, 6)), Some(("shop".into(), "edge".into())))]
         );
-        let destinations: Vec<(String, u32, Option<(&str, u32)>, String)> = routes
+        let destinations: Vec<String> = routes
             .destinations
             .iter()
-            .map(|d| {
-                let subset = d.subset.as_ref().map(|(s, line)| (&**s, *line));
-                (
-                    d.host.to_string(),
-                    d.host_line,
-                    subset,
-                    d.at.path().to_string(),
-                )
-            })
+            .map(|d| format!("{} {} {:?} {}", d.host, d.host_line, d.subset, d.at.path()))
             .collect();
-        let cart = "cart.shop.svc.cluster.local".to_string();
         assert_eq!(
             destinations,
             [
-                (
-                    cart.clone(),
-                    9,
-                    None,
-                    "spec.http[0].route[0].destination".into()
-                ),
-                (
-                    cart,
-                    12,
-                    Some(("v2", 12)),
-                    "spec.http[1].route[0].destination".into()
-                ),
-                (
-                    "log.shop.svc.cluster.local".into(),
-                    13,
-                    None,
-                    "spec.http[1].mirror".into()
-                ),
+                "cart.shop.svc.cluster.local 9 None spec.http[0].route[0].destination",
+                "cart.shop.svc.cluster.local 12 Some((\"v2\", 12)) spec.http[1].route[0].destination",
+                "log.shop.svc.cluster.local 13 None spec.http[1].mirror",
             ]
         );
         let retries: Vec<(u32, String)> = routes

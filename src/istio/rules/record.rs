@@ -30,14 +30,17 @@ pub(crate) enum Record {
 pub(crate) struct Routes {
     /// `spec.hosts`, resolved: the index, the line and the host.
     pub hosts: Vec<(usize, u32, Box<str>)>,
-    /// What it binds to: `None` for the mesh, else a Gateway (namespace, name), with the
-    /// index and line in `spec.gateways` (`None` when the mesh binding is implied).
-    pub bindings: Vec<(Option<(usize, u32)>, Option<GatewayRef>)>,
+    /// What it binds to.
+    pub bindings: Vec<Binding>,
     /// Every route destination.
     pub destinations: Vec<Destination>,
     /// The findings of the retry rule: each HTTP route's retries fit its timeout.
     pub retries: Vec<Diagnostic>,
 }
+
+/// A binding: `None` for the mesh, else a Gateway (namespace, name), with the index and line
+/// in `spec.gateways` (`None` when the mesh binding is implied).
+pub(crate) type Binding = (Option<(usize, u32)>, Option<GatewayRef>);
 
 /// A route destination.
 #[derive(Debug, Clone)]
