@@ -47,6 +47,7 @@ impl Mesh {
             .collect();
         rules_for(
             &self.destination_rules,
+            &self.rule_hosts,
             &candidates,
             host,
             Some(host_namespace),

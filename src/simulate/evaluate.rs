@@ -99,11 +99,7 @@ impl Mesh {
             Some(p) => {
                 let index = &self.proxies[p];
                 for &i in &index.rate_limits {
-                    let meta = &self.rate_limits[i].meta;
-                    hop.note(format!(
-                        "EnvoyFilter {}/{} {}",
-                        meta.namespace, meta.name, self.rate_limits[i].what
-                    ));
+                    hop.note(self.rate_limit_notes[i].clone());
                 }
                 index.unmodelled.first().map(|&i| &self.unmodelled[i])
             }
@@ -351,10 +347,10 @@ impl Mesh {
     /// `name.namespace` and `name.namespace.svc` forms, and `name` in the caller's namespace).
     pub(crate) fn resolve(&self, host: &str, namespace: Option<&str>) -> Target<'_> {
         let name = lower(without_port(host));
-        let alias = match name.matches('.').count() {
+        let alias = match name.bytes().filter(|&b| b == b'.').count() {
             0 => namespace.map(|ns| fqdn(&name, ns)),
-            1 => Some(format!("{name}.svc.{DOMAIN}")),
-            _ if name.rsplit('.').next() == Some("svc") => Some(format!("{name}.{DOMAIN}")),
+            1 => Some([&*name, ".svc.", DOMAIN].concat()),
+            _ if name.rsplit('.').next() == Some("svc") => Some([&*name, ".", DOMAIN].concat()),
             _ => None,
         };
         match alias.map(|a| self.lookup(&a, namespace)) {

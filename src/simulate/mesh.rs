@@ -1,17 +1,17 @@
 //! A compiled mesh: the documents decoded once, their matchers built once, and for every proxy
 //! of the topology the policies that apply to it, so each request only evaluates.
 
-use std::collections::HashMap;
-
 use super::authz::Policy;
 use super::decode::{
     self, Action, Decoded, DestinationRule, Gateway, Normalization, OutboundPolicy,
     PeerAuthentication, RequestAuthentication, ServiceEntry, Sidecar, Unmodelled,
 };
 use super::error::CompileError;
+use super::hash::Map;
 use super::mtls::Peer;
+use super::routing::destination::full_hosts;
 use super::routing::gateway::{Listener, listener};
-use super::routing::host::{DOMAIN, fqdn};
+use super::routing::host::DOMAIN;
 use super::routing::virtual_service::Compiled;
 use super::select::Selection;
 use super::topology::{Labels, Topology, selects};
@@ -69,6 +69,9 @@ pub struct Mesh {
     pub(crate) peer_authentications: Vec<PeerAuthentication>,
     pub(crate) unmodelled: Vec<Unmodelled>,
     pub(crate) rate_limits: Vec<Unmodelled>,
+    /// The note each rate limit adds to a hop at a proxy it applies to, written once: every
+    /// request through a rate-limited proxy formatted it again.
+    pub(crate) rate_limit_notes: Vec<String>,
     pub(crate) sidecars: Vec<Sidecar>,
     /// Workloads first, then gateways.
     pub(crate) proxies: Vec<ProxyIndex>,
@@ -78,17 +81,19 @@ pub struct Mesh {
     pub(crate) gateway_names: Vec<String>,
     /// By host. Only looked up, never walked, so a hash map: several look-ups per request, and
     /// an ordered map's compared each host's long common prefix (`svc-00…`) about ten times.
-    pub(crate) services: HashMap<String, Service>,
+    pub(crate) services: Map<String, Service>,
     /// Per gateway: (Service port, container port, listener).
     pub(crate) listeners: Vec<Vec<(u16, u16, Option<Listener>)>>,
     /// VirtualServices bound to sidecars (`mesh`), by host; wildcard hosts under `*`.
-    pub(crate) sidecar_routes: HashMap<String, Vec<usize>>,
+    pub(crate) sidecar_routes: Map<String, Vec<usize>>,
     /// DestinationRules by host (short names expanded); wildcard hosts under `*`.
-    pub(crate) rules_by_host: HashMap<String, Vec<usize>>,
+    pub(crate) rules_by_host: Map<String, Vec<usize>>,
+    /// The host of each DestinationRule, short names expanded.
+    pub(crate) rule_hosts: Vec<String>,
     /// The topology's workloads by name (the first of a name): the proofs send tens of
     /// requests per service, and searching the list for each sender made a large mesh's proofs
     /// grow with the square of its services.
-    pub(crate) workloads_by_name: HashMap<String, usize>,
+    pub(crate) workloads_by_name: Map<String, usize>,
 }
 
 impl Mesh {
@@ -170,15 +175,27 @@ impl Mesh {
             request_authentications: resources.request_authentications,
             peer_authentications: resources.peer_authentications,
             unmodelled: resources.unmodelled,
+            rate_limit_notes: resources
+                .rate_limits
+                .iter()
+                .map(|limit| {
+                    let meta = &limit.meta;
+                    format!(
+                        "EnvoyFilter {}/{} {}",
+                        meta.namespace, meta.name, limit.what
+                    )
+                })
+                .collect(),
             rate_limits: resources.rate_limits,
             sidecars: resources.sidecars,
             proxies: Vec::new(),
             identities: Vec::new(),
             gateway_names: Vec::new(),
             listeners: Vec::new(),
-            sidecar_routes: HashMap::new(),
-            rules_by_host: HashMap::new(),
-            workloads_by_name: HashMap::new(),
+            sidecar_routes: Map::default(),
+            rules_by_host: Map::default(),
+            rule_hosts: Vec::new(),
+            workloads_by_name: Map::default(),
         };
         for (i, workload) in topology.workloads.iter().enumerate() {
             mesh.workloads_by_name
@@ -196,14 +213,13 @@ impl Mesh {
                 }
             }
         }
-        for (i, rule) in mesh.destination_rules.iter().enumerate() {
-            let host = fqdn(&rule.host, &rule.meta.namespace);
-            let key = if host.contains('*') {
-                "*".to_string()
-            } else {
-                host
-            };
-            mesh.rules_by_host.entry(key).or_default().push(i);
+        mesh.rule_hosts = full_hosts(&mesh.destination_rules);
+        for (i, host) in mesh.rule_hosts.iter().enumerate() {
+            let key = if host.contains('*') { "*" } else { host };
+            mesh.rules_by_host
+                .entry(key.to_string())
+                .or_default()
+                .push(i);
         }
         for (i, ra) in mesh.request_authentications.iter().enumerate() {
             if !ra.targeted {
@@ -406,8 +422,8 @@ struct Selections {
 }
 
 /// The Services the workloads back.
-fn services(topology: &Topology) -> HashMap<String, Service> {
-    let mut services: HashMap<String, Service> = HashMap::new();
+fn services(topology: &Topology) -> Map<String, Service> {
+    let mut services: Map<String, Service> = Map::default();
     for (i, workload) in topology.workloads.iter().enumerate() {
         for port in &workload.ports {
             let service = services

@@ -153,6 +153,10 @@ fn unmodelled_resources_and_rate_limits_by_scope() {
     assert!(m.proxies[2].unmodelled.is_empty());
     assert!(m.proxies[0].rate_limits.is_empty());
     assert_eq!(m.proxies[2].rate_limits, [0]);
+    assert_eq!(
+        m.rate_limit_notes,
+        ["EnvoyFilter istio-system/rl limits the request rate (429 under load)"]
+    );
 }
 
 #[test]

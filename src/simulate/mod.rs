@@ -20,6 +20,7 @@ mod display;
 mod error;
 mod evaluate;
 mod guard;
+mod hash;
 mod l4;
 mod mesh;
 mod midpath;

@@ -4,16 +4,17 @@
 //! namespace and by each of its labels; the caller still checks the whole selector. A mesh of
 //! 10,000 workloads and as many policies then indexes in linear time, not quadratic.
 
-use std::collections::HashMap;
-
+use super::hash::Map;
 use super::topology::Labels;
 
 /// An index of resources by namespace and selector.
 #[derive(Debug, Default)]
 pub(crate) struct Selection {
     everywhere: Vec<usize>,
-    by_namespace: HashMap<String, Vec<usize>>,
-    by_label: HashMap<(String, String, String), Vec<usize>>,
+    by_namespace: Map<String, Vec<usize>>,
+    /// By namespace, label key, label value: nested, so that a proxy's labels are looked up as
+    /// they are, where a key of the three copied each of them for every look-up.
+    by_label: Map<String, Map<String, Map<String, Vec<usize>>>>,
 }
 
 impl Selection {
@@ -31,7 +32,11 @@ impl Selection {
                 .push(i),
             Some((key, value)) => self
                 .by_label
-                .entry((namespace.to_string(), key.clone(), value.clone()))
+                .entry(namespace.to_string())
+                .or_default()
+                .entry(key.clone())
+                .or_default()
+                .entry(value.clone())
                 .or_default()
                 .push(i),
         }
@@ -43,11 +48,11 @@ impl Selection {
         let mut out = self.everywhere.clone();
         for ns in [namespace, root] {
             out.extend(self.by_namespace.get(ns).into_iter().flatten());
-            for (key, value) in labels {
-                let found = self
-                    .by_label
-                    .get(&(ns.to_string(), key.clone(), value.clone()));
-                out.extend(found.into_iter().flatten());
+            if let Some(by_key) = self.by_label.get(ns) {
+                for (key, value) in labels {
+                    let found = by_key.get(key).and_then(|by_value| by_value.get(value));
+                    out.extend(found.into_iter().flatten());
+                }
             }
             if namespace == root {
                 break;
@@ -79,5 +84,11 @@ mod tests {
         assert_eq!(s.candidates("ns", "root", &a), [0, 1, 3, 4, 6, 7]);
         assert_eq!(s.candidates("root", "root", &a), [1, 4, 6]);
         assert_eq!(s.candidates("x", "root", &Labels::new()), [1, 6]);
+        // A label is filed under its namespace, key and value together.
+        assert_eq!(s.candidates("other", "root", &a), [1, 2, 4, 6]);
+        let b = labels(&[("app", "b"), ("v", "1")]);
+        assert_eq!(s.candidates("ns", "root", &b), [0, 1, 5, 6, 7]);
+        let swapped = labels(&[("a", "app"), ("1", "v")]);
+        assert_eq!(s.candidates("ns", "root", &swapped), [0, 1, 6, 7]);
     }
 }

@@ -23,10 +23,12 @@ pub(crate) struct Caller<'a> {
 }
 
 /// The DestinationRules (indices) that apply to `host` for `caller`, merged in document order;
-/// `candidates` are the rules whose host may match (all of them will do); `Err` when the
-/// caller's labels are needed and unknown.
+/// `hosts` holds each rule's host in full ([`fqdn`] in its namespace, [`full_hosts`]),
+/// `candidates` the rules whose host may match (all of them will do); `Err` when the caller's
+/// labels are needed and unknown.
 pub(crate) fn rules_for(
     rules: &[DestinationRule],
+    hosts: &[String],
     candidates: &[usize],
     host: &str,
     host_namespace: Option<&str>,
@@ -42,8 +44,8 @@ pub(crate) fn rules_for(
             if rule.meta.namespace != space {
                 continue;
             }
-            let dr_host = fqdn(&rule.host, &rule.meta.namespace);
-            if !overlaps(&dr_host, host) {
+            let dr_host = &hosts[i];
+            if !overlaps(dr_host, host) {
                 continue;
             }
             // A proxy in the root namespace (the gateways) first looks only at the root
@@ -66,7 +68,7 @@ pub(crate) fn rules_for(
                     None => return Err("the caller's labels (a DestinationRule workloadSelector)"),
                 }
             }
-            found.push((i, dr_host == host));
+            found.push((i, *dr_host == host));
         }
         if found.is_empty() {
             continue;
@@ -80,6 +82,15 @@ pub(crate) fn rules_for(
             .collect());
     }
     Ok(Vec::new())
+}
+
+/// The host of each rule in full, as [`rules_for`] compares them: computed once per mesh,
+/// where each destination of each request built every candidate's again.
+pub(crate) fn full_hosts(rules: &[DestinationRule]) -> Vec<String> {
+    rules
+        .iter()
+        .map(|rule| fqdn(&rule.host, &rule.meta.namespace))
+        .collect()
 }
 
 /// Whether a rule is exported to its own namespace alone (`exportTo: ["."]` or its namespace);

@@ -28,6 +28,7 @@ fn lookup(
     let candidates: Vec<usize> = (0..all.len()).collect();
     rules_for(
         all,
+        &full_hosts(all),
         &candidates,
         HOST,
         Some("shop"),

@@ -11,7 +11,11 @@ pub(crate) fn fqdn(host: &str, namespace: &str) -> String {
     if host == "*" || host.contains('.') || host.parse::<std::net::IpAddr>().is_ok() {
         host.to_ascii_lowercase()
     } else {
-        format!("{}.{namespace}.svc.{DOMAIN}", host.to_ascii_lowercase())
+        // Joined rather than formatted: each request to a short name comes here, and the
+        // formatting machinery cost more than the look-up the name is for.
+        let mut full = [host, ".", namespace, ".svc.", DOMAIN].concat();
+        full[..host.len()].make_ascii_lowercase();
+        full
     }
 }
 
@@ -87,6 +91,8 @@ mod tests {
     #[test]
     fn short_names_expand_in_the_namespace() {
         assert_eq!(fqdn("reviews", "ns"), "reviews.ns.svc.cluster.local");
+        // Only the name is folded to lower case; the namespace is kept as written.
+        assert_eq!(fqdn("ReViews", "Ns"), "reviews.Ns.svc.cluster.local");
         assert_eq!(fqdn("Reviews.ns", "x"), "reviews.ns");
         assert_eq!(fqdn("*", "x"), "*");
         assert_eq!(fqdn("10.0.0.1", "x"), "10.0.0.1");

@@ -7,9 +7,8 @@
 //! filed (no `uri`, a regex, or a condition that can answer "unknown" before the path is
 //! looked at). Trying the candidates in rule and entry order keeps Istio's first match.
 
-use std::collections::HashMap;
-
 use super::{Match, Matcher};
+use crate::simulate::hash::Map;
 
 /// A rule, and its match entry (`None`: a rule without `match`, which takes everything).
 pub(super) type Slot = (usize, Option<usize>);
@@ -17,11 +16,11 @@ pub(super) type Slot = (usize, Option<usize>);
 /// The entries of a VirtualService's `http` rules, filed by their `uri` exact or prefix string.
 #[derive(Debug, Default)]
 pub(super) struct RouteIndex {
-    exact: HashMap<Box<str>, Vec<Slot>>,
-    prefix: HashMap<Box<str>, Vec<Slot>>,
+    exact: Map<Box<str>, Vec<Slot>>,
+    prefix: Map<Box<str>, Vec<Slot>>,
     /// `ignoreUriCase` entries, filed by their ASCII-lowercased string.
-    exact_any_case: HashMap<Box<str>, Vec<Slot>>,
-    prefix_any_case: HashMap<Box<str>, Vec<Slot>>,
+    exact_any_case: Map<Box<str>, Vec<Slot>>,
+    prefix_any_case: Map<Box<str>, Vec<Slot>>,
     /// The lengths of the keys of `prefix` and of `prefix_any_case`, sorted: a path's prefixes
     /// of other lengths are filed under no key, so only these are looked up (a path of 40
     /// bytes was hashed 41 times, once per prefix, for the few lengths a mesh's routes have).
@@ -66,7 +65,7 @@ impl RouteIndex {
     /// The entries that could take `path` (without its query), in rule and entry order.
     pub(super) fn candidates(&self, path: &str) -> Vec<Slot> {
         let mut found = self.always.clone();
-        let mut add = |map: &HashMap<Box<str>, Vec<Slot>>, key: &str| {
+        let mut add = |map: &Map<Box<str>, Vec<Slot>>, key: &str| {
             if let Some(slots) = map.get(key) {
                 found.extend_from_slice(slots);
             }
@@ -92,7 +91,7 @@ fn lower(s: &str) -> Box<str> {
 }
 
 /// The distinct lengths of a map's keys, sorted.
-fn lengths(map: &HashMap<Box<str>, Vec<Slot>>) -> Vec<usize> {
+fn lengths(map: &Map<Box<str>, Vec<Slot>>) -> Vec<usize> {
     let mut lengths: Vec<usize> = map.keys().map(|k| k.len()).collect();
     lengths.sort_unstable();
     lengths.dedup();

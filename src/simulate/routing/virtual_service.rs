@@ -259,11 +259,13 @@ impl Compiled {
         slots: impl IntoIterator<Item = Slot>,
         view: &View<'_>,
     ) -> Result<Option<(usize, Option<usize>)>, &'static str> {
+        // The path without its query, found once for every entry tried.
+        let path = crate::simulate::path::without_query(view.path);
         for (i, j) in slots {
             let Some(j) = j else {
                 return Ok(Some((i, None)));
             };
-            match self.rules[i][j].eval(view) {
+            match self.rules[i][j].eval(view, path) {
                 Tri::Yes => return Ok(Some((i, Some(j)))),
                 Tri::Unknown(what) => return Err(what),
                 Tri::No => {}
@@ -287,7 +289,8 @@ pub(crate) fn exported(export_to: &[String], own: &str, namespace: &str) -> bool
 }
 
 impl Match {
-    fn eval(&self, v: &View<'_>) -> Tri {
+    /// Whether the entry takes the request `v`, whose path without its query is `path`.
+    fn eval(&self, v: &View<'_>, path: &str) -> Tri {
         if self.port.is_some_and(|p| p != v.port) {
             return Tri::No;
         }
@@ -309,7 +312,6 @@ impl Match {
         } else if !self.gateways.iter().any(|g| g == v.gateway) {
             return Tri::No;
         }
-        let path = crate::simulate::path::without_query(v.path);
         let uri = self.uri.as_ref().is_none_or(|m| {
             if self.ignore_uri_case {
                 m.matches_ignoring_case(path)
