@@ -48,8 +48,8 @@ pub(crate) fn verify_decoding(
     profile: &Profile,
 ) -> Result<Decoded, SelfCheckFailed> {
     let mut decoded = Decoded::default();
-    for file in check(files, profile, Decoded::add)? {
-        decoded.append(file);
+    for piece in check(files, profile, Decoded::add)? {
+        decoded.append(piece);
     }
     Ok(decoded)
 }
@@ -64,7 +64,7 @@ pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>
 }
 
 /// The self-check, with `visit` seeing each document whole as it is read, with a state for each
-/// file; the states, in the order of the files.
+/// file or piece of one ([`istio::check_visiting`]); the states, in the order of the documents.
 fn check<V: Default + Send>(
     files: &[File],
     profile: &Profile,

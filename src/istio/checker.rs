@@ -37,22 +37,33 @@ pub struct Checker<'a> {
     patches: usize,
 }
 
-/// A piece of a file ([`batch`]) read, each of its documents checked on its own and trimmed.
+/// A piece of a file ([`batch`]) read, each of its documents checked on its own and trimmed,
+/// and the state its visitor left.
 #[derive(Debug, Default)]
-struct PieceChecked {
+struct PieceChecked<V> {
     first_document: usize,
     error: Option<crate::yaml::SyntaxError>,
     used: crate::yaml::PieceUse,
     documents: Vec<Document>,
     found: Vec<Diagnostic>,
+    state: V,
 }
 
 /// What a worker of [`Checker::add_all_in_pieces`] did: a piece, or a file it read whole.
 #[derive(Debug)]
-enum Unit {
-    Piece(PieceChecked),
-    Whole(CheckedFile),
+enum Unit<V> {
+    Piece(PieceChecked<V>),
+    Whole(CheckedFile, V),
 }
+
+/// A file put back together from its pieces ([`Checker::join`]): its syntax error, documents
+/// and findings, and its pieces' visitor states in their order.
+type Joined<V> = (
+    Option<crate::yaml::SyntaxError>,
+    Vec<Document>,
+    Vec<Diagnostic>,
+    Vec<V>,
+);
 
 /// One file read, each of its documents checked on its own and trimmed.
 #[derive(Debug, Default)]
@@ -130,28 +141,35 @@ impl<'a> Checker<'a> {
             .collect()
     }
 
-    /// [`Checker::add_all`] with nothing to see, the files cut into pieces checked on every
-    /// core ([`batch`]): a file of a megabyte or more is no longer checked on one thread.
-    /// The findings are the same as `add_all`'s, in the same order.
-    pub(super) fn add_all_in_pieces(&mut self, inputs: &[(Input<'_>, Option<&str>)]) {
+    /// [`Checker::add_all`], the files cut into pieces checked on every core ([`batch`]): a
+    /// file of a megabyte or more is no longer checked on one thread. The findings are the same
+    /// as `add_all`'s, in the same order, and `visit` sees the same documents in the same order;
+    /// each piece has a state of its own, and the states come back in the order of the
+    /// documents they saw (several for a file read in pieces).
+    pub(super) fn add_all_in_pieces<V: Default + Send>(
+        &mut self,
+        inputs: &[(Input<'_>, Option<&str>)],
+        visit: impl Fn(&mut V, &Document) + Sync,
+    ) -> Vec<V> {
         let bytes: usize = inputs.iter().map(|(input, _)| input.text.len()).sum();
         let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         if bytes < PARALLEL_FROM_BYTES || workers < 2 {
-            self.add_all(inputs, |(): &mut (), _| {});
-            return;
+            return self.add_all(inputs, visit);
         }
         let size = (bytes / (workers * 4)).max(batch::MIN_PIECE_BYTES);
-        self.add_in_pieces(inputs, workers, size);
+        self.add_in_pieces(inputs, workers, size, &visit).1
     }
 
     /// [`Checker::add_all_in_pieces`] on `workers` threads, in pieces of at least `size` bytes;
-    /// how many files were put together from several pieces (the others were read whole).
-    fn add_in_pieces(
+    /// how many files were put together from several pieces (the others were read whole), and
+    /// the visitor's states.
+    fn add_in_pieces<V: Default + Send>(
         &mut self,
         inputs: &[(Input<'_>, Option<&str>)],
         workers: usize,
         size: usize,
-    ) -> usize {
+        visit: &(impl Fn(&mut V, &Document) + Sync),
+    ) -> (usize, Vec<V>) {
         let mut joined = 0;
         let cuts: Vec<Option<Vec<batch::Piece<'_>>>> = inputs
             .iter()
@@ -171,33 +189,57 @@ impl<'a> Checker<'a> {
             .collect();
         let names: Vec<Arc<str>> = inputs.iter().map(|(input, _)| input.name.into()).collect();
         let this = &*self;
+        let whole = |file: usize| {
+            let mut state = V::default();
+            let checked = this.check_file(inputs[file].0, &namespaces[file], &mut |document| {
+                visit(&mut state, document);
+            });
+            (checked, state)
+        };
         let mut done = crate::pool::run(&units, workers, |(file, piece)| match piece {
-            Some(piece) => Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file])),
-            None => Unit::Whole(this.check_file(inputs[*file].0, &namespaces[*file], &mut |_| {})),
+            Some(piece) => {
+                Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file], visit))
+            }
+            None => {
+                let (checked, state) = whole(*file);
+                Unit::Whole(checked, state)
+            }
         })
         .into_iter();
+        let mut states = Vec::new();
+        let mut files = Vec::new();
         for (file, cut) in cuts.iter().enumerate() {
             let input = inputs[file].0;
             let mut pieces = Vec::new();
-            let mut whole = None;
+            let mut read_whole = None;
             for unit in done.by_ref().take(cut.as_ref().map_or(1, Vec::len)) {
                 match unit {
                     Unit::Piece(piece) => pieces.push(piece),
-                    Unit::Whole(checked) => whole = Some(checked),
+                    Unit::Whole(checked, state) => read_whole = Some((checked, state)),
                 }
             }
             let several = pieces.len() > 1;
-            let checked = match (whole, Self::join(pieces)) {
-                (Some(checked), _) => checked,
-                (None, Ok((error, documents, found))) => {
-                    joined += usize::from(several);
-                    self.checked_file(input, error, documents, found)
+            match (read_whole, Self::join(pieces)) {
+                (Some((checked, state)), _) => {
+                    files.push(checked);
+                    states.push(state);
                 }
-                (None, Err(())) => self.check_file(input, &namespaces[file], &mut |_| {}),
-            };
+                (None, Ok((error, documents, found, pieces))) => {
+                    joined += usize::from(several);
+                    files.push(self.checked_file(input, error, documents, found));
+                    states.extend(pieces);
+                }
+                (None, Err(())) => {
+                    let (checked, state) = whole(file);
+                    files.push(checked);
+                    states.push(state);
+                }
+            }
+        }
+        for checked in files {
             self.add_checked(checked);
         }
-        joined
+        (joined, states)
     }
 
     /// One document as it is read, whole or in a piece: checked on its own (`visit` sees it
@@ -219,17 +261,20 @@ impl<'a> Checker<'a> {
     }
 
     /// One piece of a file read and each of its documents checked and trimmed.
-    fn check_piece(
+    fn check_piece<V: Default>(
         &self,
         file: &Arc<str>,
         piece: batch::Piece<'_>,
         namespace: &Arc<str>,
-    ) -> PieceChecked {
+        visit: &impl Fn(&mut V, &Document),
+    ) -> PieceChecked<V> {
         let mut documents = Vec::new();
         let mut found = Vec::new();
+        let mut state = V::default();
         let place = (piece.text, piece.first_line, piece.first_document);
         let (error, used) = document::read_piece(file, place, namespace, |document| {
-            self.check_and_keep(document, &mut |_| {}, &mut documents, &mut found);
+            let mut see = |document: &Document| visit(&mut state, document);
+            self.check_and_keep(document, &mut see, &mut documents, &mut found);
         });
         PieceChecked {
             first_document: piece.first_document,
@@ -237,29 +282,21 @@ impl<'a> Checker<'a> {
             used,
             documents,
             found,
+            state,
         }
     }
 
     /// The pieces of one file put back together: its syntax error, documents and findings as a
-    /// read of the whole file gives them, or `Err` when the pieces did not read as the whole
-    /// would (and the file must be read whole). A file in one piece was read whole.
-    #[allow(clippy::type_complexity)]
-    fn join(
-        mut pieces: Vec<PieceChecked>,
-    ) -> Result<
-        (
-            Option<crate::yaml::SyntaxError>,
-            Vec<Document>,
-            Vec<Diagnostic>,
-        ),
-        (),
-    > {
+    /// read of the whole file gives them, and the pieces' states, or `Err` when the pieces did
+    /// not read as the whole would (and the file must be read whole). A file in one piece was
+    /// read whole.
+    fn join<V>(mut pieces: Vec<PieceChecked<V>>) -> Result<Joined<V>, ()> {
         if let [one] = pieces.as_mut_slice() {
-            return Ok((
-                one.error.take(),
-                std::mem::take(&mut one.documents),
-                std::mem::take(&mut one.found),
-            ));
+            let error = one.error.take();
+            let documents = std::mem::take(&mut one.documents);
+            let found = std::mem::take(&mut one.found);
+            let states = pieces.into_iter().map(|piece| piece.state).collect();
+            return Ok((error, documents, found, states));
         }
         let consistent = pieces.iter().all(|p| p.error.is_none())
             && pieces
@@ -271,11 +308,13 @@ impl<'a> Checker<'a> {
         }
         let mut documents = Vec::new();
         let mut found = Vec::new();
+        let mut states = Vec::with_capacity(pieces.len());
         for mut piece in pieces {
             documents.append(&mut piece.documents);
             found.append(&mut piece.found);
+            states.push(piece.state);
         }
-        Ok((None, documents, found))
+        Ok((None, documents, found, states))
     }
 
     /// Reads one file, checking each document on its own as it is read; `visit` sees it whole,
@@ -451,8 +490,8 @@ mod tests {
     }
 
     /// Every diagnostic of `texts` checked as files whole and in pieces of at least `size`
-    /// bytes, as `meshc verify` prints them, and the objects counted; and how many files were
-    /// put together from several pieces.
+    /// bytes, as `meshc verify` prints them, the objects counted and every document a visitor
+    /// saw, in order; and how many files were put together from several pieces.
     fn both(texts: &[(&str, &str)], size: usize) -> (String, String, usize) {
         let inputs: Vec<(Input<'_>, Option<&str>)> = texts
             .iter()
@@ -466,13 +505,25 @@ mod tests {
                 minor: 30,
             }))
         };
+        let see = |seen: &mut Vec<String>, document: &Document| seen.push(format!("{document:?}"));
         let mut whole = Checker::new(options());
-        whole.add_all(&inputs, |(): &mut (), _| {});
+        let whole_seen = whole.add_all(&inputs, see);
         let mut pieces = Checker::new(options());
-        let joined = pieces.add_in_pieces(&inputs, 3, size);
-        let show =
-            |report: Report| format!("{} objects: {:#?}", report.objects, report.diagnostics);
-        (show(whole.finish()), show(pieces.finish()), joined)
+        let (joined, pieces_seen) = pieces.add_in_pieces(&inputs, 3, size, &see);
+        let show = |report: Report, seen: Vec<Vec<String>>| {
+            let seen = seen.concat();
+            // Every object was seen, and the documents empty of one.
+            assert!(seen.len() >= report.objects, "{} seen", seen.len());
+            format!(
+                "{} objects: {:#?}\nseen: {seen:#?}",
+                report.objects, report.diagnostics
+            )
+        };
+        (
+            show(whole.finish(), whole_seen),
+            show(pieces.finish(), pieces_seen),
+            joined,
+        )
     }
 
     /// YAML files of the repository: the verify and webhook fixtures and the committed renders.

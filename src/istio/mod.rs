@@ -166,9 +166,9 @@ pub fn check(inputs: &[Input<'_>], options: Options<'_>) -> Report {
 /// [`check`], with `visit` seeing each document whole as it is read, before the checker keeps
 /// only what its rules across resources need of it: the compiler's proofs decode the documents
 /// for the simulator this way, so that reading YAML, the larger part of either's cost, is done
-/// once, and the trees of the whole bundle are never in memory together. Each file has a
-/// state of its own (files may be read on several threads); the states come back in the order
-/// of the files.
+/// once, and the trees of the whole bundle are never in memory together. A large bundle is
+/// read in pieces on several threads, each piece with a state of its own; the states come back
+/// in the order of the documents they saw.
 pub(crate) fn check_visiting<V: Default + Send>(
     inputs: &[Input<'_>],
     options: Options<'_>,
@@ -176,7 +176,7 @@ pub(crate) fn check_visiting<V: Default + Send>(
 ) -> (Report, Vec<V>) {
     let mut checker = Checker::new(options);
     let all: Vec<(Input<'_>, Option<&str>)> = inputs.iter().map(|input| (*input, None)).collect();
-    let states = checker.add_all(&all, visit);
+    let states = checker.add_all_in_pieces(&all, visit);
     let text = |name: &str| inputs.iter().rev().find(|i| i.name == name).map(|i| i.text);
     (checker.finish().with_sources(text), states)
 }
@@ -255,7 +255,7 @@ pub fn check_paths(paths: &[PathBuf], options: Options<'_>) -> Result<Report, Re
         .iter()
         .map(|(name, text, namespace)| (Input { name, text }, namespace.as_deref()))
         .collect();
-    checker.add_all_in_pieces(&inputs);
+    checker.add_all_in_pieces(&inputs, |(): &mut (), _| {});
     let text = |name: &str| {
         texts
             .iter()
