@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Output, load};
+use super::{Exit, Output, Rendered, load};
 use crate::pipeline::{Failure, compile_written};
 
 /// Arguments of `meshc validate`.
@@ -29,7 +29,7 @@ impl ValidateArgs {
         match compile_written(&source) {
             Ok(mut compiled) => {
                 let warnings = std::mem::take(&mut compiled.warnings);
-                output.rendered(&compiled.into_stream());
+                output.rendered(Rendered::of(&compiled.into_stream()));
                 output.profile_diagnostics(&source, warnings)
             }
             Err(Failure::Invalid(diagnostics)) => output.profile_diagnostics(&source, diagnostics),
