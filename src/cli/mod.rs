@@ -217,6 +217,16 @@ impl Rendered {
             },
         )
     }
+
+    /// What a folder's files hold, its `kustomization.yaml` aside.
+    fn of_folder(files: &[crate::render::File]) -> Self {
+        Self::of(files.iter().filter(|file| !is_kustomization(file)))
+    }
+}
+
+/// Whether `file` is a `kustomization.yaml` (with clusters, `<cluster>/kustomization.yaml`).
+fn is_kustomization(file: &crate::render::File) -> bool {
+    file.name.rsplit('/').next() == Some(crate::render::KUSTOMIZATION_FILE)
 }
 
 /// Where and how diagnostics and errors are printed (stderr), and the summary they add up to.

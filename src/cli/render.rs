@@ -7,7 +7,7 @@ use clap::{Args, ValueEnum};
 use super::{CannotRead, Exit, Output, Rendered, load_written, write_stdout};
 use crate::diagnostic::suggest;
 use crate::pipeline::{Beside, Handed, Written};
-use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
+use crate::render::{File, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
 /// Arguments of `meshc render`.
@@ -63,9 +63,7 @@ impl RenderArgs {
         let mut counted = None;
         let mut stage = |files: &[File]| {
             if let Some(dir) = &self.out {
-                counted = Some(Rendered::of(
-                    files.iter().filter(|file| !is_kustomization(file)),
-                ));
+                counted = Some(Rendered::of_folder(files));
                 staged = Some(emit::stage(dir, files));
             }
         };
@@ -103,9 +101,7 @@ impl RenderArgs {
             return write_stdout(&emit::stream(&streamed), output);
         };
         let folder = compiled.into_folder();
-        output.rendered(Rendered::of(
-            folder.iter().filter(|file| !is_kustomization(file)),
-        ));
+        output.rendered(Rendered::of_folder(&folder));
         if self.check {
             check_drift(dir, &self.profile, &folder, output)
         } else {
@@ -141,10 +137,6 @@ fn one_cluster(compiled: Written, name: &str) -> Result<Vec<File>, String> {
                 format!("--cluster {name}: no such cluster; {hint}")
             }
         })
-}
-
-fn is_kustomization(file: &File) -> bool {
-    file.name.rsplit('/').next() == Some(KUSTOMIZATION_FILE)
 }
 
 /// `--check`: the diff goes to stdout (it is the result), the verdict to stderr.
