@@ -184,7 +184,7 @@ pub(crate) fn compile_written(source: &Source) -> Result<Written, Failure> {
 
 /// Something done with a folder's files (as [`Written::into_folder`] gives them) on a second
 /// thread while they are checked and proven: `render --out` writes and syncs its new folder
-/// there, and puts it in place only once the compile has succeeded.
+/// there, and puts it in place only once the compile has succeeded; `validate` counts them.
 pub(crate) type Beside<'a> = &'a mut (dyn FnMut(&[File]) + Send);
 
 /// [`compile_written`], handing a one-folder profile's files to `beside` as soon as they are
