@@ -557,3 +557,41 @@ fn shown_path(path: &std::path::Path) -> String {
             .map_or_else(|| slashed(path), |n| n.to_string_lossy().into_owned()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn profile(name: &str) -> Source {
+        let path = format!("{}/profiles/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        Source::new(format!("profiles/{name}.toml"), text)
+    }
+
+    #[test]
+    fn a_one_folder_profile_hands_its_folder_to_beside_and_keeps_nothing() {
+        let source = profile("minimal");
+        let mut handed = Vec::new();
+        let mut beside = |files: &[File]| handed = files.to_vec();
+        let compiled = compile_written_beside(&source, &mut beside);
+        assert!(matches!(compiled, Ok(Handed::Beside(_))), "{compiled:?}");
+        let kept = compile_written(&source).map(Written::into_folder);
+        let Ok(kept) = kept else {
+            panic!("minimal compiles")
+        };
+        assert_eq!(handed, kept, "beside sees what render --out writes");
+    }
+
+    #[test]
+    fn a_profile_with_clusters_keeps_its_files_and_calls_no_beside() {
+        let source = profile("multicluster");
+        let mut called = false;
+        let mut beside = |_: &[File]| called = true;
+        let compiled = compile_written_beside(&source, &mut beside);
+        let Ok(Handed::Written(written)) = compiled else {
+            panic!("the files are kept: {compiled:?}")
+        };
+        assert!(!called);
+        assert!(!written.clusters.is_empty());
+    }
+}
