@@ -33,7 +33,7 @@ use crate::diagnostic::{Code, Diagnostic, Diagnostics, Severity, Span};
 use crate::istio;
 use crate::limits::MAX_PROFILE_BYTES;
 use crate::pipeline::{
-    Beside, Compiled, Failure, InternalError, Simulated, Written, compile, compile_simulated,
+    Beside, Compiled, Failure, Handed, InternalError, Simulated, compile, compile_simulated,
     compile_unproved, compile_written, compile_written_beside,
 };
 use crate::profile;
@@ -197,6 +197,38 @@ enum Closing {
     Always,
 }
 
+/// What a render holds (or would write), for the summary: its files and their objects.
+#[derive(Debug, Clone, Copy)]
+struct Rendered {
+    files: usize,
+    objects: usize,
+}
+
+impl Rendered {
+    fn of<'a>(files: impl IntoIterator<Item = &'a crate::render::File>) -> Self {
+        files.into_iter().fold(
+            Self {
+                files: 0,
+                objects: 0,
+            },
+            |counted, f| Self {
+                files: counted.files + 1,
+                objects: counted.objects + f.content.lines().filter(|l| *l == "---").count(),
+            },
+        )
+    }
+
+    /// What a folder's files hold, its `kustomization.yaml` aside.
+    fn of_folder(files: &[crate::render::File]) -> Self {
+        Self::of(files.iter().filter(|file| !is_kustomization(file)))
+    }
+}
+
+/// Whether `file` is a `kustomization.yaml` (with clusters, `<cluster>/kustomization.yaml`).
+fn is_kustomization(file: &crate::render::File) -> bool {
+    file.name.rsplit('/').next() == Some(crate::render::KUSTOMIZATION_FILE)
+}
+
 /// Where and how diagnostics and errors are printed (stderr), and the summary they add up to.
 struct Output {
     style: Style,
@@ -267,14 +299,10 @@ impl Output {
     }
 
     /// Records what a render holds (or would write), for the summary.
-    fn rendered<'a>(&self, files: impl IntoIterator<Item = &'a crate::render::File>) {
+    fn rendered(&self, rendered: Rendered) {
         let mut summary = self.summary.borrow_mut();
-        let (count, objects) = files.into_iter().fold((0, 0), |(count, objects), f| {
-            let documents = f.content.lines().filter(|l| *l == "---").count();
-            (count + 1, objects + documents)
-        });
-        summary.rendered = Some(count);
-        summary.objects = Some(objects);
+        summary.rendered = Some(rendered.files);
+        summary.objects = Some(rendered.objects);
     }
 
     /// Records what a check of YAML covered: `schemas` says whether objects were checked
@@ -475,16 +503,16 @@ fn load_compiled(path: &Path, output: &Output) -> Result<(Source, Compiled), Exi
 /// [`load_compiled`] without the plan ([`compile_written`]), for a command that only writes
 /// the files; with `beside`, a one-folder profile's files are handed to it as soon as they are
 /// rendered ([`compile_written_beside`]).
-fn load_written(path: &Path, output: &Output, beside: Option<Beside<'_>>) -> Result<Written, Exit> {
+fn load_written(path: &Path, output: &Output, beside: Option<Beside<'_>>) -> Result<Handed, Exit> {
     let source = load(path, output)?;
     let compiled = match beside {
         Some(beside) => compile_written_beside(&source, beside),
-        None => compile_written(&source),
+        None => compile_written(&source).map(Handed::Written),
     };
     match compiled {
-        Ok(mut written) => {
-            output.profile_diagnostics(&source, std::mem::take(&mut written.warnings));
-            Ok(written)
+        Ok(mut handed) => {
+            output.profile_diagnostics(&source, handed.take_warnings());
+            Ok(handed)
         }
         Err(failure) => Err(failed(&source, failure, output)),
     }

@@ -4,10 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 
-use super::{CannotRead, Exit, Output, load_written, write_stdout};
+use super::{CannotRead, Exit, Output, Rendered, load_written, write_stdout};
 use crate::diagnostic::suggest;
-use crate::pipeline::{Beside, Written};
-use crate::render::{File, KUSTOMIZATION_FILE, OPERATOR_FILE};
+use crate::pipeline::{Beside, Handed, Written};
+use crate::render::{File, OPERATOR_FILE};
 use crate::{drift, emit, folder};
 
 /// Arguments of `meshc render`.
@@ -57,10 +57,13 @@ impl RenderArgs {
     pub(super) fn run(self, output: &Output) -> Exit {
         // Into a folder, the new one is written and synced beside it while the files are
         // checked and proven, and put in its place only once they pass; a failed compile
-        // removes it and leaves the folder as it was.
+        // removes it and leaves the folder as it was. The files are not given back then: the
+        // summary counts them here.
         let mut staged = None;
+        let mut counted = None;
         let mut stage = |files: &[File]| {
             if let Some(dir) = &self.out {
+                counted = Some(Rendered::of_folder(files));
                 staged = Some(emit::stage(dir, files));
             }
         };
@@ -70,7 +73,14 @@ impl RenderArgs {
             None
         };
         let compiled = match load_written(&self.profile, output, beside) {
-            Ok(loaded) => loaded,
+            Ok(Handed::Written(written)) => written,
+            Ok(Handed::Beside(_)) => {
+                let (Some(counted), Some(staged)) = (counted, staged) else {
+                    unreachable!("a compile that handed its files on staged them")
+                };
+                output.rendered(counted);
+                return swap_in(staged, output);
+            }
             Err(exit) => {
                 drop(staged);
                 return exit;
@@ -87,21 +97,25 @@ impl RenderArgs {
             if let Some(part) = self.only {
                 streamed.retain(|file| part.holds(file));
             }
-            output.rendered(&streamed);
+            output.rendered(Rendered::of(&streamed));
             return write_stdout(&emit::stream(&streamed), output);
         };
         let folder = compiled.into_folder();
-        output.rendered(folder.iter().filter(|file| !is_kustomization(file)));
+        output.rendered(Rendered::of_folder(&folder));
         if self.check {
             check_drift(dir, &self.profile, &folder, output)
         } else {
             // With `[clusters]`, the folder is written once every cluster's files are proven.
-            let staged = staged.unwrap_or_else(|| emit::stage(dir, &folder));
-            match staged.and_then(emit::Staged::swap_in) {
-                Ok(()) => Exit::Success,
-                Err(error) => output.error(&error),
-            }
+            swap_in(staged.unwrap_or_else(|| emit::stage(dir, &folder)), output)
         }
+    }
+}
+
+/// Puts a staged folder in its place.
+fn swap_in(staged: Result<emit::Staged, emit::EmitError>, output: &Output) -> Exit {
+    match staged.and_then(emit::Staged::swap_in) {
+        Ok(()) => Exit::Success,
+        Err(error) => output.error(&error),
     }
 }
 
@@ -123,10 +137,6 @@ fn one_cluster(compiled: Written, name: &str) -> Result<Vec<File>, String> {
                 format!("--cluster {name}: no such cluster; {hint}")
             }
         })
-}
-
-fn is_kustomization(file: &File) -> bool {
-    file.name.rsplit('/').next() == Some(KUSTOMIZATION_FILE)
 }
 
 /// `--check`: the diff goes to stdout (it is the result), the verdict to stderr.

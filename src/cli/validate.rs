@@ -4,8 +4,9 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::{Exit, Output, load};
-use crate::pipeline::{Failure, compile_written};
+use super::{Exit, Output, Rendered, load};
+use crate::pipeline::{Failure, Handed, compile_written_beside};
+use crate::render::File;
 
 /// Arguments of `meshc validate`.
 #[derive(Debug, Args)]
@@ -26,10 +27,21 @@ impl ValidateArgs {
         // The whole render but writing, so that the summary says what `render` would write, a
         // valid profile is one that renders, and the expectations are checked against the
         // files a render would write.
-        match compile_written(&source) {
-            Ok(mut compiled) => {
+        // A one-folder profile's files are counted as soon as they are rendered, and not kept
+        // through the proofs.
+        let mut counted = None;
+        let mut count = |files: &[File]| counted = Some(Rendered::of_folder(files));
+        match compile_written_beside(&source, &mut count) {
+            Ok(Handed::Beside(warnings)) => {
+                let Some(counted) = counted else {
+                    unreachable!("a compile that handed its files on counted them")
+                };
+                output.rendered(counted);
+                output.profile_diagnostics(&source, warnings)
+            }
+            Ok(Handed::Written(mut compiled)) => {
                 let warnings = std::mem::take(&mut compiled.warnings);
-                output.rendered(&compiled.into_stream());
+                output.rendered(Rendered::of(&compiled.into_stream()));
                 output.profile_diagnostics(&source, warnings)
             }
             Err(Failure::Invalid(diagnostics)) => output.profile_diagnostics(&source, diagnostics),
