@@ -14,7 +14,10 @@ use super::reuse::{Place, Reuse};
 use super::routing::destination::{Caller, client_tls, in_subset, rules_for, sends_mtls, subset};
 use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
 
-fn apply(ops: &HeaderOps, carried: &mut Carried<'_>) {
+fn apply(ops: Option<&HeaderOps>, carried: &mut Carried<'_>) {
+    let Some(ops) = ops else {
+        return;
+    };
     for (name, value) in &ops.set {
         carried.headers.set(name, value);
     }
@@ -130,8 +133,8 @@ impl Mesh {
             let scheme = redirect.scheme.as_deref().unwrap_or(sender.scheme);
             let authority = redirect
                 .authority
-                .clone()
-                .unwrap_or_else(|| super::routing::host::without_port(&carried.host).to_string());
+                .as_deref()
+                .unwrap_or_else(|| super::routing::host::without_port(&carried.host));
             let port = redirect.port.map(|p| format!(":{p}")).unwrap_or_default();
             // Envoy's `path_redirect` keeps the request's query unless it brings its own.
             let query = carried.path.find('?').map_or("", |i| &carried.path[i..]);
@@ -159,14 +162,14 @@ impl Mesh {
         // source/extensions/filters/http/fault/fault_filter.cc `decodeHeaders`). A fault on a
         // share of requests only may end a request or may not: the trace follows the requests it
         // spares and says the share; only an abort of every request ends it here.
-        if let Some((delay, percent)) = &spec.delay
+        if let Some((delay, percent)) = spec.delay.as_deref()
             && *percent > 0.0
         {
             hop.note(format!(
                 "fault: a delay of {delay} on {percent}% of requests"
             ));
         }
-        if let Some((status, percent)) = spec.abort
+        if let Some(&(status, percent)) = spec.abort.as_deref()
             && percent > 0.0
         {
             let Some(status) = status else {
@@ -211,9 +214,9 @@ impl Mesh {
             carried.path = Cow::Owned(format!("{uri}{rest}"));
         }
         if let Some(authority) = &spec.rewrite_authority {
-            carried.host = Cow::Owned(authority.clone());
+            carried.host = Cow::Owned(authority.to_string());
         }
-        apply(&spec.headers, carried);
+        apply(spec.headers.as_deref(), carried);
         if spec.route.is_empty() {
             end(
                 &mut hop,
@@ -234,7 +237,7 @@ impl Mesh {
                     return None;
                 }
                 let mut carried = carried.clone();
-                apply(&destination.headers, &mut carried);
+                apply(destination.headers.as_deref(), &mut carried);
                 Some((k, weight, carried))
             })
             .collect();

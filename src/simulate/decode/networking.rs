@@ -140,11 +140,12 @@ pub(crate) struct HttpMatch {
 /// `route[]` and `mirror` destinations.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Destination {
-    pub host: String,
-    pub subset: Option<String>,
+    pub host: Box<str>,
+    pub subset: Option<Box<str>>,
     pub port: Option<u32>,
     pub weight: Option<u32>,
-    pub headers: HeaderOps,
+    /// Boxed, and `None` without `headers.request`: most destinations edit no header.
+    pub headers: Option<Box<HeaderOps>>,
 }
 
 /// `headers.request`: what a route does to the request's headers.
@@ -158,9 +159,9 @@ pub(crate) struct HeaderOps {
 /// `http[].redirect`.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Redirect {
-    pub uri: Option<String>,
-    pub authority: Option<String>,
-    pub scheme: Option<String>,
+    pub uri: Option<Box<str>>,
+    pub authority: Option<Box<str>>,
+    pub scheme: Option<Box<str>>,
     pub port: Option<u32>,
     pub status: u32,
 }
@@ -173,30 +174,35 @@ pub(crate) struct CorsPolicy {
     pub forward_unmatched: bool,
 }
 
-/// One `http[]` rule.
+/// `http[].retries`: (attempts, perTryTimeout, retryOn).
+pub(crate) type Retries = (u32, Option<Box<str>>, Option<Box<str>>);
+
+/// One `http[]` rule. Every VirtualService rule of the mesh stays decoded while the mesh is
+/// simulated, so what few rules set (redirect, fault, CORS, header edits) is boxed, and strings
+/// are `Box<str>`: no spare capacity, 16 bytes where absent.
 #[derive(Debug, Clone)]
 pub(crate) struct HttpRoute {
-    pub name: Option<String>,
+    pub name: Option<Box<str>>,
     pub matches: Vec<HttpMatch>,
     pub route: Vec<Destination>,
-    pub redirect: Option<Redirect>,
+    pub redirect: Option<Box<Redirect>>,
     pub direct_response: Option<u32>,
-    pub rewrite_uri: Option<String>,
-    pub rewrite_authority: Option<String>,
-    pub timeout: Option<String>,
-    /// (attempts, perTryTimeout, retryOn).
-    pub retries: Option<(u32, Option<String>, Option<String>)>,
+    pub rewrite_uri: Option<Box<str>>,
+    pub rewrite_authority: Option<Box<str>>,
+    pub timeout: Option<Box<str>>,
+    pub retries: Option<Retries>,
     /// `fault.abort`: (HTTP status, `None` for a gRPC or HTTP/2 error; percentage, 0 when
     /// absent: "If not specified, no request will be aborted", istio/api
     /// networking/v1alpha3/virtual_service.proto `HTTPFaultInjection.Abort`).
-    pub abort: Option<(Option<u32>, f64)>,
+    pub abort: Option<Box<(Option<u32>, f64)>>,
     /// `fault.delay`: (`fixedDelay`, percentage; 0 when absent, as for an abort).
-    pub delay: Option<(String, f64)>,
+    pub delay: Option<Box<(String, f64)>>,
     pub mirrors: Vec<String>,
-    pub cors: Option<CorsPolicy>,
-    pub headers: HeaderOps,
+    pub cors: Option<Box<CorsPolicy>>,
+    /// `None` without `headers.request`.
+    pub headers: Option<Box<HeaderOps>>,
     /// A field that changes the answer and that the simulator does not model.
-    pub unmodelled: Option<String>,
+    pub unmodelled: Option<Box<str>>,
 }
 
 /// A VirtualService.
@@ -283,14 +289,14 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
         let target = object(meta, destination, "destination")?;
         let (host, subset, port) = match target {
             Some(d) => (
-                string(meta, d, "host")?.unwrap_or_default().to_string(),
-                string(meta, d, "subset")?.map(str::to_string),
+                string(meta, d, "host")?.unwrap_or_default().into(),
+                string(meta, d, "subset")?.map(Box::from),
                 object(meta, d, "port")?
                     .map(|p| unsigned(meta, p, "number"))
                     .transpose()?
                     .flatten(),
             ),
-            None => (String::new(), None, None),
+            None => (Box::default(), None, None),
         };
         route.push(Destination {
             host,
@@ -301,13 +307,13 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
         });
     }
     let redirect = match object(meta, rule, "redirect")? {
-        Some(r) => Some(Redirect {
-            uri: string(meta, r, "uri")?.map(str::to_string),
-            authority: string(meta, r, "authority")?.map(str::to_string),
-            scheme: string(meta, r, "scheme")?.map(str::to_string),
+        Some(r) => Some(Box::new(Redirect {
+            uri: string(meta, r, "uri")?.map(Box::from),
+            authority: string(meta, r, "authority")?.map(Box::from),
+            scheme: string(meta, r, "scheme")?.map(Box::from),
             port: unsigned(meta, r, "port")?,
             status: unsigned(meta, r, "redirectCode")?.unwrap_or(301),
-        }),
+        })),
         None => None,
     };
     let direct_response = match object(meta, rule, "directResponse")? {
@@ -316,8 +322,8 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
     };
     let (rewrite_uri, rewrite_authority, regex_rewrite) = match object(meta, rule, "rewrite")? {
         Some(r) => (
-            string(meta, r, "uri")?.map(str::to_string),
-            string(meta, r, "authority")?.map(str::to_string),
+            string(meta, r, "uri")?.map(Box::from),
+            string(meta, r, "authority")?.map(Box::from),
             field(r, "uriRegexRewrite").is_some(),
         ),
         None => (None, None, false),
@@ -325,24 +331,27 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
     let retries = match object(meta, rule, "retries")? {
         Some(r) => Some((
             unsigned(meta, r, "attempts")?.unwrap_or(0),
-            string(meta, r, "perTryTimeout")?.map(str::to_string),
-            string(meta, r, "retryOn")?.map(str::to_string),
+            string(meta, r, "perTryTimeout")?.map(Box::from),
+            string(meta, r, "retryOn")?.map(Box::from),
         )),
         None => None,
     };
     let (abort, delay) = match object(meta, rule, "fault")? {
         Some(fault) => {
             let abort = match object(meta, fault, "abort")? {
-                Some(a) => Some((unsigned(meta, a, "httpStatus")?, percentage(meta, a)?)),
+                Some(a) => Some(Box::new((
+                    unsigned(meta, a, "httpStatus")?,
+                    percentage(meta, a)?,
+                ))),
                 None => None,
             };
             let delay = match object(meta, fault, "delay")? {
-                Some(d) => Some((
+                Some(d) => Some(Box::new((
                     string(meta, d, "fixedDelay")?
                         .unwrap_or("an unmodelled delay")
                         .to_string(),
                     percentage(meta, d)?,
-                )),
+                ))),
                 None => None,
             };
             (abort, delay)
@@ -373,27 +382,27 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
                     .into_iter()
                     .map(StringMatch::Exact),
             );
-            Some(CorsPolicy {
+            Some(Box::new(CorsPolicy {
                 allow_origins,
                 forward_unmatched: string(meta, c, "unmatchedPreflights")? != Some("IGNORE"),
-            })
+            }))
         }
         None => None,
     };
     let unmodelled = if regex_rewrite {
-        Some("rewrite.uriRegexRewrite".to_string())
+        Some("rewrite.uriRegexRewrite".into())
     } else {
-        unmodelled(rule, &["delegate"])
+        unmodelled(rule, &["delegate"]).map(Box::from)
     };
     Ok(HttpRoute {
-        name: string(meta, rule, "name")?.map(str::to_string),
+        name: string(meta, rule, "name")?.map(Box::from),
         matches,
         route,
         redirect,
         direct_response,
         rewrite_uri,
         rewrite_authority,
-        timeout: string(meta, rule, "timeout")?.map(str::to_string),
+        timeout: string(meta, rule, "timeout")?.map(Box::from),
         retries,
         abort,
         delay,
@@ -416,12 +425,12 @@ fn percentage(meta: &Meta, node: &Node) -> Result<f64, CompileError> {
     })
 }
 
-fn header_ops(meta: &Meta, node: &Node) -> Result<HeaderOps, CompileError> {
+fn header_ops(meta: &Meta, node: &Node) -> Result<Option<Box<HeaderOps>>, CompileError> {
     let Some(headers) = object(meta, node, "headers")? else {
-        return Ok(HeaderOps::default());
+        return Ok(None);
     };
     let Some(request) = object(meta, headers, "request")? else {
-        return Ok(HeaderOps::default());
+        return Ok(None);
     };
     let pairs = |key: &str| -> Result<Vec<(String, String)>, CompileError> {
         Ok(labels(meta, request, key)?
@@ -429,14 +438,14 @@ fn header_ops(meta: &Meta, node: &Node) -> Result<HeaderOps, CompileError> {
             .map(|(k, v)| (k.to_ascii_lowercase(), v))
             .collect())
     };
-    Ok(HeaderOps {
+    Ok(Some(Box::new(HeaderOps {
         set: pairs("set")?,
         add: pairs("add")?,
         remove: strings(meta, request, "remove")?
             .into_iter()
             .map(|h| h.to_ascii_lowercase())
             .collect(),
-    })
+    })))
 }
 
 /// The client side of TLS that a DestinationRule asks for.
@@ -732,11 +741,14 @@ spec:
         assert_eq!(m.source_labels["app"], "s");
         assert_eq!(m.gateways, ["ns/g"]);
         assert_eq!(m.source_namespace.as_deref(), Some("sn"));
-        assert_eq!(one.route[0].host, "b");
+        assert_eq!(&*one.route[0].host, "b");
         assert_eq!(one.route[0].subset.as_deref(), Some("s1"));
         assert_eq!(one.route[0].port, Some(9));
         assert_eq!(one.route[0].weight, Some(70));
-        assert_eq!(one.route[0].headers.set, [("x-s".into(), "v".into())]);
+        assert_eq!(
+            one.route[0].headers.as_ref().unwrap().set,
+            [("x-s".into(), "v".into())]
+        );
         assert_eq!(one.route[1].weight, Some(30));
         assert_eq!(one.rewrite_uri.as_deref(), Some("/q"));
         assert_eq!(one.rewrite_authority.as_deref(), Some("c"));
@@ -745,8 +757,8 @@ spec:
             one.retries,
             Some((2, Some("1s".into()), Some("5xx".into())))
         );
-        assert_eq!(one.abort, Some((Some(503), 10.0)));
-        assert_eq!(one.delay, Some(("1s".to_string(), 0.0)));
+        assert_eq!(one.abort.as_deref(), Some(&(Some(503), 10.0)));
+        assert_eq!(one.delay.as_deref(), Some(&("1s".to_string(), 0.0)));
         assert_eq!(one.mirrors, ["m", "mm"]);
         let cors = one.cors.as_ref().unwrap();
         assert_eq!(
@@ -757,12 +769,13 @@ spec:
             ]
         );
         assert!(!cors.forward_unmatched);
-        assert_eq!(one.headers.add, [("x-add".into(), "1".into())]);
-        assert_eq!(one.headers.remove, ["x-gone"]);
+        let headers = one.headers.as_ref().unwrap();
+        assert_eq!(headers.add, [("x-add".into(), "1".into())]);
+        assert_eq!(headers.remove, ["x-gone"]);
         assert!(one.unmodelled.is_none());
         assert_eq!(
-            vs.http[1].redirect,
-            Some(Redirect {
+            vs.http[1].redirect.as_deref(),
+            Some(&Redirect {
                 uri: Some("/r".into()),
                 authority: Some("x".into()),
                 scheme: Some("https".into()),
@@ -776,7 +789,7 @@ spec:
             Some("rewrite.uriRegexRewrite")
         );
         // No percentage: no request is aborted.
-        assert_eq!(vs.http[4].abort, Some((Some(500), 0.0)));
+        assert_eq!(vs.http[4].abort.as_deref(), Some(&(Some(500), 0.0)));
         assert_eq!(vs.http[4].delay, None);
         assert!(vs.l4.is_empty());
     }
