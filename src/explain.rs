@@ -709,7 +709,7 @@ fn traffic(out: &mut String, rule: Option<&DestinationRule>, sender: &str) {
                 let mut text = format!("{} {}", s.name, labels(&s.labels));
                 if let Some(pool) = s
                     .traffic_policy
-                    .as_ref()
+                    .as_deref()
                     .and_then(|p: &TrafficPolicy| p.connection_pool.as_ref())
                 {
                     let _ = write!(text, " (pool: {})", pool_text(pool));

@@ -413,7 +413,7 @@ pub(crate) fn prepare() {
 type Folder = (Option<(Vec<File>, File)>, Option<Plan>, Option<Mesh>);
 
 /// Plans, renders, checks and (as `run` says) proves one folder, with the plan if
-/// `keep_plan` (else it is dropped once rendered), and the mesh the proofs simulated, or with
+/// `keep_plan` (else the render consumes it), and the mesh the proofs simulated, or with
 /// `run` keeping, an unproven one. With `beside`, its files, `kustomization.yaml` last, are
 /// handed to it on a second thread while they are checked and proven, and not given back: the
 /// text is dropped once the self-check has read it and `beside` is done with it, whichever is
@@ -430,12 +430,16 @@ fn compile_one(
 ) -> Result<Folder, Failure> {
     let plan = crate::plan::build(profile);
     let template = |error| Failure::Internal(InternalError::Template(error));
-    let mut files = match crate::plan::cluster::build(profile) {
-        Some(cluster) => crate::render::render_cluster(&plan, &cluster, header),
-        None => crate::render::render(&plan, header),
-    }
-    .map_err(template)?;
-    let plan = keep_plan.then_some(plan);
+    let (files, plan) = match crate::plan::cluster::build(profile) {
+        Some(cluster) => (
+            crate::render::render_cluster(&plan, &cluster, header),
+            keep_plan.then_some(plan),
+        ),
+        None if keep_plan => (crate::render::render(&plan, header), Some(plan)),
+        // The plan not kept goes as its files are rendered (`render_taking`).
+        None => (crate::render::render_taking(plan, header), None),
+    };
+    let mut files = files.map_err(template)?;
     files.push(crate::render::kustomization(&files, header).map_err(template)?);
     let rendered = files.len() - 1;
     let Some(beside) = beside else {

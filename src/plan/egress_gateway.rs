@@ -200,7 +200,7 @@ pub(super) fn destination_rule(context: &Context<'_>) -> Option<DestinationRule>
             Some(SubsetPolicy {
                 name: external.name.clone(),
                 labels: vec![label(SELECTOR.0, SELECTOR.1)],
-                traffic_policy: Some(TrafficPolicy {
+                traffic_policy: Some(Box::new(TrafficPolicy {
                     port_tls: vec![PortTls {
                         port: EGRESS_GATEWAY_PORT,
                         sni: host(external)?.clone(),
@@ -208,7 +208,7 @@ pub(super) fn destination_rule(context: &Context<'_>) -> Option<DestinationRule>
                         istio_mutual: true,
                     }],
                     ..TrafficPolicy::default()
-                }),
+                })),
             })
         })
         .collect();

@@ -58,6 +58,12 @@ impl<T> ResourceList<T> {
     pub fn is_empty(&self) -> bool {
         self.items.is_empty()
     }
+
+    /// The resources in plan order, for a reader that consumes them (the render of a plan that
+    /// is not kept).
+    pub(crate) fn into_vec(self) -> Vec<T> {
+        self.items
+    }
 }
 
 impl<T> Default for ResourceList<T> {

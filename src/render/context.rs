@@ -5,15 +5,24 @@
 //! with serde; for a large mesh those trees were most of the render stage's memory and a fifth
 //! of its instructions (benches/README.md). A file of lists renders in pieces, each a run of
 //! its documents, whose tree is built just before the piece renders and dropped right after:
-//! the trees alive at once are a few pieces', whatever the size of the mesh.
+//! the trees alive at once are a few pieces', whatever the size of the mesh. A plan that is
+//! not kept hands each run its items ([`take_runs`]), which go with the run's tree, so that
+//! the plan shrinks as the text grows.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
 use minijinja::value::{Serde, Value};
-use serde::Serialize;
 
-use crate::plan::{GatewayPlan, Plan, ResourceList, SecurityPlan};
+use crate::plan::egress::ServiceEntry;
+use crate::plan::gateway::{GatewayResource, RateLimitFilter};
+use crate::plan::namespace::Namespace;
+use crate::plan::security::{AuthorizationPolicy, PeerAuthentication, RequestAuthentication};
+use crate::plan::sidecar::Sidecar;
+use crate::plan::{
+    DestinationRule, GatewayPlan, Plan, ResourceList, SecurityPlan, Telemetry, VirtualService,
+};
 
 /// A top-level field of the plan, as the templates name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -59,8 +68,8 @@ impl Part {
         }
     }
 
-    /// The part's value, each list in it cut to `run(list)`.
-    fn value(self, plan: &Plan, run: &impl Fn(List) -> Range<usize>) -> Value {
+    /// The part's value, each list in it `list(list)`.
+    fn value(self, plan: &Plan, list: &impl Fn(List) -> Value) -> Value {
         // Naming every field (no `..`) makes a new field of the plan a compile error here, so
         // that it gets a part, and a template can be given it.
         let Plan {
@@ -74,7 +83,6 @@ impl Part {
             sidecars: _,
             namespaces: _,
         } = plan;
-        let list = |list: List| list.value(plan, run(list));
         match self {
             Part::Api => Value::from(Serde(api)),
             Part::Operator => Value::from(Serde(operator)),
@@ -111,6 +119,62 @@ fn fields(lists: &[List], value: impl Fn(List) -> Value) -> Value {
         .map(|&list| (list.field(), value(list)))
         .collect();
     Value::from_object(map)
+}
+
+/// Declares [`Items`], the items of one list in a run, for each list and its item type.
+macro_rules! items {
+    ($($list:ident: $item:ty),* $(,)?) => {
+        /// A run's items of one list: borrowed from a plan that is kept, owned once taken out
+        /// of one that is not.
+        pub(super) enum Items<'a> {
+            $($list(Cow<'a, [$item]>),)*
+        }
+
+        impl Items<'_> {
+            /// The list they are items of.
+            fn list(&self) -> List {
+                match self {
+                    $(Items::$list(_) => List::$list,)*
+                }
+            }
+
+            /// How many there are.
+            fn len(&self) -> usize {
+                match self {
+                    $(Items::$list(items) => items.len(),)*
+                }
+            }
+
+            /// Their value, as the whole list's value holds them.
+            fn value(&self) -> Value {
+                match self {
+                    $(Items::$list(items) => Value::from(Serde(&**items)),)*
+                }
+            }
+
+            /// The items from `at` on, taken out and owned.
+            fn split_off(&mut self, at: usize) -> Items<'static> {
+                match self {
+                    $(Items::$list(items) => Items::$list(Cow::Owned(items.to_mut().split_off(at))),)*
+                }
+            }
+        }
+    };
+}
+
+items! {
+    VirtualServices: VirtualService,
+    DestinationRules: DestinationRule,
+    PeerAuthentications: PeerAuthentication,
+    RequestAuthentications: RequestAuthentication,
+    AuthorizationPolicies: AuthorizationPolicy,
+    ServiceEntries: ServiceEntry,
+    Gateways: GatewayResource,
+    GatewayVirtualServices: VirtualService,
+    RateLimits: RateLimitFilter,
+    Telemetry: Telemetry,
+    Sidecars: Sidecar,
+    Namespaces: Namespace,
 }
 
 /// A list of the plan that a file prints one document per item of. Such a file's template
@@ -201,30 +265,80 @@ impl List {
         }
     }
 
-    /// The items in `range` (none outside the list), as the whole list's value would hold them.
-    fn value(self, plan: &Plan, range: Range<usize>) -> Value {
-        fn run<T: Serialize>(items: &[T], range: Range<usize>) -> Value {
-            Value::from(Serde(items.get(range).unwrap_or_default()))
+    /// The items in `range` (none outside the list).
+    fn items(self, plan: &Plan, range: Range<usize>) -> Items<'_> {
+        fn run<T: Clone>(items: &[T], range: Range<usize>) -> Cow<'_, [T]> {
+            Cow::Borrowed(items.get(range).unwrap_or_default())
         }
-        fn resources<T: Serialize>(list: &ResourceList<T>, range: Range<usize>) -> Value {
+        fn resources<T: Clone>(list: &ResourceList<T>, range: Range<usize>) -> Cow<'_, [T]> {
             run(list.iter().as_slice(), range)
         }
+        let security = &plan.security;
+        let gateway = &plan.gateway;
         match self {
-            List::VirtualServices => resources(&plan.virtual_services, range),
-            List::DestinationRules => resources(&plan.destination_rules, range),
-            List::PeerAuthentications => resources(&plan.security.peer_authentications, range),
-            List::RequestAuthentications => {
-                resources(&plan.security.request_authentications, range)
+            List::VirtualServices => {
+                Items::VirtualServices(resources(&plan.virtual_services, range))
             }
-            List::AuthorizationPolicies => resources(&plan.security.authorization_policies, range),
-            List::ServiceEntries => resources(&plan.security.service_entries, range),
-            List::Gateways => resources(&plan.gateway.gateways, range),
-            List::GatewayVirtualServices => resources(&plan.gateway.virtual_services, range),
-            List::RateLimits => resources(&plan.gateway.rate_limits, range),
-            List::Telemetry => resources(&plan.telemetry, range),
-            List::Sidecars => resources(&plan.sidecars, range),
-            List::Namespaces => run(&plan.namespaces, range),
+            List::DestinationRules => {
+                Items::DestinationRules(resources(&plan.destination_rules, range))
+            }
+            List::PeerAuthentications => {
+                Items::PeerAuthentications(resources(&security.peer_authentications, range))
+            }
+            List::RequestAuthentications => {
+                Items::RequestAuthentications(resources(&security.request_authentications, range))
+            }
+            List::AuthorizationPolicies => {
+                Items::AuthorizationPolicies(resources(&security.authorization_policies, range))
+            }
+            List::ServiceEntries => {
+                Items::ServiceEntries(resources(&security.service_entries, range))
+            }
+            List::Gateways => Items::Gateways(resources(&gateway.gateways, range)),
+            List::GatewayVirtualServices => {
+                Items::GatewayVirtualServices(resources(&gateway.virtual_services, range))
+            }
+            List::RateLimits => Items::RateLimits(resources(&gateway.rate_limits, range)),
+            List::Telemetry => Items::Telemetry(resources(&plan.telemetry, range)),
+            List::Sidecars => Items::Sidecars(resources(&plan.sidecars, range)),
+            List::Namespaces => Items::Namespaces(run(&plan.namespaces, range)),
         }
+    }
+
+    /// Every item of the list, taken out of `plan`, which is left without them.
+    fn take(self, plan: &mut Plan) -> Items<'static> {
+        fn owned<T: Clone>(list: &mut ResourceList<T>) -> Cow<'static, [T]> {
+            Cow::Owned(std::mem::take(list).into_vec())
+        }
+        let security = &mut plan.security;
+        let gateway = &mut plan.gateway;
+        match self {
+            List::VirtualServices => Items::VirtualServices(owned(&mut plan.virtual_services)),
+            List::DestinationRules => Items::DestinationRules(owned(&mut plan.destination_rules)),
+            List::PeerAuthentications => {
+                Items::PeerAuthentications(owned(&mut security.peer_authentications))
+            }
+            List::RequestAuthentications => {
+                Items::RequestAuthentications(owned(&mut security.request_authentications))
+            }
+            List::AuthorizationPolicies => {
+                Items::AuthorizationPolicies(owned(&mut security.authorization_policies))
+            }
+            List::ServiceEntries => Items::ServiceEntries(owned(&mut security.service_entries)),
+            List::Gateways => Items::Gateways(owned(&mut gateway.gateways)),
+            List::GatewayVirtualServices => {
+                Items::GatewayVirtualServices(owned(&mut gateway.virtual_services))
+            }
+            List::RateLimits => Items::RateLimits(owned(&mut gateway.rate_limits)),
+            List::Telemetry => Items::Telemetry(owned(&mut plan.telemetry)),
+            List::Sidecars => Items::Sidecars(owned(&mut plan.sidecars)),
+            List::Namespaces => Items::Namespaces(Cow::Owned(std::mem::take(&mut plan.namespaces))),
+        }
+    }
+
+    /// The items in `range` (none outside the list), as the whole list's value would hold them.
+    fn value(self, plan: &Plan, range: Range<usize>) -> Value {
+        self.items(plan, range).value()
     }
 }
 
@@ -240,36 +354,68 @@ pub(super) fn split(len: usize, size: usize) -> Vec<Range<usize>> {
 
 /// The template context of `parts` of `plan`, whole.
 pub(super) fn of(plan: &Plan, parts: &[Part]) -> Value {
-    of_parts(plan, parts, |list| 0..list.len(plan))
+    of_parts(plan, parts, &|list| list.value(plan, 0..list.len(plan)))
 }
 
-/// The template context of `parts` of `plan` for a run of a file's documents: `documents`
-/// counts the items of `lists` as if they were one list, the first list's items first, and
-/// each of `lists` is cut to its items in that run (most to none); other lists stay whole.
-pub(super) fn of_run(
-    plan: &Plan,
-    parts: &[Part],
+/// The items of a run of a file's documents, borrowed from `plan`: `documents` counts the
+/// items of `lists` as if they were one list, the first list's items first, and each of
+/// `lists` gives its items in that run (most none).
+pub(super) fn run_items<'a>(
+    plan: &'a Plan,
     lists: &[List],
     documents: Range<usize>,
-) -> Value {
-    of_parts(plan, parts, |list| {
-        let mut start = 0;
-        for &each in lists {
-            let len = each.len(plan);
-            if each == list {
-                let clamp = |at: usize| at.clamp(start, start + len) - start;
-                return clamp(documents.start)..clamp(documents.end);
-            }
+) -> Vec<Items<'a>> {
+    let mut start = 0;
+    lists
+        .iter()
+        .map(|&list| {
+            let len = list.len(plan);
+            let clamp = |at: usize| at.clamp(start, start + len) - start;
+            let items = list.items(plan, clamp(documents.start)..clamp(documents.end));
             start += len;
+            items
+        })
+        .collect()
+}
+
+/// The items of each of `runs` as [`run_items`] gives them, taken out of `plan` (which is left
+/// without the items of `lists`), so that each run's go when the run is rendered. `runs` hold
+/// the documents of `lists` in order, each after the one before.
+pub(super) fn take_runs(
+    plan: &mut Plan,
+    lists: &[List],
+    runs: &[Range<usize>],
+) -> Vec<Vec<Items<'static>>> {
+    let mut taken: Vec<Vec<Items<'static>>> = runs.iter().map(|_| Vec::new()).collect();
+    let mut start = 0;
+    for &list in lists {
+        let mut items = list.take(plan);
+        let len = items.len();
+        // From the last run back, each takes the list's tail, so no item moves twice.
+        for (run, documents) in taken.iter_mut().zip(runs).rev() {
+            let from = documents.start.clamp(start, start + len) - start;
+            run.push(items.split_off(from.min(items.len())));
         }
-        0..list.len(plan)
+        start += len;
+    }
+    taken
+}
+
+/// The template context of `parts` of `plan` for a run of a file's documents: each list of
+/// `items` cut to them; other lists whole.
+pub(super) fn of_items(plan: &Plan, parts: &[Part], items: &[Items<'_>]) -> Value {
+    of_parts(plan, parts, &|list| {
+        items
+            .iter()
+            .find(|items| items.list() == list)
+            .map_or_else(|| list.value(plan, 0..list.len(plan)), Items::value)
     })
 }
 
-fn of_parts(plan: &Plan, parts: &[Part], run: impl Fn(List) -> Range<usize>) -> Value {
+fn of_parts(plan: &Plan, parts: &[Part], list: &impl Fn(List) -> Value) -> Value {
     let map: BTreeMap<&'static str, Value> = parts
         .iter()
-        .map(|&part| (part.name(), part.value(plan, &run)))
+        .map(|&part| (part.name(), part.value(plan, list)))
         .collect();
     Value::from_object(map)
 }
@@ -343,7 +489,7 @@ mod tests {
             let mut pieces: Vec<Vec<Value>> = vec![Vec::new(); lists.len()];
             let mut documents = 0;
             for run in split(total, size) {
-                let piece = of_run(&plan, &parts, &lists, run.clone());
+                let piece = of_items(&plan, &parts, &run_items(&plan, &lists, run.clone()));
                 assert_eq!(
                     piece.get_attr("api").unwrap(),
                     whole.get_attr("api").unwrap()
@@ -364,6 +510,34 @@ mod tests {
             assert_eq!(documents, total);
             for (list, items_of_pieces) in lists.iter().zip(pieces) {
                 assert_eq!(items_of_pieces, items(&whole, *list), "{list:?} by {size}");
+            }
+        }
+    }
+
+    #[test]
+    fn runs_taken_out_of_the_plan_read_as_the_runs_borrowed_from_it() {
+        let kept = prod();
+        let parts = [Part::Api, Part::Security, Part::Sidecars];
+        let lists = [
+            List::PeerAuthentications,
+            List::RequestAuthentications,
+            List::AuthorizationPolicies,
+            List::ServiceEntries,
+            List::Sidecars,
+        ];
+        let total: usize = lists.iter().map(|list| list.len(&kept)).sum();
+        for size in [1, 3, 7, total] {
+            let runs = split(total, size);
+            let mut plan = kept.clone();
+            let taken = take_runs(&mut plan, &lists, &runs);
+            assert_eq!(taken.len(), runs.len());
+            assert!(lists.iter().all(|list| list.len(&plan) == 0), "{size}");
+            for (items, run) in taken.iter().zip(&runs) {
+                assert_eq!(
+                    of_items(&plan, &parts, items),
+                    of_items(&kept, &parts, &run_items(&kept, &lists, run.clone())),
+                    "{run:?} by {size}"
+                );
             }
         }
     }

@@ -10,14 +10,14 @@ mod indent;
 mod yaml;
 
 use std::ops::Range;
-use std::sync::OnceLock;
+use std::sync::{Mutex, OnceLock, PoisonError};
 
 use minijinja::value::Value;
 use minijinja::{AutoEscape, Environment, UndefinedBehavior};
 
 use crate::plan::Plan;
 use crate::plan::cluster::ClusterPlan;
-use context::{List, Part};
+use context::{Items, List, Part};
 
 pub(crate) use yaml::{comment_line, to_block as to_block_yaml};
 
@@ -190,7 +190,7 @@ impl std::error::Error for RenderError {
 /// Renders the files that have documents, each opening with `header` as comment lines.
 ///
 /// A file of lists renders in runs of at most `RUN` of its documents, each run with a template
-/// context of its own (`context::of_run`) built just before it renders and dropped right
+/// context of its own (`context::of_items`) built just before it renders and dropped right
 /// after: built for whole files, the trees minijinja reads the plan through made the render
 /// stage the process's peak at 10,000 services (benches/README.md), and the runs keep one
 /// small tree per thread alive at once.
@@ -199,13 +199,51 @@ impl std::error::Error for RenderError {
 /// this thread and one more: prod's render (9.5 M instructions) ran alone on the first
 /// thread while the second core, done with [`prepare`], waited for the self-check.
 pub fn render(plan: &Plan, header: &str) -> Result<Vec<File>, RenderError> {
+    render_in_runs(plan, header, RUN, workers(plan))
+}
+
+/// [`render`] of a plan that is not kept: each run of documents takes its items out of the
+/// plan and drops them once rendered, so that the plan shrinks as the text grows. Rendered
+/// from a borrowed plan, the whole plan (about 150 MB at 10,000 services) and the whole text
+/// (62 MB) were alive together at the end of the render stage (benches/README.md).
+pub(crate) fn render_taking(plan: Plan, header: &str) -> Result<Vec<File>, RenderError> {
+    let workers = workers(&plan);
+    take_in_runs(plan, header, RUN, workers)
+}
+
+/// How many threads render `plan`.
+fn workers(plan: &Plan) -> usize {
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let workers = if plan.virtual_services.len() < PARALLEL_FROM {
+    if plan.virtual_services.len() < PARALLEL_FROM {
         cores.min(SMALL_WORKERS)
     } else {
         cores
-    };
-    render_in_runs(plan, header, RUN, workers)
+    }
+}
+
+/// A run of a file's documents, or a whole file: the file's place among the files rendered,
+/// its output, and its documents (`None`: the whole file).
+type Run = (usize, &'static Output, Option<Range<usize>>);
+
+/// A run to render with its items, which the thread that renders it takes.
+type Piece<'a> = (usize, &'static Output, Option<Mutex<Vec<Items<'a>>>>);
+
+/// The files `plan` has documents for, and their runs of at most `run` documents, in order.
+fn layout(plan: &Plan, run: usize) -> (Vec<&'static Output>, Vec<Run>) {
+    let outputs: Vec<&'static Output> = OUTPUTS
+        .iter()
+        .filter(|output| (output.has_documents)(plan))
+        .collect();
+    let runs = outputs
+        .iter()
+        .enumerate()
+        .flat_map(|(file, &output)| {
+            runs(plan, output, run)
+                .into_iter()
+                .map(move |documents| (file, output, documents))
+        })
+        .collect();
+    (outputs, runs)
 }
 
 /// [`render`] in runs of at most `run` documents, on up to `workers` threads.
@@ -215,34 +253,74 @@ fn render_in_runs(
     run: usize,
     workers: usize,
 ) -> Result<Vec<File>, RenderError> {
-    let environment = environment()?;
-    let outputs: Vec<&Output> = OUTPUTS
-        .iter()
-        .filter(|output| (output.has_documents)(plan))
-        .collect();
-    let runs: Vec<(usize, &Output, Option<Range<usize>>)> = outputs
-        .iter()
-        .enumerate()
-        .flat_map(|(file, &output)| {
-            runs(plan, output, run)
-                .into_iter()
-                .map(move |documents| (file, output, documents))
+    let (outputs, runs) = layout(plan, run);
+    let pieces: Vec<Piece<'_>> = runs
+        .into_iter()
+        .map(|(file, output, documents)| {
+            let items =
+                documents.map(|documents| context::run_items(plan, output.lists, documents));
+            (file, output, items.map(Mutex::new))
         })
         .collect();
-    let mut texts = crate::pool::run(&runs, workers, |(_, output, documents)| {
-        let context = match documents {
-            Some(documents) => context::of_run(plan, output.reads, output.lists, documents.clone()),
+    render_pieces(plan, header, &outputs, &pieces, workers)
+}
+
+/// [`render_taking`] in runs of at most `run` documents, on up to `workers` threads.
+fn take_in_runs(
+    mut plan: Plan,
+    header: &str,
+    run: usize,
+    workers: usize,
+) -> Result<Vec<File>, RenderError> {
+    let (outputs, runs) = layout(&plan, run);
+    let mut taken = Vec::with_capacity(runs.len());
+    for (file, output) in outputs.iter().enumerate() {
+        let documents: Vec<Range<usize>> = runs
+            .iter()
+            .filter(|(of, _, _)| *of == file)
+            .filter_map(|(_, _, documents)| documents.clone())
+            .collect();
+        taken.extend(context::take_runs(&mut plan, output.lists, &documents));
+    }
+    let mut taken = taken.into_iter();
+    let pieces: Vec<Piece<'_>> = runs
+        .into_iter()
+        .map(|(file, output, documents)| {
+            let items = documents.and_then(|_| taken.next());
+            (file, output, items.map(Mutex::new))
+        })
+        .collect();
+    render_pieces(&plan, header, &outputs, &pieces, workers)
+}
+
+/// Renders `pieces` on up to `workers` threads, each piece's items dropped once it is
+/// rendered, and puts each file's pieces end to end under `header`.
+fn render_pieces(
+    plan: &Plan,
+    header: &str,
+    outputs: &[&Output],
+    pieces: &[Piece<'_>],
+    workers: usize,
+) -> Result<Vec<File>, RenderError> {
+    let environment = environment()?;
+    let mut texts = crate::pool::run(pieces, workers, |(_, output, items)| {
+        let mut text = String::new();
+        let context = match items {
+            Some(items) => {
+                let items =
+                    std::mem::take(&mut *items.lock().unwrap_or_else(PoisonError::into_inner));
+                context::of_items(plan, output.reads, &items)
+            }
             None => context::of(plan, output.reads),
         };
-        let mut text = String::new();
         render_text(environment, output, &context, &mut text).map(|()| text)
     })
     .into_iter()
-    .zip(runs.iter().map(|(file, _, _)| *file))
+    .zip(pieces.iter().map(|(file, _, _)| *file))
     .peekable();
     let header = header_comment(header);
     outputs
-        .into_iter()
+        .iter()
         .enumerate()
         .map(|(file, output)| {
             let mut pieces = Vec::new();
@@ -591,10 +669,9 @@ mod tests {
         );
         let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
         assert!(plan.virtual_services.len() >= PARALLEL_FROM);
-        assert_eq!(
-            render(&plan, "a header").unwrap(),
-            whole_files(&plan, "a header")
-        );
+        let whole = whole_files(&plan, "a header");
+        assert_eq!(render(&plan, "a header").unwrap(), whole);
+        assert_eq!(render_taking(plan, "a header").unwrap(), whole);
     }
 
     #[test]
@@ -612,6 +689,8 @@ mod tests {
             for workers in [1, 3] {
                 let files = render_in_runs(&plan, "a header", run, workers).unwrap();
                 assert_eq!(files, whole, "runs of {run} on {workers} threads");
+                let taken = take_in_runs(plan.clone(), "a header", run, workers).unwrap();
+                assert_eq!(taken, whole, "runs of {run} taken on {workers} threads");
             }
         }
     }
