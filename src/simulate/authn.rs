@@ -164,10 +164,11 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
         ));
         return out;
     }
-    let sights: Vec<Sight> = rules.iter().map(|&r| sight(rule(r), present)).collect();
+    let sight_of = |i: usize| sight(rule(rules[i]), present);
     let verified = (0..rules.len()).find_map(|i| {
-        let seen = sights[i] != Sight::Missing;
-        seen.then(|| verify(rule(rules[i]), token, sights[i]).ok())
+        let sight = sight_of(i);
+        (sight != Sight::Missing)
+            .then(|| verify(rule(rules[i]), token, sight).ok())
             .flatten()
             .map(|jwt| (i, jwt))
     });
@@ -188,8 +189,9 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
     }
     let Some((k, jwt)) = verified else {
         let refusal = (0..rules.len())
-            .find(|&i| sights[i] != Sight::Missing)
-            .and_then(|i| Some((i, verify(rule(rules[i]), token, sights[i]).err()?)));
+            .map(|i| (i, sight_of(i)))
+            .find(|&(_, sight)| sight != Sight::Missing)
+            .and_then(|(i, sight)| Some((i, verify(rule(rules[i]), token, sight).err()?)));
         let (result, by, reason) = match refusal {
             Some((i, (status, reason))) => {
                 let by = decider(rules[i]);

@@ -76,7 +76,7 @@ impl Mesh {
             None => false,
         };
         let mut headers = std::mem::take(&mut carried.headers);
-        let path = super::path::without_query(&carried.path);
+        let (path, query) = carried.path.split_once('?').unwrap_or((&carried.path, ""));
         if !index.custom.is_empty() {
             let attributes = attributes(carried, path, &headers, &connection, None);
             let result = stage(Action::Custom, &self.policies, &index.custom, &attributes);
@@ -91,7 +91,6 @@ impl Mesh {
             .map(|&(ra, rule)| (&self.request_authentications[ra], rule))
             .collect();
         let preflight = carried.preflight_with(&headers);
-        let query = carried.path.split_once('?').map_or("", |(_, q)| q);
         let authn = authenticate(
             &rules,
             carried.token,

@@ -89,6 +89,10 @@ pub(crate) struct Policy {
     pub dry_run: bool,
     pub provider: Option<String>,
     pub rules: Vec<Rule>,
+    /// The positions of the rules an HTTP request without a verified token can match, in
+    /// order: the others test a claim or a request principal in every alternative, which such
+    /// a request fails (most requests the proofs send carry no token).
+    without_token: Vec<usize>,
     /// Whether a rule reads `connection.sni` (which names the subset a sidecar sends to).
     pub reads_sni: bool,
 }
@@ -109,6 +113,9 @@ impl Policy {
             dry_run: policy.meta.dry_run,
             provider: policy.provider.clone(),
             reads_sni: rules.iter().any(Rule::reads_sni),
+            without_token: (0..rules.len())
+                .filter(|&i| !rules[i].needs_token())
+                .collect(),
             rules,
         }
     }
@@ -122,11 +129,25 @@ impl Policy {
         }
     }
 
-    /// The first rule that matches (`Yes`), or else the first that may (`Unknown`).
+    /// The first rule that matches (`Yes`), or else the first that may (`Unknown`). An HTTP
+    /// request without a verified token tries only the rules it can match: the others answer
+    /// `No`, which changes neither.
     fn first_match(&self, a: &Attributes<'_>) -> Option<(usize, Tri)> {
+        if a.jwt.is_none() && !a.tcp {
+            self.first_of(self.without_token.iter().copied(), a)
+        } else {
+            self.first_of(0..self.rules.len(), a)
+        }
+    }
+
+    fn first_of(
+        &self,
+        positions: impl Iterator<Item = usize>,
+        a: &Attributes<'_>,
+    ) -> Option<(usize, Tri)> {
         let mut unknown = None;
-        for (i, rule) in self.rules.iter().enumerate() {
-            match rule.eval(a) {
+        for i in positions {
+            match self.rules[i].eval(a) {
                 Tri::Yes => return Some((i, Tri::Yes)),
                 Tri::Unknown(attr) => {
                     unknown.get_or_insert((i, Tri::Unknown(attr)));
@@ -158,30 +179,34 @@ pub(crate) fn stage<'m>(
     let mut notes = Vec::new();
     let policies = || list.iter().map(|&i| &all[i]);
     let enforced = || policies().filter(|p| !p.dry_run || action == Action::Custom);
-    for policy in policies().filter(|p| p.dry_run && action != Action::Custom) {
-        if let Some((i, Tri::Yes)) = policy.first_match(a) {
-            notes.push(format!(
-                "dry run: {} would match ({})",
-                policy.decider(Part::Rule(i)),
-                action.as_str()
-            ));
-        }
-    }
+    // One pass: every dry-run policy reports a match; the enforced ones are counted, and tried
+    // until one matches (the tests are pure, so the order between the two kinds is free).
     let mut matched = None;
     let mut unknown = None;
-    for policy in enforced() {
-        match policy.first_match(a) {
-            Some((i, Tri::Yes)) => {
-                matched = Some((policy, i));
-                break;
+    let mut count = 0;
+    for policy in policies() {
+        if policy.dry_run && action != Action::Custom {
+            if let Some((i, Tri::Yes)) = policy.first_match(a) {
+                notes.push(format!(
+                    "dry run: {} would match ({})",
+                    policy.decider(Part::Rule(i)),
+                    action.as_str()
+                ));
             }
+            continue;
+        }
+        count += 1;
+        if matched.is_some() {
+            continue;
+        }
+        match policy.first_match(a) {
+            Some((i, Tri::Yes)) => matched = Some((policy, i)),
             Some((i, Tri::Unknown(attr))) => {
                 unknown.get_or_insert((policy, i, attr));
             }
             _ => {}
         }
     }
-    let count = enforced().count();
     let step = Step::Authz {
         action,
         policies: count,
@@ -215,7 +240,7 @@ pub(crate) fn stage<'m>(
 mod tests {
     use super::*;
     use crate::istio::document::read;
-    use crate::simulate::context::Headers;
+    use crate::simulate::context::{Headers, Payload};
     use crate::simulate::decode::decode;
 
     fn policies(text: &str) -> Vec<Policy> {
@@ -464,6 +489,72 @@ mod tests {
             run(&allow, Action::Allow, "/").0,
             Some((Outcome::NotModelled { .. }, _))
         ));
+    }
+
+    /// The rules a request without a token skips are exactly those it fails: whatever the
+    /// request, the first match over the skipping list is the first over every rule. A rule
+    /// that only `notValues` a claim, names a token in one `from` entry of two, or tests a
+    /// claim on a TCP connection (where Istio drops HTTP values) still matches.
+    #[test]
+    fn a_request_without_a_token_skips_only_rules_it_fails() {
+        let all = policies(&policy(
+            "p",
+            "DENY",
+            "[{when: [{key: \"request.auth.claims[t]\", values: [a]}]}, \
+             {from: [{source: {requestPrincipals: [\"*\"]}}]}, \
+             {from: [{source: {requestPrincipals: [\"*\"]}}, {source: {namespaces: [nsx]}}]}, \
+             {when: [{key: \"request.auth.claims[t]\", notValues: [a]}]}, \
+             {to: [{operation: {paths: [/x]}}], \
+               when: [{key: \"request.auth.claims[t]\", values: [a], notValues: [b]}]}]",
+            false,
+        ));
+        let p = &all[0];
+        assert_eq!(p.without_token, [2, 3, 4]);
+        let jwt = crate::simulate::request::Jwt {
+            issuer: "i".into(),
+            subject: Some("s".into()),
+            audiences: Vec::new(),
+            claims: serde_json::json!({"t": "a"}).as_object().unwrap().clone(),
+        };
+        let headers = Headers::default();
+        let mut answers = Vec::new();
+        for token in [
+            None,
+            Some(Payload {
+                jwt: &jwt,
+                split: &[],
+            }),
+        ] {
+            for peer in [None, Some("spiffe://td/ns/nsx/sa/x")] {
+                for tcp in [false, true] {
+                    for path in ["/x", "/y"] {
+                        let a = Attributes {
+                            host: "h",
+                            method: "GET",
+                            path,
+                            port: 80,
+                            headers: &headers,
+                            peer,
+                            jwt: token,
+                            source_ip: None,
+                            remote_ip: None,
+                            sni: crate::simulate::context::Sni::None,
+                            tcp,
+                        };
+                        let every = p.first_of(0..p.rules.len(), &a);
+                        assert_eq!(p.first_match(&a), every, "{token:?} {peer:?} {tcp} {path}");
+                        answers.push(every);
+                    }
+                }
+            }
+        }
+        // Without a token over HTTP, the `notValues` rule matches; on TCP the claim rule does.
+        assert_eq!(answers[0], Some((3, Tri::Yes)));
+        assert_eq!(answers[2], Some((0, Tri::Yes)));
+        // A peer of namespace `nsx` matches the second `from` entry of rule 2.
+        assert_eq!(answers[4], Some((2, Tri::Yes)));
+        // With the token, its claim matches rule 0.
+        assert_eq!(answers[8], Some((0, Tri::Yes)));
     }
 
     #[test]

@@ -107,6 +107,11 @@ impl Test {
         )
     }
 
+    /// Whether only a verified token has the attribute: without one the test is `No`.
+    fn needs_token(&self) -> bool {
+        matches!(self, Test::RequestPrincipal { .. } | Test::Claim(..))
+    }
+
     fn eval(&self, a: &Attributes<'_>) -> Tri {
         let yes = match self {
             Test::Host(p) => p.matches_ignoring_case(a.host),
@@ -206,6 +211,12 @@ impl Field {
     fn is_http(&self) -> bool {
         self.values.iter().chain(&self.not).any(Test::is_http)
     }
+
+    /// Whether an HTTP request without a verified token fails the field: every value tests the
+    /// token and no `notValues` side could make up for it (`Or` of `No`s is `No`).
+    fn needs_token(&self) -> bool {
+        !self.values.is_empty() && self.not.is_empty() && self.values.iter().all(Test::needs_token)
+    }
 }
 
 /// `Or` of the entries (`from` or `to`), each the `And` of its fields; no entry imposes
@@ -262,6 +273,17 @@ impl Rule {
             return Tri::No;
         }
         from.and(entries(&self.to, a)).and(when)
+    }
+
+    /// Whether an HTTP request without a verified token fails the rule: a `when` condition or
+    /// every `from` entry has a field it fails, and `And` with a `No` is `No`.
+    pub(crate) fn needs_token(&self) -> bool {
+        self.when.iter().any(Field::needs_token)
+            || (!self.from.is_empty()
+                && self
+                    .from
+                    .iter()
+                    .all(|fields| fields.iter().any(Field::needs_token)))
     }
 
     /// Whether a value of the rule tests the connection's SNI.
