@@ -48,6 +48,7 @@ mod source;
 mod synth;
 mod topology;
 mod validate;
+mod vec_map;
 mod yaml;
 
 /// What the integration tests and benchmarks reach beyond the facade; not part of meshc's API.

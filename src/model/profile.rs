@@ -25,7 +25,7 @@ pub(crate) fn region_subset(region: &Name) -> Name {
 }
 
 /// Pod labels or a label selector.
-pub(crate) type Labels = BTreeMap<LabelKey, LabelValue>;
+pub(crate) type Labels = crate::vec_map::VecMap<LabelKey, LabelValue>;
 
 /// The whole checked profile.
 #[derive(Debug, Clone)]

@@ -63,17 +63,20 @@ const FIELDS: [&str; 7] = [
     "gateways",
 ];
 
-/// The entries taken so far, each table's as its field of [`RawProfile`] holds them.
+/// The entries taken so far, each table's in the order they were read.
 #[derive(Default)]
 struct Taken {
-    regions: Named<super::raw::RawRegion>,
-    retry_budgets: Named<super::raw::RawRetryBudget>,
-    services: Named<super::raw::RawService>,
-    external_services: Named<super::raw::RawExternalService>,
-    tenants: Named<super::raw::RawTenant>,
-    clusters: Named<super::raw::RawCluster>,
-    gateways: Named<super::Sp<super::raw::RawGateway>>,
+    regions: Entries<super::raw::RawRegion>,
+    retry_budgets: Entries<super::raw::RawRetryBudget>,
+    services: Entries<super::raw::RawService>,
+    external_services: Entries<super::raw::RawExternalService>,
+    tenants: Entries<super::raw::RawTenant>,
+    clusters: Entries<super::raw::RawCluster>,
+    gateways: Entries<super::Sp<super::raw::RawGateway>>,
 }
+
+/// A name-keyed table's entries, not yet sorted.
+type Entries<T> = Vec<(super::Sp<String>, T)>;
 
 impl Taken {
     fn count(&self, field: &str) -> usize {
@@ -89,8 +92,8 @@ impl Taken {
         }
     }
 
-    /// `raw` with the taken entries added to its tables; `None` if it has one of them already
-    /// (the sections never lay one entry twice, so this does not happen).
+    /// `raw` with the taken entries added to its tables; `None` if a key is taken twice or
+    /// `raw` has it already (the sections never lay one entry twice, so this does not happen).
     fn into_profile(self, mut raw: RawProfile) -> Option<RawProfile> {
         add(&mut raw.regions, self.regions)?;
         add(&mut raw.retry_budgets, self.retry_budgets)?;
@@ -133,31 +136,23 @@ impl<'i> sections::Take<'i> for Taken {
 /// The entry `key` deserialized into `table` as the whole table's deserialization reads it:
 /// through a table that holds it alone.
 fn entry<T: DeserializeOwned>(
-    table: &mut Named<T>,
+    table: &mut Entries<T>,
     key: Spanned<DeString<'_>>,
     value: Spanned<DeValue<'_>>,
 ) -> Option<()> {
     let mut alone = DeTable::new();
     alone.insert(key, value);
     let read = Named::<T>::deserialize(toml::de::Deserializer::from(Spanned::new(0..0, alone)));
-    let (key, value) = read.ok()?.into_iter().next()?;
-    match table.insert(key, value) {
-        None => Some(()),
-        Some(_) => None,
-    }
+    table.extend(read.ok()?);
+    Some(())
 }
 
-/// `taken` added to `table`; `None` if a key is in both.
-fn add<T>(table: &mut Named<T>, taken: Named<T>) -> Option<()> {
-    if table.is_empty() {
-        *table = taken;
-        return Some(());
+/// `taken` added to `table`; `None` if a key is in both, or twice in `taken`.
+fn add<T>(table: &mut Named<T>, mut taken: Entries<T>) -> Option<()> {
+    if !table.is_empty() {
+        taken.extend(std::mem::take(table));
     }
-    for (key, value) in taken {
-        if table.insert(key, value).is_some() {
-            return None;
-        }
-    }
+    *table = Named::from_unique(taken)?;
     Some(())
 }
 

@@ -6,12 +6,11 @@
 //! rule can point at the value it is about. No `flatten`, no untagged or internally tagged
 //! enums: they lose spans. Doc comments here are the profile reference (`meshc schema`).
 
-use std::collections::BTreeMap;
-
 use schemars::JsonSchema;
 use serde::Deserialize;
 
 use super::spanned::Sp;
+use crate::vec_map::VecMap;
 
 mod cluster;
 mod ports;
@@ -22,7 +21,7 @@ pub(crate) use ports::*;
 pub(crate) use telemetry::*;
 
 /// A name-keyed table such as `[services.<name>]`; keys keep their spans.
-pub(crate) type Named<T> = BTreeMap<Sp<String>, T>;
+pub(crate) type Named<T> = VecMap<Sp<String>, T>;
 
 /// A meshc profile: one mesh, described once.
 #[derive(Debug, Deserialize, JsonSchema, Default)]
@@ -349,7 +348,7 @@ pub struct RawService {
     /// Kubernetes service account of its pods. Default: the service name.
     pub service_account: Option<Sp<String>>,
     /// Labels that select its pods. Default: `app = "<name>"`.
-    pub labels: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    pub labels: Option<Sp<VecMap<Sp<String>, Sp<String>>>>,
     /// Load-balancing algorithm. Default: Istio's (least request); `consistent-hash` when
     /// `hash` is set.
     pub load_balancer: Option<Sp<LoadBalancer>>,
@@ -389,7 +388,7 @@ pub struct RawService {
     pub mtls: Option<Sp<MtlsMode>>,
     /// The mTLS mode of single container ports of its workloads, by port
     /// (`{ 9090 = "permissive" }` for a plain-text metrics port).
-    pub port_mtls: Option<Sp<BTreeMap<Sp<String>, Sp<MtlsMode>>>>,
+    pub port_mtls: Option<Sp<VecMap<Sp<String>, Sp<MtlsMode>>>>,
     /// The namespace its workloads run in, where every resource for it goes (its host is
     /// `<name>.<namespace>.svc.cluster.local`, its identity `<trust-domain>/ns/<namespace>/sa/<account>`).
     /// Default: `mesh.namespace`.
@@ -505,9 +504,9 @@ pub struct RawCircuitBreaker {
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct RawSubset {
     /// Pod labels that select the subset.
-    pub labels: Sp<BTreeMap<Sp<String>, Sp<String>>>,
+    pub labels: Sp<VecMap<Sp<String>, Sp<String>>>,
     /// Connection-pool keys that differ for this subset; the others keep the service's values.
-    pub connection_pool: Option<Sp<RawConnectionPool>>,
+    pub connection_pool: Option<Box<Sp<RawConnectionPool>>>,
 }
 
 /// `[[services.<name>.routes]]`
@@ -523,21 +522,21 @@ pub struct RawRoute {
     /// Match this HTTP method.
     pub method: Option<Sp<String>>,
     /// Match these request headers, by exact value.
-    pub headers: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    pub headers: Option<Sp<VecMap<Sp<String>, Sp<String>>>>,
     /// Send matching requests to this subset (excludes `split`).
     pub to: Option<Sp<String>>,
     /// Split matching requests over subsets by percent (excludes `to`).
-    pub split: Option<Sp<BTreeMap<Sp<String>, Sp<i64>>>>,
+    pub split: Option<Sp<VecMap<Sp<String>, Sp<i64>>>>,
     /// Retry budget of this route (overrides the service's).
     pub retry_budget: Option<Sp<String>>,
     /// Overall timeout of this route.
     pub timeout: Option<Sp<String>>,
     /// Request headers to set, add or remove before the subset receives the request.
-    pub request_headers: Option<Sp<RawHeaderOps>>,
+    pub request_headers: Option<Box<Sp<RawHeaderOps>>>,
     /// Response headers to set, add or remove before the caller receives the response.
-    pub response_headers: Option<Sp<RawHeaderOps>>,
+    pub response_headers: Option<Box<Sp<RawHeaderOps>>>,
     /// Delays or aborts a share of the requests (needs `fault-injection` in `allow-insecure`).
-    pub fault: Option<Sp<RawFault>>,
+    pub fault: Option<Box<Sp<RawFault>>>,
 }
 
 /// `canary = {...}`
@@ -567,7 +566,7 @@ pub struct RawPriority {
     /// The header to read. Default: `x-priority`.
     pub header: Option<Sp<String>>,
     /// Header value → subset.
-    pub subsets: Sp<BTreeMap<Sp<String>, Sp<String>>>,
+    pub subsets: Sp<VecMap<Sp<String>, Sp<String>>>,
     /// Retry budget of the priority routes (overrides the service's).
     pub retry_budget: Option<Sp<String>>,
     /// Overall timeout of the priority routes (overrides the service's and the budget's).
@@ -618,7 +617,7 @@ pub struct RawCaller {
 }
 
 /// `claims = { <claim> = ["<value>", ...] }`: claim name → accepted values.
-pub(crate) type RawClaims = BTreeMap<Sp<String>, Sp<Vec<Sp<String>>>>;
+pub(crate) type RawClaims = VecMap<Sp<String>, Sp<Vec<Sp<String>>>>;
 
 /// `[external-services.<name>]`
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -771,9 +770,9 @@ pub struct RawGatewayRoute {
     #[serde(default)]
     pub methods: Vec<Sp<String>>,
     /// Match these request headers, by exact value.
-    pub headers: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    pub headers: Option<Sp<VecMap<Sp<String>, Sp<String>>>>,
     /// Match these request headers, by RE2 regular expression over the whole value.
-    pub header_regexes: Option<Sp<BTreeMap<Sp<String>, Sp<String>>>>,
+    pub header_regexes: Option<Sp<VecMap<Sp<String>, Sp<String>>>>,
     /// Requests on this route need no token, even with `security.jwt.require-token`: exactly
     /// its path, and never a tenant's. Default: false.
     pub public: Option<Sp<bool>>,
@@ -797,10 +796,10 @@ pub struct RawGatewayRoute {
 pub struct RawHeaderOps {
     /// Headers to set, replacing any value the message had.
     #[serde(default)]
-    pub set: BTreeMap<Sp<String>, Sp<String>>,
+    pub set: VecMap<Sp<String>, Sp<String>>,
     /// Headers to append, keeping any value the message had.
     #[serde(default)]
-    pub add: BTreeMap<Sp<String>, Sp<String>>,
+    pub add: VecMap<Sp<String>, Sp<String>>,
     /// Headers to remove.
     #[serde(default)]
     pub remove: Vec<Sp<String>>,

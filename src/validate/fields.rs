@@ -12,6 +12,7 @@ use crate::model::{
 };
 use crate::profile::Sp;
 use crate::profile::raw::Named;
+use crate::vec_map::VecMap;
 
 impl Checker {
     /// Parses a string with `parse`, reporting `code` at the value when it fails.
@@ -244,7 +245,7 @@ impl Checker {
     }
 
     /// Pod labels: checked keys and values, at least one.
-    pub(super) fn labels(&mut self, raw: &Sp<BTreeMap<Sp<String>, Sp<String>>>) -> Option<Labels> {
+    pub(super) fn labels(&mut self, raw: &Sp<VecMap<Sp<String>, Sp<String>>>) -> Option<Labels> {
         if raw.value.is_empty() {
             self.report(
                 Diagnostic::new(

@@ -11,6 +11,7 @@ use crate::model::{
 };
 use crate::profile::Sp;
 use crate::profile::raw::{Named, RawProfile, RawRegion, RawRetryBudget, RawRoute};
+use crate::vec_map::VecMap;
 
 /// The most retries a budget may ask for; more only multiplies load during an outage.
 const MAX_ATTEMPTS: i64 = 10;
@@ -319,13 +320,13 @@ impl Checker {
             inherited,
         );
         let header_ops = self.route_headers(
-            raw.request_headers.as_ref(),
-            raw.response_headers.as_ref(),
+            raw.request_headers.as_deref(),
+            raw.response_headers.as_deref(),
             profile,
         );
-        let fault = self.fault(raw.fault.as_ref());
+        let fault = self.fault(raw.fault.as_deref());
         let policy = policy?;
-        if let Some(fault_span) = raw.fault.as_ref().map(Sp::span)
+        if let Some(fault_span) = raw.fault.as_deref().map(Sp::span)
             && (policy.retries.is_some() || policy.timeout.is_some())
         {
             self.report(
@@ -356,7 +357,7 @@ impl Checker {
 
     fn header_matches(
         &mut self,
-        raw: &Sp<BTreeMap<Sp<String>, Sp<String>>>,
+        raw: &Sp<VecMap<Sp<String>, Sp<String>>>,
     ) -> Option<BTreeMap<HeaderName, HeaderValue>> {
         if raw.value.is_empty() {
             self.report(Diagnostic::new(
@@ -408,7 +409,7 @@ impl Checker {
     /// A weighted split over subsets; the weights add up to 100.
     pub(super) fn split(
         &mut self,
-        raw: &Sp<BTreeMap<Sp<String>, Sp<i64>>>,
+        raw: &Sp<VecMap<Sp<String>, Sp<i64>>>,
         subsets: &[&str],
     ) -> Option<Vec<(Name, Weight)>> {
         if raw.value.len() < 2 {

@@ -176,7 +176,7 @@ impl Checker {
             service
                 .routes
                 .iter()
-                .filter_map(|route| Some((route.name.as_str(), route.fault.as_ref()?)))
+                .filter_map(|route| Some((route.name.as_str(), route.fault.as_deref()?)))
         });
         let gateway_faults = profile.ingress_gateways().flat_map(|(_, gateway)| {
             gateway
