@@ -3,6 +3,7 @@
 //! networking/v1 gateway.proto, virtual_service.proto, destination_rule.proto,
 //! service_entry.proto.
 
+use super::http_match::HttpMatch;
 use super::{
     CompileError, Meta, boolean, field, items, labels, object, string, strings, unmodelled,
     unsigned,
@@ -81,7 +82,7 @@ pub(crate) enum StringMatch {
     Regex(String),
 }
 
-fn string_match(meta: &Meta, node: &Node) -> Result<Option<StringMatch>, CompileError> {
+pub(super) fn string_match(meta: &Meta, node: &Node) -> Result<Option<StringMatch>, CompileError> {
     if let Some(v) = string(meta, node, "exact")? {
         return Ok(Some(StringMatch::Exact(v.to_string())));
     }
@@ -89,52 +90,6 @@ fn string_match(meta: &Meta, node: &Node) -> Result<Option<StringMatch>, Compile
         return Ok(Some(StringMatch::Prefix(v.to_string())));
     }
     Ok(string(meta, node, "regex")?.map(|v| StringMatch::Regex(v.to_string())))
-}
-
-/// A map of names to string matches (`headers`, `queryParams`); an entry with no match type
-/// is a presence match (`None`).
-fn string_matches(
-    meta: &Meta,
-    node: &Node,
-    key: &str,
-    lower: bool,
-) -> Result<Vec<(String, Option<StringMatch>)>, CompileError> {
-    let Some(map) = object(meta, node, key)? else {
-        return Ok(Vec::new());
-    };
-    let mut out = Vec::with_capacity(map.entries().len());
-    for (name, value) in map.entries() {
-        let name = if lower {
-            name.to_ascii_lowercase()
-        } else {
-            name.clone()
-        };
-        let matched = if matches!(value.value, Value::Map(_)) {
-            string_match(meta, value)?
-        } else {
-            None
-        };
-        out.push((name, matched));
-    }
-    Ok(out)
-}
-
-/// One `http[].match[]` entry.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct HttpMatch {
-    pub uri: Option<StringMatch>,
-    pub scheme: Option<StringMatch>,
-    pub method: Option<StringMatch>,
-    pub authority: Option<StringMatch>,
-    pub headers: Vec<(String, Option<StringMatch>)>,
-    pub without_headers: Vec<(String, Option<StringMatch>)>,
-    pub query_params: Vec<(String, Option<StringMatch>)>,
-    pub ignore_uri_case: bool,
-    pub port: Option<u32>,
-    pub source_labels: Labels,
-    /// Gateway names, resolved to `namespace/name`.
-    pub gateways: Vec<String>,
-    pub source_namespace: Option<String>,
 }
 
 /// `route[]` and `mirror` destinations.
@@ -220,7 +175,7 @@ pub(crate) struct VirtualService {
 
 /// A gateway name as Istio resolves it: `name` means `<vs namespace>/name`
 /// (pilot/pkg/model/virtualservice.go `resolveGatewayName`).
-fn resolve_gateway(name: &str, namespace: &str) -> String {
+pub(super) fn resolve_gateway(name: &str, namespace: &str) -> String {
     if name == "mesh" || name.contains('/') {
         name.to_string()
     } else {
@@ -253,35 +208,7 @@ fn http_route(meta: &Meta, rule: &Node, namespace: &str) -> Result<HttpRoute, Co
     let listed = items(meta, rule, "match")?;
     let mut matches = Vec::with_capacity(listed.len());
     for m in listed {
-        matches.push(HttpMatch {
-            uri: object(meta, m, "uri")?
-                .map(|n| string_match(meta, n))
-                .transpose()?
-                .flatten(),
-            scheme: object(meta, m, "scheme")?
-                .map(|n| string_match(meta, n))
-                .transpose()?
-                .flatten(),
-            method: object(meta, m, "method")?
-                .map(|n| string_match(meta, n))
-                .transpose()?
-                .flatten(),
-            authority: object(meta, m, "authority")?
-                .map(|n| string_match(meta, n))
-                .transpose()?
-                .flatten(),
-            headers: string_matches(meta, m, "headers", true)?,
-            without_headers: string_matches(meta, m, "withoutHeaders", true)?,
-            query_params: string_matches(meta, m, "queryParams", false)?,
-            ignore_uri_case: boolean(meta, m, "ignoreUriCase")?.unwrap_or(false),
-            port: unsigned(meta, m, "port")?,
-            source_labels: labels(meta, m, "sourceLabels")?,
-            gateways: strings(meta, m, "gateways")?
-                .iter()
-                .map(|g| resolve_gateway(g, namespace))
-                .collect(),
-            source_namespace: string(meta, m, "sourceNamespace")?.map(str::to_string),
-        });
+        matches.push(super::http_match::http_match(meta, m, namespace)?);
     }
     let listed = items(meta, rule, "route")?;
     let mut route = Vec::with_capacity(listed.len());
@@ -717,10 +644,11 @@ spec:
         let one = &vs.http[0];
         assert_eq!(one.name.as_deref(), Some("one"));
         let m = &one.matches[0];
+        let rare = m.rare();
         assert_eq!(m.uri, Some(StringMatch::Prefix("/p".into())));
-        assert_eq!(m.scheme, Some(StringMatch::Exact("https".into())));
+        assert_eq!(rare.scheme, Some(StringMatch::Exact("https".into())));
         assert_eq!(m.method, Some(StringMatch::Exact("GET".into())));
-        assert_eq!(m.authority, Some(StringMatch::Regex("a.*".into())));
+        assert_eq!(rare.authority, Some(StringMatch::Regex("a.*".into())));
         assert_eq!(
             m.headers,
             [
@@ -729,18 +657,18 @@ spec:
             ]
         );
         assert_eq!(
-            m.without_headers,
+            rare.without_headers,
             [("x-c".into(), Some(StringMatch::Prefix("d".into())))]
         );
         assert_eq!(
-            m.query_params,
+            rare.query_params,
             [("q".into(), Some(StringMatch::Exact("r".into())))]
         );
-        assert!(m.ignore_uri_case);
-        assert_eq!(m.port, Some(8080));
-        assert_eq!(m.source_labels["app"], "s");
-        assert_eq!(m.gateways, ["ns/g"]);
-        assert_eq!(m.source_namespace.as_deref(), Some("sn"));
+        assert!(rare.ignore_uri_case);
+        assert_eq!(rare.port, Some(8080));
+        assert_eq!(rare.source_labels["app"], "s");
+        assert_eq!(rare.gateways, ["ns/g"]);
+        assert_eq!(rare.source_namespace.as_deref(), Some("sn"));
         assert_eq!(&*one.route[0].host, "b");
         assert_eq!(one.route[0].subset.as_deref(), Some("s1"));
         assert_eq!(one.route[0].port, Some(9));
