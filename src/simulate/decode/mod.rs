@@ -10,6 +10,7 @@ mod l4;
 mod mesh_config;
 mod networking;
 mod security;
+mod shared;
 mod sidecar;
 
 use std::collections::BTreeMap;
@@ -119,12 +120,14 @@ pub(crate) fn decode(documents: &[Document]) -> Result<Resources, Vec<CompileErr
 pub struct Decoded {
     resources: Resources,
     errors: Vec<CompileError>,
+    /// The strings the routes decoded so far repeat.
+    shared: shared::Shared,
 }
 
 impl Decoded {
     /// Decodes `document` if it is of a modelled kind; documents of other kinds are ignored.
     pub fn add(&mut self, document: &Document) {
-        if let Err(error) = decode_one(document, &mut self.resources) {
+        if let Err(error) = decode_one(document, &mut self.resources, &mut self.shared) {
             self.errors.push(error);
         }
     }
@@ -183,6 +186,7 @@ impl Decoded {
         Decoded {
             resources: into,
             errors,
+            shared: shared::Shared::default(),
         }
     }
 
@@ -196,7 +200,11 @@ impl Decoded {
     }
 }
 
-fn decode_one(document: &Document, out: &mut Resources) -> Result<(), CompileError> {
+fn decode_one(
+    document: &Document,
+    out: &mut Resources,
+    shared: &mut shared::Shared,
+) -> Result<(), CompileError> {
     let (Some(kind), Some((group, _))) = (document.kind(), document.api()) else {
         return Ok(());
     };
@@ -215,7 +223,7 @@ fn decode_one(document: &Document, out: &mut Resources) -> Result<(), CompileErr
         "Gateway" => out.gateways.push(networking::gateway(meta, spec)?),
         "VirtualService" => out
             .virtual_services
-            .push(networking::virtual_service(meta, spec)?),
+            .push(networking::virtual_service(meta, spec, shared)?),
         "DestinationRule" => out
             .destination_rules
             .push(networking::destination_rule(meta, spec)?),
