@@ -47,11 +47,7 @@ pub(crate) fn verify_decoding(
     files: &[File],
     profile: &Profile,
 ) -> Result<Decoded, SelfCheckFailed> {
-    let mut decoded = Decoded::default();
-    for piece in check(files, profile, Decoded::add)? {
-        decoded.append(piece);
-    }
-    Ok(decoded)
+    check(files, profile, Decoded::add).map(Decoded::join)
 }
 
 /// [`verify`], giving back a copy of every document it read, whole, in the order of the files

@@ -95,8 +95,9 @@ pub(crate) struct View<'a> {
 
 fn compile_match(m: &HttpMatch) -> Result<Match, String> {
     let matcher = |s: &Option<StringMatch>| s.as_ref().map(Matcher::new).transpose();
+    let rare = m.rare();
     let mut headers = Vec::new();
-    for (invert, list) in [(false, &m.headers), (true, &m.without_headers)] {
+    for (invert, list) in [(false, &m.headers), (true, &rare.without_headers)] {
         for (name, matched) in list {
             // `regex: "*"` is a presence match (route.go `canBeConvertedToPresentMatch`).
             let matched = matched
@@ -118,7 +119,7 @@ fn compile_match(m: &HttpMatch) -> Result<Match, String> {
         }
     }
     let mut query = Vec::new();
-    for (name, matched) in &m.query_params {
+    for (name, matched) in &rare.query_params {
         let matched = matched
             .as_ref()
             .filter(|s| **s != StringMatch::Regex("*".to_string()));
@@ -136,22 +137,22 @@ fn compile_match(m: &HttpMatch) -> Result<Match, String> {
     };
     Ok(Match {
         uri: matcher(&m.uri)?,
-        ignore_uri_case: m.ignore_uri_case,
-        scheme: matcher(&m.scheme)?,
+        ignore_uri_case: rare.ignore_uri_case,
+        scheme: matcher(&rare.scheme)?,
         method: matcher(&m.method)?,
-        authority: matcher(&m.authority)?,
+        authority: matcher(&rare.authority)?,
         catch_all: path_all
             && headers.is_empty()
             && query.is_empty()
-            && m.scheme.is_none()
+            && rare.scheme.is_none()
             && m.method.is_none()
-            && m.authority.is_none(),
+            && rare.authority.is_none(),
         headers,
         query,
-        port: m.port,
-        source_labels: m.source_labels.clone(),
-        gateways: m.gateways.clone(),
-        source_namespace: m.source_namespace.clone(),
+        port: rare.port,
+        source_labels: rare.source_labels.clone(),
+        gateways: rare.gateways.clone(),
+        source_namespace: rare.source_namespace.clone(),
         rewrites,
         uri_regex: matches!(m.uri, Some(StringMatch::Regex(_))),
     })
