@@ -430,6 +430,19 @@ mod tests {
         assert!(notes.is_empty());
         let (_, notes, _) = run(&all, Action::Allow, "/r");
         assert_eq!(notes.len(), 1);
+        // Nor does a dry-run `allow-nothing` become the policy a default denial names.
+        let beside = policies(&format!(
+            "{}{}",
+            policy("a-shadow-nothing", "ALLOW", "[]", true),
+            policy(
+                "reads",
+                "ALLOW",
+                "[{to: [{operation: {paths: [/r]}}]}]",
+                false
+            ),
+        ));
+        let (end, _, _) = run(&beside, Action::Allow, "/w");
+        assert_eq!(end, Some((Outcome::Denied, None)));
     }
 
     /// CUSTOM sends matching requests to an external authorizer: not modelled; dry-run CUSTOM
