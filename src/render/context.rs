@@ -471,17 +471,20 @@ mod tests {
         crate::plan::build(&crate::pipeline::check(&source).unwrap().profile)
     }
 
+    /// The parts security-policies.yaml reads, and its lists: prod has items in each.
+    const SECURITY_PARTS: [Part; 3] = [Part::Api, Part::Security, Part::Sidecars];
+    const SECURITY_LISTS: [List; 5] = [
+        List::PeerAuthentications,
+        List::RequestAuthentications,
+        List::AuthorizationPolicies,
+        List::ServiceEntries,
+        List::Sidecars,
+    ];
+
     #[test]
     fn runs_of_a_file_s_documents_read_as_runs_of_its_lists_in_turn() {
         let plan = prod();
-        let parts = [Part::Api, Part::Security, Part::Sidecars];
-        let lists = [
-            List::PeerAuthentications,
-            List::RequestAuthentications,
-            List::AuthorizationPolicies,
-            List::ServiceEntries,
-            List::Sidecars,
-        ];
+        let (parts, lists) = (SECURITY_PARTS, SECURITY_LISTS);
         let whole = of(&plan, &parts);
         let total: usize = lists.iter().map(|list| list.len(&plan)).sum();
         assert!(lists.iter().all(|list| list.len(&plan) > 0), "{lists:?}");
@@ -517,14 +520,7 @@ mod tests {
     #[test]
     fn runs_taken_out_of_the_plan_read_as_the_runs_borrowed_from_it() {
         let kept = prod();
-        let parts = [Part::Api, Part::Security, Part::Sidecars];
-        let lists = [
-            List::PeerAuthentications,
-            List::RequestAuthentications,
-            List::AuthorizationPolicies,
-            List::ServiceEntries,
-            List::Sidecars,
-        ];
+        let (parts, lists) = (SECURITY_PARTS, SECURITY_LISTS);
         let total: usize = lists.iter().map(|list| list.len(&kept)).sum();
         for size in [1, 3, 7, total] {
             let runs = split(total, size);
