@@ -11,7 +11,9 @@ use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::request::Request;
 use super::reuse::{Place, Reuse};
-use super::routing::destination::{Caller, client_tls, in_subset, rules_for, sends_mtls, subset};
+use super::routing::destination::{
+    Caller, client_tls, in_subset, rules_for, sends_mtls, subset_at, subset_of,
+};
 use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
 
 fn apply(ops: Option<&HeaderOps>, carried: &mut Carried<'_>) {
@@ -343,10 +345,13 @@ impl Mesh {
                 return branch;
             }
         };
-        let (labels, subset_tls, by) = match subset_name {
+        let (chosen, subset_tls, by) = match subset_name {
             None => (None, super::decode::TlsMode::Unset, None),
-            Some(name) => match subset(&self.destination_rules, &applied, name, port) {
-                Some((labels, tls, by)) => (Some(labels), tls, Some(by)),
+            Some(name) => match subset_of(&self.destination_rules, &applied, name) {
+                Some((i, j)) => {
+                    let (labels, tls, by) = subset_at(&self.destination_rules, i, j, port);
+                    (Some((i, j, labels)), tls, Some(by))
+                }
                 None => {
                     branch.outcome = Some(Outcome::Unavailable { status: 503 });
                     branch.decided_by = applied.first().map(|&i| {
@@ -362,19 +367,27 @@ impl Mesh {
                 }
             },
         };
-        let workloads: Vec<usize> = service
-            .workloads
-            .iter()
-            .copied()
-            .filter(|&w| labels.is_none_or(|l| in_subset(l, &self.topology.workloads[w])))
-            .collect();
+        let workloads: Cow<'_, [usize]> = match chosen {
+            None => Cow::Borrowed(&service.workloads),
+            Some((i, j, labels)) => service.subset(i, j).map_or_else(
+                || {
+                    let filtered = service.workloads.iter().copied();
+                    Cow::Owned(
+                        filtered
+                            .filter(|&w| in_subset(labels, &self.topology.workloads[w]))
+                            .collect(),
+                    )
+                },
+                Cow::Borrowed,
+            ),
+        };
         if workloads.is_empty() {
             branch.outcome = Some(Outcome::Unavailable { status: 503 });
             branch.decided_by = by;
             return branch;
         }
         let mode = client_tls(&self.destination_rules, &applied, subset_tls, port);
-        for w in workloads {
+        for &w in workloads.iter() {
             let target = self.target_port(w, host, port);
             let (server, _) = self.proxies[w].peer.on(target, &self.peer_authentications);
             let arrival =
@@ -398,7 +411,7 @@ impl Mesh {
                         },
                         w,
                         host,
-                        port,
+                        (port, target),
                         subset_name,
                         carried,
                         sender,
@@ -436,20 +449,20 @@ impl Mesh {
         })
     }
 
-    /// The sidecar of workload `w` receives the request on Service port `port` of `host`.
+    /// The sidecar of workload `w` receives the request on Service port `port` of `host`, which
+    /// is its container port `target` ([`Mesh::target_port`]).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn inbound<'m>(
         &'m self,
         w: usize,
         host: &str,
-        port: u16,
+        (port, target): (u16, u16),
         subset: Option<&str>,
         mut carried: Carried<'_>,
         sender: &Sender<'_>,
         request: &Request,
         mtls: bool,
     ) -> Hop<'m> {
-        let target = self.target_port(w, host, port);
         let mut hop = self.inbound_hop(w, target);
         let index = &self.proxies[w];
         if self.unmodelled_at(Some(w), &self.topology.workloads[w].namespace, &mut hop) {

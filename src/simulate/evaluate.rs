@@ -584,7 +584,7 @@ impl Mesh {
                 self.inbound(
                     w,
                     host,
-                    port,
+                    (port, self.target_port(w, host, port)),
                     None,
                     carried.clone(),
                     &sender,

@@ -9,7 +9,7 @@ use super::decode::{
 use super::error::CompileError;
 use super::hash::Map;
 use super::mtls::Peer;
-use super::routing::destination::full_hosts;
+use super::routing::destination::{full_hosts, in_subset};
 use super::routing::gateway::{Listener, listener};
 use super::routing::host::DOMAIN;
 use super::routing::virtual_service::Compiled;
@@ -53,6 +53,20 @@ pub(crate) struct Service {
     pub ports: Vec<u16>,
     /// The workloads that back it (indices).
     pub workloads: Vec<usize>,
+    /// The workloads of each subset of each DestinationRule filed under its host
+    /// ([`Mesh::rules_by_host`]): ((rule, subset), workloads). Every delivery to a subset chose
+    /// them again, label by label, for every request.
+    pub subsets: Vec<((usize, usize), Vec<usize>)>,
+}
+
+impl Service {
+    /// The workloads of subset `j` of DestinationRule `i`, when they were chosen in advance.
+    pub(crate) fn subset(&self, i: usize, j: usize) -> Option<&[usize]> {
+        self.subsets
+            .iter()
+            .find(|(at, _)| *at == (i, j))
+            .map(|(_, workloads)| workloads.as_slice())
+    }
 }
 
 /// Rendered Istio resources and the workloads they govern, ready to answer requests.
@@ -220,6 +234,14 @@ impl Mesh {
                 .entry(key.to_string())
                 .or_default()
                 .push(i);
+        }
+        for (host, service) in &mut mesh.services {
+            service.subsets = subset_workloads(
+                &mesh.destination_rules,
+                mesh.rules_by_host.get(host).map_or(&[], Vec::as_slice),
+                &service.workloads,
+                &topology,
+            );
         }
         for (i, ra) in mesh.request_authentications.iter().enumerate() {
             if !ra.targeted {
@@ -442,6 +464,32 @@ fn services(topology: &Topology) -> Map<String, Service> {
         }
     }
     services
+}
+
+/// The workloads among `workloads` of each subset of the DestinationRules `rules` (indices).
+fn subset_workloads(
+    destination_rules: &[DestinationRule],
+    rules: &[usize],
+    workloads: &[usize],
+    topology: &Topology,
+) -> Vec<((usize, usize), Vec<usize>)> {
+    rules
+        .iter()
+        .flat_map(|&i| {
+            destination_rules[i]
+                .subsets
+                .iter()
+                .enumerate()
+                .map(move |(j, (_, labels, _))| {
+                    let chosen = workloads
+                        .iter()
+                        .copied()
+                        .filter(|&w| in_subset(labels, &topology.workloads[w]))
+                        .collect();
+                    ((i, j), chosen)
+                })
+        })
+        .collect()
 }
 
 /// Contradictions in the topology.

@@ -201,3 +201,95 @@ service-account = "a"
     );
     assert!(Mesh::from_documents(&documents, &Topology::default()).is_err());
 }
+
+/// The workloads of each subset are chosen once, for the DestinationRules filed under the
+/// Service's host; a subset only a wildcard rule defines is chosen per delivery, as before.
+/// Either way a delivery reaches the workloads the subset's labels select.
+#[test]
+fn subset_workloads_are_chosen_once_per_host() {
+    use crate::simulate::{Origin, Request};
+    let topology = r#"
+[[workloads]]
+name = "web-v1"
+namespace = "shop"
+labels = { app = "web", version = "v1" }
+service-account = "web"
+ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
+[[workloads]]
+name = "web-v2"
+namespace = "shop"
+labels = { app = "web", version = "v2" }
+service-account = "web"
+ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
+[[workloads]]
+name = "client"
+namespace = "shop"
+labels = { app = "client" }
+service-account = "client"
+"#;
+    let yaml = "\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web.shop.svc.cluster.local]
+  http:
+  - match: [{uri: {prefix: /one}}]
+    route: [{destination: {host: web.shop.svc.cluster.local, subset: one}}]
+  - match: [{uri: {prefix: /two}}]
+    route: [{destination: {host: web.shop.svc.cluster.local, subset: two}}]
+  - match: [{uri: {prefix: /wild}}]
+    route: [{destination: {host: web.shop.svc.cluster.local, subset: wild}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: all, namespace: shop}
+spec:
+  host: '*.shop.svc.cluster.local'
+  subsets: [{name: wild, labels: {version: v2}}]
+";
+    let own = "\
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec:
+  host: web
+  subsets: [{name: one, labels: {version: v1}}, {name: two, labels: {version: v2}}]
+";
+    let wild = mesh(yaml, topology);
+    let web = &wild.services["web.shop.svc.cluster.local"];
+    assert_eq!(
+        web.subsets,
+        [],
+        "the wildcard rule is not filed under the host"
+    );
+    let m = mesh(&format!("{yaml}{own}"), topology);
+    let web = &m.services["web.shop.svc.cluster.local"];
+    assert_eq!(web.subsets, [((1, 0), vec![0]), ((1, 1), vec![1])]);
+    assert_eq!(web.subset(1, 1), Some(&[1][..]));
+    assert_eq!(web.subset(0, 0), None);
+    let reached = |m: &Mesh, path: &str| -> Vec<String> {
+        let request = Request::new(Origin::Workload("client".to_string()), "web")
+            .port(80)
+            .path(path);
+        m.evaluate(&request)
+            .branches
+            .iter()
+            .flat_map(|b| &b.arrivals)
+            .map(|hop| format!("{} {:?}", hop.proxy, hop.outcome))
+            .collect()
+    };
+    assert_eq!(
+        reached(&m, "/one"),
+        ["sidecar of shop/web-v1, port 80 Some(Allowed)"]
+    );
+    assert_eq!(
+        reached(&m, "/two"),
+        ["sidecar of shop/web-v2, port 80 Some(Allowed)"]
+    );
+    assert_eq!(
+        reached(&wild, "/wild"),
+        ["sidecar of shop/web-v2, port 80 Some(Allowed)"]
+    );
+}

@@ -78,14 +78,13 @@ impl Mesh {
         place: &Place<'_, 'm>,
         w: usize,
         host: &'m str,
-        port: u16,
+        (port, target): (u16, u16),
         subset: Option<&'m str>,
         carried: &'a Carried<'c>,
         sender: &Sender<'_>,
         request: &Request,
         mtls: bool,
     ) -> Hop<'m> {
-        let target = self.target_port(w, host, port);
         if let Some(last) = &reuse.last
             && last.host == host
             && last.port == port
@@ -115,7 +114,7 @@ impl Mesh {
         self.inbound(
             w,
             host,
-            port,
+            (port, target),
             subset,
             carried.clone(),
             sender,

@@ -109,32 +109,49 @@ pub(crate) fn subset<'m>(
     name: &str,
     port: u16,
 ) -> Option<(&'m Selector, TlsMode, Decider<'m>)> {
+    let (i, j) = subset_of(rules, applied, name)?;
+    Some(subset_at(rules, i, j, port))
+}
+
+/// Where the first definition of subset `name` is among the `applied` rules: (rule, subset).
+pub(crate) fn subset_of(
+    rules: &[DestinationRule],
+    applied: &[usize],
+    name: &str,
+) -> Option<(usize, usize)> {
     applied.iter().find_map(|&i| {
-        let rule = &rules[i];
-        rule.subsets
+        rules[i]
+            .subsets
             .iter()
             .position(|(n, _, _)| n == name)
-            .map(|j| {
-                let (_, labels, tls) = &rule.subsets[j];
-                let on_port = rule
-                    .subset_port_tls
-                    .iter()
-                    .find(|(s, p, mode)| {
-                        *s == j && *p == u32::from(port) && *mode != TlsMode::Unset
-                    })
-                    .map(|(_, _, mode)| *mode);
-                (
-                    labels,
-                    on_port.unwrap_or(*tls),
-                    Decider {
-                        kind: "DestinationRule",
-                        namespace: &rule.meta.namespace,
-                        name: &rule.meta.name,
-                        part: Part::Subset(j),
-                    },
-                )
-            })
+            .map(|j| (i, j))
     })
+}
+
+/// [`subset`] of subset `j` of rule `i`.
+pub(crate) fn subset_at(
+    rules: &[DestinationRule],
+    i: usize,
+    j: usize,
+    port: u16,
+) -> (&Selector, TlsMode, Decider<'_>) {
+    let rule = &rules[i];
+    let (_, labels, tls) = &rule.subsets[j];
+    let on_port = rule
+        .subset_port_tls
+        .iter()
+        .find(|(s, p, mode)| *s == j && *p == u32::from(port) && *mode != TlsMode::Unset)
+        .map(|(_, _, mode)| *mode);
+    (
+        labels,
+        on_port.unwrap_or(*tls),
+        Decider {
+            kind: "DestinationRule",
+            namespace: &rule.meta.namespace,
+            name: &rule.meta.name,
+            part: Part::Subset(j),
+        },
+    )
 }
 
 /// The client TLS a DestinationRule sets for `port`: the subset's, then the port's, then the
