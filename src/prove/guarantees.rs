@@ -153,8 +153,7 @@ pub(super) fn broken(span: std::ops::Range<usize>, guarantee: &str, what: &str) 
 
 /// Whether every way the request ends reaches a workload.
 fn reached(trace: &Trace<'_>) -> bool {
-    let endings = trace.endings();
-    !endings.is_empty() && endings.iter().all(|(_, o)| o.is_allowed())
+    trace.allowed_everywhere()
 }
 
 /// A path strictly under a prefix, as a request would use it.

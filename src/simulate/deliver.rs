@@ -6,7 +6,7 @@ use std::borrow::Cow;
 
 use super::context::Sni;
 use super::decode::{Action, HeaderOps, PeerMode};
-use super::evaluate::{Sender, Target};
+use super::evaluate::{Chosen, Sender, Target};
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::request::Request;
@@ -84,14 +84,12 @@ impl Mesh {
             );
             return trace(hop);
         }
-        let (specific, catch_all): (Vec<_>, Vec<_>) = chosen
-            .into_iter()
-            .partition(|&(v, rule, entry)| !self.virtual_services[v].is_catch_all(rule, entry));
-        let pick = if specific.is_empty() {
-            catch_all
-        } else {
-            specific
-        };
+        // The specific routes when there are any, else the catch-all ones, kept in place.
+        let mut pick = chosen;
+        let catch_all =
+            |&(v, rule, entry): &Chosen| self.virtual_services[v].is_catch_all(rule, entry);
+        let specific = pick.iter().any(|c| !catch_all(c));
+        pick.retain(|c| catch_all(c) != specific);
         let (v, rule, entry) = match pick[..] {
             [] => {
                 hop.note("no route matches");

@@ -384,16 +384,18 @@ impl Mesh {
         Target::Unknown
     }
 
-    /// The ports of a target.
-    fn ports(&self, target: &Target<'_>) -> Vec<u16> {
+    /// The ports of a target (a Service's without a copy: one per request sent).
+    fn ports<'t>(&self, target: &Target<'t>) -> Cow<'t, [u16]> {
         match target {
-            Target::Service(_, service) => service.ports.clone(),
-            Target::Entry(i, _) => self.service_entries[*i]
-                .ports
-                .iter()
-                .filter_map(|p| u16::try_from(*p).ok())
-                .collect(),
-            Target::Unknown => Vec::new(),
+            Target::Service(_, service) => Cow::Borrowed(&service.ports),
+            Target::Entry(i, _) => Cow::Owned(
+                self.service_entries[*i]
+                    .ports
+                    .iter()
+                    .filter_map(|p| u16::try_from(*p).ok())
+                    .collect(),
+            ),
+            Target::Unknown => Cow::Borrowed(&[]),
         }
     }
 
@@ -469,23 +471,20 @@ impl Mesh {
                 return ended(hop);
             }
         };
-        let mut candidates: Vec<usize> = [host, "*"]
+        let mut bound: Vec<usize> = [host, "*"]
             .iter()
             .filter_map(|h| self.sidecar_routes.get(*h))
             .flatten()
             .copied()
             .collect();
-        candidates.sort_unstable();
-        candidates.dedup();
-        let bound: Vec<usize> = candidates
-            .into_iter()
-            .filter(|&v| {
-                let vs = &self.virtual_services[v];
-                vs.binds("mesh")
-                    && vs.visible_to(sender.namespace)
-                    && vs.hosts.iter().any(|h| overlaps(h, host))
-            })
-            .collect();
+        bound.sort_unstable();
+        bound.dedup();
+        bound.retain(|&v| {
+            let vs = &self.virtual_services[v];
+            vs.binds("mesh")
+                && vs.visible_to(sender.namespace)
+                && vs.hosts.iter().any(|h| overlaps(h, host))
+        });
         match bound[..] {
             [] => {
                 hop.steps.push(Step::DefaultRoute { host });

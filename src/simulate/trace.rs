@@ -353,21 +353,35 @@ pub struct Trace<'m> {
 impl Trace<'_> {
     /// Every way the request ends, with the share (percent) of requests that end so.
     pub fn endings(&self) -> Vec<(u32, &Outcome)> {
-        if let Some(outcome) = self.entry.as_ref().and_then(|h| h.outcome.as_ref()) {
-            return vec![(100, outcome)];
-        }
-        let mut out = Vec::new();
-        for branch in &self.branches {
-            if let Some(outcome) = &branch.outcome {
-                out.push((branch.weight, outcome));
-            }
-            for arrival in &branch.arrivals {
-                if let Some(outcome) = &arrival.outcome {
-                    out.push((branch.weight, outcome));
-                }
-            }
-        }
-        out
+        self.each_ending().collect()
+    }
+
+    /// [`Trace::endings`] one by one: the proofs ask of every request whether it is allowed,
+    /// and a list for each was an allocation per request.
+    fn each_ending(&self) -> impl Iterator<Item = (u32, &Outcome)> {
+        let entry = self.entry.as_ref().and_then(|h| h.outcome.as_ref());
+        let branches = self
+            .branches
+            .iter()
+            .filter(move |_| entry.is_none())
+            .flat_map(|branch| {
+                let arrivals = branch.arrivals.iter().filter_map(|a| a.outcome.as_ref());
+                branch
+                    .outcome
+                    .iter()
+                    .chain(arrivals)
+                    .map(|outcome| (branch.weight, outcome))
+            });
+        entry
+            .map(|outcome| (100, outcome))
+            .into_iter()
+            .chain(branches)
+    }
+
+    /// Whether the request ends somewhere and every way it ends reaches an application.
+    pub fn allowed_everywhere(&self) -> bool {
+        let mut endings = self.each_ending().peekable();
+        endings.peek().is_some() && endings.all(|(_, o)| o.is_allowed())
     }
 
     /// The outcome when every ending agrees, `None` when they differ.
@@ -379,13 +393,12 @@ impl Trace<'_> {
 
     /// Whether some ending reaches an application.
     pub fn allowed_anywhere(&self) -> bool {
-        self.endings().iter().any(|(_, o)| o.is_allowed())
+        self.each_ending().any(|(_, o)| o.is_allowed())
     }
 
     /// Whether some ending depends on something not modelled.
     pub fn not_modelled(&self) -> bool {
-        self.endings()
-            .iter()
+        self.each_ending()
             .any(|(_, o)| matches!(o, Outcome::NotModelled { .. }))
     }
 
@@ -542,5 +555,60 @@ mod tests {
         };
         assert_eq!(empty.outcome(), None);
         assert!(!empty.allowed_anywhere());
+    }
+
+    /// `allowed_everywhere` is "some ending, and every ending allowed", over the endings in
+    /// their order: a branch's own outcome before its arrivals, the entry's alone when it ended.
+    #[test]
+    fn allowed_everywhere_is_every_ending_allowed() {
+        let branch = |weight, outcome: Option<Outcome>, arrivals: Vec<Outcome>| Branch {
+            host: "h",
+            subset: None,
+            port: 80,
+            weight,
+            arrivals: arrivals.into_iter().map(|o| arrival(o, None)).collect(),
+            outcome,
+            decided_by: None,
+        };
+        let external = Outcome::External { host: "x".into() };
+        let mut trace = Trace {
+            entry: Some(Hop::new(Proxy::Outbound {
+                caller: "c".into(),
+                port: 80,
+            })),
+            branches: vec![
+                branch(70, None, vec![Outcome::Allowed, Outcome::Allowed]),
+                branch(30, Some(external.clone()), vec![Outcome::Denied]),
+            ],
+        };
+        let old = |t: &Trace<'_>| {
+            let endings = t.endings();
+            !endings.is_empty() && endings.iter().all(|(_, o)| o.is_allowed())
+        };
+        assert_eq!(
+            trace.endings(),
+            vec![
+                (70, &Outcome::Allowed),
+                (70, &Outcome::Allowed),
+                (30, &external),
+                (30, &Outcome::Denied)
+            ]
+        );
+        assert!(!trace.allowed_everywhere());
+        trace.branches[1].arrivals.clear();
+        assert!(trace.allowed_everywhere());
+        assert_eq!(trace.allowed_everywhere(), old(&trace));
+        trace.branches[0].arrivals.clear();
+        trace.branches[1].outcome = None;
+        assert!(!trace.allowed_everywhere(), "no ending at all");
+        trace.branches[0]
+            .arrivals
+            .push(arrival(Outcome::Allowed, None));
+        assert!(trace.allowed_everywhere());
+        trace.entry.as_mut().unwrap().end(Outcome::NotFound, None);
+        assert!(!trace.allowed_everywhere(), "the entry's ending alone");
+        assert_eq!(trace.allowed_everywhere(), old(&trace));
+        trace.entry.as_mut().unwrap().outcome = Some(Outcome::Allowed);
+        assert!(trace.allowed_everywhere());
     }
 }
