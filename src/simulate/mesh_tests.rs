@@ -293,3 +293,74 @@ spec:
         ["sidecar of shop/web-v2, port 80 Some(Allowed)"]
     );
 }
+
+/// Which DestinationRule defines a subset depends on the caller (its own namespace's rule
+/// first): the workloads chosen in advance are the chosen rule's, so two callers that name one
+/// subset of one host reach what their own rule selects.
+#[test]
+fn subset_workloads_follow_the_rule_the_caller_gets() {
+    use crate::simulate::{Origin, Request};
+    let topology = r#"
+[[workloads]]
+name = "web-v1"
+namespace = "shop"
+labels = { app = "web", version = "v1" }
+service-account = "web"
+ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
+[[workloads]]
+name = "web-v2"
+namespace = "shop"
+labels = { app = "web", version = "v2" }
+service-account = "web"
+ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
+[[workloads]]
+name = "near"
+namespace = "shop"
+labels = { app = "near" }
+service-account = "near"
+[[workloads]]
+name = "far"
+namespace = "away"
+labels = { app = "far" }
+service-account = "far"
+"#;
+    let yaml = "\
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web, namespace: shop}
+spec:
+  hosts: [web.shop.svc.cluster.local]
+  http:
+  - route: [{destination: {host: web.shop.svc.cluster.local, subset: pick}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec:
+  host: web
+  subsets: [{name: pick, labels: {version: v1}}]
+---
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: away}
+spec:
+  host: web.shop.svc.cluster.local
+  subsets: [{name: pick, labels: {version: v2}}]
+";
+    let m = mesh(yaml, topology);
+    let reached = |from: &str| -> Vec<String> {
+        let request = Request::new(Origin::Workload(from.to_string()), "web.shop")
+            .port(80)
+            .path("/");
+        m.evaluate(&request)
+            .branches
+            .iter()
+            .flat_map(|b| &b.arrivals)
+            .map(|hop| hop.proxy.to_string())
+            .collect()
+    };
+    let web = &m.services["web.shop.svc.cluster.local"];
+    assert_eq!(web.subsets, [((0, 0), vec![0]), ((1, 0), vec![1])]);
+    assert_eq!(reached("near"), ["sidecar of shop/web-v1, port 80"]);
+    assert_eq!(reached("far"), ["sidecar of shop/web-v2, port 80"]);
+}
