@@ -612,8 +612,7 @@ fn rest_is_blank<E>(text: &str, end: usize) -> Result<(), Stop<E>> {
 fn plain<E>(text: &str, start: usize, flow: bool) -> Result<(usize, End), Stop<E>> {
     let bytes = text.as_bytes();
     let first = bytes[start];
-    let starts = first.is_ascii_alphanumeric()
-        || b"/._$~+()=<^\\;".contains(&first)
+    let starts = scan::starts_plain(first)
         || (first == b'-'
             && bytes
                 .get(start + 1)

@@ -9,40 +9,50 @@ const fn each(b: u8) -> u64 {
     u64::from_ne_bytes([b; 8])
 }
 
-/// Whether any of the eight bytes of `word` is below 0x20 (a line break or another control
-/// byte), DEL or not ASCII: where a line's scan must look at each byte. A byte below 0x20
-/// borrows when 0x20 is taken from it; DEL and above carry into or have the top bit.
-fn needs_a_look(word: u64) -> bool {
+/// Whether a byte is below 0x20 (a line break or another control byte), DEL or not ASCII:
+/// where a line's scan must stop and look.
+fn needs_a_look(b: u8) -> bool {
+    !(0x20..0x7f).contains(&b)
+}
+
+/// The place of the first of the eight bytes of `word` (read little-endian) that needs a look
+/// ([`needs_a_look`]), if any. A byte below 0x20 borrows when 0x20 is taken from it; DEL and
+/// above carry into or have the top bit. A borrow or carry only reaches later bytes, so the
+/// first byte marked is one that needs a look.
+fn first_look(word: u64) -> Option<usize> {
     let control = word.wrapping_sub(each(0x20)) & !word;
     let high = word | word.wrapping_add(each(1));
-    (control | high) & each(0x80) != 0
+    let marked = (control | high) & each(0x80);
+    (marked != 0).then(|| (marked.trailing_zeros() / 8) as usize)
 }
 
 /// The length of the line that starts `bytes` (up to its `\n`), and whether it is all ASCII;
 /// `None` if no line break ends it or a control byte (a tab, a `\r`) or DEL comes first.
-/// Eight bytes are looked at a time while none of them needs a closer look.
+/// Eight bytes are looked at a time, and only the bytes that need a look one by one.
 pub(super) fn line_end(bytes: &[u8]) -> Option<(usize, bool)> {
     let mut ascii = true;
     let mut at = 0;
-    while at < bytes.len() {
-        if let Some(word) = bytes[at..].first_chunk::<8>() {
-            if !needs_a_look(u64::from_le_bytes(*word)) {
-                at += 8;
-                continue;
+    loop {
+        let rest = bytes.get(at..)?;
+        let look = match rest.first_chunk::<8>() {
+            Some(word) => match first_look(u64::from_le_bytes(*word)) {
+                Some(i) => at + i,
+                None => {
+                    at += 8;
+                    continue;
+                }
+            },
+            None => at + rest.iter().position(|&b| needs_a_look(b))?,
+        };
+        match bytes.get(look)? {
+            b'\n' => return Some((look, ascii)),
+            0..0x20 | 0x7f => return None,
+            _ => {
+                ascii = false;
+                at = look + 1;
             }
         }
-        let stop = bytes.len().min(at + 8);
-        for (i, &b) in bytes[at..stop].iter().enumerate() {
-            match b {
-                b'\n' => return Some((at + i, ascii)),
-                0..0x20 | 0x7f => return None,
-                0x80.. => ascii = false,
-                _ => {}
-            }
-        }
-        at = stop;
     }
-    None
 }
 
 /// How many spaces start `bytes[from..]`.
@@ -78,6 +88,29 @@ const STOPS: [bool; 256] = {
     stops
 };
 
+/// The bytes that start a plain scalar here whatever follows them: a letter, a digit or one
+/// of `/._$~+()=<^\;` (a `-` starts one before a letter, a digit or `.`).
+const STARTS: [bool; 256] = {
+    let mut starts = [false; 256];
+    let mut b: u8 = 0;
+    while b < 128 {
+        starts[b as usize] = b.is_ascii_alphanumeric();
+        b += 1;
+    }
+    let more = b"/._$~+()=<^\\;";
+    let mut i = 0;
+    while i < more.len() {
+        starts[more[i] as usize] = true;
+        i += 1;
+    }
+    starts
+};
+
+/// Whether `b` starts a plain scalar whatever follows it ([`STARTS`]).
+pub(super) fn starts_plain(b: u8) -> bool {
+    STARTS[usize::from(b)]
+}
+
 /// The first byte from `from` on that a plain scalar's scan must look at ([`STOPS`]), or the
 /// end of `bytes`.
 pub(super) fn next_stop(bytes: &[u8], from: usize) -> usize {
@@ -91,24 +124,29 @@ pub(super) fn next_stop(bytes: &[u8], from: usize) -> usize {
 mod tests {
     use super::*;
 
-    /// The word test against the byte test, for each byte in each of the eight places, among
-    /// neighbours that need no look and ones that carry or borrow (0xff, 0x00).
+    /// The word test against the byte test: each byte in each of the eight places, among
+    /// neighbours that need no look, and then before bytes that borrow or carry (0x00, 0xff)
+    /// or need a look too.
     #[test]
-    fn a_word_needs_a_look_exactly_when_a_byte_does() {
-        let byte_needs = |b: u8| !(0x20..0x7f).contains(&b);
+    fn a_word_marks_the_first_byte_that_needs_a_look() {
         for fill in [b'a', b' ', b'~', 0x20, 0x7e] {
             for place in 0..8 {
                 for b in 0..=255u8 {
                     let mut bytes = [fill; 8];
                     bytes[place] = b;
-                    let word = u64::from_le_bytes(bytes);
-                    assert_eq!(needs_a_look(word), byte_needs(b), "{fill} {place} {b}");
+                    let expected = needs_a_look(b).then_some(place);
+                    assert_eq!(first_look(u64::from_le_bytes(bytes)), expected, "{b}");
+                    for later in [0x00, 0xff, 0x0a, 0x7f, 0x80, 0x1f] {
+                        bytes[7] = later;
+                        let expected = bytes.iter().position(|&b| needs_a_look(b));
+                        let found = first_look(u64::from_le_bytes(bytes));
+                        assert_eq!(found, expected, "{fill} {place} {b} {later}");
+                    }
                 }
             }
         }
-        for b in [0x00, 0xff, 0x1f, 0x7f, 0x80] {
-            assert!(needs_a_look(u64::from_le_bytes([b; 8])), "{b}");
-        }
+        assert_eq!(first_look(u64::from_le_bytes([0xff; 8])), Some(0));
+        assert_eq!(first_look(u64::from_le_bytes([0x00; 8])), Some(0));
     }
 
     #[test]
@@ -146,6 +184,17 @@ mod tests {
         assert_eq!(trim_end(b"ab  c", 4), 2);
         assert_eq!(trim_end(b"   ", 3), 0);
         assert_eq!(trim_end(b"ab", 2), 2);
+    }
+
+    #[test]
+    fn plain_scalars_start_with_letters_digits_and_a_few_signs() {
+        for b in 0..=255u8 {
+            let expected = b.is_ascii_alphanumeric() || b"/._$~+()=<^\\;".contains(&b);
+            assert_eq!(starts_plain(b), expected, "{b}");
+        }
+        for b in b"-:#'\"[]{},!&*|>%@` ?" {
+            assert!(!starts_plain(*b), "{b}");
+        }
     }
 
     #[test]
