@@ -62,7 +62,11 @@ fn read_holding<'a, E>(
 ) -> Option<Result<(), E>> {
     // Events handed on cannot be taken back if the text then leaves the subset: they are held
     // until the whole text is checked, and a text with more of them than is worth their memory
-    // is read a second time instead.
+    // is read a second time instead. A text too long to hold any is checked with nothing
+    // made of its events, which the reader then need not build.
+    if limit == 0 {
+        return accepts(text).then(|| read_again(text, sink));
+    }
     let mut held = Held::new(limit, text.len());
     let checked = events(text, |event, span| {
         held.push(event, span);
@@ -72,11 +76,7 @@ fn read_holding<'a, E>(
         return None;
     }
     let Some(events) = held.events() else {
-        return match self::events(text, sink) {
-            Err(Stop::Sink(e)) => Some(Err(e)),
-            // `Outside` cannot come: the same text was just read to its end in the subset.
-            Ok(()) | Err(Stop::Outside) => Some(Ok(())),
-        };
+        return Some(read_again(text, sink));
     };
     for (event, span) in events {
         if let Err(e) = sink(event, span) {
@@ -86,10 +86,20 @@ fn read_holding<'a, E>(
     Some(Ok(()))
 }
 
-/// Whether the whole of `text` is in the subset; the tests' check that [`events`] stops
-/// reading where the text leaves it.
-#[cfg(test)]
-pub(super) fn accepts(text: &str) -> bool {
+/// Reads `text`, known to be in the subset, into `sink`.
+fn read_again<'a, E>(
+    text: &'a str,
+    sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
+) -> Result<(), E> {
+    match events(text, sink) {
+        Err(Stop::Sink(e)) => Err(e),
+        // `Outside` cannot come: the same text was read to its end in the subset.
+        Ok(()) | Err(Stop::Outside) => Ok(()),
+    }
+}
+
+/// Whether the whole of `text` is in the subset.
+fn accepts(text: &str) -> bool {
     events(text, |_, _| Ok::<(), ()>(())).is_ok()
 }
 
@@ -163,14 +173,11 @@ impl<'a> Lines<'a> {
         if self.rest.is_empty() {
             return Ok(None);
         }
-        let Some(end) = self.rest.find('\n') else {
+        let Some((end, ascii)) = scan::line_end(self.rest.as_bytes()) else {
             return Err(Stop::Outside);
         };
         let text = &self.rest[..end];
-        if text.bytes().any(|b| b < 0x20 || b == 0x7f) {
-            return Err(Stop::Outside);
-        }
-        let chars = if text.is_ascii() {
+        let chars = if ascii {
             text.len()
         } else if text.contains('\u{feff}') {
             return Err(Stop::Outside);
@@ -242,11 +249,11 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
     fn stream(&mut self) -> Result<(), Stop<E>> {
         self.emit(Event::StreamStart, Span::empty(Marker::new(0, 1, 0)))?;
         while let Some(line) = self.lines.next()? {
-            let content = line.text.trim_start_matches(' ');
+            let col = scan::spaces(line.text.as_bytes(), 0);
+            let content = &line.text[col..];
             if content.is_empty() || content.starts_with('#') {
                 continue;
             }
-            let col = line.text.len() - content.len();
             if col == 0 && ["---", "...", "%"].iter().any(|m| content.starts_with(m)) {
                 if content != "---" {
                     return Err(Stop::Outside);
@@ -399,8 +406,7 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
     /// What follows the `:` at `colon` of a key of the mapping at `col`.
     fn value(&mut self, line: Line<'a>, col: usize, colon: usize) -> Result<(), Stop<E>> {
         let text = line.text;
-        let start =
-            colon + 1 + text[colon + 1..].len() - text[colon + 1..].trim_start_matches(' ').len();
+        let start = colon + 1 + scan::spaces(text.as_bytes(), colon + 1);
         match text.as_bytes().get(start) {
             None | Some(b'#') => {
                 self.pending = Some((col, line.at(colon)));
@@ -565,7 +571,7 @@ fn key_within<E>(
 
 /// The spaces that start a line that is not blank.
 fn indentation<E>(text: &str) -> Result<usize, Stop<E>> {
-    let spaces = text.len() - text.trim_start_matches(' ').len();
+    let spaces = scan::spaces(text.as_bytes(), 0);
     if spaces == text.len() {
         return Err(Stop::Outside);
     }
@@ -574,7 +580,7 @@ fn indentation<E>(text: &str) -> Result<usize, Stop<E>> {
 
 /// Where the content of the item whose `- ` is at `col` starts.
 fn item_start<E>(text: &str, col: usize) -> Result<usize, Stop<E>> {
-    let start = col + 2 + text[col + 2..].len() - text[col + 2..].trim_start_matches(' ').len();
+    let start = col + 2 + scan::spaces(text.as_bytes(), col + 2);
     match text.as_bytes().get(start) {
         None | Some(b'#') => Err(Stop::Outside),
         Some(_) => Ok(start),
@@ -593,12 +599,11 @@ fn ends_line<'a, E>(text: &str, scalar: Scalar<'a>) -> Result<Scalar<'a>, Stop<E
 
 /// Whether only blanks and a comment follow byte `end`.
 fn rest_is_blank<E>(text: &str, end: usize) -> Result<(), Stop<E>> {
-    let rest = &text[end..];
-    let content = rest.trim_start_matches(' ');
-    if content.is_empty() || (content.starts_with('#') && content.len() < rest.len()) {
-        Ok(())
-    } else {
-        Err(Stop::Outside)
+    let spaces = scan::spaces(text.as_bytes(), end);
+    match text.as_bytes().get(end + spaces) {
+        None => Ok(()),
+        Some(b'#') if spaces > 0 => Ok(()),
+        Some(_) => Err(Stop::Outside),
     }
 }
 
@@ -607,8 +612,7 @@ fn rest_is_blank<E>(text: &str, end: usize) -> Result<(), Stop<E>> {
 fn plain<E>(text: &str, start: usize, flow: bool) -> Result<(usize, End), Stop<E>> {
     let bytes = text.as_bytes();
     let first = bytes[start];
-    let starts = first.is_ascii_alphanumeric()
-        || b"/._$~+()=<^\\;".contains(&first)
+    let starts = scan::starts_plain(first)
         || (first == b'-'
             && bytes
                 .get(start + 1)
@@ -618,6 +622,7 @@ fn plain<E>(text: &str, start: usize, flow: bool) -> Result<(usize, End), Stop<E
     }
     let mut at = start;
     let end = loop {
+        at = scan::next_stop(bytes, at);
         match bytes.get(at) {
             None => break End::Line,
             Some(b) if !b.is_ascii() => return Err(Stop::Outside),
@@ -633,8 +638,7 @@ fn plain<E>(text: &str, start: usize, flow: bool) -> Result<(usize, End), Stop<E
         End::Line => at,
         End::Colon(at) | End::Flow(at) => at,
     };
-    let trimmed = text[..stop].trim_end_matches(' ').len();
-    Ok((trimmed, end))
+    Ok((scan::trim_end(bytes, stop), end))
 }
 
 /// A quoted scalar that opens at `start` and closes on its line.
@@ -692,6 +696,7 @@ fn quoted<E>(text: &str, start: usize) -> Result<Scalar<'_>, Stop<E>> {
 }
 
 mod held;
+mod scan;
 
 #[cfg(test)]
 mod tests;

@@ -124,6 +124,39 @@ fn what_is_outside_the_subset_is_left_to_saphyr() {
     }
 }
 
+/// A byte that leaves the subset in every place of the words a line is scanned in, and
+/// non-ASCII comments across word boundaries (places after them count characters): the byte
+/// scans find each one, and what they pass is read as saphyr-parser reads it.
+#[test]
+fn hostile_bytes_are_found_in_every_place_of_a_line() {
+    for at in 0..24 {
+        for hostile in ["\t", "\r", "\u{7f}", "\u{1b}", "\u{0}", "\u{feff}", "é"] {
+            let mut value = "v".repeat(24);
+            value.insert_str(at, hostile);
+            let text = format!("key: {value}\n");
+            assert!(fast(&text).is_none(), "{text:?}");
+            assert!(!accepts(&text), "{text:?}");
+        }
+        let comment = format!("k: v # {}é{}\n", "c".repeat(at), "d".repeat(at));
+        assert!(same(&comment), "{comment:?}");
+        let after = format!("# {}é\u{1F600}\nk: v\n", "c".repeat(at));
+        assert!(same(&after), "{after:?}");
+        let key = format!("{}: v # x\n", "k".repeat(at + 1));
+        assert!(same(&key), "{key:?}");
+    }
+    // Quotes, `:` and `#` inside a long plain scalar, and `: ` and ` #` inside quoted ones.
+    let long = format!("k: {}\n", "a'b\"c:d#e ".repeat(50).trim_end());
+    assert!(same(&long));
+    assert!(same("k: \"a: b #c\"\nl: 'd: e #f'\n"));
+    assert!(!same("k: a: b\n") && !same("k: a #b: c\nl: x y #\tz\n"));
+    // Deep nesting, each mapping one column further right.
+    let deep: String = (0..60)
+        .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+        .chain([format!("{}v: 1\n", " ".repeat(60))])
+        .collect();
+    assert!(same(&deep));
+}
+
 /// What the sink refuses stops the reading, and comes back.
 #[test]
 fn the_sinks_refusal_comes_back() {
