@@ -169,10 +169,13 @@ fn retries(document: &Document, http: &[Node]) -> Vec<Diagnostic> {
             Some(Value::Int(n)) => *n,
             _ => continue,
         };
-        let path = Path::of(&["spec", "http"])
-            .index(i)
-            .key("retries")
-            .key("perTryTimeout");
+        // Built only for a finding: most routes' retries fit their timeout.
+        let path = || {
+            Path::of(&["spec", "http"])
+                .index(i)
+                .key("retries")
+                .key("perTryTimeout")
+        };
         let shown = |nanos: i64| {
             if nanos % 1_000_000_000 == 0 {
                 format!("{}s", nanos / 1_000_000_000)
@@ -183,7 +186,7 @@ fn retries(document: &Document, http: &[Node]) -> Vec<Diagnostic> {
         if timeout > 0 && per_try > timeout {
             found.push(document.diagnostic(
                 Code::PerTryExceedsTimeout,
-                Some(path),
+                Some(path()),
                 format!(
                     "perTryTimeout {} exceeds the route timeout {}, so no retry can run",
                     shown(per_try),
@@ -196,7 +199,7 @@ fn retries(document: &Document, http: &[Node]) -> Vec<Diagnostic> {
         {
             found.push(document.diagnostic(
                 Code::RetriesCutByTimeout,
-                Some(path),
+                Some(path()),
                 format!(
                     "{} tries of {} need more than the route timeout {}; the last retries never run",
                     attempts + 1,

@@ -370,7 +370,12 @@ impl Walk {
     }
 
     fn string(&mut self, schema: &Schema, s: &str, path: &Trail<'_>) {
-        let n = s.chars().count() as u64;
+        // Counting characters reads the whole string: only a bounded length needs it.
+        let n = if schema.min_length.is_some() || schema.max_length.is_some() {
+            s.chars().count() as u64
+        } else {
+            0
+        };
         if schema.min_length.is_some_and(|min| n < min)
             || schema.max_length.is_some_and(|max| n > max)
         {
@@ -415,13 +420,17 @@ impl Walk {
             Value::Float(f) => *f,
             _ => return,
         };
-        let shown = plain(value);
+        // The value is written out only for a message: most numbers are in range.
         if let Some((min, exclusive)) = schema.minimum
             && (n < min || (exclusive && n == min))
         {
             self.error(
                 path,
-                format!("{shown} is below the minimum {}", plain_number(min)),
+                format!(
+                    "{} is below the minimum {}",
+                    plain(value),
+                    plain_number(min)
+                ),
             );
         }
         if let Some((max, exclusive)) = schema.maximum
@@ -429,7 +438,11 @@ impl Walk {
         {
             self.error(
                 path,
-                format!("{shown} is above the maximum {}", plain_number(max)),
+                format!(
+                    "{} is above the maximum {}",
+                    plain(value),
+                    plain_number(max)
+                ),
             );
         }
         if let (Value::Int(i), Some(format @ ("int32" | "int64"))) =

@@ -230,6 +230,10 @@ fn check_source(r: Report<'_>, source: &Msg<'_>, i: usize) {
     }
     for field in SOURCE_FIELDS {
         let values = source.strs(field);
+        // No value, no finding: the field's Go name is written only for values to check.
+        if values.is_empty() {
+            continue;
+        }
         let name = capitalized(field);
         let problem = match field {
             "serviceAccounts" | "notServiceAccounts" => service_account_error(&name, &values),
@@ -261,15 +265,24 @@ fn check_operation(r: Report<'_>, operation: &Msg<'_>, i: usize) {
         }
     }
     for field in OPERATION_FIELDS {
-        if let Some((k, e)) = empty_value_error(&capitalized(field), &operation.strs(field)) {
+        let values = operation.strs(field);
+        if values.is_empty() {
+            continue;
+        }
+        if let Some((k, e)) = empty_value_error(&capitalized(field), &values) {
             r.error(&operation.at(field).index(k), e);
         }
     }
     for field in ["paths", "notPaths"] {
-        for (k, path) in operation.strs(field) {
+        let paths = operation.strs(field);
+        if paths.is_empty() {
+            continue;
+        }
+        let name = capitalized(field);
+        for (k, path) in paths {
             r.error_if(
                 &operation.at(field).index(k),
-                path_template_error(&capitalized(field), path),
+                path_template_error(&name, path),
             );
         }
     }

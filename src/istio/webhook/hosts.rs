@@ -85,8 +85,8 @@ fn dns_preconditions(name: &str) -> Option<String> {
 }
 
 fn dns1123_labels(domain: &str) -> Option<String> {
-    let parts: Vec<&str> = domain.split('.').collect();
-    let last = parts[parts.len() - 1];
+    // Every destination host comes here: the labels are read in place, not collected.
+    let last = domain.rsplit_once('.').map_or(domain, |(_, last)| last);
     if go_atoi(last).is_some() {
         return Some(format!(
             "domain name {} invalid (top level domain {} cannot be all-numeric)",
@@ -94,8 +94,9 @@ fn dns1123_labels(domain: &str) -> Option<String> {
             q(last)
         ));
     }
-    for (i, label) in parts.iter().enumerate() {
-        if i == parts.len() - 1 && label.is_empty() {
+    let mut parts = domain.split('.').peekable();
+    while let Some(label) = parts.next() {
+        if parts.peek().is_none() && label.is_empty() {
             return None; // a trailing dot, as in "istio.io."
         }
         if !is_label(label) {

@@ -2,8 +2,7 @@
 //! rules after a rule without matches, matches that repeat earlier ones, and HTTP prefix
 //! matches that an earlier, shorter prefix already covers. All are warnings.
 
-use std::collections::BTreeMap;
-use std::fmt::Write as _;
+use std::collections::{BTreeMap, HashMap};
 
 use super::decode::{Context, Msg, Report, is_null};
 use super::go::q;
@@ -22,7 +21,9 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
             format!("#{n}")
         }
     };
-    let mut seen: BTreeMap<String, (usize, String)> = BTreeMap::new();
+    // By identity, the rule of each match seen first; the identities of one rule's matches
+    // mostly share a long beginning, which a sorted map compares again at every step.
+    let mut seen: HashMap<Vec<u8>, String, foldhash::fast::RandomState> = HashMap::default();
     let mut empty_seen = false;
     let mut prefixes: Vec<(usize, usize, String, String, PrefixMatch)> = Vec::new();
     for (n, item) in spec.items(key).iter().enumerate() {
@@ -54,7 +55,7 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
             let matched = Msg::new(Some(raw), route.at("match").index(m), &scratch);
             let name = label(matched.str("name"), m);
             let identity = identity(raw);
-            if let Some((_, first_rule)) = seen.get(&identity) {
+            if let Some(first_rule) = seen.get(&identity) {
                 r.warning(
                     matched.path(),
                     format!(
@@ -65,7 +66,7 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
                 duplicates += 1;
                 continue;
             }
-            seen.insert(identity, (n, rule.clone()));
+            seen.insert(identity, rule.clone());
             if http {
                 if let Some(prefix) = PrefixMatch::of(&matched) {
                     prefixes.push((n, m, rule.clone(), name, prefix));
@@ -97,20 +98,25 @@ const MATCH_MAPS: [&str; 4] = ["headers", "queryParams", "withoutHeaders", "sour
 
 /// A match as protobuf JSON writes it (zero values left out), without its name: two matches
 /// with the same identity match the same requests.
-fn identity(value: &Node) -> String {
-    let mut out = String::new();
+fn identity(value: &Node) -> Vec<u8> {
+    let mut out = Vec::new();
     match &value.value {
-        Value::Map(map) => {
-            let body: BTreeMap<&str, &Node> = map
-                .iter()
-                .filter(|(k, _)| *k != "name")
-                .map(|(k, v)| (k.as_str(), v))
-                .collect();
-            write_normalized(&mut out, &body);
-        }
+        Value::Map(map) => write_normalized(&mut out, sorted(map, |k| k != "name")),
         _ => write_value(&mut out, value),
     }
     out
+}
+
+/// The entries of a mapping that `keep` keeps, in the order of their keys (unique: the reader
+/// refuses a repeated one).
+fn sorted(map: &[(String, Node)], keep: impl Fn(&str) -> bool) -> Vec<(&str, &Node)> {
+    let mut entries: Vec<(&str, &Node)> = map
+        .iter()
+        .filter(|(k, _)| keep(k))
+        .map(|(k, v)| (k.as_str(), v))
+        .collect();
+    entries.sort_unstable_by_key(|(k, _)| *k);
+    entries
 }
 
 #[allow(clippy::float_cmp)]
@@ -127,45 +133,50 @@ fn is_zero(value: &Node) -> bool {
     }
 }
 
-fn write_normalized(out: &mut String, map: &BTreeMap<&str, &Node>) {
-    out.push('{');
+fn write_normalized(out: &mut Vec<u8>, entries: Vec<(&str, &Node)>) {
+    out.push(b'{');
     let mut first = true;
-    for (key, value) in map {
+    for (key, value) in entries {
         let keep = !is_zero(value)
-            || matches!(*key, "exact" | "prefix" | "regex")
-            || (matches!(value.value, Value::Map(_)) && !MATCH_MAPS.contains(key));
+            || matches!(key, "exact" | "prefix" | "regex")
+            || (matches!(value.value, Value::Map(_)) && !MATCH_MAPS.contains(&key));
         if !keep {
             continue;
         }
         if !first {
-            out.push(',');
+            out.push(b',');
         }
         first = false;
-        let _ = write!(out, "{}:", q(key));
+        write_json(out, key);
+        out.push(b':');
         write_value(out, value);
     }
-    out.push('}');
+    out.push(b'}');
 }
 
-fn write_value(out: &mut String, value: &Node) {
+fn write_value(out: &mut Vec<u8>, value: &Node) {
     match &value.value {
-        Value::Map(map) => {
-            let sorted: BTreeMap<&str, &Node> = map.iter().map(|(k, v)| (k.as_str(), v)).collect();
-            write_normalized(out, &sorted);
-        }
+        Value::Map(map) => write_normalized(out, sorted(map, |_| true)),
         Value::Seq(items) => {
-            out.push('[');
+            out.push(b'[');
             for (i, item) in items.iter().enumerate() {
                 if i > 0 {
-                    out.push(',');
+                    out.push(b',');
                 }
                 write_value(out, item);
             }
-            out.push(']');
+            out.push(b']');
         }
-        // A scalar as JSON writes it.
-        _ => out.push_str(&to_json(value).to_string()),
+        // A scalar as JSON writes it; a string without a copy into a JSON value first.
+        Value::Str(s) => write_json(out, s.as_str()),
+        _ => write_json(out, &to_json(value)),
     }
+}
+
+/// `value` as JSON at the end of `out`.
+fn write_json(out: &mut Vec<u8>, value: &(impl serde::Serialize + ?Sized)) {
+    // Writing to memory cannot fail, and these values (strings, numbers) always serialize.
+    let _ = serde_json::to_writer(out, value);
 }
 
 /// What the prefix-overlap check compares of a match with a URI prefix.
