@@ -477,11 +477,17 @@ fn read_base(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     read_limited(path, limit)
 }
 
-/// A file's bytes, up to one byte past `limit`: enough to know it is too large.
+/// A file's bytes, up to one byte past `limit`: enough to know it is too large. The buffer is
+/// sized from the file's length: a `Take` gives `read_to_end` no size, and grown by doubling
+/// the 9.7 MB profile of 10,000 services took 16.8 MB, kept as the profile's text to the end.
 fn read_limited(path: &Path, limit: usize) -> std::io::Result<Vec<u8>> {
     let file = std::fs::File::open(path)?;
-    let mut bytes = Vec::new();
     let limit = u64::try_from(limit).unwrap_or(u64::MAX).saturating_add(1);
+    let length = file
+        .metadata()
+        .map_or(0, |metadata| metadata.len())
+        .min(limit);
+    let mut bytes = Vec::with_capacity(usize::try_from(length).unwrap_or(0));
     file.take(limit).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
@@ -590,6 +596,19 @@ mod tests {
             Exit::Invalid
         );
         assert_eq!(Exit::for_diagnostics(&[error, internal]), Exit::Internal);
+    }
+
+    #[test]
+    fn a_file_is_read_into_a_buffer_of_its_length() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.toml");
+        let text = "# a comment line of a profile\n".repeat(5_000);
+        std::fs::write(&path, &text).unwrap();
+        let bytes = read_limited(&path, text.len()).unwrap();
+        assert_eq!(bytes, text.as_bytes());
+        assert_eq!(bytes.capacity(), text.len(), "no room left from doubling");
+        let over = read_limited(&path, 10).unwrap();
+        assert_eq!(over, &text.as_bytes()[..11], "one byte past the limit");
     }
 
     #[test]
