@@ -4,6 +4,7 @@
 use super::*;
 use crate::istio::document::read;
 use crate::simulate::testing::mesh;
+use crate::simulate::{Hop, Origin, Request};
 
 const TOPOLOGY: &str = r#"
 trust-domain = "td"
@@ -202,13 +203,8 @@ service-account = "a"
     assert!(Mesh::from_documents(&documents, &Topology::default()).is_err());
 }
 
-/// The workloads of each subset are chosen once, for the DestinationRules filed under the
-/// Service's host; a subset only a wildcard rule defines is chosen per delivery, as before.
-/// Either way a delivery reaches the workloads the subset's labels select.
-#[test]
-fn subset_workloads_are_chosen_once_per_host() {
-    use crate::simulate::{Origin, Request};
-    let topology = r#"
+/// Two versions of `web` in `shop`, each selected by its `version` label.
+const WEB_V1_V2: &str = r#"
 [[workloads]]
 name = "web-v1"
 namespace = "shop"
@@ -221,12 +217,33 @@ namespace = "shop"
 labels = { app = "web", version = "v2" }
 service-account = "web"
 ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
+"#;
+
+/// The hops at which a request from workload `from` to `host`, port 80, arrives.
+fn arrivals<'m>(m: &'m Mesh, from: &str, host: &str, path: &str) -> impl Iterator<Item = Hop<'m>> {
+    let request = Request::new(Origin::Workload(from.to_string()), host)
+        .port(80)
+        .path(path);
+    m.evaluate(&request)
+        .branches
+        .into_iter()
+        .flat_map(|b| b.arrivals)
+}
+
+/// The workloads of each subset are chosen once, for the DestinationRules filed under the
+/// Service's host; a subset only a wildcard rule defines is chosen per delivery, as before.
+/// Either way a delivery reaches the workloads the subset's labels select.
+#[test]
+fn subset_workloads_are_chosen_once_per_host() {
+    let topology = &format!(
+        r#"{WEB_V1_V2}
 [[workloads]]
 name = "client"
 namespace = "shop"
-labels = { app = "client" }
+labels = {{ app = "client" }}
 service-account = "client"
-"#;
+"#
+    );
     let yaml = "\
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -270,13 +287,7 @@ spec:
     assert_eq!(web.subset(1, 1), Some(&[1][..]));
     assert_eq!(web.subset(0, 0), None);
     let reached = |m: &Mesh, path: &str| -> Vec<String> {
-        let request = Request::new(Origin::Workload("client".to_string()), "web")
-            .port(80)
-            .path(path);
-        m.evaluate(&request)
-            .branches
-            .iter()
-            .flat_map(|b| &b.arrivals)
+        arrivals(m, "client", "web", path)
             .map(|hop| format!("{} {:?}", hop.proxy, hop.outcome))
             .collect()
     };
@@ -299,31 +310,20 @@ spec:
 /// subset of one host reach what their own rule selects.
 #[test]
 fn subset_workloads_follow_the_rule_the_caller_gets() {
-    use crate::simulate::{Origin, Request};
-    let topology = r#"
-[[workloads]]
-name = "web-v1"
-namespace = "shop"
-labels = { app = "web", version = "v1" }
-service-account = "web"
-ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
-[[workloads]]
-name = "web-v2"
-namespace = "shop"
-labels = { app = "web", version = "v2" }
-service-account = "web"
-ports = [{ service = "web.shop.svc.cluster.local", port = 80 }]
+    let topology = &format!(
+        r#"{WEB_V1_V2}
 [[workloads]]
 name = "near"
 namespace = "shop"
-labels = { app = "near" }
+labels = {{ app = "near" }}
 service-account = "near"
 [[workloads]]
 name = "far"
 namespace = "away"
-labels = { app = "far" }
+labels = {{ app = "far" }}
 service-account = "far"
-"#;
+"#
+    );
     let yaml = "\
 apiVersion: networking.istio.io/v1
 kind: VirtualService
@@ -349,13 +349,7 @@ spec:
 ";
     let m = mesh(yaml, topology);
     let reached = |from: &str| -> Vec<String> {
-        let request = Request::new(Origin::Workload(from.to_string()), "web.shop")
-            .port(80)
-            .path("/");
-        m.evaluate(&request)
-            .branches
-            .iter()
-            .flat_map(|b| &b.arrivals)
+        arrivals(&m, from, "web.shop", "/")
             .map(|hop| hop.proxy.to_string())
             .collect()
     };
