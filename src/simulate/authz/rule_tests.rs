@@ -955,3 +955,33 @@ fn on_a_tcp_connection_allow_rules_with_http_fields_match_nothing_and_deny_rules
         &[(tcp(Req::default()), Tri::No)],
     );
 }
+
+/// Each list of a compiled rule is of its exact length, the fields in the order of the spec
+/// and an untranslatable value of an ALLOW rule dropped (the rule then matching nothing).
+#[test]
+fn lists_of_their_exact_length() {
+    let rule = compile(
+        "{from: [{source: {namespaces: [a], principals: [x/ns/a/sa/b]}}], \
+         to: [{operation: {methods: [GET], ports: ['80', 'eighty']}}], \
+         when: [{key: source.namespace, values: [v]}, {key: connection.sni, values: [s]}]}",
+        Action::Allow,
+    );
+    let lengths = |fields: &[Field]| -> Vec<(usize, usize)> {
+        fields
+            .iter()
+            .map(|f| (f.values.len(), f.values.capacity()))
+            .collect()
+    };
+    assert_eq!(rule.from[0].len(), 2);
+    assert_eq!(rule.from[0].capacity(), 2);
+    assert_eq!(lengths(&rule.from[0]), [(1, 1), (1, 1)]);
+    assert!(matches!(rule.from[0][0].values[0], Test::Principal(_)));
+    assert_eq!(rule.to[0].capacity(), 2);
+    assert_eq!(lengths(&rule.to[0]), [(1, 2), (1, 1)]);
+    assert!(matches!(rule.to[0][0].values[0], Test::Port(80)));
+    assert!(matches!(rule.to[0][1].values[0], Test::Method(_)));
+    assert_eq!(rule.when.len(), 2);
+    assert_eq!(rule.when.capacity(), 2);
+    assert!(rule.never);
+    assert_eq!(present([None, None]).capacity(), 0);
+}

@@ -40,8 +40,9 @@ impl RouteIndex {
             for (j, m) in matches.iter().enumerate() {
                 let slot = (i, Some(j));
                 // `Match::eval` answers "unknown" for source labels before it reads the path.
-                let may_be_unknown = m.gateways.is_empty() && !m.source_labels.is_empty();
-                let filed = match (&m.uri, m.ignore_uri_case) {
+                let rare = m.rare();
+                let may_be_unknown = rare.gateways.is_empty() && !rare.source_labels.is_empty();
+                let filed = match (&m.uri, rare.ignore_uri_case) {
                     _ if may_be_unknown => None,
                     (Some(Matcher::Exact(e)), false) => Some((&mut index.exact, e.clone())),
                     (Some(Matcher::Prefix(p)), false) => Some((&mut index.prefix, p.clone())),

@@ -311,6 +311,31 @@ fn compiled_parts() {
     assert_eq!(exact.rules[0][0].rewrites, "/e");
 }
 
+/// An entry of a path, a method and headers keeps no rare tests; one that sets any of them
+/// keeps them all, and they still decide.
+#[test]
+fn rare_tests_only_where_set() {
+    let v = vs("  hosts: [a]\n  http:\n  \
+                - match:\n    - {uri: {prefix: /a}, method: {exact: GET}, headers: {x: {exact: v}}}\n    \
+                - {uri: {prefix: /b}, port: 8080}\n    \
+                - {uri: {prefix: /c}, queryParams: {q: {exact: one}}}\n    \
+                route: [{destination: {host: a}}]\n");
+    assert!(v.rules[0][0].rare.is_none());
+    assert_eq!(v.rules[0][0].headers.capacity(), 1);
+    assert_eq!(v.rules[0][1].rare.as_ref().unwrap().port, Some(8080));
+    assert_eq!(v.rules[0][2].rare.as_ref().unwrap().query.len(), 1);
+    assert!(!v.is_catch_all(0, Some(2)));
+    let on_8080 = Req {
+        path: "/b",
+        port: 8080,
+        ..Req::default()
+    };
+    assert_eq!(rule(&v, &on_8080), Some(0));
+    assert_eq!(rule(&v, &path("/b")), None);
+    assert_eq!(rule(&v, &path("/c")), None);
+    assert_eq!(rule(&v, &path("/c?q=one")), Some(0));
+}
+
 #[test]
 fn bad_regexes_and_tcp_routes() {
     let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: ns}\n\
