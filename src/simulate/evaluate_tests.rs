@@ -5,7 +5,7 @@ use serde_json::json;
 use crate::simulate::mesh::Mesh;
 use crate::simulate::request::{Origin, Request, Token};
 use crate::simulate::testing::{mesh, token};
-use crate::simulate::trace::{Outcome, Trace};
+use crate::simulate::trace::{Outcome, Step, Trace};
 
 const TOPOLOGY: &str = r#"
 trust-domain = "td"
@@ -835,4 +835,60 @@ spec:
         .path("/api")
         .https();
     assert_eq!(eval(&m, &named).outcome(), Some(&Outcome::Refused));
+}
+
+/// A sidecar routes by the VirtualServices that bind the mesh, are exported to the caller's
+/// namespace and whose hosts cover the one called; any other leaves the default route.
+#[test]
+fn a_sidecar_uses_only_routes_exported_to_it_for_its_host() {
+    let yaml = "\
+apiVersion: networking.istio.io/v1
+kind: DestinationRule
+metadata: {name: web, namespace: shop}
+spec:
+  host: web
+  subsets: [{name: v2, labels: {version: v2}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: web-v2, namespace: shop}
+spec:
+  hosts: [web.shop.svc.cluster.local]
+  exportTo: ['.']
+  http: [{route: [{destination: {host: web.shop.svc.cluster.local, subset: v2}}]}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: data, namespace: data}
+spec:
+  hosts: ['*.data.svc.cluster.local']
+  http: [{route: [{destination: {host: db.data.svc.cluster.local}}]}]
+";
+    let m = mesh(yaml, TOPOLOGY);
+    let reached = |origin: &str| -> Vec<String> {
+        let trace = eval(&m, &from(origin, "web.shop.svc.cluster.local", "/"));
+        let default = trace
+            .entry
+            .iter()
+            .flat_map(|hop| &hop.steps)
+            .any(|step| matches!(step, Step::DefaultRoute { .. }));
+        let arrivals = trace.branches.iter().flat_map(|b| &b.arrivals);
+        let mut reached: Vec<String> = arrivals.map(|hop| hop.proxy.to_string()).collect();
+        reached.push(format!("default route: {default}"));
+        reached
+    };
+    assert_eq!(
+        reached("api"),
+        ["sidecar of shop/web-v2, port 8080", "default route: false"],
+        "in shop, the route exported to shop"
+    );
+    assert_eq!(
+        reached("db"),
+        [
+            "sidecar of shop/web-v1, port 8080",
+            "sidecar of shop/web-v2, port 8080",
+            "default route: true"
+        ],
+        "in data, neither shop's route nor data's wildcard, which does not cover web"
+    );
 }
