@@ -1,9 +1,10 @@
 //! A fast reader for the YAML meshc's own writer emits: the same events, with the same spans,
-//! that saphyr-parser produces for it, at a fraction of the cost. Any text it is not sure of is
-//! left whole to saphyr-parser ([`read`] gives `None` before any event is handed on), so what is
-//! accepted and reported never depends on which reader read it.
+//! that saphyr-parser produces for it, at a fraction of the cost. A document it is not sure of
+//! is left to saphyr-parser, with the rest of the text, from its `---` line ([`read`]), so what
+//! is accepted and reported never depends on which reader read it.
 //!
-//! The subset, exactly; anything else anywhere in the text makes the whole text saphyr-parser's:
+//! The subset, exactly; anything else anywhere in a document makes it and the rest of the text
+//! saphyr-parser's:
 //!
 //! - the text is empty or ends with a line break; no byte below 0x20 but the line break (no
 //!   tab, no carriage return), no DEL, no byte order mark;
@@ -35,90 +36,42 @@ use std::borrow::Cow;
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 
-use held::Held;
-
 /// Longest key read here: saphyr-parser refuses a key of more than 1,024 characters.
 const MAX_KEY: usize = 512;
 
-/// Reads `text` into `sink` if the whole of it is in the subset; `None` (and nothing handed to
-/// `sink`) if it is not. Gives what `sink` refused, if anything.
+/// How far [`read`] read a text.
+#[derive(Debug, PartialEq, Eq)]
+pub(super) enum Read<E> {
+    /// The text was read to its end, or to the end of the document in which the sink refused
+    /// an event: what the sink refused, if anything.
+    Done(Result<(), E>),
+    /// The text leaves the subset in the document that starts at this line: the events of the
+    /// documents before it were handed on, and those handed on after them must be discarded;
+    /// the text from that line on is saphyr-parser's.
+    From(Start),
+}
+
+/// Where a document starts: the byte and the 1-based number of its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Start {
+    pub(super) byte: usize,
+    pub(super) line: usize,
+}
+
+/// Reads `text` into `sink` in one pass, handing each event on as it is read. The events of a
+/// document are saphyr-parser's only once the whole document is known to be in the subset, and
+/// saphyr-parser reads the documents after a `---` line as it would read them on their own
+/// (nothing in the subset carries over a document's end: no anchor, tag or directive). So a
+/// document that leaves the subset is read again from its `---` line by saphyr-parser, and a
+/// refusal of the sink stands only once the rest of its document is checked (the sink is handed
+/// nothing more meanwhile).
 pub(super) fn read<'a, E>(
     text: &'a str,
     sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
-) -> Option<Result<(), E>> {
-    let limit = if text.len() <= held::MAX_HELD_TEXT {
-        held::MAX_HELD
-    } else {
-        0
-    };
-    read_holding(text, limit, sink)
-}
-
-/// [`read`], holding at most `limit` events while the text is checked.
-fn read_holding<'a, E>(
-    text: &'a str,
-    limit: usize,
-    mut sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
-) -> Option<Result<(), E>> {
-    // Events handed on cannot be taken back if the text then leaves the subset: they are held
-    // until the whole text is checked, and a text with more of them than is worth their memory
-    // is read a second time instead. A text too long to hold any is checked with nothing
-    // made of its events, which the reader then need not build.
-    if limit == 0 {
-        return accepts(text).then(|| read_again(text, sink));
-    }
-    let mut held = Held::new(limit, text.len());
-    let checked = events(text, |event, span| {
-        held.push(event, span);
-        Ok::<(), ()>(())
-    });
-    if checked.is_err() {
-        return None;
-    }
-    let Some(events) = held.events() else {
-        return Some(read_again(text, sink));
-    };
-    for (event, span) in events {
-        if let Err(e) = sink(event, span) {
-            return Some(Err(e));
-        }
-    }
-    Some(Ok(()))
-}
-
-/// Reads `text`, known to be in the subset, into `sink`.
-fn read_again<'a, E>(
-    text: &'a str,
-    sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
-) -> Result<(), E> {
-    match events(text, sink) {
-        Err(Stop::Sink(e)) => Err(e),
-        // `Outside` cannot come: the same text was read to its end in the subset.
-        Ok(()) | Err(Stop::Outside) => Ok(()),
-    }
-}
-
-/// Whether the whole of `text` is in the subset.
-fn accepts(text: &str) -> bool {
-    events(text, |_, _| Ok::<(), ()>(())).is_ok()
-}
-
-/// Why reading stopped.
-pub(super) enum Stop<E> {
-    /// The text leaves the subset here.
-    Outside,
-    /// The sink refused an event.
-    Sink(E),
-}
-
-/// Hands the events of `text` to `sink` as saphyr-parser would, until the text leaves the
-/// subset or the sink refuses one.
-pub(super) fn events<'a, E>(
-    text: &'a str,
-    sink: impl FnMut(Event<'a>, Span) -> Result<(), E>,
-) -> Result<(), Stop<E>> {
+) -> Read<E> {
+    let start = Start { byte: 0, line: 1 };
     if !(text.is_empty() || text.ends_with('\n')) {
-        return Err(Stop::Outside);
+        return Read::From(start);
     }
     let mut reader = Reader {
         lines: Lines {
@@ -126,12 +79,27 @@ pub(super) fn events<'a, E>(
             number: 1,
             chars: 0,
         },
+        len: text.len(),
         sink,
+        refused: None,
         stack: Vec::new(),
         pending: None,
         document: Document::None,
+        start,
     };
-    reader.stream()
+    match reader.stream() {
+        Ok(()) => Read::Done(Ok(())),
+        Err(Stop::Sink(e)) => Read::Done(Err(e)),
+        Err(Stop::Outside) => Read::From(reader.start),
+    }
+}
+
+/// Why reading stopped.
+pub(super) enum Stop<E> {
+    /// The text leaves the subset here.
+    Outside,
+    /// The sink refused an event of a document that is in the subset.
+    Sink(E),
 }
 
 /// One line, without its break.
@@ -231,24 +199,42 @@ enum End {
     Flow(usize),
 }
 
-struct Reader<'a, F> {
+struct Reader<'a, E, F> {
     lines: Lines<'a>,
+    /// Bytes of the whole text.
+    len: usize,
     sink: F,
+    /// What the sink refused, until the rest of its document is checked.
+    refused: Option<E>,
     stack: Vec<Block>,
     /// The `:` of the innermost mapping's key whose value is on the next lines, and the column
     /// of that mapping.
     pending: Option<(usize, Marker)>,
     document: Document,
+    /// Where the document being read starts.
+    start: Start,
 }
 
-impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
-    fn emit(&mut self, event: Event<'a>, span: Span) -> Result<(), Stop<E>> {
-        (self.sink)(event, span).map_err(Stop::Sink)
+impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, E, F> {
+    /// Hands `event` on, unless the sink has refused one.
+    fn emit(&mut self, event: Event<'a>, span: Span) {
+        if self.refused.is_none() {
+            self.refused = (self.sink)(event, span).err();
+        }
+    }
+
+    /// Stops at the sink's refusal, once the document it came in is known to be in the subset.
+    fn settle(&mut self) -> Result<(), Stop<E>> {
+        self.refused.take().map_or(Ok(()), |e| Err(Stop::Sink(e)))
     }
 
     fn stream(&mut self) -> Result<(), Stop<E>> {
-        self.emit(Event::StreamStart, Span::empty(Marker::new(0, 1, 0)))?;
-        while let Some(line) = self.lines.next()? {
+        self.emit(Event::StreamStart, Span::empty(Marker::new(0, 1, 0)));
+        loop {
+            let byte = self.len - self.lines.rest.len();
+            let Some(line) = self.lines.next()? else {
+                break;
+            };
             let col = scan::spaces(line.text.as_bytes(), 0);
             let content = &line.text[col..];
             if content.is_empty() || content.starts_with('#') {
@@ -259,41 +245,46 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
                     return Err(Stop::Outside);
                 }
                 let marker = line.span(0, 3);
-                self.end_document(marker)?;
-                self.emit(Event::DocumentStart(true), marker)?;
+                self.end_document(marker);
+                self.settle()?;
+                self.start = Start {
+                    byte,
+                    line: line.number,
+                };
+                self.emit(Event::DocumentStart(true), marker);
                 self.document = Document::Empty;
                 continue;
             }
             self.content(line, col)?;
         }
         let end = Span::empty(self.lines.end());
-        self.end_document(end)?;
-        self.emit(Event::StreamEnd, end)
+        self.end_document(end);
+        self.emit(Event::StreamEnd, end);
+        self.settle()
     }
 
     /// Ends the document open, if any, at the token `next`.
-    fn end_document(&mut self, next: Span) -> Result<(), Stop<E>> {
+    fn end_document(&mut self, next: Span) {
         match self.document {
-            Document::None => return Ok(()),
-            Document::Empty => self.emit(empty_scalar(), next)?,
+            Document::None => return,
+            Document::Empty => self.emit(empty_scalar(), next),
             Document::Open => {
-                self.resolve_pending()?;
-                self.close_while(Span::empty(next.start), |_| true)?;
+                self.resolve_pending();
+                self.close_while(Span::empty(next.start), |_| true);
             }
         }
         self.document = Document::None;
-        self.emit(Event::DocumentEnd, next)
+        self.emit(Event::DocumentEnd, next);
     }
 
     /// The empty value of a key with nothing on its next lines.
-    fn resolve_pending(&mut self) -> Result<(), Stop<E>> {
-        match self.pending.take() {
-            Some((_, colon)) => self.emit(empty_scalar(), Span::empty(colon)),
-            None => Ok(()),
+    fn resolve_pending(&mut self) {
+        if let Some((_, colon)) = self.pending.take() {
+            self.emit(empty_scalar(), Span::empty(colon));
         }
     }
 
-    fn close_while(&mut self, at: Span, close: impl Fn(Block) -> bool) -> Result<(), Stop<E>> {
+    fn close_while(&mut self, at: Span, close: impl Fn(Block) -> bool) {
         while let Some(&top) = self.stack.last() {
             if !close(top) {
                 break;
@@ -303,9 +294,8 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
                 Block::Map(_) => Event::MappingEnd,
                 Block::Seq(_) | Block::Indentless(_) => Event::SequenceEnd,
             };
-            self.emit(event, at)?;
+            self.emit(event, at);
         }
-        Ok(())
     }
 
     /// A line whose content starts at `col`.
@@ -321,12 +311,12 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
                 let item = item_start(line.text, col)?;
                 return self.open(line, col, true, line.empty(item));
             }
-            self.resolve_pending()?;
+            self.resolve_pending();
         }
         if self.stack.is_empty() {
             match self.document {
                 Document::Open => return Err(Stop::Outside),
-                Document::None => self.emit(Event::DocumentStart(false), line.empty(col))?,
+                Document::None => self.emit(Event::DocumentStart(false), line.empty(col)),
                 Document::Empty => {}
             }
             self.document = Document::Open;
@@ -335,7 +325,7 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
         self.close_while(line.empty(col), |top| match top {
             Block::Map(indent) | Block::Seq(indent) => indent > col,
             Block::Indentless(indent) => indent > col || (indent == col && !dash),
-        })?;
+        });
         match self.stack.last() {
             Some(&Block::Map(indent)) if indent == col && !dash => self.entry(line, col),
             Some(&(Block::Seq(indent) | Block::Indentless(indent))) if indent == col && dash => {
@@ -355,11 +345,11 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
             } else {
                 Block::Seq(col)
             });
-            self.emit(Event::SequenceStart(0, None), start)?;
+            self.emit(Event::SequenceStart(0, None), start);
             self.item(line, col)
         } else {
             self.stack.push(Block::Map(col));
-            self.emit(Event::MappingStart(0, None), start)?;
+            self.emit(Event::MappingStart(0, None), start);
             self.entry(line, col)
         }
     }
@@ -370,7 +360,7 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
         let Some(colon) = colon else {
             return Err(Stop::Outside);
         };
-        self.emit_scalar(key, line)?;
+        self.emit_scalar(key, line);
         self.value(line, col, colon)
     }
 
@@ -384,23 +374,20 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
         match colon {
             Some(colon) => {
                 self.stack.push(Block::Map(start));
-                self.emit(Event::MappingStart(0, None), line.empty(start))?;
-                self.emit_scalar(scalar, line)?;
+                self.emit(Event::MappingStart(0, None), line.empty(start));
+                self.emit_scalar(scalar, line);
                 self.value(line, start, colon)
             }
             None => {
                 let scalar = ends_line(line.text, scalar)?;
-                self.emit_scalar(scalar, line)
+                self.emit_scalar(scalar, line);
+                Ok(())
             }
         }
     }
 
-    fn emit_scalar(
-        &mut self,
-        (text, style, start, end): Scalar<'a>,
-        line: Line<'a>,
-    ) -> Result<(), Stop<E>> {
-        self.emit(Event::Scalar(text, style, 0, None), line.span(start, end))
+    fn emit_scalar(&mut self, (text, style, start, end): Scalar<'a>, line: Line<'a>) {
+        self.emit(Event::Scalar(text, style, 0, None), line.span(start, end));
     }
 
     /// What follows the `:` at `colon` of a key of the mapping at `col`.
@@ -420,18 +407,20 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
             Some(b'[' | b'{') => self.flow(line, start),
             Some(b'"' | b'\'') => {
                 let scalar = ends_line(text, quoted(text, start)?)?;
-                self.emit_scalar(scalar, line)
+                self.emit_scalar(scalar, line);
+                Ok(())
             }
             Some(_) => match plain(text, start, false)? {
-                (end, End::Line) => self.emit_scalar(
-                    (
+                (end, End::Line) => {
+                    let scalar = (
                         Cow::Borrowed(&text[start..end]),
                         ScalarStyle::Plain,
                         start,
                         end,
-                    ),
-                    line,
-                ),
+                    );
+                    self.emit_scalar(scalar, line);
+                    Ok(())
+                }
                 _ => Err(Stop::Outside),
             },
         }
@@ -447,10 +436,11 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
                 return Err(Stop::Outside);
             }
             rest_is_blank(text, start + 2)?;
-            self.emit(Event::MappingStart(0, None), line.span(start, start + 1))?;
-            return self.emit(Event::MappingEnd, line.span(start + 1, text.len()));
+            self.emit(Event::MappingStart(0, None), line.span(start, start + 1));
+            self.emit(Event::MappingEnd, line.span(start + 1, text.len()));
+            return Ok(());
         }
-        self.emit(Event::SequenceStart(0, None), line.span(start, start + 1))?;
+        self.emit(Event::SequenceStart(0, None), line.span(start, start + 1));
         let mut at = start + 1;
         if bytes.get(at) != Some(&b']') {
             loop {
@@ -465,7 +455,7 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
                     None => return Err(Stop::Outside),
                 };
                 let end = scalar.3;
-                self.emit_scalar(scalar, line)?;
+                self.emit_scalar(scalar, line);
                 match (bytes.get(end), bytes.get(end + 1), bytes.get(end + 2)) {
                     (Some(b']'), _, _) => {
                         at = end;
@@ -477,7 +467,8 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
             }
         }
         rest_is_blank(text, at + 1)?;
-        self.emit(Event::SequenceEnd, line.span(at, text.len()))
+        self.emit(Event::SequenceEnd, line.span(at, text.len()));
+        Ok(())
     }
 
     /// A literal block scalar whose `|` (`|-` with `strip`) ended the line of a key of the
@@ -520,7 +511,8 @@ impl<'a, E, F: FnMut(Event<'a>, Span) -> Result<(), E>> Reader<'a, F> {
         self.emit(
             Event::Scalar(Cow::Owned(value), ScalarStyle::Literal, 0, None),
             Span::new(start, end),
-        )
+        );
+        Ok(())
     }
 }
 
@@ -695,8 +687,7 @@ fn quoted<E>(text: &str, start: usize) -> Result<Scalar<'_>, Stop<E>> {
     Ok((scalar, style, start, at + 1))
 }
 
-mod held;
 mod scan;
 
 #[cfg(test)]
-mod tests;
+pub(super) mod tests;

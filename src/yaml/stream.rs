@@ -163,8 +163,15 @@ fn read_each_within(text: &str, limits: Limits, each: impl FnMut(Document)) -> O
 impl Builder {
     fn read(&mut self, text: &str, mut each: impl FnMut(Document)) -> Option<SyntaxError> {
         let failure = match fast::read(text, |event, span| self.step(event, span, &mut each)) {
-            Some(read) => read.err(),
-            None => self.read_saphyr(text, &mut each),
+            fast::Read::Done(read) => read.err(),
+            fast::Read::From(start) => {
+                // The documents before `start` were handed on; what was built of the one that
+                // starts there is dropped, and that document is read again.
+                self.rewind();
+                let before = u32::try_from(start.line - 1).unwrap_or(u32::MAX);
+                self.line_offset = self.line_offset.saturating_add(before);
+                self.read_saphyr(&text[start.byte..], &mut each)
+            }
         };
         failure.map(|failure| SyntaxError {
             document: self.documents,
@@ -172,6 +179,18 @@ impl Builder {
             column: failure.column,
             message: failure.message,
         })
+    }
+
+    /// Drops what was built of the document being read, and its weight: the builder is as it
+    /// was at the end of the document before.
+    fn rewind(&mut self) {
+        self.stack.clear();
+        self.items.clear();
+        self.entries.clear();
+        self.anchors.clear();
+        self.root = None;
+        self.finished = None;
+        (self.held, self.copied) = self.settled;
     }
 
     /// Reads `text` with saphyr-parser, for what [`fast`] leaves to it.
@@ -267,6 +286,8 @@ struct Builder {
     held: usize,
     /// Weight that aliases have copied so far.
     copied: usize,
+    /// `held` and `copied` at the end of the last document read.
+    settled: (usize, usize),
     document_line: u32,
     root: Option<Node>,
     /// Lines of the stream before the text read ([`read_piece`]).
@@ -297,6 +318,7 @@ impl Builder {
                     root,
                 });
                 self.documents += 1;
+                self.settled = (self.held, self.copied);
             }
             Event::Scalar(text, style, anchor, tag) => {
                 let value = resolve(&text, style, tag.as_deref()).map_err(|m| failure(span, m))?;
@@ -574,8 +596,94 @@ fn python_float(f: f64) -> String {
 
 #[cfg(test)]
 mod tests {
+    use proptest::prelude::*;
+
     use super::*;
     use crate::yaml::short;
+
+    /// What a read gives, as text: the documents handed on, the error and the weights used.
+    fn outcome(documents: &[Document], error: Option<&SyntaxError>, builder: &Builder) -> String {
+        let held = (builder.held, builder.copied, builder.documents);
+        format!("{documents:#?}\n{error:?}\n{held:?}")
+    }
+
+    /// `text` read as a piece at `first_line`, the fast reader first.
+    fn read_as_piece(text: &str, first_line: u32) -> String {
+        let mut builder = Builder {
+            line_offset: first_line - 1,
+            ..Builder::default()
+        };
+        let mut documents = Vec::new();
+        let error = builder.read(text, |d| documents.push(d));
+        outcome(&documents, error.as_ref(), &builder)
+    }
+
+    /// `text` read as a piece at `first_line` by saphyr-parser alone.
+    fn saphyr_alone(text: &str, first_line: u32) -> String {
+        let mut builder = Builder {
+            line_offset: first_line - 1,
+            ..Builder::default()
+        };
+        let mut documents = Vec::new();
+        let error = builder
+            .read_saphyr(text, &mut |d| documents.push(d))
+            .map(|failure| SyntaxError {
+                document: builder.documents,
+                line: failure.line.saturating_add(builder.line_offset),
+                column: failure.column,
+                message: failure.message,
+            });
+        outcome(&documents, error.as_ref(), &builder)
+    }
+
+    /// Whatever the fast reader reads of a text, and wherever it leaves it to saphyr-parser,
+    /// the documents, the error and its place, and the weights are saphyr-parser's alone.
+    #[test]
+    fn every_fixture_reads_as_saphyr_alone_reads_it() {
+        let files = crate::yaml::files_below("tests/fixtures");
+        assert!(files.len() > 100, "{}", files.len());
+        for path in files {
+            let Ok(text) = std::fs::read_to_string(&path) else {
+                continue;
+            };
+            for first_line in [1, 40] {
+                let fast = read_as_piece(&text, first_line);
+                assert_eq!(fast, saphyr_alone(&text, first_line), "{}", path.display());
+            }
+        }
+        // A refusal in a document that then leaves the subset, one in a document before
+        // another that leaves it, and a document read again after one handed on.
+        for text in [
+            "a: 1\na: 2\n  x\n",
+            "a: 1\na: 2\n---\nb: [\n",
+            "a: 1\n---\nb: 1\nb: 2\nc: &x y\n---\nd: 3\n",
+            "a: 1\n---\nb: {c: d}\n---\ne: 2\n",
+            "a: 1\n---\nb: 2\n--- x\n",
+            "a: [1\n---\nb: 2\n",
+        ] {
+            assert_eq!(read_as_piece(text, 1), saphyr_alone(text, 1), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3000))]
+
+        /// Lines in and out of the fast reader's subset, with document markers and duplicate
+        /// keys: read fast or left to saphyr-parser in the middle, the outcome is saphyr-parser's
+        /// alone.
+        #[test]
+        fn texts_read_as_saphyr_alone_reads_them(
+            documents in prop::collection::vec(
+                prop::collection::vec(crate::yaml::fast::tests::line(), 0..5),
+                1..6,
+            ),
+            first_line in prop::sample::select(vec![1u32, 7]),
+        ) {
+            let documents: Vec<String> = documents.iter().map(|lines| lines.join("\n")).collect();
+            let text = format!("{}\n", documents.join("\n---\n"));
+            prop_assert_eq!(read_as_piece(&text, first_line), saphyr_alone(&text, first_line));
+        }
+    }
 
     fn one(text: &str) -> Node {
         let stream = read(text);

@@ -16,13 +16,19 @@ fn saphyr(text: &str) -> Result<Events<'_>, String> {
         .collect()
 }
 
-fn fast(text: &str) -> Option<Events<'_>> {
+/// The events [`read`] hands on, and how far it read.
+fn handed(text: &str) -> (Events<'_>, Read<()>) {
     let mut found = Vec::new();
-    let read = events(text, |event, span| {
+    let read = read(text, |event, span| {
         found.push((event, span));
-        Ok::<(), ()>(())
+        Ok(())
     });
-    read.is_ok().then_some(found)
+    (found, read)
+}
+
+fn fast(text: &str) -> Option<Events<'_>> {
+    let (found, read) = handed(text);
+    (read == Read::Done(Ok(()))).then_some(found)
 }
 
 /// Whether the fast reader reads `text`; where it does, its events are saphyr-parser's.
@@ -31,7 +37,6 @@ fn same(text: &str) -> bool {
         return false;
     };
     assert_eq!(Ok(found), saphyr(text), "{text:?}");
-    assert!(accepts(text));
     true
 }
 
@@ -120,7 +125,6 @@ fn what_is_outside_the_subset_is_left_to_saphyr() {
         "  a: 1\nb: 2\n",
     ] {
         assert!(fast(text).is_none(), "{text:?}");
-        assert!(!accepts(text), "{text:?}");
     }
 }
 
@@ -135,7 +139,6 @@ fn hostile_bytes_are_found_in_every_place_of_a_line() {
             value.insert_str(at, hostile);
             let text = format!("key: {value}\n");
             assert!(fast(&text).is_none(), "{text:?}");
-            assert!(!accepts(&text), "{text:?}");
         }
         let comment = format!("k: v # {}é{}\n", "c".repeat(at), "d".repeat(at));
         assert!(same(&comment), "{comment:?}");
@@ -165,9 +168,10 @@ fn the_sinks_refusal_comes_back() {
         seen += 1;
         if seen == 4 { Err("stop") } else { Ok(()) }
     });
-    assert_eq!(read, Some(Err("stop")));
+    assert_eq!(read, Read::Done(Err("stop")));
     assert_eq!(seen, 4);
-    assert!(super::read("a: *b\n", |_, _| Ok::<(), ()>(())).is_none());
+    let whole = Read::From(Start { byte: 0, line: 1 });
+    assert_eq!(super::read("a: *b\n", |_, _| Ok::<(), ()>(())), whole);
 }
 
 /// Pieces of lines: most in the subset, some just outside it, some hostile.
@@ -268,7 +272,7 @@ fn piece() -> impl Strategy<Value = &'static str> {
     ])
 }
 
-fn line() -> impl Strategy<Value = String> {
+pub(in crate::yaml) fn line() -> impl Strategy<Value = String> {
     (
         prop::sample::select(vec![0usize, 0, 0, 2, 2, 4, 1, 6]),
         piece(),
@@ -291,60 +295,80 @@ proptest::proptest! {
     }
 }
 
-/// What [`read`] hands on with at most `limit` events held.
-fn read_with(text: &str, limit: usize) -> Option<Events<'_>> {
-    let mut found = Vec::new();
-    let read = read_holding(text, limit, |event, span| {
-        found.push((event, span));
-        Ok::<(), ()>(())
-    });
-    assert_eq!(read?, Ok(()));
-    Some(found)
-}
-
-/// Read once with the events held, or twice past the limit, the events handed on are the same;
-/// a text whose last document leaves the subset hands on nothing either way.
+/// A refusal stands once the rest of its document is in the subset, and the sink is handed
+/// nothing after it; a document that leaves the subset after the refusal is saphyr-parser's
+/// from its `---` line, refusal and all.
 #[test]
-fn held_or_read_again_the_events_are_the_same() {
-    let text = "a: 1\nb:\n  - c\n  - \"d\"\n---\ne: |\n  f\n  g\n---\nh: [i, 'j']\n";
-    let all = fast(text).expect("in the subset");
-    assert!(all.len() > 20, "{}", all.len());
-    for limit in [0, 1, all.len() - 1, all.len(), held::MAX_HELD] {
-        assert_eq!(read_with(text, limit).as_ref(), Some(&all), "{limit}");
-    }
-    let leaves = format!("{text}---\nk: &x l\n");
-    assert!(saphyr(&leaves).is_ok());
-    for limit in [0, 1, all.len(), held::MAX_HELD] {
-        let handed = read_holding(&leaves, limit, |_, _| Err::<(), _>("handed on"));
-        assert!(handed.is_none(), "{limit}");
-    }
-}
-
-/// A text with more events than are held is read again, and the sink's refusal still comes back.
-#[test]
-fn past_the_limit_the_sinks_refusal_comes_back() {
-    for limit in [0, 2, 1000] {
+fn a_refusal_stands_at_the_end_of_its_document() {
+    let refuse_at = |text: &str, at: usize| {
         let mut seen = 0;
-        let read = read_holding("a: 1\nb: 2\n", limit, |_, _| {
+        let read = super::read(text, |_, _| {
             seen += 1;
-            if seen == 4 { Err("stop") } else { Ok(()) }
+            if seen == at { Err(at) } else { Ok(()) }
         });
-        assert_eq!(read, Some(Err("stop")), "{limit}");
-        assert_eq!(seen, 4, "{limit}");
-    }
+        (read, seen)
+    };
+    let text = "a: 1\nb: 2\n---\nc: 3\n---\nd: [4\n";
+    // Events: stream, document, mapping, a, 1 (the fifth), b, 2, mapping and document ends.
+    assert_eq!(refuse_at(text, 5), (Read::Done(Err(5)), 5));
+    // The refusal in the second document stands though the third leaves the subset.
+    assert_eq!(refuse_at(text, 12), (Read::Done(Err(12)), 12));
+    let third = Start {
+        byte: text.rfind("---").unwrap(),
+        line: 5,
+    };
+    assert_eq!(refuse_at(text, 19), (Read::From(third), 19));
+    let leaves = "a: 1\nb: 2\n  c\n---\nd: 3\n";
+    let whole = Read::From(Start { byte: 0, line: 1 });
+    assert_eq!(refuse_at(leaves, 5), (whole, 5));
+}
+
+/// A document that leaves the subset is saphyr-parser's from its `---` line: the events of the
+/// documents before it are handed on, and are saphyr-parser's.
+#[test]
+fn a_document_that_leaves_the_subset_is_read_from_its_marker() {
+    let text = "a: 1\nb:\n  - c\n---\n# x\ne: |\n  f\n---\nh: [i, 'j']\n";
+    let leaves = format!("{text}---\n\nk: &x l\n---\nm: n\n");
+    let (found, read) = handed(&leaves);
+    let start = Start {
+        byte: text.len(),
+        line: 10,
+    };
+    assert_eq!(read, Read::From(start));
+    assert!(leaves[start.byte..].starts_with("---\n\nk"));
+    let all = saphyr(&leaves).expect("valid YAML");
+    let before = all
+        .iter()
+        .position(|(event, span)| {
+            *event == Event::DocumentStart(true) && span.start.line() == start.line
+        })
+        .expect("the document's start");
+    assert_eq!(found[..before], all[..before]);
+    assert_eq!(found[before].0, Event::DocumentStart(true));
 }
 
 proptest::proptest! {
     #![proptest_config(ProptestConfig::with_cases(1000))]
 
-    /// Held or read again, [`read`] hands on what [`events`] gives for a text in the subset,
-    /// and nothing for one that leaves it anywhere.
+    /// A text is read to its end, or left to saphyr-parser from the `---` line of the document
+    /// that leaves the subset, the events before it handed on as saphyr-parser gives them.
     #[test]
-    fn pieces_are_handed_on_whole_or_not_at_all(
+    fn documents_are_read_fast_or_left_at_their_marker(
         lines in prop::collection::vec(line(), 0..14),
-        limit in prop::sample::select(vec![0usize, 3, 10, held::MAX_HELD]),
     ) {
         let text = format!("{}\n", lines.join("\n"));
-        prop_assert_eq!(read_with(&text, limit), fast(&text));
+        let (found, read) = handed(&text);
+        if let Read::From(start) = read {
+            let marked = start.byte == 0 || text[start.byte..].starts_with("---\n");
+            prop_assert!(marked, "{:?}", start);
+            prop_assert_eq!(text[..start.byte].matches('\n').count() + 1, start.line);
+            let before = found
+                .iter()
+                .position(|(_, span)| span.start.line() >= start.line)
+                .unwrap_or(found.len());
+            if let Ok(all) = saphyr(&text) {
+                prop_assert_eq!(&found[..before], &all[..before]);
+            }
+        }
     }
 }
