@@ -14,6 +14,7 @@
 //! process is gone. A folder meshc cannot replace (read-only, immutable, on a full disk) is left
 //! exactly as it was, and so is its parent.
 
+use std::borrow::Borrow;
 use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -197,8 +198,12 @@ pub(crate) struct Staged {
 }
 
 /// Writes and syncs the new folder of `dir` beside it, after checking that meshc may replace
-/// `dir`; [`Staged::swap_in`] replaces it.
-pub(crate) fn stage(dir: &Path, files: &[File]) -> Result<Staged, EmitError> {
+/// `dir`; [`Staged::swap_in`] replaces it. Each file is let go once written, before the syncs:
+/// a text shared with the self-check (`Arc<File>`) goes once both are done with it.
+pub(crate) fn stage<F: Borrow<File>>(
+    dir: &Path,
+    files: impl IntoIterator<Item = F>,
+) -> Result<Staged, EmitError> {
     check_owned(dir)?;
     check_writable(dir)?;
     let parent = parent_of(dir)?;
@@ -444,7 +449,11 @@ fn staging_path(parent: &Path, name: &str, what: &str) -> PathBuf {
 /// once: one `fsync` after another waits for one journal commit each (most of the time of a
 /// small render), while concurrent ones are committed together. Errors name the file as it will
 /// be called in `dir`, and say that `dir` did not change.
-fn fill(staging: &Path, dir: &Path, files: &[File]) -> Result<(), EmitError> {
+fn fill<F: Borrow<File>>(
+    staging: &Path,
+    dir: &Path,
+    files: impl IntoIterator<Item = F>,
+) -> Result<(), EmitError> {
     let unchanged = |action: &'static str, path: &Path, source: io::Error| EmitError::Io {
         action,
         path: path.to_path_buf(),
@@ -453,9 +462,10 @@ fn fill(staging: &Path, dir: &Path, files: &[File]) -> Result<(), EmitError> {
     };
     fs::create_dir(staging)
         .map_err(|e| unchanged("cannot create a temporary folder beside", dir, e))?;
-    let mut written = Vec::with_capacity(files.len() + 1);
+    let mut written = Vec::new();
     let mut folders = Vec::new();
     for file in files {
+        let file = file.borrow();
         let path = staging.join(&file.name);
         let shown = dir.join(&file.name);
         // A render with `[clusters]` names its files `<cluster>/<file>`.

@@ -1,6 +1,7 @@
 //! The pipeline in one call: [`check`] (profile → validate) and [`compile`] (every stage but
 //! emitting, with the proofs), and what they return.
 
+use std::borrow::Borrow;
 use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
@@ -185,7 +186,9 @@ pub(crate) fn compile_written(source: &Source) -> Result<Written, Failure> {
 /// Something done with a folder's files (as [`Written::into_folder`] gives them) on a second
 /// thread while they are checked and proven: `render --out` writes and syncs its new folder
 /// there, and puts it in place only once the compile has succeeded; `validate` counts them.
-pub(crate) type Beside<'a> = &'a mut (dyn FnMut(&[File]) + Send);
+/// It is handed a share of each file, to let go once written: the self-check lets its own go
+/// as it reads them, and a text goes when both have.
+pub(crate) type Beside<'a> = &'a mut (dyn FnMut(Vec<Arc<File>>) + Send);
 
 /// [`compile_written`], handing a one-folder profile's files to `beside` as soon as they are
 /// rendered; with `[clusters]`, `beside` is not called.
@@ -199,8 +202,8 @@ pub(crate) fn compile_written_beside(
 /// What a compile gives back of its files.
 #[derive(Debug)]
 pub(crate) enum Handed {
-    /// A one-folder profile's files went to `beside`, and were dropped here once the self-check
-    /// had read them: the proofs do not read the text (62 MB at 10,000 services), and the
+    /// A one-folder profile's files went to `beside`, and were dropped here as the self-check
+    /// read them: the proofs do not read the text (62 MB at 10,000 services), and the
     /// mesh they build is the process's peak. Its warnings.
     Beside(Diagnostics),
     /// The files, kept: with `[clusters]`, or with no `beside`.
@@ -415,11 +418,11 @@ type Folder = (Option<(Vec<File>, File)>, Option<Plan>, Option<Mesh>);
 /// Plans, renders, checks and (as `run` says) proves one folder, with the plan if
 /// `keep_plan` (else the render consumes it), and the mesh the proofs simulated, or with
 /// `run` keeping, an unproven one. With `beside`, its files, `kustomization.yaml` last, are
-/// handed to it on a second thread while they are checked and proven, and not given back: the
-/// text is dropped once the self-check has read it and `beside` is done with it, whichever is
-/// last, so neither waits for the other. A remote cluster's folder holds its IstioOperator
-/// alone, so there is nothing of the mesh to prove in it (and no mesh): its primary's folder
-/// holds the configuration that applies to its workloads.
+/// handed to it on a second thread while they are checked and proven, and not given back: each
+/// file's text is dropped once the self-check has read it and `beside` is done with it,
+/// whichever is last, so neither waits for the other. A remote cluster's folder holds its
+/// IstioOperator alone, so there is nothing of the mesh to prove in it (and no mesh): its
+/// primary's folder holds the configuration that applies to its workloads.
 fn compile_one(
     profile: &Profile,
     header: &str,
@@ -428,34 +431,31 @@ fn compile_one(
     keep_plan: bool,
     beside: Option<Beside<'_>>,
 ) -> Result<Folder, Failure> {
-    let plan = crate::plan::build(profile);
     let template = |error| Failure::Internal(InternalError::Template(error));
-    let (files, plan) = match crate::plan::cluster::build(profile) {
-        Some(cluster) => (
-            crate::render::render_cluster(&plan, &cluster, header),
-            keep_plan.then_some(plan),
-        ),
-        None if keep_plan => (crate::render::render(&plan, header), Some(plan)),
-        // The plan not kept goes as its files are rendered (`render_taking`).
-        None => (crate::render::render_taking(plan, header), None),
-    };
+    let (files, plan) = render(profile, crate::plan::build(profile), header, keep_plan);
     let mut files = files.map_err(template)?;
     files.push(crate::render::kustomization(&files, header).map_err(template)?);
     let rendered = files.len() - 1;
+    let self_check = |failed| Failure::Internal(InternalError::SelfCheckFailed(failed));
     let Some(beside) = beside else {
-        let decoded = self_check(profile, &files[..rendered], run)?;
+        let decoded = self_check_of(profile, files[..rendered].iter().collect(), run)
+            .map_err(|failed| self_check(failed.with_sources(&files[..rendered])))?;
         let mesh = simulate(decoded, profile, warnings, run)?;
         let Some(kustomization) = files.pop() else {
             unreachable!("the kustomization was pushed above")
         };
         return Ok((Some((files, kustomization)), plan, mesh));
     };
-    let files = Arc::new(files);
+    let handed: Vec<Arc<File>> = files.into_iter().map(Arc::new).collect();
+    let mut checked = handed.clone();
+    checked.truncate(rendered);
     let mesh = std::thread::scope(|scope| {
-        let handed = Arc::clone(&files);
-        let beside = scope.spawn(move || beside(&handed));
-        let decoded = self_check(profile, &files[..rendered], run);
-        drop(files);
+        let beside = scope.spawn(move || beside(handed));
+        // The texts checked are gone: a failure points into the same files rendered again.
+        let decoded = self_check_of(profile, checked, run).map_err(|failed| {
+            let again = render(profile, crate::plan::build(profile), header, false).0;
+            self_check(failed.with_sources(&again.unwrap_or_default()))
+        });
         let mesh = decoded.and_then(|decoded| simulate(decoded, profile, warnings, run));
         // A panic is a bug: it goes on as it would on one thread.
         beside
@@ -466,19 +466,38 @@ fn compile_one(
     Ok((None, plan, mesh))
 }
 
-/// The self-check of one folder's rendered files; when `run` simulates them, their documents
-/// decoded for the simulator as the self-check reads each one: reading YAML is most of either,
-/// and the documents' trees are never kept together.
-fn self_check(profile: &Profile, files: &[File], run: Run) -> Result<Option<Decoded>, Failure> {
-    let self_check = |failed| Failure::Internal(InternalError::SelfCheckFailed(failed));
+/// The rendered files of `profile` from its `plan`, and the plan if `keep_plan` (else the
+/// render consumes it).
+fn render(
+    profile: &Profile,
+    plan: Plan,
+    header: &str,
+    keep_plan: bool,
+) -> (Result<Vec<File>, RenderError>, Option<Plan>) {
+    match crate::plan::cluster::build(profile) {
+        Some(cluster) => (
+            crate::render::render_cluster(&plan, &cluster, header),
+            keep_plan.then_some(plan),
+        ),
+        None if keep_plan => (crate::render::render(&plan, header), Some(plan)),
+        // The plan not kept goes as its files are rendered (`render_taking`).
+        None => (crate::render::render_taking(plan, header), None),
+    }
+}
+
+/// The self-check of one folder's rendered files, each let go once read; when `run` simulates
+/// them, their documents decoded for the simulator as the self-check reads each one: reading
+/// YAML is most of either, and the documents' trees are never kept together. `Err` holds no
+/// text of the files.
+fn self_check_of<F: Borrow<File>>(
+    profile: &Profile,
+    files: Vec<F>,
+    run: Run,
+) -> Result<Option<Decoded>, SelfCheckFailed> {
     if !profile.is_remote() && (run.proves() || run.keeps()) {
-        crate::selfcheck::verify_decoding(files, profile)
-            .map(Some)
-            .map_err(self_check)
+        crate::selfcheck::verify_decoding(files, profile).map(Some)
     } else {
-        crate::selfcheck::verify(files, profile)
-            .map(|()| None)
-            .map_err(self_check)
+        crate::selfcheck::verify_each(files, profile).map(|()| None)
     }
 }
 
@@ -576,7 +595,8 @@ mod tests {
     fn a_one_folder_profile_hands_its_folder_to_beside_and_keeps_nothing() {
         let source = profile("minimal");
         let mut handed = Vec::new();
-        let mut beside = |files: &[File]| handed = files.to_vec();
+        let mut beside =
+            |files: Vec<Arc<File>>| handed = files.iter().map(|file| (**file).clone()).collect();
         let compiled = compile_written_beside(&source, &mut beside);
         assert!(matches!(compiled, Ok(Handed::Beside(_))), "{compiled:?}");
         let kept = compile_written(&source).map(Written::into_folder);
@@ -590,7 +610,7 @@ mod tests {
     fn a_profile_with_clusters_keeps_its_files_and_calls_no_beside() {
         let source = profile("multicluster");
         let mut called = false;
-        let mut beside = |_: &[File]| called = true;
+        let mut beside = |_: Vec<Arc<File>>| called = true;
         let compiled = compile_written_beside(&source, &mut beside);
         let Ok(Handed::Written(written)) = compiled else {
             panic!("the files are kept: {compiled:?}")

@@ -5,10 +5,11 @@
 //! the rules across resources. Any error is a bug in meshc: the render fails and nothing is
 //! written.
 
+use std::borrow::Borrow;
 use std::fmt;
 
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::istio::{self, Document, Input, Inventory, Options, Schemas, Workload, World};
+use crate::istio::{self, Checker, Document, Input, Inventory, Options, Schemas, Workload, World};
 use crate::model::Profile;
 use crate::render::{File, OPERATOR_FILE};
 use crate::simulate::Decoded;
@@ -36,15 +37,43 @@ impl fmt::Display for SelfCheckFailed {
 
 impl std::error::Error for SelfCheckFailed {}
 
+impl SelfCheckFailed {
+    /// The failure with the text of each rendered file its diagnostics point into, from
+    /// `files`: the files checked, or a render of the same profile again (the same bytes).
+    pub(crate) fn with_sources(mut self, files: &[File]) -> Self {
+        istio::add_sources(&mut self.sources, &self.diagnostics, |name| {
+            files
+                .iter()
+                .rev()
+                .find(|file| file.name == name)
+                .map(|file| file.content.as_str())
+        });
+        self
+    }
+}
+
 /// Checks the rendered files of `profile`; `Err` holds every error found.
 pub fn verify(files: &[File], profile: &Profile) -> Result<(), SelfCheckFailed> {
+    verify_each(files.iter().collect(), profile).map_err(|failed| failed.with_sources(files))
+}
+
+/// [`verify`], letting each file go once read as [`verify_decoding`] does; `Err` holds no text
+/// of the files.
+pub(crate) fn verify_each<F: Borrow<File>>(
+    files: Vec<F>,
+    profile: &Profile,
+) -> Result<(), SelfCheckFailed> {
     check(files, profile, |(): &mut (), _| {}).map(drop)
 }
 
 /// [`verify`], decoding each document for the simulator as it is read: the proofs simulate
 /// the documents the self-check read, without reading the files again or keeping their trees.
-pub(crate) fn verify_decoding(
-    files: &[File],
+/// From a megabyte of YAML, each file is let go as soon as it is read, so that a text no one
+/// else holds (`Arc<File>`) is gone before the documents of the next files are decoded: at
+/// 10,000 services the texts were 62 of the 266 MB of heap when the self-check peaked. `Err`
+/// holds no text of the files, which may be gone: [`SelfCheckFailed::with_sources`] adds them.
+pub(crate) fn verify_decoding<F: Borrow<File>>(
+    files: Vec<F>,
     profile: &Profile,
 ) -> Result<Decoded, SelfCheckFailed> {
     check(files, profile, Decoded::add).map(Decoded::join)
@@ -53,38 +82,45 @@ pub(crate) fn verify_decoding(
 /// [`verify`], giving back a copy of every document it read, whole, in the order of the files
 /// (the proofs' benchmark times [`crate::prove::check_documents`] on them).
 pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>, SelfCheckFailed> {
-    let kept = check(files, profile, |kept: &mut Vec<Document>, document| {
-        kept.push(document.clone());
-    })?;
+    let kept = check(
+        files.iter().collect(),
+        profile,
+        |kept: &mut Vec<Document>, document| kept.push(document.clone()),
+    )
+    .map_err(|failed| failed.with_sources(files))?;
     Ok(kept.into_iter().flatten().collect())
 }
 
 /// The self-check, with `visit` seeing each document whole as it is read, with a state for each
-/// file or piece of one ([`istio::check_visiting`]); the states, in the order of the documents.
-fn check<V: Default + Send>(
-    files: &[File],
+/// file or piece of one ([`Checker::add_all_in_pieces`]); the states, in the order of the
+/// documents. Below a megabyte of YAML the files are read together, two at a time; from a
+/// megabyte, one after another, each in pieces on every core, and each let go once read. `Err`
+/// holds no text of the files.
+fn check<V: Default + Send, F: Borrow<File>>(
+    files: Vec<F>,
     profile: &Profile,
     visit: impl Fn(&mut V, &Document) + Sync,
 ) -> Result<Vec<V>, SelfCheckFailed> {
-    let inputs: Vec<Input<'_>> = files
-        .iter()
-        .map(|file| Input {
-            name: &file.name,
-            text: &file.content,
-        })
-        .collect();
-    let (report, states) = istio::check_visiting(
-        &inputs,
-        Options {
-            webhook: true,
-            // The profile declares the whole mesh.
-            world: World::Closed,
-            inventory: inventory(profile),
-            install_file: Some(OPERATOR_FILE),
-            ..Options::new(Schemas::Builtin(profile.mesh.istio_version))
-        },
-        visit,
-    );
+    let mut checker = Checker::new(Options {
+        webhook: true,
+        // The profile declares the whole mesh.
+        world: World::Closed,
+        inventory: inventory(profile),
+        install_file: Some(OPERATOR_FILE),
+        ..Options::new(Schemas::Builtin(profile.mesh.istio_version))
+    });
+    let bytes: usize = files.iter().map(|file| file.borrow().content.len()).sum();
+    let states = if bytes < istio::PARALLEL_FROM_BYTES {
+        let inputs: Vec<_> = files.iter().map(input).collect();
+        checker.add_all_in_pieces(&inputs, &visit)
+    } else {
+        let mut states = Vec::new();
+        for file in files {
+            states.extend(checker.add_all_in_pieces(&[input(&file)], &visit));
+        }
+        states
+    };
+    let report = checker.finish();
     if report.errors().next().is_none() {
         return Ok(states);
     }
@@ -94,6 +130,19 @@ fn check<V: Default + Send>(
         diagnostics,
         sources: report.sources,
     })
+}
+
+/// A rendered file as the checker reads it, its objects that name no namespace in the
+/// checker's.
+fn input<F: Borrow<File>>(file: &F) -> (Input<'_>, Option<&str>) {
+    let file = file.borrow();
+    (
+        Input {
+            name: &file.name,
+            text: &file.content,
+        },
+        None,
+    )
 }
 
 /// Everything the profile declares: its services and the pods behind them. The gateways come

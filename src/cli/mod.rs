@@ -219,8 +219,8 @@ impl Rendered {
     }
 
     /// What a folder's files hold, its `kustomization.yaml` aside.
-    fn of_folder(files: &[crate::render::File]) -> Self {
-        Self::of(files.iter().filter(|file| !is_kustomization(file)))
+    fn of_folder<'a>(files: impl IntoIterator<Item = &'a crate::render::File>) -> Self {
+        Self::of(files.into_iter().filter(|file| !is_kustomization(file)))
     }
 }
 

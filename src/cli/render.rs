@@ -1,6 +1,7 @@
 //! `meshc render PROFILE [--only cluster|operator] [--cluster NAME] [--out DIR [--check]] [--quiet]`.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 
@@ -61,9 +62,9 @@ impl RenderArgs {
         // summary counts them here.
         let mut staged = None;
         let mut counted = None;
-        let mut stage = |files: &[File]| {
+        let mut stage = |files: Vec<Arc<File>>| {
             if let Some(dir) = &self.out {
-                counted = Some(Rendered::of_folder(files));
+                counted = Some(Rendered::of_folder(files.iter().map(Arc::as_ref)));
                 staged = Some(emit::stage(dir, files));
             }
         };

@@ -1,6 +1,7 @@
 //! `meshc validate PROFILE`.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use clap::Args;
 
@@ -30,7 +31,9 @@ impl ValidateArgs {
         // A one-folder profile's files are counted as soon as they are rendered, and not kept
         // through the proofs.
         let mut counted = None;
-        let mut count = |files: &[File]| counted = Some(Rendered::of_folder(files));
+        let mut count = |files: Vec<Arc<File>>| {
+            counted = Some(Rendered::of_folder(files.iter().map(Arc::as_ref)));
+        };
         match compile_written_beside(&source, &mut count) {
             Ok(Handed::Beside(warnings)) => {
                 let Some(counted) = counted else {

@@ -15,7 +15,7 @@ use crate::diagnostic::{Diagnostic, Span};
 /// From this many bytes of YAML, each file is read and checked on a thread of its own; below
 /// it, on [`SMALL_WORKERS`] threads, largest file first, as a thread per file costs a small
 /// mesh more than it saves (the render stage of prod was 1.5 ms slower on six threads).
-pub(super) const PARALLEL_FROM_BYTES: usize = 1 << 20;
+pub(crate) const PARALLEL_FROM_BYTES: usize = 1 << 20;
 
 /// How many threads read and check a bundle below [`PARALLEL_FROM_BYTES`]: prod's 83 kB took
 /// 26.9 M instructions on one thread, two fifths of the 67.4 M on a render's first thread, while
@@ -145,8 +145,9 @@ impl<'a> Checker<'a> {
     /// file of a megabyte or more is no longer checked on one thread. The findings are the same
     /// as `add_all`'s, in the same order, and `visit` sees the same documents in the same order;
     /// each piece has a state of its own, and the states come back in the order of the
-    /// documents they saw (several for a file read in pieces).
-    pub(super) fn add_all_in_pieces<V: Default + Send>(
+    /// documents they saw (several for a file read in pieces). Files added one call at a time
+    /// are reported as if added in one: a caller can let each file's text go once it is read.
+    pub(crate) fn add_all_in_pieces<V: Default + Send>(
         &mut self,
         inputs: &[(Input<'_>, Option<&str>)],
         visit: impl Fn(&mut V, &Document) + Sync,

@@ -30,6 +30,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 pub use checker::Checker;
+pub(crate) use checker::PARALLEL_FROM_BYTES;
 pub use crd::{CrdError, Crds};
 pub use document::Document;
 pub use files::ReadError;
@@ -143,17 +144,27 @@ impl Report {
 
     /// Keeps the text of every file the diagnostics name; `text` finds a file's text by name.
     fn with_sources<'t>(mut self, text: impl Fn(&str) -> Option<&'t str>) -> Self {
-        for diagnostic in &self.diagnostics {
-            for file in diagnostic.locations().filter_map(|l| l.span.file()) {
-                if self.sources.iter().any(|s| s.name() == file) {
-                    continue;
-                }
-                if let Some(text) = text(file) {
-                    self.sources.push(Source::new(file, text));
-                }
+        add_sources(&mut self.sources, &self.diagnostics, text);
+        self
+    }
+}
+
+/// Adds to `sources` the text of every file `diagnostics` name that it does not hold yet;
+/// `text` finds a file's text by name.
+pub(crate) fn add_sources<'t>(
+    sources: &mut Vec<Source>,
+    diagnostics: &[Diagnostic],
+    text: impl Fn(&str) -> Option<&'t str>,
+) {
+    for diagnostic in diagnostics {
+        for file in diagnostic.locations().filter_map(|l| l.span.file()) {
+            if sources.iter().any(|s| s.name() == file) {
+                continue;
+            }
+            if let Some(text) = text(file) {
+                sources.push(Source::new(file, text));
             }
         }
-        self
     }
 }
 
