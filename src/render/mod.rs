@@ -544,8 +544,8 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
     });
     environment.remove_filter("safe");
     environment.add_filter("indent", indent::indent);
-    environment.add_filter("comment", |text: String| {
-        Value::from_safe_string(comment_line(&text))
+    environment.add_filter("comment", |text: &str| {
+        Value::from_safe_string(comment_line(text))
     });
     for (name, source) in LIBRARIES {
         environment.add_template(name, source)?;

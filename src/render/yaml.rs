@@ -87,6 +87,21 @@ fn write_string(out: &mut impl Write, text: &str) -> Result<(), Error> {
 /// Words that YAML 1.1 readers turn into booleans or null.
 const RESERVED: &[&str] = &["y", "n", "yes", "no", "true", "false", "on", "off", "null"];
 
+/// The length of the longest [`RESERVED`] word: a longer string is none of them.
+const LONGEST_RESERVED: usize = 5;
+
+/// The bytes a plain scalar continues with: letters, digits, `.`, `_`, `/` and `-`. A table:
+/// the formatter tests every byte of every string a render prints.
+const CONTINUES_PLAIN: [bool; 256] = {
+    let mut continues = [false; 256];
+    let mut b: u8 = 0;
+    while b < 128 {
+        continues[b as usize] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
+        b += 1;
+    }
+    continues
+};
+
 /// Starts with a letter or `/`, continues with letters, digits, `.`, `_`, `/` and `-`, and is
 /// not a YAML 1.1 boolean or null. No such string is a number, a timestamp, an anchor, a tag, a
 /// comment, a key or an indicator in any YAML version.
@@ -96,10 +111,9 @@ fn is_plain_safe(text: &str) -> bool {
         return false;
     };
     (first.is_ascii_alphabetic() || first == b'/')
-        && rest
-            .iter()
-            .all(|&b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-'))
-        && !RESERVED.iter().any(|word| word.eq_ignore_ascii_case(text))
+        && rest.iter().all(|&b| CONTINUES_PLAIN[usize::from(b)])
+        && (text.len() > LONGEST_RESERVED
+            || !RESERVED.iter().any(|word| word.eq_ignore_ascii_case(text)))
 }
 
 /// A double-quoted scalar. Escapes what YAML does not allow raw (C0 and C1 controls, DEL,
@@ -248,6 +262,14 @@ mod tests {
         let mut out = String::new();
         write_value(&mut out, value).unwrap();
         out
+    }
+
+    #[test]
+    fn no_reserved_word_is_longer_than_the_gate() {
+        assert_eq!(
+            RESERVED.iter().map(|word| word.len()).max(),
+            Some(LONGEST_RESERVED)
+        );
     }
 
     #[test]
