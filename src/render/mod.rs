@@ -470,8 +470,10 @@ pub(crate) fn header_comment(header: &str) -> String {
 /// escaped.
 ///
 /// Each line is what `str::lines` gives, trimmed with `str::trim_end`. Most lines need
-/// neither, so runs of them are copied whole: line by line, this was a twentieth of the render
-/// stage.
+/// neither, so runs of them are copied whole, and only the byte before each line break is
+/// looked at: line by line, this was a twentieth of the render stage, and a byte-by-byte search
+/// for the line breaks still was (callgrind at 1,000 services: 22 M of a render thread's
+/// 456 M).
 fn tidy(body: &str, text: &mut String) {
     // Bytes that may end a line `trim_end` shortens; a line ending in any other ASCII byte
     // keeps its length (every other whitespace `trim_end` knows is outside ASCII).
@@ -479,27 +481,28 @@ fn tidy(body: &str, text: &mut String) {
         |byte: u8| matches!(byte, b' ' | b'\t' | b'\r' | 0x0B | 0x0C) || !byte.is_ascii();
     let mut kept = 0;
     let mut start = 0;
-    while start < body.len() {
-        let end = body[start..]
-            .bytes()
-            .position(|byte| byte == b'\n')
-            .map_or(body.len(), |at| start + at);
-        let line = &body[start..end];
-        let trimmed = match line.as_bytes().last() {
-            Some(&last) if !may_trim(last) => line,
-            _ => line.trim_end(),
-        };
-        if trimmed.is_empty() || trimmed.len() != line.len() || end == body.len() {
-            text.push_str(&body[kept..start]);
-            if !trimmed.is_empty() {
-                text.push_str(trimmed);
-                text.push('\n');
-            }
-            kept = (end + 1).min(body.len());
+    for end in memchr::memchr_iter(b'\n', body.as_bytes()) {
+        if body.as_bytes()[start..end]
+            .last()
+            .is_none_or(|&last| may_trim(last))
+        {
+            push_trimmed(text, &body[kept..start], &body[start..end]);
+            kept = end + 1;
         }
         start = end + 1;
     }
-    text.push_str(&body[kept.min(body.len())..]);
+    // The last line, which has no line break after it; empty when the body ends with one.
+    push_trimmed(text, &body[kept..start], &body[start..]);
+}
+
+/// Appends the clean lines `kept`, then `line` trimmed, with a line break, unless it is blank.
+fn push_trimmed(text: &mut String, kept: &str, line: &str) {
+    text.push_str(kept);
+    let trimmed = line.trim_end();
+    if !trimmed.is_empty() {
+        text.push_str(trimmed);
+        text.push('\n');
+    }
 }
 
 /// Compiles the templates now, if no render has yet: [`crate::pipeline`] has it done on a
@@ -541,8 +544,8 @@ fn build_environment() -> Result<Environment<'static>, minijinja::Error> {
     });
     environment.remove_filter("safe");
     environment.add_filter("indent", indent::indent);
-    environment.add_filter("comment", |text: String| {
-        Value::from_safe_string(comment_line(&text))
+    environment.add_filter("comment", |text: &str| {
+        Value::from_safe_string(comment_line(text))
     });
     for (name, source) in LIBRARIES {
         environment.add_template(name, source)?;
