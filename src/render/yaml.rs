@@ -95,7 +95,8 @@ const LONGEST_RESERVED: usize = 5;
 const CONTINUES_PLAIN: [bool; 256] = {
     let mut continues = [false; 256];
     let mut b: u8 = 0;
-    while b < 128 {
+    // Every byte outside ASCII stays `false`.
+    while b.is_ascii() {
         continues[b as usize] = b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'/' | b'-');
         b += 1;
     }
