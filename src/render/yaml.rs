@@ -307,6 +307,7 @@ mod tests {
             ("back\\slash", r#""back\\slash""#),
             ("line\nbreak", r#""line\nbreak""#),
             ("tab\there", r#""tab\there""#),
+            ("carriage\rreturn", r#""carriage\rreturn""#),
             ("nel\u{85}ls\u{2028}", r#""nel\u0085ls\u2028""#),
             ("bell\u{7}del\u{7f}", r#""bell\u0007del\u007F""#),
             ("ünïcode", r#""ünïcode""#),
