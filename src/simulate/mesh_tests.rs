@@ -98,6 +98,12 @@ fn jwt_rules_per_proxy() {
             "ns",
             "{targetRef: {kind: Gateway, name: g}, jwtRules: [{issuer: t}]}",
         ),
+        // Filed under `app: a`, so `a` is a candidate, but it lacks the second label.
+        ra(
+            "two-labels",
+            "ns",
+            "{selector: {matchLabels: {app: a, version: v1}}, jwtRules: [{issuer: v}]}",
+        ),
     ]
     .concat();
     let m = mesh(&yaml, TOPOLOGY);
