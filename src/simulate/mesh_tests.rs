@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::istio::document::read;
-use crate::simulate::testing::mesh;
+use crate::simulate::testing::{labels, mesh};
 use crate::simulate::{Hop, Origin, Request};
 
 const TOPOLOGY: &str = r#"
@@ -74,6 +74,24 @@ fn policies_per_proxy() {
     assert_eq!(names(&m, &b.custom), ["istio-system/mesh-b"]);
     let gw = &m.proxies[2];
     assert_eq!(names(&m, &gw.deny), ["istio-system/mesh"]);
+}
+
+/// What decides whether a resource applies to a proxy, asked directly: the selection index
+/// hands over candidates by namespace and one label, and these checks are what refuse a
+/// resource of another namespace or a selector matched only in part, should a candidate be one.
+#[test]
+fn a_resource_applies_in_its_namespace_or_the_root_when_its_selector_matches() {
+    let m = mesh("", TOPOLOGY);
+    let app_a = labels(&[("app", "a")]);
+    assert!(m.in_scope("ns", "ns"));
+    assert!(m.in_scope("istio-system", "ns"));
+    assert!(!m.in_scope("third", "ns"));
+    assert!(m.applies("ns", None, "ns", &app_a));
+    assert!(m.applies("istio-system", Some(&app_a), "ns", &app_a));
+    assert!(!m.applies("third", None, "ns", &app_a));
+    assert!(!m.applies("third", Some(&app_a), "ns", &app_a));
+    let both = labels(&[("app", "a"), ("version", "v1")]);
+    assert!(!m.applies("ns", Some(&both), "ns", &app_a));
 }
 
 /// JWT rules of every RequestAuthentication that applies, sorted by issuer
