@@ -48,6 +48,12 @@ fn policies_per_proxy() {
         policy("a-ns", "ns", "{action: DENY}"),
         policy("sel-a", "ns", "{selector: {matchLabels: {app: a}}}"),
         policy("sel-b", "ns", "{selector: {matchLabels: {app: b}}}"),
+        // Filed under `app: a`, so `a` is a candidate, but it lacks the second label.
+        policy(
+            "sel-a-v1",
+            "ns",
+            "{selector: {matchLabels: {app: a, version: v1}}}",
+        ),
         policy("mesh", "istio-system", "{action: DENY}"),
         policy(
             "mesh-b",
