@@ -173,12 +173,18 @@ impl Builder {
                 self.read_saphyr(&text[start.byte..], &mut each)
             }
         };
-        failure.map(|failure| SyntaxError {
+        failure.map(|failure| self.syntax_error(failure))
+    }
+
+    /// `failure`, placed in the stream: its document, and its line counted from the stream's
+    /// first.
+    fn syntax_error(&self, failure: Failure) -> SyntaxError {
+        SyntaxError {
             document: self.documents,
             line: failure.line.saturating_add(self.line_offset),
             column: failure.column,
             message: failure.message,
-        })
+        }
     }
 
     /// Drops what was built of the document being read, and its weight: the builder is as it
@@ -627,12 +633,7 @@ mod tests {
         let mut documents = Vec::new();
         let error = builder
             .read_saphyr(text, &mut |d| documents.push(d))
-            .map(|failure| SyntaxError {
-                document: builder.documents,
-                line: failure.line.saturating_add(builder.line_offset),
-                column: failure.column,
-                message: failure.message,
-            });
+            .map(|failure| builder.syntax_error(failure));
         outcome(&documents, error.as_ref(), &builder)
     }
 
