@@ -514,8 +514,9 @@ fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
 /// What the callers' guarantees look up in the profile, built once for all their runs of
 /// services (16 builds cost 21 M instructions at 1,000 services).
 struct Lookups<'p> {
-    /// Tenants' paths as folders (`/a/`), so that whether a path lies in one is a lookup of
-    /// each of its ancestors, not a scan of every tenant.
+    /// Tenants' paths without their trailing `/` (`/a/` as `/a`, `/` as the empty path), so
+    /// that whether a path lies in one is a lookup of each of its ancestors, not a scan of
+    /// every tenant ([`super::index::in_folders`]).
     tenant_folders: BTreeSet<String>,
     by_name: BTreeMap<&'p Name, &'p Service>,
     homes: super::index::Homes<'p>,
@@ -529,7 +530,7 @@ impl<'p> Lookups<'p> {
                 .iter()
                 .flat_map(|t| &t.tenants)
                 .flat_map(|t| &t.paths)
-                .map(|p| format!("{}/", p.as_str().trim_end_matches('/')))
+                .map(|p| p.as_str().trim_end_matches('/').to_string())
                 .collect(),
             by_name: profile.services.iter().map(|s| (&s.name, s)).collect(),
             homes: super::index::Homes::of(&profile.services),
@@ -551,10 +552,7 @@ fn callers_of(
         homes,
     } = lookups;
     let in_tenant_path = |path: &HttpPath| {
-        let folder = format!("{}/", path.as_str().trim_end_matches('/'));
-        folder
-            .match_indices('/')
-            .any(|(cut, _)| tenant_folders.contains(&folder[..=cut]))
+        super::index::in_folders(tenant_folders, path.as_str().trim_end_matches('/'))
     };
     for service in profile.services.get(services).unwrap_or_default() {
         let host = topology::host(service);

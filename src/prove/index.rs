@@ -148,9 +148,50 @@ pub(super) fn next_outside(from: usize, count: usize, sets: &[Option<&Runs>]) ->
     first(from + 1, count).or_else(|| first(0, from.min(count)))
 }
 
+/// Whether `path` is one of `folders` (paths without their trailing `/`, the root as the
+/// empty path) or below one: each of its ancestors looked up as it stands, where a copy of the
+/// path with a `/` added was made for every look-up.
+pub(super) fn in_folders(folders: &BTreeSet<String>, path: &str) -> bool {
+    path.match_indices('/')
+        .map(|(cut, _)| &path[..cut])
+        .chain(std::iter::once(path))
+        .any(|ancestor| folders.contains(ancestor))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The look-up the index replaced: every folder as `<path>/`, and every `/` of
+    /// `<path>/` a cut.
+    fn with_slashes(folders: &[&str], path: &str) -> bool {
+        let folders: BTreeSet<String> = folders.iter().map(|f| format!("{f}/")).collect();
+        let folder = format!("{path}/");
+        folder
+            .match_indices('/')
+            .any(|(cut, _)| folders.contains(&folder[..=cut]))
+    }
+
+    #[test]
+    fn in_folders_agrees_with_the_lookup_of_paths_with_slashes() {
+        let sets: [&[&str]; 4] = [&[], &["/a"], &["/a/b", "/c"], &[""]];
+        let paths = [
+            "", "/", "/a", "/a/", "/ab", "/a/b", "/a/bc", "/a/b/c", "/a//b", "/c/d", "/b", "a",
+        ];
+        let mut held = 0;
+        for folders in sets {
+            let set: BTreeSet<String> = folders.iter().map(ToString::to_string).collect();
+            for path in paths {
+                let expected = with_slashes(folders, path);
+                assert_eq!(in_folders(&set, path), expected, "{path} in {folders:?}");
+                held += usize::from(expected);
+            }
+        }
+        // Both answers occur: the sets above hold some paths and not others.
+        assert!(held > 0 && held < sets.len() * paths.len());
+        assert!(in_folders(&["/a".to_string()].into(), "/a/b"));
+        assert!(!in_folders(&["/a".to_string()].into(), "/ab"));
+    }
 
     /// The scan the index replaces.
     fn scanned(from: usize, count: usize, members: &[&[usize]]) -> Option<usize> {

@@ -70,9 +70,9 @@ const UNLISTED_SAMPLE: usize = 8;
 
 /// The tenants' paths, to ask whether a path lies in one.
 struct TenantPaths {
-    /// Each tenant path as a folder (`/a/`), so that whether a path lies in one is a lookup of
-    /// each of its ancestors, not a scan of every tenant (a large mesh has tenants by the
-    /// hundred and asks for every route and caller).
+    /// Each tenant path without its trailing `/` (a folder `/a/` as `/a`), so that whether a
+    /// path lies in one is a lookup of each of its ancestors, not a scan of every tenant (a
+    /// large mesh has tenants by the hundred and asks for every route and caller).
     folders: BTreeSet<String>,
     /// A tenant owns `/`: every path.
     all: bool,
@@ -94,7 +94,7 @@ impl TenantPaths {
             if path.is_empty() {
                 paths.all = true;
             } else {
-                paths.folders.insert(format!("{path}/"));
+                paths.folders.insert(path.to_string());
             }
         }
         paths
@@ -102,13 +102,7 @@ impl TenantPaths {
 
     /// Whether `path` is a tenant's path or below one.
     fn contains(&self, path: &str) -> bool {
-        if self.all {
-            return true;
-        }
-        let folder = format!("{path}/");
-        folder
-            .match_indices('/')
-            .any(|(cut, _)| self.folders.contains(&folder[..=cut]))
+        self.all || index::in_folders(&self.folders, path)
     }
 }
 
@@ -129,7 +123,8 @@ fn takes(condition: &PathMatch, path: &str) -> bool {
         PathMatch::Exact(exact) => exact.as_str() == path,
         PathMatch::Prefix(prefix) => {
             let prefix = prefix.as_str().trim_end_matches('/');
-            path == prefix || path.starts_with(&format!("{prefix}/"))
+            path.strip_prefix(prefix)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
         }
     }
 }

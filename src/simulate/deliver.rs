@@ -44,12 +44,12 @@ impl Mesh {
             namespace: sender.namespace,
             labels: sender.labels,
         };
-        let candidates: Vec<usize> = [host, "*"]
-            .iter()
-            .filter_map(|h| self.rules_by_host.get(*h))
-            .flatten()
-            .copied()
-            .collect();
+        // The host's own rules, borrowed unless rules filed under `*` join them.
+        let own = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
+        let candidates: Cow<'_, [usize]> = match self.rules_by_host.get("*") {
+            Some(wild) if !wild.is_empty() => own.iter().chain(wild).copied().collect(),
+            _ => Cow::Borrowed(own),
+        };
         rules_for(
             &self.destination_rules,
             &self.rule_hosts,
@@ -241,7 +241,7 @@ impl Mesh {
                 Some((k, weight, carried))
             })
             .collect();
-        let mut branches = Vec::new();
+        let mut branches = Vec::with_capacity(sends.len());
         let mut reuse = Reuse::default();
         for (k, weight, carried) in &sends {
             let (k, weight) = (*k, *weight);
@@ -345,7 +345,7 @@ impl Mesh {
         };
         let (chosen, subset_tls, by) = match subset_name {
             None => (None, super::decode::TlsMode::Unset, None),
-            Some(name) => match subset_of(&self.destination_rules, &applied, name) {
+            Some(name) => match subset_of(&self.destination_rules, applied, name) {
                 Some((i, j)) => {
                     let (labels, tls, by) = subset_at(&self.destination_rules, i, j, port);
                     (Some((i, j, labels)), tls, Some(by))
@@ -384,7 +384,8 @@ impl Mesh {
             branch.decided_by = by;
             return branch;
         }
-        let mode = client_tls(&self.destination_rules, &applied, subset_tls, port);
+        let mode = client_tls(&self.destination_rules, applied, subset_tls, port);
+        branch.arrivals.reserve_exact(workloads.len());
         for &w in workloads.iter() {
             let target = self.target_port(w, host, port);
             let (server, _) = self.proxies[w].peer.on(target, &self.peer_authentications);

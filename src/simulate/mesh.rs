@@ -90,6 +90,8 @@ pub struct Mesh {
     pub(crate) sidecars: Vec<Sidecar>,
     /// Workloads first, then gateways.
     pub(crate) proxies: Vec<ProxyIndex>,
+    /// For each proxy, the first whose filters are the same ([`super::reuse::alike`]).
+    pub(crate) alike: Vec<usize>,
     /// Their identity URIs, in the same order.
     pub(crate) identities: Vec<String>,
     /// `namespace/name` of each Gateway, as VirtualServices bind them.
@@ -208,6 +210,7 @@ impl Mesh {
             rate_limits: resources.rate_limits,
             sidecars: resources.sidecars,
             proxies: Vec::new(),
+            alike: Vec::new(),
             identities: Vec::new(),
             gateway_names: Vec::new(),
             listeners: Vec::new(),
@@ -267,6 +270,7 @@ impl Mesh {
             }
         }
         mesh.proxies = mesh.index_all(&topology, selections, selectors);
+        mesh.alike = super::reuse::alike(&mesh.proxies);
         mesh.gateway_names = mesh
             .gateways
             .iter()

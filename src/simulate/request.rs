@@ -54,6 +54,21 @@ impl FromStr for Origin {
     }
 }
 
+impl Origin {
+    /// The origin as [`fmt::Display`] writes it, joined by hand for an identity: a sidecar's
+    /// hop names every request from an identity this way, and `format!` cost several times
+    /// as much.
+    pub(crate) fn name(&self) -> String {
+        match self {
+            Origin::Identity {
+                namespace,
+                service_account,
+            } => [namespace.as_str(), "/", service_account].concat(),
+            other => other.to_string(),
+        }
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -342,6 +357,16 @@ mod tests {
         }
         for bad in ["", "/sa", "ns/"] {
             assert!(bad.parse::<Origin>().is_err(), "{bad}");
+        }
+    }
+
+    /// The hand-joined name is the printed origin, for every kind of origin.
+    #[test]
+    fn an_origin_is_named_as_it_prints() {
+        for text in ["gateway", "gateway:edge", "plaintext", "web", "ns/sa"] {
+            let origin: Origin = text.parse().unwrap();
+            assert_eq!(origin.name(), origin.to_string());
+            assert_eq!(origin.name(), text);
         }
     }
 

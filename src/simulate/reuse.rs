@@ -14,6 +14,7 @@
 
 use super::evaluate::Sender;
 use super::guard::Carried;
+use super::hash::Map;
 use super::mesh::{Mesh, ProxyIndex};
 use super::mtls::Peer;
 use super::request::Request;
@@ -52,19 +53,19 @@ impl<'m> Reuse<'_, 'm, '_> {
     /// once for destinations in a row on one host: which rules apply depends on the sender and
     /// the host alone (and the host's namespace, which the host decides), and one request's
     /// destinations have one sender.
+    /// They are lent, not copied: one request's destinations read them in turn.
     pub(crate) fn rules_for(
         &mut self,
         host: &'m str,
         compute: impl FnOnce() -> Result<Vec<usize>, &'static str>,
-    ) -> Result<Vec<usize>, &'static str> {
-        if let Some((last, rules)) = &self.rules
-            && *last == host
-        {
-            return rules.clone();
+    ) -> Result<&[usize], &'static str> {
+        if self.rules.as_ref().is_some_and(|(last, _)| *last != host) {
+            self.rules = None;
         }
-        let rules = compute();
-        self.rules = Some((host, rules.clone()));
-        rules
+        match &self.rules.get_or_insert_with(|| (host, compute())).1 {
+            Ok(rules) => Ok(rules),
+            Err(what) => Err(what),
+        }
     }
 }
 
@@ -134,9 +135,31 @@ impl Mesh {
                 .chain(&index.allow)
                 .any(|&i| self.policies[i].reads_sni)
         };
-        let (x, y) = (&self.proxies[a], &self.proxies[b]);
-        (a == b || same_filters(x, y)) && !(sni_differs && reads_sni(x))
+        (self.alike[a] == self.alike[b]) && !(sni_differs && reads_sni(&self.proxies[a]))
     }
+}
+
+/// For each proxy, the first proxy whose filters are the same ([`same_filters`]): two proxies
+/// decide alike where these are equal, which one comparison of numbers tells instead of one of
+/// each list of the two. Proxies are filed by their authorization lists, and compared in full
+/// only with the first proxy of each kind filed with them.
+pub(crate) fn alike(proxies: &[ProxyIndex]) -> Vec<usize> {
+    type Filed<'p> = (&'p [usize], &'p [usize], &'p [usize]);
+    let mut filed: Map<Filed<'_>, Vec<usize>> = Map::default();
+    let mut first = Vec::with_capacity(proxies.len());
+    for (p, proxy) in proxies.iter().enumerate() {
+        let kinds = filed
+            .entry((&proxy.custom, &proxy.deny, &proxy.allow))
+            .or_default();
+        match kinds.iter().find(|&&k| same_filters(&proxies[k], proxy)) {
+            Some(&k) => first.push(k),
+            None => {
+                kinds.push(p);
+                first.push(p);
+            }
+        }
+    }
+    first
 }
 
 /// Everything of two proxies that an inbound hop reads. Written out field by field, so that a
@@ -558,5 +581,38 @@ spec:
                 at("web-v1", 8080, Outcome::Denied)
             ]
         );
+    }
+
+    /// Two proxies have the same first alike proxy exactly where their filters are the same:
+    /// the two versions of `web` until a policy selects the second alone.
+    #[test]
+    fn proxies_are_alike_exactly_where_their_filters_are_the_same() {
+        let deny_v2 = "---
+apiVersion: security.istio.io/v1
+kind: AuthorizationPolicy
+metadata: {name: no-v2, namespace: shop}
+spec:
+  selector: {matchLabels: {version: v2}}
+  action: DENY
+  rules: [{}]
+";
+        for (policies, versions_alike) in [("", true), (deny_v2, false)] {
+            let m = mesh(&web(policies), TOPOLOGY);
+            let alike = super::alike(&m.proxies);
+            assert_eq!(alike.len(), m.proxies.len());
+            for a in 0..m.proxies.len() {
+                assert!(alike[a] <= a);
+                for b in 0..m.proxies.len() {
+                    assert_eq!(
+                        alike[a] == alike[b],
+                        super::same_filters(&m.proxies[a], &m.proxies[b]),
+                        "proxies {a} and {b} with {policies:?}"
+                    );
+                }
+            }
+            let at = |name: &str| m.workloads_by_name[name];
+            assert_eq!(alike[at("web-v1")] == alike[at("web-v2")], versions_alike);
+            assert_ne!(alike[at("web-v1")], alike[at("client")]);
+        }
     }
 }
