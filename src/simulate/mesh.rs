@@ -89,9 +89,9 @@ pub struct Mesh {
     pub(crate) rate_limit_notes: Vec<String>,
     pub(crate) sidecars: Vec<Sidecar>,
     /// Workloads first, then gateways.
-    pub(crate) proxies: Proxies,
+    pub(crate) proxies: Runs<ProxyIndex>,
     /// Their identity URIs, in the same order.
-    pub(crate) identities: Vec<String>,
+    pub(crate) identities: Runs<String>,
     /// `namespace/name` of each Gateway, as VirtualServices bind them.
     pub(crate) gateway_names: Vec<String>,
     /// By host. Only looked up, never walked, so a hash map: several look-ups per request, and
@@ -166,9 +166,8 @@ impl Mesh {
             return Err(errors);
         }
         // Each decoded policy is dropped once compiled and its selector filed, so the decoded
-        // list and the compiled one are never whole together. The selectors are kept as sorted
-        // slices until every proxy is indexed: as maps, a node of eleven entries each, they were
-        // 6 MB of the heap's peak at 10,000 services (heaptrack).
+        // list and the compiled one are never whole together. The selectors (sorted slices) are
+        // kept until every proxy is indexed.
         let count = resources.authorization_policies.len();
         let mut policies = Vec::with_capacity(count);
         let mut selectors: Vec<Option<Selector>> = Vec::with_capacity(count);
@@ -176,11 +175,12 @@ impl Mesh {
         for (i, p) in resources.authorization_policies.into_iter().enumerate() {
             policies.push(Policy::compile(&p, &trust));
             if !p.targeted {
+                let first = p.selector.as_ref().and_then(|s| s.iter().next());
                 selections
                     .policies
-                    .add(i, Some(&p.meta.namespace), p.selector.as_ref());
+                    .add_by_first(i, Some(&p.meta.namespace), first);
             }
-            selectors.push(p.selector.map(Selector::from));
+            selectors.push(p.selector);
         }
         let mut mesh = Mesh {
             services: services(&topology),
@@ -207,8 +207,8 @@ impl Mesh {
                 .collect(),
             rate_limits: resources.rate_limits,
             sidecars: resources.sidecars,
-            proxies: Proxies::default(),
-            identities: Vec::new(),
+            proxies: Runs::default(),
+            identities: Runs::default(),
             gateway_names: Vec::new(),
             listeners: Vec::new(),
             sidecar_routes: Map::default(),
@@ -272,7 +272,7 @@ impl Mesh {
             .iter()
             .map(|g| format!("{}/{}", g.meta.namespace, g.meta.name))
             .collect();
-        mesh.identities = topology
+        let accounts = topology
             .workloads
             .iter()
             .map(|w| (&w.namespace, &w.service_account))
@@ -281,9 +281,11 @@ impl Mesh {
                     .gateways
                     .iter()
                     .map(|g| (&g.namespace, &g.service_account)),
-            )
-            .map(|(ns, sa)| mesh.identity(ns, sa))
-            .collect();
+            );
+        mesh.identities = Runs::with_capacity(topology.workloads.len() + topology.gateways.len());
+        for (ns, sa) in accounts {
+            mesh.identities.push(mesh.identity(ns, sa), String::eq);
+        }
         mesh.listeners = topology
             .gateways
             .iter()
@@ -331,7 +333,7 @@ impl Mesh {
         topology: &Topology,
         selections: Selections,
         selectors: Vec<Option<Selector>>,
-    ) -> Proxies {
+    ) -> Runs<ProxyIndex> {
         let proxies: Vec<(&str, &Labels, bool)> = topology
             .workloads
             .iter()
@@ -343,12 +345,23 @@ impl Mesh {
                     .map(|g| (g.namespace.as_str(), &g.labels, false)),
             )
             .collect();
-        let mut indexed = Proxies::with_capacity(proxies.len());
+        let mut indexed = Runs::with_capacity(proxies.len());
         for (ns, labels, sidecar) in proxies {
             let mut index = self.index(ns, labels, sidecar, &selections, &selectors);
             // Sidecar resources scope sidecars only, never gateways.
             index.sidecar = sidecar.then(|| self.sidecar_for(ns, labels)).flatten();
-            indexed.push(index);
+            // At their exact lengths: each list grew by pushing to room for four.
+            for list in [
+                &mut index.custom,
+                &mut index.deny,
+                &mut index.allow,
+                &mut index.unmodelled,
+                &mut index.rate_limits,
+            ] {
+                list.shrink_to_fit();
+            }
+            index.jwt.shrink_to_fit();
+            indexed.push(index, same_index);
         }
         drop((selections, selectors));
         indexed
@@ -451,54 +464,45 @@ impl Mesh {
     }
 }
 
-/// The [`ProxyIndex`] of each proxy (workloads first, then gateways). The workloads of a
-/// service's subsets come one after the other and often share their policies, so an index
-/// equal to the one before it is kept once: at 10,000 services (30,000 workloads), one
-/// per proxy and their lists were 10.8 MB of the heap's peak (heaptrack).
-#[derive(Debug, Default)]
-pub(crate) struct Proxies {
-    /// Per proxy, the place of its index in `distinct`.
+/// A list of which each run of equal items is held once, each place pointing at its item: the
+/// workloads of a service's subsets come one after the other and often share their policies
+/// and their identity, so at 10,000 services (30,000 workloads) one index per proxy and its
+/// lists were 10.8 MB of the heap's peak, and one identity per proxy 2.8 MB (heaptrack).
+#[derive(Debug)]
+pub(crate) struct Runs<T> {
+    /// Per place, the place of its item in `distinct`.
     of: Vec<usize>,
-    distinct: Vec<ProxyIndex>,
+    distinct: Vec<T>,
 }
 
-impl Proxies {
-    fn with_capacity(proxies: usize) -> Self {
+impl<T> Default for Runs<T> {
+    fn default() -> Self {
+        Self::with_capacity(0)
+    }
+}
+
+impl<T> Runs<T> {
+    fn with_capacity(places: usize) -> Self {
         Self {
-            of: Vec::with_capacity(proxies),
+            of: Vec::with_capacity(places),
             distinct: Vec::new(),
         }
     }
 
-    /// Adds the index of the next proxy, its lists at their exact length: each grew by pushing
-    /// to room for four.
-    fn push(&mut self, mut index: ProxyIndex) {
-        if !self
-            .distinct
-            .last()
-            .is_some_and(|last| same_index(last, &index))
-        {
-            for list in [
-                &mut index.custom,
-                &mut index.deny,
-                &mut index.allow,
-                &mut index.unmodelled,
-                &mut index.rate_limits,
-            ] {
-                list.shrink_to_fit();
-            }
-            index.jwt.shrink_to_fit();
-            self.distinct.push(index);
+    /// Adds the next place's item, held once if `same` says it equals the one before it.
+    fn push(&mut self, item: T, same: impl Fn(&T, &T) -> bool) {
+        if !self.distinct.last().is_some_and(|last| same(last, &item)) {
+            self.distinct.push(item);
         }
         self.of.push(self.distinct.len().saturating_sub(1));
     }
 }
 
-impl std::ops::Index<usize> for Proxies {
-    type Output = ProxyIndex;
+impl<T> std::ops::Index<usize> for Runs<T> {
+    type Output = T;
 
-    fn index(&self, proxy: usize) -> &ProxyIndex {
-        &self.distinct[self.of[proxy]]
+    fn index(&self, place: usize) -> &T {
+        &self.distinct[self.of[place]]
     }
 }
 
