@@ -54,7 +54,14 @@ pub fn of(profile: &Profile) -> Topology {
         .iter()
         .map(|r| r.name.as_str().to_string())
         .collect();
-    let mut workloads = Vec::new();
+    // Of its final length: grown by pushing, the list held room for 2,768 more workloads at
+    // 10,000 services (30,000 workloads).
+    let count = profile
+        .services
+        .iter()
+        .map(|s| s.subsets.len().max(1))
+        .sum();
+    let mut workloads = Vec::with_capacity(count);
     for service in &profile.services {
         let ports: Vec<WorkloadPort> = if service.ports.is_empty() {
             vec![WorkloadPort {

@@ -15,7 +15,7 @@
 use super::evaluate::Sender;
 use super::guard::Carried;
 use super::hash::Map;
-use super::mesh::{Mesh, ProxyIndex};
+use super::mesh::{Mesh, ProxyIndex, Runs};
 use super::mtls::Peer;
 use super::request::Request;
 use super::trace::{Branch, Hop};
@@ -143,7 +143,7 @@ impl Mesh {
 /// decide alike where these are equal, which one comparison of numbers tells instead of one of
 /// each list of the two. Proxies are filed by their authorization lists, and compared in full
 /// only with the first proxy of each kind filed with them.
-pub(crate) fn alike(proxies: &[ProxyIndex]) -> Vec<usize> {
+pub(crate) fn alike(proxies: &Runs<ProxyIndex>) -> Vec<usize> {
     type Filed<'p> = (&'p [usize], &'p [usize], &'p [usize]);
     let mut filed: Map<Filed<'_>, Vec<usize>> = Map::default();
     let mut first = Vec::with_capacity(proxies.len());

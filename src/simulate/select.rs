@@ -20,11 +20,23 @@ pub(crate) struct Selection {
 impl Selection {
     /// Files item `i` of `namespace` (`None`: applies in every namespace) with `selector`.
     pub(crate) fn add(&mut self, i: usize, namespace: Option<&str>, selector: Option<&Labels>) {
+        let first = selector.and_then(|s| s.iter().next());
+        self.add_by_first(i, namespace, first.map(|(k, v)| (k.as_str(), v.as_str())));
+    }
+
+    /// [`Selection::add`] with the selector's first label in key order (`None`: no selector, or
+    /// an empty one), the one it is filed under.
+    pub(crate) fn add_by_first(
+        &mut self,
+        i: usize,
+        namespace: Option<&str>,
+        first: Option<(&str, &str)>,
+    ) {
         let Some(namespace) = namespace else {
             self.everywhere.push(i);
             return;
         };
-        match selector.and_then(|s| s.iter().next()) {
+        match first {
             None => self
                 .by_namespace
                 .entry(namespace.to_string())
@@ -34,9 +46,9 @@ impl Selection {
                 .by_label
                 .entry(namespace.to_string())
                 .or_default()
-                .entry(key.clone())
+                .entry(key.to_string())
                 .or_default()
-                .entry(value.clone())
+                .entry(value.to_string())
                 .or_default()
                 .push(i),
         }

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use super::{CompileError, Meta, boolean, exact, field, items, labels, object, string, strings};
+use crate::simulate::selector::Selector;
 use crate::simulate::topology::Labels;
 use crate::yaml::Node;
 
@@ -91,8 +92,10 @@ pub(crate) struct Rule {
 #[derive(Debug, Clone)]
 pub(crate) struct AuthorizationPolicy {
     pub meta: Meta,
-    /// `selector.matchLabels`; `None` when there is no selector.
-    pub selector: Option<Labels>,
+    /// `selector.matchLabels`; `None` when there is no selector. A sorted slice: as a map, a
+    /// node of eleven entries for one or two labels, the decoded policies' selectors were
+    /// 6.08 MB of the heap's peak at 10,000 services, while the self-check decoded (heaptrack).
+    pub selector: Option<Selector>,
     /// `targetRef`/`targetRefs` is set: sidecars and the classic ingress gateway ignore the
     /// policy (istio/istio pilot/pkg/model/policyattachment.go `ShouldAttachPolicy`).
     pub targeted: bool,
@@ -126,7 +129,7 @@ pub(super) fn authorization_policy(
         .collect::<Result<_, _>>()
         .map(exact)?;
     Ok(AuthorizationPolicy {
-        selector: selector(&meta, spec)?,
+        selector: selector(&meta, spec)?.map(Selector::from),
         targeted: targeted(spec),
         action,
         provider,
@@ -418,7 +421,11 @@ spec:
         let policy = &r.authorization_policies[0];
         assert_eq!(policy.action, Action::Deny);
         assert!(!policy.targeted);
-        assert_eq!(policy.selector.as_ref().unwrap()["app"], "a");
+        let selector = policy
+            .selector
+            .as_ref()
+            .map(|s| s.iter().collect::<Vec<_>>());
+        assert_eq!(selector, Some(vec![("app", "a")]));
         let rule = &policy.rules[0];
         let s = &rule.from[0];
         let pairs = [
