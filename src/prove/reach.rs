@@ -595,3 +595,51 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::HttpPath;
+
+    fn prefix(path: &str) -> PathMatch {
+        PathMatch::Prefix(HttpPath::parse(path).unwrap())
+    }
+
+    fn exact(path: &str) -> PathMatch {
+        PathMatch::Exact(HttpPath::parse(path).unwrap())
+    }
+
+    /// A prefix takes itself and what lies below it segment by segment, with or without its
+    /// trailing `/`; an exact path takes only itself.
+    #[test]
+    fn a_route_takes_the_paths_its_condition_matches() {
+        for (condition, path, taken) in [
+            (prefix("/a"), "/a", true),
+            (prefix("/a"), "/a/b", true),
+            (prefix("/a/"), "/a", true),
+            (prefix("/a/"), "/a/b", true),
+            (prefix("/"), "/x", true),
+            (prefix("/a"), "/ab", false),
+            (prefix("/a"), "/b", false),
+            (exact("/a"), "/a", true),
+            (exact("/a"), "/a/b", false),
+        ] {
+            assert_eq!(takes(&condition, path), taken, "{condition:?} takes {path}");
+        }
+    }
+
+    /// A tenant's path holds itself and what lies below it, not a sibling that shares its
+    /// beginning; a tenant of `/` holds every path.
+    #[test]
+    fn tenant_paths_hold_their_folders_and_what_lies_below() {
+        let paths = |all, folders: &[&str]| TenantPaths {
+            folders: folders.iter().map(ToString::to_string).collect(),
+            all,
+        };
+        let some = paths(false, &["/a"]);
+        assert!(some.contains("/a") && some.contains("/a/b"));
+        assert!(!some.contains("/ab") && !some.contains("/b"));
+        assert!(paths(true, &[]).contains("/b"));
+        assert!(paths(true, &["/a"]).contains("/a"));
+    }
+}
