@@ -47,8 +47,8 @@ impl Mesh {
         // The host's own rules, borrowed unless rules filed under `*` join them.
         let own = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
         let candidates: Cow<'_, [usize]> = match self.rules_by_host.get("*") {
-            Some(wild) if !wild.is_empty() => own.iter().chain(wild).copied().collect(),
-            _ => Cow::Borrowed(own),
+            Some(wild) => own.iter().chain(wild).copied().collect(),
+            None => Cow::Borrowed(own),
         };
         rules_for(
             &self.destination_rules,
