@@ -388,3 +388,49 @@ spec:
     assert_eq!(reached("near"), ["sidecar of shop/web-v1, port 80"]);
     assert_eq!(reached("far"), ["sidecar of shop/web-v2, port 80"]);
 }
+
+/// Two proxies' indexes are the same only if every field is: a proxy shares the index before
+/// it (`Runs`) only then, so each field changed alone must tell them apart.
+#[test]
+fn proxy_indexes_are_the_same_only_when_every_field_is() {
+    use crate::simulate::decode::PeerMode;
+    let base = ProxyIndex::default();
+    assert!(same_index(&base, &base.clone()));
+    let changes: [fn(&mut ProxyIndex); 10] = [
+        |p| p.custom.push(0),
+        |p| p.deny.push(0),
+        |p| p.allow.push(0),
+        |p| p.jwt.push((0, 0)),
+        |p| p.peer.mode = (PeerMode::Strict, None),
+        |p| {
+            p.peer.ports.insert(80, (PeerMode::Strict, 0));
+        },
+        |p| p.peer.ambiguous = Some("two policies".to_string()),
+        |p| p.unmodelled.push(0),
+        |p| p.rate_limits.push(0),
+        |p| p.sidecar = Some(0),
+    ];
+    for (n, change) in changes.iter().enumerate() {
+        let mut other = base.clone();
+        change(&mut other);
+        assert!(!same_index(&base, &other), "change {n}");
+        assert!(!same_index(&other, &base), "change {n}");
+    }
+}
+
+/// A run of equal items is held once, and every place still reads its own item.
+#[test]
+fn runs_hold_equal_neighbours_once() {
+    let mut runs = Runs::with_capacity(5);
+    for item in ["a", "a", "b", "a", "a"] {
+        runs.push(item.to_string(), |x, y| x == y);
+    }
+    runs.shrink_to_fit();
+    assert_eq!(runs.len(), 5);
+    assert_eq!(runs.distinct, ["a", "b", "a"]);
+    assert_eq!(runs.iter().collect::<Vec<_>>(), ["a", "a", "b", "a", "a"]);
+    assert_eq!(
+        (0..5).map(|p| runs[p].as_str()).collect::<Vec<_>>(),
+        ["a", "a", "b", "a", "a"]
+    );
+}
