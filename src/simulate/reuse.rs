@@ -613,6 +613,24 @@ spec:
             let at = |name: &str| m.workloads_by_name[name];
             assert_eq!(alike[at("web-v1")] == alike[at("web-v2")], versions_alike);
             assert_ne!(alike[at("web-v1")], alike[at("client")]);
+            // And a delivery reuses one's answer for the other exactly then.
+            let (v1, v2) = (at("web-v1"), at("web-v2"));
+            assert_eq!(m.decide_alike(v1, v2, false), versions_alike);
+            assert_eq!(m.decide_alike(v2, v1, true), versions_alike);
+            assert!(!m.decide_alike(v1, at("client"), false));
         }
+    }
+
+    /// The rules of the last host are lent again for the same host, and computed afresh for
+    /// another one: a stale list would send the request by another host's rules.
+    #[test]
+    fn destination_rules_are_computed_again_for_another_host() {
+        let mut reuse = super::Reuse::default();
+        assert_eq!(reuse.rules_for("a", || Ok(vec![1])), Ok(&[1][..]));
+        assert_eq!(reuse.rules_for("a", || Ok(vec![9])), Ok(&[1][..]));
+        assert_eq!(reuse.rules_for("b", || Ok(vec![2])), Ok(&[2][..]));
+        assert_eq!(reuse.rules_for("b", || Err("again")), Ok(&[2][..]));
+        assert_eq!(reuse.rules_for("a", || Err("none")), Err("none"));
+        assert_eq!(reuse.rules_for("a", || Ok(vec![1])), Err("none"));
     }
 }
