@@ -462,6 +462,20 @@ pub enum PathMatch {
     Exact(HttpPath),
 }
 
+/// Path conditions of the paths tests write (which must parse).
+#[cfg(test)]
+pub(crate) mod path_match {
+    use super::{HttpPath, PathMatch};
+
+    pub(crate) fn prefix(path: &str) -> PathMatch {
+        PathMatch::Prefix(HttpPath::parse(path).unwrap())
+    }
+
+    pub(crate) fn exact(path: &str) -> PathMatch {
+        PathMatch::Exact(HttpPath::parse(path).unwrap())
+    }
+}
+
 impl PathMatch {
     /// Whether every path this condition matches, `other` matches too (`None`: any path).
     pub fn within(&self, other: Option<&PathMatch>) -> bool {

@@ -599,15 +599,7 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::HttpPath;
-
-    fn prefix(path: &str) -> PathMatch {
-        PathMatch::Prefix(HttpPath::parse(path).unwrap())
-    }
-
-    fn exact(path: &str) -> PathMatch {
-        PathMatch::Exact(HttpPath::parse(path).unwrap())
-    }
+    use crate::model::path_match::{exact, prefix};
 
     /// A prefix takes itself and what lies below it segment by segment, with or without its
     /// trailing `/`; an exact path takes only itself.

@@ -528,34 +528,11 @@ impl<T> std::ops::Index<usize> for Runs<T> {
     }
 }
 
-/// Whether two proxies' indexes are equal, field by field, so that a field added to
-/// [`ProxyIndex`] must be compared here.
+/// Whether two proxies' indexes are equal: the same filters ([`super::reuse::same_filters`],
+/// which names every field, so that a field added to [`ProxyIndex`] must be sorted there) and the
+/// same Sidecar, which the filters leave out.
 fn same_index(x: &ProxyIndex, y: &ProxyIndex) -> bool {
-    let ProxyIndex {
-        custom,
-        deny,
-        allow,
-        jwt,
-        peer,
-        unmodelled,
-        rate_limits,
-        sidecar,
-    } = x;
-    let Peer {
-        mode,
-        ports,
-        ambiguous,
-    } = peer;
-    *custom == y.custom
-        && *deny == y.deny
-        && *allow == y.allow
-        && *jwt == y.jwt
-        && *mode == y.peer.mode
-        && *ports == y.peer.ports
-        && *ambiguous == y.peer.ambiguous
-        && *unmodelled == y.unmodelled
-        && *rate_limits == y.rate_limits
-        && *sidecar == y.sidecar
+    super::reuse::same_filters(x, y) && x.sidecar == y.sidecar
 }
 
 /// Indexes of what may select a proxy, by kind.

@@ -164,7 +164,7 @@ pub(crate) fn alike(proxies: &Runs<ProxyIndex>) -> Vec<usize> {
 
 /// Everything of two proxies that an inbound hop reads. Written out field by field, so that a
 /// field added to [`ProxyIndex`] must be sorted here.
-fn same_filters(x: &ProxyIndex, y: &ProxyIndex) -> bool {
+pub(super) fn same_filters(x: &ProxyIndex, y: &ProxyIndex) -> bool {
     let ProxyIndex {
         custom,
         deny,

@@ -109,15 +109,8 @@ pub(super) fn guard_earlier_routes(routes: &[&GatewayRoute], missing: &Rule) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::path_match::{exact, prefix};
     use crate::model::{HeaderCondition, HeaderName, HeaderValue, Method, Name, RouteHeaders};
-
-    fn prefix(path: &str) -> PathMatch {
-        PathMatch::Prefix(HttpPath::parse(path).unwrap())
-    }
-
-    fn exact(path: &str) -> PathMatch {
-        PathMatch::Exact(HttpPath::parse(path).unwrap())
-    }
 
     fn route(name: &str, path: PathMatch, public: bool) -> GatewayRoute {
         GatewayRoute {
