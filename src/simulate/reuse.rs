@@ -466,11 +466,8 @@ spec:
         }
     }
 
-    /// Each thing the hop reads that differs between two deliveries gives each its own answer.
-    #[test]
-    fn what_differs_is_decided_again() {
-        // Policies of one version only.
-        let only_v2 = "---
+    /// A policy that denies everything to `web`'s second version alone.
+    const DENY_V2: &str = "---
 apiVersion: security.istio.io/v1
 kind: AuthorizationPolicy
 metadata: {name: no-v2, namespace: shop}
@@ -479,7 +476,12 @@ spec:
   action: DENY
   rules: [{}]
 ";
-        let m = mesh(&web(only_v2), TOPOLOGY);
+
+    /// Each thing the hop reads that differs between two deliveries gives each its own answer.
+    #[test]
+    fn what_differs_is_decided_again() {
+        // Policies of one version only.
+        let m = mesh(&web(DENY_V2), TOPOLOGY);
         assert_eq!(
             outcomes(&arrivals(&m, "/split")),
             [
@@ -587,16 +589,7 @@ spec:
     /// the two versions of `web` until a policy selects the second alone.
     #[test]
     fn proxies_are_alike_exactly_where_their_filters_are_the_same() {
-        let deny_v2 = "---
-apiVersion: security.istio.io/v1
-kind: AuthorizationPolicy
-metadata: {name: no-v2, namespace: shop}
-spec:
-  selector: {matchLabels: {version: v2}}
-  action: DENY
-  rules: [{}]
-";
-        for (policies, versions_alike) in [("", true), (deny_v2, false)] {
+        for (policies, versions_alike) in [("", true), (DENY_V2, false)] {
             let m = mesh(&web(policies), TOPOLOGY);
             let alike = super::alike(&m.proxies);
             assert_eq!(alike.len(), m.proxies.len());
