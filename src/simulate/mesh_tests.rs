@@ -418,7 +418,8 @@ fn proxy_indexes_are_the_same_only_when_every_field_is() {
     }
 }
 
-/// A run of equal items is held once, and every place still reads its own item.
+/// A run of equal items is held once, in a list of its length, and every place still reads its
+/// own item.
 #[test]
 fn runs_hold_equal_neighbours_once() {
     let mut runs = Runs::with_capacity(5);
@@ -428,6 +429,8 @@ fn runs_hold_equal_neighbours_once() {
     runs.shrink_to_fit();
     assert_eq!(runs.len(), 5);
     assert_eq!(runs.distinct, ["a", "b", "a"]);
+    // Held at their number, not at the room pushing grew (four): what the type is for.
+    assert_eq!(runs.distinct.capacity(), 3);
     assert_eq!(runs.iter().collect::<Vec<_>>(), ["a", "a", "b", "a", "a"]);
     assert_eq!(
         (0..5).map(|p| runs[p].as_str()).collect::<Vec<_>>(),
