@@ -62,10 +62,8 @@ impl<'m> Reuse<'_, 'm, '_> {
         if self.rules.as_ref().is_some_and(|(last, _)| *last != host) {
             self.rules = None;
         }
-        match &self.rules.get_or_insert_with(|| (host, compute())).1 {
-            Ok(rules) => Ok(rules),
-            Err(what) => Err(what),
-        }
+        let (_, rules) = self.rules.get_or_insert_with(|| (host, compute()));
+        rules.as_deref().map_err(|&what| what)
     }
 }
 
