@@ -78,7 +78,7 @@ fn load(root: &Node) -> Result<KindSchema, String> {
         kind: text("kind")?,
         schema: Schema {
             kind: Some(Type::Object),
-            properties: Some(properties),
+            properties: Some(properties.into()),
             required,
             ..Schema::default()
         },
@@ -109,7 +109,7 @@ fn parse(node: &Node) -> Result<Schema, String> {
             }
             Ok(Schema {
                 kind: Some(Type::Object),
-                properties: Some(properties),
+                properties: Some(properties.into()),
                 additional,
                 required,
                 ..Schema::default()

@@ -4,12 +4,14 @@
 
 pub(crate) mod builtin;
 pub(crate) mod cost;
+pub(crate) mod properties;
 pub(crate) mod walk;
 
 use std::collections::BTreeMap;
 
 use regex::Regex;
 
+pub(crate) use self::properties::Properties;
 use super::cel::{self, Program};
 use crate::yaml::{Node, Value};
 
@@ -119,7 +121,7 @@ pub(crate) struct Schema {
     /// `type`.
     pub kind: Option<Type>,
     /// `properties` (`None`: the keyword is absent).
-    pub properties: Option<BTreeMap<String, Schema>>,
+    pub properties: Option<Properties>,
     /// `additionalProperties`.
     pub additional: Additional,
     /// `x-kubernetes-preserve-unknown-fields`.
@@ -189,7 +191,7 @@ impl Schema {
                             Schema::from_openapi(sub).map_err(|e| format!("{name}.{e}"))?,
                         );
                     }
-                    schema.properties = Some(properties);
+                    schema.properties = Some(properties.into());
                 }
                 "additionalProperties" => {
                     schema.additional = match &value.value {

@@ -152,7 +152,7 @@ impl Walk {
         value: &'a Node,
         path: &Trail<'_>,
     ) -> Option<Cow<'a, Node>> {
-        if value.value == Value::Null {
+        if matches!(value.value, Value::Null) {
             if !schema.nullable && (!schema.preserve_unknown || schema.kind.is_some()) {
                 self.push(
                     path,
@@ -302,7 +302,7 @@ impl Walk {
     fn list(&mut self, schema: &Schema, items: &[Node], path: &Trail<'_>) {
         if let Some(item_schema) = &schema.items {
             for (i, item) in items.iter().enumerate() {
-                if item.value == Value::Null && !item_schema.nullable {
+                if matches!(item.value, Value::Null) && !item_schema.nullable {
                     self.error(
                         &path.index(i),
                         "null is not allowed in this list".to_string(),
@@ -588,7 +588,7 @@ impl Walk {
 /// Whether `value` satisfies a value-validation schema (a branch of `oneOf` and friends).
 fn matches(schema: &Schema, value: &Node) -> bool {
     if let Some(kind) = schema.kind
-        && value.value != Value::Null
+        && !matches!(value.value, Value::Null)
         && !kind.admits(&value.value)
     {
         return false;

@@ -3,6 +3,7 @@
 //! matches that an earlier, shorter prefix already covers. All are warnings.
 
 use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 
 use super::decode::{Context, Msg, Report, is_null};
 use super::go::q;
@@ -14,6 +15,8 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
     let at = spec.at(key);
     // The analysis reads what the checks already read: its type mistakes need no second report.
     let scratch = Context::default();
+    // A rule's or match's name as a message shows it, made only for a message: most rules
+    // have none.
     let label = |name: &str, n: usize| {
         if http && !name.is_empty() {
             q(name)
@@ -21,21 +24,22 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
             format!("#{n}")
         }
     };
-    // By identity, the rule of each match seen first; the identities of one rule's matches
-    // mostly share a long beginning, which a sorted map compares again at every step.
-    let mut seen: HashMap<Vec<u8>, String, foldhash::fast::RandomState> = HashMap::default();
+    // By identity, the rule (its index and name) of each match seen first; the identities of
+    // one rule's matches mostly share a long beginning, which a sorted map compares again at
+    // every step.
+    let mut seen: HashMap<Vec<u8>, (usize, &str), foldhash::fast::RandomState> = HashMap::default();
     let mut empty_seen = false;
-    let mut prefixes: Vec<(usize, usize, String, String, PrefixMatch)> = Vec::new();
+    let mut prefixes: Vec<Prefixed<'_>> = Vec::new();
     for (n, item) in spec.items(key).iter().enumerate() {
         if !matches!(item.value, Value::Map(_)) {
             continue;
         }
         let route = Msg::new(Some(item), at.index(n), &scratch);
-        let rule = label(route.str("name"), n);
+        let name = route.str("name");
         let unused = |reason: &str| {
             r.warning(
                 route.path(),
-                format!("virtualService rule {rule} not used ({reason})"),
+                format!("virtualService rule {} not used ({reason})", label(name, n)),
             );
         };
         let matches = route.items("match");
@@ -53,23 +57,29 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
                 continue;
             }
             let matched = Msg::new(Some(raw), route.at("match").index(m), &scratch);
-            let name = label(matched.str("name"), m);
             let identity = identity(raw);
-            if let Some(first_rule) = seen.get(&identity) {
+            if let Some(&(first, first_name)) = seen.get(&identity) {
                 r.warning(
                     matched.path(),
                     format!(
-                        "virtualService rule {rule} match {name} is not used (duplicate/overlapping \
-                         match in rule {first_rule})"
+                        "virtualService rule {} match {} is not used (duplicate/overlapping \
+                         match in rule {})",
+                        label(name, n),
+                        label(matched.str("name"), m),
+                        label(first_name, first)
                     ),
                 );
                 duplicates += 1;
                 continue;
             }
-            seen.insert(identity, rule.clone());
+            seen.insert(identity, (n, name));
             if http {
                 if let Some(prefix) = PrefixMatch::of(&matched) {
-                    prefixes.push((n, m, rule.clone(), name, prefix));
+                    prefixes.push(Prefixed {
+                        rule: (n, name),
+                        matched: (m, matched.str("name")),
+                        prefix,
+                    });
                 }
             }
         }
@@ -77,21 +87,72 @@ pub(super) fn check_reachability(r: Report<'_>, spec: &Msg<'_>, key: &str, http:
             unused("all matches used by prior rules");
         }
     }
-    for (a, (_, _, first_rule, first_name, first)) in prefixes.iter().enumerate() {
-        for (n, m, rule, name, later) in &prefixes[a + 1..] {
-            if later.prefix != first.prefix && first.covers(later) {
-                r.warning(
-                    &at.index(*n).key("match").index(*m),
-                    format!(
-                        "virtualService rule {rule} match {name} of prefix {} is not used \
-                         (duplicate/overlapping match in rule {first_name} of prefix {} on \
-                         {first_rule})",
-                        later.prefix, first.prefix
-                    ),
+    let strings: Vec<&str> = prefixes.iter().map(|p| p.prefix.prefix.as_str()).collect();
+    for (a, b) in extensions(&strings) {
+        let (first, later) = (&prefixes[a], &prefixes[b]);
+        if first.prefix.covers(&later.prefix) {
+            let ((n, rule), (m, name)) = (later.rule, later.matched);
+            r.warning(
+                &at.index(n).key("match").index(m),
+                format!(
+                    "virtualService rule {} match {} of prefix {} is not used \
+                     (duplicate/overlapping match in rule {} of prefix {} on {})",
+                    label(rule, n),
+                    label(name, m),
+                    later.prefix.prefix,
+                    label(first.matched.1, first.matched.0),
+                    first.prefix.prefix,
+                    label(first.rule.1, first.rule.0)
+                ),
+            );
+        }
+    }
+}
+
+/// A match with a URI prefix, with the index and name of its rule and its own.
+struct Prefixed<'a> {
+    rule: (usize, &'a str),
+    matched: (usize, &'a str),
+    prefix: PrefixMatch,
+}
+
+/// The pairs `(a, b)` with `a < b` where `prefixes[a]` is a proper prefix of `prefixes[b]`, in
+/// the order of `a`, then of `b`: the only pairs in which the earlier match can cover the later.
+/// In byte order, the strings that are prefixes of a string come before it, and each of them is
+/// a prefix of every string between it and that string too; so a walk in that order that keeps
+/// a stack of the strings that are prefixes of the current one visits just the related pairs,
+/// not every pair (a gateway's VirtualService has a match per route of the whole mesh).
+fn extensions(prefixes: &[&str]) -> Vec<(usize, usize)> {
+    let mut order: Vec<usize> = (0..prefixes.len()).collect();
+    order.sort_by_key(|&i| prefixes[i]);
+    let mut pairs = Vec::new();
+    // The groups of equal strings (ranges of `order`) that are prefixes of the current one.
+    let mut stack: Vec<Range<usize>> = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let text = prefixes[order[start]];
+        let end = start + order[start..].partition_point(|&i| prefixes[i] == text);
+        while stack
+            .last()
+            .is_some_and(|top| !text.starts_with(prefixes[order[top.start]]))
+        {
+            stack.pop();
+        }
+        for group in &stack {
+            for &a in &order[group.clone()] {
+                pairs.extend(
+                    order[start..end]
+                        .iter()
+                        .filter(|&&b| a < b)
+                        .map(|&b| (a, b)),
                 );
             }
         }
+        stack.push(start..end);
+        start = end;
     }
+    pairs.sort_unstable();
+    pairs
 }
 
 const MATCH_MAPS: [&str; 4] = ["headers", "queryParams", "withoutHeaders", "sourceLabels"];
@@ -101,22 +162,27 @@ const MATCH_MAPS: [&str; 4] = ["headers", "queryParams", "withoutHeaders", "sour
 fn identity(value: &Node) -> Vec<u8> {
     let mut out = Vec::new();
     match &value.value {
-        Value::Map(map) => write_normalized(&mut out, sorted(map, |k| k != "name")),
+        Value::Map(map) => write_map(&mut out, map, |k| k != "name"),
         _ => write_value(&mut out, value),
     }
     out
 }
 
 /// The entries of a mapping that `keep` keeps, in the order of their keys (unique: the reader
-/// refuses a repeated one).
-fn sorted(map: &[(String, Node)], keep: impl Fn(&str) -> bool) -> Vec<(&str, &Node)> {
-    let mut entries: Vec<(&str, &Node)> = map
+/// refuses a repeated one), normalized. A match's mappings mostly have one entry, or have their
+/// keys in order already: those are written as they are, without a sorted copy.
+fn write_map(out: &mut Vec<u8>, map: &[(String, Node)], keep: impl Fn(&str) -> bool) {
+    let entries = map
         .iter()
         .filter(|(k, _)| keep(k))
-        .map(|(k, v)| (k.as_str(), v))
-        .collect();
-    entries.sort_unstable_by_key(|(k, _)| *k);
-    entries
+        .map(|(k, v)| (k.as_str(), v));
+    if map.is_sorted_by(|(a, _), (b, _)| a < b) {
+        write_normalized(out, entries);
+    } else {
+        let mut sorted: Vec<(&str, &Node)> = entries.collect();
+        sorted.sort_unstable_by_key(|(k, _)| *k);
+        write_normalized(out, sorted.into_iter());
+    }
 }
 
 #[allow(clippy::float_cmp)]
@@ -133,7 +199,7 @@ fn is_zero(value: &Node) -> bool {
     }
 }
 
-fn write_normalized(out: &mut Vec<u8>, entries: Vec<(&str, &Node)>) {
+fn write_normalized<'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a str, &'a Node)>) {
     out.push(b'{');
     let mut first = true;
     for (key, value) in entries {
@@ -147,7 +213,7 @@ fn write_normalized(out: &mut Vec<u8>, entries: Vec<(&str, &Node)>) {
             out.push(b',');
         }
         first = false;
-        write_json(out, key);
+        write_str(out, key);
         out.push(b':');
         write_value(out, value);
     }
@@ -156,7 +222,7 @@ fn write_normalized(out: &mut Vec<u8>, entries: Vec<(&str, &Node)>) {
 
 fn write_value(out: &mut Vec<u8>, value: &Node) {
     match &value.value {
-        Value::Map(map) => write_normalized(out, sorted(map, |_| true)),
+        Value::Map(map) => write_map(out, map, |_| true),
         Value::Seq(items) => {
             out.push(b'[');
             for (i, item) in items.iter().enumerate() {
@@ -168,8 +234,20 @@ fn write_value(out: &mut Vec<u8>, value: &Node) {
             out.push(b']');
         }
         // A scalar as JSON writes it; a string without a copy into a JSON value first.
-        Value::Str(s) => write_json(out, s.as_str()),
+        Value::Str(s) => write_str(out, s),
         _ => write_json(out, &to_json(value)),
+    }
+}
+
+/// A string as JSON writes it: one with nothing to escape (JSON escapes only `"`, `\` and
+/// control characters) is copied between quotes, without the serializer.
+fn write_str(out: &mut Vec<u8>, s: &str) {
+    if s.bytes().all(|b| b >= 0x20 && b != b'"' && b != b'\\') {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    } else {
+        write_json(out, s);
     }
 }
 
@@ -236,5 +314,71 @@ impl PrefixMatch {
                         .iter()
                         .all(|(k, v)| theirs.get(k).is_some_and(|t| value_covers(v, t)))
             })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every pair, as the check compared them before the index.
+    fn every_pair(prefixes: &[&str]) -> Vec<(usize, usize)> {
+        let mut pairs = Vec::new();
+        for (a, first) in prefixes.iter().enumerate() {
+            for (b, later) in prefixes.iter().enumerate().skip(a + 1) {
+                if later != first && later.starts_with(first) {
+                    pairs.push((a, b));
+                }
+            }
+        }
+        pairs
+    }
+
+    #[test]
+    fn extensions_are_the_related_pairs_in_order() {
+        let prefixes = [
+            "/a/b", "/", "/a", "/a", "/ab", "/a/b/c", "/b", "/a/", "/é", "/", "/a/bc", "/a/b",
+        ];
+        let expected = every_pair(&prefixes);
+        assert!(expected.contains(&(1, 2)) && expected.contains(&(0, 5)));
+        assert!(!expected.contains(&(2, 3)) && !expected.contains(&(0, 11)));
+        assert_eq!(extensions(&prefixes), expected);
+        for n in 0..prefixes.len() {
+            assert_eq!(extensions(&prefixes[n..]), every_pair(&prefixes[n..]));
+        }
+        assert!(extensions(&[]).is_empty());
+    }
+
+    #[test]
+    fn strings_are_written_as_json_writes_them() {
+        for s in [
+            "",
+            "plain",
+            "a\"b",
+            "back\\slash",
+            "tab\tnew\nline",
+            "\u{7f}é",
+            "\u{1}",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, s);
+            assert_eq!(out, serde_json::to_vec(s).unwrap(), "{s:?}");
+        }
+    }
+
+    #[test]
+    fn identity_ignores_the_order_of_keys_and_the_name() {
+        let read = |text: &str| crate::yaml::read(text).documents.remove(0).root;
+        let a = read(
+            "{name: x, uri: {prefix: /a}, method: {exact: GET}, headers: {b: {exact: '1'}, a: {exact: '2'}}}",
+        );
+        let b = read(
+            "{method: {exact: GET}, headers: {a: {exact: '2'}, b: {exact: '1'}}, uri: {prefix: /a}}",
+        );
+        assert_eq!(identity(&a), identity(&b));
+        assert_eq!(
+            String::from_utf8(identity(&b)).unwrap(),
+            r#"{"headers":{"a":{"exact":"2"},"b":{"exact":"1"}},"method":{"exact":"GET"},"uri":{"prefix":"/a"}}"#
+        );
     }
 }
