@@ -1,7 +1,7 @@
 //! The pipeline in one call: [`check`] (profile → validate) and [`compile`] (every stage but
 //! emitting, with the proofs), and what they return.
 
-use std::borrow::{Borrow, Cow};
+use std::borrow::Borrow;
 use std::error::Error;
 use std::fmt;
 use std::sync::Arc;
@@ -325,29 +325,12 @@ fn compile_keeping(
     let mut warnings = checked.warnings;
     let profile = checked.profile;
     if profile.clusters.is_empty() {
-        // A profile not kept goes to the proofs, which keep only what they read of it.
-        let ((files, plan, mesh), profile) = if run.keeps() {
-            let folder = compile_one(
-                Cow::Borrowed(&profile),
-                &header,
-                &mut warnings,
-                run,
-                keep_plan,
-                beside,
-            )?;
-            (folder, Some(profile))
-        } else {
-            let folder = compile_one(
-                Cow::Owned(profile),
-                &header,
-                &mut warnings,
-                run,
-                keep_plan,
-                beside,
-            )?;
-            (folder, None)
+        let (files, plan, mesh) =
+            compile_one(&profile, &header, &mut warnings, run, keep_plan, beside)?;
+        let kept = match mesh {
+            Some(mesh) if run.keeps() => Some((profile, mesh)),
+            _ => None,
         };
-        let kept = profile.zip(mesh);
         let handed = match files {
             Some((files, kustomization)) => Handed::Written(Written {
                 files,
@@ -369,22 +352,15 @@ fn compile_keeping(
     };
     for cluster in &profile.clusters {
         let own = profile.for_cluster(cluster);
-        let primary = !own.is_remote();
-        let keeps_plan = keep_plan && mesh.is_none() && primary;
-        let cluster_plan = crate::plan::cluster::build(&own)
-            .unwrap_or_else(|| unreachable!("a profile made for a cluster has its placement"));
-        let (Some((files, kustomization)), plan, _) = compile_one(
-            Cow::Owned(own),
-            &header,
-            &mut warnings,
-            each,
-            keeps_plan,
-            None,
-        )?
+        let keeps_plan = keep_plan && mesh.is_none() && !own.is_remote();
+        let (Some((files, kustomization)), plan, _) =
+            compile_one(&own, &header, &mut warnings, each, keeps_plan, None)?
         else {
             unreachable!("a compile without a beside keeps its files")
         };
-        if mesh.is_none() && primary {
+        let cluster_plan = crate::plan::cluster::build(&own)
+            .unwrap_or_else(|| unreachable!("a profile made for a cluster has its placement"));
+        if mesh.is_none() && !own.is_remote() {
             mesh = Some((files.clone(), kustomization.clone(), plan));
         }
         clusters.push(ClusterFolder {
@@ -446,10 +422,9 @@ type Folder = (Option<(Vec<File>, File)>, Option<Plan>, Option<Mesh>);
 /// file's text is dropped once the self-check has read it and `beside` is done with it,
 /// whichever is last, so neither waits for the other. A remote cluster's folder holds its
 /// IstioOperator alone, so there is nothing of the mesh to prove in it (and no mesh): its
-/// primary's folder holds the configuration that applies to its workloads. An owned `profile`
-/// goes to the proofs, which keep only what they read of it beside the mesh.
+/// primary's folder holds the configuration that applies to its workloads.
 fn compile_one(
-    profile: Cow<'_, Profile>,
+    profile: &Profile,
     header: &str,
     warnings: &mut Diagnostics,
     run: Run,
@@ -457,13 +432,13 @@ fn compile_one(
     beside: Option<Beside<'_>>,
 ) -> Result<Folder, Failure> {
     let template = |error| Failure::Internal(InternalError::Template(error));
-    let (files, plan) = render(&profile, crate::plan::build(&profile), header, keep_plan);
+    let (files, plan) = render(profile, crate::plan::build(profile), header, keep_plan);
     let mut files = files.map_err(template)?;
     files.push(crate::render::kustomization(&files, header).map_err(template)?);
     let rendered = files.len() - 1;
     let self_check = |failed| Failure::Internal(InternalError::SelfCheckFailed(failed));
     let Some(beside) = beside else {
-        let decoded = self_check_of(&profile, files[..rendered].iter().collect(), run)
+        let decoded = self_check_of(profile, files[..rendered].iter().collect(), run)
             .map_err(|failed| self_check(failed.with_sources(&files[..rendered])))?;
         let mesh = simulate(decoded, profile, warnings, run)?;
         let Some(kustomization) = files.pop() else {
@@ -477,8 +452,8 @@ fn compile_one(
     let mesh = std::thread::scope(|scope| {
         let beside = scope.spawn(move || beside(handed));
         // The texts checked are gone: a failure points into the same files rendered again.
-        let decoded = self_check_of(&profile, checked, run).map_err(|failed| {
-            let again = render(&profile, crate::plan::build(&profile), header, false).0;
+        let decoded = self_check_of(profile, checked, run).map_err(|failed| {
+            let again = render(profile, crate::plan::build(profile), header, false).0;
             self_check(failed.with_sources(&again.unwrap_or_default()))
         });
         let mesh = decoded.and_then(|decoded| simulate(decoded, profile, warnings, run));
@@ -530,7 +505,7 @@ fn self_check_of<F: Borrow<File>>(
 /// simulated, or with `run` keeping, an unproven mesh.
 fn simulate(
     decoded: Option<Decoded>,
-    profile: Cow<'_, Profile>,
+    profile: &Profile,
     warnings: &mut Diagnostics,
     run: Run,
 ) -> Result<Option<Mesh>, Failure> {
@@ -540,17 +515,13 @@ fn simulate(
     if run.proves() {
         return prove(decoded, profile, warnings).map(Some);
     }
-    Mesh::from_decoded(decoded, crate::topology::of(&profile))
+    Mesh::from_decoded(decoded, crate::topology::of(profile))
         .map(Some)
         .map_err(|errors| Failure::Internal(InternalError::Simulation(Refused(errors))))
 }
 
 /// The proofs of one folder's documents, and the mesh they simulated.
-fn prove(
-    decoded: Decoded,
-    profile: Cow<'_, Profile>,
-    warnings: &mut Diagnostics,
-) -> Result<Mesh, Failure> {
+fn prove(decoded: Decoded, profile: &Profile, warnings: &mut Diagnostics) -> Result<Mesh, Failure> {
     match crate::prove::check_decoded(decoded, profile) {
         Ok(mesh) => Ok(mesh),
         // A profile refused by its proofs still hears about its warnings, as one refused

@@ -34,9 +34,9 @@ pub(crate) use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,
 };
 pub(crate) use numbers::{Percent, Port, Quantity, Weight};
-pub(crate) use ports::{NamedPort, PortProtocol, http_port_for, route_port};
+pub(crate) use ports::{NamedPort, PortProtocol};
 pub use profile::*;
-pub(crate) use public::{open_on, open_to_tenants};
+pub(crate) use public::open_to_tenants;
 pub(crate) use reach::{Delivery, deliveries};
 pub(crate) use route_ops::{Fault, HeaderCondition, HeaderOps, RouteHeaders};
 pub(crate) use token::{ClaimName, ClaimValue, PrincipalRefusal, RequestPrincipal};

@@ -60,36 +60,20 @@ impl PortProtocol {
 impl super::Service {
     /// The Service port a gateway route sends to: the port named `name`, or the main port.
     pub fn route_port(&self, name: Option<&Name>) -> Port {
-        route_port(self.port, &self.ports, name)
+        name.and_then(|name| self.ports.iter().find(|p| &p.name == name))
+            .map_or(self.port, |p| p.port)
     }
 
     /// The Service port a caller held to `caller_ports` (container ports; empty: every port)
     /// dials with HTTP: the first HTTP port among them, or the main port; `None` when it is
     /// held to non-HTTP ports only.
     pub fn http_port_for(&self, caller_ports: &[Port]) -> Option<Port> {
-        http_port_for(self.port, &self.ports, caller_ports)
+        if caller_ports.is_empty() {
+            return Some(self.port);
+        }
+        self.ports
+            .iter()
+            .find(|p| p.protocol.is_http() && caller_ports.contains(&p.target_port))
+            .map(|p| p.port)
     }
-}
-
-/// [`super::Service::route_port`] of a service whose main port is `port` and whose ports are
-/// `ports`.
-pub(crate) fn route_port(port: Port, ports: &[NamedPort], name: Option<&Name>) -> Port {
-    name.and_then(|name| ports.iter().find(|p| &p.name == name))
-        .map_or(port, |p| p.port)
-}
-
-/// [`super::Service::http_port_for`] of a service whose main port is `port` and whose ports
-/// are `ports`.
-pub(crate) fn http_port_for(
-    port: Port,
-    ports: &[NamedPort],
-    caller_ports: &[Port],
-) -> Option<Port> {
-    if caller_ports.is_empty() {
-        return Some(port);
-    }
-    ports
-        .iter()
-        .find(|p| p.protocol.is_http() && caller_ports.contains(&p.target_port))
-        .map(|p| p.port)
 }

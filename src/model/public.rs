@@ -6,25 +6,17 @@
 //! path to Istio, whose route and policy matches are case-sensitive (istio-rules.md §7): it can
 //! reach a public catch-all, never the tenants' route, so it reaches no tenant data.
 
-use super::{Gateway, Name, PathMatch, Profile, Tenancy};
+use super::{Name, PathMatch, Profile};
 
 /// The paths of the public routes to `service` on which tenants' claims and headers are not
 /// refused: every public route to a service no tenant lists, and on a service some tenant
 /// lists, those that overlap no tenant's path.
 pub(crate) fn open_to_tenants<'a>(profile: &'a Profile, service: &Name) -> Vec<&'a PathMatch> {
-    open_on(&profile.gateways, profile.tenancy.as_ref(), service)
-}
-
-/// [`open_to_tenants`] from the parts of the profile it reads: its gateways and tenancy.
-pub(crate) fn open_on<'a>(
-    gateways: &'a [Gateway],
-    tenancy: Option<&Tenancy>,
-    service: &Name,
-) -> Vec<&'a PathMatch> {
-    let Some(tenancy) = tenancy else {
+    let Some(tenancy) = &profile.tenancy else {
         return Vec::new();
     };
-    let mut open: Vec<&PathMatch> = gateways
+    let mut open: Vec<&PathMatch> = profile
+        .gateways
         .iter()
         .flat_map(|g| &g.routes)
         .filter(|r| r.public && &r.service == service)

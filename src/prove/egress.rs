@@ -6,15 +6,15 @@
 //! with a method it does not list.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{Caller, ExternalService, Method};
+use crate::model::{Caller, ExternalService, Method, Profile};
 use crate::simulate::{Mesh, Origin, Request, Trace};
+use crate::topology;
 
 use super::expect::describe;
 use super::guarantees::broken;
 use super::index::Homes;
-use super::subject::Subject;
 
-pub(super) fn check(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let scoped = profile.sidecar.as_ref().is_some_and(|s| s.per_workload);
     for external in &profile.external_services {
         let Some(first) = external.callers.first() else {
@@ -40,7 +40,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>
                 .filter(|c| c.services.contains(&service.name))
                 .collect();
             let send = |method: &str, path: &str| {
-                let request = Request::new(service.origin.clone(), host.clone())
+                let request = Request::new(topology::service_origin(service), host.clone())
                     .port(port.get())
                     .method(method)
                     .path(path);
@@ -149,7 +149,7 @@ fn ends_outside(trace: &Trace<'_>) -> bool {
 /// The profile's services that a caller rule covers by their namespace or service account
 /// (those it names under `services` are sent already), as proof sources.
 pub(super) fn covered_services(
-    profile: &Subject,
+    profile: &Profile,
     homes: &Homes<'_>,
     caller: &Caller,
 ) -> Vec<(String, Origin)> {
@@ -161,7 +161,7 @@ pub(super) fn covered_services(
         .map(|service| {
             (
                 format!("service `{}`", service.name),
-                service.origin.clone(),
+                topology::service_origin(service),
             )
         })
         .collect()

@@ -8,21 +8,13 @@ use crate::model::{Expect, ExpectFrom, ExpectHost, ExpectToken, Profile};
 use crate::simulate::{Jwt, Mesh, Origin, Request, Scheme, Token, Trace};
 use crate::topology;
 
-use super::subject::Subject;
-
-/// The diagnostic of an expectation that does not hold, if it does not; `request` is the one it
-/// sends ([`request`]), or why there is none.
-pub(super) fn check(
-    mesh: &Mesh,
-    profile: &Subject,
-    expect: &Expect,
-    request: &Result<Request, String>,
-) -> Option<Diagnostic> {
-    let request = match request {
+/// The diagnostic of an expectation that does not hold, if it does not.
+pub(super) fn check(mesh: &Mesh, profile: &Profile, expect: &Expect) -> Option<Diagnostic> {
+    let request = match request(profile, expect) {
         Ok(request) => request,
-        Err(why) => return Some(failed(expect, why.clone())),
+        Err(why) => return Some(failed(expect, why)),
     };
-    let trace = mesh.evaluate(request);
+    let trace = mesh.evaluate(&request);
     let endings = trace.endings();
     if trace.not_modelled() {
         return Some(failed(
@@ -49,7 +41,7 @@ pub(super) fn check(
             .services
             .iter()
             .find(|s| &s.name == service)
-            .map(|s| s.host.as_str())?;
+            .map(topology::host)?;
         let sent = trace.branches.iter().any(|branch| {
             branch.host == host
                 && subset
@@ -80,7 +72,7 @@ fn failed(expect: &Expect, why: String) -> Diagnostic {
 }
 
 /// What happened: each destination with its share, outcome and the resource that decided.
-pub(super) fn describe(profile: &Subject, trace: &Trace<'_>) -> String {
+pub(super) fn describe(profile: &Profile, trace: &Trace<'_>) -> String {
     if let Some(entry) = &trace.entry
         && let Some(outcome) = &entry.outcome
     {
@@ -94,7 +86,7 @@ pub(super) fn describe(profile: &Subject, trace: &Trace<'_>) -> String {
         let service = profile
             .services
             .iter()
-            .find(|s| s.host == branch.host)
+            .find(|s| topology::host(s) == branch.host)
             .map_or_else(|| branch.host.to_string(), |s| s.name.to_string());
         let mut destination = service;
         if let Some(subset) = branch.subset {

@@ -24,12 +24,14 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{Caller, HostClass, HttpPath, Method, Name, PathMatch, Tenancy, deliveries};
+use crate::model::{
+    Caller, HostClass, HttpPath, Method, Name, PathMatch, Profile, Service, Tenancy, deliveries,
+};
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
+use crate::topology;
 
 use super::expect::describe;
 use super::sample::with_header;
-use super::subject::{Service, Subject};
 
 /// A claim value no profile declares (tenant ids are DNS labels, which cannot hold `_`).
 pub(super) const UNDECLARED_TENANT: &str = "meshc_undeclared";
@@ -38,7 +40,7 @@ pub(super) const UNDECLARED_TENANT: &str = "meshc_undeclared";
 const OUTSIDE_PATH: &str = "/meshc-proof-undeclared";
 
 /// Every guarantee that does not hold, at the profile value it concerns.
-pub(super) fn check(mesh: &Mesh, profile: &Subject) -> Vec<Diagnostic> {
+pub(super) fn check(mesh: &Mesh, profile: &Profile) -> Vec<Diagnostic> {
     // The shares are sent on two threads, each taking the next share not yet taken, in the
     // order of [`shares`]; the findings keep the parts' order, and within `callers` the
     // services'.
@@ -59,7 +61,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Subject) -> Vec<Diagnostic> {
 }
 
 /// A part of the guarantees: its requests sent, what does not hold added to the list.
-type Part = fn(&Mesh, &Subject, &mut Vec<Diagnostic>);
+type Part = fn(&Mesh, &Profile, &mut Vec<Diagnostic>);
 
 /// The parts of [`check`], in the order of their findings.
 const PARTS: [Part; 7] = [
@@ -133,7 +135,7 @@ fn shares(services: usize) -> Vec<Share> {
 }
 
 /// The tenants' guarantees on every route class of every gateway.
-fn every_tenant(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+fn every_tenant(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     if let Some(tenancy) = &profile.tenancy {
         for gateway in &profile.gateways {
             for class in gateway.classes() {
@@ -163,7 +165,7 @@ pub(super) fn below(prefix: &HttpPath) -> String {
     }
 }
 
-fn token(profile: &Subject, claims: serde_json::Map<String, serde_json::Value>) -> Token {
+fn token(profile: &Profile, claims: serde_json::Map<String, serde_json::Value>) -> Token {
     let jwt = profile.security.jwt.as_ref();
     Token::Valid(Jwt {
         issuer: jwt.map(|j| j.issuer.to_string()).unwrap_or_default(),
@@ -182,7 +184,7 @@ fn claim(tenancy: &Tenancy, value: &str) -> serde_json::Map<String, serde_json::
 /// The tenants' guarantees on the hosts of one class (hosts with the same routes).
 fn tenants(
     mesh: &Mesh,
-    profile: &Subject,
+    profile: &Profile,
     tenancy: &Tenancy,
     class: &HostClass<'_>,
     failed: &mut Vec<Diagnostic>,
@@ -252,12 +254,13 @@ fn tenants(
         ) {
             // On every port the caller dials: a guard's rule may hold on some only.
             for port in super::ports::http_ports(service, &rule.ports) {
-                let request = Request::new(caller.origin.clone(), service.host.clone())
-                    .path(&path)
-                    .port(port)
-                    .method(methods[0])
-                    .token(token(profile, claim(tenancy, tenant.id.as_str())))
-                    .header(tenancy.header.as_str(), other.id.as_str());
+                let request =
+                    Request::new(topology::service_origin(caller), topology::host(service))
+                        .path(&path)
+                        .port(port)
+                        .method(methods[0])
+                        .token(token(profile, claim(tenancy, tenant.id.as_str())))
+                        .header(tenancy.header.as_str(), other.id.as_str());
                 let trace = mesh.evaluate(&request);
                 if trace.allowed_anywhere() {
                     failed.push(broken(
@@ -366,11 +369,11 @@ struct TenantData<'p> {
 }
 
 impl<'p> TenantData<'p> {
-    fn of(profile: &'p Subject, tenancy: &Tenancy) -> Self {
+    fn of(profile: &'p Profile, tenancy: &Tenancy) -> Self {
         let listed: BTreeSet<&Name> = tenancy.tenants.iter().flat_map(|t| &t.services).collect();
         let mut hosts: BTreeMap<String, (Vec<&Name>, bool)> = BTreeMap::new();
         for service in &profile.services {
-            let (names, any_listed) = hosts.entry(service.host.clone()).or_default();
+            let (names, any_listed) = hosts.entry(topology::host(service)).or_default();
             names.push(&service.name);
             *any_listed |= listed.contains(&service.name);
         }
@@ -398,7 +401,7 @@ impl<'p> TenantData<'p> {
     }
 }
 
-fn edge(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+fn edge(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let Some(jwt) = &profile.security.jwt else {
         return;
     };
@@ -419,7 +422,7 @@ fn edge(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
 /// instead proven to refuse a tokenless `OPTIONS` somewhere (at its service).
 fn edge_class(
     mesh: &Mesh,
-    profile: &Subject,
+    profile: &Profile,
     class: &HostClass<'_>,
     cors: bool,
     failed: &mut Vec<Diagnostic>,
@@ -503,7 +506,7 @@ fn edge_method(methods: &[Method], cors: bool) -> &str {
     }
 }
 
-fn callers(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+fn callers(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let lookups = Lookups::of(profile);
     callers_of(mesh, profile, &lookups, 0..profile.services.len(), failed);
 }
@@ -520,7 +523,7 @@ struct Lookups<'p> {
 }
 
 impl<'p> Lookups<'p> {
-    fn of(profile: &'p Subject) -> Self {
+    fn of(profile: &'p Profile) -> Self {
         Self {
             tenant_folders: profile
                 .tenancy
@@ -538,7 +541,7 @@ impl<'p> Lookups<'p> {
 /// The callers' guarantees of the services at `services` (positions in the profile).
 fn callers_of(
     mesh: &Mesh,
-    profile: &Subject,
+    profile: &Profile,
     lookups: &Lookups<'_>,
     services: std::ops::Range<usize>,
     failed: &mut Vec<Diagnostic>,
@@ -552,7 +555,7 @@ fn callers_of(
         super::index::in_folders(tenant_folders, path.as_str().trim_end_matches('/'))
     };
     for service in profile.services.get(services).unwrap_or_default() {
-        let host = service.host.clone();
+        let host = topology::host(service);
         for caller in &service.callers {
             // The ports the caller dials: each of its own HTTP ports, or every HTTP port of the
             // service. A caller held to TCP ports only is not proven: the simulator sends HTTP
@@ -618,7 +621,11 @@ fn callers_of(
             }
             for name in &caller.services {
                 if let Some(caller) = by_name.get(name) {
-                    sources.push((format!("service `{name}`"), caller.origin.clone(), None));
+                    sources.push((
+                        format!("service `{name}`"),
+                        topology::service_origin(caller),
+                        None,
+                    ));
                 }
             }
             for (namespace, account) in &caller.service_accounts {

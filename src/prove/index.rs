@@ -4,12 +4,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::Name;
-
-use super::subject::{Service, Subject};
+use crate::model::{Name, Profile, Service};
 
 /// The services by name, with their position in the profile.
-pub(super) fn by_name(profile: &Subject) -> BTreeMap<&Name, (usize, &Service)> {
+pub(super) fn by_name(profile: &Profile) -> BTreeMap<&Name, (usize, &Service)> {
     profile
         .services
         .iter()

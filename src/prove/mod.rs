@@ -14,11 +14,8 @@ mod ports;
 mod preflight;
 mod reach;
 mod sample;
-mod subject;
 
 pub(crate) use expect::request as expect_request;
-
-use std::borrow::Cow;
 
 use crate::diagnostic::Diagnostics;
 use crate::istio::{self, Document, Input, document};
@@ -26,8 +23,6 @@ use crate::model::Profile;
 use crate::render::File;
 use crate::simulate::{Decoded, Mesh, Refused};
 use crate::topology;
-
-use subject::Subject;
 
 /// Why the rendered files do not prove what the profile says.
 #[derive(Debug)]
@@ -48,29 +43,23 @@ pub fn check(files: &[File], profile: &Profile) -> Result<Mesh, ProofFailure> {
 pub fn check_documents(documents: &[Document], profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mesh = Mesh::from_documents(documents, &topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
-    check_mesh(mesh, &Subject::of(Cow::Borrowed(profile)))
+    check_mesh(mesh, profile)
 }
 
-/// [`check`] on the rendered files as the self-check decoded them while it read them. An owned
-/// profile is taken apart before the mesh is built: the proofs keep only their [`Subject`].
-pub(crate) fn check_decoded(
-    decoded: Decoded,
-    profile: Cow<'_, Profile>,
-) -> Result<Mesh, ProofFailure> {
-    let topology = topology::of(&profile);
-    let subject = Subject::of(profile);
-    let mesh = Mesh::from_decoded(decoded, topology)
+/// [`check`] on the rendered files as the self-check decoded them while it read them.
+pub(crate) fn check_decoded(decoded: Decoded, profile: &Profile) -> Result<Mesh, ProofFailure> {
+    let mesh = Mesh::from_decoded(decoded, topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
-    check_mesh(mesh, &subject)
+    check_mesh(mesh, profile)
 }
 
-fn check_mesh(mesh: Mesh, profile: &Subject) -> Result<Mesh, ProofFailure> {
+fn check_mesh(mesh: Mesh, profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
         failed.push(diagnostic);
     }
-    for (expectation, request) in &profile.expects {
-        if let Some(diagnostic) = expect::check(&mesh, profile, expectation, request) {
+    for expectation in &profile.expects {
+        if let Some(diagnostic) = expect::check(&mesh, profile, expectation) {
             failed.push(diagnostic);
         }
     }

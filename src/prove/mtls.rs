@@ -5,14 +5,14 @@
 //! the second holds when a policy admits requests by token alone.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::MtlsMode;
+use crate::model::{MtlsMode, Profile, Service};
 use crate::simulate::{Mesh, Origin, Outcome, Request};
+use crate::topology;
 
 use super::expect::describe;
 use super::guarantees::broken;
-use super::subject::{Service, Subject};
 
-pub(super) fn check(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     for service in &profile.services {
         // Every port of the service, each with the mode of its container port.
         let ports: Vec<(u16, crate::model::Port)> = if service.ports.is_empty() {
@@ -34,7 +34,7 @@ pub(super) fn check(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>
 /// mode is STRICT.
 fn strict_port(
     mesh: &Mesh,
-    profile: &Subject,
+    profile: &Profile,
     service: &Service,
     port: u16,
     target_port: crate::model::Port,
@@ -50,7 +50,7 @@ fn strict_port(
     if mode != MtlsMode::Strict {
         return;
     }
-    let request = Request::new(Origin::Plaintext, service.host.clone()).port(port);
+    let request = Request::new(Origin::Plaintext, topology::host(service)).port(port);
     let trace = mesh.evaluate(&request);
     let endings = trace.endings();
     let refused = !endings.is_empty() && endings.iter().all(|(_, o)| **o == Outcome::Refused);

@@ -4,9 +4,7 @@
 //! several ports is sent on each port it concerns, so that what it costs grows with the ports a
 //! profile declares, not with their product with anything else.
 
-use crate::model::Port;
-
-use super::subject::Service;
+use crate::model::{Port, Service};
 
 /// The Service ports a caller held to `held_to` (container ports; empty: every port) dials with
 /// HTTP, each of them: the one port of a service with one; empty when it is held to non-HTTP

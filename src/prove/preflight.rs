@@ -17,15 +17,14 @@
 //!   tokenless preflight stops at the gateway, as any other tokenless request does.
 
 use crate::diagnostic::Diagnostic;
-use crate::model::{HeaderCondition, Method, PathMatch};
+use crate::model::{HeaderCondition, Method, PathMatch, Profile};
 use crate::simulate::{Mesh, Origin, Outcome, Request};
 
 use super::expect::describe;
 use super::guarantees::{below, broken};
-use super::subject::Subject;
 
 /// Every preflight guarantee that does not hold, at the route it concerns.
-pub(super) fn check(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let require_token = profile
         .security
         .jwt

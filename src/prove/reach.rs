@@ -10,17 +10,18 @@
 //!   carried by a caller inside the mesh), and a tenant header without a claim reaches none;
 //!   sent to the services the next tenant lists and the first [`UNLISTED_SAMPLE`] no tenant
 //!   lists, so that the proof costs what tenants reach, not tenants × services;
-//!   except on the public routes open to tenants ([`crate::model::open_to_tenants`]), which a tenant's token
+//!   except on the public routes open to tenants ([`open_to_tenants`]), which a tenant's token
 //!   reaches.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use crate::diagnostic::Diagnostic;
 use crate::model::{
-    Caller, GatewayRoute, HeaderCondition, Host, Method, MtlsMode, Name, PathMatch, Tenancy,
-    open_on,
+    Caller, GatewayRoute, HeaderCondition, Host, Method, MtlsMode, Name, PathMatch, Profile,
+    Service, Tenancy, open_to_tenants,
 };
 use crate::simulate::{Jwt, Mesh, Origin, Outcome, Request, Token, Trace};
+use crate::topology;
 use crate::validate::header_value;
 
 use super::expect::describe;
@@ -28,10 +29,9 @@ use super::guarantees::UNDECLARED_TENANT;
 use super::guarantees::broken;
 use super::index::{self, Naming, Runs, next_outside};
 use super::sample::with_header;
-use super::subject::{Service, Subject};
 
 /// Every guarantee of this module that does not hold.
-pub(super) fn check(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+pub(super) fn check(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     routes(mesh, profile, failed);
     other_services(mesh, profile, failed);
     if let Some(tenancy) = &profile.tenancy {
@@ -55,7 +55,7 @@ fn reached(trace: &Trace<'_>) -> bool {
     trace.allowed_everywhere()
 }
 
-fn token(profile: &Subject, claims: serde_json::Map<String, serde_json::Value>) -> Option<Token> {
+fn token(profile: &Profile, claims: serde_json::Map<String, serde_json::Value>) -> Option<Token> {
     let jwt = profile.security.jwt.as_ref()?;
     Some(Token::Valid(Jwt {
         issuer: jwt.issuer.to_string(),
@@ -79,7 +79,7 @@ struct TenantPaths {
 }
 
 impl TenantPaths {
-    fn of(profile: &Subject) -> Self {
+    fn of(profile: &Profile) -> Self {
         let mut paths = Self {
             folders: BTreeSet::new(),
             all: false,
@@ -131,7 +131,7 @@ fn takes(condition: &PathMatch, path: &str) -> bool {
 
 /// Every gateway route with the first host it is sent on (a host of its gateway that it
 /// serves, not a wildcard); a route served only on wildcard hosts is left out.
-fn gateway_routes(profile: &Subject) -> Vec<(&GatewayRoute, &Host)> {
+fn gateway_routes(profile: &Profile) -> Vec<(&GatewayRoute, &Host)> {
     profile
         .gateways
         .iter()
@@ -147,7 +147,7 @@ fn gateway_routes(profile: &Subject) -> Vec<(&GatewayRoute, &Host)> {
         .collect()
 }
 
-fn routes(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+fn routes(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let tenant_paths = TenantPaths::of(profile);
     let claimless = token(profile, serde_json::Map::new());
     let stranger = || Origin::Identity {
@@ -237,7 +237,7 @@ fn routes(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
                 }
             }
             // The service itself, called directly by a workload that is no caller.
-            let direct = service.host.clone();
+            let direct = topology::host(service);
             let tokens = [Some(Token::None), claimless.clone()];
             let ports = super::ports::http_ports(service, &[]);
             let tries = tokens
@@ -275,7 +275,7 @@ fn first_path(caller: &Caller) -> String {
     )
 }
 
-fn other_services(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) {
+fn other_services(mesh: &Mesh, profile: &Profile, failed: &mut Vec<Diagnostic>) {
     let services = &profile.services;
     let by_name = index::by_name(profile);
     let naming = Naming::of(services);
@@ -289,7 +289,7 @@ fn other_services(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) 
             let refused_elsewhere =
                 |who: &str, origin: Origin, other: &Service, failed: &mut Vec<Diagnostic>| {
                     for port in super::ports::http_ports(other, &[]) {
-                        let request = Request::new(origin.clone(), other.host.clone())
+                        let request = Request::new(origin.clone(), topology::host(other))
                             .method(method)
                             .path(&path)
                             .port(port);
@@ -366,13 +366,13 @@ fn other_services(mesh: &Mesh, profile: &Subject, failed: &mut Vec<Diagnostic>) 
                 let Some(other) = other.map(|k| &services[k]) else {
                     continue;
                 };
-                refused_elsewhere(name.as_str(), from.origin.clone(), other, failed);
+                refused_elsewhere(name.as_str(), topology::service_origin(from), other, failed);
             }
         }
     }
 }
 
-fn tenants(mesh: &Mesh, profile: &Subject, tenancy: &Tenancy, failed: &mut Vec<Diagnostic>) {
+fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<Diagnostic>) {
     let tenant_paths = TenantPaths::of(profile);
     // Indexed once: a large mesh has a route per service and tenants by the hundred.
     let mut routes_to: BTreeMap<&Name, Vec<(&GatewayRoute, &Host)>> = BTreeMap::new();
@@ -384,12 +384,7 @@ fn tenants(mesh: &Mesh, profile: &Subject, tenancy: &Tenancy, failed: &mut Vec<D
     }
     let open: BTreeMap<&Name, Vec<&PathMatch>> = routes_to
         .keys()
-        .map(|name| {
-            (
-                *name,
-                open_on(&profile.gateways, profile.tenancy.as_ref(), name),
-            )
-        })
+        .map(|name| (*name, open_to_tenants(profile, name)))
         .collect();
     let no_routes = Vec::new();
     let by_name = index::by_name(profile);
@@ -516,7 +511,7 @@ fn tenants(mesh: &Mesh, profile: &Subject, tenancy: &Tenancy, failed: &mut Vec<D
                     .services
                     .first()
                     .and_then(|n| by_name.get(n))
-                    .map(|(_, s)| (s.name.to_string(), s.origin.clone()));
+                    .map(|(_, s)| (s.name.to_string(), topology::service_origin(s)));
                 let named = named.or_else(|| {
                     let (namespace, account) = caller
                         .namespaces
@@ -557,7 +552,7 @@ fn tenants(mesh: &Mesh, profile: &Subject, tenancy: &Tenancy, failed: &mut Vec<D
                     {
                         continue;
                     }
-                    let request = Request::new(origin.clone(), service.host.clone())
+                    let request = Request::new(origin.clone(), topology::host(service))
                         .method(method)
                         .path(path)
                         .port(port);
@@ -577,7 +572,7 @@ fn tenants(mesh: &Mesh, profile: &Subject, tenancy: &Tenancy, failed: &mut Vec<D
                     ));
                 }
             }
-            let service_host = service.host.clone();
+            let service_host = topology::host(service);
             for (how, request) in requests {
                 let trace = mesh.evaluate(&request);
                 // A request that misses the route's conditions may fall through to another
