@@ -270,14 +270,18 @@ mod tests {
     use crate::simulate::Origin;
     use crate::source::Source;
 
-    #[test]
-    fn an_origin_is_a_workload_or_a_service_s_main_workload() {
+    fn prod() -> Profile {
         let source =
             Source::new("prod.toml", include_str!("../profiles/prod.toml")).with_base(Source::new(
                 "base/nephoran.toml",
                 include_str!("../profiles/base/nephoran.toml"),
             ));
-        let profile = crate::pipeline::check(&source).unwrap().profile;
+        crate::pipeline::check(&source).unwrap().profile
+    }
+
+    #[test]
+    fn an_origin_is_a_workload_or_a_service_s_main_workload() {
+        let profile = prod();
         let workload = |name: &str| Ok(Origin::Workload(name.to_string()));
         let names: Vec<String> = of(&profile).workloads.into_iter().map(|w| w.name).collect();
         for name in &names {
@@ -290,5 +294,27 @@ mod tests {
         );
         assert!(origin(&profile, "weaviate-nope").is_err());
         assert!(origin(&profile, "nope").is_err());
+    }
+
+    #[test]
+    fn a_workload_carries_its_service_s_labels_and_its_subset_s() {
+        let topology = of(&prod());
+        let labels = |name: &str| {
+            let workload = topology.workloads.iter().find(|w| w.name == name).unwrap();
+            workload.labels.iter().collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels("llm-processor-canary"),
+            [("app", "llm-processor"), ("version", "canary")]
+        );
+        assert_eq!(
+            labels("llm-processor-high-priority"),
+            [("app", "llm-processor"), ("version", "v2")]
+        );
+        let ingress = &topology.gateways[0];
+        assert_eq!(
+            ingress.labels.iter().collect::<Vec<_>>(),
+            [("app", INGRESS_GATEWAY), ("istio", "ingressgateway")]
+        );
     }
 }
