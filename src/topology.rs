@@ -8,9 +8,12 @@
 //! installed (labels `istio: egressgateway`, its Service `istio-egressgateway` with istioctl's
 //! default ports 80 and 443 on container ports 8080 and 8443).
 
+use std::collections::HashSet;
+use std::sync::Arc;
+
 use crate::model::Profile;
 use crate::model::{Labels as ModelLabels, Service, ServicePort};
-use crate::simulate::{GatewayPort, GatewayWorkload, Labels, Topology, Workload, WorkloadPort};
+use crate::simulate::{GatewayPort, GatewayWorkload, PodLabels, Topology, Workload, WorkloadPort};
 
 /// The service account istioctl gives the default ingress gateway.
 pub(crate) const INGRESS_SERVICE_ACCOUNT: &str = "istio-ingressgateway-service-account";
@@ -24,11 +27,35 @@ pub(crate) const EGRESS_GATEWAY: &str = "istio-egressgateway";
 /// The service account istioctl gives the egress gateway.
 pub(crate) const EGRESS_SERVICE_ACCOUNT: &str = "istio-egressgateway-service-account";
 
-fn labels(model: &ModelLabels) -> Labels {
-    model
-        .iter()
-        .map(|(k, v)| (k.as_str().to_string(), v.as_str().to_string()))
-        .collect()
+/// One copy of each label key and value, handed to every workload that carries it: the keys
+/// repeat across all workloads, and a service's labels across its subsets.
+#[derive(Default)]
+struct Shared(HashSet<Arc<str>>);
+
+impl Shared {
+    fn text(&mut self, text: &str) -> Arc<str> {
+        if let Some(shared) = self.0.get(text) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(text);
+        self.0.insert(Arc::clone(&shared));
+        shared
+    }
+
+    fn labels(&mut self, model: &ModelLabels) -> Vec<(Arc<str>, Arc<str>)> {
+        model
+            .iter()
+            .map(|(k, v)| (self.text(k.as_str()), self.text(v.as_str())))
+            .collect()
+    }
+}
+
+/// A gateway's labels `istio: <istio>` and `app: <app>`.
+fn gateway_labels(istio: &str, app: &str) -> PodLabels {
+    PodLabels::from_shared([
+        (Arc::from("istio"), Arc::from(istio)),
+        (Arc::from("app"), Arc::from(app)),
+    ])
 }
 
 /// An ingress gateway's Service ports, as the simulator reads them.
@@ -62,6 +89,7 @@ pub fn of(profile: &Profile) -> Topology {
         .map(|s| s.subsets.len().max(1))
         .sum();
     let mut workloads = Vec::with_capacity(count);
+    let mut shared = Shared::default();
     for service in &profile.services {
         let ports: Vec<WorkloadPort> = if service.ports.is_empty() {
             vec![WorkloadPort {
@@ -80,14 +108,14 @@ pub fn of(profile: &Profile) -> Topology {
                 })
                 .collect()
         };
-        let base = labels(&service.labels);
-        let workload = |name: String, extra: &ModelLabels| {
-            let mut all = base.clone();
-            all.extend(labels(extra));
+        let base = shared.labels(&service.labels);
+        let mut workload = |name: String, extra: &ModelLabels| {
+            // The subset's labels after the service's: of a key in both, the subset's wins.
+            let all = base.iter().cloned().chain(shared.labels(extra));
             Workload {
                 name,
                 namespace: service.namespace.to_string(),
-                labels: all,
+                labels: PodLabels::from_shared(all),
                 service_account: service.service_account.as_str().to_string(),
                 regions: regions.clone(),
                 ports: ports.clone(),
@@ -106,12 +134,7 @@ pub fn of(profile: &Profile) -> Topology {
     let gateway = GatewayWorkload {
         name: INGRESS_GATEWAY.to_string(),
         namespace: profile.mesh.root_namespace.as_str().to_string(),
-        labels: [
-            ("istio".to_string(), "ingressgateway".to_string()),
-            ("app".to_string(), INGRESS_GATEWAY.to_string()),
-        ]
-        .into_iter()
-        .collect(),
+        labels: gateway_labels("ingressgateway", INGRESS_GATEWAY),
         service_account: INGRESS_SERVICE_ACCOUNT.to_string(),
         ports: gateway_ports(&profile.control_plane.ingress_gateway.ports),
         service: None,
@@ -122,12 +145,7 @@ pub fn of(profile: &Profile) -> Topology {
         Some(GatewayWorkload {
             name: g.workload(),
             namespace: profile.mesh.root_namespace.as_str().to_string(),
-            labels: [
-                ("istio".to_string(), g.workload_label()),
-                ("app".to_string(), g.workload()),
-            ]
-            .into_iter()
-            .collect(),
+            labels: gateway_labels(&g.workload_label(), &g.workload()),
             service_account: g.service_account(),
             ports: gateway_ports(&deployment.ports),
             service: None,
@@ -141,12 +159,7 @@ pub fn of(profile: &Profile) -> Topology {
         .map(|_| GatewayWorkload {
             name: EGRESS_GATEWAY.to_string(),
             namespace: root.to_string(),
-            labels: [
-                ("istio".to_string(), "egressgateway".to_string()),
-                ("app".to_string(), EGRESS_GATEWAY.to_string()),
-            ]
-            .into_iter()
-            .collect(),
+            labels: gateway_labels("egressgateway", EGRESS_GATEWAY),
             service_account: EGRESS_SERVICE_ACCOUNT.to_string(),
             ports: [(80, 8080), (443, 8443)]
                 .into_iter()
@@ -257,14 +270,18 @@ mod tests {
     use crate::simulate::Origin;
     use crate::source::Source;
 
-    #[test]
-    fn an_origin_is_a_workload_or_a_service_s_main_workload() {
+    fn prod() -> Profile {
         let source =
             Source::new("prod.toml", include_str!("../profiles/prod.toml")).with_base(Source::new(
                 "base/nephoran.toml",
                 include_str!("../profiles/base/nephoran.toml"),
             ));
-        let profile = crate::pipeline::check(&source).unwrap().profile;
+        crate::pipeline::check(&source).unwrap().profile
+    }
+
+    #[test]
+    fn an_origin_is_a_workload_or_a_service_s_main_workload() {
+        let profile = prod();
         let workload = |name: &str| Ok(Origin::Workload(name.to_string()));
         let names: Vec<String> = of(&profile).workloads.into_iter().map(|w| w.name).collect();
         for name in &names {
@@ -277,5 +294,27 @@ mod tests {
         );
         assert!(origin(&profile, "weaviate-nope").is_err());
         assert!(origin(&profile, "nope").is_err());
+    }
+
+    #[test]
+    fn a_workload_carries_its_service_s_labels_and_its_subset_s() {
+        let topology = of(&prod());
+        let labels = |name: &str| {
+            let workload = topology.workloads.iter().find(|w| w.name == name).unwrap();
+            workload.labels.iter().collect::<Vec<_>>()
+        };
+        assert_eq!(
+            labels("llm-processor-canary"),
+            [("app", "llm-processor"), ("version", "canary")]
+        );
+        assert_eq!(
+            labels("llm-processor-high-priority"),
+            [("app", "llm-processor"), ("version", "v2")]
+        );
+        let ingress = &topology.gateways[0];
+        assert_eq!(
+            ingress.labels.iter().collect::<Vec<_>>(),
+            [("app", INGRESS_GATEWAY), ("istio", "ingressgateway")]
+        );
     }
 }

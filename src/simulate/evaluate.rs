@@ -9,19 +9,19 @@ use super::decode::OutboundPolicy;
 use super::guard::{Carried, Connection};
 use super::mesh::Mesh;
 use super::path;
+use super::pod_labels::PodLabels;
 use super::request::{Origin, Request, Scheme, Token};
 use super::reuse::Reuse;
 use super::routing::gateway::{Listener, Table, Vhost, by_sni};
 use super::routing::host::{DOMAIN, fqdn, overlaps, without_port};
 use super::routing::virtual_service::View;
-use super::topology::Labels;
 use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
 
 /// Who sends the request on to the workloads: what routes and DestinationRules see of it.
 pub(crate) struct Sender<'a> {
     pub namespace: &'a str,
     /// `None`: not known (an identity outside the topology).
-    pub labels: Option<&'a Labels>,
+    pub labels: Option<&'a PodLabels>,
     /// Its identity URI (`None`: no sidecar).
     pub identity: Option<Cow<'a, str>>,
     /// The scheme of the request as the entry proxy received it.

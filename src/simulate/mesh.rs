@@ -9,6 +9,7 @@ use super::decode::{
 use super::error::CompileError;
 use super::hash::Map;
 use super::mtls::Peer;
+use super::pod_labels::PodLabels;
 use super::routing::destination::{full_hosts, in_subset};
 use super::routing::gateway::{Listener, listener};
 use super::routing::host::DOMAIN;
@@ -339,7 +340,7 @@ impl Mesh {
         selections: Selections,
         selectors: Vec<Option<Selector>>,
     ) -> Runs<ProxyIndex> {
-        let proxies: Vec<(&str, &Labels, bool)> = topology
+        let proxies: Vec<(&str, &PodLabels, bool)> = topology
             .workloads
             .iter()
             .map(|w| (w.namespace.as_str(), &w.labels, true))
@@ -381,7 +382,7 @@ impl Mesh {
         policy_ns: &str,
         selector: Option<&Labels>,
         ns: &str,
-        labels: &Labels,
+        labels: &PodLabels,
     ) -> bool {
         self.in_scope(policy_ns, ns) && selector.is_none_or(|s| selects(s, labels))
     }
@@ -395,7 +396,7 @@ impl Mesh {
     fn index(
         &self,
         ns: &str,
-        labels: &Labels,
+        labels: &PodLabels,
         sidecar: bool,
         selections: &Selections,
         selectors: &[Option<Selector>],

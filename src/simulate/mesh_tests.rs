@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::istio::document::read;
-use crate::simulate::testing::{labels, mesh};
+use crate::simulate::testing::{labels, mesh, pod_labels};
 use crate::simulate::{Hop, Origin, Request};
 
 const TOPOLOGY: &str = r#"
@@ -89,15 +89,16 @@ fn policies_per_proxy() {
 fn a_resource_applies_in_its_namespace_or_the_root_when_its_selector_matches() {
     let m = mesh("", TOPOLOGY);
     let app_a = labels(&[("app", "a")]);
+    let pod_a = pod_labels(&[("app", "a")]);
     assert!(m.in_scope("ns", "ns"));
     assert!(m.in_scope("istio-system", "ns"));
     assert!(!m.in_scope("third", "ns"));
-    assert!(m.applies("ns", None, "ns", &app_a));
-    assert!(m.applies("istio-system", Some(&app_a), "ns", &app_a));
-    assert!(!m.applies("third", None, "ns", &app_a));
-    assert!(!m.applies("third", Some(&app_a), "ns", &app_a));
+    assert!(m.applies("ns", None, "ns", &pod_a));
+    assert!(m.applies("istio-system", Some(&app_a), "ns", &pod_a));
+    assert!(!m.applies("third", None, "ns", &pod_a));
+    assert!(!m.applies("third", Some(&app_a), "ns", &pod_a));
     let both = labels(&[("app", "a"), ("version", "v1")]);
-    assert!(!m.applies("ns", Some(&both), "ns", &app_a));
+    assert!(!m.applies("ns", Some(&both), "ns", &pod_a));
 }
 
 /// JWT rules of every RequestAuthentication that applies, sorted by issuer

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use super::decode::{PeerAuthentication, PeerMode};
+use super::pod_labels::PodLabels;
 use super::topology::{Labels, selects};
 use super::trace::{Decider, Part};
 
@@ -44,7 +45,7 @@ impl Peer {
         policies: &[PeerAuthentication],
         root: &str,
         namespace: &str,
-        labels: &Labels,
+        labels: &PodLabels,
     ) -> Self {
         let mesh: Vec<usize> = indices(policies, |p| {
             p.meta.namespace == root && selected(p).is_none()
@@ -150,7 +151,7 @@ mod tests {
         )
     }
 
-    fn labels(app: &str) -> Labels {
+    fn labels(app: &str) -> PodLabels {
         [("app".to_string(), app.to_string())].into_iter().collect()
     }
 

@@ -5,6 +5,7 @@
 //! 10,000 workloads and as many policies then indexes in linear time, not quadratic.
 
 use super::hash::Map;
+use super::pod_labels::PodLabels;
 use super::topology::Labels;
 
 /// An index of resources by namespace and selector.
@@ -56,12 +57,12 @@ impl Selection {
 
     /// The items that may select a proxy in `namespace` with `labels`, in index order, each
     /// once.
-    pub(crate) fn candidates(&self, namespace: &str, root: &str, labels: &Labels) -> Vec<usize> {
+    pub(crate) fn candidates(&self, namespace: &str, root: &str, labels: &PodLabels) -> Vec<usize> {
         let mut out = self.everywhere.clone();
         for ns in [namespace, root] {
             out.extend(self.by_namespace.get(ns).into_iter().flatten());
             if let Some(by_key) = self.by_label.get(ns) {
-                for (key, value) in labels {
+                for (key, value) in labels.iter() {
                     let found = by_key.get(key).and_then(|by_value| by_value.get(value));
                     out.extend(found.into_iter().flatten());
                 }
@@ -79,7 +80,7 @@ impl Selection {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::simulate::testing::labels;
+    use crate::simulate::testing::{labels, pod_labels};
 
     #[test]
     fn candidates_come_from_the_namespace_the_root_and_the_labels() {
@@ -92,15 +93,15 @@ mod tests {
         s.add(5, Some("ns"), Some(&labels(&[("app", "b")])));
         s.add(6, None, None);
         s.add(7, Some("ns"), Some(&Labels::new()));
-        let a = labels(&[("app", "a"), ("v", "2")]);
+        let a = pod_labels(&[("app", "a"), ("v", "2")]);
         assert_eq!(s.candidates("ns", "root", &a), [0, 1, 3, 4, 6, 7]);
         assert_eq!(s.candidates("root", "root", &a), [1, 4, 6]);
-        assert_eq!(s.candidates("x", "root", &Labels::new()), [1, 6]);
+        assert_eq!(s.candidates("x", "root", &PodLabels::default()), [1, 6]);
         // A label is filed under its namespace, key and value together.
         assert_eq!(s.candidates("other", "root", &a), [1, 2, 4, 6]);
-        let b = labels(&[("app", "b"), ("v", "1")]);
+        let b = pod_labels(&[("app", "b"), ("v", "1")]);
         assert_eq!(s.candidates("ns", "root", &b), [0, 1, 5, 6, 7]);
-        let swapped = labels(&[("a", "app"), ("1", "v")]);
+        let swapped = pod_labels(&[("a", "app"), ("1", "v")]);
         assert_eq!(s.candidates("ns", "root", &swapped), [0, 1, 6, 7]);
     }
 }

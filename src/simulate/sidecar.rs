@@ -8,12 +8,13 @@
 
 use super::decode::Sidecar;
 use super::mesh::Mesh;
+use super::pod_labels::PodLabels;
 use super::routing::host::overlaps;
-use super::topology::{Labels, selects};
+use super::topology::selects;
 
 impl Mesh {
     /// The Sidecar that applies to a workload in `ns` with `labels`.
-    pub(crate) fn sidecar_for(&self, ns: &str, labels: &Labels) -> Option<usize> {
+    pub(crate) fn sidecar_for(&self, ns: &str, labels: &PodLabels) -> Option<usize> {
         let in_namespace = |namespace: &str, selected: bool| {
             self.sidecars.iter().position(|s| {
                 s.meta.namespace == namespace

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use super::decode::{Resources, decode};
 use super::mesh::Mesh;
+use super::pod_labels::PodLabels;
 use super::request::{Jwt, Token};
 use super::topology::{Labels, Topology};
 use crate::istio::document::read;
@@ -44,4 +45,9 @@ pub(crate) fn labels(pairs: &[(&str, &str)]) -> Labels {
         .iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
         .collect()
+}
+
+/// A workload's labels from pairs.
+pub(crate) fn pod_labels(pairs: &[(&str, &str)]) -> PodLabels {
+    PodLabels::from(labels(pairs))
 }

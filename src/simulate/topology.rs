@@ -5,7 +5,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-/// Pod labels or a label selector.
+use super::pod_labels::PodLabels;
+
+/// A label selector (a workload's own labels are [`PodLabels`]).
 pub type Labels = BTreeMap<String, String>;
 
 /// Every workload of the mesh, and the gateways.
@@ -34,7 +36,7 @@ pub struct Workload {
     pub namespace: String,
     /// Its pod labels.
     #[serde(default)]
-    pub labels: Labels,
+    pub labels: PodLabels,
     /// Its service account (identity `<trust-domain>/ns/<namespace>/sa/<service-account>`).
     pub service_account: String,
     /// Regions its pods run in (each pod's endpoint carries `topology.kubernetes.io/region`);
@@ -77,7 +79,7 @@ pub struct GatewayWorkload {
     pub namespace: String,
     /// Its pod labels (Gateway `selector`s and policy selectors match them).
     #[serde(default)]
-    pub labels: Labels,
+    pub labels: PodLabels,
     /// Its service account.
     pub service_account: String,
     /// Its Service ports and the container ports behind them.
@@ -109,8 +111,10 @@ impl GatewayPort {
 }
 
 /// Whether every label of `selector` is among `labels`.
-pub(crate) fn selects(selector: &Labels, labels: &Labels) -> bool {
-    selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+pub(crate) fn selects(selector: &Labels, labels: &PodLabels) -> bool {
+    selector
+        .iter()
+        .all(|(k, v)| labels.get(k) == Some(v.as_str()))
 }
 
 #[cfg(test)]
@@ -149,7 +153,7 @@ ports = [{ port = 443, target-port = 8443 }, { port = 80 }]
 
     #[test]
     fn selectors_need_every_label() {
-        let labels: Labels = [("a", "1"), ("b", "2")]
+        let labels: PodLabels = [("a", "1"), ("b", "2")]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
@@ -158,6 +162,10 @@ ports = [{ port = 443, target-port = 8443 }, { port = 80 }]
         selector.insert("a".into(), "1".into());
         assert!(selects(&selector, &labels));
         selector.insert("b".into(), "3".into());
+        assert!(!selects(&selector, &labels));
+        selector.insert("b".into(), "2".into());
+        assert!(selects(&selector, &labels));
+        selector.insert("c".into(), "2".into());
         assert!(!selects(&selector, &labels));
         let port = WorkloadPort {
             service: "s".into(),

@@ -5,8 +5,9 @@
 //! (DestinationRule `tls`, else auto mTLS).
 
 use crate::simulate::decode::{DestinationRule, TlsMode, TrafficTls};
+use crate::simulate::pod_labels::PodLabels;
 use crate::simulate::selector::Selector;
-use crate::simulate::topology::{Labels, Workload};
+use crate::simulate::topology::Workload;
 use crate::simulate::trace::{Decider, Part};
 
 use super::host::{fqdn, overlaps};
@@ -19,7 +20,7 @@ pub(crate) const REGION_LABEL: &str = "topology.kubernetes.io/region";
 pub(crate) struct Caller<'a> {
     pub namespace: &'a str,
     /// `None`: the caller's labels are not known.
-    pub labels: Option<&'a Labels>,
+    pub labels: Option<&'a PodLabels>,
 }
 
 /// The DestinationRules (indices) that apply to `host` for `caller`, merged in document order;
@@ -208,7 +209,7 @@ pub(crate) fn client_sni<'m>(
 /// regions).
 pub(crate) fn in_subset(labels: &Selector, workload: &Workload) -> bool {
     labels.iter().all(|(k, v)| {
-        workload.labels.get(k).is_some_and(|found| found == v)
+        workload.labels.get(k) == Some(v)
             || (k == REGION_LABEL && workload.regions.iter().any(|r| r == v))
     })
 }

@@ -4,6 +4,7 @@
 use super::*;
 use crate::istio::document::read;
 use crate::simulate::decode::decode;
+use crate::simulate::topology::Labels;
 
 fn rules(yaml: &str) -> Vec<DestinationRule> {
     let (documents, error) = read("t.yaml", yaml, &"default".into());
@@ -22,7 +23,7 @@ const HOST: &str = "web.shop.svc.cluster.local";
 fn lookup(
     all: &[DestinationRule],
     namespace: &str,
-    labels: Option<&Labels>,
+    labels: Option<&PodLabels>,
 ) -> Result<Vec<String>, &'static str> {
     let caller = Caller { namespace, labels };
     let candidates: Vec<usize> = (0..all.len()).collect();
@@ -73,8 +74,8 @@ fn workload_selectors() {
         "client",
         "{host: web.shop.svc.cluster.local, workloadSelector: {matchLabels: {app: a}}}",
     ));
-    let a: Labels = [("app".to_string(), "a".to_string())].into_iter().collect();
-    let b: Labels = [("app".to_string(), "b".to_string())].into_iter().collect();
+    let a: PodLabels = [("app".to_string(), "a".to_string())].into_iter().collect();
+    let b: PodLabels = [("app".to_string(), "b".to_string())].into_iter().collect();
     assert_eq!(lookup(&all, "client", Some(&a)).unwrap(), ["sel"]);
     assert!(lookup(&all, "client", Some(&b)).unwrap().is_empty());
     assert!(lookup(&all, "client", None).is_err());

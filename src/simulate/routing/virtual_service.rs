@@ -9,6 +9,7 @@ use crate::simulate::context::{Headers, Payload};
 use crate::simulate::decode::{HttpMatch, StringMatch, VirtualService};
 use crate::simulate::error::CompileError;
 use crate::simulate::pattern::Matcher;
+use crate::simulate::pod_labels::PodLabels;
 use crate::simulate::topology::{Labels, selects};
 
 use super::host::fqdn;
@@ -123,7 +124,7 @@ pub(crate) struct View<'a> {
     /// `namespace/name` of the Gateway, or `mesh`.
     pub gateway: &'a str,
     /// The proxy's labels (`None`: not known) and namespace.
-    pub labels: Option<&'a Labels>,
+    pub labels: Option<&'a PodLabels>,
     pub namespace: &'a str,
 }
 

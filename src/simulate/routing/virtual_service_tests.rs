@@ -7,7 +7,7 @@ use super::*;
 use crate::istio::document::read;
 use crate::simulate::decode::decode;
 use crate::simulate::request::Jwt;
-use crate::simulate::testing::jwt;
+use crate::simulate::testing::{jwt, pod_labels};
 
 fn vs(spec: &str) -> Compiled {
     let text = format!(
@@ -28,7 +28,7 @@ struct Req {
     jwt: Option<Jwt>,
     port: u32,
     gateway: &'static str,
-    labels: Option<Labels>,
+    labels: Option<PodLabels>,
     namespace: &'static str,
 }
 
@@ -43,7 +43,7 @@ impl Default for Req {
             jwt: None,
             port: 80,
             gateway: "mesh",
-            labels: Some(Labels::new()),
+            labels: Some(PodLabels::default()),
             namespace: "ns",
         }
     }
@@ -421,8 +421,7 @@ proptest::proptest! {
         }
         let v = vs(&spec);
         for (at, header, labelled, post) in requests {
-            let mut labels = Labels::new();
-            labels.insert("app".to_string(), "a".to_string());
+            let labels = pod_labels(&[("app", "a")]);
             let r = Req {
                 path: PATHS[at],
                 method: if post { "POST" } else { "GET" },
