@@ -34,7 +34,7 @@ pub(crate) use checker::PARALLEL_FROM_BYTES;
 pub use crd::{CrdError, Crds};
 pub use document::Document;
 pub use files::ReadError;
-pub use rules::{Inventory, Workload};
+pub use rules::{Inventory, Labels, Workload};
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::Source;

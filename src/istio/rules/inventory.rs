@@ -18,7 +18,44 @@ pub struct Workload {
     /// Namespace.
     pub namespace: String,
     /// Pod labels.
-    pub labels: BTreeMap<String, String>,
+    pub labels: Labels,
+}
+
+/// A pod's labels, in the order of their keys, each key once. A slice of exactly their number
+/// rather than a map: a map's node has room for eleven labels, and a render declares a workload
+/// per service (at 10,000 services the nodes were 5.4 of the 201.7 MB of heap at the
+/// self-check's peak).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Labels(Box<[(String, String)]>);
+
+impl Labels {
+    /// The value of label `key`.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        let labels = &self.0;
+        labels
+            .binary_search_by(|(k, _)| k.as_str().cmp(key))
+            .ok()
+            .and_then(|i| labels.get(i))
+            .map(|(_, value)| value.as_str())
+    }
+
+    /// The labels, in the order of their keys.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.0.iter().map(|(k, v)| (k.as_str(), v.as_str()))
+    }
+}
+
+/// A key given twice keeps its last value, as a map collected from the same pairs does.
+impl FromIterator<(String, String)> for Labels {
+    fn from_iter<I: IntoIterator<Item = (String, String)>>(pairs: I) -> Self {
+        let mut labels: Vec<(String, String)> = pairs.into_iter().collect();
+        // A stable sort of the pairs last first puts each key's last value first among its
+        // key's, where `dedup_by` keeps it.
+        labels.reverse();
+        labels.sort_by(|(a, _), (b, _)| a.cmp(b));
+        labels.dedup_by(|(later, _), (kept, _)| later == kept);
+        Self(labels.into_boxed_slice())
+    }
 }
 
 /// The services and workloads a bundle may refer to: the default is an empty inventory.
@@ -94,7 +131,7 @@ impl Inventory {
                 }
                 inventory.workloads.push(Workload {
                     namespace: namespace.to_string(),
-                    labels,
+                    labels: labels.into_iter().collect(),
                 });
             }
         }
@@ -158,7 +195,7 @@ impl Inventory {
                             self.workload_namespaces.insert(namespace.to_string());
                             self.workloads.push(Workload {
                                 namespace: namespace.to_string(),
-                                labels,
+                                labels: labels.into_iter().collect(),
                             });
                         }
                         None => self.add_installed(namespace, &defaults),
@@ -195,7 +232,7 @@ impl Inventory {
     pub fn workload_index(&self, world: World) -> WorkloadIndex<'_> {
         let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, workload) in self.workloads.iter().enumerate() {
-            for (key, value) in &workload.labels {
+            for (key, value) in workload.labels.iter() {
                 by_label.entry((key, value)).or_default().push(i);
             }
         }
@@ -237,7 +274,7 @@ impl WorkloadIndex<'_> {
                     namespace.is_none_or(|ns| workload.namespace == ns)
                         && selector
                             .iter()
-                            .all(|(k, v)| workload.labels.get(k) == Some(v))
+                            .all(|(k, v)| workload.labels.get(k) == Some(v.as_str()))
                 })
             });
         let known = self.world == World::Closed
@@ -262,4 +299,67 @@ pub(crate) fn string_map(node: &Node) -> BTreeMap<String, String> {
         .iter()
         .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn labels(pairs: &[(&str, &str)]) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn labels_read_as_the_map_of_the_same_pairs() {
+        let pairs = [
+            ("version", "v1"),
+            ("app", "cart"),
+            ("version", "v2"),
+            ("tier", "web"),
+        ];
+        let map: BTreeMap<&str, &str> = pairs.iter().copied().collect();
+        let labels = labels(&pairs);
+        assert!(labels.iter().eq(map.iter().map(|(k, v)| (*k, *v))));
+        for key in ["app", "tier", "version", "zone", ""] {
+            assert_eq!(labels.get(key), map.get(key).copied(), "{key}");
+        }
+    }
+
+    #[test]
+    fn a_selector_matches_a_workload_that_carries_each_of_its_labels() {
+        let mut inventory = Inventory::default();
+        inventory.add_workload(Workload {
+            namespace: "shop".to_string(),
+            labels: labels(&[("app", "cart"), ("version", "v1")]),
+        });
+        let index = inventory.workload_index(World::Closed);
+        let selector = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
+                .collect()
+        };
+        assert_eq!(
+            index.matches(Some("shop"), &selector(&[("app", "cart")])),
+            Some(true)
+        );
+        assert_eq!(
+            index.matches(None, &selector(&[("version", "v1"), ("app", "cart")])),
+            Some(true)
+        );
+        assert_eq!(
+            index.matches(
+                Some("shop"),
+                &selector(&[("app", "cart"), ("version", "v2")])
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            index.matches(Some("web"), &selector(&[("app", "cart")])),
+            Some(false)
+        );
+    }
 }

@@ -21,7 +21,7 @@ pub(crate) mod telemetry;
 use std::borrow::Cow;
 use std::collections::HashMap;
 
-pub use self::inventory::{Inventory, Workload};
+pub use self::inventory::{Inventory, Labels, Workload};
 use self::record::{Record, Routes, Rule};
 use super::World;
 use super::document::Document;
