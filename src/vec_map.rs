@@ -1,4 +1,5 @@
-//! `VecMap`: a map as a sorted `Vec` of its entries, for the profile's tables.
+//! `VecMap`: a map as a sorted `Vec` of its entries, for the profile's tables and the checker's
+//! inventory of pod labels.
 //!
 //! The raw profile's tables and the checked profile's labels mostly hold one to a dozen keys
 //! (a subset's labels, a service's subsets), and a `BTreeMap` allocates a leaf of eleven slots

@@ -4,7 +4,8 @@
 //! - the checker's side ([`CHECKER`]: the Istio checker, the YAML reader, the CEL front end, the
 //!   simulator) imports nothing of the compiler or of the tools ([`COMPILER_AND_TOOLS`]), nor
 //!   the crate root's pipeline (`crate::compile`);
-//! - what both sides share ([`SHARED`]: diagnostics, sources) imports neither side;
+//! - what both sides share ([`SHARED`]: diagnostics, sources, the thread pool, `VecMap`) imports
+//!   neither side;
 //! - only [`RENDERER`] uses annotate-snippets, so diagnostics look the same everywhere;
 //! - no compiler stage imports a later one ([`STAGES`]);
 //! - no two top-level modules import each other, directly or around a longer cycle (the crate
@@ -43,7 +44,7 @@ const COMPILER_AND_TOOLS: &[&str] = &[
 ];
 
 /// What the compiler and the checker both use, which must import neither.
-const SHARED: &[&str] = &["diagnostic", "source", "pool"];
+const SHARED: &[&str] = &["diagnostic", "source", "pool", "vec_map"];
 
 /// The one file that draws diagnostics with annotate-snippets.
 const RENDERER: &str = "src/diagnostic/render/human.rs";
