@@ -176,5 +176,7 @@ mod tests {
         assert_eq!(keys, ["ab", "b", "match", "route"]);
         let iterated: Vec<&str> = (&properties).into_iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(iterated, keys);
+        let pairs: Vec<&str> = properties.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(pairs, keys);
     }
 }
