@@ -34,7 +34,11 @@ type Result<T> = std::result::Result<T, String>;
 
 /// Variables in scope, innermost last, and the cost of the evaluation so far.
 pub(super) struct Scope<'a> {
-    pub(super) names: Vec<(&'a str, Value)>,
+    /// The value of `self`, apart from `names`: a rule without a comprehension allocates no list
+    /// of names (one was allocated on every run).
+    this: Value,
+    /// The comprehensions' variables, innermost last; they shadow `self`.
+    names: Vec<(&'a str, Value)>,
     /// Cost units spent, in the Kubernetes API server's model: one per expression evaluated,
     /// plus a unit per list or map item and per ten bytes of string that an operation goes
     /// through.
@@ -47,6 +51,16 @@ pub(super) struct Scope<'a> {
 pub(super) const OVER_BUDGET: &str = "operation cancelled: actual cost limit exceeded";
 
 impl Scope<'_> {
+    /// A scope with `self` bound to `this`, that may spend `limit` units.
+    pub(super) fn new(this: Value, limit: u64) -> Self {
+        Self {
+            this,
+            names: Vec::new(),
+            spent: 0,
+            limit,
+        }
+    }
+
     /// Spends `units`, or stops the evaluation past the limit.
     fn charge(&mut self, units: u64) -> Result<()> {
         self.spent = self.spent.saturating_add(units);
@@ -57,12 +71,11 @@ impl Scope<'_> {
     }
 
     fn get(&self, name: &str) -> Result<Value> {
-        self.names
-            .iter()
-            .rev()
-            .find(|(n, _)| *n == name)
-            .map(|(_, v)| v.clone())
-            .ok_or_else(|| format!("undeclared reference to '{name}'"))
+        match self.names.iter().rev().find(|(n, _)| *n == name) {
+            Some((_, value)) => Ok(value.clone()),
+            None if name == "self" => Ok(self.this.clone()),
+            None => Err(format!("undeclared reference to '{name}'")),
+        }
     }
 }
 
@@ -99,17 +112,15 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
             self::index(&operand, &index)
         }
         Expr::Call { target, name, args } => {
-            let target = match target {
-                Some(target) => Some(eval(target, scope)?),
-                None => None,
-            };
-            let args = args
-                .iter()
-                .map(|arg| eval(arg, scope))
+            // The target and the arguments in one list, as the functions take them.
+            let operands = target
+                .as_deref()
+                .into_iter()
+                .chain(args)
+                .map(|operand| eval(operand, scope))
                 .collect::<Result<Vec<_>>>()?;
-            let through = target.iter().chain(&args).map(traversal).sum();
-            scope.charge(through)?;
-            call(name, target.as_ref(), &args)
+            scope.charge(operands.iter().map(traversal).sum())?;
+            call(name, &operands)
         }
         Expr::Not(operand) => match eval(operand, scope)? {
             Value::Bool(b) => Ok(Value::Bool(!b)),
@@ -363,11 +374,9 @@ fn no_overload(op: &str, args: &[&Value]) -> String {
     format!("no such overload: {op}({})", types.join(", "))
 }
 
-fn call(name: &str, target: Option<&Value>, args: &[Value]) -> Result<Value> {
-    let mut all: Vec<&Value> = target.into_iter().collect();
-    all.extend(args);
-    let fail = || no_overload(name, &all);
-    match (name, all.as_slice()) {
+/// Function `name` on its operands: a method's target first, then its arguments.
+fn call(name: &str, operands: &[Value]) -> Result<Value> {
+    match (name, operands) {
         ("size", [Value::Str(s)]) => Ok(Value::Int(count(s.chars().count()))),
         ("size", [Value::Bytes(b)]) => Ok(Value::Int(count(b.len()))),
         ("size", [Value::List(l)]) => Ok(Value::Int(count(l.len()))),
@@ -404,7 +413,7 @@ fn call(name: &str, target: Option<&Value>, args: &[Value]) -> Result<Value> {
                 "type conversion error from 'string' to 'bool': {s}"
             )),
         },
-        ("dyn", [value]) => Ok((*value).clone()),
+        ("dyn", [value]) => Ok(value.clone()),
         ("duration", [Value::Str(s)]) => k8s::parse_duration(s).map(Value::Duration),
         ("duration", [Value::Duration(d)]) => Ok(Value::Duration(*d)),
         ("contains", [Value::Str(s), Value::Str(t)]) => Ok(Value::Bool(s.contains(t.as_ref()))),
@@ -426,7 +435,7 @@ fn call(name: &str, target: Option<&Value>, args: &[Value]) -> Result<Value> {
             })
             .map_err(|e| format!("URL parse error during conversion from string: {e}")),
         ("getScheme", [Value::Url { scheme }]) => Ok(Value::Str(scheme.clone())),
-        _ => Err(fail()),
+        _ => Err(no_overload(name, &operands.iter().collect::<Vec<_>>())),
     }
 }
 

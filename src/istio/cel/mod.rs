@@ -143,11 +143,7 @@ impl Program {
     /// spends is taken from `budget`.
     pub fn run(&self, node: &Node, double: bool, budget: &mut u64) -> Outcome {
         let limit = PER_CALL_LIMIT.min(*budget);
-        let mut scope = Scope {
-            names: vec![("self", Value::from_yaml(node, double))],
-            spent: 0,
-            limit,
-        };
+        let mut scope = Scope::new(Value::from_yaml(node, double), limit);
         let result = eval::eval(&self.expr, &mut scope);
         *budget = budget.saturating_sub(scope.spent.min(limit));
         match result {
@@ -174,11 +170,7 @@ impl Program {
 
     /// Evaluates a `messageExpression`: the string it gives, if it gives one.
     pub fn message(&self, node: &Node) -> Option<String> {
-        let mut scope = Scope {
-            names: vec![("self", Value::from_yaml(node, false))],
-            spent: 0,
-            limit: PER_CALL_LIMIT,
-        };
+        let mut scope = Scope::new(Value::from_yaml(node, false), PER_CALL_LIMIT);
         match eval::eval(&self.expr, &mut scope) {
             Ok(Value::Str(s)) if !s.trim().is_empty() => Some(s.to_string()),
             _ => None,

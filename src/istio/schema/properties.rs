@@ -1,11 +1,11 @@
 //! A schema's `properties`: the walk looks up every key of every mapping of a document in
 //! them, so the table is built once per schema for that look-up. The entries stay in the order
 //! of their names (the order messages and the cost estimate list them in); beside them, an index
-//! sorted by each name's length and its first eight bytes as a number, so a look-up compares two
-//! numbers at each step and the bytes of two names only when both are longer than eight bytes
-//! and begin alike (a sorted map called `memcmp` at every step of its search).
+//! sorted by each name's length and its first eight bytes as a number, so a look-up searches
+//! pairs of numbers and compares the bytes of names only among the few longer than eight bytes
+//! that share both (a sorted map called `memcmp` at every step of its search; a search that
+//! broke such ties by the bytes after the head called a comparison function at every step).
 
-use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use super::Schema;
@@ -24,12 +24,17 @@ struct Key {
 impl Key {
     fn of(name: &str) -> Self {
         let bytes = name.as_bytes();
-        let mut head = [0u8; HEAD];
-        let n = bytes.len().min(HEAD);
-        head[..n].copy_from_slice(&bytes[..n]);
+        // Not a copy of a slice of unknown length, which is a call to `memcpy`.
+        let head = match bytes.first_chunk::<HEAD>() {
+            Some(head) => u64::from_be_bytes(*head),
+            None => bytes
+                .iter()
+                .zip((0..HEAD).rev())
+                .fold(0, |head, (&byte, at)| head | u64::from(byte) << (8 * at)),
+        };
         Self {
             len: bytes.len(),
-            head: u64::from_be_bytes(head),
+            head,
         }
     }
 }
@@ -39,30 +44,25 @@ impl Key {
 pub(crate) struct Properties {
     /// In the order of their names; names are unique.
     entries: Vec<(String, Schema)>,
-    /// Each entry's key and position in `entries`, in the order of [`Properties::order`].
+    /// Each entry's key and position in `entries`, sorted by key (so names of one key are side
+    /// by side).
     index: Vec<(Key, usize)>,
 }
 
 impl Properties {
-    /// The order of the index: by key, then (for names of one length that begin alike) by the
-    /// bytes after the head.
-    fn order(&self, (key, at): (Key, usize), name: &str, name_key: Key) -> Ordering {
-        key.cmp(&name_key).then_with(|| {
-            if key.len <= HEAD {
-                Ordering::Equal
-            } else {
-                self.entries[at].0.as_bytes()[HEAD..].cmp(&name.as_bytes()[HEAD..])
-            }
-        })
-    }
-
     /// The schema of property `name`.
     pub(crate) fn get(&self, name: &str) -> Option<&Schema> {
-        let name_key = Key::of(name);
-        self.index
-            .binary_search_by(|&entry| self.order(entry, name, name_key))
-            .ok()
-            .map(|found| &self.entries[self.index[found].1].1)
+        let key = Key::of(name);
+        let first = self.index.partition_point(|&(k, _)| k < key);
+        // Names of one key are equal when they are no longer than the head.
+        self.index[first..]
+            .iter()
+            .take_while(|&&(k, _)| k == key)
+            .map(|&(_, at)| &self.entries[at])
+            .find(|(entry, _)| {
+                key.len <= HEAD || entry.as_bytes()[HEAD..] == name.as_bytes()[HEAD..]
+            })
+            .map(|(_, schema)| schema)
     }
 
     /// The properties in the order of their names.
@@ -88,8 +88,7 @@ impl From<BTreeMap<String, Schema>> for Properties {
             .enumerate()
             .map(|(at, (name, _))| (Key::of(name), at))
             .collect();
-        index
-            .sort_unstable_by(|&a, &(key, at)| properties.order(a, &properties.entries[at].0, key));
+        index.sort_unstable_by_key(|&(key, _)| key);
         properties.index = index;
         properties
     }
@@ -135,6 +134,10 @@ mod tests {
             "perTryIdleTimeouts",
             "retryOn",
             "retryRemoteLocalities",
+            "retryRemoteA",
+            "retryRemoteB",
+            "\0",
+            "a\0",
         ];
         let map: BTreeMap<String, Schema> = names
             .iter()
@@ -159,6 +162,9 @@ mod tests {
             "perTryTimeouT",
             "perTryIdleTimeoutx",
             "retryRemoteLocalitie",
+            "retryRemoteC",
+            "\0\0",
+            "a\0\0",
         ] {
             assert!(properties.get(absent).is_none(), "{absent}");
         }
