@@ -94,6 +94,29 @@ fn verify<'t>(
 /// One rule of a RequestAuthentication that applies to the proxy.
 pub(crate) type JwtRef<'m> = (&'m RequestAuthentication, usize);
 
+/// The rules that apply to a proxy, as the mesh lists them (RequestAuthentication and rule
+/// indices): read in place rather than gathered into a list for each request.
+#[derive(Clone, Copy)]
+pub(crate) struct JwtRules<'m> {
+    pub all: &'m [RequestAuthentication],
+    pub at: &'m [(usize, usize)],
+}
+
+impl<'m> JwtRules<'m> {
+    fn len(self) -> usize {
+        self.at.len()
+    }
+
+    fn get(self, i: usize) -> JwtRef<'m> {
+        let (ra, rule) = self.at[i];
+        (&self.all[ra], rule)
+    }
+
+    fn iter(self) -> impl Iterator<Item = JwtRef<'m>> {
+        (0..self.len()).map(move |i| self.get(i))
+    }
+}
+
 /// What authentication did.
 pub(crate) struct Authn<'m, 'r> {
     pub step: Option<Step<'m>>,
@@ -115,7 +138,7 @@ fn decider((ra, i): JwtRef<'_>) -> Decider<'_> {
 
 /// Runs JWT authentication; `rules` are sorted by issuer.
 pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
-    rules: &[JwtRef<'m>],
+    rules: JwtRules<'m>,
     token: &'t Token,
     present: bool,
     headers: &mut Headers,
@@ -128,7 +151,7 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
         payload: None,
         token_kept: present,
     };
-    if rules.is_empty() {
+    if rules.at.is_empty() {
         return out;
     }
     let rule = |r: JwtRef<'m>| &r.0.rules[r.1];
@@ -150,7 +173,7 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
             .split('&')
             .any(|p| p.split_once('=').map_or(p, |(k, _)| k) == name)
     };
-    if rules.iter().any(|&r| {
+    if rules.iter().any(|r| {
         let rule = rule(r);
         (rule.locations.is_empty() && has_param("access_token"))
             || rule.locations.iter().any(|l| {
@@ -160,21 +183,21 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
     }) {
         out.end = Some((
             Outcome::not_modelled("a token in a query parameter or a cookie"),
-            Some(decider(rules[0])),
+            Some(decider(rules.get(0))),
         ));
         return out;
     }
-    let sight_of = |i: usize| sight(rule(rules[i]), present);
+    let sight_of = |i: usize| sight(rule(rules.get(i)), present);
     let verified = (0..rules.len()).find_map(|i| {
         let sight = sight_of(i);
         (sight != Sight::Missing)
-            .then(|| verify(rule(rules[i]), token, sight).ok())
+            .then(|| verify(rule(rules.get(i)), token, sight).ok())
             .flatten()
             .map(|jwt| (i, jwt))
     });
     let tried = verified.map_or(rules.len(), |(k, _)| k + 1);
     let mut removed = Vec::new();
-    for &r in &rules[..tried] {
+    for r in rules.iter().take(tried) {
         let rule = rule(r);
         let names = rule
             .claim_to_headers
@@ -191,10 +214,10 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
         let refusal = (0..rules.len())
             .map(|i| (i, sight_of(i)))
             .find(|&(_, sight)| sight != Sight::Missing)
-            .and_then(|(i, sight)| Some((i, verify(rule(rules[i]), token, sight).err()?)));
+            .and_then(|(i, sight)| Some((i, verify(rule(rules.get(i)), token, sight).err()?)));
         let (result, by, reason) = match refusal {
             Some((i, (status, reason))) => {
-                let by = decider(rules[i]);
+                let by = decider(rules.get(i));
                 out.end = Some((Outcome::Unauthenticated { status }, Some(by)));
                 (JwtResult::Rejected, Some(by), Some(reason))
             }
@@ -211,7 +234,7 @@ pub(crate) fn authenticate<'m: 'p, 't: 'p, 'p>(
         });
         return out;
     };
-    let by = rules[k];
+    let by = rules.get(k);
     let verified_rule = rule(by);
     let payload = Payload {
         jwt,

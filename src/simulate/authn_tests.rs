@@ -33,18 +33,20 @@ fn run(
     preflight: bool,
     query: &str,
 ) -> Run {
-    let mut refs: Vec<JwtRef<'_>> = ra
+    let mut at: Vec<(usize, usize)> = ra
         .iter()
-        .flat_map(|r| (0..r.rules.len()).map(move |i| (r, i)))
+        .enumerate()
+        .flat_map(|(k, r)| (0..r.rules.len()).map(move |i| (k, i)))
         .collect();
-    refs.sort_by(|a, b| a.0.rules[a.1].issuer.cmp(&b.0.rules[b.1].issuer));
+    at.sort_by(|a, b| ra[a.0].rules[a.1].issuer.cmp(&ra[b.0].rules[b.1].issuer));
+    let rules = JwtRules { all: ra, at: &at };
     let pairs: Vec<(String, String)> = headers
         .iter()
         .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
         .collect();
     let mut headers = Headers::new(&pairs);
     let present = *token != Token::None;
-    let authn = authenticate(&refs, token, present, &mut headers, preflight, query);
+    let authn = authenticate(rules, token, present, &mut headers, preflight, query);
     Run {
         step: authn.step.as_ref().map(ToString::to_string),
         end: authn.end.map(|(o, by)| (o, by.map(|d| d.to_string()))),

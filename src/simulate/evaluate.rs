@@ -137,20 +137,22 @@ impl Mesh {
             hop.end(Outcome::BadRequest, None);
             return false;
         }
-        if let Some(why) = path::reject(&carried.path) {
-            hop.note(why);
-            hop.end(Outcome::BadRequest, None);
-            return false;
+        match path::admit(&carried.path, self.settings.normalization) {
+            Err(why) => {
+                hop.note(why);
+                hop.end(Outcome::BadRequest, None);
+                false
+            }
+            Ok(Cow::Owned(normalized)) => {
+                hop.steps.push(Step::Path {
+                    normalization: self.settings.normalization,
+                    path: normalized.clone(),
+                });
+                carried.path = Cow::Owned(normalized);
+                true
+            }
+            Ok(Cow::Borrowed(_)) => true,
         }
-        if let Cow::Owned(normalized) = path::normalize(&carried.path, self.settings.normalization)
-        {
-            hop.steps.push(Step::Path {
-                normalization: self.settings.normalization,
-                path: normalized.clone(),
-            });
-            carried.path = Cow::Owned(normalized);
-        }
-        true
     }
 
     /// The gateway a client outside the mesh reaches for a request that names none: the first
@@ -478,22 +480,8 @@ impl Mesh {
                 return ended(hop);
             }
         };
-        let mut bound: Vec<usize> = [host, "*"]
-            .iter()
-            .filter_map(|h| self.sidecar_routes.get(*h))
-            .flatten()
-            .copied()
-            .collect();
-        bound.sort_unstable();
-        bound.dedup();
-        bound.retain(|&v| {
-            let vs = &self.virtual_services[v];
-            vs.binds("mesh")
-                && vs.visible_to(sender.namespace)
-                && vs.hosts.iter().any(|h| overlaps(h, host))
-        });
-        match bound[..] {
-            [] => {
+        match self.bound_at_sidecar(host, sender.namespace) {
+            Bound::None => {
                 hop.steps.push(Step::DefaultRoute { host });
                 let branch = self.deliver(
                     host,
@@ -511,8 +499,9 @@ impl Mesh {
                     branches: vec![branch],
                 }
             }
-            [v] if !self.virtual_services[v].spec.l4.is_empty()
-                && self.l4_port(&target, port).is_some() =>
+            Bound::One(v)
+                if !self.virtual_services[v].spec.l4.is_empty()
+                    && self.l4_port(&target, port).is_some() =>
             {
                 let sni = request
                     .sni
@@ -530,7 +519,7 @@ impl Mesh {
                     request,
                 )
             }
-            [v] => {
+            Bound::One(v) => {
                 let view = View {
                     path: &carried.path,
                     method: carried.method,
@@ -556,12 +545,40 @@ impl Mesh {
                     request,
                 )
             }
-            _ => {
+            Bound::Several => {
                 let why = "several VirtualServices for one host; Istio uses the oldest";
                 hop.end(Outcome::not_modelled(why), None);
                 ended(hop)
             }
         }
+    }
+
+    /// The VirtualServices that route `host` for a sidecar of `namespace`: filed under the
+    /// host or `*`, bound to the mesh, visible to the namespace and naming a host that overlaps.
+    /// Counted rather than collected: every request from a sidecar asks, and what it needs to
+    /// know is whether there are none, one (which) or several distinct ones.
+    fn bound_at_sidecar(&self, host: &str, namespace: &str) -> Bound {
+        let filed = [host, "*"]
+            .into_iter()
+            .filter_map(|h| self.sidecar_routes.get(h))
+            .flatten()
+            .copied();
+        let mut bound = Bound::None;
+        for v in filed {
+            let vs = &self.virtual_services[v];
+            if !(vs.binds("mesh")
+                && vs.visible_to(namespace)
+                && vs.hosts.iter().any(|h| overlaps(h, host)))
+            {
+                continue;
+            }
+            bound = match bound {
+                Bound::None => Bound::One(v),
+                Bound::One(first) if first == v => bound,
+                Bound::One(_) | Bound::Several => return Bound::Several,
+            };
+        }
+        bound
     }
 
     fn plaintext<'m>(&'m self, request: &Request) -> Trace<'m> {
@@ -650,6 +667,15 @@ fn unknown<'m>(request: &Request, why: &str) -> Trace<'m> {
     });
     hop.end(Outcome::not_modelled(why), None);
     ended(hop)
+}
+
+/// The VirtualServices that route a host at a sidecar ([`Mesh::bound_at_sidecar`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bound {
+    None,
+    /// One, by its index (filed under both the host and `*`, it is still one).
+    One(usize),
+    Several,
 }
 
 /// A VirtualService a request matched (its index), the rule and the route entry it takes.

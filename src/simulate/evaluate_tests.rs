@@ -358,6 +358,63 @@ fn mesh_calls_without_routes() {
     ));
 }
 
+/// A VirtualService filed under its host and under `*` (one of its hosts is a wildcard) is
+/// one VirtualService, not several; a second one for the host makes several, whichever list it
+/// is filed in; one bound to a gateway only does not count at a sidecar.
+#[test]
+fn virtual_services_at_a_sidecar_are_counted_once_each() {
+    let one = r"
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: db-routes, namespace: data}
+spec:
+  hosts: [db.data.svc.cluster.local, '*.data.svc.cluster.local', '*.cluster.local']
+  http:
+  - name: all
+    route: [{destination: {host: db.data.svc.cluster.local}}]
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {name: edge-only, namespace: data}
+spec:
+  hosts: [db.data.svc.cluster.local]
+  gateways: [istio-system/edge]
+  http:
+  - route: [{destination: {host: db.data.svc.cluster.local}}]
+";
+    let request = from("web-v1", "db.data.svc.cluster.local", "/");
+    let m = mesh(one, TOPOLOGY);
+    let trace = eval(&m, &request);
+    assert_eq!(trace.outcome(), Some(&Outcome::Allowed), "{trace}");
+    assert!(
+        trace
+            .to_string()
+            .contains("VirtualService data/db-routes http[0] (all)"),
+        "{trace}"
+    );
+    for second_host in ["db.data.svc.cluster.local", "'*.svc.cluster.local'"] {
+        let two = format!(
+            "{one}---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: db-more, namespace: data}}
+spec:
+  hosts: [{second_host}]
+  http:
+  - route: [{{destination: {{host: db.data.svc.cluster.local}}}}]
+"
+        );
+        let m = mesh(&two, TOPOLOGY);
+        assert_eq!(
+            outcome(&m, &request),
+            Outcome::NotModelled {
+                reason: "several VirtualServices for one host; Istio uses the oldest".to_string()
+            },
+            "{second_host}"
+        );
+    }
+}
+
 /// `outboundTrafficPolicy: REGISTRY_ONLY`: an unknown host gets 502 (BlackHoleCluster);
 /// MESH_EXTERNAL ServiceEntries leave the mesh.
 #[test]

@@ -5,7 +5,7 @@
 use std::borrow::Cow;
 use std::net::IpAddr;
 
-use super::authn::{JwtRef, authenticate};
+use super::authn::{JwtRules, authenticate};
 use super::authz::stage;
 use super::context::{Attributes, Headers, Payload, Sni};
 use super::decode::Action;
@@ -76,7 +76,7 @@ impl Mesh {
             None => false,
         };
         let mut headers = std::mem::take(&mut carried.headers);
-        let (path, query) = carried.path.split_once('?').unwrap_or((&carried.path, ""));
+        let (path, query) = super::path::split_query(&carried.path);
         if !index.custom.is_empty() {
             let attributes = attributes(carried, path, &headers, &connection, None);
             let result = stage(Action::Custom, &self.policies, &index.custom, &attributes);
@@ -85,14 +85,13 @@ impl Mesh {
                 return Err(());
             }
         }
-        let rules: Vec<JwtRef<'m>> = index
-            .jwt
-            .iter()
-            .map(|&(ra, rule)| (&self.request_authentications[ra], rule))
-            .collect();
+        let rules = JwtRules {
+            all: &self.request_authentications,
+            at: &index.jwt,
+        };
         let preflight = carried.preflight_with(&headers);
         let authn = authenticate(
-            &rules,
+            rules,
             carried.token,
             carried.token_present,
             &mut headers,
