@@ -191,6 +191,23 @@ mod tests {
             .run(&node, false, &mut budget)
     }
 
+    /// A `messageExpression` gives its string, read from `self`; a blank string, another type
+    /// or an error gives none (the rule's fixed message is used then).
+    #[test]
+    fn message_expressions_give_their_string() {
+        let message = |rule: &str, yaml_text: &str| {
+            let node = yaml::read(yaml_text).documents.remove(0).root;
+            compile(rule).expect("compiles").message(&node)
+        };
+        assert_eq!(
+            message("'host ' + self.host + ' is taken'", "host: a.io\n"),
+            Some("host a.io is taken".to_string())
+        );
+        assert_eq!(message("self.host", "host: '  '\n"), None);
+        assert_eq!(message("size(self.host)", "host: a.io\n"), None);
+        assert_eq!(message("self.missing", "host: a.io\n"), None);
+    }
+
     /// Every distinct rule of Istio's CRDs, each with a value it accepts and one it refuses.
     #[test]
     fn the_istio_rules_evaluate() {
