@@ -208,6 +208,39 @@ mod tests {
         assert_eq!(message("self.missing", "host: a.io\n"), None);
     }
 
+    /// `bool()` of a string and `dyn()`, as CEL has them (no rule of Istio's CRDs calls them).
+    #[test]
+    fn bool_of_a_string_and_dyn() {
+        let yaml_text = "a: 1\n";
+        assert_eq!(
+            run("bool('true') && bool('t') && bool('1')", yaml_text),
+            Outcome::Pass
+        );
+        assert_eq!(
+            run("bool('false') || bool('FALSE') || bool('0')", yaml_text),
+            Outcome::Fail
+        );
+        assert_eq!(
+            run("bool('yes')", yaml_text),
+            Outcome::Error("type conversion error from 'string' to 'bool': yes".into())
+        );
+        assert_eq!(run("dyn(self.a) == 1", yaml_text), Outcome::Pass);
+    }
+
+    /// A name bound neither as `self` nor by a comprehension is refused when compiled; were
+    /// evaluation to meet one, it would be an error, never the value of `self`.
+    #[test]
+    fn an_unbound_name_is_an_error() {
+        assert!(compile("other == 1").is_err());
+        let node = yaml::read("a: 1\n").documents.remove(0).root;
+        let expr = cel::parse("other").expect("parses");
+        let mut scope = Scope::new(Value::from_yaml(&node, false), PER_CALL_LIMIT);
+        assert_eq!(
+            eval::eval(&expr, &mut scope).err().as_deref(),
+            Some("undeclared reference to 'other'")
+        );
+    }
+
     /// Every distinct rule of Istio's CRDs, each with a value it accepts and one it refuses.
     #[test]
     fn the_istio_rules_evaluate() {
