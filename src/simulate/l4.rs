@@ -248,4 +248,59 @@ mod tests {
             [Part::Tcp(0), Part::Tcp(1)]
         );
     }
+
+    /// A VirtualService with `tcp` routes routes a ServiceEntry's TCP port by them; on the
+    /// entry's HTTP port it is read for HTTP routes, of which it has none: the request goes to
+    /// the entry as it is.
+    #[test]
+    fn l4_routes_take_only_an_l4_port_of_an_entry() {
+        let entry = r"apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata:
+  name: db
+  namespace: default
+spec:
+  hosts:
+  - db.example.com
+  ports:
+  - number: 5432
+    name: tcp
+    protocol: TCP
+  - number: 80
+    name: http
+    protocol: HTTP
+  resolution: DNS
+---
+";
+        let tcp_only = r"apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata:
+  name: db
+  namespace: default
+spec:
+  hosts:
+  - db.example.com
+  tcp:
+  - route:
+    - destination:
+        host: db.example.com
+";
+        let topology = r#"trust-domain = "cluster.local"
+
+[[workloads]]
+name = "sleep"
+namespace = "default"
+labels = { app = "sleep" }
+service-account = "sleep"
+ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
+"#;
+        let m = mesh(&format!("{entry}{tcp_only}"), topology);
+        let send = |port: u16| {
+            let request =
+                Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);
+            routes(&m.evaluate(&request))
+        };
+        assert_eq!(send(5432), [Part::Tcp(0)]);
+        assert_eq!(send(80), []);
+    }
 }
