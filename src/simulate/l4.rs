@@ -254,36 +254,20 @@ mod tests {
     /// the entry as it is.
     #[test]
     fn l4_routes_take_only_an_l4_port_of_an_entry() {
-        let entry = r"apiVersion: networking.istio.io/v1
+        let resources = r"apiVersion: networking.istio.io/v1
 kind: ServiceEntry
-metadata:
-  name: db
-  namespace: default
+metadata: {name: db, namespace: default}
 spec:
-  hosts:
-  - db.example.com
-  ports:
-  - number: 5432
-    name: tcp
-    protocol: TCP
-  - number: 80
-    name: http
-    protocol: HTTP
+  hosts: [db.example.com]
+  ports: [{number: 5432, name: tcp, protocol: TCP}, {number: 80, name: http, protocol: HTTP}]
   resolution: DNS
 ---
-";
-        let tcp_only = r"apiVersion: networking.istio.io/v1
+apiVersion: networking.istio.io/v1
 kind: VirtualService
-metadata:
-  name: db
-  namespace: default
+metadata: {name: db, namespace: default}
 spec:
-  hosts:
-  - db.example.com
-  tcp:
-  - route:
-    - destination:
-        host: db.example.com
+  hosts: [db.example.com]
+  tcp: [{route: [{destination: {host: db.example.com}}]}]
 ";
         let topology = r#"trust-domain = "cluster.local"
 
@@ -294,7 +278,7 @@ labels = { app = "sleep" }
 service-account = "sleep"
 ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
 "#;
-        let m = mesh(&format!("{entry}{tcp_only}"), topology);
+        let m = mesh(resources, topology);
         let send = |port: u16| {
             let request =
                 Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);

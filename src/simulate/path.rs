@@ -342,12 +342,8 @@ mod tests {
     /// The shortcut never skips a change: on every path of up to four segments drawn from
     /// what normalization acts on, under every mode, a path it calls normal is one every step
     /// leaves as it is.
-    #[test]
-    fn a_path_called_normal_is_one_normalization_keeps() {
-        use Normalization::{Base, DecodeAndMergeSlashes, MergeSlashes};
-        let pieces = [
-            "a", "", ".", "..", "%2F", "%2e", "%61", "\\", ".a", "a.", "%", "...",
-        ];
+    /// Every path of up to four `/`-led pieces drawn from `pieces`, and the empty path.
+    fn paths_of(pieces: &[&str]) -> Vec<String> {
         let mut paths = vec![String::new()];
         for _ in 0..4 {
             let longer: Vec<String> = paths
@@ -356,6 +352,16 @@ mod tests {
                 .collect();
             paths.extend(longer);
         }
+        paths
+    }
+
+    #[test]
+    fn a_path_called_normal_is_one_normalization_keeps() {
+        use Normalization::{Base, DecodeAndMergeSlashes, MergeSlashes};
+        let pieces = [
+            "a", "", ".", "..", "%2F", "%2e", "%61", "\\", ".a", "a.", "%", "...",
+        ];
+        let paths = paths_of(&pieces);
         let mut normal = 0;
         for path in &paths {
             for candidate in [path.clone(), path.trim_start_matches('/').to_string()] {
@@ -426,14 +432,7 @@ mod tests {
         let pieces = [
             "a", "", ".", "..", "%2F", "%2e", "\\", "%", "?", "?x=/../y", " ", "%00", "\u{7f}",
         ];
-        let mut paths = vec![String::new()];
-        for _ in 0..4 {
-            let longer: Vec<String> = paths
-                .iter()
-                .flat_map(|p| pieces.iter().map(move |piece| format!("{p}/{piece}")))
-                .collect();
-            paths.extend(longer);
-        }
+        let paths = paths_of(&pieces);
         let step_by_step = |path: &str, mode| {
             if !path.starts_with('/') {
                 Err(NOT_ROOTED)
