@@ -39,10 +39,20 @@ const NOTABLE: [bool; 256] = {
 /// else the path after normalization (borrowed when normalization leaves it as it is).
 ///
 /// Every hop of every request comes here, and nearly every path a proof sends is one Envoy
-/// accepts and normalization keeps; so one pass over the bytes decides both, which is what
-/// [`already_normal`] decides on the part before the query, while looking for the bytes
-/// Envoy refuses in the whole. Only a path it cannot call normal is normalized step by step.
+/// accepts and normalization keeps; so one pass over the bytes decides both ([`scan`]). Only a
+/// path it cannot call normal is normalized step by step.
 pub(crate) fn admit(raw: &str, mode: Normalization) -> Result<Cow<'_, str>, &'static str> {
+    if scan(raw, mode)? {
+        Ok(Cow::Borrowed(raw))
+    } else {
+        Ok(normalize(raw, mode))
+    }
+}
+
+/// `Err` why a proxy answers 400 to the path (query included), else whether normalization
+/// keeps it: what [`already_normal`] decides on the part before the query, in the pass that
+/// looks for the bytes Envoy refuses in the whole.
+fn scan(raw: &str, mode: Normalization) -> Result<bool, &'static str> {
     let bytes = raw.as_bytes();
     if bytes.first() != Some(&b'/') {
         return Err(NOT_ROOTED);
@@ -87,10 +97,7 @@ pub(crate) fn admit(raw: &str, mode: Normalization) -> Result<Cow<'_, str>, &'st
     if nul {
         return Err(NUL);
     }
-    if normal {
-        return Ok(Cow::Borrowed(raw));
-    }
-    Ok(normalize(raw, mode))
+    Ok(normal)
 }
 
 /// Whether `method` is a method Envoy's HTTP/1 parser accepts: an upper-case token (Istio
@@ -458,6 +465,13 @@ mod tests {
                         assert_eq!(
                             matches!(text, Cow::Borrowed(_)),
                             text == candidate,
+                            "{candidate:?} under {mode:?}"
+                        );
+                    }
+                    if admitted.is_ok() {
+                        assert_eq!(
+                            scan(candidate, mode),
+                            Ok(already_normal(without_query(candidate), mode)),
                             "{candidate:?} under {mode:?}"
                         );
                     }
