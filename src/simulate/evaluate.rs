@@ -480,7 +480,24 @@ impl Mesh {
                 return ended(hop);
             }
         };
-        match self.bound_at_sidecar(host, sender.namespace) {
+        let l4 = self.l4_port(&target, port);
+        let bound = match self.bound_at_sidecar(host, sender.namespace) {
+            // An entry's TLS or TCP port takes only a VirtualService's `tls` and `tcp` routes:
+            // one with neither leaves it to the default route, as no VirtualService would
+            // (virtual_service.proto: ports "without associated virtual service will be
+            // treated as opaque TCP traffic"; pilot's `buildSidecarOutboundTLSFilterChainOpts`
+            // falls back to the host's own cluster).
+            Bound::One(v) if l4.is_some() && self.virtual_services[v].spec.l4.is_empty() => {
+                let meta = &self.virtual_services[v].spec.meta;
+                hop.note(format!(
+                    "VirtualService {}/{} has no `tls` or `tcp` routes, which port {port} takes",
+                    meta.namespace, meta.name
+                ));
+                Bound::None
+            }
+            bound => bound,
+        };
+        match bound {
             Bound::None => {
                 hop.steps.push(Step::DefaultRoute { host });
                 let branch = self.deliver(
@@ -499,16 +516,13 @@ impl Mesh {
                     branches: vec![branch],
                 }
             }
-            Bound::One(v)
-                if !self.virtual_services[v].spec.l4.is_empty()
-                    && self.l4_port(&target, port).is_some() =>
-            {
+            Bound::One(v) if l4.is_some() => {
                 let sni = request
                     .sni
                     .as_deref()
                     .unwrap_or_else(|| without_port(&request.host))
                     .to_ascii_lowercase();
-                let tls = self.l4_port(&target, port) == Some(true);
+                let tls = l4 == Some(true);
                 self.l4_from_sidecar(
                     hop,
                     v,

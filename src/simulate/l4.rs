@@ -209,7 +209,7 @@ impl Mesh {
 #[cfg(test)]
 mod tests {
     use crate::simulate::testing::mesh;
-    use crate::simulate::{Origin, Part, Request, Step, Trace};
+    use crate::simulate::{Origin, Outcome, Part, Request, Step, Trace};
 
     /// The VirtualService parts that routed a trace, hop by hop.
     fn routes(trace: &Trace<'_>) -> Vec<Part> {
@@ -249,9 +249,10 @@ mod tests {
         );
     }
 
-    /// A VirtualService with `tcp` routes routes a ServiceEntry's TCP port by them; on the
-    /// entry's HTTP port it is read for HTTP routes, of which it has none: the request goes to
-    /// the entry as it is.
+    /// A VirtualService routes a ServiceEntry's TCP port by its `tcp` routes only, and the
+    /// entry's HTTP port by its `http` routes only: a port whose kind of routes it lacks goes
+    /// to the entry by the default route, as with no VirtualService (virtual_service.proto:
+    /// `tcp` routes apply to "any port that is not a HTTP or TLS port").
     #[test]
     fn l4_routes_take_only_an_l4_port_of_an_entry() {
         let resources = r"apiVersion: networking.istio.io/v1
@@ -278,13 +279,24 @@ labels = { app = "sleep" }
 service-account = "sleep"
 ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
 "#;
-        let m = mesh(resources, topology);
-        let send = |port: u16| {
+        let out = Some(Outcome::External {
+            host: "db.example.com".into(),
+        });
+        let send = |resources: &str, port: u16| {
+            let m = mesh(resources, topology);
             let request =
                 Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);
-            routes(&m.evaluate(&request))
+            let trace = m.evaluate(&request);
+            (routes(&trace), trace.outcome().cloned())
         };
-        assert_eq!(send(5432), [Part::Tcp(0)]);
-        assert_eq!(send(80), []);
+        assert_eq!(send(resources, 5432), (vec![Part::Tcp(0)], out.clone()));
+        // Routing by the HTTP routes a VirtualService lacks is not modelled; no L4 route is taken.
+        assert_eq!(send(resources, 80).0, []);
+        let http_only = resources.replace(
+            "tcp: [{route: [{destination: {host: db.example.com}}]}]",
+            "http: [{route: [{destination: {host: db.example.com}}]}]",
+        );
+        assert_eq!(send(&http_only, 5432), (vec![], out.clone()));
+        assert_eq!(send(&http_only, 80), (vec![Part::Http(0)], out));
     }
 }
