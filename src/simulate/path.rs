@@ -146,11 +146,11 @@ fn rewrite(path: &str, mode: Normalization) -> String {
 }
 
 /// Whether normalization leaves `path` (no query) as it is, decided without building the
-/// normalized text: nearly every request a proof sends has such a path, and each hop
-/// normalizes it again. Each step of [`rewrite`] is the identity on such a path: nothing to
-/// decode without `%`, no `\` to turn, dot segments only where a segment is `.` or `..` (splitting
-/// and joining the segments of a path that starts with `/` gives it back), and no `//` to
-/// merge.
+/// normalized text. [`scan`] decides the same in its pass over a hop's path (a test holds the
+/// two equal), so [`admit`] calls [`normalize`] only on paths this answers `false` for. Each
+/// step of [`rewrite`] is the identity on such a path: nothing to decode without `%`, no `\`
+/// to turn, dot segments only where a segment is `.` or `..` (splitting and joining the
+/// segments of a path that starts with `/` gives it back), and no `//` to merge.
 fn already_normal(path: &str, mode: Normalization) -> bool {
     let merges = matches!(
         mode,

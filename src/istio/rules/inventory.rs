@@ -277,7 +277,8 @@ pub(crate) fn string_map(node: &Node) -> BTreeMap<String, String> {
 mod tests {
     use super::*;
 
-    fn labels(pairs: &[(&str, &str)]) -> Labels {
+    /// Pod labels or a selector of these pairs.
+    fn pairs<C: FromIterator<(String, String)>>(pairs: &[(&str, &str)]) -> C {
         pairs
             .iter()
             .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
@@ -289,15 +290,10 @@ mod tests {
         let mut inventory = Inventory::default();
         inventory.add_workload(Workload {
             namespace: "shop".to_string(),
-            labels: labels(&[("app", "cart"), ("version", "v1")]),
+            labels: pairs(&[("app", "cart"), ("version", "v1")]),
         });
         let index = inventory.workload_index(World::Closed);
-        let selector = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_string(), (*v).to_string()))
-                .collect()
-        };
+        let selector = pairs::<BTreeMap<String, String>>;
         assert_eq!(
             index.matches(Some("shop"), &selector(&[("app", "cart")])),
             Some(true)
