@@ -14,6 +14,7 @@ use super::request::{Origin, Request, Scheme, Token};
 use super::reuse::Reuse;
 use super::routing::gateway::{Listener, Table, Vhost, by_sni};
 use super::routing::host::{DOMAIN, fqdn, overlaps, without_port};
+use super::routing::l4::Connection as L4Connection;
 use super::routing::virtual_service::View;
 use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
 
@@ -481,24 +482,41 @@ impl Mesh {
             }
         };
         let l4 = self.l4_port(&target, port);
-        let bound = match self.bound_at_sidecar(host, sender.namespace) {
-            // An entry's TLS or TCP port takes only a VirtualService's `tls` and `tcp` routes:
-            // one with neither leaves it to the default route, as no VirtualService would
-            // (virtual_service.proto: ports "without associated virtual service will be
-            // treated as opaque TCP traffic"; pilot's `buildSidecarOutboundTLSFilterChainOpts`
-            // falls back to the host's own cluster).
-            Bound::One(v) if l4.is_some() && self.virtual_services[v].spec.l4.is_empty() => {
+        let sni = (l4 == Some(true)).then(|| {
+            request
+                .sni
+                .as_deref()
+                .unwrap_or_else(|| without_port(&request.host))
+                .to_ascii_lowercase()
+        });
+        let connection = l4.map(|_| L4Connection {
+            port: u32::from(port),
+            sni: sni.as_deref(),
+            gateway: "mesh",
+        });
+        let bound = match (self.bound_at_sidecar(host, sender.namespace), &connection) {
+            // An entry's TLS or TCP port that none of the VirtualService's routes of its kind
+            // takes goes to the host by its default route, as with no VirtualService
+            // (`Compiled::leaves_to_default`).
+            (Bound::One(v), Some(connection))
+                if self.virtual_services[v].leaves_to_default(connection) == Ok(true) =>
+            {
                 let meta = &self.virtual_services[v].spec.meta;
+                let kind = if connection.sni.is_some() {
+                    "tls"
+                } else {
+                    "tcp"
+                };
                 hop.note(format!(
-                    "VirtualService {}/{} has no `tls` or `tcp` routes, which port {port} takes",
+                    "no `{kind}` route of VirtualService {}/{} applies to port {port} here",
                     meta.namespace, meta.name
                 ));
                 Bound::None
             }
-            bound => bound,
+            (bound, _) => bound,
         };
-        match bound {
-            Bound::None => {
+        match (bound, connection) {
+            (Bound::None, _) => {
                 hop.steps.push(Step::DefaultRoute { host });
                 let branch = self.deliver(
                     host,
@@ -516,24 +534,10 @@ impl Mesh {
                     branches: vec![branch],
                 }
             }
-            Bound::One(v) if l4.is_some() => {
-                let sni = request
-                    .sni
-                    .as_deref()
-                    .unwrap_or_else(|| without_port(&request.host))
-                    .to_ascii_lowercase();
-                let tls = l4 == Some(true);
-                self.l4_from_sidecar(
-                    hop,
-                    v,
-                    port,
-                    tls.then_some(sni.as_str()),
-                    &carried,
-                    sender,
-                    request,
-                )
+            (Bound::One(v), Some(connection)) => {
+                self.l4_from_sidecar(hop, v, &connection, &carried, sender, request)
             }
-            Bound::One(v) => {
+            (Bound::One(v), None) => {
                 let view = View {
                     path: &carried.path,
                     method: carried.method,
@@ -559,7 +563,7 @@ impl Mesh {
                     request,
                 )
             }
-            Bound::Several => {
+            (Bound::Several, _) => {
                 let why = "several VirtualServices for one host; Istio uses the oldest";
                 hop.end(Outcome::not_modelled(why), None);
                 ended(hop)

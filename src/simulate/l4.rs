@@ -45,23 +45,16 @@ impl Mesh {
     }
 
     /// A sidecar's TLS (`sni` set) or TCP connection, routed by VirtualService `v`.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn l4_from_sidecar<'m>(
         &'m self,
         hop: Hop<'m>,
         v: usize,
-        port: u16,
-        sni: Option<&str>,
+        connection: &Connection<'_>,
         carried: &Carried<'_>,
         sender: &Sender<'_>,
         request: &Request,
     ) -> Trace<'m> {
-        let connection = Connection {
-            port: u32::from(port),
-            sni,
-            gateway: "mesh",
-        };
-        self.l4_route(hop, &[v], &connection, carried, sender, request)
+        self.l4_route(hop, &[v], connection, carried, sender, request)
     }
 
     /// A connection a gateway's TLS server terminated, routed by the `tcp` routes of the
@@ -298,5 +291,82 @@ ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
         );
         assert_eq!(send(&http_only, 5432), (vec![], out.clone()));
         assert_eq!(send(&http_only, 80), (vec![Part::Http(0)], out));
+    }
+
+    /// A port that no route of its kind takes goes to the entry by the default route: a TLS
+    /// port takes no `tcp` route, and a TCP port that no `tcp` route matches takes none. A TLS
+    /// port whose server name alone no `tls` route covers has no such fallback in Istio.
+    #[test]
+    fn a_port_that_no_route_of_its_kind_takes_goes_by_the_default_route() {
+        let resources = |spec: &str| {
+            format!(
+                r"apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: db, namespace: default}}
+spec:
+  hosts: [db.example.com]
+  ports: [{{number: 443, name: tls, protocol: TLS}}, {{number: 5432, name: tcp, protocol: TCP}}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: db, namespace: default}}
+spec:
+  hosts: [db.example.com]
+{spec}"
+            )
+        };
+        let topology = r#"trust-domain = "cluster.local"
+
+[[workloads]]
+name = "sleep"
+namespace = "default"
+labels = { app = "sleep" }
+service-account = "sleep"
+ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
+"#;
+        let send = |spec: &str, port: u16| {
+            let m = mesh(&resources(spec), topology);
+            let request =
+                Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);
+            let trace = m.evaluate(&request);
+            let notes: Vec<String> = trace
+                .entry
+                .iter()
+                .flat_map(|hop| &hop.steps)
+                .filter_map(|step| match step {
+                    Step::Note { text } => Some(text.clone()),
+                    _ => None,
+                })
+                .collect();
+            (routes(&trace), trace.outcome().cloned(), notes)
+        };
+        let out = Some(Outcome::External {
+            host: "db.example.com".into(),
+        });
+        let tcp_only =
+            "  tcp: [{match: [{port: 3306}], route: [{destination: {host: db.example.com}}]}]\n";
+        let (routes, outcome, notes) = send(tcp_only, 443);
+        assert_eq!((routes, outcome), (vec![], out.clone()));
+        assert_eq!(
+            notes,
+            ["no `tls` route of VirtualService default/db applies to port 443 here"]
+        );
+        let (routes, outcome, notes) = send(tcp_only, 5432);
+        assert_eq!((routes, outcome), (vec![], out.clone()));
+        assert_eq!(
+            notes,
+            ["no `tcp` route of VirtualService default/db applies to port 5432 here"]
+        );
+        let tls = "  tls: [{match: [{port: 443, sniHosts: [other.example.com]}], route: [{destination: {host: db.example.com}}]}]\n";
+        let (routes, outcome, _) = send(tls, 443);
+        assert_eq!(routes, []);
+        assert!(
+            matches!(outcome, Some(Outcome::NotModelled { .. })),
+            "{outcome:?}"
+        );
+        // The same route on another port holds nowhere on 443: the default route.
+        let (routes, outcome, _) = send(&tls.replace("port: 443", "port: 8443"), 443);
+        assert_eq!((routes, outcome), (vec![], out));
     }
 }
