@@ -494,18 +494,35 @@ impl Mesh {
             sni: sni.as_deref(),
             gateway: "mesh",
         });
+        let view = View {
+            path: &carried.path,
+            method: carried.method,
+            authority: &carried.host,
+            scheme: sender.scheme,
+            headers: &carried.headers,
+            jwt: None,
+            port: u32::from(port),
+            gateway: "mesh",
+            labels: sender.labels,
+            namespace: sender.namespace,
+        };
+        // A port that none of the VirtualService's routes of its kind applies to goes to the
+        // host by its default route, as with no VirtualService: pilot builds the port no route
+        // of it (`Compiled::routes_nothing_at`, `Compiled::leaves_to_default`).
         let bound = match (self.bound_at_sidecar(host, sender.namespace), &connection) {
-            // An entry's TLS or TCP port that none of the VirtualService's routes of its kind
-            // takes goes to the host by its default route, as with no VirtualService
-            // (`Compiled::leaves_to_default`).
-            (Bound::One(v), Some(connection))
-                if self.virtual_services[v].leaves_to_default(connection) == Ok(true) =>
+            (Bound::One(v), connection)
+                if match connection {
+                    Some(connection) => {
+                        self.virtual_services[v].leaves_to_default(connection) == Ok(true)
+                    }
+                    None => self.virtual_services[v].routes_nothing_at(&view) == Ok(true),
+                } =>
             {
                 let meta = &self.virtual_services[v].spec.meta;
-                let kind = if connection.sni.is_some() {
-                    "tls"
-                } else {
-                    "tcp"
+                let kind = match connection {
+                    Some(L4Connection { sni: Some(_), .. }) => "tls",
+                    Some(_) => "tcp",
+                    None => "http",
                 };
                 hop.note(format!(
                     "no `{kind}` route of VirtualService {}/{} applies to port {port} here",
@@ -538,18 +555,6 @@ impl Mesh {
                 self.l4_from_sidecar(hop, v, &connection, &carried, sender, request)
             }
             (Bound::One(v), None) => {
-                let view = View {
-                    path: &carried.path,
-                    method: carried.method,
-                    authority: &carried.host,
-                    scheme: sender.scheme,
-                    headers: &carried.headers,
-                    jwt: None,
-                    port: u32::from(port),
-                    gateway: "mesh",
-                    labels: sender.labels,
-                    namespace: sender.namespace,
-                };
                 let (chosen, unknown_attribute) = match self.virtual_services[v].first(&view) {
                     Ok(found) => (found.map(|(r, e)| (v, r, e)).into_iter().collect(), None),
                     Err(what) => (Vec::new(), Some(what)),

@@ -774,8 +774,27 @@ fn sidecar_routing_needs_one_virtual_service() {
         outcome(&m, &from("shop/who", "api:8080", "/")),
         Outcome::NotModelled { .. }
     ));
+    // For a proxy that none of its entries' source labels select, pilot builds no route of
+    // the VirtualService: the host keeps its default route ("If none of the routes matched by
+    // source (i.e. proxyLabels), then discard this entire virtual service", route.go).
+    let trace = eval(&m, &from("db", "api.shop:8080", "/"));
+    assert_eq!(trace.outcome(), Some(&Outcome::Allowed));
+    let entry = trace.entry.as_ref().unwrap();
+    assert!(entry.steps.contains(&Step::Note {
+        text: "no `http` route of VirtualService shop/a applies to port 8080 here".into()
+    }));
+    assert!(matches!(
+        entry.steps.last(),
+        Some(Step::DefaultRoute { .. })
+    ));
+    // A rule that selects the caller's labels is a route: a request it does not match is 404.
+    let path = labels.replace(
+        "{sourceLabels: {app: web}}",
+        "{sourceLabels: {app: web}, uri: {prefix: /v2}}",
+    );
+    let m = mesh(&path, TOPOLOGY);
     assert_eq!(
-        outcome(&m, &from("db", "api.shop:8080", "/")),
+        outcome(&m, &from("web-v1", "api:8080", "/")),
         Outcome::NotFound
     );
 }

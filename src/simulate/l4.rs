@@ -245,7 +245,8 @@ mod tests {
     /// A VirtualService routes a ServiceEntry's TCP port by its `tcp` routes only, and the
     /// entry's HTTP port by its `http` routes only: a port whose kind of routes it lacks goes
     /// to the entry by the default route, as with no VirtualService (virtual_service.proto:
-    /// `tcp` routes apply to "any port that is not a HTTP or TLS port").
+    /// `tcp` routes apply to "any port that is not a HTTP or TLS port"; route.go builds no
+    /// virtual host of a VirtualService without `http` routes).
     #[test]
     fn l4_routes_take_only_an_l4_port_of_an_entry() {
         let resources = r"apiVersion: networking.istio.io/v1
@@ -283,8 +284,8 @@ ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
             (routes(&trace), trace.outcome().cloned())
         };
         assert_eq!(send(resources, 5432), (vec![Part::Tcp(0)], out.clone()));
-        // Routing by the HTTP routes a VirtualService lacks is not modelled; no L4 route is taken.
-        assert_eq!(send(resources, 80).0, []);
+        // The HTTP port takes no `tcp` route: without `http` routes, the default route.
+        assert_eq!(send(resources, 80), (vec![], out.clone()));
         let http_only = resources.replace(
             "tcp: [{route: [{destination: {host: db.example.com}}]}]",
             "http: [{route: [{destination: {host: db.example.com}}]}]",

@@ -319,6 +319,29 @@ impl Compiled {
         Ok(None)
     }
 
+    /// Whether pilot builds no route of this VirtualService for the proxy and port of `view`:
+    /// no `http` rule without match entries, and no entry whose port, gateways, source labels
+    /// and namespace hold. A sidecar then routes the host by its default route, as if the
+    /// VirtualService were not there (route.go: `buildSidecarVirtualHostsForVirtualService`
+    /// returns no virtual host when `BuildHTTPRoutesForVirtualService` builds no route, and
+    /// `BuildSidecarVirtualHostWrapper` gives each Service left without one its default).
+    pub(crate) fn routes_nothing_at(&self, view: &View<'_>) -> Result<bool, &'static str> {
+        let mut unknown = None;
+        for rule in &self.rules {
+            if rule.is_empty() {
+                return Ok(false);
+            }
+            for entry in rule {
+                match entry.holds(view) {
+                    Tri::Yes => return Ok(false),
+                    Tri::No => {}
+                    Tri::Unknown(what) => unknown = unknown.or(Some(what)),
+                }
+            }
+        }
+        unknown.map_or(Ok(true), Err)
+    }
+
     /// Whether the entry chosen by [`Compiled::first`] is a catch-all.
     pub(crate) fn is_catch_all(&self, rule: usize, entry: Option<usize>) -> bool {
         entry.is_none_or(|j| self.rules[rule][j].catch_all)
@@ -339,8 +362,10 @@ impl Match {
         self.rare.as_deref().unwrap_or(&NO_RARE_TESTS)
     }
 
-    /// Whether the entry takes the request `v`, whose path without its query is `path`.
-    fn eval(&self, v: &View<'_>, path: &str) -> Tri {
+    /// Whether the entry's tests that pilot decides when it builds the proxy's routes hold:
+    /// the port, and the gateways or else the source labels and namespace (route.go
+    /// `TranslateRoute`, `sourceMatchHTTP`); an entry that fails them is no route at all.
+    fn holds(&self, v: &View<'_>) -> Tri {
         let rare = self.rare();
         if rare.port.is_some_and(|p| p != v.port) {
             return Tri::No;
@@ -363,6 +388,16 @@ impl Match {
         } else if !rare.gateways.iter().any(|g| g == v.gateway) {
             return Tri::No;
         }
+        Tri::Yes
+    }
+
+    /// Whether the entry takes the request `v`, whose path without its query is `path`.
+    fn eval(&self, v: &View<'_>, path: &str) -> Tri {
+        match self.holds(v) {
+            Tri::Yes => {}
+            other => return other,
+        }
+        let rare = self.rare();
         let uri = self.uri.as_ref().is_none_or(|m| {
             if rare.ignore_uri_case {
                 m.matches_ignoring_case(path)

@@ -68,7 +68,7 @@ fn linear(vs: &Compiled, r: &Req) -> Chosen {
     with_view(r, |view| vs.first_of(slots, view))
 }
 
-fn with_view(r: &Req, then: impl FnOnce(&View<'_>) -> Chosen) -> Chosen {
+fn with_view<T>(r: &Req, then: impl FnOnce(&View<'_>) -> T) -> T {
     let pairs: Vec<(String, String)> = r
         .headers
         .iter()
@@ -264,9 +264,25 @@ fn who_gets_an_entry() {
         first(&v, &at("mesh", None, "front", 1)),
         Err("the caller's labels (sourceLabels)")
     );
+    // A proxy that gets no entry gets no route of the VirtualService at all; one unknown
+    // entry leaves that unknown unless another entry holds.
+    let nothing = |v: &Compiled, r: &Req| with_view(r, |view| v.routes_nothing_at(view));
+    let api = Some(&[("app", "api")][..]);
+    let web = Some(&[("app", "web")][..]);
+    assert_eq!(nothing(&v, &at("ns/gw", None, "x", 1)), Ok(false));
+    assert_eq!(nothing(&v, &at("mesh", web, "front", 1)), Ok(false));
+    assert_eq!(nothing(&v, &at("mesh", api, "front", 8080)), Ok(false));
+    assert_eq!(nothing(&v, &at("mesh", api, "front", 1)), Ok(true));
+    assert_eq!(nothing(&v, &at("mesh", web, "back", 1)), Ok(true));
+    assert_eq!(
+        nothing(&v, &at("mesh", None, "front", 1)),
+        Err("the caller's labels (sourceLabels)")
+    );
+    assert_eq!(nothing(&v, &at("mesh", None, "front", 8080)), Ok(false));
     let mesh_only = vs("  hosts: [a]\n  http:\n  - route: [{destination: {host: a}}]\n");
     assert!(mesh_only.binds("mesh"));
     assert!(!mesh_only.binds("ns/gw"));
+    assert_eq!(nothing(&mesh_only, &at("mesh", api, "x", 1)), Ok(false));
 }
 
 #[test]
@@ -357,6 +373,13 @@ fn bad_regexes_and_tcp_routes() {
     assert!(first(&tcp, &Req::default()).is_err());
     let none = vs("  hosts: [a]\n");
     assert_eq!(first(&none, &Req::default()), Ok(None));
+    // Neither builds a sidecar a route: the host keeps its default route there.
+    for v in [&tcp, &none] {
+        assert_eq!(
+            with_view(&Req::default(), |view| v.routes_nothing_at(view)),
+            Ok(true)
+        );
+    }
 }
 
 /// One generated `match` entry: a uri condition (or none), `ignoreUriCase`, and maybe a header,
