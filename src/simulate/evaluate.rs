@@ -506,31 +506,19 @@ impl Mesh {
             labels: sender.labels,
             namespace: sender.namespace,
         };
-        // A port that none of the VirtualService's routes of its kind applies to goes to the
-        // host by its default route, as with no VirtualService: pilot builds the port no route
-        // of it (`Compiled::routes_nothing_at`, `Compiled::leaves_to_default`).
-        let bound = match (self.bound_at_sidecar(host, sender.namespace), &connection) {
-            (Bound::One(v), connection)
-                if match connection {
-                    Some(connection) => {
-                        self.virtual_services[v].leaves_to_default(connection) == Ok(true)
-                    }
-                    None => self.virtual_services[v].routes_nothing_at(&view) == Ok(true),
-                } =>
-            {
-                let meta = &self.virtual_services[v].spec.meta;
-                let kind = match connection {
-                    Some(L4Connection { sni: Some(_), .. }) => "tls",
-                    Some(_) => "tcp",
-                    None => "http",
-                };
-                hop.note(format!(
-                    "no `{kind}` route of VirtualService {}/{} applies to port {port} here",
-                    meta.namespace, meta.name
-                ));
-                Bound::None
-            }
-            (bound, _) => bound,
+        let bound = match self.bound_at_sidecar(host, sender.namespace) {
+            Bound::One(v) => match self.no_route_for(v, connection.as_ref(), &view) {
+                Some(kind) => {
+                    let meta = &self.virtual_services[v].spec.meta;
+                    hop.note(format!(
+                        "no `{kind}` route of VirtualService {}/{} applies to port {port} here",
+                        meta.namespace, meta.name
+                    ));
+                    Bound::None
+                }
+                None => Bound::One(v),
+            },
+            bound => bound,
         };
         match (bound, connection) {
             (Bound::None, _) => {
@@ -574,6 +562,28 @@ impl Mesh {
                 ended(hop)
             }
         }
+    }
+
+    /// The kind of routes (`http`, `tls` or `tcp`) of which VirtualService `v`, bound to a
+    /// sidecar's host, has none that applies to the connection or request, so that pilot
+    /// builds the port no route of it and the host keeps its default route, as with no
+    /// VirtualService (`Compiled::leaves_to_default`, `Compiled::routes_nothing_at`); `None`
+    /// where the VirtualService routes it, or where that depends on what is not modelled.
+    fn no_route_for(
+        &self,
+        v: usize,
+        connection: Option<&L4Connection<'_>>,
+        view: &View<'_>,
+    ) -> Option<&'static str> {
+        let vs = &self.virtual_services[v];
+        let (kind, nothing) = match connection {
+            Some(c) => (
+                if c.sni.is_some() { "tls" } else { "tcp" },
+                vs.leaves_to_default(c) == Ok(true),
+            ),
+            None => ("http", vs.routes_nothing_at(view) == Ok(true)),
+        };
+        nothing.then_some(kind)
     }
 
     /// The VirtualServices that route `host` for a sidecar of `namespace`: filed under the
