@@ -34,6 +34,31 @@ pub(crate) struct Sender<'a> {
     pub listener: u16,
 }
 
+impl Sender<'_> {
+    /// The request `carried` as the routes bound to `gateway` (`mesh` for a sidecar) on
+    /// `port` see it from this sender.
+    fn view<'v>(
+        &'v self,
+        carried: &'v Carried<'_>,
+        port: u16,
+        gateway: &'v str,
+        jwt: Option<Payload<'v>>,
+    ) -> View<'v> {
+        View {
+            path: &carried.path,
+            method: carried.method,
+            authority: &carried.host,
+            scheme: self.scheme,
+            headers: &carried.headers,
+            jwt,
+            port: u32::from(port),
+            gateway,
+            labels: self.labels,
+            namespace: self.namespace,
+        }
+    }
+}
+
 /// A host a sidecar can send to.
 pub(crate) enum Target<'m> {
     /// A Service's host, and the Service, found by the one look-up that resolved it.
@@ -494,18 +519,7 @@ impl Mesh {
             sni: sni.as_deref(),
             gateway: "mesh",
         });
-        let view = View {
-            path: &carried.path,
-            method: carried.method,
-            authority: &carried.host,
-            scheme: sender.scheme,
-            headers: &carried.headers,
-            jwt: None,
-            port: u32::from(port),
-            gateway: "mesh",
-            labels: sender.labels,
-            namespace: sender.namespace,
-        };
+        let view = sender.view(&carried, port, "mesh", None);
         let bound = match self.bound_at_sidecar(host, sender.namespace) {
             Bound::One(v) => match self.no_route_for(v, connection.as_ref(), &view) {
                 Some(kind) => {
@@ -737,18 +751,7 @@ impl Mesh {
                 .map(|&(g, _)| self.gateway_names[g].as_str())
                 .find(|name| vs.binds(name))
                 .unwrap_or_default();
-            let view = View {
-                path: &carried.path,
-                method: carried.method,
-                authority: &carried.host,
-                scheme: sender.scheme,
-                headers: &carried.headers,
-                jwt,
-                port: u32::from(port),
-                gateway: bound,
-                labels: sender.labels,
-                namespace: sender.namespace,
-            };
+            let view = sender.view(carried, port, bound, jwt);
             match vs.first(&view) {
                 Ok(Some((rule, entry))) => chosen.push((v, rule, entry)),
                 Ok(None) => {}

@@ -242,6 +242,33 @@ mod tests {
         );
     }
 
+    /// What a request from workload `sleep` to `db.example.com:port` through `resources` took:
+    /// the routes of its hops, its outcome, and the notes of its first hop.
+    fn from_sleep(resources: &str, port: u16) -> (Vec<Part>, Option<Outcome>, Vec<String>) {
+        let topology = r#"trust-domain = "cluster.local"
+
+[[workloads]]
+name = "sleep"
+namespace = "default"
+labels = { app = "sleep" }
+service-account = "sleep"
+ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
+"#;
+        let m = mesh(resources, topology);
+        let request = Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);
+        let trace = m.evaluate(&request);
+        let notes = trace
+            .entry
+            .iter()
+            .flat_map(|hop| &hop.steps)
+            .filter_map(|step| match step {
+                Step::Note { text } => Some(text.clone()),
+                _ => None,
+            })
+            .collect();
+        (routes(&trace), trace.outcome().cloned(), notes)
+    }
+
     /// A VirtualService routes a ServiceEntry's TCP port by its `tcp` routes only, and the
     /// entry's HTTP port by its `http` routes only: a port whose kind of routes it lacks goes
     /// to the entry by the default route, as with no VirtualService (virtual_service.proto:
@@ -264,24 +291,12 @@ spec:
   hosts: [db.example.com]
   tcp: [{route: [{destination: {host: db.example.com}}]}]
 ";
-        let topology = r#"trust-domain = "cluster.local"
-
-[[workloads]]
-name = "sleep"
-namespace = "default"
-labels = { app = "sleep" }
-service-account = "sleep"
-ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
-"#;
         let out = Some(Outcome::External {
             host: "db.example.com".into(),
         });
         let send = |resources: &str, port: u16| {
-            let m = mesh(resources, topology);
-            let request =
-                Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);
-            let trace = m.evaluate(&request);
-            (routes(&trace), trace.outcome().cloned())
+            let (routes, outcome, _) = from_sleep(resources, port);
+            (routes, outcome)
         };
         assert_eq!(send(resources, 5432), (vec![Part::Tcp(0)], out.clone()));
         // The HTTP port takes no `tcp` route: without `http` routes, the default route.
@@ -317,31 +332,7 @@ spec:
 {spec}"
             )
         };
-        let topology = r#"trust-domain = "cluster.local"
-
-[[workloads]]
-name = "sleep"
-namespace = "default"
-labels = { app = "sleep" }
-service-account = "sleep"
-ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
-"#;
-        let send = |spec: &str, port: u16| {
-            let m = mesh(&resources(spec), topology);
-            let request =
-                Request::new(Origin::Workload("sleep".into()), "db.example.com").port(port);
-            let trace = m.evaluate(&request);
-            let notes: Vec<String> = trace
-                .entry
-                .iter()
-                .flat_map(|hop| &hop.steps)
-                .filter_map(|step| match step {
-                    Step::Note { text } => Some(text.clone()),
-                    _ => None,
-                })
-                .collect();
-            (routes(&trace), trace.outcome().cloned(), notes)
-        };
+        let send = |spec: &str, port: u16| from_sleep(&resources(spec), port);
         let out = Some(Outcome::External {
             host: "db.example.com".into(),
         });
