@@ -53,7 +53,7 @@ impl Mesh {
         port: u16,
         sni: Option<&str>,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         let connection = Connection {
@@ -72,7 +72,7 @@ impl Mesh {
         table: &'m Table,
         port: u16,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         let mut services: Vec<usize> = table
@@ -108,7 +108,7 @@ impl Mesh {
         services: &[usize],
         connection: &Connection<'_>,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         let ended = |hop| Trace {
