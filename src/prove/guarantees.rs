@@ -565,9 +565,9 @@ fn callers_of(
                 continue;
             }
             // A caller named by its token sends it; the strangers below send none.
-            let with_token = |request: Request, subject: Option<&str>| {
+            let token_of = |subject: Option<&str>| {
                 if caller.request_principals.is_empty() && caller.claims.is_empty() {
-                    return request;
+                    return Token::None;
                 }
                 let claims = caller
                     .claims
@@ -577,7 +577,7 @@ fn callers_of(
                     })
                     .collect();
                 let Token::Valid(mut jwt) = token(profile, claims) else {
-                    return request;
+                    return Token::None;
                 };
                 let principal = subject
                     .and_then(|s| caller.request_principals.iter().find(|p| p.subject == s))
@@ -595,7 +595,15 @@ fn callers_of(
                         jwt.audiences.clone_from(&more.audiences);
                     }
                 }
-                request.token(Token::Valid(jwt))
+                Token::Valid(jwt)
+            };
+            // One request for each path, port and method, sent from each source in turn: only
+            // its origin and token change, so its host, method and path are not copied again.
+            let request_to = |path: &str, method: &str, port: u16| {
+                Request::new(Origin::Plaintext, host.as_str())
+                    .method(method)
+                    .path(path)
+                    .port(port)
             };
             let mut sources: Vec<(String, Origin, Option<&str>)> = Vec::new();
             let bearer = || Origin::Identity {
@@ -681,14 +689,10 @@ fn callers_of(
                 .flat_map(|p| ports.iter().map(move |port| (p, *port)))
             {
                 for method in &methods {
+                    let mut request = request_to(path, method, port);
                     for (who, origin, subject) in &sources {
-                        let request = with_token(
-                            Request::new(origin.clone(), host.clone())
-                                .method(method)
-                                .path(path)
-                                .port(port),
-                            *subject,
-                        );
+                        request.from.clone_from(origin);
+                        request.token = token_of(*subject);
                         let trace = mesh.evaluate(&request);
                         if !reached(&trace) {
                             failed.push(broken(
@@ -713,10 +717,8 @@ fn callers_of(
                         ("a plaintext client", Origin::Plaintext),
                     ];
                     for (who, origin) in strangers {
-                        let request = Request::new(origin, host.clone())
-                            .method(method)
-                            .path(path)
-                            .port(port);
+                        request.from = origin;
+                        request.token = Token::None;
                         let trace = mesh.evaluate(&request);
                         if trace.allowed_anywhere() {
                             failed.push(broken(
@@ -788,14 +790,10 @@ fn callers_of(
                 );
             }
             for (path, method, port, why) in &refused {
+                let mut request = request_to(path, method, *port);
                 for (who, origin, subject) in &sources {
-                    let request = with_token(
-                        Request::new(origin.clone(), host.clone())
-                            .method(method)
-                            .path(path)
-                            .port(*port),
-                        *subject,
-                    );
+                    request.from.clone_from(origin);
+                    request.token = token_of(*subject);
                     let trace = mesh.evaluate(&request);
                     if trace.allowed_anywhere() {
                         failed.push(broken(

@@ -483,7 +483,28 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
             if services.contains(&service.name) {
                 continue;
             }
-            let mut requests: Vec<(String, Request)> = Vec::new();
+            let service_host = topology::host(service);
+            // Each request is judged as it is made, and how it was sent is said only in a
+            // finding: most requests find nothing.
+            let judge = |way: Way<'_>, request: &Request, failed: &mut Vec<Diagnostic>| {
+                let trace = mesh.evaluate(request);
+                // A request that misses the route's conditions may fall through to another
+                // route's service: only reaching this one counts.
+                if allowed_at(&trace, &service_host) {
+                    failed.push(broken(
+                        span.clone(),
+                        "a tenant reaches only the services it lists",
+                        &format!(
+                            "`{}` reaches `{}` with {} {} {way}: {}",
+                            id,
+                            service.name,
+                            request.method,
+                            request.path,
+                            describe(profile, &trace)
+                        ),
+                    ));
+                }
+            };
             // Through the gateway, on every route to the service that needs a token.
             {
                 for (route, host) in routes.iter().filter(|(r, _)| !r.public) {
@@ -500,7 +521,7 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                             .method(method)
                             .path(path)
                             .token(token.clone());
-                        requests.push((format!("through gateway route `{}`", route.name), request));
+                        judge(Way::Route(route.name.as_str()), &request, failed);
                     }
                 }
             }
@@ -552,44 +573,59 @@ fn tenants(mesh: &Mesh, profile: &Profile, tenancy: &Tenancy, failed: &mut Vec<D
                     {
                         continue;
                     }
-                    let request = Request::new(origin.clone(), topology::host(service))
+                    let port_named = (!service.ports.is_empty()).then_some(port);
+                    let mut request = Request::new(origin.clone(), service_host.as_str())
                         .method(method)
                         .path(path)
-                        .port(port);
-                    let on_port = if service.ports.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" on port {port}")
+                        .port(port)
+                        .token(token.clone());
+                    let carried = Way::Carried {
+                        from: &from,
+                        header: None,
+                        port: port_named,
                     };
-                    requests.push((
-                        format!("carried by `{from}`{on_port}"),
-                        request.clone().token(token.clone()),
-                    ));
+                    judge(carried, &request, failed);
                     // A tenant header without a claim, whoever's service it is.
-                    requests.push((
-                        format!("as a `{}` header from `{from}`{on_port}", tenancy.header),
-                        request.header(tenancy.header.as_str(), id),
-                    ));
+                    request.token = Token::None;
+                    let request = request.header(tenancy.header.as_str(), id);
+                    let header = Way::Carried {
+                        from: &from,
+                        header: Some(tenancy.header.as_str()),
+                        port: port_named,
+                    };
+                    judge(header, &request, failed);
                 }
             }
-            let service_host = topology::host(service);
-            for (how, request) in requests {
-                let trace = mesh.evaluate(&request);
-                // A request that misses the route's conditions may fall through to another
-                // route's service: only reaching this one counts.
-                if allowed_at(&trace, &service_host) {
-                    failed.push(broken(
-                        span.clone(),
-                        "a tenant reaches only the services it lists",
-                        &format!(
-                            "`{}` reaches `{}` with {} {} {how}: {}",
-                            id,
-                            service.name,
-                            request.method,
-                            request.path,
-                            describe(profile, &trace)
-                        ),
-                    ));
+        }
+    }
+}
+
+/// How a request of [`tenants`] was sent to a service, as a finding says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Way<'w> {
+    /// Through the gateway route of this name.
+    Route(&'w str),
+    /// By this caller inside the mesh: with the tenant's token, or (`header`) with the tenant
+    /// header of this name and no token; on `port` where the service declares its ports.
+    Carried {
+        from: &'w str,
+        header: Option<&'w str>,
+        port: Option<u16>,
+    },
+}
+
+impl std::fmt::Display for Way<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Way::Route(name) => write!(f, "through gateway route `{name}`"),
+            Way::Carried { from, header, port } => {
+                match header {
+                    None => write!(f, "carried by `{from}`")?,
+                    Some(header) => write!(f, "as a `{header}` header from `{from}`")?,
+                }
+                match port {
+                    Some(port) => write!(f, " on port {port}"),
+                    None => Ok(()),
                 }
             }
         }
@@ -617,6 +653,32 @@ mod tests {
             (exact("/a"), "/a/b", false),
         ] {
             assert_eq!(takes(&condition, path), taken, "{condition:?} takes {path}");
+        }
+    }
+
+    /// A finding says how its request was sent as the proof said it when it wrote the words
+    /// for every request before sending it.
+    #[test]
+    fn a_way_reads_as_the_request_was_sent() {
+        let carried = |header, port| Way::Carried {
+            from: "svc-a",
+            header,
+            port,
+        };
+        for (way, said) in [
+            (Way::Route("api"), "through gateway route `api`"),
+            (carried(None, None), "carried by `svc-a`"),
+            (carried(None, Some(8080)), "carried by `svc-a` on port 8080"),
+            (
+                carried(Some("x-tenant"), None),
+                "as a `x-tenant` header from `svc-a`",
+            ),
+            (
+                carried(Some("x-tenant"), Some(80)),
+                "as a `x-tenant` header from `svc-a` on port 80",
+            ),
+        ] {
+            assert_eq!(way.to_string(), said);
         }
     }
 

@@ -36,7 +36,7 @@ impl Mesh {
     /// `host_namespace`; `Err` names what they depend on that is not known.
     pub(super) fn destination_rules_for(
         &self,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, '_>,
         host: &str,
         host_namespace: &str,
     ) -> Result<Vec<usize>, &'static str> {
@@ -70,7 +70,7 @@ impl Mesh {
         chosen: Vec<(usize, usize, Option<usize>)>,
         unknown: Option<&'static str>,
         carried: &mut Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         let trace = |hop| Trace {
@@ -280,7 +280,7 @@ impl Mesh {
         port: u16,
         weight: u32,
         carried: &'a Carried<'c>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
         earlier: &[Branch<'m>],
         reuse: &mut Reuse<'a, 'm, 'c>,
@@ -432,10 +432,15 @@ impl Mesh {
     }
 
     pub(super) fn target_port(&self, w: usize, host: &str, port: u16) -> u16 {
+        // The port first, and the host as written before it is compared letter by letter:
+        // each delivery asks, and the names are almost always written alike.
+        let serves = |p: &&super::topology::WorkloadPort| {
+            p.port == port && (p.service == host || p.service.eq_ignore_ascii_case(host))
+        };
         self.topology.workloads[w]
             .ports
             .iter()
-            .find(|p| p.service.eq_ignore_ascii_case(host) && p.port == port)
+            .find(serves)
             .map_or(port, super::topology::WorkloadPort::target)
     }
 
@@ -458,7 +463,7 @@ impl Mesh {
         (port, target): (u16, u16),
         subset: Option<&str>,
         mut carried: Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
         mtls: bool,
     ) -> Hop<'m> {
@@ -480,7 +485,7 @@ impl Mesh {
         hop.steps.push(Step::Mtls {
             mode,
             by,
-            peer: peer.map(str::to_string),
+            peer: if mtls { sender.identity.clone() } else { None },
         });
         if !mtls && mode == PeerMode::Strict {
             hop.note("plaintext under STRICT mTLS");

@@ -19,12 +19,14 @@ use super::routing::virtual_service::View;
 use super::trace::{Branch, Decider, Hop, Outcome, Part, Proxy, Step, Trace};
 
 /// Who sends the request on to the workloads: what routes and DestinationRules see of it.
-pub(crate) struct Sender<'a> {
+/// Its identity lives as long as the mesh (`'m`) where the mesh holds it, so that each inbound
+/// hop's mTLS step borrows it rather than copies it.
+pub(crate) struct Sender<'a, 'm> {
     pub namespace: &'a str,
     /// `None`: not known (an identity outside the topology).
     pub labels: Option<&'a PodLabels>,
     /// Its identity URI (`None`: no sidecar).
-    pub identity: Option<Cow<'a, str>>,
+    pub identity: Option<Cow<'m, str>>,
     /// The scheme of the request as the entry proxy received it.
     pub scheme: &'static str,
     /// Whether it is an ingress gateway (the workloads then do not see the client's address).
@@ -34,7 +36,7 @@ pub(crate) struct Sender<'a> {
     pub listener: u16,
 }
 
-impl Sender<'_> {
+impl Sender<'_, '_> {
     /// The request `carried` as the routes bound to `gateway` (`mesh` for a sidecar) on
     /// `port` see it from this sender.
     fn view<'v>(
@@ -385,7 +387,7 @@ impl Mesh {
         let alias = match name.bytes().filter(|&b| b == b'.').count() {
             0 => namespace.map(|ns| fqdn(&name, ns)),
             1 => Some([&*name, ".svc.", DOMAIN].concat()),
-            _ if name.rsplit('.').next() == Some("svc") => Some([&*name, ".", DOMAIN].concat()),
+            _ if name.ends_with(".svc") => Some([&*name, ".", DOMAIN].concat()),
             _ => None,
         };
         match alias.map(|a| self.lookup(&a, namespace)) {
@@ -437,14 +439,18 @@ impl Mesh {
     fn through_sidecar<'m>(
         &'m self,
         request: &Request,
-        sender: &mut Sender<'_>,
+        sender: &mut Sender<'_, 'm>,
         workload: Option<usize>,
     ) -> Trace<'m> {
         let target = self.resolve(&request.host, Some(sender.namespace));
         let ports = self.ports(&target);
+        // A port parses only from text that ends in a digit: most hosts end in a letter, which
+        // one byte tells, where the search for the last `:` read every byte.
         let header_port = request
             .host
-            .rsplit_once(':')
+            .ends_with(|c: char| c.is_ascii_digit())
+            .then(|| request.host.rsplit_once(':'))
+            .flatten()
             .and_then(|(_, p)| p.parse::<u16>().ok());
         let port = request
             .port
@@ -739,7 +745,7 @@ impl Mesh {
         carried: &Carried<'_>,
         jwt: Option<Payload<'_>>,
         port: u16,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, '_>,
     ) -> (Vec<Chosen>, Option<&'static str>) {
         let mut chosen = Vec::new();
         let mut unknown_attribute = None;

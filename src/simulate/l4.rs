@@ -51,7 +51,7 @@ impl Mesh {
         v: usize,
         connection: &Connection<'_>,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         self.l4_route(hop, &[v], connection, carried, sender, request)
@@ -65,7 +65,7 @@ impl Mesh {
         table: &'m Table,
         port: u16,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         let mut services: Vec<usize> = table
@@ -101,7 +101,7 @@ impl Mesh {
         services: &[usize],
         connection: &Connection<'_>,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
         let ended = |hop| Trace {

@@ -44,7 +44,7 @@ impl Mesh {
         port: u16,
         weight: u32,
         carried: &Carried<'_>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Branch<'m> {
         let mut branch = Branch {

@@ -80,7 +80,7 @@ impl Mesh {
         (port, target): (u16, u16),
         subset: Option<&'m str>,
         carried: &'a Carried<'c>,
-        sender: &Sender<'_>,
+        sender: &Sender<'_, 'm>,
         request: &Request,
         mtls: bool,
     ) -> Hop<'m> {

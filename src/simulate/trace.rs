@@ -237,7 +237,7 @@ pub enum Step<'m> {
         /// The PeerAuthentication that set it (`None`: Istio's default, PERMISSIVE).
         by: Option<Decider<'m>>,
         /// The peer's identity, when the connection is mTLS.
-        peer: Option<String>,
+        peer: Option<Cow<'m, str>>,
     },
     /// JWT authentication.
     Jwt {

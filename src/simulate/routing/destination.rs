@@ -38,7 +38,10 @@ pub(crate) fn rules_for(
 ) -> Result<Vec<usize>, &'static str> {
     let spaces = [Some(caller.namespace), host_namespace, Some(root)];
     for (step, space) in spaces.into_iter().flatten().enumerate() {
-        let mut found: Vec<(usize, bool)> = Vec::new();
+        // The most specific host wins: an exact name over wildcards. Kept as they are found,
+        // the wildcards dropped when the first exact name comes, so that one list is built.
+        let mut found: Vec<usize> = Vec::new();
+        let mut exact = false;
         for &i in candidates {
             let rule = &rules[i];
             // The namespace first: it costs no copy of the host, which most candidates fail.
@@ -69,18 +72,18 @@ pub(crate) fn rules_for(
                     None => return Err("the caller's labels (a DestinationRule workloadSelector)"),
                 }
             }
-            found.push((i, *dr_host == host));
+            let named = *dr_host == host;
+            if named && !exact {
+                found.clear();
+                exact = true;
+            }
+            if named == exact {
+                found.push(i);
+            }
         }
-        if found.is_empty() {
-            continue;
+        if !found.is_empty() {
+            return Ok(found);
         }
-        // The most specific host wins: an exact name over wildcards.
-        let exact = found.iter().any(|(_, e)| *e);
-        return Ok(found
-            .into_iter()
-            .filter(|(_, e)| *e == exact)
-            .map(|(i, _)| i)
-            .collect());
     }
     Ok(Vec::new())
 }

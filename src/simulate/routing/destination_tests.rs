@@ -65,6 +65,22 @@ fn which_rules_apply() {
     assert!(lookup(&unexported, "x", None).unwrap().is_empty());
     assert_eq!(lookup(&unexported, "shop", None).unwrap(), ["s"]);
     assert!(lookup(&[], "x", None).unwrap().is_empty());
+    // Wildcards found before an exact name give way to it; without one, they all apply, in
+    // order.
+    let mixed = rules(&format!(
+        "{}{}{}{}",
+        dr("wild-1", "shop", "{host: '*.shop.svc.cluster.local'}"),
+        dr("service", "shop", "{host: web}"),
+        dr("wild-2", "shop", "{host: '*.svc.cluster.local'}"),
+        dr("service-2", "shop", "{host: web.shop.svc.cluster.local}"),
+    ));
+    assert_eq!(lookup(&mixed, "x", None).unwrap(), ["service", "service-2"]);
+    let wilds = rules(&format!(
+        "{}{}",
+        dr("wild-1", "shop", "{host: '*.shop.svc.cluster.local'}"),
+        dr("wild-2", "shop", "{host: '*.svc.cluster.local'}"),
+    ));
+    assert_eq!(lookup(&wilds, "x", None).unwrap(), ["wild-1", "wild-2"]);
 }
 
 #[test]
