@@ -25,7 +25,7 @@ pub(super) fn write_value(out: &mut impl Write, value: &Value) -> Result<(), Err
             let number = value.as_i64().ok_or_else(|| {
                 Error::new(ErrorKind::InvalidOperation, "integer out of the i64 range")
             })?;
-            write!(out, "{number}").map_err(fmt_error)
+            write_integer(out, number).map_err(fmt_error)
         }
         ValueKind::Number => {
             let number = f64::try_from(value.clone())?;
@@ -56,6 +56,28 @@ pub(super) fn write_value(out: &mut impl Write, value: &Value) -> Result<(), Err
 
 fn fmt_error(_: std::fmt::Error) -> Error {
     Error::new(ErrorKind::WriteFailure, "write failed")
+}
+
+/// An integer in decimal, as `Display` writes it, without `write!`'s formatting machinery
+/// (about 230 instructions a number, benches/README.md).
+fn write_integer(out: &mut impl Write, number: i64) -> std::fmt::Result {
+    // The digits from the last, at the end of room for the longest number, `u64::MAX`.
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    let mut rest = number.unsigned_abs();
+    for slot in digits.iter_mut().rev() {
+        *slot = b'0' + u8::try_from(rest % 10).unwrap_or_default();
+        start -= 1;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if number < 0 {
+        out.write_char('-')?;
+    }
+    let digits = digits.get(start..).unwrap_or_default();
+    out.write_str(std::str::from_utf8(digits).map_err(|_| std::fmt::Error)?)
 }
 
 /// A float in plain decimal notation with a dot, so that every YAML reader sees a float
@@ -400,6 +422,24 @@ mod tests {
         let parsed: serde_json::Value = serde_norway::from_str(&text).unwrap();
         assert_eq!(parsed, value, "{text}");
         assert!(text.contains("  hosts:\n  - x.example.com\n"), "{text}");
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn integers_are_written_as_display_writes_them(number: i64) {
+            let mut out = String::new();
+            write_integer(&mut out, number).unwrap();
+            proptest::prop_assert_eq!(out, number.to_string());
+        }
+    }
+
+    #[test]
+    fn the_extreme_integers_are_written_whole() {
+        for number in [0, 1, -1, 9, 10, -10, i64::MAX, i64::MIN] {
+            let mut out = String::new();
+            write_integer(&mut out, number).unwrap();
+            assert_eq!(out, number.to_string());
+        }
     }
 
     #[test]
