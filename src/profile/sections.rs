@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
+use super::ahead::{self, Parsed};
 use super::merge;
 
 /// Below this size a document is parsed whole: its lists are small (a 1 MB profile's were
@@ -41,7 +42,7 @@ pub(super) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, toml::de::Error>
 /// Where each line that starts with `[` (after blanks) starts: every header does. So may a
 /// line inside a multi-line array or string; the section before such a line then ends inside
 /// that array or string and does not parse, and the whole document is parsed instead.
-fn starts(text: &str) -> Vec<usize> {
+pub(super) fn starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -123,14 +124,23 @@ fn by_section<'i>(
     taker: &mut dyn Take<'i>,
 ) -> Option<DeTable<'i>> {
     let first = *starts.first()?;
-    let mut root = section(text, 0, first)?;
+    let root = section(text, 0, first)?;
+    ahead::lay_parsed(text, starts, |sections| lay_all(root, sections, taker))
+}
+
+/// `root`, the keys before the first header, with every section of `sections` laid into it as
+/// [`by_section`] says.
+fn lay_all<'i>(
+    mut root: DeTable<'i>,
+    sections: &mut dyn Iterator<Item = Parsed<'i>>,
+    taker: &mut dyn Take<'i>,
+) -> Option<DeTable<'i>> {
     let mut made: HashMap<Vec<String>, Made> = HashMap::new();
     let mut open: Option<[String; 2]> = None;
     let mut lone: Option<Lone<'i>> = None;
     let mut taken: HashSet<[String; 2]> = HashSet::new();
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let table = section(text, start, end)?;
+    for (start, table) in sections {
+        let table = table?;
         let (path, kind) = header(&table)?;
         if open.as_ref().is_some_and(|entry| !path.starts_with(entry)) {
             let entry = open.take()?;
@@ -257,7 +267,7 @@ fn take_entry<'i>(
 }
 
 /// The text from `start` to `end` parsed alone, its spans counted from `start`.
-fn section(text: &str, start: usize, end: usize) -> Option<DeTable<'_>> {
+pub(super) fn section(text: &str, start: usize, end: usize) -> Option<DeTable<'_>> {
     Some(DeTable::parse(text.get(start..end)?).ok()?.into_inner())
 }
 

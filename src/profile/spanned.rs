@@ -130,7 +130,7 @@ mod tests {
             port: Sp<i64>,
         }
         let doc: Result<Doc, _> = toml::from_str(text);
-        doc.map(|doc| doc.port).unwrap_or(Sp::new(0, 0..0))
+        doc.map_or(Sp::new(0, 0..0), |doc| doc.port)
     }
 
     #[test]
