@@ -13,20 +13,20 @@ use crate::limits::{MAX_ENTRIES, MAX_SERVICES, MAX_STRING_BYTES, MAX_TENANTS};
 /// serde would report as a table).
 pub(super) fn exceeded(root: &DeTable<'_>) -> Vec<Diagnostic> {
     let mut found = Vec::new();
-    table(root, &[], &mut found);
+    table(root, &mut Vec::new(), &mut found);
     found
 }
 
 /// Whether the entry `key` of the top-level table `field` (`[services.<name>]`), and what it
 /// holds, are within every limit [`exceeded`] checks.
-pub(super) fn entry_within(
-    field: &str,
-    key: &Spanned<DeString<'_>>,
-    value: &Spanned<DeValue<'_>>,
+pub(super) fn entry_within<'a>(
+    field: &'a str,
+    key: &'a Spanned<DeString<'_>>,
+    value: &'a Spanned<DeValue<'_>>,
 ) -> bool {
     let mut found = Vec::new();
     string(key.get_ref(), key.span(), &mut found);
-    self::value(value, &[field, key.get_ref()], &mut found);
+    self::value(value, &mut vec![field, key.get_ref()], &mut found);
     found.is_empty()
 }
 
@@ -35,7 +35,10 @@ pub(super) fn entries_within(field: &str, count: usize) -> bool {
     count <= entries_limit(&[field])
 }
 
-fn table(table: &DeTable<'_>, path: &[&str], found: &mut Vec<Diagnostic>) {
+/// `path` is the key path of `table`; it grows and shrinks by one key as the walk goes down
+/// and back up, so that no key path is allocated per key (the walk of a 1 MB profile made one
+/// for each of its keys).
+fn table<'a>(table: &'a DeTable<'_>, path: &mut Vec<&'a str>, found: &mut Vec<Diagnostic>) {
     let limit = entries_limit(path);
     if table.len() > limit {
         // Tables sort by key; the entry to point at is the first one over the limit in the file.
@@ -47,13 +50,17 @@ fn table(table: &DeTable<'_>, path: &[&str], found: &mut Vec<Diagnostic>) {
     }
     for (key, value) in table {
         string(key.get_ref(), key.span(), found);
-        let mut inner = path.to_vec();
-        inner.push(key.get_ref());
-        self::value(value, &inner, found);
+        path.push(key.get_ref());
+        self::value(value, path, found);
+        path.pop();
     }
 }
 
-fn value(value: &Spanned<DeValue<'_>>, path: &[&str], found: &mut Vec<Diagnostic>) {
+fn value<'a>(
+    value: &'a Spanned<DeValue<'_>>,
+    path: &mut Vec<&'a str>,
+    found: &mut Vec<Diagnostic>,
+) {
     match value.get_ref() {
         DeValue::String(text) => string(text, value.span(), found),
         DeValue::Table(inner) => table(inner, path, found),

@@ -16,7 +16,7 @@ use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
 use super::raw::{Named, RawProfile};
-use super::{bounds, layers, sections};
+use super::{bounds, layers, sections, spanned};
 use crate::source::Source;
 
 /// The profile of `source`, read entry by entry; `None` where the whole document decides.
@@ -116,33 +116,36 @@ impl<'i> sections::Take<'i> for Taken {
         field: &str,
         key: Spanned<DeString<'i>>,
         value: Spanned<DeValue<'i>>,
+        at: usize,
     ) -> Option<()> {
         if !bounds::entry_within(field, &key, &value) {
             return None;
         }
+        let parsed = (key, value, at);
         match field {
-            "regions" => entry(&mut self.regions, key, value),
-            "retry-budgets" => entry(&mut self.retry_budgets, key, value),
-            "services" => entry(&mut self.services, key, value),
-            "external-services" => entry(&mut self.external_services, key, value),
-            "tenants" => entry(&mut self.tenants, key, value),
-            "clusters" => entry(&mut self.clusters, key, value),
-            "gateways" => entry(&mut self.gateways, key, value),
+            "regions" => entry(&mut self.regions, parsed),
+            "retry-budgets" => entry(&mut self.retry_budgets, parsed),
+            "services" => entry(&mut self.services, parsed),
+            "external-services" => entry(&mut self.external_services, parsed),
+            "tenants" => entry(&mut self.tenants, parsed),
+            "clusters" => entry(&mut self.clusters, parsed),
+            "gateways" => entry(&mut self.gateways, parsed),
             _ => None,
         }
     }
 }
 
+/// An entry's key and value, their spans counted from the byte of the text they give.
+type Parsed<'i> = (Spanned<DeString<'i>>, Spanned<DeValue<'i>>, usize);
+
 /// The entry `key` deserialized into `table` as the whole table's deserialization reads it:
-/// through a table that holds it alone.
-fn entry<T: DeserializeOwned>(
-    table: &mut Entries<T>,
-    key: Spanned<DeString<'_>>,
-    value: Spanned<DeValue<'_>>,
-) -> Option<()> {
+/// through a table that holds it alone, every span moved to its place in the text.
+fn entry<T: DeserializeOwned>(table: &mut Entries<T>, (key, value, at): Parsed<'_>) -> Option<()> {
     let mut alone = DeTable::new();
     alone.insert(key, value);
-    let read = Named::<T>::deserialize(toml::de::Deserializer::from(Spanned::new(0..0, alone)));
+    let read = spanned::counted_from(at, || {
+        Named::<T>::deserialize(toml::de::Deserializer::from(Spanned::new(0..0, alone)))
+    });
     table.extend(read.ok()?);
     Some(())
 }
@@ -191,6 +194,11 @@ mod tests {
         // Entries of one table need not be together.
         let moved = format!("{text}\n[services.last]\nport = 1\n");
         assert!(eager(&moved));
+        // An entry of several sections, and a table of entries its own header opened.
+        let below =
+            format!("{text}\n[services.last]\nport = 1\n[services.last.labels]\na = \"b\"\n");
+        assert!(eager(&below));
+        assert!(eager(&format!("[services]\n{text}")));
         assert!(!eager(&crate::synth::profile(
             crate::synth::Shape::services(10)
         )));
@@ -207,6 +215,8 @@ mod tests {
                 "\n[services.svc-00000.labels]\napp = \"a\"\n".to_string(),
             ),
             ("", "\n[services]\nnew.port = 1\n".to_string()),
+            // A table of entries that a key, not a header, made.
+            ("services.first = { port = 1 }\n", String::new()),
             // An entry defined twice, of the wrong shape, or over a limit.
             ("", "\n[services.svc-00001]\nport = 1\n".to_string()),
             ("", "\n[services.new]\nport = 1\nbogus = 2\n".to_string()),

@@ -2,6 +2,7 @@
 //! layered profile (`extends`) is read file by file ([`layers::read`]) and its files merged
 //! before it becomes one [`RawProfile`] ([`merge`]).
 
+mod ahead;
 mod bounds;
 mod duplicate;
 mod eager;

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use toml::Spanned;
 use toml::de::{DeString, DeTable, DeValue};
 
+use super::ahead::{self, Parsed};
 use super::merge;
 
 /// Below this size a document is parsed whole: its lists are small (a 1 MB profile's were
@@ -41,7 +42,7 @@ pub(super) fn parse(text: &str) -> Result<Spanned<DeTable<'_>>, toml::de::Error>
 /// Where each line that starts with `[` (after blanks) starts: every header does. So may a
 /// line inside a multi-line array or string; the section before such a line then ends inside
 /// that array or string and does not parse, and the whole document is parsed instead.
-fn starts(text: &str) -> Vec<usize> {
+pub(super) fn starts(text: &str) -> Vec<usize> {
     let mut starts = Vec::new();
     let mut at = 0;
     for line in text.split_inclusive('\n') {
@@ -70,13 +71,14 @@ pub(super) trait Take<'i> {
     /// Whether entries of the top-level table `field` are taken.
     fn takes(&self, field: &str) -> bool;
 
-    /// Takes the entry `key` of `field`, which no later section adds to; `None` where the
-    /// whole parse has to decide.
+    /// Takes the entry `key` of `field`, which no later section adds to, its spans counted
+    /// from byte `at` of the text; `None` where the whole parse has to decide.
     fn take(
         &mut self,
         field: &str,
         key: Spanned<DeString<'i>>,
         value: Spanned<DeValue<'i>>,
+        at: usize,
     ) -> Option<()>;
 }
 
@@ -88,7 +90,13 @@ impl<'i> Take<'i> for Keep {
         false
     }
 
-    fn take(&mut self, _: &str, _: Spanned<DeString<'i>>, _: Spanned<DeValue<'i>>) -> Option<()> {
+    fn take(
+        &mut self,
+        _: &str,
+        _: Spanned<DeString<'i>>,
+        _: Spanned<DeValue<'i>>,
+        _: usize,
+    ) -> Option<()> {
         None
     }
 }
@@ -116,16 +124,32 @@ fn by_section<'i>(
     taker: &mut dyn Take<'i>,
 ) -> Option<DeTable<'i>> {
     let first = *starts.first()?;
-    let mut root = section(text, 0, first)?;
+    let root = section(text, 0, first)?;
+    ahead::lay_parsed(text, starts, |sections| lay_all(root, sections, taker))
+}
+
+/// `root`, the keys before the first header, with every section of `sections` laid into it as
+/// [`by_section`] says.
+fn lay_all<'i>(
+    mut root: DeTable<'i>,
+    sections: &mut dyn Iterator<Item = Parsed<'i>>,
+    taker: &mut dyn Take<'i>,
+) -> Option<DeTable<'i>> {
     let mut made: HashMap<Vec<String>, Made> = HashMap::new();
     let mut open: Option<[String; 2]> = None;
+    let mut lone: Option<Lone<'i>> = None;
     let mut taken: HashSet<[String; 2]> = HashSet::new();
-    for (i, &start) in starts.iter().enumerate() {
-        let end = starts.get(i + 1).copied().unwrap_or(text.len());
-        let table = section(text, start, end)?;
-        let (path, kind) = header(&table, start)?;
+    for (start, table) in sections {
+        let table = table?;
+        let (path, kind) = header(&table)?;
         if open.as_ref().is_some_and(|entry| !path.starts_with(entry)) {
-            take_entry(&mut root, open.take()?, &mut taken, taker)?;
+            let entry = open.take()?;
+            match lone.take() {
+                Some(only) => take_lone(&mut root, &mut made, only, entry, &mut taken, taker)?,
+                None => take_entry(&mut root, entry, &mut taken, taker)?,
+            }
+        } else if let Some(only) = lone.take() {
+            only.lay(&mut root, &mut made)?;
         }
         let through_taken = match path.as_slice() {
             [field] => taken.iter().any(|[f, _]| f == field),
@@ -138,14 +162,91 @@ fn by_section<'i>(
         if let ([field, name, ..], None) = (path.as_slice(), &open) {
             if taker.takes(field) {
                 open = Some([field.clone(), name.clone()]);
+                if path.len() == 2 && kind == Made::Table {
+                    lone = Some(Lone { table, start, path });
+                    continue;
+                }
             }
         }
-        lay(&mut root, &mut made, table, path, kind)?;
+        lay(&mut root, &mut made, merge::shift(table, start), path, kind)?;
     }
     if let Some(entry) = open {
-        take_entry(&mut root, entry, &mut taken, taker)?;
+        match lone {
+            Some(only) => take_lone(&mut root, &mut made, only, entry, &mut taken, taker)?,
+            None => take_entry(&mut root, entry, &mut taken, taker)?,
+        }
     }
     Some(root)
+}
+
+/// An entry's first section, a `[field.name]` header and its keys, held back from the
+/// document until the next header says whether the entry has more sections. Most entries
+/// have none; such an entry is then taken as it was parsed, its spans still counted from its
+/// own `start`, where moving every span of it (rebuilding each of its tables) only to lay it
+/// into the document and take it out again cost 30 M instructions of the 236 M that loading
+/// a 1 MB profile took (callgrind).
+struct Lone<'i> {
+    table: DeTable<'i>,
+    start: usize,
+    path: Vec<String>,
+}
+
+impl<'i> Lone<'i> {
+    /// Lays the section into `root` as any other.
+    fn lay(self, root: &mut DeTable<'i>, made: &mut HashMap<Vec<String>, Made>) -> Option<()> {
+        lay(
+            root,
+            made,
+            merge::shift(self.table, self.start),
+            self.path,
+            Made::Table,
+        )
+    }
+}
+
+/// Hands the entry `[field, name]`, whose only section is `only`, to `taker` as it was parsed,
+/// and leaves `root` and `made` as laying the section and taking the entry out of the document
+/// would ([`take_entry`]); where laying it would need more than adding it, it is laid and
+/// taken that way.
+fn take_lone<'i>(
+    root: &mut DeTable<'i>,
+    made: &mut HashMap<Vec<String>, Made>,
+    only: Lone<'i>,
+    entry: [String; 2],
+    taken: &mut HashSet<[String; 2]>,
+    taker: &mut dyn Take<'i>,
+) -> Option<()> {
+    let [field, name] = &entry;
+    let holder = match (made.get(&only.path[..1]), root.get(field.as_str())) {
+        (None, None) => Some(false),
+        (Some(Made::Implicit | Made::Table), Some(held)) => match held.get_ref() {
+            DeValue::Table(table) if !table.contains_key(name.as_str()) => Some(true),
+            _ => None,
+        },
+        _ => None,
+    };
+    let Some(held) = holder.filter(|_| !made.contains_key(&only.path)) else {
+        only.lay(root, made)?;
+        return take_entry(root, entry, taken, taker);
+    };
+    let Lone {
+        mut table,
+        start,
+        path,
+    } = only;
+    let DeValue::Table(entries) = table.get_mut(field.as_str())?.get_mut() else {
+        return None;
+    };
+    let (key, value) = entries.remove_entry(name.as_str())?;
+    if held {
+        made.insert(path, Made::Table);
+    } else {
+        // The table that holds the entry, now empty, as laying the section would have made it.
+        lay(root, made, merge::shift(table, start), path, Made::Table)?;
+    }
+    taker.take(field, key, value, start)?;
+    taken.insert(entry);
+    Some(())
 }
 
 /// Hands the entry `[field, name]` of `root` to `taker`, and remembers it in `taken`.
@@ -160,21 +261,21 @@ fn take_entry<'i>(
         return None;
     };
     let (key, value) = table.remove_entry(name.as_str())?;
-    taker.take(field, key, value)?;
+    taker.take(field, key, value, 0)?;
     taken.insert(entry);
     Some(())
 }
 
-/// The text from `start` to `end` parsed alone, its spans moved to its place in `text`.
-fn section(text: &str, start: usize, end: usize) -> Option<DeTable<'_>> {
-    let table = DeTable::parse(text.get(start..end)?).ok()?;
-    Some(merge::shift(table.into_inner(), start))
+/// The text from `start` to `end` parsed alone, its spans counted from `start`.
+pub(super) fn section(text: &str, start: usize, end: usize) -> Option<DeTable<'_>> {
+    Some(DeTable::parse(text.get(start..end)?).ok()?.into_inner())
 }
 
 /// The key path of a section's header and whether it names an array of tables: the section's
 /// tables are the header's path, one key each, down to the value whose span is the header's
-/// (it starts the section, at `start`); the tables on the way have their keys' spans.
-fn header(section: &DeTable<'_>, start: usize) -> Option<(Vec<String>, Made)> {
+/// (it starts the section, at 0, as the section was parsed alone); the tables on the way have
+/// their keys' spans.
+fn header(section: &DeTable<'_>) -> Option<(Vec<String>, Made)> {
     let mut path = Vec::new();
     let mut here = section;
     loop {
@@ -185,11 +286,11 @@ fn header(section: &DeTable<'_>, start: usize) -> Option<(Vec<String>, Made)> {
         }
         path.push(key.get_ref().to_string());
         match value.get_ref() {
-            DeValue::Table(_) if value.span().start == start => return Some((path, Made::Table)),
-            DeValue::Array(items) if value.span().start == start && items.len() == 1 => {
+            DeValue::Table(_) if value.span().start == 0 => return Some((path, Made::Table)),
+            DeValue::Array(items) if value.span().start == 0 && items.len() == 1 => {
                 return Some((path, Made::Array));
             }
-            DeValue::Table(inner) if value.span().start > start => here = inner,
+            DeValue::Table(inner) if value.span().start > 0 => here = inner,
             _ => return None,
         }
     }
