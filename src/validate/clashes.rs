@@ -114,7 +114,12 @@ impl Checker {
                 carriers.entry(*label).or_default().push(index);
             }
         }
-        for (index, (name, labels, _)) in selectors.iter().enumerate() {
+        // Per service, the services whose selectors also select its pods: the first few by
+        // name, and how many. One error per service whose pods are exposed, however many
+        // selectors cover it: thousands of services on one label would otherwise give an
+        // error for every pair, millions of them.
+        let mut covered: Vec<(Vec<usize>, usize)> = vec![(Vec::new(), 0); selectors.len()];
+        for (index, (_, labels, _)) in selectors.iter().enumerate() {
             let Some(shortest) = labels
                 .iter()
                 .filter_map(|l| carriers.get(l))
@@ -123,31 +128,121 @@ impl Checker {
                 continue;
             };
             for &other in shortest {
-                let (other_name, other_labels, other_span) = &selectors[other];
+                let other_labels = &selectors[other].1;
                 let covers = other != index && labels.iter().all(|l| other_labels.contains(l));
                 // Identical selectors are reported once, on the later service.
-                let report = covers && (labels.len() < other_labels.len() || other > index);
-                if report {
-                    self.report(
-                        Diagnostic::new(
-                            Code::OverlappingSelectors,
-                            other_span.clone(),
-                            format!(
-                                "the labels of `{}` also select the pods of `{}`",
-                                name.as_str(),
-                                other_name.as_str()
-                            ),
-                        )
-                        .secondary(name.span(), "this service's selector")
-                        .help(format!(
-                            "give `{}` a label of its own: `{}`'s authorization policy would \
-                             otherwise admit its callers to these pods too",
-                            other_name.as_str(),
-                            name.as_str()
-                        )),
-                    );
+                if covers && (labels.len() < other_labels.len() || other > index) {
+                    let (named, count) = &mut covered[other];
+                    if named.len() < NAMED {
+                        named.push(index);
+                    }
+                    *count += 1;
                 }
             }
         }
+        for (other, (named, count)) in covered.iter().enumerate() {
+            if let Some(diagnostic) = exposed(&selectors, other, named, *count) {
+                self.report(diagnostic);
+            }
+        }
+    }
+}
+
+/// The services named in an `overlapping-selectors` error, at most.
+const NAMED: usize = 3;
+
+/// The error for service `other`, whose pods the selectors of `count` other services also
+/// select, `named` the first of them; `None` when there are none.
+fn exposed(
+    selectors: &[Selector<'_>],
+    other: usize,
+    named: &[usize],
+    count: usize,
+) -> Option<Diagnostic> {
+    let (other_name, _, other_span) = &selectors[other];
+    let names: Vec<String> = named
+        .iter()
+        .map(|&i| format!("`{}`", selectors[i].0.as_str()))
+        .collect();
+    let (first, rest) = names.split_first()?;
+    let who = match (rest, count - named.len()) {
+        ([], 0) => format!("the labels of {first}"),
+        ([.., last], 0) => format!(
+            "the labels of {}{} and {last}",
+            first,
+            rest[..rest.len() - 1]
+                .iter()
+                .map(|n| format!(", {n}"))
+                .collect::<String>()
+        ),
+        (_, more) => format!(
+            "the labels of {} and of {more} more services",
+            names.join(", ")
+        ),
+    };
+    let mut diagnostic = Diagnostic::new(
+        Code::OverlappingSelectors,
+        other_span.clone(),
+        format!("{who} also select the pods of `{}`", other_name.as_str()),
+    );
+    for &i in named {
+        diagnostic = diagnostic.secondary(selectors[i].0.span(), "this service's selector");
+    }
+    let whose = if count == 1 {
+        format!("{first}'s authorization policy")
+    } else {
+        "their authorization policies".to_string()
+    };
+    Some(diagnostic.help(format!(
+        "give `{}` a label of its own: {whose} would otherwise admit {} callers to these pods too",
+        other_name.as_str(),
+        if count == 1 { "its" } else { "their" }
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::diagnostic::Code;
+    use crate::source::Source;
+
+    /// The messages of the `overlapping-selectors` errors of a profile of `count` services
+    /// that all carry the one label `tier = "web"`.
+    fn shared_label(count: usize) -> Vec<String> {
+        let text: String = (0..count)
+            .map(|i| format!("[services.s{i:03}]\nport = 8080\nlabels = {{ tier = \"web\" }}\n"))
+            .collect();
+        let source = Source::new("p.toml", text);
+        let Err(found) = crate::pipeline::check(&source) else {
+            return Vec::new();
+        };
+        found
+            .iter()
+            .filter(|d| d.code == Code::OverlappingSelectors)
+            .map(|d| d.message.clone())
+            .collect()
+    }
+
+    /// One error per service whose pods other selectors also select, naming a few of them:
+    /// an error per pair would be half a million for a thousand services on one label.
+    #[test]
+    fn each_exposed_service_is_one_error_however_many_selectors_cover_it() {
+        assert_eq!(
+            shared_label(3),
+            [
+                "the labels of `s000` also select the pods of `s001`",
+                "the labels of `s000` and `s001` also select the pods of `s002`",
+            ]
+        );
+        assert_eq!(
+            shared_label(4)[2],
+            "the labels of `s000`, `s001` and `s002` also select the pods of `s003`"
+        );
+        let many = shared_label(1000);
+        assert_eq!(many.len(), 999);
+        assert_eq!(
+            many[998],
+            "the labels of `s000`, `s001`, `s002` and of 996 more services also select the \
+             pods of `s999`"
+        );
     }
 }
