@@ -219,6 +219,9 @@ impl Checker {
                          its paths differently",
                     ),
                 );
+                // One error per gateway, with the first it conflicts with: one per pair would
+                // be millions for a few thousand gateways that serve one host.
+                break;
             }
         }
     }
@@ -328,6 +331,22 @@ mod tests {
             "\"a.example.com\""
         )
         .is_empty());
+    }
+
+    /// Each gateway that conflicts is one error, with the first gateway it conflicts with.
+    #[test]
+    fn a_host_served_by_many_gateways_is_one_error_for_each_after_the_first() {
+        let many = |count: usize| {
+            let gateways: String = (0..count)
+                .map(|i| gateway(&format!("g{i:03}"), "\"a.example.com\"", ""))
+                .collect();
+            codes(&format!("{WEB}{gateways}"))
+                .into_iter()
+                .filter(|&code| code == Code::GatewayHostConflict)
+                .count()
+        };
+        assert_eq!(many(3), 2);
+        assert_eq!(many(256), 255);
     }
 
     #[test]
