@@ -205,12 +205,8 @@ mod tests {
     use crate::diagnostic::Code;
     use crate::source::Source;
 
-    /// The messages of the `overlapping-selectors` errors of a profile of `count` services
-    /// that all carry the one label `tier = "web"`.
-    fn shared_label(count: usize) -> Vec<String> {
-        let text: String = (0..count)
-            .map(|i| format!("[services.s{i:03}]\nport = 8080\nlabels = {{ tier = \"web\" }}\n"))
-            .collect();
+    /// The message and help of each `overlapping-selectors` error of `text`.
+    fn overlaps(text: String) -> Vec<(String, String)> {
         let source = Source::new("p.toml", text);
         let Err(found) = crate::pipeline::check(&source) else {
             return Vec::new();
@@ -218,8 +214,52 @@ mod tests {
         found
             .iter()
             .filter(|d| d.code == Code::OverlappingSelectors)
-            .map(|d| d.message.clone())
+            .map(|d| (d.message.clone(), d.help.clone().unwrap_or_default()))
             .collect()
+    }
+
+    /// The messages of the `overlapping-selectors` errors of a profile of `count` services
+    /// that all carry the one label `tier = "web"`.
+    fn shared_label(count: usize) -> Vec<String> {
+        let text: String = (0..count)
+            .map(|i| format!("[services.s{i:03}]\nport = 8080\nlabels = {{ tier = \"web\" }}\n"))
+            .collect();
+        overlaps(text)
+            .into_iter()
+            .map(|(message, _)| message)
+            .collect()
+    }
+
+    /// A selector of fewer labels covers one of more wherever either is written; the help
+    /// speaks of one policy or of several.
+    #[test]
+    fn a_smaller_selector_covers_a_larger_one_before_or_after_it() {
+        let service = |name: &str, labels: &str| {
+            format!("[services.{name}]\nport = 8080\nlabels = {{ {labels} }}\n")
+        };
+        let found = overlaps(
+            service("a", "tier = \"web\", role = \"x\"") + &service("b", "tier = \"web\""),
+        );
+        assert_eq!(
+            found,
+            [(
+                "the labels of `b` also select the pods of `a`".to_string(),
+                "give `a` a label of its own: `b`'s authorization policy would otherwise admit \
+                 its callers to these pods too"
+                    .to_string()
+            )]
+        );
+        let help = &overlaps(
+            service("a", "tier = \"web\", role = \"x\"")
+                + &service("b", "tier = \"web\"")
+                + &service("c", "role = \"x\""),
+        )[0]
+        .1;
+        assert_eq!(
+            help,
+            "give `a` a label of its own: their authorization policies would otherwise admit \
+             their callers to these pods too"
+        );
     }
 
     /// One error per service whose pods other selectors also select, naming a few of them:

@@ -414,7 +414,10 @@ impl Keys {
         };
         if !route.headers.is_empty() {
             let _ = writeln!(out, "headers = {}", table(&route.headers));
-            for (name, value) in &route.headers {
+            // Only what the table keeps: of two pairs with one name, the last.
+            let written: BTreeMap<&String, &String> =
+                route.headers.iter().map(|(k, v)| (k, v)).collect();
+            for (name, value) in written {
                 keep(name);
                 keep(value);
             }
