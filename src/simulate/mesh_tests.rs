@@ -438,3 +438,28 @@ fn runs_hold_equal_neighbours_once() {
         ["a", "a", "b", "a", "a"]
     );
 }
+
+/// A workload's container port is the one of the Service asked for, on the port asked for,
+/// its host compared whatever its case.
+#[test]
+fn target_ports_are_the_asked_service_s() {
+    let topology = r#"trust-domain = "cluster.local"
+
+[[workloads]]
+name = "both"
+namespace = "default"
+labels = { app = "both" }
+service-account = "both"
+ports = [
+  { service = "a.default.svc.cluster.local", port = 80, target-port = 8080 },
+  { service = "b.default.svc.cluster.local", port = 80, target-port = 9090 },
+]
+"#;
+    let m = mesh("", topology);
+    assert_eq!(m.target_port(0, "a.default.svc.cluster.local", 80), 8080);
+    assert_eq!(m.target_port(0, "b.default.svc.cluster.local", 80), 9090);
+    assert_eq!(m.target_port(0, "B.Default.svc.cluster.local", 80), 9090);
+    // Another port or Service: the port itself.
+    assert_eq!(m.target_port(0, "b.default.svc.cluster.local", 81), 81);
+    assert_eq!(m.target_port(0, "c.default.svc.cluster.local", 80), 80);
+}
