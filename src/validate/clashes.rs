@@ -164,17 +164,10 @@ fn exposed(
         .iter()
         .map(|&i| format!("`{}`", selectors[i].0.as_str()))
         .collect();
-    let (first, rest) = names.split_first()?;
-    let who = match (rest, count - named.len()) {
-        ([], 0) => format!("the labels of {first}"),
-        ([.., last], 0) => format!(
-            "the labels of {}{} and {last}",
-            first,
-            rest[..rest.len() - 1]
-                .iter()
-                .map(|n| format!(", {n}"))
-                .collect::<String>()
-        ),
+    let first = names.first()?;
+    let who = match (names.as_slice(), count - named.len()) {
+        ([only], 0) => format!("the labels of {only}"),
+        ([before @ .., last], 0) => format!("the labels of {} and {last}", before.join(", ")),
         (_, more) => format!(
             "the labels of {} and of {more} more services",
             names.join(", ")
