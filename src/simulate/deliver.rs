@@ -212,6 +212,7 @@ impl Mesh {
             let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites.as_str());
             let rest = carried.path.get(prefix.len()..).unwrap_or("");
             carried.path = Cow::Owned(format!("{uri}{rest}"));
+            carried.admitted = false;
         }
         if let Some(authority) = &spec.rewrite_authority {
             carried.host = Cow::Owned(authority.to_string());
@@ -445,12 +446,17 @@ impl Mesh {
     }
 
     pub(super) fn inbound_hop(&self, w: usize, target: u16) -> Hop<'_> {
+        Hop::new(self.inbound_proxy(w, target))
+    }
+
+    /// The sidecar of workload `w`, receiving on container port `target`.
+    pub(super) fn inbound_proxy(&self, w: usize, target: u16) -> Proxy<'_> {
         let workload = &self.topology.workloads[w];
-        Hop::new(Proxy::Inbound {
+        Proxy::Inbound {
             workload: &workload.name,
             namespace: &workload.namespace,
             port: target,
-        })
+        }
     }
 
     /// The sidecar of workload `w` receives the request on Service port `port` of `host`, which
@@ -467,7 +473,7 @@ impl Mesh {
         request: &Request,
         mtls: bool,
     ) -> Hop<'m> {
-        let mut hop = self.inbound_hop(w, target);
+        let mut hop = Hop::with_room(self.inbound_proxy(w, target), Hop::INBOUND_STEPS);
         let index = &self.proxies[w];
         if self.unmodelled_at(Some(w), &self.topology.workloads[w].namespace, &mut hop) {
             return hop;

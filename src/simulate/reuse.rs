@@ -97,7 +97,7 @@ impl Mesh {
                 .and_then(|b| b.arrivals.get(last.at.1))
         {
             let mut hop = earlier.clone();
-            hop.proxy = self.inbound_hop(w, target).proxy;
+            hop.proxy = self.inbound_proxy(w, target);
             return hop;
         }
         reuse.last = Some(Last {
@@ -202,6 +202,8 @@ fn same_request(x: &Carried<'_>, y: &Carried<'_>) -> bool {
         token,
         token_present,
         l4,
+        // Known or not, whether a proxy admits the method and path as they are is the same.
+        admitted: _,
     } = x;
     *host == y.host
         && *method == y.method
