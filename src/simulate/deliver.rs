@@ -226,9 +226,11 @@ impl Mesh {
             return trace(hop);
         }
         let single = spec.route.len() == 1;
+        let carried: &Carried<'_> = carried;
         // Each destination's request first: a destination's hop may be an earlier one's, found
-        // by its request ([`Reuse`]).
-        let sends: Vec<(usize, u32, Carried<'_>)> = spec
+        // by its request ([`Reuse`]). A destination that changes no header sends the route's
+        // request itself, where a copy for each cost a list of headers and a path.
+        let sends: Vec<(usize, u32, Cow<'_, Carried<'_>>)> = spec
             .route
             .iter()
             .enumerate()
@@ -237,9 +239,15 @@ impl Mesh {
                 if weight == 0 {
                     return None;
                 }
-                let mut carried = carried.clone();
-                apply(destination.headers.as_deref(), &mut carried);
-                Some((k, weight, carried))
+                let sent = match destination.headers.as_deref() {
+                    None => Cow::Borrowed(carried),
+                    ops @ Some(_) => {
+                        let mut changed = carried.clone();
+                        apply(ops, &mut changed);
+                        Cow::Owned(changed)
+                    }
+                };
+                Some((k, weight, sent))
             })
             .collect();
         let mut branches = Vec::with_capacity(sends.len());
