@@ -212,6 +212,7 @@ impl Mesh {
             let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites.as_str());
             let rest = carried.path.get(prefix.len()..).unwrap_or("");
             carried.path = Cow::Owned(format!("{uri}{rest}"));
+            carried.admitted = false;
         }
         if let Some(authority) = &spec.rewrite_authority {
             carried.host = Cow::Owned(authority.to_string());
@@ -225,9 +226,11 @@ impl Mesh {
             return trace(hop);
         }
         let single = spec.route.len() == 1;
+        let carried: &Carried<'_> = carried;
         // Each destination's request first: a destination's hop may be an earlier one's, found
-        // by its request ([`Reuse`]).
-        let sends: Vec<(usize, u32, Carried<'_>)> = spec
+        // by its request ([`Reuse`]). A destination that changes no header sends the route's
+        // request itself, where a copy for each cost a list of headers and a path.
+        let sends: Vec<(usize, u32, Cow<'_, Carried<'_>>)> = spec
             .route
             .iter()
             .enumerate()
@@ -236,9 +239,15 @@ impl Mesh {
                 if weight == 0 {
                     return None;
                 }
-                let mut carried = carried.clone();
-                apply(destination.headers.as_deref(), &mut carried);
-                Some((k, weight, carried))
+                let sent = match destination.headers.as_deref() {
+                    None => Cow::Borrowed(carried),
+                    ops @ Some(_) => {
+                        let mut changed = carried.clone();
+                        apply(ops, &mut changed);
+                        Cow::Owned(changed)
+                    }
+                };
+                Some((k, weight, sent))
             })
             .collect();
         let mut branches = Vec::with_capacity(sends.len());
@@ -445,12 +454,17 @@ impl Mesh {
     }
 
     pub(super) fn inbound_hop(&self, w: usize, target: u16) -> Hop<'_> {
+        Hop::new(self.inbound_proxy(w, target))
+    }
+
+    /// The sidecar of workload `w`, receiving on container port `target`.
+    pub(super) fn inbound_proxy(&self, w: usize, target: u16) -> Proxy<'_> {
         let workload = &self.topology.workloads[w];
-        Hop::new(Proxy::Inbound {
+        Proxy::Inbound {
             workload: &workload.name,
             namespace: &workload.namespace,
             port: target,
-        })
+        }
     }
 
     /// The sidecar of workload `w` receives the request on Service port `port` of `host`, which
@@ -467,7 +481,7 @@ impl Mesh {
         request: &Request,
         mtls: bool,
     ) -> Hop<'m> {
-        let mut hop = self.inbound_hop(w, target);
+        let mut hop = Hop::with_room(self.inbound_proxy(w, target), Hop::INBOUND_STEPS);
         let index = &self.proxies[w];
         if self.unmodelled_at(Some(w), &self.topology.workloads[w].namespace, &mut hop) {
             return hop;

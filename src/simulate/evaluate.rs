@@ -160,6 +160,9 @@ impl Mesh {
 
     /// Checks the request line and normalizes the path; false when the proxy answers 400.
     pub(crate) fn admit<'m>(&'m self, hop: &mut Hop<'m>, carried: &mut Carried<'_>) -> bool {
+        if carried.admitted {
+            return true;
+        }
         if !path::method_ok(carried.method) {
             hop.note("the method is not an upper-case token");
             hop.end(Outcome::BadRequest, None);
@@ -179,7 +182,10 @@ impl Mesh {
                 carried.path = Cow::Owned(normalized);
                 true
             }
-            Ok(Cow::Borrowed(_)) => true,
+            Ok(Cow::Borrowed(_)) => {
+                carried.admitted = true;
+                true
+            }
         }
     }
 
@@ -221,12 +227,13 @@ impl Mesh {
         };
         let gateway = &self.topology.gateways[g];
         let entry = self.listeners[g].iter().find(|(p, _, _)| *p == port);
-        let mut hop = Hop::new(Proxy::Gateway {
+        let gateway_proxy = Proxy::Gateway {
             name: &gateway.name,
             namespace: &gateway.namespace,
             port,
             target_port: entry.map_or(port, |(_, t, _)| *t),
-        });
+        };
+        let mut hop = Hop::with_room(gateway_proxy, Hop::GATEWAY_STEPS);
         let Some((table, sni, target)) = self.listen(request, entry, &mut hop) else {
             return ended(hop);
         };
@@ -710,6 +717,7 @@ fn carry(request: &Request) -> Carried<'_> {
         token: &request.token,
         token_present: request.token != Token::None,
         l4: false,
+        admitted: false,
     }
 }
 
@@ -771,3 +779,7 @@ impl Mesh {
 #[cfg(test)]
 #[path = "evaluate_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "request_line_tests.rs"]
+mod request_line_tests;

@@ -7,7 +7,7 @@ use crate::simulate::request::{Origin, Request, Token};
 use crate::simulate::testing::{mesh, token};
 use crate::simulate::trace::{Outcome, Step, Trace};
 
-const TOPOLOGY: &str = r#"
+pub(super) const TOPOLOGY: &str = r#"
 trust-domain = "td"
 [[workloads]]
 name = "web-v1"
@@ -46,7 +46,7 @@ service-account = "ingress-sa"
 ports = [{ port = 80, target-port = 8080 }, { port = 443, target-port = 8443 }, { port = 8000 }]
 "#;
 
-const EDGE: &str = r"
+pub(super) const EDGE: &str = r"
 apiVersion: networking.istio.io/v1
 kind: Gateway
 metadata: {name: edge, namespace: istio-system}
@@ -90,11 +90,11 @@ spec:
   - {name: eu, labels: {topology.kubernetes.io/region: eu}}
 ";
 
-fn eval<'m>(m: &'m Mesh, request: &Request) -> Trace<'m> {
+pub(super) fn eval<'m>(m: &'m Mesh, request: &Request) -> Trace<'m> {
     m.evaluate(request)
 }
 
-fn outcome(m: &Mesh, request: &Request) -> Outcome {
+pub(super) fn outcome(m: &Mesh, request: &Request) -> Outcome {
     let trace = eval(m, request);
     trace
         .outcome()
@@ -102,11 +102,11 @@ fn outcome(m: &Mesh, request: &Request) -> Outcome {
         .unwrap_or_else(|| panic!("mixed endings:\n{trace}"))
 }
 
-fn gateway(host: &str, path: &str) -> Request {
+pub(super) fn gateway(host: &str, path: &str) -> Request {
     Request::new(Origin::Gateway(None), host).path(path).https()
 }
 
-fn from(origin: &str, host: &str, path: &str) -> Request {
+pub(super) fn from(origin: &str, host: &str, path: &str) -> Request {
     Request::new(origin.parse().unwrap(), host).path(path)
 }
 
@@ -252,21 +252,6 @@ fn gateway_connections_that_fail() {
         outcome(&none, &gateway("a", "/")),
         Outcome::NotModelled { .. }
     ));
-}
-
-#[test]
-fn request_lines_proxies_refuse() {
-    let m = mesh(EDGE, TOPOLOGY);
-    assert_eq!(
-        outcome(&m, &gateway("shop.io", "/api%00")),
-        Outcome::BadRequest
-    );
-    assert_eq!(
-        outcome(&m, &gateway("shop.io", "/api").method("get")),
-        Outcome::BadRequest
-    );
-    let mesh_call = from("web-v1", "api.shop.svc.cluster.local:8080", "/x").method("post");
-    assert_eq!(outcome(&m, &mesh_call), Outcome::BadRequest);
 }
 
 /// A subset no workload carries, or that no DestinationRule defines, has nowhere to go (503).

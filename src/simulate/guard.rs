@@ -28,6 +28,10 @@ pub(crate) struct Carried<'r> {
     /// Whether a proxy routed it as TLS or TCP: every proxy after it sees a connection, not
     /// an HTTP request.
     pub l4: bool,
+    /// Whether a proxy admitted the method and path as they are ([`Mesh::admit`]): every
+    /// proxy checks and normalizes alike, so each proxy after it would admit them as they are
+    /// again, where the path was scanned anew at each of a request's hops.
+    pub admitted: bool,
 }
 
 impl Carried<'_> {

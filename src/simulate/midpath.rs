@@ -89,12 +89,13 @@ impl Mesh {
         };
         let mode = client_tls(&self.destination_rules, &applied, subset_tls, port);
         let entry = self.listeners[g].iter().find(|(p, _, _)| *p == port);
-        let mut hop = Hop::new(Proxy::Gateway {
+        let gateway_proxy = Proxy::Gateway {
             name: &gateway.name,
             namespace: &gateway.namespace,
             port,
             target_port: entry.map_or(port, |(_, t, _)| *t),
-        });
+        };
+        let mut hop = Hop::with_room(gateway_proxy, Hop::GATEWAY_STEPS);
         let refuse = |mut hop: Hop<'m>, why: String, mut branch: Branch<'m>| {
             hop.note(why);
             hop.end(Outcome::Refused, None);

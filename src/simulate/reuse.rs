@@ -97,7 +97,7 @@ impl Mesh {
                 .and_then(|b| b.arrivals.get(last.at.1))
         {
             let mut hop = earlier.clone();
-            hop.proxy = self.inbound_hop(w, target).proxy;
+            hop.proxy = self.inbound_proxy(w, target);
             return hop;
         }
         reuse.last = Some(Last {
@@ -192,8 +192,12 @@ fn same_peer(x: &Peer, y: &Peer) -> bool {
     *mode == y.mode && *ports == y.ports && *ambiguous == y.ambiguous
 }
 
-/// Whether two deliveries carry the same request. Field by field, as [`same_filters`].
+/// Whether two deliveries carry the same request. Field by field, as [`same_filters`]; at
+/// once where both send the route's own request (their destinations change no header).
 fn same_request(x: &Carried<'_>, y: &Carried<'_>) -> bool {
+    if std::ptr::eq(x, y) {
+        return true;
+    }
     let Carried {
         host,
         method,
@@ -202,6 +206,8 @@ fn same_request(x: &Carried<'_>, y: &Carried<'_>) -> bool {
         token,
         token_present,
         l4,
+        // Known or not, whether a proxy admits the method and path as they are is the same.
+        admitted: _,
     } = x;
     *host == y.host
         && *method == y.method
@@ -272,6 +278,11 @@ spec:
     route:
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50,
        headers: {{request: {{set: {{x: a}}}}}}}}
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50,
+       headers: {{request: {{set: {{x: b}}}}}}}}
+  - match: [{{uri: {{prefix: /mixed}}}}]
+    route:
+    - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50}}
     - {{destination: {{host: web.shop.svc.cluster.local, subset: v1, port: {{number: 80}}}}, weight: 50,
        headers: {{request: {{set: {{x: b}}}}}}}}
   - match: [{{uri: {{prefix: /ports}}}}]
@@ -520,6 +531,14 @@ spec:
         let m = mesh(&web(header_and_port), TOPOLOGY);
         assert_eq!(
             outcomes(&arrivals(&m, "/headers")),
+            [
+                at("web-v1", 8080, Outcome::Allowed),
+                at("web-v1", 8080, Outcome::Denied)
+            ]
+        );
+        // The route's own request, then one a destination changes.
+        assert_eq!(
+            outcomes(&arrivals(&m, "/mixed")),
             [
                 at("web-v1", 8080, Outcome::Allowed),
                 at("web-v1", 8080, Outcome::Denied)

@@ -304,9 +304,22 @@ pub struct Hop<'m> {
 
 impl<'m> Hop<'m> {
     pub(crate) fn new(proxy: Proxy<'m>) -> Self {
+        Self::with_room(proxy, 0)
+    }
+
+    /// The steps of a sidecar's inbound hop that runs every filter: mTLS, the normalized
+    /// path, CUSTOM, JWT, DENY and ALLOW.
+    pub(crate) const INBOUND_STEPS: usize = 6;
+    /// The steps of a gateway's hop that runs every filter and routes: its server, the
+    /// normalized path, CUSTOM, JWT, DENY, ALLOW and the route.
+    pub(crate) const GATEWAY_STEPS: usize = 7;
+
+    /// A hop with room for `steps` steps: a proxy that runs its filters records one step for
+    /// each, and a list grown from empty was allocated, then copied into a larger one.
+    pub(crate) fn with_room(proxy: Proxy<'m>, steps: usize) -> Self {
         Self {
             proxy,
-            steps: Vec::new(),
+            steps: Vec::with_capacity(steps),
             outcome: None,
             decided_by: None,
         }

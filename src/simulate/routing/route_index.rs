@@ -7,6 +7,8 @@
 //! filed (no `uri`, a regex, or a condition that can answer "unknown" before the path is
 //! looked at). Trying the candidates in rule and entry order keeps Istio's first match.
 
+use std::borrow::Cow;
+
 use super::{Match, Matcher};
 use crate::simulate::hash::Map;
 
@@ -63,27 +65,39 @@ impl RouteIndex {
         index
     }
 
-    /// The entries that could take `path` (without its query), in rule and entry order.
-    pub(super) fn candidates(&self, path: &str) -> Vec<Slot> {
-        let mut found = self.always.clone();
-        let mut add = |map: &Map<Box<str>, Vec<Slot>>, key: &str| {
-            if let Some(slots) = map.get(key) {
-                found.extend_from_slice(slots);
-            }
-        };
-        add(&self.exact, path);
+    /// The entries that could take `path` (without its query), in rule and entry order: the
+    /// one list filed that holds any, borrowed (a sidecar's VirtualService, whose rules match
+    /// headers and no path, has every entry in `always`), else the lists merged.
+    pub(super) fn candidates(&self, path: &str) -> Cow<'_, [Slot]> {
+        let mut found = Cow::Borrowed(&self.always[..]);
+        gather(&mut found, &self.exact, path);
         for head in heads(path, &self.prefix_lengths) {
-            add(&self.prefix, head);
+            gather(&mut found, &self.prefix, head);
         }
         if !self.exact_any_case.is_empty() || !self.prefix_any_case.is_empty() {
             let path = path.to_ascii_lowercase();
-            add(&self.exact_any_case, &path);
+            gather(&mut found, &self.exact_any_case, &path);
             for head in heads(&path, &self.prefix_any_case_lengths) {
-                add(&self.prefix_any_case, head);
+                gather(&mut found, &self.prefix_any_case, head);
             }
         }
-        found.sort_unstable();
+        if let Cow::Owned(merged) = &mut found {
+            merged.sort_unstable();
+        }
         found
+    }
+}
+
+/// Adds the entries `map` files under `key` (each list sorted, and no entry filed twice) to
+/// those found: the first list that holds any is borrowed, a second one makes a copy of both.
+fn gather<'i>(found: &mut Cow<'i, [Slot]>, map: &'i Map<Box<str>, Vec<Slot>>, key: &str) {
+    let Some(slots) = map.get(key) else {
+        return;
+    };
+    if found.is_empty() {
+        *found = Cow::Borrowed(slots);
+    } else if !slots.is_empty() {
+        found.to_mut().extend_from_slice(slots);
     }
 }
 
@@ -106,4 +120,38 @@ fn heads<'p>(path: &'p str, lengths: &'p [usize]) -> impl Iterator<Item = &'p st
         .iter()
         .take_while(|&&n| n <= path.len())
         .filter_map(|&n| path.get(..n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn filed(lists: &[(&str, &[Slot])]) -> Map<Box<str>, Vec<Slot>> {
+        lists
+            .iter()
+            .map(|(key, slots)| (Box::from(*key), slots.to_vec()))
+            .collect()
+    }
+
+    /// The first list found is lent as it is; a second one makes a copy of both; a key filed
+    /// under nothing, or under an empty list, changes nothing.
+    #[test]
+    fn gather_lends_one_list_and_copies_two() {
+        let map = filed(&[
+            ("/a", &[(0, Some(1)), (2, Some(0))]),
+            ("/b", &[(1, None)]),
+            ("/c", &[]),
+        ]);
+        let mut found = Cow::Borrowed(&[][..]);
+        gather(&mut found, &map, "/x");
+        gather(&mut found, &map, "/c");
+        assert!(matches!(found, Cow::Borrowed([])));
+        gather(&mut found, &map, "/a");
+        assert!(matches!(found, Cow::Borrowed(s) if std::ptr::eq(s, map["/a"].as_slice())));
+        gather(&mut found, &map, "/c");
+        assert!(matches!(found, Cow::Borrowed(_)));
+        gather(&mut found, &map, "/b");
+        assert_eq!(*found, [(0, Some(1)), (2, Some(0)), (1, None)]);
+        assert!(matches!(found, Cow::Owned(_)));
+    }
 }

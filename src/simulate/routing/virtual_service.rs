@@ -295,7 +295,7 @@ impl Compiled {
             return Err("the `tcp` or `tls` routes of a VirtualService");
         }
         let path = crate::simulate::path::without_query(view.path);
-        self.first_of(self.index.candidates(path), view)
+        self.first_of(self.index.candidates(path).iter().copied(), view)
     }
 
     /// The first of `slots` (in rule and entry order) that takes the request.
