@@ -113,14 +113,17 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
         }
         Expr::Call { target, name, args } => {
             // The target and the arguments in one list, as the functions take them.
-            let operands = target
-                .as_deref()
-                .into_iter()
-                .chain(args)
-                .map(|operand| eval(operand, scope))
-                .collect::<Result<Vec<_>>>()?;
-            scope.charge(operands.iter().map(traversal).sum())?;
-            call(name, &operands)
+            let operands = target.as_deref().into_iter().chain(args);
+            if usize::from(target.is_some()) + args.len() <= FEW {
+                let mut few: [Value; FEW] = [Value::Null, Value::Null];
+                let n = evaluate_into(&mut few, operands, scope)?;
+                call_charged(name, &few[..n], scope)
+            } else {
+                let operands = operands
+                    .map(|operand| eval(operand, scope))
+                    .collect::<Result<Vec<_>>>()?;
+                call_charged(name, &operands, scope)
+            }
         }
         Expr::Not(operand) => match eval(operand, scope)? {
             Value::Bool(b) => Ok(Value::Bool(!b)),
@@ -182,6 +185,31 @@ pub(super) fn eval<'a>(expr: &'a Expr, scope: &mut Scope<'a>) -> Result<Value> {
             comprehension(*kind, &elements, variable, body, guard.as_deref(), scope)
         }
     }
+}
+
+/// Operands a call holds on the stack: every function of [`FUNCTIONS`] but `substring` with an
+/// end takes at most two, and a list of them was an allocation on every call of a rule.
+const FEW: usize = 2;
+
+/// Evaluates `operands` into the first slots of `slots`, in order, stopping at the first error
+/// as collecting them into a list does; how many there were.
+fn evaluate_into<'a>(
+    slots: &mut [Value],
+    operands: impl Iterator<Item = &'a Expr>,
+    scope: &mut Scope<'a>,
+) -> Result<usize> {
+    let mut n = 0;
+    for (slot, operand) in slots.iter_mut().zip(operands) {
+        *slot = eval(operand, scope)?;
+        n += 1;
+    }
+    Ok(n)
+}
+
+/// Function `name` on its evaluated operands, after charging what it goes through.
+fn call_charged(name: &str, operands: &[Value], scope: &mut Scope<'_>) -> Result<Value> {
+    scope.charge(operands.iter().map(traversal).sum())?;
+    call(name, operands)
 }
 
 /// `&&` (`decisive` = false) and `||` (`decisive` = true) over every operand: a decisive value

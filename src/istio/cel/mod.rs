@@ -464,6 +464,30 @@ mod tests {
         assert!(matches!(run("self", "1"), Outcome::Unsupported(_)));
     }
 
+    /// A call's operands are evaluated in order and the first error is the call's, with one
+    /// operand, two, or more than a call holds on the stack.
+    #[test]
+    fn a_call_gives_its_first_operands_error() {
+        let error = |message: &str| Outcome::Error(message.to_string());
+        assert_eq!(run("size(self.a) == 1", "b: x\n"), error("no such key: a"));
+        assert_eq!(
+            run("self.a.startsWith(self.b)", "b: x\n"),
+            error("no such key: a")
+        );
+        assert_eq!(
+            run("self.a.startsWith(self.b)", "a: x\n"),
+            error("no such key: b")
+        );
+        assert_eq!(
+            run("self.a.substring(self.b, self.c) == ''", "a: x\nb: 0\n"),
+            error("no such key: c")
+        );
+        assert_eq!(
+            run("self.a.startsWith(self.b)", "a: xy\nb: x\n"),
+            Outcome::Pass
+        );
+    }
+
     /// Nested comprehensions over 1,000 items ran for more than a minute, and nested `map()`
     /// exhausted 4 GB: each stops at the per-call limit, quickly, with the API server's words.
     #[test]
@@ -542,6 +566,21 @@ mod tests {
                 "{a: 1, b: 2, c: 3, d: 4, e: 5}".to_string(),
                 Outcome::Pass,
                 9,
+            ),
+            // Three operands, beyond those a call holds on the stack: the call, `self`, two
+            // literals and 20 bytes of string, then the comparison and its literal.
+            (
+                "self.substring(1, 3) == 'bc'",
+                format!("'{}'", "abcd".repeat(5)),
+                Outcome::Pass,
+                1 + 1 + 1 + 1 + 1 + 2 + 1,
+            ),
+            // The comparison, and each call with its operand.
+            (
+                "duration(self) >= duration('1ms')",
+                "'2ms'".to_string(),
+                Outcome::Pass,
+                5,
             ),
         ];
         for (rule, value, outcome, cost) in cases {

@@ -13,8 +13,8 @@ use super::Schema;
 /// The bytes of a name that its [`Key`] holds.
 const HEAD: usize = 8;
 
-/// What the index compares of a name first: its length, then its first [`HEAD`] bytes (zeros
-/// after a shorter name's end).
+/// What the index compares of a name first: its length, then its first [`HEAD`] bytes; a
+/// shorter name's bytes are packed in a way that, for its length, tells every name apart.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 struct Key {
     len: usize,
@@ -24,13 +24,23 @@ struct Key {
 impl Key {
     fn of(name: &str) -> Self {
         let bytes = name.as_bytes();
-        // Not a copy of a slice of unknown length, which is a call to `memcpy`.
-        let head = match bytes.first_chunk::<HEAD>() {
-            Some(head) => u64::from_be_bytes(*head),
-            None => bytes
-                .iter()
-                .zip((0..HEAD).rev())
-                .fold(0, |head, (&byte, at)| head | u64::from(byte) << (8 * at)),
+        // Not a copy of a slice of unknown length, which is a call to `memcpy`, nor a loop over
+        // a short name's bytes (most names are short): a few reads that overlap, which together
+        // hold every byte of a name of that length.
+        let head = match (bytes.first_chunk::<HEAD>(), bytes.first_chunk::<4>()) {
+            (Some(head), _) => u64::from_be_bytes(*head),
+            (None, Some(first)) => {
+                let last = bytes.last_chunk::<4>().unwrap_or(first);
+                u64::from(u32::from_be_bytes(*first)) << 32 | u64::from(u32::from_be_bytes(*last))
+            }
+            (None, None) => match bytes {
+                [] => 0,
+                [first, ..] => {
+                    let middle = bytes[bytes.len() / 2];
+                    let last = bytes[bytes.len() - 1];
+                    u64::from(*first) << 16 | u64::from(middle) << 8 | u64::from(last)
+                }
+            },
         };
         Self {
             len: bytes.len(),
@@ -169,6 +179,27 @@ mod tests {
             assert!(properties.get(absent).is_none(), "{absent}");
         }
         assert!(Properties::default().get("a").is_none());
+    }
+
+    /// A name no longer than the head is told apart from every other of its length by its key
+    /// alone (the look-up compares no bytes then): every name of up to eight bytes over an
+    /// alphabet with a zero byte.
+    #[test]
+    fn short_names_have_keys_of_their_own() {
+        let mut names: Vec<Vec<u8>> = vec![Vec::new()];
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..HEAD {
+            names = names
+                .iter()
+                .flat_map(|name| [b'a', b'b', 0].map(|byte| [name.as_slice(), &[byte]].concat()))
+                .collect();
+            for name in &names {
+                let name = std::str::from_utf8(name).unwrap();
+                assert!(seen.insert(Key::of(name)), "{name:?}");
+            }
+        }
+        // 3 + 9 + … + 3⁸ names of one to eight bytes.
+        assert_eq!(seen.len(), 9_840);
     }
 
     #[test]

@@ -48,7 +48,7 @@ pub(crate) fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
     }
     let mut total: u64 = 0;
     while !rest.is_empty() {
-        let int_len = rest.bytes().take_while(u8::is_ascii_digit).count();
+        let int_len = digits(rest);
         let (int, after) = rest.split_at(int_len);
         let mut whole: u64 = 0;
         for digit in int.bytes() {
@@ -63,7 +63,7 @@ pub(crate) fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
         // Fraction digits past what fits are dropped, as Go drops them.
         let (mut fraction, mut scale, mut has_fraction, mut after) = (0u64, 1f64, false, after);
         if let Some(digits) = after.strip_prefix('.') {
-            let n = digits.bytes().take_while(u8::is_ascii_digit).count();
+            let n = self::digits(digits);
             let mut overflow = false;
             for digit in digits[..n].bytes() {
                 let next = fraction
@@ -82,10 +82,12 @@ pub(crate) fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
         if int.is_empty() && !has_fraction {
             return Err(GoDurationError::NoNumber);
         }
+        // Bytes, not chars: every byte of a character beyond ASCII (`µ`) is neither a digit nor
+        // a dot, so the first that is one starts a character, and decoding each cost more.
         let unit_len = after
-            .char_indices()
-            .find(|(_, c)| c.is_ascii_digit() || *c == '.')
-            .map_or(after.len(), |(i, _)| i);
+            .bytes()
+            .position(|b| b.is_ascii_digit() || b == b'.')
+            .unwrap_or(after.len());
         let (unit, after) = after.split_at(unit_len);
         let scale_ns: u64 = match unit {
             "ns" => 1,
@@ -124,6 +126,13 @@ pub(crate) fn parse_go_nanos(text: &str) -> Result<i64, GoDurationError> {
         return Ok(0i64.wrapping_sub_unsigned(total));
     }
     i64::try_from(total).map_err(|_| too_long())
+}
+
+/// How many ASCII digits `text` starts with.
+fn digits(text: &str) -> usize {
+    text.bytes()
+        .position(|b| !b.is_ascii_digit())
+        .unwrap_or(text.len())
 }
 
 #[cfg(test)]
@@ -185,6 +194,18 @@ mod tests {
             "1m1",
         ] {
             assert!(parse_go_nanos(text).is_err(), "{text:?} must be refused");
+        }
+        // A unit ends at the next digit or dot, after characters beyond ASCII too.
+        for (text, unit) in [
+            ("1\u{b5}x2s", "\u{b5}x"),
+            ("1\u{e9}.5s", "\u{e9}"),
+            ("2sec", "sec"),
+        ] {
+            assert_eq!(
+                parse_go_nanos(text),
+                Err(GoDurationError::UnknownUnit(unit.to_string())),
+                "{text}"
+            );
         }
     }
 }

@@ -258,28 +258,34 @@ impl<'a> Msg<'a> {
     /// The messages of list `key` with their indexes, each at its own path; null items are
     /// left out.
     pub(super) fn indexed(&self, key: &'a str) -> Vec<(usize, Msg<'a>)> {
+        self.messages(key).collect()
+    }
+
+    /// The messages of list `key`, each at its own path; null items are left out. Collected
+    /// once: a list of them with their indexes, then mapped into another, cost an allocation
+    /// more on every route's matches.
+    pub(super) fn msgs(&self, key: &'a str) -> Vec<Msg<'a>> {
+        self.messages(key).map(|(_, m)| m).collect()
+    }
+
+    /// What [`Msg::indexed`] collects, item by item.
+    fn messages(&self, key: &'a str) -> impl Iterator<Item = (usize, Msg<'a>)> {
         let items = self.items(key);
-        if items.is_empty() {
-            return Vec::new();
-        }
-        let path = self.at(key);
+        // The list's path is made only for a list with items.
+        let path = (!items.is_empty()).then(|| self.at(key));
         items
             .iter()
             .enumerate()
-            .filter_map(|(i, item)| match &item.value {
-                Value::Map(_) => Some((i, Self::new(Some(item), path.index(i), self.context))),
+            .filter_map(move |(i, item)| match (&item.value, &path) {
+                (Value::Map(_), Some(path)) => {
+                    Some((i, Self::new(Some(item), path.index(i), self.context)))
+                }
                 _ if is_null(item) => None,
                 _ => {
                     self.wrong_type();
                     None
                 }
             })
-            .collect()
-    }
-
-    /// The messages of list `key`, each at its own path; null items are left out.
-    pub(super) fn msgs(&self, key: &'a str) -> Vec<Msg<'a>> {
-        self.indexed(key).into_iter().map(|(_, m)| m).collect()
     }
 
     /// The strings of list `key` with their indexes; null items are left out.

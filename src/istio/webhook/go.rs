@@ -51,6 +51,27 @@ pub(super) fn float(f: f64) -> String {
     format!("{sign}{text}")
 }
 
+/// Go's `strings.Split` at an ASCII separator: the text before each `sep`, then the rest (an
+/// empty text is one empty piece). A byte scan: `str::split` searches for each piece with
+/// `memchr` behind a searcher, which costs more than the few bytes of a host label or a policy.
+pub(super) fn split(text: &str, sep: u8) -> impl Iterator<Item = &str> {
+    debug_assert!(sep.is_ascii(), "a byte inside a character would cut it");
+    let mut rest = Some(text);
+    std::iter::from_fn(move || {
+        let current = rest?;
+        match current.bytes().position(|b| b == sep) {
+            Some(at) => {
+                rest = Some(&current[at + 1..]);
+                Some(&current[..at])
+            }
+            None => {
+                rest = None;
+                Some(current)
+            }
+        }
+    })
+}
+
 /// Go's `%v` of a `[]string`.
 pub(super) fn list<S: AsRef<str>>(values: &[S]) -> String {
     let joined: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
@@ -71,6 +92,18 @@ mod tests {
         assert_eq!(float(-0.000_05), "-5e-05");
         assert_eq!(float(0.0001), "0.0001");
         assert_eq!(float(100.5), "100.5");
+    }
+
+    /// The pieces are `str::split`'s, at the ends, between separators and in an empty text.
+    #[test]
+    fn split_gives_the_pieces_of_str_split() {
+        for text in ["", ",", "a", "a,b", ",a,,b,", "5xx,reset", "é,ü,", "a.b.c."] {
+            for sep in [b',', b'.'] {
+                let pieces: Vec<&str> = split(text, sep).collect();
+                let expected: Vec<&str> = text.split(char::from(sep)).collect();
+                assert_eq!(pieces, expected, "{text:?} at {:?}", char::from(sep));
+            }
+        }
     }
 
     #[test]

@@ -141,6 +141,11 @@ fn is_path_literal(segment: &str) -> bool {
 
 /// `CheckValidPathTemplate`, one path: `{*}` matches one segment, `{**}` the rest and only last.
 pub(super) fn path_template_error(field: &str, path: &str) -> Option<String> {
+    // Without a brace a path has no operator and no segment to refuse: most paths, every one a
+    // render writes, are this, and splitting them cost a search per segment.
+    if !path.bytes().any(|b| b == b'{' || b == b'}') {
+        return None;
+    }
     let templated = path.contains("{*}") || path.contains("{**}");
     let trimmed = path.trim_matches('/');
     let invalid = |why: String| {
@@ -249,6 +254,10 @@ mod tests {
             ("/{**}/foo/temp/{**}/bar", false),
             ("/{*}/foo/?abc", false),
             ("/api/*", true),
+            ("", true),
+            ("//a//b.txt/", true),
+            ("/a/{b", false),
+            ("/a/b}", false),
         ] {
             assert_eq!(
                 path_template_error("Paths", path).is_none(),

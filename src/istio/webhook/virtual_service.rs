@@ -9,7 +9,7 @@ use super::at::At;
 use super::decode::{Msg, Report};
 use super::destination_rule::subset_name_error;
 use super::durations::{check_duration, nanos};
-use super::go::{list, q};
+use super::go::{list, q, split};
 use super::headers::{
     cors_header_error, header_value_error, is_authority, is_jwt_claim_route, operation_name_error,
     request_set_name_error, route_header_name_error,
@@ -719,7 +719,7 @@ fn check_retries(r: Report<'_>, retries: &Msg<'_>) {
     }
     check_duration(r, retries, "perTryTimeout");
     if !retry_on.is_empty() {
-        for policy in retry_on.split(',') {
+        for policy in split(retry_on, b',') {
             let status = go_atoi(policy).is_some_and(is_known_status);
             if !status && !RETRY_ON.contains(&policy) {
                 r.error(
