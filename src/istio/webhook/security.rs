@@ -258,6 +258,9 @@ mod tests {
             ("//a//b.txt/", true),
             ("/a/{b", false),
             ("/a/b}", false),
+            // A path of braces alone: the scan for a brace sees nothing else.
+            ("{", false),
+            ("}", false),
         ] {
             assert_eq!(
                 path_template_error("Paths", path).is_none(),
