@@ -8,7 +8,7 @@
 
 mod requests;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt::{self, Write};
 
 use crate::model::Profile;
@@ -155,7 +155,7 @@ pub struct Effect {
 }
 
 impl Effect {
-    fn of(profile: &Profile, trace: &Trace<'_>) -> Self {
+    fn of(services: &ByHost, trace: &Trace<'_>) -> Self {
         let endings = trace.endings();
         let access = if endings.is_empty() || trace.not_modelled() {
             Access::Undecided
@@ -175,11 +175,9 @@ impl Effect {
         };
         let mut routes: BTreeMap<String, u32> = BTreeMap::new();
         for branch in &trace.branches {
-            let service = profile
-                .services
-                .iter()
-                .find(|s| topology::host(s) == branch.host)
-                .map_or_else(|| branch.host.to_string(), |s| s.name.to_string());
+            let service = services
+                .get(branch.host)
+                .map_or_else(|| branch.host.to_string(), Clone::clone);
             let destination = match branch.subset {
                 Some(subset) => format!("{service}/{subset}"),
                 None => service,
@@ -236,14 +234,31 @@ fn first_refusal(trace: &Trace<'_>) -> Option<String> {
     })
 }
 
+/// A profile's service names by their hosts.
+type ByHost = HashMap<String, String>;
+
+/// The services of `profile` by host, the first of a host kept. Each branch of each request
+/// looked its service up among all of them, the host formatted anew for each: `meshc diff` of
+/// 1,000 synthetic services (31,729 requests) took 5.4 s, of 4,000 36.6 s.
+fn by_host(profile: &Profile) -> ByHost {
+    let mut services = ByHost::new();
+    for service in &profile.services {
+        services
+            .entry(topology::host(service))
+            .or_insert_with(|| service.name.to_string());
+    }
+    services
+}
+
 /// Sends the requests generated from both profiles through both meshes, and lists those whose
 /// outcome changes.
 pub(super) fn compare(old: &Side, new: &Side) -> Behaviour {
     let probes = requests::generate(&[&old.profile, &new.profile]);
+    let (old_services, new_services) = (by_host(&old.profile), by_host(&new.profile));
     let mut changes = Vec::new();
     for probe in &probes {
-        let before = Effect::of(&old.profile, &old.mesh.evaluate(&probe.request));
-        let after = Effect::of(&new.profile, &new.mesh.evaluate(&probe.request));
+        let before = Effect::of(&old_services, &old.mesh.evaluate(&probe.request));
+        let after = Effect::of(&new_services, &new.mesh.evaluate(&probe.request));
         let kind = if before.access != after.access {
             Kind::Access
         } else if before.routes != after.routes && before.access != Access::Deny {
@@ -405,5 +420,18 @@ mod tests {
         assert_eq!(partly.access.to_string(), "allow 20 %");
         assert_eq!(partly.route(), "20 % a/x, 80 % a/y");
         assert_eq!(partly.why(), " (403 by AuthorizationPolicy ns/p)");
+    }
+
+    /// Each service is found by its host, in its own namespace; a host of no service is not.
+    #[test]
+    fn services_are_found_by_their_hosts() {
+        let text = "[services.a]\nport = 8080\ncallers = [{ namespaces = [\"default\"] }]\n\
+                    [services.b]\nport = 8080\nnamespace = \"shop\"\n\
+                    callers = [{ namespaces = [\"default\"] }]\n";
+        let source = crate::source::Source::new("p.toml", text.to_string());
+        let services = by_host(&crate::pipeline::check(&source).unwrap().profile);
+        assert_eq!(services["a.default.svc.cluster.local"], "a");
+        assert_eq!(services["b.shop.svc.cluster.local"], "b");
+        assert_eq!(services.len(), 2);
     }
 }

@@ -208,10 +208,19 @@ impl Inventory {
                     .push(i);
             }
         }
+        let mut exact: HashMap<Vec<(&str, &str)>, HashSet<&str>> = HashMap::new();
+        for workload in &self.workloads {
+            let labels = workload.labels.iter();
+            exact
+                .entry(labels.map(|(k, v)| (k.as_str(), v.as_str())).collect())
+                .or_default()
+                .insert(workload.namespace.as_str());
+        }
         WorkloadIndex {
             inventory: self,
             world,
             by_label,
+            exact,
         }
     }
 }
@@ -221,6 +230,10 @@ pub struct WorkloadIndex<'a> {
     inventory: &'a Inventory,
     world: World,
     by_label: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// The namespaces of the workloads by their whole set of labels: a render's selectors are
+    /// its services' labels, found here at once, where scanning the workloads that carry one of
+    /// them took a minute for 16,384 services on 14 labels of two values each.
+    exact: HashMap<Vec<(&'a str, &'a str)>, HashSet<&'a str>>,
 }
 
 impl WorkloadIndex<'_> {
@@ -234,21 +247,33 @@ impl WorkloadIndex<'_> {
         selector: &BTreeMap<String, String>,
     ) -> Option<bool> {
         let inventory = self.inventory;
-        let Some((key, value)) = selector.iter().next() else {
+        let labels: Vec<(&str, &str)> = selector
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
+        if labels.is_empty() {
             return Some(true);
-        };
-        let found = self
-            .by_label
-            .get(&(key.as_str(), value.as_str()))
-            .is_some_and(|candidates| {
-                candidates.iter().any(|&i| {
-                    let workload = &inventory.workloads[i];
-                    namespace.is_none_or(|ns| workload.namespace == ns)
-                        && selector
-                            .iter()
-                            .all(|(k, v)| workload.labels.get(k) == Some(v))
-                })
-            });
+        }
+        let exactly = self
+            .exact
+            .get(&labels)
+            .is_some_and(|namespaces| namespace.is_none_or(|ns| namespaces.contains(ns)));
+        // Otherwise only the workloads on the selector's rarest label can match.
+        let found = exactly
+            || labels
+                .iter()
+                .filter_map(|label| self.by_label.get(label))
+                .min_by_key(|candidates| candidates.len())
+                .filter(|_| labels.iter().all(|label| self.by_label.contains_key(label)))
+                .is_some_and(|candidates| {
+                    candidates.iter().any(|&i| {
+                        let workload = &inventory.workloads[i];
+                        namespace.is_none_or(|ns| workload.namespace == ns)
+                            && selector
+                                .iter()
+                                .all(|(k, v)| workload.labels.get(k) == Some(v))
+                    })
+                });
         let known = self.world == World::Closed
             || namespace.is_some_and(|ns| inventory.workload_namespaces.contains(ns));
         (found || known).then_some(found)
@@ -311,6 +336,35 @@ mod tests {
         );
         assert_eq!(
             index.matches(Some("web"), &selector(&[("app", "cart")])),
+            Some(false)
+        );
+    }
+
+    /// A selector equal to a workload's labels is found in that workload's namespace only, and
+    /// one of fewer labels among the workloads on its rarest label, in any order of workloads.
+    #[test]
+    fn a_selector_is_found_by_its_whole_labels_or_by_its_rarest_label() {
+        let mut inventory = Inventory::default();
+        for (namespace, app) in [("shop", "cart"), ("web", "ui"), ("web", "api")] {
+            inventory.add_workload(Workload {
+                namespace: namespace.to_string(),
+                labels: pairs(&[("app", app), ("tier", "front")]),
+            });
+        }
+        let index = inventory.workload_index(World::Closed);
+        let selector = pairs::<BTreeMap<String, String>>;
+        let cart = selector(&[("tier", "front"), ("app", "cart")]);
+        assert_eq!(index.matches(Some("shop"), &cart), Some(true));
+        assert_eq!(index.matches(Some("web"), &cart), Some(false));
+        assert_eq!(index.matches(None, &cart), Some(true));
+        let front = selector(&[("tier", "front")]);
+        assert_eq!(index.matches(Some("shop"), &front), Some(true));
+        assert_eq!(
+            index.matches(Some("web"), &selector(&[("app", "api")])),
+            Some(true)
+        );
+        assert_eq!(
+            index.matches(None, &selector(&[("app", "api"), ("zone", "a")])),
             Some(false)
         );
     }
