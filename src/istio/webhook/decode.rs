@@ -3,6 +3,7 @@
 //! referee's syntax, and the report that collects findings.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashSet;
 use std::fmt::Write as _;
 
 use super::WebhookFinding;
@@ -95,6 +96,9 @@ pub fn referee_path(path: &Path) -> String {
 #[derive(Debug, Default)]
 pub(super) struct Context {
     findings: RefCell<Vec<WebhookFinding>>,
+    /// The findings already recorded, so that one repeated is recorded once without a scan of
+    /// the list: a VirtualService of 16,000 routes, each with a warning, took 14 s that way.
+    recorded: RefCell<HashSet<WebhookFinding>>,
     undecodable: Cell<bool>,
 }
 
@@ -164,9 +168,8 @@ impl Report<'_> {
             path: path.to_path(),
             message,
         };
-        let mut findings = self.context.findings.borrow_mut();
-        if !findings.contains(&finding) {
-            findings.push(finding);
+        if self.context.recorded.borrow_mut().insert(finding.clone()) {
+            self.context.findings.borrow_mut().push(finding);
         }
     }
 }
@@ -497,5 +500,32 @@ mod tests {
         let findings = context.into_findings();
         assert_eq!(findings.len(), 1);
         assert_eq!(findings[0].severity, Severity::Error);
+    }
+
+    /// A finding repeated is recorded once, where it was first found; the same words at
+    /// another path or with another severity are another finding.
+    #[test]
+    fn a_finding_is_recorded_once_in_the_order_found() {
+        let context = Context::default();
+        let report = context.report();
+        let (first, second) = (At::root(), At::root().key("spec"));
+        report.warning(&first, "w");
+        report.error(&second, "w");
+        report.warning(&first, "w");
+        report.warning(&second, "w");
+        report.error(&second, "w");
+        let found: Vec<(Severity, String)> = context
+            .into_findings()
+            .into_iter()
+            .map(|f| (f.severity, f.path.to_string()))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                (Severity::Warning, ".".to_string()),
+                (Severity::Error, "spec".to_string()),
+                (Severity::Warning, "spec".to_string())
+            ]
+        );
     }
 }

@@ -38,7 +38,7 @@ use go::q;
 
 /// A webhook finding on one document, before the checker places it in its file as a
 /// `webhook` diagnostic.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct WebhookFinding {
     /// Error (the webhook rejects the object) or warning (it admits it with a warning).
     pub severity: Severity,
