@@ -205,24 +205,29 @@ pub fn build(profile: &Profile) -> Plan {
 /// [`build`], the VirtualServices on a second thread if `parallel`.
 fn build_with(profile: &Profile, parallel: bool) -> Plan {
     let context = Context::new(profile);
-    if !parallel {
-        return Plan {
-            virtual_services: virtual_service::build(&context),
-            ..build_rest(&context)
-        };
-    }
     // Planning runs before anything else can: on one thread, it left the second core idle
     // for 4 % of a 1,000-service render's instructions (benches/README.md). The
     // VirtualServices are about half of them.
     std::thread::scope(|scope| {
-        let virtual_services = scope.spawn(|| virtual_service::build(&context));
-        let rest = build_rest(&context);
+        let planning = parallel.then(|| scope.spawn(|| virtual_service::build(&context)));
+        // Fields are built in the order written: the VirtualServices last, so that this
+        // thread plans everything else while the other plans them.
         Plan {
-            // A panic is a bug: it goes on as it would on one thread.
-            virtual_services: virtual_services
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
-            ..rest
+            api: Api::for_release(profile.mesh.istio_version),
+            operator: operator::build(&context),
+            destination_rules: destination_rule::build(&context),
+            security: security::build(&context),
+            gateway: gateway::build(&context),
+            telemetry: telemetry::build(&context),
+            sidecars: sidecar::build(&context),
+            namespaces: namespace::build(&context),
+            virtual_services: match planning {
+                // A panic is a bug: it goes on as it would on one thread.
+                Some(planning) => planning
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic)),
+                None => virtual_service::build(&context),
+            },
         }
     })
 }
@@ -230,21 +235,6 @@ fn build_with(profile: &Profile, parallel: bool) -> Plan {
 /// The number of services from which the VirtualServices are planned on a second thread
 /// (below it, starting the thread costs about what it saves).
 const PARALLEL_FROM: usize = 50;
-
-/// Every resource but the VirtualServices, which [`build`] plans apart.
-fn build_rest(context: &Context<'_>) -> Plan {
-    Plan {
-        api: Api::for_release(context.profile.mesh.istio_version),
-        operator: operator::build(context),
-        virtual_services: ResourceList::default(),
-        destination_rules: destination_rule::build(context),
-        security: security::build(context),
-        gateway: gateway::build(context),
-        telemetry: telemetry::build(context),
-        sidecars: sidecar::build(context),
-        namespaces: namespace::build(context),
-    }
-}
 
 /// The profile plus the facts several builders derive from it.
 struct Context<'a> {
