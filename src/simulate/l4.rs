@@ -10,13 +10,14 @@
 //! The request's method, path and headers stand for nothing here: only the port, the server
 //! name and the identities decide.
 
+use super::decode::OutboundPolicy;
 use super::evaluate::{Sender, Target};
 use super::guard::Carried;
 use super::mesh::Mesh;
 use super::request::Request;
 use super::reuse::Reuse;
 use super::routing::gateway::Table;
-use super::routing::l4::Connection;
+use super::routing::l4::{Connection, covers};
 use super::trace::{Decider, Hop, Outcome, Part, Step, Trace};
 
 impl Mesh {
@@ -44,17 +45,30 @@ impl Mesh {
             .is_some_and(|&(g, s)| self.gateways[g].servers[s].protocol == "TLS")
     }
 
-    /// A sidecar's TLS (`sni` set) or TCP connection, routed by VirtualService `v`.
+    /// A sidecar's TLS (`sni` set) or TCP connection, routed by VirtualService `v`, which
+    /// has a route of the connection's kind that applies to its port.
     pub(crate) fn l4_from_sidecar<'m>(
         &'m self,
-        hop: Hop<'m>,
+        mut hop: Hop<'m>,
         v: usize,
         connection: &Connection<'_>,
         carried: &Carried<'_>,
         sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
-        self.l4_route(hop, &[v], connection, carried, sender, request)
+        match (self.first_l4_route(&[v], connection), connection.sni) {
+            (Ok(Some((v, i))), _) => self.l4_route(hop, v, i, carried, sender, request),
+            (Ok(None), Some(sni)) => {
+                let target = match self.resolve(&request.host, Some(sender.namespace)) {
+                    Target::Entry(e, host) => Some((e, host)),
+                    _ => None,
+                };
+                self.unmatched_server_name(&mut hop, v, connection.port, sni, target);
+                ended(hop)
+            }
+            (Ok(None), None) => no_route(hop, connection.port),
+            (Err(what), _) => unmodelled_match(hop, &what),
+        }
     }
 
     /// A connection a gateway's TLS server terminated, routed by the `tcp` routes of the
@@ -80,62 +94,154 @@ impl Mesh {
             .first()
             .map(|&(g, _)| self.gateway_names[g].as_str())
         else {
-            return Trace {
-                entry: Some(hop),
-                branches: Vec::new(),
-            };
+            return ended(hop);
         };
         let connection = Connection {
             port: u32::from(port),
             sni: None,
             gateway,
         };
-        self.l4_route(hop, &services, &connection, carried, sender, request)
+        match self.first_l4_route(&services, &connection) {
+            Ok(Some((v, i))) => self.l4_route(hop, v, i, carried, sender, request),
+            Ok(None) => no_route(hop, connection.port),
+            Err(what) => unmodelled_match(hop, &what),
+        }
     }
 
-    /// The first route of `services` (in order) that takes the connection, and its
-    /// destinations.
+    /// A sidecar's TLS connection on a port where a `tls` match of VirtualService `v` holds,
+    /// whose server name `sni` no route of it covers. Pilot builds the host no filter chain of
+    /// its own then (istio/istio pilot/pkg/networking/core/tls.go
+    /// `buildSidecarOutboundTLSFilterChainOpts`: the chain to the host's cluster only
+    /// `if !hasTLSMatch`), and gives every outbound listener without a match-all chain the
+    /// default chain `PassthroughFilterChain` (listener.go `buildListenerFromEntry`), which
+    /// Envoy uses when no chain matches (envoyproxy/envoy api/envoy/config/listener/v3/
+    /// listener.proto `default_filter_chain`): to PassthroughCluster under ALLOW_ANY, to
+    /// BlackHoleCluster under REGISTRY_ONLY (listener_builder.go
+    /// `buildOutboundCatchAllNetworkFiltersOnly`). `target` is the entry (index) and host
+    /// the connection is for.
+    fn unmatched_server_name(
+        &self,
+        hop: &mut Hop<'_>,
+        v: usize,
+        port: u32,
+        sni: &str,
+        target: Option<(usize, &str)>,
+    ) {
+        let vs = &self.virtual_services[v];
+        let connection = Connection {
+            port,
+            sni: Some(sni),
+            gateway: "mesh",
+        };
+        if let Err(what) = vs.leaves_to_default(&connection) {
+            let why =
+                format!("whether pilot builds the host its default filter chain depends on {what}");
+            hop.end(Outcome::not_modelled(why), None);
+            return;
+        }
+        let meta = &vs.spec.meta;
+        hop.note(format!(
+            "no `tls` route of VirtualService {}/{} covers server name `{sni}` on port {port}, and one applies to the port, so the host has no default filter chain",
+            meta.namespace, meta.name
+        ));
+        if let Some(other) = self.other_chain(v, &connection, sni, target) {
+            let why = format!(
+                "whether the filter chain of {other} takes server name `{sni}` on port {port}: it does if both listen on 0.0.0.0:{port}, which depends on addresses the simulator is not given (ServiceEntry `addresses`, or those Istio allocates when the proxy captures DNS)"
+            );
+            hop.end(Outcome::not_modelled(why), None);
+            return;
+        }
+        match self.settings.outbound {
+            OutboundPolicy::RegistryOnly => {
+                hop.note("the listener's default filter chain sends it to BlackHoleCluster (outboundTrafficPolicy REGISTRY_ONLY)");
+                hop.end(Outcome::Refused, None);
+            }
+            OutboundPolicy::AllowAny => {
+                let why = "passthrough (outboundTrafficPolicy ALLOW_ANY) to the address the application dialed, which the resources do not give: the host's own, or one Istio allocated when the proxy captures DNS";
+                hop.end(Outcome::not_modelled(why), None);
+            }
+        }
+    }
+
+    /// A filter chain that may take server name `sni` on the connection's port if its
+    /// service shares the listener of the host `target`, named: a `tls` route of another
+    /// VirtualService bound to the mesh that covers the name, the default chain of another
+    /// entry host of protocol TLS or HTTPS that covers it (tls.go: the chain matches the
+    /// host's name on a listener bound to 0.0.0.0), or that of an entry port of TCP or of no
+    /// protocol, which matches every name (tls.go `buildSidecarOutboundTCPFilterChainOpts`;
+    /// `isMatchAll` makes it the listener's default chain in `buildListenerFromEntry`).
+    /// Kubernetes Services listen on their cluster IP, and the HTTP chains of a shared
+    /// listener match plaintext only (listener.go `buildSidecarOutboundListener`:
+    /// `plaintextHTTPALPNs`, raw_buffer), so neither takes it.
+    fn other_chain(
+        &self,
+        v: usize,
+        connection: &Connection<'_>,
+        sni: &str,
+        target: Option<(usize, &str)>,
+    ) -> Option<String> {
+        let routed = self
+            .virtual_services
+            .iter()
+            .enumerate()
+            .find(|&(w, vs)| w != v && vs.binds("mesh") && vs.first_l4(connection) != Ok(None));
+        if let Some((_, vs)) = routed {
+            let meta = &vs.spec.meta;
+            return Some(format!("VirtualService {}/{}", meta.namespace, meta.name));
+        }
+        self.service_entries
+            .iter()
+            .enumerate()
+            .find_map(|(e, entry)| {
+                let k = entry.ports.iter().position(|&p| p == connection.port)?;
+                let protocol = entry.protocols.get(k).map_or("", String::as_str);
+                let host = entry.hosts.iter().find(|host| {
+                    target != Some((e, host.as_str()))
+                        && match protocol {
+                            "HTTP" | "HTTP2" | "GRPC" | "GRPC-WEB" => false,
+                            "TLS" | "HTTPS" => covers(host, sni),
+                            _ => true,
+                        }
+                })?;
+                Some(format!(
+                    "ServiceEntry {}/{} (host `{host}`, {})",
+                    entry.meta.namespace,
+                    entry.meta.name,
+                    if protocol.is_empty() {
+                        "no protocol"
+                    } else {
+                        protocol
+                    }
+                ))
+            })
+    }
+
+    /// The first route of `services` (in order) that takes the connection: the
+    /// VirtualService and the index of the route; `Err` names a match field that decides it
+    /// and is not modelled.
+    fn first_l4_route(
+        &self,
+        services: &[usize],
+        connection: &Connection<'_>,
+    ) -> Result<Option<(usize, usize)>, String> {
+        for &v in services {
+            if let Some(i) = self.virtual_services[v].first_l4(connection)? {
+                return Ok(Some((v, i)));
+            }
+        }
+        Ok(None)
+    }
+
+    /// Route `i` of VirtualService `v`, and its destinations.
     fn l4_route<'m>(
         &'m self,
         mut hop: Hop<'m>,
-        services: &[usize],
-        connection: &Connection<'_>,
+        v: usize,
+        i: usize,
         carried: &Carried<'_>,
         sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
-        let ended = |hop| Trace {
-            entry: Some(hop),
-            branches: Vec::new(),
-        };
-        let mut found = None;
-        for &v in services {
-            match self.virtual_services[v].first_l4(connection) {
-                Ok(Some(i)) => {
-                    found = Some((v, i));
-                    break;
-                }
-                Ok(None) => {}
-                Err(what) => {
-                    hop.end(
-                        Outcome::not_modelled(format!("routing depends on {what}")),
-                        None,
-                    );
-                    return ended(hop);
-                }
-            }
-        }
-        let Some((v, i)) = found else {
-            hop.note(format!(
-                "no `tls` or `tcp` route takes the connection on port {}",
-                connection.port
-            ));
-            hop.end(
-                Outcome::not_modelled("a TLS or TCP connection that no route takes"),
-                None,
-            );
-            return ended(hop);
-        };
         let vs = &self.virtual_services[v];
         let route = &vs.spec.l4[i];
         let before = vs.spec.l4[..i]
@@ -197,6 +303,32 @@ impl Mesh {
             branches,
         }
     }
+}
+
+fn ended(hop: Hop<'_>) -> Trace<'_> {
+    Trace {
+        entry: Some(hop),
+        branches: Vec::new(),
+    }
+}
+
+fn no_route(mut hop: Hop<'_>, port: u32) -> Trace<'_> {
+    hop.note(format!(
+        "no `tls` or `tcp` route takes the connection on port {port}"
+    ));
+    hop.end(
+        Outcome::not_modelled("a TLS or TCP connection that no route takes"),
+        None,
+    );
+    ended(hop)
+}
+
+fn unmodelled_match<'m>(mut hop: Hop<'m>, what: &str) -> Trace<'m> {
+    hop.end(
+        Outcome::not_modelled(format!("routing depends on {what}")),
+        None,
+    );
+    ended(hop)
 }
 
 #[cfg(test)]
@@ -360,5 +492,139 @@ spec:
         // The same route on another port holds nowhere on 443: the default route.
         let (routes, outcome, _) = send(&tls.replace("port: 443", "port: 8443"), 443);
         assert_eq!((routes, outcome), (vec![], out));
+    }
+
+    /// A ServiceEntry of protocol TLS on 443 for `db.example.com`, a VirtualService whose
+    /// `tls` route holds on 443 for `other.example.com` only, the mesh's outbound traffic
+    /// `policy`, and `more` resources.
+    fn unmatched(policy: &str, more: &str) -> String {
+        format!(
+            r"apiVersion: install.istio.io/v1alpha1
+kind: IstioOperator
+metadata: {{name: c, namespace: istio-system}}
+spec: {{meshConfig: {{outboundTrafficPolicy: {{mode: {policy}}}}}}}
+---
+apiVersion: networking.istio.io/v1
+kind: ServiceEntry
+metadata: {{name: db, namespace: default}}
+spec:
+  hosts: [db.example.com]
+  ports: [{{number: 443, name: tls, protocol: TLS}}]
+  resolution: DNS
+---
+apiVersion: networking.istio.io/v1
+kind: VirtualService
+metadata: {{name: db, namespace: default}}
+spec:
+  hosts: [db.example.com]
+  tls: [{{match: [{{port: 443, sniHosts: [other.example.com]}}], route: [{{destination: {{host: db.example.com}}}}]}}]
+{more}"
+        )
+    }
+
+    /// The reason of a trace that ends not modelled.
+    fn not_modelled(outcome: Option<Outcome>) -> String {
+        match outcome {
+            Some(Outcome::NotModelled { reason }) => reason,
+            other => panic!("not modelled: {other:?}"),
+        }
+    }
+
+    /// A TLS connection whose server name no `tls` route covers, on a port where one applies:
+    /// pilot builds the host no chain of its own (istio/istio pilot/pkg/networking/core/tls.go
+    /// `buildSidecarOutboundTLSFilterChainOpts`, `hasTLSMatch`), so the listener's default
+    /// chain takes it (listener.go `buildListenerFromEntry`, `PassthroughFilterChain`): under
+    /// REGISTRY_ONLY to BlackHoleCluster, which closes it; under ALLOW_ANY to
+    /// PassthroughCluster, whose destination is the address the application dialed
+    /// (listener_builder.go `buildOutboundCatchAllNetworkFiltersOnly`).
+    #[test]
+    fn a_server_name_no_tls_route_covers_goes_by_the_listeners_default_chain() {
+        let (routes, outcome, notes) = from_sleep(&unmatched("REGISTRY_ONLY", ""), 443);
+        assert_eq!((routes, outcome), (vec![], Some(Outcome::Refused)));
+        assert_eq!(
+            notes,
+            [
+                "no `tls` route of VirtualService default/db covers server name `db.example.com` on port 443, and one applies to the port, so the host has no default filter chain",
+                "the listener's default filter chain sends it to BlackHoleCluster (outboundTrafficPolicy REGISTRY_ONLY)",
+            ]
+        );
+        let (routes, outcome, _) = from_sleep(&unmatched("ALLOW_ANY", ""), 443);
+        assert_eq!(routes, []);
+        assert!(not_modelled(outcome).starts_with("passthrough (outboundTrafficPolicy ALLOW_ANY)"));
+    }
+
+    /// Where the host's listener is 0.0.0.0:443, which holds the chains of every service
+    /// without an address on 443 (listener.go `buildSidecarOutboundListener`: one listener
+    /// per bind and port), another service's chain may take the server name: a `tls` route of
+    /// another VirtualService, an entry host of protocol TLS that covers it (tls.go: its
+    /// default chain matches its name), or an entry port of TCP or of no protocol (its chain
+    /// matches every name). Whether the two share the listener depends on addresses the
+    /// simulator is not given; an HTTP port, another port and a name not covered do not count.
+    #[test]
+    fn another_chain_on_the_port_that_may_take_the_server_name_is_not_modelled() {
+        let entry = |host: &str, port: &str| {
+            format!(
+                "---\napiVersion: networking.istio.io/v1\nkind: ServiceEntry\nmetadata: {{name: other, namespace: default}}\n\
+                 spec: {{hosts: ['{host}'], ports: [{port}], resolution: DNS}}\n"
+            )
+        };
+        let send = |more: &str| from_sleep(&unmatched("REGISTRY_ONLY", more), 443).1;
+        let tls = "{number: 443, name: tls, protocol: TLS}";
+        let reason = not_modelled(send(&entry("*.example.com", tls)));
+        assert!(
+            reason.starts_with("whether the filter chain of ServiceEntry default/other (host `*.example.com`, TLS) takes server name `db.example.com` on port 443"),
+            "{reason}"
+        );
+        let tcp = "{number: 443, name: tcp, protocol: TCP}";
+        assert!(
+            not_modelled(send(&entry("x.example.org", tcp)))
+                .contains("(host `x.example.org`, TCP)")
+        );
+        let none = "{number: 443, name: x}";
+        assert!(not_modelled(send(&entry("x.example.org", none))).contains("no protocol"));
+        let refused = Some(Outcome::Refused);
+        assert_eq!(send(&entry("x.example.com", tls)), refused);
+        assert_eq!(
+            send(&entry(
+                "*.example.com",
+                "{number: 8443, name: tls, protocol: TLS}"
+            )),
+            refused
+        );
+        assert_eq!(
+            send(&entry(
+                "*.example.com",
+                "{number: 443, name: http, protocol: HTTP}"
+            )),
+            refused
+        );
+        let route = |sni: &str, gateways: &str| {
+            format!(
+                "{}---\napiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: other, namespace: default}}\n\
+                 spec: {{hosts: [x.example.com], gateways: [{gateways}], tls: [{{match: [{{port: 443, sniHosts: [{sni}]}}], route: [{{destination: {{host: x.example.com}}}}]}}]}}\n",
+                entry("x.example.com", tls)
+            )
+        };
+        assert!(
+            not_modelled(send(&route("db.example.com", "mesh")))
+                .starts_with("whether the filter chain of VirtualService default/other takes")
+        );
+        assert_eq!(send(&route("db.example.com", "default/egress")), refused);
+        assert_eq!(send(&route("y.example.com", "mesh")), refused);
+    }
+
+    /// Whether pilot builds the host its default chain depends on a match field that is not
+    /// modelled when no other `tls` match holds on the port (tls.go `matchTLS`).
+    #[test]
+    fn a_default_chain_that_an_unmodelled_field_decides_is_not_modelled() {
+        let resources = unmatched("REGISTRY_ONLY", "").replace(
+            "sniHosts: [other.example.com]",
+            "sniHosts: [other.example.com], sourceNamespace: x",
+        );
+        let reason = not_modelled(from_sleep(&resources, 443).1);
+        assert!(
+            reason.starts_with("whether pilot builds the host its default filter chain depends on `sourceNamespace`"),
+            "{reason}"
+        );
     }
 }

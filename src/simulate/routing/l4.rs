@@ -31,7 +31,7 @@ pub(crate) struct Connection<'a> {
 }
 
 /// Whether a `sniHosts` entry covers `name` (lower case).
-fn covers(pattern: &str, name: &str) -> bool {
+pub(crate) fn covers(pattern: &str, name: &str) -> bool {
     let pattern = pattern.to_ascii_lowercase();
     match pattern.strip_prefix('*') {
         Some("") => true,
@@ -97,7 +97,8 @@ impl Compiled {
     /// `buildSidecarOutboundTLSFilterChainOpts`: "HTTPS or TLS ports without associated
     /// virtual service"); on a TCP port, when no `tcp` route takes it (`defaultRouteAdded` in
     /// `buildSidecarOutboundTCPFilterChainOpts`). A TLS connection whose server name alone no
-    /// route covers has no such fallback: its filter chains are the routes'.
+    /// route covers has no such fallback: its filter chains are the routes', and the
+    /// listener's default chain takes it (`Mesh::unmatched_server_name`).
     pub(crate) fn leaves_to_default(&self, connection: &Connection<'_>) -> Result<bool, String> {
         if connection.sni.is_none() {
             return self.first_l4(connection).map(|first| first.is_none());
