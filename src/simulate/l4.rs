@@ -627,4 +627,47 @@ spec:
             "{reason}"
         );
     }
+
+    /// A match field the simulator does not model, in a `tls` route that covers the server
+    /// name, decides the route (tls.go `matchTLS`), and the trace says which field.
+    #[test]
+    fn a_route_that_an_unmodelled_field_decides_is_not_modelled() {
+        let resources = unmatched("REGISTRY_ONLY", "").replace(
+            "sniHosts: [other.example.com]",
+            "sniHosts: [db.example.com], sourceNamespace: x",
+        );
+        let reason = not_modelled(from_sleep(&resources, 443).1);
+        assert!(
+            reason.starts_with("routing depends on `sourceNamespace`"),
+            "{reason}"
+        );
+    }
+
+    /// Behind the egress gateway's TLS server, a connection that no `tcp` route bound to the
+    /// gateway takes is not modelled, and so is one that an unmodelled field decides.
+    #[test]
+    fn a_gateway_connection_no_tcp_route_takes_is_not_modelled() {
+        let case: toml::Value = toml::from_str(include_str!(
+            "../../tests/fixtures/simulate/egress-gateway-tls-tcp/case.toml"
+        ))
+        .unwrap();
+        let topology = toml::to_string(&case["topology"]).unwrap();
+        let resources =
+            include_str!("../../tests/fixtures/simulate/egress-gateway-tls-tcp/resources.yaml");
+        let send = |from: &str, to: &str| {
+            let changed = resources.replace(from, to);
+            assert_ne!(changed, resources);
+            let m = mesh(&changed, &topology);
+            let request =
+                Request::new(Origin::Workload("sleep".into()), "en.wikipedia.org").port(443);
+            not_modelled(m.evaluate(&request).outcome().cloned())
+        };
+        let at_gateway = "      - istio-egressgateway\n      port: 443\n    route:\n    - destination:\n        host: en.wikipedia.org";
+        assert_eq!(
+            send(at_gateway, &at_gateway.replace("443", "444")),
+            "a TLS or TCP connection that no route takes"
+        );
+        let by_source = at_gateway.replace("port: 443", "port: 443\n      sourceNamespace: x");
+        assert!(send(at_gateway, &by_source).starts_with("routing depends on `sourceNamespace`"));
+    }
 }
