@@ -178,10 +178,10 @@ impl Mesh {
         for (i, p) in resources.authorization_policies.into_iter().enumerate() {
             policies.push(Policy::compile(&p, &trust));
             if !p.targeted {
-                let first = p.selector.as_ref().and_then(|s| s.iter().next());
+                let selector = p.selector.iter().flat_map(Selector::iter);
                 selections
                     .policies
-                    .add_by_first(i, Some(&p.meta.namespace), first);
+                    .add(i, Some(&p.meta.namespace), selector);
             }
             selectors.push(p.selector);
         }
@@ -256,7 +256,7 @@ impl Mesh {
             if !ra.targeted {
                 selections
                     .jwt
-                    .add(i, Some(&ra.meta.namespace), ra.selector.as_ref());
+                    .add(i, Some(&ra.meta.namespace), pairs(ra.selector.as_ref()));
             }
         }
         for (list, selection) in [
@@ -265,8 +265,8 @@ impl Mesh {
         ] {
             for (i, u) in list.iter().enumerate() {
                 match &u.scope {
-                    None => selection.add(i, None, None),
-                    Some((ns, selector)) => selection.add(i, Some(ns), Some(selector)),
+                    None => selection.add(i, None, []),
+                    Some((ns, selector)) => selection.add(i, Some(ns), pairs(Some(selector))),
                 }
             }
         }
@@ -543,6 +543,14 @@ struct Selections {
     jwt: Selection,
     unmodelled: Selection,
     rate_limits: Selection,
+}
+
+/// The labels of a selector (none without one), in key order, as [`Selection::add`] files them.
+fn pairs(selector: Option<&Labels>) -> impl Iterator<Item = (&str, &str)> {
+    selector
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
 }
 
 /// The Services the workloads back.
