@@ -6,11 +6,13 @@
 //! (builder.go `rbacPolicyMatchNever`). Dry-run policies (`istio.io/dry-run`) only report,
 //! except CUSTOM ones, which still call the provider (builder.go).
 
+mod index;
 mod rule;
 
 use super::context::Attributes;
 use super::decode::{Action, AuthorizationPolicy};
 use super::trace::{Decider, Outcome, Part, Step};
+use index::RuleIndex;
 
 pub(crate) use rule::Rule;
 
@@ -93,6 +95,10 @@ pub(crate) struct Policy {
     /// order: the others test a claim or a request principal in every alternative, which such
     /// a request fails (most requests the proofs send carry no token).
     without_token: Vec<usize>,
+    /// The rules by the one value of a claim or header each requires, when enough are keyed
+    /// so ([`RuleIndex::of`]): a tenant guard holds a few rules per tenant, and a request
+    /// names one tenant.
+    index: Option<Box<RuleIndex>>,
     /// Whether a rule reads `connection.sni` (which names the subset a sidecar sends to).
     pub reads_sni: bool,
 }
@@ -116,6 +122,7 @@ impl Policy {
             without_token: (0..rules.len())
                 .filter(|&i| !rules[i].needs_token())
                 .collect(),
+            index: RuleIndex::of(&rules).map(Box::new),
             rules,
         }
     }
@@ -130,13 +137,15 @@ impl Policy {
     }
 
     /// The first rule that matches (`Yes`), or else the first that may (`Unknown`). An HTTP
-    /// request without a verified token tries only the rules it can match: the others answer
-    /// `No`, which changes neither.
+    /// request tries only the rules it can match: without a verified token, those that need
+    /// none; by the index, those its value names and those keyed by nothing. The others answer
+    /// `No`, which changes neither. On TCP, where Istio drops HTTP conditions, every rule.
     fn first_match(&self, a: &Attributes<'_>) -> Option<(usize, Tri)> {
-        if a.jwt.is_none() && !a.tcp {
-            self.first_of(self.without_token.iter().copied(), a)
-        } else {
-            self.first_of(0..self.rules.len(), a)
+        match &self.index {
+            _ if a.tcp => self.first_of(0..self.rules.len(), a),
+            Some(index) => self.first_of(index.candidates(a).iter().copied(), a),
+            None if a.jwt.is_none() => self.first_of(self.without_token.iter().copied(), a),
+            None => self.first_of(0..self.rules.len(), a),
         }
     }
 

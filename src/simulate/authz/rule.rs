@@ -12,6 +12,7 @@ use std::net::IpAddr;
 use regex::Regex;
 
 use super::Tri;
+use super::index::Lookup;
 use crate::simulate::context::Attributes;
 use crate::simulate::decode::{Action, Condition, Operation, Rule as Spec, Source};
 use crate::simulate::pattern::{Pattern, whole};
@@ -172,6 +173,10 @@ fn principal(pattern: &Pattern, peer: &str) -> bool {
 pub(crate) struct Field {
     pub values: Vec<Test>,
     pub not: Vec<Test>,
+    /// `values` as a look-up, when long enough ([`Lookup::of`]); a tenant guard's `notValues`
+    /// lists every tenant, a caller policy's `principals` every caller.
+    pub(super) values_lookup: Option<Box<Lookup>>,
+    pub(super) not_lookup: Option<Box<Lookup>>,
 }
 
 impl Field {
@@ -197,15 +202,25 @@ impl Field {
         // skipping it changes nothing.
         let mut result = Tri::Yes;
         if !self.values.is_empty() {
-            result = Tri::any(self.values.iter().map(|t| t.eval(a)));
+            result = any(&self.values, self.values_lookup.as_deref(), a);
             if result == Tri::No {
                 return Tri::No;
             }
         }
         if !self.not.is_empty() {
-            result = result.and(Tri::any(self.not.iter().map(|t| t.eval(a))).not());
+            result = result.and(any(&self.not, self.not_lookup.as_deref(), a).not());
         }
         result
+    }
+
+    fn new(values: Vec<Test>, not: Vec<Test>) -> Self {
+        let lookup = |tests: &[Test]| Lookup::of(tests).map(Box::new);
+        Self {
+            values_lookup: lookup(&values),
+            not_lookup: lookup(&not),
+            values,
+            not,
+        }
     }
 
     fn is_http(&self) -> bool {
@@ -216,6 +231,17 @@ impl Field {
     /// token and no `notValues` side could make up for it (`Or` of `No`s is `No`).
     fn needs_token(&self) -> bool {
         !self.values.is_empty() && self.not.is_empty() && self.values.iter().all(Test::needs_token)
+    }
+}
+
+/// `Or` of the tests of an HTTP request, by their look-up when they have one: it answers for the
+/// tests of its subject, which never answer `Unknown`, so `Or` with the rest, in their order,
+/// is the answer of the scan.
+fn any(tests: &[Test], lookup: Option<&Lookup>, a: &Attributes<'_>) -> Tri {
+    match lookup {
+        Some(lookup) if lookup.matches(a) => Tri::Yes,
+        Some(lookup) => Tri::any(lookup.rest.iter().map(|&i| tests[i].eval(a))),
+        None => Tri::any(tests.iter().map(|t| t.eval(a))),
     }
 }
 
@@ -359,10 +385,8 @@ impl Builder {
             }));
             tests
         };
-        Some(Field {
-            values: compile(values),
-            not: compile(not),
-        })
+        let values = compile(values);
+        Some(Field::new(values, compile(not)))
     }
 
     fn source(&mut self, s: &Source, namespace: &str, trust: &[String]) -> Vec<Field> {
@@ -646,3 +670,7 @@ fn aliases(value: &str, trust: &[String]) -> Vec<String> {
 #[cfg(test)]
 #[path = "rule_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+#[path = "rule_lookup_tests.rs"]
+mod lookup_tests;
