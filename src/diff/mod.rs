@@ -52,26 +52,36 @@ pub struct Resource {
 enum Body {
     /// Compact JSON, which reads back as the object.
     Json(Box<str>),
-    /// A tree with a number the JSON would not read back exactly (serde_json parses a float to
-    /// the nearest value only with its `float_roundtrip` feature).
+    /// A tree whose JSON would not read back as it: serde_json parses a float to the nearest
+    /// value only with its `float_roundtrip` feature, and refuses lists and maps nested 128
+    /// deep, which meshc's YAML reader accepts.
     Tree(Value),
 }
+
+/// From this depth of nesting an object's JSON is read back before it is kept: well below
+/// serde_json's limit, and above any Istio resource's.
+const CHECKED_DEPTH: usize = 64;
 
 impl Body {
     fn new(value: Value) -> Self {
         let json = value.to_string();
-        if has_float(&value) && serde_json::from_str::<Value>(&json).ok().as_ref() != Some(&value) {
+        if may_not_read_back(&value, 0)
+            && serde_json::from_str::<Value>(&json).ok().as_ref() != Some(&value)
+        {
             return Self::Tree(value);
         }
         Self::Json(json.into_boxed_str())
     }
 }
 
-fn has_float(value: &Value) -> bool {
+/// Whether `value`, at `depth`, holds a float or nests [`CHECKED_DEPTH`] deep.
+fn may_not_read_back(value: &Value, depth: usize) -> bool {
+    let deeper = |item: &Value| may_not_read_back(item, depth + 1);
     match value {
         Value::Number(number) => number.is_f64(),
-        Value::Array(items) => items.iter().any(has_float),
-        Value::Object(map) => map.values().any(has_float),
+        Value::Array(_) | Value::Object(_) if depth >= CHECKED_DEPTH => true,
+        Value::Array(items) => items.iter().any(deeper),
+        Value::Object(map) => map.values().any(deeper),
         Value::Null | Value::Bool(_) | Value::String(_) => false,
     }
 }
@@ -438,6 +448,30 @@ mod tests {
         assert!(resources[0].same_text(&parse("u.yaml", text).unwrap()[0]));
         let other = parse("t.yaml", &text.replace("25.0", "26.0")).unwrap();
         assert!(!resources[0].same_text(&other[0]));
+    }
+
+    /// An object nested as deep as meshc's YAML reader allows, deeper than serde_json reads
+    /// back, is kept as a tree: it compares as any other.
+    #[test]
+    fn an_object_nested_deeper_than_json_reads_back_is_compared() {
+        let nested = |depth: usize, leaf: &str| {
+            format!(
+                "kind: Foo\nmetadata:\n  name: foo\nspec:\n  v: {}{leaf}{}\n",
+                "[".repeat(depth),
+                "]".repeat(depth)
+            )
+        };
+        for depth in [CHECKED_DEPTH - 3, 126] {
+            let old = parse("x.yaml", &nested(depth, "1")).unwrap();
+            let new = parse("x.yaml", &nested(depth, "2")).unwrap();
+            assert_eq!(
+                old[0].value(),
+                yaml::to_json(&yaml::read(&nested(depth, "1")).documents[0].root)
+            );
+            assert_eq!(matches!(old[0].body, Body::Tree(_)), depth == 126);
+            let report = compare("old", &old, "new", &new).unwrap();
+            assert_eq!(report.resources.len(), 1, "depth {depth}");
+        }
     }
 
     /// A file that is not YAML is that error, even after a document that is not an object.
