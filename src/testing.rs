@@ -20,7 +20,7 @@ pub mod report {
 /// `meshc diff`.
 pub mod diff {
     pub use crate::diff::{
-        Access, Behaviour, Kind, Resource, Side, compare, json, markdown, parse, text,
+        Access, Answered, Behaviour, Kind, Resource, Side, compare, json, markdown, parse, text,
     };
 }
 

@@ -389,7 +389,7 @@ fn documents(content: &str) -> Vec<Value> {
     meshc::testing::diff::parse("security-policies.yaml", content)
         .unwrap()
         .into_iter()
-        .map(|r| r.value)
+        .map(|r| r.value())
         .collect()
 }
 

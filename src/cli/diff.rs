@@ -8,7 +8,8 @@ use super::graph::draw;
 use super::{Exit, Output, load, write_stdout};
 use crate::diff::{self, Resource};
 use crate::graph::{self, Graph};
-use crate::pipeline::{Failure, compile_simulated};
+use crate::pipeline::{self, Compiled, Failure, compile_simulated};
+use crate::source::Source;
 
 /// Arguments of `meshc diff`.
 #[derive(Debug, Args)]
@@ -37,10 +38,19 @@ impl DiffArgs {
         // Like diff(1): any trouble is exit 2, whatever the other side holds.
         // A pull-request comment also draws the edges that change, when both sides are profiles.
         let graphs = self.format == Format::Markdown;
-        let (Ok((old, old_graph, old_side)), Ok((new, new_graph, new_side))) = (
-            side(&self.old, output, graphs),
-            side(&self.new, output, graphs),
-        ) else {
+        let old = open(&self.old, output).and_then(|input| side(input, output, graphs));
+        let new = open(&self.new, output);
+        // The old side answers its requests before the new side is compiled, so that one
+        // side's mesh is alive at a time.
+        let old = old.map(|(resources, graph, simulated)| {
+            let answered = match (simulated, &new) {
+                (Some(simulated), Ok(Input::Profile(_, source))) => answer(simulated, source),
+                _ => None,
+            };
+            (resources, graph, answered)
+        });
+        let new = new.and_then(|input| side(input, output, graphs));
+        let (Ok((old, old_graph, old_side)), Ok((new, new_graph, new_side))) = (old, new) else {
             return Exit::Trouble;
         };
         let mut report = match diff::compare(
@@ -86,14 +96,39 @@ impl DiffArgs {
 /// simulation when it is a profile; problems are printed here and end in exit 2.
 type Read = (Vec<Resource>, Option<Graph>, Option<diff::Side>);
 
-fn side(path: &Path, output: &Output, graph: bool) -> Result<Read, ()> {
+/// What one side names: a rendered folder, or a profile read (not yet compiled).
+enum Input<'a> {
+    Folder(&'a Path),
+    Profile(&'a Path, Source),
+}
+
+fn open<'a>(path: &'a Path, output: &Output) -> Result<Input<'a>, ()> {
     if path.is_dir() {
-        let resources = diff::read_folder(path).map_err(|error| {
-            output.error(&error);
-        })?;
-        return Ok((resources, None, None));
+        Ok(Input::Folder(path))
+    } else {
+        load(path, output)
+            .map(|source| Input::Profile(path, source))
+            .map_err(|_| ())
     }
-    let source = load(path, output).map_err(|_| ())?;
+}
+
+/// The old side's answers to the requests of both profiles, when the new profile is valid: its
+/// problems are printed when it is compiled, and without it there is no comparison to make.
+fn answer(old: diff::Side, new: &Source) -> Option<diff::Answered> {
+    let new = pipeline::check(new).ok()?;
+    Some(old.answer(&new.profile))
+}
+
+fn side(input: Input<'_>, output: &Output, graph: bool) -> Result<Read, ()> {
+    let (path, source) = match input {
+        Input::Folder(path) => {
+            let resources = diff::read_folder(path).map_err(|error| {
+                output.error(&error);
+            })?;
+            return Ok((resources, None, None));
+        }
+        Input::Profile(path, source) => (path, source),
+    };
     // The behaviour diff (and the graph) send requests through the mesh the proofs simulated.
     let simulated = match compile_simulated(&source) {
         Ok(simulated) => simulated,
@@ -111,38 +146,44 @@ fn side(path: &Path, output: &Output, graph: bool) -> Result<Read, ()> {
         }
     };
     let drawn = graph.then(|| draw(&simulated));
-    let crate::pipeline::Simulated {
-        mut compiled,
+    let pipeline::Simulated {
+        compiled,
         profile,
         mesh,
     } = simulated;
-    output.profile_diagnostics(&source, std::mem::take(&mut compiled.warnings));
-    let mut resources = Vec::new();
+    // The plan is not compared, and each file's text is dropped once read: they were alive
+    // beside the objects read from them.
+    let Compiled {
+        files,
+        warnings,
+        clusters,
+        ..
+    } = compiled;
+    output.profile_diagnostics(&source, warnings);
     // With clusters, every cluster's files, named as in the folder: `<cluster>/<file>`.
-    let files: Vec<(String, &str)> = if compiled.clusters.is_empty() {
-        compiled
-            .files
-            .iter()
-            .map(|file| (file.name.clone(), file.content.as_str()))
+    let files: Vec<(String, String)> = if clusters.is_empty() {
+        files
+            .into_iter()
+            .map(|file| (file.name, file.content))
             .collect()
     } else {
-        compiled
-            .clusters
-            .iter()
+        drop(files);
+        clusters
+            .into_iter()
             .flat_map(|cluster| {
-                cluster.files.iter().map(|file| {
-                    (
-                        format!("{}/{}", cluster.name, file.name),
-                        file.content.as_str(),
-                    )
-                })
+                let folder = cluster.name;
+                cluster
+                    .files
+                    .into_iter()
+                    .map(move |file| (format!("{folder}/{}", file.name), file.content))
             })
             .collect()
     };
-    for (name, content) in &files {
+    let mut resources = Vec::new();
+    for (name, content) in files {
         // The render passed meshc's own check, so its files read back; if one does not, the
         // error says which.
-        resources.extend(diff::parse(name, content).map_err(|error| {
+        resources.extend(diff::parse(&name, &content).map_err(|error| {
             output.error(&error);
         })?);
     }
