@@ -270,6 +270,12 @@ impl Mesh {
                 }
             }
         }
+        for (i, sidecar) in mesh.sidecars.iter().enumerate() {
+            let selector = pairs(sidecar.selector.as_ref());
+            selections
+                .sidecars
+                .add(i, Some(&sidecar.meta.namespace), selector);
+        }
         mesh.proxies = mesh.index_all(&topology, selections, selectors);
         mesh.alike = super::reuse::alike(&mesh.proxies);
         mesh.gateway_names = mesh
@@ -355,7 +361,9 @@ impl Mesh {
         for (ns, labels, sidecar) in proxies {
             let mut index = self.index(ns, labels, sidecar, &selections, &selectors);
             // Sidecar resources scope sidecars only, never gateways.
-            index.sidecar = sidecar.then(|| self.sidecar_for(ns, labels)).flatten();
+            index.sidecar = sidecar
+                .then(|| self.sidecar_for(ns, labels, &selections.sidecars))
+                .flatten();
             // At their exact lengths: each list grew by pushing to room for four.
             for list in [
                 &mut index.custom,
@@ -543,6 +551,7 @@ struct Selections {
     jwt: Selection,
     unmodelled: Selection,
     rate_limits: Selection,
+    sidecars: Selection,
 }
 
 /// The labels of a selector (none without one), in key order, as [`Selection::add`] files them.

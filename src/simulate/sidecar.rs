@@ -10,13 +10,24 @@ use super::decode::Sidecar;
 use super::mesh::Mesh;
 use super::pod_labels::PodLabels;
 use super::routing::host::overlaps;
+use super::select::Selection;
 use super::topology::selects;
 
 impl Mesh {
-    /// The Sidecar that applies to a workload in `ns` with `labels`.
-    pub(crate) fn sidecar_for(&self, ns: &str, labels: &PodLabels) -> Option<usize> {
+    /// The Sidecar that applies to a workload in `ns` with `labels`, among the candidates
+    /// `sidecars` (every Sidecar filed by namespace and selector) gives: scanning them all for
+    /// each workload was quadratic with one Sidecar per workload (4,096 / 16,384 services
+    /// validated in 1.35 / 13.88 s).
+    pub(crate) fn sidecar_for(
+        &self,
+        ns: &str,
+        labels: &PodLabels,
+        sidecars: &Selection,
+    ) -> Option<usize> {
+        let candidates = sidecars.candidates(ns, &self.settings.root, labels);
         let in_namespace = |namespace: &str, selected: bool| {
-            self.sidecars.iter().position(|s| {
+            candidates.iter().copied().find(|&i| {
+                let s = &self.sidecars[i];
                 s.meta.namespace == namespace
                     && match &s.selector {
                         Some(selector) => selected && selects(selector, labels),
@@ -171,5 +182,48 @@ spec:
             )
             .is_some()
         );
+    }
+
+    /// Of the Sidecars that select a workload, the first in order; a root-namespace Sidecar
+    /// with a selector applies to no workload of another namespace, where the root's default
+    /// does.
+    #[test]
+    fn the_first_selecting_sidecar_of_the_namespace_applies() {
+        let sidecar = |name: &str, namespace: &str, selector: &str| {
+            format!(
+                "apiVersion: networking.istio.io/v1\nkind: Sidecar\n\
+                 metadata: {{name: {name}, namespace: {namespace}}}\n\
+                 spec:\n  {selector}egress:\n  - hosts: ['*/*']\n---\n"
+            )
+        };
+        let resources = [
+            sidecar(
+                "root-web",
+                "istio-system",
+                "workloadSelector: {labels: {app: other}}\n  ",
+            ),
+            sidecar(
+                "web-1",
+                "shop",
+                "workloadSelector: {labels: {app: web}}\n  ",
+            ),
+            sidecar("shop-default", "shop", ""),
+            sidecar(
+                "web-2",
+                "shop",
+                "workloadSelector: {labels: {app: web}}\n  ",
+            ),
+            sidecar("root-default", "istio-system", ""),
+        ]
+        .concat();
+        let mesh = mesh(&resources, TOPOLOGY);
+        let name = |w: usize| {
+            mesh.proxies[w]
+                .sidecar
+                .map(|s| mesh.sidecars[s].meta.name.as_str())
+        };
+        assert_eq!(name(0), Some("web-1"));
+        assert_eq!(name(1), Some("shop-default"));
+        assert_eq!(name(2), Some("root-default"));
     }
 }
