@@ -96,9 +96,9 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Sidecar> {
 /// instructions in `hosts`, callgrind).
 #[derive(Default)]
 struct Listed<'p> {
-    by_service: HashMap<&'p Name, Vec<usize>>,
-    by_namespace: HashMap<&'p Name, Vec<usize>>,
-    by_account: HashMap<(&'p Name, &'p Name), Vec<usize>>,
+    services: HashMap<&'p Name, Vec<usize>>,
+    namespaces: HashMap<&'p Name, Vec<usize>>,
+    accounts: HashMap<(&'p Name, &'p Name), Vec<usize>>,
 }
 
 impl<'p> Listed<'p> {
@@ -107,18 +107,14 @@ impl<'p> Listed<'p> {
         for (target, service) in services.iter().enumerate() {
             for rule in &service.callers {
                 for name in &rule.services {
-                    listed.by_service.entry(name).or_default().push(target);
+                    listed.services.entry(name).or_default().push(target);
                 }
                 for namespace in &rule.namespaces {
-                    listed
-                        .by_namespace
-                        .entry(namespace)
-                        .or_default()
-                        .push(target);
+                    listed.namespaces.entry(namespace).or_default().push(target);
                 }
                 for (namespace, account) in &rule.service_accounts {
                     let key = (namespace, account);
-                    listed.by_account.entry(key).or_default().push(target);
+                    listed.accounts.entry(key).or_default().push(target);
                 }
             }
         }
@@ -132,9 +128,9 @@ impl<'p> Listed<'p> {
             .flat_map(|caller| {
                 let account = (&caller.namespace, &caller.service_account);
                 [
-                    self.by_service.get(&caller.name),
-                    self.by_namespace.get(&caller.namespace),
-                    self.by_account.get(&account),
+                    self.services.get(&caller.name),
+                    self.namespaces.get(&caller.namespace),
+                    self.accounts.get(&account),
                 ]
             })
             .flatten()
