@@ -613,34 +613,25 @@ spec:
         assert_eq!(send(&route("y.example.com", "mesh")), refused);
     }
 
-    /// Whether pilot builds the host its default chain depends on a match field that is not
-    /// modelled when no other `tls` match holds on the port (tls.go `matchTLS`).
+    /// A match field the simulator does not model decides, when no other `tls` match holds on
+    /// the port, whether pilot builds the host its default chain, and in a `tls` route that
+    /// covers the server name, the route (tls.go `matchTLS`); the trace says which field.
     #[test]
-    fn a_default_chain_that_an_unmodelled_field_decides_is_not_modelled() {
-        let resources = unmatched("REGISTRY_ONLY", "").replace(
-            "sniHosts: [other.example.com]",
-            "sniHosts: [other.example.com], sourceNamespace: x",
-        );
-        let reason = not_modelled(from_sleep(&resources, 443).1);
-        assert!(
-            reason.starts_with("whether pilot builds the host its default filter chain depends on `sourceNamespace`"),
-            "{reason}"
-        );
-    }
-
-    /// A match field the simulator does not model, in a `tls` route that covers the server
-    /// name, decides the route (tls.go `matchTLS`), and the trace says which field.
-    #[test]
-    fn a_route_that_an_unmodelled_field_decides_is_not_modelled() {
-        let resources = unmatched("REGISTRY_ONLY", "").replace(
-            "sniHosts: [other.example.com]",
-            "sniHosts: [db.example.com], sourceNamespace: x",
-        );
-        let reason = not_modelled(from_sleep(&resources, 443).1);
-        assert!(
-            reason.starts_with("routing depends on `sourceNamespace`"),
-            "{reason}"
-        );
+    fn what_an_unmodelled_match_field_decides_is_not_modelled() {
+        for (sni_hosts, why) in [
+            (
+                "other.example.com",
+                "whether pilot builds the host its default filter chain depends on `sourceNamespace`",
+            ),
+            ("db.example.com", "routing depends on `sourceNamespace`"),
+        ] {
+            let resources = unmatched("REGISTRY_ONLY", "").replace(
+                "sniHosts: [other.example.com]",
+                &format!("sniHosts: [{sni_hosts}], sourceNamespace: x"),
+            );
+            let reason = not_modelled(from_sleep(&resources, 443).1);
+            assert!(reason.starts_with(why), "{reason}");
+        }
     }
 
     /// Behind the egress gateway's TLS server, a connection that no `tcp` route bound to the

@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use super::context::{Attributes, Headers, Payload, Sni};
 use super::decode::{Resources, decode};
 use super::mesh::Mesh;
 use super::pod_labels::PodLabels;
@@ -50,4 +51,50 @@ pub(crate) fn labels(pairs: &[(&str, &str)]) -> Labels {
 /// A workload's labels from pairs.
 pub(crate) fn pod_labels(pairs: &[(&str, &str)]) -> PodLabels {
     PodLabels::from(labels(pairs))
+}
+
+/// A request's attributes as owned values, for proptests that draw them: headers are values of
+/// `x`, and the claim is both `t` and `scope` of a valid token.
+#[derive(Debug, Clone)]
+pub(crate) struct Asked {
+    pub host: String,
+    pub method: String,
+    pub path: String,
+    pub peer: Option<String>,
+    pub claim: Option<Value>,
+    pub headers: Vec<String>,
+    pub sni: Option<String>,
+    pub tcp: bool,
+}
+
+impl Asked {
+    /// Runs `f` on the attributes, on port 80.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&Attributes<'_>) -> R) -> R {
+        let pairs: Vec<(String, String)> = self
+            .headers
+            .iter()
+            .map(|v| ("x".to_string(), v.clone()))
+            .collect();
+        let headers = Headers::new(&pairs);
+        let token = self.claim.as_ref().map(|c| {
+            jwt(
+                "https://iss",
+                &["aud1"],
+                &serde_json::json!({"t": c, "scope": c}),
+            )
+        });
+        f(&Attributes {
+            host: &self.host,
+            method: &self.method,
+            path: &self.path,
+            port: 80,
+            headers: &headers,
+            peer: self.peer.as_deref(),
+            jwt: token.as_ref().map(|jwt| Payload { jwt, split: &[] }),
+            source_ip: None,
+            remote_ip: None,
+            sni: self.sni.as_deref().map_or(Sni::None, Sni::Name),
+            tcp: self.tcp,
+        })
+    }
 }

@@ -9,7 +9,7 @@ use crate::istio::document::read;
 use crate::simulate::authz::{Policy, Tri};
 use crate::simulate::context::{Headers, Payload, Sni};
 use crate::simulate::decode::decode;
-use crate::simulate::testing::jwt;
+use crate::simulate::testing::{Asked, jwt};
 
 fn policy(rules: &[String]) -> Policy {
     let text = format!(
@@ -21,44 +21,6 @@ fn policy(rules: &[String]) -> Policy {
     assert!(error.is_none(), "{error:?}");
     let decoded = decode(&documents).unwrap();
     Policy::compile(&decoded.authorization_policies[0], &["td".to_string()])
-}
-
-/// A request with a claim `t` (none, a string or a list), a header `x`, a path and a peer.
-#[derive(Debug, Clone)]
-struct Ask {
-    claim: Option<serde_json::Value>,
-    header: Option<String>,
-    path: String,
-    peer: Option<String>,
-    tcp: bool,
-}
-
-impl Ask {
-    fn with<R>(&self, f: impl FnOnce(&Attributes<'_>) -> R) -> R {
-        let pairs: Vec<(String, String)> = self
-            .header
-            .iter()
-            .map(|v| ("x".to_string(), v.clone()))
-            .collect();
-        let headers = Headers::new(&pairs);
-        let token = self
-            .claim
-            .as_ref()
-            .map(|c| jwt("https://iss", &["aud1"], &json!({ "t": c })));
-        f(&Attributes {
-            host: "h",
-            method: "GET",
-            path: &self.path,
-            port: 80,
-            headers: &headers,
-            peer: self.peer.as_deref(),
-            jwt: token.as_ref().map(|jwt| Payload { jwt, split: &[] }),
-            source_ip: None,
-            remote_ip: None,
-            sni: Sni::None,
-            tcp: self.tcp,
-        })
-    }
 }
 
 const VALUES: [&str; 5] = ["a", "b", "c", "A", "a b"];
@@ -103,7 +65,8 @@ fn rule() -> impl Strategy<Value = String> {
     ]
 }
 
-fn ask() -> impl Strategy<Value = Ask> {
+/// A request with a claim (none, a string or a list), a header `x`, a path and a peer.
+fn ask() -> impl Strategy<Value = Asked> {
     let claim = prop_oneof![
         Just(None),
         value().prop_map(|v| Some(json!(v))),
@@ -117,11 +80,14 @@ fn ask() -> impl Strategy<Value = Ask> {
         peer,
         any::<bool>(),
     )
-        .prop_map(|(claim, header, path, peer, tcp)| Ask {
-            claim,
-            header,
+        .prop_map(|(claim, header, path, peer, tcp)| Asked {
+            host: "h".to_string(),
+            method: "GET".to_string(),
             path: format!("/{path}"),
             peer,
+            claim,
+            headers: header.into_iter().collect(),
+            sni: None,
             tcp,
         })
 }

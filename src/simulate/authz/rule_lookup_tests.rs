@@ -4,8 +4,7 @@
 use serde_json::json;
 
 use super::*;
-use crate::simulate::context::{Headers, Payload, Sni};
-use crate::simulate::testing::jwt;
+use crate::simulate::testing::Asked;
 
 /// Short texts over an alphabet that makes patterns collide: a case pair (hosts ignore it), a
 /// slash, a character of two bytes (char boundaries) and the `*` of Istio's forms.
@@ -66,19 +65,7 @@ fn side() -> impl proptest::strategy::Strategy<Value = Vec<Test>> {
 }
 
 /// A request's attributes, each drawn from the same alphabet as the patterns.
-#[derive(Debug, Clone)]
-struct Drawn {
-    host: String,
-    method: String,
-    path: String,
-    peer: Option<String>,
-    claim: Option<serde_json::Value>,
-    headers: Vec<String>,
-    sni: Option<String>,
-    tcp: bool,
-}
-
-fn drawn() -> impl proptest::strategy::Strategy<Value = Drawn> {
+fn drawn() -> impl proptest::strategy::Strategy<Value = Asked> {
     use proptest::prelude::*;
     let claim = prop_oneof![
         Just(None),
@@ -100,7 +87,7 @@ fn drawn() -> impl proptest::strategy::Strategy<Value = Drawn> {
         any::<bool>(),
     )
         .prop_map(
-            |((host, method, path), peer, claim, headers, sni, tcp)| Drawn {
+            |((host, method, path), peer, claim, headers, sni, tcp)| Asked {
                 host,
                 method,
                 path,
@@ -111,35 +98,6 @@ fn drawn() -> impl proptest::strategy::Strategy<Value = Drawn> {
                 tcp,
             },
         )
-}
-
-impl Drawn {
-    /// Runs `f` on the attributes.
-    fn with<R>(&self, f: impl FnOnce(&Attributes<'_>) -> R) -> R {
-        let pairs: Vec<(String, String)> = self
-            .headers
-            .iter()
-            .map(|v| ("x".to_string(), v.clone()))
-            .collect();
-        let headers = Headers::new(&pairs);
-        let token = self
-            .claim
-            .as_ref()
-            .map(|c| jwt("https://iss", &["aud1"], &json!({"t": c, "scope": c})));
-        f(&Attributes {
-            host: &self.host,
-            method: &self.method,
-            path: &self.path,
-            port: 80,
-            headers: &headers,
-            peer: self.peer.as_deref(),
-            jwt: token.as_ref().map(|jwt| Payload { jwt, split: &[] }),
-            source_ip: None,
-            remote_ip: None,
-            sni: self.sni.as_deref().map_or(Sni::None, Sni::Name),
-            tcp: self.tcp,
-        })
-    }
 }
 
 proptest::proptest! {
