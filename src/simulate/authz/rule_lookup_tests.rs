@@ -123,3 +123,44 @@ proptest::proptest! {
         })?;
     }
 }
+
+/// The edges the proptest seldom draws: a principal's `*` matches a peer URI of `spiffe://`
+/// alone (any non-empty URI), where a claim's `*` does not match an empty string.
+#[test]
+fn a_star_matches_an_empty_principal_but_not_an_empty_claim() {
+    let many = |test: fn(&str) -> Test| -> Vec<Test> {
+        let mut tests: Vec<Test> = (0..8).map(|i| test(&format!("v{i}"))).collect();
+        tests.push(test("*"));
+        tests
+    };
+    let principal: fn(&str) -> Test = |v| Test::Principal(Pattern::string(v));
+    let claim: fn(&str) -> Test = |v| Test::Claim(vec!["t".into()], Pattern::string(v));
+    let asked = |peer: Option<&str>, claim: Option<&str>| Asked {
+        host: "h".into(),
+        method: "GET".into(),
+        path: "/".into(),
+        peer: peer.map(str::to_string),
+        claim: claim.map(|c| json!(c)),
+        headers: Vec::new(),
+        sni: None,
+        tcp: false,
+    };
+    for (tests, request, expected) in [
+        (many(principal), asked(Some("spiffe://"), None), Tri::Yes),
+        (many(claim), asked(None, Some("")), Tri::No),
+        (many(claim), asked(None, Some("x")), Tri::Yes),
+    ] {
+        let looked_up = Field::new(tests.clone(), Vec::new());
+        assert!(looked_up.values_lookup.is_some());
+        let scanned = Field {
+            values: tests,
+            not: Vec::new(),
+            values_lookup: None,
+            not_lookup: None,
+        };
+        request.with(|a| {
+            assert_eq!(scanned.eval(a), expected, "{request:?}");
+            assert_eq!(looked_up.eval(a), expected, "{request:?}");
+        });
+    }
+}
