@@ -73,16 +73,12 @@ impl Mesh {
         sender: &Sender<'_, 'm>,
         request: &Request,
     ) -> Trace<'m> {
-        let trace = |hop| Trace {
-            entry: Some(hop),
-            branches: Vec::new(),
-        };
         if let Some(what) = unknown {
             hop.end(
                 Outcome::not_modelled(format!("routing depends on {what}")),
                 None,
             );
-            return trace(hop);
+            return Trace::ended(hop);
         }
         // The specific routes when there are any, else the catch-all ones, kept in place.
         let mut pick = chosen;
@@ -94,7 +90,7 @@ impl Mesh {
             [] => {
                 hop.note("no route matches");
                 hop.end(Outcome::NotFound, None);
-                return trace(hop);
+                return Trace::ended(hop);
             }
             [one] => one,
             _ => {
@@ -104,7 +100,7 @@ impl Mesh {
                     ),
                     None,
                 );
-                return trace(hop);
+                return Trace::ended(hop);
             }
         };
         let vs = &self.virtual_services[v];
@@ -127,7 +123,7 @@ impl Mesh {
         let end = |hop: &mut Hop<'m>, outcome| hop.end(outcome, Some(by));
         if let Some(field) = &spec.unmodelled {
             end(&mut hop, Outcome::not_modelled(format!("`{field}`")));
-            return trace(hop);
+            return Trace::ended(hop);
         }
         if let Some(redirect) = &spec.redirect {
             let scheme = redirect.scheme.as_deref().unwrap_or(sender.scheme);
@@ -151,12 +147,12 @@ impl Mesh {
                     location: format!("{scheme}://{authority}{port}{path}"),
                 },
             );
-            return trace(hop);
+            return Trace::ended(hop);
         }
         if let Some(status) = spec.direct_response {
             let status = u16::try_from(status).unwrap_or(u16::MAX);
             end(&mut hop, Outcome::Responded { status });
-            return trace(hop);
+            return Trace::ended(hop);
         }
         // Envoy's fault filter delays before it aborts (envoy
         // source/extensions/filters/http/fault/fault_filter.cc `decodeHeaders`). A fault on a
@@ -177,12 +173,12 @@ impl Mesh {
                     &mut hop,
                     Outcome::not_modelled("a fault that aborts with a gRPC or HTTP/2 error"),
                 );
-                return trace(hop);
+                return Trace::ended(hop);
             };
             let status = u16::try_from(status).unwrap_or(u16::MAX);
             if percent >= 100.0 {
                 end(&mut hop, Outcome::Aborted { status });
-                return trace(hop);
+                return Trace::ended(hop);
             }
             hop.note(format!(
                 "fault: may abort with {status}: {percent}% of requests"
@@ -198,7 +194,7 @@ impl Mesh {
             if origins.iter().any(|m| m.matches(&origin)) || !forward {
                 hop.note("a CORS preflight, answered by the proxy");
                 end(&mut hop, Outcome::Responded { status: 200 });
-                return trace(hop);
+                return Trace::ended(hop);
             }
         }
         if let Some(uri) = &spec.rewrite_uri {
@@ -207,7 +203,7 @@ impl Mesh {
                     &mut hop,
                     Outcome::not_modelled("`rewrite.uri` after a regex match"),
                 );
-                return trace(hop);
+                return Trace::ended(hop);
             }
             let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites.as_str());
             let rest = carried.path.get(prefix.len()..).unwrap_or("");
@@ -223,7 +219,7 @@ impl Mesh {
                 &mut hop,
                 Outcome::not_modelled("a rule without a destination"),
             );
-            return trace(hop);
+            return Trace::ended(hop);
         }
         let single = spec.route.len() == 1;
         let carried: &Carried<'_> = carried;

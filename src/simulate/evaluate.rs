@@ -235,7 +235,7 @@ impl Mesh {
         };
         let mut hop = Hop::with_room(gateway_proxy, Hop::GATEWAY_STEPS);
         let Some((table, sni, target)) = self.listen(request, entry, &mut hop) else {
-            return ended(hop);
+            return Trace::ended(hop);
         };
         if let Some((by, protocol)) = self.server(table) {
             hop.steps.push(Step::Server { by, protocol });
@@ -245,7 +245,7 @@ impl Mesh {
         if self.unmodelled_at(Some(proxy), &gateway.namespace, &mut hop)
             || !self.admit(&mut hop, &mut carried)
         {
-            return ended(hop);
+            return Trace::ended(hop);
         }
         let connection = Connection {
             port: target,
@@ -255,13 +255,13 @@ impl Mesh {
             sni: sni.as_deref().map_or(Sni::None, Sni::Name),
         };
         let Ok(payload) = self.guard(proxy, &mut hop, &mut carried, connection) else {
-            return ended(hop);
+            return Trace::ended(hop);
         };
         let host = lower(without_port(&carried.host));
         let Some(vhost) = table.vhost(&host) else {
             hop.note(format!("no virtual host for `{host}`"));
             hop.end(Outcome::NotFound, None);
-            return ended(hop);
+            return Trace::ended(hop);
         };
         if vhost.require_tls && request.scheme == Scheme::Http {
             let by = table
@@ -280,7 +280,7 @@ impl Mesh {
                 },
                 by,
             );
-            return ended(hop);
+            return Trace::ended(hop);
         }
         let sender = Sender {
             namespace: &gateway.namespace,
@@ -474,7 +474,7 @@ impl Mesh {
         let Some(port) = port.or(matches!(target, Target::Unknown).then_some(0)) else {
             let why = "the destination has several ports and the request names none";
             hop.end(Outcome::not_modelled(why), None);
-            return ended(hop);
+            return Trace::ended(hop);
         };
         sender.listener = port;
         let sender = &*sender;
@@ -482,7 +482,7 @@ impl Mesh {
         if self.unmodelled_at(workload, sender.namespace, &mut hop)
             || !self.admit(&mut hop, &mut carried)
         {
-            return ended(hop);
+            return Trace::ended(hop);
         }
         let known = ports.contains(&port) && header_port.is_none_or(|p| p == port);
         let host_namespace = match &target {
@@ -516,7 +516,7 @@ impl Mesh {
                     }
                 };
                 hop.end(outcome, None);
-                return ended(hop);
+                return Trace::ended(hop);
             }
         };
         let l4 = self.l4_port(&target, port);
@@ -586,7 +586,7 @@ impl Mesh {
             (Bound::Several, _) => {
                 let why = "several VirtualServices for one host; Istio uses the oldest";
                 hop.end(Outcome::not_modelled(why), None);
-                ended(hop)
+                Trace::ended(hop)
             }
         }
     }
@@ -691,13 +691,6 @@ impl Mesh {
     }
 }
 
-fn ended(hop: Hop<'_>) -> Trace<'_> {
-    Trace {
-        entry: Some(hop),
-        branches: Vec::new(),
-    }
-}
-
 /// `text` in lower case, copied only when it has an upper-case letter.
 fn lower(text: &str) -> Cow<'_, str> {
     if text.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -727,7 +720,7 @@ fn unknown<'m>(request: &Request, why: &str) -> Trace<'m> {
         origin: request.from.to_string(),
     });
     hop.end(Outcome::not_modelled(why), None);
-    ended(hop)
+    Trace::ended(hop)
 }
 
 /// The VirtualServices that route a host at a sidecar ([`Mesh::bound_at_sidecar`]).

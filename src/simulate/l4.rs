@@ -64,7 +64,7 @@ impl Mesh {
                     _ => None,
                 };
                 self.unmatched_server_name(&mut hop, v, connection.port, sni, target);
-                ended(hop)
+                Trace::ended(hop)
             }
             (Ok(None), None) => no_route(hop, connection.port),
             (Err(what), _) => unmodelled_match(hop, &what),
@@ -94,7 +94,7 @@ impl Mesh {
             .first()
             .map(|&(g, _)| self.gateway_names[g].as_str())
         else {
-            return ended(hop);
+            return Trace::ended(hop);
         };
         let connection = Connection {
             port: u32::from(port),
@@ -269,7 +269,7 @@ impl Mesh {
                 Outcome::not_modelled("a rule without a destination"),
                 Some(by),
             );
-            return ended(hop);
+            return Trace::ended(hop);
         }
         let mut carried = carried.clone();
         carried.l4 = true;
@@ -305,13 +305,6 @@ impl Mesh {
     }
 }
 
-fn ended(hop: Hop<'_>) -> Trace<'_> {
-    Trace {
-        entry: Some(hop),
-        branches: Vec::new(),
-    }
-}
-
 fn no_route(mut hop: Hop<'_>, port: u32) -> Trace<'_> {
     hop.note(format!(
         "no `tls` or `tcp` route takes the connection on port {port}"
@@ -320,7 +313,7 @@ fn no_route(mut hop: Hop<'_>, port: u32) -> Trace<'_> {
         Outcome::not_modelled("a TLS or TCP connection that no route takes"),
         None,
     );
-    ended(hop)
+    Trace::ended(hop)
 }
 
 fn unmodelled_match<'m>(mut hop: Hop<'m>, what: &str) -> Trace<'m> {
@@ -328,7 +321,7 @@ fn unmodelled_match<'m>(mut hop: Hop<'m>, what: &str) -> Trace<'m> {
         Outcome::not_modelled(format!("routing depends on {what}")),
         None,
     );
-    ended(hop)
+    Trace::ended(hop)
 }
 
 #[cfg(test)]

@@ -363,7 +363,15 @@ pub struct Trace<'m> {
     pub branches: Vec<Branch<'m>>,
 }
 
-impl Trace<'_> {
+impl<'m> Trace<'m> {
+    /// A request that ended at its first proxy, `hop`.
+    pub(crate) fn ended(hop: Hop<'m>) -> Self {
+        Trace {
+            entry: Some(hop),
+            branches: Vec::new(),
+        }
+    }
+
     /// Every way the request ends, with the share (percent) of requests that end so.
     pub fn endings(&self) -> Vec<(u32, &Outcome)> {
         self.each_ending().collect()
