@@ -8,7 +8,7 @@ use super::decode::{
 };
 use super::error::CompileError;
 use super::hash::Map;
-use super::mtls::Peer;
+use super::mtls::{Peer, peer_selection};
 use super::pod_labels::PodLabels;
 use super::routing::destination::{full_hosts, in_subset};
 use super::routing::gateway::{Listener, listener};
@@ -276,6 +276,7 @@ impl Mesh {
                 .sidecars
                 .add(i, Some(&sidecar.meta.namespace), selector);
         }
+        selections.peers = peer_selection(&mesh.peer_authentications, &mesh.settings.root);
         mesh.proxies = mesh.index_all(&topology, selections, selectors);
         mesh.alike = super::reuse::alike(&mesh.proxies);
         mesh.gateway_names = mesh
@@ -459,7 +460,8 @@ impl Mesh {
         });
         index.jwt = jwt;
         if sidecar {
-            index.peer = Peer::compose(&self.peer_authentications, root, ns, labels);
+            let candidates = selections.peers.candidates(ns, root, labels);
+            index.peer = Peer::compose(&self.peer_authentications, &candidates, root, ns, labels);
         }
         let scoped = |list: &[Unmodelled], selection: &Selection| -> Vec<usize> {
             selection
@@ -552,6 +554,7 @@ struct Selections {
     unmodelled: Selection,
     rate_limits: Selection,
     sidecars: Selection,
+    peers: Selection,
 }
 
 /// The labels of a selector (none without one), in key order, as [`Selection::add`] files them.

@@ -10,6 +10,7 @@ use std::collections::BTreeMap;
 
 use super::decode::{PeerAuthentication, PeerMode};
 use super::pod_labels::PodLabels;
+use super::select::Selection;
 use super::topology::{Labels, selects};
 use super::trace::{Decider, Part};
 
@@ -40,20 +41,25 @@ impl Default for Peer {
 }
 
 impl Peer {
-    /// Composes the policies that apply to a workload in `namespace` with `labels`.
+    /// Composes the policies that apply to a workload in `namespace` with `labels`, looking
+    /// only at `candidates` (indices in increasing order, so that the first of a scope is
+    /// still the oldest of the documents'): every policy that may apply must be among them, as
+    /// [`peer_selection`] finds them. Scanning every policy for each workload was quadratic
+    /// with one PeerAuthentication per workload.
     pub(crate) fn compose(
         policies: &[PeerAuthentication],
+        candidates: &[usize],
         root: &str,
         namespace: &str,
         labels: &PodLabels,
     ) -> Self {
-        let mesh: Vec<usize> = indices(policies, |p| {
+        let mesh = indices(policies, candidates, |p| {
             p.meta.namespace == root && selected(p).is_none()
         });
-        let space: Vec<usize> = indices(policies, |p| {
+        let space = indices(policies, candidates, |p| {
             p.meta.namespace == namespace && namespace != root && selected(p).is_none()
         });
-        let workload: Vec<usize> = indices(policies, |p| {
+        let workload = indices(policies, candidates, |p| {
             p.meta.namespace == namespace
                 && namespace != root
                 && selected(p).is_some_and(|s| selects(s, labels))
@@ -106,13 +112,36 @@ impl Peer {
     }
 }
 
+/// The candidates that `keep` accepts, in their order.
 fn indices(
     policies: &[PeerAuthentication],
+    candidates: &[usize],
     keep: impl Fn(&PeerAuthentication) -> bool,
 ) -> Vec<usize> {
-    (0..policies.len())
+    candidates
+        .iter()
+        .copied()
         .filter(|&i| keep(&policies[i]))
         .collect()
+}
+
+/// Every policy filed by namespace and selector, for [`Peer::compose`]'s candidates. A
+/// selector in the root namespace is left out: Istio ignores it (istio-rules.md §1.6), and
+/// filed, each one would be a candidate of every workload it selects.
+pub(crate) fn peer_selection(policies: &[PeerAuthentication], root: &str) -> Selection {
+    let mut selection = Selection::default();
+    for (i, policy) in policies.iter().enumerate() {
+        let selector = selected(policy);
+        if selector.is_none() || policy.meta.namespace != root {
+            let labels = selector.into_iter().flatten();
+            selection.add(
+                i,
+                Some(&policy.meta.namespace),
+                labels.map(|(key, value)| (key.as_str(), value.as_str())),
+            );
+        }
+    }
+    selection
 }
 
 fn disagreement(policies: &[PeerAuthentication], scope: &[usize]) -> Option<String> {
@@ -132,9 +161,11 @@ fn disagreement(policies: &[PeerAuthentication], scope: &[usize]) -> Option<Stri
 
 #[cfg(test)]
 mod tests {
+    use proptest::strategy::Strategy;
+
     use super::*;
     use crate::istio::document::read;
-    use crate::simulate::decode::{Resources, decode};
+    use crate::simulate::decode::{Meta, Resources, decode};
 
     fn policies(text: &str) -> Vec<PeerAuthentication> {
         let (documents, _) = read("t.yaml", text, &"default".into());
@@ -155,8 +186,17 @@ mod tests {
         [("app".to_string(), app.to_string())].into_iter().collect()
     }
 
+    /// The policies composed for a workload as the mesh composes them: from the candidates
+    /// their selection gives.
+    fn composed(policies: &[PeerAuthentication], ns: &str, labels: &PodLabels) -> Peer {
+        let candidates = peer_selection(policies, ROOT).candidates(ns, ROOT, labels);
+        Peer::compose(policies, &candidates, ROOT, ns, labels)
+    }
+
+    const ROOT: &str = "istio-system";
+
     fn mode(policies: &[PeerAuthentication], ns: &str, app: &str, port: u16) -> (PeerMode, String) {
-        let peer = Peer::compose(policies, "istio-system", ns, &labels(app));
+        let peer = composed(policies, ns, &labels(app));
         let (mode, by) = peer.on(port, policies);
         (mode, by.map(|d| d.to_string()).unwrap_or_default())
     }
@@ -219,11 +259,7 @@ mod tests {
                 "PeerAuthentication ns/a portLevelMtls[9090]".into()
             )
         );
-        assert!(
-            Peer::compose(&all, "istio-system", "ns", &labels("a"))
-                .ambiguous
-                .is_none()
-        );
+        assert!(composed(&all, "ns", &labels("a")).ambiguous.is_none());
     }
 
     #[test]
@@ -245,18 +281,14 @@ mod tests {
             pa("ns", "one", "{mtls: {mode: STRICT}}"),
             pa("ns", "two", "{mtls: {mode: DISABLE}}"),
         ));
-        let peer = Peer::compose(&two, "istio-system", "ns", &labels("a"));
+        let peer = composed(&two, "ns", &labels("a"));
         assert!(peer.ambiguous.unwrap().contains("ns/one and ns/two"));
         let same = policies(&format!(
             "{}{}",
             pa("ns", "one", "{mtls: {mode: STRICT}}"),
             pa("ns", "two", "{mtls: {mode: STRICT}}"),
         ));
-        assert!(
-            Peer::compose(&same, "istio-system", "ns", &labels("a"))
-                .ambiguous
-                .is_none()
-        );
+        assert!(composed(&same, "ns", &labels("a")).ambiguous.is_none());
         let ports = policies(&format!(
             "{}{}",
             pa(
@@ -266,11 +298,7 @@ mod tests {
             ),
             pa("ns", "two", "{selector: {matchLabels: {app: a}}}"),
         ));
-        assert!(
-            Peer::compose(&ports, "istio-system", "ns", &labels("a"))
-                .ambiguous
-                .is_some()
-        );
+        assert!(composed(&ports, "ns", &labels("a")).ambiguous.is_some());
         // An empty selector is no selector: a namespace policy.
         let empty = policies(&pa(
             "ns",
@@ -283,5 +311,76 @@ mod tests {
         );
         let peer = Peer::default();
         assert_eq!(peer.on(1, &empty).0, PeerMode::Permissive);
+    }
+
+    const NAMESPACES: [&str; 3] = ["ns", ROOT, "other"];
+
+    const MODES: [PeerMode; 4] = [
+        PeerMode::Unset,
+        PeerMode::Strict,
+        PeerMode::Permissive,
+        PeerMode::Disable,
+    ];
+
+    /// Generated pairs (key number, value number) as labels.
+    fn generated(pairs: &BTreeMap<usize, usize>) -> Labels {
+        pairs
+            .iter()
+            .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
+            .collect()
+    }
+
+    /// A policy of a namespace, with no selector, an empty one or one of up to three labels,
+    /// a mode and up to two ports, named by its place.
+    fn policy() -> impl proptest::strategy::Strategy<Value = PeerAuthentication> {
+        (
+            proptest::sample::select(&NAMESPACES[..]),
+            proptest::option::of(proptest::collection::btree_map(0usize..4, 0usize..2, 0..3)),
+            proptest::sample::select(&MODES[..]),
+            proptest::collection::btree_map(1u16..3, proptest::sample::select(&MODES[..]), 0..2),
+        )
+            .prop_map(|(namespace, selector, mode, ports)| PeerAuthentication {
+                meta: Meta {
+                    kind: "PeerAuthentication",
+                    name: String::new(),
+                    namespace: namespace.to_string(),
+                    file: "t.yaml".into(),
+                    line: 1,
+                    dry_run: false,
+                },
+                selector: selector.as_ref().map(generated),
+                mode,
+                ports,
+            })
+    }
+
+    proptest::proptest! {
+        /// A workload's composed mode, ports and ambiguity are the same from its candidates as
+        /// from every policy, in the documents' order.
+        #[test]
+        fn candidates_compose_as_a_scan(
+            generated_policies in proptest::collection::vec(policy(), 0..24),
+            proxies in proptest::collection::vec(
+                (
+                    proptest::sample::select(&NAMESPACES[..]),
+                    proptest::collection::btree_map(0usize..4, 0usize..2, 0..5),
+                ),
+                1..8,
+            ),
+        ) {
+            let mut policies = generated_policies;
+            for (i, p) in policies.iter_mut().enumerate() {
+                p.meta.name = format!("p{i}");
+            }
+            let every: Vec<usize> = (0..policies.len()).collect();
+            for (ns, pairs) in &proxies {
+                let labels = PodLabels::from(generated(pairs));
+                let scan = Peer::compose(&policies, &every, ROOT, ns, &labels);
+                let indexed = composed(&policies, ns, &labels);
+                proptest::prop_assert_eq!(indexed.mode, scan.mode);
+                proptest::prop_assert_eq!(indexed.ports, scan.ports);
+                proptest::prop_assert_eq!(indexed.ambiguous, scan.ambiguous);
+            }
+        }
     }
 }
