@@ -43,9 +43,9 @@ impl Default for Peer {
 impl Peer {
     /// Composes the policies that apply to a workload in `namespace` with `labels`, looking
     /// only at `candidates` (indices in increasing order, so that the first of a scope is
-    /// still the oldest of the documents'): every policy that may apply must be among them, as
-    /// [`peer_selection`] finds them. Scanning every policy for each workload was quadratic
-    /// with one PeerAuthentication per workload.
+    /// still the first of the documents, the one a scan kept): every policy that may apply
+    /// must be among them, as [`peer_selection`] finds them. Scanning every policy for each
+    /// workload was quadratic with one PeerAuthentication per workload.
     pub(crate) fn compose(
         policies: &[PeerAuthentication],
         candidates: &[usize],
@@ -125,7 +125,7 @@ fn indices(
         .collect()
 }
 
-/// Every policy filed by namespace and selector, for [`Peer::compose`]'s candidates. A
+/// The policies filed by namespace and selector, for [`Peer::compose`]'s candidates. A
 /// selector in the root namespace is left out: Istio ignores it (istio-rules.md §1.6), and
 /// filed, each one would be a candidate of every workload it selects.
 pub(crate) fn peer_selection(policies: &[PeerAuthentication], root: &str) -> Selection {
