@@ -28,7 +28,7 @@ fn diff_fixtures_match_their_snapshots() {
         let unchanged = new.parent().unwrap().ends_with("unchanged");
         let (new, new_side) = side(new, "new.toml");
         let mut report = diff::compare("old.toml", &old, "new.toml", &new).unwrap();
-        report.behave(&old_side.answer(new_side.profile()), &new_side);
+        report.behaviour = Some(old_side.answer(new_side.profile()).compare(&new_side));
         assert_eq!(
             report.resources.is_empty(),
             unchanged,
@@ -46,7 +46,7 @@ fn behaviour_of(case: &str) -> diff::Behaviour {
     let (old, old_side) = side(&dir.join("old.toml"), "old.toml");
     let (new, new_side) = side(&dir.join("new.toml"), "new.toml");
     let mut report = diff::compare("old.toml", &old, "new.toml", &new).unwrap();
-    report.behave(&old_side.answer(new_side.profile()), &new_side);
+    report.behaviour = Some(old_side.answer(new_side.profile()).compare(&new_side));
     report.behaviour.unwrap()
 }
 

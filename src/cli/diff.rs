@@ -38,19 +38,29 @@ impl DiffArgs {
         // Like diff(1): any trouble is exit 2, whatever the other side holds.
         // A pull-request comment also draws the edges that change, when both sides are profiles.
         let graphs = self.format == Format::Markdown;
-        let old = open(&self.old, output).and_then(|input| side(input, output, graphs));
+        let old = open(&self.old, output).and_then(|input| side(input, output, graphs, Some));
         let new = open(&self.new, output);
         // The old side answers its requests before the new side is compiled, so that one
         // side's mesh is alive at a time.
-        let old = old.map(|(resources, graph, simulated)| {
+        let mut old = old.map(|(resources, graph, simulated)| {
             let answered = match (simulated, &new) {
                 (Some(simulated), Ok(Input::Profile(_, source))) => answer(simulated, source),
                 _ => None,
             };
             (resources, graph, answered)
         });
-        let new = new.and_then(|input| side(input, output, graphs));
-        let (Ok((old, old_graph, old_side)), Ok((new, new_graph, new_side))) = (old, new) else {
+        // The new side's mesh sends them before its files are read back, and is dropped with
+        // the old side's answers: it was alive beside both sides' objects.
+        let answered = old
+            .as_mut()
+            .ok()
+            .and_then(|(_, _, answered)| answered.take());
+        let new = new.and_then(|input| {
+            side(input, output, graphs, |new| {
+                answered.map(|answered| answered.compare(&new))
+            })
+        });
+        let (Ok((old, old_graph, _)), Ok((new, new_graph, behaviour))) = (old, new) else {
             return Exit::Trouble;
         };
         let mut report = match diff::compare(
@@ -63,9 +73,7 @@ impl DiffArgs {
             Err(error) => return output.error(&error),
         };
         // What requests get can only be told when both sides say which workloads exist.
-        if let (Some(old), Some(new)) = (&old_side, &new_side) {
-            report.behave(old, new);
-        }
+        report.behaviour = behaviour;
         let text = match self.format {
             Format::Text => diff::text(&report, output.stdout_color()),
             Format::Markdown => {
@@ -92,9 +100,10 @@ impl DiffArgs {
     }
 }
 
-/// The resources of one side, its graph when asked for and the side is a profile, and its
-/// simulation when it is a profile; problems are printed here and end in exit 2.
-type Read = (Vec<Resource>, Option<Graph>, Option<diff::Side>);
+/// The resources of one side, its graph when asked for and the side is a profile, and what
+/// [`side`] kept of its simulation when it is a profile; problems are printed here and end in
+/// exit 2.
+type Read<T> = (Vec<Resource>, Option<Graph>, Option<T>);
 
 /// What one side names: a rendered folder, or a profile read (not yet compiled).
 enum Input<'a> {
@@ -119,7 +128,14 @@ fn answer(old: diff::Side, new: &Source) -> Option<diff::Answered> {
     Some(old.answer(&new.profile))
 }
 
-fn side(input: Input<'_>, output: &Output, graph: bool) -> Result<Read, ()> {
+/// The side `input` names; a profile's simulation is handed to `with_mesh` before the files are
+/// read back, so that what it does not keep is dropped first.
+fn side<T>(
+    input: Input<'_>,
+    output: &Output,
+    graph: bool,
+    with_mesh: impl FnOnce(diff::Side) -> Option<T>,
+) -> Result<Read<T>, ()> {
     let (path, source) = match input {
         Input::Folder(path) => {
             let resources = diff::read_folder(path).map_err(|error| {
@@ -152,14 +168,19 @@ fn side(input: Input<'_>, output: &Output, graph: bool) -> Result<Read, ()> {
         mesh,
     } = simulated;
     // The plan is not compared, and each file's text is dropped once read: they were alive
-    // beside the objects read from them.
+    // beside the objects read from them. The plan is dropped here, not with `..`: a field left
+    // in a partly moved struct lives to the end of the scope, and the plan of 4,000 synthetic
+    // services was alive through the requests and the reading back.
     let Compiled {
         files,
         warnings,
         clusters,
-        ..
+        plan,
+        kustomization,
     } = compiled;
+    drop((plan, kustomization));
     output.profile_diagnostics(&source, warnings);
+    let kept = with_mesh(diff::Side::new(profile, mesh));
     // With clusters, every cluster's files, named as in the folder: `<cluster>/<file>`.
     let files: Vec<(String, String)> = if clusters.is_empty() {
         files
@@ -187,6 +208,5 @@ fn side(input: Input<'_>, output: &Output, graph: bool) -> Result<Read, ()> {
             output.error(&error);
         })?);
     }
-    let simulated = diff::Side::new(profile, mesh);
-    Ok((resources, drawn, Some(simulated)))
+    Ok((resources, drawn, kept))
 }

@@ -235,17 +235,11 @@ pub struct Report {
     pub new: String,
     /// The resources that differ, ordered by file, kind, namespace and name.
     pub resources: Vec<ResourceDiff>,
-    /// The requests whose outcome changes, when both sides are profiles ([`Report::behave`]).
+    /// The requests whose outcome changes, when both sides are profiles ([`Answered::compare`]).
     pub behaviour: Option<Behaviour>,
 }
 
 impl Report {
-    /// Sends the requests the old side answered ([`Side::answer`]) through the new side and
-    /// records those whose outcome changes.
-    pub fn behave(&mut self, old: &Answered, new: &Side) {
-        self.behaviour = Some(behaviour::compare(old, new));
-    }
-
     /// Whether the two sides differ at all: a resource, or what a request gets.
     pub fn differs(&self) -> bool {
         !self.resources.is_empty()

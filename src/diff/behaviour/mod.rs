@@ -61,6 +61,40 @@ pub struct Answered {
     effects: Vec<Effect>,
 }
 
+impl Answered {
+    /// Sends the requests this side answered through the new side's mesh, and lists those
+    /// whose outcome changes. They are generated again from both profiles, the same and in the
+    /// same order, rather than kept. The answers are dropped with it, before the new side's
+    /// files are read back.
+    pub fn compare(self, new: &Side) -> Behaviour {
+        let Answered { profile, effects } = self;
+        let new_services = by_host(&new.profile);
+        let mut before = effects.into_iter();
+        let mut changes = Vec::new();
+        let requests = requests::generate(&[&profile, &new.profile], |probe| {
+            let Some(before) = before.next() else {
+                unreachable!("the requests generated again are those the old side answered")
+            };
+            let after = Effect::of(&new_services, &new.mesh.evaluate(&probe.request));
+            let kind = if before.access != after.access {
+                Kind::Access
+            } else if before.routes != after.routes && before.access != Access::Deny {
+                Kind::Route
+            } else {
+                return;
+            };
+            changes.push(BehaviourChange {
+                request: probe.label(),
+                sent: probe.request,
+                kind,
+                old: before,
+                new: after,
+            });
+        });
+        Behaviour { requests, changes }
+    }
+}
+
 /// The requests sent and those whose outcome changes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Behaviour {
@@ -276,36 +310,6 @@ fn by_host(profile: &Profile) -> ByHost {
             .or_insert_with(|| service.name.to_string());
     }
     services
-}
-
-/// Sends the requests the old side answered through the new side's mesh, and lists those whose
-/// outcome changes. `old` answered the requests of its profile and `new`'s, which are generated
-/// again here, the same and in the same order, rather than kept.
-pub(super) fn compare(old: &Answered, new: &Side) -> Behaviour {
-    let new_services = by_host(&new.profile);
-    let mut before = old.effects.iter();
-    let mut changes = Vec::new();
-    let requests = requests::generate(&[&old.profile, &new.profile], |probe| {
-        let Some(before) = before.next() else {
-            unreachable!("the requests generated again are those the old side answered")
-        };
-        let after = Effect::of(&new_services, &new.mesh.evaluate(&probe.request));
-        let kind = if before.access != after.access {
-            Kind::Access
-        } else if before.routes != after.routes && before.access != Access::Deny {
-            Kind::Route
-        } else {
-            return;
-        };
-        changes.push(BehaviourChange {
-            request: probe.label(),
-            sent: probe.request,
-            kind,
-            old: before.clone(),
-            new: after,
-        });
-    });
-    Behaviour { requests, changes }
 }
 
 /// The behaviour as text lines: the summary, then one indented line per change listed.

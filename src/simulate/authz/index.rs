@@ -13,7 +13,10 @@
 
 use std::borrow::Cow;
 use std::cell::RefCell;
-use std::collections::HashSet;
+use std::hash::BuildHasher;
+
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use super::rule::{Rule, Test};
 use crate::simulate::context::Attributes;
@@ -25,7 +28,10 @@ use crate::simulate::pattern::Pattern;
 /// few comparisons costs less than hashing the request's value.
 pub(super) const INDEX_FROM: usize = 8;
 
-type Set = HashSet<Box<str>, foldhash::fast::RandomState>;
+/// The tests of a side by their pattern's text, each held as its position among the tests: a
+/// copy of every text was about 40 bytes a value beside its test (`scale-gen.py callers_all`:
+/// a policy of a thousand principals per service).
+type Positions = HashTable<u32>;
 
 /// The one string attribute of the request a test compares with its pattern.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,12 +84,35 @@ impl Subject {
         }
     }
 
-    /// A pattern's text as the look-up holds it.
-    fn key(&self, text: &str) -> Box<str> {
+    /// A pattern's text as the look-up compares it.
+    fn key<'t>(&self, text: &'t str) -> Cow<'t, str> {
         match self {
-            Subject::Host => text.to_ascii_lowercase().into(),
-            _ => text.into(),
+            Subject::Host => fold(text),
+            _ => Cow::Borrowed(text),
         }
+    }
+
+    /// Whether a pattern's text is a request's value as [`Subject::any`] hands it (a host
+    /// folded to lower case).
+    fn is(&self, text: &str, value: &str) -> bool {
+        match self {
+            Subject::Host => text.eq_ignore_ascii_case(value),
+            _ => text == value,
+        }
+    }
+}
+
+/// The pattern of a test of one of Istio's string forms.
+fn pattern(test: &Test) -> Option<&Pattern> {
+    match test {
+        Test::Host(p)
+        | Test::Method(p)
+        | Test::Path(p)
+        | Test::Principal(p)
+        | Test::Claim(_, p)
+        | Test::Header(_, p)
+        | Test::Sni(p) => Some(p),
+        _ => None,
     }
 }
 
@@ -97,27 +126,65 @@ fn fold(text: &str) -> Cow<'_, str> {
     }
 }
 
+/// The tests a look-up was made of, and what it compares their texts with.
+struct Of<'a> {
+    tests: &'a [Test],
+    subject: &'a Subject,
+    hasher: &'a foldhash::fast::RandomState,
+}
+
+impl Of<'_> {
+    /// The text of the exact value, prefix or suffix at `at`.
+    fn text(&self, at: u32) -> &str {
+        match pattern(&self.tests[at as usize]) {
+            Some(Pattern::Exact(text) | Pattern::Prefix(text) | Pattern::Suffix(text)) => text,
+            _ => unreachable!("a look-up holds the positions of exact values and affixes"),
+        }
+    }
+
+    fn hash(&self, key: &str) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    /// Adds the test at `at` unless a test of the same text is there already.
+    fn add(&self, positions: &mut Positions, at: u32) {
+        let key = self.subject.key(self.text(at));
+        let hash = self.hash(&key);
+        let same = |&other: &u32| self.subject.is(self.text(other), &key);
+        let rehash = |&other: &u32| self.hash(&self.subject.key(self.text(other)));
+        if let Entry::Vacant(vacant) = positions.entry(hash, same, rehash) {
+            vacant.insert(at);
+        }
+    }
+
+    fn find(&self, positions: &Positions, value: &str) -> bool {
+        let same = |&at: &u32| self.subject.is(self.text(at), value);
+        positions.find(self.hash(value), same).is_some()
+    }
+}
+
 /// Prefixes or suffixes, and the lengths they come in: a value is looked up at those lengths
 /// only.
 #[derive(Debug, Clone, Default)]
 struct Affixes {
-    keys: Set,
+    keys: Positions,
     lengths: Vec<usize>,
 }
 
 impl Affixes {
-    fn add(&mut self, key: Box<str>) {
-        if let Err(at) = self.lengths.binary_search(&key.len()) {
-            self.lengths.insert(at, key.len());
+    fn add(&mut self, of: &Of<'_>, at: u32) {
+        let length = of.text(at).len();
+        if let Err(to) = self.lengths.binary_search(&length) {
+            self.lengths.insert(to, length);
         }
-        self.keys.insert(key);
+        of.add(&mut self.keys, at);
     }
 
     /// Whether `cut` gives, at one of the lengths, a piece that is a key.
-    fn find<'v>(&self, cut: impl Fn(usize) -> Option<&'v str>) -> bool {
+    fn find<'v>(&self, of: &Of<'_>, cut: impl Fn(usize) -> Option<&'v str>) -> bool {
         self.lengths
             .iter()
-            .any(|&n| cut(n).is_some_and(|piece| self.keys.contains(piece)))
+            .any(|&n| cut(n).is_some_and(|piece| of.find(&self.keys, piece)))
     }
 }
 
@@ -126,12 +193,13 @@ impl Affixes {
 #[derive(Debug, Clone)]
 pub(super) struct Lookup {
     subject: Subject,
-    exact: Set,
+    hasher: foldhash::fast::RandomState,
+    exact: Positions,
     prefixes: Affixes,
     suffixes: Affixes,
     /// `*` of a `StringMatcher`: any non-empty value.
     non_empty: bool,
-    /// `*` of a `HeaderMatcher`: any value.
+    /// `*` of a `HeaderMatcher`, or of a principal: any value.
     present: bool,
     /// The tests of another kind (a path template beside paths), in order.
     pub rest: Vec<usize>,
@@ -147,7 +215,10 @@ impl Lookup {
         }
         let subject = most(tests.iter().filter_map(Subject::of).map(|(s, _)| s))?;
         let mut lookup = Lookup {
-            exact: Set::default(),
+            hasher: foldhash::fast::RandomState::default(),
+            // Most of a long side's values are exact: grown by doubling, the table was hashed
+            // again at each size.
+            exact: Positions::with_capacity(tests.len()),
             prefixes: Affixes::default(),
             suffixes: Affixes::default(),
             non_empty: false,
@@ -157,41 +228,51 @@ impl Lookup {
         };
         for (i, test) in tests.iter().enumerate() {
             match Subject::of(test) {
-                Some((subject, pattern)) if subject == lookup.subject => lookup.add(pattern),
+                Some((subject, pattern)) if subject == lookup.subject => {
+                    lookup.add(tests, pattern, u32::try_from(i).ok()?);
+                }
                 _ => lookup.rest.push(i),
             }
         }
         Some(lookup)
     }
 
-    fn add(&mut self, pattern: &Pattern) {
-        let principal = self.subject == Subject::Principal;
+    fn add(&mut self, tests: &[Test], pattern: &Pattern, at: u32) {
+        let of = Of {
+            tests,
+            subject: &self.subject,
+            hasher: &self.hasher,
+        };
         match pattern {
             // `principal`: `*` is any peer URI, which after `spiffe://` is any rest, empty too.
-            Pattern::NonEmpty | Pattern::Present if principal => self.prefixes.add("".into()),
+            Pattern::NonEmpty if self.subject == Subject::Principal => self.present = true,
             Pattern::NonEmpty => self.non_empty = true,
             Pattern::Present => self.present = true,
-            Pattern::Exact(e) => {
-                self.exact.insert(self.subject.key(e));
-            }
-            Pattern::Prefix(p) => self.prefixes.add(self.subject.key(p)),
-            Pattern::Suffix(s) => self.suffixes.add(self.subject.key(s)),
+            Pattern::Exact(_) => of.add(&mut self.exact, at),
+            Pattern::Prefix(_) => self.prefixes.add(&of, at),
+            Pattern::Suffix(_) => self.suffixes.add(&of, at),
         }
     }
 
-    /// Whether a pattern of the look-up matches the request (the tests of `rest` aside).
-    pub(super) fn matches(&self, a: &Attributes<'_>) -> bool {
-        self.subject.any(a, |value| self.matches_value(value))
+    /// Whether a pattern of the look-up, made of `tests`, matches the request (the tests of
+    /// `rest` aside).
+    pub(super) fn matches(&self, tests: &[Test], a: &Attributes<'_>) -> bool {
+        let of = Of {
+            tests,
+            subject: &self.subject,
+            hasher: &self.hasher,
+        };
+        self.subject.any(a, |value| self.matches_value(&of, value))
     }
 
-    fn matches_value(&self, value: &str) -> bool {
+    fn matches_value(&self, of: &Of<'_>, value: &str) -> bool {
         self.present
             || (self.non_empty && !value.is_empty())
-            || self.exact.contains(value)
-            || self.prefixes.find(|n| value.get(..n))
-            || self
-                .suffixes
-                .find(|n| value.len().checked_sub(n).and_then(|at| value.get(at..)))
+            || of.find(&self.exact, value)
+            || self.prefixes.find(of, |n| value.get(..n))
+            || self.suffixes.find(of, |n| {
+                value.len().checked_sub(n).and_then(|at| value.get(at..))
+            })
     }
 }
 
@@ -225,7 +306,8 @@ impl RuleIndex {
             match keys(rule).find(|(s, _)| *s == index.subject) {
                 Some((_, values)) => {
                     for value in values {
-                        let list = index.by_value.entry(index.subject.key(value)).or_default();
+                        let key = index.subject.key(value).into();
+                        let list = index.by_value.entry(key).or_default();
                         // A value listed twice in one condition names the rule once.
                         if list.last() != Some(&i) {
                             list.push(i);

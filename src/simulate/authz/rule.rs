@@ -239,7 +239,7 @@ impl Field {
 /// is the answer of the scan.
 fn any(tests: &[Test], lookup: Option<&Lookup>, a: &Attributes<'_>) -> Tri {
     match lookup {
-        Some(lookup) if lookup.matches(a) => Tri::Yes,
+        Some(lookup) if lookup.matches(tests, a) => Tri::Yes,
         Some(lookup) => Tri::any(lookup.rest.iter().map(|&i| tests[i].eval(a))),
         None => Tri::any(tests.iter().map(|t| t.eval(a))),
     }
