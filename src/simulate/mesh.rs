@@ -14,7 +14,7 @@ use super::routing::destination::{full_hosts, in_subset};
 use super::routing::gateway::{Listener, listener};
 use super::routing::host::DOMAIN;
 use super::routing::virtual_service::Compiled;
-use super::select::Selection;
+use super::select::{Selection, pairs};
 use super::selector::Selector;
 use super::topology::{Labels, Topology, selects};
 use crate::istio::Document;
@@ -555,14 +555,6 @@ struct Selections {
     rate_limits: Selection,
     sidecars: Selection,
     peers: Selection,
-}
-
-/// The labels of a selector (none without one), in key order, as [`Selection::add`] files them.
-fn pairs(selector: Option<&Labels>) -> impl Iterator<Item = (&str, &str)> {
-    selector
-        .into_iter()
-        .flatten()
-        .map(|(key, value)| (key.as_str(), value.as_str()))
 }
 
 /// The Services the workloads back.

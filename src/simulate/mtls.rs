@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use super::decode::{PeerAuthentication, PeerMode};
 use super::pod_labels::PodLabels;
-use super::select::Selection;
+use super::select::{Selection, pairs};
 use super::topology::{Labels, selects};
 use super::trace::{Decider, Part};
 
@@ -133,12 +133,7 @@ pub(crate) fn peer_selection(policies: &[PeerAuthentication], root: &str) -> Sel
     for (i, policy) in policies.iter().enumerate() {
         let selector = selected(policy);
         if selector.is_none() || policy.meta.namespace != root {
-            let labels = selector.into_iter().flatten();
-            selection.add(
-                i,
-                Some(&policy.meta.namespace),
-                labels.map(|(key, value)| (key.as_str(), value.as_str())),
-            );
+            selection.add(i, Some(&policy.meta.namespace), pairs(selector));
         }
     }
     selection
@@ -166,6 +161,7 @@ mod tests {
     use super::*;
     use crate::istio::document::read;
     use crate::simulate::decode::{Meta, Resources, decode};
+    use crate::simulate::testing::generated;
 
     fn policies(text: &str) -> Vec<PeerAuthentication> {
         let (documents, _) = read("t.yaml", text, &"default".into());
@@ -321,14 +317,6 @@ mod tests {
         PeerMode::Permissive,
         PeerMode::Disable,
     ];
-
-    /// Generated pairs (key number, value number) as labels.
-    fn generated(pairs: &BTreeMap<usize, usize>) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
-            .collect()
-    }
 
     /// A policy of a namespace, with no selector, an empty one or one of up to three labels,
     /// a mode and up to two ports, named by its place.

@@ -8,6 +8,15 @@
 
 use super::hash::Map;
 use super::pod_labels::PodLabels;
+use super::topology::Labels;
+
+/// The labels of a selector (none without one), in key order, as [`Selection::add`] files them.
+pub(crate) fn pairs(selector: Option<&Labels>) -> impl Iterator<Item = (&str, &str)> {
+    selector
+        .into_iter()
+        .flatten()
+        .map(|(key, value)| (key.as_str(), value.as_str()))
+}
 
 /// An index of resources by namespace and selector.
 #[derive(Debug, Default)]
@@ -127,13 +136,7 @@ mod tests {
     use std::collections::BTreeMap;
 
     use super::*;
-    use crate::simulate::testing::{labels, pod_labels};
-    use crate::simulate::topology::Labels;
-
-    /// The pairs of `labels`, in key order.
-    fn pairs(labels: &Labels) -> impl Iterator<Item = (&str, &str)> {
-        labels.iter().map(|(k, v)| (k.as_str(), v.as_str()))
-    }
+    use crate::simulate::testing::{generated, labels, pod_labels};
 
     #[test]
     fn candidates_come_from_the_namespace_the_root_and_the_labels() {
@@ -141,12 +144,20 @@ mod tests {
         s.add(0, Some("ns"), []);
         s.add(1, Some("root"), []);
         s.add(2, Some("other"), []);
-        s.add(3, Some("ns"), pairs(&labels(&[("app", "a"), ("v", "1")])));
-        s.add(4, Some("root"), pairs(&labels(&[("app", "a")])));
-        s.add(5, Some("ns"), pairs(&labels(&[("app", "b")])));
+        s.add(
+            3,
+            Some("ns"),
+            pairs(Some(&labels(&[("app", "a"), ("v", "1")]))),
+        );
+        s.add(4, Some("root"), pairs(Some(&labels(&[("app", "a")]))));
+        s.add(5, Some("ns"), pairs(Some(&labels(&[("app", "b")]))));
         s.add(6, None, []);
-        s.add(7, Some("ns"), pairs(&labels(&[("v", "2")])));
-        s.add(8, Some("ns"), pairs(&labels(&[("app", "a"), ("v", "2")])));
+        s.add(7, Some("ns"), pairs(Some(&labels(&[("v", "2")]))));
+        s.add(
+            8,
+            Some("ns"),
+            pairs(Some(&labels(&[("app", "a"), ("v", "2")]))),
+        );
         let a = pod_labels(&[("app", "a"), ("v", "2")]);
         assert_eq!(s.candidates("ns", "root", &a), [0, 1, 4, 6, 7, 8]);
         assert_eq!(s.candidates("root", "root", &a), [1, 4, 6]);
@@ -174,7 +185,7 @@ mod tests {
         };
         let mut s = Selection::default();
         for i in 0..1 << BITS {
-            s.add(i, Some("default"), pairs(&workload(i)));
+            s.add(i, Some("default"), pairs(Some(&workload(i))));
         }
         for i in 0..1 << BITS {
             let labels = PodLabels::from(workload(i));
@@ -186,14 +197,6 @@ mod tests {
     type Item = (Option<&'static str>, BTreeMap<usize, usize>);
 
     const NAMESPACES: [&str; 3] = ["ns", "root", "other"];
-
-    /// The labels of generated pairs (key number, value number).
-    fn generated(pairs: &BTreeMap<usize, usize>) -> Labels {
-        pairs
-            .iter()
-            .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
-            .collect()
-    }
 
     fn item() -> impl proptest::strategy::Strategy<Value = Item> {
         (
@@ -219,7 +222,7 @@ mod tests {
         ) {
             let mut s = Selection::default();
             for (i, (namespace, selector)) in items.iter().enumerate() {
-                s.add(i, *namespace, pairs(&generated(selector)));
+                s.add(i, *namespace, pairs(Some(&generated(selector))));
             }
             for (namespace, labels) in &proxies {
                 let scan: Vec<usize> = items

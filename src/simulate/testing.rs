@@ -1,5 +1,7 @@
 //! Helpers for the simulator's unit tests: meshes from YAML text, tokens, requests.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::context::{Attributes, Headers, Payload, Sni};
@@ -51,6 +53,15 @@ pub(crate) fn labels(pairs: &[(&str, &str)]) -> Labels {
 /// A workload's labels from pairs.
 pub(crate) fn pod_labels(pairs: &[(&str, &str)]) -> PodLabels {
     PodLabels::from(labels(pairs))
+}
+
+/// The labels of generated pairs (key number, value number): `k<key>` = `v<value>`, for
+/// proptests that draw selectors and workloads' labels from a few keys and values.
+pub(crate) fn generated(pairs: &BTreeMap<usize, usize>) -> Labels {
+    pairs
+        .iter()
+        .map(|(k, v)| (format!("k{k}"), format!("v{v}")))
+        .collect()
 }
 
 /// A request's attributes as owned values, for proptests that draw them: headers are values of
