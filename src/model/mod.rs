@@ -7,6 +7,7 @@ mod duration;
 mod expect;
 mod http;
 mod ingress;
+mod listed;
 mod log_format;
 mod names;
 mod numbers;
@@ -29,6 +30,7 @@ pub(crate) use http::{
     HeaderName, HeaderValue, HttpPath, HttpsUrl, Issuer, Method, RetryOn, UrlRefusal,
 };
 pub(crate) use ingress::{DEFAULT_INGRESS, HostClass};
+pub(crate) use listed::Listed;
 pub(crate) use log_format::{LogFormat, LogLayout, LogOperator};
 pub(crate) use names::{
     DEFAULT_ISTIO_VERSION, Host, LabelKey, LabelValue, Name, OLDEST_ISTIO_VERSION, TagName,

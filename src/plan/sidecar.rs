@@ -3,13 +3,13 @@
 //! calls, the root namespace (istiod, the gateways) and the telemetry collectors. A host left
 //! out is unknown to the proxy, which answers 502 under registry-only outbound traffic.
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 use super::ids::SidecarId;
 use super::{Context, Label, Meta, Resource, ResourceList, labels};
-use crate::model::{Name, ProviderKind, Service, SidecarScoping};
+use crate::model::{Listed, Name, ProviderKind, Service, SidecarScoping};
 
 /// A Sidecar that scopes egress hosts.
 #[derive(Debug, Clone, Serialize)]
@@ -35,7 +35,7 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Sidecar> {
         return ResourceList::default();
     };
     let services = &context.profile.services;
-    let listed = Listed::new(services);
+    let listed = Listed::of(services);
     if scoping.per_workload {
         services
             .iter()
@@ -90,57 +90,27 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<Sidecar> {
     }
 }
 
-/// The services that list each caller, by what a caller rule names: a service, a namespace or
-/// a service account. Each Sidecar looks its callers up here: testing every rule of every
-/// service for each Sidecar was quadratic with one Sidecar per workload (2,048 services: 416 M
-/// instructions in `hosts`, callgrind).
-#[derive(Default)]
-struct Listed<'p> {
-    services: HashMap<&'p Name, Vec<usize>>,
-    namespaces: HashMap<&'p Name, Vec<usize>>,
-    accounts: HashMap<(&'p Name, &'p Name), Vec<usize>>,
-}
-
-impl<'p> Listed<'p> {
-    fn new(services: &'p [Service]) -> Self {
-        let mut listed = Listed::default();
-        for (target, service) in services.iter().enumerate() {
-            for rule in &service.callers {
-                for name in &rule.services {
-                    listed.services.entry(name).or_default().push(target);
-                }
-                for namespace in &rule.namespaces {
-                    listed.namespaces.entry(namespace).or_default().push(target);
-                }
-                for (namespace, account) in &rule.service_accounts {
-                    let key = (namespace, account);
-                    listed.accounts.entry(key).or_default().push(target);
-                }
-            }
-        }
-        listed
-    }
-
-    /// The positions of the services that list one of `callers`, in order, each once.
-    fn targets(&self, callers: &[&Service]) -> Vec<usize> {
-        let mut targets: Vec<usize> = callers
-            .iter()
-            .flat_map(|caller| {
-                let account = (&caller.namespace, &caller.service_account);
-                [
-                    self.services.get(&caller.name),
-                    self.namespaces.get(&caller.namespace),
-                    self.accounts.get(&account),
-                ]
-            })
-            .flatten()
-            .flatten()
-            .copied()
-            .collect();
-        targets.sort_unstable();
-        targets.dedup();
-        targets
-    }
+/// The positions of the services that list one of `callers`, in order, each once. Looked up
+/// in `listed`: testing every rule of every service for each Sidecar was quadratic with one
+/// Sidecar per workload (2,048 services: 416 M instructions in `hosts`, callgrind).
+fn targets(listed: &Listed<'_>, callers: &[&Service]) -> Vec<usize> {
+    let mut targets: Vec<usize> = callers
+        .iter()
+        .flat_map(|caller| {
+            let account = (caller.namespace.as_str(), caller.service_account.as_str());
+            [
+                listed.services.get(caller.name.as_str()),
+                listed.namespaces.get(caller.namespace.as_str()),
+                listed.accounts.get(&account),
+            ]
+        })
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
+    targets.sort_unstable();
+    targets.dedup();
+    targets
 }
 
 /// A host as a Sidecar in `here` names it: `./host` in its own namespace, `<ns>/host` in another.
@@ -163,7 +133,7 @@ fn hosts(
     let mut hosts: BTreeSet<String> = scoping.hosts.iter().map(ToString::to_string).collect();
     if scoping.derive {
         let profile = context.profile;
-        for target in listed.targets(callers) {
+        for target in targets(listed, callers) {
             let target = &profile.services[target];
             hosts.insert(scoped(
                 here,
@@ -235,7 +205,7 @@ namespace = "two"
             .unwrap()
             .profile;
         let services = &profile.services;
-        let listed = Listed::new(services);
+        let listed = Listed::of(services);
         let names = |targets: Vec<usize>| -> Vec<&str> {
             targets
                 .into_iter()
@@ -245,7 +215,7 @@ namespace = "two"
         let by_name = |name: &str| services.iter().find(|s| s.name.as_str() == name).unwrap();
         let of = |callers: &[&str]| {
             let callers: Vec<&Service> = callers.iter().map(|c| by_name(c)).collect();
-            names(listed.targets(&callers))
+            names(targets(&listed, &callers))
         };
         assert_eq!(of(&["a"]), ["b", "c"]);
         assert_eq!(of(&["b"]), ["a"]);

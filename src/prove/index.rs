@@ -4,7 +4,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use crate::model::{Name, Profile, Service};
+use crate::model::{Listed, Name, Profile, Service};
 
 /// The services by name, with their position in the profile.
 pub(super) fn by_name(profile: &Profile) -> BTreeMap<&Name, (usize, &Service)> {
@@ -94,32 +94,15 @@ pub(super) struct Naming<'p> {
 
 impl<'p> Naming<'p> {
     pub(super) fn of(services: &'p [Service]) -> Self {
-        let mut namespaces: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        let mut accounts: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
-        let mut named: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
-        for (index, service) in services.iter().enumerate() {
-            for caller in &service.callers {
-                for namespace in &caller.namespaces {
-                    namespaces
-                        .entry(namespace.as_str())
-                        .or_default()
-                        .push(index);
-                }
-                for (namespace, account) in &caller.service_accounts {
-                    accounts
-                        .entry((namespace.as_str(), account.as_str()))
-                        .or_default()
-                        .push(index);
-                }
-                for name in &caller.services {
-                    named.entry(name.as_str()).or_default().push(index);
-                }
-            }
-        }
+        let Listed {
+            services,
+            namespaces,
+            accounts,
+        } = Listed::of(services);
         Self {
             namespaces: runs(namespaces),
             accounts: runs(accounts),
-            services: runs(named),
+            services: runs(services),
         }
     }
 }
