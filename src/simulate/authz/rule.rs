@@ -393,47 +393,55 @@ impl Builder {
         let principal = |v: &str| Some(Test::Principal(Pattern::string(v)));
         let principals_with_aliases: Vec<String> = s
             .principals
-            .values
+            .values()
             .iter()
             .flat_map(|v| aliases(v, trust))
             .collect();
         let not_principals: Vec<String> = s
             .principals
-            .not
+            .not()
             .iter()
             .flat_map(|v| aliases(v, trust))
             .collect();
         present([
             self.field(&principals_with_aliases, &not_principals, &principal),
             self.field(
-                &s.request_principals.values,
-                &s.request_principals.not,
+                s.request_principals.values(),
+                s.request_principals.not(),
                 &|v| Some(request_principal(v)),
             ),
-            self.field(&s.namespaces.values, &s.namespaces.not, &peer_namespace),
-            self.field(&s.ip_blocks.values, &s.ip_blocks.not, &|v| {
+            self.field(s.namespaces.values(), s.namespaces.not(), &peer_namespace),
+            self.field(s.ip_blocks.values(), s.ip_blocks.not(), &|v| {
                 Cidr::parse(v).map(Test::SourceIp)
             }),
-            self.field(&s.remote_ip_blocks.values, &s.remote_ip_blocks.not, &|v| {
-                Cidr::parse(v).map(Test::RemoteIp)
-            }),
-            self.field(&s.service_accounts.values, &s.service_accounts.not, &|v| {
-                Some(service_account(namespace, v))
-            }),
-            self.field(&s.trust_domains.values, &s.trust_domains.not, &trust_domain),
+            self.field(
+                s.remote_ip_blocks.values(),
+                s.remote_ip_blocks.not(),
+                &|v| Cidr::parse(v).map(Test::RemoteIp),
+            ),
+            self.field(
+                s.service_accounts.values(),
+                s.service_accounts.not(),
+                &|v| Some(service_account(namespace, v)),
+            ),
+            self.field(
+                s.trust_domains.values(),
+                s.trust_domains.not(),
+                &trust_domain,
+            ),
         ])
     }
 
     fn operation(&mut self, o: &Operation) -> Vec<Field> {
         present([
-            self.field(&o.hosts.values, &o.hosts.not, &|v| {
+            self.field(o.hosts.values(), o.hosts.not(), &|v| {
                 Some(Test::Host(Pattern::header(v)))
             }),
-            self.field(&o.ports.values, &o.ports.not, &port),
-            self.field(&o.methods.values, &o.methods.not, &|v| {
+            self.field(o.ports.values(), o.ports.not(), &port),
+            self.field(o.methods.values(), o.methods.not(), &|v| {
                 Some(Test::Method(Pattern::header(v)))
             }),
-            self.field(&o.paths.values, &o.paths.not, &path),
+            self.field(o.paths.values(), o.paths.not(), &path),
         ])
     }
 

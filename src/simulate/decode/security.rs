@@ -35,19 +35,38 @@ impl Action {
     }
 }
 
-/// `values` and `notValues` of one field of a source or operation.
+/// `values` and `notValues` of one field of a source or operation, boxed where either is given.
+/// Most of a source's seven fields and an operation's four are absent: as two lists each, a
+/// source took 336 bytes, and the 40,000 sources decoded at 10,000 services (alive together
+/// at the end of the self-check, the process's heap peak) took 13.6 MB (heaptrack).
 #[derive(Debug, Clone, Default, PartialEq)]
-pub(crate) struct Values {
-    pub values: Vec<String>,
-    pub not: Vec<String>,
+pub(crate) struct Values(Option<Box<Lists>>);
+
+/// The two lists of a field with either given.
+#[derive(Debug, Clone, PartialEq)]
+struct Lists {
+    values: Vec<String>,
+    not: Vec<String>,
 }
 
 impl Values {
     fn read(meta: &Meta, node: &Node, key: &str, not_key: &str) -> Result<Self, CompileError> {
-        Ok(Self {
-            values: strings(meta, node, key)?,
-            not: strings(meta, node, not_key)?,
-        })
+        let values = strings(meta, node, key)?;
+        let not = strings(meta, node, not_key)?;
+        if values.is_empty() && not.is_empty() {
+            return Ok(Self(None));
+        }
+        Ok(Self(Some(Box::new(Lists { values, not }))))
+    }
+
+    /// `values`.
+    pub(crate) fn values(&self) -> &[String] {
+        self.0.as_ref().map_or(&[], |lists| &lists.values)
+    }
+
+    /// `notValues`.
+    pub(crate) fn not(&self) -> &[String] {
+        self.0.as_ref().map_or(&[], |lists| &lists.not)
     }
 }
 
@@ -438,8 +457,8 @@ spec:
             (&s.trust_domains, "i", "j"),
         ];
         for (values, yes, no) in pairs {
-            assert_eq!(values.values, [yes]);
-            assert_eq!(values.not, [no]);
+            assert_eq!(values.values(), [yes]);
+            assert_eq!(values.not(), [no]);
         }
         assert_eq!(rule.from[1], Source::default());
         let o = &rule.to[0];
@@ -449,8 +468,8 @@ spec:
             (&o.methods, "GET", "PUT"),
             (&o.paths, "/m", "/n"),
         ] {
-            assert_eq!(values.values, [yes]);
-            assert_eq!(values.not, [no]);
+            assert_eq!(values.values(), [yes]);
+            assert_eq!(values.not(), [no]);
         }
         assert_eq!(rule.when[0].key, "request.headers[x]");
         assert_eq!(rule.when[0].values, ["o"]);
