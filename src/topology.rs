@@ -76,7 +76,9 @@ pub fn host(service: &Service) -> String {
 
 /// The topology of a profile.
 pub fn of(profile: &Profile) -> Topology {
-    let regions: Vec<String> = profile
+    // One list for every workload: copied into each, the regions were 5 MB of the topology at
+    // 10,000 services (30,000 workloads, three regions), alive through the proofs.
+    let regions: Arc<[String]> = profile
         .regions
         .iter()
         .map(|r| r.name.as_str().to_string())
@@ -91,12 +93,12 @@ pub fn of(profile: &Profile) -> Topology {
     let mut workloads = Vec::with_capacity(count);
     let mut shared = Shared::default();
     for service in &profile.services {
-        let ports: Vec<WorkloadPort> = if service.ports.is_empty() {
-            vec![WorkloadPort {
+        let ports: Arc<[WorkloadPort]> = if service.ports.is_empty() {
+            Arc::new([WorkloadPort {
                 service: host(service),
                 port: service.port.get(),
                 target_port: Some(service.target_port.get()),
-            }]
+            }])
         } else {
             service
                 .ports
@@ -117,8 +119,8 @@ pub fn of(profile: &Profile) -> Topology {
                 namespace: service.namespace.to_string(),
                 labels: PodLabels::from_shared(all),
                 service_account: service.service_account.as_str().to_string(),
-                regions: regions.clone(),
-                ports: ports.clone(),
+                regions: Arc::clone(&regions),
+                ports: Arc::clone(&ports),
             }
         };
         if service.subsets.is_empty() {

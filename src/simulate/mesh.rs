@@ -561,7 +561,7 @@ struct Selections {
 fn services(topology: &Topology) -> Map<String, Service> {
     let mut services: Map<String, Service> = Map::default();
     for (i, workload) in topology.workloads.iter().enumerate() {
-        for port in &workload.ports {
+        for port in workload.ports.iter() {
             let service = services
                 .entry(port.service.to_ascii_lowercase())
                 .or_insert_with(|| Service {
@@ -638,7 +638,7 @@ fn topology_errors(topology: &Topology) -> Vec<CompileError> {
         }
     }
     for workload in &topology.workloads {
-        for port in &workload.ports {
+        for port in workload.ports.iter() {
             let host = port.service.to_ascii_lowercase();
             let namespace = host.split('.').nth(1);
             if host.ends_with(&format!(".svc.{DOMAIN}")) && namespace != Some(&workload.namespace) {

@@ -2,6 +2,7 @@
 //! builds a topology from a profile; a user may write one by hand (it reads from TOML or JSON).
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -40,12 +41,14 @@ pub struct Workload {
     /// Its service account (identity `<trust-domain>/ns/<namespace>/sa/<service-account>`).
     pub service_account: String,
     /// Regions its pods run in (each pod's endpoint carries `topology.kubernetes.io/region`);
-    /// empty when locality does not matter.
+    /// empty when locality does not matter. Shared: a profile's workloads all run in its
+    /// regions.
     #[serde(default)]
-    pub regions: Vec<String>,
-    /// The Service ports it backs.
+    pub regions: Arc<[String]>,
+    /// The Service ports it backs. Shared by the workloads of one Service (a profile service's
+    /// subsets).
     #[serde(default)]
-    pub ports: Vec<WorkloadPort>,
+    pub ports: Arc<[WorkloadPort]>,
 }
 
 /// A Service port a workload backs.
@@ -144,7 +147,7 @@ ports = [{ port = 443, target-port = 8443 }, { port = 80 }]
         assert_eq!(topology.trust_domain.as_deref(), Some("td"));
         let w = &topology.workloads[0];
         assert_eq!(w.ports[0].target(), 8080);
-        assert_eq!(w.regions, ["r1"]);
+        assert_eq!(*w.regions, ["r1"]);
         let g = &topology.gateways[0];
         assert_eq!(g.ports[0].target(), 8443);
         assert_eq!(g.ports[1].target(), 80);

@@ -1,6 +1,8 @@
 //! DestinationRule lookup and subsets (istio/istio pilot/pkg/model/push_context.go
 //! `destinationRule`).
 
+use std::sync::Arc;
+
 use super::*;
 use crate::istio::document::read;
 use crate::simulate::decode::decode;
@@ -174,8 +176,8 @@ fn subset_labels_and_regions() {
             .into_iter()
             .collect(),
         service_account: "sa".into(),
-        regions: vec!["eu".into()],
-        ports: Vec::new(),
+        regions: Arc::from(["eu".to_string()]),
+        ports: Arc::default(),
     };
     let labels = |pairs: &[(&str, &str)]| -> Selector {
         Selector::from(
