@@ -19,6 +19,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::pool::Slot;
 use crate::render::File;
 
 /// The first words of every file meshc writes; how it recognises a folder as its own.
@@ -490,18 +491,15 @@ fn fill<F: Borrow<File>>(
     }
     let folder = fs::File::open(staging).map_err(|e| unchanged("cannot sync", dir, e))?;
     written.push(("cannot sync", dir.to_path_buf(), folder));
+    let syncs: Vec<Slot<Result<(), EmitError>>> = written.iter().map(|_| Slot::new()).collect();
     std::thread::scope(|scope| {
-        let syncs: Vec<_> = written
-            .iter()
-            .map(|(what, shown, handle)| {
-                scope.spawn(move || handle.sync_all().map_err(|e| unchanged(what, shown, e)))
-            })
-            .collect();
-        syncs.into_iter().try_for_each(|sync| {
-            sync.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    })
+        for ((what, shown, handle), sync) in written.iter().zip(&syncs) {
+            sync.spawn(scope, move || {
+                handle.sync_all().map_err(|e| unchanged(what, shown, e))
+            });
+        }
+    });
+    syncs.into_iter().try_for_each(Slot::take)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), EmitError> {
@@ -523,20 +521,7 @@ fn swap_in(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), 
         },
         Err(err) => return Err(io_error("cannot inspect", dir, err)),
         Ok(_) => match exchange(staging, dir) {
-            // The staging path now holds the old folder. If it cannot be removed (a read-only
-            // folder), the old folder goes back, so that a refusal leaves `dir` as it was.
-            Ok(()) => {
-                if let Err(err) = fs::remove_dir_all(staging) {
-                    return match exchange(staging, dir) {
-                        Ok(()) => Err(io_error("cannot replace the files of", dir, err)),
-                        Err(_) => Err(io_error(
-                            "wrote the new files, but cannot remove the old ones at",
-                            staging,
-                            err,
-                        )),
-                    };
-                }
-            }
+            Ok(()) => return remove_exchanged(staging, dir, parent),
             Err(err) if exchange_unsupported(&err) => {
                 let old = staging_path(parent, name, "old");
                 fs::rename(dir, &old).map_err(|e| io_error("cannot move aside", dir, e))?;
@@ -551,6 +536,30 @@ fn swap_in(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), 
         },
     }
     sync_dir(parent)
+}
+
+/// After [`exchange`], the staging path holds the old folder: removed while the parent is
+/// synced, as neither needs the other, instead of before (unlinking prod's eight old files took
+/// 0.7 to 3.4 ms, and the parent's sync waits for a journal commit). If it cannot be removed (a
+/// read-only folder), the old folder goes back, so that a refusal leaves `dir` as it was.
+fn remove_exchanged(staging: &Path, dir: &Path, parent: &Path) -> Result<(), EmitError> {
+    let synced = Slot::new();
+    let removed = std::thread::scope(|scope| {
+        synced.spawn(scope, || sync_dir(parent));
+        fs::remove_dir_all(staging)
+    });
+    let synced = synced.take();
+    if let Err(err) = removed {
+        return match exchange(staging, dir) {
+            Ok(()) => Err(io_error("cannot replace the files of", dir, err)),
+            Err(_) => Err(io_error(
+                "wrote the new files, but cannot remove the old ones at",
+                staging,
+                err,
+            )),
+        };
+    }
+    synced
 }
 
 fn remove_old(old: &Path) -> Result<(), EmitError> {
