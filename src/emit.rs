@@ -540,13 +540,13 @@ fn swap_in(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), 
 
 /// After [`exchange`], the staging path holds the old folder: removed while the parent is
 /// synced, as neither needs the other, instead of before (unlinking prod's eight old files took
-/// 0.7 to 3.4 ms, and the parent's sync waits for a journal commit). If it cannot be removed (a
+/// 0.7 to 3.4 ms, and the parent's sync waits for the disk). If it cannot be removed (a
 /// read-only folder), the old folder goes back, so that a refusal leaves `dir` as it was.
 fn remove_exchanged(staging: &Path, dir: &Path, parent: &Path) -> Result<(), EmitError> {
     let synced = Slot::new();
     let removed = std::thread::scope(|scope| {
         synced.spawn(scope, || sync_dir(parent));
-        fs::remove_dir_all(staging)
+        remove_side_by_side(staging)
     });
     let synced = synced.take();
     if let Err(err) = removed {
@@ -562,8 +562,32 @@ fn remove_exchanged(staging: &Path, dir: &Path, parent: &Path) -> Result<(), Emi
     synced
 }
 
+/// Removes `folder` and what it holds, each entry on a thread of its own. Where ext4 discards
+/// freed blocks as it frees them (mounted with `discard` and without a journal, as this
+/// machine's disk is), each unlink waits for its file's discard (`blkdev_issue_discard` from
+/// `ext4_free_blocks`, about 0.1 ms each); that wait comes after the folder's lock is let go, so
+/// unlinks side by side wait together, where `remove_dir_all` waits for one after another.
+fn remove_side_by_side(folder: &Path) -> io::Result<()> {
+    let entries = fs::read_dir(folder)?
+        .map(|entry| {
+            let entry = entry?;
+            Ok((entry.path(), entry.file_type()?.is_dir()))
+        })
+        .collect::<io::Result<Vec<(PathBuf, bool)>>>()?;
+    crate::pool::run(&entries, entries.len(), |(path, is_dir)| {
+        if *is_dir {
+            fs::remove_dir_all(path)
+        } else {
+            fs::remove_file(path)
+        }
+    })
+    .into_iter()
+    .collect::<io::Result<()>>()?;
+    fs::remove_dir(folder)
+}
+
 fn remove_old(old: &Path) -> Result<(), EmitError> {
-    fs::remove_dir_all(old).map_err(|e| {
+    remove_side_by_side(old).map_err(|e| {
         io_error(
             "wrote the new files, but cannot remove the old ones at",
             old,
