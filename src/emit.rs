@@ -569,13 +569,16 @@ fn remove_exchanged(staging: &Path, dir: &Path, parent: &Path) -> Result<(), Emi
 /// wait comes after the folder's lock is let go, so unlinks side by side wait together, where
 /// `remove_dir_all` waits for one after another.
 fn remove_side_by_side(folder: &Path) -> io::Result<()> {
+    // A folder of meshc's holds its files and, with `[clusters]`, a folder per cluster: a
+    // profile of many clusters does not start a thread for each.
+    const REMOVERS: usize = 16;
     let entries = fs::read_dir(folder)?
         .map(|entry| {
             let entry = entry?;
             Ok((entry.path(), entry.file_type()?.is_dir()))
         })
         .collect::<io::Result<Vec<(PathBuf, bool)>>>()?;
-    crate::pool::run(&entries, entries.len(), |(path, is_dir)| {
+    crate::pool::run(&entries, REMOVERS, |(path, is_dir)| {
         if *is_dir {
             fs::remove_dir_all(path)
         } else {
