@@ -19,6 +19,7 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
+use crate::pool::Slot;
 use crate::render::File;
 
 /// The first words of every file meshc writes; how it recognises a folder as its own.
@@ -490,18 +491,15 @@ fn fill<F: Borrow<File>>(
     }
     let folder = fs::File::open(staging).map_err(|e| unchanged("cannot sync", dir, e))?;
     written.push(("cannot sync", dir.to_path_buf(), folder));
+    let syncs: Vec<Slot<Result<(), EmitError>>> = written.iter().map(|_| Slot::new()).collect();
     std::thread::scope(|scope| {
-        let syncs: Vec<_> = written
-            .iter()
-            .map(|(what, shown, handle)| {
-                scope.spawn(move || handle.sync_all().map_err(|e| unchanged(what, shown, e)))
-            })
-            .collect();
-        syncs.into_iter().try_for_each(|sync| {
-            sync.join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
-        })
-    })
+        for ((what, shown, handle), sync) in written.iter().zip(&syncs) {
+            sync.spawn(scope, move || {
+                handle.sync_all().map_err(|e| unchanged(what, shown, e))
+            });
+        }
+    });
+    syncs.into_iter().try_for_each(Slot::take)
 }
 
 fn sync_dir(dir: &Path) -> Result<(), EmitError> {
@@ -523,20 +521,7 @@ fn swap_in(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), 
         },
         Err(err) => return Err(io_error("cannot inspect", dir, err)),
         Ok(_) => match exchange(staging, dir) {
-            // The staging path now holds the old folder. If it cannot be removed (a read-only
-            // folder), the old folder goes back, so that a refusal leaves `dir` as it was.
-            Ok(()) => {
-                if let Err(err) = fs::remove_dir_all(staging) {
-                    return match exchange(staging, dir) {
-                        Ok(()) => Err(io_error("cannot replace the files of", dir, err)),
-                        Err(_) => Err(io_error(
-                            "wrote the new files, but cannot remove the old ones at",
-                            staging,
-                            err,
-                        )),
-                    };
-                }
-            }
+            Ok(()) => return remove_exchanged(staging, dir, parent),
             Err(err) if exchange_unsupported(&err) => {
                 let old = staging_path(parent, name, "old");
                 fs::rename(dir, &old).map_err(|e| io_error("cannot move aside", dir, e))?;
@@ -553,8 +538,60 @@ fn swap_in(staging: &Path, dir: &Path, parent: &Path, name: &str) -> Result<(), 
     sync_dir(parent)
 }
 
+/// After [`exchange`], the staging path holds the old folder: removed while the parent is
+/// synced, as neither needs the other, instead of before (unlinking prod's eight old files took
+/// 0.7 to 3.4 ms, and the parent's sync waits for the disk). If it cannot be removed (a
+/// read-only folder), the old folder goes back, so that a refusal leaves `dir` as it was.
+fn remove_exchanged(staging: &Path, dir: &Path, parent: &Path) -> Result<(), EmitError> {
+    let synced = Slot::new();
+    let removed = std::thread::scope(|scope| {
+        synced.spawn(scope, || sync_dir(parent));
+        remove_side_by_side(staging)
+    });
+    let synced = synced.take();
+    if let Err(err) = removed {
+        return match exchange(staging, dir) {
+            Ok(()) => Err(io_error("cannot replace the files of", dir, err)),
+            Err(_) => Err(io_error(
+                "wrote the new files, but cannot remove the old ones at",
+                staging,
+                err,
+            )),
+        };
+    }
+    synced
+}
+
+/// Removes `folder` and what it holds, each entry on a thread of its own. Where ext4 discards
+/// freed blocks as it frees them (mounted with `discard` and without a journal, as this
+/// machine's disk is), each unlink waits for its file's discard (`blkdev_issue_discard` from
+/// `ext4_free_blocks`: 0.1 ms on a quiet disk, 3 to 4 ms behind other processes' writes); that
+/// wait comes after the folder's lock is let go, so unlinks side by side wait together, where
+/// `remove_dir_all` waits for one after another.
+fn remove_side_by_side(folder: &Path) -> io::Result<()> {
+    // A folder of meshc's holds its files and, with `[clusters]`, a folder per cluster: a
+    // profile of many clusters does not start a thread for each.
+    const REMOVERS: usize = 16;
+    let entries = fs::read_dir(folder)?
+        .map(|entry| {
+            let entry = entry?;
+            Ok((entry.path(), entry.file_type()?.is_dir()))
+        })
+        .collect::<io::Result<Vec<(PathBuf, bool)>>>()?;
+    crate::pool::run(&entries, REMOVERS, |(path, is_dir)| {
+        if *is_dir {
+            fs::remove_dir_all(path)
+        } else {
+            fs::remove_file(path)
+        }
+    })
+    .into_iter()
+    .collect::<io::Result<()>>()?;
+    fs::remove_dir(folder)
+}
+
 fn remove_old(old: &Path) -> Result<(), EmitError> {
-    fs::remove_dir_all(old).map_err(|e| {
+    remove_side_by_side(old).map_err(|e| {
         io_error(
             "wrote the new files, but cannot remove the old ones at",
             old,

@@ -10,6 +10,7 @@ use crate::diagnostic::Diagnostics;
 use crate::model::Profile;
 use crate::plan::Plan;
 use crate::plan::cluster::ClusterPlan;
+use crate::pool::Slot;
 use crate::render::{File, RenderError};
 use crate::selfcheck::SelfCheckFailed;
 use crate::simulate::{Decoded, Mesh, Refused};
@@ -449,21 +450,19 @@ fn compile_one(
     let handed: Vec<Arc<File>> = files.into_iter().map(Arc::new).collect();
     let mut checked = handed.clone();
     checked.truncate(rendered);
+    let done = Slot::new();
     let mesh = std::thread::scope(|scope| {
-        let beside = scope.spawn(move || beside(handed));
+        done.spawn(scope, move || beside(handed));
         // The texts checked are gone: a failure points into the same files rendered again.
         let decoded = self_check_of(profile, checked, run).map_err(|failed| {
             let again = render(profile, crate::plan::build(profile), header, false).0;
             self_check(failed.with_sources(&again.unwrap_or_default()))
         });
-        let mesh = decoded.and_then(|decoded| simulate(decoded, profile, warnings, run));
-        // A panic is a bug: it goes on as it would on one thread.
-        beside
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        mesh
-    })?;
-    Ok((None, plan, mesh))
+        decoded.and_then(|decoded| simulate(decoded, profile, warnings, run))
+    });
+    // A panic is a bug: it goes on as it would on one thread.
+    done.take();
+    Ok((None, plan, mesh?))
 }
 
 /// The rendered files of `profile` from its `plan`, and the plan if `keep_plan` (else the
