@@ -121,6 +121,11 @@ impl<K, V> VecMap<K, V> {
         self.entries.first().map(|(k, v)| (k, v))
     }
 
+    /// The entries in key order, as a slice (to cut into runs).
+    pub fn entries(&self) -> &[(K, V)] {
+        &self.entries
+    }
+
     /// The entries in key order, taken.
     pub fn into_entries(self) -> Vec<(K, V)> {
         self.entries

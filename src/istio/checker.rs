@@ -130,7 +130,7 @@ impl<'a> Checker<'a> {
         let checked = if bytes >= PARALLEL_FROM_BYTES {
             in_parallel(inputs, one)
         } else {
-            largest_first(inputs, SMALL_WORKERS, one)
+            largest_first(inputs, |(input, _)| input.text.len(), SMALL_WORKERS, one)
         };
         checked
             .into_iter()
@@ -197,7 +197,12 @@ impl<'a> Checker<'a> {
             });
             (checked, state)
         };
-        let mut done = crate::pool::run(&units, workers, |(file, piece)| match piece {
+        // A file of one large document is one unit: taken first, it is read beside the
+        // pieces of the others instead of alone after them.
+        let size = |(file, piece): &(usize, Option<batch::Piece<'_>>)| {
+            piece.map_or(inputs[*file].0.text.len(), |piece| piece.text.len())
+        };
+        let mut done = largest_first(&units, size, workers, |(file, piece)| match piece {
             Some(piece) => {
                 Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file], visit))
             }
@@ -426,16 +431,17 @@ fn sort(diagnostics: &mut [Diagnostic], files: &[String]) {
     });
 }
 
-/// `work` on every input on up to `workers` threads, the largest first so that no large file
-/// is left to run alone at the end; results in the order of the inputs.
-fn largest_first<R: Send>(
-    inputs: &[(Input<'_>, Option<&str>)],
+/// `work` on every item on up to `workers` threads, the largest by `size` first so that no
+/// large file or piece is left to run alone at the end; results in the order of the items.
+fn largest_first<T: Sync, R: Send>(
+    items: &[T],
+    size: impl Fn(&T) -> usize,
     workers: usize,
-    work: impl Fn(&(Input<'_>, Option<&str>)) -> R + Sync,
+    work: impl Fn(&T) -> R + Sync,
 ) -> Vec<R> {
-    let mut order: Vec<usize> = (0..inputs.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(inputs[i].0.text.len()));
-    let mut done = crate::pool::run(&order, workers, |&i| (i, work(&inputs[i])));
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(size(&items[i])));
+    let mut done = crate::pool::run(&order, workers, |&i| (i, work(&items[i])));
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, result)| result).collect()
 }
@@ -480,10 +486,15 @@ mod tests {
             .map(|text| (Input { name: text, text }, None))
             .collect();
         let seen = std::sync::Mutex::new(Vec::new());
-        let lengths = largest_first(&inputs, 2, |(input, _)| {
-            seen.lock().unwrap().push(input.text.len());
-            input.text.len()
-        });
+        let lengths = largest_first(
+            &inputs,
+            |(input, _)| input.text.len(),
+            2,
+            |(input, _)| {
+                seen.lock().unwrap().push(input.text.len());
+                input.text.len()
+            },
+        );
         assert_eq!(lengths, [1, 3, 2, 4, 0]);
         let mut seen = seen.into_inner().unwrap();
         seen.sort_unstable();

@@ -29,7 +29,7 @@ impl Checker {
             );
             return None;
         }
-        self.each(&raw.services, |c, (name, service)| {
+        self.each_in_runs(raw.services.entries(), |c, (name, service)| {
             c.service(name, service, raw, budgets)
         })
     }

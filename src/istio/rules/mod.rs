@@ -27,24 +27,50 @@ use super::World;
 use super::document::Document;
 use crate::diagnostic::{Code, Diagnostic, Path, Severity};
 
-/// Runs every cross-resource rule over `documents`, in `world`.
+/// Runs every cross-resource rule over `documents`, in `world`. From
+/// [`PARALLEL_FROM_DOCUMENTS`], the rules run on two threads, each taking the next rule; the
+/// findings come back in the rules' order, as on one thread.
 pub(crate) fn check_bundle(
     documents: &[Document],
     inventory: &Inventory,
     world: World,
 ) -> Vec<Diagnostic> {
     let bundle = Bundle::new(documents);
-    let mut out = Found {
-        diagnostics: Vec::new(),
-        world,
+    let workers = if documents.len() >= PARALLEL_FROM_DOCUMENTS {
+        2
+    } else {
+        1
     };
-    routing::check(&bundle, inventory, &mut out);
-    policy::check(&bundle, inventory, &mut out);
-    telemetry::check(&bundle, &mut out);
-    identity::check(&bundle, &mut out);
-    install::check(&bundle, &mut out);
-    out.diagnostics
+    crate::pool::run(&RULES, workers, |rule| {
+        let mut out = Found {
+            diagnostics: Vec::new(),
+            world,
+        };
+        rule(&bundle, inventory, &mut out);
+        out.diagnostics
+    })
+    .concat()
 }
+
+/// A rule across resources: what it finds added to `out`.
+type RuleCheck = fn(&Bundle<'_>, &Inventory, &mut Found);
+
+/// The rules of [`check_bundle`], in the order of their findings. The first is also the
+/// largest, so that the second thread takes the others meanwhile: callgrind at 1,000 services
+/// and 100 tenants, routing 24.5 M instructions, the four others 15.5 M together. The rules
+/// across resources ran on one thread while the other core waited: 8.6 ms of a 235 ms render
+/// at 1,000 services, 151 ms of 2.9 s at 10,000 (benches/README.md).
+const RULES: [RuleCheck; 5] = [
+    routing::check,
+    policy::check,
+    |bundle, _, out| telemetry::check(bundle, out),
+    |bundle, _, out| identity::check(bundle, out),
+    |bundle, _, out| install::check(bundle, out),
+];
+
+/// From how many documents [`check_bundle`] runs its rules on two threads: below it, as for
+/// prod's 62, the rules take less than starting a thread.
+const PARALLEL_FROM_DOCUMENTS: usize = 512;
 
 /// What the rules found, and the world they judge in.
 pub(crate) struct Found {
