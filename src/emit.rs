@@ -563,11 +563,11 @@ fn remove_exchanged(staging: &Path, dir: &Path, parent: &Path) -> Result<(), Emi
 }
 
 /// Removes `folder` and what it holds, each entry on a thread of its own. Where ext4 discards
-/// freed blocks as it frees them (mounted with `discard` and without a journal, as this
-/// machine's disk is), each unlink waits for its file's discard (`blkdev_issue_discard` from
-/// `ext4_free_blocks`: 0.1 ms on a quiet disk, 3 to 4 ms behind other processes' writes); that
-/// wait comes after the folder's lock is let go, so unlinks side by side wait together, where
-/// `remove_dir_all` waits for one after another.
+/// freed blocks as it frees them (mounted with `discard` and without a journal, as the disk of
+/// benches/README.md's machine is), each unlink waits for its file's discard
+/// (`blkdev_issue_discard` from `ext4_free_blocks`: 0.1 ms on a quiet disk, 3 to 4 ms behind
+/// other processes' writes); that wait comes after the folder's lock is let go, so unlinks side
+/// by side wait together, where `remove_dir_all` waits for one after another.
 fn remove_side_by_side(folder: &Path) -> io::Result<()> {
     // A folder of meshc's holds its files and, with `[clusters]`, a folder per cluster: a
     // profile of many clusters does not start a thread for each.
