@@ -491,15 +491,11 @@ fn fill<F: Borrow<File>>(
     }
     let folder = fs::File::open(staging).map_err(|e| unchanged("cannot sync", dir, e))?;
     written.push(("cannot sync", dir.to_path_buf(), folder));
-    let syncs: Vec<Slot<Result<(), EmitError>>> = written.iter().map(|_| Slot::new()).collect();
-    std::thread::scope(|scope| {
-        for ((what, shown, handle), sync) in written.iter().zip(&syncs) {
-            sync.spawn(scope, move || {
-                handle.sync_all().map_err(|e| unchanged(what, shown, e))
-            });
-        }
-    });
-    syncs.into_iter().try_for_each(Slot::take)
+    crate::pool::run(&written, written.len(), |(what, shown, handle)| {
+        handle.sync_all().map_err(|e| unchanged(what, shown, e))
+    })
+    .into_iter()
+    .collect()
 }
 
 fn sync_dir(dir: &Path) -> Result<(), EmitError> {
