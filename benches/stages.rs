@@ -237,7 +237,7 @@ fn graph_command(bencher: Bencher, format: &str) {
     });
 }
 
-fn documents(input: &Fixture) -> Vec<meshc::istio::Document> {
+fn documents(input: &Fixture) -> Vec<meshc::istio::Document<'_>> {
     let namespace = meshc::testing::istio::DEFAULT_NAMESPACE.into();
     input
         .files()

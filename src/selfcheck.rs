@@ -81,11 +81,14 @@ pub(crate) fn verify_decoding<F: Borrow<File>>(
 
 /// [`verify`], giving back a copy of every document it read, whole, in the order of the files
 /// (the proofs' benchmark times [`crate::prove::check_documents`] on them).
-pub fn verify_keeping(files: &[File], profile: &Profile) -> Result<Vec<Document>, SelfCheckFailed> {
+pub fn verify_keeping(
+    files: &[File],
+    profile: &Profile,
+) -> Result<Vec<Document<'static>>, SelfCheckFailed> {
     let kept = check(
         files.iter().collect(),
         profile,
-        |kept: &mut Vec<Document>, document| kept.push(document.clone()),
+        |kept: &mut Vec<Document<'static>>, document| kept.push(document.clone().into_owned()),
     )
     .map_err(|failed| failed.with_sources(files))?;
     Ok(kept.into_iter().flatten().collect())

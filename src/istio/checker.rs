@@ -31,7 +31,7 @@ pub struct Checker<'a> {
     /// The names of the files added, in order: diagnostics are reported in this order.
     files: Vec<String>,
     /// Every document, trimmed to what the rules across resources read.
-    documents: Vec<Document>,
+    documents: Vec<Document<'static>>,
     diagnostics: Vec<Diagnostic>,
     /// Files left out as Kustomize patches.
     patches: usize,
@@ -44,7 +44,7 @@ struct PieceChecked<V> {
     first_document: usize,
     error: Option<crate::yaml::SyntaxError>,
     used: crate::yaml::PieceUse,
-    documents: Vec<Document>,
+    documents: Vec<Document<'static>>,
     found: Vec<Diagnostic>,
     state: V,
 }
@@ -60,7 +60,7 @@ enum Unit<V> {
 /// and findings, and its pieces' visitor states in their order.
 type Joined<V> = (
     Option<crate::yaml::SyntaxError>,
-    Vec<Document>,
+    Vec<Document<'static>>,
     Vec<Diagnostic>,
     Vec<V>,
 );
@@ -69,7 +69,7 @@ type Joined<V> = (
 #[derive(Debug, Default)]
 pub(super) struct CheckedFile {
     name: String,
-    documents: Vec<Document>,
+    documents: Vec<Document<'static>>,
     /// The syntax error and the install file's finding first, then each document's findings.
     diagnostics: Vec<Diagnostic>,
 }
@@ -249,12 +249,13 @@ impl<'a> Checker<'a> {
     }
 
     /// One document as it is read, whole or in a piece: checked on its own (`visit` sees it
-    /// whole), then trimmed to what the rules across resources read, and kept.
+    /// whole), then trimmed to what the rules across resources read, and kept, owning what is
+    /// left of its tree.
     fn check_and_keep(
         &self,
-        mut document: Document,
-        visit: &mut dyn FnMut(&Document),
-        documents: &mut Vec<Document>,
+        mut document: Document<'_>,
+        visit: &mut dyn FnMut(&Document<'_>),
+        documents: &mut Vec<Document<'static>>,
         found: &mut Vec<Diagnostic>,
     ) {
         let Options {
@@ -263,7 +264,7 @@ impl<'a> Checker<'a> {
         found.extend(object::check_document(&document, schemas, webhook));
         visit(&document);
         rules::keep::trim(&mut document);
-        documents.push(document);
+        documents.push(document.into_owned());
     }
 
     /// One piece of a file read and each of its documents checked and trimmed.
@@ -345,7 +346,7 @@ impl<'a> Checker<'a> {
         &self,
         input: Input<'_>,
         error: Option<crate::yaml::SyntaxError>,
-        documents: Vec<Document>,
+        documents: Vec<Document<'static>>,
         mut found: Vec<Diagnostic>,
     ) -> CheckedFile {
         let mut diagnostics: Vec<Diagnostic> = error

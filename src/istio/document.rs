@@ -10,9 +10,10 @@ use crate::diagnostic::{Code, Diagnostic, Path, Severity, YamlSpan};
 use crate::yaml;
 use crate::yaml::{Node, SyntaxError, Value};
 
-/// One document of a file.
+/// One document of a file; its tree borrows from the file's text (`'a`) until it is kept
+/// ([`Document::into_owned`]).
 #[derive(Debug, Clone)]
-pub struct Document {
+pub struct Document<'a> {
     /// The file, as given.
     pub file: Arc<str>,
     /// 0-based index in the file (empty documents count).
@@ -20,7 +21,7 @@ pub struct Document {
     /// Line where its content starts.
     pub line: u32,
     /// The content.
-    pub root: Node,
+    pub root: Node<'a>,
     /// The namespace the object is applied to when it names none: kubectl's `--namespace`
     /// ([`Options::namespace`](super::Options::namespace)).
     pub default_namespace: Arc<str>,
@@ -73,7 +74,11 @@ const CLUSTER_SCOPED: &[(&str, &str)] = &[
 
 /// A file's documents, and the syntax error that stopped reading it, if any; objects that name
 /// no namespace are in `namespace`.
-pub fn read(file: &str, text: &str, namespace: &Arc<str>) -> (Vec<Document>, Option<SyntaxError>) {
+pub fn read<'a>(
+    file: &str,
+    text: &'a str,
+    namespace: &Arc<str>,
+) -> (Vec<Document<'a>>, Option<SyntaxError>) {
     let mut documents = Vec::new();
     let error = read_each(file, text, namespace, |document| documents.push(document));
     (documents, error)
@@ -81,11 +86,11 @@ pub fn read(file: &str, text: &str, namespace: &Arc<str>) -> (Vec<Document>, Opt
 
 /// [`read`] one document at a time: each is handed to `each` as soon as it is read, and the
 /// syntax error that stopped reading is returned.
-pub(crate) fn read_each(
+pub(crate) fn read_each<'a>(
     file: &str,
-    text: &str,
+    text: &'a str,
     namespace: &Arc<str>,
-    mut each: impl FnMut(Document),
+    mut each: impl FnMut(Document<'a>),
 ) -> Option<SyntaxError> {
     let name: Arc<str> = file.into();
     yaml::read_each(text, |d| {
@@ -102,11 +107,11 @@ pub(crate) fn read_each(
 
 /// [`read_each`] of a piece of a file that starts at line `first_line` of it with its document
 /// `first_document` ([`yaml::read_piece`]); also gives what the piece used of the file's budgets.
-pub(crate) fn read_piece(
+pub(crate) fn read_piece<'a>(
     file: &Arc<str>,
-    piece: (&str, u32, usize),
+    piece: (&'a str, u32, usize),
     namespace: &Arc<str>,
-    mut each: impl FnMut(Document),
+    mut each: impl FnMut(Document<'a>),
 ) -> (Option<SyntaxError>, yaml::PieceUse) {
     let (text, first_line, first_document) = piece;
     yaml::read_piece(text, first_line, first_document, |d| {
@@ -137,7 +142,27 @@ pub(crate) fn syntax_diagnostic(file: &str, error: &SyntaxError) -> Diagnostic {
     Diagnostic::new(Code::YamlSyntax, at, message)
 }
 
-impl Document {
+impl<'a> Document<'a> {
+    /// The same document, owning its tree's keys and strings, for what outlives its text.
+    pub fn into_owned(self) -> Document<'static> {
+        let Document {
+            file,
+            index,
+            line,
+            root,
+            default_namespace,
+            record,
+        } = self;
+        Document {
+            file,
+            index,
+            line,
+            root: root.into_owned(),
+            default_namespace,
+            record,
+        }
+    }
+
     /// Whether the document is empty (`---` with nothing after it).
     pub fn is_empty(&self) -> bool {
         self.root.value == Value::Null
@@ -197,7 +222,7 @@ impl Document {
     }
 
     /// `spec`, if it is an object.
-    pub fn spec(&self) -> Option<&Node> {
+    pub fn spec(&self) -> Option<&Node<'a>> {
         self.root
             .get("spec")
             .filter(|s| matches!(s.value, Value::Map(_)))

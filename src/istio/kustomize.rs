@@ -68,7 +68,7 @@ impl Layout {
         if let Some(Value::Str(namespace)) = root.get("namespace").map(|n| &n.value) {
             for node in listed("resources") {
                 if let Some(path) = file(node) {
-                    self.namespaces.insert(path, namespace.clone());
+                    self.namespaces.insert(path, namespace.to_string());
                 }
             }
         }

@@ -120,9 +120,9 @@ pub(crate) fn issues(metadata: Option<&Node>, namespace_required: bool) -> Vec<I
     };
     let mut warnings = Vec::new();
     for (key, _) in entries {
-        if SERVER_SET.contains(&key.as_str()) {
+        if SERVER_SET.contains(&key.as_ref()) {
             warnings.push(root.key(key));
-        } else if !FIELDS.contains(&key.as_str()) {
+        } else if !FIELDS.contains(&key.as_ref()) {
             error(root.key(key), format!("unknown field {key:?}"));
         }
     }
@@ -175,7 +175,7 @@ pub(crate) fn issues(metadata: Option<&Node>, namespace_required: bool) -> Vec<I
             let at = root.key(field).key(key);
             let (prefix, name) = match key.rsplit_once('/') {
                 Some((prefix, name)) => (Some(prefix), name),
-                None => (None, key.as_str()),
+                None => (None, key.as_ref()),
             };
             let prefix_ok = prefix.is_none_or(|p| {
                 let p = if field == "annotations" {

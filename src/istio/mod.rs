@@ -195,13 +195,13 @@ pub(crate) fn check_visiting<V: Default + Send>(
 /// Each file's documents and the syntax error that stopped reading it, if any; objects that
 /// name no namespace are in `namespace`. A large bundle (a megabyte of YAML or more) is read on
 /// several threads, one file each; below that, threads cost more than they save.
-pub(crate) fn read_all(
-    inputs: &[Input<'_>],
+pub(crate) fn read_all<'a>(
+    inputs: &[Input<'a>],
     namespace: &str,
-) -> Vec<(Vec<Document>, Option<crate::yaml::SyntaxError>)> {
+) -> Vec<(Vec<Document<'a>>, Option<crate::yaml::SyntaxError>)> {
     let bytes: usize = inputs.iter().map(|input| input.text.len()).sum();
     let namespace: Arc<str> = namespace.into();
-    let read = |input: &Input<'_>| document::read(input.name, input.text, &namespace);
+    let read = |input: &Input<'a>| document::read(input.name, input.text, &namespace);
     if bytes >= checker::PARALLEL_FROM_BYTES {
         checker::in_parallel(inputs, read)
     } else {

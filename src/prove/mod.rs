@@ -80,7 +80,7 @@ pub(crate) fn simulate(files: &[File], profile: &Profile) -> Result<Mesh, Refuse
 /// Every document of the rendered files, read as the self-check reads them (on several threads
 /// for a large mesh). meshc's own render names the namespace of every object; the default is
 /// never used.
-fn read(files: &[File]) -> Vec<Document> {
+fn read(files: &[File]) -> Vec<Document<'_>> {
     let inputs: Vec<Input<'_>> = files
         .iter()
         .map(|file| Input {

@@ -1,21 +1,25 @@
 //! A parsed YAML value that remembers the line it came from.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 
 use crate::diagnostic::{Path, Step};
 
-/// A value with the 1-based line where it starts.
+/// A value with the 1-based line where it starts. Its keys and strings borrow from the text
+/// read (`'a`) where they need no unescaping: a tree lives while its document is checked, and a
+/// copy of each key and string was an allocation, a copy and a free (issue 13); what outlives
+/// the text is made [`Node::into_owned`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct Node {
+pub struct Node<'a> {
     /// Line of the value in its file.
     pub line: u32,
     /// The value.
-    pub value: Value,
+    pub value: Value<'a>,
 }
 
 /// A JSON-like value, as kubectl reads YAML.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub enum Value<'a> {
     /// `null`, `~` or nothing.
     Null,
     /// `true`, `false` (and YAML 1.1's `yes`, `on`, …).
@@ -25,21 +29,26 @@ pub enum Value {
     /// A floating-point number (and an integer too large for 64 bits).
     Float(f64),
     /// A string.
-    Str(String),
+    Str(Cow<'a, str>),
     /// A list.
-    Seq(Vec<Node>),
+    Seq(Vec<Node<'a>>),
     /// A mapping, keys in document order.
-    Map(Vec<(String, Node)>),
+    Map(Vec<(Cow<'a, str>, Node<'a>)>),
 }
 
-impl Node {
+impl<'a> Node<'a> {
     /// A node at `line`.
-    pub fn new(line: u32, value: Value) -> Self {
+    pub fn new(line: u32, value: Value<'a>) -> Self {
         Self { line, value }
     }
 
+    /// The same tree, owning its keys and strings, for what outlives the text it was read from.
+    pub fn into_owned(self) -> Node<'static> {
+        Node::new(self.line, self.value.into_owned())
+    }
+
     /// The entry `key` of a mapping.
-    pub fn get(&self, key: &str) -> Option<&Node> {
+    pub fn get(&self, key: &str) -> Option<&Node<'a>> {
         match &self.value {
             Value::Map(entries) => entries.iter().find(|(k, _)| k == key).map(|(_, v)| v),
             _ => None,
@@ -47,7 +56,7 @@ impl Node {
     }
 
     /// The node at a path of mapping keys.
-    pub fn at(&self, keys: &[&str]) -> Option<&Node> {
+    pub fn at(&self, keys: &[&str]) -> Option<&Node<'a>> {
         keys.iter().try_fold(self, |node, key| node.get(key))
     }
 
@@ -60,7 +69,7 @@ impl Node {
     }
 
     /// The entries, if this is a mapping.
-    pub fn entries(&self) -> &[(String, Node)] {
+    pub fn entries(&self) -> &[(Cow<'a, str>, Node<'a>)] {
         match &self.value {
             Value::Map(entries) => entries,
             _ => &[],
@@ -68,7 +77,7 @@ impl Node {
     }
 
     /// The items, if this is a list.
-    pub fn items(&self) -> &[Node] {
+    pub fn items(&self) -> &[Node<'a>] {
         match &self.value {
             Value::Seq(items) => items,
             _ => &[],
@@ -86,7 +95,7 @@ impl Node {
     }
 
     /// The node at `path`, or the deepest node on the way to it.
-    pub fn deepest(&self, path: &Path) -> &Node {
+    pub fn deepest(&self, path: &Path) -> &Node<'a> {
         let mut node = self;
         for step in &path.0 {
             let next = match step {
@@ -102,7 +111,25 @@ impl Node {
     }
 }
 
-impl Value {
+impl Value<'_> {
+    /// The same value, owning its keys and strings.
+    pub fn into_owned(self) -> Value<'static> {
+        match self {
+            Value::Null => Value::Null,
+            Value::Bool(b) => Value::Bool(b),
+            Value::Int(i) => Value::Int(i),
+            Value::Float(f) => Value::Float(f),
+            Value::Str(s) => Value::Str(Cow::Owned(s.into_owned())),
+            Value::Seq(items) => Value::Seq(items.into_iter().map(Node::into_owned).collect()),
+            Value::Map(entries) => Value::Map(
+                entries
+                    .into_iter()
+                    .map(|(k, v)| (Cow::Owned(k.into_owned()), v.into_owned()))
+                    .collect(),
+            ),
+        }
+    }
+
     /// The JSON type name.
     pub fn type_name(&self) -> &'static str {
         match self {
@@ -125,18 +152,18 @@ pub(crate) fn to_json(node: &Node) -> serde_json::Value {
         Value::Int(i) => serde_json::Value::from(*i),
         Value::Float(f) => serde_json::Number::from_f64(*f)
             .map_or(serde_json::Value::Null, serde_json::Value::Number),
-        Value::Str(s) => serde_json::Value::String(s.clone()),
+        Value::Str(s) => serde_json::Value::String(s.to_string()),
         Value::Seq(items) => items.iter().map(to_json).collect(),
         Value::Map(entries) => entries
             .iter()
-            .map(|(k, v)| (k.clone(), to_json(v)))
+            .map(|(k, v)| (k.to_string(), to_json(v)))
             .collect(),
     }
 }
 
 /// A JSON value as the YAML reader would have read it (every node at line 0): integers that fit
 /// 64 bits are integers, other numbers floats.
-pub(crate) fn from_json(value: &serde_json::Value) -> Node {
+pub(crate) fn from_json(value: &serde_json::Value) -> Node<'static> {
     let value = match value {
         serde_json::Value::Null => Value::Null,
         serde_json::Value::Bool(b) => Value::Bool(*b),
@@ -144,17 +171,19 @@ pub(crate) fn from_json(value: &serde_json::Value) -> Node {
             Some(i) => Value::Int(i),
             None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
         },
-        serde_json::Value::String(s) => Value::Str(s.clone()),
+        serde_json::Value::String(s) => Value::Str(Cow::Owned(s.clone())),
         serde_json::Value::Array(items) => Value::Seq(items.iter().map(from_json).collect()),
-        serde_json::Value::Object(map) => {
-            Value::Map(map.iter().map(|(k, v)| (k.clone(), from_json(v))).collect())
-        }
+        serde_json::Value::Object(map) => Value::Map(
+            map.iter()
+                .map(|(k, v)| (Cow::Owned(k.clone()), from_json(v)))
+                .collect(),
+        ),
     };
     Node::new(0, value)
 }
 
 /// The value as short JSON, cut to about 60 characters, for messages.
-pub(crate) fn short(value: &Value) -> String {
+pub(crate) fn short(value: &Value<'_>) -> String {
     let mut text = String::new();
     json(value, &mut text, 64);
     if text.chars().count() > 60 {
@@ -164,7 +193,7 @@ pub(crate) fn short(value: &Value) -> String {
     text
 }
 
-fn json(value: &Value, out: &mut String, budget: usize) {
+fn json(value: &Value<'_>, out: &mut String, budget: usize) {
     if out.len() > budget {
         return;
     }
@@ -177,7 +206,7 @@ fn json(value: &Value, out: &mut String, budget: usize) {
         Value::Float(f) => {
             let _ = write!(out, "{f:?}");
         }
-        Value::Str(s) => out.push_str(&serde_json::Value::from(s.as_str()).to_string()),
+        Value::Str(s) => out.push_str(&serde_json::Value::from(s.as_ref()).to_string()),
         Value::Seq(items) => {
             out.push('[');
             for (i, item) in items.iter().enumerate() {
@@ -194,7 +223,7 @@ fn json(value: &Value, out: &mut String, budget: usize) {
                 if i > 0 {
                     out.push_str(", ");
                 }
-                out.push_str(&serde_json::Value::from(key.as_str()).to_string());
+                out.push_str(&serde_json::Value::from(key.as_ref()).to_string());
                 out.push_str(": ");
                 json(&item.value, out, budget);
             }
@@ -209,7 +238,7 @@ mod tests {
 
     #[test]
     fn short_cuts_long_values() {
-        let long = Value::Str("x".repeat(100));
+        let long = Value::Str("x".repeat(100).into());
         assert!(short(&long).ends_with("..."));
         assert_eq!(short(&Value::Int(3)), "3");
     }

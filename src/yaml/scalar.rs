@@ -9,65 +9,70 @@ use saphyr_parser::{ScalarStyle, Tag};
 use super::node::Value;
 
 /// The value of a scalar: quoted and block scalars are strings; plain ones resolve by YAML 1.1.
-pub(super) fn resolve(text: &str, style: ScalarStyle, tag: Option<&Tag>) -> Result<Value, String> {
+/// A string borrows `text` where it borrows from the text read.
+pub(super) fn resolve<'a>(
+    text: Cow<'a, str>,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Value<'a>, String> {
     if let Some(tag) = tag {
         if !(tag.is_yaml_core_schema() || tag.handle == "!!") {
             return Err(format!("unsupported tag {tag}"));
         }
         return match tag.suffix.as_str() {
-            "str" => Ok(Value::Str(text.to_string())),
+            "str" => Ok(Value::Str(text)),
             "null" => Ok(Value::Null),
-            "bool" => boolean(text)
+            "bool" => boolean(&text)
                 .map(Value::Bool)
                 .ok_or_else(|| format!("{text:?} is not a bool")),
-            "int" => integer(text).ok_or_else(|| format!("{text:?} is not an int")),
-            "float" => float(text)
-                .or_else(|| integer(text).map(|v| to_float(&v)))
+            "int" => integer(&text).ok_or_else(|| format!("{text:?} is not an int")),
+            "float" => float(&text)
+                .or_else(|| integer(&text).map(|v| to_float(&v)))
                 .ok_or_else(|| format!("{text:?} is not a float")),
             _ => Err(format!("unsupported tag {tag}")),
         };
     }
     if style != ScalarStyle::Plain {
-        return Ok(Value::Str(text.to_string()));
+        return Ok(Value::Str(text));
     }
     Ok(plain(text))
 }
 
-fn to_float(value: &Value) -> Value {
+fn to_float(value: &Value<'_>) -> Value<'static> {
     match value {
         #[allow(clippy::cast_precision_loss)]
         Value::Int(i) => Value::Float(*i as f64),
-        other => other.clone(),
+        other => other.clone().into_owned(),
     }
 }
 
 /// YAML 1.1 resolution of a plain scalar (PyYAML's resolvers without timestamps, plus `y`/`n`
 /// and exponent-only floats such as `1e3`, as go-yaml v2 reads them).
-fn plain(text: &str) -> Value {
+fn plain(text: Cow<'_, str>) -> Value<'_> {
     // Most plain scalars are names: a letter that starts no special word means a string, and a
     // letter starts no number, so a name that is not null or a boolean is a string.
     if let Some(first) = text.as_bytes().first().filter(|b| b.is_ascii_alphabetic()) {
         if !b"yYnNtTfFoO".contains(first) {
-            return Value::Str(text.to_string());
+            return Value::Str(text);
         }
-        return match text {
+        return match text.as_ref() {
             "null" | "Null" | "NULL" => Value::Null,
-            _ => boolean(text).map_or_else(|| Value::Str(text.to_string()), Value::Bool),
+            _ => boolean(&text).map_or(Value::Str(text), Value::Bool),
         };
     }
-    if matches!(text, "" | "~" | "null" | "Null" | "NULL") {
+    if matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
         return Value::Null;
     }
-    if let Some(b) = boolean(text) {
+    if let Some(b) = boolean(&text) {
         return Value::Bool(b);
     }
-    if let Some(value) = integer(text) {
+    if let Some(value) = integer(&text) {
         return value;
     }
-    if let Some(value) = float(text) {
+    if let Some(value) = float(&text) {
         return value;
     }
-    Value::Str(text.to_string())
+    Value::Str(text)
 }
 
 fn boolean(text: &str) -> Option<bool> {
@@ -91,7 +96,7 @@ fn sign(text: &str) -> (bool, &str) {
     }
 }
 
-fn integer(text: &str) -> Option<Value> {
+fn integer(text: &str) -> Option<Value<'static>> {
     let (negative, body) = sign(text);
     let digits = |s: &str, radix: u32| {
         !s.is_empty()
@@ -164,7 +169,7 @@ fn sexagesimal(body: &str) -> Option<i128> {
     Some(value)
 }
 
-fn float(text: &str) -> Option<Value> {
+fn float(text: &str) -> Option<Value<'static>> {
     let (negative, body) = sign(text);
     let apply = |f: f64| Value::Float(if negative { -f } else { f });
     match body {
@@ -235,7 +240,7 @@ mod tests {
 
     #[test]
     fn plain_scalars_resolve_as_yaml_1_1() {
-        let cases: &[(&str, Value)] = &[
+        let cases: &[(&str, Value<'_>)] = &[
             ("yes", Value::Bool(true)),
             ("off", Value::Bool(false)),
             ("y", Value::Bool(true)),
@@ -256,7 +261,7 @@ mod tests {
             ("-12", Value::Int(-12)),
         ];
         for (text, want) in cases {
-            assert_eq!(&plain(text), want, "{text}");
+            assert_eq!(&plain(Cow::Borrowed(text)), want, "{text}");
         }
     }
 
@@ -264,7 +269,7 @@ mod tests {
     /// shortcut for such words gives what the whole resolution would.
     #[test]
     fn words_resolve_without_the_number_rules() {
-        let cases: &[(&str, Value)] = &[
+        let cases: &[(&str, Value<'_>)] = &[
             ("name", Value::Str("name".into())),
             ("namespace", Value::Str("namespace".into())),
             ("n", Value::Bool(false)),
@@ -281,14 +286,14 @@ mod tests {
             ("nan", Value::Str("nan".into())),
         ];
         for (text, want) in cases {
-            assert_eq!(&plain(text), want, "{text}");
+            assert_eq!(&plain(Cow::Borrowed(text)), want, "{text}");
         }
     }
 
     #[test]
     fn digits_with_and_without_underscores_parse_alike() {
         for (text, want) in [("1_0_0", 100), ("100", 100), ("0x_ff", 255), ("0b1_1", 3)] {
-            assert_eq!(plain(text), Value::Int(want), "{text}");
+            assert_eq!(plain(Cow::Borrowed(text)), Value::Int(want), "{text}");
         }
     }
 }

@@ -3,6 +3,7 @@
 //! timestamps stay strings, non-string keys become strings, and a duplicate key is an error.
 //! Every value keeps its line, so findings can point into the file.
 
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 use std::error::Error;
 use std::fmt;
@@ -17,8 +18,8 @@ use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_TREE_BYTES};
 /// What one value takes in memory besides its text: the weight of a value is this, plus its
 /// string, plus its key and the key's own size in a mapping. The tree and the copies aliases
 /// make are budgeted in it.
-const NODE_BYTES: usize = std::mem::size_of::<Node>();
-const KEY_BYTES: usize = std::mem::size_of::<String>();
+const NODE_BYTES: usize = std::mem::size_of::<Node<'_>>();
+const KEY_BYTES: usize = std::mem::size_of::<Cow<'_, str>>();
 
 /// The reader's bounds ([`crate::limits`]; tests use small ones).
 #[derive(Debug, Clone, Copy)]
@@ -44,13 +45,13 @@ const SMALL_MAP: usize = 16;
 
 /// One document of a stream.
 #[derive(Debug, Clone)]
-pub(crate) struct Document {
+pub(crate) struct Document<'a> {
     /// 0-based position in the stream; empty documents count.
     pub index: usize,
     /// Line where the document's content starts (its `---` when it is empty).
     pub line: u32,
     /// The content; `Null` for an empty document.
-    pub root: Node,
+    pub root: Node<'a>,
 }
 
 /// Why the rest of a stream could not be read.
@@ -80,9 +81,9 @@ impl Error for SyntaxError {}
 
 /// The documents read, and the error that stopped reading, if any.
 #[derive(Debug, Clone)]
-pub(crate) struct Stream {
+pub(crate) struct Stream<'a> {
     /// Documents before the error.
-    pub documents: Vec<Document>,
+    pub documents: Vec<Document<'a>>,
     /// The error, if the stream is not valid YAML.
     #[cfg_attr(
         not(test),
@@ -95,18 +96,18 @@ pub(crate) struct Stream {
 }
 
 /// Reads every document of `text`.
-pub(crate) fn read(text: &str) -> Stream {
+pub(crate) fn read(text: &str) -> Stream<'_> {
     read_within(text, Limits::default())
 }
 
 /// Reads `text` one document at a time, handing each to `each` as soon as it is read, so that
 /// a caller that keeps less than the whole tree holds one document's tree at a time, not the
 /// stream's; gives the error that stopped reading, if any.
-pub(crate) fn read_each(text: &str, each: impl FnMut(Document)) -> Option<SyntaxError> {
+pub(crate) fn read_each<'a>(text: &'a str, each: impl FnMut(Document<'a>)) -> Option<SyntaxError> {
     read_each_within(text, Limits::default(), each)
 }
 
-fn read_within(text: &str, limits: Limits) -> Stream {
+fn read_within(text: &str, limits: Limits) -> Stream<'_> {
     let mut documents = Vec::new();
     let error = read_each_within(text, limits, |document| documents.push(document));
     Stream { documents, error }
@@ -138,11 +139,11 @@ impl PieceUse {
 /// `first_line` of the stream and its first document is document `first_document`, so that
 /// documents and errors have the places they would have in the whole stream. Gives the error
 /// that stopped reading, if any, and what the piece used.
-pub(crate) fn read_piece(
-    text: &str,
+pub(crate) fn read_piece<'a>(
+    text: &'a str,
     first_line: u32,
     first_document: usize,
-    each: impl FnMut(Document),
+    each: impl FnMut(Document<'a>),
 ) -> (Option<SyntaxError>, PieceUse) {
     let mut builder = Builder {
         limits: Limits::default(),
@@ -159,7 +160,11 @@ pub(crate) fn read_piece(
     (error, used)
 }
 
-fn read_each_within(text: &str, limits: Limits, each: impl FnMut(Document)) -> Option<SyntaxError> {
+fn read_each_within<'a>(
+    text: &'a str,
+    limits: Limits,
+    each: impl FnMut(Document<'a>),
+) -> Option<SyntaxError> {
     let mut builder = Builder {
         limits,
         ..Builder::default()
@@ -167,8 +172,8 @@ fn read_each_within(text: &str, limits: Limits, each: impl FnMut(Document)) -> O
     builder.read(text, each)
 }
 
-impl Builder {
-    fn read(&mut self, text: &str, mut each: impl FnMut(Document)) -> Option<SyntaxError> {
+impl<'a> Builder<'a> {
+    fn read(&mut self, text: &'a str, mut each: impl FnMut(Document<'a>)) -> Option<SyntaxError> {
         let failure = match fast::read(text, |event, span| self.step(event, span, &mut each)) {
             fast::Read::Done(read) => read.err(),
             fast::Read::From(start) => {
@@ -207,7 +212,11 @@ impl Builder {
     }
 
     /// Reads `text` with saphyr-parser, for what [`fast`] leaves to it.
-    fn read_saphyr(&mut self, text: &str, each: &mut impl FnMut(Document)) -> Option<Failure> {
+    fn read_saphyr(
+        &mut self,
+        text: &'a str,
+        each: &mut impl FnMut(Document<'a>),
+    ) -> Option<Failure> {
         for event in Parser::new_from_str(text) {
             let step = match event {
                 Ok((event, span)) => self.step(event, span, each),
@@ -229,9 +238,9 @@ impl Builder {
     #[inline]
     fn step(
         &mut self,
-        event: Event<'_>,
+        event: Event<'a>,
         span: Span,
-        each: &mut impl FnMut(Document),
+        each: &mut impl FnMut(Document<'a>),
     ) -> Result<(), Failure> {
         self.event(event, span)?;
         if let Some(document) = self.finished.take() {
@@ -261,7 +270,7 @@ fn line_of(line: usize) -> u32 {
 
 /// A collection being built, with the weight of what it holds so far; its items or entries so
 /// far are those of [`Builder::items`] or [`Builder::entries`] from `start` on.
-enum Frame {
+enum Frame<'a> {
     Seq {
         line: u32,
         anchor: usize,
@@ -273,29 +282,29 @@ enum Frame {
         anchor: usize,
         weight: usize,
         start: usize,
-        merges: Vec<Node>,
+        merges: Vec<Node<'a>>,
         /// The key read, waiting for its value (`None` for a merge key `<<`).
-        key: Option<Option<String>>,
+        key: Option<Option<Cow<'a, str>>>,
         /// The keys so far, once the mapping is too large to search them one by one.
-        index: Option<HashSet<String>>,
+        index: Option<HashSet<Cow<'a, str>>>,
     },
 }
 
 #[derive(Default)]
-struct Builder {
+struct Builder<'a> {
     /// How many documents were read.
     documents: usize,
     /// The document just read, until it is handed on.
-    finished: Option<Document>,
-    stack: Vec<Frame>,
+    finished: Option<Document<'a>>,
+    stack: Vec<Frame<'a>>,
     /// The items of the lists being built, innermost list's last. A finished list takes its
     /// own in one allocation of its length, where a `Vec` of its own grew by doubling: one
     /// allocation per list instead of about log2 of its length, and no spare capacity.
-    items: Vec<Node>,
+    items: Vec<Node<'a>>,
     /// The entries of the mappings being built, as [`Builder::items`] holds lists' items.
-    entries: Vec<(String, Node)>,
+    entries: Vec<(Cow<'a, str>, Node<'a>)>,
     /// Each anchored value, and its weight.
-    anchors: HashMap<usize, (Node, usize)>,
+    anchors: HashMap<usize, (Node<'a>, usize)>,
     limits: Limits,
     /// Weight of the values read so far, aliases expanded.
     held: usize,
@@ -304,17 +313,17 @@ struct Builder {
     /// `held` and `copied` at the end of the last document read.
     settled: (usize, usize),
     document_line: u32,
-    root: Option<Node>,
+    root: Option<Node<'a>>,
     /// Lines of the stream before the text read ([`read_piece`]).
     line_offset: u32,
 }
 
-impl Builder {
+impl<'a> Builder<'a> {
     /// Takes one event: a small dispatch that may be inlined where events are handed on, what
     /// each event does being a function of its own (callgrind of `meshc render` at 1,000
     /// services: the builder 231 → 223 M instructions when its one `match` held it all).
     #[inline]
-    fn event(&mut self, event: Event<'_>, span: Span) -> Result<(), Failure> {
+    fn event(&mut self, event: Event<'a>, span: Span) -> Result<(), Failure> {
         let line = line_of(span.start.line()).saturating_add(self.line_offset);
         match event {
             Event::DocumentStart(_) => {
@@ -324,7 +333,7 @@ impl Builder {
             }
             Event::DocumentEnd => self.document_end(),
             Event::Scalar(text, style, anchor, tag) => {
-                self.scalar(&text, style, anchor, tag.as_deref(), line, span)?;
+                self.scalar(text, style, anchor, tag.as_deref(), line, span)?;
             }
             Event::Alias(id) => self.alias(id, span)?,
             Event::SequenceStart(anchor, tag) => {
@@ -394,7 +403,7 @@ impl Builder {
     }
 
     /// Starts building the list or mapping of `frame`.
-    fn open(&mut self, frame: Frame, span: Span) -> Result<(), Failure> {
+    fn open(&mut self, frame: Frame<'a>, span: Span) -> Result<(), Failure> {
         self.no_complex_key(span)?;
         self.deeper(span)?;
         self.stack.push(frame);
@@ -423,8 +432,11 @@ impl Builder {
                 ..
             }) => {
                 let mut entries = self.entries.split_off(start);
-                // Merged entries were weighed as the aliases that brought them in.
-                merge(&mut entries, merges, span)?;
+                // Merged entries were weighed as the aliases that brought them in. Few mappings
+                // merge any: the others skip the walk of an empty list.
+                if !merges.is_empty() {
+                    merge(&mut entries, merges, span)?;
+                }
                 self.hold(NODE_BYTES, span)?;
                 self.value(Node::new(line, Value::Map(entries)), weight, anchor, span)
             }
@@ -435,17 +447,17 @@ impl Builder {
     /// A scalar at `line`: a key, or a value.
     fn scalar(
         &mut self,
-        text: &str,
+        text: Cow<'a, str>,
         style: ScalarStyle,
         anchor: usize,
         tag: Option<&Tag>,
         line: u32,
         span: Span,
     ) -> Result<(), Failure> {
-        let value = resolve(text, style, tag).map_err(|m| failure(span, m))?;
         if self.stack_top_wants_key() {
-            return self.key(text, style, value, span);
+            return self.key(text, style, tag, span);
         }
+        let value = resolve(text, style, tag).map_err(|m| failure(span, m))?;
         let weight = NODE_BYTES + text_bytes(&value);
         self.hold(weight, span)?;
         self.value(Node::new(line, value), weight, anchor, span)
@@ -517,13 +529,15 @@ impl Builder {
         }
     }
 
+    /// A mapping's key: a string is its own text, any other scalar the text of its value.
     fn key(
         &mut self,
-        text: &str,
+        text: Cow<'a, str>,
         style: ScalarStyle,
-        value: Value,
+        tag: Option<&Tag>,
         span: Span,
     ) -> Result<(), Failure> {
+        let value = resolve(Cow::Borrowed(&text), style, tag).map_err(|m| failure(span, m))?;
         let Some(Frame::Map {
             key, start, index, ..
         }) = self.stack.last_mut()
@@ -535,24 +549,28 @@ impl Builder {
             *key = Some(None);
             return Ok(());
         }
-        let name = match value {
-            Value::Null => "null".to_string(),
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Float(f) => python_float(f),
-            Value::Str(s) => s,
-            Value::Seq(_) | Value::Map(_) => text.to_string(),
+        let resolved = match value {
+            Value::Null => Some(Cow::Borrowed("null")),
+            Value::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+            Value::Int(i) => Some(Cow::Owned(i.to_string())),
+            Value::Float(f) => Some(Cow::Owned(python_float(f))),
+            Value::Str(_) | Value::Seq(_) | Value::Map(_) => None,
         };
         // Keys are compared as resolved, as go-yaml does (`yes` and `true` are one key).
+        let compared: &str = resolved.as_deref().unwrap_or(&text);
         if entries.len() >= SMALL_MAP && index.is_none() {
             *index = Some(entries.iter().map(|(k, _)| k.clone()).collect());
         }
         let duplicate = match index {
-            Some(index) => !index.insert(name.clone()),
-            None => entries.iter().any(|(k, _)| *k == name),
+            Some(index) => index.contains(compared),
+            None => entries.iter().any(|(k, _)| k == compared),
         };
         if duplicate {
             return Err(failure(span, format!("duplicate key {text:?}")));
+        }
+        let name = resolved.unwrap_or(text);
+        if let Some(index) = index {
+            index.insert(name.clone());
         }
         let weight = KEY_BYTES + name.len();
         *key = Some(Some(name));
@@ -562,7 +580,7 @@ impl Builder {
     /// Places a finished value of `weight` in the collection being built (or as the root).
     fn value(
         &mut self,
-        node: Node,
+        node: Node<'a>,
         weight: usize,
         anchor: usize,
         span: Span,
@@ -598,7 +616,11 @@ impl Builder {
 }
 
 /// Applies merge keys (`<<: *base`): merged entries fill in keys the mapping does not set.
-fn merge(entries: &mut Vec<(String, Node)>, merges: Vec<Node>, span: Span) -> Result<(), Failure> {
+fn merge<'a>(
+    entries: &mut Vec<(Cow<'a, str>, Node<'a>)>,
+    merges: Vec<Node<'a>>,
+    span: Span,
+) -> Result<(), Failure> {
     for source in merges {
         let maps = match source.value {
             Value::Map(map) => vec![map],
@@ -628,7 +650,7 @@ fn merge(entries: &mut Vec<(String, Node)>, merges: Vec<Node>, span: Span) -> Re
 }
 
 /// The bytes of a scalar's text held beside its value.
-fn text_bytes(value: &Value) -> usize {
+fn text_bytes(value: &Value<'_>) -> usize {
     match value {
         Value::Str(text) => text.len(),
         _ => 0,
@@ -652,7 +674,11 @@ mod tests {
     use crate::yaml::short;
 
     /// What a read gives, as text: the documents handed on, the error and the weights used.
-    fn outcome(documents: &[Document], error: Option<&SyntaxError>, builder: &Builder) -> String {
+    fn outcome(
+        documents: &[Document<'_>],
+        error: Option<&SyntaxError>,
+        builder: &Builder<'_>,
+    ) -> String {
         let held = (builder.held, builder.copied, builder.documents);
         format!("{documents:#?}\n{error:?}\n{held:?}")
     }
@@ -730,7 +756,7 @@ mod tests {
         }
     }
 
-    fn one(text: &str) -> Node {
+    fn one(text: &str) -> Node<'_> {
         let stream = read(text);
         assert_eq!(stream.error, None, "{text}");
         stream
@@ -914,12 +940,14 @@ mod tests {
     fn nesting_stops_at_the_limit_before_the_tree_is_built() {
         let nested = |depth: usize, open: &str| format!("{}x\n", open.repeat(depth));
         for open in ["- ", "[", "{a: "] {
-            let within = read(&nested(MAX_YAML_DEPTH, open));
+            let text = nested(MAX_YAML_DEPTH, open);
+            let within = read(&text);
             if open == "- " {
                 assert_eq!(within.error, None, "{open}");
             }
             // 50,000 levels in 100 KB: refused, not a stack overflow.
-            let deep = read(&nested(50_000, open));
+            let text = nested(50_000, open);
+            let deep = read(&text);
             let error = deep.error.expect("too deep");
             assert!(
                 error.message.contains("nest deeper than 128")

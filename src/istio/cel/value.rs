@@ -93,7 +93,7 @@ impl Value {
             Yaml::Int(i) if double => Value::Double(*i as f64),
             Yaml::Int(i) => Value::Int(*i),
             Yaml::Float(f) => Value::Double(*f),
-            Yaml::Str(s) => Value::string(s.as_str()),
+            Yaml::Str(s) => Value::string(s.as_ref()),
             Yaml::Seq(items) => Value::List(Arc::new(
                 items
                     .iter()
@@ -103,7 +103,7 @@ impl Value {
             Yaml::Map(entries) => Value::Map(Arc::new(
                 entries
                     .iter()
-                    .map(|(k, v)| (Key::Str(k.as_str().into()), Value::from_yaml(v, false)))
+                    .map(|(k, v)| (Key::Str(k.as_ref().into()), Value::from_yaml(v, false)))
                     .collect(),
             )),
         }

@@ -102,7 +102,7 @@ impl Decoder {
         };
         for (key, child) in entries {
             let at = path.key(key);
-            let field = match fields.get(key) {
+            let field = match fields.get(key.as_ref()) {
                 Some(field) => field,
                 None => match fields.iter().find(|(k, _)| k.eq_ignore_ascii_case(key)) {
                     Some((known, field)) => {

@@ -39,11 +39,11 @@ pub(super) fn check(spec: &Node) -> Vec<Issue> {
 
 /// The value at `keys` below `node`, a message `message`: each key a field's JSON name, found
 /// under its JSON or its proto name, as protobuf JSON finds it.
-fn field<'a>(node: &'a Node, message: &str, key: &str) -> Option<&'a Node> {
+fn field<'a>(node: &'a Node<'a>, message: &str, key: &str) -> Option<&'a Node<'a>> {
     path(node, message, &[key])
 }
 
-fn path<'a>(mut node: &'a Node, message: &str, keys: &[&str]) -> Option<&'a Node> {
+fn path<'a>(mut node: &'a Node<'a>, message: &str, keys: &[&str]) -> Option<&'a Node<'a>> {
     let api = api::api();
     let mut message = message.to_string();
     for key in keys {
@@ -97,7 +97,7 @@ fn revision(spec: &Node, issues: &mut Vec<Issue>) {
 /// shortest decimal, which Go writes alike unless it needs an exponent).
 fn go_text(value: &Value) -> Option<String> {
     Some(match value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => f.to_string(),
@@ -131,7 +131,7 @@ fn tag(spec: &Node, issues: &mut Vec<Issue>) {
             at,
             format!(
                 "bad tag {}: an image tag is at most 128 letters, digits, '_', '-' and '.'",
-                short(&Value::Str(text))
+                short(&Value::Str(text.into()))
             ),
         ));
     }
@@ -154,7 +154,7 @@ fn proxy(values: Option<&Node>, values_path: &Path, issues: &mut Vec<Issue>) {
             if let Err(why) = prefix(range) {
                 issues.push(Issue::error(
                     at.key(key),
-                    format!("bad CIDR {}: {why}", short(&Value::Str(range.to_string()))),
+                    format!("bad CIDR {}: {why}", short(&Value::Str(range.into()))),
                 ));
             }
         }
@@ -177,7 +177,7 @@ fn proxy(values: Option<&Node>, values_path: &Path, issues: &mut Vec<Issue>) {
                     at.key(key),
                     format!(
                         "bad port {}: a port is 0 to 65535",
-                        short(&Value::Str(port.to_string()))
+                        short(&Value::Str(port.into()))
                     ),
                 ));
             }
@@ -225,7 +225,7 @@ fn gateway_names(spec: &Node, issues: &mut Vec<Issue>) {
 }
 
 /// The gateways of `spec.components.<list>`, with their index.
-fn gateways<'a>(spec: &'a Node, list: &str) -> impl Iterator<Item = (usize, &'a Node)> {
+fn gateways<'a>(spec: &'a Node<'a>, list: &str) -> impl Iterator<Item = (usize, &'a Node<'a>)> {
     spec.at(&["components", list])
         .map(Node::items)
         .unwrap_or_default()

@@ -294,7 +294,7 @@ impl WorkloadIndex<'_> {
 pub(crate) fn string_map(node: &Node) -> BTreeMap<String, String> {
     node.entries()
         .iter()
-        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_string())))
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.to_string(), v.to_string())))
         .collect()
 }
 

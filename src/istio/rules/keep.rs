@@ -59,12 +59,12 @@ pub(crate) fn trim(document: &mut Document) {
 /// Keeps the entries of a mapping under `keys`; anything else is left as it is.
 fn keep(node: &mut Node, keys: &[&str]) {
     if let Value::Map(entries) = &mut node.value {
-        entries.retain(|(key, _)| keys.contains(&key.as_str()));
+        entries.retain(|(key, _)| keys.contains(&key.as_ref()));
         entries.shrink_to_fit();
     }
 }
 
-fn get_mut<'a>(node: &'a mut Node, key: &str) -> Option<&'a mut Node> {
+fn get_mut<'a, 'y>(node: &'a mut Node<'y>, key: &str) -> Option<&'a mut Node<'y>> {
     match &mut node.value {
         Value::Map(entries) => entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v),
         _ => None,
@@ -86,11 +86,11 @@ mod tests {
                           spec:\n  selector: {matchLabels: {app: cart}}\n  action: ALLOW\n  \
                           rules:\n  - from: [{source: {principals: [a]}}]\n";
 
-    fn documents(text: &str) -> Vec<Document> {
+    fn documents(text: &str) -> Vec<Document<'_>> {
         read("f.yaml", text, &Arc::from("default")).0
     }
 
-    fn trimmed(text: &str) -> Node {
+    fn trimmed(text: &str) -> Node<'_> {
         let mut document = documents(text).remove(0);
         trim(&mut document);
         document.root
@@ -100,7 +100,7 @@ mod tests {
     fn a_policy_keeps_its_selector_where_it_was() {
         let root = trimmed(POLICY);
         let spec = root.get("spec").expect("spec is kept");
-        let keys: Vec<&str> = spec.entries().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = spec.entries().iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["selector"]);
         assert_eq!(spec.get("selector").map(|s| s.line), Some(5));
         assert_eq!(
@@ -118,7 +118,7 @@ mod tests {
     }
 
     /// The document trimmed, and its record.
-    fn recorded(text: &str) -> (Node, Record) {
+    fn recorded(text: &str) -> (Node<'_>, Record) {
         let mut document = documents(text).remove(0);
         trim(&mut document);
         let record = document.record.take().expect("a record");
@@ -136,14 +136,14 @@ mod tests {
              - route: [{destination: {host: cart, subset: v2, port: {number: 80}}, weight: 9}]\n    \
              mirror: {host: log, port: {number: 80}}\n",
         );
-        let keys: Vec<&str> = root.entries().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = root.entries().iter().map(|(k, _)| k.as_ref()).collect();
         assert_eq!(keys, ["apiVersion", "kind", "metadata"]);
         let metadata: Vec<&str> = root
             .get("metadata")
             .unwrap()
             .entries()
             .iter()
-            .map(|(k, _)| k.as_str())
+            .map(|(k, _)| k.as_ref())
             .collect();
         assert_eq!(metadata, ["name", "namespace"]);
         let Record::Routes(routes) = record else {
@@ -243,7 +243,8 @@ mod tests {
             let mut whole = Vec::new();
             for file in &bundle {
                 let text = std::fs::read_to_string(file).expect("a fixture");
-                whole.extend(read(&file.to_string_lossy(), &text, &Arc::from("default")).0);
+                let (documents, _) = read(&file.to_string_lossy(), &text, &Arc::from("default"));
+                whole.extend(documents.into_iter().map(Document::into_owned));
             }
             let mut kept = whole.clone();
             kept.iter_mut().for_each(trim);

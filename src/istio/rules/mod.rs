@@ -136,23 +136,23 @@ impl Found {
 /// The objects of a bundle that rules look at, by kind.
 pub(crate) struct Bundle<'a> {
     /// Every document.
-    pub documents: &'a [Document],
+    pub documents: &'a [Document<'a>],
     /// VirtualServices, read once.
     pub virtual_services: Vec<VirtualService<'a>>,
     /// DestinationRules, read once.
     pub destination_rules: Vec<DestinationRule<'a>>,
     /// Gateways by namespace and name.
-    pub gateways: HashMap<(&'a str, &'a str), &'a Document>,
+    pub gateways: HashMap<(&'a str, &'a str), &'a Document<'a>>,
     /// ServiceEntries.
-    pub service_entries: Vec<&'a Document>,
+    pub service_entries: Vec<&'a Document<'a>>,
     /// Telemetries.
-    pub telemetries: Vec<&'a Document>,
+    pub telemetries: Vec<&'a Document<'a>>,
     /// IstioOperators.
-    pub operators: Vec<&'a Document>,
+    pub operators: Vec<&'a Document<'a>>,
 }
 
 impl<'a> Bundle<'a> {
-    fn new(documents: &'a [Document]) -> Self {
+    fn new(documents: &'a [Document<'a>]) -> Self {
         let mut bundle = Self {
             documents,
             virtual_services: Vec::new(),
@@ -197,7 +197,7 @@ impl<'a> Bundle<'a> {
 /// when it was ([`record`]).
 pub(crate) struct VirtualService<'a> {
     /// The document.
-    pub document: &'a Document,
+    pub document: &'a Document<'a>,
     /// Its namespace.
     pub namespace: &'a str,
     /// Its hosts, bindings and destinations.
@@ -207,7 +207,7 @@ pub(crate) struct VirtualService<'a> {
 /// A DestinationRule and what the rules read of it, as for a [`VirtualService`].
 pub(crate) struct DestinationRule<'a> {
     /// The document.
-    pub document: &'a Document,
+    pub document: &'a Document<'a>,
     /// Its host, subsets and failover findings.
     pub rule: Cow<'a, Rule>,
 }
@@ -247,7 +247,7 @@ impl DestinationAt {
 }
 
 impl<'a> VirtualService<'a> {
-    fn new(document: &'a Document) -> Self {
+    fn new(document: &'a Document<'a>) -> Self {
         let routes = match document.record.as_deref() {
             Some(Record::Routes(routes)) => Cow::Borrowed(routes),
             _ => Cow::Owned(Routes::of(document)),
@@ -261,7 +261,7 @@ impl<'a> VirtualService<'a> {
 }
 
 impl<'a> DestinationRule<'a> {
-    fn new(document: &'a Document) -> Self {
+    fn new(document: &'a Document<'a>) -> Self {
         let rule = match document.record.as_deref() {
             Some(Record::Rule(rule)) => Cow::Borrowed(rule),
             _ => Cow::Owned(Rule::of(document)),

@@ -164,14 +164,14 @@ fn word_schema(word: &str) -> Result<Schema, String> {
             ..Schema::default()
         },
         exact if exact.starts_with('=') => Schema {
-            enumeration: Some(vec![Value::Str(exact[1..].to_string())]),
+            enumeration: Some(vec![Value::Str(exact[1..].to_string().into())]),
             ..typed(Type::String)
         },
         choices if choices.contains('|') => Schema {
             enumeration: Some(
                 choices
                     .split('|')
-                    .map(|c| Value::Str(c.to_string()))
+                    .map(|c| Value::Str(c.to_string().into()))
                     .collect(),
             ),
             ..typed(Type::String)

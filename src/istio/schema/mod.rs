@@ -135,7 +135,7 @@ pub(crate) struct Schema {
     /// `required`.
     pub required: Vec<String>,
     /// `enum`.
-    pub enumeration: Option<Vec<Value>>,
+    pub enumeration: Option<Vec<Value<'static>>>,
     /// `minimum`, and whether it is exclusive.
     pub minimum: Option<(f64, bool)>,
     /// `maximum`, and whether it is exclusive.
@@ -181,13 +181,13 @@ impl Schema {
         let mut schema = Schema::default();
         for (key, value) in node.entries() {
             let at = |e: String| format!("{key}: {e}");
-            match key.as_str() {
+            match key.as_ref() {
                 "type" => schema.kind = Some(Type::parse(text(value)).map_err(at)?),
                 "properties" => {
                     let mut properties = BTreeMap::new();
                     for (name, sub) in value.entries() {
                         properties.insert(
-                            name.clone(),
+                            name.to_string(),
                             Schema::from_openapi(sub).map_err(|e| format!("{name}.{e}"))?,
                         );
                     }
@@ -206,8 +206,13 @@ impl Schema {
                 "nullable" => schema.nullable = flag(value),
                 "required" => schema.required = value.strings().map(str::to_string).collect(),
                 "enum" => {
-                    schema.enumeration =
-                        Some(value.items().iter().map(|n| n.value.clone()).collect());
+                    schema.enumeration = Some(
+                        value
+                            .items()
+                            .iter()
+                            .map(|n| n.value.clone().into_owned())
+                            .collect(),
+                    );
                 }
                 "minimum" => schema.minimum = number(value).map(|n| (n, false)),
                 "maximum" => schema.maximum = number(value).map(|n| (n, false)),
@@ -236,7 +241,7 @@ impl Schema {
                         .map(Schema::from_openapi)
                         .collect::<Result<Vec<_>, _>>()
                         .map_err(at)?;
-                    match key.as_str() {
+                    match key.as_ref() {
                         "oneOf" => schema.one_of = alternatives,
                         "anyOf" => schema.any_of = alternatives,
                         _ => schema.all_of = alternatives,
@@ -283,7 +288,7 @@ fn rule_of(node: &Node) -> Rule {
     }
 }
 
-fn text(node: &Node) -> &str {
+fn text<'a>(node: &'a Node<'_>) -> &'a str {
     node.as_str().unwrap_or_default()
 }
 

@@ -73,9 +73,9 @@ pub(crate) fn validate_without(
         || !schema.one_of.is_empty();
     let admits = !schema.int_or_string && schema.kind.is_none_or(|k| k == Type::Object);
     if reads_whole || !admits {
-        let kept: Vec<(String, Node)> = entries
+        let kept: Vec<(Cow<'_, str>, Node<'_>)> = entries
             .iter()
-            .filter(|(k, _)| !skip.contains(&k.as_str()))
+            .filter(|(k, _)| !skip.contains(&k.as_ref()))
             .cloned()
             .collect();
         return validate(schema, &Node::new(object.line, Value::Map(kept)), path);
@@ -149,9 +149,9 @@ impl Walk {
     fn node<'a>(
         &mut self,
         schema: &Schema,
-        value: &'a Node,
+        value: &'a Node<'a>,
         path: &Trail<'_>,
-    ) -> Option<Cow<'a, Node>> {
+    ) -> Option<Cow<'a, Node<'a>>> {
         if matches!(value.value, Value::Null) {
             if !schema.nullable && (!schema.preserve_unknown || schema.kind.is_some()) {
                 self.push(
@@ -225,13 +225,13 @@ impl Walk {
     fn mapping<'a>(
         &mut self,
         schema: &Schema,
-        node: &'a Node,
-        entries: &'a [(String, Node)],
+        node: &'a Node<'a>,
+        entries: &'a [(Cow<'a, str>, Node<'a>)],
         skip: &[&str],
         path: &Trail<'_>,
-    ) -> Cow<'a, Node> {
-        let kept = |(key, _): &&(String, Node)| !skip.contains(&key.as_str());
-        let mut pruned: Option<Vec<(String, Node)>> = None;
+    ) -> Cow<'a, Node<'a>> {
+        let kept = |(key, _): &&(Cow<'_, str>, Node<'_>)| !skip.contains(&key.as_ref());
+        let mut pruned: Option<Vec<(Cow<'_, str>, Node<'_>)>> = None;
         for (key, child) in entries.iter().filter(kept) {
             let sub = schema.properties.as_ref().and_then(|p| p.get(key));
             let sub = match (sub, &schema.additional) {
@@ -262,7 +262,7 @@ impl Walk {
             Some(kept) => Cow::Owned(Node::new(node.line, Value::Map(kept))),
             None => Cow::Borrowed(node),
         };
-        let none: &[(String, Node)] = &[];
+        let none: &[(Cow<'_, str>, Node<'_>)] = &[];
         let (pruned, whole) = match &value {
             Cow::Owned(pruned) => (pruned.entries(), none),
             Cow::Borrowed(_) => (none, entries),
@@ -711,10 +711,10 @@ fn identical(a: &Value, b: &Value) -> bool {
         // Keys are unique (the reader refuses a repeated one), so equal sizes and every entry
         // found are the same sorted entries.
         (Value::Map(x), Value::Map(y)) => {
-            let y: HashMap<&str, &Value> = y.iter().map(|(k, v)| (k.as_str(), &v.value)).collect();
+            let y: HashMap<&str, &Value> = y.iter().map(|(k, v)| (k.as_ref(), &v.value)).collect();
             x.len() == y.len()
                 && x.iter()
-                    .all(|(key, x)| y.get(key.as_str()).is_some_and(|y| identical(&x.value, y)))
+                    .all(|(key, x)| y.get(key.as_ref()).is_some_and(|y| identical(&x.value, y)))
         }
         (Value::Float(_), Value::Float(_)) => canonical(a) == canonical(b),
         _ => false,
@@ -728,7 +728,7 @@ fn canonical(value: &Value) -> String {
         Value::Bool(b) => b.to_string(),
         Value::Int(i) => i.to_string(),
         Value::Float(f) => format!("{f:?}"),
-        Value::Str(s) => serde_json::Value::from(s.as_str()).to_string(),
+        Value::Str(s) => serde_json::Value::from(s.as_ref()).to_string(),
         Value::Seq(items) => {
             let inner: Vec<String> = items.iter().map(|i| canonical(&i.value)).collect();
             format!("[{}]", inner.join(","))
@@ -739,7 +739,7 @@ fn canonical(value: &Value) -> String {
                 .map(|(k, v)| {
                     format!(
                         "{}:{}",
-                        serde_json::Value::from(k.as_str()),
+                        serde_json::Value::from(k.as_ref()),
                         canonical(&v.value)
                     )
                 })
@@ -753,7 +753,7 @@ fn canonical(value: &Value) -> String {
 /// A scalar as a message shows it: strings bare, numbers as written.
 fn plain(value: &Value) -> String {
     match value {
-        Value::Str(s) => s.clone(),
+        Value::Str(s) => s.to_string(),
         Value::Float(f) => plain_number(*f),
         other => short(other),
     }
@@ -768,7 +768,7 @@ fn plain_number(n: f64) -> String {
 }
 
 fn quoted(s: &str) -> String {
-    short(&Value::Str(s.to_string()))
+    short(&Value::Str(s.into()))
 }
 
 /// "; did you mean X?" and the known fields.

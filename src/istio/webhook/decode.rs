@@ -2,6 +2,7 @@
 //! field is its zero value, an empty list is an absent one, an empty map is present), paths in the
 //! referee's syntax, and the report that collects findings.
 
+use std::borrow::Cow;
 use std::cell::{Cell, RefCell};
 use std::collections::HashSet;
 use std::fmt::Write as _;
@@ -23,8 +24,10 @@ pub(super) fn is_null(node: &Node) -> bool {
 
 /// The entries of a mapping in the order of their keys, as a JSON object of Go's (and of
 /// `serde_json`) iterates them.
-pub(super) fn sorted(entries: &[(String, Node)]) -> Vec<(&str, &Node)> {
-    let mut sorted: Vec<(&str, &Node)> = entries.iter().map(|(k, v)| (k.as_str(), v)).collect();
+pub(super) fn sorted<'a, 'y>(
+    entries: &'a [(Cow<'y, str>, Node<'y>)],
+) -> Vec<(&'a str, &'a Node<'y>)> {
+    let mut sorted: Vec<(&str, &Node)> = entries.iter().map(|(k, v)| (&**k, v)).collect();
     sorted.sort_unstable_by_key(|(k, _)| *k);
     sorted
 }
@@ -180,14 +183,14 @@ impl Report<'_> {
 /// numbers are `null`, a mapping's keys in sorted order), so no JSON copy of the document is made.
 #[derive(Clone)]
 pub(super) struct Msg<'a> {
-    map: Option<&'a [(String, Node)]>,
+    map: Option<&'a [(Cow<'a, str>, Node<'a>)]>,
     path: At<'a>,
     context: &'a Context,
 }
 
 impl<'a> Msg<'a> {
     /// The message `value` at `path` (absent unless it is an object).
-    pub(super) fn new(value: Option<&'a Node>, path: At<'a>, context: &'a Context) -> Self {
+    pub(super) fn new(value: Option<&'a Node<'a>>, path: At<'a>, context: &'a Context) -> Self {
         Self {
             map: value.and_then(|v| match &v.value {
                 Value::Map(entries) => Some(entries.as_slice()),
@@ -212,7 +215,7 @@ impl<'a> Msg<'a> {
     }
 
     /// Field `key`, unless absent or null.
-    pub(super) fn raw(&self, key: &str) -> Option<&'a Node> {
+    pub(super) fn raw(&self, key: &str) -> Option<&'a Node<'a>> {
         self.map?
             .iter()
             .find(|(k, _)| k == key)
@@ -247,7 +250,7 @@ impl<'a> Msg<'a> {
     }
 
     /// The items of list `key` (an empty list, like an absent one, has none).
-    pub(super) fn items(&self, key: &str) -> &'a [Node] {
+    pub(super) fn items(&self, key: &str) -> &'a [Node<'a>] {
         match self.raw(key).map(|v| &v.value) {
             Some(Value::Seq(items)) => items,
             Some(_) => {
@@ -297,7 +300,7 @@ impl<'a> Msg<'a> {
             .iter()
             .enumerate()
             .filter_map(|(i, item)| match &item.value {
-                Value::Str(s) => Some((i, s.as_str())),
+                Value::Str(s) => Some((i, s.as_ref())),
                 _ if is_null(item) => None,
                 _ => {
                     self.wrong_type();
@@ -379,7 +382,7 @@ impl<'a> Msg<'a> {
     }
 
     /// Map field `key`, if set (an empty map is set); its entries in the order of their keys.
-    pub(super) fn map(&self, key: &str) -> Option<Vec<(&'a str, &'a Node)>> {
+    pub(super) fn map(&self, key: &str) -> Option<Vec<(&'a str, &'a Node<'a>)>> {
         match self.raw(key).map(|v| &v.value) {
             Some(Value::Map(entries)) => Some(sorted(entries)),
             Some(_) => {
@@ -391,7 +394,7 @@ impl<'a> Msg<'a> {
     }
 
     /// The entries of map `key` (none when absent).
-    pub(super) fn entries(&self, key: &str) -> Vec<(&'a str, &'a Node)> {
+    pub(super) fn entries(&self, key: &str) -> Vec<(&'a str, &'a Node<'a>)> {
         self.map(key).unwrap_or_default()
     }
 
@@ -400,7 +403,7 @@ impl<'a> Msg<'a> {
         self.entries(key)
             .into_iter()
             .filter_map(|(k, v)| match &v.value {
-                Value::Str(s) => Some((k, s.as_str())),
+                Value::Str(s) => Some((k, s.as_ref())),
                 _ if is_null(v) => None,
                 _ => {
                     self.wrong_type();

@@ -278,7 +278,7 @@ impl Kind {
 fn enum_values_known(value: &Node, pattern: &[&str], allowed: &[&str]) -> bool {
     let Some((first, rest)) = pattern.split_first() else {
         return match &value.value {
-            Value::Str(s) => allowed.contains(&s.as_str()),
+            Value::Str(s) => allowed.contains(&s.as_ref()),
             _ => decode::is_null(value),
         };
     };
@@ -312,7 +312,7 @@ struct Meta<'a> {
 }
 
 impl<'a> Meta<'a> {
-    fn read(document: &'a Node) -> Self {
+    fn read(document: &'a Node<'a>) -> Self {
         let meta = document.get("metadata");
         let text = |key: &str| meta.and_then(|m| m.get(key)).and_then(Node::as_str);
         let strings = |key: &str| -> Vec<(&'a str, &'a str)> {

@@ -2,6 +2,7 @@
 //! rules after a rule without matches, matches that repeat earlier ones, and HTTP prefix
 //! matches that an earlier, shorter prefix already covers. All are warnings.
 
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
@@ -171,11 +172,11 @@ fn identity(value: &Node) -> Vec<u8> {
 /// The entries of a mapping that `keep` keeps, in the order of their keys (unique: the reader
 /// refuses a repeated one), normalized. A match's mappings mostly have one entry, or have their
 /// keys in order already: those are written as they are, without a sorted copy.
-fn write_map(out: &mut Vec<u8>, map: &[(String, Node)], keep: impl Fn(&str) -> bool) {
+fn write_map(out: &mut Vec<u8>, map: &[(Cow<'_, str>, Node<'_>)], keep: impl Fn(&str) -> bool) {
     let entries = map
         .iter()
         .filter(|(k, _)| keep(k))
-        .map(|(k, v)| (k.as_str(), v));
+        .map(|(k, v)| (k.as_ref(), v));
     if map.is_sorted_by(|(a, _), (b, _)| a < b) {
         write_normalized(out, entries);
     } else {
@@ -199,7 +200,7 @@ fn is_zero(value: &Node) -> bool {
     }
 }
 
-fn write_normalized<'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a str, &'a Node)>) {
+fn write_normalized<'a>(out: &mut Vec<u8>, entries: impl Iterator<Item = (&'a str, &'a Node<'a>)>) {
     out.push(b'{');
     let mut first = true;
     for (key, value) in entries {
@@ -368,7 +369,13 @@ mod tests {
 
     #[test]
     fn identity_ignores_the_order_of_keys_and_the_name() {
-        let read = |text: &str| crate::yaml::read(text).documents.remove(0).root;
+        let read = |text: &str| {
+            crate::yaml::read(text)
+                .documents
+                .remove(0)
+                .root
+                .into_owned()
+        };
         let a = read(
             "{name: x, uri: {prefix: /a}, method: {exact: GET}, headers: {b: {exact: '1'}, a: {exact: '2'}}}",
         );

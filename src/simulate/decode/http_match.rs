@@ -22,7 +22,7 @@ fn string_matches(
         let name = if lower {
             name.to_ascii_lowercase()
         } else {
-            name.clone()
+            name.to_string()
         };
         let matched = if matches!(value.value, Value::Map(_)) {
             string_match(meta, value)?

@@ -362,7 +362,7 @@ fn scoped(
 }
 
 /// `node[key]`, treating `null` as absent.
-pub(crate) fn field<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
+pub(crate) fn field<'n>(node: &'n Node<'n>, key: &str) -> Option<&'n Node<'n>> {
     // A pattern, not `Value`'s derived equality, which is a call on every field read.
     node.get(key).filter(|v| !matches!(v.value, Value::Null))
 }
@@ -370,7 +370,7 @@ pub(crate) fn field<'n>(node: &'n Node, key: &str) -> Option<&'n Node> {
 /// An optional string field.
 pub(crate) fn string<'n>(
     meta: &Meta,
-    node: &'n Node,
+    node: &'n Node<'n>,
     key: &str,
 ) -> Result<Option<&'n str>, CompileError> {
     match field(node, key) {
@@ -412,9 +412,9 @@ pub(crate) fn exact<T>(mut list: Vec<T>) -> Vec<T> {
 /// A list (absent: empty).
 pub(crate) fn items<'n>(
     meta: &Meta,
-    node: &'n Node,
+    node: &'n Node<'n>,
     key: &str,
-) -> Result<&'n [Node], CompileError> {
+) -> Result<&'n [Node<'n>], CompileError> {
     match field(node, key) {
         None => Ok(&[]),
         Some(value) if matches!(value.value, Value::Seq(_)) => Ok(value.items()),
@@ -425,9 +425,9 @@ pub(crate) fn items<'n>(
 /// An optional object field.
 pub(crate) fn object<'n>(
     meta: &Meta,
-    node: &'n Node,
+    node: &'n Node<'n>,
     key: &str,
-) -> Result<Option<&'n Node>, CompileError> {
+) -> Result<Option<&'n Node<'n>>, CompileError> {
     match field(node, key) {
         None => Ok(None),
         Some(value) if matches!(value.value, Value::Map(_)) => Ok(Some(value)),
@@ -443,7 +443,7 @@ pub(crate) fn labels(meta: &Meta, node: &Node, key: &str) -> Result<Labels, Comp
     map.entries()
         .iter()
         .map(|(k, v)| match v.as_str() {
-            Some(v) => Ok((k.clone(), v.to_string())),
+            Some(v) => Ok((k.to_string(), v.to_string())),
             None => Err(meta.error(v, format!("`{key}.{k}` is not a string"))),
         })
         .collect()
@@ -478,8 +478,8 @@ pub(crate) fn boolean(meta: &Meta, node: &Node, key: &str) -> Result<Option<bool
 pub(crate) fn unmodelled(node: &Node, keys: &[&str]) -> Option<String> {
     node.entries()
         .iter()
-        .find(|(k, v)| !matches!(v.value, Value::Null) && keys.contains(&k.as_str()))
-        .map(|(k, _)| k.clone())
+        .find(|(k, v)| !matches!(v.value, Value::Null) && keys.contains(&k.as_ref()))
+        .map(|(k, _)| k.to_string())
 }
 
 #[cfg(test)]
@@ -592,7 +592,7 @@ mod tests {
         }
     }
 
-    fn node(yaml: &str) -> Node {
+    fn node(yaml: &str) -> Node<'_> {
         let (documents, error) = read("f.yaml", yaml, &"default".into());
         assert!(error.is_none());
         documents[0].root.clone()

@@ -21,7 +21,7 @@ pub(super) fn sidecar(meta: &Meta, spec: &Node) -> Result<Option<Sidecar>, Compi
     if spec
         .entries()
         .iter()
-        .any(|(key, value)| !modelled_keys.contains(&key.as_str()) && value.value != Value::Null)
+        .any(|(key, value)| !modelled_keys.contains(&key.as_ref()) && value.value != Value::Null)
     {
         return Ok(None);
     }
