@@ -330,7 +330,10 @@ fn compile_keeping(
             compile_one(&profile, &header, &mut warnings, run, keep_plan, beside)?;
         let kept = match mesh {
             Some(mesh) if run.keeps() => Some((profile, mesh)),
-            _ => None,
+            mesh => {
+                let_go(profile, mesh);
+                None
+            }
         };
         let handed = match files {
             Some((files, kustomization)) => Handed::Written(Written {
@@ -410,6 +413,25 @@ pub(crate) fn prepare() {
                 crate::istio::prepare();
             });
     });
+}
+
+/// From how many services [`let_go`] frees on a thread of its own: below, freeing costs less
+/// than starting the thread (prod: 0.17 M instructions, callgrind).
+const LET_GO_FROM: usize = 50;
+
+/// Lets the checked profile and the mesh go once proven, from [`LET_GO_FROM`] services on a
+/// thread that no one waits for: freed object by object on this thread, they took 50 ms of one
+/// core at 10,000 services and 5 ms at 1,000 (perf), between the proofs and putting the folder
+/// in place, while the other core waited. A process that ends before the thread leaves their
+/// pages to the kernel, as it does every other page; where no thread can be started, they are
+/// freed here.
+fn let_go(profile: Profile, mesh: Option<Mesh>) {
+    if profile.services.len() < LET_GO_FROM {
+        return;
+    }
+    let _ = std::thread::Builder::new()
+        .name("meshc-let-go".to_string())
+        .spawn(move || drop((profile, mesh)));
 }
 
 /// One folder compiled: its files and `kustomization.yaml` unless they were handed to a
