@@ -693,6 +693,37 @@ mod tests {
     }
 
     #[test]
+    fn the_gateway_s_run_weighs_most_so_that_it_is_rendered_first() {
+        // The budgets' shape, where gateway.yaml (480 kB) outweighs a run of 32 of the mesh's
+        // VirtualServices (about 105 kB).
+        let shape = Shape {
+            services: 1000,
+            tenants: 100,
+            reach: 3,
+            reach_max: 5,
+            ..Shape::default()
+        };
+        let source = Source::new("synthetic.toml", synth::profile(shape));
+        let plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
+        let (outputs, runs) = layout(&plan, RUN);
+        let weights: Vec<(&str, usize)> = runs
+            .into_iter()
+            .map(|(file, output, documents)| {
+                let items = documents.map(|documents| {
+                    Mutex::new(context::run_items(&plan, output.lists, documents))
+                });
+                (outputs[file].name, weight(&(file, output, items)))
+            })
+            .collect();
+        let heaviest = weights.iter().max_by_key(|(_, weight)| *weight);
+        assert_eq!(
+            heaviest.map(|(name, _)| *name),
+            Some("gateway.yaml"),
+            "{weights:?}"
+        );
+    }
+
+    #[test]
     fn files_render_in_runs_of_any_size_to_the_same_text() {
         let source = Source::new("prod.toml", include_str!("../../profiles/prod.toml")).with_base(
             Source::new(
