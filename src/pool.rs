@@ -45,6 +45,21 @@ pub(crate) fn run<T: Sync, R: Send>(
     done.into_iter().map(|(_, result)| result).collect()
 }
 
+/// [`run`] with the largest items by `size` taken first, so that no large item is left to run
+/// alone at the end; the results in the order of the items.
+pub(crate) fn largest_first<T: Sync, R: Send>(
+    items: &[T],
+    size: impl Fn(&T) -> usize,
+    workers: usize,
+    work: impl Fn(&T) -> R + Sync,
+) -> Vec<R> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_cached_key(|&i| std::cmp::Reverse(size(&items[i])));
+    let mut done = run(&order, workers, |&i| (i, work(&items[i])));
+    done.sort_by_key(|(i, _)| *i);
+    done.into_iter().map(|(_, result)| result).collect()
+}
+
 /// What a thread of a scope gives back, or its panic, handed over as its work ends rather than
 /// through its join handle: joining waits for the thread to exit, and after its work an exiting
 /// thread still hands its heap back to mimalloc and its stack to glibc (0.1 to 0.4 ms between
@@ -98,6 +113,40 @@ mod tests {
     fn a_worker_that_panics_is_not_taken_for_one_that_found_nothing() {
         let items: Vec<usize> = (0..10).collect();
         run(&items, 2, |i| assert_ne!(*i, 7, "piece 7"));
+    }
+
+    #[test]
+    fn largest_first_works_on_each_item_once_and_answers_in_their_order() {
+        let texts = ["a", "bbb", "cc", "dddd", ""];
+        let seen = Mutex::new(Vec::new());
+        let lengths = largest_first(
+            &texts,
+            |text| text.len(),
+            2,
+            |text| {
+                seen.lock().unwrap().push(text.len());
+                text.len()
+            },
+        );
+        assert_eq!(lengths, [1, 3, 2, 4, 0]);
+        let mut seen = seen.into_inner().unwrap();
+        seen.sort_unstable();
+        assert_eq!(seen, [0, 1, 2, 3, 4]);
+    }
+
+    #[test]
+    fn one_worker_takes_the_largest_first() {
+        let texts = ["a", "bbb", "cc", "dddd", ""];
+        let seen = Mutex::new(Vec::new());
+        largest_first(
+            &texts,
+            |text| text.len(),
+            1,
+            |text| {
+                seen.lock().unwrap().push(text.len());
+            },
+        );
+        assert_eq!(seen.into_inner().unwrap(), [4, 3, 2, 1, 0]);
     }
 
     #[test]

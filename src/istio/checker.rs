@@ -130,7 +130,7 @@ impl<'a> Checker<'a> {
         let checked = if bytes >= PARALLEL_FROM_BYTES {
             in_parallel(inputs, one)
         } else {
-            largest_first(inputs, |(input, _)| input.text.len(), SMALL_WORKERS, one)
+            crate::pool::largest_first(inputs, |(input, _)| input.text.len(), SMALL_WORKERS, one)
         };
         checked
             .into_iter()
@@ -202,16 +202,17 @@ impl<'a> Checker<'a> {
         let size = |(file, piece): &(usize, Option<batch::Piece<'_>>)| {
             piece.map_or(inputs[*file].0.text.len(), |piece| piece.text.len())
         };
-        let mut done = largest_first(&units, size, workers, |(file, piece)| match piece {
-            Some(piece) => {
-                Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file], visit))
-            }
-            None => {
-                let (checked, state) = whole(*file);
-                Unit::Whole(checked, state)
-            }
-        })
-        .into_iter();
+        let mut done =
+            crate::pool::largest_first(&units, size, workers, |(file, piece)| match piece {
+                Some(piece) => {
+                    Unit::Piece(this.check_piece(&names[*file], *piece, &namespaces[*file], visit))
+                }
+                None => {
+                    let (checked, state) = whole(*file);
+                    Unit::Whole(checked, state)
+                }
+            })
+            .into_iter();
         let mut states = Vec::new();
         let mut files = Vec::new();
         for (file, cut) in cuts.iter().enumerate() {
@@ -432,21 +433,6 @@ fn sort(diagnostics: &mut [Diagnostic], files: &[String]) {
     });
 }
 
-/// `work` on every item on up to `workers` threads, the largest by `size` first so that no
-/// large file or piece is left to run alone at the end; results in the order of the items.
-fn largest_first<T: Sync, R: Send>(
-    items: &[T],
-    size: impl Fn(&T) -> usize,
-    workers: usize,
-    work: impl Fn(&T) -> R + Sync,
-) -> Vec<R> {
-    let mut order: Vec<usize> = (0..items.len()).collect();
-    order.sort_by_key(|&i| std::cmp::Reverse(size(&items[i])));
-    let mut done = crate::pool::run(&order, workers, |&i| (i, work(&items[i])));
-    done.sort_by_key(|(i, _)| *i);
-    done.into_iter().map(|(_, result)| result).collect()
-}
-
 /// `work` on every item, each on a thread of its own (one item needs none); results in the
 /// order of the items.
 pub(super) fn in_parallel<I, T, R>(items: I, work: impl Fn(T) -> R + Sync) -> Vec<R>
@@ -478,29 +464,6 @@ mod tests {
     use super::*;
     use crate::istio::vocab::IstioVersion;
     use crate::istio::{Schemas, World};
-
-    #[test]
-    fn largest_first_works_on_each_input_once_and_answers_in_their_order() {
-        let texts = ["a", "bbb", "cc", "dddd", ""];
-        let inputs: Vec<(Input<'_>, Option<&str>)> = texts
-            .iter()
-            .map(|text| (Input { name: text, text }, None))
-            .collect();
-        let seen = std::sync::Mutex::new(Vec::new());
-        let lengths = largest_first(
-            &inputs,
-            |(input, _)| input.text.len(),
-            2,
-            |(input, _)| {
-                seen.lock().unwrap().push(input.text.len());
-                input.text.len()
-            },
-        );
-        assert_eq!(lengths, [1, 3, 2, 4, 0]);
-        let mut seen = seen.into_inner().unwrap();
-        seen.sort_unstable();
-        assert_eq!(seen, [0, 1, 2, 3, 4]);
-    }
 
     /// Every diagnostic of `texts` checked as files whole and in pieces of at least `size`
     /// bytes, as `meshc verify` prints them, the objects counted and every document a visitor

@@ -21,7 +21,7 @@ use crate::diagnostic::Diagnostics;
 use crate::istio::{self, Document, Input, document};
 use crate::model::Profile;
 use crate::render::File;
-use crate::simulate::{Decoded, Mesh, Refused};
+use crate::simulate::{Mesh, Refused};
 use crate::topology;
 
 /// Why the rendered files do not prove what the profile says.
@@ -46,14 +46,9 @@ pub fn check_documents(documents: &[Document], profile: &Profile) -> Result<Mesh
     check_mesh(mesh, profile)
 }
 
-/// [`check`] on the rendered files as the self-check decoded them while it read them.
-pub(crate) fn check_decoded(decoded: Decoded, profile: &Profile) -> Result<Mesh, ProofFailure> {
-    let mesh = Mesh::from_decoded(decoded, topology::of(profile))
-        .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
-    check_mesh(mesh, profile)
-}
-
-fn check_mesh(mesh: Mesh, profile: &Profile) -> Result<Mesh, ProofFailure> {
+/// The proofs of a mesh built from the rendered files (as the self-check decoded them), which
+/// they give back.
+pub(crate) fn check_mesh(mesh: Mesh, profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
         failed.push(diagnostic);

@@ -145,6 +145,19 @@ macro_rules! items {
                 }
             }
 
+            /// How much text they render to, about, in documents: each HTTP route of a
+            /// VirtualService counts as one more, since the gateway's one VirtualService
+            /// holds a route per exposed service (480 kB of the 6.2 MB at 1,000 services, a
+            /// run of 32 of the mesh's VirtualServices about 105 kB).
+            pub(super) fn weight(&self) -> usize {
+                match self {
+                    Items::VirtualServices(items) | Items::GatewayVirtualServices(items) => {
+                        items.iter().map(|service| 1 + service.http.len()).sum()
+                    }
+                    _ => self.len(),
+                }
+            }
+
             /// Their value, as the whole list's value holds them.
             fn value(&self) -> Value {
                 match self {
