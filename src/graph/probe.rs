@@ -149,7 +149,7 @@ mod tests {
                 namespace: "ns",
                 port: 80,
             },
-            steps: Vec::new(),
+            steps: Vec::new().into(),
             outcome: Some(outcome),
             decided_by: Some(Decider {
                 kind: "AuthorizationPolicy",

@@ -265,7 +265,7 @@ impl Mesh {
                 carried,
                 sender,
                 request,
-                &branches,
+                &mut branches,
                 &mut reuse,
             );
             branches.push(branch);
@@ -287,7 +287,7 @@ impl Mesh {
         carried: &'a Carried<'c>,
         sender: &Sender<'_, 'm>,
         request: &Request,
-        earlier: &[Branch<'m>],
+        earlier: &mut [Branch<'m>],
         reuse: &mut Reuse<'a, 'm, 'c>,
     ) -> Branch<'m> {
         if let Some(g) = self.gateway_service(host) {
@@ -409,7 +409,7 @@ impl Mesh {
                     }
                     Ok(mtls) => self.inbound_reusing(
                         reuse,
-                        &Place {
+                        &mut Place {
                             earlier,
                             arrival: branch.arrivals.len(),
                         },
@@ -472,7 +472,7 @@ impl Mesh {
         host: &str,
         (port, target): (u16, u16),
         subset: Option<&str>,
-        mut carried: Carried<'_>,
+        carried: &Carried<'_>,
         sender: &Sender<'_, 'm>,
         request: &Request,
         mtls: bool,
@@ -502,6 +502,10 @@ impl Mesh {
             hop.end(Outcome::Refused, by);
             return hop;
         }
+        // The filters change the request (normalize its path, write and remove headers); the
+        // copy is made only for a hop that runs them, not for one refused before them (a
+        // plaintext caller at every STRICT sidecar).
+        let mut carried = carried.clone();
         if !self.admit(&mut hop, &mut carried) {
             return hop;
         }

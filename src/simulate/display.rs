@@ -311,7 +311,8 @@ mod tests {
                 timeout: Some("5s"),
                 retries: Some((3, Some("1s"), Some("5xx"))),
             },
-        ];
+        ]
+        .into();
         let mut arrival = Hop::new(Proxy::Inbound {
             workload: "w",
             namespace: "ns",
@@ -328,7 +329,8 @@ mod tests {
                 policies: 2,
                 matched: Some(decider("AuthorizationPolicy", Part::Rule(0))),
             },
-        ];
+        ]
+        .into();
         arrival.end(
             Outcome::Allowed,
             Some(decider("AuthorizationPolicy", Part::Rule(0))),

@@ -134,7 +134,7 @@ impl Mesh {
             Some(p) => {
                 let index = &self.proxies[p];
                 for &i in &index.rate_limits {
-                    hop.note(self.rate_limit_notes[i].clone());
+                    hop.note(self.rate_limit_notes[i].as_str());
                 }
                 index.unmodelled.first().map(|&i| &self.unmodelled[i])
             }
@@ -558,7 +558,7 @@ impl Mesh {
                     &carried,
                     sender,
                     request,
-                    &[],
+                    &mut [],
                     &mut Reuse::default(),
                 );
                 Trace {
@@ -669,7 +669,7 @@ impl Mesh {
                     host,
                     (port, self.target_port(w, host, port)),
                     None,
-                    carried.clone(),
+                    &carried,
                     &sender,
                     request,
                     false,

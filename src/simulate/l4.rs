@@ -293,7 +293,7 @@ impl Mesh {
                 &carried,
                 sender,
                 request,
-                &branches,
+                &mut branches,
                 &mut reuse,
             );
             branches.push(branch);
@@ -387,7 +387,7 @@ ports = [{ service = "sleep.default.svc.cluster.local", port = 80 }]
             .iter()
             .flat_map(|hop| &hop.steps)
             .filter_map(|step| match step {
-                Step::Note { text } => Some(text.clone()),
+                Step::Note { text } => Some(text.to_string()),
                 _ => None,
             })
             .collect();

@@ -45,4 +45,4 @@ pub use mesh::Mesh;
 pub use pod_labels::PodLabels;
 pub use request::{Jwt, Origin, Request, Scheme, Token};
 pub use topology::{GatewayPort, GatewayWorkload, Labels, Topology, Workload, WorkloadPort};
-pub use trace::{Branch, Decider, Hop, JwtResult, Outcome, Part, Proxy, Step, Trace};
+pub use trace::{Branch, Decider, Hop, JwtResult, Outcome, Part, Proxy, Step, Steps, Trace};

@@ -41,10 +41,11 @@ struct Last<'a, 'm, 'c> {
     carried: &'a Carried<'c>,
 }
 
-/// Where a delivery's hop goes: the request's branches before this one (`earlier`), and its
-/// arrival in the branch being built (its index is `earlier.len()`).
+/// Where a delivery's hop goes: the request's branches before this one (`earlier`, whose hops
+/// lend their steps to a hop that decides alike), and its arrival in the branch being built
+/// (its index is `earlier.len()`).
 pub(crate) struct Place<'e, 'm> {
-    pub earlier: &'e [Branch<'m>],
+    pub earlier: &'e mut [Branch<'m>],
     pub arrival: usize,
 }
 
@@ -74,7 +75,7 @@ impl Mesh {
     pub(crate) fn inbound_reusing<'a, 'm, 'c>(
         &'m self,
         reuse: &mut Reuse<'a, 'm, 'c>,
-        place: &Place<'_, 'm>,
+        place: &mut Place<'_, 'm>,
         w: usize,
         host: &'m str,
         (port, target): (u16, u16),
@@ -93,12 +94,10 @@ impl Mesh {
             && self.decide_alike(last.workload, w, last.subset != subset)
             && let Some(earlier) = place
                 .earlier
-                .get(last.at.0)
-                .and_then(|b| b.arrivals.get(last.at.1))
+                .get_mut(last.at.0)
+                .and_then(|b| b.arrivals.get_mut(last.at.1))
         {
-            let mut hop = earlier.clone();
-            hop.proxy = self.inbound_proxy(w, target);
-            return hop;
+            return earlier.at(self.inbound_proxy(w, target));
         }
         reuse.last = Some(Last {
             at: (place.earlier.len(), place.arrival),
@@ -115,7 +114,7 @@ impl Mesh {
             host,
             (port, target),
             subset,
-            carried.clone(),
+            carried,
             sender,
             request,
             mtls,
