@@ -545,19 +545,13 @@ fn simulate(
 
 /// The proofs of one folder's mesh, which they give back.
 fn prove(mesh: Mesh, profile: &Profile, warnings: &mut Diagnostics) -> Result<Mesh, Failure> {
-    match crate::prove::check_mesh(mesh, profile) {
-        Ok(mesh) => Ok(mesh),
-        // A profile refused by its proofs still hears about its warnings, as one refused
-        // earlier does.
-        Err(crate::prove::ProofFailure::Failed(diagnostics)) => {
-            let mut all = std::mem::take(warnings);
-            all.extend(diagnostics);
-            Err(Failure::Invalid(all))
-        }
-        Err(crate::prove::ProofFailure::Unreadable(refused)) => {
-            Err(Failure::Internal(InternalError::Simulation(refused)))
-        }
-    }
+    // A profile refused by its proofs still hears about its warnings, as one refused earlier
+    // does.
+    crate::prove::check_mesh(mesh, profile).map_err(|failed| {
+        let mut all = std::mem::take(warnings);
+        all.extend(failed);
+        Failure::Invalid(all)
+    })
 }
 
 /// The comment that opens every file: where it came from and that it is generated. It holds no

@@ -43,12 +43,12 @@ pub fn check(files: &[File], profile: &Profile) -> Result<Mesh, ProofFailure> {
 pub fn check_documents(documents: &[Document], profile: &Profile) -> Result<Mesh, ProofFailure> {
     let mesh = Mesh::from_documents(documents, &topology::of(profile))
         .map_err(|errors| ProofFailure::Unreadable(Refused(errors)))?;
-    check_mesh(mesh, profile)
+    check_mesh(mesh, profile).map_err(ProofFailure::Failed)
 }
 
 /// The proofs of a mesh built from the rendered files (as the self-check decoded them), which
-/// they give back.
-pub(crate) fn check_mesh(mesh: Mesh, profile: &Profile) -> Result<Mesh, ProofFailure> {
+/// they give back; the expectations and guarantees that do not hold, if any.
+pub(crate) fn check_mesh(mesh: Mesh, profile: &Profile) -> Result<Mesh, Diagnostics> {
     let mut failed = Diagnostics::new();
     for diagnostic in guarantees::check(&mesh, profile) {
         failed.push(diagnostic);
@@ -61,7 +61,7 @@ pub(crate) fn check_mesh(mesh: Mesh, profile: &Profile) -> Result<Mesh, ProofFai
     if failed.is_empty() {
         Ok(mesh)
     } else {
-        Err(ProofFailure::Failed(failed))
+        Err(failed)
     }
 }
 
