@@ -260,4 +260,40 @@ mod tests {
         assert_eq!(groups, [vec![4], vec![10], vec![300], vec![100, 40, 5]]);
         assert!(one_by_one_then_together(Vec::<File>::new()).is_empty());
     }
+
+    /// From a megabyte of YAML the rules across resources run on a thread of their own while
+    /// `then` runs here: a finding of theirs still fails the self-check, whatever `then` made.
+    #[test]
+    fn a_rule_across_resources_fails_a_large_bundle_whose_then_succeeded() {
+        let shape = crate::synth::Shape {
+            services: 200,
+            tenants: 20,
+            ..crate::synth::Shape::default()
+        };
+        let source = Source::new("synthetic.toml", crate::synth::profile(shape));
+        let profile = crate::pipeline::check(&source).unwrap().profile;
+        let mut files = crate::pipeline::compile(&source).unwrap().files;
+        let bytes: usize = files.iter().map(|file| file.content.len()).sum();
+        assert!(bytes >= istio::PARALLEL_FROM_BYTES, "{bytes} bytes");
+        assert_eq!(
+            verify_decoding(files.clone(), &profile, |_| "made").unwrap(),
+            "made"
+        );
+
+        let routes = files
+            .iter_mut()
+            .find(|file| file.name == "virtual-services.yaml")
+            .unwrap();
+        let subset = routes.content.find("subset: ").unwrap() + "subset: ".len();
+        routes.content.insert_str(subset, "gone-");
+        let failed = verify_decoding(files, &profile, |_| "made").unwrap_err();
+        assert!(
+            failed
+                .diagnostics
+                .iter()
+                .any(|d| d.code == crate::diagnostic::Code::UnknownSubset),
+            "{:?}",
+            failed.diagnostics
+        );
+    }
 }
