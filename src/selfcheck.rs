@@ -84,9 +84,9 @@ pub(crate) fn verify_decoding<F: Borrow<File>, R>(
     profile: &Profile,
     then: impl FnOnce(Decoded) -> R,
 ) -> Result<R, SelfCheckFailed> {
-    let bytes: usize = files.iter().map(|file| file.borrow().content.len()).sum();
+    let large = is_large(&files);
     let (checker, states) = read(files, profile, Decoded::add);
-    if bytes < istio::PARALLEL_FROM_BYTES {
+    if !large {
         return verdict(checker.finish()).map(|()| then(Decoded::join(states)));
     }
     let finished = Slot::new();
@@ -143,19 +143,28 @@ fn read<V: Default + Send, F: Borrow<File>>(
         install_file: Some(OPERATOR_FILE),
         ..Options::new(Schemas::Builtin(profile.mesh.istio_version))
     });
-    let bytes: usize = files.iter().map(|file| file.borrow().content.len()).sum();
-    let states = if bytes < istio::PARALLEL_FROM_BYTES {
-        let inputs: Vec<_> = files.iter().map(input).collect();
-        checker.add_all_in_pieces(&inputs, &visit)
-    } else {
+    let states = if is_large(&files) {
         let mut states = Vec::new();
         for group in one_by_one_then_together(files) {
             let inputs: Vec<_> = group.iter().map(input).collect();
             states.extend(checker.add_all_in_pieces(&inputs, &visit));
         }
         states
+    } else {
+        let inputs: Vec<_> = files.iter().map(input).collect();
+        checker.add_all_in_pieces(&inputs, &visit)
     };
     (checker, states)
+}
+
+/// Whether `files` are a large bundle: from a megabyte of YAML they are read one after another,
+/// and the rules across resources run beside the mesh.
+fn is_large<F: Borrow<File>>(files: &[F]) -> bool {
+    files
+        .iter()
+        .map(|file| file.borrow().content.len())
+        .sum::<usize>()
+        >= istio::PARALLEL_FROM_BYTES
 }
 
 /// The self-check's verdict on the checker's report: its errors, if any.
