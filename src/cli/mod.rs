@@ -213,7 +213,7 @@ impl Rendered {
             },
             |counted, f| Self {
                 files: counted.files + 1,
-                objects: counted.objects + f.content.lines().filter(|l| *l == "---").count(),
+                objects: counted.objects + separators(&f.content),
             },
         )
     }
@@ -222,6 +222,21 @@ impl Rendered {
     fn of_folder<'a>(files: impl IntoIterator<Item = &'a crate::render::File>) -> Self {
         Self::of(files.into_iter().filter(|file| !is_kustomization(file)))
     }
+}
+
+/// How many lines of `text` are `---`, as `str::lines` splits them (at `\n`, a `\r` before it
+/// dropped). The `---` are found with `memchr`'s substring search and only they are looked at:
+/// going through every line cost about 150 instructions a line, 41.9 M of a render's 2,779 M
+/// at 1,000 services (callgrind), to count the objects of the summary.
+fn separators(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    memchr::memmem::find_iter(bytes, b"---")
+        .filter(|&at| {
+            let starts_line = at == 0 || bytes[at - 1] == b'\n';
+            let rest = &bytes[at + 3..];
+            starts_line && (rest.is_empty() || rest.starts_with(b"\n") || rest.starts_with(b"\r\n"))
+        })
+        .count()
 }
 
 /// Whether `file` is a `kustomization.yaml` (with clusters, `<cluster>/kustomization.yaml`).
@@ -596,6 +611,27 @@ mod tests {
             Exit::Invalid
         );
         assert_eq!(Exit::for_diagnostics(&[error, internal]), Exit::Internal);
+    }
+
+    /// The search counts the lines `str::lines` gives as `---`, whatever is around them: a
+    /// marker first or last, after `\r\n`, longer runs of dashes, dashes within a line.
+    #[test]
+    fn separators_are_the_lines_that_are_three_dashes() {
+        let by_lines = |text: &str| text.lines().filter(|l| *l == "---").count();
+        let pieces = [
+            "---", "\n", "\r\n", "\r", "-", "--", "----", "a", "a-b", " ---",
+        ];
+        let mut texts = vec![String::new()];
+        for _ in 0..4 {
+            texts = texts
+                .iter()
+                .flat_map(|text| pieces.iter().map(move |piece| format!("{text}{piece}")))
+                .collect();
+            for text in &texts {
+                assert_eq!(separators(text), by_lines(text), "{text:?}");
+            }
+        }
+        assert_eq!(separators("---\na: 1\n---\r\nb: 2\n---"), 3);
     }
 
     #[test]
