@@ -66,12 +66,14 @@ pub struct HttpRoute {
     pub timeout: Option<Duration>,
     /// `retries`.
     pub retries: Option<RetryPolicy>,
-    /// `corsPolicy`.
-    pub cors: Option<CorsPolicy>,
+    /// `corsPolicy`. This and the two below are boxed: a route rarely has them, and inline
+    /// they were 312 of a route's 544 bytes, 16 MB of the plan at 10,000 services and 1,000
+    /// tenants (heaptrack), alive through the render.
+    pub cors: Option<Box<CorsPolicy>>,
     /// `headers` (request and response operations).
-    pub header_ops: Option<HeaderOperations>,
+    pub header_ops: Option<Box<HeaderOperations>>,
     /// `fault`.
-    pub fault: Option<FaultPolicy>,
+    pub fault: Option<Box<FaultPolicy>>,
 }
 
 // The plan snapshots show a route's header operations and fault only when it has them, so
@@ -516,9 +518,12 @@ impl Rule {
             destinations: self.destinations,
             timeout: self.timeout,
             retries: self.retries,
-            cors,
-            header_ops: HeaderOperations::of(&self.header_ops),
-            fault: self.fault.as_ref().map(FaultPolicy::of),
+            cors: cors.map(Box::new),
+            header_ops: HeaderOperations::of(&self.header_ops).map(Box::new),
+            fault: self
+                .fault
+                .as_ref()
+                .map(|fault| Box::new(FaultPolicy::of(fault))),
         }
     }
 }
@@ -603,7 +608,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 fault: None,
             }
         };
-    let service_policy = (service.retries.as_ref(), service.timeout);
+    let service_policy = (service.retries.as_deref(), service.timeout);
     let mut rules = Vec::new();
     if let Some(priority) = &service.priority {
         for (value, subset) in &priority.subsets {
@@ -616,7 +621,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 name,
                 (&priority.header, value.clone()),
                 subset,
-                (priority.retries.as_ref(), priority.timeout),
+                (priority.retries.as_deref(), priority.timeout),
             ));
         }
     }
@@ -626,7 +631,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             "canary-override".to_string(),
             (&canary.header, canary.header_value.clone()),
             &canary.canary,
-            (canary.retries.as_ref(), canary.timeout),
+            (canary.retries.as_deref(), canary.timeout),
         ));
     }
     if service.region_routing {
@@ -676,7 +681,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             header_regexes: Vec::new(),
             destinations,
             timeout: route.timeout,
-            retries: route.retries.as_ref().map(RetryPolicy::from_budget),
+            retries: route.retries.as_deref().map(RetryPolicy::from_budget),
             header_ops: route.header_ops.clone(),
             fault: route.fault,
         };
@@ -713,7 +718,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         header_regexes: Vec::new(),
         destinations,
         timeout: service.timeout,
-        retries: service.retries.as_ref().map(RetryPolicy::from_budget),
+        retries: service.retries.as_deref().map(RetryPolicy::from_budget),
         header_ops: RouteHeaders::default(),
         fault: None,
     });
@@ -856,7 +861,7 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
                 weight: None,
             }],
             timeout: origination.timeout,
-            retries: origination.retries.as_ref().map(RetryPolicy::from_budget),
+            retries: origination.retries.as_deref().map(RetryPolicy::from_budget),
             cors: None,
             header_ops: None,
             fault: None,
