@@ -67,8 +67,8 @@ pub struct HttpRoute {
     /// `retries`.
     pub retries: Option<RetryPolicy>,
     /// `corsPolicy`. This and the two below are boxed: a route rarely has them, and inline
-    /// they were 312 of a route's 544 bytes, 16 MB of the plan at 10,000 services and 1,000
-    /// tenants (heaptrack), alive through the render.
+    /// they were more than half of every route's size (216 bytes now), which each route of
+    /// the plan holds through the render.
     pub cors: Option<Box<CorsPolicy>>,
     /// `headers` (request and response operations).
     pub header_ops: Option<Box<HeaderOperations>>,
@@ -528,6 +528,16 @@ impl Rule {
     }
 }
 
+/// The HTTP routes of `rules`, with `cors` attached to each. Collected into a vector of their
+/// own: `collect` from the rules' vector reuses its buffer in place, so each route kept the room
+/// of a rule (448 bytes against 216), 13 MB of the plan at 10,000 services and 1,000 tenants
+/// (heaptrack), alive through the render.
+pub(super) fn routes_of(rules: Vec<Rule>, cors: Option<&CorsPolicy>) -> Vec<HttpRoute> {
+    let mut routes = Vec::with_capacity(rules.len());
+    routes.extend(rules.into_iter().map(|rule| rule.into_route(cors.cloned())));
+    routes
+}
+
 /// The mesh VirtualServices: one per service, then one per TLS-originating external service.
 pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
     let profile = context.profile;
@@ -551,13 +561,7 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
                 ),
                 hosts: vec![host_of(context, &service.name).to_string()],
                 gateways: Vec::new(),
-                http: super::ports::for_every_port(
-                    service,
-                    rules
-                        .into_iter()
-                        .map(|rule| rule.into_route(None))
-                        .collect(),
-                ),
+                http: super::ports::for_every_port(service, routes_of(rules, None)),
                 l4: None,
             }
         })
