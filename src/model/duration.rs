@@ -1,14 +1,17 @@
 //! `Duration`: a Go-syntax duration that Istio accepts (whole milliseconds, at least 1 ms).
 
 use std::fmt;
+use std::num::NonZeroU64;
 
 use super::Invalid;
 use crate::istio::vocab::parse_go_nanos;
 
 /// A duration in whole milliseconds, at least 1 ms, written the way Go writes it (`1h`, `90s`,
 /// `250ms`) so that istiod, the CRD's CEL rules and `time.ParseDuration` all read it back.
+/// Never zero, so that an `Option<Duration>` (a service's timeouts, pools and retries hold a
+/// dozen) is eight bytes, not sixteen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Duration(u64);
+pub struct Duration(NonZeroU64);
 
 /// Why a duration string was refused: its syntax, or its size.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,12 +29,14 @@ const MAX_MILLIS: u64 = 10 * 365 * 24 * 3_600_000;
 impl Duration {
     /// A duration of `millis` milliseconds (at least 1).
     pub fn from_millis(millis: u64) -> Option<Self> {
-        (1..=MAX_MILLIS).contains(&millis).then_some(Self(millis))
+        NonZeroU64::new(millis)
+            .filter(|millis| millis.get() <= MAX_MILLIS)
+            .map(Self)
     }
 
     /// The duration in milliseconds.
     pub fn as_millis(self) -> u64 {
-        self.0
+        self.0.get()
     }
 
     /// Parses Go's `time.ParseDuration` syntax: a sequence of decimal numbers, each with a unit
@@ -62,7 +67,7 @@ impl Duration {
 
     /// Whether this is a whole number of seconds (CORS `maxAge` needs that).
     pub fn is_whole_seconds(self) -> bool {
-        self.0 % 1000 == 0
+        self.as_millis() % 1000 == 0
     }
 }
 
@@ -70,7 +75,7 @@ impl fmt::Display for Duration {
     /// Seconds with the fewest decimals (`30s`, `86400s`, `0.25s`): the one form that Go's
     /// `time.ParseDuration`, Istio's CEL `duration()` and protobuf JSON (Envoy) all accept.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (secs, ms) = (self.0 / 1000, self.0 % 1000);
+        let (secs, ms) = (self.as_millis() / 1000, self.as_millis() % 1000);
         if ms == 0 {
             write!(f, "{secs}s")
         } else {

@@ -66,7 +66,7 @@ impl Issuer {
                 "`{text}` holds `*`, which request principals (`<issuer>/*`) read as a wildcard"
             )));
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.into()))
     }
 }
 
@@ -101,7 +101,7 @@ impl HeaderName {
                  allowed"
             )));
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.into()))
     }
 }
 
@@ -123,7 +123,7 @@ impl HeaderValue {
                 "the header value {text:?} has leading or trailing spaces, which HTTP strips"
             )));
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.into()))
     }
 }
 
@@ -151,12 +151,12 @@ impl HttpPath {
         if text.split('/').any(|s| s == "." || s == "..") {
             return bad("it holds a `.` or `..` segment");
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.into()))
     }
 
     /// The root path `/`.
     pub fn root() -> Self {
-        Self("/".to_string())
+        Self("/".into())
     }
 
     /// Whether the path ends with `/` (a prefix that only covers what is below it).
@@ -167,9 +167,9 @@ impl HttpPath {
     /// Whether every path under `self` (as a segment prefix) is also under `other`.
     pub fn is_within(&self, other: &HttpPath) -> bool {
         let outer = other.0.trim_end_matches('/');
-        let inner = &self.0;
-        inner == &other.0
-            || inner.as_str() == outer
+        let inner = self.as_str();
+        inner == other.as_str()
+            || inner == outer
             || inner
                 .strip_prefix(outer)
                 .is_some_and(|rest| rest.starts_with('/'))
@@ -185,7 +185,7 @@ impl Method {
     /// Checks a method (case-sensitive, as Envoy compares them).
     pub fn parse(text: &str) -> Result<Self, Invalid> {
         if METHODS.contains(&text) {
-            Ok(Self(text.to_string()))
+            Ok(Self(text.into()))
         } else {
             let hint = if METHODS.contains(&text.to_ascii_uppercase().as_str()) {
                 format!("; write `{}`", text.to_ascii_uppercase())
@@ -219,7 +219,7 @@ impl RetryOn {
             && text.bytes().all(|b| b.is_ascii_digit())
             && (100..=599).contains(&text.parse::<u16>().unwrap_or(0));
         if RETRY_ON.contains(&text) || status {
-            Ok(Self(text.to_string()))
+            Ok(Self(text.into()))
         } else {
             Err(Invalid::new(format!(
                 "`{text}` is not a retry condition: use an HTTP status code or one of {}",
@@ -230,10 +230,7 @@ impl RetryOn {
 
     /// Istio's default conditions.
     pub fn defaults() -> Vec<Self> {
-        DEFAULT_RETRY_ON
-            .iter()
-            .map(|c| Self((*c).to_string()))
-            .collect()
+        DEFAULT_RETRY_ON.iter().map(|c| Self((*c).into())).collect()
     }
 }
 
@@ -293,7 +290,7 @@ impl HttpsUrl {
                 "`{text}` holds {c:?}, which a URL must percent-encode"
             ));
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.into()))
     }
 }
 

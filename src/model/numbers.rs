@@ -125,7 +125,7 @@ impl Quantity {
             "" | "m" | "k" | "M" | "G" | "T" | "P" | "E" | "Ki" | "Mi" | "Gi" | "Ti" | "Pi" | "Ei"
         );
         if number_ok && suffix_ok {
-            Ok(Self(text.to_string()))
+            Ok(Self(text.into()))
         } else {
             Err(Invalid::new(format!(
                 "`{text}` is not a Kubernetes quantity such as `500m`, `2`, `128Mi` or `2Gi`"

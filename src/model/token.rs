@@ -38,14 +38,14 @@ impl ClaimName {
                 text.escape_debug()
             )));
         }
-        Ok(Self(text.to_string()))
+        Ok(Self(text.into()))
     }
 }
 
 impl ClaimValue {
     /// Checks a claim value.
     pub fn parse(text: &str) -> Result<Self, Invalid> {
-        exact("a claim value", text).map(|()| Self(text.to_string()))
+        exact("a claim value", text).map(|()| Self(text.into()))
     }
 }
 

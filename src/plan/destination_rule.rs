@@ -334,7 +334,7 @@ fn service_rule(context: &Context<'_>, service: &Service) -> Option<DestinationR
             labels: labels(&subset.labels),
             // A subset's connectionPool replaces the service's whole pool (Istio merges traffic
             // policies field by field), so the subset gets the service's keys with its own on top.
-            traffic_policy: subset.connection_pool.as_ref().map(|own| {
+            traffic_policy: subset.connection_pool.as_deref().map(|own| {
                 Box::new(TrafficPolicy {
                     connection_pool: Some(Pool::new(
                         &pool

@@ -116,7 +116,7 @@ pub(super) fn virtual_service(
     let (retries, timeout) = external
         .origination
         .as_ref()
-        .map_or((None, None), |o| (o.retries.as_ref(), o.timeout));
+        .map_or((None, None), |o| (o.retries.as_deref(), o.timeout));
     if !external.gateway_reads_requests() {
         return Some(VirtualService {
             meta: Meta::new(

@@ -9,7 +9,7 @@ use super::ids::{GatewayId, RateLimitId, ResourceId, RouteId, VirtualServiceId};
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::virtual_service::{
-    CorsPolicy, HttpRoute, OrderedRules, OriginMatch, Rule, VirtualService, service_rules,
+    CorsPolicy, OrderedRules, OriginMatch, Rule, VirtualService, service_rules,
 };
 use super::{Context, Label, Meta, Protocol, Resource, ResourceList, istio_words, label};
 use crate::model::{self, Duration, Gateway, GatewayRoute, Host, HostClass, Name, PathMatch, Port};
@@ -374,10 +374,7 @@ fn class_routes(
     }
     let mut rules = ordered.into_rules();
     names.assign(&gateway.name, &mut rules);
-    let http: Vec<HttpRoute> = rules
-        .into_iter()
-        .map(|rule| rule.into_route(cors.cloned()))
-        .collect();
+    let http = super::virtual_service::routes_of(rules, cors);
     let limits = http
         .iter()
         .zip(&limited)

@@ -66,12 +66,14 @@ pub struct HttpRoute {
     pub timeout: Option<Duration>,
     /// `retries`.
     pub retries: Option<RetryPolicy>,
-    /// `corsPolicy`.
-    pub cors: Option<CorsPolicy>,
+    /// `corsPolicy`. This and the two below are boxed: a route rarely has them, and inline
+    /// they were more than half of every route's size (216 bytes now), which each route of
+    /// the plan holds through the render.
+    pub cors: Option<Box<CorsPolicy>>,
     /// `headers` (request and response operations).
-    pub header_ops: Option<HeaderOperations>,
+    pub header_ops: Option<Box<HeaderOperations>>,
     /// `fault`.
-    pub fault: Option<FaultPolicy>,
+    pub fault: Option<Box<FaultPolicy>>,
 }
 
 // The plan snapshots show a route's header operations and fault only when it has them, so
@@ -516,11 +518,24 @@ impl Rule {
             destinations: self.destinations,
             timeout: self.timeout,
             retries: self.retries,
-            cors,
-            header_ops: HeaderOperations::of(&self.header_ops),
-            fault: self.fault.as_ref().map(FaultPolicy::of),
+            cors: cors.map(Box::new),
+            header_ops: HeaderOperations::of(&self.header_ops).map(Box::new),
+            fault: self
+                .fault
+                .as_ref()
+                .map(|fault| Box::new(FaultPolicy::of(fault))),
         }
     }
+}
+
+/// The HTTP routes of `rules`, with `cors` attached to each. Collected into a vector of their
+/// own: `collect` from the rules' vector reuses its buffer in place, so each route kept the room
+/// of a rule (448 bytes against 216), 13 MB of the plan at 10,000 services and 1,000 tenants
+/// (heaptrack), alive through the render.
+pub(super) fn routes_of(rules: Vec<Rule>, cors: Option<&CorsPolicy>) -> Vec<HttpRoute> {
+    let mut routes = Vec::with_capacity(rules.len());
+    routes.extend(rules.into_iter().map(|rule| rule.into_route(cors.cloned())));
+    routes
 }
 
 /// The mesh VirtualServices: one per service, then one per TLS-originating external service.
@@ -546,13 +561,7 @@ pub(super) fn build(context: &Context<'_>) -> ResourceList<VirtualService> {
                 ),
                 hosts: vec![host_of(context, &service.name).to_string()],
                 gateways: Vec::new(),
-                http: super::ports::for_every_port(
-                    service,
-                    rules
-                        .into_iter()
-                        .map(|rule| rule.into_route(None))
-                        .collect(),
-                ),
+                http: super::ports::for_every_port(service, routes_of(rules, None)),
                 l4: None,
             }
         })
@@ -603,7 +612,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 fault: None,
             }
         };
-    let service_policy = (service.retries.as_ref(), service.timeout);
+    let service_policy = (service.retries.as_deref(), service.timeout);
     let mut rules = Vec::new();
     if let Some(priority) = &service.priority {
         for (value, subset) in &priority.subsets {
@@ -616,7 +625,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 name,
                 (&priority.header, value.clone()),
                 subset,
-                (priority.retries.as_ref(), priority.timeout),
+                (priority.retries.as_deref(), priority.timeout),
             ));
         }
     }
@@ -626,7 +635,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             "canary-override".to_string(),
             (&canary.header, canary.header_value.clone()),
             &canary.canary,
-            (canary.retries.as_ref(), canary.timeout),
+            (canary.retries.as_deref(), canary.timeout),
         ));
     }
     if service.region_routing {
@@ -676,7 +685,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             header_regexes: Vec::new(),
             destinations,
             timeout: route.timeout,
-            retries: route.retries.as_ref().map(RetryPolicy::from_budget),
+            retries: route.retries.as_deref().map(RetryPolicy::from_budget),
             header_ops: route.header_ops.clone(),
             fault: route.fault,
         };
@@ -713,7 +722,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         header_regexes: Vec::new(),
         destinations,
         timeout: service.timeout,
-        retries: service.retries.as_ref().map(RetryPolicy::from_budget),
+        retries: service.retries.as_deref().map(RetryPolicy::from_budget),
         header_ops: RouteHeaders::default(),
         fault: None,
     });
@@ -856,7 +865,7 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
                 weight: None,
             }],
             timeout: origination.timeout,
-            retries: origination.retries.as_ref().map(RetryPolicy::from_budget),
+            retries: origination.retries.as_deref().map(RetryPolicy::from_budget),
             cors: None,
             header_ops: None,
             fault: None,

@@ -234,7 +234,7 @@ impl Checker {
             }
             port.map(|p| p.target_port)
         })?;
-        caller.ports = found;
+        caller.ports = found.into();
         Some(())
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::Checker;
 use crate::diagnostic::{Code, Diagnostic};
@@ -19,7 +20,7 @@ const MAX_ATTEMPTS: i64 = 10;
 /// A checked retry budget and where its overall timeout was written.
 #[derive(Debug, Clone)]
 pub(super) struct Budget {
-    retries: Retries,
+    retries: Arc<Retries>,
     timeout: Duration,
 }
 
@@ -29,7 +30,7 @@ pub(super) type Budgets = BTreeMap<String, Option<Budget>>;
 /// Retries and timeout of one route, and where each came from (for diagnostics).
 #[derive(Debug, Clone, Default)]
 pub(super) struct RoutePolicy {
-    pub(super) retries: Option<Retries>,
+    pub(super) retries: Option<Arc<Retries>>,
     pub(super) timeout: Option<Duration>,
 }
 
@@ -145,12 +146,12 @@ impl Checker {
         }
         self.retries_fit(attempts, per_try_timeout, timeout, raw.timeout.span(), None);
         Some(Budget {
-            retries: Retries {
+            retries: Arc::new(Retries {
                 budget: budget_name?,
                 attempts,
                 per_try_timeout,
                 retry_on: retry_on?,
-            },
+            }),
             timeout,
         })
     }

@@ -416,7 +416,7 @@ impl Checker {
             let subset_name = c.name(name);
             let labels = c.labels(&subset.labels);
             let pool = match &subset.connection_pool {
-                Some(pool) => c.connection_pool(pool).map(Some),
+                Some(pool) => c.connection_pool(pool).map(|pool| Some(Box::new(pool))),
                 None => Some(None),
             };
             Some(Subset {
@@ -611,14 +611,14 @@ impl Checker {
         let (request_principals, claims) = token?;
         Some(Caller {
             span: raw.span(),
-            services: services?,
-            namespaces: namespaces?,
-            service_accounts: accounts?,
-            methods: methods?,
-            paths: paths?,
-            request_principals,
-            claims,
-            ports: Vec::new(),
+            services: services?.into(),
+            namespaces: namespaces?.into(),
+            service_accounts: accounts?.into(),
+            methods: methods?.into(),
+            paths: paths?.into(),
+            request_principals: request_principals.into(),
+            claims: claims.into(),
+            ports: Box::default(),
         })
     }
 }
