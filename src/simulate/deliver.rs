@@ -33,27 +33,23 @@ fn apply(ops: Option<&HeaderOps>, carried: &mut Carried<'_>) {
 
 impl Mesh {
     /// The DestinationRules (indices) that apply to `sender`'s requests for `host`, a host of
-    /// `host_namespace`; `Err` names what they depend on that is not known.
+    /// `host_namespace`, among the `candidates` filed under it ([`super::mesh::filed`]); `Err`
+    /// names what they depend on that is not known.
     pub(super) fn destination_rules_for(
         &self,
         sender: &Sender<'_, '_>,
         host: &str,
         host_namespace: &str,
+        candidates: &[usize],
     ) -> Result<Vec<usize>, &'static str> {
         let caller = Caller {
             namespace: sender.namespace,
             labels: sender.labels,
         };
-        // The host's own rules, borrowed unless rules filed under `*` join them.
-        let own = self.rules_by_host.get(host).map_or(&[][..], Vec::as_slice);
-        let candidates: Cow<'_, [usize]> = match self.rules_by_host.get("*") {
-            Some(wild) => own.iter().chain(wild).copied().collect(),
-            None => Cow::Borrowed(own),
-        };
         rules_for(
             &self.destination_rules,
             &self.rule_hosts,
-            &candidates,
+            candidates,
             host,
             Some(host_namespace),
             &caller,
@@ -311,7 +307,7 @@ impl Mesh {
             outcome: None,
             decided_by: None,
         };
-        let service = match self.lookup(host, Some(sender.namespace)) {
+        let service = match reuse.target(host, || self.lookup(host, Some(sender.namespace))) {
             Target::Service(_, service) => service,
             Target::Entry(i, _) => {
                 let entry = &self.service_entries[i];
@@ -340,7 +336,7 @@ impl Mesh {
             return branch;
         }
         let applied = match reuse.rules_for(host, || {
-            self.destination_rules_for(sender, host, &service.namespace)
+            self.destination_rules_for(sender, host, &service.namespace, &service.rules)
         }) {
             Ok(applied) => applied,
             Err(what) => {

@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::context::{Headers, Payload, Sni};
 use super::decode::OutboundPolicy;
 use super::guard::{Carried, Connection};
-use super::mesh::Mesh;
+use super::mesh::{Mesh, filed};
 use super::path;
 use super::pod_labels::PodLabels;
 use super::request::{Origin, Request, Scheme, Token};
@@ -62,6 +62,7 @@ impl Sender<'_, '_> {
 }
 
 /// A host a sidecar can send to.
+#[derive(Clone, Copy)]
 pub(crate) enum Target<'m> {
     /// A Service's host, and the Service, found by the one look-up that resolved it.
     Service(&'m str, &'m super::mesh::Service),
@@ -533,7 +534,11 @@ impl Mesh {
             gateway: "mesh",
         });
         let view = sender.view(&carried, port, "mesh", None);
-        let bound = match self.bound_at_sidecar(host, sender.namespace) {
+        let filed = match &target {
+            Target::Service(_, service) => Cow::Borrowed(&*service.routes),
+            _ => Cow::Owned(filed(&self.sidecar_routes, host).into_vec()),
+        };
+        let bound = match self.bound_at_sidecar(&filed, host, sender.namespace) {
             Bound::One(v) => match self.no_route_for(v, connection.as_ref(), &view) {
                 Some(kind) => {
                     let meta = &self.virtual_services[v].spec.meta;
@@ -613,18 +618,14 @@ impl Mesh {
         nothing.then_some(kind)
     }
 
-    /// The VirtualServices that route `host` for a sidecar of `namespace`: filed under the
-    /// host or `*`, bound to the mesh, visible to the namespace and naming a host that overlaps.
-    /// Counted rather than collected: every request from a sidecar asks, and what it needs to
-    /// know is whether there are none, one (which) or several distinct ones.
-    fn bound_at_sidecar(&self, host: &str, namespace: &str) -> Bound {
-        let filed = [host, "*"]
-            .into_iter()
-            .filter_map(|h| self.sidecar_routes.get(h))
-            .flatten()
-            .copied();
+    /// The VirtualServices that route `host` for a sidecar of `namespace`: of those `filed`
+    /// under the host or `*`, those bound to the mesh, visible to the namespace and naming a
+    /// host that overlaps. Counted rather than collected: every request from a sidecar asks,
+    /// and what it needs to know is whether there are none, one (which) or several distinct
+    /// ones.
+    fn bound_at_sidecar(&self, filed: &[usize], host: &str, namespace: &str) -> Bound {
         let mut bound = Bound::None;
-        for v in filed {
+        for &v in filed {
             let vs = &self.virtual_services[v];
             if !(vs.binds("mesh")
                 && vs.visible_to(namespace)

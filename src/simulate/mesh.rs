@@ -59,6 +59,13 @@ pub(crate) struct Service {
     /// ([`Mesh::rules_by_host`]): ((rule, subset), workloads). Every delivery to a subset chose
     /// them again, label by label, for every request.
     pub subsets: Vec<((usize, usize), Vec<usize>)>,
+    /// The VirtualServices bound to sidecars filed under its host, then those under `*`
+    /// ([`Mesh::sidecar_routes`]): every request a sidecar sends to the Service looked up its
+    /// host and `*` in that table again.
+    pub routes: Box<[usize]>,
+    /// Its DestinationRules' candidates likewise ([`Mesh::rules_by_host`]), for every request
+    /// delivered to it.
+    pub rules: Box<[usize]>,
 }
 
 impl Service {
@@ -251,6 +258,8 @@ impl Mesh {
                 &service.workloads,
                 &topology,
             );
+            service.routes = filed(&mesh.sidecar_routes, host);
+            service.rules = filed(&mesh.rules_by_host, host);
         }
         for (i, ra) in mesh.request_authentications.iter().enumerate() {
             if !ra.targeted {
@@ -555,6 +564,16 @@ struct Selections {
     rate_limits: Selection,
     sidecars: Selection,
     peers: Selection,
+}
+
+/// What `table` files under `host`, then under `*` (where it files wildcard hosts).
+pub(crate) fn filed(table: &Map<String, Vec<usize>>, host: &str) -> Box<[usize]> {
+    [host, "*"]
+        .into_iter()
+        .filter_map(|h| table.get(h))
+        .flatten()
+        .copied()
+        .collect()
 }
 
 /// The Services the workloads back.

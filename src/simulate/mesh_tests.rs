@@ -312,11 +312,16 @@ spec:
         [],
         "the wildcard rule is not filed under the host"
     );
+    assert_eq!(*web.rules, [0], "but it is a candidate, filed under `*`");
     let m = mesh(&format!("{yaml}{own}"), topology);
     let web = &m.services["web.shop.svc.cluster.local"];
     assert_eq!(web.subsets, [((1, 0), vec![0]), ((1, 1), vec![1])]);
     assert_eq!(web.subset(1, 1), Some(&[1][..]));
     assert_eq!(web.subset(0, 0), None);
+    // The candidates every request takes from its Service: those filed under its host, then
+    // those under `*`, as the tables give them.
+    assert_eq!(*web.rules, [1, 0]);
+    assert_eq!(*web.routes, [0]);
     let reached = |m: &Mesh, path: &str| -> Vec<String> {
         arrivals(m, "client", "web", path)
             .map(|hop| format!("{} {:?}", hop.proxy, hop.outcome))

@@ -63,7 +63,9 @@ impl Mesh {
             return branch;
         }
         let gateway = &self.topology.gateways[g];
-        let applied = match self.destination_rules_for(sender, host, &gateway.namespace) {
+        let candidates = super::mesh::filed(&self.rules_by_host, host);
+        let rules = self.destination_rules_for(sender, host, &gateway.namespace, &candidates);
+        let applied = match rules {
             Ok(applied) => applied,
             Err(what) => {
                 branch.outcome = Some(Outcome::not_modelled(format!("it depends on {what}")));

@@ -12,7 +12,7 @@
 //! DestinationRules that apply to a host are found once for such a request's destinations on
 //! it ([`Reuse::rules_for`]).
 
-use super::evaluate::Sender;
+use super::evaluate::{Sender, Target};
 use super::guard::Carried;
 use super::hash::Map;
 use super::mesh::{Mesh, ProxyIndex, Runs};
@@ -27,6 +27,8 @@ pub(crate) struct Reuse<'a, 'm, 'c> {
     last: Option<Last<'a, 'm, 'c>>,
     /// The DestinationRules that applied to the last host delivered to.
     rules: Option<(&'m str, Result<Vec<usize>, &'static str>)>,
+    /// What the last host delivered to is.
+    target: Option<(&'m str, Target<'m>)>,
 }
 
 struct Last<'a, 'm, 'c> {
@@ -50,6 +52,21 @@ pub(crate) struct Place<'e, 'm> {
 }
 
 impl<'m> Reuse<'_, 'm, '_> {
+    /// The Service or ServiceEntry `host` names for the request's sender (`lookup`), looked up
+    /// once for destinations in a row on one host (the canary split's two), where each
+    /// delivery hashed the host again: what a host names depends on the host and the sender's
+    /// namespace alone, and one request has one sender.
+    pub(crate) fn target(
+        &mut self,
+        host: &'m str,
+        lookup: impl FnOnce() -> Target<'m>,
+    ) -> Target<'m> {
+        match self.target {
+            Some((last, target)) if last == host => target,
+            _ => self.target.insert((host, lookup())).1,
+        }
+    }
+
     /// The DestinationRules that apply to `host` for the request's sender (`compute`), computed
     /// once for destinations in a row on one host: which rules apply depends on the sender and
     /// the host alone (and the host's namespace, which the host decides), and one request's
@@ -220,6 +237,7 @@ fn same_request(x: &Carried<'_>, y: &Carried<'_>) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::simulate::Outcome;
+    use crate::simulate::evaluate::Target;
     use crate::simulate::request::{Origin, Request};
     use crate::simulate::testing::mesh;
     use crate::simulate::trace::Hop;
@@ -641,5 +659,23 @@ spec:
         assert_eq!(reuse.rules_for("b", || Err("again")), Ok(&[2][..]));
         assert_eq!(reuse.rules_for("a", || Err("none")), Err("none"));
         assert_eq!(reuse.rules_for("a", || Ok(vec![1])), Err("none"));
+    }
+
+    /// What the last host names is taken again for the same host, and looked up afresh for
+    /// another one: a stale answer would deliver to another host's workloads.
+    #[test]
+    fn a_host_is_looked_up_again_for_another_host() {
+        fn entry(reuse: &mut super::Reuse<'_, 'static, '_>, host: &'static str, i: usize) -> usize {
+            match reuse.target(host, || Target::Entry(i, host)) {
+                Target::Entry(i, found) if found == host => i,
+                _ => usize::MAX,
+            }
+        }
+        let mut reuse = super::Reuse::default();
+        assert_eq!(entry(&mut reuse, "a", 1), 1);
+        assert_eq!(entry(&mut reuse, "a", 9), 1);
+        assert_eq!(entry(&mut reuse, "b", 2), 2);
+        assert_eq!(entry(&mut reuse, "b", 8), 2);
+        assert_eq!(entry(&mut reuse, "a", 3), 3);
     }
 }
