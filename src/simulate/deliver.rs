@@ -247,7 +247,7 @@ impl Mesh {
         for (k, weight, carried) in &sends {
             let (k, weight) = (*k, *weight);
             let destination = &spec.route[k];
-            let host = vs.destinations[rule][k].as_str();
+            let host = &*vs.destinations[rule][k];
             let port = destination
                 .port
                 .and_then(|p| u16::try_from(p).ok())

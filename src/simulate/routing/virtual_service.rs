@@ -4,6 +4,8 @@
 //! of `match` are ORed and the fields of one entry ANDed; `prefix` is a plain string prefix;
 //! regexes are RE2 over the whole value; a rule after a catch-all is never reached.
 
+use std::sync::Arc;
+
 use crate::simulate::authz::Tri;
 use crate::simulate::context::{Headers, Payload};
 use crate::simulate::decode::{HttpMatch, StringMatch, VirtualService};
@@ -103,8 +105,10 @@ pub(crate) struct Compiled {
     pub hosts: Vec<String>,
     /// Per `http` rule, its match entries (empty: the rule matches everything).
     pub rules: Vec<Vec<Match>>,
-    /// Per `http` rule, its route destinations' hosts, short names expanded.
-    pub destinations: Vec<Vec<String>>,
+    /// Per `http` rule, its route destinations' hosts, short names expanded; a host its rules
+    /// name again is held once (a large mesh's VirtualService sends every rule to its one
+    /// Service).
+    pub destinations: Vec<Vec<Arc<str>>>,
     /// Per `http` rule, its CORS origins and whether unmatched preflights go on.
     pub cors: Vec<Option<(Vec<Matcher>, bool)>>,
     /// The match entries filed by path, so that a request tries only those that could match.
@@ -126,6 +130,17 @@ pub(crate) struct View<'a> {
     /// The proxy's labels (`None`: not known) and namespace.
     pub labels: Option<&'a PodLabels>,
     pub namespace: &'a str,
+}
+
+/// `host`, shared with the one of `named` of the same text, if any: a VirtualService names a
+/// few hosts, so a search of the list is cheaper than a hash set.
+fn held(named: &mut Vec<Arc<str>>, host: String) -> Arc<str> {
+    if let Some(same) = named.iter().find(|h| ***h == *host) {
+        return Arc::clone(same);
+    }
+    let host: Arc<str> = host.into();
+    named.push(Arc::clone(&host));
+    host
 }
 
 fn compile_match(m: &HttpMatch) -> Result<Match, String> {
@@ -234,13 +249,14 @@ impl Compiled {
         }
         let namespace = &spec.meta.namespace;
         let hosts = spec.hosts.iter().map(|h| fqdn(h, namespace)).collect();
+        let mut named: Vec<Arc<str>> = Vec::new();
         let destinations = spec
             .http
             .iter()
             .map(|rule| {
                 rule.route
                     .iter()
-                    .map(|d| fqdn(&d.host, namespace))
+                    .map(|d| held(&mut named, fqdn(&d.host, namespace)))
                     .collect()
             })
             .collect();

@@ -299,13 +299,24 @@ fn export_to() {
 }
 
 #[test]
+fn rules_to_one_host_share_its_name_and_other_hosts_do_not() {
+    let v = vs("  hosts: [reviews]\n  http:\n  \
+                - match: [{headers: {x-canary: {exact: 'true'}}}]\n    route: [{destination: {host: reviews, subset: canary}}]\n  \
+                - route: [{destination: {host: reviews.ns.svc.cluster.local}}, {destination: {host: other}}]\n");
+    let (first, second) = (&v.destinations[0], &v.destinations[1]);
+    assert!(Arc::ptr_eq(&first[0], &second[0]));
+    assert_eq!(&*second[1], "other.ns.svc.cluster.local");
+    assert!(!Arc::ptr_eq(&second[0], &second[1]));
+}
+
+#[test]
 fn compiled_parts() {
     let v = vs("  hosts: [reviews, api.io]\n  http:\n  \
                 - match: [{uri: {prefix: /}}]\n    route: [{destination: {host: reviews}}, {destination: {host: other.ns2.svc.cluster.local}}]\n    \
                 corsPolicy: {allowOrigins: [{regex: 'https://.*'}], unmatchedPreflights: IGNORE}\n");
     assert_eq!(v.hosts, ["reviews.ns.svc.cluster.local", "api.io"]);
     assert_eq!(
-        v.destinations[0],
+        v.destinations[0].iter().map(|h| &**h).collect::<Vec<_>>(),
         [
             "reviews.ns.svc.cluster.local",
             "other.ns2.svc.cluster.local"
