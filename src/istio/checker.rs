@@ -254,7 +254,7 @@ impl<'a> Checker<'a> {
     /// left of its tree.
     fn check_and_keep(
         &self,
-        mut document: Document<'_>,
+        document: Document<'_>,
         visit: &mut dyn FnMut(&Document<'_>),
         documents: &mut Vec<Document<'static>>,
         found: &mut Vec<Diagnostic>,
@@ -264,8 +264,7 @@ impl<'a> Checker<'a> {
         } = self.options;
         found.extend(object::check_document(&document, schemas, webhook));
         visit(&document);
-        rules::keep::trim(&mut document);
-        documents.push(document.into_owned());
+        documents.push(rules::keep::kept(document));
     }
 
     /// One piece of a file read and each of its documents checked and trimmed.

@@ -85,13 +85,13 @@ impl Routes {
                 .map(Node::items)
                 .unwrap_or_default()
         };
-        let hosts = list("hosts")
+        let mut hosts: Vec<_> = list("hosts")
             .iter()
             .enumerate()
             .filter_map(|(i, h)| h.as_str().map(|s| (i, h.line, fqdn(s, namespace).into())))
             .collect();
         let gateways = list("gateways");
-        let bindings = if gateways.is_empty() {
+        let mut bindings: Vec<_> = if gateways.is_empty() {
             vec![(None, None)]
         } else {
             gateways
@@ -135,6 +135,11 @@ impl Routes {
                 }
             }
         }
+        // Kept until the rules across resources end, for thousands of VirtualServices, and a
+        // vector collected or pushed one by one starts with room for four.
+        hosts.shrink_to_fit();
+        bindings.shrink_to_fit();
+        destinations.shrink_to_fit();
         Self {
             hosts,
             bindings,
