@@ -129,6 +129,17 @@ mod tests {
         assert!(Duration::parse("99999999999999999999h").is_err());
     }
 
+    /// CORS `maxAge` takes whole seconds only: a duration with milliseconds left over is not.
+    #[test]
+    fn whole_seconds_have_no_milliseconds_left_over() {
+        let whole = |t: &str| Duration::parse(t).unwrap().is_whole_seconds();
+        assert!(whole("2s"));
+        assert!(whole("1h30m"));
+        assert!(!whole("1.5s"));
+        assert!(!whole("250ms"));
+        assert!(!whole("1001ms"));
+    }
+
     #[test]
     fn displays_as_seconds() {
         let show = |t: &str| Duration::parse(t).unwrap().to_string();
