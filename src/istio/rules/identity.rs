@@ -59,3 +59,67 @@ fn key<'d>(document: &'d Document<'_>) -> Option<Key<'d>> {
     }
     Some((group, kind, document.namespace().unwrap_or_default(), name))
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::istio::World;
+    use crate::istio::document::read;
+
+    /// A Service named `name` in `namespace`, as one document of a stream.
+    fn service(namespace: &str, name: &str) -> String {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: {name}, namespace: {namespace}}}\n"
+        )
+    }
+
+    /// Every definition after the first is reported, in the order of the documents, each naming
+    /// its own object's first definition: runs of two objects interleaved, a third copy, and
+    /// the same name in another namespace (another object) or of another kind.
+    #[test]
+    fn each_definition_again_names_the_first_in_document_order() {
+        let operator = "apiVersion: install.istio.io/v1alpha1\nkind: IstioOperator\n\
+                        metadata: {name: control, namespace: istio-system}\n";
+        let gateway = "apiVersion: networking.istio.io/v1\nkind: Gateway\n\
+                       metadata: {name: b, namespace: shop}\n";
+        let text = [
+            service("shop", "b"),
+            service("shop", "a"),
+            operator.to_string(),
+            service("shop", "b"),
+            service("other", "a"),
+            gateway.to_string(),
+            service("shop", "a"),
+            operator.to_string(),
+            service("shop", "b"),
+        ]
+        .join("---\n");
+        let (documents, _) = read("f.yaml", &text, &Arc::from("default"));
+        let mut found = Found {
+            diagnostics: Vec::new(),
+            world: World::Open,
+        };
+        check(&super::super::Bundle::new(&documents), &mut found);
+        let reported: Vec<(usize, &str)> = found
+            .diagnostics
+            .iter()
+            .map(|d| match &d.primary.span {
+                crate::diagnostic::Span::Yaml(at) => (at.document, d.message.as_str()),
+                other => panic!("a document, not {other:?}"),
+            })
+            .collect();
+        let again = |object: &str, first: u32| {
+            format!(
+                "Service {object} is already defined at f.yaml:{first}; the one applied last \
+                 replaces the other: keep one definition"
+            )
+        };
+        let (b, a) = (again("shop/b", 1), again("shop/a", 5));
+        assert_eq!(
+            reported,
+            [(3, b.as_str()), (6, a.as_str()), (8, b.as_str())]
+        );
+    }
+}
