@@ -145,6 +145,12 @@ pub(crate) fn syntax_diagnostic(file: &str, error: &SyntaxError) -> Diagnostic {
 impl<'a> Document<'a> {
     /// The same document, owning its tree's keys and strings, for what outlives its text.
     pub fn into_owned(self) -> Document<'static> {
+        self.map_root(Node::into_owned)
+    }
+
+    /// The same document with its tree made anew by `make`, which may change the lifetime of
+    /// what the tree borrows (a struct update cannot).
+    pub(crate) fn map_root<'b>(self, make: impl FnOnce(Node<'a>) -> Node<'b>) -> Document<'b> {
         let Document {
             file,
             index,
@@ -157,7 +163,7 @@ impl<'a> Document<'a> {
             file,
             index,
             line,
-            root: root.into_owned(),
+            root: make(root),
             default_namespace,
             record,
         }

@@ -45,22 +45,7 @@ pub(crate) fn kept(mut document: Document<'_>) -> Document<'static> {
     if !trim(&mut document) {
         return document.into_owned();
     }
-    let Document {
-        file,
-        index,
-        line,
-        root,
-        default_namespace,
-        record,
-    } = document;
-    Document {
-        file,
-        index,
-        line,
-        root: owned(root, &["apiVersion", "kind", "metadata", "spec"]),
-        default_namespace,
-        record,
-    }
+    document.map_root(|root| owned(root, &["apiVersion", "kind", "metadata", "spec"]))
 }
 
 /// A trimmed mapping, owned, its keys among `keys` taken from there.
