@@ -178,6 +178,8 @@ mod tests {
         assert!(root.entries().iter().all(|(k, _)| shared(k)));
         let metadata = root.get("metadata").unwrap().entries();
         assert!(metadata.iter().all(|(k, _)| shared(k)));
+        let spec = root.get("spec").unwrap().entries();
+        assert!(!spec.is_empty() && spec.iter().all(|(k, _)| shared(k)));
         let Some(Value::Str(kind)) = root.get("kind").map(|k| &k.value) else {
             panic!("a kind")
         };
