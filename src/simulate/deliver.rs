@@ -113,15 +113,16 @@ impl Mesh {
             timeout: spec.timeout.as_deref(),
             retries: spec
                 .retries
-                .as_ref()
+                .as_deref()
                 .map(|(a, t, on)| (*a, t.as_deref(), on.as_deref())),
         });
         let end = |hop: &mut Hop<'m>, outcome| hop.end(outcome, Some(by));
-        if let Some(field) = &spec.unmodelled {
+        let rare = spec.rare();
+        if let Some(field) = &rare.unmodelled {
             end(&mut hop, Outcome::not_modelled(format!("`{field}`")));
             return Trace::ended(hop);
         }
-        if let Some(redirect) = &spec.redirect {
+        if let Some(redirect) = &rare.redirect {
             let scheme = redirect.scheme.as_deref().unwrap_or(sender.scheme);
             let authority = redirect
                 .authority
@@ -145,7 +146,7 @@ impl Mesh {
             );
             return Trace::ended(hop);
         }
-        if let Some(status) = spec.direct_response {
+        if let Some(status) = rare.direct_response {
             let status = u16::try_from(status).unwrap_or(u16::MAX);
             end(&mut hop, Outcome::Responded { status });
             return Trace::ended(hop);
@@ -154,14 +155,14 @@ impl Mesh {
         // source/extensions/filters/http/fault/fault_filter.cc `decodeHeaders`). A fault on a
         // share of requests only may end a request or may not: the trace follows the requests it
         // spares and says the share; only an abort of every request ends it here.
-        if let Some((delay, percent)) = spec.delay.as_deref()
+        if let Some((delay, percent)) = rare.delay.as_deref()
             && *percent > 0.0
         {
             hop.note(format!(
                 "fault: a delay of {delay} on {percent}% of requests"
             ));
         }
-        if let Some(&(status, percent)) = spec.abort.as_deref()
+        if let Some(&(status, percent)) = rare.abort.as_deref()
             && percent > 0.0
         {
             let Some(status) = status else {
@@ -180,10 +181,10 @@ impl Mesh {
                 "fault: may abort with {status}: {percent}% of requests"
             ));
         }
-        for mirror in &spec.mirrors {
+        for mirror in &rare.mirrors {
             hop.note(format!("a copy goes to {mirror}"));
         }
-        if let Some((origins, forward)) = &vs.cors[rule]
+        if let Some((origins, forward)) = vs.cors[rule].as_deref()
             && carried.preflight()
         {
             let origin = carried.headers.get("origin").unwrap_or_default();
@@ -193,7 +194,7 @@ impl Mesh {
                 return Trace::ended(hop);
             }
         }
-        if let Some(uri) = &spec.rewrite_uri {
+        if let Some(uri) = &rare.rewrite_uri {
             if entry.is_some_and(|j| vs.rules[rule][j].uri_regex) {
                 end(
                     &mut hop,
@@ -201,12 +202,12 @@ impl Mesh {
                 );
                 return Trace::ended(hop);
             }
-            let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites.as_str());
+            let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites());
             let rest = carried.path.get(prefix.len()..).unwrap_or("");
             carried.path = Cow::Owned(format!("{uri}{rest}"));
             carried.admitted = false;
         }
-        if let Some(authority) = &spec.rewrite_authority {
+        if let Some(authority) = &rare.rewrite_authority {
             carried.host = Cow::Owned(authority.to_string());
         }
         apply(spec.headers.as_deref(), carried);

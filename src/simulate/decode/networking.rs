@@ -136,21 +136,31 @@ pub(crate) struct CorsPolicy {
 pub(crate) type Retries = (u32, Option<Arc<str>>, Option<Arc<str>>);
 
 /// One `http[]` rule. Every VirtualService rule of the mesh stays decoded while the mesh is
-/// simulated, so what few rules set (redirect, fault, CORS, header edits) is boxed, strings
-/// are `Box<str>` (no spare capacity, 16 bytes where absent), and those that rules repeat
-/// (name, hosts, subsets, timeouts, retries) are held once ([`Shared`]): at 10,000 services,
-/// 70,000 rules, the proofs' heap was 8 to 10 MB smaller (benches/README.md).
+/// simulated, so what few rules set is boxed ([`RareRoute`]), strings are `Box<str>` (no spare
+/// capacity, 16 bytes where absent), and what rules repeat (name, hosts, subsets, timeouts,
+/// retries) is held once ([`Shared`]): at 10,000 services, 76,000 rules, each 248 bytes with
+/// its rare fields and retries inline, 18.9 MB of the heap's peak (heaptrack, benches/README.md).
 #[derive(Debug, Clone)]
 pub(crate) struct HttpRoute {
     pub name: Option<Arc<str>>,
     pub matches: Vec<HttpMatch>,
     pub route: Vec<Destination>,
+    pub timeout: Option<Arc<str>>,
+    pub retries: Option<Arc<Retries>>,
+    pub cors: Option<Box<CorsPolicy>>,
+    /// `None` without `headers.request`.
+    pub headers: Option<Box<HeaderOps>>,
+    /// `None` when the rule sets none of it.
+    rare: Option<Box<RareRoute>>,
+}
+
+/// What few `http[]` rules set.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RareRoute {
     pub redirect: Option<Box<Redirect>>,
     pub direct_response: Option<u32>,
     pub rewrite_uri: Option<Box<str>>,
     pub rewrite_authority: Option<Box<str>>,
-    pub timeout: Option<Arc<str>>,
-    pub retries: Option<Retries>,
     /// `fault.abort`: (HTTP status, `None` for a gRPC or HTTP/2 error; percentage, 0 when
     /// absent: "If not specified, no request will be aborted", istio/api
     /// networking/v1alpha3/virtual_service.proto `HTTPFaultInjection.Abort`).
@@ -158,11 +168,40 @@ pub(crate) struct HttpRoute {
     /// `fault.delay`: (`fixedDelay`, percentage; 0 when absent, as for an abort).
     pub delay: Option<Box<(String, f64)>>,
     pub mirrors: Vec<String>,
-    pub cors: Option<Box<CorsPolicy>>,
-    /// `None` without `headers.request`.
-    pub headers: Option<Box<HeaderOps>>,
     /// A field that changes the answer and that the simulator does not model.
     pub unmodelled: Option<Box<str>>,
+}
+
+/// A rule that sets none of [`RareRoute`].
+static NO_RARE_ROUTE: RareRoute = RareRoute {
+    redirect: None,
+    direct_response: None,
+    rewrite_uri: None,
+    rewrite_authority: None,
+    abort: None,
+    delay: None,
+    mirrors: Vec::new(),
+    unmodelled: None,
+};
+
+impl RareRoute {
+    fn is_unset(&self) -> bool {
+        self.redirect.is_none()
+            && self.direct_response.is_none()
+            && self.rewrite_uri.is_none()
+            && self.rewrite_authority.is_none()
+            && self.abort.is_none()
+            && self.delay.is_none()
+            && self.mirrors.is_empty()
+            && self.unmodelled.is_none()
+    }
+}
+
+impl HttpRoute {
+    /// The rule's rare fields, all unset when it has none.
+    pub(crate) fn rare(&self) -> &RareRoute {
+        self.rare.as_deref().unwrap_or(&NO_RARE_ROUTE)
+    }
 }
 
 /// A VirtualService.
@@ -270,11 +309,14 @@ fn http_route(
         None => (None, None, false),
     };
     let retries = match object(meta, rule, "retries")? {
-        Some(r) => Some((
-            unsigned(meta, r, "attempts")?.unwrap_or(0),
-            string(meta, r, "perTryTimeout")?.map(|s| shared.get(s)),
-            string(meta, r, "retryOn")?.map(|s| shared.get(s)),
-        )),
+        Some(r) => {
+            let retries = (
+                unsigned(meta, r, "attempts")?.unwrap_or(0),
+                string(meta, r, "perTryTimeout")?.map(|s| shared.get(s)),
+                string(meta, r, "retryOn")?.map(|s| shared.get(s)),
+            );
+            Some(shared.retries(retries))
+        }
         None => None,
     };
     let (abort, delay) = match object(meta, rule, "fault")? {
@@ -335,22 +377,25 @@ fn http_route(
     } else {
         unmodelled(rule, &["delegate"]).map(Box::from)
     };
-    Ok(HttpRoute {
-        name: string(meta, rule, "name")?.map(|s| shared.get(s)),
-        matches,
-        route,
+    let rare = RareRoute {
         redirect,
         direct_response,
         rewrite_uri,
         rewrite_authority,
-        timeout: string(meta, rule, "timeout")?.map(|s| shared.get(s)),
-        retries,
         abort,
         delay,
         mirrors,
+        unmodelled,
+    };
+    Ok(HttpRoute {
+        name: string(meta, rule, "name")?.map(|s| shared.get(s)),
+        matches,
+        route,
+        timeout: string(meta, rule, "timeout")?.map(|s| shared.get(s)),
+        retries,
         cors,
         headers: header_ops(meta, rule)?,
-        unmodelled,
+        rare: (!rare.is_unset()).then(|| Box::new(rare)),
     })
 }
 
@@ -692,16 +737,16 @@ spec:
             [("x-s".into(), "v".into())]
         );
         assert_eq!(one.route[1].weight, Some(30));
-        assert_eq!(one.rewrite_uri.as_deref(), Some("/q"));
-        assert_eq!(one.rewrite_authority.as_deref(), Some("c"));
+        assert_eq!(one.rare().rewrite_uri.as_deref(), Some("/q"));
+        assert_eq!(one.rare().rewrite_authority.as_deref(), Some("c"));
         assert_eq!(one.timeout.as_deref(), Some("5s"));
         assert_eq!(
-            one.retries,
-            Some((2, Some("1s".into()), Some("5xx".into())))
+            one.retries.as_deref(),
+            Some(&(2, Some("1s".into()), Some("5xx".into())))
         );
-        assert_eq!(one.abort.as_deref(), Some(&(Some(503), 10.0)));
-        assert_eq!(one.delay.as_deref(), Some(&("1s".to_string(), 0.0)));
-        assert_eq!(one.mirrors, ["m", "mm"]);
+        assert_eq!(one.rare().abort.as_deref(), Some(&(Some(503), 10.0)));
+        assert_eq!(one.rare().delay.as_deref(), Some(&("1s".to_string(), 0.0)));
+        assert_eq!(one.rare().mirrors, ["m", "mm"]);
         let cors = one.cors.as_ref().unwrap();
         assert_eq!(
             cors.allow_origins,
@@ -714,9 +759,9 @@ spec:
         let headers = one.headers.as_ref().unwrap();
         assert_eq!(headers.add, [("x-add".into(), "1".into())]);
         assert_eq!(headers.remove, ["x-gone"]);
-        assert!(one.unmodelled.is_none());
+        assert!(one.rare().unmodelled.is_none());
         assert_eq!(
-            vs.http[1].redirect.as_deref(),
+            vs.http[1].rare().redirect.as_deref(),
             Some(&Redirect {
                 uri: Some("/r".into()),
                 authority: Some("x".into()),
@@ -725,14 +770,14 @@ spec:
                 status: 308
             })
         );
-        assert_eq!(vs.http[2].direct_response, Some(418));
+        assert_eq!(vs.http[2].rare().direct_response, Some(418));
         assert_eq!(
-            vs.http[3].unmodelled.as_deref(),
+            vs.http[3].rare().unmodelled.as_deref(),
             Some("rewrite.uriRegexRewrite")
         );
         // No percentage: no request is aborted.
-        assert_eq!(vs.http[4].abort.as_deref(), Some(&(Some(500), 0.0)));
-        assert_eq!(vs.http[4].delay, None);
+        assert_eq!(vs.http[4].rare().abort.as_deref(), Some(&(Some(500), 0.0)));
+        assert_eq!(vs.http[4].rare().delay, None);
         assert!(vs.l4.is_empty());
     }
 
@@ -780,7 +825,7 @@ spec:
                 },
             ]
         );
-        assert_eq!(vs.http[0].unmodelled.as_deref(), Some("delegate"));
+        assert_eq!(vs.http[0].rare().unmodelled.as_deref(), Some("delegate"));
         assert!(vs.gateways.is_empty());
     }
 

@@ -1,23 +1,41 @@
-//! Strings that the decoded routes of a mesh repeat, each held once. A large mesh's rules
-//! name the same host in every rule of a VirtualService and the same few timeouts, retry
-//! conditions, subsets and rule names in thousands of them, and every rule stays decoded while
-//! the mesh is simulated.
+//! Strings and retry policies that the decoded routes of a mesh repeat, each held once. A
+//! large mesh's rules name the same host in every rule of a VirtualService and the same few
+//! timeouts, retry policies, subsets and rule names in thousands of them, and every rule stays
+//! decoded while the mesh is simulated.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 
-/// The strings handed out so far, by their text.
+use super::networking::Retries;
+
+type Set<T> = HashSet<Arc<T>, foldhash::fast::RandomState>;
+
+/// What has been handed out so far, by value.
 #[derive(Debug, Default)]
-pub(crate) struct Shared(HashSet<Arc<str>, foldhash::fast::RandomState>);
+pub(crate) struct Shared {
+    texts: Set<str>,
+    retries: Set<Retries>,
+}
 
 impl Shared {
     /// `text`, shared with every earlier string of the same text.
     pub(crate) fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(held) = self.0.get(text) {
+        if let Some(held) = self.texts.get(text) {
             return Arc::clone(held);
         }
         let held: Arc<str> = text.into();
-        self.0.insert(Arc::clone(&held));
+        self.texts.insert(Arc::clone(&held));
+        held
+    }
+
+    /// `retries`, shared with every earlier equal policy: a profile's rules take theirs from a
+    /// few retry budgets.
+    pub(crate) fn retries(&mut self, retries: Retries) -> Arc<Retries> {
+        if let Some(held) = self.retries.get(&retries) {
+            return Arc::clone(held);
+        }
+        let held = Arc::new(retries);
+        self.retries.insert(Arc::clone(&held));
         held
     }
 }
@@ -35,5 +53,17 @@ mod tests {
         assert!(Arc::ptr_eq(&a, &b));
         assert!(!Arc::ptr_eq(&a, &c));
         assert_eq!((&*a, &*c), ("10s", "5s"));
+    }
+
+    #[test]
+    fn equal_retry_policies_share_one_and_others_do_not() {
+        let mut shared = Shared::default();
+        let on = Some(shared.get("5xx"));
+        let a = shared.retries((2, None, on.clone()));
+        let b = shared.retries((2, None, Some("5xx".into())));
+        let c = shared.retries((3, None, on));
+        assert!(Arc::ptr_eq(&a, &b));
+        assert!(!Arc::ptr_eq(&a, &c));
+        assert_eq!(c.0, 3);
     }
 }

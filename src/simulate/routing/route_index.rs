@@ -33,7 +33,7 @@ pub(super) struct RouteIndex {
 }
 
 impl RouteIndex {
-    pub(super) fn new(rules: &[Vec<Match>]) -> Self {
+    pub(super) fn new(rules: &[Box<[Match]>]) -> Self {
         let mut index = Self::default();
         for (i, matches) in rules.iter().enumerate() {
             if matches.is_empty() {
@@ -60,6 +60,17 @@ impl RouteIndex {
                 }
             }
         }
+        // A list grown by pushing holds room for four entries, and most hold one: 2.8 MB of
+        // the heap's peak at 10,000 services (heaptrack).
+        for map in [
+            &mut index.exact,
+            &mut index.prefix,
+            &mut index.exact_any_case,
+            &mut index.prefix_any_case,
+        ] {
+            map.values_mut().for_each(Vec::shrink_to_fit);
+        }
+        index.always.shrink_to_fit();
         index.prefix_lengths = lengths(&index.prefix);
         index.prefix_any_case_lengths = lengths(&index.prefix_any_case);
         index

@@ -322,7 +322,7 @@ fn compiled_parts() {
             "other.ns2.svc.cluster.local"
         ]
     );
-    let (origins, forward) = v.cors[0].as_ref().unwrap();
+    let (origins, forward) = v.cors[0].as_deref().unwrap();
     assert!(origins[0].matches("https://x"));
     assert!(!forward);
     assert!(v.is_catch_all(0, Some(0)));
@@ -330,12 +330,12 @@ fn compiled_parts() {
         "  hosts: [a]\n  http:\n  - match: [{uri: {regex: '.*'}}]\n    route: [{destination: {host: a}}]\n",
     );
     assert!(regex_all.is_catch_all(0, Some(0)));
-    assert_eq!(regex_all.rules[0][0].rewrites, "/");
+    assert_eq!(regex_all.rules[0][0].rewrites(), "/");
     let exact = vs(
         "  hosts: [a]\n  http:\n  - match: [{uri: {exact: /e}}]\n    route: [{destination: {host: a}}]\n",
     );
     assert!(!exact.is_catch_all(0, Some(0)));
-    assert_eq!(exact.rules[0][0].rewrites, "/e");
+    assert_eq!(exact.rules[0][0].rewrites(), "/e");
 }
 
 /// An entry of a path, a method and headers keeps no rare tests; one that sets any of them
@@ -348,7 +348,7 @@ fn rare_tests_only_where_set() {
                 - {uri: {prefix: /c}, queryParams: {q: {exact: one}}}\n    \
                 route: [{destination: {host: a}}]\n");
     assert!(v.rules[0][0].rare.is_none());
-    assert_eq!(v.rules[0][0].headers.capacity(), 1);
+    assert_eq!(v.rules[0][0].headers.len(), 1);
     assert_eq!(v.rules[0][1].rare.as_ref().unwrap().port, Some(8080));
     assert_eq!(v.rules[0][2].rare.as_ref().unwrap().query.len(), 1);
     assert!(!v.is_catch_all(0, Some(2)));
