@@ -781,6 +781,32 @@ spec:
         assert!(vs.l4.is_empty());
     }
 
+    /// A rule that sets none of the rare fields keeps no box for them; one that sets any one of
+    /// them keeps it.
+    #[test]
+    fn rare_route_fields_are_boxed_only_where_set() {
+        let rules = [
+            "{redirect: {uri: /r}}",
+            "{directResponse: {status: 204}}",
+            "{rewrite: {uri: /q}, route: [{destination: {host: a}}]}",
+            "{rewrite: {authority: c}, route: [{destination: {host: a}}]}",
+            "{fault: {abort: {httpStatus: 503}}, route: [{destination: {host: a}}]}",
+            "{fault: {delay: {fixedDelay: 1s}}, route: [{destination: {host: a}}]}",
+            "{mirror: {host: m}, route: [{destination: {host: a}}]}",
+            "{delegate: {name: d}}",
+        ];
+        let r = resources(&format!(
+            "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {{name: v, namespace: ns}}\n\
+             spec:\n  hosts: [a]\n  http: [{{route: [{{destination: {{host: a}}}}], timeout: 5s, retries: {{attempts: 2}}}}, {}]\n",
+            rules.join(", ")
+        ));
+        let http = &r.virtual_services[0].http;
+        assert!(http[0].rare.is_none());
+        for (i, rule) in rules.iter().enumerate() {
+            assert!(http[i + 1].rare.is_some(), "{rule}");
+        }
+    }
+
     #[test]
     fn tls_and_tcp_routes_are_read_and_delegates_are_not_modelled() {
         let r = resources(
