@@ -463,6 +463,10 @@ fn header_entries_are_candidates_only_for_their_value() {
         )
     );
     assert_eq!(
+        candidates(&[("z", "1")]),
+        (vec![(1, Some(0)), (2, Some(1)), (3, None)], false)
+    );
+    assert_eq!(
         candidates(&[("x", "2")]),
         (vec![(1, Some(1)), (2, Some(1)), (3, None)], false)
     );
