@@ -6,10 +6,20 @@
 //! filed under the path itself and under each of its prefixes, plus every entry that cannot be
 //! filed (no `uri`, a regex, or a condition that can answer "unknown" before the path is
 //! looked at). Trying the candidates in rule and entry order keeps Istio's first match.
+//!
+//! An entry without a `uri` to file it by that tests a header for an exact value can take only
+//! a request whose header has that value (as Envoy's header matchers see it, values of one
+//! name joined): such entries are grouped by the header's name. A mesh's VirtualServices route
+//! by header (`x-canary`, `x-priority`, `x-region`), and every request tried each such entry in
+//! turn, one header look-up each; the request's header of each name is now looked up once, and
+//! an entry whose value it does not have is not a candidate. The groups hold positions in the
+//! rules, not copies of the names and values (the mesh's route indexes were 8.6 MB at 10,000
+//! services, heaptrack).
 
 use std::borrow::Cow;
 
-use super::{Match, Matcher};
+use super::{HeaderTest, Match, Matcher};
+use crate::simulate::context::Headers;
 use crate::simulate::hash::Map;
 
 /// A rule, and its match entry (`None`: a rule without `match`, which takes everything).
@@ -28,6 +38,11 @@ pub(super) struct RouteIndex {
     /// bytes was hashed 41 times, once per prefix, for the few lengths a mesh's routes have).
     prefix_lengths: Vec<usize>,
     prefix_any_case_lengths: Vec<usize>,
+    /// The rule and entry of each entry filed by a header's exact value ([`exact_header`]),
+    /// those of one header name together, each group in rule and entry order.
+    by_header: Vec<(usize, usize)>,
+    /// Where each group of `by_header` ends.
+    header_groups: Vec<usize>,
     /// Entries every path must try, in order.
     always: Vec<Slot>,
 }
@@ -35,6 +50,7 @@ pub(super) struct RouteIndex {
 impl RouteIndex {
     pub(super) fn new(rules: &[Box<[Match]>]) -> Self {
         let mut index = Self::default();
+        let mut by_header = Vec::new();
         for (i, matches) in rules.iter().enumerate() {
             if matches.is_empty() {
                 index.always.push((i, None));
@@ -54,9 +70,10 @@ impl RouteIndex {
                     }
                     (Some(Matcher::Regex(_)) | None, _) => None,
                 };
-                match filed {
-                    Some((map, key)) => map.entry(key).or_default().push(slot),
-                    None => index.always.push(slot),
+                match (filed, exact_header(m)) {
+                    (Some((map, key)), _) => map.entry(key).or_default().push(slot),
+                    (None, Some((name, _))) if !may_be_unknown => by_header.push((name, i, j)),
+                    (None, _) => index.always.push(slot),
                 }
             }
         }
@@ -73,14 +90,53 @@ impl RouteIndex {
         index.always.shrink_to_fit();
         index.prefix_lengths = lengths(&index.prefix);
         index.prefix_any_case_lengths = lengths(&index.prefix_any_case);
+        index.group_by_header(by_header);
         index
     }
 
-    /// The entries that could take `path` (without its query), in rule and entry order: the
-    /// one list filed that holds any, borrowed (a sidecar's VirtualService, whose rules match
-    /// headers and no path, has every entry in `always`), else the lists merged.
-    pub(super) fn candidates(&self, path: &str) -> Cow<'_, [Slot]> {
+    /// Files the entries `(header name, rule, entry)`, found in rule and entry order.
+    fn group_by_header(&mut self, mut by_header: Vec<(&str, usize, usize)>) {
+        // Stable: each name's entries stay in rule and entry order.
+        by_header.sort_by_key(|&(name, _, _)| name);
+        self.by_header = by_header.iter().map(|&(_, i, j)| (i, j)).collect();
+        self.header_groups = (1..=by_header.len())
+            .filter(|&end| {
+                by_header
+                    .get(end)
+                    .is_none_or(|next| next.0 != by_header[end - 1].0)
+            })
+            .collect();
+    }
+
+    /// The entries of `rules` that could take `path` (without its query) with `headers`, in
+    /// rule and entry order: the one list filed that holds any, borrowed (a sidecar's
+    /// VirtualService, whose rules match headers and no path, has only its rules without a
+    /// match in `always`), else the lists merged.
+    pub(super) fn candidates(
+        &self,
+        rules: &[Vec<Match>],
+        path: &str,
+        headers: &Headers<'_>,
+    ) -> Cow<'_, [Slot]> {
         let mut found = Cow::Borrowed(&self.always[..]);
+        let mut start = 0;
+        for &end in &self.header_groups {
+            let group = &self.by_header[start..end];
+            start = end;
+            let tested = |&(i, j): &(usize, usize)| exact_header(&rules[i][j]);
+            let Some(value) = group
+                .first()
+                .and_then(tested)
+                .and_then(|(name, _)| headers.get(name))
+            else {
+                continue;
+            };
+            for entry in group {
+                if tested(entry).is_some_and(|(_, wanted)| wanted == value) {
+                    found.to_mut().push((entry.0, Some(entry.1)));
+                }
+            }
+        }
         gather(&mut found, &self.exact, path);
         for head in heads(path, &self.prefix_lengths) {
             gather(&mut found, &self.prefix, head);
@@ -110,6 +166,19 @@ fn gather<'i>(found: &mut Cow<'i, [Slot]>, map: &'i Map<Box<str>, Vec<Slot>>, ke
     } else if !slots.is_empty() {
         found.to_mut().extend_from_slice(slots);
     }
+}
+
+/// The name and value of the entry's first test of a header for an exact value, if it has
+/// one: a test that must hold for the entry to take a request.
+fn exact_header(m: &Match) -> Option<(&str, &str)> {
+    m.headers.iter().find_map(|test| match test {
+        HeaderTest::Header {
+            name,
+            matcher: Some(Matcher::Exact(value)),
+            invert: false,
+        } => Some((name.as_str(), &**value)),
+        _ => None,
+    })
 }
 
 fn lower(s: &str) -> Box<str> {

@@ -1,6 +1,8 @@
 //! VirtualService matching as istio/istio pilot/pkg/networking/core/route/route.go translates it
 //! and Envoy's route matcher runs it (Istio "VirtualService" reference, `HTTPMatchRequest`).
 
+use std::borrow::Cow;
+
 use serde_json::json;
 
 use super::*;
@@ -405,11 +407,13 @@ fn entry_yaml(uri: Option<(u8, &str)>, any_case: bool, extra: u8) -> String {
     if any_case {
         fields.push("ignoreUriCase: true".to_string());
     }
-    match extra % 5 {
+    match extra % 7 {
         1 => fields.push("headers: {x: {exact: '1'}}".to_string()),
         2 => fields.push("sourceLabels: {app: a}".to_string()),
         3 => fields.push("gateways: [mesh]".to_string()),
         4 => fields.push("method: {exact: POST}".to_string()),
+        5 => fields.push("headers: {x: {exact: '1,2'}, z: {exact: '1'}}".to_string()),
+        6 => fields.push("headers: {x: {exact: '2'}}, sourceLabels: {app: a}".to_string()),
         _ => {}
     }
     format!("{{{}}}", fields.join(", "))
@@ -419,6 +423,70 @@ const PATHS: &[&str] = &[
     "", "/", "/a", "/A", "/a/", "/a/b", "/ab", "/b", "/é", "/a?q=1",
 ];
 
+/// Entries that test a header for an exact value are candidates only for a request with that
+/// value, grouped by name and tried in rule order; a request without any of them borrows the
+/// entries every request tries.
+#[test]
+fn header_entries_are_candidates_only_for_their_value() {
+    let v = vs("  hosts: [a]
+  http:
+  - match: [{headers: {x: {exact: '1'}}}]
+    route: [{destination: {host: a}}]
+  - match: [{headers: {z: {exact: '1'}}}, {headers: {x: {exact: '2'}}}]
+    route: [{destination: {host: a}}]
+  - match: [{headers: {x: {exact: '1'}}}, {headers: {x: {prefix: '1'}}}]
+    route: [{destination: {host: a}}]
+  - route: [{destination: {host: a}}]
+");
+    let candidates = |headers: &[(&'static str, &'static str)]| {
+        let r = Req {
+            headers: headers.to_vec(),
+            ..Req::default()
+        };
+        with_view(&r, |view| {
+            let found = v.index.candidates(&v.rules, view.path, view.headers);
+            (found.to_vec(), matches!(found, Cow::Borrowed(_)))
+        })
+    };
+    assert_eq!(candidates(&[]), (vec![(2, Some(1)), (3, None)], true));
+    assert_eq!(
+        candidates(&[("z", "1"), ("x", "1")]),
+        (
+            vec![
+                (0, Some(0)),
+                (1, Some(0)),
+                (2, Some(0)),
+                (2, Some(1)),
+                (3, None)
+            ],
+            false
+        )
+    );
+    assert_eq!(
+        candidates(&[("z", "1")]),
+        (vec![(1, Some(0)), (2, Some(1)), (3, None)], false)
+    );
+    assert_eq!(
+        candidates(&[("x", "2")]),
+        (vec![(1, Some(1)), (2, Some(1)), (3, None)], false)
+    );
+    assert_eq!(
+        candidates(&[("x", "1"), ("x", "2")]),
+        (vec![(2, Some(1)), (3, None)], true)
+    );
+}
+
+/// The requests' headers: none, one value, another, two values of one name (matched as
+/// `1,2`), and a second name.
+const HEADERS: &[&[(&str, &str)]] = &[
+    &[],
+    &[("x", "1")],
+    &[("x", "2")],
+    &[("x", "1"), ("x", "2")],
+    &[("x", "1"), ("z", "1")],
+    &[("z", "1"), ("x", "1"), ("x", "2")],
+];
+
 proptest::proptest! {
     /// The indexed lookup chooses what trying every entry in order chooses (Istio's first
     /// match), for generated rule lists and requests.
@@ -426,13 +494,13 @@ proptest::proptest! {
     fn index_keeps_first_match(
         rules in proptest::collection::vec(
             proptest::collection::vec(
-                (proptest::option::of((0u8..3, 0..PATHS.len() - 1)), proptest::bool::ANY, 0u8..5),
+                (proptest::option::of((0u8..3, 0..PATHS.len() - 1)), proptest::bool::ANY, 0u8..7),
                 0..4,
             ),
             1..10,
         ),
         requests in proptest::collection::vec(
-            (0..PATHS.len(), proptest::bool::ANY, proptest::bool::ANY, proptest::bool::ANY),
+            (0..PATHS.len(), 0..HEADERS.len(), proptest::bool::ANY, proptest::bool::ANY),
             1..8,
         ),
     ) {
@@ -459,7 +527,7 @@ proptest::proptest! {
             let r = Req {
                 path: PATHS[at],
                 method: if post { "POST" } else { "GET" },
-                headers: if header { vec![("x", "1")] } else { Vec::new() },
+                headers: HEADERS[header].to_vec(),
                 labels: labelled.then_some(labels),
                 ..Req::default()
             };
