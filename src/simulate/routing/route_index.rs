@@ -114,7 +114,7 @@ impl RouteIndex {
     /// match in `always`), else the lists merged.
     pub(super) fn candidates(
         &self,
-        rules: &[Vec<Match>],
+        rules: &[Box<[Match]>],
         path: &str,
         headers: &Headers<'_>,
     ) -> Cow<'_, [Slot]> {
