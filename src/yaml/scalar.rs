@@ -38,6 +38,35 @@ pub(super) fn resolve<'a>(
     Ok(plain(text))
 }
 
+/// The text a key is compared and kept as when it is not its own: that of the number, boolean
+/// or null it resolves to. A name or a quoted key without a tag is its own text, and is not
+/// resolved into a value that would only be dropped (issue 13: most keys are names).
+pub(super) fn resolved_key(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+) -> Result<Option<Cow<'static, str>>, String> {
+    if tag.is_none() && (style != ScalarStyle::Plain || is_name(text)) {
+        return Ok(None);
+    }
+    Ok(match resolve(Cow::Borrowed(text), style, tag)? {
+        Value::Null => Some(Cow::Borrowed("null")),
+        Value::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
+        Value::Int(i) => Some(Cow::Owned(i.to_string())),
+        Value::Float(f) => Some(Cow::Owned(python_float(f))),
+        Value::Str(_) | Value::Seq(_) | Value::Map(_) => None,
+    })
+}
+
+/// How Python prints a float key, since the referee turns keys into strings that way.
+fn python_float(f: f64) -> String {
+    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
+        format!("{f:.1}")
+    } else {
+        f.to_string()
+    }
+}
+
 fn to_float(value: &Value<'_>) -> Value<'static> {
     match value {
         #[allow(clippy::cast_precision_loss)]
@@ -49,16 +78,11 @@ fn to_float(value: &Value<'_>) -> Value<'static> {
 /// YAML 1.1 resolution of a plain scalar (PyYAML's resolvers without timestamps, plus `y`/`n`
 /// and exponent-only floats such as `1e3`, as go-yaml v2 reads them).
 fn plain(text: Cow<'_, str>) -> Value<'_> {
-    // Most plain scalars are names: a letter that starts no special word means a string, and a
-    // letter starts no number, so a name that is not null or a boolean is a string.
-    if let Some(first) = text.as_bytes().first().filter(|b| b.is_ascii_alphabetic()) {
-        if !b"yYnNtTfFoO".contains(first) {
-            return Value::Str(text);
-        }
-        return match text.as_ref() {
-            "null" | "Null" | "NULL" => Value::Null,
-            _ => boolean(&text).map_or(Value::Str(text), Value::Bool),
-        };
+    if is_name(&text) {
+        return Value::Str(text);
+    }
+    if let Some(i) = small_decimal(&text) {
+        return Value::Int(i);
     }
     if matches!(text.as_ref(), "" | "~" | "null" | "Null" | "NULL") {
         return Value::Null;
@@ -73,6 +97,36 @@ fn plain(text: Cow<'_, str>) -> Value<'_> {
         return value;
     }
     Value::Str(text)
+}
+
+/// Whether a plain scalar is a name, which resolves to itself: most plain scalars are names, a
+/// letter starts no number, and a word that starts with a letter is a string unless it is null
+/// or a boolean. A mapping's keys are tested with it too ([`resolved_key`]), so that a name key
+/// is neither resolved into a value nor dropped again (issue 13).
+fn is_name(text: &str) -> bool {
+    match text.as_bytes().first() {
+        Some(first) if first.is_ascii_alphabetic() => {
+            !b"yYnNtTfFoO".contains(first)
+                || !(matches!(text, "null" | "Null" | "NULL") || boolean(text).is_some())
+        }
+        _ => false,
+    }
+}
+
+/// A plain scalar of decimal digits that fits 64 bits whatever they are (at most 18), without a
+/// leading zero (an octal number) unless it is `0`: its value, read without the general
+/// integer rules' prefixes, underscores and 128-bit parse (ports, weights and counts are most
+/// of the numbers meshc writes).
+fn small_decimal(text: &str) -> Option<i64> {
+    let bytes = text.as_bytes();
+    let plain_digits = (1..=18).contains(&bytes.len())
+        && bytes.iter().all(u8::is_ascii_digit)
+        && (bytes[0] != b'0' || bytes.len() == 1);
+    plain_digits.then(|| {
+        bytes
+            .iter()
+            .fold(0, |value, digit| value * 10 + i64::from(digit - b'0'))
+    })
 }
 
 fn boolean(text: &str) -> Option<bool> {
@@ -287,6 +341,77 @@ mod tests {
         ];
         for (text, want) in cases {
             assert_eq!(&plain(Cow::Borrowed(text)), want, "{text}");
+        }
+    }
+
+    /// The shortcut for plain decimals gives what the general integer rules give, at its
+    /// bounds and past them (19 digits, a leading zero, a sign, an underscore).
+    #[test]
+    fn small_decimals_resolve_as_the_integer_rules_do() {
+        for text in [
+            "0",
+            "7",
+            "10",
+            "8080",
+            "999999999999999999",
+            "1000000000000000000",
+            "9223372036854775807",
+            "9223372036854775808",
+            "00",
+            "08",
+            "017",
+            "-5",
+            "+5",
+            "1_0",
+            "1a",
+            "",
+        ] {
+            if let Some(i) = small_decimal(text) {
+                assert_eq!(integer(text), Some(Value::Int(i)), "{text}");
+            }
+        }
+        assert_eq!(
+            small_decimal("999999999999999999"),
+            Some(999_999_999_999_999_999)
+        );
+        assert_eq!(small_decimal("1000000000000000000"), None);
+        assert_eq!(small_decimal("08"), None);
+        assert_eq!(small_decimal("0"), Some(0));
+    }
+
+    /// A name is what a plain scalar resolves to itself among the words that start with a
+    /// letter; nothing that starts otherwise is one.
+    #[test]
+    fn names_are_the_words_that_resolve_to_themselves() {
+        for text in [
+            "name",
+            "namespace",
+            "timeout",
+            "to",
+            "from",
+            "yes",
+            "Yes",
+            "n",
+            "N",
+            "null",
+            "NULL",
+            "nULL",
+            "on",
+            "off",
+            "true",
+            "e3",
+            "o017",
+            "1a",
+            "-a",
+            "_a",
+            "",
+            "~",
+            "<<",
+            "8080",
+        ] {
+            let itself = matches!(plain(Cow::Borrowed(text)), Value::Str(_));
+            let letter = text.bytes().next().is_some_and(|b| b.is_ascii_alphabetic());
+            assert_eq!(is_name(text), letter && itself, "{text}");
         }
     }
 

@@ -12,7 +12,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
 
 use super::fast;
 use super::node::{Node, Value};
-use super::scalar::resolve;
+use super::scalar::{resolve, resolved_key};
 use crate::limits::{MAX_YAML_ALIAS_BYTES, MAX_YAML_DEPTH, MAX_YAML_TREE_BYTES};
 
 /// What one value takes in memory besides its text: the weight of a value is this, plus its
@@ -537,7 +537,7 @@ impl<'a> Builder<'a> {
         tag: Option<&Tag>,
         span: Span,
     ) -> Result<(), Failure> {
-        let value = resolve(Cow::Borrowed(&text), style, tag).map_err(|m| failure(span, m))?;
+        let resolved = resolved_key(&text, style, tag).map_err(|m| failure(span, m))?;
         let Some(Frame::Map {
             key, start, index, ..
         }) = self.stack.last_mut()
@@ -549,13 +549,6 @@ impl<'a> Builder<'a> {
             *key = Some(None);
             return Ok(());
         }
-        let resolved = match value {
-            Value::Null => Some(Cow::Borrowed("null")),
-            Value::Bool(b) => Some(Cow::Borrowed(if b { "true" } else { "false" })),
-            Value::Int(i) => Some(Cow::Owned(i.to_string())),
-            Value::Float(f) => Some(Cow::Owned(python_float(f))),
-            Value::Str(_) | Value::Seq(_) | Value::Map(_) => None,
-        };
         // Keys are compared as resolved, as go-yaml does (`yes` and `true` are one key).
         let compared: &str = resolved.as_deref().unwrap_or(&text);
         if entries.len() >= SMALL_MAP && index.is_none() {
@@ -654,15 +647,6 @@ fn text_bytes(value: &Value<'_>) -> usize {
     match value {
         Value::Str(text) => text.len(),
         _ => 0,
-    }
-}
-
-/// How Python prints a float key, since the referee turns keys into strings that way.
-fn python_float(f: f64) -> String {
-    if f.is_finite() && f.fract() == 0.0 && f.abs() < 1e16 {
-        format!("{f:.1}")
-    } else {
-        f.to_string()
     }
 }
 
@@ -835,6 +819,29 @@ mod tests {
         let stream = read("a: 1\nb: 2\na: 3\n");
         let error = stream.error.expect("duplicate key");
         assert_eq!((error.line, error.document), (3, 0));
+    }
+
+    /// A key is compared as what it resolves to; a name or a quoted key without a tag is its
+    /// own text and is not resolved, a tagged one always is.
+    #[test]
+    fn keys_are_compared_as_resolved() {
+        for (text, duplicate) in [
+            ("yes: 1\ntrue: 2\n", true),
+            ("\"true\": 1\ntrue: 2\n", true),
+            ("0x10: 1\n16: 2\n", true),
+            ("No: 1\nfalse: 2\n", true),
+            ("~: 1\nnull: 2\n", true),
+            ("1.0: 1\n1.: 2\n", true),
+            ("!!null foo: 1\nnull: 2\n", true),
+            ("!!str yes: 1\nyes: 2\n", false),
+            ("name: 1\nnamE: 2\n", false),
+            ("'yes': 1\nyes: 2\n", false),
+        ] {
+            assert_eq!(read(text).error.is_some(), duplicate, "{text:?}");
+        }
+        let node = one("!!str yes: 1\nyes: 2\n0x10: 3\nname: 4\n");
+        let keys: Vec<&str> = node.entries().iter().map(|(k, _)| k.as_ref()).collect();
+        assert_eq!(keys, ["yes", "true", "16", "name"]);
     }
 
     #[test]
