@@ -116,7 +116,7 @@ pub(super) fn virtual_service(
     let (retries, timeout) = external
         .origination
         .as_ref()
-        .map_or((None, None), |o| (o.retries.as_deref(), o.timeout));
+        .map_or((None, None), |o| (o.retries.as_ref(), o.timeout));
     if !external.gateway_reads_requests() {
         return Some(VirtualService {
             meta: Meta::new(
@@ -182,7 +182,7 @@ pub(super) fn virtual_service(
                     weight: None,
                 }],
                 timeout,
-                retries: retries.map(super::virtual_service::RetryPolicy::from_budget),
+                retries: retries.map(|retries| context.retry_policy(retries)),
                 cors: None,
                 header_ops: None,
                 fault: None,

@@ -2,6 +2,7 @@
 //! profile's routes, then the match-less final route), and external services' HTTP routes.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde::Serialize;
 
@@ -64,8 +65,8 @@ pub struct HttpRoute {
     pub destinations: Vec<RouteDestination>,
     /// `timeout`.
     pub timeout: Option<Duration>,
-    /// `retries`.
-    pub retries: Option<RetryPolicy>,
+    /// `retries`, shared by the routes of one budget ([`Context::retry_policy`]).
+    pub retries: Option<Arc<RetryPolicy>>,
     /// `corsPolicy`. This and the two below are boxed: a route rarely has them, and inline
     /// they were more than half of every route's size (216 bytes now), which each route of
     /// the plan holds through the render.
@@ -346,7 +347,7 @@ pub(super) struct Rule {
     header_regexes: Vec<HeaderRegex>,
     destinations: Vec<RouteDestination>,
     timeout: Option<Duration>,
-    retries: Option<RetryPolicy>,
+    retries: Option<Arc<RetryPolicy>>,
     header_ops: RouteHeaders,
     fault: Option<Fault>,
 }
@@ -593,7 +594,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
          name: String,
          (header, value): (&HeaderName, HeaderValue),
          subset: &Name,
-         (retries, timeout): (Option<&Retries>, Option<Duration>)| {
+         (retries, timeout): (Option<&Arc<Retries>>, Option<Duration>)| {
             Rule {
                 origin,
                 via: None,
@@ -607,12 +608,12 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 header_regexes: Vec::new(),
                 destinations: vec![to(Some(subset))],
                 timeout,
-                retries: retries.map(RetryPolicy::from_budget),
+                retries: retries.map(|retries| context.retry_policy(retries)),
                 header_ops: RouteHeaders::default(),
                 fault: None,
             }
         };
-    let service_policy = (service.retries.as_deref(), service.timeout);
+    let service_policy = (service.retries.as_ref(), service.timeout);
     let mut rules = Vec::new();
     if let Some(priority) = &service.priority {
         for (value, subset) in &priority.subsets {
@@ -625,7 +626,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
                 name,
                 (&priority.header, value.clone()),
                 subset,
-                (priority.retries.as_deref(), priority.timeout),
+                (priority.retries.as_ref(), priority.timeout),
             ));
         }
     }
@@ -635,7 +636,7 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             "canary-override".to_string(),
             (&canary.header, canary.header_value.clone()),
             &canary.canary,
-            (canary.retries.as_deref(), canary.timeout),
+            (canary.retries.as_ref(), canary.timeout),
         ));
     }
     if service.region_routing {
@@ -685,7 +686,10 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
             header_regexes: Vec::new(),
             destinations,
             timeout: route.timeout,
-            retries: route.retries.as_deref().map(RetryPolicy::from_budget),
+            retries: route
+                .retries
+                .as_ref()
+                .map(|retries| context.retry_policy(retries)),
             header_ops: route.header_ops.clone(),
             fault: route.fault,
         };
@@ -722,7 +726,10 @@ pub(super) fn service_rules(context: &Context<'_>, service: &Service) -> Vec<Rul
         header_regexes: Vec::new(),
         destinations,
         timeout: service.timeout,
-        retries: service.retries.as_deref().map(RetryPolicy::from_budget),
+        retries: service
+            .retries
+            .as_ref()
+            .map(|retries| context.retry_policy(retries)),
         header_ops: RouteHeaders::default(),
         fault: None,
     });
@@ -865,7 +872,10 @@ fn external_service(context: &Context<'_>, external: &ExternalService) -> Option
                 weight: None,
             }],
             timeout: origination.timeout,
-            retries: origination.retries.as_deref().map(RetryPolicy::from_budget),
+            retries: origination
+                .retries
+                .as_ref()
+                .map(|retries| context.retry_policy(retries)),
             cors: None,
             header_ops: None,
             fault: None,
