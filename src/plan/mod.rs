@@ -331,13 +331,18 @@ mod tests {
     use super::*;
     use crate::source::Source;
 
-    #[test]
-    fn a_large_profile_planned_on_two_threads_gives_the_plan_of_one() {
+    /// A synthetic profile large enough to be planned on two threads.
+    fn large_profile() -> Profile {
         let source = Source::new(
             "synthetic.toml",
             crate::synth::profile(crate::synth::Shape::tenanted(PARALLEL_FROM)),
         );
-        let profile = crate::pipeline::check(&source).unwrap().profile;
+        crate::pipeline::check(&source).unwrap().profile
+    }
+
+    #[test]
+    fn a_large_profile_planned_on_two_threads_gives_the_plan_of_one() {
+        let profile = large_profile();
         let json = |plan: Plan| serde_json::to_value(plan).unwrap();
         let one = json(build_with(&profile, false));
         assert_eq!(json(build(&profile)), one);
@@ -350,11 +355,7 @@ mod tests {
 
     #[test]
     fn the_routes_of_one_budget_share_its_retry_policy() {
-        let source = Source::new(
-            "synthetic.toml",
-            crate::synth::profile(crate::synth::Shape::tenanted(PARALLEL_FROM)),
-        );
-        let profile = crate::pipeline::check(&source).unwrap().profile;
+        let profile = large_profile();
         let plan = build(&profile);
         let policies: Vec<&Arc<RetryPolicy>> = plan
             .virtual_services
