@@ -3,7 +3,9 @@
 //! timeouts, retry policies, subsets and rule names in thousands of them, and every rule stays
 //! decoded while the mesh is simulated.
 
+use std::borrow::Borrow;
 use std::collections::HashSet;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use super::networking::Retries;
@@ -20,24 +22,28 @@ pub(crate) struct Shared {
 impl Shared {
     /// `text`, shared with every earlier string of the same text.
     pub(crate) fn get(&mut self, text: &str) -> Arc<str> {
-        if let Some(held) = self.texts.get(text) {
-            return Arc::clone(held);
-        }
-        let held: Arc<str> = text.into();
-        self.texts.insert(Arc::clone(&held));
-        held
+        held(&mut self.texts, text)
     }
 
     /// `retries`, shared with every earlier equal policy: a profile's rules take theirs from a
     /// few retry budgets.
     pub(crate) fn retries(&mut self, retries: Retries) -> Arc<Retries> {
-        if let Some(held) = self.retries.get(&retries) {
-            return Arc::clone(held);
-        }
-        let held = Arc::new(retries);
-        self.retries.insert(Arc::clone(&held));
-        held
+        held(&mut self.retries, retries)
     }
+}
+
+/// The one `value` of `set`, put there if it is the first.
+fn held<T, V>(set: &mut Set<T>, value: V) -> Arc<T>
+where
+    T: ?Sized + Hash + Eq,
+    V: Borrow<T> + Into<Arc<T>>,
+{
+    if let Some(held) = set.get(value.borrow()) {
+        return Arc::clone(held);
+    }
+    let held = value.into();
+    set.insert(Arc::clone(&held));
+    held
 }
 
 #[cfg(test)]
