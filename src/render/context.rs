@@ -13,15 +13,21 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
 
+use std::sync::Arc;
+
 use minijinja::value::{Serde, Value};
+use serde::Serialize;
 
 use crate::plan::egress::ServiceEntry;
+use crate::plan::egress_l4::L4Routes;
 use crate::plan::gateway::{GatewayResource, RateLimitFilter};
+use crate::plan::ids::VirtualServiceId;
 use crate::plan::namespace::Namespace;
 use crate::plan::security::{AuthorizationPolicy, PeerAuthentication, RequestAuthentication};
 use crate::plan::sidecar::Sidecar;
+use crate::plan::virtual_service::HttpRoute;
 use crate::plan::{
-    DestinationRule, GatewayPlan, Plan, ResourceList, SecurityPlan, Telemetry, VirtualService,
+    DestinationRule, GatewayPlan, Meta, Plan, ResourceList, SecurityPlan, Telemetry, VirtualService,
 };
 
 /// A top-level field of the plan, as the templates name it.
@@ -151,9 +157,11 @@ macro_rules! items {
             /// run of 32 of the mesh's VirtualServices about 105 kB).
             pub(super) fn weight(&self) -> usize {
                 match self {
-                    Items::VirtualServices(items) | Items::GatewayVirtualServices(items) => {
-                        items.iter().map(|service| 1 + service.http.len()).sum()
-                    }
+                    Items::VirtualServices(_) | Items::GatewayVirtualServices(_) => self
+                        .virtual_services()
+                        .iter()
+                        .map(|service| 1 + service.http.len())
+                        .sum(),
                     _ => self.len(),
                 }
             }
@@ -165,6 +173,20 @@ macro_rules! items {
                 }
             }
 
+            /// The items before `at`, and those from `at` on, borrowed or owned as they were.
+            fn split_at(self, at: usize) -> (Self, Self) {
+                match self {
+                    $(Items::$list(Cow::Borrowed(items)) => {
+                        let (before, after) = items.split_at(at);
+                        (Items::$list(Cow::Borrowed(before)), Items::$list(Cow::Borrowed(after)))
+                    })*
+                    $(Items::$list(Cow::Owned(mut items)) => {
+                        let after = items.split_off(at);
+                        (Items::$list(Cow::Owned(items)), Items::$list(Cow::Owned(after)))
+                    })*
+                }
+            }
+
             /// The items from `at` on, taken out and owned.
             fn split_off(&mut self, at: usize) -> Items<'static> {
                 match self {
@@ -173,6 +195,16 @@ macro_rules! items {
             }
         }
     };
+}
+
+impl Items<'_> {
+    /// The VirtualServices among them: a list of VirtualServices' items, or none.
+    fn virtual_services(&self) -> &[VirtualService] {
+        match self {
+            Items::VirtualServices(items) | Items::GatewayVirtualServices(items) => items,
+            _ => &[],
+        }
+    }
 }
 
 items! {
@@ -423,6 +455,155 @@ pub(super) fn of_items(plan: &Plan, parts: &[Part], items: &[Items<'_>]) -> Valu
             .find(|items| items.list() == list)
             .map_or_else(|| list.value(plan, 0..list.len(plan)), Items::value)
     })
+}
+
+/// What one piece of a file renders: a run of its documents, or a run of the HTTP routes of a
+/// VirtualService with more than a run's worth of them, whose tree alone was the render
+/// stage's largest (the gateway's, a route per exposed service: about 27 MB of minijinja values
+/// for 4.7 MB of YAML at 10,000 services, benches/README.md).
+pub(super) enum Work<'a> {
+    Documents(Vec<Items<'a>>),
+    Routes(RouteRun<'a>),
+}
+
+impl Work<'_> {
+    /// How much text it renders to, about, as [`Items::weight`] counts.
+    pub(super) fn weight(&self) -> usize {
+        match self {
+            Work::Documents(items) => items.iter().map(Items::weight).sum(),
+            Work::Routes(run) => run.routes.len(),
+        }
+    }
+
+    /// Its template context: [`of_items`] of a run of documents; for a run of routes, its
+    /// VirtualService cut to them in its list, and the file's other lists empty.
+    pub(super) fn context(&self, plan: &Plan, parts: &[Part], lists: &[List]) -> Value {
+        match self {
+            Work::Documents(items) => of_items(plan, parts, items),
+            Work::Routes(run) => of_parts(plan, parts, &|list| {
+                if list == run.service.list() {
+                    run.value()
+                } else if lists.contains(&list) {
+                    Value::from(Vec::<Value>::new())
+                } else {
+                    list.value(plan, 0..list.len(plan))
+                }
+            }),
+        }
+    }
+}
+
+/// Some of the HTTP routes of one VirtualService, shared by the runs of its routes.
+pub(super) struct RouteRun<'a> {
+    /// The VirtualService, the one item of its list.
+    service: Arc<Items<'a>>,
+    routes: Range<usize>,
+}
+
+impl RouteRun<'_> {
+    /// The list of its VirtualService, as the macro `virtual_service` reads a run of routes:
+    /// a run after the first is `continued` (no document start, no `http:`), and only the
+    /// last has the TLS and TCP routes, which come after the HTTP routes.
+    fn value(&self) -> Value {
+        let views: Vec<RoutesView<'_>> = self
+            .service
+            .virtual_services()
+            .iter()
+            .map(|service| RoutesView {
+                meta: &service.meta,
+                hosts: &service.hosts,
+                gateways: &service.gateways,
+                http: service.http.get(self.routes.clone()).unwrap_or_default(),
+                l4: service
+                    .l4
+                    .as_ref()
+                    .filter(|_| self.routes.end == service.http.len()),
+                continued: self.routes.start > 0,
+            })
+            .collect();
+        Value::from(Serde(views))
+    }
+}
+
+/// A VirtualService with some of its HTTP routes, serialized as [`VirtualService`] is.
+#[derive(Serialize)]
+struct RoutesView<'v> {
+    meta: &'v Meta<VirtualServiceId>,
+    hosts: &'v [String],
+    gateways: &'v [String],
+    http: &'v [HttpRoute],
+    l4: Option<&'v L4Routes>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    continued: bool,
+}
+
+/// The pieces `items`, a run of a file's documents, render in, in order: each VirtualService of
+/// more than `routes` HTTP routes in runs of at most `routes` of them, the documents before and
+/// after it in runs of their own.
+pub(super) fn works(mut items: Vec<Items<'_>>, routes: usize) -> Vec<Work<'_>> {
+    let mut works = Vec::new();
+    while let Some((long_list, at)) = first_long(&items, routes) {
+        let mut after = Vec::with_capacity(items.len());
+        let mut before = Vec::with_capacity(items.len());
+        let mut long = None;
+        for (list, list_items) in items.into_iter().enumerate() {
+            let (head, tail) = match list.cmp(&long_list) {
+                std::cmp::Ordering::Less => {
+                    let len = list_items.len();
+                    list_items.split_at(len)
+                }
+                std::cmp::Ordering::Equal => list_items.split_at(at),
+                std::cmp::Ordering::Greater => list_items.split_at(0),
+            };
+            before.push(head);
+            if list == long_list {
+                let (service, rest) = tail.split_at(1);
+                long = Some(service);
+                after.push(rest);
+            } else {
+                after.push(tail);
+            }
+        }
+        works.push(Work::Documents(before));
+        works.extend(
+            long.into_iter()
+                .flat_map(|service| route_runs(service, routes)),
+        );
+        items = after;
+    }
+    works.push(Work::Documents(items));
+    works
+}
+
+/// Where the first VirtualService of more than `routes` HTTP routes is: its list's place in
+/// `items` and its own in the list.
+fn first_long(items: &[Items<'_>], routes: usize) -> Option<(usize, usize)> {
+    items.iter().enumerate().find_map(|(list, items)| {
+        items
+            .virtual_services()
+            .iter()
+            .position(|service| service.http.len() > routes)
+            .map(|at| (list, at))
+    })
+}
+
+/// The runs of at most `size` HTTP routes of `service`, the one VirtualService it holds.
+fn route_runs(service: Items<'_>, size: usize) -> Vec<Work<'_>> {
+    let routes = service
+        .virtual_services()
+        .iter()
+        .map(|service| service.http.len())
+        .sum();
+    let service = Arc::new(service);
+    split(routes, size)
+        .into_iter()
+        .map(|routes| {
+            Work::Routes(RouteRun {
+                service: Arc::clone(&service),
+                routes,
+            })
+        })
+        .collect()
 }
 
 fn of_parts(plan: &Plan, parts: &[Part], list: &impl Fn(List) -> Value) -> Value {
