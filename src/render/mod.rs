@@ -225,9 +225,16 @@ fn workers(plan: &Plan) -> usize {
 /// its output, and its documents (`None`: the whole file).
 type Run = (usize, &'static Output, Option<Range<usize>>);
 
-/// A piece of a file to render with what it renders ([`Work`]), which the thread that renders
-/// it takes.
-type Piece<'a> = (usize, &'static Output, Option<Mutex<Work<'a>>>);
+/// A piece of a file to render.
+struct Piece<'a> {
+    /// The file's place among the files rendered.
+    file: usize,
+    /// Its place among the file's pieces.
+    order: usize,
+    output: &'static Output,
+    /// What it renders, which the thread that renders it takes; `None`: the whole file.
+    work: Option<Mutex<Work<'a>>>,
+}
 
 /// How many HTTP routes of one VirtualService render together for each document of a run:
 /// a route of the gateway's VirtualService prints about a quarter of the text of one of the
@@ -240,17 +247,26 @@ fn pieces<'a>(
     runs: impl IntoIterator<Item = (usize, &'static Output, Option<Vec<Items<'a>>>)>,
     run: usize,
 ) -> Vec<Piece<'a>> {
-    runs.into_iter()
-        .flat_map(|(file, output, items)| -> Vec<Piece<'a>> {
-            match items {
-                Some(items) => context::works(items, run * ROUTES_PER_DOCUMENT)
-                    .into_iter()
-                    .map(|work| (file, output, Some(Mutex::new(work))))
-                    .collect(),
-                None => vec![(file, output, None)],
-            }
-        })
-        .collect()
+    let mut pieces: Vec<Piece<'a>> = Vec::new();
+    for (file, output, items) in runs {
+        let works: Vec<Option<Work<'a>>> = match items {
+            Some(items) => context::works(items, run * ROUTES_PER_DOCUMENT)
+                .into_iter()
+                .map(Some)
+                .collect(),
+            None => vec![None],
+        };
+        for work in works {
+            let order = pieces.iter().filter(|piece| piece.file == file).count();
+            pieces.push(Piece {
+                file,
+                order,
+                output,
+                work: work.map(Mutex::new),
+            });
+        }
+    }
+    pieces
 }
 
 /// The files `plan` has documents for, and their runs of at most `run` documents, in order.
@@ -319,7 +335,7 @@ fn take_in_runs(
 }
 
 /// Renders `pieces` on up to `workers` threads, each piece's items dropped once it is
-/// rendered, and puts each file's pieces end to end under `header`.
+/// rendered, and puts each file's pieces end to end under `header` as they come.
 fn render_pieces(
     plan: &Plan,
     header: &str,
@@ -328,52 +344,107 @@ fn render_pieces(
     workers: usize,
 ) -> Result<Vec<File>, RenderError> {
     let environment = environment()?;
-    let mut texts = crate::pool::largest_first(pieces, weight, workers, |(_, output, items)| {
+    let header = header_comment(header);
+    let texts: Vec<Mutex<Text>> = (0..outputs.len())
+        .map(|file| {
+            let weights = pieces.iter().filter(|piece| piece.file == file).map(weight);
+            Mutex::new(Text::new(&header, weights.collect()))
+        })
+        .collect();
+    crate::pool::largest_first(pieces, weight, workers, |piece| {
         let mut text = String::new();
-        let context = match items {
+        let context = match &piece.work {
             Some(work) => {
                 let work = std::mem::replace(
                     &mut *work.lock().unwrap_or_else(PoisonError::into_inner),
                     Work::Documents(Vec::new()),
                 );
-                work.context(plan, output.reads, output.lists)
+                work.context(plan, piece.output.reads, piece.output.lists)
             }
-            None => context::of(plan, output.reads),
+            None => context::of(plan, piece.output.reads),
         };
-        render_text(environment, output, &context, &mut text).map(|()| text)
+        render_text(environment, piece.output, &context, &mut text)?;
+        texts[piece.file]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .add(piece.order, text);
+        Ok(())
     })
     .into_iter()
-    .zip(pieces.iter().map(|(file, _, _)| *file))
-    .peekable();
-    let header = header_comment(header);
-    outputs
+    .collect::<Result<(), RenderError>>()?;
+    Ok(outputs
         .iter()
-        .enumerate()
-        .map(|(file, output)| {
-            let mut pieces = Vec::new();
-            while let Some((text, _)) = texts.next_if(|(_, of)| *of == file) {
-                pieces.push(text?);
-            }
-            let mut content =
-                String::with_capacity(header.len() + pieces.iter().map(String::len).sum::<usize>());
-            content.push_str(&header);
-            for piece in pieces {
-                content.push_str(&piece);
-            }
-            Ok(File {
-                name: output.name.to_string(),
-                content,
-            })
+        .zip(texts)
+        .map(|(output, text)| File {
+            name: output.name.to_string(),
+            content: text
+                .into_inner()
+                .unwrap_or_else(PoisonError::into_inner)
+                .content,
         })
-        .collect()
+        .collect())
 }
+
+/// A file's text, its pieces put in it in order as they are rendered, each let go once in: put
+/// end to end once all were rendered, the pieces (62 MB at 10,000 services) and the files'
+/// fresh pages were alive together, the render stage's highest RSS (benches/README.md).
+struct Text {
+    content: String,
+    /// The weight of each piece ([`weight`]).
+    weights: Vec<usize>,
+    /// The pieces rendered before one ahead of them, each until its turn.
+    waiting: Vec<Option<String>>,
+    /// How many pieces are in.
+    next: usize,
+    /// The bytes and the weight of the pieces rendered so far.
+    rendered: (usize, usize),
+}
+
+impl Text {
+    fn new(header: &str, weights: Vec<usize>) -> Self {
+        Self {
+            content: header.to_string(),
+            waiting: weights.iter().map(|_| None).collect(),
+            weights,
+            next: 0,
+            rendered: (0, 0),
+        }
+    }
+
+    /// Takes the piece `order`, and puts in every piece whose turn has come.
+    fn add(&mut self, order: usize, text: String) {
+        self.rendered.0 += text.len();
+        self.rendered.1 += self.weights[order];
+        self.waiting[order] = Some(text);
+        while let Some(text) = self.waiting.get_mut(self.next).and_then(Option::take) {
+            if self.next == 0 {
+                self.content.reserve(self.estimate());
+            }
+            self.content.push_str(&text);
+            self.next += 1;
+        }
+    }
+
+    /// The file's length, from the bytes per weight of the pieces rendered so far, with a
+    /// margin: a `String` grown by doubling copies what it holds into fresh pages, and room
+    /// never written to takes no memory.
+    fn estimate(&self) -> usize {
+        let (bytes, weight) = self.rendered;
+        let whole = bytes * self.weights.iter().sum::<usize>() / weight.max(1);
+        whole + whole / ESTIMATE_MARGIN
+    }
+}
+
+/// The part of its estimate a file's text is given more room by: the pieces of a file differ
+/// in bytes per weight by less than that in the synthetic profiles and prod.
+const ESTIMATE_MARGIN: usize = 4;
 
 /// How much text a piece renders to, about ([`Work::weight`]); a whole file, which has no
 /// lists (the IstioOperator's), little. Taken largest first, no piece is rendered alone at the
 /// end of the stage: the gateway's VirtualService, before it rendered in runs of its routes,
 /// was 4.7 MB of YAML on one core at 10,000 services while the other waited.
-fn weight((_, _, work): &Piece<'_>) -> usize {
-    work.as_ref().map_or(1, |work| {
+fn weight(piece: &Piece<'_>) -> usize {
+    piece.work.as_ref().map_or(1, |work| {
         work.lock().unwrap_or_else(PoisonError::into_inner).weight()
     })
 }
@@ -739,7 +810,7 @@ mod tests {
         let heaviest = |name: &str| {
             pieces
                 .iter()
-                .filter(|(file, _, _)| outputs[*file].name == name)
+                .filter(|piece| outputs[piece.file].name == name)
                 .map(|piece| (weight(piece), piece))
                 .collect::<Vec<_>>()
         };
