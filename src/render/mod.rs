@@ -248,6 +248,8 @@ fn pieces<'a>(
     run: usize,
 ) -> Vec<Piece<'a>> {
     let mut pieces: Vec<Piece<'a>> = Vec::new();
+    // How many pieces each file has so far.
+    let mut counts: Vec<usize> = Vec::new();
     for (file, output, items) in runs {
         let works: Vec<Option<Work<'a>>> = match items {
             Some(items) => context::works(items, run * ROUTES_PER_DOCUMENT)
@@ -256,8 +258,12 @@ fn pieces<'a>(
                 .collect(),
             None => vec![None],
         };
+        if counts.len() <= file {
+            counts.resize(file + 1, 0);
+        }
         for work in works {
-            let order = pieces.iter().filter(|piece| piece.file == file).count();
+            let order = counts[file];
+            counts[file] += 1;
             pieces.push(Piece {
                 file,
                 order,
