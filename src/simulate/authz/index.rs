@@ -14,11 +14,12 @@
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::hash::BuildHasher;
+use std::sync::Arc;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
 
-use super::rule::{Rule, Test};
+use super::rule::{ClaimPath, Rule, Test};
 use crate::simulate::context::Attributes;
 use crate::simulate::hash::Map;
 use crate::simulate::pattern::Pattern;
@@ -43,8 +44,8 @@ pub(super) enum Subject {
     /// The peer URI after `spiffe://` ([`super::rule`]'s `principal`).
     Principal,
     /// Every string of the claim at this path (Istio's "list or string" matcher).
-    Claim(Vec<String>),
-    Header(Box<str>),
+    Claim(ClaimPath),
+    Header(Arc<str>),
     Sni,
 }
 

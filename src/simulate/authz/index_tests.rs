@@ -145,7 +145,10 @@ fn a_tenant_request_tries_its_own_rules_only() {
     }
     let policy = policy(&rules);
     let index = policy.index.as_deref().expect("the guard is indexed");
-    assert_eq!(index.subject, Subject::Claim(vec!["tenant_id".into()]));
+    assert_eq!(
+        index.subject,
+        Subject::Claim(vec!["tenant_id".into()].into())
+    );
     let tried = |t: Option<&str>| {
         let token = t.map(|t| jwt("https://iss", &["aud1"], &json!({ "tenant_id": t })));
         let headers = Headers::default();

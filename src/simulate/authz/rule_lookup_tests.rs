@@ -25,8 +25,8 @@ fn any_test() -> impl proptest::strategy::Strategy<Value = Test> {
         1 => Test::Method(Pattern::header(&v)),
         2 => Test::Path(Pattern::string(&v)),
         3 => Test::Principal(Pattern::string(&v)),
-        4 => Test::Claim(vec!["t".into()], Pattern::string(&v)),
-        5 => Test::Claim(vec!["scope".into()], Pattern::string(&v)),
+        4 => Test::Claim(vec!["t".into()].into(), Pattern::string(&v)),
+        5 => Test::Claim(vec!["scope".into()].into(), Pattern::string(&v)),
         6 => Test::Header("x".into(), Pattern::header(&v)),
         7 => Test::Sni(Pattern::string(&v)),
         8 => super::path(&format!("/{}{{*}}", v.replace(['{', '}'], ""))).unwrap(),
@@ -52,7 +52,7 @@ fn side() -> impl proptest::strategy::Strategy<Value = Vec<Test>> {
                     1 => Test::Method(Pattern::header(v)),
                     2 => Test::Path(Pattern::string(v)),
                     3 => Test::Principal(Pattern::string(v)),
-                    4 => Test::Claim(vec!["t".into()], Pattern::string(v)),
+                    4 => Test::Claim(vec!["t".into()].into(), Pattern::string(v)),
                     5 => Test::Header("x".into(), Pattern::header(v)),
                     _ => Test::Sni(Pattern::string(v)),
                 })
@@ -116,7 +116,12 @@ proptest::proptest! {
         let not = not.unwrap_or_default();
         let looked_up = Field::new(values.clone(), not.clone());
         proptest::prop_assert!(looked_up.values_lookup.is_some());
-        let scanned = Field { values, not, values_lookup: None, not_lookup: None };
+        let scanned = Field {
+            values: values.into(),
+            not: not.into(),
+            values_lookup: None,
+            not_lookup: None,
+        };
         request.with(|a| {
             proptest::prop_assert_eq!(looked_up.eval(a), scanned.eval(a));
             Ok(())
@@ -134,7 +139,7 @@ fn a_star_matches_an_empty_principal_but_not_an_empty_claim() {
         tests
     };
     let principal: fn(&str) -> Test = |v| Test::Principal(Pattern::string(v));
-    let claim: fn(&str) -> Test = |v| Test::Claim(vec!["t".into()], Pattern::string(v));
+    let claim: fn(&str) -> Test = |v| Test::Claim(vec!["t".into()].into(), Pattern::string(v));
     let asked = |peer: Option<&str>, claim: Option<&str>| Asked {
         host: "h".into(),
         method: "GET".into(),
@@ -153,8 +158,8 @@ fn a_star_matches_an_empty_principal_but_not_an_empty_claim() {
         let looked_up = Field::new(tests.clone(), Vec::new());
         assert!(looked_up.values_lookup.is_some());
         let scanned = Field {
-            values: tests,
-            not: Vec::new(),
+            values: tests.into(),
+            not: Box::default(),
             values_lookup: None,
             not_lookup: None,
         };
