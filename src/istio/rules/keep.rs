@@ -253,6 +253,19 @@ mod tests {
                 "log.shop.svc.cluster.local 13 None spec.http[1].mirror",
             ]
         );
+        let [first, second, _] = &routes.destinations[..] else {
+            panic!("three destinations")
+        };
+        assert!(
+            Arc::ptr_eq(&routes.hosts[0].2, &first.host),
+            "shares the host"
+        );
+        assert!(
+            Arc::ptr_eq(&first.host, &second.host),
+            "shares the last host"
+        );
+        assert_eq!(size_of::<super::super::DestinationAt>(), 16);
+        assert_eq!(size_of::<super::super::record::Destination>(), 64);
         let retries: Vec<(u32, String)> = routes
             .retries
             .iter()

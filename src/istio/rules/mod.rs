@@ -216,34 +216,51 @@ pub(crate) struct DestinationRule<'a> {
 pub(crate) type GatewayRef = (String, String);
 
 /// Where a destination is in its VirtualService, kept as indices so that collecting
-/// destinations allocates no path.
+/// destinations allocates no path; 16 bytes rather than 40 with a `&str` and `usize`s, for the
+/// 90,000 destinations kept at 10,000 services.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct DestinationAt {
-    /// `http`, `tcp` or `tls`.
-    protocol: &'static str,
+    /// Index in [`PROTOCOLS`].
+    protocol: u8,
     /// Index of the rule.
-    rule: usize,
+    rule: u32,
     /// The route destination, `mirror`, or a `mirrors` entry.
     slot: Slot,
 }
 
+/// The lists of a VirtualService's rules that hold destinations.
+const PROTOCOLS: [&str; 3] = ["http", "tcp", "tls"];
+
 #[derive(Debug, Clone, Copy)]
 enum Slot {
-    Route(usize),
+    Route(u32),
     Mirror,
-    Mirrors(usize),
+    Mirrors(u32),
 }
 
 impl DestinationAt {
     /// The path of the `destination` object.
     pub(crate) fn path(self) -> Path {
-        let rule = Path::of(&["spec", self.protocol]).index(self.rule);
+        let rule =
+            Path::of(&["spec", PROTOCOLS[usize::from(self.protocol)]]).index(wide(self.rule));
         match self.slot {
-            Slot::Route(j) => rule.key("route").index(j).key("destination"),
+            Slot::Route(j) => rule.key("route").index(wide(j)).key("destination"),
             Slot::Mirror => rule.key("mirror"),
-            Slot::Mirrors(j) => rule.key("mirrors").index(j).key("destination"),
+            Slot::Mirrors(j) => rule.key("mirrors").index(wide(j)).key("destination"),
         }
     }
+}
+
+/// A list index as kept in a [`DestinationAt`]: no list read from YAML has 2^32 entries, as
+/// no document has 2^32 lines (a line is a `u32`) and a flow list of that many entries would
+/// be gigabytes on one line.
+fn narrow(index: usize) -> u32 {
+    u32::try_from(index).unwrap_or(u32::MAX)
+}
+
+/// A kept list index as a [`Path`] takes it.
+fn wide(index: u32) -> usize {
+    usize::try_from(index).unwrap_or(usize::MAX)
 }
 
 impl<'a> VirtualService<'a> {

@@ -7,9 +7,10 @@
 //! reported where the rules across resources report them, so their order does not change.
 
 use std::collections::HashSet;
+use std::sync::Arc;
 
 use super::hosts::{fqdn, gateway_ref};
-use super::{DestinationAt, GatewayRef, Slot};
+use super::{DestinationAt, GatewayRef, PROTOCOLS, Slot, narrow};
 use crate::diagnostic::{Code, Diagnostic, Path};
 use crate::istio::cel::parse_duration;
 use crate::istio::document::Document;
@@ -29,7 +30,7 @@ pub(crate) enum Record {
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Routes {
     /// `spec.hosts`, resolved: the index, the line and the host.
-    pub hosts: Vec<(usize, u32, Box<str>)>,
+    pub hosts: Vec<(usize, u32, Arc<str>)>,
     /// What it binds to.
     pub bindings: Vec<Binding>,
     /// Every route destination.
@@ -45,8 +46,10 @@ pub(crate) type Binding = (Option<(usize, u32)>, Option<GatewayRef>);
 /// A route destination.
 #[derive(Debug, Clone)]
 pub(crate) struct Destination {
-    /// Host, resolved.
-    pub host: Box<str>,
+    /// Host, resolved: one string for a VirtualService's hosts and its destinations in a row
+    /// that name the same host, as most name its own (at 10,000 services, 90,000 destinations
+    /// of 10,000 VirtualServices, kept until the rules across resources end).
+    pub host: Arc<str>,
     /// The line of `host`.
     pub host_line: u32,
     /// Subset, if any, and its line.
@@ -103,14 +106,20 @@ impl Routes {
                 })
                 .collect()
         };
-        let mut destinations = Vec::new();
+        let mut destinations: Vec<Destination> = Vec::new();
         let mut push = |node: Option<&Node>, at: DestinationAt| {
             let Some(node) = node else { return };
             let Some(host) = node.get("host").filter(|h| h.as_str().is_some()) else {
                 return;
             };
+            let resolved = fqdn(host.as_str().unwrap_or_default(), namespace);
+            let last = destinations.last().map(|d| &d.host);
+            let same = last
+                .into_iter()
+                .chain(hosts.first().map(|(_, _, h)| h))
+                .find(|h| ***h == *resolved);
             destinations.push(Destination {
-                host: fqdn(host.as_str().unwrap_or_default(), namespace).into(),
+                host: same.map_or_else(|| resolved.into(), Arc::clone),
                 host_line: host.line,
                 subset: node
                     .get("subset")
@@ -118,20 +127,20 @@ impl Routes {
                 at,
             });
         };
-        for protocol in ["http", "tcp", "tls"] {
+        for (index, protocol) in (0..).zip(PROTOCOLS) {
             for (rule_index, rule) in list(protocol).iter().enumerate() {
                 let at = |slot| DestinationAt {
-                    protocol,
-                    rule: rule_index,
+                    protocol: index,
+                    rule: narrow(rule_index),
                     slot,
                 };
                 let items = |key: &str| rule.get(key).map(Node::items).unwrap_or_default();
                 for (j, route) in items("route").iter().enumerate() {
-                    push(route.get("destination"), at(Slot::Route(j)));
+                    push(route.get("destination"), at(Slot::Route(narrow(j))));
                 }
                 push(rule.get("mirror"), at(Slot::Mirror));
                 for (j, mirror) in items("mirrors").iter().enumerate() {
-                    push(mirror.get("destination"), at(Slot::Mirrors(j)));
+                    push(mirror.get("destination"), at(Slot::Mirrors(narrow(j))));
                 }
             }
         }
