@@ -833,6 +833,35 @@ mod tests {
     }
 
     #[test]
+    fn a_virtual_service_in_runs_of_its_routes_keeps_its_tls_and_tcp_routes_last() {
+        // No profile gives a VirtualService with TLS or TCP routes more HTTP routes than a
+        // run holds, but the runs of routes must not lose or move them if one does.
+        let source = Source::new(
+            "profile.toml",
+            include_str!("../../tests/fixtures/valid/egress-through-gateway-tls-tcp/profile.toml"),
+        );
+        let mut plan = crate::plan::build(&crate::pipeline::check(&source).unwrap().profile);
+        let route = plan
+            .virtual_services
+            .iter()
+            .chain(&plan.gateway.virtual_services)
+            .find_map(|service| service.http.first().cloned())
+            .unwrap();
+        let mut services = std::mem::take(&mut plan.virtual_services).into_vec();
+        let service = services.iter_mut().find(|service| service.l4.is_some());
+        service.unwrap().http = vec![route; 9];
+        plan.virtual_services = services.into();
+        let whole = whole_files(&plan, "a header");
+        assert!(whole.iter().any(|file| file.content.contains("  tls:")));
+        for workers in [1, 3] {
+            let files = render_in_runs(&plan, "a header", 1, workers).unwrap();
+            assert_eq!(files, whole, "runs of 4 routes on {workers} threads");
+            let taken = take_in_runs(plan.clone(), "a header", 1, workers).unwrap();
+            assert_eq!(taken, whole, "runs of 4 routes taken on {workers} threads");
+        }
+    }
+
+    #[test]
     fn files_render_in_runs_of_any_size_to_the_same_text() {
         let source = Source::new("prod.toml", include_str!("../../profiles/prod.toml")).with_base(
             Source::new(
