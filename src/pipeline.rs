@@ -636,4 +636,15 @@ mod tests {
         assert!(!called);
         assert!(!written.clusters.is_empty());
     }
+
+    #[test]
+    fn a_proving_or_drawing_compile_keeps_the_mesh_built_after_the_self_check() {
+        let source = profile("minimal");
+        for compiled in [compile_simulated(&source), compile_unproved(&source)] {
+            let Ok(simulated) = compiled else {
+                panic!("minimal compiles")
+            };
+            assert!(!simulated.mesh.topology().workloads.is_empty());
+        }
+    }
 }
