@@ -507,19 +507,20 @@ fn render(
 }
 
 /// The self-check of one folder's rendered files, each let go once read; when `run` simulates
-/// them, the simulator's mesh of their documents, decoded as the self-check reads each one and
-/// built while the rules across resources run: reading YAML is most of either, and the
-/// documents' trees are never kept together. `Err` holds no text of the files.
+/// them, the simulator's mesh of their documents, decoded as the self-check reads each one
+/// (reading YAML is most of either, and the documents' trees are never kept together) and built
+/// once the rules across resources are done: built beside them, the mesh grew while the rules'
+/// documents were alive, and its end was the process's RSS peak at 10,000 services
+/// (benches/README.md, branch `mesh8`). `Err` holds no text of the files.
 fn self_check_of<F: Borrow<File>>(
     profile: &Profile,
     files: Vec<F>,
     run: Run,
 ) -> Result<Option<Result<Mesh, Refused>>, SelfCheckFailed> {
     if !profile.is_remote() && (run.proves() || run.keeps()) {
-        crate::selfcheck::verify_decoding(files, profile, |decoded| {
-            Mesh::from_decoded(decoded, crate::topology::of(profile)).map_err(Refused)
+        crate::selfcheck::verify_decoding(files, profile, |decoded| decoded).map(|decoded| {
+            Some(Mesh::from_decoded(decoded, crate::topology::of(profile)).map_err(Refused))
         })
-        .map(Some)
     } else {
         crate::selfcheck::verify_each(files, profile).map(|()| None)
     }
@@ -634,5 +635,16 @@ mod tests {
         };
         assert!(!called);
         assert!(!written.clusters.is_empty());
+    }
+
+    #[test]
+    fn a_proving_or_drawing_compile_keeps_the_mesh_built_after_the_self_check() {
+        let source = profile("minimal");
+        for compiled in [compile_simulated(&source), compile_unproved(&source)] {
+            let Ok(simulated) = compiled else {
+                panic!("minimal compiles")
+            };
+            assert!(!simulated.mesh.topology().workloads.is_empty());
+        }
     }
 }
