@@ -518,7 +518,7 @@ fn self_check_of<F: Borrow<File>>(
     run: Run,
 ) -> Result<Option<Result<Mesh, Refused>>, SelfCheckFailed> {
     if !profile.is_remote() && (run.proves() || run.keeps()) {
-        crate::selfcheck::verify_decoding(files, profile, |decoded| decoded).map(|decoded| {
+        crate::selfcheck::verify_decoding(files, profile).map(|decoded| {
             Some(Mesh::from_decoded(decoded, crate::topology::of(profile)).map_err(Refused))
         })
     } else {

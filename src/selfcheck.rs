@@ -11,7 +11,6 @@ use std::fmt;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::istio::{self, Checker, Document, Input, Inventory, Options, Schemas, Workload, World};
 use crate::model::Profile;
-use crate::pool::Slot;
 use crate::render::{File, OPERATOR_FILE};
 use crate::simulate::Decoded;
 use crate::source::Source;
@@ -67,36 +66,20 @@ pub(crate) fn verify_each<F: Borrow<File>>(
     check(files, profile, |(): &mut (), _| {}).map(drop)
 }
 
-/// [`verify`], decoding each document for the simulator as it is read, and `then` on the
-/// decoded documents: the proofs simulate the documents the self-check read, without reading
-/// the files again or keeping their trees. From a megabyte of YAML, each file is let go as soon
-/// as it is read, so that a text no one else holds (`Arc<File>`) is gone before the documents
-/// of the next files are decoded: at 10,000 services the texts were 62 of the 266 MB of heap
-/// when the self-check peaked. `then` runs on this thread while the rules across resources run
-/// on another: it is the simulator's mesh, which needs no finding of theirs, and each of the
-/// two ran on one core while the other waited (at 1,000 services the mesh 17 ms, the rules 6
-/// ms; benches/README.md). Its result is dropped if the self-check fails. Below a megabyte of
-/// YAML, as prod's, the rules run first on this thread, as before: there they take 0.3 ms, and
-/// the overlap showed no gain in prod's wall time for a thread more. `Err` holds no text of the
-/// files, which may be gone: [`SelfCheckFailed::with_sources`] adds them.
-pub(crate) fn verify_decoding<F: Borrow<File>, R>(
+/// [`verify`], decoding each document for the simulator as it is read: the proofs simulate the
+/// documents the self-check read, without reading the files again or keeping their trees. From
+/// a megabyte of YAML, each file is let go as soon as it is read, so that a text no one else
+/// holds (`Arc<File>`) is gone before the documents of the next files are decoded: at 10,000
+/// services the texts were 62 of the 266 MB of heap when the self-check peaked. The decoded
+/// documents are given back once the rules across resources are done and their documents gone:
+/// the simulator's mesh built beside them was the process's RSS peak at 10,000 services
+/// (benches/README.md, branch `mesh8`). `Err` holds no text of the files, which may be gone:
+/// [`SelfCheckFailed::with_sources`] adds them.
+pub(crate) fn verify_decoding<F: Borrow<File>>(
     files: Vec<F>,
     profile: &Profile,
-    then: impl FnOnce(Decoded) -> R,
-) -> Result<R, SelfCheckFailed> {
-    let large = is_large(&files);
-    let (checker, states) = read(files, profile, Decoded::add);
-    if !large {
-        return verdict(checker.finish()).map(|()| then(Decoded::join(states)));
-    }
-    let finished = Slot::new();
-    let made = std::thread::scope(|scope| {
-        // The checker goes with its thread: the trimmed documents the rules read (51 MB at
-        // 10,000 services) are let go as soon as the rules are done, not once the mesh is.
-        finished.spawn(scope, move || checker.finish());
-        then(Decoded::join(states))
-    });
-    verdict(finished.take()).map(|()| made)
+) -> Result<Decoded, SelfCheckFailed> {
+    check(files, profile, Decoded::add).map(Decoded::join)
 }
 
 /// [`verify`], giving back a copy of every document it read, whole, in the order of the files
@@ -158,7 +141,7 @@ fn read<V: Default + Send, F: Borrow<File>>(
 }
 
 /// Whether `files` are a large bundle: from a megabyte of YAML they are read one after another,
-/// and the rules across resources run beside the mesh.
+/// each in pieces on every core.
 fn is_large<F: Borrow<File>>(files: &[F]) -> bool {
     files
         .iter()
@@ -270,10 +253,10 @@ mod tests {
         assert!(one_by_one_then_together(Vec::<File>::new()).is_empty());
     }
 
-    /// From a megabyte of YAML the rules across resources run on a thread of their own while
-    /// `then` runs here: a finding of theirs still fails the self-check, whatever `then` made.
+    /// From a megabyte of YAML the files are read in pieces: a finding of the rules across
+    /// resources still fails the self-check that decodes them.
     #[test]
-    fn a_rule_across_resources_fails_a_large_bundle_whose_then_succeeded() {
+    fn a_rule_across_resources_fails_a_large_bundle_it_decodes() {
         let shape = crate::synth::Shape {
             services: 200,
             tenants: 20,
@@ -284,10 +267,8 @@ mod tests {
         let mut files = crate::pipeline::compile(&source).unwrap().files;
         let bytes: usize = files.iter().map(|file| file.content.len()).sum();
         assert!(bytes >= istio::PARALLEL_FROM_BYTES, "{bytes} bytes");
-        assert_eq!(
-            verify_decoding(files.clone(), &profile, |_| "made").unwrap(),
-            "made"
-        );
+        let decoded = verify_decoding(files.clone(), &profile).unwrap().finish();
+        assert!(!decoded.unwrap().virtual_services.is_empty());
 
         let routes = files
             .iter_mut()
@@ -295,7 +276,7 @@ mod tests {
             .unwrap();
         let subset = routes.content.find("subset: ").unwrap() + "subset: ".len();
         routes.content.insert_str(subset, "gone-");
-        let failed = verify_decoding(files, &profile, |_| "made").unwrap_err();
+        let failed = verify_decoding(files, &profile).unwrap_err();
         assert!(
             failed
                 .diagnostics
