@@ -234,6 +234,7 @@ fn inventory(profile: &Profile) -> Inventory {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::diagnostic::Code;
 
     #[test]
     fn files_are_read_one_by_one_until_those_left_are_under_half_the_largest() {
@@ -251,6 +252,48 @@ mod tests {
             .collect();
         assert_eq!(groups, [vec![4], vec![10], vec![300], vec![100, 40, 5]]);
         assert!(one_by_one_then_together(Vec::<File>::new()).is_empty());
+    }
+
+    /// The self-check judges a render as istiod's webhook would, in a closed world (the profile
+    /// declares the whole mesh), and with the IstioOperator's file meant for `istioctl install`:
+    /// each of the three finds an error here that the others do not.
+    #[test]
+    fn the_self_check_runs_the_webhook_in_a_closed_world_with_an_install_file() {
+        let source = Source::new("minimal.toml", include_str!("../profiles/minimal.toml"));
+        let profile = crate::pipeline::check(&source).unwrap().profile;
+        let files = crate::pipeline::compile(&source).unwrap().files;
+        verify(&files, &profile).unwrap();
+        let appended = |name: &str, text: &str| {
+            let mut files = files.clone();
+            let file = files.iter_mut().find(|file| file.name == name).unwrap();
+            file.content.push_str(text);
+            files
+        };
+        let codes = |files: Vec<File>| -> Vec<Code> {
+            let failed = verify(&files, &profile).unwrap_err();
+            failed.diagnostics.iter().map(|d| d.code).collect()
+        };
+        let empty_method = "---\napiVersion: security.istio.io/v1\nkind: AuthorizationPolicy\n\
+            metadata: {name: empty-method, namespace: default}\n\
+            spec: {selector: {matchLabels: {app: hello}}, rules: [{to: [{operation: {methods: ['']}}]}]}\n";
+        assert_eq!(
+            codes(appended("security-policies.yaml", empty_method)),
+            [Code::Webhook]
+        );
+        let nowhere = "---\napiVersion: networking.istio.io/v1\nkind: VirtualService\n\
+            metadata: {name: nowhere, namespace: default}\n\
+            spec: {hosts: [nowhere], http: [{name: r, route: [{destination: {host: nowhere}}]}]}\n";
+        assert_eq!(
+            codes(appended("virtual-services.yaml", nowhere)),
+            [Code::UnknownDestinationHost]
+        );
+        let mut no_operator = files.clone();
+        let operator = no_operator
+            .iter_mut()
+            .find(|file| file.name == OPERATOR_FILE)
+            .unwrap();
+        operator.content = "# nothing\n".to_string();
+        assert_eq!(codes(no_operator), [Code::OperatorNotAlone]);
     }
 
     /// From a megabyte of YAML the files are read in pieces: a finding of the rules across
