@@ -143,10 +143,13 @@ pub struct Rule {
     #[serde(skip)]
     pub id: RuleFor,
     /// `from[].source`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub from: Vec<Source>,
     /// `to[].operation`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub to: Vec<Operation>,
     /// `when`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub when: Vec<Condition>,
 }
 
@@ -154,12 +157,16 @@ pub struct Rule {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Source {
     /// `principals`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub principals: Vec<String>,
     /// `requestPrincipals`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub request_principals: Vec<String>,
     /// `notRequestPrincipals`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub not_request_principals: Vec<String>,
     /// `namespaces`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub namespaces: Vec<String>,
 }
 
@@ -167,16 +174,22 @@ pub struct Source {
 #[derive(Debug, Clone, Serialize, Default)]
 pub struct Operation {
     /// `hosts`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub hosts: Vec<String>,
     /// `ports`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub ports: Vec<String>,
     /// `methods`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub methods: Vec<String>,
     /// `notMethods`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub not_methods: Vec<String>,
     /// `paths`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub paths: Vec<String>,
     /// `notPaths`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub not_paths: Vec<String>,
 }
 
@@ -186,8 +199,10 @@ pub struct Condition {
     /// `key`.
     pub key: String,
     /// `values`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub values: Vec<String>,
     /// `notValues`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub not_values: Vec<String>,
 }
 

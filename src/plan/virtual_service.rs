@@ -107,12 +107,15 @@ pub struct RouteMatch {
     /// `method.exact`.
     pub method: Option<Method>,
     /// `headers.<name>.exact`.
+    #[serde(serialize_with = "super::empty_as_none")]
     pub headers: Vec<HeaderMatch>,
     /// `port`.
     pub port: Option<Port>,
     /// `headers.<name>.regex` (in the same `headers` map as the exact ones).
+    #[serde(serialize_with = "super::empty_as_none")]
     pub header_regexes: Vec<HeaderRegex>,
     /// `gateways`: the match applies to these only (empty: the VirtualService's own).
+    #[serde(serialize_with = "super::empty_as_none")]
     pub gateways: Vec<String>,
 }
 
