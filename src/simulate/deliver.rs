@@ -100,7 +100,7 @@ impl Mesh {
             }
         };
         let vs = &self.virtual_services[v];
-        let spec = &vs.spec.http[rule];
+        let spec = &vs.rules[rule];
         let by = Decider {
             kind: "VirtualService",
             namespace: &vs.spec.meta.namespace,
@@ -184,7 +184,7 @@ impl Mesh {
         for mirror in &rare.mirrors {
             hop.note(format!("a copy goes to {mirror}"));
         }
-        if let Some((origins, forward)) = vs.cors[rule].as_deref()
+        if let Some((origins, forward)) = spec.cors.as_deref()
             && carried.preflight()
         {
             let origin = carried.headers.get("origin").unwrap_or_default();
@@ -195,14 +195,14 @@ impl Mesh {
             }
         }
         if let Some(uri) = &rare.rewrite_uri {
-            if entry.is_some_and(|j| vs.rules[rule][j].uri_regex) {
+            if entry.is_some_and(|j| spec.matches[j].uri_regex) {
                 end(
                     &mut hop,
                     Outcome::not_modelled("`rewrite.uri` after a regex match"),
                 );
                 return Trace::ended(hop);
             }
-            let prefix = entry.map_or("/", |j| vs.rules[rule][j].rewrites());
+            let prefix = entry.map_or("/", |j| spec.matches[j].rewrites());
             let rest = carried.path.get(prefix.len()..).unwrap_or("");
             carried.path = Cow::Owned(format!("{uri}{rest}"));
             carried.admitted = false;
@@ -248,7 +248,7 @@ impl Mesh {
         for (k, weight, carried) in &sends {
             let (k, weight) = (*k, *weight);
             let destination = &spec.route[k];
-            let host = &*vs.destinations[rule][k];
+            let host = &*destination.host;
             let port = destination
                 .port
                 .and_then(|p| u16::try_from(p).ok())

@@ -77,7 +77,7 @@ impl Mesh {
         match &request.from {
             Origin::Gateway(name) => self.through_gateway(request, name.as_deref()),
             Origin::Workload(name) => {
-                let Some(&i) = self.workloads_by_name.get(name) else {
+                let Some(i) = self.workloads_by_name.get(&self.topology.workloads, name) else {
                     return unknown(request, "the topology has no workload of that name");
                 };
                 let w = &self.topology.workloads[i];

@@ -468,3 +468,20 @@ ports = [
     assert_eq!(m.target_port(0, "b.default.svc.cluster.local", 81), 81);
     assert_eq!(m.target_port(0, "c.default.svc.cluster.local", 80), 80);
 }
+
+#[test]
+fn workloads_are_found_by_name_the_first_of_a_name() {
+    let workloads: Vec<Workload> = ["a", "b", "a", "c"]
+        .iter()
+        .map(|name| Workload {
+            name: (*name).to_string(),
+            ..Workload::default()
+        })
+        .collect();
+    let names = WorkloadNames::of(&workloads);
+    let found = |name| names.get(&workloads, name);
+    assert_eq!(
+        [found("a"), found("b"), found("c"), found("d")],
+        [Some(0), Some(1), Some(3), None]
+    );
+}

@@ -108,7 +108,10 @@ impl Pattern {
 pub(crate) enum Matcher {
     Exact(Box<str>),
     Prefix(Box<str>),
-    Regex(Regex),
+    /// Boxed: few matchers are regexes, and inline one made every matcher 40 bytes instead of
+    /// 24 (a large mesh holds one or two in each of its 82,000 route match entries at 10,000
+    /// services, and one in each header test).
+    Regex(Box<Regex>),
 }
 
 impl Matcher {
@@ -118,7 +121,7 @@ impl Matcher {
             StringMatch::Exact(e) => Matcher::Exact(e.as_str().into()),
             StringMatch::Prefix(p) => Matcher::Prefix(p.as_str().into()),
             StringMatch::Regex(r) => {
-                Matcher::Regex(whole(r).map_err(|e| format!("regex `{r}`: {e}"))?)
+                Matcher::Regex(Box::new(whole(r).map_err(|e| format!("regex `{r}`: {e}"))?))
             }
         })
     }

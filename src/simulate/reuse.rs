@@ -637,7 +637,11 @@ spec:
                     );
                 }
             }
-            let at = |name: &str| m.workloads_by_name[name];
+            let at = |name: &str| {
+                m.workloads_by_name
+                    .get(&m.topology.workloads, name)
+                    .unwrap()
+            };
             assert_eq!(alike[at("web-v1")] == alike[at("web-v2")], versions_alike);
             assert_ne!(alike[at("web-v1")], alike[at("client")]);
             // And a delivery reuses one's answer for the other exactly then.

@@ -26,8 +26,8 @@ pub(crate) use l4::{L4Match, L4Route};
 pub use mesh_config::Normalization;
 pub(crate) use mesh_config::{MeshConfig, OutboundPolicy};
 pub(crate) use networking::{
-    DestinationRule, Gateway, HeaderOps, ServiceEntry, StringMatch, TlsMode, TrafficTls,
-    VirtualService,
+    CorsPolicy, Destination, DestinationRule, Gateway, HeaderOps, HttpRoute, RareRoute, Retries,
+    ServiceEntry, StringMatch, TlsMode, TrafficTls, VirtualService,
 };
 pub use security::{Action, PeerMode};
 pub(crate) use security::{

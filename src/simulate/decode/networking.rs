@@ -151,7 +151,7 @@ pub(crate) struct HttpRoute {
     /// `None` without `headers.request`.
     pub headers: Option<Box<HeaderOps>>,
     /// `None` when the rule sets none of it.
-    rare: Option<Box<RareRoute>>,
+    pub rare: Option<Box<RareRoute>>,
 }
 
 /// What few `http[]` rules set.
@@ -185,6 +185,11 @@ static NO_RARE_ROUTE: RareRoute = RareRoute {
 };
 
 impl RareRoute {
+    /// What a rule without rare fields reads.
+    pub(crate) fn unset() -> &'static Self {
+        &NO_RARE_ROUTE
+    }
+
     fn is_unset(&self) -> bool {
         self.redirect.is_none()
             && self.direct_response.is_none()
@@ -197,10 +202,11 @@ impl RareRoute {
     }
 }
 
+#[cfg(test)]
 impl HttpRoute {
     /// The rule's rare fields, all unset when it has none.
     pub(crate) fn rare(&self) -> &RareRoute {
-        self.rare.as_deref().unwrap_or(&NO_RARE_ROUTE)
+        self.rare.as_deref().unwrap_or(RareRoute::unset())
     }
 }
 

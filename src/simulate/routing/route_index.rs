@@ -18,7 +18,7 @@
 
 use std::borrow::Cow;
 
-use super::{HeaderTest, Match, Matcher};
+use super::{HeaderTest, Match, Matcher, Rule};
 use crate::simulate::context::Headers;
 use crate::simulate::hash::Map;
 
@@ -48,14 +48,14 @@ pub(super) struct RouteIndex {
 }
 
 impl RouteIndex {
-    pub(super) fn new(rules: &[Box<[Match]>]) -> Self {
+    pub(super) fn new(rules: &[Rule]) -> Self {
         let mut index = Self::default();
         let mut by_header = Vec::new();
-        for (i, matches) in rules.iter().enumerate() {
-            if matches.is_empty() {
+        for (i, rule) in rules.iter().enumerate() {
+            if rule.matches.is_empty() {
                 index.always.push((i, None));
             }
-            for (j, m) in matches.iter().enumerate() {
+            for (j, m) in rule.matches.iter().enumerate() {
                 let slot = (i, Some(j));
                 // `Match::eval` answers "unknown" for source labels before it reads the path.
                 let rare = m.rare();
@@ -114,7 +114,7 @@ impl RouteIndex {
     /// match in `always`), else the lists merged.
     pub(super) fn candidates(
         &self,
-        rules: &[Box<[Match]>],
+        rules: &[Rule],
         path: &str,
         headers: &Headers<'_>,
     ) -> Cow<'_, [Slot]> {
@@ -123,7 +123,7 @@ impl RouteIndex {
         for &end in &self.header_groups {
             let group = &self.by_header[start..end];
             start = end;
-            let tested = |&(i, j): &(usize, usize)| exact_header(&rules[i][j]);
+            let tested = |&(i, j): &(usize, usize)| exact_header(&rules[i].matches[j]);
             let Some(value) = group
                 .first()
                 .and_then(tested)
@@ -176,7 +176,7 @@ fn exact_header(m: &Match) -> Option<(&str, &str)> {
             name,
             matcher: Some(Matcher::Exact(value)),
             invert: false,
-        } => Some((name.as_str(), &**value)),
+        } => Some((&**name, &**value)),
         _ => None,
     })
 }

@@ -59,11 +59,11 @@ fn first(vs: &Compiled, r: &Req) -> Chosen {
 
 /// What trying every entry in order chooses: the answer the index must keep.
 fn linear(vs: &Compiled, r: &Req) -> Chosen {
-    let slots = vs.rules.iter().enumerate().flat_map(|(i, matches)| {
-        let entries: Vec<Option<usize>> = if matches.is_empty() {
+    let slots = vs.rules.iter().enumerate().flat_map(|(i, rule)| {
+        let entries: Vec<Option<usize>> = if rule.matches.is_empty() {
             vec![None]
         } else {
-            (0..matches.len()).map(Some).collect()
+            (0..rule.matches.len()).map(Some).collect()
         };
         entries.into_iter().map(move |j| (i, j))
     });
@@ -305,10 +305,10 @@ fn rules_to_one_host_share_its_name_and_other_hosts_do_not() {
     let v = vs("  hosts: [reviews]\n  http:\n  \
                 - match: [{headers: {x-canary: {exact: 'true'}}}]\n    route: [{destination: {host: reviews, subset: canary}}]\n  \
                 - route: [{destination: {host: reviews.ns.svc.cluster.local}}, {destination: {host: other}}]\n");
-    let (first, second) = (&v.destinations[0], &v.destinations[1]);
-    assert!(Arc::ptr_eq(&first[0], &second[0]));
-    assert_eq!(&*second[1], "other.ns.svc.cluster.local");
-    assert!(!Arc::ptr_eq(&second[0], &second[1]));
+    let (first, second) = (&v.rules[0].route, &v.rules[1].route);
+    assert!(Arc::ptr_eq(&first[0].host, &second[0].host));
+    assert_eq!(&*second[1].host, "other.ns.svc.cluster.local");
+    assert!(!Arc::ptr_eq(&second[0].host, &second[1].host));
 }
 
 #[test]
@@ -318,13 +318,17 @@ fn compiled_parts() {
                 corsPolicy: {allowOrigins: [{regex: 'https://.*'}], unmatchedPreflights: IGNORE}\n");
     assert_eq!(v.hosts, ["reviews.ns.svc.cluster.local", "api.io"]);
     assert_eq!(
-        v.destinations[0].iter().map(|h| &**h).collect::<Vec<_>>(),
+        v.rules[0]
+            .route
+            .iter()
+            .map(|d| &*d.host)
+            .collect::<Vec<_>>(),
         [
             "reviews.ns.svc.cluster.local",
             "other.ns2.svc.cluster.local"
         ]
     );
-    let (origins, forward) = v.cors[0].as_deref().unwrap();
+    let (origins, forward) = v.rules[0].cors.as_deref().unwrap();
     assert!(origins[0].matches("https://x"));
     assert!(!forward);
     assert!(v.is_catch_all(0, Some(0)));
@@ -332,12 +336,12 @@ fn compiled_parts() {
         "  hosts: [a]\n  http:\n  - match: [{uri: {regex: '.*'}}]\n    route: [{destination: {host: a}}]\n",
     );
     assert!(regex_all.is_catch_all(0, Some(0)));
-    assert_eq!(regex_all.rules[0][0].rewrites(), "/");
+    assert_eq!(regex_all.rules[0].matches[0].rewrites(), "/");
     let exact = vs(
         "  hosts: [a]\n  http:\n  - match: [{uri: {exact: /e}}]\n    route: [{destination: {host: a}}]\n",
     );
     assert!(!exact.is_catch_all(0, Some(0)));
-    assert_eq!(exact.rules[0][0].rewrites(), "/e");
+    assert_eq!(exact.rules[0].matches[0].rewrites(), "/e");
 }
 
 /// An entry of a path, a method and headers keeps no rare tests; one that sets any of them
@@ -349,10 +353,13 @@ fn rare_tests_only_where_set() {
                 - {uri: {prefix: /b}, port: 8080}\n    \
                 - {uri: {prefix: /c}, queryParams: {q: {exact: one}}}\n    \
                 route: [{destination: {host: a}}]\n");
-    assert!(v.rules[0][0].rare.is_none());
-    assert_eq!(v.rules[0][0].headers.len(), 1);
-    assert_eq!(v.rules[0][1].rare.as_ref().unwrap().port, Some(8080));
-    assert_eq!(v.rules[0][2].rare.as_ref().unwrap().query.len(), 1);
+    assert!(v.rules[0].matches[0].rare.is_none());
+    assert_eq!(v.rules[0].matches[0].headers.len(), 1);
+    assert_eq!(
+        v.rules[0].matches[1].rare.as_ref().unwrap().port,
+        Some(8080)
+    );
+    assert_eq!(v.rules[0].matches[2].rare.as_ref().unwrap().query.len(), 1);
     assert!(!v.is_catch_all(0, Some(2)));
     let on_8080 = Req {
         path: "/b",
@@ -534,4 +541,37 @@ proptest::proptest! {
             proptest::prop_assert_eq!(first(&v, &r), linear(&v, &r), "{} {}", spec, r.path);
         }
     }
+}
+
+/// Every rule and match entry of a mesh stays alive while it is simulated, tens of thousands
+/// of them in a large mesh (benches/README.md): what few set is boxed.
+#[test]
+fn compiled_rules_entries_and_tests_stay_small() {
+    use std::mem::size_of;
+    assert_eq!(size_of::<Matcher>(), 24);
+    assert_eq!(size_of::<HeaderTest>(), 48);
+    assert_eq!(size_of::<Match>(), 80);
+    assert_eq!(size_of::<Rule>(), 96);
+}
+
+/// A destination's host already qualified stays the decoded one, which the decoder shares
+/// among every resource that names it.
+#[test]
+fn qualified_hosts_stay_the_decoded_ones() {
+    let text = "apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: v, namespace: ns}\nspec:\n  hosts: [a]\n  http:\n  - route: [{destination: {host: a.ns.svc.cluster.local}}]\n---\n\
+                apiVersion: networking.istio.io/v1\nkind: VirtualService\nmetadata: {name: w, namespace: ns}\nspec:\n  hosts: [b]\n  http:\n  - route: [{destination: {host: a.ns.svc.cluster.local}}]\n";
+    let (documents, error) = read("t.yaml", text, &"default".into());
+    assert!(error.is_none(), "{error:?}");
+    let resources = decode(&documents).unwrap();
+    let [v, w] = resources
+        .virtual_services
+        .into_iter()
+        .map(|vs| Compiled::new(vs).unwrap())
+        .collect::<Vec<_>>()
+        .try_into()
+        .unwrap();
+    assert!(Arc::ptr_eq(
+        &v.rules[0].route[0].host,
+        &w.rules[0].route[0].host
+    ));
 }
