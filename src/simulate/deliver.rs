@@ -103,8 +103,8 @@ impl Mesh {
         let spec = &vs.rules[rule];
         let by = Decider {
             kind: "VirtualService",
-            namespace: &vs.spec.meta.namespace,
-            name: &vs.spec.meta.name,
+            namespace: &vs.meta.namespace,
+            name: &vs.meta.name,
             part: Part::Http(rule),
         };
         hop.steps.push(Step::Route {

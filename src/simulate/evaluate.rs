@@ -541,7 +541,7 @@ impl Mesh {
         let bound = match self.bound_at_sidecar(&filed, host, sender.namespace) {
             Bound::One(v) => match self.no_route_for(v, connection.as_ref(), &view) {
                 Some(kind) => {
-                    let meta = &self.virtual_services[v].spec.meta;
+                    let meta = &self.virtual_services[v].meta;
                     hop.note(format!(
                         "no `{kind}` route of VirtualService {}/{} applies to port {port} here",
                         meta.namespace, meta.name

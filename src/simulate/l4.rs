@@ -139,7 +139,7 @@ impl Mesh {
             hop.end(Outcome::not_modelled(why), None);
             return;
         }
-        let meta = &vs.spec.meta;
+        let meta = &vs.meta;
         hop.note(format!(
             "no `tls` route of VirtualService {}/{} covers server name `{sni}` on port {port}, and one applies to the port, so the host has no default filter chain",
             meta.namespace, meta.name
@@ -186,7 +186,7 @@ impl Mesh {
             .enumerate()
             .find(|&(w, vs)| w != v && vs.binds("mesh") && vs.first_l4(connection) != Ok(None));
         if let Some((_, vs)) = routed {
-            let meta = &vs.spec.meta;
+            let meta = &vs.meta;
             return Some(format!("VirtualService {}/{}", meta.namespace, meta.name));
         }
         self.service_entries
@@ -243,15 +243,12 @@ impl Mesh {
         request: &Request,
     ) -> Trace<'m> {
         let vs = &self.virtual_services[v];
-        let route = &vs.spec.l4[i];
-        let before = vs.spec.l4[..i]
-            .iter()
-            .filter(|r| r.tls == route.tls)
-            .count();
+        let route = &vs.l4[i];
+        let before = vs.l4[..i].iter().filter(|r| r.tls == route.tls).count();
         let by = Decider {
             kind: "VirtualService",
-            namespace: &vs.spec.meta.namespace,
-            name: &vs.spec.meta.name,
+            namespace: &vs.meta.namespace,
+            name: &vs.meta.name,
             part: if route.tls {
                 Part::Tls(before)
             } else {

@@ -88,8 +88,7 @@ fn table(
                 continue;
             }
             for written in &server.hosts {
-                let Some(host) =
-                    server_host(written, &gateway.meta.namespace, &vs.spec.meta.namespace)
+                let Some(host) = server_host(written, &gateway.meta.namespace, &vs.meta.namespace)
                 else {
                     continue;
                 };

@@ -71,7 +71,7 @@ impl Compiled {
     /// first `tls` or `tcp` route that takes the connection; `Err` names a match field that
     /// decides it and is not modelled.
     pub(crate) fn first_l4(&self, connection: &Connection<'_>) -> Result<Option<usize>, String> {
-        for (i, route) in self.spec.l4.iter().enumerate() {
+        for (i, route) in self.l4.iter().enumerate() {
             if route.tls != connection.sni.is_some() {
                 continue;
             }
@@ -104,13 +104,7 @@ impl Compiled {
             return self.first_l4(connection).map(|first| first.is_none());
         }
         let mut unknown = None;
-        for m in self
-            .spec
-            .l4
-            .iter()
-            .filter(|r| r.tls)
-            .flat_map(|r| &r.matches)
-        {
+        for m in self.l4.iter().filter(|r| r.tls).flat_map(|r| &r.matches) {
             match holds(m, connection) {
                 Ok(true) => return Ok(false),
                 Ok(false) => {}
@@ -180,10 +174,7 @@ mod tests {
         );
         assert_eq!(vs.first_l4(&at(5432, None, "mesh")), Ok(Some(3)));
         // Short destination names are the VirtualService's namespace's.
-        assert_eq!(
-            vs.spec.l4[3].destinations[0].host,
-            "db.ns.svc.cluster.local"
-        );
+        assert_eq!(vs.l4[3].destinations[0].host, "db.ns.svc.cluster.local");
     }
 
     #[test]

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use crate::simulate::authz::Tri;
 use crate::simulate::context::{Headers, Payload};
 use crate::simulate::decode::{
-    CorsPolicy, Destination, HeaderOps, HttpMatch, HttpRoute, RareRoute, Retries, StringMatch,
-    VirtualService,
+    CorsPolicy, Destination, HeaderOps, HttpMatch, HttpRoute, L4Route, Meta, RareRoute, Retries,
+    StringMatch, VirtualService,
 };
 use crate::simulate::error::CompileError;
 use crate::simulate::pattern::Matcher;
@@ -104,9 +104,12 @@ impl RareTests {
 /// A compiled VirtualService.
 #[derive(Debug)]
 pub(crate) struct Compiled {
-    /// The decoded resource without its `hosts` and `http` rules: [`Compiled::hosts`] and
-    /// [`Compiled::rules`] hold them, compiled.
-    pub spec: VirtualService,
+    pub meta: Meta,
+    /// Resolved to `namespace/name`; empty means `mesh`.
+    pub gateways: Vec<String>,
+    pub export_to: Vec<String>,
+    /// The `tls` then the `tcp` routes, their destinations' hosts with short names expanded.
+    pub l4: Vec<L4Route>,
     /// `hosts`, short names expanded in its namespace.
     pub hosts: Vec<String>,
     /// The `http` rules, in order.
@@ -305,38 +308,44 @@ fn claim_path(name: &str) -> Option<Vec<String>> {
 }
 
 impl Compiled {
-    pub(crate) fn new(mut spec: VirtualService) -> Result<Self, CompileError> {
-        for route in &mut spec.l4 {
+    pub(crate) fn new(spec: VirtualService) -> Result<Self, CompileError> {
+        let VirtualService {
+            meta,
+            hosts,
+            gateways,
+            export_to,
+            http,
+            mut l4,
+        } = spec;
+        let namespace = &meta.namespace;
+        for route in &mut l4 {
             for destination in &mut route.destinations {
-                destination.host = fqdn(&destination.host, &spec.meta.namespace);
+                destination.host = fqdn(&destination.host, namespace);
             }
         }
-        let namespace = &spec.meta.namespace;
-        let hosts = std::mem::take(&mut spec.hosts)
-            .iter()
-            .map(|h| fqdn(h, namespace))
-            .collect();
+        let hosts = hosts.iter().map(|h| fqdn(h, namespace)).collect();
         // Every rule's match entries before any CORS policy, so that a bad entry is reported
         // before a bad policy of an earlier rule.
-        let mut matches = Vec::with_capacity(spec.http.len());
-        for (i, rule) in spec.http.iter().enumerate() {
+        let mut matches = Vec::with_capacity(http.len());
+        for (i, rule) in http.iter().enumerate() {
             matches.push(
-                compile_matches(&rule.matches)
-                    .map_err(|e| spec.meta.fail(format!("http[{i}].{e}")))?,
+                compile_matches(&rule.matches).map_err(|e| meta.fail(format!("http[{i}].{e}")))?,
             );
         }
         let mut named: Vec<Arc<str>> = Vec::new();
-        let mut rules = Vec::with_capacity(spec.http.len());
-        let http = std::mem::take(&mut spec.http);
+        let mut rules = Vec::with_capacity(http.len());
         for (i, (rule, matches)) in http.into_iter().zip(matches).enumerate() {
             rules.push(
                 Rule::new(rule, matches, namespace, &mut named)
-                    .map_err(|e| spec.meta.fail(format!("http[{i}].corsPolicy: {e}")))?,
+                    .map_err(|e| meta.fail(format!("http[{i}].corsPolicy: {e}")))?,
             );
         }
         Ok(Self {
             index: RouteIndex::new(&rules),
-            spec,
+            meta,
+            gateways,
+            export_to,
+            l4,
             hosts,
             rules: rules.into_boxed_slice(),
         })
@@ -344,15 +353,15 @@ impl Compiled {
 
     /// Whether the VirtualService is visible to proxies in `namespace` (`exportTo`).
     pub(crate) fn visible_to(&self, namespace: &str) -> bool {
-        exported(&self.spec.export_to, &self.spec.meta.namespace, namespace)
+        exported(&self.export_to, &self.meta.namespace, namespace)
     }
 
     /// Whether it binds to `gateway` (`namespace/name` or `mesh`).
     pub(crate) fn binds(&self, gateway: &str) -> bool {
-        if self.spec.gateways.is_empty() {
+        if self.gateways.is_empty() {
             return gateway == "mesh";
         }
-        self.spec.gateways.iter().any(|g| g == gateway)
+        self.gateways.iter().any(|g| g == gateway)
     }
 
     /// The first rule and match entry that take the request, with the entry's catch-all flag;
@@ -361,7 +370,7 @@ impl Compiled {
         &self,
         view: &View<'_>,
     ) -> Result<Option<(usize, Option<usize>)>, &'static str> {
-        if self.rules.is_empty() && !self.spec.l4.is_empty() {
+        if self.rules.is_empty() && !self.l4.is_empty() {
             return Err("the `tcp` or `tls` routes of a VirtualService");
         }
         let path = crate::simulate::path::without_query(view.path);
