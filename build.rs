@@ -33,22 +33,27 @@ fn main() {
 }
 
 /// Whether the release binary is linked by the rust-lld that rustc uses by default on
-/// x86_64 Linux: no linker chosen in the configuration or the flags, and rustc 1.90 or later.
+/// x86_64 Linux: no linker chosen in the configuration or the flags, rustc 1.90 or later, and
+/// its toolchain ships the self-contained lld (a distribution's own build of rustc may not,
+/// and then links with the system's linker, which knows neither option).
 fn links_with_rust_lld() -> bool {
     let var = |name: &str| env::var(name).unwrap_or_default();
+    let rustc = || Command::new(env::var_os("RUSTC").unwrap_or_else(|| "rustc".into()));
     var("TARGET") == "x86_64-unknown-linux-gnu"
         && var("HOST") == var("TARGET")
         && var("PROFILE") == "release"
         && env::var_os("RUSTC_LINKER").is_none()
         && !var("CARGO_ENCODED_RUSTFLAGS").contains("link")
-        && env::var_os("RUSTC")
-            .and_then(|rustc| {
-                minor_version(
-                    &output_of(Command::new(rustc).arg("--version"))?,
-                    "rustc 1.",
-                )
-            })
+        && output_of(rustc().arg("--version"))
+            .and_then(|version| minor_version(&version, "rustc 1."))
             .is_some_and(|minor| minor >= 90)
+        && output_of(rustc().args(["--print", "sysroot"])).is_some_and(|sysroot| {
+            Path::new(sysroot.trim())
+                .join("lib/rustlib")
+                .join(var("TARGET"))
+                .join("bin/gcc-ld/ld.lld")
+                .is_file()
+        })
 }
 
 /// Whether this machine's glibc applies `DT_RELR` relocations (2.36 on).
