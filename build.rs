@@ -3,7 +3,7 @@
 //! The kernel maps a binary's code 64 kB around each page a run touches, so the few thousand
 //! functions a render runs, spread among the code of other commands and of diagnostics, kept
 //! most of `.text` resident: about 8 of its 9.6 MB at 1,000 services, a fifth of that run's
-//! peak memory (benches/README.md, "What was optimised"). `link/hot-functions.txt`, written by
+//! peak memory (benches/README.md, "What was optimised"). `benches/hot-functions.txt`, written by
 //! `benches/order.py`, lists them; lld (rustc's linker for this target from 1.90 on) puts them
 //! first. A name the binary no longer has is skipped, so a stale list costs memory, never a
 //! build. Packed relative relocations (`DT_RELR`) shrink the table the dynamic loader reads at
@@ -14,7 +14,7 @@ use std::env;
 use std::path::Path;
 use std::process::Command;
 
-const ORDER: &str = "link/hot-functions.txt";
+const ORDER: &str = "benches/hot-functions.txt";
 
 fn main() {
     println!("cargo:rerun-if-changed={ORDER}");

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Writes link/hot-functions.txt, the order the release binary's linker lays its functions in.
+"""Writes benches/hot-functions.txt, the order the release binary's linker lays its functions in.
 
-Usage: benches/order.py MESHC > link/hot-functions.txt
+Usage: benches/order.py MESHC > benches/hot-functions.txt
 
 MESHC is a release build (LTO) of the commit the list is for. The script renders prod and a
 synthetic mesh of 1,000 services and 100 tenants into a scratch folder under callgrind
